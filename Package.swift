@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+// dcmaudit — a DICOM conformance and protocol-compliance rule engine.
+// Layering (see docs/architecture.md): DcmDictionary → DcmData → DcmAudit → dcmaudit.
+import PackageDescription
+
+let package = Package(
+    name: "dcmaudit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "dcmaudit", targets: ["dcmaudit"]),
+        .library(name: "DcmData", targets: ["DcmData"]),
+        .library(name: "DcmAudit", targets: ["DcmAudit"]),
+    ],
+    dependencies: [
+        // Command-line parsing, help text and shell completion for the thin CLI layer.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System zlib, for the Deflated Explicit VR Little Endian transfer syntax (PS3.5 §A.5).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "DcmDictionary"),
+        .target(
+            name: "DcmData",
+            dependencies: ["DcmDictionary", "CZlib"]
+        ),
+        .target(
+            name: "DcmAudit",
+            dependencies: ["DcmData", "DcmDictionary"]
+        ),
+        .executableTarget(
+            name: "dcmaudit",
+            dependencies: [
+                "DcmAudit", "DcmData",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "dcmaudit-fixtures",
+            dependencies: ["DcmData", "DcmDictionary"],
+            path: "Scripts/FixtureGenerator"
+        ),
+        .testTarget(name: "DcmDictionaryTests", dependencies: ["DcmDictionary"]),
+        .testTarget(name: "DcmDataTests", dependencies: ["DcmData", "DcmDictionary"]),
+        .testTarget(name: "DcmAuditTests", dependencies: ["DcmAudit", "DcmData"]),
+    ]
+)
