@@ -1,0 +1,170 @@
+import DcmDictionary
+
+/// One data element as read (PS3.5 §7.1): its tag, VR, declared length and
+/// where its value lies in the shared `ByteStorage`. The value is decoded on
+/// demand through the owning `DataSet`.
+public struct Element: Sendable {
+    public struct Flags: OptionSet, Sendable {
+        public let rawValue: UInt16
+        public init(rawValue: UInt16) { self.rawValue = rawValue }
+        /// The VR came from the dictionary (implicit VR), not from the file.
+        public static let vrFromDictionary = Flags(rawValue: 1)
+        /// The value was not loaded (Pixel Data, or a value too large to keep).
+        public static let notLoaded = Flags(rawValue: 2)
+        /// The file ended before the declared length.
+        public static let truncated = Flags(rawValue: 4)
+        /// Encoded with undefined length (0xFFFFFFFF).
+        public static let undefinedLength = Flags(rawValue: 8)
+        /// UN of undefined length, read as an implicit VR sequence (PS3.5 §6.2.2).
+        public static let unAsSequence = Flags(rawValue: 16)
+    }
+
+    public var tag: Tag
+    public var vr: VR
+    public var flags: Flags
+    /// The length field as written (0xFFFFFFFF for undefined length).
+    public var declaredLength: UInt32
+    /// Offset of the element's first header byte in the file (or inflated stream).
+    public var fileOffset: Int
+    /// Index of the value's first byte in the data set's storage.
+    public var valueStart: Int
+    /// Number of value bytes present in storage.
+    public var valueLength: Int
+    /// Items of a sequence (SQ, or UN of undefined length).
+    public var items: [DataSet]?
+
+    public init(tag: Tag, vr: VR, flags: Flags = [], declaredLength: UInt32, fileOffset: Int, valueStart: Int, valueLength: Int, items: [DataSet]? = nil) {
+        self.tag = tag; self.vr = vr; self.flags = flags; self.declaredLength = declaredLength
+        self.fileOffset = fileOffset; self.valueStart = valueStart; self.valueLength = valueLength; self.items = items
+    }
+
+    @inlinable public var isSequence: Bool { items != nil }
+}
+
+/// Encapsulated Pixel Data fragments (PS3.5 §A.4): counted, sized, skipped.
+public struct Fragment: Sendable, Equatable {
+    public var fileOffset: Int
+    public var length: Int
+}
+
+/// Where Pixel Data (or Float/Double Float Pixel Data) is, when the reader
+/// stopped before it rather than reading it.
+public struct PixelDataInfo: Sendable {
+    public var tag: Tag
+    public var vr: VR
+    public var fileOffset: Int
+    /// Value offset in the file and declared length (0xFFFFFFFF when encapsulated).
+    public var valueOffset: Int
+    public var declaredLength: UInt32
+    /// For encapsulated pixel data: the Basic Offset Table item followed by the fragments.
+    public var fragments: [Fragment]?
+    public var isEncapsulated: Bool { fragments != nil }
+}
+
+/// A data set: elements in file order, their values as ranges into shared storage.
+///
+/// Value semantics: copying a `DataSet` shares the storage, which is never
+/// modified in place once read (the builder only appends).
+public struct DataSet: Sendable {
+    public var elements: [Element]
+    public internal(set) var storage: ByteStorage
+    /// Binary values in storage are big-endian (Explicit VR Big Endian).
+    public var isBigEndian: Bool
+    /// The character set in effect for this data set's text values
+    /// (its own (0008,0005), or the enclosing data set's, PS3.5 §6.1.2.3).
+    public var characterSet: SpecificCharacterSet
+    /// Whether `elements` is in ascending tag order (then lookups are binary searches).
+    public var isSorted: Bool
+
+    public init(storage: ByteStorage = ByteStorage(), isBigEndian: Bool = false, characterSet: SpecificCharacterSet = .default) {
+        self.elements = []
+        self.storage = storage
+        self.isBigEndian = isBigEndian
+        self.characterSet = characterSet
+        self.isSorted = true
+    }
+
+    public var count: Int { elements.count }
+    public var isEmpty: Bool { elements.isEmpty }
+
+    /// Index of the first element with `tag`.
+    public func index(of tag: Tag) -> Int? {
+        if isSorted {
+            var lo = 0, hi = elements.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if elements[mid].tag.raw < tag.raw { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < elements.count && elements[lo].tag == tag ? lo : nil
+        }
+        return elements.firstIndex { $0.tag == tag }
+    }
+
+    public subscript(tag: Tag) -> Element? {
+        guard let i = index(of: tag) else { return nil }
+        return elements[i]
+    }
+
+    /// The Private Creator (PS3.5 §7.8.1) that reserves the block of a private
+    /// element `(gggg,xxee)`: the value of `(gggg,00xx)` in this data set.
+    public func privateCreator(of tag: Tag) -> String? {
+        guard let ct = tag.privateCreatorTag, let e = self[ct] else { return nil }
+        return creatorString(e)
+    }
+
+    /// A creator value, trimmed of padding (leading and trailing spaces and NULs).
+    func creatorString(_ e: Element) -> String {
+        storage.withBytes(e.valueStart, e.valueLength) { buf in
+            var lo = 0, hi = buf.count
+            while hi > lo, buf[hi - 1] == 0x20 || buf[hi - 1] == 0 { hi -= 1 }
+            while lo < hi, buf[lo] == 0x20 { lo += 1 }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: buf[lo..<hi]), as: UTF8.self)
+        }
+    }
+
+    /// Finds `(group, "creator", elementByte)` — a private element by its
+    /// creator string, the way vendors document them.
+    public func privateElement(group: UInt16, creator: String, elementByte: UInt8) -> Element? {
+        let want = creator.trimmingTrailing()
+        for block in UInt16(0x10)...0xFF {
+            guard let ce = self[Tag(group, block)] else { continue }
+            if creatorString(ce) == want { return self[Tag(group, block << 8 | UInt16(elementByte))] }
+        }
+        return nil
+    }
+
+    /// The raw value bytes of an element (in the file's byte order).
+    public func valueBytes(_ e: Element) -> [UInt8] {
+        storage.bytes(e.valueStart, e.valueLength)
+    }
+}
+
+extension String {
+    func trimmingTrailing() -> String {
+        var s = Substring(self)
+        while let l = s.last, l == " " || l == "\0" { s = s.dropLast() }
+        while let f = s.first, f == " " { s = s.dropFirst() }
+        return String(s)
+    }
+}
+
+/// A DICOM file as read: the preamble/meta/data set structure of PS3.10 §7.
+public struct DicomFile: Sendable {
+    public var path: String?
+    public var fileSize: Int
+    /// 128-byte preamble and `DICM` prefix present (PS3.10 §7.1).
+    public var hasPreamble: Bool
+    /// File Meta Information (group 0002), empty when the file has none.
+    public var meta: DataSet
+    public var dataSet: DataSet
+    /// The transfer syntax the data set was actually read with.
+    public var transferSyntax: TransferSyntax
+    public var anomalies: [Anomaly]
+    /// Pixel Data that the reader stopped at (or skipped).
+    public var pixelData: PixelDataInfo?
+
+    public init(path: String? = nil, fileSize: Int = 0, hasPreamble: Bool = true, meta: DataSet, dataSet: DataSet, transferSyntax: TransferSyntax, anomalies: [Anomaly] = [], pixelData: PixelDataInfo? = nil) {
+        self.path = path; self.fileSize = fileSize; self.hasPreamble = hasPreamble; self.meta = meta
+        self.dataSet = dataSet; self.transferSyntax = transferSyntax; self.anomalies = anomalies; self.pixelData = pixelData
+    }
+}

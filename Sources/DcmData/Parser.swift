@@ -1,0 +1,541 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import DcmDictionary
+
+/// Walks the bytes of one file (or one in-memory buffer) into a `DicomFile`.
+///
+/// One pass, front to back. Bytes come into a single growable `ByteStorage`
+/// on demand: the first read is `initialReadSize`; longer headers grow it.
+/// Every declared length is checked against the bytes that actually remain
+/// before it is used (DESIGN.md item 1); every deviation becomes an `Anomaly`
+/// (item 2). Large values that are skipped (Pixel Data) leave a gap in the
+/// file that the storage does not hold: `segments` maps storage indices back
+/// to file offsets for error reporting.
+final class Parser {
+    let storage: ByteStorage
+    let options: ReadOptions
+    /// -1 when reading from memory (everything already in `storage`).
+    var fd: Int32
+    let fileSize: Int
+    /// File offset of the byte that would follow `storage`'s last byte.
+    var nextFileOffset: Int
+    /// (storage index, file offset − storage index) from that index on.
+    var segments: [(start: Int, delta: Int)] = [(0, 0)]
+    /// After inflating a deflated data set: storage index where the inflated stream begins.
+    var inflatedStart: Int? = nil
+
+    var explicitVR = true
+    var bigEndian = false
+    var anomalies: [Anomaly] = []
+    var pixelData: PixelDataInfo?
+    /// Set when the rest of the input cannot be trusted (truncated, lost sync).
+    var stopped = false
+    /// Pixel Representation and Bits Allocated of the top-level data set, for
+    /// implicit-VR multi-VR elements (PS3.5 Annex A.1 / PS3.6 "US or SS").
+    var pixelRepresentation: UInt16 = 0
+    var bitsAllocated: UInt16 = 16
+
+    init(fd: Int32, fileSize: Int, options: ReadOptions) {
+        self.fd = fd
+        self.fileSize = fileSize
+        self.options = options
+        self.storage = ByteStorage(capacity: min(fileSize, options.initialReadSize) + 16)
+        self.nextFileOffset = 0
+    }
+
+    init(bytes: [UInt8], options: ReadOptions) {
+        self.fd = -1
+        self.fileSize = bytes.count
+        self.options = options
+        self.storage = ByteStorage(bytes: bytes)
+        self.nextFileOffset = bytes.count
+    }
+
+    // MARK: Bytes on demand
+
+    /// Makes `storage` hold at least `end` bytes; false at end of input.
+    @inline(__always) func ensure(_ end: Int) -> Bool {
+        if end <= storage.count { return true }
+        return load(end)
+    }
+
+    @inline(never) func load(_ end: Int) -> Bool {
+        guard fd >= 0 else { return false }
+        let remaining = fileSize - nextFileOffset
+        if remaining <= 0 { return false }
+        let need = end - storage.count
+        if need > remaining { // cannot be satisfied: load the rest anyway for truncated values
+            readFile(remaining)
+            return false
+        }
+        let chunk = min(remaining, max(need, storage.count, options.initialReadSize))
+        readFile(chunk)
+        return end <= storage.count
+    }
+
+    private func readFile(_ n: Int) {
+        let fd = self.fd
+        var off = nextFileOffset
+        _ = storage.appendReading(upTo: n) { ptr, n in
+            var got = 0
+            while got < n {
+                let r = pread(fd, ptr + got, n - got, off_t(off))
+                if r <= 0 {
+                    if r < 0 && errno == EINTR { continue }
+                    break
+                }
+                got += r
+                off += r
+            }
+            return got
+        }
+        nextFileOffset = off
+    }
+
+    /// Bytes that exist from storage index `i` to the end of the input.
+    @inline(__always) func available(from i: Int) -> Int {
+        let more = fd >= 0 ? fileSize - nextFileOffset : 0
+        return storage.count - i + more
+    }
+
+    /// File offset of storage index `i` (or offset in the inflated stream).
+    func fileOffset(_ i: Int) -> Int {
+        if let s = inflatedStart { return i - s }
+        var d = 0
+        for seg in segments where seg.start <= i { d = seg.delta }
+        return i + d
+    }
+
+    /// Continues at file offset `target` from storage index `at`, without
+    /// reading the bytes in between. Returns the storage index to go on from.
+    func skip(from at: Int, toFile target: Int) -> Int {
+        if let s = inflatedStart { return min(target + s, storage.count) }
+        let idx = target - segments.last!.delta
+        if fd < 0 || idx <= storage.count {
+            return min(idx, storage.count + max(0, fileSize - nextFileOffset))
+        }
+        storage.truncate(to: at)
+        nextFileOffset = min(target, fileSize)
+        segments.append((at, nextFileOffset - at))
+        return at
+    }
+
+    /// Eight bytes at a file offset, from storage if loaded, else by pread
+    /// without loading (used to walk Pixel Data fragments).
+    func header8(atFile off: Int) -> (UInt16, UInt16, UInt32)? {
+        let idx = inflatedStart.map { off + $0 } ?? (off - segments.last!.delta)
+        if idx >= 0 && idx + 8 <= storage.count {
+            return (storage.u16(idx, bigEndian: bigEndian), storage.u16(idx + 2, bigEndian: bigEndian), storage.u32(idx + 4, bigEndian: bigEndian))
+        }
+        guard fd >= 0, inflatedStart == nil, off + 8 <= fileSize else { return nil }
+        var b = (UInt64(0))
+        let r = withUnsafeMutableBytes(of: &b) { pread(fd, $0.baseAddress, 8, off_t(off)) }
+        guard r == 8 else { return nil }
+        return withUnsafeBytes(of: b) { p in
+            let g = p.loadUnaligned(fromByteOffset: 0, as: UInt16.self)
+            let e = p.loadUnaligned(fromByteOffset: 2, as: UInt16.self)
+            let l = p.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+            return bigEndian ? (UInt16(bigEndian: g), UInt16(bigEndian: e), UInt32(bigEndian: l))
+                             : (UInt16(littleEndian: g), UInt16(littleEndian: e), UInt32(littleEndian: l))
+        }
+    }
+
+    func anomaly(_ kind: Anomaly.Kind, at i: Int, _ loc: AttributeLocation, _ detail: String) {
+        anomalies.append(Anomaly(kind, offset: fileOffset(i), path: loc, detail, inflated: inflatedStart != nil && i >= inflatedStart!))
+    }
+
+    // MARK: Data sets
+
+    struct DataSetEnd {
+        var end: Int
+        var sawItemDelimiter: Bool
+    }
+
+    /// Parses elements from `start` until `limit` (a defined-length item), an
+    /// Item Delimitation Item (an undefined-length item), the end of the input,
+    /// or — for the file meta — the first element outside group 0002.
+    func parseDataSet(from start: Int, limit: Int?, depth: Int, location: AttributeLocation,
+                      charset inherited: SpecificCharacterSet, metaOnly: Bool = false) -> (DataSet, DataSetEnd) {
+        var ds = DataSet(storage: storage, isBigEndian: bigEndian, characterSet: inherited)
+        var elements: [Element] = []
+        elements.reserveCapacity(depth == 0 ? 96 : 8)
+        var charset = inherited
+        var pos = start
+        var lastTag: UInt32 = 0
+        var sorted = true
+        var sawDelimiter = false
+        let inItem = depth > 0
+
+        while !stopped {
+            if let limit, pos >= limit {
+                if pos > limit { anomaly(.lengthPastEnd, at: limit, location, "element runs \(pos - limit) bytes past the end of its item") }
+                break
+            }
+            guard ensure(pos + 8) else {
+                let left = available(from: pos)
+                if left > 0 {
+                    if depth == 0 && limit == nil {
+                        // a few stray bytes after the last element
+                        anomaly(.trailingBytes, at: pos, location, "\(left) byte(s) after the last element")
+                    } else {
+                        anomaly(.truncated, at: pos, location, "file ends inside an element header")
+                    }
+                } else if inItem && limit == nil {
+                    anomaly(.truncated, at: pos, location, "file ends inside an item of undefined length")
+                } else if let limit, pos < limit {
+                    anomaly(.truncated, at: pos, location, "file ends \(limit - pos) byte(s) before the end of the item")
+                }
+                if left > 0 || inItem { stopped = true }
+                break
+            }
+            let elementStart = pos
+            let group = storage.u16(pos, bigEndian: bigEndian)
+            let elem = storage.u16(pos + 2, bigEndian: bigEndian)
+            let tag = Tag(group, elem)
+            if metaOnly && group != 0x0002 { break }
+
+            if group == 0xFFFE {
+                if tag == .itemDelimitation {
+                    if inItem && limit == nil {
+                        sawDelimiter = true
+                        pos += 8
+                        break
+                    }
+                    anomaly(.badItem, at: pos, location, "Item Delimitation Item outside an item of undefined length")
+                    pos += 8
+                    continue
+                }
+                if tag == .sequenceDelimitation && inItem && limit == nil {
+                    anomaly(.badItem, at: pos, location, "Sequence Delimitation Item where an Item Delimitation Item was expected")
+                    break   // the sequence parser consumes it
+                }
+                anomaly(.badItem, at: pos, location, "unexpected \(tag) in a data set")
+                if tag == .sequenceDelimitation || tag == .itemDelimitation { pos += 8; continue }
+                stopped = true
+                break
+            }
+
+            // VR and length (PS3.5 §7.1.2 explicit, §7.1.3 implicit).
+            var vr: VR
+            var length: UInt32
+            var headerLength = 8
+            var flags: Element.Flags = []
+            let b4 = storage[pos + 4], b5 = storage[pos + 5]
+            if explicitVR {
+                if let v = VR(b4, b5) {
+                    vr = v
+                    if v.hasLongExplicitLength {
+                        guard ensure(pos + 12) else {
+                            anomaly(.truncated, at: pos, location.appending(tag), "file ends inside an element header")
+                            stopped = true
+                            break
+                        }
+                        length = storage.u32(pos + 8, bigEndian: bigEndian)
+                        headerLength = 12
+                    } else {
+                        length = UInt32(storage.u16(pos + 6, bigEndian: bigEndian))
+                    }
+                } else if isUpper(b4) && isUpper(b5) {
+                    // An unknown VR: PS3.5 §6.2 — read with the 32-bit length form, as UN.
+                    anomaly(.invalidVR, at: pos, location.appending(tag), "unknown VR '\(String(decoding: [b4, b5], as: UTF8.self))', read as UN")
+                    guard ensure(pos + 12) else { stopped = true; break }
+                    vr = .UN
+                    length = storage.u32(pos + 8, bigEndian: bigEndian)
+                    headerLength = 12
+                } else {
+                    // Implicit VR element in an explicit VR data set.
+                    length = storage.u32(pos + 4, bigEndian: bigEndian)
+                    vr = dictionaryVR(tag, elements: elements) ?? .UN
+                    flags.insert(.vrFromDictionary)
+                    anomaly(.implicitInExplicit, at: pos, location.appending(tag), "no VR in an explicit VR data set; VR \(vr) taken from the dictionary")
+                }
+            } else {
+                length = storage.u32(pos + 4, bigEndian: bigEndian)
+                if let dv = dictionaryVR(tag, elements: elements) {
+                    vr = dv
+                } else {
+                    vr = .UN
+                }
+                flags.insert(.vrFromDictionary)
+                // Explicit VR element in an implicit VR data set: VR letters
+                // where the length should be, and that length makes no sense.
+                if let ev = VR(b4, b5), length != 0xFFFFFFFF, Int(length) > available(from: pos + 8) || (ev == vr && length & 0xFFFF0000 != 0 && length & 0xFF != 0) {
+                    vr = ev
+                    flags.remove(.vrFromDictionary)
+                    if ev.hasLongExplicitLength {
+                        if ensure(pos + 12) { length = storage.u32(pos + 8, bigEndian: bigEndian); headerLength = 12 }
+                    } else {
+                        length = UInt32(storage.u16(pos + 6, bigEndian: bigEndian))
+                    }
+                    anomaly(.explicitInImplicit, at: pos, location.appending(tag), "explicit VR \(ev) in an implicit VR data set")
+                }
+            }
+
+            let valueStart = pos + headerLength
+            let fileOff = fileOffset(elementStart)
+            let undefined = length == 0xFFFFFFFF
+            if undefined { flags.insert(.undefinedLength) }
+            let here = location.appending(tag)
+
+            // Order and duplicates (PS3.5 §7.1: ascending, each tag once).
+            if !elements.isEmpty {
+                if tag.raw == lastTag {
+                    anomaly(.duplicateTag, at: elementStart, here, "tag \(tag) appears more than once")
+                } else if tag.raw < lastTag {
+                    anomaly(.outOfOrder, at: elementStart, here, "tag \(tag) after \(Tag(raw: lastTag))")
+                    sorted = false
+                }
+            }
+            if tag.raw > lastTag { lastTag = tag.raw }
+
+            var element = Element(tag: tag, vr: vr, flags: flags, declaredLength: length, fileOffset: fileOff, valueStart: valueStart, valueLength: 0)
+
+            let isPixel = depth == 0 && group == 0x7FE0 && (elem == 0x0010 || elem == 0x0008 || elem == 0x0009)
+            if isPixel && (options.stopBeforePixelData || undefined) {
+                pos = handlePixelData(&element, valueStart: valueStart, location: here)
+                elements.append(element)
+                continue
+            }
+
+            let isSequence = vr == .SQ || (undefined && (vr == .UN || flags.contains(.vrFromDictionary)))
+            if isSequence {
+                if depth >= options.maxSequenceDepth {
+                    anomaly(.depthLimit, at: elementStart, here, "sequences nested deeper than \(options.maxSequenceDepth); contents not read")
+                    if undefined { stopped = true; elements.append(element); break }
+                    let avail = available(from: valueStart)
+                    pos = valueStart + min(Int(length), avail)
+                    elements.append(element)
+                    continue
+                }
+                // UN of undefined length holds an implicit VR little endian sequence (PS3.5 §6.2.2).
+                let switchToImplicit = vr == .UN
+                let savedExplicit = explicitVR, savedBig = bigEndian
+                if switchToImplicit {
+                    element.flags.insert(.unAsSequence)
+                    explicitVR = false; bigEndian = false
+                }
+                var end: Int? = nil
+                if !undefined {
+                    let avail = available(from: valueStart)
+                    if Int(length) > avail {
+                        anomaly(.lengthPastEnd, at: elementStart, here, "sequence length \(length) but only \(avail) bytes left")
+                        end = valueStart + avail
+                    } else {
+                        end = valueStart + Int(length)
+                    }
+                }
+                let (items, after) = parseSequence(from: valueStart, end: end, depth: depth + 1, location: here, charset: charset)
+                if switchToImplicit { explicitVR = savedExplicit; bigEndian = savedBig }
+                element.items = items
+                if vr == .UN && !undefined { element.vr = .UN }
+                pos = after
+                elements.append(element)
+                continue
+            }
+
+            if undefined {
+                // Only SQ, UN and encapsulated Pixel Data may have undefined length.
+                anomaly(.undefinedLengthNotAllowed, at: elementStart, here, "undefined length on a \(vr) element; read as encapsulated fragments")
+                pos = handlePixelData(&element, valueStart: valueStart, location: here, recordInfo: false)
+                elements.append(element)
+                continue
+            }
+
+            var len = Int(length)
+            if len & 1 == 1 {
+                anomaly(.oddLength, at: elementStart, here, "odd value length \(len)")
+            }
+            let avail = available(from: valueStart)
+            if len > avail {
+                anomaly(.lengthPastEnd, at: elementStart, here, "value length \(len) but only \(avail) bytes left in the file")
+                len = avail
+                element.flags.insert(.truncated)
+                stopped = true
+            }
+            if len > options.maxLoadedValueLength && vr.isBulk {
+                anomaly(.valueNotLoaded, at: elementStart, here, "value of \(len) bytes not loaded")
+                element.flags.insert(.notLoaded)
+                pos = skip(from: valueStart, toFile: fileOffset(valueStart) + len)
+                element.valueLength = 0
+                elements.append(element)
+                continue
+            }
+            _ = ensure(valueStart + len)
+            element.valueLength = len
+            pos = valueStart + len
+
+            if depth == 0 && group == 0x0028 {
+                if elem == 0x0103, len >= 2 { pixelRepresentation = storage.u16(valueStart, bigEndian: bigEndian) }
+                if elem == 0x0100, len >= 2 { bitsAllocated = storage.u16(valueStart, bigEndian: bigEndian) }
+            }
+            if tag == .specificCharacterSet {
+                charset = SpecificCharacterSet(terms: decodeCharsetTerms(valueStart, len))
+            }
+            elements.append(element)
+        }
+
+        ds.elements = elements
+        ds.isSorted = sorted
+        ds.characterSet = charset
+        return (ds, DataSetEnd(end: pos, sawItemDelimiter: sawDelimiter))
+    }
+
+    /// The items of a sequence of defined (`end`) or undefined length.
+    func parseSequence(from start: Int, end: Int?, depth: Int, location: AttributeLocation, charset: SpecificCharacterSet) -> ([DataSet], Int) {
+        var items: [DataSet] = []
+        var pos = start
+        while !stopped {
+            if let end, pos >= end { break }
+            guard ensure(pos + 8) else {
+                anomaly(.truncated, at: pos, location, end == nil ? "file ends inside a sequence of undefined length" : "file ends inside a sequence")
+                stopped = true
+                break
+            }
+            let tag = Tag(storage.u16(pos, bigEndian: bigEndian), storage.u16(pos + 2, bigEndian: bigEndian))
+            let len = storage.u32(pos + 4, bigEndian: bigEndian)
+            if tag == .sequenceDelimitation {
+                pos += 8
+                if end == nil { break }
+                anomaly(.badItem, at: pos - 8, location, "Sequence Delimitation Item in a sequence of defined length")
+                continue
+            }
+            guard tag == .itemTag else {
+                anomaly(.badItem, at: pos, location, "expected an item, found \(tag)")
+                if let end { pos = end } else { stopped = true }
+                break
+            }
+            let itemLoc = AttributeLocation(steps: location.steps.dropLast() + [(location.steps.last!.tag, items.count)])
+            let itemStart = pos + 8
+            if len == 0xFFFFFFFF {
+                let (ds, r) = parseDataSet(from: itemStart, limit: nil, depth: depth, location: itemLoc, charset: charset)
+                items.append(ds)
+                pos = r.end
+            } else {
+                var itemEnd = itemStart + Int(len)
+                let avail = available(from: itemStart)
+                if Int(len) > avail {
+                    anomaly(.lengthPastEnd, at: pos, itemLoc, "item length \(len) but only \(avail) bytes left")
+                    itemEnd = itemStart + avail
+                }
+                if let end, itemEnd > end {
+                    anomaly(.lengthPastEnd, at: pos, itemLoc, "item runs \(itemEnd - end) bytes past the end of its sequence")
+                    itemEnd = end
+                }
+                let (ds, r) = parseDataSet(from: itemStart, limit: itemEnd, depth: depth, location: itemLoc, charset: charset)
+                items.append(ds)
+                pos = max(r.end, itemEnd)
+            }
+        }
+        return (items, pos)
+    }
+
+    /// Records Pixel Data (or another undefined-length binary value) without
+    /// loading it: for encapsulated data, walks the fragment items (PS3.5
+    /// §A.4) reading only their 8-byte headers. Returns where to go on.
+    func handlePixelData(_ element: inout Element, valueStart: Int, location: AttributeLocation, recordInfo: Bool = true) -> Int {
+        element.flags.insert(.notLoaded)
+        let valueFile = fileOffset(valueStart)
+        var info = PixelDataInfo(tag: element.tag, vr: element.vr, fileOffset: element.fileOffset, valueOffset: valueFile, declaredLength: element.declaredLength, fragments: nil)
+        var endFile: Int
+        let totalSize = inflatedStart != nil ? (storage.count - inflatedStart!) : fileSize
+        if element.declaredLength == 0xFFFFFFFF {
+            var fragments: [Fragment] = []
+            var off = valueFile
+            var closed = false
+            while let (g, e, len) = header8(atFile: off) {
+                let t = Tag(g, e)
+                if t == .sequenceDelimitation { off += 8; closed = true; break }
+                guard t == .itemTag, len != 0xFFFFFFFF else {
+                    anomaly(.badItem, at: valueStart, location, "expected a fragment item at offset \(off), found \(t)")
+                    break
+                }
+                if off + 8 + Int(len) > totalSize {
+                    anomaly(.lengthPastEnd, at: valueStart, location, "fragment \(fragments.count) of \(len) bytes runs past the end of the file")
+                    off = totalSize
+                    break
+                }
+                fragments.append(Fragment(fileOffset: off + 8, length: Int(len)))
+                off += 8 + Int(len)
+            }
+            if !closed {
+                if off >= totalSize || header8(atFile: off) == nil {
+                    anomaly(.truncated, at: valueStart, location, "encapsulated data ends without a Sequence Delimitation Item")
+                }
+                stopped = true
+            }
+            info.fragments = fragments
+            endFile = off
+        } else {
+            endFile = valueFile + Int(element.declaredLength)
+            if endFile > totalSize {
+                anomaly(.lengthPastEnd, at: valueStart, location, "value length \(element.declaredLength) but only \(totalSize - valueFile) bytes left in the file")
+                element.flags.insert(.truncated)
+                endFile = totalSize
+            }
+        }
+        if recordInfo && pixelData == nil { pixelData = info }
+        return skip(from: valueStart, toFile: min(endFile, totalSize))
+    }
+
+    /// The VR for an implicit VR element: the private dictionary for private
+    /// elements (through their creator), PS3.6 otherwise; multi-VR entries
+    /// resolved as PS3.5 Annex A.1 and pydicom do.
+    func dictionaryVR(_ tag: Tag, elements: [Element]) -> VR? {
+        if tag.element == 0 { return .UL }
+        if tag.isPrivate {
+            if tag.isPrivateCreator { return .LO }
+            guard let ct = tag.privateCreatorTag,
+                  let ce = elements.last(where: { $0.tag == ct }) else { return nil }
+            let creator = DataSet.creatorString(storage, ce)
+            guard let pe = PrivateDictionary.entry(creator: creator, group: tag.group, elementByte: UInt8(tag.element & 0xFF)),
+                  let first = pe.vrs.first else { return nil }
+            return resolveMultiVR(tag, pe.vrs, first)
+        }
+        guard let entry = DataDictionary.entry(for: tag), let first = entry.vrs.first else { return nil }
+        if entry.vrs.count == 1 { return first }
+        return resolveMultiVR(tag, entry.vrs, first)
+    }
+
+    func resolveMultiVR(_ tag: Tag, _ vrs: [VR], _ first: VR) -> VR {
+        if vrs.count == 1 { return first }
+        if vrs.contains(.OB) && vrs.contains(.OW) {
+            if tag == .pixelData { return bitsAllocated > 8 ? .OW : .OB }
+            return .OW
+        }
+        if vrs.contains(.US) && vrs.contains(.SS) { return pixelRepresentation == 1 ? .SS : .US }
+        if vrs.contains(.US) && vrs.contains(.OW) { return .US }
+        return first
+    }
+
+    func decodeCharsetTerms(_ start: Int, _ len: Int) -> [String] {
+        storage.withBytes(start, len) { buf in
+            String(decoding: buf, as: UTF8.self).split(separator: "\\", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: " \0") }
+        }
+    }
+}
+
+@inline(__always) func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5A }
+
+extension DataSet {
+    static func creatorString(_ storage: ByteStorage, _ e: Element) -> String {
+        storage.withBytes(e.valueStart, e.valueLength) { buf in
+            var lo = 0, hi = buf.count
+            while hi > lo, buf[hi - 1] == 0x20 || buf[hi - 1] == 0 { hi -= 1 }
+            while lo < hi, buf[lo] == 0x20 { lo += 1 }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: buf[lo..<hi]), as: UTF8.self)
+        }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var s = self
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}
