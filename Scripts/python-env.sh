@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Creates or updates the project's Python virtual environment at .venv in the
+# repository root, with the pinned packages below. Idempotent: when the venv
+# already holds exactly these pins (recorded in a stamp file), it returns at once.
+#
+# Usage: Scripts/python-env.sh            # then use .venv/bin/python
+set -euo pipefail
+
+# Pinned packages, one per line. Add new pins here.
+PINS=(
+    pydicom==3.0.2
+    pydicom-data==1.0.0
+)
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+STAMP="$VENV/.dcmaudit-pins"
+WANT="$(printf '%s\n' "${PINS[@]}")"
+
+if [[ -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$WANT" ]]; then
+    exit 0
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [[ ! -x "$VENV/bin/python" ]]; then
+    "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PINS[@]}"
+printf '%s\n' "$WANT" > "$STAMP"
