@@ -25,7 +25,7 @@ public struct DicomDate: Sendable, Equatable, Comparable, CustomStringConvertibl
     }
 
     public static func < (a: Self, b: Self) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
-    public var description: String { String(format4: year) + String(format2: month) + String(format2: day) }
+    public var description: String { zeroPadded(year, 4) + zeroPadded(month, 2) + zeroPadded(day, 2) }
 }
 
 /// `HHMMSS.FFFFFF` with every part after the hours optional (PS3.5).
@@ -72,10 +72,11 @@ public struct DicomDateTime: Sendable, Equatable {
         }
         let datePart = t.prefix(while: { $0 != "." }).prefix(8)
         guard [4, 6, 8].contains(datePart.count), datePart.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        year = Int(datePart.prefix(4))!
-        month = datePart.count >= 6 ? Int(datePart.dropFirst(4).prefix(2))! : 1
-        day = datePart.count == 8 ? Int(datePart.suffix(2))! : 1
-        guard (1...12).contains(month), (1...DicomDate.daysIn(month: month, year: year)).contains(day) else { return nil }
+        let y = Int(datePart.prefix(4))!
+        let mo = datePart.count >= 6 ? Int(datePart.dropFirst(4).prefix(2))! : 1
+        let d = datePart.count == 8 ? Int(datePart.suffix(2))! : 1
+        guard (1...12).contains(mo), (1...DicomDate.daysIn(month: mo, year: y)).contains(d) else { return nil }
+        year = y; month = mo; day = d
         let rest = t.dropFirst(datePart.count)
         if rest.isEmpty { time = nil } else {
             guard datePart.count == 8, let tm = DicomTime(parsing: String(rest)) else { return nil }
@@ -87,9 +88,9 @@ public struct DicomDateTime: Sendable, Equatable {
 
 private func pow10(_ n: Int) -> Int { (0..<n).reduce(1) { r, _ in r * 10 } }
 
-extension String {
-    init(format2 v: Int) { self = v < 10 ? "0\(v)" : "\(v)" }
-    init(format4 v: Int) { let s = "\(v)"; self = String(repeating: "0", count: max(0, 4 - s.count)) + s }
+func zeroPadded(_ v: Int, _ width: Int) -> String {
+    let s = String(v)
+    return String(repeating: "0", count: max(0, width - s.count)) + s
 }
 extension Substring {
     func replacingDots() -> String { String(filter { $0 != "." }) }

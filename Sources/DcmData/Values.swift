@@ -78,7 +78,7 @@ extension DataSet {
         case .DS, .IS:
             var out: [Double] = []
             for s in strings(e) {
-                let t = s.trimmingCharacters(in: " ")
+                let t = Substring(s).trimmingCharacters(in: " ")
                 if t.isEmpty { continue }
                 guard let d = parseDecimal(t) else { return nil }
                 out.append(d)
@@ -100,7 +100,7 @@ extension DataSet {
         case .IS:
             var out: [Int64] = []
             for s in strings(e) {
-                let t = s.trimmingCharacters(in: " ")
+                let t = Substring(s).trimmingCharacters(in: " ")
                 if t.isEmpty { continue }
                 if let v = Int64(t.hasPrefix("+") ? String(t.dropFirst()) : t) { out.append(v) }
                 else if let d = parseDecimal(t), d == d.rounded(), abs(d) < 9.2e18 { out.append(Int64(d)) }
