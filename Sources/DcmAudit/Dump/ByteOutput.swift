@@ -1,0 +1,66 @@
+/// An append-only UTF-8 byte buffer for building output without String copies.
+public struct ByteOutput {
+    public var bytes: [UInt8] = []
+    public init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
+    @inline(__always) public mutating func write(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+    @inline(__always) public mutating func write(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+    @inline(__always) public mutating func byte(_ b: UInt8) { bytes.append(b) }
+
+    /// A JSON string literal with the escapes of RFC 8259 §7.
+    public mutating func jsonString(_ s: String) {
+        byte(0x22)
+        var s = s
+        s.withUTF8 { u in
+            for c in u {
+                switch c {
+                case 0x22: byte(0x5C); byte(0x22)
+                case 0x5C: byte(0x5C); byte(0x5C)
+                case 0x0A: byte(0x5C); byte(0x6E)
+                case 0x0D: byte(0x5C); byte(0x72)
+                case 0x09: byte(0x5C); byte(0x74)
+                case 0..<0x20:
+                    write("\\u00")
+                    byte(hexDigit(c >> 4)); byte(hexDigit(c & 0xF))
+                default: byte(c)
+                }
+            }
+        }
+        byte(0x22)
+    }
+
+    /// A CSV field (RFC 4180): quoted when it holds a comma, quote or line break.
+    public mutating func csvField(_ s: String) {
+        var needs = false
+        for c in s.utf8 where c == 0x2C || c == 0x22 || c == 0x0A || c == 0x0D { needs = true; break }
+        if !needs { write(s); return }
+        byte(0x22)
+        for c in s.utf8 { if c == 0x22 { byte(0x22) }; byte(c) }
+        byte(0x22)
+    }
+
+    public mutating func base64(_ data: [UInt8]) {
+        let table: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var i = 0
+        bytes.reserveCapacity(bytes.count + (data.count + 2) / 3 * 4)
+        while i + 3 <= data.count {
+            let n = UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2])
+            byte(table[Int(n >> 18)]); byte(table[Int(n >> 12 & 63)]); byte(table[Int(n >> 6 & 63)]); byte(table[Int(n & 63)])
+            i += 3
+        }
+        let rest = data.count - i
+        if rest == 1 {
+            let n = UInt32(data[i]) << 16
+            byte(table[Int(n >> 18)]); byte(table[Int(n >> 12 & 63)]); byte(0x3D); byte(0x3D)
+        } else if rest == 2 {
+            let n = UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8
+            byte(table[Int(n >> 18)]); byte(table[Int(n >> 12 & 63)]); byte(table[Int(n >> 6 & 63)]); byte(0x3D)
+        }
+    }
+}
+
+@inline(__always) func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x41 + v - 10 }

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Expands the paths a user gives into the files to read: files as given,
+/// directories recursively in sorted order (so output order is stable), with
+/// symbolic links to files followed and to directories not (no cycles).
+public enum FileDiscovery {
+    public struct Problem: Sendable { public let path: String; public let message: String }
+
+    public static func expand(_ paths: [String]) -> (files: [String], problems: [Problem]) {
+        var files: [String] = []
+        var problems: [Problem] = []
+        for p in paths {
+            var st = stat()
+            guard stat(p, &st) == 0 else {
+                problems.append(Problem(path: p, message: String(cString: strerror(errno))))
+                continue
+            }
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                walk(p, into: &files, problems: &problems)
+            } else {
+                files.append(p)
+            }
+        }
+        return (files, problems)
+    }
+
+    static func walk(_ dir: String, into files: inout [String], problems: inout [Problem]) {
+        guard let d = opendir(dir) else {
+            problems.append(Problem(path: dir, message: String(cString: strerror(errno))))
+            return
+        }
+        var names: [(String, Bool)] = []
+        while let ent = readdir(d) {
+            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name == "." || name == ".." { continue }
+            let full = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+            var isDir: Bool
+            switch Int32(ent.pointee.d_type) {
+            case Int32(DT_DIR): isDir = true
+            case Int32(DT_REG): isDir = false
+            default:
+                var st = stat()
+                if stat(full, &st) != 0 { continue }
+                isDir = (st.st_mode & S_IFMT) == S_IFDIR && Int32(ent.pointee.d_type) != Int32(DT_LNK)
+                if (st.st_mode & S_IFMT) != S_IFREG && !isDir { continue }
+            }
+            names.append((full, isDir))
+        }
+        closedir(d)
+        names.sort { $0.0 < $1.0 }
+        for (full, isDir) in names {
+            if isDir { walk(full, into: &files, problems: &problems) } else { files.append(full) }
+        }
+    }
+}

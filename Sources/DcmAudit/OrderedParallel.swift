@@ -1,0 +1,61 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs `work` over `count` inputs on `jobs` threads and hands the results to
+/// `emit` in input order, holding at most one window of results in memory
+/// (so memory does not grow with the number of files).
+public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512,
+                                  work: @escaping @Sendable (Int) -> R, emit: (Int, R) -> Void) {
+    let jobs = max(1, jobs)
+    if jobs == 1 {
+        for i in 0..<count { emit(i, work(i)) }
+        return
+    }
+    var start = 0
+    let window = max(window, jobs * 8)
+    while start < count {
+        let n = min(window, count - start)
+        let box = ResultBox<R>(n)
+        let base = start
+        let counter = SharedCounter(limit: n)
+        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+            while let i = counter.next() { box.set(i, work(base + i)) }
+        }
+        for i in 0..<n { emit(base + i, box.take(i)) }
+        start += n
+    }
+}
+
+/// Slots written by distinct threads at distinct indices, read after the barrier.
+final class ResultBox<R>: @unchecked Sendable {
+    private var slots: UnsafeMutablePointer<R?>
+    private let n: Int
+    init(_ n: Int) {
+        self.n = n
+        slots = .allocate(capacity: n)
+        slots.initialize(repeating: nil, count: n)
+    }
+    deinit { slots.deinitialize(count: n); slots.deallocate() }
+    func set(_ i: Int, _ v: R) { slots[i] = v }
+    func take(_ i: Int) -> R { let v = slots[i]!; slots[i] = nil; return v }
+}
+
+/// A mutex-protected "next index" shared by the worker threads.
+final class SharedCounter: @unchecked Sendable {
+    private var value = 0
+    private let limit: Int
+    private var mutex = pthread_mutex_t()
+    init(limit: Int) { self.limit = limit; pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func next() -> Int? {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
+    }
+}
