@@ -95,7 +95,12 @@ public enum DicomReader {
                                            isDeflated: effective.isDeflated, isEncapsulated: effective.isEncapsulated, isKnown: effective.isKnown)
             }
         } else if p.available(from: pos) > 0 && ts == nil && meta.isEmpty {
-            throw ReadError.notDicom(reason: "no DICM prefix and the first bytes are not a data element", offset: 0)
+            var hint = ""
+            for skip in 1...3 where guessEncoding(p, at: pos + skip) != nil {
+                hint = " (a data element starts at offset \(pos + skip): stray leading bytes?)"
+                break
+            }
+            throw ReadError.notDicom(reason: "no DICM prefix and the first bytes are not a data element\(hint)", offset: 0)
         }
         p.explicitVR = effective.isExplicitVR
         p.bigEndian = effective.isBigEndian
@@ -130,27 +135,23 @@ public enum DicomReader {
         }
     }
 
-    /// Guesses explicit/implicit VR and byte order from the element at `pos`.
+    /// Guesses explicit/implicit VR and byte order from the element at `pos`
+    /// (what pydicom and dcmtk do for files without a usable transfer syntax):
+    /// VR letters at bytes 4–5 mean explicit VR; the byte order is the one
+    /// that gives the smaller group number (data sets start at low groups).
     static func guessEncoding(_ p: Parser, at pos: Int) -> TransferSyntax? {
         guard p.ensure(pos + 8) else { return nil }
         let s = p.storage
         let gLE = s.u16(pos, bigEndian: false), gBE = s.u16(pos, bigEndian: true)
-        let explicit = VR(s[pos + 4], s[pos + 5]) != nil
-        // Groups in a data set are small and even, and ascend from 0x0002/0x0008.
-        func plausible(_ g: UInt16) -> Bool { g >= 0x0002 && g <= 0x7FE0 || g == 0xFFFE }
-        let le = plausible(gLE), be = plausible(gBE)
-        let bigEndian: Bool
-        if le && !be { bigEndian = false } else if be && !le { bigEndian = true } else if le && be {
-            bigEndian = gLE > gBE   // e.g. 0x0800 (LE) vs 0x0008 (BE): the smaller is the real one
-        } else { return nil }
-        if !explicit {
-            // implicit: the 32-bit length must fit
-            let len = s.u32(pos + 4, bigEndian: bigEndian)
-            if len != 0xFFFFFFFF && Int(len) > p.available(from: pos + 8) { return nil }
-            if bigEndian { return nil }  // implicit VR big endian does not exist
-            return .implicitVRLittleEndian
+        if VR(s[pos + 4], s[pos + 5]) != nil {
+            return gBE < gLE ? .explicitVRBigEndian : .explicitVRLittleEndian
         }
-        return bigEndian ? .explicitVRBigEndian : .explicitVRLittleEndian
+        // implicit VR (always little endian): the group must be sane and the 32-bit length fit
+        guard gLE <= 0x7FE0 || gLE == 0xFFFE else { return nil }
+        let len = s.u32(pos + 4, bigEndian: false)
+        if len != 0xFFFFFFFF && Int(len) > p.available(from: pos + 8) { return nil }
+        if gLE > 0x00FF && gBE < gLE && gBE != 0 { return nil }  // more likely garbage
+        return .implicitVRLittleEndian
     }
 
     /// Inflates the rest of a Deflated Explicit VR Little Endian file (PS3.5 §A.5)
