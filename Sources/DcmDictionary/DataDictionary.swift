@@ -1,5 +1,9 @@
 /// One data element of the DICOM Data Dictionary (PS3.6 §6, Tables 6-1, 7-1, 8-1
 /// and 9-1), or one repeating-group pattern such as `(60xx,0010)` (PS3.5 §7.6).
+///
+/// A 16-byte value with no reference counting, so that `DataDictionary.entry(for:)`
+/// costs a hash probe and a copy: the tag, mask, default VR and retired flag are
+/// stored inline, the rest is read from the shared parsed table on access.
 public struct DictionaryEntry: Sendable, CustomStringConvertible {
     /// The tag; for a repeating-group pattern, the pattern with its `x` digits as 0
     /// (`(60xx,0010)` → `(6000,0010)`).
@@ -8,28 +12,39 @@ public struct DictionaryEntry: Sendable, CustomStringConvertible {
     /// `0xFFFFFFFF` for a plain entry, `0xFF00FFFF` for `(60xx,0010)`,
     /// `0xFFFF000F` for `(1000,xxx0)` and so on.
     public let mask: UInt32
+    /// The default VR (the first of `vrs`); `nil` for items and delimiters.
+    public let vr: VR?
+    /// Whether PS3.6 lists the element as retired (`RET`).
+    public let isRetired: Bool
+    /// Index of the details in `DataDictionary.storage.details`.
+    @usableFromInline let detailIndex: Int32
+
+    @usableFromInline var details: DataDictionary.Details {
+        DataDictionary.storage.details[Int(detailIndex)]
+    }
+
     /// The Value Representations PS3.6 allows, the first being the default. Several
     /// for multi-VR entries (`US or SS`, `OB or OW`, `US or SS or OW`); empty for
     /// items and delimiters `(FFFE,E000)`, `(FFFE,E00D)`, `(FFFE,E0DD)`, which have none.
-    public let vrs: [VR]
+    public var vrs: [VR] { details.vrs }
     /// The Value Multiplicity as written in PS3.6: `"1"`, `"1-n"`, `"2-2n"`, `"1-3"` …
-    public let vm: String
+    public var vm: String { parsedVM.text }
     /// The smallest number of values the VM allows.
-    public let vmMin: Int
+    public var vmMin: Int { parsedVM.parsed.min }
     /// The largest number of values the VM allows; `nil` when unbounded (`n`).
-    public let vmMax: Int?
+    public var vmMax: Int? { parsedVM.parsed.max }
     /// The VM's step: the number of values must be a multiple of it (2 for `2-2n`);
     /// 1 otherwise.
-    public let vmStep: Int
-    /// The attribute name, e.g. `"Patient's Name"`.
-    public let name: String
-    /// The keyword, e.g. `"PatientName"`. Empty for a few retired entries that have none.
-    public let keyword: String
-    /// Whether PS3.6 lists the element as retired (`RET`).
-    public let isRetired: Bool
+    public var vmStep: Int { parsedVM.parsed.step }
 
-    /// The default VR; `nil` for items and delimiters.
-    @inlinable public var vr: VR? { vrs.first }
+    var parsedVM: (text: String, parsed: ParsedVM) {
+        let s = DataDictionary.storage
+        return s.vms[Int(s.details[Int(detailIndex)].vmIndex)]
+    }
+    /// The attribute name, e.g. `"Patient's Name"`.
+    public var name: String { details.name }
+    /// The keyword, e.g. `"PatientName"`. Empty for a few retired entries that have none.
+    public var keyword: String { details.keyword }
 
     /// `(0010,0010)`, or for a repeating-group pattern `(60xx,0010)`.
     public var tagPattern: String {
@@ -51,9 +66,10 @@ public struct DictionaryEntry: Sendable, CustomStringConvertible {
 
     /// Whether `count` values satisfy the VM.
     public func allowsValueCount(_ count: Int) -> Bool {
-        guard count >= vmMin else { return false }
-        if let vmMax, count > vmMax { return false }
-        return vmStep <= 1 || count % vmStep == 0
+        let vm = parsedVM.parsed
+        guard count >= vm.min else { return false }
+        if let max = vm.max, count > max { return false }
+        return vm.step <= 1 || count % vm.step == 0
     }
 
     public var description: String {
@@ -61,33 +77,19 @@ public struct DictionaryEntry: Sendable, CustomStringConvertible {
             + (isRetired ? " (retired)" : "")
     }
 
-    init(tag: Tag, mask: UInt32, vrs: [VR], vm: String, name: String, keyword: String, isRetired: Bool) {
+    init(tag: Tag, mask: UInt32, vr: VR?, isRetired: Bool, detailIndex: Int32) {
         self.tag = tag
         self.mask = mask
-        self.vrs = vrs
-        self.vm = vm
-        let parsed = ParsedVM(vm)
-        self.vmMin = parsed.min
-        self.vmMax = parsed.max
-        self.vmStep = parsed.step
-        self.name = name
-        self.keyword = keyword
+        self.vr = vr
         self.isRetired = isRetired
+        self.detailIndex = detailIndex
     }
 
-    /// The same entry for a concrete tag (used for the generic group-length and
+    /// The same entry for a concrete tag (the generic group-length and
     /// private-creator entries).
-    init(_ template: DictionaryEntry, tag: Tag) {
-        self.tag = tag
-        self.mask = 0xFFFF_FFFF
-        self.vrs = template.vrs
-        self.vm = template.vm
-        self.vmMin = template.vmMin
-        self.vmMax = template.vmMax
-        self.vmStep = template.vmStep
-        self.name = template.name
-        self.keyword = template.keyword
-        self.isRetired = template.isRetired
+    @usableFromInline init(_ template: DictionaryEntry, tag: Tag) {
+        self.init(tag: tag, mask: 0xFFFF_FFFF, vr: template.vr, isRetired: template.isRetired,
+                  detailIndex: template.detailIndex)
     }
 }
 
@@ -123,8 +125,7 @@ public enum DataDictionary {
     /// The entry whose keyword is `keyword` (PS3.6 keywords, e.g. `"PatientName"`,
     /// `"OverlayData"` for `(60xx,3000)`). O(1).
     public static func entry(forKeyword keyword: String) -> DictionaryEntry? {
-        let s = storage
-        return s.keywordIndex[keyword].map { s.entries[Int($0)] }
+        keywordIndex[keyword].map { storage.entries[Int($0)] }
     }
 
     /// The tag for `keyword`; for a repeating-group pattern, the pattern's first tag
@@ -152,11 +153,12 @@ public enum DataDictionary {
         let query = Array(keyword.lowercased().utf8)
         let maxDistance = max(2, query.count / 3)
         var found: [(distance: Int, keyword: String)] = []
-        for entry in storage.entries where !entry.keyword.isEmpty {
-            let candidate = Array(entry.keyword.lowercased().utf8)
+        let s = storage
+        for d in s.details.prefix(s.entries.count) where !d.keyword.isEmpty {
+            let candidate = Array(d.keyword.lowercased().utf8)
             if abs(candidate.count - query.count) > maxDistance { continue }
-            let d = editDistance(query, candidate, limit: maxDistance)
-            if d <= maxDistance { found.append((d, entry.keyword)) }
+            let distance = editDistance(query, candidate, limit: maxDistance)
+            if distance <= maxDistance { found.append((distance, d.keyword)) }
         }
         found.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.keyword < $1.keyword }
         return found.prefix(limit).map(\.keyword)
@@ -167,65 +169,99 @@ public enum DataDictionary {
 
     @usableFromInline static let storage = Storage()
 
+    /// Keyword → index in `storage.entries`; built on first use, apart from `storage`
+    /// so that tag lookups do not pay for it.
+    static let keywordIndex: [String: Int32] = {
+        let s = storage
+        var index: [String: Int32] = [:]
+        index.reserveCapacity(s.entries.count)
+        for i in s.entries.indices {
+            let keyword = s.details[i].keyword
+            if !keyword.isEmpty && index[keyword] == nil { index[keyword] = Int32(i) }
+        }
+        return index
+    }()
+
+    /// The parts of an entry that are not stored inline in `DictionaryEntry`.
+    @usableFromInline struct Details: Sendable {
+        let vrs: [VR]
+        let name: String
+        let keyword: String
+        /// Index in `Storage.vms`.
+        let vmIndex: Int32
+    }
+
     /// The parsed tables. Immutable after `init`, hence safe to share between threads.
     @usableFromInline final class Storage: Sendable {
-        let entries: [DictionaryEntry]
+        /// Listed elements in tag order, then repeating-group patterns.
+        @usableFromInline let entries: [DictionaryEntry]
+        /// `details[i]` for `entries[i]`, then the generic entries below.
+        @usableFromInline let details: [Details]
         let plainCount: Int
-        let plainIndex: TagIndexTable
+        @usableFromInline let plainIndex: TagIndexTable
         /// One table per distinct repeating-group mask, most specific mask first.
         let repeaterTables: [(mask: UInt32, groupWildcard: Bool, table: TagIndexTable)]
-        let keywordIndex: [String: Int32]
-
-        static let groupLength = DictionaryEntry(
-            tag: Tag(raw: 0), mask: 0xFFFF_FFFF, vrs: [.UL], vm: "1",
-            name: "Group Length", keyword: "GenericGroupLength", isRetired: false)
-        static let privateCreator = DictionaryEntry(
-            tag: Tag(raw: 0), mask: 0xFFFF_FFFF, vrs: [.LO], vm: "1",
-            name: "Private Creator", keyword: "PrivateCreator", isRetired: false)
+        /// The distinct VMs and their parse.
+        let vms: [(text: String, parsed: ParsedVM)]
+        let groupLength: DictionaryEntry
+        let privateCreator: DictionaryEntry
 
         init() {
-            var plain: [DictionaryEntry] = [], repeaters: [DictionaryEntry] = []
-            plain.reserveCapacity(5200)
-            var vrCache = VRListCache()
+            // The generator writes the listed elements (in tag order) before the
+            // repeating-group patterns, so one pass builds both arrays in final order.
+            var entries: [DictionaryEntry] = [], details: [Details] = []
+            entries.reserveCapacity(5300)
+            details.reserveCapacity(5300)
+            var pairs: [(UInt32, Int32)] = []
+            pairs.reserveCapacity(5300)
+            var byMask: [UInt32: [(UInt32, Int32)]] = [:]
+            var vrCache = VRListCache(), vmCache = VMCache()
+            var plainCount = 0
             forEachRecord(in: GeneratedTables.dataElements) { r in
                 guard r.count == 6, let (value, mask) = parseHexPattern(r.bytes(0)) else {
                     assertionFailure("bad data dictionary record: \(r.string(0))")
                     return
                 }
-                let e = DictionaryEntry(
-                    tag: Tag(raw: value), mask: mask, vrs: vrCache.vrs(r.bytes(1)), vm: r.string(2),
-                    name: r.string(3), keyword: r.string(4), isRetired: !r.isEmpty(5))
-                if mask == 0xFFFF_FFFF { plain.append(e) } else { repeaters.append(e) }
+                let vrs = vrCache.vrs(r.bytes(1))
+                let i = Int32(entries.count)
+                entries.append(DictionaryEntry(tag: Tag(raw: value), mask: mask, vr: vrs.first,
+                                               isRetired: !r.isEmpty(5), detailIndex: i))
+                details.append(Details(vrs: vrs, name: r.string(3), keyword: r.string(4),
+                                       vmIndex: vmCache.index(r.bytes(2))))
+                if mask == 0xFFFF_FFFF {
+                    precondition(byMask.isEmpty, "generated table lists a plain element after a pattern")
+                    pairs.append((value, i))
+                    plainCount += 1
+                } else {
+                    byMask[mask, default: []].append((value, i))
+                }
             }
-            plainCount = plain.count
-            entries = plain + repeaters
-            var pairs: [(UInt32, Int32)] = []
-            pairs.reserveCapacity(plain.count)
-            var keywords: [String: Int32] = [:]
-            keywords.reserveCapacity(entries.count)
-            for (i, e) in entries.enumerated() {
-                if i < plainCount { pairs.append((e.tag.raw, Int32(i))) }
-                if !e.keyword.isEmpty && keywords[e.keyword] == nil { keywords[e.keyword] = Int32(i) }
-            }
+            self.plainCount = plainCount
+            // Generic entries (PS3.5 §7.2 and §7.8.1), returned with the concrete tag.
+            let one = vmCache.index(UnsafeBufferPointer(start: StaticString("1").utf8Start, count: 1))
+            details.append(Details(vrs: [.UL], name: "Group Length", keyword: "GenericGroupLength", vmIndex: one))
+            groupLength = DictionaryEntry(tag: Tag(raw: 0), mask: 0xFFFF_FFFF, vr: .UL, isRetired: false,
+                                          detailIndex: Int32(details.count - 1))
+            details.append(Details(vrs: [.LO], name: "Private Creator", keyword: "PrivateCreator", vmIndex: one))
+            privateCreator = DictionaryEntry(tag: Tag(raw: 0), mask: 0xFFFF_FFFF, vr: .LO, isRetired: false,
+                                             detailIndex: Int32(details.count - 1))
+            self.entries = entries
+            self.details = details
+            self.vms = vmCache.list
             plainIndex = TagIndexTable(pairs)
-            keywordIndex = keywords
-            var byMask: [UInt32: [(UInt32, Int32)]] = [:]
-            for i in plainCount..<entries.count {
-                byMask[entries[i].mask, default: []].append((entries[i].tag.raw, Int32(i)))
-            }
             repeaterTables = byMask.keys
                 .sorted { ($0.nonzeroBitCount, $0) > ($1.nonzeroBitCount, $1) }
                 .map { ($0, $0 & 0x00FF_0000 == 0, TagIndexTable(byMask[$0]!)) }
         }
 
-        @usableFromInline func entry(for tag: Tag) -> DictionaryEntry? {
+        @inlinable @inline(__always) func entry(for tag: Tag) -> DictionaryEntry? {
             if let i = plainIndex.lookup(tag.raw) { return entries[i] }
             return slowEntry(for: tag)
         }
 
-        func slowEntry(for tag: Tag) -> DictionaryEntry? {
-            if tag.element == 0 { return DictionaryEntry(Storage.groupLength, tag: tag) }
-            if tag.isPrivateCreator { return DictionaryEntry(Storage.privateCreator, tag: tag) }
+        @usableFromInline func slowEntry(for tag: Tag) -> DictionaryEntry? {
+            if tag.element == 0 { return DictionaryEntry(groupLength, tag: tag) }
+            if tag.isPrivateCreator { return DictionaryEntry(privateCreator, tag: tag) }
             let group = tag.group
             guard group & 1 == 0 else { return nil }
             for (mask, groupWildcard, table) in repeaterTables {

@@ -136,7 +136,7 @@ public enum PrivateDictionary {
             var entries: [PrivateDictionaryEntry] = [], index: [UInt64: Int32] = [:]
             entries.reserveCapacity(11_000)
             index.reserveCapacity(11_000)
-            var vrCache = VRListCache()
+            var vrCache = VRListCache(), vmCache = VMCache()
             var creator = "", c = -1
             for part in GeneratedTables.privateElementParts {
                 forEachRecord(in: part) { r in
@@ -161,7 +161,7 @@ public enum PrivateDictionary {
                     let element = UInt16(truncatingIfNeeded: value)
                     let entry = PrivateDictionaryEntry(
                         creator: creator, group: group, elementByte: UInt8(truncatingIfNeeded: element),
-                        vrs: vrCache.vrs(r.bytes(1)), vm: r.string(2), name: r.string(3),
+                        vrs: vrCache.vrs(r.bytes(1)), vm: vmCache.vm(r.bytes(2)), name: r.string(3),
                         isRetired: !r.isEmpty(4), groupMask: groupMask == 0xFFFF ? 0xFFFF : 0xFF00,
                         block: blockKnown ? UInt8(element >> 8) : nil, coversWholeBlock: wholeBlock)
                     let k = Storage.key(c, anyBlock: !blockKnown, groupWildcard: groupMask != 0xFFFF,

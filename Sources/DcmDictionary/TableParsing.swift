@@ -116,6 +116,28 @@ struct ParsedVM {
     }
 }
 
+/// Interns VM strings and their parse: the tables use a few dozen distinct VMs.
+struct VMCache {
+    private var cache: [UInt64: Int32] = [:]
+    /// The distinct VMs, in order of first appearance.
+    private(set) var list: [(text: String, parsed: ParsedVM)] = []
+
+    /// The index in `list` of the VM spelt by `bytes`.
+    mutating func index(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        var key: UInt64 = 0
+        for b in bytes { key = key << 8 | UInt64(b) }
+        let cacheable = bytes.count <= 8
+        if cacheable, let hit = cache[key] { return hit }
+        let text = String(decoding: bytes, as: UTF8.self)
+        list.append((text, ParsedVM(text)))
+        let i = Int32(list.count - 1)
+        if cacheable { cache[key] = i }
+        return i
+    }
+
+    mutating func vm(_ bytes: UnsafeBufferPointer<UInt8>) -> String { list[Int(index(bytes))].text }
+}
+
 /// Bytes equal to the ASCII `string`.
 func bytesEqual(_ bytes: UnsafeBufferPointer<UInt8>, _ string: StaticString) -> Bool {
     guard bytes.count == string.utf8CodeUnitCount else { return false }
@@ -126,11 +148,11 @@ func bytesEqual(_ bytes: UnsafeBufferPointer<UInt8>, _ string: StaticString) -> 
 
 /// A fixed open-addressing hash table from 32-bit keys to entry indices, built once.
 /// Faster than `[UInt32: Int]` on the hot path: one multiply, one shift, usually one probe.
-struct TagIndexTable: Sendable {
-    private let keys: [UInt32]
-    private let values: [Int32]  // -1: empty slot
-    private let shift: UInt32
-    private let slotMask: Int
+@usableFromInline struct TagIndexTable: Sendable {
+    @usableFromInline let keys: [UInt32]
+    @usableFromInline let values: [Int32]  // -1: empty slot
+    @usableFromInline let shift: UInt32
+    @usableFromInline let slotMask: Int
 
     init(_ pairs: [(UInt32, Int32)]) {
         var bits: UInt32 = 4
@@ -149,7 +171,7 @@ struct TagIndexTable: Sendable {
         self.values = values
     }
 
-    @inline(__always) func lookup(_ k: UInt32) -> Int? {
+    @inlinable @inline(__always) func lookup(_ k: UInt32) -> Int? {
         var h = Int((k &* 0x9E37_79B1) >> shift)
         return keys.withUnsafeBufferPointer { kb in
             values.withUnsafeBufferPointer { vb in
