@@ -102,8 +102,9 @@ final class Parser {
     }
 
     /// File offset of storage index `i` (or offset in the inflated stream).
-    func fileOffset(_ i: Int) -> Int {
+    @inline(__always) func fileOffset(_ i: Int) -> Int {
         if let s = inflatedStart { return i - s }
+        if segments.count == 1 { return i }
         var d = 0
         for seg in segments where seg.start <= i { d = seg.delta }
         return i + d
@@ -278,14 +279,13 @@ final class Parser {
             let fileOff = fileOffset(elementStart)
             let undefined = length == 0xFFFFFFFF
             if undefined { flags.insert(.undefinedLength) }
-            let here = location.appending(tag)
 
             // Order and duplicates (PS3.5 §7.1: ascending, each tag once).
             if !elements.isEmpty {
                 if tag.raw == lastTag {
-                    anomaly(.duplicateTag, at: elementStart, here, "tag \(tag) appears more than once")
+                    anomaly(.duplicateTag, at: elementStart, location.appending(tag), "tag \(tag) appears more than once")
                 } else if tag.raw < lastTag {
-                    anomaly(.outOfOrder, at: elementStart, here, "tag \(tag) after \(Tag(raw: lastTag))")
+                    anomaly(.outOfOrder, at: elementStart, location.appending(tag), "tag \(tag) after \(Tag(raw: lastTag))")
                     sorted = false
                 }
             }
@@ -295,7 +295,7 @@ final class Parser {
 
             let isPixel = depth == 0 && group == 0x7FE0 && (elem == 0x0010 || elem == 0x0008 || elem == 0x0009)
             if isPixel && (options.stopBeforePixelData || undefined) {
-                pos = handlePixelData(&element, valueStart: valueStart, location: here)
+                pos = handlePixelData(&element, valueStart: valueStart, location: location.appending(tag))
                 elements.append(element)
                 continue
             }
@@ -303,7 +303,7 @@ final class Parser {
             let isSequence = vr == .SQ || (undefined && (vr == .UN || flags.contains(.vrFromDictionary)))
             if isSequence {
                 if depth >= options.maxSequenceDepth {
-                    anomaly(.depthLimit, at: elementStart, here, "sequences nested deeper than \(options.maxSequenceDepth); contents not read")
+                    anomaly(.depthLimit, at: elementStart, location.appending(tag), "sequences nested deeper than \(options.maxSequenceDepth); contents not read")
                     if undefined { stopped = true; elements.append(element); break }
                     let avail = available(from: valueStart)
                     pos = valueStart + min(Int(length), avail)
@@ -321,13 +321,13 @@ final class Parser {
                 if !undefined {
                     let avail = available(from: valueStart)
                     if Int(length) > avail {
-                        anomaly(.lengthPastEnd, at: elementStart, here, "sequence length \(length) but only \(avail) bytes left")
+                        anomaly(.lengthPastEnd, at: elementStart, location.appending(tag), "sequence length \(length) but only \(avail) bytes left")
                         end = valueStart + avail
                     } else {
                         end = valueStart + Int(length)
                     }
                 }
-                let (items, after) = parseSequence(from: valueStart, end: end, depth: depth + 1, location: here, charset: charset)
+                let (items, after) = parseSequence(from: valueStart, end: end, depth: depth + 1, location: location.appending(tag), charset: charset)
                 if switchToImplicit { explicitVR = savedExplicit; bigEndian = savedBig }
                 element.items = items
                 if vr == .UN && !undefined { element.vr = .UN }
@@ -338,25 +338,25 @@ final class Parser {
 
             if undefined {
                 // Only SQ, UN and encapsulated Pixel Data may have undefined length.
-                anomaly(.undefinedLengthNotAllowed, at: elementStart, here, "undefined length on a \(vr) element; read as encapsulated fragments")
-                pos = handlePixelData(&element, valueStart: valueStart, location: here, recordInfo: false)
+                anomaly(.undefinedLengthNotAllowed, at: elementStart, location.appending(tag), "undefined length on a \(vr) element; read as encapsulated fragments")
+                pos = handlePixelData(&element, valueStart: valueStart, location: location.appending(tag), recordInfo: false)
                 elements.append(element)
                 continue
             }
 
             var len = Int(length)
             if len & 1 == 1 {
-                anomaly(.oddLength, at: elementStart, here, "odd value length \(len)")
+                anomaly(.oddLength, at: elementStart, location.appending(tag), "odd value length \(len)")
             }
             let avail = available(from: valueStart)
             if len > avail {
-                anomaly(.lengthPastEnd, at: elementStart, here, "value length \(len) but only \(avail) bytes left in the file")
+                anomaly(.lengthPastEnd, at: elementStart, location.appending(tag), "value length \(len) but only \(avail) bytes left in the file")
                 len = avail
                 element.flags.insert(.truncated)
                 stopped = true
             }
             if len > options.maxLoadedValueLength && vr.isBulk {
-                anomaly(.valueNotLoaded, at: elementStart, here, "value of \(len) bytes not loaded")
+                anomaly(.valueNotLoaded, at: elementStart, location.appending(tag), "value of \(len) bytes not loaded")
                 element.flags.insert(.notLoaded)
                 pos = skip(from: valueStart, toFile: fileOffset(valueStart) + len)
                 element.valueLength = 0
