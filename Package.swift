@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // dcmaudit — a DICOM conformance and protocol-compliance rule engine.
-// Layering (see docs/architecture.md): DcmDictionary → DcmData → DcmAudit → dcmaudit.
+// Layering (see docs/architecture.md): DcmDictionary → DcmData → DcmRules → DcmAudit → dcmaudit.
 import PackageDescription
 
 let package = Package(
@@ -9,11 +9,14 @@ let package = Package(
     products: [
         .executable(name: "dcmaudit", targets: ["dcmaudit"]),
         .library(name: "DcmData", targets: ["DcmData"]),
+        .library(name: "DcmRules", targets: ["DcmRules"]),
         .library(name: "DcmAudit", targets: ["DcmAudit"]),
     ],
     dependencies: [
         // Command-line parsing, help text and shell completion for the thin CLI layer.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML with node positions, for rule packs (only DcmRules imports it).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // System zlib, for the Deflated Explicit VR Little Endian transfer syntax (PS3.5 §A.5).
@@ -24,8 +27,12 @@ let package = Package(
             dependencies: ["DcmDictionary", "CZlib"]
         ),
         .target(
+            name: "DcmRules",
+            dependencies: ["DcmData", "DcmDictionary", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
             name: "DcmAudit",
-            dependencies: ["DcmData", "DcmDictionary"]
+            dependencies: ["DcmRules", "DcmData", "DcmDictionary"]
         ),
         .executableTarget(
             name: "dcmaudit",
@@ -41,7 +48,8 @@ let package = Package(
         ),
         .testTarget(name: "DcmDictionaryTests", dependencies: ["DcmDictionary"]),
         .testTarget(name: "DcmDataTests", dependencies: ["DcmData", "DcmDictionary"]),
-        .testTarget(name: "DcmAuditTests", dependencies: ["DcmAudit", "DcmData"]),
+        .testTarget(name: "DcmRulesTests", dependencies: ["DcmRules", "DcmData", "DcmDictionary"]),
+        .testTarget(name: "DcmAuditTests", dependencies: ["DcmAudit", "DcmRules", "DcmData"]),
     ],
     // Swift 5 mode: the reader shares immutable byte storage across threads by
     // design; strict Sendable checking would only add annotations, not safety.

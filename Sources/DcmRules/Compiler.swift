@@ -1,0 +1,558 @@
+import Foundation
+import DcmData
+import DcmDictionary
+
+/// Keys the schema knows, for "unknown key" errors and their suggestions.
+enum Keys {
+    static let pack = ["pack", "version", "title", "description", "extends", "conditions", "defaults", "rules"]
+    static let defaults = ["severity", "when"]
+    static let rule = ["id", "title", "severity", "level", "when", "check", "message", "reference", "examples"]
+    static let examples = ["pass", "fail"]
+    static let valueOps = ["present", "absent", "empty", "not_empty", "type", "if", "equals", "tolerance", "in", "not_in",
+                           "matches", "range", "gt", "ge", "lt", "le", "vm", "vr", "length", "format", "each", "all", "any", "not"]
+    static let bareOps = ["present", "absent", "empty", "not_empty", "format"]
+    static let groupOps = ["consistent", "unique", "count"]
+    static let combinators = ["all", "any", "not"]
+}
+
+/// Typing of values by VR: numbers for DS/IS/binary, dates, times and date-times
+/// compared as such, strings for the rest.
+enum ValueKind { case number, date, time, dateTime, string, unknown
+    static func of(_ vr: VR?) -> ValueKind {
+        guard let vr else { return .unknown }
+        switch vr {
+        case .DS, .IS, .FL, .FD, .SL, .SS, .SV, .UL, .US, .UV, .OF, .OD, .OL, .OV, .OW: return .number
+        case .DA: return .date
+        case .TM: return .time
+        case .DT: return .dateTime
+        case .UN, .OB: return .unknown
+        default: return .string
+        }
+    }
+}
+
+/// Compiles the syntax tree of one pack file into rules, collecting every
+/// error of the file rather than stopping at the first.
+final class PackCompiler {
+    var diagnostics: [PackDiagnostic] = []
+    let file: String
+    var conditions: [String: Predicate] = [:]
+    var conditionNames: [String] = []
+    var packID = ""
+    var defaultSeverity: Severity = .error
+    var defaultWhen: [Predicate] = []
+    var defaultWhenText: String?
+
+    init(file: String) { self.file = file }
+
+    func error(_ loc: SourceLocation, _ msg: String, suggestion: String? = nil) {
+        diagnostics.append(PackDiagnostic(loc, msg, suggestion: suggestion))
+    }
+
+    func unknownKey(_ key: String, _ loc: SourceLocation, among keys: [String], what: String) {
+        error(loc, "unknown key '\(key)' in \(what)", suggestion: suggest(key, among: keys))
+    }
+
+    // MARK: pack header
+
+    struct Header {
+        var id: String
+        var idLocation: SourceLocation
+        var extends: [(String, SourceLocation)]
+    }
+
+    /// Reads `pack` and `extends` only (for the pack index and `extends` order).
+    static func header(of root: SyntaxNode, file: String) -> Header? {
+        guard let entries = root.entries else { return nil }
+        var h = Header(id: "", idLocation: root.location, extends: [])
+        for (k, kl, v) in entries {
+            if k == "pack", let s = v.scalar { h.id = s; h.idLocation = kl }
+            if k == "extends" {
+                if let items = v.items { h.extends = items.compactMap { i in i.scalar.map { ($0, i.location) } } }
+                else if let s = v.scalar, !v.isNull { h.extends = [(s, v.location)] }
+            }
+        }
+        return h
+    }
+
+    func compilePack(_ root: SyntaxNode, inherited: [String: Predicate]) -> RulePack? {
+        guard let entries = root.entries else {
+            error(root.location, "a pack must be a mapping with 'pack', 'version' and 'rules'")
+            return nil
+        }
+        conditions = inherited
+        var pack = RulePack(id: "", version: "1", title: nil, description: nil, path: file, extends: [], rules: [])
+        var rulesNode: SyntaxNode?
+        var sawPack = false, sawVersion = false
+        // first pass: everything rules depend on
+        for (k, kl, v) in entries {
+            switch k {
+            case "pack":
+                sawPack = true
+                if let s = scalar(v, "pack") {
+                    if !isValidID(s) { error(v.location, "pack id '\(s)' must be dotted words of letters, digits, '-' and '_' (e.g. 'site.mr-brain')") }
+                    pack.id = s; packID = s
+                }
+            case "version":
+                sawVersion = true
+                if let s = scalar(v, "version") {
+                    if s != "1" { error(v.location, "unsupported language version '\(s)': this dcmaudit reads version 1") }
+                    pack.version = s
+                }
+            case "title": pack.title = scalar(v, "title")
+            case "description": pack.description = scalar(v, "description")
+            case "extends":
+                if let items = v.items { pack.extends = items.compactMap { scalar($0, "extends entry") } }
+                else if let s = scalar(v, "extends") { pack.extends = [s] }
+            case "conditions": break
+            case "defaults": break
+            case "rules": rulesNode = v
+            default: unknownKey(k, kl, among: Keys.pack, what: "a pack")
+            }
+        }
+        if !sawPack { error(root.location, "missing key 'pack' (the pack's id)") }
+        if !sawVersion { error(root.location, "missing key 'version' (the language version: 1)") }
+        for (k, _, v) in entries where k == "conditions" {
+            guard let ce = v.entries else { error(v.location, "'conditions' must be a mapping of name → selector"); continue }
+            for (name, nl, sel) in ce {
+                if conditions[name] != nil && conditionNames.contains(name) { error(nl, "condition '\(name)' is defined twice") }
+                conditionNames.append(name)
+                conditions[name] = .named(name, compilePredicate(sel, group: false))
+            }
+        }
+        for (k, _, v) in entries where k == "defaults" {
+            guard let de = v.entries else { error(v.location, "'defaults' must be a mapping"); continue }
+            for (dk, dkl, dv) in de {
+                switch dk {
+                case "severity": if let s = severity(dv) { defaultSeverity = s }
+                case "when": defaultWhen = compileWhen(dv); defaultWhenText = dv.flowText
+                default: unknownKey(dk, dkl, among: Keys.defaults, what: "'defaults'")
+                }
+            }
+        }
+        if let rn = rulesNode {
+            if let items = rn.items {
+                for item in items { if let r = compileRule(item) { pack.rules.append(r) } }
+            } else if !rn.isNull {
+                error(rn.location, "'rules' must be a list of rules")
+            }
+        } else {
+            error(root.location, "missing key 'rules'")
+        }
+        return pack
+    }
+
+    func isValidID(_ s: String) -> Bool {
+        guard !s.isEmpty, s.first != ".", s.last != "." , !s.contains("..") else { return false }
+        return s.unicodeScalars.allSatisfy { ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "." }
+    }
+
+    func scalar(_ n: SyntaxNode, _ what: String) -> String? {
+        guard let s = n.scalar else { error(n.location, "'\(what)' must be a scalar, not \(n.kindName)"); return nil }
+        return s
+    }
+
+    func severity(_ n: SyntaxNode) -> Severity? {
+        guard let s = scalar(n, "severity") else { return nil }
+        guard let v = Severity(rawValue: s) else {
+            error(n.location, "unknown severity '\(s)': use error, warning or info", suggestion: suggest(s, among: Severity.allCases.map(\.rawValue)))
+            return nil
+        }
+        return v
+    }
+
+    // MARK: rules
+
+    func compileRule(_ node: SyntaxNode) -> Rule? {
+        guard let entries = node.entries else { error(node.location, "a rule must be a mapping with 'id' and 'check'"); return nil }
+        var id: String?
+        var title: String?, reference: String?
+        var sev = defaultSeverity
+        var level = RuleLevel.instance
+        var levelOK = true
+        var whenNode: SyntaxNode?, checkNode: SyntaxNode?, messageNode: SyntaxNode?, examplesNode: SyntaxNode?
+        for (k, kl, v) in entries {
+            switch k {
+            case "id":
+                if let s = scalar(v, "id") {
+                    if !isValidID(s) || !s.contains(".") { error(v.location, "rule id '\(s)' must be dotted words of letters, digits, '-' and '_' (e.g. 'mr.tr-range')") }
+                    id = s
+                }
+            case "title": title = scalar(v, "title")
+            case "severity": if let s = severity(v) { sev = s }
+            case "level":
+                if let s = scalar(v, "level") {
+                    if let l = RuleLevel(rawValue: s) { level = l }
+                    else { levelOK = false; error(v.location, "unknown level '\(s)': use instance, series, study, patient or dataset", suggestion: suggest(s, among: RuleLevel.allCases.map(\.rawValue))) }
+                }
+            case "when": whenNode = v
+            case "check": checkNode = v
+            case "message": messageNode = v
+            case "reference": reference = scalar(v, "reference")
+            case "examples": examplesNode = v
+            default: unknownKey(k, kl, among: Keys.rule, what: "a rule")
+            }
+        }
+        guard let id else { error(node.location, "a rule needs an 'id'"); return nil }
+        var when = defaultWhen
+        if let w = whenNode { when += compileWhen(w) }
+        guard let checkNode else { error(node.location, "rule '\(id)' needs a 'check'"); return nil }
+        guard levelOK else { return nil }
+        let check: RuleCheck
+        if level == .instance {
+            check = .instance(compilePredicate(checkNode, group: false))
+        } else {
+            check = .group(compileGroupCheck(checkNode, level: level))
+        }
+        var message: [TemplatePart]?
+        var messageText: String?
+        if let m = messageNode, let s = scalar(m, "message") { messageText = s; message = compileTemplate(s, m.location) }
+        var examples: [RuleExample] = []
+        if let en = examplesNode {
+            if let ee = en.entries {
+                for (k, kl, v) in ee {
+                    guard k == "pass" || k == "fail" else { unknownKey(k, kl, among: Keys.examples, what: "'examples'"); continue }
+                    let list = v.items ?? [v]
+                    for item in list {
+                        if let f = ExampleBuilder.build(item, compiler: self) {
+                            examples.append(RuleExample(expectPass: k == "pass", location: item.location, file: f, summary: item.flowText))
+                        }
+                    }
+                }
+            } else { error(en.location, "'examples' must be a mapping with 'pass' and/or 'fail' lists") }
+        }
+        var whenText = defaultWhenText
+        if let w = whenNode { whenText = [whenText, w.flowText].compactMap { $0 }.joined(separator: " + ") }
+        return Rule(id: id, title: title, severity: sev, level: level, when: when, check: check, message: message, messageText: messageText,
+                    reference: reference, examples: examples, packID: packID, location: node.location,
+                    checkText: checkNode.flowText, whenText: whenText)
+    }
+
+    func compileWhen(_ n: SyntaxNode) -> [Predicate] {
+        if let items = n.items { return items.map { compilePredicate($0, group: false) } }
+        if n.isNull { return [] }
+        return [compilePredicate(n, group: false)]
+    }
+
+    // MARK: predicates
+
+    func compilePredicate(_ n: SyntaxNode, group: Bool) -> Predicate {
+        switch n {
+        case .scalar(let name, let loc, _):
+            if let c = conditions[name] { return c }
+            error(loc, "unknown condition '\(name)'", suggestion: suggest(name, among: Array(conditions.keys)))
+            return .always
+        case .sequence(let items, _):
+            return .all(items.map { compilePredicate($0, group: group) })
+        case .mapping(let entries, _):
+            var parts: [Predicate] = []
+            for (k, kl, v) in entries {
+                switch k {
+                case "all", "any":
+                    guard let items = v.items else { error(v.location, "'\(k)' takes a list"); continue }
+                    let ps = items.map { compilePredicate($0, group: group) }
+                    parts.append(k == "all" ? .all(ps) : .any(ps))
+                case "not":
+                    parts.append(.not(compilePredicate(v, group: group)))
+                default:
+                    guard let ref = attributeRef(k, kl) else { continue }
+                    parts.append(.attribute(ref, compileValueTest(v, ref: ref)))
+                }
+            }
+            return parts.count == 1 ? parts[0] : .all(parts)
+        }
+    }
+
+    /// `file.anomalies`, or an attribute path parsed by the one path parser.
+    func attributeRef(_ text: String, _ loc: SourceLocation) -> AttributeRef? {
+        if text == "file.anomalies" { return .anomalies }
+        if text.hasPrefix("file.") {
+            error(loc, "unknown pseudo-attribute '\(text)'", suggestion: suggest(text, among: ["file.anomalies"]))
+            return nil
+        }
+        if Keys.groupOps.contains(text) {
+            error(loc, "'\(text)' is a series/study/patient/dataset check: give the rule a 'level'")
+            return nil
+        }
+        do {
+            let p = try AttributePath(parsing: text)
+            if let t = p.simpleTag { return .tag(t, text: text) }
+            return .path(p)
+        } catch let e as AttributePath.ParseError {
+            var msg = e.message, sug: String? = nil
+            // lift the path parser's "(did you mean 'X'?)" into the diagnostic's suggestion
+            if let r = msg.range(of: " (did you mean '") {
+                sug = String(msg[r.upperBound...].dropLast(3))
+                msg = String(msg[..<r.lowerBound])
+            } else if !text.contains("(") && !text.contains("."), let op = suggest(text, among: Keys.valueOps + Keys.combinators), editDistance(op, text) <= 2 {
+                sug = op
+            }
+            error(SourceLocation(file: loc.file, line: loc.line, column: loc.column + e.column - 1), msg, suggestion: sug)
+            return nil
+        } catch { return nil }
+    }
+
+    func compileValueTest(_ n: SyntaxNode, ref: AttributeRef) -> ValueTest {
+        let vr = ref.dictionaryVR
+        switch n {
+        case .scalar(let s, let loc, let quoted):
+            if !quoted, Keys.bareOps.contains(s) { return bareOp(s) }
+            return .equals(operand(n, ref: ref, vr: vr, for: "equals") ?? .string([], text: ""), tolerance: nil).checked(self, loc, ref)
+        case .sequence(let items, _):
+            return .inSet(items.compactMap { operand($0, ref: ref, vr: vr, for: "in") })
+        case .mapping(let entries, let loc):
+            var tests: [ValueTest] = []
+            let keys = Set(entries.map(\.key))
+            var tolerance: Double?
+            for (k, _, v) in entries where k == "tolerance" {
+                if let s = scalar(v, "tolerance") {
+                    if let d = Double(s), d >= 0 { tolerance = d } else { error(v.location, "'tolerance' must be a non-negative number, not '\(s)'") }
+                }
+                if !keys.contains("equals") { error(v.location, "'tolerance' goes with 'equals'") }
+                if ValueKind.of(vr) != .number && ValueKind.of(vr) != .unknown { error(v.location, "'tolerance' needs a numeric attribute; \(ref) is \(vr.map { "\($0)" } ?? "?")") }
+            }
+            for (k, kl, v) in entries {
+                switch k {
+                case "present", "absent", "empty", "not_empty", "format":
+                    guard let b = bool(v, k) else { continue }
+                    tests.append(b ? bareOp(k) : .not(bareOp(k)))
+                case "type":
+                    guard let s = scalar(v, "type"), let t = RequirementType(rawValue: s.uppercased()) else {
+                        error(v.location, "'type' must be \"1\", \"1C\", \"2\", \"2C\" or \"3\""); continue
+                    }
+                    var cond: Predicate?
+                    if let ifNode = entries.first(where: { $0.key == "if" }) { cond = compilePredicate(ifNode.value, group: false) }
+                    if (t == .t1C || t == .t2C) && cond == nil { error(v.location, "type \(t.rawValue) needs its condition: add 'if:' with a selector") }
+                    if (t != .t1C && t != .t2C), let i = entries.first(where: { $0.key == "if" }) { error(i.keyLocation, "'if' only goes with type 1C or 2C") }
+                    tests.append(.type(t, condition: cond))
+                case "if":
+                    if !keys.contains("type") { error(kl, "'if' goes with 'type: 1C' or 'type: 2C'") }
+                case "tolerance": break
+                case "equals":
+                    if let items = v.items {
+                        tests.append(.equalsList(items.compactMap { operand($0, ref: ref, vr: vr, for: "equals") }))
+                    } else if let o = operand(v, ref: ref, vr: vr, for: "equals") {
+                        tests.append(.equals(o, tolerance: tolerance))
+                    }
+                case "in", "not_in":
+                    guard let items = v.items else { error(v.location, "'\(k)' takes a list of values"); continue }
+                    let ops = items.compactMap { operand($0, ref: ref, vr: vr, for: k) }
+                    if case .anomalies = ref {
+                        for i in items { if let s = i.scalar, Anomaly.Kind(rawValue: s) == nil {
+                            error(i.location, "unknown anomaly kind '\(s)'", suggestion: suggest(s, among: Anomaly.Kind.allCases.map(\.rawValue)))
+                        } }
+                    }
+                    tests.append(k == "in" ? .inSet(ops) : .notInSet(ops))
+                case "matches":
+                    guard let s = scalar(v, "matches") else { continue }
+                    do { tests.append(.matches(try RegexBox(s))) }
+                    catch { self.error(v.location, "bad regular expression '\(s)': \(error)") }
+                case "range":
+                    guard let items = v.items, items.count == 2 else { error(v.location, "'range' takes two bounds: [min, max]"); continue }
+                    guard orderedKind(vr, ref, kl, "range") else { continue }
+                    if let lo = operand(items[0], ref: ref, vr: vr, for: "range"), let hi = operand(items[1], ref: ref, vr: vr, for: "range") {
+                        tests.append(.range(lo, hi))
+                    }
+                case "gt", "ge", "lt", "le":
+                    guard orderedKind(vr, ref, kl, k) else { continue }
+                    if let o = operand(v, ref: ref, vr: vr, for: k) { tests.append(.compare(Comparison(rawValue: k)!, o)) }
+                case "vm":
+                    if let r = countRange(v, "vm") { tests.append(.vm(r)) }
+                case "length":
+                    if let r = countRange(v, "length") { tests.append(.length(r)) }
+                case "vr":
+                    let names = v.items?.compactMap(\.scalar) ?? v.scalar.map { [$0] } ?? []
+                    var vrs: [VR] = []
+                    for (i, name) in names.enumerated() {
+                        if let x = VR(string: name) { vrs.append(x) }
+                        else { error((v.items?[i] ?? v).location, "unknown VR '\(name)'", suggestion: suggest(name, among: VR.allCases.map(\.description))) }
+                    }
+                    tests.append(.vr(vrs))
+                case "each":
+                    tests.append(.each(compileValueTest(v, ref: ref)))
+                case "all", "any":
+                    guard let items = v.items else { error(v.location, "'\(k)' takes a list"); continue }
+                    let ts = items.map { compileValueTest($0, ref: ref) }
+                    tests.append(k == "all" ? .all(ts) : .any(ts))
+                case "not":
+                    tests.append(.not(compileValueTest(v, ref: ref)))
+                default:
+                    error(kl, "unknown operator '\(k)'", suggestion: suggest(k, among: Keys.valueOps))
+                }
+            }
+            if tests.isEmpty && entries.isEmpty { error(loc, "an empty check: give an operator such as present or equals") }
+            return tests.count == 1 ? tests[0] : .all(tests)
+        }
+    }
+
+    func bareOp(_ s: String) -> ValueTest {
+        switch s {
+        case "present": return .present
+        case "absent": return .absent
+        case "empty": return .empty
+        case "not_empty": return .notEmpty
+        default: return .format
+        }
+    }
+
+    func bool(_ n: SyntaxNode, _ what: String) -> Bool? {
+        guard let s = scalar(n, what) else { return nil }
+        switch s.lowercased() {
+        case "true", "yes": return true
+        case "false", "no": return false
+        default: error(n.location, "'\(what)' takes true or false, not '\(s)'"); return nil
+        }
+    }
+
+    func orderedKind(_ vr: VR?, _ ref: AttributeRef, _ loc: SourceLocation, _ op: String) -> Bool {
+        if ValueKind.of(vr) == .string {
+            error(loc, "'\(op)' needs a numeric, date or time attribute, but \(ref) has VR \(vr!)")
+            return false
+        }
+        return true
+    }
+
+    /// `2`, `"1-3"`, `"1-n"`, `"2-2n"`, or `[min, max]`.
+    func countRange(_ n: SyntaxNode, _ what: String) -> CountRange? {
+        if let items = n.items, items.count == 2, let a = items[0].scalar.flatMap({ Int($0) }) {
+            let b = items[1].scalar
+            if b == "n" { return CountRange(min: a, max: nil) }
+            if let bi = b.flatMap({ Int($0) }), bi >= a { return CountRange(min: a, max: bi) }
+        }
+        if let s = n.scalar {
+            if let v = Int(s), v >= 0 { return CountRange(min: v, max: v) }
+            let parts = s.split(separator: "-", maxSplits: 1).map(String.init)
+            if parts.count == 2, let a = Int(parts[0]) {
+                if parts[1] == "n" { return CountRange(min: a, max: nil) }
+                if parts[1].hasSuffix("n"), let k = Int(parts[1].dropLast()), k == a { return CountRange(min: a, max: nil, step: a) }
+                if let b = Int(parts[1]), b >= a { return CountRange(min: a, max: b) }
+            }
+        }
+        error(n.location, "'\(what)' takes a count like 2, \"1-3\", \"1-n\", \"2-2n\" or [min, max]")
+        return nil
+    }
+
+    /// A value to compare with, typed by the attribute's VR.
+    func operand(_ n: SyntaxNode, ref: AttributeRef, vr: VR?, for op: String) -> Operand? {
+        if let e = n.entries {
+            guard e.count == 1, e[0].key == "attr" else {
+                error(n.location, "an operand is a value or {attr: Keyword}", suggestion: e.first.flatMap { suggest($0.key, among: ["attr"]) })
+                return nil
+            }
+            guard let s = scalar(e[0].value, "attr"), let r = attributeRef(s, e[0].value.location) else { return nil }
+            return .attribute(r)
+        }
+        guard let s = scalar(n, op) else { return nil }
+        let kind = ValueKind.of(vr)
+        let ordered = ["range", "gt", "ge", "lt", "le"].contains(op)
+        switch kind {
+        case .number:
+            guard let d = Double(s.trimmingCharacters(in: .whitespaces)) else {
+                error(n.location, "'\(s)' is not a number, and \(ref) has VR \(vr!)"); return nil
+            }
+            return .number(d, text: s)
+        case .date:
+            guard let d = DicomDate(parsing: s) else { error(n.location, "'\(s)' is not a date (YYYYMMDD), and \(ref) has VR DA"); return nil }
+            return .date(d, text: s)
+        case .time:
+            guard let t = DicomTime(parsing: s) else { error(n.location, "'\(s)' is not a time (HHMMSS.FFFFFF), and \(ref) has VR TM"); return nil }
+            return .time(t, text: s)
+        case .dateTime:
+            guard let t = DicomDateTime(parsing: s) else { error(n.location, "'\(s)' is not a date-time (YYYYMMDDHHMMSS), and \(ref) has VR DT"); return nil }
+            return .dateTime(t, text: s)
+        case .unknown where ordered:
+            guard let d = Double(s) else { error(n.location, "'\(op)' on \(ref) needs a number, not '\(s)'"); return nil }
+            return .number(d, text: s)
+        default:
+            return .string(Array(s.utf8), text: s)
+        }
+    }
+
+    // MARK: group checks
+
+    func compileGroupCheck(_ n: SyntaxNode, level: RuleLevel) -> GroupCheck {
+        guard let e = n.entries, e.count == 1 else {
+            error(n.location, "a \(level.rawValue) rule checks one of: consistent, unique, count")
+            return .count(CountRange(min: 0, max: nil))
+        }
+        let (k, kl, v) = e[0]
+        switch k {
+        case "consistent":
+            let names = v.items ?? [v]
+            return .consistent(names.compactMap { i in scalar(i, "consistent").flatMap { attributeRef($0, i.location) } })
+        case "unique":
+            guard let s = scalar(v, "unique"), let r = attributeRef(s, v.location) else { return .count(CountRange(min: 0, max: nil)) }
+            return .unique(r)
+        case "count":
+            if let m = v.entries {
+                var lo = 0; var hi: Int? = nil
+                for (mk, mkl, mv) in m {
+                    guard mk == "min" || mk == "max" else { unknownKey(mk, mkl, among: ["min", "max"], what: "'count'"); continue }
+                    guard let s = mv.scalar, let x = Int(s), x >= 0 else { error(mv.location, "'\(mk)' takes a whole number"); continue }
+                    if mk == "min" { lo = x } else { hi = x }
+                }
+                return .count(CountRange(min: lo, max: hi))
+            }
+            return .count(countRange(v, "count") ?? CountRange(min: 0, max: nil))
+        default:
+            let known = Keys.groupOps
+            if Keys.valueOps.contains(k) || (try? AttributePath(parsing: k)) != nil {
+                error(kl, "a \(level.rawValue) rule checks consistent, unique or count; '\(k)' is an instance check (drop 'level' or use level: instance)")
+            } else {
+                error(kl, "unknown \(level.rawValue) check '\(k)'", suggestion: suggest(k, among: known))
+            }
+            return .count(CountRange(min: 0, max: nil))
+        }
+    }
+
+    // MARK: templates
+
+    func compileTemplate(_ s: String, _ loc: SourceLocation) -> [TemplatePart] {
+        var parts: [TemplatePart] = []
+        var text = ""
+        var i = s.startIndex
+        while i < s.endIndex {
+            if s[i] == "{", let close = s[i...].firstIndex(of: "}") {
+                let name = String(s[s.index(after: i)..<close])
+                if !text.isEmpty { parts.append(.text(text)); text = "" }
+                switch name {
+                case "value": parts.append(.value)
+                case "expected": parts.append(.expected)
+                case "attribute": parts.append(.attribute)
+                default:
+                    if let r = attributeRef(name, loc) { parts.append(.keyword(r)) }
+                }
+                i = s.index(after: close)
+            } else {
+                text.append(s[i]); i = s.index(after: i)
+            }
+        }
+        if !text.isEmpty { parts.append(.text(text)) }
+        return parts
+    }
+}
+
+extension ValueTest {
+    /// A scalar shorthand `{Modality: MR}`; nothing to check beyond the operand.
+    func checked(_ c: PackCompiler, _ loc: SourceLocation, _ ref: AttributeRef) -> ValueTest { self }
+}
+
+extension SyntaxNode {
+    /// The node as one line of YAML flow style, for `rules explain` and reports.
+    public var flowText: String {
+        switch self {
+        case .scalar(let s, _, let quoted):
+            if quoted || s.isEmpty || s.contains(where: { ":{}[],#&*!|>'\"%@`".contains($0) }) || s.hasPrefix(" ") {
+                return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            }
+            return s
+        case .sequence(let items, _): return "[" + items.map(\.flowText).joined(separator: ", ") + "]"
+        case .mapping(let e, _):
+            return "{" + e.map { (k, _, v) in
+                let key = k.contains(where: { ":{}[],#\"".contains($0) }) ? "'" + k + "'" : k
+                return key + ": " + v.flowText
+            }.joined(separator: ", ") + "}"
+        }
+    }
+}
+

@@ -1,0 +1,350 @@
+import DcmData
+import DcmDictionary
+
+/// Evaluates compiled predicates on files.
+///
+/// Missing-value semantics (docs/rule-language.md, "Missing values"):
+/// - a test on a missing attribute fails, except the tests about presence
+///   (`absent`, `type 2/3`, a `1C`/`2C` whose condition does not hold); so a
+///   selector on a missing attribute does not match;
+/// - a wildcard path (`Seq[*].X`) tests every item; when the sequence is absent
+///   or has no items there is nothing to test: a check holds (vacuously), a
+///   selector does not match;
+/// - a value that cannot be decoded (a DS that is not a number) makes the test
+///   unknown: the rule is "not evaluated", never a pass or a fail.
+///
+/// An evaluator holds per-thread scratch (a one-entry memo per regular
+/// expression), so use one per thread; the compiled rules are shared.
+public final class Evaluator {
+    var regexMemo: [ObjectIdentifier: (bytes: [UInt8], result: Bool)] = [:]
+
+    public init() {}
+
+    // MARK: predicates
+
+    public func evaluate(_ p: Predicate, _ file: DicomFile, selector: Bool) -> Truth {
+        switch p {
+        case .always: return .yes
+        case .named(_, let q): return evaluate(q, file, selector: selector)
+        case .not(let q): return evaluate(q, file, selector: selector).negated
+        case .all(let ps):
+            var r = Truth.yes
+            for q in ps {
+                let t = evaluate(q, file, selector: selector)
+                if t == .no { return .no }
+                if t == .unknown { r = .unknown }
+            }
+            return r
+        case .any(let ps):
+            var r = Truth.no
+            for q in ps {
+                let t = evaluate(q, file, selector: selector)
+                if t == .yes { return .yes }
+                if t == .unknown { r = .unknown }
+            }
+            return r
+        case .attribute(let ref, let test):
+            switch ref.resolve(in: file) {
+            case .missing: return self.test(test, nil, file)
+            case .one(let t): return self.test(test, t, file)
+            case .many(let ts):
+                if ts.isEmpty { return selector ? .no : .yes }
+                var r = Truth.yes
+                for t in ts {
+                    let x = self.test(test, t, file)
+                    if x == .no { return .no }
+                    if x == .unknown { r = .unknown }
+                }
+                return r
+            }
+        }
+    }
+
+    /// The outcome of an instance rule on a file.
+    public func outcome(of rule: Rule, _ file: DicomFile) -> Outcome {
+        for w in rule.when {
+            switch evaluate(w, file, selector: true) {
+            case .yes: continue
+            case .no: return .notApplicable
+            case .unknown: return .notEvaluated
+            }
+        }
+        guard case .instance(let p) = rule.check else { return .notApplicable }
+        switch evaluate(p, file, selector: false) {
+        case .yes: return .pass
+        case .no: return .fail
+        case .unknown: return .notEvaluated
+        }
+    }
+
+    /// Whether `when` holds (group rules select their instances with it).
+    public func applies(_ rule: Rule, _ file: DicomFile) -> Truth {
+        var r = Truth.yes
+        for w in rule.when {
+            let t = evaluate(w, file, selector: true)
+            if t == .no { return .no }
+            if t == .unknown { r = .unknown }
+        }
+        return r
+    }
+
+    // MARK: value tests
+
+    func test(_ t: ValueTest, _ x: Target?, _ file: DicomFile) -> Truth {
+        switch t {
+        case .present: return Truth.from(x != nil)
+        case .absent: return Truth.from(x == nil)
+        case .type(let rt, let cond):
+            switch rt {
+            case .t3: return .yes
+            case .t2: return Truth.from(x != nil)
+            case .t1: return Truth.from(x.map { $0.count > 0 } ?? false)
+            case .t1C, .t2C:
+                let c = cond.map { evaluate($0, file, selector: true) } ?? .yes
+                if c == .no { return .yes }
+                if c == .unknown { return x != nil ? .yes : .unknown }
+                return rt == .t2C ? Truth.from(x != nil) : Truth.from(x.map { $0.count > 0 } ?? false)
+            }
+        case .not(let inner):
+            return test(inner, x, file).negated
+        case .all(let ts):
+            var r = Truth.yes
+            for i in ts {
+                let v = test(i, x, file)
+                if v == .no { return .no }
+                if v == .unknown { r = .unknown }
+            }
+            return r
+        case .any(let ts):
+            var r = Truth.no
+            for i in ts {
+                let v = test(i, x, file)
+                if v == .yes { return .yes }
+                if v == .unknown { r = .unknown }
+            }
+            return r
+        default: break
+        }
+        guard let x else { return .no }  // a check on a missing attribute fails
+        switch t {
+        case .empty: return Truth.from(x.count == 0)
+        case .notEmpty: return Truth.from(x.count > 0)
+        case .vm(let r): return Truth.from(r.contains(x.count))
+        case .vr(let vrs): return Truth.from(x.vr.map { vrs.contains($0) } ?? false)
+        case .each(let inner):
+            let n = x.count
+            guard case let .element(ds, e, idx) = x else {
+                return test(inner, x, file)
+            }
+            if idx != nil { return test(inner, x, file) }
+            if e.isSequence { return test(inner, x, file) }
+            var r = Truth.yes
+            for i in 0..<n {
+                let v = test(inner, .element(ds, e, index: i), file)
+                if v == .no { return .no }
+                if v == .unknown { r = .unknown }
+            }
+            return r
+        case .length(let r):
+            if case let .element(ds, e, _) = x, !e.vr.isString {
+                return Truth.from(e.isSequence || r.contains(ds.valueMultiplicity(e) > 0 ? e.valueLength / max(1, ds.valueMultiplicity(e)) : 0))
+            }
+            return Truth.from(x.forEachText { r.contains($0.count) })
+        case .format:
+            guard case let .element(ds, e, _) = x else { return .yes }
+            if e.isSequence { return .yes }
+            if !e.vr.isString {
+                let size = e.vr.binaryValueSize
+                return Truth.from(size <= 1 || e.valueLength % size == 0)
+            }
+            let vr = e.vr
+            if vr == .PN { return Truth.from(ds.strings(e).allSatisfy { FormatCheck.personName($0) }) }
+            return Truth.from(x.forEachText { FormatCheck.valid($0, vr: vr) })
+        case .matches(let box):
+            if x.count == 0 { return .no }
+            return Truth.from(x.forEachText { b in
+                let id = ObjectIdentifier(box)
+                if let m = regexMemo[id], bytesEqual(b, m.bytes) { return m.result }
+                let r = box.matches(String(decoding: b, as: UTF8.self))
+                regexMemo[id] = (Array(b), r)
+                return r
+            })
+        case .equals(let op, let tol):
+            if x.count == 0 { return .no }
+            guard let o = resolveOperand(op, file) else { return .unknown }
+            return all(x, o) { c in tol.map { t in c.difference.map { abs($0) <= t } ?? (c.order == 0) } ?? (c.order == 0) }
+        case .equalsList(let ops):
+            if x.count != ops.count { return .no }
+            var k = 0
+            var r = Truth.yes
+            for op in ops {
+                guard let o = resolveOperand(op, file) else { return .unknown }
+                let v = compareOne(x, at: k, o)
+                if v == .no { return .no }
+                if v == .unknown { r = .unknown }
+                k += 1
+            }
+            return r
+        case .inSet(let ops):
+            if x.count == 0 { return .no }
+            let os = ops.compactMap { resolveOperand($0, file) }
+            return all(x, anyOf: os)
+        case .notInSet(let ops):
+            if x.count == 0 { return .yes }
+            let os = ops.compactMap { resolveOperand($0, file) }
+            return noneOf(x, os)
+        case .range(let lo, let hi):
+            if x.count == 0 { return .no }
+            guard let l = resolveOperand(lo, file), let h = resolveOperand(hi, file) else { return .unknown }
+            let a = all(x, l) { $0.order >= 0 }
+            if a == .no { return .no }
+            let b = all(x, h) { $0.order <= 0 }
+            if b == .no { return .no }
+            return a == .unknown || b == .unknown ? .unknown : .yes
+        case .compare(let cmp, let op):
+            if x.count == 0 { return .no }
+            guard let o = resolveOperand(op, file) else { return .unknown }
+            return all(x, o) { c in
+                switch cmp {
+                case .gt: return c.order > 0
+                case .ge: return c.order >= 0
+                case .lt: return c.order < 0
+                case .le: return c.order <= 0
+                }
+            }
+        default:
+            return .yes
+        }
+    }
+
+    // MARK: comparison
+
+    /// An operand with another attribute's value looked up.
+    enum ROperand {
+        case number(Double)
+        case date(DicomDate)
+        case time(DicomTime)
+        case dateTime(DicomDateTime)
+        case bytes([UInt8])
+    }
+
+    struct Compared { var order: Int; var difference: Double? }
+
+    func resolveOperand(_ op: Operand, _ file: DicomFile) -> ROperand? {
+        switch op {
+        case .number(let d, _): return .number(d)
+        case .date(let d, _): return .date(d)
+        case .time(let t, _): return .time(t)
+        case .dateTime(let t, _): return .dateTime(t)
+        case .string(let b, _): return .bytes(b)
+        case .attribute(let ref):
+            guard case .one(let t) = ref.resolve(in: file), t.count > 0, let vr = t.vr else { return nil }
+            switch ValueKind.of(vr) {
+            case .number:
+                var first: Double?
+                _ = t.forEachNumber { first = $0; return false }
+                return first.map { .number($0) }
+            default:
+                var first: [UInt8]?
+                _ = t.forEachText { first = Array($0); return false }
+                guard let f = first else { return nil }
+                let s = String(decoding: f, as: UTF8.self)
+                switch ValueKind.of(vr) {
+                case .date: return DicomDate(parsing: s).map { .date($0) }
+                case .time: return DicomTime(parsing: s).map { .time($0) }
+                case .dateTime: return DicomDateTime(parsing: s).map { .dateTime($0) }
+                default: return .bytes(f)
+                }
+            }
+        }
+    }
+
+    /// Compares one value (as bytes) with an operand; `nil` when the value
+    /// cannot be read as the operand's kind.
+    @inline(__always) func compare(_ b: UnsafeRawBufferPointer, _ o: ROperand) -> Compared? {
+        switch o {
+        case .bytes(let s):
+            if bytesEqual(b, s) { return Compared(order: 0, difference: nil) }
+            // order for strings: byte order
+            let n = min(b.count, s.count)
+            for i in 0..<n where b[i] != s[i] { return Compared(order: b[i] < s[i] ? -1 : 1, difference: nil) }
+            return Compared(order: b.count < s.count ? -1 : 1, difference: nil)
+        case .number(let d):
+            guard let v = parseNumber(b) else { return nil }
+            return Compared(order: v < d ? -1 : v > d ? 1 : 0, difference: v - d)
+        case .date(let d):
+            guard let v = DicomDate(parsing: String(decoding: b, as: UTF8.self)) else { return nil }
+            return Compared(order: v < d ? -1 : v > d ? 1 : 0, difference: nil)
+        case .time(let d):
+            guard let v = DicomTime(parsing: String(decoding: b, as: UTF8.self)) else { return nil }
+            return Compared(order: v < d ? -1 : v > d ? 1 : 0, difference: nil)
+        case .dateTime(let d):
+            guard let v = DicomDateTime(parsing: String(decoding: b, as: UTF8.self)) else { return nil }
+            let a = v.sortKey, c = d.sortKey
+            return Compared(order: a == c ? 0 : a.lexicographicallyPrecedes(c) ? -1 : 1, difference: nil)
+        }
+    }
+
+    /// Every value satisfies `ok` against `o`: numbers compared as numbers
+    /// (binary values read directly), dates as dates, the rest as bytes.
+    func all(_ x: Target, _ o: ROperand, _ ok: (Compared) -> Bool) -> Truth {
+        if case .number(let d) = o {
+            return x.forEachNumber { v in ok(Compared(order: v < d ? -1 : v > d ? 1 : 0, difference: v - d)) }
+        }
+        var unknown = false
+        let r = x.forEachText { b in
+            guard let c = compare(b, o) else { unknown = true; return false }
+            return ok(c)
+        }
+        return unknown ? .unknown : Truth.from(r)
+    }
+
+    func compareOne(_ x: Target, at k: Int, _ o: ROperand) -> Truth {
+        guard case let .element(ds, e, idx) = x, idx == nil else { return k == 0 ? all(x, o) { $0.order == 0 } : .no }
+        return all(.element(ds, e, index: k), o) { $0.order == 0 }
+    }
+
+    func all(_ x: Target, anyOf os: [ROperand]) -> Truth {
+        var unknown = false
+        let r: Bool
+        if os.allSatisfy({ if case .number = $0 { return true }; return false }) {
+            let t = x.forEachNumber { v in os.contains { if case .number(let d) = $0 { return d == v }; return false } }
+            return t
+        }
+        r = x.forEachText { b in
+            var hit = false
+            for o in os {
+                guard let c = compare(b, o) else { unknown = true; continue }
+                if c.order == 0 { hit = true; break }
+            }
+            return hit
+        }
+        return r ? .yes : unknown ? .unknown : .no
+    }
+
+    func noneOf(_ x: Target, _ os: [ROperand]) -> Truth {
+        let inAny = all(x, anyOfSome: os)
+        return inAny.negated
+    }
+
+    /// Some value is one of `os`.
+    func all(_ x: Target, anyOfSome os: [ROperand]) -> Truth {
+        var found = false
+        var unknown = false
+        _ = x.forEachText { b in
+            for o in os {
+                guard let c = compare(b, o) else { unknown = true; continue }
+                if c.order == 0 { found = true; return false }
+            }
+            return true
+        }
+        return found ? .yes : unknown ? .unknown : .no
+    }
+}
+
+extension DicomDateTime {
+    var sortKey: [Int] {
+        [year, month, day, time?.hour ?? 0, time?.minute ?? 0, time?.second ?? 0, time?.microsecond ?? 0]
+    }
+}
+

@@ -1,0 +1,267 @@
+import DcmData
+import DcmDictionary
+
+/// A finding, complete on its own (DESIGN.md item 8).
+public struct Finding: Sendable {
+    public var ruleID: String
+    public var packID: String
+    public var severity: Severity
+    public var level: RuleLevel
+    public var message: String
+    /// Why: the selectors that held and the failed test, e.g.
+    /// "Modality == MR and RepetitionTime 13000 > 12000".
+    public var because: String?
+    public var file: String?
+    /// Other files involved (series/study rules), a few at most.
+    public var relatedFiles: [String]
+    public var attribute: String?
+    /// Observed value(s); patient-identifying values are `<redacted:hash>`.
+    public var observed: String?
+    public var expected: String?
+    public var reference: String?
+    /// Byte offset (anomalies and unreadable files).
+    public var offset: Int?
+    public var sopInstanceUID: String?
+    public var seriesInstanceUID: String?
+    public var studyInstanceUID: String?
+
+    public init(ruleID: String, packID: String, severity: Severity, level: RuleLevel, message: String, because: String? = nil,
+                file: String?, relatedFiles: [String] = [], attribute: String? = nil, observed: String? = nil, expected: String? = nil,
+                reference: String? = nil, offset: Int? = nil, sopInstanceUID: String? = nil, seriesInstanceUID: String? = nil, studyInstanceUID: String? = nil) {
+        self.ruleID = ruleID; self.packID = packID; self.severity = severity; self.level = level; self.message = message
+        self.because = because; self.file = file; self.relatedFiles = relatedFiles; self.attribute = attribute
+        self.observed = observed; self.expected = expected; self.reference = reference; self.offset = offset
+        self.sopInstanceUID = sopInstanceUID; self.seriesInstanceUID = seriesInstanceUID; self.studyInstanceUID = studyInstanceUID
+    }
+}
+
+/// Values of patient-identifying attributes are never printed unless asked
+/// (`--show-phi`): they become `<redacted:xxxxxxxx>`, a short stable hash
+/// (FNV-1a) so that equal values can still be told apart from different ones.
+public enum Redaction {
+    public static let keywords: [String] = [
+        "PatientName", "PatientID", "PatientBirthDate", "PatientBirthTime", "OtherPatientIDs", "OtherPatientIDsSequence",
+        "OtherPatientNames", "PatientBirthName", "PatientMotherBirthName", "PatientAddress", "PatientTelephoneNumbers",
+        "PatientTelecomInformation", "IssuerOfPatientID", "MedicalRecordLocator", "MilitaryRank", "BranchOfService",
+        "CountryOfResidence", "RegionOfResidence", "EthnicGroup", "Occupation", "AdditionalPatientHistory",
+        "PatientComments", "ResponsiblePerson", "PersonName", "PersonAddress", "PersonTelephoneNumbers",
+        "ReferringPhysicianName", "ReferringPhysicianAddress", "ReferringPhysicianTelephoneNumbers",
+        "PerformingPhysicianName", "NameOfPhysiciansReadingStudy", "PhysiciansOfRecord", "RequestingPhysician",
+        "OperatorsName", "ScheduledPerformingPhysicianName", "InstitutionName", "InstitutionAddress",
+        "InstitutionalDepartmentName", "StationName", "AccessionNumber", "DeviceSerialNumber", "OtherPatientIDsSequence",
+    ]
+    public static let tags: Set<UInt32> = Set(keywords.compactMap { DataDictionary.tag(forKeyword: $0)?.raw })
+
+    public static func isPatientIdentifying(_ tag: Tag?) -> Bool {
+        guard let tag else { return false }
+        return tags.contains(tag.raw) || tag.isPrivate
+    }
+
+    /// `<redacted:1a2b3c4d>`.
+    public static func redact(_ s: String) -> String {
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in s.utf8 { h ^= UInt64(b); h = h &* 0x100000001b3 }
+        let hex = String(h >> 32, radix: 16)
+        return "<redacted:" + String(repeating: "0", count: 8 - hex.count) + hex + ">"
+    }
+}
+
+/// Why a predicate failed: the leaf tests that decided it.
+struct FailureDetail {
+    var attribute: String
+    var tag: Tag?
+    var observed: [String]?
+    var expected: String
+    var reason: String
+    var offset: Int?
+}
+
+extension ValueTest {
+    /// What the test wants, for `{expected}` and reports.
+    var expectedText: String {
+        switch self {
+        case .present: return "present"
+        case .absent: return "absent"
+        case .empty: return "empty"
+        case .notEmpty: return "not empty"
+        case .type(let t, let c):
+            switch t {
+            case .t1: return "type 1 (present, with a value)"
+            case .t2: return "type 2 (present)"
+            case .t3: return "type 3 (optional)"
+            case .t1C: return "type 1C (present, with a value, when \(c?.text ?? "its condition holds"))"
+            case .t2C: return "type 2C (present when \(c?.text ?? "its condition holds"))"
+            }
+        case .equals(let o, let tol): return tol.map { "\(o) ± \($0)" } ?? o.description
+        case .equalsList(let os): return os.map(\.description).joined(separator: "\\")
+        case .inSet(let os): return "one of [" + os.map(\.description).joined(separator: ", ") + "]"
+        case .notInSet(let os): return "none of [" + os.map(\.description).joined(separator: ", ") + "]"
+        case .matches(let r): return "matching /\(r.pattern)/"
+        case .range(let a, let b): return "[\(a), \(b)]"
+        case .compare(let c, let o): return "\(c.symbol) \(o)"
+        case .vm(let r): return "vm \(r)"
+        case .vr(let vrs): return "VR " + vrs.map(\.description).joined(separator: " or ")
+        case .length(let r): return "length \(r)"
+        case .format: return "a valid value for its VR"
+        case .each(let t): return "each value \(t.expectedText)"
+        case .all(let ts): return ts.map(\.expectedText).joined(separator: " and ")
+        case .any(let ts): return ts.map(\.expectedText).joined(separator: " or ")
+        case .not(let t): return "not \(t.expectedText)"
+        }
+    }
+
+    /// As a relation after the attribute name: `== MR`, `~ /re/`, `in [..]`.
+    var relationText: String {
+        switch self {
+        case .equals(let o, let tol): return "== " + (tol.map { "\(o) ± \($0)" } ?? o.description)
+        case .matches(let r): return "~ /\(r.pattern)/"
+        case .present, .absent, .empty: return "is \(expectedText)"
+        case .notEmpty: return "is not empty"
+        case .inSet(let os): return "in [" + os.map(\.description).joined(separator: ", ") + "]"
+        case .notInSet(let os): return "not in [" + os.map(\.description).joined(separator: ", ") + "]"
+        case .range(let a, let b): return "in [\(a), \(b)]"
+        case .compare(let c, let o): return "\(c.symbol) \(o)"
+        default: return "is " + expectedText
+        }
+    }
+}
+
+extension Predicate {
+    /// A readable rendering: `Modality == MR and Manufacturer ~ /(?i)siemens/`.
+    public var text: String {
+        switch self {
+        case .always: return "always"
+        case .named(_, let p): return p.text
+        case .attribute(let r, let t): return "\(r) \(t.relationText)"
+        case .all(let ps): return ps.map { $0.parenthesised }.joined(separator: " and ")
+        case .any(let ps): return ps.map { $0.parenthesised }.joined(separator: " or ")
+        case .not(let p): return "not " + p.parenthesised
+        }
+    }
+    var parenthesised: String {
+        switch self {
+        case .all(let ps) where ps.count > 1: return "(\(text))"
+        case .any(let ps) where ps.count > 1: return "(\(text))"
+        case .named(_, let p): return p.parenthesised
+        default: return text
+        }
+    }
+}
+
+extension Evaluator {
+    /// The leaf failures of a predicate that evaluated to `.no` (or `.unknown`).
+    func explain(_ p: Predicate, _ file: DicomFile, showPHI: Bool) -> [FailureDetail] {
+        switch p {
+        case .always: return []
+        case .named(_, let q): return explain(q, file, showPHI: showPHI)
+        case .all(let ps):
+            for q in ps where evaluate(q, file, selector: false) != .yes { return explain(q, file, showPHI: showPHI) }
+            return []
+        case .any(let ps):
+            return ps.flatMap { explain($0, file, showPHI: showPHI) }
+        case .not(let q):
+            return [FailureDetail(attribute: q.firstAttribute ?? "", tag: nil, observed: nil, expected: "not " + q.text, reason: "\(q.text) holds")]
+        case .attribute(let ref, let t):
+            let resolved = ref.resolve(in: file)
+            var targets: [Target?]
+            switch resolved {
+            case .missing: targets = [nil]
+            case .one(let x): targets = [x]
+            case .many(let xs): targets = xs
+            }
+            if case .anomalies = ref, case .one(.anomalies(let list)) = resolved {
+                return explainAnomalies(t, list)
+            }
+            var out: [FailureDetail] = []
+            for x in targets where test(t, x, file) != .yes {
+                out.append(detail(ref, t, x, file, showPHI: showPHI))
+                if out.count >= 16 { break }
+            }
+            return out
+        }
+    }
+
+    func explainAnomalies(_ t: ValueTest, _ list: [Anomaly]) -> [FailureDetail] {
+        var kinds: [String]? = nil
+        switch t {
+        case .notInSet(let os): kinds = os.map(\.description)
+        case .empty, .vm: kinds = nil
+        default: return [FailureDetail(attribute: "file.anomalies", observed: list.map(\.kind.rawValue), expected: t.expectedText, reason: "anomalies: \(list.map(\.kind.rawValue).joined(separator: ", "))")]
+        }
+        return list.filter { a in kinds.map { $0.contains(a.kind.rawValue) } ?? true }.map { a in
+            let attr = a.path.isEmpty ? "file.anomalies" : a.path.description
+            return FailureDetail(attribute: attr, tag: nil, observed: [a.kind.rawValue], expected: t.expectedText,
+                                 reason: "\(a.kind.rawValue) at \(a.inInflatedStream ? "inflated offset" : "offset") \(a.offset): \(a.detail)", offset: a.offset)
+        }
+    }
+
+    func detail(_ ref: AttributeRef, _ t: ValueTest, _ x: Target?, _ file: DicomFile, showPHI: Bool) -> FailureDetail {
+        let attr = ref.description
+        guard let x else {
+            var reason = "\(attr) is absent"
+            if case .type(let rt, let c?) = t, rt == .t1C || rt == .t2C { reason += ", although \(c.text)" }
+            return FailureDetail(attribute: attr, tag: nil, observed: nil, expected: t.expectedText, reason: reason)
+        }
+        let phi = !showPHI && Redaction.isPatientIdentifying(x.tag)
+        var values = x.displayValues
+        if phi { values = values.map(Redaction.redact) }
+        let shown = values.isEmpty ? "(empty)" : values.joined(separator: "\\")
+        let verdict = test(t, x, file)
+        var reason: String
+        switch t {
+        case .type(.t1, _), .type(.t1C, _), .notEmpty where x.count == 0: reason = "\(attr) is empty"
+        case .absent: reason = "\(attr) is present"
+        case .range(let lo, let hi):
+            if let bad = firstFailing(x, t, file) {
+                let below = resolveOperand(lo, file).map { o in all(bad, o) { $0.order >= 0 } == .no } ?? false
+                let v = phi ? Redaction.redact(bad.displayValues.first ?? "") : (bad.displayValues.first ?? "")
+                reason = below ? "\(attr) \(v) < \(lo)" : "\(attr) \(v) > \(hi)"
+            } else { reason = "\(attr) \(shown) outside [\(lo), \(hi)]" }
+        case .compare(let c, let o):
+            let neg: String = c == .gt ? "<=" : c == .ge ? "<" : c == .lt ? ">=" : ">"
+            var rhs = o.description
+            if case .attribute(let r) = o, case .one(let y) = r.resolve(in: file) { rhs = "\(y.displayValues.first ?? "") (\(r))" }
+            let v = firstFailing(x, t, file)?.displayValues.first ?? shown
+            reason = "\(attr) \(phi ? Redaction.redact(v) : v) \(neg) \(rhs)"
+        case .equals(let o, _): reason = "\(attr) \(shown) != \(o)"
+        case .vm: reason = "\(attr) has \(x.count) value\(x.count == 1 ? "" : "s"), expected \(t.expectedText)"
+        case .vr: reason = "\(attr) has VR \(x.vr.map { "\($0)" } ?? "?"), expected \(t.expectedText)"
+        case .format: reason = "\(attr) \(shown) is not a valid \(x.vr.map { "\($0)" } ?? "") value"
+        case .matches(let r): reason = "\(attr) \(shown) does not match /\(r.pattern)/"
+        default: reason = "\(attr) \(shown) is not \(t.expectedText)"
+        }
+        if verdict == .unknown { reason = "\(attr) \(shown) cannot be read for \(t.expectedText)" }
+        return FailureDetail(attribute: attr, tag: x.tag, observed: values, expected: t.expectedText, reason: reason)
+    }
+
+    /// The first single value that fails `t` (for messages about multi-valued elements).
+    func firstFailing(_ x: Target, _ t: ValueTest, _ file: DicomFile) -> Target? {
+        guard case let .element(ds, e, idx) = x else { return nil }
+        if idx != nil { return x }
+        for i in 0..<x.count {
+            let one = Target.element(ds, e, index: i)
+            if test(t, one, file) != .yes { return one }
+        }
+        return nil
+    }
+}
+
+extension Predicate {
+    var firstAttribute: String? {
+        switch self {
+        case .attribute(let r, _): return r.description
+        case .named(_, let p), .not(let p): return p.firstAttribute
+        case .all(let ps), .any(let ps): return ps.lazy.compactMap(\.firstAttribute).first
+        case .always: return nil
+        }
+    }
+}
+
+extension FailureDetail {
+    init(attribute: String, observed: [String]?, expected: String, reason: String) {
+        self.init(attribute: attribute, tag: nil, observed: observed, expected: expected, reason: reason, offset: nil)
+    }
+    init(attribute: String, tag: Tag?, observed: [String]?, expected: String, reason: String) {
+        self.init(attribute: attribute, tag: tag, observed: observed, expected: expected, reason: reason, offset: nil)
+    }
+}

@@ -1,0 +1,219 @@
+import DcmData
+import DcmDictionary
+
+public enum Severity: String, Sendable, CaseIterable, Comparable {
+    case info, warning, error
+    var rank: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
+    public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
+}
+
+/// What a rule is evaluated on: one instance (file), or the instances of a
+/// series, study, patient, or the whole run.
+public enum RuleLevel: String, Sendable, CaseIterable {
+    case instance, series, study, patient, dataset
+}
+
+/// The four outcomes of a rule on one instance (or one group of instances).
+public enum Outcome: String, Sendable, CaseIterable {
+    case pass
+    case fail
+    /// The rule's `when` does not hold: never counted as a pass.
+    case notApplicable = "not-applicable"
+    /// The rule could not be decided, e.g. a value that cannot be decoded.
+    case notEvaluated = "not-evaluated"
+}
+
+/// Three-valued truth used inside predicates: `unknown` is "cannot be decided".
+public enum Truth: Sendable, Equatable {
+    case yes, no, unknown
+    @inline(__always) static func from(_ b: Bool) -> Truth { b ? .yes : .no }
+    @inline(__always) var negated: Truth { self == .yes ? .no : self == .no ? .yes : .unknown }
+}
+
+/// A reference to an attribute, compiled once: a plain top-level tag (the
+/// fast path: one binary search, no allocation), a full attribute path, or the
+/// `file.anomalies` pseudo-attribute.
+public enum AttributeRef: Sendable, CustomStringConvertible {
+    case tag(Tag, text: String)
+    case path(AttributePath)
+    /// The kinds of the reader's anomalies for the file (`Anomaly.Kind` raw values).
+    case anomalies
+
+    public var description: String {
+        switch self {
+        case .tag(_, let t): return t
+        case .path(let p): return p.text
+        case .anomalies: return "file.anomalies"
+        }
+    }
+    /// The keyword's VR in the dictionary, when the reference is to a standard attribute.
+    var dictionaryVR: VR? {
+        switch self {
+        case .tag(let t, _): return DataDictionary.entry(for: t)?.vr
+        case .path(let p):
+            guard let last = p.steps.last, case .tag(let t) = last.reference else { return nil }
+            return DataDictionary.entry(for: t)?.vr
+        case .anomalies: return .CS
+        }
+    }
+    var hasWildcard: Bool {
+        guard case .path(let p) = self else { return false }
+        return p.steps.dropLast().contains { $0.index == .all || $0.index == .none }
+    }
+}
+
+/// A value a rule compares with, typed at compile time from the attribute's VR.
+public enum Operand: Sendable, CustomStringConvertible {
+    case number(Double, text: String)
+    case date(DicomDate, text: String)
+    case time(DicomTime, text: String)
+    case dateTime(DicomDateTime, text: String)
+    case string([UInt8], text: String)
+    /// The (first) value of another attribute of the same data set.
+    case attribute(AttributeRef)
+
+    public var description: String {
+        switch self {
+        case .number(_, let t), .date(_, let t), .time(_, let t), .dateTime(_, let t): return t
+        case .string(_, let t): return t
+        case .attribute(let a): return a.description
+        }
+    }
+}
+
+public enum Comparison: String, Sendable {
+    case gt, ge, lt, le
+    var symbol: String { switch self { case .gt: return ">"; case .ge: return ">="; case .lt: return "<"; case .le: return "<=" } }
+}
+
+/// An integer range (`vm`, `length`, `count`); `max == nil` is unbounded.
+public struct CountRange: Sendable, CustomStringConvertible {
+    public var min: Int
+    public var max: Int?
+    /// For VM "2-2n": the count must be a multiple of this.
+    public var step: Int = 1
+    public func contains(_ n: Int) -> Bool { n >= min && (max.map { n <= $0 } ?? true) && (step <= 1 || n % step == 0) }
+    public var description: String {
+        if let m = max, m == min { return "\(min)" }
+        if step > 1 { return "\(min)-\(step)n" }
+        return "\(min)-\(max.map(String.init) ?? "n")"
+    }
+}
+
+/// The kind of a DICOM requirement type (PS3.5 §7.4).
+public enum RequirementType: String, Sendable { case t1 = "1", t1C = "1C", t2 = "2", t2C = "2C", t3 = "3" }
+
+/// A compiled test on the values of one attribute (DESIGN.md item 7: an
+/// inspectable tree, so a finding can say why it failed).
+public indirect enum ValueTest: Sendable {
+    case present, absent, empty, notEmpty
+    case type(RequirementType, condition: Predicate?)
+    case equals(Operand, tolerance: Double?)
+    case equalsList([Operand])
+    case inSet([Operand])
+    case notInSet([Operand])
+    case matches(RegexBox)
+    case range(Operand, Operand)
+    case compare(Comparison, Operand)
+    case vm(CountRange)
+    case vr([VR])
+    case length(CountRange)
+    case format
+    case each(ValueTest)
+    case all([ValueTest])
+    case any([ValueTest])
+    case not(ValueTest)
+
+    /// Tests that are about presence: a missing attribute does not simply fail them.
+    var isAboutPresence: Bool {
+        switch self {
+        case .present, .absent, .type: return true
+        case .not(let t): return t.isAboutPresence
+        case .all(let ts), .any(let ts): return ts.contains { $0.isAboutPresence }
+        default: return false
+        }
+    }
+}
+
+/// A compiled predicate over a data set (in `when` and in `check`).
+public indirect enum Predicate: Sendable {
+    case attribute(AttributeRef, ValueTest)
+    case all([Predicate])
+    case any([Predicate])
+    case not(Predicate)
+    /// A named condition of the pack (kept for explanations).
+    case named(String, Predicate)
+    case always
+}
+
+/// A compiled regular expression with its source text. Matching searches
+/// (`(?i)siemens` matches "SIEMENS Healthineers"); anchor with `^…$`.
+public final class RegexBox: @unchecked Sendable {
+    public let pattern: String
+    let regex: Regex<AnyRegexOutput>
+    init(_ pattern: String) throws {
+        self.pattern = pattern
+        self.regex = try Regex(pattern)
+    }
+    func matches(_ s: String) -> Bool { (try? regex.firstMatch(in: s)) != nil }
+}
+
+/// What a series/study/patient/dataset rule checks.
+public enum GroupCheck: Sendable {
+    /// These attributes have one value across the group's instances.
+    case consistent([AttributeRef])
+    /// No two instances of the group share a value of this attribute.
+    case unique(AttributeRef)
+    /// Instances per series (level series), series per study (study),
+    /// studies per patient (patient), or patients in the run (dataset).
+    case count(CountRange)
+}
+
+public enum RuleCheck: Sendable {
+    case instance(Predicate)
+    case group(GroupCheck)
+}
+
+/// One segment of a message template.
+public enum TemplatePart: Sendable {
+    case text(String)
+    case value, expected, attribute
+    case keyword(AttributeRef)
+}
+
+/// A rule's example data set, as written in the pack.
+public struct RuleExample: Sendable {
+    public var expectPass: Bool
+    public var location: SourceLocation
+    public var file: DicomFile
+    /// The YAML text of the example, for `rules explain`.
+    public var summary: String
+}
+
+public struct Rule: Sendable {
+    public var id: String
+    public var title: String?
+    public var severity: Severity
+    public var level: RuleLevel
+    public var when: [Predicate]
+    public var check: RuleCheck
+    public var message: [TemplatePart]?
+    public var messageText: String?
+    public var reference: String?
+    public var examples: [RuleExample]
+    public var packID: String
+    public var location: SourceLocation
+    /// The rule's `check` as written (for `rules explain`).
+    public var checkText: String
+    public var whenText: String?
+}
+
+public struct RulePack: Sendable {
+    public var id: String
+    public var version: String
+    public var title: String?
+    public var description: String?
+    public var path: String
+    public var extends: [String]
+    public var rules: [Rule]
+}

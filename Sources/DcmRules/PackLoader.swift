@@ -1,0 +1,136 @@
+import Foundation
+import DcmData
+
+/// Loads rule packs: files and directories given by the user, packs named by
+/// id from a library of known packs (the built-in `Rules/` directory), and
+/// everything they `extends`, in dependency order, with no cycles. Every error
+/// of every file is collected before giving up.
+public struct PackLoader {
+    /// Known pack files by id (from the library directories).
+    public private(set) var index: [String: String] = [:]
+    var indexErrors: [PackDiagnostic] = []
+
+    public init(libraries: [String] = []) {
+        for dir in libraries { indexDirectory(dir) }
+    }
+
+    /// The `.yaml`/`.yml` files under `dir`, recursively, sorted.
+    public static func packFiles(in dir: String) -> [String] {
+        guard let en = FileManager.default.enumerator(atPath: dir) else { return [] }
+        var out: [String] = []
+        while let rel = en.nextObject() as? String {
+            if rel.hasSuffix(".yaml") || rel.hasSuffix(".yml") { out.append((dir as NSString).appendingPathComponent(rel)) }
+        }
+        return out.sorted()
+    }
+
+    mutating func indexDirectory(_ dir: String) {
+        for f in Self.packFiles(in: dir) {
+            guard let text = try? String(contentsOfFile: f, encoding: .utf8),
+                  let root = try? SyntaxNode.parse(text, file: f),
+                  let h = PackCompiler.header(of: root, file: f), !h.id.isEmpty else { continue }
+            if index[h.id] == nil { index[h.id] = f }
+        }
+    }
+
+    /// Expands files and directories into pack files.
+    public static func expand(_ paths: [String]) -> [String] {
+        var out: [String] = []
+        for p in paths {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue { out += packFiles(in: p) } else { out.append(p) }
+        }
+        return out
+    }
+
+    /// Loads `files` and the library packs named in `ids`, with what they extend.
+    public func load(files: [String], ids: [String] = []) throws -> RuleSet {
+        var diags: [PackDiagnostic] = []
+        var roots: [String] = []
+        for id in ids {
+            if let f = index[id] { roots.append(f) }
+            else {
+                let known = index.keys.sorted()
+                diags.append(PackDiagnostic(SourceLocation(file: "--pack", line: 1, column: 1), "no pack with id '\(id)'\(known.isEmpty ? "" : "; known: " + known.joined(separator: ", "))", suggestion: suggest(id, among: known)))
+            }
+        }
+        roots += Self.expand(files).map { ($0 as NSString).standardizingPath }
+        var state = LoadState()
+        for f in roots { _ = loadFile(f, from: nil, state: &state, diags: &diags) }
+        // duplicate rule ids across everything loaded
+        var seen: [String: SourceLocation] = [:]
+        for p in state.ordered {
+            for r in p.rules {
+                if let first = seen[r.id] { diags.append(PackDiagnostic(r.location, "duplicate rule id '\(r.id)' (first defined at \(first))")) }
+                else { seen[r.id] = r.location }
+            }
+        }
+        if !diags.isEmpty { throw PackErrors(diags) }
+        return RuleSet(packs: state.ordered)
+    }
+
+    struct LoadState {
+        var done: [String: (RulePack, [String: Predicate])] = [:]
+        var stack: [String] = []
+        var ordered: [RulePack] = []
+        var failed: Set<String> = []
+    }
+
+    /// Loads one file (after what it extends); returns its conditions for packs extending it.
+    func loadFile(_ path: String, from: SourceLocation?, state: inout LoadState, diags: inout [PackDiagnostic]) -> [String: Predicate]? {
+        if let d = state.done[path] { return d.1 }
+        if state.failed.contains(path) { return nil }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            diags.append(PackDiagnostic(from ?? SourceLocation(file: path, line: 1, column: 1), "cannot read pack file '\(path)'"))
+            state.failed.insert(path); return nil
+        }
+        let root: SyntaxNode
+        do { root = try SyntaxNode.parse(text, file: path) }
+        catch let e as PackErrors { diags += e.diagnostics; state.failed.insert(path); return nil }
+        catch { return nil }
+        state.stack.append(path)
+        defer { state.stack.removeLast() }
+        var inherited: [String: Predicate] = [:]
+        if let h = PackCompiler.header(of: root, file: path) {
+            for (ext, loc) in h.extends {
+                guard let target = resolveExtends(ext, relativeTo: path) else {
+                    let known = index.keys.sorted()
+                    diags.append(PackDiagnostic(loc, "unknown pack '\(ext)' in extends", suggestion: suggest(ext, among: known)))
+                    continue
+                }
+                if state.stack.contains(target) {
+                    let cycle = (state.stack.drop { $0 != target } + [target]).map { ($0 as NSString).lastPathComponent }.joined(separator: " → ")
+                    diags.append(PackDiagnostic(loc, "extends cycle: \(cycle)"))
+                    continue
+                }
+                if let conds = loadFile(target, from: loc, state: &state, diags: &diags) { inherited.merge(conds) { a, _ in a } }
+            }
+        }
+        let c = PackCompiler(file: path)
+        let pack = c.compilePack(root, inherited: inherited)
+        diags += c.diagnostics
+        guard let pack, c.diagnostics.isEmpty else { state.failed.insert(path); return nil }
+        state.done[path] = (pack, c.conditions)
+        state.ordered.append(pack)
+        return c.conditions
+    }
+
+    func resolveExtends(_ ext: String, relativeTo file: String) -> String? {
+        if ext.hasSuffix(".yaml") || ext.hasSuffix(".yml") || ext.contains("/") {
+            let dir = (file as NSString).deletingLastPathComponent
+            let p = ((ext.hasPrefix("/") ? ext : (dir as NSString).appendingPathComponent(ext)) as NSString).standardizingPath
+            return FileManager.default.fileExists(atPath: p) ? p : nil
+        }
+        return index[ext].map { ($0 as NSString).standardizingPath }
+    }
+
+    /// Checks pack files and reports every error of each (for `rules validate`).
+    public func validate(files: [String]) -> [PackDiagnostic] {
+        var all: [PackDiagnostic] = []
+        for f in Self.expand(files) {
+            do { _ = try load(files: [f]) } catch let e as PackErrors { all += e.diagnostics } catch {}
+        }
+        var seen = Set<PackDiagnostic>()
+        return all.filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import DcmData
+import DcmDictionary
+
+/// The rules of one run, from one or more packs, compiled and ready.
+public struct RuleSet: Sendable {
+    public var packs: [RulePack]
+    public var rules: [Rule]
+    public init(packs: [RulePack]) {
+        self.packs = packs
+        self.rules = packs.flatMap(\.rules)
+    }
+    public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
+}
+
+/// Per-rule outcome counts.
+public struct OutcomeCounts: Sendable, Equatable {
+    public var pass = 0, fail = 0, notApplicable = 0, notEvaluated = 0
+    public init() {}
+    public mutating func add(_ o: Outcome, _ n: Int = 1) {
+        switch o {
+        case .pass: pass += n
+        case .fail: fail += n
+        case .notApplicable: notApplicable += n
+        case .notEvaluated: notEvaluated += n
+        }
+    }
+    public mutating func add(_ o: OutcomeCounts) {
+        pass += o.pass; fail += o.fail; notApplicable += o.notApplicable; notEvaluated += o.notEvaluated
+    }
+}
+
+/// What a series/study/patient/dataset rule keeps of one instance: its group
+/// key and a few values, never the data set.
+public struct GroupSample: Sendable {
+    public var applies: Truth
+    public var key: String?
+    /// The key of the level below, for `count` (series UID in a study …).
+    public var member: String?
+    public var values: [String?]
+}
+
+/// The result of evaluating a rule set on one file.
+public struct InstanceResult: Sendable {
+    /// Outcome per rule (indexed like `RuleSet.rules`); `nil` for group rules.
+    public var outcomes: [Outcome?]
+    public var findings: [Finding]
+    /// Samples for the group rules (indexed like `RuleSet.rules`).
+    public var samples: [GroupSample?]
+}
+
+extension Evaluator {
+    static let seriesUID = Tag(0x0020, 0x000E), studyUID = Tag(0x0020, 0x000D), patientID = Tag(0x0010, 0x0020)
+
+    /// Evaluates every rule of `set` on `file`: instance rules give outcomes
+    /// and findings, group rules a small sample for the aggregator.
+    public func run(_ set: RuleSet, on file: DicomFile, path: String?, showPHI: Bool) -> InstanceResult {
+        var outcomes = [Outcome?](repeating: nil, count: set.rules.count)
+        var samples = [GroupSample?](repeating: nil, count: set.rules.count)
+        var findings: [Finding] = []
+        for (i, rule) in set.rules.enumerated() {
+            switch rule.check {
+            case .instance:
+                let o = outcome(of: rule, file)
+                outcomes[i] = o
+                if o == .fail { findings += self.findings(rule, file, path: path, showPHI: showPHI) }
+            case .group(let g):
+                samples[i] = sample(rule, g, file)
+            }
+        }
+        return InstanceResult(outcomes: outcomes, findings: findings, samples: samples)
+    }
+
+    func sample(_ rule: Rule, _ g: GroupCheck, _ file: DicomFile) -> GroupSample {
+        let a = applies(rule, file)
+        guard a == .yes else { return GroupSample(applies: a, key: nil, member: nil, values: []) }
+        let ds = file.dataSet
+        func str(_ t: Tag) -> String? { ds.string(t).flatMap { $0.isEmpty ? nil : $0 } }
+        var key: String?, member: String?
+        switch rule.level {
+        case .series: key = str(Self.seriesUID); member = nil
+        case .study: key = str(Self.studyUID); member = str(Self.seriesUID)
+        case .patient: key = str(Self.patientID); member = str(Self.studyUID)
+        case .dataset, .instance: key = ""; member = str(Self.patientID)
+        }
+        var values: [String?] = []
+        switch g {
+        case .consistent(let refs): values = refs.map { valueText($0, file) }
+        case .unique(let r): values = [valueText(r, file)]
+        case .count: break
+        }
+        return GroupSample(applies: a, key: key, member: member, values: values)
+    }
+
+    /// The whole value of an attribute as one string (`nil` when absent).
+    func valueText(_ ref: AttributeRef, _ file: DicomFile) -> String? {
+        guard case .one(let t) = ref.resolve(in: file) else { return nil }
+        return t.displayValues.joined(separator: "\\")
+    }
+
+    func findings(_ rule: Rule, _ file: DicomFile, path: String?, showPHI: Bool) -> [Finding] {
+        guard case .instance(let p) = rule.check else { return [] }
+        var details = explain(p, file, showPHI: showPHI)
+        if details.isEmpty { details = [FailureDetail(attribute: p.firstAttribute ?? "", observed: nil, expected: rule.checkText, reason: "check \(rule.checkText) does not hold")] }
+        let whenText = rule.when.map(\.text).joined(separator: " and ")
+        let ds = file.dataSet
+        let sop = ds.string(Tag.sopInstanceUID), series = ds.string(Self.seriesUID), study = ds.string(Self.studyUID)
+        return details.map { d in
+            let observed = d.observed.map { $0.joined(separator: "\\") }
+            let message = rule.message.map { render($0, d, file, showPHI: showPHI) } ?? d.reason
+            return Finding(ruleID: rule.id, packID: rule.packID, severity: rule.severity, level: rule.level, message: message,
+                           because: whenText.isEmpty ? d.reason : whenText + " and " + d.reason,
+                           file: path, attribute: d.attribute, observed: observed, expected: d.expected, reference: rule.reference,
+                           offset: d.offset, sopInstanceUID: sop, seriesInstanceUID: series, studyInstanceUID: study)
+        }
+    }
+
+    func render(_ parts: [TemplatePart], _ d: FailureDetail, _ file: DicomFile, showPHI: Bool) -> String {
+        var s = ""
+        for p in parts {
+            switch p {
+            case .text(let t): s += t
+            case .value: s += d.observed.map { $0.isEmpty ? "(empty)" : $0.joined(separator: "\\") } ?? "(absent)"
+            case .expected: s += d.expected
+            case .attribute: s += d.attribute
+            case .keyword(let r):
+                if case .one(let t) = r.resolve(in: file) {
+                    let v = t.displayValues.joined(separator: "\\")
+                    s += (!showPHI && Redaction.isPatientIdentifying(t.tag)) ? Redaction.redact(v) : v
+                } else { s += "(absent)" }
+            }
+        }
+        return s
+    }
+}
+
+/// Aggregates the samples of series/study/patient/dataset rules. Memory grows
+/// with the number of groups (series, studies…), not files — except `unique`,
+/// which keeps one 8-byte hash per distinct value.
+public final class GroupAggregator {
+    struct ValueStat { var count: Int; var firstFile: String }
+    struct GroupState {
+        var instances = 0
+        var firstFile: String
+        var members: Set<String> = []
+        /// Per consistent attribute: distinct values seen (a few kept).
+        var distinct: [[String: ValueStat]] = []
+        var overflow: [Bool] = []
+        var seen: [UInt64: String] = [:]
+        var duplicates: [(String, String, String)] = []
+    }
+    let set: RuleSet
+    var groups: [[String: GroupState]]
+    var order: [[String]]
+    var counts: [OutcomeCounts]
+    let showPHI: Bool
+    public static let keptDistinctValues = 8
+
+    public init(_ set: RuleSet, showPHI: Bool) {
+        self.set = set
+        self.showPHI = showPHI
+        groups = Array(repeating: [:], count: set.rules.count)
+        order = Array(repeating: [], count: set.rules.count)
+        counts = Array(repeating: OutcomeCounts(), count: set.rules.count)
+    }
+
+    public func add(_ samples: [GroupSample?], path: String) {
+        for (i, s) in samples.enumerated() {
+            guard let s, case .group(let g) = set.rules[i].check else { continue }
+            if s.applies == .no { counts[i].add(.notApplicable); continue }
+            guard s.applies == .yes, let key = s.key else { counts[i].add(.notEvaluated); continue }
+            if groups[i][key] == nil {
+                var st = GroupState(firstFile: path)
+                if case .consistent(let refs) = g { st.distinct = Array(repeating: [:], count: refs.count); st.overflow = Array(repeating: false, count: refs.count) }
+                groups[i][key] = st
+                order[i].append(key)
+            }
+            groups[i][key]!.instances += 1
+            switch g {
+            case .count:
+                if set.rules[i].level != .series, let m = s.member { groups[i][key]!.members.insert(m) }
+            case .consistent:
+                for (k, v) in s.values.enumerated() {
+                    let text = v ?? "(absent)"
+                    if groups[i][key]!.distinct[k][text] != nil { groups[i][key]!.distinct[k][text]!.count += 1 }
+                    else if groups[i][key]!.distinct[k].count < Self.keptDistinctValues { groups[i][key]!.distinct[k][text] = ValueStat(count: 1, firstFile: path) }
+                    else { groups[i][key]!.overflow[k] = true }
+                }
+            case .unique:
+                guard let v = s.values.first ?? nil else { continue }
+                var h: UInt64 = 0xcbf29ce484222325
+                for b in v.utf8 { h ^= UInt64(b); h = h &* 0x100000001b3 }
+                if let other = groups[i][key]!.seen[h] {
+                    if groups[i][key]!.duplicates.count < 100 { groups[i][key]!.duplicates.append((v, other, path)) }
+                } else { groups[i][key]!.seen[h] = path }
+            }
+        }
+    }
+
+    /// Outcome counts (of groups) and findings of every group rule.
+    public func finish() -> (counts: [OutcomeCounts], findings: [Finding]) {
+        var findings: [Finding] = []
+        for (i, rule) in set.rules.enumerated() {
+            guard case .group(let g) = rule.check else { continue }
+            for key in order[i] {
+                let st = groups[i][key]!
+                var failed: [Finding] = []
+                let groupName: String = rule.level == .dataset ? "the data set" : "\(rule.level.rawValue) \(display(key, rule.level))"
+                func make(_ msg: String, attr: String?, observed: String?, expected: String?, file: String, related: [String]) -> Finding {
+                    Finding(ruleID: rule.id, packID: rule.packID, severity: rule.severity, level: rule.level,
+                            message: rule.messageText.map { customMessage($0, attr: attr, observed: observed, expected: expected) } ?? msg,
+                            because: nil, file: file, relatedFiles: related, attribute: attr, observed: observed, expected: expected,
+                            reference: rule.reference,
+                            seriesInstanceUID: rule.level == .series ? key : nil, studyInstanceUID: rule.level == .study ? key : nil)
+                }
+                switch g {
+                case .consistent(let refs):
+                    for (k, ref) in refs.enumerated() where st.distinct[k].count > 1 {
+                        let phi = !showPHI && Redaction.isPatientIdentifying(ref.tag)
+                        let vals = st.distinct[k].sorted { $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key < $1.key) }
+                        let obs = vals.map { "\(phi ? Redaction.redact($0.key) : $0.key) (\($0.value.count) file\($0.value.count == 1 ? "" : "s"))" }.joined(separator: "; ")
+                            + (st.overflow[k] ? "; …" : "")
+                        failed.append(make("\(ref) differs across \(groupName): \(vals.count)\(st.overflow[k] ? "+" : "") values", attr: ref.description,
+                                           observed: obs, expected: "one value in the \(rule.level.rawValue)", file: vals[1].value.firstFile, related: vals.map(\.value.firstFile)))
+                    }
+                case .unique(let ref):
+                    let phi = !showPHI && Redaction.isPatientIdentifying(ref.tag)
+                    for (v, a, b) in st.duplicates {
+                        failed.append(make("\(ref) \(phi ? Redaction.redact(v) : v) is not unique in \(groupName): also in \(a)", attr: ref.description,
+                                           observed: phi ? Redaction.redact(v) : v, expected: "unique", file: b, related: [a, b]))
+                    }
+                case .count(let r):
+                    let n = rule.level == .series ? st.instances : st.members.count
+                    if !r.contains(n) {
+                        let what = rule.level == .series ? "instances" : rule.level == .study ? "series" : rule.level == .patient ? "studies" : "patients"
+                        failed.append(make("\(groupName) has \(n) \(what), expected \(r)", attr: nil, observed: String(n), expected: r.description, file: st.firstFile, related: []))
+                    }
+                }
+                counts[i].add(failed.isEmpty ? .pass : .fail)
+                findings += failed
+            }
+        }
+        return (counts, findings)
+    }
+
+    func display(_ key: String, _ level: RuleLevel) -> String {
+        level == .patient && !showPHI ? Redaction.redact(key) : key
+    }
+
+    func customMessage(_ t: String, attr: String?, observed: String?, expected: String?) -> String {
+        t.replacingOccurrences(of: "{value}", with: observed ?? "")
+            .replacingOccurrences(of: "{expected}", with: expected ?? "")
+            .replacingOccurrences(of: "{attribute}", with: attr ?? "")
+    }
+}
+
+extension AttributeRef {
+    var tag: Tag? {
+        switch self {
+        case .tag(let t, _): return t
+        case .path(let p): if let l = p.steps.last, case .tag(let t) = l.reference { return t }; return nil
+        case .anomalies: return nil
+        }
+    }
+}

@@ -1,0 +1,248 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import DcmData
+import DcmDictionary
+
+/// One element reached by an attribute reference, with the value it selects
+/// (`index`, for `ImageType[0]`), or the file's anomaly list.
+enum Target {
+    case element(DataSet, Element, index: Int?)
+    case anomalies([Anomaly])
+}
+
+/// What an attribute reference resolved to in one data set.
+enum Resolved {
+    /// A path without wildcard that reaches no element.
+    case missing
+    case one(Target)
+    /// A wildcard path: one entry per item reached (`nil` where the item lacks
+    /// the attribute). Empty when the sequence is absent or has no items.
+    case many([Target?])
+}
+
+@inline(__always) func isPlainASCII(_ b: UnsafeRawBufferPointer) -> Bool {
+    for c in b where c >= 0x80 || (c < 0x20 && c != 0) { return false }
+    return true
+}
+
+@inline(__always) func trim(_ b: UnsafeRawBufferPointer, leading: Bool) -> UnsafeRawBufferPointer {
+    var lo = 0, hi = b.count
+    while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0 { hi -= 1 }
+    if leading { while lo < hi, b[lo] == 0x20 { lo += 1 } }
+    return UnsafeRawBufferPointer(rebasing: b[lo..<hi])
+}
+
+extension Target {
+    /// Number of values (VM), or 1 for a selected value.
+    var count: Int {
+        switch self {
+        case .anomalies(let a): return a.count
+        case let .element(ds, e, index):
+            if index != nil { return 1 }
+            return ds.valueMultiplicity(e)
+        }
+    }
+
+    var vr: VR? {
+        if case .element(_, let e, _) = self { return e.vr }
+        return .CS
+    }
+
+    /// Calls `body` with each value's bytes (text trimmed per VR; the anomaly
+    /// kinds' raw values), stopping at the first `false`. Returns whether every
+    /// call returned `true`. ASCII text is handed over without copying.
+    func forEachText(_ body: (UnsafeRawBufferPointer) -> Bool) -> Bool {
+        switch self {
+        case .anomalies(let list):
+            for a in list {
+                var s = a.kind.rawValue
+                if !s.withUTF8({ body(UnsafeRawBufferPointer($0)) }) { return false }
+            }
+            return true
+        case let .element(ds, e, index):
+            let vr = e.vr
+            if e.isSequence { return true }
+            if !vr.isString {
+                if vr.isBulk {
+                    // private or unknown values: their bytes as text
+                    return ds.withValue(e) { buf in
+                        let t = trim(buf, leading: true)
+                        return index.map { $0 == 0 ? body(t) : true } ?? body(t)
+                    }
+                }
+                // binary numbers and AT: their decimal text (slow path)
+                var texts: [String]
+                if vr == .AT { texts = ds.tags(e).map(\.description) }
+                else if vr == .FL || vr == .FD { texts = (ds.doubles(e) ?? []).map { String($0) } }
+                else { texts = (ds.integers(e) ?? []).map { String($0) } }
+                if let i = index { texts = i < texts.count ? [texts[i]] : [] }
+                for var t in texts where !t.withUTF8({ body(UnsafeRawBufferPointer($0)) }) { return false }
+                return true
+            }
+            return ds.withValue(e) { buf in
+                if !isPlainASCII(buf) && vr.usesSpecificCharacterSet {
+                    var all = ds.strings(e)
+                    if let i = index { all = i < all.count ? [all[i]] : [] }
+                    for var s in all where !s.withUTF8({ body(UnsafeRawBufferPointer($0)) }) { return false }
+                    return true
+                }
+                if vr.isSingleValuedText { return index.map { $0 == 0 } ?? true ? body(trim(buf, leading: false)) : true }
+                let lead = vr.trimsLeadingSpaces
+                var start = 0, n = 0
+                let count = buf.count
+                var i = 0
+                while i <= count {
+                    if i == count || buf[i] == 0x5C {
+                        if index == nil || index == n {
+                            if !body(trim(UnsafeRawBufferPointer(rebasing: buf[start..<i]), leading: lead)) { return false }
+                        }
+                        n += 1
+                        start = i + 1
+                    }
+                    i += 1
+                }
+                return true
+            }
+        }
+    }
+
+    /// Calls `body` with each value as a number: DS/IS parsed from text, binary
+    /// values read in the data set's byte order. `.unknown` when a value is not
+    /// a number; otherwise `.no` at the first `false`.
+    func forEachNumber(_ body: (Double) -> Bool) -> Truth {
+        guard case let .element(ds, e, index) = self else { return .unknown }
+        let vr = e.vr
+        if vr.isString || vr == .UN || vr == .OB {
+            var bad = false
+            let ok = forEachText { t in
+                if t.isEmpty { return true }
+                guard let d = parseNumber(t) else { bad = true; return false }
+                return body(d)
+            }
+            return bad ? .unknown : Truth.from(ok)
+        }
+        let size = vr.binaryValueSize
+        guard size > 0, vr != .AT else { return .unknown }
+        let big = ds.isBigEndian
+        return ds.withValue(e) { buf in
+            let n = buf.count / size
+            let range = index.map { $0 < n ? $0..<($0 + 1) : 0..<0 } ?? 0..<n
+            for i in range {
+                let off = i * size
+                let d: Double
+                switch vr {
+                case .US, .OW: let v = buf.loadUnaligned(fromByteOffset: off, as: UInt16.self); d = Double(big ? UInt16(bigEndian: v) : UInt16(littleEndian: v))
+                case .SS: let v = buf.loadUnaligned(fromByteOffset: off, as: UInt16.self); d = Double(Int16(bitPattern: big ? UInt16(bigEndian: v) : UInt16(littleEndian: v)))
+                case .UL, .OL: let v = buf.loadUnaligned(fromByteOffset: off, as: UInt32.self); d = Double(big ? UInt32(bigEndian: v) : UInt32(littleEndian: v))
+                case .SL: let v = buf.loadUnaligned(fromByteOffset: off, as: UInt32.self); d = Double(Int32(bitPattern: big ? UInt32(bigEndian: v) : UInt32(littleEndian: v)))
+                case .FL, .OF: let v = buf.loadUnaligned(fromByteOffset: off, as: UInt32.self); d = Double(Float(bitPattern: big ? UInt32(bigEndian: v) : UInt32(littleEndian: v)))
+                case .FD, .OD: let v = buf.loadUnaligned(fromByteOffset: off, as: UInt64.self); d = Double(bitPattern: big ? UInt64(bigEndian: v) : UInt64(littleEndian: v))
+                case .SV: let v = buf.loadUnaligned(fromByteOffset: off, as: UInt64.self); d = Double(Int64(bitPattern: big ? UInt64(bigEndian: v) : UInt64(littleEndian: v)))
+                case .UV, .OV: let v = buf.loadUnaligned(fromByteOffset: off, as: UInt64.self); d = Double(big ? UInt64(bigEndian: v) : UInt64(littleEndian: v))
+                default: return .unknown
+                }
+                if !body(d) { return .no }
+            }
+            return .yes
+        }
+    }
+
+    /// The values as text, for messages and reports (allocates; failure path only).
+    var displayValues: [String] {
+        var out: [String] = []
+        _ = forEachText { b in out.append(String(decoding: b, as: UTF8.self)); return out.count < 64 }
+        return out
+    }
+
+    /// The tag of the element (for redaction decisions).
+    var tag: Tag? { if case .element(_, let e, _) = self { return e.tag }; return nil }
+}
+
+/// Parses a DS/IS value (optional sign, digits, fraction, exponent) without
+/// allocating; `nil` when it is not a number.
+func parseNumber(_ b: UnsafeRawBufferPointer) -> Double? {
+    let n = b.count
+    guard n > 0, n < 64 else { return nil }
+    // fast path: an optional sign and digits only
+    var i = 0
+    var neg = false
+    if b[0] == 0x2D || b[0] == 0x2B { neg = b[0] == 0x2D; i = 1 }
+    if i < n {
+        var v: Int64 = 0
+        var j = i
+        while j < n, b[j] >= 0x30, b[j] <= 0x39, j - i < 18 { v = v &* 10 &+ Int64(b[j] &- 0x30); j += 1 }
+        if j == n { return Double(neg ? -v : v) }
+    }
+    for c in b where !((c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2D || c == 0x2E || c == 0x45 || c == 0x65) { return nil }
+    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { tmp -> Double? in
+        for k in 0..<n { tmp[k] = CChar(bitPattern: b[k]) }
+        tmp[n] = 0
+        var end: UnsafeMutablePointer<CChar>? = nil
+        let d = strtod(tmp.baseAddress!, &end)
+        guard let end, end - tmp.baseAddress! == n else { return nil }
+        return d
+    }
+}
+
+@inline(__always) func bytesEqual(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    if a.count == 0 { return true }
+    return b.withUnsafeBytes { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 }
+}
+
+/// Resolution of attribute references in a file.
+extension AttributeRef {
+    func resolve(in file: DicomFile) -> Resolved {
+        switch self {
+        case .anomalies:
+            return .one(.anomalies(file.anomalies))
+        case .tag(let t, _):
+            let ds = t.group == 0x0002 ? file.meta : file.dataSet
+            guard let i = ds.index(of: t) else { return .missing }
+            return .one(.element(ds, ds.elements[i], index: nil))
+        case .path(let p):
+            let top = p.steps.first.flatMap { s -> Bool? in if case .tag(let t) = s.reference { return t.group == 2 }; return nil } ?? false
+            let root = top ? file.meta : file.dataSet
+            var current = [root]
+            let wildcard = hasWildcard
+            for (n, step) in p.steps.enumerated() {
+                let last = n == p.steps.count - 1
+                if last {
+                    var out: [Target?] = []
+                    for d in current {
+                        guard let e = Self.find(step.reference, in: d) else { out.append(nil); continue }
+                        if case .at(let k) = step.index, e.items == nil {
+                            out.append(k < d.valueMultiplicity(e) ? .element(d, e, index: k) : nil)
+                        } else {
+                            out.append(.element(d, e, index: nil))
+                        }
+                    }
+                    if wildcard { return .many(out) }
+                    guard let first = out.first, let t = first else { return .missing }
+                    return .one(t)
+                }
+                var next: [DataSet] = []
+                for d in current {
+                    guard let items = Self.find(step.reference, in: d)?.items else { continue }
+                    switch step.index {
+                    case .at(let k): if k < items.count { next.append(items[k]) }
+                    case .all, .none: next.append(contentsOf: items)
+                    }
+                }
+                current = next
+                if current.isEmpty { return wildcard ? .many([]) : .missing }
+            }
+            return .missing
+        }
+    }
+
+    static func find(_ ref: AttributePath.Reference, in ds: DataSet) -> Element? {
+        switch ref {
+        case .tag(let t): return ds[t]
+        case let .privateTag(g, c, b): return ds.privateElement(group: g, creator: c, elementByte: b)
+        }
+    }
+}

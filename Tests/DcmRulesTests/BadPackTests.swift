@@ -1,0 +1,166 @@
+import XCTest
+@testable import DcmRules
+
+/// Each kind of pack error, with its exact line and column and suggestion.
+final class BadPackTests: XCTestCase {
+    func check(_ yaml: String, _ want: [String], line: UInt = #line) {
+        XCTAssertEqual(diagnostics(yaml), want, line: line)
+    }
+
+    func testYAMLSyntax() {
+        check("""
+        pack: t.bad
+        version: 1
+        rules:
+          - id: a.b
+            check: {PatientID: present
+        """, ["bad.yaml:6:1: error: YAML: while parsing a flow mapping did not find expected ',' or '}'"])
+    }
+
+    func testUnknownKeysEverywhere() {
+        check("""
+        pack: t.bad
+        version: 1
+        titel: x
+        rules:
+          - id: a.b
+            severity: eror
+            chek: {PatientID: present}
+            check: {KVP: {rnage: [70, 140]}}
+        """, [
+            "bad.yaml:3:1: error: unknown key 'titel' in a pack (did you mean 'title'?)",
+            "bad.yaml:6:15: error: unknown severity 'eror': use error, warning or info (did you mean 'error'?)",
+            "bad.yaml:7:5: error: unknown key 'chek' in a rule (did you mean 'check'?)",
+            "bad.yaml:8:19: error: unknown operator 'rnage' (did you mean 'range'?)",
+        ])
+    }
+
+    func testUnknownKeyword() {
+        check("""
+        pack: t.bad
+        version: 1
+        rules:
+          - id: a.b
+            check: {PatientNmae: present}
+          - id: a.c
+            check: {'ReferencedImageSequence[*].ReferencedSOPClasUID': present}
+        """, [
+            "bad.yaml:5:13: error: unknown keyword 'PatientNmae' (did you mean 'PatientName'?)",
+            "bad.yaml:7:41: error: unknown keyword 'ReferencedSOPClasUID' (did you mean 'ReferencedSOPClassUID'?)",
+        ])
+    }
+
+    func testRangeOnNonNumericVR() {
+        check("""
+        pack: t.bad
+        version: 1
+        rules:
+          - id: a.b
+            check: {PatientName: {range: [1, 2]}}
+          - id: a.c
+            check: {SliceThickness: {gt: thick}}
+        """, [
+            "bad.yaml:5:27: error: 'range' needs a numeric, date or time attribute, but PatientName has VR PN",
+            "bad.yaml:7:34: error: 'thick' is not a number, and SliceThickness has VR DS",
+        ])
+    }
+
+    func testBadRegex() {
+        let d = diagnostics("""
+        pack: t.bad
+        version: 1
+        rules:
+          - id: a.b
+            check: {Manufacturer: {matches: "(?i)siem(ens"}}
+        """)
+        XCTAssertEqual(d.count, 1)
+        XCTAssertTrue(d[0].hasPrefix("bad.yaml:5:37: error: bad regular expression '(?i)siem(ens'"), d[0])
+    }
+
+    func testDuplicateRuleIDsAndConditions() {
+        check("""
+        pack: t.bad
+        version: 1
+        rules:
+          - id: a.b
+            check: {PatientID: present}
+          - id: a.b
+            when: [mri]
+            check: {PatientID: present}
+        """, [
+            "bad.yaml:7:12: error: unknown condition 'mri'",
+            "bad.yaml:6:5: error: duplicate rule id 'a.b' (first defined at bad.yaml:4:5)",
+        ])
+    }
+
+    func testExtendsCycle() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cycle-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "pack: t.a\nversion: 1\nextends: [b.yaml]\nrules: []\n".write(toFile: dir + "/a.yaml", atomically: true, encoding: .utf8)
+        try "pack: t.b\nversion: 1\nextends: [a.yaml]\nrules: []\n".write(toFile: dir + "/b.yaml", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try PackLoader().load(files: [dir + "/a.yaml"])) { e in
+            XCTAssertEqual((e as? PackErrors)?.description, "\(dir)/b.yaml:3:11: error: extends cycle: a.yaml → b.yaml → a.yaml")
+        }
+        check("pack: t.c\nversion: 1\nextends: [dicom.cor]\nrules: []\n", ["bad.yaml:3:11: error: unknown pack 'dicom.cor' in extends (did you mean 'dicom.core'?)"])
+    }
+
+    func testLevelsAndOperandsAndTemplates() {
+        check("""
+        pack: t.bad
+        version: 1
+        rules:
+          - id: a.b
+            level: serie
+            check: {consistent: [Rows]}
+          - id: a.c
+            level: series
+            check: {consistant: [Rows]}
+          - id: a.d
+            check: {EchoTime: {type: 1C}}
+            message: "TE {EchoTme}"
+          - id: a.e
+            check: {PixelSpacing: {vm: two}}
+          - id: nodot
+            check: {Rows: present}
+        """, [
+            "bad.yaml:5:12: error: unknown level 'serie': use instance, series, study, patient or dataset (did you mean 'series'?)",
+            "bad.yaml:9:13: error: unknown series check 'consistant' (did you mean 'consistent'?)",
+            "bad.yaml:11:30: error: type 1C needs its condition: add 'if:' with a selector",
+            "bad.yaml:12:14: error: unknown keyword 'EchoTme' (did you mean 'EchoTime'?)",
+            "bad.yaml:14:32: error: 'vm' takes a count like 2, \\\"1-3\\\", \\\"1-n\\\", \\\"2-2n\\\" or [min, max]".replacingOccurrences(of: "\\\"", with: "\""),
+            "bad.yaml:15:9: error: rule id 'nodot' must be dotted words of letters, digits, '-' and '_' (e.g. 'mr.tr-range')",
+        ])
+    }
+
+    func testExamplesAreCheckedToo() {
+        check("""
+        pack: t.bad
+        version: 1
+        rules:
+          - id: a.b
+            check: {Rows: present}
+            examples:
+              pass: [{Rowz: "1"}]
+              fial: []
+        """, [
+            "bad.yaml:7:15: error: unknown keyword 'Rowz' (did you mean 'Rows'?)",
+            "bad.yaml:8:7: error: unknown key 'fial' in 'examples' (did you mean 'fail'?)",
+        ])
+    }
+
+    func testScalarsStayStrings() throws {
+        // NO, ON, 1.0 and 0010 are strings, not booleans or numbers
+        let set = try pack("""
+        pack: t.ok
+        version: 1
+        rules:
+          - id: a.b
+            check: {BurnedInAnnotation: {in: [NO, ON, 1.0, 0010]}}
+            examples:
+              pass: [{BurnedInAnnotation: NO}, {BurnedInAnnotation: "0010"}]
+              fail: [{BurnedInAnnotation: "false"}, {BurnedInAnnotation: "1"}]
+        """)
+        XCTAssertEqual(set.runExamples().failures.map(\.description), [])
+    }
+}

@@ -1,0 +1,87 @@
+import XCTest
+@testable import DcmRules
+import DcmData
+
+final class FindingTests: XCTestCase {
+    func example() throws -> RuleSet { try PackLoader(libraries: [repoRoot + "/Rules"]).load(files: [repoRoot + "/Rules/examples/example.ct-mr.yaml"]) }
+
+    func testMessageTemplateAndWhy() throws {
+        let set = try example()
+        let f = try file("{Modality: MR, RepetitionTime: \"13000\", PatientID: \"P1\", SOPInstanceUID: \"1.2.3\", SeriesInstanceUID: \"1.2\", StudyInstanceUID: \"1\"}")
+        let r = Evaluator().run(set, on: f, path: "a.dcm", showPHI: false)
+        let tr = try XCTUnwrap(r.findings.first { $0.ruleID == "mr.tr-range" })
+        XCTAssertEqual(tr.message, "RepetitionTime 13000 outside [300, 12000]")
+        XCTAssertEqual(tr.because, "Modality == MR and RepetitionTime 13000 > 12000")
+        XCTAssertEqual(tr.severity, .warning)
+        XCTAssertEqual(tr.observed, "13000")
+        XCTAssertEqual(tr.expected, "[300, 12000]")
+        XCTAssertEqual(tr.sopInstanceUID, "1.2.3"); XCTAssertEqual(tr.seriesInstanceUID, "1.2"); XCTAssertEqual(tr.studyInstanceUID, "1")
+        let ps = try XCTUnwrap(r.findings.first { $0.ruleID == "geometry.pixel-spacing" })
+        XCTAssertEqual(ps.message, "PixelSpacing is absent")
+        let idx = set.rules.firstIndex { $0.id == "ct.kvp" }!
+        XCTAssertEqual(r.outcomes[idx], .notApplicable)
+    }
+
+    func testRedaction() throws {
+        let set = try pack("""
+        pack: t.phi
+        version: 1
+        rules:
+          - id: t.name
+            check: {PatientName: {matches: "^ANON"}}
+            message: "{attribute} is {value} for {PatientID}"
+        """)
+        let f = try file("{PatientName: \"Doe^Jane\", PatientID: \"P1\"}")
+        let hidden = Evaluator().run(set, on: f, path: nil, showPHI: false).findings[0]
+        XCTAssertFalse(hidden.message.contains("Doe"))
+        XCTAssertTrue(hidden.observed!.hasPrefix("<redacted:"), hidden.observed!)
+        XCTAssertEqual(hidden.observed, Redaction.redact("Doe^Jane"))
+        XCTAssertEqual(hidden.message, "PatientName is \(Redaction.redact("Doe^Jane")) for \(Redaction.redact("P1"))")
+        let shown = Evaluator().run(set, on: f, path: nil, showPHI: true).findings[0]
+        XCTAssertEqual(shown.message, "PatientName is Doe^Jane for P1")
+    }
+
+    func testGroupRules() throws {
+        let set = try pack("""
+        pack: t.groups
+        version: 1
+        rules:
+          - id: s.geometry
+            level: series
+            check: {consistent: [Rows, PixelSpacing]}
+          - id: s.count
+            level: series
+            check: {count: [2, 3]}
+          - id: st.series
+            level: study
+            check: {count: {min: 2}}
+          - id: d.unique
+            level: dataset
+            check: {unique: SOPInstanceUID}
+          - id: s.mr-only
+            level: series
+            when: [{Modality: MR}]
+            check: {consistent: [EchoTime]}
+        """)
+        let ev = Evaluator()
+        let agg = GroupAggregator(set, showPHI: false)
+        let data = [
+            "{StudyInstanceUID: \"1\", SeriesInstanceUID: \"1.1\", SOPInstanceUID: \"1.1.1\", Rows: \"256\", PixelSpacing: [\"0.5\", \"0.5\"], Modality: MR, EchoTime: \"10\"}",
+            "{StudyInstanceUID: \"1\", SeriesInstanceUID: \"1.1\", SOPInstanceUID: \"1.1.2\", Rows: \"512\", PixelSpacing: [\"0.5\", \"0.5\"], Modality: MR, EchoTime: \"10\"}",
+            "{StudyInstanceUID: \"1\", SeriesInstanceUID: \"1.2\", SOPInstanceUID: \"1.1.2\", Rows: \"256\", Modality: CT, EchoTime: \"1\"}",
+            "{StudyInstanceUID: \"2\", SeriesInstanceUID: \"2.1\", SOPInstanceUID: \"2.1.1\", Rows: \"256\", Modality: CT}",
+            "{Rows: \"256\"}",
+        ]
+        for (i, d) in data.enumerated() { agg.add(ev.run(set, on: try file(d), path: "f\(i)", showPHI: false).samples, path: "f\(i)") }
+        let (counts, findings) = agg.finish()
+        let byRule = Dictionary(grouping: findings, by: \.ruleID)
+        XCTAssertEqual(byRule["s.geometry"]?.map(\.message), ["Rows differs across series 1.1: 2 values"])
+        XCTAssertEqual(byRule["s.geometry"]?.first?.observed, "256 (1 file); 512 (1 file)")
+        XCTAssertEqual(counts[0], { var c = OutcomeCounts(); c.pass = 2; c.fail = 1; c.notEvaluated = 1; return c }())
+        XCTAssertEqual(byRule["s.count"]?.count, 2)  // series 1.2 and 2.1 have one instance
+        XCTAssertEqual(byRule["st.series"]?.map(\.message), ["study 2 has 1 series, expected 2-n"])
+        XCTAssertEqual(byRule["d.unique"]?.map(\.message), ["SOPInstanceUID 1.1.2 is not unique in the data set: also in f1"])
+        XCTAssertNil(byRule["s.mr-only"])
+        XCTAssertEqual(counts[4].notApplicable, 3)
+    }
+}

@@ -1,0 +1,172 @@
+import XCTest
+@testable import DcmRules
+import DcmData
+
+/// Every operator, on in-memory data sets, and the missing-value semantics.
+final class OperatorTests: XCTestCase {
+    func expect(_ check: String, _ data: String, _ want: Outcome, when: String? = nil, conditions: String = "", line: UInt = #line) {
+        do {
+            let got = try outcome(check, when: when, on: data, conditions: conditions)
+            XCTAssertEqual(got, want, "\(check) on \(data)", line: line)
+        } catch { XCTFail("\(error)", line: line) }
+    }
+
+    func testPresence() {
+        expect("{PatientID: present}", "{PatientID: \"1\"}", .pass)
+        expect("{PatientID: present}", "{PatientID: \"\"}", .pass)
+        expect("{PatientID: present}", "{Modality: MR}", .fail)
+        expect("{PatientID: absent}", "{Modality: MR}", .pass)
+        expect("{PatientID: absent}", "{PatientID: \"\"}", .fail)
+        expect("{PatientID: {present: false}}", "{Modality: MR}", .pass)
+        expect("{PatientID: empty}", "{PatientID: \"\"}", .pass)
+        expect("{PatientID: empty}", "{PatientID: \"1\"}", .fail)
+        expect("{PatientID: empty}", "{Modality: MR}", .fail)  // a check on a missing attribute fails
+        expect("{PatientID: not_empty}", "{PatientID: \"1\"}", .pass)
+        expect("{PatientID: not_empty}", "{PatientID: \"\"}", .fail)
+    }
+
+    func testTypes() {
+        expect("{PatientID: {type: \"1\"}}", "{PatientID: \"1\"}", .pass)
+        expect("{PatientID: {type: \"1\"}}", "{PatientID: \"\"}", .fail)
+        expect("{PatientID: {type: \"1\"}}", "{Modality: CT}", .fail)
+        expect("{PatientID: {type: \"2\"}}", "{PatientID: \"\"}", .pass)
+        expect("{PatientID: {type: \"2\"}}", "{Modality: CT}", .fail)
+        expect("{PatientID: {type: \"3\"}}", "{Modality: CT}", .pass)
+        let c1 = "{EchoTime: {type: 1C, if: {Modality: MR}}}"
+        expect(c1, "{Modality: MR, EchoTime: \"2\"}", .pass)
+        expect(c1, "{Modality: MR, EchoTime: \"\"}", .fail)
+        expect(c1, "{Modality: MR}", .fail)
+        expect(c1, "{Modality: CT}", .pass)
+        let c2 = "{EchoTime: {type: 2C, if: {Modality: MR}}}"
+        expect(c2, "{Modality: MR, EchoTime: \"\"}", .pass)
+        expect(c2, "{Modality: MR}", .fail)
+        expect(c2, "{Modality: CT}", .pass)
+    }
+
+    func testEqualsInMatches() {
+        expect("{Modality: MR}", "{Modality: MR}", .pass)
+        expect("{Modality: {equals: MR}}", "{Modality: CT}", .fail)
+        expect("{Modality: {equals: MR}}", "{PatientID: \"1\"}", .fail)
+        expect("{Modality: {equals: MR}}", "{Modality: \"\"}", .fail)
+        // YES/NO/ON stay strings
+        expect("{BurnedInAnnotation: NO}", "{BurnedInAnnotation: NO}", .pass)
+        expect("{BurnedInAnnotation: {in: [NO, ON]}}", "{BurnedInAnnotation: YES}", .fail)
+        // numeric equality on DS: 1.0 == 1
+        expect("{SliceThickness: {equals: 1}}", "{SliceThickness: \"1.0\"}", .pass)
+        expect("{SliceThickness: {equals: 1.0, tolerance: 0.05}}", "{SliceThickness: \"1.04\"}", .pass)
+        expect("{SliceThickness: {equals: 1.0, tolerance: 0.05}}", "{SliceThickness: \"1.06\"}", .fail)
+        // binary US
+        expect("{Rows: {equals: 256}}", "{Rows: \"256\"}", .pass)
+        expect("{Rows: {in: [256, 512]}}", "{Rows: \"128\"}", .fail)
+        expect("{Modality: {in: [CT, MR]}}", "{Modality: MR}", .pass)
+        expect("{Modality: [CT, MR]}", "{Modality: US}", .fail)
+        expect("{Modality: {not_in: [CT, MR]}}", "{Modality: US}", .pass)
+        expect("{Modality: {not_in: [CT, MR]}}", "{Modality: CT}", .fail)
+        expect("{Modality: {not_in: [CT, MR]}}", "{PatientID: \"1\"}", .fail)
+        expect("{ImageType: {equals: [ORIGINAL, PRIMARY]}}", "{ImageType: [ORIGINAL, PRIMARY]}", .pass)
+        expect("{ImageType: {equals: [ORIGINAL, PRIMARY]}}", "{ImageType: [ORIGINAL, SECONDARY]}", .fail)
+        expect("{'ImageType[1]': {equals: SECONDARY}}", "{ImageType: [ORIGINAL, SECONDARY]}", .pass)
+        expect("{'ImageType[2]': present}", "{ImageType: [ORIGINAL, SECONDARY]}", .fail)
+        expect("{Manufacturer: {matches: \"(?i)siemens\"}}", "{Manufacturer: SIEMENS Healthineers}", .pass)
+        expect("{Manufacturer: {matches: \"^GE\"}}", "{Manufacturer: SIEMENS}", .fail)
+        expect("{StationName: {matches: \"^SCAN\"}}", "{StationName: SCANNER1}", .pass)
+    }
+
+    func testOrderedComparisons() {
+        expect("{RepetitionTime: {range: [300, 12000]}}", "{RepetitionTime: \"2300\"}", .pass)
+        expect("{RepetitionTime: {range: [300, 12000]}}", "{RepetitionTime: \"12000.5\"}", .fail)
+        expect("{RepetitionTime: {range: [300, 12000]}}", "{RepetitionTime: \"abc\"}", .notEvaluated)
+        expect("{RepetitionTime: {gt: 0}}", "{RepetitionTime: \"0\"}", .fail)
+        expect("{RepetitionTime: {ge: 0}}", "{RepetitionTime: \"0\"}", .pass)
+        expect("{RepetitionTime: {lt: 10}}", "{RepetitionTime: \"1e1\"}", .fail)
+        expect("{RepetitionTime: {le: 10}}", "{RepetitionTime: \"1e1\"}", .pass)
+        expect("{Rows: {gt: 255}}", "{Rows: \"256\"}", .pass)
+        expect("{SpacingBetweenSlices: {ge: {attr: SliceThickness}}}", "{SpacingBetweenSlices: \"5\", SliceThickness: \"5.0\"}", .pass)
+        expect("{SpacingBetweenSlices: {ge: {attr: SliceThickness}}}", "{SpacingBetweenSlices: \"4\", SliceThickness: \"5\"}", .fail)
+        expect("{SpacingBetweenSlices: {ge: {attr: SliceThickness}}}", "{SpacingBetweenSlices: \"4\"}", .notEvaluated)
+        // dates as dates
+        expect("{StudyDate: {range: [\"20200101\", \"20241231\"]}}", "{StudyDate: \"20230615\"}", .pass)
+        expect("{StudyDate: {gt: \"20200101\"}}", "{StudyDate: \"20191231\"}", .fail)
+        expect("{StudyDate: {gt: \"20200101\"}}", "{StudyDate: \"2020.06.01\"}", .pass)
+        expect("{StudyTime: {lt: \"120000\"}}", "{StudyTime: \"0930\"}", .pass)
+        expect("{AcquisitionDateTime: {ge: \"20200101\"}}", "{AcquisitionDateTime: \"20200101103000\"}", .pass)
+        expect("{StudyDate: {le: {attr: SeriesDate}}}", "{StudyDate: \"20200102\", SeriesDate: \"20200101\"}", .fail)
+    }
+
+    func testMultiplicityVRLengthFormat() {
+        expect("{PixelSpacing: {vm: 2}}", "{PixelSpacing: [\"0.5\", \"0.5\"]}", .pass)
+        expect("{PixelSpacing: {vm: 2}}", "{PixelSpacing: \"0.5\"}", .fail)
+        expect("{ImageType: {vm: \"2-n\"}}", "{ImageType: [A, B, C]}", .pass)
+        expect("{ImageType: {vm: \"1-2\"}}", "{ImageType: [A, B, C]}", .fail)
+        expect("{ImageType: {vm: [1, 3]}}", "{ImageType: [A, B, C]}", .pass)
+        expect("{PixelSpacing: {each: {gt: 0}}}", "{PixelSpacing: [\"0.5\", \"-1\"]}", .fail)
+        expect("{PixelSpacing: {each: {any: [{gt: 0}, {equals: -1}]}}}", "{PixelSpacing: [\"0.5\", \"-1\"]}", .pass)
+        expect("{Modality: {vr: CS}}", "{Modality: MR}", .pass)
+        expect("{Rows: {vr: [SS, UL]}}", "{Rows: \"1\"}", .fail)
+        expect("{PatientID: {length: \"1-8\"}}", "{PatientID: \"123456789\"}", .fail)
+        expect("{PatientID: {length: [1, 16]}}", "{PatientID: \"123456789\"}", .pass)
+        for (vr, good, bad) in [("StudyDate", "20240229", "20230229"), ("StudyTime", "235959.123456", "24"),
+                                ("PatientAge", "045Y", "45Y"), ("SliceThickness", "-1.5e3", "1,5"), ("InstanceNumber", "+12", "1.5"),
+                                ("SOPInstanceUID", "1.2.840.10008.1", "1.2.03"), ("Modality", "MR", "Mr"),
+                                ("StationName", "SCANNER", "A\\tB"), ("AcquisitionDateTime", "20240101120000.5+0100", "2024-01-01"),
+                                ("RetrieveAETitle", "STORESCP", "   ")] {
+            expect("{\(vr): format}", "{\(vr): \"\(good)\"}", .pass)
+            expect("{\(vr): {format: true}}", "{\(vr): \"\(bad)\"}", .fail)
+        }
+        expect("{Modality: format}", "{Modality: ABCDEFGHIJKLMNOPQ}", .fail)  // CS max 16
+        expect("{PatientName: format}", "{PatientName: \"Doe^Jane^^^^extra\"}", .fail)
+    }
+
+    func testCombinatorsAcrossAttributes() {
+        expect("{any: [{Modality: CT}, {KVP: present}]}", "{Modality: MR, KVP: \"120\"}", .pass)
+        expect("{any: [{Modality: CT}, {KVP: present}]}", "{Modality: MR}", .fail)
+        expect("{all: [{Modality: MR}, {EchoTime: present}]}", "{Modality: MR}", .fail)
+        expect("{not: {Modality: CT}}", "{Modality: MR}", .pass)
+        expect("{not: {Modality: CT}}", "{PatientID: \"1\"}", .pass)
+        expect("{Modality: {not: {in: [CT, MR]}}}", "{Modality: MR}", .fail)
+        expect("{Modality: {all: [{in: [CT, MR]}, {not: {equals: CT}}]}}", "{Modality: MR}", .pass)
+        expect("{Modality: {any: [{equals: CT}, absent]}}", "{PatientID: \"1\"}", .pass)
+        // several attributes in one map: all must hold
+        expect("{Modality: MR, EchoTime: present}", "{Modality: MR}", .fail)
+    }
+
+    func testWhenSemantics() {
+        // a rule whose when does not hold is not applicable, never a pass
+        expect("{KVP: present}", "{Modality: MR}", .notApplicable, when: "[{Modality: CT}]")
+        // a selector on a missing attribute does not match
+        expect("{KVP: present}", "{PatientID: \"1\"}", .notApplicable, when: "[{Modality: CT}]")
+        expect("{KVP: present}", "{PatientID: \"1\"}", .fail, when: "[{Modality: {not: {equals: CT}}}]".replacingOccurrences(of: "{Modality: {not: {equals: CT}}}", with: "{not: {Modality: CT}}"))
+        // a selector that cannot be decided: not evaluated
+        expect("{KVP: present}", "{SliceThickness: \"x\"}", .notEvaluated, when: "[{SliceThickness: {gt: 1}}]")
+        // named conditions, and any/all/not in conditions
+        expect("{KVP: present}", "{Modality: CT, Manufacturer: GE}", .fail, when: "[ct, {any: [ge, siemens]}]",
+               conditions: "{ct: {Modality: CT}, ge: {Manufacturer: {matches: \"^GE\"}}, siemens: {Manufacturer: {matches: \"(?i)siemens\"}}}")
+        expect("{KVP: present}", "{Modality: CT, Manufacturer: Philips}", .notApplicable, when: "[ct, {any: [ge, siemens]}]",
+               conditions: "{ct: {Modality: CT}, ge: {Manufacturer: {matches: \"^GE\"}}, siemens: {Manufacturer: {matches: \"(?i)siemens\"}}}")
+    }
+
+    func testWildcardsAndPrivate() {
+        let c = "{'ReferencedImageSequence[*].ReferencedSOPClassUID': format}"
+        expect(c, "{ReferencedImageSequence: [{ReferencedSOPClassUID: \"1.2.3\"}, {ReferencedSOPClassUID: \"1.2.3\"}]}", .pass)
+        expect(c, "{ReferencedImageSequence: [{ReferencedSOPClassUID: \"1.2.3\"}, {ReferencedSOPClassUID: \"1.02.3\"}]}", .fail)
+        expect(c, "{ReferencedImageSequence: [{ReferencedSOPClassUID: \"1.2.3\"}, {ReferencedSOPInstanceUID: \"1.2\"}]}", .fail)
+        expect(c, "{Modality: MR}", .pass)  // nothing to check: vacuously true
+        expect("{KVP: present}", "{Modality: MR}", .notApplicable, when: "[{'ReferencedImageSequence[*].ReferencedSOPClassUID': present}]")
+        expect("{'ReferencedImageSequence[0].ReferencedSOPClassUID': present}", "{Modality: MR}", .fail)
+        expect("{'(0029,\"SIEMENS CSA HEADER\",10)': present}", "{'(0029,\"SIEMENS CSA HEADER\",10)': x}", .pass)
+        expect("{'(0029,\"SIEMENS CSA HEADER\",10)': present}", "{'(0029,\"OTHER\",10)': x}", .fail)
+        expect("{'(0008,0060)': {equals: MR}}", "{Modality: MR}", .pass)
+    }
+
+    func testAnomalies() throws {
+        expect("{file.anomalies: {not_in: [odd-length]}}", "{file.anomalies: [no-preamble]}", .pass)
+        expect("{file.anomalies: {not_in: [odd-length]}}", "{file.anomalies: [no-preamble, odd-length]}", .fail)
+        expect("{file.anomalies: empty}", "{PatientID: \"1\"}", .pass)
+        expect("{file.anomalies: empty}", "{file.anomalies: [truncated]}", .fail)
+    }
+
+    func testEveryAnomalyKindHasAnEncodingRule() throws {
+        let text = try String(contentsOfFile: repoRoot + "/Rules/dicom.encoding.yaml", encoding: .utf8)
+        for k in Anomaly.Kind.allCases { XCTAssertTrue(text.contains(k.rawValue), "no dicom.encoding rule for \(k.rawValue)") }
+    }
+}

@@ -1,0 +1,21 @@
+import XCTest
+@testable import DcmRules
+
+/// Every rule's examples in every shipped pack (DESIGN.md item 6).
+final class ShippedPackTests: XCTestCase {
+    func testEveryShippedPackExample() throws {
+        let files = PackLoader.packFiles(in: repoRoot + "/Rules")
+        XCTAssertGreaterThanOrEqual(files.count, 3, "Rules/ should hold the core, encoding and example packs")
+        var total = 0
+        for f in files {
+            let set = try PackLoader(libraries: [repoRoot + "/Rules"]).load(files: [f])
+            let ownID = set.packs.last!.id
+            let (run, failures) = set.runExamples(only: [ownID])
+            total += run
+            for fail in failures { XCTFail("\(fail)") }
+            let withExamples = set.packs.last!.rules.filter { !$0.examples.isEmpty }.count
+            XCTAssertEqual(withExamples, set.packs.last!.rules.count, "\(f): every shipped rule has examples")
+        }
+        XCTAssertGreaterThan(total, 20)
+    }
+}
