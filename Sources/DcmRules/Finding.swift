@@ -189,7 +189,7 @@ extension Evaluator {
         default: return [FailureDetail(attribute: "file.anomalies", observed: list.map(\.kind.rawValue), expected: t.expectedText, reason: "anomalies: \(list.map(\.kind.rawValue).joined(separator: ", "))")]
         }
         return list.filter { a in kinds.map { $0.contains(a.kind.rawValue) } ?? true }.map { a in
-            let attr = a.path.isEmpty ? "file.anomalies" : a.path.description
+            let attr = a.path.isEmpty ? "" : a.path.description
             return FailureDetail(attribute: attr, tag: nil, observed: [a.kind.rawValue], expected: t.expectedText,
                                  reason: "\(a.kind.rawValue) at \(a.inInflatedStream ? "inflated offset" : "offset") \(a.offset): \(a.detail)", offset: a.offset)
         }

@@ -110,7 +110,7 @@ extension Evaluator {
             let message = rule.message.map { render($0, d, file, showPHI: showPHI) } ?? d.reason
             return Finding(ruleID: rule.id, packID: rule.packID, severity: rule.severity, level: rule.level, message: message,
                            because: whenText.isEmpty ? d.reason : whenText + " and " + d.reason,
-                           file: path, attribute: d.attribute, observed: observed, expected: d.expected, reference: rule.reference,
+                           file: path, attribute: d.attribute.isEmpty ? nil : d.attribute, observed: observed, expected: d.expected, reference: rule.reference,
                            offset: d.offset, sopInstanceUID: sop, seriesInstanceUID: series, studyInstanceUID: study)
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DcmAudit
 import DcmData
+import DcmRules
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,10 +18,11 @@ struct Dcmaudit: ParsableCommand {
         abstract: "DICOM conformance and protocol-compliance checks.",
         discussion: """
         Exit codes: 0 success; 1 a file could not be read (dump) or findings at or \
-        above --fail-on (check); 2 usage error.
+        above --fail-on (check) or a rule example with the wrong outcome (rules test); \
+        2 usage or rule-pack error.
         """,
         version: dcmauditVersion,
-        subcommands: [Dump.self]
+        subcommands: [Check.self, Rules.self, Dump.self]
     )
 }
 
@@ -82,6 +84,108 @@ struct Dump: ParsableCommand {
         }
         let code = DumpRunner.run(req)
         if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check DICOM files against rule packs.",
+        discussion: """
+        With no --rules and no --pack, the default built-in packs apply: \
+        \(CheckRequest.defaultPacks.joined(separator: ", ")). Built-in packs (Rules/) are found \
+        through $DCMAUDIT_RULES, next to the executable, or in a parent of its directory. \
+        Values of patient-identifying attributes are shown as <redacted:hash> unless --show-phi.
+
+        Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on \
+        (default error); 2 usage or rule-pack error.
+        """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("A rule pack file, or a directory of packs (repeatable).", valueName: "file|dir"))
+    var rules: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A built-in pack by id, e.g. dicom.core (repeatable).", valueName: "id"))
+    var pack: [String] = []
+
+    @Option(name: .long, help: "Report format: text or json (schema: docs/schema/check-report.schema.json).")
+    var format: String = "text"
+
+    @Option(name: .long, help: "Group console findings by file or by rule.")
+    var groupBy: String = "file"
+
+    @Option(name: .long, help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    @Option(name: .long, help: "Exit 1 when a finding is at or above this severity: error, warning, info or never.")
+    var failOn: String = "error"
+
+    @Option(name: .long, help: "Files read in parallel (default: all cores).")
+    var jobs: Int = 0
+
+    @Flag(name: .long, help: "Show the values of patient-identifying attributes instead of <redacted:hash>.")
+    var showPhi = false
+
+    @Argument(help: "DICOM files or directories.")
+    var paths: [String]
+
+    func validate() throws {
+        guard CheckFormat(rawValue: format) != nil else { throw ValidationError("unknown format '\(format)': use text or json") }
+        guard CheckGrouping(rawValue: groupBy) != nil else { throw ValidationError("unknown --group-by '\(groupBy)': use file or rule") }
+        guard FailOn(rawValue: failOn) != nil else { throw ValidationError("unknown --fail-on '\(failOn)': use error, warning, info or never") }
+        guard jobs >= 0 else { throw ValidationError("--jobs must be 0 (all cores) or more") }
+    }
+
+    func run() throws {
+        var req = CheckRequest(paths: paths)
+        req.ruleFiles = rules
+        req.packIDs = pack
+        req.format = CheckFormat(rawValue: format)!
+        req.grouping = CheckGrouping(rawValue: groupBy)!
+        req.output = output
+        req.failOn = FailOn(rawValue: failOn)!
+        req.jobs = jobs
+        req.showPHI = showPhi
+        let code = CheckRunner.run(req)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct Rules: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate, list, explain and test rule packs.",
+        subcommands: [Validate.self, List.self, Explain.self, Test.self]
+    )
+
+    static func finish(_ r: RulesTool.Result) throws {
+        if !r.output.isEmpty { print(r.output, terminator: "") }
+        if !r.errors.isEmpty { writeError(r.errors) }
+        if r.exitCode != 0 { throw ExitCode(r.exitCode) }
+    }
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check pack files and report every error at once (exit 2 if any).")
+        @Argument(help: "Pack files or directories.") var files: [String]
+        func run() throws { try Rules.finish(RulesTool.validate(files)) }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the rules of built-in packs (or of --rules files).")
+        @Option(name: .long, help: "Only this built-in pack (repeatable).") var pack: [String] = []
+        @Option(name: .long, help: "A pack file or directory (repeatable).") var rules: [String] = []
+        func run() throws { try Rules.finish(RulesTool.list(packIDs: pack, files: rules)) }
+    }
+
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show what a rule checks, when it applies, its reference and its examples.")
+        @Option(name: .long, help: "A pack file or directory to look in besides the built-in packs (repeatable).") var rules: [String] = []
+        @Argument(help: "The rule id.") var id: String
+        func run() throws { try Rules.finish(RulesTool.explain(id, files: rules)) }
+    }
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run every rule's examples (exit 1 on a wrong outcome, with the example's line).")
+        @Argument(help: "Pack files or directories.") var files: [String]
+        func run() throws { try Rules.finish(RulesTool.test(files)) }
     }
 }
 

@@ -1,0 +1,152 @@
+import DcmRules
+
+/// `--format json`: the check report, schema version 1, described by
+/// `docs/schema/check-report.schema.json`. Keys are stable; optional finding
+/// fields are left out when they have no value. No times, so that reports of
+/// the same input are byte-identical.
+public enum JSONReporter {
+    public static let schemaVersion = 1
+
+    public static func write(_ r: CheckReport, into o: inout ByteOutput) {
+        o.write("{\n  \"schemaVersion\": "); o.write(String(schemaVersion))
+        o.write(",\n  \"tool\": {\"name\": \"dcmaudit\", \"version\": "); o.jsonString(dcmauditVersion); o.write("}")
+        o.write(",\n  \"run\": {\"paths\": ["); list(r.paths, &o)
+        o.write("], \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode)}")
+        o.write(",\n  \"packs\": [")
+        for (i, p) in r.packs.enumerated() {
+            o.write(i == 0 ? "\n    " : ",\n    ")
+            o.write("{\"id\": "); o.jsonString(p.id)
+            o.write(", \"version\": "); o.jsonString(p.version)
+            if let t = p.title { o.write(", \"title\": "); o.jsonString(t) }
+            o.write(", \"path\": "); o.jsonString(p.path)
+            o.write(", \"rules\": \(p.rules.count)}")
+        }
+        o.write(r.packs.isEmpty ? "]" : "\n  ]")
+        o.write(",\n  \"rules\": [")
+        var total = OutcomeCounts()
+        for (i, s) in r.rules.enumerated() {
+            total.add(s.counts)
+            o.write(i == 0 ? "\n    " : ",\n    ")
+            o.write("{\"id\": "); o.jsonString(s.id)
+            o.write(", \"pack\": "); o.jsonString(s.packID)
+            o.write(", \"severity\": \"\(s.severity.rawValue)\", \"level\": \"\(s.level.rawValue)\"")
+            o.write(", \"counts\": "); counts(s.counts, &o)
+            o.write(", \"findings\": \(s.findings)}")
+        }
+        o.write(r.rules.isEmpty ? "]" : "\n  ]")
+        var bySeverity: [Severity: Int] = [:]
+        for f in r.findings { bySeverity[f.severity, default: 0] += 1 }
+        o.write(",\n  \"totals\": {\"findings\": \(r.findings.count), \"error\": \(bySeverity[.error] ?? 0), \"warning\": \(bySeverity[.warning] ?? 0), \"info\": \(bySeverity[.info] ?? 0), \"outcomes\": ")
+        counts(total, &o)
+        o.write("}")
+        o.write(",\n  \"findings\": [")
+        for (i, f) in r.findings.enumerated() {
+            o.write(i == 0 ? "\n    " : ",\n    ")
+            finding(f, &o)
+        }
+        o.write(r.findings.isEmpty ? "]\n}\n" : "\n  ]\n}\n")
+    }
+
+    static func counts(_ c: OutcomeCounts, _ o: inout ByteOutput) {
+        o.write("{\"pass\": \(c.pass), \"fail\": \(c.fail), \"notApplicable\": \(c.notApplicable), \"notEvaluated\": \(c.notEvaluated)}")
+    }
+
+    static func list(_ items: [String], _ o: inout ByteOutput) {
+        for (i, s) in items.enumerated() { if i > 0 { o.write(", ") }; o.jsonString(s) }
+    }
+
+    static func finding(_ f: Finding, _ o: inout ByteOutput) {
+        o.write("{\"rule\": "); o.jsonString(f.ruleID)
+        o.write(", \"pack\": "); o.jsonString(f.packID)
+        o.write(", \"severity\": \"\(f.severity.rawValue)\", \"level\": \"\(f.level.rawValue)\"")
+        o.write(", \"message\": "); o.jsonString(f.message)
+        func opt(_ k: StaticString, _ v: String?) {
+            guard let v else { return }
+            o.write(", \""); o.write(k); o.write("\": "); o.jsonString(v)
+        }
+        opt("because", f.because)
+        opt("file", f.file)
+        if !f.relatedFiles.isEmpty { o.write(", \"relatedFiles\": ["); list(f.relatedFiles, &o); o.write("]") }
+        opt("attribute", f.attribute)
+        opt("observed", f.observed)
+        opt("expected", f.expected)
+        opt("reference", f.reference)
+        if let off = f.offset { o.write(", \"offset\": \(off)") }
+        opt("sopInstanceUID", f.sopInstanceUID)
+        opt("seriesInstanceUID", f.seriesInstanceUID)
+        opt("studyInstanceUID", f.studyInstanceUID)
+        o.write("}")
+    }
+}
+
+/// The console report: findings grouped by file (default) or by rule, then
+/// the per-rule outcome counts and totals.
+public struct TextReporter {
+    public var grouping: CheckGrouping
+    public init(grouping: CheckGrouping) { self.grouping = grouping }
+
+    public func write(_ r: CheckReport, into o: inout ByteOutput) {
+        let idWidth = min(40, max(8, r.findings.map(\.ruleID.count).max() ?? 8))
+        func line(_ f: Finding, showFile: Bool) {
+            o.write("  "); o.write(pad(f.severity.rawValue, 8)); o.write(pad(f.ruleID, idWidth + 2))
+            if showFile { o.write((f.file ?? "-") + ": ") }
+            o.write(f.message)
+            if let a = f.attribute, !a.isEmpty, !f.message.contains(a) { o.write("  [" + a + "]") }
+            if let off = f.offset, !f.message.contains("offset \(off)") { o.write("  (offset \(off))") }
+            o.write("\n")
+            if let b = f.because, b != f.message { o.write("  " + pad("", 8 + idWidth + 2) + "because " + b + "\n") }
+        }
+        let instance = r.findings.filter { $0.level == .instance }
+        let group = r.findings.filter { $0.level != .instance }
+        switch grouping {
+        case .file:
+            var order: [String] = []
+            var byFile: [String: [Finding]] = [:]
+            for f in instance {
+                let k = f.file ?? "-"
+                if byFile[k] == nil { order.append(k) }
+                byFile[k, default: []].append(f)
+            }
+            for k in order {
+                let fs = byFile[k]!
+                o.write(k + "  (" + countText(fs) + ")\n")
+                for f in fs { line(f, showFile: false) }
+                o.write("\n")
+            }
+            if !group.isEmpty {
+                o.write("Series, study, patient and data set findings  (" + countText(group) + ")\n")
+                for f in group { line(f, showFile: true) }
+                o.write("\n")
+            }
+        case .rule:
+            for s in r.rules where s.findings > 0 {
+                let fs = r.findings.filter { $0.ruleID == s.id }
+                o.write(s.id + "  " + s.severity.rawValue + "  (" + "\(fs.count) finding\(fs.count == 1 ? "" : "s"))" + (s.title.map { "  " + $0 } ?? "") + "\n")
+                for f in fs {
+                    o.write("  " + (f.file ?? "-") + ": " + f.message)
+                    if let off = f.offset { o.write("  (offset \(off))") }
+                    o.write("\n")
+                }
+                o.write("\n")
+            }
+        }
+        // per-rule counts
+        let w = min(40, max(4, r.rules.map(\.id.count).max() ?? 4))
+        o.write(pad("rule", w + 2) + pad("severity", 9) + lpad("pass", 8) + lpad("fail", 8) + lpad("n/a", 8) + lpad("not-eval", 10) + "\n")
+        for s in r.rules {
+            let c = s.counts
+            o.write(pad(s.id, w + 2) + pad(s.severity.rawValue, 9) + lpad("\(c.pass)", 8) + lpad("\(c.fail)", 8) + lpad("\(c.notApplicable)", 8) + lpad("\(c.notEvaluated)", 10) + "\n")
+        }
+        let packs = r.packs.map { "\($0.id)" }.joined(separator: ", ")
+        o.write("\n\(r.files) file\(r.files == 1 ? "" : "s") (\(r.unreadable) unreadable), \(r.rules.count - 1) rules from \(packs.isEmpty ? "no pack" : packs): " + countText(r.findings) + "\n")
+    }
+
+    func countText(_ fs: [Finding]) -> String {
+        var e = 0, w = 0, i = 0
+        for f in fs { switch f.severity { case .error: e += 1; case .warning: w += 1; case .info: i += 1 } }
+        return "\(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s"), \(i) info"
+    }
+
+    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+    func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? " " + s : String(repeating: " ", count: n - s.count) + s }
+}

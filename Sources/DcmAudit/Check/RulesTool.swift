@@ -1,0 +1,105 @@
+import DcmRules
+
+/// `dcmaudit rules validate|list|explain|test`: each returns its text and exit code.
+public enum RulesTool {
+    public struct Result: Sendable { public var output: String; public var errors: String; public var exitCode: Int32 }
+
+    static func loader(_ builtin: String?) -> (PackLoader, String?) {
+        let dir = builtin ?? RulesLocator.builtinRulesDirectory()
+        return (PackLoader(libraries: dir.map { [$0] } ?? []), dir)
+    }
+
+    /// Every error of every file at once; exit 2 if any.
+    public static func validate(_ files: [String], builtin: String? = nil) -> Result {
+        let (l, _) = loader(builtin)
+        let diags = l.validate(files: files)
+        if diags.isEmpty {
+            let n = PackLoader.expand(files).count
+            return Result(output: "\(n) pack file\(n == 1 ? "" : "s") valid\n", errors: "", exitCode: 0)
+        }
+        return Result(output: "", errors: diags.map(\.description).joined(separator: "\n") + "\n\(diags.count) error\(diags.count == 1 ? "" : "s")\n", exitCode: 2)
+    }
+
+    /// The rules of the given packs (default: every built-in pack), one line each.
+    public static func list(packIDs: [String], files: [String] = [], builtin: String? = nil) -> Result {
+        let (l, _) = loader(builtin)
+        let ids = packIDs.isEmpty && files.isEmpty ? l.index.keys.sorted() : packIDs
+        do {
+            let set = try l.load(files: files, ids: ids)
+            let shown = set.rules.filter { packIDs.isEmpty || packIDs.contains($0.packID) }
+            let w = min(40, shown.map(\.id.count).max() ?? 4)
+            var out = ""
+            for r in shown {
+                out += r.id.padding(w + 2) + r.severity.rawValue.padding(9) + r.level.rawValue.padding(10) + r.packID.padding(18)
+                out += (r.title ?? r.checkText) + "\n"
+            }
+            return Result(output: out, errors: "", exitCode: 0)
+        } catch {
+            return Result(output: "", errors: "\(error)\n", exitCode: 2)
+        }
+    }
+
+    /// What a rule checks, when it applies, its reference and its examples.
+    public static func explain(_ id: String, packIDs: [String] = [], files: [String] = [], builtin: String? = nil) -> Result {
+        let (l, _) = loader(builtin)
+        let ids = packIDs.isEmpty && files.isEmpty ? l.index.keys.sorted() : packIDs
+        do {
+            let set = try l.load(files: files, ids: ids)
+            guard let r = set.rule(id) else {
+                let hint = set.rules.map(\.id).min { editDistanceHint(id, $0) < editDistanceHint(id, $1) }
+                return Result(output: "", errors: "error: no rule '\(id)'\(hint.map { " (did you mean '\($0)'?)" } ?? "")\n", exitCode: 2)
+            }
+            var o = "\(r.id)" + (r.title.map { " — \($0)" } ?? "") + "\n"
+            o += "  pack:      \(r.packID) (\(r.location))\n"
+            o += "  severity:  \(r.severity.rawValue)\n"
+            o += "  level:     \(r.level.rawValue)\n"
+            if let w = r.whenText { o += "  when:      \(w)\n" }
+            if !r.when.isEmpty { o += "            (\(r.when.map(\.text).joined(separator: " and ")))\n" }
+            o += "  check:     \(r.checkText)\n"
+            if let m = r.messageText { o += "  message:   \(m)\n" }
+            if let ref = r.reference { o += "  reference: \(ref)\n" }
+            if !r.examples.isEmpty {
+                o += "  examples:\n"
+                for e in r.examples { o += "    \(e.expectPass ? "pass" : "fail"): \(e.summary)\n" }
+            }
+            return Result(output: o, errors: "", exitCode: 0)
+        } catch {
+            return Result(output: "", errors: "\(error)\n", exitCode: 2)
+        }
+    }
+
+    /// Runs every rule's examples in the given files; exit 1 on a wrong outcome, 2 on pack errors.
+    public static func test(_ files: [String], builtin: String? = nil) -> Result {
+        let (l, _) = loader(builtin)
+        var out = "", err = ""
+        var failed = false
+        for f in PackLoader.expand(files) {
+            do {
+                let set = try l.load(files: [f])
+                let own = set.packs.last.map { Set([$0.id]) }
+                let (run, failures) = set.runExamples(only: own)
+                for x in failures { err += x.description + "\n" }
+                if !failures.isEmpty { failed = true }
+                out += "\(f): \(run - failures.count) of \(run) examples as expected\n"
+            } catch {
+                return Result(output: out, errors: err + "\(error)\n", exitCode: 2)
+            }
+        }
+        return Result(output: out, errors: err, exitCode: failed ? 1 : 0)
+    }
+
+    static func editDistanceHint(_ a: String, _ b: String) -> Int {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var prev = Array(0...y.count)
+        for i in 1...max(1, x.count) where !x.isEmpty {
+            var cur = [i] + [Int](repeating: 0, count: y.count)
+            for j in stride(from: 1, through: y.count, by: 1) { cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)) }
+            prev = cur
+        }
+        return prev[y.count]
+    }
+}
+
+extension String {
+    func padding(_ n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
+}
