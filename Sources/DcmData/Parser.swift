@@ -330,7 +330,8 @@ final class Parser {
                 let (items, after) = parseSequence(from: valueStart, end: end, depth: depth + 1, location: location.appending(tag), charset: charset)
                 if switchToImplicit { explicitVR = savedExplicit; bigEndian = savedBig }
                 element.items = items
-                if vr == .UN && !undefined { element.vr = .UN }
+                // Read as a sequence: present it as one (dcmtk and pydicom do the same).
+                if undefined && vr != .SQ { element.vr = .SQ }
                 pos = after
                 elements.append(element)
                 continue

@@ -36,6 +36,7 @@ public enum ValueText {
     public static func formatFloat(_ f: Float) -> String {
         if f.isNaN { return "NaN" }
         if f.isInfinite { return f < 0 ? "-Infinity" : "Infinity" }
+        if f == 0 && f.sign == .minus { return "-0.0" }
         if f == f.rounded() && abs(f) < 1e15 { return String(Int64(f)) }
         return "\(f)"
     }
@@ -43,6 +44,7 @@ public enum ValueText {
     public static func formatDouble(_ d: Double) -> String {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
+        if d == 0 && d.sign == .minus { return "-0.0" }
         if d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
         return "\(d)"
     }
