@@ -173,10 +173,11 @@ extension DataSet {
     }
 
     /// The VR a reader of implicit VR data would assume for a multi-VR entry
-    /// (OW for `OB or OW`, US for `US or SS`), else the only one.
+    /// (OW for `OB or OW`, US for `US or SS` and `US or OW`), else the first
+    /// listed — as the reader resolves them (pixel representation 0).
     public static func defaultVR(_ vrs: [VR]) -> VR? {
         if vrs.contains(.OB) && vrs.contains(.OW) { return .OW }
-        if vrs.contains(.US) { return .US }
+        if vrs.contains(.US) && (vrs.contains(.SS) || vrs.contains(.OW)) { return .US }
         return vrs.first
     }
 

@@ -71,7 +71,21 @@ public enum DicomWriter {
     /// Information (group 0002, explicit VR little endian, PS3.10 §7.1) with a
     /// computed (0002,0000), then the data set in `transferSyntax`.
     public static func write(_ file: DicomFile, transferSyntax: TransferSyntax? = nil, options: WriteOptions = .default) throws -> [UInt8] {
-        try write(meta: file.meta.isEmpty ? nil : file.meta, dataSet: file.dataSet, transferSyntax: transferSyntax ?? file.transferSyntax, options: options)
+        try write(meta: file.meta.isEmpty ? nil : file.meta, dataSet: file.dataSet,
+                  transferSyntax: transferSyntax ?? consistent(file.transferSyntax), options: options)
+    }
+
+    /// A transfer syntax whose UID says what its flags say. The reader keeps
+    /// the declared UID when the data set turned out to be encoded otherwise
+    /// (a `transfer-syntax-mismatch`); writing that UID again would repeat the
+    /// defect, so the standard syntax matching the actual encoding is used.
+    static func consistent(_ ts: TransferSyntax) -> TransferSyntax {
+        let declared = TransferSyntax.forUID(ts.uid)
+        if declared.isKnown && declared.isExplicitVR == ts.isExplicitVR && declared.isBigEndian == ts.isBigEndian { return ts }
+        if !ts.isExplicitVR { return .implicitVRLittleEndian }
+        if ts.isBigEndian { return .explicitVRBigEndian }
+        if ts.isDeflated { return .deflatedExplicitVRLittleEndian }
+        return ts.isKnown ? ts : .explicitVRLittleEndian
     }
 
     /// A Part 10 file from a data set and optionally a meta to start from.
