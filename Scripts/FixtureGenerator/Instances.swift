@@ -169,6 +169,24 @@ func makeImage(patient: Patient, study: Study, series: Series, instance: Int, so
     if us {
         d.set(keyword: "TransducerData", "C5-1")
         d.set(keyword: "ProcessingFunction", "ABDOMEN")
+        d.set(keyword: "DepthOfScanField", "160")
+        // Ultrasound Region Calibration (PS3.3 C.8.5.5): one region covering the image.
+        var region = DataSet()
+        region.set(keyword: "RegionSpatialFormat", 1)
+        region.set(keyword: "RegionDataType", 1)
+        region.set(keyword: "RegionFlags", 0)
+        region.set(keyword: "RegionLocationMinX0", 0)
+        region.set(keyword: "RegionLocationMinY0", 0)
+        region.set(keyword: "RegionLocationMaxX1", series.cols - 1)
+        region.set(keyword: "RegionLocationMaxY1", series.rows - 1)
+        region.set(keyword: "PhysicalUnitsXDirection", 3)
+        region.set(keyword: "PhysicalUnitsYDirection", 3)
+        region.set(keyword: "PhysicalDeltaX", 16.0 / Double(series.cols))
+        region.set(keyword: "PhysicalDeltaY", 16.0 / Double(series.rows))
+        region.set(keyword: "ReferencePixelX0", series.cols / 2)
+        region.set(keyword: "ReferencePixelY0", 0)
+        region.set(keyword: "TransducerFrequency", 3500)
+        d.setSequence(keyword: "SequenceOfUltrasoundRegions", items: [region])
     }
     // Relationship
     d.set(keyword: "StudyInstanceUID", study.uid)
@@ -248,6 +266,7 @@ func makeImage(patient: Patient, study: Study, series: Series, instance: Int, so
             CSATag(name: "MrPhoenixProtocol", vr: "UN", vm: 1, syngoDT: 0, items: ["### ASCCONV BEGIN ###\nsProtConsistencyInfo.tBaselineString = \"N4_VE11C\"\n### ASCCONV END ###"]),
         ]))
     case .siemens:
+        d.fillPrivateBlock(0x0019, "SIEMENS CT VA0  COAD", limit: privateDensity * 3, rng: &rng)
         d.setPrivate(0x0029, "SIEMENS CSA HEADER", 0x08, "IMAGE NUM 4")
         d.setPrivate(0x0029, "SIEMENS CSA HEADER", 0x09, "20240410")
         d.setPrivateBytes(0x0029, "SIEMENS CSA HEADER", 0x10, csa2([
