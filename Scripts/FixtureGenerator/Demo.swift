@@ -136,7 +136,7 @@ func generateDemo(out: String) {
 
     | Patient | Study | Series | Files | Notes |
     |---|---|---|---|---|
-    | DEMO001 Doe^John (ISO_IR 100) | CT chest 2024-03-05 | S001 topogram | 1 | Siemens CSA image header |
+    | DEMO001 Doe^John (ISO_IR 100) | CT chest 2024-03-05 | S001 topogram | 1 | Siemens CT: `SIEMENS CT VA0  COAD` (0019) block and a CSA2 image header (0029,1010), as in all 3 CT series |
     | | | S002 axial 5 mm | 8 | ImagePositionPatient steps 5 mm; ReferencedImageSequence → topogram |
     | | | S003 axial 2 mm lung | 5 | **Implicit VR Little Endian** |
     | | MR brain 2024-04-10 | S001 localizer | 3 | Siemens: `SIEMENS MR HEADER` (0019,10xx), `SIEMENS CSA HEADER` (0029,1010) CSA2 image header ("SV10": EchoLinePosition, BandwidthPerPixelPhaseEncode, MosaicRefAcqTimes, SliceNormalVector, NumberOfImagesInMosaic, ImaCoilString) and (0029,1020) series header (incl. MrPhoenixProtocol) |

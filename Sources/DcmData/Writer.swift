@@ -43,7 +43,7 @@ public enum WriteError: Error, Sendable, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .valueNotLoaded(let t): return "\(t): value was not loaded (read again with stopBeforePixelData = false); cannot write it"
+        case .valueNotLoaded(let t): return "\(t): value was not loaded by the reader (Pixel Data it stopped before — read with stopBeforePixelData = false — or encapsulated Pixel Data, which it never loads); cannot write it"
         case .encapsulatedInBigEndian(let t): return "\(t): encapsulated pixel data cannot be written in a big endian transfer syntax"
         case let .valueTooLong(t, n): return "\(t): value of \(n) bytes exceeds the 32-bit length"
         case let .cannotWrite(p, r): return "\(p): cannot write: \(r)"
