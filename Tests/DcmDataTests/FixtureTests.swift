@@ -66,3 +66,53 @@ final class DemoFixtureTests: XCTestCase {
         XCTAssertEqual(f.dataSet.doubles(Tag(0x0028, 0x0030)), [21.875, 21.875])
     }
 }
+
+/// Re-writing malformed fixtures: the writer repairs what the reader recorded
+/// where it can, and refuses what it cannot write.
+final class MalformedRewriteTests: XCTestCase {
+    let root = URLlessPath.packageRoot() + "/Fixtures/malformed"
+
+    func read(_ name: String) throws -> DicomFile {
+        let path = root + "/" + name
+        try XCTSkipIf(access(path, R_OK) != 0, "fixtures not generated")
+        var o = ReadOptions(); o.stopBeforePixelData = false
+        return try DicomReader.read(path: path, options: o)
+    }
+
+    func reread(_ f: DicomFile) throws -> DicomFile {
+        var o = ReadOptions(); o.stopBeforePixelData = false
+        return try DicomReader.read(bytes: try DicomWriter.write(f), options: o)
+    }
+
+    func testMismatchedTransferSyntaxIsWrittenConsistently() throws {
+        let f = try read("ts_explicit_but_data_implicit.dcm")
+        XCTAssertEqual(f.anomalies.map(\.kind), [.transferSyntaxMismatch])
+        let g = try reread(f)
+        XCTAssertEqual(g.anomalies.map(\.description), [])
+        XCTAssertEqual(g.transferSyntax.uid, TransferSyntax.implicitVRLittleEndian.uid)
+        XCTAssertEqual(differences(f.dataSet, g.dataSet, implicitRead: true), [])
+    }
+
+    func testRepairedOnRewrite() throws {
+        for name in ["odd_length.dcm", "no_preamble.dcm", "raw_explicit_be.dcm", "raw_implicit_le.dcm", "meta_group_length_wrong.dcm", "out_of_order.dcm"] {
+            let f = try read(name)
+            XCTAssertFalse(f.anomalies.isEmpty, name)
+            let g = try reread(f)
+            XCTAssertEqual(g.anomalies.map(\.description), [], name)
+        }
+    }
+
+    func testUNSequenceKeepsItsItems() throws {
+        let f = try read("un_undefined_length_implicit_sequence.dcm")
+        XCTAssertEqual(f.dataSet[Tag(0x0008, 0x1140)]?.items?.count, 2)
+        let g = try reread(f)
+        XCTAssertEqual(g.dataSet[Tag(0x0008, 0x1140)]?.vr, .UN)
+        XCTAssertEqual(differences(f.dataSet, g.dataSet, implicitRead: false), [])
+    }
+
+    func testEncapsulatedPixelDataIsNotSilentlyDropped() throws {
+        let f = try read("encapsulated_pixel_data.dcm")
+        XCTAssertEqual(f.pixelData?.fragments?.map(\.length), [8, 32, 14, 16])
+        XCTAssertThrowsError(try DicomWriter.write(f)) { XCTAssertEqual($0 as? WriteError, .valueNotLoaded(tag: .pixelData)) }
+    }
+}
