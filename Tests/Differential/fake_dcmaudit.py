@@ -7,8 +7,9 @@ unreadable files print `PATH: error: <what> at offset 0` on stderr; exit 1 if
 any file failed, 2 on usage error.
 
 FAKE_DCMAUDIT_MODE=perturb changes a few values (so differences must be found),
-=crash kills itself with SIGSEGV on files whose name contains "RLE", =hang
-sleeps on files whose name contains "implicit".  Run with the venv's python.
+=crash kills itself with SIGSEGV on files whose path contains "RLE", =hang
+sleeps on files whose path contains "implicit" (FAKE_DCMAUDIT_ON overrides
+the substring).  Run with the venv's python.
 """
 import argparse
 import base64
@@ -59,9 +60,9 @@ def read(path):
         ds = pydicom.dcmread(path, force=True, stop_before_pixels=False)
         if not ds.file_meta and not ds.preamble and len(ds) < 2:
             raise ValueError("not a DICOM file")
-    if MODE == "crash" and "RLE" in path.name:
+    if MODE == "crash" and os.environ.get("FAKE_DCMAUDIT_ON", "RLE") in str(path):
         os.kill(os.getpid(), signal.SIGSEGV)
-    if MODE == "hang" and "implicit" in path.name:
+    if MODE == "hang" and os.environ.get("FAKE_DCMAUDIT_ON", "implicit") in str(path):
         time.sleep(3600)
     return ds
 
