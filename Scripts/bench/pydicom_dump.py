@@ -2,7 +2,8 @@
 """pydicom baseline for the benchmark: the same job as
 `dcmaudit dump --format csv --tags T1,...,Tn PATH...` -- one CSV row of the
 given tags per file (header `path,<tags>`, multi-values joined by `\\`),
-reading each file with `dcmread(stop_before_pixels=True)`.  Directories are
+reading each file with `dcmread(stop_before_pixels=True, force=True)` (force:
+dcmaudit reads files without a preamble / file meta too).  Directories are
 recursed in sorted order.  Unreadable files print `PATH: error: ...` on stderr
 and exit code becomes 1.  Run with the venv's python (pydicom 3.0.2).
 """
@@ -62,7 +63,7 @@ def main() -> int:
     warnings.simplefilter("ignore")
     for path in walk(a.paths):
         try:
-            ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=None)
+            ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
             row = [path]
             for t in tags:
                 e = ds.get(t)
