@@ -7,6 +7,13 @@ public enum ValueText {
     /// Each value of `e` as text; `nil` for sequences and values not loaded.
     public static func values(_ e: Element, in ds: DataSet) -> [String]? {
         if e.items != nil || e.flags.contains(.notLoaded) { return nil }
+        if e.vr == .UN, let known = dictionaryVR(of: e.tag, in: ds), known != .UN, known != .SQ {
+            // An element written as UN whose VR the dictionary knows: show its
+            // value as that VR (dcmdump +U and pydicom do the same).
+            var typed = e
+            typed.vr = known
+            return values(typed, in: ds)
+        }
         let vr = e.vr
         if vr.isString { return ds.strings(e) }
         switch vr {
@@ -23,6 +30,15 @@ public enum ValueText {
         default:
             return nil
         }
+    }
+
+    /// The VR the public or private dictionary gives a tag (first of several).
+    public static func dictionaryVR(of tag: Tag, in ds: DataSet) -> VR? {
+        if tag.isPrivate {
+            guard !tag.isPrivateCreator, let c = ds.privateCreator(of: tag) else { return tag.isPrivateCreator ? .LO : nil }
+            return PrivateDictionary.entry(creator: c, group: tag.group, elementByte: UInt8(tag.element & 0xFF))?.vrs.first
+        }
+        return DataDictionary.entry(for: tag)?.vrs.first
     }
 
     /// Joined by `\` as in the encoded form; bulk values summarised.
