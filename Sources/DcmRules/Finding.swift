@@ -202,6 +202,15 @@ extension Evaluator {
             if case .type(let rt, let c?) = t, rt == .t1C || rt == .t2C { reason += ", although \(c.text)" }
             return FailureDetail(attribute: attr, tag: nil, observed: nil, expected: t.expectedText, reason: reason)
         }
+        // explain a combination by the part that decides it
+        switch t {
+        case .all(let ts):
+            if let bad = ts.first(where: { test($0, x, file) != .yes }) { return detail(ref, bad, x, file, showPHI: showPHI) }
+        case .any(let ts):
+            let substantive = ts.filter { if case .absent = $0 { return false }; if case .empty = $0 { return false }; return true }
+            if substantive.count == 1 { return detail(ref, substantive[0], x, file, showPHI: showPHI) }
+        default: break
+        }
         let phi = !showPHI && Redaction.isPatientIdentifying(x.tag)
         var values = x.displayValues
         if phi { values = values.map(Redaction.redact) }

@@ -1,0 +1,155 @@
+import XCTest
+import Foundation
+@testable import DcmAudit
+import DcmRules
+
+let repoRoot: String = {
+    var p = #filePath
+    for _ in 0..<3 { p = String(p[..<p.lastIndex(of: "/")!]) }
+    return p
+}()
+
+/// `dcmaudit check` end to end on the demo fixtures: the golden JSON report
+/// (re-record with DCMAUDIT_RECORD=1 and review the diff), the JSON schema,
+/// exit codes, pack errors, unreadable files.
+final class CheckTests: XCTestCase {
+    let demo = ["DEMO001", "DEMO002", "DEMO003"].map { repoRoot + "/Fixtures/demo/" + $0 }
+
+    func request(_ paths: [String], rules: [String] = [], packs: [String] = []) -> CheckRequest {
+        var r = CheckRequest(paths: paths)
+        r.ruleFiles = rules
+        r.packIDs = packs
+        r.builtinRules = repoRoot + "/Rules"
+        r.jobs = 2
+        return r
+    }
+
+    func json(_ report: CheckReport) -> String {
+        var o = ByteOutput()
+        JSONReporter.write(report, into: &o)
+        return String(decoding: o.bytes, as: UTF8.self)
+    }
+
+    /// Paths and the version as placeholders (DESIGN.md item 9).
+    func normalised(_ s: String) -> String {
+        s.replacingOccurrences(of: repoRoot + "/", with: "<repo>/")
+            .replacingOccurrences(of: "\"version\": \"\(dcmauditVersion)\"", with: "\"version\": \"<version>\"")
+    }
+
+    func golden(_ name: String, _ actual: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let path = repoRoot + "/Tests/DcmAuditTests/Golden/" + name
+        if ProcessInfo.processInfo.environment["DCMAUDIT_RECORD"] == "1" {
+            try actual.write(toFile: path, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOfFile: path, encoding: .utf8)
+        if expected != actual {
+            let e = expected.split(separator: "\n", omittingEmptySubsequences: false), a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+            let i = Array(zip(e, a)).firstIndex { $0.0 != $0.1 } ?? min(e.count, a.count)
+            XCTFail("\(name) differs at line \(i + 1):\n  expected: \(i < e.count ? e[i] : "<end>")\n  actual:   \(i < a.count ? a[i] : "<end>")\n(DCMAUDIT_RECORD=1 re-records)", file: file, line: line)
+        }
+    }
+
+    func testExamplePackOnDemoGolden() throws {
+        let req = request(demo, rules: [repoRoot + "/Rules/examples/example.ct-mr.yaml"])
+        let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+        // the planted defects of Fixtures/demo/README.md
+        let ids = Set(report.findings.map(\.ruleID))
+        XCTAssertEqual(ids, ["core.patient-id", "mr.tr-range", "geometry.pixel-spacing", "series.geometry", "dataset.unique-sop"])
+        XCTAssertTrue(report.findings.contains { $0.ruleID == "mr.tr-range" && $0.observed == "35000" })
+        XCTAssertEqual(report.exitCode, 1)
+        let text = json(report)
+        try golden("example.ct-mr.demo.json", normalised(text))
+        try SchemaValidator.validate(text, schemaPath: repoRoot + "/docs/schema/check-report.schema.json")
+    }
+
+    func testDefaultPacksOnDemo() throws {
+        let req = request(demo)
+        let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+        XCTAssertEqual(report.packs.map(\.id), ["dicom.core", "dicom.encoding"])
+        XCTAssertEqual(report.findings.map(\.ruleID), ["core.patient-id", "core.dates"])
+        XCTAssertEqual(report.findings.first?.file, repoRoot + "/Fixtures/demo/DEMO001/CT_CHEST_20240305/S001_TOPOGRAM/IM0001.dcm")
+        var o = ByteOutput()
+        TextReporter(grouping: .file).write(report, into: &o)
+        try golden("default.demo.txt", normalised(String(decoding: o.bytes, as: UTF8.self)))
+        try SchemaValidator.validate(json(report), schemaPath: repoRoot + "/docs/schema/check-report.schema.json")
+    }
+
+    func testFailOnAndUnreadable() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-check-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "not dicom at all".write(toFile: dir + "/junk.dcm", atomically: true, encoding: .utf8)
+        let mr = repoRoot + "/Fixtures/demo/DEMO001/MR_BRAIN_20240410/S002_T1_MPRAGE/IM0004.dcm"
+        var req = request([dir, mr, dir + "/missing.dcm"], rules: [repoRoot + "/Rules/examples/example.ct-mr.yaml"])
+        let rules = try CheckRunner.loadRules(req)
+        let report = CheckRunner.evaluate(req, rules: rules)
+        let unreadable = report.findings.filter { $0.ruleID == "file.unreadable" }
+        XCTAssertEqual(unreadable.count, 2)
+        XCTAssertTrue(unreadable.contains { $0.file == dir + "/junk.dcm" && $0.offset == 0 && $0.message.contains("not a DICOM file") })
+        XCTAssertEqual(report.unreadable, 2)
+        // only a warning (mr.tr-range) besides the unreadable files: re-grade by fail-on
+        req.paths = [mr]
+        let one = CheckRunner.evaluate(req, rules: rules)
+        XCTAssertEqual(one.findings.map(\.severity), [.warning])
+        for (f, code) in [(FailOn.error, Int32(0)), (.warning, 1), (.info, 1), (.never, 0)] {
+            var r = one; r.failOn = f
+            XCTAssertEqual(r.exitCode, code, "\(f)")
+        }
+    }
+
+    func testPackErrorsExitWith2() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-bad-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "pack: t.bad\nversion: 1\nrules:\n  - id: a.b\n    check: {PatientNme: present}\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        var req = request([repoRoot + "/Fixtures/demo/DEMO003"], rules: [dir + "/bad.yaml"])
+        req.output = dir + "/report.txt"
+        XCTAssertEqual(CheckRunner.run(req), 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/report.txt"))
+        let v = RulesTool.validate([dir + "/bad.yaml", repoRoot + "/Rules"], builtin: repoRoot + "/Rules")
+        XCTAssertEqual(v.exitCode, 2)
+        XCTAssertEqual(v.errors, "\(dir)/bad.yaml:5:13: error: unknown keyword 'PatientNme' (did you mean 'PatientName'?)\n1 error\n")
+        req.ruleFiles = []; req.packIDs = ["dicom.cor"]
+        XCTAssertEqual(CheckRunner.run(req), 2)
+    }
+
+    func testRulesListExplainTest() throws {
+        let b = repoRoot + "/Rules"
+        let list = RulesTool.list(packIDs: ["dicom.core"], builtin: b)
+        XCTAssertEqual(list.exitCode, 0)
+        XCTAssertTrue(list.output.hasPrefix("core.sop-class-uid"), list.output)
+        let ex = RulesTool.explain("mr.tr-range", files: [b + "/examples/example.ct-mr.yaml"], builtin: b)
+        XCTAssertEqual(ex.output, """
+        mr.tr-range
+          pack:      example.ct-mr (\(b)/examples/example.ct-mr.yaml:16:5)
+          severity:  warning
+          level:     instance
+          when:      [mr]
+                    (Modality == MR)
+          check:     {RepetitionTime: {range: [300, 12000]}}
+          message:   RepetitionTime {value} outside {expected}
+          examples:
+            pass: {Modality: MR, RepetitionTime: "2300"}
+            fail: {Modality: MR, RepetitionTime: "13000"}
+            fail: {Modality: MR}
+
+        """)
+        XCTAssertEqual(RulesTool.explain("mr.tr-rang", files: [b + "/examples/example.ct-mr.yaml"], builtin: b).errors, "error: no rule 'mr.tr-rang' (did you mean 'mr.tr-range'?)\n")
+        XCTAssertEqual(RulesTool.test([b], builtin: b).exitCode, 0)
+        // a wrong example fails with its line
+        let dir = NSTemporaryDirectory() + "dcmaudit-ex-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "pack: t.ex\nversion: 1\nrules:\n  - id: a.b\n    check: {Rows: {gt: 10}}\n    examples:\n      pass:\n        - {Rows: \"5\"}\n".write(toFile: dir + "/ex.yaml", atomically: true, encoding: .utf8)
+        let t = RulesTool.test([dir + "/ex.yaml"], builtin: b)
+        XCTAssertEqual(t.exitCode, 1)
+        XCTAssertEqual(t.errors, "\(dir)/ex.yaml:8:11: error: example of 'a.b' should pass but was fail: Rows 5 <= 10\n")
+    }
+
+    func testRulesLocatorLooksInParentsAndEnvironment() {
+        let c = RulesLocator.candidates()
+        XCTAssertTrue(c.contains(repoRoot + "/Rules"), "the test binary lives under \(repoRoot)/.build*/…")
+        XCTAssertNotNil(RulesLocator.builtinRulesDirectory())
+    }
+}
