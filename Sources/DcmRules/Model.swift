@@ -190,22 +190,32 @@ public struct RuleExample: Sendable {
     public var summary: String
 }
 
-public struct Rule: Sendable {
-    public var id: String
-    public var title: String?
-    public var severity: Severity
-    public var level: RuleLevel
-    public var when: [Predicate]
-    public var check: RuleCheck
-    public var message: [TemplatePart]?
-    public var messageText: String?
-    public var reference: String?
-    public var examples: [RuleExample]
-    public var packID: String
-    public var location: SourceLocation
+/// A compiled rule. A class, so that the check loop hands rules around
+/// without copying (and retaining) each of their fields.
+public final class Rule: @unchecked Sendable {
+    public let id: String
+    public let title: String?
+    public let severity: Severity
+    public let level: RuleLevel
+    public let when: [Predicate]
+    public let check: RuleCheck
+    public let message: [TemplatePart]?
+    public let messageText: String?
+    public let reference: String?
+    public let examples: [RuleExample]
+    public let packID: String
+    public let location: SourceLocation
     /// The rule's `check` as written (for `rules explain`).
-    public var checkText: String
-    public var whenText: String?
+    public let checkText: String
+    public let whenText: String?
+
+    public init(id: String, title: String?, severity: Severity, level: RuleLevel, when: [Predicate], check: RuleCheck,
+                message: [TemplatePart]?, messageText: String?, reference: String?, examples: [RuleExample], packID: String,
+                location: SourceLocation, checkText: String, whenText: String?) {
+        self.id = id; self.title = title; self.severity = severity; self.level = level; self.when = when; self.check = check
+        self.message = message; self.messageText = messageText; self.reference = reference; self.examples = examples
+        self.packID = packID; self.location = location; self.checkText = checkText; self.whenText = whenText
+    }
 }
 
 public struct RulePack: Sendable {

@@ -38,6 +38,8 @@ public struct GroupSample: Sendable {
     /// The key of the level below, for `count` (series UID in a study …).
     public var member: String?
     public var values: [String?]
+    /// For `unique`: a 64-bit FNV-1a hash of the value.
+    public var hash: UInt64? = nil
 }
 
 /// The result of evaluating a rule set on one file.
@@ -84,12 +86,19 @@ extension Evaluator {
         case .dataset, .instance: key = ""; member = str(Self.patientID)
         }
         var values: [String?] = []
+        var hash: UInt64? = nil
         switch g {
         case .consistent(let refs): values = refs.map { valueText($0, file) }
-        case .unique(let r): values = [valueText(r, file)]
+        case .unique(let r):
+            values = [valueText(r, file)]
+            if let v = values[0] {
+                var h: UInt64 = 0xcbf29ce484222325
+                for b in v.utf8 { h ^= UInt64(b); h = h &* 0x100000001b3 }
+                hash = h
+            }
         case .count: break
         }
-        return GroupSample(applies: a, key: key, member: member, values: values)
+        return GroupSample(applies: a, key: key, member: member, values: values, hash: hash)
     }
 
     /// The whole value of an attribute as one string (`nil` when absent).
@@ -139,7 +148,8 @@ extension Evaluator {
 /// which keeps one 8-byte hash per distinct value.
 public final class GroupAggregator {
     struct ValueStat { var count: Int; var firstFile: String }
-    struct GroupState {
+    final class GroupState {
+        init(firstFile: String) { self.firstFile = firstFile }
         var instances = 0
         var firstFile: String
         var members: Set<String> = []
@@ -169,30 +179,29 @@ public final class GroupAggregator {
             guard let s, case .group(let g) = set.rules[i].check else { continue }
             if s.applies == .no { counts[i].add(.notApplicable); continue }
             guard s.applies == .yes, let key = s.key else { counts[i].add(.notEvaluated); continue }
-            if groups[i][key] == nil {
-                var st = GroupState(firstFile: path)
+            let st: GroupState
+            if let existing = groups[i][key] { st = existing } else {
+                st = GroupState(firstFile: path)
                 if case .consistent(let refs) = g { st.distinct = Array(repeating: [:], count: refs.count); st.overflow = Array(repeating: false, count: refs.count) }
                 groups[i][key] = st
                 order[i].append(key)
             }
-            groups[i][key]!.instances += 1
+            st.instances += 1
             switch g {
             case .count:
-                if set.rules[i].level != .series, let m = s.member { groups[i][key]!.members.insert(m) }
+                if set.rules[i].level != .series, let m = s.member { st.members.insert(m) }
             case .consistent:
                 for (k, v) in s.values.enumerated() {
                     let text = v ?? "(absent)"
-                    if groups[i][key]!.distinct[k][text] != nil { groups[i][key]!.distinct[k][text]!.count += 1 }
-                    else if groups[i][key]!.distinct[k].count < Self.keptDistinctValues { groups[i][key]!.distinct[k][text] = ValueStat(count: 1, firstFile: path) }
-                    else { groups[i][key]!.overflow[k] = true }
+                    if st.distinct[k][text] != nil { st.distinct[k][text]!.count += 1 }
+                    else if st.distinct[k].count < Self.keptDistinctValues { st.distinct[k][text] = ValueStat(count: 1, firstFile: path) }
+                    else { st.overflow[k] = true }
                 }
             case .unique:
-                guard let v = s.values.first ?? nil else { continue }
-                var h: UInt64 = 0xcbf29ce484222325
-                for b in v.utf8 { h ^= UInt64(b); h = h &* 0x100000001b3 }
-                if let other = groups[i][key]!.seen[h] {
-                    if groups[i][key]!.duplicates.count < 100 { groups[i][key]!.duplicates.append((v, other, path)) }
-                } else { groups[i][key]!.seen[h] = path }
+                guard let h = s.hash, let v = s.values.first ?? nil else { continue }
+                if let other = st.seen[h] {
+                    if st.duplicates.count < 100 { st.duplicates.append((v, other, path)) }
+                } else { st.seen[h] = path }
             }
         }
     }
@@ -203,7 +212,7 @@ public final class GroupAggregator {
         for (i, rule) in set.rules.enumerated() {
             guard case .group(let g) = rule.check else { continue }
             for key in order[i] {
-                let st = groups[i][key]!
+                guard let st = groups[i][key] else { continue }
                 var failed: [Finding] = []
                 let groupName: String = rule.level == .dataset ? "the data set" : "\(rule.level.rawValue) \(display(key, rule.level))"
                 func make(_ msg: String, attr: String?, observed: String?, expected: String?, file: String, related: [String]) -> Finding {
