@@ -226,5 +226,7 @@ do {
     if code == .success || error is ExitCode {
         Dcmaudit.exit(withError: error)
     }
-    Dcmaudit.exit(withError: ExitCode(2)) // printed below
+    // usage errors: ArgumentParser's message (with the usage line), then exit 2
+    writeError(Dcmaudit.fullMessage(for: error) + "\n")
+    Dcmaudit.exit(withError: ExitCode(2))
 }

@@ -67,7 +67,7 @@ final class CheckTests: XCTestCase {
         let req = request(demo)
         let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
         XCTAssertEqual(report.packs.map(\.id), ["dicom.core", "dicom.encoding"])
-        XCTAssertEqual(report.findings.map(\.ruleID), ["core.patient-id", "core.dates"])
+        XCTAssertEqual(report.findings.map(\.ruleID), ["dicom.patient-id", "dicom.dates"])
         XCTAssertEqual(report.findings.first?.file, repoRoot + "/Fixtures/demo/DEMO001/CT_CHEST_20240305/S001_TOPOGRAM/IM0001.dcm")
         var o = ByteOutput()
         TextReporter(grouping: .file).write(report, into: &o)
@@ -118,7 +118,7 @@ final class CheckTests: XCTestCase {
         let b = repoRoot + "/Rules"
         let list = RulesTool.list(packIDs: ["dicom.core"], builtin: b)
         XCTAssertEqual(list.exitCode, 0)
-        XCTAssertTrue(list.output.hasPrefix("core.sop-class-uid"), list.output)
+        XCTAssertTrue(list.output.hasPrefix("dicom.sop-class-uid"), list.output)
         let ex = RulesTool.explain("mr.tr-range", files: [b + "/examples/example.ct-mr.yaml"], builtin: b)
         XCTAssertEqual(ex.output, """
         mr.tr-range

@@ -20,13 +20,24 @@ public enum RulesTool {
         return Result(output: "", errors: diags.map(\.description).joined(separator: "\n") + "\n\(diags.count) error\(diags.count == 1 ? "" : "s")\n", exitCode: 2)
     }
 
+    /// Loads each pack on its own (packs that are never run together may
+    /// reuse rule ids), and the rules of all of them, each pack once.
+    static func rules(_ l: PackLoader, ids: [String], files: [String]) throws -> [Rule] {
+        var seen = Set<String>()
+        var out: [Rule] = []
+        for set in try ids.map({ try l.load(files: [], ids: [$0]) }) + files.map({ try l.load(files: [$0]) }) {
+            for p in set.packs where seen.insert(p.id).inserted { out += p.rules }
+        }
+        return out
+    }
+
     /// The rules of the given packs (default: every built-in pack), one line each.
     public static func list(packIDs: [String], files: [String] = [], builtin: String? = nil) -> Result {
         let (l, _) = loader(builtin)
         let ids = packIDs.isEmpty && files.isEmpty ? l.index.keys.sorted() : packIDs
         do {
-            let set = try l.load(files: files, ids: ids)
-            let shown = set.rules.filter { packIDs.isEmpty || packIDs.contains($0.packID) }
+            let all = try rules(l, ids: ids, files: files)
+            let shown = all.filter { packIDs.isEmpty || packIDs.contains($0.packID) }
             let w = min(40, shown.map(\.id.count).max() ?? 4)
             var out = ""
             for r in shown {
@@ -44,9 +55,9 @@ public enum RulesTool {
         let (l, _) = loader(builtin)
         let ids = packIDs.isEmpty && files.isEmpty ? l.index.keys.sorted() : packIDs
         do {
-            let set = try l.load(files: files, ids: ids)
-            guard let r = set.rule(id) else {
-                let hint = set.rules.map(\.id).min { editDistanceHint(id, $0) < editDistanceHint(id, $1) }
+            let all = try rules(l, ids: ids, files: files)
+            guard let r = all.first(where: { $0.id == id }) else {
+                let hint = all.map(\.id).min { editDistanceHint(id, $0) < editDistanceHint(id, $1) }
                 return Result(output: "", errors: "error: no rule '\(id)'\(hint.map { " (did you mean '\($0)'?)" } ?? "")\n", exitCode: 2)
             }
             var o = "\(r.id)" + (r.title.map { " — \($0)" } ?? "") + "\n"
