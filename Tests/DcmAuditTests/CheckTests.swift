@@ -70,7 +70,7 @@ final class CheckTests: XCTestCase {
         XCTAssertEqual(report.findings.map(\.ruleID), ["dicom.patient-id", "dicom.dates"])
         XCTAssertEqual(report.findings.first?.file, repoRoot + "/Fixtures/demo/DEMO001/CT_CHEST_20240305/S001_TOPOGRAM/IM0001.dcm")
         var o = ByteOutput()
-        TextReporter(grouping: .file).write(report, into: &o)
+        TextReporter(grouping: .file, report: report).write(report, into: &o)
         try golden("default.demo.txt", normalised(String(decoding: o.bytes, as: UTF8.self)))
         try SchemaValidator.validate(json(report), schemaPath: repoRoot + "/docs/schema/check-report.schema.json")
     }
@@ -145,6 +145,25 @@ final class CheckTests: XCTestCase {
         let t = RulesTool.test([dir + "/ex.yaml"], builtin: b)
         XCTAssertEqual(t.exitCode, 1)
         XCTAssertEqual(t.errors, "\(dir)/ex.yaml:8:11: error: example of 'a.b' should pass but was fail: Rows 5 <= 10\n")
+    }
+
+    /// `run` streams findings (none kept in memory); its output is the same
+    /// as the report written from kept findings.
+    func testStreamedOutputMatchesKeptReport() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-stream-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (format, grouping) in [(CheckFormat.json, CheckGrouping.file), (.text, .file), (.text, .rule)] {
+            var req = request(demo, rules: [repoRoot + "/Rules/examples/example.ct-mr.yaml"])
+            req.format = format; req.grouping = grouping
+            req.output = dir + "/out"
+            XCTAssertEqual(CheckRunner.run(req), 1)
+            let streamed = try String(contentsOfFile: dir + "/out", encoding: .utf8)
+            let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+            var o = ByteOutput()
+            if format == .json { JSONReporter.write(report, into: &o) } else { TextReporter(grouping: grouping, report: report).write(report, into: &o) }
+            XCTAssertEqual(streamed, String(decoding: o.bytes, as: UTF8.self), "\(format) \(grouping)")
+        }
     }
 
     func testRulesLocatorLooksInParentsAndEnvironment() {

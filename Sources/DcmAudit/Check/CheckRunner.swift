@@ -66,10 +66,14 @@ public struct CheckReport: Sendable {
     public var unreadable: Int
     public var packs: [RulePack]
     public var rules: [RuleSummary]
+    /// Every finding, when the run kept them (`evaluate(…, keepFindings: true)`).
     public var findings: [Finding]
+    /// Number of findings per severity (kept or streamed).
+    public var severityCounts: [Severity: Int]
     public var failOn: FailOn
+    public var findingCount: Int { severityCounts.values.reduce(0, +) }
     public var exitCode: Int32 {
-        findings.contains { failOn.trips($0.severity) } ? 1 : 0
+        severityCounts.contains { $0.value > 0 && failOn.trips($0.key) } ? 1 : 0
     }
 }
 
@@ -98,16 +102,28 @@ public enum CheckRunner {
         return try loader.load(files: req.ruleFiles, ids: ids)
     }
 
-    /// Evaluates the request's files; no output.
-    public static func evaluate(_ req: CheckRequest, rules: RuleSet) -> CheckReport {
+    /// Evaluates the request's files. Findings go to `sink` as they are made
+    /// (one batch per file, in input order, then one batch of series, study,
+    /// patient and data-set findings), and are kept in the report only when
+    /// `keepFindings` — so a streaming reporter holds no finding in memory.
+    public static func evaluate(_ req: CheckRequest, rules: RuleSet, keepFindings: Bool = true,
+                                sink: (([Finding]) -> Void)? = nil) -> CheckReport {
         let (files, problems) = FileDiscovery.expand(req.paths)
         let jobs = req.jobs > 0 ? req.jobs : systemCoreCount()
         var findings: [Finding] = []
+        var severityCounts: [Severity: Int] = [:]
+        var perRule: [String: Int] = [:]
+        func deliver(_ batch: [Finding]) {
+            guard !batch.isEmpty else { return }
+            for f in batch { severityCounts[f.severity, default: 0] += 1; perRule[f.ruleID, default: 0] += 1 }
+            if keepFindings { findings += batch }
+            sink?(batch)
+        }
         var counts = [OutcomeCounts](repeating: OutcomeCounts(), count: rules.rules.count)
         var unreadableCount = 0
         for p in problems {
             unreadableCount += 1
-            findings.append(unreadableFinding(p.path, reason: p.message, offset: nil))
+            deliver([unreadableFinding(p.path, reason: p.message, offset: nil)])
         }
         let aggregator = GroupAggregator(rules, showPHI: req.showPHI)
         let hasGroupRules = rules.rules.contains { if case .group = $0.check { return true }; return false }
@@ -130,18 +146,16 @@ public enum CheckRunner {
             switch r {
             case .success(let res):
                 for (k, o) in res.outcomes.enumerated() { if let o { counts[k].add(o) } }
-                findings += res.findings
+                deliver(res.findings)
                 if hasGroupRules { aggregator.add(res.samples, path: files[i]) }
             case .failure(let e):
                 unreadableCount += 1
-                findings.append(unreadableFinding(files[i], reason: "\(e)", offset: e.offset))
+                deliver([unreadableFinding(files[i], reason: "\(e)", offset: e.offset)])
             }
         })
         let (groupCounts, groupFindings) = aggregator.finish()
-        findings += groupFindings
+        deliver(groupFindings)
         var summaries: [RuleSummary] = []
-        var perRule: [String: Int] = [:]
-        for f in findings { perRule[f.ruleID, default: 0] += 1 }
         var unreadableCounts = OutcomeCounts()
         unreadableCounts.pass = files.count + problems.count - unreadableCount
         unreadableCounts.fail = unreadableCount
@@ -153,7 +167,7 @@ public enum CheckRunner {
             summaries.append(RuleSummary(id: r.id, packID: r.packID, title: r.title, severity: r.severity, level: r.level, counts: c, findings: perRule[r.id] ?? 0))
         }
         return CheckReport(paths: req.paths, files: files.count + problems.count, unreadable: unreadableCount, packs: rules.packs,
-                           rules: summaries, findings: findings, failOn: req.failOn)
+                           rules: summaries, findings: findings, severityCounts: severityCounts, failOn: req.failOn)
     }
 
     static func unreadableFinding(_ path: String, reason: String, offset: Int?) -> Finding {
@@ -168,23 +182,60 @@ public enum CheckRunner {
         do { rules = try loadRules(req) }
         catch let e as PackErrors { writeError(e.description + "\n"); return 2 }
         catch { writeError("error: \(error)\n"); return 2 }
-        let report = evaluate(req, rules: rules)
-        var out = ByteOutput(capacity: 1 << 16)
-        switch req.format {
-        case .json: JSONReporter.write(report, into: &out)
-        case .text: TextReporter(grouping: req.grouping).write(report, into: &out)
-        }
+        let out: ReportOutput
         if let path = req.output {
-            guard let f = fopen(path, "wb") else {
+            guard let o = ReportOutput(path: path) else {
                 writeError("\(path): error: cannot write the report: \(String(cString: strerror(errno)))\n"); return 2
             }
-            out.bytes.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, f) }
-            fclose(f)
+            out = o
         } else {
-            out.bytes.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
-            fflush(stdout)
+            out = ReportOutput(file: stdout)
         }
+        let report: CheckReport
+        switch req.format {
+        case .json:
+            let w = JSONReporter.Stream(out)
+            report = evaluate(req, rules: rules, keepFindings: false) { w.add($0) }
+            w.finish(report)
+        case .text:
+            let t = TextReporter(grouping: req.grouping, ruleIDs: rules.rules.map(\.id))
+            // by file: one block per file as it comes; by rule: kept until the end
+            report = evaluate(req, rules: rules, keepFindings: req.grouping == .rule) { batch in
+                guard req.grouping == .file else { return }
+                var o = ByteOutput(capacity: 1024)
+                t.writeBatch(batch, into: &o)
+                out.write(o.bytes)
+            }
+            var o = ByteOutput(capacity: 1 << 14)
+            t.writeEnd(report, into: &o)
+            out.write(o.bytes)
+        }
+        out.close()
         return report.exitCode
+    }
+}
+
+/// Where a report goes: standard output or a file, in 64 KiB writes.
+public final class ReportOutput {
+    let file: UnsafeMutablePointer<FILE>
+    let owned: Bool
+    var buffer: [UInt8] = []
+    public init(file: UnsafeMutablePointer<FILE>) { self.file = file; owned = false; buffer.reserveCapacity(1 << 16) }
+    public init?(path: String) {
+        guard let f = fopen(path, "wb") else { return nil }
+        file = f; owned = true; buffer.reserveCapacity(1 << 16)
+    }
+    public func write(_ b: [UInt8]) {
+        buffer.append(contentsOf: b)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+    func flush() {
+        buffer.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, file) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+    public func close() {
+        flush()
+        if owned { fclose(file) } else { fflush(file) }
     }
 }
 

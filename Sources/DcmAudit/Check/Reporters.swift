@@ -7,9 +7,49 @@ import DcmRules
 public enum JSONReporter {
     public static let schemaVersion = 1
 
+    /// The whole report from kept findings (the library and tests); the same
+    /// bytes as streaming them.
     public static func write(_ r: CheckReport, into o: inout ByteOutput) {
+        head(&o)
+        for (i, f) in r.findings.enumerated() { o.write(i == 0 ? "\n    " : ",\n    "); finding(f, &o) }
+        tail(r, any: !r.findings.isEmpty, &o)
+    }
+
+    /// Writes findings as they come: the findings array first, then the run,
+    /// packs, per-rule counts and totals (JSON object keys are unordered).
+    public final class Stream {
+        let out: ReportOutput
+        var count = 0
+        public init(_ out: ReportOutput) {
+            self.out = out
+            var o = ByteOutput(capacity: 256)
+            JSONReporter.head(&o)
+            out.write(o.bytes)
+        }
+        public func add(_ batch: [Finding]) {
+            var o = ByteOutput(capacity: 512 * batch.count)
+            for f in batch {
+                o.write(count == 0 ? "\n    " : ",\n    ")
+                JSONReporter.finding(f, &o)
+                count += 1
+            }
+            out.write(o.bytes)
+        }
+        public func finish(_ r: CheckReport) {
+            var o = ByteOutput(capacity: 4096)
+            JSONReporter.tail(r, any: count > 0, &o)
+            out.write(o.bytes)
+        }
+    }
+
+    static func head(_ o: inout ByteOutput) {
         o.write("{\n  \"schemaVersion\": "); o.write(String(schemaVersion))
         o.write(",\n  \"tool\": {\"name\": \"dcmaudit\", \"version\": "); o.jsonString(dcmauditVersion); o.write("}")
+        o.write(",\n  \"findings\": [")
+    }
+
+    static func tail(_ r: CheckReport, any: Bool, _ o: inout ByteOutput) {
+        o.write(any ? "\n  ]" : "]")
         o.write(",\n  \"run\": {\"paths\": ["); list(r.paths, &o)
         o.write("], \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode)}")
         o.write(",\n  \"packs\": [")
@@ -34,17 +74,10 @@ public enum JSONReporter {
             o.write(", \"findings\": \(s.findings)}")
         }
         o.write(r.rules.isEmpty ? "]" : "\n  ]")
-        var bySeverity: [Severity: Int] = [:]
-        for f in r.findings { bySeverity[f.severity, default: 0] += 1 }
-        o.write(",\n  \"totals\": {\"findings\": \(r.findings.count), \"error\": \(bySeverity[.error] ?? 0), \"warning\": \(bySeverity[.warning] ?? 0), \"info\": \(bySeverity[.info] ?? 0), \"outcomes\": ")
+        let c = r.severityCounts
+        o.write(",\n  \"totals\": {\"findings\": \(r.findingCount), \"error\": \(c[.error] ?? 0), \"warning\": \(c[.warning] ?? 0), \"info\": \(c[.info] ?? 0), \"outcomes\": ")
         counts(total, &o)
-        o.write("}")
-        o.write(",\n  \"findings\": [")
-        for (i, f) in r.findings.enumerated() {
-            o.write(i == 0 ? "\n    " : ",\n    ")
-            finding(f, &o)
-        }
-        o.write(r.findings.isEmpty ? "]\n}\n" : "\n  ]\n}\n")
+        o.write("}\n}\n")
     }
 
     static func counts(_ c: OutcomeCounts, _ o: inout ByteOutput) {
@@ -83,54 +116,78 @@ public enum JSONReporter {
 /// the per-rule outcome counts and totals.
 public struct TextReporter {
     public var grouping: CheckGrouping
-    public init(grouping: CheckGrouping) { self.grouping = grouping }
+    /// Width of the rule-id column: the longest rule id of the run.
+    public var idWidth: Int
+    public init(grouping: CheckGrouping, ruleIDs: [String] = []) {
+        self.grouping = grouping
+        idWidth = min(40, max(16, (ruleIDs + ["file.unreadable"]).map(\.count).max() ?? 16) + 2)
+    }
+    public init(grouping: CheckGrouping, report: CheckReport) { self.init(grouping: grouping, ruleIDs: report.rules.map(\.id)) }
 
+    /// The whole report from kept findings.
     public func write(_ r: CheckReport, into o: inout ByteOutput) {
-        let idWidth = min(40, max(8, r.findings.map(\.ruleID.count).max() ?? 8))
-        func line(_ f: Finding, showFile: Bool) {
-            o.write("  "); o.write(pad(f.severity.rawValue, 8)); o.write(pad(f.ruleID, idWidth + 2))
-            if showFile { o.write((f.file ?? "-") + ": ") }
-            o.write(f.message)
-            if let a = f.attribute, !a.isEmpty, !f.message.contains(a) { o.write("  [" + a + "]") }
-            if let off = f.offset, !f.message.contains("offset \(off)") { o.write("  (offset \(off))") }
-            o.write("\n")
-            if let b = f.because, b != f.message { o.write("  " + pad("", 8 + idWidth + 2) + "because " + b + "\n") }
+        if grouping == .file {
+            var i = 0
+            while i < r.findings.count {
+                // one batch per file (instance findings), then the group findings
+                var j = i + 1
+                while j < r.findings.count, r.findings[j].file == r.findings[i].file, r.findings[j].level == r.findings[i].level,
+                      r.findings[i].level == .instance { j += 1 }
+                if r.findings[i].level != .instance { j = r.findings.count }
+                writeBatch(Array(r.findings[i..<j]), into: &o)
+                i = j
+            }
         }
-        let instance = r.findings.filter { $0.level == .instance }
-        let group = r.findings.filter { $0.level != .instance }
-        switch grouping {
-        case .file:
-            var order: [String] = []
-            var byFile: [String: [Finding]] = [:]
-            for f in instance {
-                let k = f.file ?? "-"
-                if byFile[k] == nil { order.append(k) }
-                byFile[k, default: []].append(f)
-            }
-            for k in order {
-                let fs = byFile[k]!
-                o.write(k + "  (" + countText(fs) + ")\n")
-                for f in fs { line(f, showFile: false) }
+        writeEnd(r, into: &o)
+    }
+
+    func line(_ f: Finding, showFile: Bool, into o: inout ByteOutput) {
+        let w = idWidth
+        o.write("  "); o.write(pad(f.severity.rawValue, 8)); o.write(pad(f.ruleID, w))
+        if showFile { o.write((f.file ?? "-") + ": ") }
+        o.write(f.message)
+        if let a = f.attribute, !a.isEmpty, !f.message.contains(a) { o.write("  [" + a + "]") }
+        if let off = f.offset, !f.message.contains("offset \(off)") { o.write("  (offset \(off))") }
+        o.write("\n")
+        if let b = f.because, b != f.message { o.write("  " + pad("", 8 + w) + "because " + b + "\n") }
+    }
+
+    /// One batch of findings grouped by file: a file's findings, or the
+    /// series/study/patient/data-set findings at the end.
+    public func writeBatch(_ fs: [Finding], into o: inout ByteOutput) {
+        guard let first = fs.first else { return }
+        if first.level == .instance {
+            var i = 0
+            while i < fs.count {
+                let file = fs[i].file ?? "-"
+                var j = i
+                while j < fs.count, (fs[j].file ?? "-") == file { j += 1 }
+                o.write(file + "  (" + countText(Array(fs[i..<j])) + ")\n")
+                for f in fs[i..<j] { line(f, showFile: false, into: &o) }
                 o.write("\n")
+                i = j
             }
-            if !group.isEmpty {
-                o.write("Series, study, patient and data set findings  (" + countText(group) + ")\n")
-                for f in group { line(f, showFile: true) }
-                o.write("\n")
-            }
-        case .rule:
+        } else {
+            o.write("Series, study, patient and data set findings  (" + countText(fs) + ")\n")
+            for f in fs { line(f, showFile: true, into: &o) }
+            o.write("\n")
+        }
+    }
+
+    /// Findings by rule (when kept), then the per-rule counts and totals.
+    public func writeEnd(_ r: CheckReport, into o: inout ByteOutput) {
+        if grouping == .rule {
             for s in r.rules where s.findings > 0 {
                 let fs = r.findings.filter { $0.ruleID == s.id }
                 o.write(s.id + "  " + s.severity.rawValue + "  (" + "\(fs.count) finding\(fs.count == 1 ? "" : "s"))" + (s.title.map { "  " + $0 } ?? "") + "\n")
                 for f in fs {
                     o.write("  " + (f.file ?? "-") + ": " + f.message)
-                    if let off = f.offset { o.write("  (offset \(off))") }
+                    if let off = f.offset, !f.message.contains("offset \(off)") { o.write("  (offset \(off))") }
                     o.write("\n")
                 }
                 o.write("\n")
             }
         }
-        // per-rule counts
         let w = min(40, max(4, r.rules.map(\.id.count).max() ?? 4))
         o.write(pad("rule", w + 2) + pad("severity", 9) + lpad("pass", 8) + lpad("fail", 8) + lpad("n/a", 8) + lpad("not-eval", 10) + "\n")
         for s in r.rules {
@@ -138,7 +195,10 @@ public struct TextReporter {
             o.write(pad(s.id, w + 2) + pad(s.severity.rawValue, 9) + lpad("\(c.pass)", 8) + lpad("\(c.fail)", 8) + lpad("\(c.notApplicable)", 8) + lpad("\(c.notEvaluated)", 10) + "\n")
         }
         let packs = r.packs.map { "\($0.id)" }.joined(separator: ", ")
-        o.write("\n\(r.files) file\(r.files == 1 ? "" : "s") (\(r.unreadable) unreadable), \(r.rules.count - 1) rules from \(packs.isEmpty ? "no pack" : packs): " + countText(r.findings) + "\n")
+        let c = r.severityCounts
+        let e = c[.error] ?? 0, wn = c[.warning] ?? 0, i = c[.info] ?? 0
+        o.write("\n\(r.files) file\(r.files == 1 ? "" : "s") (\(r.unreadable) unreadable), \(r.rules.count - 1) rules from \(packs.isEmpty ? "no pack" : packs): "
+                + "\(e) error\(e == 1 ? "" : "s"), \(wn) warning\(wn == 1 ? "" : "s"), \(i) info\n")
     }
 
     func countText(_ fs: [Finding]) -> String {
