@@ -208,6 +208,8 @@ public final class Rule: @unchecked Sendable {
     /// The rule's `check` as written (for `rules explain`).
     public let checkText: String
     public let whenText: String?
+    /// The selectors rendered once ("Modality == MR and …"), for findings' `because`.
+    public let whenDescription: String
 
     public init(id: String, title: String?, severity: Severity, level: RuleLevel, when: [Predicate], check: RuleCheck,
                 message: [TemplatePart]?, messageText: String?, reference: String?, examples: [RuleExample], packID: String,
@@ -215,6 +217,7 @@ public final class Rule: @unchecked Sendable {
         self.id = id; self.title = title; self.severity = severity; self.level = level; self.when = when; self.check = check
         self.message = message; self.messageText = messageText; self.reference = reference; self.examples = examples
         self.packID = packID; self.location = location; self.checkText = checkText; self.whenText = whenText
+        self.whenDescription = when.map(\.text).joined(separator: " and ")
     }
 }
 

@@ -60,12 +60,16 @@ extension Evaluator {
         var outcomes = [Outcome?](repeating: nil, count: set.rules.count)
         var samples = [GroupSample?](repeating: nil, count: set.rules.count)
         var findings: [Finding] = []
+        var uids: UIDs? = nil
         for (i, rule) in set.rules.enumerated() {
             switch rule.check {
             case .instance:
                 let o = outcome(of: rule, file)
                 outcomes[i] = o
-                if o == .fail { findings += self.findings(rule, file, path: path, showPHI: showPHI) }
+                if o == .fail {
+                    if uids == nil { uids = UIDs(file) }
+                    findings += self.findings(rule, file, path: path, showPHI: showPHI, uids: uids!)
+                }
             case .group(let g):
                 samples[i] = sample(rule, g, file)
             }
@@ -107,13 +111,21 @@ extension Evaluator {
         return t.displayValues.joined(separator: "\\")
     }
 
-    func findings(_ rule: Rule, _ file: DicomFile, path: String?, showPHI: Bool) -> [Finding] {
+    /// The SOP, series and study UIDs of a file, read once for its findings.
+    struct UIDs {
+        var sop: String?, series: String?, study: String?
+        init(_ file: DicomFile) {
+            let ds = file.dataSet
+            sop = ds.string(Tag.sopInstanceUID); series = ds.string(Evaluator.seriesUID); study = ds.string(Evaluator.studyUID)
+        }
+    }
+
+    func findings(_ rule: Rule, _ file: DicomFile, path: String?, showPHI: Bool, uids: UIDs) -> [Finding] {
         guard case .instance(let p) = rule.check else { return [] }
         var details = explain(p, file, showPHI: showPHI)
         if details.isEmpty { details = [FailureDetail(attribute: p.firstAttribute ?? "", observed: nil, expected: rule.checkText, reason: "check \(rule.checkText) does not hold")] }
-        let whenText = rule.when.map(\.text).joined(separator: " and ")
-        let ds = file.dataSet
-        let sop = ds.string(Tag.sopInstanceUID), series = ds.string(Self.seriesUID), study = ds.string(Self.studyUID)
+        let whenText = rule.whenDescription
+        let sop = uids.sop, series = uids.series, study = uids.study
         return details.map { d in
             let observed = d.observed.map { $0.joined(separator: "\\") }
             let message = rule.message.map { render($0, d, file, showPHI: showPHI) } ?? d.reason

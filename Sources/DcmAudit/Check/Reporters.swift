@@ -84,18 +84,29 @@ public enum JSONReporter {
         o.write("{\"pass\": \(c.pass), \"fail\": \(c.fail), \"notApplicable\": \(c.notApplicable), \"notEvaluated\": \(c.notEvaluated)}")
     }
 
+    /// A JSON string: copied whole when nothing needs escaping (the usual case).
+    static func str(_ s: String, _ o: inout ByteOutput) {
+        var s = s
+        let plain = s.withUTF8 { u -> Bool in
+            for c in u where c < 0x20 || c == 0x22 || c == 0x5C { return false }
+            o.byte(0x22); o.bytes.append(contentsOf: u); o.byte(0x22)
+            return true
+        }
+        if !plain { o.jsonString(s) }
+    }
+
     static func list(_ items: [String], _ o: inout ByteOutput) {
-        for (i, s) in items.enumerated() { if i > 0 { o.write(", ") }; o.jsonString(s) }
+        for (i, s) in items.enumerated() { if i > 0 { o.write(", ") }; str(s, &o) }
     }
 
     static func finding(_ f: Finding, _ o: inout ByteOutput) {
-        o.write("{\"rule\": "); o.jsonString(f.ruleID)
-        o.write(", \"pack\": "); o.jsonString(f.packID)
+        o.write("{\"rule\": "); str(f.ruleID, &o)
+        o.write(", \"pack\": "); str(f.packID, &o)
         o.write(", \"severity\": \"\(f.severity.rawValue)\", \"level\": \"\(f.level.rawValue)\"")
-        o.write(", \"message\": "); o.jsonString(f.message)
+        o.write(", \"message\": "); str(f.message, &o)
         func opt(_ k: StaticString, _ v: String?) {
             guard let v else { return }
-            o.write(", \""); o.write(k); o.write("\": "); o.jsonString(v)
+            o.write(", \""); o.write(k); o.write("\": "); str(v, &o)
         }
         opt("because", f.because)
         opt("file", f.file)
