@@ -171,6 +171,52 @@ final class CharacterSetTests: XCTestCase {
         XCTAssertEqual(decode(["ISO_IR 192"], Array("ABC\\DEF ".utf8), vr: .CS), ["ABC", "DEF"])
     }
 
+    /// Hand-built ISO 2022 and single-byte values. Expected text is what
+    /// pydicom 3.0.2 decodes, except where noted (pydicom wrong).
+    func testConstructedValues() {
+        // G1 switched from Latin-1 to Cyrillic by ESC - L (PS3.3 Table C.12-3)
+        XCTAssertEqual(decode(["ISO 2022 IR 100", "ISO 2022 IR 144"], [0x47, 0x72, 0xFC, 0xDF, 0x20, 0x1B, 0x2D, 0x4C, 0xBC, 0xD8, 0xE0]),
+                       ["Grüß Мир"])
+        // JIS X 0212 by ESC $ ( D: 0x3021 is U+4E02 "丂"
+        XCTAssertEqual(decode(["", "ISO 2022 IR 159"], [0x1B, 0x24, 0x28, 0x44, 0x30, 0x21, 0x1B, 0x28, 0x42]), ["\u{4E02}"])
+        XCTAssertEqual(decode(["", "ISO 2022 IR 87", "ISO 2022 IR 159"],
+                              [0x1B, 0x24, 0x42, 0x3B, 0x33, 0x45, 0x44, 0x1B, 0x24, 0x28, 0x44, 0x30, 0x21, 0x1B, 0x28, 0x42, 0x58]),
+                       ["山田\u{4E02}X"])
+        // GBK, like GB18030 (PS3.3 Table C.12-5)
+        XCTAssertEqual(decode(["GBK"], hexBytes("57616e675e5869616f446f6e673dcdf55ed0a1b6ab3d"), vr: .PN), ["Wang^XiaoDong=王^小东="])
+        // UTF-8 LT: CR LF and backslash are text
+        XCTAssertEqual(decode(["ISO_IR 192"], Array("Zeile 1\r\nZeile 2 \\ Ä".utf8), vr: .LT), ["Zeile 1\r\nZeile 2 \\ Ä"])
+        // Thai (TIS 620-2533)
+        XCTAssertEqual(decode(["ISO_IR 166"], [0xB9, 0xD2, 0xC2, 0x20]), ["นาย"])
+        // KS X 1001 in G1, two values
+        XCTAssertEqual(decode(["", "ISO 2022 IR 149"], [0x1B, 0x24, 0x29, 0x43, 0xB1, 0xE8, 0x5C, 0x1B, 0x24, 0x29, 0x43, 0xC8, 0xF1]),
+                       ["김", "희"])
+        // LT lines: designations return to the initial ones at CR LF (PS3.5 §6.1.2.5.3)
+        XCTAssertEqual(decode(["ISO 2022 IR 13", "ISO 2022 IR 87"],
+                              [0xD4, 0xCF, 0x0D, 0x0A, 0x1B, 0x24, 0x42, 0x3B, 0x33, 0x45, 0x44, 0x1B, 0x28, 0x4A, 0x0D, 0x0A, 0x41, 0x42, 0x43], vr: .LT),
+                       ["ﾔﾏ\r\n山田\r\nABC"])
+        XCTAssertEqual(decode(["ISO_IR 100"], [0x4D, 0xFC, 0x6C, 0x6C, 0x65, 0x72, 0x5E, 0x48, 0x61, 0x6E, 0x73, 0x5C, 0x44, 0x6F, 0x65, 0x5E, 0x4A, 0x20], vr: .PN),
+                       ["Müller^Hans", "Doe^J"])
+        XCTAssertEqual(decode(["ISO_IR 13"], [0xD4, 0xCF, 0xC0, 0xDE, 0x20], vr: .SH), ["ﾔﾏﾀﾞ"])
+        // a single ISO 2022 term (value 1 with code extensions)
+        XCTAssertEqual(decode(["ISO 2022 IR 87"], [0x1B, 0x24, 0x42, 0x3B, 0x33, 0x45, 0x44, 0x1B, 0x28, 0x42]), ["山田"])
+    }
+
+    /// PS3.5 Annex K.2 (GB2312 with code extensions, ESC $ ) A): the standard
+    /// gives "Zhang^XiaoDong=张^小东=". pydicom 3.0.2 gets this wrong: it keeps
+    /// the escape sequences ("Zhang^XiaoDong=\u{1B}$)A张^\u{1B}$)A小东").
+    func testAnnexK2GB2312() {
+        XCTAssertEqual(decode(["ISO 2022 IR 6", "ISO 2022 IR 58"],
+                              hexBytes("5a68616e675e5869616f446f6e673d1b242941d5c55e1b242941d0a1b6ab3d"), vr: .PN),
+                       ["Zhang^XiaoDong=张^小东="])
+    }
+
+    /// ISO_IR 203 is ISO 8859-15 (PS3.3 Table C.12-2): 0xA4 is "€".
+    /// pydicom 3.0.2 does not know the term and decodes "¤" (ISO 8859-1).
+    func testLatin9EuroSign() {
+        XCTAssertEqual(decode(["ISO_IR 203"], [0xA4, 0x20, 0x35, 0x20]), ["€ 5"])
+    }
+
     /// An unknown term is reported, not fatal.
     func testUnknownTermRecorded() throws {
         var b = Bytes()
