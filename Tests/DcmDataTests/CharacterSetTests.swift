@@ -66,6 +66,13 @@ final class CharacterSetTests: XCTestCase {
                 let pns = m.dataSet.personNames(m.element)
                 let comps = pns.map { [$0.alphabetic, $0.ideographic, $0.phonetic] }
                 XCTAssertEqual(comps, e.components, "\(name) \(e.path) personNames (bytes \(e.rawHex))", file: file, line: line)
+                // pydicom's str(PersonName): groups joined by '=', trailing empty groups dropped (PS3.5 §6.2.1.1)
+                let canonical = comps.map { c -> String in
+                    var g = c
+                    while let l = g.last, l.isEmpty { g.removeLast() }
+                    return g.joined(separator: "=")
+                }
+                XCTAssertEqual(canonical, e.values, "\(name) \(e.path) PN text", file: file, line: line)
                 XCTAssertEqual(m.dataSet.valueMultiplicity(m.element), e.values.count, "\(name) \(e.path) VM", file: file, line: line)
             } else {
                 XCTAssertEqual(strings, e.values, "\(name) \(e.path) strings (bytes \(e.rawHex))", file: file, line: line)
