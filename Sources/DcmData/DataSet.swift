@@ -159,6 +159,9 @@ public struct DicomFile: Sendable {
     public var dataSet: DataSet
     /// The transfer syntax the data set was actually read with.
     public var transferSyntax: TransferSyntax
+    /// The transfer syntax (0002,0010) names, when there is one; differs from
+    /// `transferSyntax` when the data set is not encoded as declared.
+    public var declaredTransferSyntax: TransferSyntax?
     public var anomalies: [Anomaly]
     /// Pixel Data that the reader stopped at (or skipped).
     public var pixelData: PixelDataInfo?

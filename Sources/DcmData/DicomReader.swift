@@ -91,8 +91,9 @@ public enum DicomReader {
             } else if guess.isExplicitVR != effective.isExplicitVR || guess.isBigEndian != effective.isBigEndian {
                 p.anomaly(.transferSyntaxMismatch, at: pos, AttributeLocation(),
                           "data set is \(describe(guess)) but the transfer syntax says \(describe(effective))")
-                effective = TransferSyntax(uid: effective.uid, isExplicitVR: guess.isExplicitVR, isBigEndian: guess.isBigEndian,
-                                           isDeflated: effective.isDeflated, isEncapsulated: effective.isEncapsulated, isKnown: effective.isKnown)
+                // The encoding actually read, under its own UID; the declared one stays in `declaredTransferSyntax`.
+                effective = TransferSyntax(uid: guess.uid, isExplicitVR: guess.isExplicitVR, isBigEndian: guess.isBigEndian,
+                                           isDeflated: effective.isDeflated, isEncapsulated: effective.isEncapsulated, isKnown: true)
             }
         } else if p.available(from: pos) > 0 && ts == nil && meta.isEmpty {
             var hint = ""
@@ -108,8 +109,10 @@ public enum DicomReader {
         if ds.isEmpty && meta.isEmpty {
             throw ReadError.notDicom(reason: "no data elements found", offset: p.fileOffset(pos))
         }
-        return DicomFile(fileSize: p.fileSize, hasPreamble: hasPreamble, meta: meta, dataSet: ds,
-                         transferSyntax: effective, anomalies: p.anomalies, pixelData: p.pixelData)
+        var file = DicomFile(fileSize: p.fileSize, hasPreamble: hasPreamble, meta: meta, dataSet: ds,
+                             transferSyntax: effective, anomalies: p.anomalies, pixelData: p.pixelData)
+        file.declaredTransferSyntax = ts
+        return file
     }
 
     static func describe(_ t: TransferSyntax) -> String {

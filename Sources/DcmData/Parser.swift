@@ -166,6 +166,8 @@ final class Parser {
         var charset = inherited
         var pos = start
         var lastTag: UInt32 = 0
+        /// Private Creator elements seen so far in this data set: (tag, index in `elements`).
+        var creators: [(tag: UInt32, index: Int)] = []
         var sorted = true
         var sawDelimiter = false
         let inItem = depth > 0
@@ -178,7 +180,7 @@ final class Parser {
             guard ensure(pos + 8) else {
                 let left = available(from: pos)
                 if left > 0 {
-                    if depth == 0 && limit == nil {
+                    if depth == 0 && limit == nil && !looksLikeTagStart(pos, left, after: lastTag) {
                         // a few stray bytes after the last element
                         anomaly(.trailingBytes, at: pos, location, "\(left) byte(s) after the last element")
                     } else {
@@ -249,13 +251,13 @@ final class Parser {
                 } else {
                     // Implicit VR element in an explicit VR data set.
                     length = storage.u32(pos + 4, bigEndian: bigEndian)
-                    vr = dictionaryVR(tag, elements: elements) ?? .UN
+                    vr = dictionaryVR(tag, elements: elements, creators: creators) ?? .UN
                     flags.insert(.vrFromDictionary)
                     anomaly(.implicitInExplicit, at: pos, location.appending(tag), "no VR in an explicit VR data set; VR \(vr) taken from the dictionary")
                 }
             } else {
                 length = storage.u32(pos + 4, bigEndian: bigEndian)
-                if let dv = dictionaryVR(tag, elements: elements) {
+                if let dv = dictionaryVR(tag, elements: elements, creators: creators) {
                     vr = dv
                 } else {
                     vr = .UN
@@ -290,6 +292,16 @@ final class Parser {
                 }
             }
             if tag.raw > lastTag { lastTag = tag.raw }
+            if tag.isPrivate && elem > 0x00FF {
+                // PS3.5 §7.8.1: a private data element needs its block's creator.
+                let ct = UInt32(group) << 16 | UInt32(elem >> 8)
+                if !creators.contains(where: { $0.tag == ct }) {
+                    anomaly(.privateWithoutCreator, at: elementStart, location.appending(tag),
+                            "private element \(tag) without a Private Creator \(Tag(raw: ct))")
+                }
+            } else if tag.isPrivateCreator {
+                creators.append((tag.raw, elements.count))
+            }
 
             var element = Element(tag: tag, vr: vr, flags: flags, declaredLength: length, fileOffset: fileOff, valueStart: valueStart, valueLength: 0)
 
@@ -304,7 +316,16 @@ final class Parser {
             if isSequence {
                 if depth >= options.maxSequenceDepth {
                     anomaly(.depthLimit, at: elementStart, location.appending(tag), "sequences nested deeper than \(options.maxSequenceDepth); contents not read")
-                    if undefined { stopped = true; elements.append(element); break }
+                    if undefined {
+                        elements.append(element)
+                        guard let after = skipUndefinedLength(from: valueStart) else {
+                            anomaly(.truncated, at: valueStart, location.appending(tag), "file ends inside a sequence of undefined length")
+                            stopped = true
+                            break
+                        }
+                        pos = after
+                        continue
+                    }
                     let avail = available(from: valueStart)
                     pos = valueStart + min(Int(length), avail)
                     elements.append(element)
@@ -330,7 +351,8 @@ final class Parser {
                 let (items, after) = parseSequence(from: valueStart, end: end, depth: depth + 1, location: location.appending(tag), charset: charset)
                 if switchToImplicit { explicitVR = savedExplicit; bigEndian = savedBig }
                 element.items = items
-                if vr == .UN && !undefined { element.vr = .UN }
+                // Read as a sequence: present it as one (dcmtk and pydicom do the same).
+                if undefined && vr != .SQ { element.vr = .SQ }
                 pos = after
                 elements.append(element)
                 continue
@@ -480,15 +502,67 @@ final class Parser {
         return skip(from: valueStart, toFile: min(endFile, totalSize))
     }
 
+    /// Whether the `left` (< 8) bytes at `pos` look like the start of another
+    /// element header (a tag at or after the last one), not padding.
+    func looksLikeTagStart(_ pos: Int, _ left: Int, after lastTag: UInt32) -> Bool {
+        _ = ensure(pos + left)
+        if (0..<left).allSatisfy({ storage[pos + $0] == 0 }) { return false }
+        guard left >= 2 else { return false }
+        let g = UInt32(storage.u16(pos, bigEndian: bigEndian))
+        return g >= lastTag >> 16 && g <= 0xFFFE
+    }
+
+    /// Finds the end of an undefined-length value without building it (used
+    /// past the depth limit): walks element and item headers iteratively,
+    /// counting open undefined-length sequences and items, until the
+    /// matching Sequence Delimitation Item. `nil` when the input ends first.
+    func skipUndefinedLength(from start: Int) -> Int? {
+        var pos = start
+        var open = 1
+        while open > 0 {
+            guard ensure(pos + 8) else { return nil }
+            let g = storage.u16(pos, bigEndian: bigEndian), e = storage.u16(pos + 2, bigEndian: bigEndian)
+            if g == 0xFFFE {
+                let len = storage.u32(pos + 4, bigEndian: bigEndian)
+                pos += 8
+                switch e {
+                case 0xE000: if len == 0xFFFFFFFF { open += 1 } else { pos += Int(len) }
+                case 0xE00D, 0xE0DD: open -= 1
+                default: return nil
+                }
+                continue
+            }
+            var len: UInt32
+            var header = 8
+            if explicitVR, let v = VR(storage[pos + 4], storage[pos + 5]) {
+                if v.hasLongExplicitLength {
+                    guard ensure(pos + 12) else { return nil }
+                    len = storage.u32(pos + 8, bigEndian: bigEndian); header = 12
+                } else {
+                    len = UInt32(storage.u16(pos + 6, bigEndian: bigEndian))
+                }
+            } else {
+                len = storage.u32(pos + 4, bigEndian: bigEndian)
+            }
+            pos += header
+            if len == 0xFFFFFFFF { open += 1 } else {
+                guard Int(len) <= available(from: pos) else { return nil }
+                pos = skip(from: pos, toFile: fileOffset(pos) + Int(len))
+            }
+        }
+        return pos
+    }
+
     /// The VR for an implicit VR element: the private dictionary for private
     /// elements (through their creator), PS3.6 otherwise; multi-VR entries
     /// resolved as PS3.5 Annex A.1 and pydicom do.
-    func dictionaryVR(_ tag: Tag, elements: [Element]) -> VR? {
+    func dictionaryVR(_ tag: Tag, elements: [Element], creators: [(tag: UInt32, index: Int)]) -> VR? {
         if tag.element == 0 { return .UL }
         if tag.isPrivate {
             if tag.isPrivateCreator { return .LO }
             guard let ct = tag.privateCreatorTag,
-                  let ce = elements.last(where: { $0.tag == ct }) else { return nil }
+                  let ci = creators.last(where: { $0.tag == ct.raw }) else { return nil }
+            let ce = elements[ci.index]
             let creator = DataSet.creatorString(storage, ce)
             guard let pe = PrivateDictionary.entry(creator: creator, group: tag.group, elementByte: UInt8(tag.element & 0xFF)),
                   let first = pe.vrs.first else { return nil }

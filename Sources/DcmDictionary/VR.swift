@@ -13,8 +13,11 @@ public enum VR: UInt16, CaseIterable, Sendable, CustomStringConvertible {
     case UR = 0x5552, US = 0x5553, UT = 0x5554, UV = 0x5556
 
     /// Reads a VR from its two ASCII bytes; `nil` when they name no VR.
+    /// A 26×26 table lookup: this runs for every element of every file.
     @inlinable public init?(_ b0: UInt8, _ b1: UInt8) {
-        self.init(rawValue: UInt16(b0) << 8 | UInt16(b1))
+        let i = Int(b0) &- 0x41, j = Int(b1) &- 0x41
+        guard i >= 0, i < 26, j >= 0, j < 26, let v = vrLetterTable[i * 26 + j] else { return nil }
+        self = v
     }
 
     /// Parses `"PN"`; `nil` for anything else.
@@ -133,3 +136,13 @@ public enum VR: UInt16, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// VRs indexed by `(first letter − 'A') × 26 + (second letter − 'A')`.
+@usableFromInline let vrLetterTable: [VR?] = {
+    var t = [VR?](repeating: nil, count: 26 * 26)
+    for v in VR.allCases {
+        let i = Int(v.rawValue >> 8) - 0x41, j = Int(v.rawValue & 0xFF) - 0x41
+        t[i * 26 + j] = v
+    }
+    return t
+}()

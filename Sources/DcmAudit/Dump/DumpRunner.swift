@@ -29,6 +29,10 @@ public struct DumpRequest: Sendable {
 /// output in input order to standard output and each failure as
 /// `path: error: … at offset N` to standard error.
 public enum DumpRunner {
+    /// Anomalies that mean part of the file could not be read: `dump` says so
+    /// on standard error (the file is still printed, as far as it goes).
+    static let warnKinds: Set<Anomaly.Kind> = [.truncated, .lengthPastEnd, .deflate, .depthLimit, .badItem, .valueNotLoaded]
+
     /// Exit status: 0 when every file was read, 1 when any could not be.
     public static func run(_ req: DumpRequest) -> Int32 {
         let (files, problems) = FileDiscovery.expand(req.paths)
@@ -53,7 +57,7 @@ public enum DumpRunner {
         }
         if asArray { out.write(Array("[".utf8)) }
         var emitted = 0
-        orderedParallelMap(count: files.count, jobs: jobs, work: { i -> Result<[UInt8], ReadError> in
+        orderedParallelMap(count: files.count, jobs: jobs, work: { i -> Result<([UInt8], [Anomaly]), ReadError> in
             let path = files[i]
             do {
                 let file = try DicomReader.read(path: path, options: options)
@@ -65,7 +69,7 @@ public enum DumpRunner {
                     json.render(file, into: &o)
                     o.byte(0x0A)
                 }
-                return .success(o.bytes)
+                return .success((o.bytes, file.anomalies.filter { DumpRunner.warnKinds.contains($0.kind) }))
             } catch let e as ReadError {
                 return .failure(e)
             } catch {
@@ -73,10 +77,14 @@ public enum DumpRunner {
             }
         }, emit: { i, r in
             switch r {
-            case .success(let bytes):
+            case .success(let (bytes, warnings)):
                 if asArray && emitted > 0 { out.write(Array(",".utf8)) }
                 emitted += 1
                 out.write(bytes)
+                if !warnings.isEmpty {
+                    out.flush()
+                    for a in warnings { writeError("\(files[i]): warning: \(a)\n") }
+                }
             case .failure(let e):
                 failed = true
                 out.flush()

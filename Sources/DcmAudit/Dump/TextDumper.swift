@@ -18,7 +18,9 @@ public struct TextDumper {
             for e in file.meta.elements where filter?.contains(e.tag) ?? true { line(e, in: file.meta, depth: 0, into: &out) }
         }
         let ts = file.transferSyntax
-        out.write("# Data Set: \(ts.name) (\(ts.uid))\n")
+        out.write("# Data Set: \(ts.name) (\(ts.uid))")
+        if let d = file.declaredTransferSyntax, d.uid != ts.uid { out.write("; declared: \(d.name) (\(d.uid))") }
+        out.byte(0x0A)
         for e in file.dataSet.elements where filter?.contains(e.tag) ?? true { line(e, in: file.dataSet, depth: 0, into: &out) }
         for a in file.anomalies {
             out.write("# anomaly: "); out.write(a.description); out.byte(0x0A)
