@@ -114,6 +114,7 @@ final class ParserStructureTests: XCTestCase {
         let a = assertAnomaly(f, .depthLimit, offset: 10 + 64 * 20, path: AttributeLocation(steps: steps))
         XCTAssertTrue(a?.path.description.hasPrefix("ReferencedImageSequence[0].ReferencedImageSequence[0].") ?? false)
         XCTAssertEqual(depthReached(f.dataSet).0, 64)
+        XCTAssertEqual(f.dataSet.strings(patientName), ["After"], "skipped to the matching delimiter, then read on")
     }
 
     func testDeepNestingOverTheLimitDefinedLengthSkipsAndGoesOn() throws {
@@ -167,6 +168,7 @@ final class ParserStructureTests: XCTestCase {
         XCTAssertEqual(kinds(f), rawBaseline)
         let e = try XCTUnwrap(f.dataSet[refImageSeq])
         XCTAssertTrue(e.flags.contains(.unAsSequence))
+        XCTAssertEqual(e.vr, .SQ, "presented as the sequence it was read as")
         XCTAssertTrue(e.flags.contains(.undefinedLength))
         let items = try XCTUnwrap(e.items)
         XCTAssertEqual(items.count, 1)
