@@ -21,8 +21,20 @@ echo "== install dependencies"
 bash Scripts/install-deps.sh
 
 echo "== unit tests"
-swift test
-((unit_only)) && exit 0
+set +e
+swift test 2>&1 | tee "${TMPDIR:-/tmp}/dcmaudit-swift-test.log"
+status=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "${TMPDIR:-/tmp}/dcmaudit-swift-test.log" | tail -1 || true)
+total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
+failures=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
+if [[ $status -ne 0 ]]; then
+    echo "tests: $((${total:-0} - ${failures:-0})) passed, ${failures:-1} failed"
+    exit "$status"
+fi
+if [[ -z "$summary" || "${total:-0}" -eq 0 ]]; then echo "swift test ran no XCTest test"; exit 1; fi
+unit_summary="$((total - failures)) passed, $failures failed"
+if ((unit_only)); then echo "tests: $unit_summary"; exit 0; fi
 
 echo "== release build"
 swift build -c release --product dcmaudit 2>&1 | tail -1
@@ -32,6 +44,7 @@ echo "== differential test against pydicom"
 .venv/bin/python Scripts/diff/pydicom_diff.py --dcmaudit "$bin"
 
 echo "== robustness (bounded)"
-.venv/bin/python Scripts/robustness/mutate.py --dcmaudit "$bin" --limit "${ROBUSTNESS_LIMIT:-3000}" --seed 1
+.venv/bin/python Scripts/robustness/mutate.py --dcmaudit "$bin" --limit "${ROBUSTNESS_LIMIT:-60}" --count 16 --dense-step 4 --seed "${ROBUSTNESS_SEED:-1}"
 
 echo "== all tests passed"
+echo "tests: $unit_summary"

@@ -42,7 +42,13 @@ public struct AttributePath: Hashable, Sendable, CustomStringConvertible {
             // one step
             var ref: Reference
             if i < chars.count, chars[i] == "(" {
-                guard let close = chars[i...].firstIndex(of: ")") else { throw fail("missing ')'") }
+                var close: Int? = nil
+                var quoted = false
+                for k in i..<chars.count {
+                    if chars[k] == "\"" { quoted.toggle() }
+                    if chars[k] == ")" && !quoted { close = k; break }
+                }
+                guard let close else { throw fail(quoted ? "unbalanced quotes in a private tag" : "missing ')'") }
                 let inner = String(String.UnicodeScalarView(chars[(i + 1)..<close]))
                 if inner.contains("\"") {
                     // (gggg,"creator",ee)
@@ -115,6 +121,7 @@ public struct AttributePath: Hashable, Sendable, CustomStringConvertible {
     public struct Match {
         public var dataSet: DataSet
         public var element: Element
+        /// The value index (`ImageType[0]`), or for a sequence the item index (`Seq[1]`).
         public var valueIndex: Int?
     }
 
@@ -125,7 +132,11 @@ public struct AttributePath: Hashable, Sendable, CustomStringConvertible {
             if n == steps.count - 1 {
                 return current.compactMap { d in
                     guard let e = Self.find(step.reference, in: d) else { return nil }
-                    if case .at(let k) = step.index, e.items == nil { return Match(dataSet: d, element: e, valueIndex: k) }
+                    if case .at(let k) = step.index {
+                        // a value of a multi-valued element, or an item of a sequence
+                        if let items = e.items, k >= items.count { return nil }
+                        return Match(dataSet: d, element: e, valueIndex: k)
+                    }
                     return Match(dataSet: d, element: e, valueIndex: nil)
                 }
             }

@@ -104,6 +104,17 @@ public struct SpecificCharacterSet: Sendable, Equatable {
         return decodeISO2022(bytes, delimiters: vr == .PN ? [0x5C, 0x3D, 0x5E] : [0x5C, 0x0D, 0x0A, 0x09, 0x0C])
     }
 
+    /// Whether a multi-valued text must be decoded before it is split at `\`:
+    /// true where byte 0x5C can stand inside a character — GBK and GB18030
+    /// second bytes, and ISO 2022 two-byte sets after an escape sequence
+    /// (whose decoder splits only in single-byte state). Elsewhere 0x5C is
+    /// the delimiter (PS3.5 §6.4) even where a code table maps it to another
+    /// glyph (JIS X 0201's yen sign), so the bytes are split first.
+    public func decodesBeforeSplitting(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if primary == "GBK" || primary == "GB18030" { return true }
+        return usesCodeExtensions && bytes.contains(0x1B)
+    }
+
     /// ISO 2022 with escape sequences (PS3.5 §6.1.2.5, PS3.3 Table C.12-3/4).
     func decodeISO2022(_ bytes: UnsafeRawBufferPointer, delimiters: [UInt8]) -> String {
         var out = ""
@@ -177,9 +188,10 @@ public struct SpecificCharacterSet: Sendable, Equatable {
             default: break
             }
             if (g0 == .ascii || g0 == .jisRoman || b < 0x21) && delimiters.contains(b) {
-                // a delimiter: designations return to their initial state
-                run.append(b)
+                // a delimiter: designations return to their initial state; the
+                // delimiter itself is ASCII whatever G1 is
                 flush()
+                out.unicodeScalars.append(Unicode.Scalar(b))
                 g0 = .ascii
                 g1 = initialG1
                 i += 1

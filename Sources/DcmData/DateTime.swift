@@ -38,7 +38,7 @@ public struct DicomTime: Sendable, Equatable, Comparable {
         var frac = 0
         if let dot = t.firstIndex(of: ".") {
             let f = t[t.index(after: dot)...]
-            guard f.count <= 6, f.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            guard (1...6).contains(f.count), f.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
             frac = (Int(f) ?? 0) * Int(pow10(6 - f.count))
             t = t[..<dot]
             guard t.count == 6 else { return nil }
@@ -66,8 +66,10 @@ public struct DicomDateTime: Sendable, Equatable {
         var offset: Int? = nil
         if let signIdx = t.lastIndex(where: { $0 == "+" || $0 == "-" }), t.distance(from: signIdx, to: t.endIndex) == 5 {
             let z = t[t.index(after: signIdx)...]
-            guard z.allSatisfy({ $0.isASCII && $0.isNumber }), let hh = Int(z.prefix(2)), let mm = Int(z.suffix(2)), hh <= 14, mm < 60 else { return nil }
-            offset = (hh * 60 + mm) * (t[signIdx] == "-" ? -1 : 1)
+            guard z.allSatisfy({ $0.isASCII && $0.isNumber }), let hh = Int(z.prefix(2)), let mm = Int(z.suffix(2)), mm < 60 else { return nil }
+            let minutes = (hh * 60 + mm) * (t[signIdx] == "-" ? -1 : 1)
+            guard (-12 * 60)...(14 * 60) ~= minutes else { return nil }   // PS3.5 Table 6.2-1: -1200 to +1400
+            offset = minutes
             t = t[..<signIdx]
         }
         let datePart = t.prefix(while: { $0 != "." }).prefix(8)

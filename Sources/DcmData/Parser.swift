@@ -166,6 +166,8 @@ final class Parser {
         var charset = inherited
         var pos = start
         var lastTag: UInt32 = 0
+        /// A Group Length element waiting for the end of its group: (group, declared, first byte after it).
+        var pendingGroupLength: (UInt16, Int, Int, Int)? = nil
         /// Private Creator elements seen so far in this data set: (tag, index in `elements`).
         var creators: [(tag: UInt32, index: Int)] = []
         var sorted = true
@@ -199,6 +201,12 @@ final class Parser {
             let elem = storage.u16(pos + 2, bigEndian: bigEndian)
             let tag = Tag(group, elem)
             if metaOnly && group != 0x0002 { break }
+            if tag.raw == 0 && depth == 0 && !metaOnly && isZeroToEnd(pos) {
+                // zero padding after the data set (seen in the wild): one anomaly, not hundreds of empty elements
+                anomaly(.trailingBytes, at: pos, location, "\(available(from: pos)) zero byte(s) after the last element")
+                pos += available(from: pos)
+                break
+            }
 
             if group == 0xFFFE {
                 if tag == .itemDelimitation {
@@ -230,6 +238,10 @@ final class Parser {
             if explicitVR {
                 if let v = VR(b4, b5) {
                     vr = v
+                    if v != .UN && !tag.isPrivate && group != 0xFFFE, let entry = DataDictionary.entry(for: tag),
+                       entry.vr != nil, entry.vr != v, !entry.vrs.contains(v) {
+                        anomaly(.vrMismatch, at: pos, location.appending(tag), "explicit VR \(v) but the dictionary says \(entry.vrs.map(\.description).joined(separator: " or "))")
+                    }
                     if v.hasLongExplicitLength {
                         guard ensure(pos + 12) else {
                             anomaly(.truncated, at: pos, location.appending(tag), "file ends inside an element header")
@@ -265,7 +277,7 @@ final class Parser {
                 flags.insert(.vrFromDictionary)
                 // Explicit VR element in an implicit VR data set: VR letters
                 // where the length should be, and that length makes no sense.
-                if let ev = VR(b4, b5), length != 0xFFFFFFFF, Int(length) > available(from: pos + 8) || (ev == vr && length & 0xFFFF0000 != 0 && length & 0xFF != 0) {
+                if let ev = VR(b4, b5), length != 0xFFFFFFFF, explicitFits(pos, ev, implicitLength: length, group: group) {
                     vr = ev
                     flags.remove(.vrFromDictionary)
                     if ev.hasLongExplicitLength {
@@ -292,6 +304,13 @@ final class Parser {
                 }
             }
             if tag.raw > lastTag { lastTag = tag.raw }
+            if let (g, declared, from, at) = pendingGroupLength, g != group {
+                // (gggg,0000) Group Length (retired outside group 0002, PS3.5 §7.2) must match
+                if declared != elementStart - from {
+                    anomaly(.groupLength, at: at, location.appending(Tag(g, 0)), "Group Length says \(declared) bytes but group \(hex4(g)) holds \(elementStart - from)")
+                }
+                pendingGroupLength = nil
+            }
             if tag.isPrivate && elem > 0x00FF {
                 // PS3.5 §7.8.1: a private data element needs its block's creator.
                 let ct = UInt32(group) << 16 | UInt32(elem >> 8)
@@ -359,8 +378,11 @@ final class Parser {
             }
 
             if undefined {
-                // Only SQ, UN and encapsulated Pixel Data may have undefined length.
-                anomaly(.undefinedLengthNotAllowed, at: elementStart, location.appending(tag), "undefined length on a \(vr) element; read as encapsulated fragments")
+                // Only SQ, UN and encapsulated Pixel Data (also in an Icon Image
+                // Sequence item, PS3.5 §A.4) may have undefined length.
+                if !(group == 0x7FE0 && elem == 0x0010) {
+                    anomaly(.undefinedLengthNotAllowed, at: elementStart, location.appending(tag), "undefined length on a \(vr) element; read as encapsulated fragments")
+                }
                 pos = handlePixelData(&element, valueStart: valueStart, location: location.appending(tag), recordInfo: false)
                 elements.append(element)
                 continue
@@ -389,6 +411,9 @@ final class Parser {
             element.valueLength = len
             pos = valueStart + len
 
+            if elem == 0 && group != 0x0002 && len == 4 {
+                pendingGroupLength = (group, Int(storage.u32(valueStart, bigEndian: bigEndian)), pos, elementStart)
+            }
             if depth == 0 && group == 0x0028 {
                 if elem == 0x0103, len >= 2 { pixelRepresentation = storage.u16(valueStart, bigEndian: bigEndian) }
                 if elem == 0x0100, len >= 2 { bitsAllocated = storage.u16(valueStart, bigEndian: bigEndian) }
@@ -500,6 +525,38 @@ final class Parser {
         }
         if recordInfo && pixelData == nil { pixelData = info }
         return skip(from: valueStart, toFile: min(endFile, totalSize))
+    }
+
+    /// Every byte from `pos` to the end of the input is zero.
+    func isZeroToEnd(_ pos: Int) -> Bool {
+        let n = available(from: pos)
+        guard n > 0, n <= 1 << 20, ensure(pos + n) else { return false }
+        return storage.withBytes(pos, n) { b in !b.contains { $0 != 0 } }
+    }
+
+    /// In an implicit VR data set, bytes 4–5 of an element spell a VR: is it
+    /// really an explicit VR element? Yes when the explicit reading lands on a
+    /// plausible next element (or the end) and the implicit one does not.
+    func explicitFits(_ pos: Int, _ ev: VR, implicitLength: UInt32, group: UInt16) -> Bool {
+        var explicitEnd: Int
+        if ev.hasLongExplicitLength {
+            guard ensure(pos + 12) else { return false }
+            let l = storage.u32(pos + 8, bigEndian: bigEndian)
+            if l == 0xFFFFFFFF { return ev == .SQ || ev == .UN }
+            explicitEnd = pos + 12 + Int(l)
+        } else {
+            explicitEnd = pos + 8 + Int(storage.u16(pos + 6, bigEndian: bigEndian))
+        }
+        let implicitEnd = pos + 8 + Int(implicitLength)
+        func plausible(_ at: Int) -> Bool {
+            let left = available(from: at)
+            if left == 0 { return true }
+            guard left >= 8, ensure(at + 8) else { return false }
+            let g = storage.u16(at, bigEndian: bigEndian)
+            return (g >= group && g <= 0x7FE0) || g == 0xFFFE || (g >= group && g & 1 == 1)
+        }
+        if implicitEnd > pos + 8 + available(from: pos + 8) { return plausible(explicitEnd) || explicitEnd <= pos + available(from: pos) }
+        return plausible(explicitEnd) && !plausible(implicitEnd)
     }
 
     /// Whether the `left` (< 8) bytes at `pos` look like the start of another

@@ -29,7 +29,7 @@ extension DataSet {
             if vr.isSingleValuedText {
                 return [characterSet.decode(trimmed(buf, vr: vr, leading: false), vr: vr)]
             }
-            if vr.usesSpecificCharacterSet && !isASCII(buf) {
+            if vr.usesSpecificCharacterSet && !isASCII(buf) && characterSet.decodesBeforeSplitting(buf) {
                 // decode first: a multi-byte character may contain 0x5C
                 let whole = characterSet.decode(buf, vr: vr)
                 return whole.split(separator: "\\", omittingEmptySubsequences: false).map { trimString($0, vr: vr) }
@@ -88,6 +88,8 @@ extension DataSet {
             return binary(e, Float.self).map { $0.map { Double(Float(bitPattern: $0)) } }
         case .FD, .OD:
             return binary(e, Double.self).map { $0.map { Double(bitPattern: $0) } }
+        case .UV, .OV:
+            return unsigned64(e)?.map { Double($0) }
         default:
             return integers(e)?.map { Double($0) }
         }
@@ -102,7 +104,8 @@ extension DataSet {
             for s in strings(e) {
                 let t = Substring(s).trimmingCharacters(in: " ")
                 if t.isEmpty { continue }
-                if let v = Int64(t.hasPrefix("+") ? String(t.dropFirst()) : t) { out.append(v) }
+                let unsigned = t.hasPrefix("+") && t.dropFirst().first?.isNumber == true ? String(t.dropFirst()) : t
+                if let v = Int64(unsigned) { out.append(v) }
                 else if let d = parseDecimal(t), d == d.rounded(), abs(d) < 9.2e18 { out.append(Int64(d)) }
                 else { return nil }
             }

@@ -105,8 +105,11 @@ final class MalformedRewriteTests: XCTestCase {
     func testUNSequenceKeepsItsItems() throws {
         let f = try read("un_undefined_length_implicit_sequence.dcm")
         XCTAssertEqual(f.dataSet[Tag(0x0008, 0x1140)]?.items?.count, 2)
+        // Read as a sequence, it is presented (and so rewritten) as SQ.
+        XCTAssertEqual(f.dataSet[Tag(0x0008, 0x1140)]?.vr, .SQ)
+        XCTAssertEqual(f.dataSet[Tag(0x0008, 0x1140)]?.flags.contains(.unAsSequence), true)
         let g = try reread(f)
-        XCTAssertEqual(g.dataSet[Tag(0x0008, 0x1140)]?.vr, .UN)
+        XCTAssertEqual(g.dataSet[Tag(0x0008, 0x1140)]?.vr, .SQ)
         XCTAssertEqual(differences(f.dataSet, g.dataSet, implicitRead: false), [])
     }
 
