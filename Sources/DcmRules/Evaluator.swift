@@ -16,7 +16,20 @@ import DcmDictionary
 /// An evaluator holds per-thread scratch (a one-entry memo per regular
 /// expression), so use one per thread; the compiled rules are shared.
 public final class Evaluator {
-    var regexMemo: [ObjectIdentifier: (bytes: [UInt8], result: Bool)] = [:]
+    /// Per regular expression, the last few values matched and the results
+    /// (values repeat across the files of a series: Manufacturer, Modality…).
+    var regexMemo: [ObjectIdentifier: RegexMemo] = [:]
+    final class RegexMemo {
+        var entries: [(bytes: [UInt8], result: Bool)] = []
+        var next = 0
+        func lookup(_ b: UnsafeRawBufferPointer) -> Bool? {
+            for e in entries where bytesEqual(b, e.bytes) { return e.result }
+            return nil
+        }
+        func store(_ b: UnsafeRawBufferPointer, _ r: Bool) {
+            if entries.count < 8 { entries.append((Array(b), r)) } else { entries[next] = (Array(b), r); next = (next + 1) % 8 }
+        }
+    }
 
     public init() {}
 
@@ -162,11 +175,12 @@ public final class Evaluator {
             return Truth.from(x.forEachText { FormatCheck.valid($0, vr: vr) })
         case .matches(let box):
             if x.count == 0 { return .no }
+            let memo: RegexMemo
+            if let m = regexMemo[ObjectIdentifier(box)] { memo = m } else { memo = RegexMemo(); regexMemo[ObjectIdentifier(box)] = memo }
             return Truth.from(x.forEachText { b in
-                let id = ObjectIdentifier(box)
-                if let m = regexMemo[id], bytesEqual(b, m.bytes) { return m.result }
+                if let r = memo.lookup(b) { return r }
                 let r = box.matches(String(decoding: b, as: UTF8.self))
-                regexMemo[id] = (Array(b), r)
+                memo.store(b, r)
                 return r
             })
         case .equals(let op, let tol):
@@ -187,12 +201,10 @@ public final class Evaluator {
             return r
         case .inSet(let ops):
             if x.count == 0 { return .no }
-            let os = ops.compactMap { resolveOperand($0, file) }
-            return all(x, anyOf: os)
+            return everyValue(x, in: ops, file)
         case .notInSet(let ops):
             if x.count == 0 { return .yes }
-            let os = ops.compactMap { resolveOperand($0, file) }
-            return noneOf(x, os)
+            return someValue(x, in: ops, file).negated
         case .range(let lo, let hi):
             if x.count == 0 { return .no }
             guard let l = resolveOperand(lo, file), let h = resolveOperand(hi, file) else { return .unknown }
@@ -304,37 +316,49 @@ public final class Evaluator {
         return all(.element(ds, e, index: k), o) { $0.order == 0 }
     }
 
-    func all(_ x: Target, anyOf os: [ROperand]) -> Truth {
-        var unknown = false
-        let r: Bool
-        if os.allSatisfy({ if case .number = $0 { return true }; return false }) {
-            let t = x.forEachNumber { v in os.contains { if case .number(let d) = $0 { return d == v }; return false } }
-            return t
+    /// Whether one value (bytes) equals one operand; `nil` when undecidable.
+    /// Constant operands are compared without building anything.
+    @inline(__always) func equal(_ b: UnsafeRawBufferPointer, _ op: Operand, _ file: DicomFile) -> Bool? {
+        switch op {
+        case .string(let s, _): return bytesEqual(b, s)
+        case .number(let d, _): return parseNumber(b).map { $0 == d }
+        default:
+            guard let o = resolveOperand(op, file), let c = compare(b, o) else { return nil }
+            return c.order == 0
         }
-        r = x.forEachText { b in
-            var hit = false
-            for o in os {
-                guard let c = compare(b, o) else { unknown = true; continue }
-                if c.order == 0 { hit = true; break }
+    }
+
+    /// Every value is one of `ops` (numbers read directly for binary VRs).
+    func everyValue(_ x: Target, in ops: [Operand], _ file: DicomFile) -> Truth {
+        if let vr = x.vr, !vr.isString, vr != .UN, vr != .OB {
+            return x.forEachNumber { v in ops.contains { if case .number(let d, _) = $0 { return d == v }; return false } }
+        }
+        var unknown = false
+        let r = x.forEachText { b in
+            for op in ops {
+                guard let e = equal(b, op, file) else { unknown = true; continue }
+                if e { return true }
             }
-            return hit
+            return false
         }
         return r ? .yes : unknown ? .unknown : .no
     }
 
-    func noneOf(_ x: Target, _ os: [ROperand]) -> Truth {
-        let inAny = all(x, anyOfSome: os)
-        return inAny.negated
-    }
-
-    /// Some value is one of `os`.
-    func all(_ x: Target, anyOfSome os: [ROperand]) -> Truth {
-        var found = false
-        var unknown = false
+    /// Some value is one of `ops`.
+    func someValue(_ x: Target, in ops: [Operand], _ file: DicomFile) -> Truth {
+        if let vr = x.vr, !vr.isString, vr != .UN, vr != .OB {
+            var found = false
+            let t = x.forEachNumber { v in
+                if ops.contains(where: { if case .number(let d, _) = $0 { return d == v }; return false }) { found = true; return false }
+                return true
+            }
+            return found ? .yes : t == .unknown ? .unknown : .no
+        }
+        var found = false, unknown = false
         _ = x.forEachText { b in
-            for o in os {
-                guard let c = compare(b, o) else { unknown = true; continue }
-                if c.order == 0 { found = true; return false }
+            for op in ops {
+                guard let e = equal(b, op, file) else { unknown = true; continue }
+                if e { found = true; return false }
             }
             return true
         }
