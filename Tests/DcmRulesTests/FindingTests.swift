@@ -85,3 +85,53 @@ final class FindingTests: XCTestCase {
         XCTAssertEqual(counts[4].notApplicable, 3)
     }
 }
+
+final class PackStructureTests: XCTestCase {
+    /// `extends` by id brings the other pack's rules and conditions; `defaults`
+    /// give severity and `when` to every rule of the pack.
+    func testExtendsAndDefaults() throws {
+        let set = try pack("""
+        pack: t.site
+        version: 1
+        extends: [example.ct-mr]
+        defaults: {severity: info, when: [mr]}
+        rules:
+          - id: site.te
+            check: {EchoTime: present}
+            examples: {pass: [{Modality: MR, EchoTime: "10"}], fail: [{Modality: MR}]}
+          - id: site.kvp
+            severity: warning
+            when: [{Manufacturer: {matches: "^GE"}}]
+            check: {SliceThickness: {gt: 0}}
+        """)
+        XCTAssertEqual(set.packs.map(\.id), ["example.ct-mr", "t.site"])
+        XCTAssertEqual(set.rules.count, 10)
+        let te = try XCTUnwrap(set.rule("site.te")), kvp = try XCTUnwrap(set.rule("site.kvp"))
+        XCTAssertEqual(te.severity, .info)
+        XCTAssertEqual(kvp.severity, .warning)
+        XCTAssertEqual(kvp.whenDescription, "Modality == MR and Manufacturer ~ /^GE/")
+        XCTAssertEqual(Evaluator().outcome(of: te, try file("{Modality: CT}")), .notApplicable)
+        XCTAssertEqual(set.runExamples(only: ["t.site"]).failures.map(\.description), [])
+    }
+
+    func testSeveralErrorsOfOneFileAtOnce() {
+        let d = diagnostics("""
+        pack: t.many
+        version: 2
+        rules:
+          - id: a.one
+            check: {Modality: {equals: MR}, Rowz: present}
+          - id: a.two
+            level: series
+            check: {unique: SOPInstanceUDI}
+          - id: a.three
+            check: {KVP: {gt: [1]}}
+        """)
+        XCTAssertEqual(d, [
+            "bad.yaml:2:10: error: unsupported language version '2': this dcmaudit reads version 1",
+            "bad.yaml:5:37: error: unknown keyword 'Rowz' (did you mean 'Rows'?)",
+            "bad.yaml:8:21: error: unknown keyword 'SOPInstanceUDI' (did you mean 'SOPInstanceUID'?)",
+            "bad.yaml:10:23: error: 'gt' must be a scalar, not a list",
+        ])
+    }
+}
