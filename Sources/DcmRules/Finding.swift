@@ -218,7 +218,8 @@ extension Evaluator {
         let verdict = test(t, x, file)
         var reason: String
         switch t {
-        case .type(.t1, _), .type(.t1C, _), .notEmpty where x.count == 0: reason = "\(attr) is empty"
+        case .type(.t1, _) where x.count == 0, .type(.t1C, _) where x.count == 0, .notEmpty where x.count == 0:
+            reason = "\(attr) is empty"
         case .absent: reason = "\(attr) is present"
         case .range(let lo, let hi):
             if let bad = firstFailing(x, t, file) {

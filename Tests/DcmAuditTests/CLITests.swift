@@ -1,0 +1,76 @@
+import XCTest
+import Foundation
+
+/// The `dcmaudit` executable end to end: exit codes 0/1/2, messages on
+/// standard error, built-in packs found from the binary's location.
+final class CLITests: XCTestCase {
+    var binary: String {
+        get throws {
+            let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+            for d in [dir, (dir as NSString).deletingLastPathComponent] {
+                let p = d + "/dcmaudit"
+                if FileManager.default.isExecutableFile(atPath: p) { return p }
+            }
+            throw XCTSkip("dcmaudit executable not found beside the test bundle (\(dir))")
+        }
+    }
+
+    func run(_ args: [String], env: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try binary)
+        p.arguments = args
+        var e = ProcessInfo.processInfo.environment
+        e.removeValue(forKey: "DCMAUDIT_RULES")
+        for (k, v) in env { e[k] = v }
+        p.environment = e
+        p.currentDirectoryURL = URL(fileURLWithPath: NSTemporaryDirectory())
+        let o = Pipe(), r = Pipe()
+        p.standardOutput = o; p.standardError = r
+        try p.run()
+        let out = o.fileHandleForReading.readDataToEndOfFile(), err = r.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    func testExitCodes() throws {
+        let demo = repoRoot + "/Fixtures/demo"
+        let mri = demo + "/DEMO001/MR_BRAIN_20240410/S002_T1_MPRAGE/IM0004.dcm"
+        let example = repoRoot + "/Rules/examples/example.ct-mr.yaml"
+        // built-in packs found from the executable's directory (cwd is /tmp)
+        let def = try run(["check", demo + "/DEMO001"])
+        XCTAssertEqual(def.code, 1, def.err)
+        XCTAssertTrue(def.out.contains("dicom.patient-id"), def.out)
+        // only a warning: 0 by default, 1 with --fail-on warning
+        XCTAssertEqual(try run(["check", "--rules", example, mri]).code, 0)
+        XCTAssertEqual(try run(["check", "--rules", example, "--fail-on", "warning", mri]).code, 1)
+        // usage and pack errors: 2, with the message
+        let usage = try run(["check", "--format", "xml", mri])
+        XCTAssertEqual(usage.code, 2)
+        XCTAssertTrue(usage.err.contains("unknown format 'xml'"), usage.err)
+        let pack = try run(["check", "--pack", "dicom.cor", mri])
+        XCTAssertEqual(pack.code, 2)
+        XCTAssertTrue(pack.err.contains("did you mean 'dicom.core'?"), pack.err)
+        // $DCMAUDIT_RULES points at a directory without packs: the built-in ones are then found next to the binary
+        XCTAssertEqual(try run(["rules", "list", "--pack", "dicom.encoding"], env: ["DCMAUDIT_RULES": "/nonexistent"]).code, 0)
+        let help = try run(["check", "--help"])
+        XCTAssertTrue(help.out.contains("Exit codes: 0 no finding at or above --fail-on; 1 findings"), help.out)
+    }
+
+    func testRulesValidateReportsEveryError() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cli-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "pack: t.a\nversion: 1\nrules:\n  - id: a.b\n    check: {Rowz: present}\n".write(toFile: dir + "/a.yaml", atomically: true, encoding: .utf8)
+        try "pack: t.b\nversion: 1\nrules:\n  - id: b.c\n    severity: high\n    check: {Rows: present}\n".write(toFile: dir + "/b.yaml", atomically: true, encoding: .utf8)
+        let r = try run(["rules", "validate", dir + "/a.yaml", dir + "/b.yaml"])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertEqual(r.err, """
+        \(dir)/a.yaml:5:13: error: unknown keyword 'Rowz' (did you mean 'Rows'?)
+        \(dir)/b.yaml:5:15: error: unknown severity 'high': use error, warning or info
+        2 errors
+
+        """)
+        XCTAssertEqual(try run(["rules", "validate", repoRoot + "/Rules"]).code, 0)
+        XCTAssertEqual(try run(["rules", "test", repoRoot + "/Rules"]).code, 0)
+    }
+}
