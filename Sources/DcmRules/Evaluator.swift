@@ -111,12 +111,12 @@ public final class Evaluator {
             switch rt {
             case .t3: return .yes
             case .t2: return Truth.from(x != nil)
-            case .t1: return Truth.from(x.map { $0.count > 0 } ?? false)
+            case .t1: return Truth.from(x?.hasValue ?? false)
             case .t1C, .t2C:
                 let c = cond.map { evaluate($0, file, selector: true) } ?? .yes
                 if c == .no { return .yes }
                 if c == .unknown { return x != nil ? .yes : .unknown }
-                return rt == .t2C ? Truth.from(x != nil) : Truth.from(x.map { $0.count > 0 } ?? false)
+                return rt == .t2C ? Truth.from(x != nil) : Truth.from(x?.hasValue ?? false)
             }
         case .not(let inner):
             return test(inner, x, file).negated
@@ -140,8 +140,8 @@ public final class Evaluator {
         }
         guard let x else { return .no }  // a check on a missing attribute fails
         switch t {
-        case .empty: return Truth.from(x.count == 0)
-        case .notEmpty: return Truth.from(x.count > 0)
+        case .empty: return Truth.from(!x.hasValue)
+        case .notEmpty: return Truth.from(x.hasValue)
         case .vm(let r): return Truth.from(r.contains(x.count))
         case .vr(let vrs): return Truth.from(x.vr.map { vrs.contains($0) } ?? false)
         case .each(let inner):

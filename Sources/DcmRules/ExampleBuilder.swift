@@ -72,7 +72,11 @@ enum ExampleBuilder {
                 continue
             }
             let text = (value.items?.compactMap(\.scalar) ?? (value.isNull ? [] : [value.scalar ?? ""])).joined(separator: "\\")
-            if vr == .SQ { vr = .UN }
+            if vr == .SQ {
+                if text.isEmpty { ds.setSequence(tag, items: []) }   // an empty sequence: no items
+                else { compiler.error(value.location, "\(key) is a sequence: write its items as a list of maps"); ok = false }
+                continue
+            }
             if vr == .UN || vr == .OB {
                 ds.setRaw(tag, .UN, Array(text.utf8))   // private and unknown values: the text's bytes
                 continue

@@ -218,7 +218,7 @@ extension Evaluator {
         let verdict = test(t, x, file)
         var reason: String
         switch t {
-        case .type(.t1, _) where x.count == 0, .type(.t1C, _) where x.count == 0, .notEmpty where x.count == 0:
+        case .type(.t1, _) where !x.hasValue, .type(.t1C, _) where !x.hasValue, .notEmpty where !x.hasValue:
             reason = "\(attr) is empty"
         case .absent: reason = "\(attr) is present"
         case .range(let lo, let hi):

@@ -46,6 +46,13 @@ extension Target {
         }
     }
 
+    /// Whether the attribute has a value: for a sequence, at least one item
+    /// (PS3.5 §7.4: an empty type 2 sequence has no items).
+    var hasValue: Bool {
+        if case .element(_, let e, let index) = self, index == nil, let items = e.items { return !items.isEmpty }
+        return count > 0
+    }
+
     var vr: VR? {
         if case .element(_, let e, _) = self { return e.vr }
         return .CS

@@ -158,6 +158,13 @@ final class OperatorTests: XCTestCase {
         expect("{'(0008,0060)': {equals: MR}}", "{Modality: MR}", .pass)
     }
 
+    func testSequencesHaveValuesWhenTheyHaveItems() {
+        expect("{ReferencedImageSequence: {type: \"1\"}}", "{ReferencedImageSequence: [{ReferencedSOPInstanceUID: \"1.2\"}]}", .pass)
+        expect("{ReferencedImageSequence: {type: \"1\"}}", "{ReferencedImageSequence: \"\"}", .fail)
+        expect("{ReferencedImageSequence: empty}", "{ReferencedImageSequence: \"\"}", .pass)
+        expect("{ReferencedImageSequence: {type: \"2\"}}", "{ReferencedImageSequence: \"\"}", .pass)
+    }
+
     func testAnomalies() throws {
         expect("{file.anomalies: {not_in: [odd-length]}}", "{file.anomalies: [no-preamble]}", .pass)
         expect("{file.anomalies: {not_in: [odd-length]}}", "{file.anomalies: [no-preamble, odd-length]}", .fail)
