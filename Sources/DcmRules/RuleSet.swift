@@ -108,7 +108,15 @@ extension Evaluator {
     /// The whole value of an attribute as one string (`nil` when absent).
     func valueText(_ ref: AttributeRef, _ file: DicomFile) -> String? {
         guard case .one(let t) = ref.resolve(in: file) else { return nil }
-        return t.displayValues.joined(separator: "\\")
+        var bytes: [UInt8] = []
+        var first = true
+        _ = t.forEachText { b in
+            if !first { bytes.append(0x5C) }
+            first = false
+            bytes.append(contentsOf: b)
+            return true
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The SOP, series and study UIDs of a file, read once for its findings.
