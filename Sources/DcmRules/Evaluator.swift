@@ -285,8 +285,12 @@ public final class Evaluator {
             guard let v = parseNumber(b) else { return nil }
             return Compared(order: v < d ? -1 : v > d ? 1 : 0, difference: v - d)
         case .date(let d):
-            guard let v = DicomDate(parsing: String(decoding: b, as: UTF8.self)) else { return nil }
-            return Compared(order: v < d ? -1 : v > d ? 1 : 0, difference: nil)
+            let a: (Int, Int, Int)
+            if let x = FormatCheck.parseDA(b) { a = x }
+            else if let v = DicomDate(parsing: String(decoding: b, as: UTF8.self)) { a = (v.year, v.month, v.day) }  // ACR-NEMA YYYY.MM.DD
+            else { return nil }
+            let c = (d.year, d.month, d.day)
+            return Compared(order: a < c ? -1 : a > c ? 1 : 0, difference: nil)
         case .time(let d):
             guard let v = DicomTime(parsing: String(decoding: b, as: UTF8.self)) else { return nil }
             return Compared(order: v < d ? -1 : v > d ? 1 : 0, difference: nil)

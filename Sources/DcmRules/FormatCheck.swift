@@ -17,7 +17,7 @@ enum FormatCheck {
         case .CS:
             return b.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || isDigit($0) || $0 == 0x20 || $0 == 0x5F }
         case .DA:
-            return b.count == 8 && b.allSatisfy(isDigit) && DicomDate(parsing: text(b)) != nil
+            return parseDA(b) != nil
         case .TM:
             guard b.allSatisfy({ isDigit($0) || $0 == 0x2E }) else { return false }
             return DicomTime(parsing: text(b)) != nil
@@ -73,5 +73,19 @@ enum FormatCheck {
     }
 
     @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
+    /// `YYYYMMDD` as (year, month, day), checked against the calendar; no allocation.
+    @inline(__always) static func parseDA(_ b: UnsafeRawBufferPointer) -> (Int, Int, Int)? {
+        guard b.count == 8 else { return nil }
+        var y = 0, m = 0, d = 0
+        for i in 0..<8 {
+            let c = b[i]
+            guard isDigit(c) else { return nil }
+            let x = Int(c &- 0x30)
+            if i < 4 { y = y * 10 + x } else if i < 6 { m = m * 10 + x } else { d = d * 10 + x }
+        }
+        guard m >= 1, m <= 12, d >= 1, d <= DicomDate.daysIn(month: m, year: y) else { return nil }
+        return (y, m, d)
+    }
     static func text(_ b: UnsafeRawBufferPointer) -> String { String(decoding: b, as: UTF8.self) }
 }
