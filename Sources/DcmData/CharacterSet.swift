@@ -16,29 +16,43 @@ import DcmDictionary
 /// each PN component delimiter (PS3.5 §6.1.2.5.3). Pure ASCII values, by far
 /// the most common, never reach iconv.
 public struct SpecificCharacterSet: Sendable, Equatable {
+    /// Everything decoded from the terms, behind one reference so that copying
+    /// a data set (which holds its character set) costs one retain.
+    final class Info: @unchecked Sendable {
+        let terms: [String]
+        let unknownTerms: [String]
+        let usesCodeExtensions: Bool
+        let primary: String
+        let initialG1: G1
+        init(terms t: [String]) {
+            terms = t
+            unknownTerms = t.filter { !$0.isEmpty && SpecificCharacterSet.encoding(forTerm: $0) == nil }
+            usesCodeExtensions = t.contains { $0.hasPrefix("ISO 2022") } || t.count > 1
+            let first = t.first ?? ""
+            primary = SpecificCharacterSet.encoding(forTerm: first) ?? "ISO-8859-1"
+            initialG1 = SpecificCharacterSet.g1(forTerm: first)
+        }
+    }
+    let info: Info
+
     /// The defined terms as written, e.g. `["", "ISO 2022 IR 87"]`.
-    public let terms: [String]
+    public var terms: [String] { info.terms }
     /// Terms this reader does not know (decoded as ISO-8859-1).
-    public let unknownTerms: [String]
-    let usesCodeExtensions: Bool
+    public var unknownTerms: [String] { info.unknownTerms }
+    var usesCodeExtensions: Bool { info.usesCodeExtensions }
     /// iconv encoding for a value without escape sequences.
-    let primary: String
+    var primary: String { info.primary }
     /// Initial G1 set for ISO 2022 decoding.
-    let initialG1: G1
+    var initialG1: G1 { info.initialG1 }
 
     public static let `default` = SpecificCharacterSet(terms: [])
 
     public init(terms: [String]) {
-        let t = terms
-        self.terms = t
-        var unknown: [String] = []
-        for term in t where !term.isEmpty && Self.encoding(forTerm: term) == nil { unknown.append(term) }
-        self.unknownTerms = unknown
-        self.usesCodeExtensions = t.contains { $0.hasPrefix("ISO 2022") } || t.count > 1
-        let first = t.first ?? ""
-        self.primary = Self.encoding(forTerm: first) ?? "ISO-8859-1"
-        self.initialG1 = Self.g1(forTerm: first)
+        info = terms.isEmpty && Self.defaultInfo != nil ? Self.defaultInfo! : Info(terms: terms)
     }
+    nonisolated(unsafe) private static var defaultInfo: Info? = Info(terms: [])
+
+    public static func == (a: Self, b: Self) -> Bool { a.info === b.info || a.terms == b.terms }
 
     /// iconv name for a defined term of PS3.3 Table C.12-2/C.12-3/C.12-4/C.12-5.
     public static func encoding(forTerm term: String) -> String? {

@@ -113,14 +113,7 @@ public struct DataSet: Sendable {
     }
 
     /// A creator value, trimmed of padding (leading and trailing spaces and NULs).
-    func creatorString(_ e: Element) -> String {
-        storage.withBytes(e.valueStart, e.valueLength) { buf in
-            var lo = 0, hi = buf.count
-            while hi > lo, buf[hi - 1] == 0x20 || buf[hi - 1] == 0 { hi -= 1 }
-            while lo < hi, buf[lo] == 0x20 { lo += 1 }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: buf[lo..<hi]), as: UTF8.self)
-        }
-    }
+    func creatorString(_ e: Element) -> String { DataSet.creatorString(storage, e) }
 
     /// Finds `(group, "creator", elementByte)` — a private element by its
     /// creator string, the way vendors document them.

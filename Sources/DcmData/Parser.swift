@@ -169,7 +169,7 @@ final class Parser {
         /// A Group Length element waiting for the end of its group: (group, declared, first byte after it).
         var pendingGroupLength: (UInt16, Int, Int, Int)? = nil
         /// Private Creator elements seen so far in this data set: (tag, index in `elements`).
-        var creators: [(tag: UInt32, index: Int)] = []
+        var creators: [(tag: UInt32, creator: String)] = []
         var sorted = true
         var sawDelimiter = false
         let inItem = depth > 0
@@ -239,7 +239,7 @@ final class Parser {
                 if let v = VR(b4, b5) {
                     vr = v
                     if v != .UN && !tag.isPrivate && group != 0xFFFE, let entry = DataDictionary.entry(for: tag),
-                       entry.vr != nil, entry.vr != v, !entry.vrs.contains(v) {
+                       entry.vr != nil, entry.vr != v, !entry.hasSeveralVRs || !entry.vrs.contains(v) {
                         anomaly(.vrMismatch, at: pos, location.appending(tag), "explicit VR \(v) but the dictionary says \(entry.vrs.map(\.description).joined(separator: " or "))")
                     }
                     if v.hasLongExplicitLength {
@@ -318,8 +318,6 @@ final class Parser {
                     anomaly(.privateWithoutCreator, at: elementStart, location.appending(tag),
                             "private element \(tag) without a Private Creator \(Tag(raw: ct))")
                 }
-            } else if tag.isPrivateCreator {
-                creators.append((tag.raw, elements.count))
             }
 
             var element = Element(tag: tag, vr: vr, flags: flags, declaredLength: length, fileOffset: fileOff, valueStart: valueStart, valueLength: 0)
@@ -418,10 +416,15 @@ final class Parser {
                 if elem == 0x0103, len >= 2 { pixelRepresentation = storage.u16(valueStart, bigEndian: bigEndian) }
                 if elem == 0x0100, len >= 2 { bitsAllocated = storage.u16(valueStart, bigEndian: bigEndian) }
             }
+            if tag.isPrivateCreator {
+                creators.append((tag.raw, DataSet.creatorString(storage, element)))
+            }
             if tag == .specificCharacterSet {
                 charset = SpecificCharacterSet(terms: decodeCharsetTerms(valueStart, len))
             }
-            elements.append(element)
+            // a fresh value rather than `element`: saves a non-trivial copy on the hot path
+            elements.append(Element(tag: tag, vr: vr, flags: element.flags, declaredLength: length,
+                                    fileOffset: fileOff, valueStart: valueStart, valueLength: len))
         }
 
         ds.elements = elements
@@ -613,20 +616,19 @@ final class Parser {
     /// The VR for an implicit VR element: the private dictionary for private
     /// elements (through their creator), PS3.6 otherwise; multi-VR entries
     /// resolved as PS3.5 Annex A.1 and pydicom do.
-    func dictionaryVR(_ tag: Tag, elements: [Element], creators: [(tag: UInt32, index: Int)]) -> VR? {
+    func dictionaryVR(_ tag: Tag, elements: [Element], creators: [(tag: UInt32, creator: String)]) -> VR? {
         if tag.element == 0 { return .UL }
         if tag.isPrivate {
             if tag.isPrivateCreator { return .LO }
             guard let ct = tag.privateCreatorTag,
                   let ci = creators.last(where: { $0.tag == ct.raw }) else { return nil }
-            let ce = elements[ci.index]
-            let creator = DataSet.creatorString(storage, ce)
+            let creator = ci.creator
             guard let pe = PrivateDictionary.entry(creator: creator, group: tag.group, elementByte: UInt8(tag.element & 0xFF)),
                   let first = pe.vrs.first else { return nil }
             return resolveMultiVR(tag, pe.vrs, first)
         }
-        guard let entry = DataDictionary.entry(for: tag), let first = entry.vrs.first else { return nil }
-        if entry.vrs.count == 1 { return first }
+        guard let entry = DataDictionary.entry(for: tag), let first = entry.vr else { return nil }
+        if !entry.hasSeveralVRs { return first }
         return resolveMultiVR(tag, entry.vrs, first)
     }
 

@@ -16,6 +16,9 @@ public struct DictionaryEntry: Sendable, CustomStringConvertible {
     public let vr: VR?
     /// Whether PS3.6 lists the element as retired (`RET`).
     public let isRetired: Bool
+    /// Whether PS3.6 allows more than one VR (`US or SS`…): stored so that the
+    /// reader's hot path can tell without building `vrs`.
+    public let hasSeveralVRs: Bool
     /// Index of the details in `DataDictionary.storage.details`.
     @usableFromInline let detailIndex: Int32
 
@@ -77,19 +80,20 @@ public struct DictionaryEntry: Sendable, CustomStringConvertible {
             + (isRetired ? " (retired)" : "")
     }
 
-    init(tag: Tag, mask: UInt32, vr: VR?, isRetired: Bool, detailIndex: Int32) {
+    init(tag: Tag, mask: UInt32, vr: VR?, isRetired: Bool, detailIndex: Int32, hasSeveralVRs: Bool = false) {
         self.tag = tag
         self.mask = mask
         self.vr = vr
         self.isRetired = isRetired
         self.detailIndex = detailIndex
+        self.hasSeveralVRs = hasSeveralVRs
     }
 
     /// The same entry for a concrete tag (the generic group-length and
     /// private-creator entries).
     @usableFromInline init(_ template: DictionaryEntry, tag: Tag) {
         self.init(tag: tag, mask: 0xFFFF_FFFF, vr: template.vr, isRetired: template.isRetired,
-                  detailIndex: template.detailIndex)
+                  detailIndex: template.detailIndex, hasSeveralVRs: template.hasSeveralVRs)
     }
 }
 
@@ -225,7 +229,7 @@ public enum DataDictionary {
                 let vrs = vrCache.vrs(r.bytes(1))
                 let i = Int32(entries.count)
                 entries.append(DictionaryEntry(tag: Tag(raw: value), mask: mask, vr: vrs.first,
-                                               isRetired: !r.isEmpty(5), detailIndex: i))
+                                               isRetired: !r.isEmpty(5), detailIndex: i, hasSeveralVRs: vrs.count > 1))
                 details.append(Details(vrs: vrs, name: r.string(3), keyword: r.string(4),
                                        vmIndex: vmCache.index(r.bytes(2))))
                 if mask == 0xFFFF_FFFF {

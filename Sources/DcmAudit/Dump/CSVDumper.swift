@@ -24,12 +24,16 @@ public struct CSVDumper {
         out.byte(0x0A)
     }
 
+    static func simpleText(_ t: Tag, _ ds: DataSet) -> String {
+        guard let i = ds.index(of: t) else { return "" }
+        return ValueText.joined(ds.elements[i], in: ds)
+    }
+
     /// The text of an attribute path in a file (meta elements for group 0002).
     public static func text(of p: AttributePath, in file: DicomFile) -> String {
         if let t = p.simpleTag {
-            let ds = t.group == 0x0002 ? file.meta : file.dataSet
-            guard let e = ds[t] else { return "" }
-            return ValueText.joined(e, in: ds)
+            // (no local copy of the data set: it would retain its parts for every column)
+            return t.group == 0x0002 ? simpleText(t, file.meta) : simpleText(t, file.dataSet)
         }
         let matches = p.resolve(in: p.steps.first.map { step -> Bool in
             if case .tag(let t) = step.reference { return t.group == 0x0002 }
