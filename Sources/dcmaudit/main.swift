@@ -107,8 +107,14 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A built-in pack by id, e.g. dicom.core (repeatable).", valueName: "id"))
     var pack: [String] = []
 
-    @Option(name: .long, help: "Report format: text or json (schema: docs/schema/check-report.schema.json).")
+    @Option(name: .long, help: "Console report format: text, json (docs/schema/check-report.schema.json), github (GitHub Actions annotations), jsonl, junit, sarif, csv or markdown.")
     var format: String = "text"
+
+    @Option(name: .long, help: ArgumentHelp("Also write a report: FORMAT:PATH with FORMAT one of \(ReportFormats.names.filter { $0 != "text" && $0 != "github" }.joined(separator: ", ")) (repeatable; see docs/reports.md).", valueName: "format:path"))
+    var report: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A mustache template for --report html instead of the built-in one.", valueName: "file"))
+    var htmlTemplate: String?
 
     @Option(name: .long, help: "Group console findings by file or by rule.")
     var groupBy: String = "file"
@@ -129,7 +135,12 @@ struct Check: ParsableCommand {
     var paths: [String]
 
     func validate() throws {
-        guard CheckFormat(rawValue: format) != nil else { throw ValidationError("unknown format '\(format)': use text or json") }
+        guard CheckFormat(rawValue: format) != nil else {
+            throw ValidationError("unknown format '\(format)': use one of \(CheckFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        for r in report {
+            if case .failure(let e) = ReportSpec.parse(r) { throw ValidationError(e.message) }
+        }
         guard CheckGrouping(rawValue: groupBy) != nil else { throw ValidationError("unknown --group-by '\(groupBy)': use file or rule") }
         guard FailOn(rawValue: failOn) != nil else { throw ValidationError("unknown --fail-on '\(failOn)': use error, warning, info or never") }
         guard jobs >= 0 else { throw ValidationError("--jobs must be 0 (all cores) or more") }
@@ -145,6 +156,9 @@ struct Check: ParsableCommand {
         req.failOn = FailOn(rawValue: failOn)!
         req.jobs = jobs
         req.showPHI = showPhi
+        req.reports = report.compactMap { try? ReportSpec.parse($0).get() }
+        req.htmlTemplate = htmlTemplate
+        req.commandLine = ["dcmaudit"] + CommandLine.arguments.dropFirst()
         let code = CheckRunner.run(req)
         if code != 0 { throw ExitCode(code) }
     }

@@ -9,6 +9,25 @@ let repoRoot: String = {
     return p
 }()
 
+/// Compares `actual` with `Tests/DcmAuditTests/Golden/NAME`; with
+/// DCMAUDIT_RECORD=1 (or DCMAUDIT_RECORD_GOLDENS=1) writes it instead, for
+/// the diff to be reviewed in git.
+func assertGolden(_ name: String, _ actual: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    let path = repoRoot + "/Tests/DcmAuditTests/Golden/" + name
+    let env = ProcessInfo.processInfo.environment
+    if env["DCMAUDIT_RECORD"] == "1" || env["DCMAUDIT_RECORD_GOLDENS"] == "1" {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try actual.write(toFile: path, atomically: true, encoding: .utf8)
+        return
+    }
+    let expected = try String(contentsOfFile: path, encoding: .utf8)
+    if expected != actual {
+        let e = expected.split(separator: "\n", omittingEmptySubsequences: false), a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        let i = Array(zip(e, a)).firstIndex { $0.0 != $0.1 } ?? min(e.count, a.count)
+        XCTFail("\(name) differs at line \(i + 1):\n  expected: \(i < e.count ? e[i] : "<end>")\n  actual:   \(i < a.count ? a[i] : "<end>")\n(DCMAUDIT_RECORD_GOLDENS=1 re-records)", file: file, line: line)
+    }
+}
+
 /// `dcmaudit check` end to end on the demo fixtures: the golden JSON report
 /// (re-record with DCMAUDIT_RECORD=1 and review the diff), the JSON schema,
 /// exit codes, pack errors, unreadable files.
@@ -37,17 +56,7 @@ final class CheckTests: XCTestCase {
     }
 
     func golden(_ name: String, _ actual: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let path = repoRoot + "/Tests/DcmAuditTests/Golden/" + name
-        if ProcessInfo.processInfo.environment["DCMAUDIT_RECORD"] == "1" {
-            try actual.write(toFile: path, atomically: true, encoding: .utf8)
-            return
-        }
-        let expected = try String(contentsOfFile: path, encoding: .utf8)
-        if expected != actual {
-            let e = expected.split(separator: "\n", omittingEmptySubsequences: false), a = actual.split(separator: "\n", omittingEmptySubsequences: false)
-            let i = Array(zip(e, a)).firstIndex { $0.0 != $0.1 } ?? min(e.count, a.count)
-            XCTFail("\(name) differs at line \(i + 1):\n  expected: \(i < e.count ? e[i] : "<end>")\n  actual:   \(i < a.count ? a[i] : "<end>")\n(DCMAUDIT_RECORD=1 re-records)", file: file, line: line)
-        }
+        try assertGolden(name, actual, file: file, line: line)
     }
 
     func testExamplePackOnDemoGolden() throws {
@@ -157,11 +166,14 @@ final class CheckTests: XCTestCase {
             var req = request(demo, rules: [repoRoot + "/Rules/examples/example.ct-mr.yaml"])
             req.format = format; req.grouping = grouping
             req.output = dir + "/out"
-            XCTAssertEqual(CheckRunner.run(req), 1)
+            let rules = try CheckRunner.loadRules(req)
+            var info = RunInfo(commandLine: ["dcmaudit", "check"], startEpoch: 0, packs: [], showPHI: false)
+            info.fixedDuration = 0.25
+            XCTAssertEqual(CheckRunner.run(req, rules: rules, info: info), 1)
             let streamed = try String(contentsOfFile: dir + "/out", encoding: .utf8)
-            let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+            let report = CheckRunner.evaluate(req, rules: rules)
             var o = ByteOutput()
-            if format == .json { JSONReporter.write(report, into: &o) } else { TextReporter(grouping: grouping, report: report).write(report, into: &o) }
+            if format == .json { JSONReporter.write(report, run: info, into: &o) } else { TextReporter(grouping: grouping, report: report).write(report, into: &o) }
             XCTAssertEqual(streamed, String(decoding: o.bytes, as: UTF8.self), "\(format) \(grouping)")
         }
     }

@@ -8,7 +8,9 @@ import DcmDictionary
 import DcmRules
 
 /// Output formats of `dcmaudit check`.
-public enum CheckFormat: String, CaseIterable, Sendable { case text, json }
+/// Output formats of `dcmaudit check` on the console (`--format`); every
+/// format of `ReportFormats` can also be written to a file with `--report`.
+public enum CheckFormat: String, CaseIterable, Sendable { case text, json, github, jsonl, junit, sarif, csv, markdown }
 
 /// How the console report groups findings.
 public enum CheckGrouping: String, CaseIterable, Sendable { case file, rule }
@@ -42,6 +44,12 @@ public struct CheckRequest: Sendable {
     /// Directory of built-in packs; found by `RulesLocator` when nil.
     public var builtinRules: String?
     public var readOptions = ReadOptions()
+    /// Reports written beside the console output (`--report FORMAT:PATH`).
+    public var reports: [ReportSpec] = []
+    /// The command line, stamped in every report.
+    public var commandLine: [String] = ["dcmaudit", "check"]
+    /// A mustache template for the HTML report instead of the built-in one.
+    public var htmlTemplate: String?
     public init(paths: [String]) { self.paths = paths }
 
     /// Packs used when neither `--rules` nor `--pack` is given.
@@ -182,35 +190,45 @@ public enum CheckRunner {
         do { rules = try loadRules(req) }
         catch let e as PackErrors { writeError(e.description + "\n"); return 2 }
         catch { writeError("error: \(error)\n"); return 2 }
-        let out: ReportOutput
-        if let path = req.output {
-            guard let o = ReportOutput(path: path) else {
-                writeError("\(path): error: cannot write the report: \(String(cString: strerror(errno)))\n"); return 2
+        return run(req, rules: rules, info: RunInfo.starting(commandLine: req.commandLine, packs: rules.packs, showPHI: req.showPHI))
+    }
+
+    /// Runs with loaded rules and a given run description (tests fix its
+    /// time and duration). Every output is opened before any file is read: an
+    /// unwritable report path exits 2 and writes nothing.
+    public static func run(_ req: CheckRequest, rules: RuleSet, info: RunInfo) -> Int32 {
+        var options = ReporterOptions()
+        options.grouping = req.grouping
+        options.ruleIDs = rules.rules.map(\.id)
+        options.htmlTemplate = req.htmlTemplate
+        var targets: [(String, String?)] = [(req.format.rawValue, req.output)]
+        targets += req.reports.map { ($0.format, $0.path) }
+        var outputs: [ReportOutput] = []
+        var reporters: [any Reporter] = []
+        func abandon() { for o in outputs { o.close() } }
+        for (format, path) in targets {
+            guard let type = ReportFormats.named(format) else {
+                abandon(); writeError("error: unknown report format '\(format)'\n"); return 2
             }
-            out = o
-        } else {
-            out = ReportOutput(file: stdout)
-        }
-        let report: CheckReport
-        switch req.format {
-        case .json:
-            let w = JSONReporter.Stream(out)
-            report = evaluate(req, rules: rules, keepFindings: false) { w.add($0) }
-            w.finish(report)
-        case .text:
-            let t = TextReporter(grouping: req.grouping, ruleIDs: rules.rules.map(\.id))
-            // by file: one block per file as it comes; by rule: kept until the end
-            report = evaluate(req, rules: rules, keepFindings: req.grouping == .rule) { batch in
-                guard req.grouping == .file else { return }
-                var o = ByteOutput(capacity: 1024)
-                t.writeBatch(batch, into: &o)
-                out.write(o.bytes)
+            let out: ReportOutput
+            if let path {
+                guard let o = ReportOutput(path: path) else {
+                    abandon(); writeError("\(path): error: cannot write the report: \(String(cString: strerror(errno)))\n"); return 2
+                }
+                out = o
+            } else {
+                out = ReportOutput(file: stdout)
             }
-            var o = ByteOutput(capacity: 1 << 14)
-            t.writeEnd(report, into: &o)
-            out.write(o.bytes)
+            outputs.append(out)
+            do { reporters.append(try type.init(run: info, options: options, out: out)) }
+            catch { abandon(); writeError("\(path ?? "-"): error: \(error)\n"); return 2 }
         }
-        out.close()
+        let report = evaluate(req, rules: rules, keepFindings: false) { batch in
+            for r in reporters { r.add(batch) }
+        }
+        let duration = info.elapsed
+        for r in reporters { r.finish(report, duration: duration) }
+        for o in outputs { o.close() }
         return report.exitCode
     }
 }

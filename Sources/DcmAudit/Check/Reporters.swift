@@ -9,21 +9,23 @@ public enum JSONReporter {
 
     /// The whole report from kept findings (the library and tests); the same
     /// bytes as streaming them.
-    public static func write(_ r: CheckReport, into o: inout ByteOutput) {
-        head(&o)
+    public static func write(_ r: CheckReport, run: RunInfo? = nil, duration: Double = 0, into o: inout ByteOutput) {
+        head(run, &o)
         for (i, f) in r.findings.enumerated() { o.write(i == 0 ? "\n    " : ",\n    "); finding(f, &o) }
-        tail(r, any: !r.findings.isEmpty, &o)
+        tail(r, any: !r.findings.isEmpty, run: run, duration: duration, &o)
     }
 
     /// Writes findings as they come: the findings array first, then the run,
     /// packs, per-rule counts and totals (JSON object keys are unordered).
     public final class Stream {
-        let out: ReportOutput
+        let out: ReportSink
+        let run: RunInfo?
         var count = 0
-        public init(_ out: ReportOutput) {
+        public init(_ out: ReportSink, run: RunInfo? = nil) {
             self.out = out
+            self.run = run
             var o = ByteOutput(capacity: 256)
-            JSONReporter.head(&o)
+            JSONReporter.head(run, &o)
             out.write(o.bytes)
         }
         public func add(_ batch: [Finding]) {
@@ -35,23 +37,31 @@ public enum JSONReporter {
             }
             out.write(o.bytes)
         }
-        public func finish(_ r: CheckReport) {
+        public func finish(_ r: CheckReport, duration: Double = 0) {
             var o = ByteOutput(capacity: 4096)
-            JSONReporter.tail(r, any: count > 0, &o)
+            JSONReporter.tail(r, any: count > 0, run: run, duration: duration, &o)
             out.write(o.bytes)
         }
     }
 
-    static func head(_ o: inout ByteOutput) {
+    static func head(_ run: RunInfo?, _ o: inout ByteOutput) {
         o.write("{\n  \"schemaVersion\": "); o.write(String(schemaVersion))
-        o.write(",\n  \"tool\": {\"name\": \"dcmaudit\", \"version\": "); o.jsonString(dcmauditVersion); o.write("}")
+        o.write(",\n  \"tool\": {\"name\": \"dcmaudit\", \"version\": "); o.jsonString(run?.toolVersion ?? dcmauditVersion); o.write("}")
+        if let run {
+            if run.showPHI { o.write(",\n  \"notice\": "); o.jsonString(phiShownNotice) }
+            o.write(",\n  \"invocation\": {\"commandLine\": ["); list(run.commandLine, &o)
+            o.write("], \"startTime\": "); o.jsonString(run.startTime)
+            o.write(", \"phiShown\": \(run.showPHI)}")
+        }
         o.write(",\n  \"findings\": [")
     }
 
-    static func tail(_ r: CheckReport, any: Bool, _ o: inout ByteOutput) {
+    static func tail(_ r: CheckReport, any: Bool, run: RunInfo? = nil, duration: Double = 0, _ o: inout ByteOutput) {
         o.write(any ? "\n  ]" : "]")
         o.write(",\n  \"run\": {\"paths\": ["); list(r.paths, &o)
-        o.write("], \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode)}")
+        o.write("], \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode)")
+        if let run { o.write(", \"durationSeconds\": " + RunInfo.seconds(run.duration(measured: duration))) }
+        o.write("}")
         o.write(",\n  \"packs\": [")
         for (i, p) in r.packs.enumerated() {
             o.write(i == 0 ? "\n    " : ",\n    ")
@@ -59,6 +69,7 @@ public enum JSONReporter {
             o.write(", \"version\": "); o.jsonString(p.version)
             if let t = p.title { o.write(", \"title\": "); o.jsonString(t) }
             o.write(", \"path\": "); o.jsonString(p.path)
+            if let h = run?.packs.first(where: { $0.id == p.id && $0.path == p.path })?.sha256, !h.isEmpty { o.write(", \"sha256\": \"\(h)\"") }
             o.write(", \"rules\": \(p.rules.count)}")
         }
         o.write(r.packs.isEmpty ? "]" : "\n  ]")
@@ -100,7 +111,11 @@ public enum JSONReporter {
     }
 
     static func finding(_ f: Finding, _ o: inout ByteOutput) {
-        o.write("{\"rule\": "); str(f.ruleID, &o)
+        o.write("{"); findingFields(f, &o); o.write("}")
+    }
+
+    static func findingFields(_ f: Finding, _ o: inout ByteOutput) {
+        o.write("\"rule\": "); str(f.ruleID, &o)
         o.write(", \"pack\": "); str(f.packID, &o)
         o.write(", \"severity\": \"\(f.severity.rawValue)\", \"level\": \"\(f.level.rawValue)\"")
         o.write(", \"message\": "); str(f.message, &o)
@@ -119,7 +134,6 @@ public enum JSONReporter {
         opt("sopInstanceUID", f.sopInstanceUID)
         opt("seriesInstanceUID", f.seriesInstanceUID)
         opt("studyInstanceUID", f.studyInstanceUID)
-        o.write("}")
     }
 }
 

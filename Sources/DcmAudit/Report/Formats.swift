@@ -1,0 +1,420 @@
+import DcmRules
+
+// MARK: - console text
+
+/// `--format text` (the default console report): findings by file as they
+/// come, or by rule at the end, then the per-rule counts.
+public final class TextReport: Reporter {
+    public static let format = "text"
+    public static let summary = "the console report: findings by file (streamed) or by rule, then per-rule counts"
+    let out: ReportSink
+    let t: TextReporter
+    var kept: [Finding] = []
+    public init(run: RunInfo, options: ReporterOptions, out: ReportSink) {
+        self.out = out
+        t = TextReporter(grouping: options.grouping, ruleIDs: options.ruleIDs)
+        if run.showPHI { out.write(Array(("NOTE: " + phiShownNotice + "\n\n").utf8)) }
+    }
+    public func add(_ batch: [Finding]) {
+        guard t.grouping == .file else { kept += batch; return }
+        var o = ByteOutput(capacity: 1024)
+        t.writeBatch(batch, into: &o)
+        out.write(o.bytes)
+    }
+    public func finish(_ report: CheckReport, duration: Double) {
+        var r = report
+        if t.grouping == .rule { r.findings = kept }
+        var o = ByteOutput(capacity: 1 << 14)
+        t.writeEnd(r, into: &o)
+        out.write(o.bytes)
+    }
+}
+
+// MARK: - GitHub Actions annotations
+
+/// `--format github`: one workflow command per finding
+/// (`::error file=…,title=…::message`), shown as annotations on the run.
+public final class GitHubReport: Reporter {
+    public static let format = "github"
+    public static let summary = "GitHub Actions annotations: ::error/::warning/::notice file=…,title=…::message"
+    let out: ReportSink
+    let run: RunInfo
+    public init(run: RunInfo, options: ReporterOptions, out: ReportSink) {
+        self.out = out; self.run = run
+        if run.showPHI { out.write(Array(("::warning title=dcmaudit::" + GitHubReport.data(phiShownNotice) + "\n").utf8)) }
+    }
+    /// Escapes of a workflow command's message.
+    static func data(_ s: String) -> String {
+        var o = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "%": o += "%25"
+            case "\r": o += "%0D"
+            case "\n": o += "%0A"
+            default: o.unicodeScalars.append(c)
+            }
+        }
+        return o
+    }
+    /// Escapes of a property value (also `:` and `,`).
+    static func property(_ s: String) -> String {
+        data(s).replacingAll(":", with: "%3A").replacingAll(",", with: "%2C")
+    }
+    public func add(_ batch: [Finding]) {
+        var o = ByteOutput(capacity: 256 * batch.count)
+        for f in batch {
+            let cmd = f.severity == .error ? "error" : f.severity == .warning ? "warning" : "notice"
+            o.write("::" + cmd + " ")
+            if let file = f.file { o.write("file=" + GitHubReport.property(file) + ",") }
+            o.write("title=" + GitHubReport.property(f.ruleID) + "::")
+            var msg = f.message
+            if let a = f.attribute, !a.isEmpty, !msg.contains(a) { msg += " [" + a + "]" }
+            if let b = f.because, b != f.message { msg += "\nbecause " + b }
+            o.write(GitHubReport.data(msg) + "\n")
+        }
+        out.write(o.bytes)
+    }
+    public func finish(_ report: CheckReport, duration: Double) {
+        let c = report.severityCounts
+        let line = "dcmaudit \(run.toolVersion): \(report.files) files, \(c[.error] ?? 0) errors, \(c[.warning] ?? 0) warnings, \(c[.info] ?? 0) info"
+            + " (packs: " + run.packs.map { "\($0.id)@\($0.version)" }.joined(separator: ", ") + "; " + RunInfo.seconds(run.duration(measured: duration)) + " s)\n"
+        out.write(Array(line.utf8))
+    }
+}
+
+// MARK: - JSON
+
+/// `json`: the report of docs/schema/check-report.schema.json, findings streamed.
+public final class JSONReport: Reporter {
+    public static let format = "json"
+    public static let summary = "one JSON document (docs/schema/check-report.schema.json), findings streamed"
+    let stream: JSONReporter.Stream
+    public init(run: RunInfo, options: ReporterOptions, out: ReportSink) {
+        stream = JSONReporter.Stream(out, run: run)
+    }
+    public func add(_ batch: [Finding]) { stream.add(batch) }
+    public func finish(_ report: CheckReport, duration: Double) { stream.finish(report, duration: duration) }
+}
+
+/// `jsonl`: JSON Lines — a `run` record, one `finding` record per finding
+/// written as it is made, then a `summary` record.
+public final class JSONLinesReport: Reporter {
+    public static let format = "jsonl"
+    public static let summary = "JSON Lines: a run record, one finding per line (streamed), a summary record"
+    let out: ReportSink
+    let run: RunInfo
+    public init(run: RunInfo, options: ReporterOptions, out: ReportSink) {
+        self.out = out; self.run = run
+        var o = ByteOutput(capacity: 1024)
+        o.write("{\"type\": \"run\", \"schemaVersion\": \(JSONReporter.schemaVersion), \"tool\": {\"name\": \"dcmaudit\", \"version\": ")
+        o.jsonString(run.toolVersion)
+        o.write("}, \"commandLine\": ["); JSONReporter.list(run.commandLine, &o)
+        o.write("], \"startTime\": "); o.jsonString(run.startTime)
+        o.write(", \"phiShown\": \(run.showPHI)")
+        if run.showPHI { o.write(", \"notice\": "); o.jsonString(phiShownNotice) }
+        o.write(", \"packs\": [")
+        for (i, p) in run.packs.enumerated() {
+            if i > 0 { o.write(", ") }
+            o.write("{\"id\": "); o.jsonString(p.id); o.write(", \"version\": "); o.jsonString(p.version)
+            o.write(", \"path\": "); o.jsonString(p.path); o.write(", \"sha256\": "); o.jsonString(p.sha256); o.write("}")
+        }
+        o.write("]}\n")
+        out.write(o.bytes)
+    }
+    public func add(_ batch: [Finding]) {
+        var o = ByteOutput(capacity: 512 * batch.count)
+        for f in batch {
+            o.write("{\"type\": \"finding\", ")
+            JSONReporter.findingFields(f, &o)
+            o.write("}\n")
+        }
+        out.write(o.bytes)
+    }
+    public func finish(_ r: CheckReport, duration: Double) {
+        var o = ByteOutput(capacity: 4096)
+        let c = r.severityCounts
+        o.write("{\"type\": \"summary\", \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"findings\": \(r.findingCount)")
+        o.write(", \"error\": \(c[.error] ?? 0), \"warning\": \(c[.warning] ?? 0), \"info\": \(c[.info] ?? 0)")
+        o.write(", \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode), \"durationSeconds\": " + RunInfo.seconds(run.duration(measured: duration)))
+        o.write(", \"rules\": [")
+        for (i, s) in r.rules.enumerated() {
+            if i > 0 { o.write(", ") }
+            o.write("{\"id\": "); o.jsonString(s.id); o.write(", \"pack\": "); o.jsonString(s.packID)
+            o.write(", \"counts\": "); JSONReporter.counts(s.counts, &o); o.write(", \"findings\": \(s.findings)}")
+        }
+        o.write("]}\n")
+        out.write(o.bytes)
+    }
+}
+
+// MARK: - JUnit XML
+
+/// `junit`: one `<testsuite>` per pack, one `<testcase>` per rule. A rule
+/// whose findings are at or above --fail-on has a `<failure>` listing them;
+/// findings below it are listed in the case's `<system-out>`; a rule that
+/// applied to nothing is `<skipped>`. Run facts are `<properties>`.
+public final class JUnitReport: Reporter {
+    public static let format = "junit"
+    public static let summary = "JUnit XML: a test suite per pack, a test case per rule, findings in failures"
+    let out: ReportSink
+    let run: RunInfo
+    var byRule: [String: [Finding]] = [:]
+    public init(run: RunInfo, options: ReporterOptions, out: ReportSink) { self.out = out; self.run = run }
+    public func add(_ batch: [Finding]) { for f in batch { byRule[f.ruleID, default: []].append(f) } }
+
+    public func finish(_ r: CheckReport, duration: Double) {
+        var o = ByteOutput(capacity: 1 << 16)
+        let d = RunInfo.seconds(run.duration(measured: duration))
+        // packs in order of first appearance among the rules
+        var packOrder: [String] = []
+        for s in r.rules where !packOrder.contains(s.packID) { packOrder.append(s.packID) }
+        func failing(_ s: RuleSummary) -> Bool { s.findings > 0 && r.failOn.trips(s.severity) }
+        let totalFailures = r.rules.filter(failing).count
+        let totalSkipped = r.rules.filter { skipped($0) }.count
+        o.write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+        o.write("<testsuites name=\"dcmaudit\" tests=\"\(r.rules.count)\" failures=\"\(totalFailures)\" errors=\"0\" skipped=\"\(totalSkipped)\" time=\"\(d)\" timestamp=\"")
+        o.xml(run.startTime); o.write("\">\n")
+        for pid in packOrder {
+            let rules = r.rules.filter { $0.packID == pid }
+            let pack = run.packs.first { $0.id == pid }
+            o.write("  <testsuite name=\""); o.xml(pid)
+            o.write("\" tests=\"\(rules.count)\" failures=\"\(rules.filter(failing).count)\" errors=\"0\" skipped=\"\(rules.filter { skipped($0) }.count)\" time=\"\(d)\" timestamp=\"")
+            o.xml(run.startTime); o.write("\">\n    <properties>\n")
+            func prop(_ n: String, _ v: String) {
+                o.write("      <property name=\""); o.xml(n); o.write("\" value=\""); o.xml(v); o.write("\"/>\n")
+            }
+            prop("dcmaudit.version", run.toolVersion)
+            prop("dcmaudit.commandLine", run.commandLineText)
+            prop("dcmaudit.startTime", run.startTime)
+            prop("dcmaudit.phiShown", run.showPHI ? "true" : "false")
+            if run.showPHI { prop("dcmaudit.notice", phiShownNotice) }
+            if let pack { prop("pack.version", pack.version); prop("pack.path", pack.path); prop("pack.sha256", pack.sha256) }
+            prop("files", "\(r.files)")
+            o.write("    </properties>\n")
+            for s in rules {
+                o.write("    <testcase name=\""); o.xml(s.id); o.write("\" classname=\""); o.xml(pid); o.write("\"")
+                let fs = byRule[s.id] ?? []
+                let c = s.counts
+                let countsText = "pass \(c.pass), fail \(c.fail), not applicable \(c.notApplicable), not evaluated \(c.notEvaluated)"
+                if failing(s) {
+                    o.write(">\n      <failure message=\"")
+                    o.xml("\(s.findings) \(s.severity.rawValue) finding\(s.findings == 1 ? "" : "s")" + (s.title.map { ": " + $0 } ?? ""))
+                    o.write("\" type=\""); o.xml(s.severity.rawValue); o.write("\">")
+                    for f in fs { o.xml(findingLine(f) + "\n") }
+                    o.xml(countsText)
+                    o.write("</failure>\n    </testcase>\n")
+                } else if skipped(s) {
+                    o.write(">\n      <skipped message=\"not applicable to any file\"/>\n    </testcase>\n")
+                } else if !fs.isEmpty {
+                    o.write(">\n      <system-out>")
+                    o.xml("\(fs.count) \(s.severity.rawValue) finding\(fs.count == 1 ? "" : "s") (below --fail-on \(r.failOn.rawValue))\n")
+                    for f in fs { o.xml(findingLine(f) + "\n") }
+                    o.xml(countsText)
+                    o.write("</system-out>\n    </testcase>\n")
+                } else {
+                    o.write("/>\n")
+                }
+            }
+            o.write("  </testsuite>\n")
+        }
+        o.write("</testsuites>\n")
+        out.write(o.bytes)
+    }
+
+    func skipped(_ s: RuleSummary) -> Bool {
+        s.findings == 0 && s.counts.pass == 0 && s.counts.fail == 0
+    }
+}
+
+// MARK: - SARIF 2.1.0
+
+/// `sarif`: SARIF 2.1.0 (OASIS). Rules with descriptions and help; results
+/// with the file as artifact location and the attribute path as logical
+/// location; packs as tool extensions with their hashes; the invocation with
+/// command line, start and end times. Results are streamed.
+public final class SARIFReport: Reporter {
+    public static let format = "sarif"
+    public static let summary = "SARIF 2.1.0 for code-scanning tools (GitHub, Azure DevOps, VS Code)"
+    let out: ReportSink
+    let run: RunInfo
+    var count = 0
+    public init(run: RunInfo, options: ReporterOptions, out: ReportSink) {
+        self.out = out; self.run = run
+        out.write(Array("{\n  \"$schema\": \"https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [{\n    \"results\": [".utf8))
+    }
+
+    static func level(_ s: Severity) -> String { s == .error ? "error" : s == .warning ? "warning" : "note" }
+
+    /// A URI reference for a path: percent-encoded; absolute paths as `file://` URIs.
+    static func uri(_ path: String) -> String {
+        var o = path.hasPrefix("/") ? "file://" : ""
+        for b in path.utf8 {
+            let unreserved = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-._~/".utf8.contains(b)
+            if unreserved { o.unicodeScalars.append(Unicode.Scalar(b)) }
+            else { o += "%" + String(UnicodeScalar(hexDigit(b >> 4))) + String(UnicodeScalar(hexDigit(b & 0xF))) }
+        }
+        return o
+    }
+
+    public func add(_ batch: [Finding]) {
+        var o = ByteOutput(capacity: 600 * batch.count)
+        for f in batch {
+            o.write(count == 0 ? "\n      " : ",\n      ")
+            count += 1
+            o.write("{\"ruleId\": "); o.jsonString(f.ruleID)
+            o.write(", \"level\": \"" + SARIFReport.level(f.severity) + "\"")
+            o.write(", \"message\": {\"text\": "); o.jsonString(f.message); o.write("}")
+            if f.file != nil || (f.attribute.map { !$0.isEmpty } ?? false) {
+                o.write(", \"locations\": [{")
+                if let file = f.file {
+                    o.write("\"physicalLocation\": {\"artifactLocation\": {\"uri\": "); o.jsonString(SARIFReport.uri(file)); o.write("}")
+                    if let off = f.offset { o.write(", \"region\": {\"byteOffset\": \(off)}") }
+                    o.write("}")
+                }
+                if let a = f.attribute, !a.isEmpty {
+                    if f.file != nil { o.write(", ") }
+                    o.write("\"logicalLocations\": [{\"fullyQualifiedName\": "); o.jsonString(a); o.write(", \"kind\": \"member\"}]")
+                }
+                o.write("}]")
+            }
+            if !f.relatedFiles.isEmpty {
+                o.write(", \"relatedLocations\": [")
+                for (i, r) in f.relatedFiles.enumerated() {
+                    if i > 0 { o.write(", ") }
+                    o.write("{\"id\": \(i), \"physicalLocation\": {\"artifactLocation\": {\"uri\": "); o.jsonString(SARIFReport.uri(r)); o.write("}}}")
+                }
+                o.write("]")
+            }
+            o.write(", \"properties\": {\"pack\": "); o.jsonString(f.packID)
+            o.write(", \"level\": \"\(f.level.rawValue)\"")
+            func opt(_ k: String, _ v: String?) { if let v { o.write(", \"" + k + "\": "); o.jsonString(v) } }
+            opt("because", f.because); opt("observed", f.observed); opt("expected", f.expected); opt("reference", f.reference)
+            opt("sopInstanceUID", f.sopInstanceUID); opt("seriesInstanceUID", f.seriesInstanceUID); opt("studyInstanceUID", f.studyInstanceUID)
+            o.write("}}")
+        }
+        out.write(o.bytes)
+    }
+
+    public func finish(_ r: CheckReport, duration: Double) {
+        var o = ByteOutput(capacity: 1 << 15)
+        let d = run.duration(measured: duration)
+        o.write(count == 0 ? "],\n" : "\n    ],\n")
+        o.write("    \"tool\": {\n      \"driver\": {\"name\": \"dcmaudit\", \"version\": "); o.jsonString(run.toolVersion)
+        o.write(", \"informationUri\": \"https://dcmaudit.invalid/docs/reports\", \"rules\": [")
+        for (i, x) in RuleInfo.all(r).enumerated() {
+            o.write(i == 0 ? "\n        " : ",\n        ")
+            o.write("{\"id\": "); o.jsonString(x.id)
+            o.write(", \"shortDescription\": {\"text\": "); o.jsonString(x.title ?? x.id); o.write("}")
+            if let m = x.message { o.write(", \"fullDescription\": {\"text\": "); o.jsonString(m); o.write("}") }
+            o.write(", \"help\": {\"text\": "); o.jsonString(x.help); o.write("}")
+            o.write(", \"defaultConfiguration\": {\"level\": \"" + SARIFReport.level(x.severity) + "\"}")
+            o.write(", \"properties\": {\"pack\": "); o.jsonString(x.pack); o.write(", \"level\": \"\(x.level.rawValue)\"}}")
+        }
+        o.write("\n      ]},\n      \"extensions\": [")
+        for (i, p) in run.packs.enumerated() {
+            o.write(i == 0 ? "\n        " : ",\n        ")
+            o.write("{\"name\": "); o.jsonString(p.id); o.write(", \"version\": "); o.jsonString(p.version)
+            o.write(", \"properties\": {\"path\": "); o.jsonString(p.path); o.write(", \"sha256\": "); o.jsonString(p.sha256); o.write("}}")
+        }
+        o.write(run.packs.isEmpty ? "]\n    },\n" : "\n      ]\n    },\n")
+        o.write("    \"invocations\": [{\"executionSuccessful\": true, \"exitCode\": \(r.exitCode), \"commandLine\": "); o.jsonString(run.commandLineText)
+        o.write(", \"arguments\": ["); JSONReporter.list(Array(run.commandLine.dropFirst()), &o)
+        o.write("], \"startTimeUtc\": "); o.jsonString(run.startTime)
+        o.write(", \"endTimeUtc\": "); o.jsonString(run.endTime(duration: d))
+        if run.showPHI {
+            o.write(", \"toolExecutionNotifications\": [{\"level\": \"warning\", \"message\": {\"text\": "); o.jsonString(phiShownNotice); o.write("}}]")
+        }
+        o.write(", \"properties\": {\"durationSeconds\": " + RunInfo.seconds(d) + ", \"phiShown\": \(run.showPHI), \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"failOn\": \"\(r.failOn.rawValue)\"}}]")
+        o.write("\n  }]\n}\n")
+        out.write(o.bytes)
+    }
+}
+
+// MARK: - CSV
+
+/// `csv`: one row per finding, stable columns (RFC 4180). The first line is a
+/// `#` comment with the run facts; read it with `pandas.read_csv(p, skiprows=1)`.
+public final class CSVReport: Reporter {
+    public static let format = "csv"
+    public static let summary = "one row per finding, stable columns; line 1 is a # comment with the run facts"
+    public static let columns = ["rule", "pack", "severity", "level", "file", "attribute", "message", "observed", "expected",
+                                 "because", "reference", "offset", "sop_instance_uid", "series_instance_uid", "study_instance_uid"]
+    let out: ReportSink
+    let run: RunInfo
+    var rows = ByteOutput(capacity: 1 << 16)
+    public init(run: RunInfo, options: ReporterOptions, out: ReportSink) { self.out = out; self.run = run }
+    public func add(_ batch: [Finding]) {
+        for f in batch {
+            let fields: [String?] = [f.ruleID, f.packID, f.severity.rawValue, f.level.rawValue, f.file, f.attribute, f.message, f.observed,
+                                     f.expected, f.because, f.reference, f.offset.map { "\($0)" }, f.sopInstanceUID, f.seriesInstanceUID, f.studyInstanceUID]
+            for (i, v) in fields.enumerated() {
+                if i > 0 { rows.byte(0x2C) }
+                rows.csvField(v ?? "")
+            }
+            rows.write("\r\n")
+        }
+    }
+    public func finish(_ r: CheckReport, duration: Double) {
+        var o = ByteOutput(capacity: 2048)
+        var head = "# dcmaudit \(run.toolVersion); started \(run.startTime); duration \(RunInfo.seconds(run.duration(measured: duration))) s; packs: "
+            + run.packs.map { "\($0.id)@\($0.version) sha256:\($0.sha256)" }.joined(separator: ", ")
+            + "; patient data " + (run.showPHI ? "PATIENT DATA SHOWN (--show-phi)" : "redacted") + "; command: " + run.commandLineText
+        head = head.replacingAll("\n", with: " ").replacingAll("\r", with: " ")
+        o.write(head + "\r\n")
+        o.write(CSVReport.columns.joined(separator: ",") + "\r\n")
+        out.write(o.bytes)
+        out.write(rows.bytes)
+    }
+}
+
+// MARK: - Markdown
+
+/// `markdown`: a short summary for a pull-request comment or a CI job
+/// summary: totals, rules with findings, the first findings, run facts.
+public final class MarkdownReport: Reporter {
+    public static let format = "markdown"
+    public static let summary = "a short summary for a pull-request comment or $GITHUB_STEP_SUMMARY"
+    public static let maxFindings = 20
+    let out: ReportSink
+    let run: RunInfo
+    var first: [Finding] = []
+    public init(run: RunInfo, options: ReporterOptions, out: ReportSink) { self.out = out; self.run = run }
+    public func add(_ batch: [Finding]) {
+        for f in batch where first.count < MarkdownReport.maxFindings { first.append(f) }
+    }
+    public func finish(_ r: CheckReport, duration: Double) {
+        var o = ByteOutput(capacity: 1 << 14)
+        let c = r.severityCounts
+        let e = c[.error] ?? 0, w = c[.warning] ?? 0, i = c[.info] ?? 0
+        if run.showPHI { o.write("> **Warning**\n> " + phiShownNotice + "\n\n") }
+        o.write("## dcmaudit: " + (r.exitCode == 0 ? "passed" : "failed") + " — \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s"), \(i) info\n\n")
+        o.write("\(r.files) file\(r.files == 1 ? "" : "s") (\(r.unreadable) unreadable), \(r.rules.count) rules, fail on: \(r.failOn.rawValue)\n\n")
+        let withFindings = r.rules.filter { $0.findings > 0 || $0.counts.notEvaluated > 0 }
+        if !withFindings.isEmpty {
+            o.write("| rule | pack | severity | findings | pass | fail | n/a | not evaluated |\n|---|---|---|---:|---:|---:|---:|---:|\n")
+            for s in withFindings {
+                o.write("| `"); o.write(s.id.replacingAll("`", with: "")); o.write("` | "); o.markdownCell(s.packID)
+                o.write(" | \(s.severity.rawValue) | \(s.findings) | \(s.counts.pass) | \(s.counts.fail) | \(s.counts.notApplicable) | \(s.counts.notEvaluated) |\n")
+            }
+            o.write("\n")
+        }
+        if !first.isEmpty {
+            o.write(r.findingCount > first.count ? "First \(first.count) of \(r.findingCount) findings:\n\n" : "Findings:\n\n")
+            o.write("| severity | rule | file | message |\n|---|---|---|---|\n")
+            for f in first {
+                o.write("| \(f.severity.rawValue) | "); o.markdownCell(f.ruleID); o.write(" | "); o.markdownCell(f.file ?? "(\(f.level.rawValue))")
+                o.write(" | "); o.markdownCell(f.message); o.write(" |\n")
+            }
+            o.write("\n")
+        }
+        o.write("<details><summary>Run</summary>\n\n")
+        o.write("- dcmaudit "); o.markdownCell(run.toolVersion); o.write("\n")
+        o.write("- started "); o.markdownCell(run.startTime); o.write(", took " + RunInfo.seconds(run.duration(measured: duration)) + " s\n")
+        o.write("- command: `"); o.write(run.commandLineText.replacingAll("`", with: "'").replacingAll("\n", with: " ")); o.write("`\n")
+        for p in run.packs {
+            o.write("- pack "); o.markdownCell(p.id); o.write(" "); o.markdownCell(p.version); o.write(" sha256:" + p.sha256 + "\n")
+        }
+        o.write("- patient data: " + (run.showPHI ? "**shown** (--show-phi)" : "redacted") + "\n\n</details>\n")
+        out.write(o.bytes)
+    }
+}

@@ -1,0 +1,173 @@
+import XCTest
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+@testable import DcmAudit
+import DcmRules
+
+/// Every report format: golden files (paths, versions, hashes and times as
+/// placeholders; DCMAUDIT_RECORD_GOLDENS=1 re-records), and each output
+/// parsed back by a real parser of its format.
+final class ReportTests: XCTestCase {
+    let example = repoRoot + "/Rules/examples/example.ct-mr.yaml"
+
+    /// A run description with placeholders, so reports are byte-identical.
+    static func fixedInfo(_ rules: RuleSet, commandLine: [String], showPHI: Bool = false) -> RunInfo {
+        var info = RunInfo(toolVersion: "<version>", commandLine: commandLine, startEpoch: 0,
+                           packs: rules.packs.map { RunInfo.Pack(id: $0.id, version: $0.version, path: $0.path, sha256: "<sha256>") },
+                           showPHI: showPHI)
+        info.startTimeOverride = "<start>"
+        info.fixedDuration = 0
+        return info
+    }
+
+    /// Runs `check` with one `--report` per format into a temporary
+    /// directory; returns format → text.
+    static func runAll(_ req: CheckRequest, formats: [String] = ReportFormats.names, showPHI: Bool = false,
+                       info: ((RuleSet) -> RunInfo)? = nil) throws -> (code: Int32, outputs: [String: String], dir: String) {
+        let dir = NSTemporaryDirectory() + "dcmaudit-reports-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var req = req
+        req.showPHI = showPHI
+        req.output = dir + "/console.txt"
+        req.reports = formats.map { ReportSpec(format: $0, path: dir + "/report." + $0) }
+        let rules = try CheckRunner.loadRules(req)
+        let cmd = ["dcmaudit", "check"] + req.ruleFiles.flatMap { ["--rules", $0] } + req.paths
+        let code = CheckRunner.run(req, rules: rules, info: info?(rules) ?? fixedInfo(rules, commandLine: cmd, showPHI: showPHI))
+        var out: [String: String] = [:]
+        for f in formats { out[f] = try String(contentsOfFile: dir + "/report." + f, encoding: .utf8) }
+        return (code, out, dir)
+    }
+
+    func request(_ paths: [String]) -> CheckRequest {
+        var r = CheckRequest(paths: paths)
+        r.ruleFiles = [example]
+        r.builtinRules = repoRoot + "/Rules"
+        r.jobs = 2
+        return r
+    }
+
+    func testEveryFormatGoldenOnDemo() throws {
+        let (code, outputs, dir) = try ReportTests.runAll(request([repoRoot + "/Fixtures/demo"]))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        XCTAssertEqual(code, 1)
+        XCTAssertEqual(Set(outputs.keys), Set(ReportFormats.names))
+        for (format, text) in outputs.sorted(by: { $0.key < $1.key }) {
+            XCTAssertFalse(text.isEmpty, format)
+            try assertGolden("reports/demo." + format, text.replacingOccurrences(of: repoRoot + "/", with: "<repo>/"))
+        }
+    }
+
+    func testOutputsParseBack() throws {
+        let (_, o, dir) = try ReportTests.runAll(request([repoRoot + "/Fixtures/demo"]))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // JSON: valid against the report schema, with the run facts
+        try SchemaValidator.validate(o["json"]!, schemaPath: repoRoot + "/docs/schema/check-report.schema.json")
+        let json = try JSONSerialization.jsonObject(with: Data(o["json"]!.utf8)) as! [String: Any]
+        XCTAssertEqual((json["invocation"] as? [String: Any])?["startTime"] as? String, "<start>")
+        XCTAssertEqual((json["findings"] as? [Any])?.count, 18)
+        // JSON Lines: every line an object; run, 18 findings, summary
+        let lines = o["jsonl"]!.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(lines.map { $0["type"] as! String }, ["run"] + Array(repeating: "finding", count: 18) + ["summary"])
+        // SARIF: JSON with one result per finding, rules for every rule
+        let sarif = try JSONSerialization.jsonObject(with: Data(o["sarif"]!.utf8)) as! [String: Any]
+        let run = (sarif["runs"] as! [[String: Any]])[0]
+        XCTAssertEqual((run["results"] as! [Any]).count, 18)
+        XCTAssertEqual((((run["tool"] as! [String: Any])["driver"] as! [String: Any])["rules"] as! [Any]).count, 9)
+        // JUnit: well-formed XML, 9 test cases, 5 failing
+        let counter = XMLCounter()
+        let parser = XMLParser(data: Data(o["junit"]!.utf8))
+        parser.delegate = counter
+        XCTAssertTrue(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+        XCTAssertEqual(counter.counts["testcase"], 9)
+        XCTAssertEqual(counter.counts["failure"], 5)
+        XCTAssertEqual(counter.counts["testsuite"], 2)
+        // CSV: a comment line, the header, one row of 15 fields per finding
+        let rows = parseCSV(o["csv"]!)
+        XCTAssertTrue(rows[0][0].hasPrefix("# dcmaudit <version>"))
+        XCTAssertEqual(rows[1], CSVReport.columns)
+        XCTAssertEqual(rows.count, 2 + 18)
+        XCTAssertTrue(rows.dropFirst().allSatisfy { $0.count == 15 }, "\(rows.map(\.count))")
+        // GitHub annotations: one command per finding
+        XCTAssertEqual(o["github"]!.split(separator: "\n").filter { $0.hasPrefix("::") }.count, 18)
+        XCTAssertTrue(o["markdown"]!.contains("## dcmaudit: failed"))
+    }
+
+    func testShowPHIIsAnnouncedAtTheTop() throws {
+        let (_, o, dir) = try ReportTests.runAll(request([repoRoot + "/Fixtures/demo/DEMO003"]), showPHI: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (format, text) in o {
+            let head = String(text.prefix(600))
+            XCTAssertTrue(head.contains("PATIENT DATA SHOWN") || (format == "junit" && text.contains("dcmaudit.phiShown\" value=\"true")) || (format == "sarif" && text.contains("PATIENT DATA SHOWN")),
+                          "\(format): \(head)")
+        }
+        let (_, plain, dir2) = try ReportTests.runAll(request([repoRoot + "/Fixtures/demo/DEMO003"]))
+        defer { try? FileManager.default.removeItem(atPath: dir2) }
+        for (format, text) in plain { XCTAssertFalse(text.contains("PATIENT DATA SHOWN"), format) }
+    }
+
+    func testUnwritableReportExits2BeforeReading() throws {
+        var req = request([repoRoot + "/Fixtures/demo/DEMO003"])
+        req.reports = [ReportSpec(format: "junit", path: "/nonexistent-dir/x/report.xml")]
+        XCTAssertEqual(CheckRunner.run(req), 2)
+    }
+
+    func testReportSpecParsing() {
+        XCTAssertEqual(try ReportSpec.parse("junit:out/r.xml").get(), ReportSpec(format: "junit", path: "out/r.xml"))
+        XCTAssertEqual(try ReportSpec.parse("sarif:C:/x.sarif").get(), ReportSpec(format: "sarif", path: "C:/x.sarif"))
+        guard case .failure(let e) = ReportSpec.parse("junt:r.xml") else { return XCTFail() }
+        XCTAssertTrue(e.message.contains("did you mean 'junit'?"), e.message)
+        guard case .failure(let e2) = ReportSpec.parse("report.xml") else { return XCTFail() }
+        XCTAssertTrue(e2.message.contains("expected FORMAT:PATH"), e2.message)
+    }
+
+    func testSHA256() {
+        XCTAssertEqual(SHA256.hex([]), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    func testEscapes() {
+        XCTAssertEqual(GitHubReport.property("a,b:c%\nd"), "a%2Cb%3Ac%25%0Ad")
+        XCTAssertEqual(GitHubReport.data("50%\r\nx"), "50%25%0D%0Ax")
+        var o = ByteOutput()
+        o.xml("<a href=\"x\">&'\u{01}</a>")
+        XCTAssertEqual(String(decoding: o.bytes, as: UTF8.self), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;\u{FFFD}&lt;/a&gt;")
+        var m = ByteOutput()
+        m.markdownCell("a|b<script>\n")
+        XCTAssertEqual(String(decoding: m.bytes, as: UTF8.self), "a\\|b&lt;script&gt; ")
+        XCTAssertEqual(SARIFReport.uri("/data/a b#1.dcm"), "file:///data/a%20b%231.dcm")
+        XCTAssertEqual(RunInfo.iso8601(1_700_000_000), "2023-11-14T22:13:20Z")
+        XCTAssertEqual(RunInfo.seconds(1.2345), "1.235")
+    }
+}
+
+final class XMLCounter: NSObject, XMLParserDelegate {
+    var counts: [String: Int] = [:]
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        counts[name, default: 0] += 1
+    }
+}
+
+/// RFC 4180 rows (quoted fields, doubled quotes, CRLF).
+func parseCSV(_ s: String) -> [[String]] {
+    var rows: [[String]] = [], row: [String] = [], field = "", quoted = false
+    var it = Array(s.unicodeScalars), i = 0
+    while i < it.count {
+        let c = it[i]
+        if quoted {
+            if c == "\"" { if i + 1 < it.count && it[i + 1] == "\"" { field.append("\""); i += 1 } else { quoted = false } }
+            else { field.unicodeScalars.append(c) }
+        } else if c == "\"" { quoted = true }
+        else if c == "," { row.append(field); field = "" }
+        else if c == "\r" {}
+        else if c == "\n" { row.append(field); rows.append(row); row = []; field = "" }
+        else { field.unicodeScalars.append(c) }
+        i += 1
+    }
+    if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+    it = []
+    return rows
+}
