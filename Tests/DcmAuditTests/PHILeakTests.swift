@@ -1,0 +1,145 @@
+import XCTest
+import Foundation
+@testable import DcmAudit
+import DcmData
+import DcmDictionary
+import DcmRules
+
+/// Every reporter over data sets full of known names and IDs: none of them
+/// may appear in any output byte unless --show-phi (and then the report says
+/// so at its top).
+final class PHILeakTests: XCTestCase {
+    /// Distinctive tokens planted in patient-identifying attributes (and a
+    /// private element). Each is searched for, case-insensitively, in every byte.
+    static let secrets: [(keyword: String, values: [String])] = [
+        ("PatientName", ["ZYXWICK^QUORBEL", "ZYXWICK^QUORBELLA", "ZYXWICK^QUORBELINO"]),
+        ("PatientID", ["PID48151623", "PID48151624", "PID48151625"]),
+        ("OtherPatientIDs", ["OPID7000111"]),
+        ("PatientBirthDate", ["19450317", "19450318", "19450319"]),
+        ("PatientAddress", ["42 WALLABYWAY SYDNEY"]),
+        ("InstitutionName", ["ELSEWHEREHOSP", "ELSEWHEREHOSPNORTH", "ELSEWHEREHOSPSOUTH"]),
+        ("ReferringPhysicianName", ["HOUSEGREGORY^MD"]),
+        ("AccessionNumber", ["ACC99887766"]),
+        ("PatientComments", ["VIPPATIENTNOTE"]),
+    ]
+    static let privateSecret = "PRIVSECRET777"
+    static var tokens: [String] {
+        var t = ["ZYXWICK", "QUORBEL", "PID4815162", "OPID7000111", "1945031", "WALLABYWAY", "ELSEWHEREHOSP", "HOUSEGREGORY", "ACC99887766", "VIPPATIENTNOTE", privateSecret]
+        t += ["1945-03-1"]  // a date shown formatted
+        return t
+    }
+
+    /// A pack whose rules all fail on the planted values and quote them in
+    /// every way a pack can: {value}, {PatientName}, observed values, series
+    /// consistency and data-set uniqueness over patient attributes.
+    static let pack = """
+    pack: test.phi
+    version: 1
+    rules:
+      - id: phi.name-format
+        check: {PatientName: {matches: "^ANON"}}
+        message: "name {value} is not anonymised (id {PatientID}, born {PatientBirthDate})"
+      - id: phi.id-set
+        check: {PatientID: {in: [ANON1, ANON2]}}
+      - id: phi.birth-range
+        check: {PatientBirthDate: {range: [20000101, 20100101]}}
+      - id: phi.birth-format
+        check: {PatientBirthDate: {equals: "19000101"}}
+      - id: phi.institution
+        severity: warning
+        check: {InstitutionName: {equals: REMOVED}}
+        message: "{attribute} {value} should be {expected} at {InstitutionName}"
+      - id: phi.address
+        check: {PatientAddress: absent}
+      - id: phi.other-ids
+        check: {OtherPatientIDs: {vm: 3}}
+      - id: phi.referring
+        severity: info
+        check: {ReferringPhysicianName: {equals: "ANON"}}
+      - id: phi.comments
+        check: {PatientComments: {length: [0, 3]}}
+      - id: phi.accession
+        check: {AccessionNumber: {matches: "^X"}}
+      - id: phi.private
+        check: {'(0029,"ACME PHI",10)': {equals: "nothing"}}
+      - id: phi.series-consistent
+        level: series
+        check: {consistent: [PatientName, PatientID, PatientBirthDate, InstitutionName]}
+      - id: phi.unique-accession
+        level: dataset
+        check: {unique: AccessionNumber}
+      - id: phi.patients
+        level: dataset
+        check: {count: [1, 1]}
+    """
+
+    func makeFixtures(in dir: String) throws {
+        for i in 0..<3 {
+            var ds = DataSet()
+            ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
+            ds.set(keyword: "SOPInstanceUID", "1.2.826.0.1.3680043.10.1561.77.\(i + 1)")
+            ds.set(keyword: "StudyInstanceUID", "1.2.826.0.1.3680043.10.1561.77")
+            ds.set(keyword: "SeriesInstanceUID", "1.2.826.0.1.3680043.10.1561.77.0")
+            ds.set(keyword: "Modality", "MR")
+            for (k, vs) in PHILeakTests.secrets { ds.set(keyword: k, vs[min(i, vs.count - 1)]) }
+            ds.set(Tag(0x0029, 0x0010), .LO, "ACME PHI")
+            ds.set(Tag(0x0029, 0x1010), .LO, PHILeakTests.privateSecret)
+            let bytes = try DicomWriter.write(dataSet: ds)
+            try DicomWriter.save(bytes, to: dir + "/im\(i + 1).dcm")
+        }
+    }
+
+    func run(showPHI: Bool) throws -> (outputs: [String: [UInt8]], findings: Int) {
+        let dir = NSTemporaryDirectory() + "dcmaudit-phi-\(getpid())-\(showPHI)"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try makeFixtures(in: dir + "/data")
+        try PHILeakTests.pack.write(toFile: dir + "/phi.yaml", atomically: true, encoding: .utf8)
+        var req = CheckRequest(paths: [dir + "/data"])
+        req.ruleFiles = [dir + "/phi.yaml"]
+        req.builtinRules = repoRoot + "/Rules"
+        req.jobs = 2
+        req.showPHI = showPHI
+        req.output = dir + "/console"
+        req.reports = ReportFormats.names.map { ReportSpec(format: $0, path: dir + "/r." + $0) }
+        let rules = try CheckRunner.loadRules(req)
+        let report = CheckRunner.evaluate(req, rules: rules)
+        XCTAssertEqual(CheckRunner.run(req, rules: rules, info: RunInfo.starting(commandLine: ["dcmaudit", "check"], packs: rules.packs, showPHI: showPHI)), 1)
+        var out: [String: [UInt8]] = [:]
+        out["console"] = try Array(Data(contentsOf: URL(fileURLWithPath: dir + "/console")))
+        for f in ReportFormats.names { out[f] = try Array(Data(contentsOf: URL(fileURLWithPath: dir + "/r." + f))) }
+        return (out, report.findingCount)
+    }
+
+    func testNoPatientDataInAnyReport() throws {
+        let (outputs, findings) = try run(showPHI: false)
+        // every rule fails somewhere, so the values had every chance to leak
+        XCTAssertGreaterThanOrEqual(findings, 30)
+        XCTAssertEqual(Set(outputs.keys), Set(ReportFormats.names + ["console"]))
+        for (format, bytes) in outputs {
+            let text = String(decoding: bytes, as: UTF8.self).uppercased()
+            XCTAssertTrue(text.contains("<REDACTED:") || text.contains("&LT;REDACTED:") || format == "junit" || format == "markdown",
+                          "\(format) shows no redacted value at all")
+            for t in PHILeakTests.tokens {
+                XCTAssertFalse(text.contains(t.uppercased()), "\(format) leaks '\(t)'")
+            }
+        }
+    }
+
+    /// The test can fail: with --show-phi the same values do appear, and
+    /// every report says so at its top.
+    func testShowPHIShowsThemAndSaysSo() throws {
+        let (outputs, _) = try run(showPHI: true)
+        for (format, bytes) in outputs {
+            let text = String(decoding: bytes, as: UTF8.self)
+            if format != "markdown" {  // markdown lists only the first findings, still it must announce
+                XCTAssertTrue(PHILeakTests.tokens.contains { text.contains($0) }, "\(format) shows no planted value with --show-phi")
+            }
+            let top = String(text.prefix(700))
+            let announced = top.contains("PATIENT DATA SHOWN") || (format == "junit" && top.contains("dcmaudit.phiShown\" value=\"true"))
+                || (format == "sarif" && text.contains("PATIENT DATA SHOWN"))
+            XCTAssertTrue(announced, "\(format) does not say at its top that patient data is shown")
+        }
+    }
+}
