@@ -50,7 +50,7 @@ echo "== report validation (junitparser, SARIF 2.1.0 schema)"
 # ---- end reports
 
 echo "== robustness (bounded)"
-.venv/bin/python Scripts/robustness/mutate.py --dcmaudit "$bin" --limit "${ROBUSTNESS_LIMIT:-60}" --count 16 --dense-step 4 --seed "${ROBUSTNESS_SEED:-1}"
+.venv/bin/python Scripts/robustness/mutate.py --dcmaudit "$bin" --limit "${ROBUSTNESS_LIMIT:-60}" --count 16 --dense-step 4 --seed "${ROBUSTNESS_SEED:-1}" --also-check
 
 echo "== all tests passed"
 echo "tests: $unit_summary"
