@@ -5,6 +5,7 @@
 #   dcmtk        - dcmdump, a reference reader (benchmarks, cross-checks)
 #   dicom3tools  - dciodvfy, a reference IOD validator
 #   time         - /usr/bin/time -v for peak-RSS measurements (Scripts/bench)
+#   chromium     - headless browser for the HTML report tests (HTMLReportTests)
 #   python3-venv - only when the python3 on PATH cannot create a venv
 # then runs Scripts/python-env.sh (the pinned pydicom venv) if it exists.
 # `apt-get update` runs only when a package is missing and the package lists
@@ -16,7 +17,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 die() { echo "install-deps: error: $*" >&2; exit 1; }
 
-pkgs=(zlib1g-dev dcmtk dicom3tools time)
+pkgs=(zlib1g-dev dcmtk dicom3tools time chromium)
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
     pkgs+=(python3 python3-venv)
 fi

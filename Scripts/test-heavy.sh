@@ -12,3 +12,6 @@ swift build -c release --product dcmaudit 2>&1 | tail -1
 bin="$(swift build -c release --show-bin-path)/dcmaudit"
 .venv/bin/python Scripts/diff/pydicom_diff.py --dcmaudit "$bin"
 .venv/bin/python Scripts/robustness/mutate.py --dcmaudit "$bin" --count 64 --seed "$seed" --also-check
+
+# the HTML report with 100,000 findings in headless Chromium (prints the figures)
+DCMAUDIT_HEAVY=1 swift test --filter HTMLReportTests.testHundredThousandFindings 2>&1 | grep -E "html 100k|error|Executed" | head -5

@@ -24,14 +24,17 @@ public struct Finding: Sendable {
     public var sopInstanceUID: String?
     public var seriesInstanceUID: String?
     public var studyInstanceUID: String?
+    /// The instance's Modality (instance findings), for filtering reports.
+    public var modality: String?
 
     public init(ruleID: String, packID: String, severity: Severity, level: RuleLevel, message: String, because: String? = nil,
                 file: String?, relatedFiles: [String] = [], attribute: String? = nil, observed: String? = nil, expected: String? = nil,
-                reference: String? = nil, offset: Int? = nil, sopInstanceUID: String? = nil, seriesInstanceUID: String? = nil, studyInstanceUID: String? = nil) {
+                reference: String? = nil, offset: Int? = nil, sopInstanceUID: String? = nil, seriesInstanceUID: String? = nil, studyInstanceUID: String? = nil, modality: String? = nil) {
         self.ruleID = ruleID; self.packID = packID; self.severity = severity; self.level = level; self.message = message
         self.because = because; self.file = file; self.relatedFiles = relatedFiles; self.attribute = attribute
         self.observed = observed; self.expected = expected; self.reference = reference; self.offset = offset
         self.sopInstanceUID = sopInstanceUID; self.seriesInstanceUID = seriesInstanceUID; self.studyInstanceUID = studyInstanceUID
+        self.modality = modality
     }
 }
 

@@ -53,6 +53,7 @@ public struct InstanceResult: Sendable {
 
 extension Evaluator {
     static let seriesUID = Tag(0x0020, 0x000E), studyUID = Tag(0x0020, 0x000D), patientID = Tag(0x0010, 0x0020)
+    static let modalityTag = Tag(0x0008, 0x0060)
 
     /// Evaluates every rule of `set` on `file`: instance rules give outcomes
     /// and findings, group rules a small sample for the aggregator.
@@ -121,10 +122,11 @@ extension Evaluator {
 
     /// The SOP, series and study UIDs of a file, read once for its findings.
     struct UIDs {
-        var sop: String?, series: String?, study: String?
+        var sop: String?, series: String?, study: String?, modality: String?
         init(_ file: DicomFile) {
             let ds = file.dataSet
             sop = ds.string(Tag.sopInstanceUID); series = ds.string(Evaluator.seriesUID); study = ds.string(Evaluator.studyUID)
+            modality = ds.string(Evaluator.modalityTag)
         }
     }
 
@@ -140,7 +142,7 @@ extension Evaluator {
             return Finding(ruleID: rule.id, packID: rule.packID, severity: rule.severity, level: rule.level, message: message,
                            because: whenText.isEmpty ? d.reason : whenText + " and " + d.reason,
                            file: path, attribute: d.attribute.isEmpty ? nil : d.attribute, observed: observed, expected: d.expected, reference: rule.reference,
-                           offset: d.offset, sopInstanceUID: sop, seriesInstanceUID: series, studyInstanceUID: study)
+                           offset: d.offset, sopInstanceUID: sop, seriesInstanceUID: series, studyInstanceUID: study, modality: uids.modality)
         }
     }
 

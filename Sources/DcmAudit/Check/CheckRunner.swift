@@ -79,6 +79,10 @@ public struct CheckReport: Sendable {
     /// Number of findings per severity (kept or streamed).
     public var severityCounts: [Severity: Int]
     public var failOn: FailOn
+    /// Distinct series and studies among the files read, and files per Modality.
+    public var series: Int = 0
+    public var studies: Int = 0
+    public var modalities: [String: Int] = [:]
     public var findingCount: Int { severityCounts.values.reduce(0, +) }
     public var exitCode: Int32 {
         severityCounts.contains { $0.value > 0 && failOn.trips($0.key) } ? 1 : 0
@@ -138,13 +142,17 @@ public enum CheckRunner {
         let pool = EvaluatorPool()
         let options = req.readOptions
         let showPHI = req.showPHI
-        orderedParallelMap(count: files.count, jobs: jobs, work: { i -> Result<InstanceResult, ReadError> in
+        var seriesSet = Set<String>(), studySet = Set<String>()
+        var modalities: [String: Int] = [:]
+        orderedParallelMap(count: files.count, jobs: jobs, work: { i -> Result<(InstanceResult, FileKeys), ReadError> in
             let path = files[i]
             do {
                 let file = try DicomReader.read(path: path, options: options)
                 let ev = pool.take()
                 defer { pool.give(ev) }
-                return .success(ev.run(rules, on: file, path: path, showPHI: showPHI))
+                let ds = file.dataSet
+                let keys = FileKeys(series: ds.string(Tag(0x0020, 0x000E)), study: ds.string(Tag(0x0020, 0x000D)), modality: ds.string(Tag(0x0008, 0x0060)))
+                return .success((ev.run(rules, on: file, path: path, showPHI: showPHI), keys))
             } catch let e as ReadError {
                 return .failure(e)
             } catch {
@@ -152,7 +160,10 @@ public enum CheckRunner {
             }
         }, emit: { i, r in
             switch r {
-            case .success(let res):
+            case .success(let (res, keys)):
+                if let s = keys.series, !s.isEmpty { seriesSet.insert(s) }
+                if let s = keys.study, !s.isEmpty { studySet.insert(s) }
+                modalities[keys.modality.flatMap { $0.isEmpty ? nil : $0 } ?? "(none)", default: 0] += 1
                 for (k, o) in res.outcomes.enumerated() { if let o { counts[k].add(o) } }
                 deliver(res.findings)
                 if hasGroupRules { aggregator.add(res.samples, path: files[i]) }
@@ -174,8 +185,12 @@ public enum CheckRunner {
             if case .group = r.check { c.add(groupCounts[k]) }
             summaries.append(RuleSummary(id: r.id, packID: r.packID, title: r.title, severity: r.severity, level: r.level, counts: c, findings: perRule[r.id] ?? 0))
         }
-        return CheckReport(paths: req.paths, files: files.count + problems.count, unreadable: unreadableCount, packs: rules.packs,
-                           rules: summaries, findings: findings, severityCounts: severityCounts, failOn: req.failOn)
+        var report = CheckReport(paths: req.paths, files: files.count + problems.count, unreadable: unreadableCount, packs: rules.packs,
+                                 rules: summaries, findings: findings, severityCounts: severityCounts, failOn: req.failOn)
+        report.series = seriesSet.count
+        report.studies = studySet.count
+        report.modalities = modalities
+        return report
     }
 
     static func unreadableFinding(_ path: String, reason: String, offset: Int?) -> Finding {
@@ -221,6 +236,7 @@ public enum CheckRunner {
             }
             outputs.append(out)
             do { reporters.append(try type.init(run: info, options: options, out: out)) }
+            catch let e as HTMLReport.TemplateError { abandon(); writeError(e.description + "\n"); return 2 }
             catch { abandon(); writeError("\(path ?? "-"): error: \(error)\n"); return 2 }
         }
         let report = evaluate(req, rules: rules, keepFindings: false) { batch in
@@ -231,6 +247,11 @@ public enum CheckRunner {
         for o in outputs { o.close() }
         return report.exitCode
     }
+}
+
+/// What the report counts of a file besides its findings.
+struct FileKeys: Sendable {
+    var series: String?, study: String?, modality: String?
 }
 
 /// Where a report goes: standard output or a file, in 64 KiB writes.

@@ -47,7 +47,7 @@ public protocol Reporter: AnyObject {
 public enum ReportFormats {
     public static let all: [any Reporter.Type] = [
         TextReport.self, GitHubReport.self, JSONReport.self, JSONLinesReport.self, JUnitReport.self,
-        SARIFReport.self, CSVReport.self, MarkdownReport.self,
+        SARIFReport.self, CSVReport.self, MarkdownReport.self, HTMLReport.self,
     ]
     public static var names: [String] { all.map { $0.format } }
     public static func named(_ s: String) -> (any Reporter.Type)? { all.first { $0.format == s } }

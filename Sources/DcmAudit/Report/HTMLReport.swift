@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import DcmRules
+import Mustache
+
+/// `html`: one self-contained page (no network, no external asset): summary
+/// cards, a findings-per-rule chart (inline SVG), the rules with their
+/// outcome counts and explanations, and the findings — filtered by severity,
+/// pack, rule and modality, searched, sorted, grouped by rule / series / file,
+/// 100 rows a page — rendered by the page's script from an embedded JSON blob,
+/// so 100,000 findings stay usable. Rendered with swift-mustache from the
+/// built-in template or `--html-template FILE`.
+public final class HTMLReport: Reporter {
+    public static let format = "html"
+    public static let summary = "one self-contained HTML page: summary, chart, rules, filterable findings"
+    public static let chartBars = 25
+
+    let out: ReportSink
+    let run: RunInfo
+    let template: MustacheTemplate
+    let wantsFindingList: Bool
+    // the findings, compactly: strings interned
+    var files: [String] = [], fileIndex: [String: Int] = [:]
+    var series: [String] = [], seriesIndex: [String: Int] = [:]
+    var kept: [Finding] = []
+
+    public struct TemplateError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(run: RunInfo, options: ReporterOptions, out: ReportSink) throws {
+        self.out = out; self.run = run
+        var text = HTMLTemplate.builtin
+        if let path = options.htmlTemplate {
+            guard let t = HTMLReport.readFile(path) else { throw TemplateError(description: "cannot read the HTML template \(path)") }
+            text = t
+        }
+        do { template = try MustacheTemplate(string: text) }
+        catch let e as MustacheTemplate.ParserError {
+            throw TemplateError(description: "\(options.htmlTemplate ?? "built-in HTML template"):\(e.context.lineNumber):\(e.context.columnNumber): error: invalid mustache template: \(e.error)")
+        } catch {
+            throw TemplateError(description: "\(options.htmlTemplate ?? "built-in HTML template"): error: invalid mustache template: \(error)")
+        }
+        wantsFindingList = options.htmlTemplate != nil && text.contains("findings")
+    }
+
+    static func readFile(_ path: String) -> String? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var data: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true { let n = fread(&buf, 1, buf.count, f); if n <= 0 { break }; data += buf[0..<n] }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public func add(_ batch: [Finding]) { kept += batch }
+
+    func intern(_ s: String?, _ list: inout [String], _ index: inout [String: Int]) -> Int {
+        guard let s else { return -1 }
+        if let i = index[s] { return i }
+        list.append(s); index[s] = list.count - 1
+        return list.count - 1
+    }
+
+    /// The embedded data, JSON safe inside `<script>`.
+    func dataBlob(_ rules: [RuleInfo], _ r: CheckReport) -> String {
+        var ruleIndex: [String: Int] = [:]
+        for (i, x) in rules.enumerated() where ruleIndex[x.id] == nil { ruleIndex[x.id] = i }
+        var o = ByteOutput(capacity: 256 * kept.count + 4096)
+        o.write("{\"rules\": [")
+        for (i, x) in rules.enumerated() {
+            if i > 0 { o.write(",") }
+            o.write("{\"id\":"); o.jsonString(x.id); o.write(",\"pack\":"); o.jsonString(x.pack); o.write("}")
+        }
+        o.write("],\n\"findings\": [")
+        for (i, f) in kept.enumerated() {
+            o.write(i == 0 ? "\n[" : ",\n[")
+            o.write("\(ruleIndex[f.ruleID] ?? 0),\(f.severity == .error ? 0 : f.severity == .warning ? 1 : 2),\(intern(f.file, &files, &fileIndex)),")
+            func s(_ v: String?) { if let v { o.jsonString(v) } else { o.write("null") } }
+            s(f.attribute); o.write(","); s(f.message); o.write(","); s(f.observed); o.write(","); s(f.expected); o.write(",")
+            s(f.because == f.message ? nil : f.because); o.write(",\(intern(f.seriesInstanceUID, &series, &seriesIndex)),"); s(f.modality)
+            o.write("]")
+        }
+        o.write("],\n\"files\": [")
+        for (i, x) in files.enumerated() { if i > 0 { o.write(",\n") }; o.jsonString(x) }
+        o.write("],\n\"series\": [")
+        for (i, x) in series.enumerated() { if i > 0 { o.write(",\n") }; o.jsonString(x) }
+        o.write("]}")
+        // nothing in the blob may close the script element
+        var safe: [UInt8] = []
+        safe.reserveCapacity(o.bytes.count)
+        for b in o.bytes {
+            switch b {
+            case 0x3C: safe += Array("\\u003c".utf8)
+            case 0x3E: safe += Array("\\u003e".utf8)
+            case 0x26: safe += Array("\\u0026".utf8)
+            default: safe.append(b)
+            }
+        }
+        return String(decoding: safe, as: UTF8.self)
+    }
+
+    /// The template's context (documented in docs/reports.md).
+    func context(_ r: CheckReport, duration: Double) -> [String: Any] {
+        let rules = RuleInfo.all(r)
+        let c = r.severityCounts
+        var ctx: [String: Any] = [
+            "toolVersion": run.toolVersion, "startTime": run.startTime,
+            "duration": RunInfo.seconds(run.duration(measured: duration)), "commandLine": run.commandLineText,
+            "phiShown": run.showPHI, "phiNotice": phiShownNotice,
+            "verdict": r.exitCode == 0 ? "passed" : "failed", "verdictClass": r.exitCode == 0 ? "info" : "error",
+            "failOn": r.failOn.rawValue, "files": r.files, "series": r.series, "studies": r.studies, "unreadable": r.unreadable,
+            "findingCount": r.findingCount, "errors": c[.error] ?? 0, "warnings": c[.warning] ?? 0, "infos": c[.info] ?? 0,
+            "exitCode": Int(r.exitCode),
+        ]
+        ctx["packs"] = run.packs.map { ["id": $0.id, "version": $0.version, "path": $0.path, "sha256": $0.sha256] as [String: Any] }
+        let summaries = Dictionary(r.rules.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        ctx["rules"] = rules.map { x -> [String: Any] in
+            let s = summaries[x.id]
+            let counts = s?.counts ?? OutcomeCounts()
+            return ["id": x.id, "pack": x.pack, "title": x.title ?? "", "severity": x.severity.rawValue, "level": x.level.rawValue,
+                    "pass": counts.pass, "fail": counts.fail, "notApplicable": counts.notApplicable, "notEvaluated": counts.notEvaluated,
+                    "findings": s?.findings ?? 0, "hasFindings": (s?.findings ?? 0) > 0, "help": x.help]
+        }
+        ctx["modalities"] = r.modalities.keys.sorted().map { ["name": $0, "count": r.modalities[$0]!] as [String: Any] }
+        // the chart: the rules with most findings
+        let top = r.rules.filter { $0.findings > 0 }.sorted { $0.findings != $1.findings ? $0.findings > $1.findings : $0.id < $1.id }.prefix(HTMLReport.chartBars)
+        if let most = top.first?.findings {
+            let labelWidth = 260, barMax = 420
+            var bars: [[String: Any]] = []
+            for (i, s) in top.enumerated() {
+                let y = 4 + i * 20
+                let w = max(1, s.findings * barMax / most)
+                bars.append(["label": s.id, "count": s.findings, "severity": s.severity.rawValue, "x": labelWidth, "y": y,
+                             "barWidth": w, "countX": labelWidth + w + 6, "textY": y + 12])
+            }
+            ctx["chart"] = ["width": labelWidth + barMax + 80, "height": 8 + top.count * 20, "bars": bars] as [String: Any]
+        }
+        ctx["data"] = dataBlob(rules, r)
+        if wantsFindingList {
+            ctx["findings"] = kept.map { f -> [String: Any] in
+                ["rule": f.ruleID, "pack": f.packID, "severity": f.severity.rawValue, "level": f.level.rawValue, "message": f.message,
+                 "file": f.file ?? "", "attribute": f.attribute ?? "", "observed": f.observed ?? "", "expected": f.expected ?? "",
+                 "because": f.because ?? "", "modality": f.modality ?? "", "seriesInstanceUID": f.seriesInstanceUID ?? ""]
+            }
+        }
+        return ctx
+    }
+
+    public func finish(_ r: CheckReport, duration: Double) {
+        let html = template.render(context(r, duration: duration))
+        out.write(Array(html.utf8))
+    }
+}
