@@ -2,6 +2,7 @@ import XCTest
 import Foundation
 @testable import DcmAudit
 import DcmRules
+import DcmData
 
 let repoRoot: String = {
     var p = #filePath
@@ -93,10 +94,15 @@ final class CheckTests: XCTestCase {
         var req = request([dir, mr, dir + "/missing.dcm"], rules: [repoRoot + "/Rules/examples/example.ct-mr.yaml"])
         let rules = try CheckRunner.loadRules(req)
         let report = CheckRunner.evaluate(req, rules: rules)
+        // a text file is not DICOM (info); a missing file is unreadable (error)
         let unreadable = report.findings.filter { $0.ruleID == "file.unreadable" }
-        XCTAssertEqual(unreadable.count, 2)
-        XCTAssertTrue(unreadable.contains { $0.file == dir + "/junk.dcm" && $0.offset == 0 && $0.message.contains("not a DICOM file") })
-        XCTAssertEqual(report.unreadable, 2)
+        XCTAssertEqual(unreadable.map(\.file), [dir + "/missing.dcm"])
+        let notDicom = report.findings.filter { $0.ruleID == "file.not-dicom" }
+        XCTAssertEqual(notDicom.count, 1)
+        XCTAssertTrue(notDicom.contains { $0.file == dir + "/junk.dcm" && $0.offset == 0 && $0.severity == .info && $0.message.contains("not a DICOM file") })
+        XCTAssertEqual(report.unreadable, 1)
+        XCTAssertEqual(report.notDicom, 1)
+        XCTAssertEqual(report.rules.first { $0.id == "file.not-dicom" }?.counts.fail, 1)
         // only a warning (mr.tr-range) besides the unreadable files: re-grade by fail-on
         req.paths = [mr]
         let one = CheckRunner.evaluate(req, rules: rules)
@@ -105,6 +111,20 @@ final class CheckTests: XCTestCase {
             var r = one; r.failOn = f
             XCTAssertEqual(r.exitCode, code, "\(f)")
         }
+    }
+
+    /// Stray bytes before the first data element: damaged DICOM, not "not DICOM".
+    func testStrayLeadingBytesStayUnreadable() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-stray-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var ds = DataSet()
+        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
+        ds.set(keyword: "Modality", "MR")
+        try DicomWriter.save([0x00] + (try DicomWriter.writeRaw(ds)), to: dir + "/stray.dcm")
+        let report = CheckRunner.evaluate(request([dir + "/stray.dcm"]), rules: try CheckRunner.loadRules(request([dir])))
+        XCTAssertEqual(report.findings.first?.ruleID, "file.unreadable", "\(report.findings.map(\.message))")
+        XCTAssertEqual(report.notDicom, 0)
     }
 
     func testPackErrorsExitWith2() throws {

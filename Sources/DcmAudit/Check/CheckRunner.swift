@@ -72,6 +72,8 @@ public struct CheckReport: Sendable {
     public var paths: [String]
     public var files: Int
     public var unreadable: Int
+    /// Files that are not DICOM at all (`file.not-dicom`, info).
+    public var notDicom: Int = 0
     public var packs: [RulePack]
     public var rules: [RuleSummary]
     /// Every finding, when the run kept them (`evaluate(…, keepFindings: true)`).
@@ -89,10 +91,24 @@ public struct CheckReport: Sendable {
     }
 }
 
-/// The built-in rule `file.unreadable`: a file that cannot be read at all.
+/// The built-in rule `file.unreadable`: a file that cannot be read at all
+/// (missing, unopenable, empty, I/O error, or DICOM-like but damaged).
 public enum Unreadable {
     public static let ruleID = "file.unreadable"
     public static let packID = "dcmaudit"
+}
+
+/// The built-in rule `file.not-dicom` (info): a file that is not DICOM at all
+/// (a README, a spreadsheet in a dataset folder). A file whose data elements
+/// start a few bytes in (stray leading bytes) is damaged DICOM: unreadable.
+public enum NotDicom {
+    public static let ruleID = "file.not-dicom"
+    public static let packID = "dcmaudit"
+
+    static func applies(_ e: ReadError) -> Bool {
+        if case .notDicom(let reason, _) = e { return !reason.contains("stray leading bytes") }
+        return false
+    }
 }
 
 /// Runs `check`: loads the packs, discovers files, reads and evaluates them in
@@ -132,7 +148,7 @@ public enum CheckRunner {
             sink?(batch)
         }
         var counts = [OutcomeCounts](repeating: OutcomeCounts(), count: rules.rules.count)
-        var unreadableCount = 0
+        var unreadableCount = 0, notDicomCount = 0
         for p in problems {
             unreadableCount += 1
             deliver([unreadableFinding(p.path, reason: p.message, offset: nil)])
@@ -167,6 +183,10 @@ public enum CheckRunner {
                 for (k, o) in res.outcomes.enumerated() { if let o { counts[k].add(o) } }
                 deliver(res.findings)
                 if hasGroupRules { aggregator.add(res.samples, path: files[i]) }
+            case .failure(let e) where NotDicom.applies(e):
+                notDicomCount += 1
+                deliver([Finding(ruleID: NotDicom.ruleID, packID: NotDicom.packID, severity: .info, level: .instance,
+                                 message: "\(e)", file: files[i], offset: e.offset)])
             case .failure(let e):
                 unreadableCount += 1
                 deliver([unreadableFinding(files[i], reason: "\(e)", offset: e.offset)])
@@ -176,10 +196,17 @@ public enum CheckRunner {
         deliver(groupFindings)
         var summaries: [RuleSummary] = []
         var unreadableCounts = OutcomeCounts()
-        unreadableCounts.pass = files.count + problems.count - unreadableCount
+        unreadableCounts.pass = files.count + problems.count - unreadableCount - notDicomCount
         unreadableCounts.fail = unreadableCount
+        unreadableCounts.notApplicable = notDicomCount
         summaries.append(RuleSummary(id: Unreadable.ruleID, packID: Unreadable.packID, title: "The file can be read as DICOM",
                                      severity: .error, level: .instance, counts: unreadableCounts, findings: unreadableCount))
+        var notDicomCounts = OutcomeCounts()
+        notDicomCounts.pass = files.count + problems.count - notDicomCount - problems.count
+        notDicomCounts.fail = notDicomCount
+        notDicomCounts.notEvaluated = problems.count
+        summaries.append(RuleSummary(id: NotDicom.ruleID, packID: NotDicom.packID, title: "The file is DICOM",
+                                     severity: .info, level: .instance, counts: notDicomCounts, findings: notDicomCount))
         for (k, r) in rules.rules.enumerated() {
             var c = counts[k]
             if case .group = r.check { c.add(groupCounts[k]) }
@@ -187,6 +214,7 @@ public enum CheckRunner {
         }
         var report = CheckReport(paths: req.paths, files: files.count + problems.count, unreadable: unreadableCount, packs: rules.packs,
                                  rules: summaries, findings: findings, severityCounts: severityCounts, failOn: req.failOn)
+        report.notDicom = notDicomCount
         report.series = seriesSet.count
         report.studies = studySet.count
         report.modalities = modalities

@@ -59,7 +59,7 @@ public enum JSONReporter {
     static func tail(_ r: CheckReport, any: Bool, run: RunInfo? = nil, duration: Double = 0, _ o: inout ByteOutput) {
         o.write(any ? "\n  ]" : "]")
         o.write(",\n  \"run\": {\"paths\": ["); list(r.paths, &o)
-        o.write("], \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode)")
+        o.write("], \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode)")
         if let run { o.write(", \"durationSeconds\": " + RunInfo.seconds(run.duration(measured: duration))) }
         o.write("}")
         o.write(",\n  \"packs\": [")
@@ -145,7 +145,7 @@ public struct TextReporter {
     public var idWidth: Int
     public init(grouping: CheckGrouping, ruleIDs: [String] = []) {
         self.grouping = grouping
-        idWidth = min(40, max(16, (ruleIDs + ["file.unreadable"]).map(\.count).max() ?? 16) + 2)
+        idWidth = min(40, max(16, (ruleIDs + ["file.unreadable", "file.not-dicom"]).map(\.count).max() ?? 16) + 2)
     }
     public init(grouping: CheckGrouping, report: CheckReport) { self.init(grouping: grouping, ruleIDs: report.rules.map(\.id)) }
 
@@ -222,7 +222,7 @@ public struct TextReporter {
         let packs = r.packs.map { "\($0.id)" }.joined(separator: ", ")
         let c = r.severityCounts
         let e = c[.error] ?? 0, wn = c[.warning] ?? 0, i = c[.info] ?? 0
-        o.write("\n\(r.files) file\(r.files == 1 ? "" : "s") (\(r.unreadable) unreadable), \(r.rules.count - 1) rules from \(packs.isEmpty ? "no pack" : packs): "
+        o.write("\n\(r.files) file\(r.files == 1 ? "" : "s") (\(r.unreadable) unreadable\(r.notDicom > 0 ? ", \(r.notDicom) not DICOM" : "")), \(r.rules.count - 2) rules from \(packs.isEmpty ? "no pack" : packs): "
                 + "\(e) error\(e == 1 ? "" : "s"), \(wn) warning\(wn == 1 ? "" : "s"), \(i) info\n")
     }
 

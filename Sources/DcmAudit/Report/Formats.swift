@@ -133,7 +133,7 @@ public final class JSONLinesReport: Reporter {
     public func finish(_ r: CheckReport, duration: Double) {
         var o = ByteOutput(capacity: 4096)
         let c = r.severityCounts
-        o.write("{\"type\": \"summary\", \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"findings\": \(r.findingCount)")
+        o.write("{\"type\": \"summary\", \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"findings\": \(r.findingCount)")
         o.write(", \"error\": \(c[.error] ?? 0), \"warning\": \(c[.warning] ?? 0), \"info\": \(c[.info] ?? 0)")
         o.write(", \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode), \"durationSeconds\": " + RunInfo.seconds(run.duration(measured: duration)))
         o.write(", \"rules\": [")
@@ -324,7 +324,7 @@ public final class SARIFReport: Reporter {
         if run.showPHI {
             o.write(", \"toolExecutionNotifications\": [{\"level\": \"warning\", \"message\": {\"text\": "); o.jsonString(phiShownNotice); o.write("}}]")
         }
-        o.write(", \"properties\": {\"durationSeconds\": " + RunInfo.seconds(d) + ", \"phiShown\": \(run.showPHI), \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"failOn\": \"\(r.failOn.rawValue)\"}}]")
+        o.write(", \"properties\": {\"durationSeconds\": " + RunInfo.seconds(d) + ", \"phiShown\": \(run.showPHI), \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"failOn\": \"\(r.failOn.rawValue)\"}}]")
         o.write("\n  }]\n}\n")
         out.write(o.bytes)
     }
@@ -388,7 +388,7 @@ public final class MarkdownReport: Reporter {
         let e = c[.error] ?? 0, w = c[.warning] ?? 0, i = c[.info] ?? 0
         if run.showPHI { o.write("> **Warning**\n> " + phiShownNotice + "\n\n") }
         o.write("## dcmaudit: " + (r.exitCode == 0 ? "passed" : "failed") + " — \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s"), \(i) info\n\n")
-        o.write("\(r.files) file\(r.files == 1 ? "" : "s") (\(r.unreadable) unreadable), \(r.rules.count) rules, fail on: \(r.failOn.rawValue)\n\n")
+        o.write("\(r.files) file\(r.files == 1 ? "" : "s") (\(r.unreadable) unreadable, \(r.notDicom) not DICOM), \(r.rules.count) rules, fail on: \(r.failOn.rawValue)\n\n")
         let withFindings = r.rules.filter { $0.findings > 0 || $0.counts.notEvaluated > 0 }
         if !withFindings.isEmpty {
             o.write("| rule | pack | severity | findings | pass | fail | n/a | not evaluated |\n|---|---|---|---:|---:|---:|---:|---:|\n")

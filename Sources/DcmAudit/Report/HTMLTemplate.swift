@@ -41,6 +41,7 @@ details pre{white-space:pre-wrap}
 <div class="card"><b>{{series}}</b>series</div>
 <div class="card"><b>{{studies}}</b>studies</div>
 <div class="card"><b>{{unreadable}}</b>unreadable</div>
+<div class="card"><b>{{notDicom}}</b>not DICOM</div>
 <div class="card error"><b>{{errors}}</b>errors</div>
 <div class="card warning"><b>{{warnings}}</b>warnings</div>
 <div class="card info"><b>{{infos}}</b>info</div>
