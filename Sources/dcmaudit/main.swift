@@ -116,6 +116,12 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A mustache template for --report html instead of the built-in one.", valueName: "file"))
     var htmlTemplate: String?
 
+    @Option(name: .long, help: ArgumentHelp("Report only findings this baseline does not know (matched by rule, SOP Instance UID or file, attribute).", valueName: "file"))
+    var baseline: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write this run's findings as a baseline file.", valueName: "file"))
+    var writeBaseline: String?
+
     @Option(name: .long, help: "Group console findings by file or by rule.")
     var groupBy: String = "file"
 
@@ -158,6 +164,8 @@ struct Check: ParsableCommand {
         req.showPHI = showPhi
         req.reports = report.compactMap { try? ReportSpec.parse($0).get() }
         req.htmlTemplate = htmlTemplate
+        req.baselinePath = baseline
+        req.writeBaseline = writeBaseline
         req.commandLine = ["dcmaudit"] + CommandLine.arguments.dropFirst()
         let code = CheckRunner.run(req)
         if code != 0 { throw ExitCode(code) }

@@ -50,6 +50,12 @@ public struct CheckRequest: Sendable {
     public var commandLine: [String] = ["dcmaudit", "check"]
     /// A mustache template for the HTML report instead of the built-in one.
     public var htmlTemplate: String?
+    /// Findings known to this baseline are left out of every report and of
+    /// the exit code (`--baseline FILE`, loaded by `run`).
+    public var baseline: Baseline?
+    public var baselinePath: String?
+    /// Where to write this run's findings as a baseline (`--write-baseline`).
+    public var writeBaseline: String?
     public init(paths: [String]) { self.paths = paths }
 
     /// Packs used when neither `--rules` nor `--pack` is given.
@@ -72,6 +78,10 @@ public struct CheckReport: Sendable {
     public var paths: [String]
     public var files: Int
     public var unreadable: Int
+    /// Findings left out because the baseline knows them.
+    public var baselined: Int = 0
+    /// This run's findings as a baseline (all of them, known or new), when asked.
+    public var newBaseline: Baseline?
     /// Files that are not DICOM at all (`file.not-dicom`, info).
     public var notDicom: Int = 0
     public var packs: [RulePack]
@@ -141,8 +151,19 @@ public enum CheckRunner {
         var findings: [Finding] = []
         var severityCounts: [Severity: Int] = [:]
         var perRule: [String: Int] = [:]
+        var baseline = req.baseline
+        var baselined = 0
+        var newBaseline: Baseline? = req.writeBaseline != nil ? Baseline() : nil
         func deliver(_ batch: [Finding]) {
             guard !batch.isEmpty else { return }
+            if newBaseline != nil { for f in batch { newBaseline!.add(f) } }
+            var batch = batch
+            if baseline != nil {
+                let (new, known) = baseline!.filter(batch)
+                baselined += known
+                batch = new
+                guard !batch.isEmpty else { return }
+            }
             for f in batch { severityCounts[f.severity, default: 0] += 1; perRule[f.ruleID, default: 0] += 1 }
             if keepFindings { findings += batch }
             sink?(batch)
@@ -215,6 +236,8 @@ public enum CheckRunner {
         var report = CheckReport(paths: req.paths, files: files.count + problems.count, unreadable: unreadableCount, packs: rules.packs,
                                  rules: summaries, findings: findings, severityCounts: severityCounts, failOn: req.failOn)
         report.notDicom = notDicomCount
+        report.baselined = baselined
+        report.newBaseline = newBaseline
         report.series = seriesSet.count
         report.studies = studySet.count
         report.modalities = modalities
@@ -233,6 +256,11 @@ public enum CheckRunner {
         do { rules = try loadRules(req) }
         catch let e as PackErrors { writeError(e.description + "\n"); return 2 }
         catch { writeError("error: \(error)\n"); return 2 }
+        var req = req
+        if let p = req.baselinePath, req.baseline == nil {
+            do { req.baseline = try Baseline.load(p) }
+            catch { writeError("\(error)\n"); return 2 }
+        }
         return run(req, rules: rules, info: RunInfo.starting(commandLine: req.commandLine, packs: rules.packs, showPHI: req.showPHI))
     }
 
@@ -273,6 +301,9 @@ public enum CheckRunner {
         let duration = info.elapsed
         for r in reporters { r.finish(report, duration: duration) }
         for o in outputs { o.close() }
+        if let path = req.writeBaseline, let b = report.newBaseline {
+            guard b.write(to: path) else { writeError("\(path): error: cannot write the baseline: \(String(cString: strerror(errno)))\n"); return 2 }
+        }
         return report.exitCode
     }
 }

@@ -1,0 +1,65 @@
+import XCTest
+import Foundation
+@testable import DcmAudit
+import DcmRules
+
+/// `--write-baseline` / `--baseline`: a legacy archive fails only on new findings.
+final class BaselineTests: XCTestCase {
+    func testBaselineHidesKnownFindingsOnly() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-baseline-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var req = CheckRequest.demoRequest()
+        req.output = dir + "/out.txt"
+        req.writeBaseline = dir + "/base.txt"
+        XCTAssertEqual(CheckRunner.run(req), 1)
+        let text = try String(contentsOfFile: dir + "/base.txt", encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        XCTAssertEqual(lines.first.map(String.init), Baseline.header)
+        XCTAssertEqual(lines.count, 1 + 18)
+        XCTAssertTrue(lines.contains("core.patient-id\tsop:1.2.826.0.1.3680043.10.1561.9.1561.1.1.1.1\tPatientID"), text)
+        XCTAssertEqual(lines.dropFirst().map(String.init), lines.dropFirst().map(String.init).sorted(), "sorted, for diffs")
+
+        // the same data against its baseline: nothing new, exit 0
+        req.writeBaseline = nil
+        req.baselinePath = dir + "/base.txt"
+        XCTAssertEqual(CheckRunner.run(req), 0)
+        let base = try Baseline.load(dir + "/base.txt")
+        req.baseline = base
+        let quiet = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+        XCTAssertEqual(quiet.findingCount, 0)
+        XCTAssertEqual(quiet.baselined, 18)
+        XCTAssertEqual(quiet.exitCode, 0)
+
+        // a finding the baseline does not know comes back; counting is per occurrence
+        try (text.split(separator: "\n").filter { !$0.hasPrefix("core.patient-id") }.joined(separator: "\n") + "\n")
+            .write(toFile: dir + "/less.txt", atomically: true, encoding: .utf8)
+        req.baseline = try Baseline.load(dir + "/less.txt")
+        let one = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+        XCTAssertEqual(one.findings.map(\.ruleID), ["core.patient-id"])
+        XCTAssertEqual(one.exitCode, 1)
+        XCTAssertEqual(one.rules.first { $0.id == "core.patient-id" }?.findings, 1)
+
+        // not a baseline: exit 2 with the place
+        try "rule\tplace\n".write(toFile: dir + "/bad.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Baseline.load(dir + "/bad.txt")) { XCTAssertTrue("\($0)".contains("bad.txt:1:1: error: not a dcmaudit baseline"), "\($0)") }
+        try (Baseline.header + "\nrule-only\n").write(toFile: dir + "/bad2.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Baseline.load(dir + "/bad2.txt")) { XCTAssertTrue("\($0)".contains("bad2.txt:2:1: error"), "\($0)") }
+        req.baseline = nil
+        req.baselinePath = dir + "/bad.txt"
+        XCTAssertEqual(CheckRunner.run(req), 2)
+    }
+
+    func testKeysAndEscapes() {
+        let f = Finding(ruleID: "a.b", packID: "p", severity: .error, level: .instance, message: "m", file: "dir/x\ty.dcm", attribute: "Seq[0].X")
+        XCTAssertEqual(Baseline.key(f), "a.b\tfile:dir/x\\ty.dcm\tSeq[0].X")
+        var g = f
+        g.sopInstanceUID = "1.2.3"
+        XCTAssertEqual(Baseline.key(g), "a.b\tsop:1.2.3\tSeq[0].X", "the SOP Instance UID wins over the path")
+        var b = Baseline()
+        b.add(f)
+        let (new, known) = b.filter([f, f])
+        XCTAssertEqual(known, 1)
+        XCTAssertEqual(new.count, 1, "one known finding absorbs one")
+    }
+}
