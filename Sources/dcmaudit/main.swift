@@ -128,8 +128,11 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
     var output: String?
 
-    @Option(name: .long, help: "Exit 1 when a finding is at or above this severity: error, warning, info or never.")
-    var failOn: String = "error"
+    @Option(name: .long, help: "Exit 1 when a finding is at or above this severity: error, warning, info or never (default error, or the config's fail-on).")
+    var failOn: String?
+
+    @Option(name: .long, help: ArgumentHelp("A config file (default: dcmaudit.yml in the current directory, when there is one; see docs/configuration.md).", valueName: "file"))
+    var config: String?
 
     @Option(name: .long, help: "Files read in parallel (default: all cores).")
     var jobs: Int = 0
@@ -148,7 +151,7 @@ struct Check: ParsableCommand {
             if case .failure(let e) = ReportSpec.parse(r) { throw ValidationError(e.message) }
         }
         guard CheckGrouping(rawValue: groupBy) != nil else { throw ValidationError("unknown --group-by '\(groupBy)': use file or rule") }
-        guard FailOn(rawValue: failOn) != nil else { throw ValidationError("unknown --fail-on '\(failOn)': use error, warning, info or never") }
+        guard FailOn(rawValue: failOn ?? "error") != nil else { throw ValidationError("unknown --fail-on '\(failOn ?? "")': use error, warning, info or never") }
         guard jobs >= 0 else { throw ValidationError("--jobs must be 0 (all cores) or more") }
     }
 
@@ -159,7 +162,10 @@ struct Check: ParsableCommand {
         req.format = CheckFormat(rawValue: format)!
         req.grouping = CheckGrouping(rawValue: groupBy)!
         req.output = output
-        req.failOn = FailOn(rawValue: failOn)!
+        req.failOn = FailOn(rawValue: failOn ?? "error")!
+        req.failOnGiven = failOn != nil
+        if let config { req.configPath = config }
+        else if access("dcmaudit.yml", F_OK) == 0 { req.configPath = "dcmaudit.yml" }
         req.jobs = jobs
         req.showPHI = showPhi
         req.reports = report.compactMap { try? ReportSpec.parse($0).get() }

@@ -56,6 +56,18 @@ public struct CheckRequest: Sendable {
     public var baselinePath: String?
     /// Where to write this run's findings as a baseline (`--write-baseline`).
     public var writeBaseline: String?
+    /// A config file (`--config`, or `dcmaudit.yml` in the current directory).
+    public var configPath: String?
+    /// Whether `failOn` was given on the command line (else the config's applies).
+    public var failOnGiven = false
+    /// Globs on discovered file paths (`*` also matches `/`): only files
+    /// matching one of `include` (when any), and none of `exclude`, are read.
+    public var include: [String] = []
+    public var exclude: [String] = []
+    /// Active waivers: matching findings are left out and counted per waiver.
+    public var waivers: [AuditConfig.Waiver] = []
+    /// Today, `YYYY-MM-DD` (UTC), for waivers' expiry; now when nil.
+    public var today: String?
     public init(paths: [String]) { self.paths = paths }
 
     /// Packs used when neither `--rules` nor `--pack` is given.
@@ -80,6 +92,9 @@ public struct CheckReport: Sendable {
     public var unreadable: Int
     /// Findings left out because the baseline knows them.
     public var baselined: Int = 0
+    /// Findings left out by waivers, per waiver (rule, reason, count).
+    public var waived: [(rule: String, reason: String, count: Int)] = []
+    public var waivedCount: Int { waived.reduce(0) { $0 + $1.count } }
     /// This run's findings as a baseline (all of them, known or new), when asked.
     public var newBaseline: Baseline?
     /// Files that are not DICOM at all (`file.not-dicom`, info).
@@ -146,7 +161,13 @@ public enum CheckRunner {
     /// `keepFindings` — so a streaming reporter holds no finding in memory.
     public static func evaluate(_ req: CheckRequest, rules: RuleSet, keepFindings: Bool = true,
                                 sink: (([Finding]) -> Void)? = nil) -> CheckReport {
-        let (files, problems) = FileDiscovery.expand(req.paths)
+        let (allFiles, problems) = FileDiscovery.expand(req.paths)
+        var selected = allFiles
+        if !req.include.isEmpty || !req.exclude.isEmpty {
+            selected = allFiles.filter { f in
+                (req.include.isEmpty || req.include.contains { globMatch($0, f) }) && !req.exclude.contains { globMatch($0, f) }
+            }
+        }
         let jobs = req.jobs > 0 ? req.jobs : systemCoreCount()
         var findings: [Finding] = []
         var severityCounts: [Severity: Int] = [:]
@@ -154,10 +175,21 @@ public enum CheckRunner {
         var baseline = req.baseline
         var baselined = 0
         var newBaseline: Baseline? = req.writeBaseline != nil ? Baseline() : nil
+        var waivedPer = [Int](repeating: 0, count: req.waivers.count)
         func deliver(_ batch: [Finding]) {
             guard !batch.isEmpty else { return }
-            if newBaseline != nil { for f in batch { newBaseline!.add(f) } }
             var batch = batch
+            if !req.waivers.isEmpty {
+                batch = batch.filter { f in
+                    guard let w = req.waivers.firstIndex(where: { w in
+                        w.rule.value == f.ruleID && (w.paths.isEmpty || w.paths.contains { globMatch($0, f.file ?? "") })
+                    }) else { return true }
+                    waivedPer[w] += 1
+                    return false
+                }
+                guard !batch.isEmpty else { return }
+            }
+            if newBaseline != nil { for f in batch { newBaseline!.add(f) } }
             if baseline != nil {
                 let (new, known) = baseline!.filter(batch)
                 baselined += known
@@ -179,6 +211,7 @@ public enum CheckRunner {
         let pool = EvaluatorPool()
         let options = req.readOptions
         let showPHI = req.showPHI
+        let files = selected
         var seriesSet = Set<String>(), studySet = Set<String>()
         var modalities: [String: Int] = [:]
         orderedParallelMap(count: files.count, jobs: jobs, work: { i -> Result<(InstanceResult, FileKeys), ReadError> in
@@ -237,6 +270,7 @@ public enum CheckRunner {
                                  rules: summaries, findings: findings, severityCounts: severityCounts, failOn: req.failOn)
         report.notDicom = notDicomCount
         report.baselined = baselined
+        report.waived = req.waivers.enumerated().map { (rule: $1.rule.value, reason: $1.reason, count: waivedPer[$0]) }
         report.newBaseline = newBaseline
         report.series = seriesSet.count
         report.studies = studySet.count
@@ -252,11 +286,44 @@ public enum CheckRunner {
     /// Runs the whole command; returns the exit code (0, 1, or 2 for pack
     /// and output errors).
     public static func run(_ req: CheckRequest) -> Int32 {
-        let rules: RuleSet
+        var req = req
+        var config: AuditConfig?
+        if let p = req.configPath {
+            do { config = try AuditConfig.load(path: p) }
+            catch let e as PackErrors { writeError(e.description + "\n" + "\(e.diagnostics.count) error\(e.diagnostics.count == 1 ? "" : "s")\n"); return 2 }
+            catch { writeError("\(p): error: \(error)\n"); return 2 }
+        }
+        if let c = config {
+            if req.packIDs.isEmpty && req.ruleFiles.isEmpty { req.packIDs = c.packs; req.ruleFiles = c.rules }
+            if req.reports.isEmpty {
+                for r in c.reports {
+                    switch ReportSpec.parse(r.value) {
+                    case .success(let spec): req.reports.append(spec)
+                    case .failure(let e): writeError("\(r.location): error: \(e.message)\n"); return 2
+                    }
+                }
+            }
+            if !req.failOnGiven, let f = c.failOn { req.failOn = FailOn(rawValue: f.value)! }
+            req.include += c.include
+            req.exclude += c.exclude
+        }
+        var rules: RuleSet
         do { rules = try loadRules(req) }
         catch let e as PackErrors { writeError(e.description + "\n"); return 2 }
         catch { writeError("error: \(error)\n"); return 2 }
-        var req = req
+        if let c = config {
+            let d = c.checkRuleIDs(rules.rules.map(\.id), builtin: [Unreadable.ruleID, NotDicom.ruleID])
+            if !d.isEmpty { writeError(d.map(\.description).joined(separator: "\n") + "\n"); return 2 }
+            rules = c.apply(to: rules)
+            let today = req.today ?? String(RunInfo.iso8601(RunInfo.now()).prefix(10))
+            for w in c.waivers {
+                if let e = w.expires, e < today {
+                    writeError("\(w.location): warning: the waiver of '\(w.rule.value)' expired on \(e) and no longer applies (reason: \(w.reason))\n")
+                } else {
+                    req.waivers.append(w)
+                }
+            }
+        }
         if let p = req.baselinePath, req.baseline == nil {
             do { req.baseline = try Baseline.load(p) }
             catch { writeError("\(error)\n"); return 2 }
@@ -306,6 +373,15 @@ public enum CheckRunner {
         }
         return report.exitCode
     }
+}
+
+/// A path glob (fnmatch; `*` also matches `/`, so `legacy/*` is every file
+/// under legacy/). A glob without `/` also matches the file name alone.
+func globMatch(_ pattern: String, _ path: String) -> Bool {
+    if fnmatch(pattern, path, 0) == 0 { return true }
+    if !pattern.contains("/"), let i = path.lastIndex(of: "/") { return fnmatch(pattern, String(path[path.index(after: i)...]), 0) == 0 }
+    if pattern.hasPrefix("**/") { return globMatch(String(pattern.dropFirst(3)), path) }
+    return false
 }
 
 /// What the report counts of a file besides its findings.

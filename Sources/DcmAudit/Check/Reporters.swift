@@ -59,7 +59,7 @@ public enum JSONReporter {
     static func tail(_ r: CheckReport, any: Bool, run: RunInfo? = nil, duration: Double = 0, _ o: inout ByteOutput) {
         o.write(any ? "\n  ]" : "]")
         o.write(",\n  \"run\": {\"paths\": ["); list(r.paths, &o)
-        o.write("], \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"baselined\": \(r.baselined), \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode)")
+        o.write("], \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"baselined\": \(r.baselined), \"waived\": \(r.waivedCount), \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode)")
         if let run { o.write(", \"durationSeconds\": " + RunInfo.seconds(run.duration(measured: duration))) }
         o.write("}")
         o.write(",\n  \"packs\": [")
@@ -225,6 +225,9 @@ public struct TextReporter {
         o.write("\n\(r.files) file\(r.files == 1 ? "" : "s") (\(r.unreadable) unreadable\(r.notDicom > 0 ? ", \(r.notDicom) not DICOM" : "")), \(r.rules.count - 2) rules from \(packs.isEmpty ? "no pack" : packs): "
                 + "\(e) error\(e == 1 ? "" : "s"), \(wn) warning\(wn == 1 ? "" : "s"), \(i) info"
                 + (r.baselined > 0 ? " (and \(r.baselined) known finding\(r.baselined == 1 ? "" : "s") of the baseline, not shown)" : "") + "\n")
+        for w in r.waived {
+            o.write("waived: \(w.count) finding\(w.count == 1 ? "" : "s") of \(w.rule) — \(w.reason)\n")
+        }
     }
 
     func countText(_ fs: [Finding]) -> String {

@@ -1,0 +1,172 @@
+/// `dcmaudit.yml`: which packs, rules disabled, severities re-graded, paths
+/// included or excluded, default reports and fail-on, and waivers. Loaded
+/// like a pack: every node keeps its line and column, every scalar stays a
+/// string, and unknown keys are errors with a suggestion.
+public struct AuditConfig: Sendable {
+    public struct Located<T: Sendable>: Sendable {
+        public var value: T
+        public var location: SourceLocation
+    }
+    public struct Waiver: Sendable {
+        public var rule: Located<String>
+        /// Globs on the finding's file path (`*` also matches `/`); empty: every file.
+        public var paths: [String]
+        public var reason: String
+        /// `YYYY-MM-DD`: the waiver holds through that day (UTC).
+        public var expires: String?
+        public var location: SourceLocation
+    }
+
+    public var file: String
+    public var packs: [String] = []
+    /// Pack files or directories, relative to the config file's directory.
+    public var rules: [String] = []
+    public var disable: [Located<String>] = []
+    public var severity: [(rule: Located<String>, severity: Severity)] = []
+    public var include: [String] = []
+    public var exclude: [String] = []
+    public var reports: [Located<String>] = []
+    public var failOn: Located<String>?
+    public var waivers: [Waiver] = []
+
+    public static let keys = ["version", "packs", "rules", "disable", "severity", "include", "exclude", "reports", "fail-on", "waivers"]
+    public static let waiverKeys = ["rule", "paths", "reason", "expires"]
+
+    public init(file: String) { self.file = file }
+
+    /// Loads and checks a config file; every error at once (`PackErrors`).
+    public static func load(path: String) throws -> AuditConfig {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw PackErrors([PackDiagnostic(SourceLocation(file: path, line: 1, column: 1), "cannot read the config file")])
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws -> AuditConfig {
+        let root = try SyntaxNode.parse(text, file: file)
+        var c = AuditConfig(file: file)
+        var diags: [PackDiagnostic] = []
+        guard let entries = root.entries else {
+            throw PackErrors([PackDiagnostic(root.location, "a config is a mapping of \(keys.joined(separator: ", "))")])
+        }
+        let dir: String = {
+            guard let i = file.lastIndex(of: "/") else { return "" }
+            return String(file[...i])
+        }()
+        func strings(_ n: SyntaxNode, _ what: String) -> [Located<String>] {
+            if let s = n.scalar, !n.isNull { return [Located(value: s, location: n.location)] }
+            guard let items = n.items else { diags.append(PackDiagnostic(n.location, "\(what) is a list of strings, not \(n.kindName)")); return [] }
+            var out: [Located<String>] = []
+            for i in items {
+                guard let s = i.scalar else { diags.append(PackDiagnostic(i.location, "\(what): expected a string, not \(i.kindName)")); continue }
+                out.append(Located(value: s, location: i.location))
+            }
+            return out
+        }
+        func severityValue(_ n: SyntaxNode) -> Severity? {
+            guard let s = n.scalar, let v = Severity(rawValue: s) else {
+                diags.append(PackDiagnostic(n.location, "a severity is error, warning or info", suggestion: n.scalar.flatMap { suggest($0, among: Severity.allCases.map(\.rawValue)) }))
+                return nil
+            }
+            return v
+        }
+        for (key, kl, value) in entries {
+            switch key {
+            case "version":
+                if value.scalar != "1" { diags.append(PackDiagnostic(value.location, "unsupported config version '\(value.scalar ?? "")' (this dcmaudit reads version 1)")) }
+            case "packs": c.packs = strings(value, "packs").map(\.value)
+            case "rules": c.rules = strings(value, "rules").map { $0.value.hasPrefix("/") ? $0.value : dir + $0.value }
+            case "disable": c.disable = strings(value, "disable")
+            case "severity":
+                guard let m = value.entries else { diags.append(PackDiagnostic(value.location, "severity is a mapping of rule id to error, warning or info")); continue }
+                for (rule, rl, v) in m { if let s = severityValue(v) { c.severity.append((Located(value: rule, location: rl), s)) } }
+            case "include": c.include = strings(value, "include").map(\.value)
+            case "exclude": c.exclude = strings(value, "exclude").map(\.value)
+            case "reports": c.reports = strings(value, "reports")
+            case "fail-on":
+                if let s = value.scalar, ["error", "warning", "info", "never"].contains(s) { c.failOn = Located(value: s, location: value.location) }
+                else {
+                    let all = ["error", "warning", "info", "never"]
+                    let hint = value.scalar.flatMap { s in all.first { !s.isEmpty && $0.hasPrefix(s.lowercased()) } ?? suggest(s, among: all) }
+                    diags.append(PackDiagnostic(value.location, "fail-on is error, warning, info or never", suggestion: hint))
+                }
+            case "waivers":
+                guard let items = value.items else { diags.append(PackDiagnostic(value.location, "waivers is a list of {rule, paths, reason, expires}")); continue }
+                for item in items {
+                    guard let m = item.entries else { diags.append(PackDiagnostic(item.location, "a waiver is a mapping of rule, paths, reason and expires")); continue }
+                    var rule: Located<String>?, paths: [String] = [], reason: String?, expires: String?
+                    for (k, wl, v) in m {
+                        switch k {
+                        case "rule":
+                            if let s = v.scalar { rule = Located(value: s, location: v.location) }
+                            else { diags.append(PackDiagnostic(v.location, "rule is a rule id")) }
+                        case "paths": paths = strings(v, "paths").map(\.value)
+                        case "reason": reason = v.scalar
+                        case "expires":
+                            if let s = v.scalar, isDate(s) { expires = s }
+                            else { diags.append(PackDiagnostic(v.location, "expires is a date, YYYY-MM-DD")) }
+                        default: diags.append(PackDiagnostic(wl, "unknown waiver key '\(k)'", suggestion: suggest(k, among: waiverKeys)))
+                        }
+                    }
+                    if rule == nil { diags.append(PackDiagnostic(item.location, "a waiver needs a rule")) }
+                    if (reason ?? "").trimmingSpaces.isEmpty { diags.append(PackDiagnostic(item.location, "a waiver needs a reason")) }
+                    if let rule, let reason, !reason.trimmingSpaces.isEmpty {
+                        c.waivers.append(Waiver(rule: rule, paths: paths, reason: reason, expires: expires, location: item.location))
+                    }
+                }
+            default:
+                diags.append(PackDiagnostic(kl, "unknown key '\(key)'", suggestion: suggest(key, among: keys)))
+            }
+        }
+        if !diags.isEmpty { throw PackErrors(diags) }
+        return c
+    }
+
+    static func isDate(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard u.count == 10, u[4] == 0x2D, u[7] == 0x2D else { return false }
+        for (i, b) in u.enumerated() where i != 4 && i != 7 { if b < 0x30 || b > 0x39 { return false } }
+        let m = Int(s.dropFirst(5).prefix(2))!, d = Int(s.suffix(2))!
+        return (1...12).contains(m) && (1...31).contains(d)
+    }
+
+    /// Checks rule ids named by the config against the loaded rules.
+    /// `builtin` rules (file.unreadable, file.not-dicom) can be waived, not
+    /// disabled or re-graded.
+    public func checkRuleIDs(_ known: [String], builtin: [String]) -> [PackDiagnostic] {
+        let set = Set(known), all = Set(known + builtin)
+        var out: [(Located<String>, Bool)] = (disable + severity.map(\.rule)).map { ($0, set.contains($0.value)) }
+        out += waivers.map { ($0.rule, all.contains($0.rule.value)) }
+        out.sort { ($0.0.location.line, $0.0.location.column) < ($1.0.location.line, $1.0.location.column) }
+        return out.filter { !$0.1 }.map { r, _ in
+            builtin.contains(r.value)
+                ? PackDiagnostic(r.location, "the built-in rule '\(r.value)' can be waived, not disabled or re-graded")
+                : PackDiagnostic(r.location, "no rule '\(r.value)' in the packs of this run", suggestion: suggest(r.value, among: known + builtin))
+        }
+    }
+
+    /// The rules after `disable` and `severity`.
+    public func apply(to set: RuleSet) -> RuleSet {
+        let disabled = Set(disable.map(\.value))
+        var regrade: [String: Severity] = [:]
+        for s in severity { regrade[s.rule.value] = s.severity }
+        var out = set
+        out.rules = set.rules.compactMap { r in
+            if disabled.contains(r.id) { return nil }
+            guard let s = regrade[r.id], s != r.severity else { return r }
+            return Rule(id: r.id, title: r.title, severity: s, level: r.level, when: r.when, check: r.check, message: r.message,
+                        messageText: r.messageText, reference: r.reference, examples: r.examples, packID: r.packID,
+                        location: r.location, checkText: r.checkText, whenText: r.whenText)
+        }
+        return out
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\n" || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\n" || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,83 @@
+import XCTest
+import Foundation
+@testable import DcmAudit
+import DcmRules
+
+/// dcmaudit.yml: validated like a pack; packs, disabled rules, severities,
+/// include/exclude, default reports, fail-on, waivers with reasons and expiry.
+final class ConfigTests: XCTestCase {
+    func testErrorsHaveLineColumnAndSuggestions() {
+        let text = "version: 1\nrulez: []\nseverity:\n  mr.tr-range: eror\nwaivers:\n  - rule: x.y\n    resaon: no\n  - rule: a.b\n    reason: ok\n    expires: 2026-13-01\nfail-on: warn\n"
+        XCTAssertThrowsError(try AuditConfig.parse(text, file: "c.yml")) { e in
+            XCTAssertEqual("\(e)", """
+            c.yml:2:1: error: unknown key 'rulez' (did you mean 'rules'?)
+            c.yml:4:16: error: a severity is error, warning or info (did you mean 'error'?)
+            c.yml:7:5: error: unknown waiver key 'resaon' (did you mean 'reason'?)
+            c.yml:6:5: error: a waiver needs a reason
+            c.yml:10:14: error: expires is a date, YYYY-MM-DD
+            c.yml:11:10: error: fail-on is error, warning, info or never (did you mean 'warning'?)
+            """)
+        }
+        let ok = try? AuditConfig.parse("disable: [ct.kvp, ct.kvq]\nwaivers:\n  - {rule: file.not-dicom, reason: docs}\nseverity: {file.unreadable: info}\n", file: "c.yml")
+        XCTAssertEqual(ok?.checkRuleIDs(["ct.kvp", "mr.tr-range"], builtin: ["file.unreadable", "file.not-dicom"]).map(\.description), [
+            "c.yml:1:19: error: no rule 'ct.kvq' in the packs of this run (did you mean 'ct.kvp'?)",
+            "c.yml:4:12: error: the built-in rule 'file.unreadable' can be waived, not disabled or re-graded",
+        ])
+    }
+
+    func testConfigAppliesToTheRun() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-config-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        version: 1
+        rules: [\(repoRoot)/Rules/examples/example.ct-mr.yaml]
+        disable: [ct.kvp]
+        severity:
+          geometry.pixel-spacing: warning
+        exclude: ["*.md"]
+        reports: ["json:\(dir)/r.json"]
+        fail-on: warning
+        waivers:
+          - rule: mr.tr-range
+            paths: ["*/S001_LOCALIZER/*"]
+            reason: localizers have a short TR by design
+          - rule: dataset.unique-sop
+            reason: known duplicate
+            expires: 2020-01-01
+        """.write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        var req = CheckRequest(paths: [repoRoot + "/Fixtures/demo"])
+        req.builtinRules = repoRoot + "/Rules"
+        req.configPath = dir + "/dcmaudit.yml"
+        req.output = dir + "/console.txt"
+        req.today = "2026-01-01"
+        XCTAssertEqual(CheckRunner.run(req), 1, "fail-on warning from the config")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as! [String: Any]
+        let run = json["run"] as! [String: Any]
+        XCTAssertEqual(run["files"] as? Int, 44, "README.md excluded")
+        XCTAssertEqual(run["waived"] as? Int, 3, "the three localizer findings")
+        XCTAssertEqual(run["failOn"] as? String, "warning")
+        let findings = json["findings"] as! [[String: Any]]
+        let rules = (json["rules"] as! [[String: Any]]).map { $0["id"] as! String }
+        XCTAssertFalse(rules.contains("ct.kvp"), "disabled")
+        XCTAssertTrue(findings.filter { $0["rule"] as? String == "geometry.pixel-spacing" }.allSatisfy { $0["severity"] as? String == "warning" })
+        XCTAssertEqual(findings.filter { $0["rule"] as? String == "mr.tr-range" }.count, 1, "only the T1 finding is left")
+        XCTAssertEqual(findings.filter { $0["rule"] as? String == "dataset.unique-sop" }.count, 1, "an expired waiver no longer applies")
+        let console = try String(contentsOfFile: dir + "/console.txt", encoding: .utf8)
+        XCTAssertTrue(console.contains("waived: 3 findings of mr.tr-range — localizers have a short TR by design"), console)
+        // the command line wins: fail-on error, and the same data then passes on errors only
+        req.failOn = .never; req.failOnGiven = true
+        XCTAssertEqual(CheckRunner.run(req), 0)
+        // a rule id the packs do not have: exit 2
+        try "disable: [ct.kvq]\nrules: [\(repoRoot)/Rules/examples/example.ct-mr.yaml]\n".write(toFile: dir + "/bad.yml", atomically: true, encoding: .utf8)
+        req.configPath = dir + "/bad.yml"
+        XCTAssertEqual(CheckRunner.run(req), 2)
+    }
+
+    func testGlobs() {
+        XCTAssertTrue(globMatch("*.md", "data/README.md"))
+        XCTAssertTrue(globMatch("legacy/*", "legacy/a/b/c.dcm"))
+        XCTAssertTrue(globMatch("**/scratch/*", "x/scratch/y.dcm"))
+        XCTAssertFalse(globMatch("legacy/*", "new/legacy.dcm"))
+    }
+}
