@@ -15,7 +15,7 @@ final class CLITests: XCTestCase {
         }
     }
 
-    func run(_ args: [String], env: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
+    func run(_ args: [String], env: [String: String] = [:], cwd: String = NSTemporaryDirectory()) throws -> (code: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try binary)
         p.arguments = args
@@ -23,7 +23,7 @@ final class CLITests: XCTestCase {
         e.removeValue(forKey: "DCMAUDIT_RULES")
         for (k, v) in env { e[k] = v }
         p.environment = e
-        p.currentDirectoryURL = URL(fileURLWithPath: NSTemporaryDirectory())
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
         let o = Pipe(), r = Pipe()
         p.standardOutput = o; p.standardError = r
         try p.run()
@@ -54,6 +54,31 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try run(["rules", "list", "--pack", "dicom.encoding"], env: ["DCMAUDIT_RULES": "/nonexistent"]).code, 0)
         let help = try run(["check", "--help"])
         XCTAssertTrue(help.out.contains("Exit codes: 0 no finding at or above --fail-on; 1 findings"), help.out)
+    }
+
+    /// --report, --format github and dcmaudit.yml through the real command line.
+    func testReportsAndConfigOnTheCommandLine() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cli-reports-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let mri = repoRoot + "/Fixtures/demo/DEMO001/MR_BRAIN_20240410/S002_T1_MPRAGE/IM0004.dcm"
+        let example = repoRoot + "/Rules/examples/example.ct-mr.yaml"
+        let r = try run(["check", "--rules", example, "--format", "github", "--report", "junit:\(dir)/r.xml", "--report", "sarif:\(dir)/r.sarif", mri])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.hasPrefix("::warning file=\(mri.replacingOccurrences(of: ":", with: "%3A")),title=mr.tr-range::RepetitionTime 35000"), r.out)
+        XCTAssertTrue(try String(contentsOfFile: dir + "/r.xml", encoding: .utf8).contains("dcmaudit.commandLine"))
+        XCTAssertTrue(try String(contentsOfFile: dir + "/r.sarif", encoding: .utf8).contains("\"version\": \"2.1.0\""))
+        let bad = try run(["check", "--report", "junt:\(dir)/x.xml", mri])
+        XCTAssertEqual(bad.code, 2)
+        XCTAssertTrue(bad.err.contains("unknown format 'junt' (did you mean 'junit'?)"), bad.err)
+        // dcmaudit.yml in the current directory
+        try "version: 1\nrules: [\(example)]\nfail-on: warning\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run(["check", mri], cwd: dir).code, 1, "fail-on warning from ./dcmaudit.yml")
+        XCTAssertEqual(try run(["check", "--fail-on", "error", mri], cwd: dir).code, 0, "the command line wins")
+        try "version: 1\nfail-on: warn\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        let badConfig = try run(["check", mri], cwd: dir)
+        XCTAssertEqual(badConfig.code, 2)
+        XCTAssertTrue(badConfig.err.contains("dcmaudit.yml:2:10: error: fail-on is error, warning, info or never (did you mean 'warning'?)"), badConfig.err)
     }
 
     func testRulesValidateReportsEveryError() throws {

@@ -116,7 +116,13 @@ public final class HTMLReport: Reporter {
             "findingCount": r.findingCount, "errors": c[.error] ?? 0, "warnings": c[.warning] ?? 0, "infos": c[.info] ?? 0,
             "exitCode": Int(r.exitCode),
         ]
-        ctx["packs"] = run.packs.map { ["id": $0.id, "version": $0.version, "path": $0.path, "sha256": $0.sha256] as [String: Any] }
+        var perPack: [String: OutcomeCounts] = [:], findingsPerPack: [String: Int] = [:]
+        for s in r.rules { perPack[s.packID, default: OutcomeCounts()].add(s.counts); findingsPerPack[s.packID, default: 0] += s.findings }
+        ctx["packs"] = run.packs.map { p -> [String: Any] in
+            let c = perPack[p.id] ?? OutcomeCounts()
+            return ["id": p.id, "version": p.version, "path": p.path, "sha256": p.sha256, "pass": c.pass, "fail": c.fail,
+                    "notApplicable": c.notApplicable, "notEvaluated": c.notEvaluated, "findings": findingsPerPack[p.id] ?? 0]
+        }
         let summaries = Dictionary(r.rules.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         ctx["rules"] = rules.map { x -> [String: Any] in
             let s = summaries[x.id]

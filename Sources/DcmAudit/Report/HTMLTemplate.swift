@@ -56,6 +56,15 @@ details pre{white-space:pre-wrap}
 {{/chart}}
 {{^chart}}<p>No findings.</p>{{/chart}}
 
+<h2>Packs</h2>
+<table id="packs">
+<thead><tr><th>pack</th><th>version</th><th>pass</th><th>fail</th><th>n/a</th><th>not evaluated</th><th>findings</th></tr></thead>
+<tbody>
+{{#packs}}<tr><td><code>{{id}}</code></td><td>{{version}}</td><td class="n">{{pass}}</td><td class="n">{{fail}}</td><td class="n">{{notApplicable}}</td><td class="n">{{notEvaluated}}</td><td class="n">{{findings}}</td></tr>
+{{/packs}}
+</tbody>
+</table>
+
 <h2>Rules</h2>
 <table id="rules">
 <thead><tr><th>rule</th><th>pack</th><th>severity</th><th>level</th><th>pass</th><th>fail</th><th>n/a</th><th>not evaluated</th><th>findings</th></tr></thead>
