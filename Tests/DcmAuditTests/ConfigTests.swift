@@ -63,8 +63,12 @@ final class ConfigTests: XCTestCase {
         XCTAssertTrue(findings.filter { $0["rule"] as? String == "geometry.pixel-spacing" }.allSatisfy { $0["severity"] as? String == "warning" })
         XCTAssertEqual(findings.filter { $0["rule"] as? String == "mr.tr-range" }.count, 1, "only the T1 finding is left")
         XCTAssertEqual(findings.filter { $0["rule"] as? String == "dataset.unique-sop" }.count, 1, "an expired waiver no longer applies")
+        try SchemaValidator.validate(try String(contentsOfFile: dir + "/r.json", encoding: .utf8), schemaPath: repoRoot + "/docs/schema/check-report.schema.json")
+        let waivers = json["waivers"] as! [[String: Any]]
+        XCTAssertEqual(waivers.map { $0["count"] as! Int }, [3], "only the waiver that applies (the expired one is dropped)")
+        XCTAssertEqual((waivers[0]["findings"] as! [[String: Any]]).map { $0["rule"] as! String }, ["mr.tr-range", "mr.tr-range", "mr.tr-range"])
         let console = try String(contentsOfFile: dir + "/console.txt", encoding: .utf8)
-        XCTAssertTrue(console.contains("waived: 3 findings of mr.tr-range — localizers have a short TR by design"), console)
+        XCTAssertTrue(console.contains("waived: 3 findings of mr.tr-range — localizers have a short TR by design\n  \(repoRoot)/Fixtures/demo/DEMO001/MR_BRAIN_20240410/S001_LOCALIZER/IM0001.dcm: RepetitionTime 8.6 outside"), console)
         // the command line wins: fail-on error, and the same data then passes on errors only
         req.failOn = .never; req.failOnGiven = true
         XCTAssertEqual(CheckRunner.run(req), 0)

@@ -92,8 +92,9 @@ public struct CheckReport: Sendable {
     public var unreadable: Int
     /// Findings left out because the baseline knows them.
     public var baselined: Int = 0
-    /// Findings left out by waivers, per waiver (rule, reason, count).
-    public var waived: [(rule: String, reason: String, count: Int)] = []
+    /// Findings left out by waivers, per waiver, with the findings themselves
+    /// (listed separately by the text and JSON reports).
+    public var waived: [WaivedFindings] = []
     public var waivedCount: Int { waived.reduce(0) { $0 + $1.count } }
     /// This run's findings as a baseline (all of them, known or new), when asked.
     public var newBaseline: Baseline?
@@ -114,6 +115,15 @@ public struct CheckReport: Sendable {
     public var exitCode: Int32 {
         severityCounts.contains { $0.value > 0 && failOn.trips($0.key) } ? 1 : 0
     }
+}
+
+/// The findings one waiver left out.
+public struct WaivedFindings: Sendable {
+    public var rule: String
+    public var reason: String
+    public var expires: String?
+    public var findings: [Finding]
+    public var count: Int { findings.count }
 }
 
 /// The built-in rule `file.unreadable`: a file that cannot be read at all
@@ -175,7 +185,7 @@ public enum CheckRunner {
         var baseline = req.baseline
         var baselined = 0
         var newBaseline: Baseline? = req.writeBaseline != nil ? Baseline() : nil
-        var waivedPer = [Int](repeating: 0, count: req.waivers.count)
+        var waivedPer = [[Finding]](repeating: [], count: req.waivers.count)
         func deliver(_ batch: [Finding]) {
             guard !batch.isEmpty else { return }
             var batch = batch
@@ -184,7 +194,7 @@ public enum CheckRunner {
                     guard let w = req.waivers.firstIndex(where: { w in
                         w.rule.value == f.ruleID && (w.paths.isEmpty || w.paths.contains { globMatch($0, f.file ?? "") })
                     }) else { return true }
-                    waivedPer[w] += 1
+                    waivedPer[w].append(f)
                     return false
                 }
                 guard !batch.isEmpty else { return }
@@ -270,7 +280,7 @@ public enum CheckRunner {
                                  rules: summaries, findings: findings, severityCounts: severityCounts, failOn: req.failOn)
         report.notDicom = notDicomCount
         report.baselined = baselined
-        report.waived = req.waivers.enumerated().map { (rule: $1.rule.value, reason: $1.reason, count: waivedPer[$0]) }
+        report.waived = req.waivers.enumerated().map { WaivedFindings(rule: $1.rule.value, reason: $1.reason, expires: $1.expires, findings: waivedPer[$0]) }
         report.newBaseline = newBaseline
         report.series = seriesSet.count
         report.studies = studySet.count

@@ -85,6 +85,18 @@ public enum JSONReporter {
             o.write(", \"findings\": \(s.findings)}")
         }
         o.write(r.rules.isEmpty ? "]" : "\n  ]")
+        if !r.waived.isEmpty {
+            o.write(",\n  \"waivers\": [")
+            for (i, w) in r.waived.enumerated() {
+                o.write(i == 0 ? "\n    " : ",\n    ")
+                o.write("{\"rule\": "); str(w.rule, &o); o.write(", \"reason\": "); str(w.reason, &o)
+                if let e = w.expires { o.write(", \"expires\": "); str(e, &o) }
+                o.write(", \"count\": \(w.count), \"findings\": [")
+                for (j, f) in w.findings.enumerated() { o.write(j == 0 ? "\n      " : ",\n      "); finding(f, &o) }
+                o.write(w.findings.isEmpty ? "]}" : "\n    ]}")
+            }
+            o.write("\n  ]")
+        }
         let c = r.severityCounts
         o.write(",\n  \"totals\": {\"findings\": \(r.findingCount), \"error\": \(c[.error] ?? 0), \"warning\": \(c[.warning] ?? 0), \"info\": \(c[.info] ?? 0), \"outcomes\": ")
         counts(total, &o)
@@ -226,7 +238,9 @@ public struct TextReporter {
                 + "\(e) error\(e == 1 ? "" : "s"), \(wn) warning\(wn == 1 ? "" : "s"), \(i) info"
                 + (r.baselined > 0 ? " (and \(r.baselined) known finding\(r.baselined == 1 ? "" : "s") of the baseline, not shown)" : "") + "\n")
         for w in r.waived {
-            o.write("waived: \(w.count) finding\(w.count == 1 ? "" : "s") of \(w.rule) — \(w.reason)\n")
+            o.write("waived: \(w.count) finding\(w.count == 1 ? "" : "s") of \(w.rule) — \(w.reason)" + (w.expires.map { " (until \($0))" } ?? "") + "\n")
+            for f in w.findings.prefix(20) { o.write("  " + (f.file ?? "-") + ": " + f.message + "\n") }
+            if w.count > 20 { o.write("  … and \(w.count - 20) more\n") }
         }
     }
 
