@@ -10,6 +10,7 @@ set -euo pipefail
 PINS=(
     pydicom==3.0.2
     pydicom-data==1.0.0
+    nibabel==5.3.2
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
