@@ -119,3 +119,25 @@ final class DerivedAttributeTests: XCTestCase {
         XCTAssertTrue(CSACache.current.image?.storage === other.dataSet.storage)
     }
 }
+
+/// The YAML blocks of docs/siemens-csa.md compile and their examples hold
+/// (those of docs/rule-language.md are DocumentationTests').
+final class SiemensCSADocumentationTests: XCTestCase {
+    func testExamples() throws {
+        let text = try String(contentsOfFile: repoRoot + "/docs/siemens-csa.md", encoding: .utf8)
+        var blocks: [(Int, String)] = []
+        var current: [String]? = nil
+        for (i, l) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if current == nil, l.hasPrefix("```yaml") { current = []; blocks.append((i + 2, "")); continue }
+            if current != nil, l.hasPrefix("```") { blocks[blocks.count - 1].1 = current!.joined(separator: "\n") + "\n"; current = nil; continue }
+            current?.append(String(l))
+        }
+        XCTAssertGreaterThanOrEqual(blocks.count, 1)
+        for (line, body) in blocks {
+            let set = try pack(body, file: "docs/siemens-csa.md@\(line)")
+            let (run, failures) = set.runExamples()
+            XCTAssertGreaterThan(run, 0)
+            for f in failures { XCTFail("docs/siemens-csa.md:\(line): \(f)") }
+        }
+    }
+}
