@@ -20,6 +20,15 @@ leading/trailing spaces removed, as dcmaudit trims them).
 Differences listed in KNOWN_DIFFERENCES (with why) are reported, not failed;
 any other difference makes the exit status 1.
 
+Then a mutation round (--mutations N per header, fixed seed): each distinct
+header is truncated at several points and has int32 fields (counts, lengths)
+and random bytes overwritten; nibabel (with a value that is not a number kept
+as text, as dcmaudit keeps it, rather than failing the header) and dcmaudit must agree — both reject,
+or both read the same tags and values. Where dcmaudit rejects what nibabel
+reads (a negative count or length, which nibabel takes as "nothing" or reads
+backwards) it is counted as "stricter", not failed; any other disagreement
+fails.
+
   .venv/bin/python Scripts/diff/csa_diff.py --dcmaudit .build/release/dcmaudit [-v]
 """
 from __future__ import annotations
@@ -28,6 +37,7 @@ import argparse
 import gzip
 import json
 import math
+import random
 import subprocess
 import sys
 import tempfile
@@ -45,11 +55,26 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
 REPO = Path(__file__).resolve().parents[2]
 
 
-def nibabel_read(raw: bytes):
+def lenient(convert):
+    """nibabel's converter, keeping a value that is not a number as text (as
+    dcmaudit does) instead of failing the whole header."""
+    def f(x):
+        try:
+            return convert(x)
+        except ValueError:
+            return x.decode("latin-1") if isinstance(x, bytes) else x
+    return f
+
+
+def nibabel_read(raw: bytes, keep_text: bool = False):
     """nibabel's parse, or ('error', message). When nibabel only refuses an
-    n_items over its 1000 bound, read again with dcmaudit's bound (10000)."""
+    n_items over its 1000 bound, read again with dcmaudit's bound (10000).
+    keep_text: non-numbers in numeric VRs stay text instead of failing."""
     from nibabel.nicom import csareader as csa
 
+    saved_conv = dict(csa._CONVERTERS)
+    if keep_text:
+        csa._CONVERTERS.update({k: lenient(v) for k, v in saved_conv.items()})
     try:
         return csa.read(raw), None
     except csa.CSAReadError as e:
@@ -65,6 +90,9 @@ def nibabel_read(raw: bytes):
         return None, f"CSAReadError: {e}"
     except Exception as e:  # noqa: BLE001 — nibabel's errors on malformed data are data here
         return None, f"{type(e).__name__}: {e}"
+    finally:
+        csa._CONVERTERS.clear()
+        csa._CONVERTERS.update(saved_conv)
 
 
 def csa_elements(path: Path):
@@ -161,7 +189,10 @@ def same_value(ours: str, theirs) -> bool:
 def compare(label: str, which: str, ours, theirs) -> tuple[int, int, list[str]]:
     """(tags compared, identical, differences)."""
     diffs: list[str] = []
-    ot, tt = ours.get("tags", {}), theirs["tags"]
+    # nibabel's nt_str leaves a name or VR without a NUL as undecoded bytes
+    text = lambda x: x.decode("latin-1") if isinstance(x, bytes) else x  # noqa: E731
+    ot = ours.get("tags", {})
+    tt = {text(k): dict(v, vr=text(v["vr"])) for k, v in theirs["tags"].items()}
     if list(ot) != list(tt):
         missing = [n for n in tt if n not in ot]
         extra = [n for n in ot if n not in tt]
@@ -194,15 +225,80 @@ def compare(label: str, which: str, ours, theirs) -> tuple[int, int, list[str]]:
     return compared, identical, diffs
 
 
+def mutated(raw: bytes, rng: random.Random, n: int) -> list[tuple[str, bytes]]:
+    out = [(f"truncate@{len(raw) * k // 12}", raw[: len(raw) * k // 12]) for k in range(1, 12)]
+    for _ in range(n):
+        b = bytearray(raw)
+        if rng.random() < 0.7:  # an int32 field: aligned positions in the first KiB hold the counts and lengths
+            pos = rng.randrange(0, min(len(b), 1024) - 4) & ~3
+            val = rng.choice([0, 1, 3, 77, 1001, 10001, 0x7FFFFFFF, 0xFFFFFFFF, 0xFFFFFFF0, len(raw), rng.randrange(2**32)])
+            b[pos:pos + 4] = val.to_bytes(4, "little")
+            out.append((f"int32@{pos}={val}", bytes(b)))
+        else:
+            for _ in range(rng.randrange(1, 8)):
+                b[rng.randrange(len(b))] = rng.randrange(256)
+            out.append(("bytes", bytes(b)))
+    return out
+
+
+def same_parse(mine, theirs) -> bool:
+    _, identical, diffs = compare("", "", mine, theirs)
+    return not diffs and identical == len(theirs["tags"])
+
+
+def mutation_round(dcmaudit: str, headers: list[tuple[str, bytes]], n: int, tmp: Path, verbose: bool):
+    """(cases, agree, stricter, failures)."""
+    rng = random.Random(20241126)
+    cases: list[tuple[str, bytes]] = []
+    for label, raw in headers:
+        cases += [(f"{label} {what}", b) for what, b in mutated(raw, rng, n)]
+    paths = []
+    for i, (_, b) in enumerate(cases):
+        p = tmp / f"mut{i:05d}.dcm"
+        wrap_raw(b, p)
+        paths.append(str(p))
+    lines: list[str] = []
+    for k in range(0, len(paths), 200):
+        proc = subprocess.run([dcmaudit, "dump", "--csa", "--jobs", "1", *paths[k:k + 200]], capture_output=True, timeout=600)
+        if proc.returncode not in (0, 1):
+            return len(cases), 0, 0, [f"dcmaudit dump --csa crashed (exit {proc.returncode}) on mutated headers"]
+        lines += [l for l in proc.stdout.decode().split("\n") if l]  # not splitlines(): values may hold U+0085
+    if len(lines) != len(cases):
+        return len(cases), 0, 0, [f"dcmaudit printed {len(lines)} results for {len(cases)} mutated headers"]
+    agree = stricter = 0
+    failures = []
+    for (label, b), line in zip(cases, lines):
+        mine = json.loads(line)["image"]
+        theirs, note = nibabel_read(b, keep_text=True)
+        mine_ok = mine is not None and "error" not in mine
+        if theirs is None and not mine_ok:
+            agree += 1
+        elif theirs is not None and mine_ok and same_parse(mine, theirs):
+            agree += 1
+        elif theirs is not None and not mine_ok and ("negative" in mine["error"] or "out of range 0…" in mine["error"]
+                                                     or "length -" in mine["error"]):
+            stricter += 1
+            if verbose:
+                print(f"  stricter: {label}: dcmaudit {mine['error']}")
+        else:
+            if verbose and theirs is not None and mine_ok:
+                print("   ", compare(label, "", mine, theirs)[2][:3])
+            why = f"nibabel {'reads it' if theirs is not None else note}; dcmaudit {mine.get('error') if mine and not mine_ok else 'reads it'}"
+            failures.append(f"mutation {label}: {why}")
+    return len(cases), agree, stricter, failures
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dcmaudit", required=True, help="the dcmaudit executable")
+    ap.add_argument("--mutations", type=int, default=40, help="mutations per distinct header (0: none)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
 
     n_files = n_headers = n_tags = n_same = 0
     failures: list[str] = []
     known: list[str] = []
+    distinct: dict[bytes, str] = {}
     with tempfile.TemporaryDirectory() as tmpd:
         for label, path in discover(Path(tmpd)):
             elems = csa_elements(path)
@@ -221,6 +317,7 @@ def main() -> int:
                         failures.append(f"{label} {which}: dcmaudit found a header pydicom/nibabel do not")
                     continue
                 n_headers += 1
+                distinct.setdefault(raw, f"{label} {which}")
                 theirs, note = nibabel_read(raw)
                 mine = ours[which]
                 key = (label, which)
@@ -243,12 +340,20 @@ def main() -> int:
                     (known if key in KNOWN_DIFFERENCES else failures).append(x)
                 if args.verbose:
                     print(f"  {label} {which}: {s}/{c} tags identical")
+        mut = (0, 0, 0, [])
+        if args.mutations > 0:
+            headers = [(l, r) for r, l in distinct.items() if nibabel_read(r)[1] is None]
+            mut = mutation_round(args.dcmaudit, headers, args.mutations, Path(tmpd), args.verbose)
+            failures += mut[3]
     for k in known:
         print(f"known difference: {k}")
     for f in failures:
         print(f"DIFFERENCE: {f}")
     print(f"csa diff: {n_files} files, {n_headers} CSA headers, {n_tags} tags compared, "
           f"{n_same} identical, {len(known)} known differences, {len(failures)} unlisted differences")
+    if args.mutations > 0:
+        print(f"csa mutations: {mut[0]} mutated headers from {len(distinct)} distinct ones, {mut[1]} agree, "
+              f"{mut[2]} rejected by dcmaudit only (negative counts or lengths), {len(mut[3])} disagree")
     return 1 if failures or n_files == 0 else 0
 
 

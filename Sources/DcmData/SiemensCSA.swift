@@ -101,7 +101,7 @@ public struct SiemensCSAHeader: Sendable, Equatable {
         func cString(_ len: Int) -> String {
             var end = p
             while end < p + len, b[end] != 0 { end += 1 }
-            let s = String(decoding: UnsafeRawBufferPointer(rebasing: b[p..<end]), as: UTF8.self)
+            let s = latin1(UnsafeRawBufferPointer(rebasing: b[p..<end]))
             p += len
             return s
         }
@@ -146,7 +146,8 @@ public struct SiemensCSAHeader: Sendable, Equatable {
                 let len: Int
                 if format == .csa2 {
                     len = x1
-                    guard len >= 0, len <= n - p else {
+                    guard len >= 0 else { throw Error(message: "tag '\(name)' item \(itemNo): negative length \(len)", offset: p - 16) }
+                    guard len <= n - p else {
                         throw Error(message: "tag '\(name)' item \(itemNo): length \(len) exceeds the \(n - p) bytes left", offset: p - 16)
                     }
                 } else {
@@ -187,7 +188,11 @@ public struct SiemensCSAHeader: Sendable, Equatable {
         var lo = 0, hi = raw.count
         while hi > lo, raw[hi - 1] == 0x20 || raw[hi - 1] == 0 { hi -= 1 }
         while lo < hi, raw[lo] == 0x20 { lo += 1 }
-        let s = UnsafeRawBufferPointer(rebasing: raw[lo..<hi])
+        return latin1(UnsafeRawBufferPointer(rebasing: raw[lo..<hi]))
+    }
+
+    /// Latin-1 text (as nibabel decodes CSA names and values).
+    static func latin1(_ s: UnsafeRawBufferPointer) -> String {
         if s.allSatisfy({ $0 < 0x80 }) { return String(decoding: s, as: UTF8.self) }
         return String(String.UnicodeScalarView(s.map { Unicode.Scalar($0) }))
     }
