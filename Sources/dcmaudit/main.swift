@@ -120,6 +120,9 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A mustache template for --report html instead of the built-in one.", valueName: "file"))
     var htmlTemplate: String?
 
+    @Flag(name: .long, help: "JUnit reports: one test case per rule and series with findings, instead of per rule.")
+    var junitPerSeries = false
+
     @Option(name: .long, help: ArgumentHelp("Report only findings this baseline does not know (matched by rule, SOP Instance UID or file, attribute).", valueName: "file"))
     var baseline: String?
 
@@ -175,6 +178,7 @@ struct Check: ParsableCommand {
         req.reports = report.compactMap { try? ReportSpec.parse($0).get() }
         req.htmlTemplate = htmlTemplate
         req.baselinePath = baseline
+        req.junitPerSeries = junitPerSeries
         req.writeBaseline = writeBaseline
         req.commandLine = ["dcmaudit"] + CommandLine.arguments.dropFirst()
         let code = CheckRunner.run(req)

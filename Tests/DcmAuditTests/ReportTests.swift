@@ -94,6 +94,20 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(o["markdown"]!.contains("## dcmaudit: failed"))
     }
 
+    func testJUnitPerSeries() throws {
+        var req = request([repoRoot + "/Fixtures/demo"])
+        req.junitPerSeries = true
+        let (_, o, dir) = try ReportTests.runAll(req, formats: ["junit"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let counter = XMLCounter()
+        let parser = XMLParser(data: Data(o["junit"]!.utf8))
+        parser.delegate = counter
+        XCTAssertTrue(parser.parse())
+        // pixel-spacing fails in 3 US series, mr.tr-range in 2 MR series: 10 rules + 2 + 1 more cases
+        XCTAssertEqual(counter.counts["testcase"], 13)
+        XCTAssertTrue(o["junit"]!.contains("<testcase name=\"geometry.pixel-spacing [series 1.2.826.0.1.3680043.10.1561.9.1561.3.1.1]\""), o["junit"]!)
+    }
+
     func testShowPHIIsAnnouncedAtTheTop() throws {
         let (_, o, dir) = try ReportTests.runAll(request([repoRoot + "/Fixtures/demo/DEMO003"]), showPHI: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -56,6 +56,8 @@ public struct CheckRequest: Sendable {
     public var baselinePath: String?
     /// Where to write this run's findings as a baseline (`--write-baseline`).
     public var writeBaseline: String?
+    /// JUnit: one test case per rule × series (`--junit-per-series`).
+    public var junitPerSeries = false
     /// A config file (`--config`, or `dcmaudit.yml` in the current directory).
     public var configPath: String?
     /// Whether `failOn` was given on the command line (else the config's applies).
@@ -349,6 +351,7 @@ public enum CheckRunner {
         options.grouping = req.grouping
         options.ruleIDs = rules.rules.map(\.id)
         options.htmlTemplate = req.htmlTemplate
+        options.junitPerSeries = req.junitPerSeries
         var targets: [(String, String?)] = [(req.format.rawValue, req.output)]
         targets += req.reports.map { ($0.format, $0.path) }
         var outputs: [ReportOutput] = []

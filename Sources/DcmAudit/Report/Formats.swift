@@ -158,9 +158,31 @@ public final class JUnitReport: Reporter {
     public static let summary = "JUnit XML: a test suite per pack, a test case per rule, findings in failures"
     let out: ReportSink
     let run: RunInfo
+    let perSeries: Bool
     var byRule: [String: [Finding]] = [:]
-    public init(run: RunInfo, options: ReporterOptions, out: ReportSink) { self.out = out; self.run = run }
+    public init(run: RunInfo, options: ReporterOptions, out: ReportSink) { self.out = out; self.run = run; perSeries = options.junitPerSeries }
     public func add(_ batch: [Finding]) { for f in batch { byRule[f.ruleID, default: []].append(f) } }
+
+    /// One test case: a rule, or a rule × series (`--junit-per-series`).
+    struct Case {
+        var name: String
+        var rule: RuleSummary
+        var findings: [Finding]
+    }
+
+    func cases(_ rules: [RuleSummary]) -> [Case] {
+        rules.flatMap { s -> [Case] in
+            let fs = byRule[s.id] ?? []
+            guard perSeries, !fs.isEmpty else { return [Case(name: s.id, rule: s, findings: fs)] }
+            var order: [String] = [], groups: [String: [Finding]] = [:]
+            for f in fs {
+                let k = f.seriesInstanceUID ?? "(no series)"
+                if groups[k] == nil { order.append(k) }
+                groups[k, default: []].append(f)
+            }
+            return order.map { Case(name: s.id + " [series " + $0 + "]", rule: s, findings: groups[$0]!) }
+        }
+    }
 
     public func finish(_ r: CheckReport, duration: Double) {
         var o = ByteOutput(capacity: 1 << 16)
@@ -168,17 +190,17 @@ public final class JUnitReport: Reporter {
         // packs in order of first appearance among the rules
         var packOrder: [String] = []
         for s in r.rules where !packOrder.contains(s.packID) { packOrder.append(s.packID) }
-        func failing(_ s: RuleSummary) -> Bool { s.findings > 0 && r.failOn.trips(s.severity) }
-        let totalFailures = r.rules.filter(failing).count
-        let totalSkipped = r.rules.filter { skipped($0) }.count
+        func failing(_ c: Case) -> Bool { !c.findings.isEmpty && r.failOn.trips(c.rule.severity) }
+        func skipped(_ c: Case) -> Bool { c.findings.isEmpty && c.rule.counts.pass == 0 && c.rule.counts.fail == 0 }
+        let all = cases(r.rules)
         o.write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-        o.write("<testsuites name=\"dcmaudit\" tests=\"\(r.rules.count)\" failures=\"\(totalFailures)\" errors=\"0\" skipped=\"\(totalSkipped)\" time=\"\(d)\" timestamp=\"")
+        o.write("<testsuites name=\"dcmaudit\" tests=\"\(all.count)\" failures=\"\(all.filter(failing).count)\" errors=\"0\" skipped=\"\(all.filter(skipped).count)\" time=\"\(d)\" timestamp=\"")
         o.xml(run.startTime); o.write("\">\n")
         for pid in packOrder {
-            let rules = r.rules.filter { $0.packID == pid }
+            let cs = all.filter { $0.rule.packID == pid }
             let pack = run.packs.first { $0.id == pid }
             o.write("  <testsuite name=\""); o.xml(pid)
-            o.write("\" tests=\"\(rules.count)\" failures=\"\(rules.filter(failing).count)\" errors=\"0\" skipped=\"\(rules.filter { skipped($0) }.count)\" time=\"\(d)\" timestamp=\"")
+            o.write("\" tests=\"\(cs.count)\" failures=\"\(cs.filter(failing).count)\" errors=\"0\" skipped=\"\(cs.filter(skipped).count)\" time=\"\(d)\" timestamp=\"")
             o.xml(run.startTime); o.write("\">\n    <properties>\n")
             func prop(_ n: String, _ v: String) {
                 o.write("      <property name=\""); o.xml(n); o.write("\" value=\""); o.xml(v); o.write("\"/>\n")
@@ -191,19 +213,19 @@ public final class JUnitReport: Reporter {
             if let pack { prop("pack.version", pack.version); prop("pack.path", pack.path); prop("pack.sha256", pack.sha256) }
             prop("files", "\(r.files)")
             o.write("    </properties>\n")
-            for s in rules {
-                o.write("    <testcase name=\""); o.xml(s.id); o.write("\" classname=\""); o.xml(pid); o.write("\"")
-                let fs = byRule[s.id] ?? []
+            for cs in cs {
+                let s = cs.rule, fs = cs.findings
+                o.write("    <testcase name=\""); o.xml(cs.name); o.write("\" classname=\""); o.xml(pid); o.write("\"")
                 let c = s.counts
                 let countsText = "pass \(c.pass), fail \(c.fail), not applicable \(c.notApplicable), not evaluated \(c.notEvaluated)"
-                if failing(s) {
+                if failing(cs) {
                     o.write(">\n      <failure message=\"")
-                    o.xml("\(s.findings) \(s.severity.rawValue) finding\(s.findings == 1 ? "" : "s")" + (s.title.map { ": " + $0 } ?? ""))
+                    o.xml("\(fs.count) \(s.severity.rawValue) finding\(fs.count == 1 ? "" : "s")" + (s.title.map { ": " + $0 } ?? ""))
                     o.write("\" type=\""); o.xml(s.severity.rawValue); o.write("\">")
                     for f in fs { o.xml(findingLine(f) + "\n") }
                     o.xml(countsText)
                     o.write("</failure>\n    </testcase>\n")
-                } else if skipped(s) {
+                } else if skipped(cs) {
                     o.write(">\n      <skipped message=\"not applicable to any file\"/>\n    </testcase>\n")
                 } else if !fs.isEmpty {
                     o.write(">\n      <system-out>")
@@ -219,10 +241,6 @@ public final class JUnitReport: Reporter {
         }
         o.write("</testsuites>\n")
         out.write(o.bytes)
-    }
-
-    func skipped(_ s: RuleSummary) -> Bool {
-        s.findings == 0 && s.counts.pass == 0 && s.counts.fail == 0
     }
 }
 

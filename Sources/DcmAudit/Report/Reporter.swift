@@ -25,6 +25,8 @@ public struct ReporterOptions: Sendable {
     public var ruleIDs: [String] = []
     /// A mustache template replacing the built-in HTML one.
     public var htmlTemplate: String?
+    /// JUnit: one test case per rule × series with findings (`--junit-per-series`).
+    public var junitPerSeries = false
     public init() {}
 }
 
