@@ -178,7 +178,21 @@ def main():
         for name, args in runs:
             code, paths = run_check(a.dcmaudit, args, d, name)
             validate(c, name, code, paths, schema)
-    print("validate-reports: %d runs, %d checks, %d failed" % (len(runs), c.checks, len(c.failures)))
+        # --junit-per-series: one case per rule x series with findings, still read by junitparser
+        code, paths = run_check(a.dcmaudit, ["--junit-per-series", "--rules", "Rules/examples/example.ct-mr.yaml", "Fixtures/demo"], d, "per-series")
+        with open(paths["json"], encoding="utf-8") as f:
+            report = json.load(f)
+        xml = JUnitXml.fromfile(paths["junit"])
+        cases = [case for s in xml for case in s]
+        expected = 0
+        for r in report["rules"]:
+            series = {f.get("seriesInstanceUID", "(no series)") for f in report["findings"] if f["rule"] == r["id"]}
+            expected += max(1, len(series))
+        c.check(len(cases) == expected, "per-series: JUnit cases %d == rule x series %d" % (len(cases), expected))
+        c.check(sum(1 for case in cases for x in case.result if isinstance(x, Failure)) ==
+                sum(1 for case in cases if case.name.split(" [")[0] in {r["id"] for r in report["rules"] if r["findings"] > 0 and trips(report["run"]["failOn"], r["severity"])}),
+                "per-series: every case of a failing rule fails")
+    print("validate-reports: %d runs, %d checks, %d failed" % (len(runs) + 1, c.checks, len(c.failures)))
     return 1 if c.failures else 0
 
 
