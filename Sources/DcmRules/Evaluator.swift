@@ -56,6 +56,15 @@ public final class Evaluator {
                 if t == .unknown { r = .unknown }
             }
             return r
+        case .eachElement(let only, let test):
+            var r = Truth.yes
+            Self.walkElements(file.dataSet, only: only, test: test, path: "") { ds, e, _ in
+                let v = self.test(test, .element(ds, e, index: nil), file)
+                if v == .no { r = .no; return false }
+                if v == .unknown { r = .unknown }
+                return true
+            }
+            return r
         case .attribute(let ref, let test):
             switch ref.resolve(in: file) {
             case .missing: return self.test(test, nil, file)
@@ -101,6 +110,36 @@ public final class Evaluator {
         return r
     }
 
+    /// Visits the standard elements of `ds` and its sequences' items (private
+    /// and group length elements skipped; with `only`, just those tags) that
+    /// `test` applies to: elements with a value, or any element for tests about
+    /// the element itself (`retired`, `vr`). `body` gets the element's path
+    /// (only built when `wantPath`) and returns false to stop. Returns false when stopped.
+    @discardableResult
+    static func walkElements(_ ds: DataSet, only: [Tag]?, test: ValueTest, path: String, wantPath: Bool = false,
+                             _ body: (DataSet, Element, String) -> Bool) -> Bool {
+        let aboutElement = test.isAboutElement
+        for e in ds.elements {
+            let tag = e.tag
+            if tag.group & 1 == 1 || tag.element == 0 { continue }
+            let selected = only.map { $0.contains(tag) } ?? true
+            var p = ""
+            if wantPath {
+                let name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty ? tag.description : $0.keyword } ?? tag.description
+                p = path.isEmpty ? name : path + "." + name
+            }
+            if selected && (aboutElement || (!e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded))) {
+                if !body(ds, e, p) { return false }
+            }
+            if let items = e.items {
+                for (i, item) in items.enumerated() {
+                    if !walkElements(item, only: only, test: test, path: wantPath ? p + "[\(i)]" : "", wantPath: wantPath, body) { return false }
+                }
+            }
+        }
+        return true
+    }
+
     // MARK: value tests
 
     func test(_ t: ValueTest, _ x: Target?, _ file: DicomFile) -> Truth {
@@ -143,6 +182,21 @@ public final class Evaluator {
         case .empty: return Truth.from(!x.hasValue)
         case .notEmpty: return Truth.from(x.hasValue)
         case .vm(let r): return Truth.from(r.contains(x.count))
+        case .vmDictionary:
+            guard case let .element(_, e, idx) = x, idx == nil, !e.isSequence, let d = DataDictionary.entry(for: e.tag) else { return .yes }
+            return Truth.from(x.count == 0 || d.allowsValueCount(x.count))
+        case .vrDictionary:
+            guard case let .element(_, e, _) = x, !e.flags.contains(.vrFromDictionary), let d = DataDictionary.entry(for: e.tag), d.vr != nil else { return .yes }
+            return Truth.from(d.vrs.contains(e.vr))
+        case .notRetired:
+            guard let tag = x.tag, let d = DataDictionary.entry(for: tag) else { return .yes }
+            return Truth.from(!d.isRetired)
+        case .registered(let type):
+            if x.count == 0 { return .no }
+            return Truth.from(x.forEachText { b in
+                guard let u = UIDRegistry.entry(for: String(decoding: b, as: UTF8.self)) else { return false }
+                return type.map { u.type.caseInsensitiveCompare($0) == .orderedSame } ?? true
+            })
         case .vr(let vrs): return Truth.from(x.vr.map { vrs.contains($0) } ?? false)
         case .each(let inner):
             let n = x.count

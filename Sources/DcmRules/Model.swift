@@ -119,6 +119,16 @@ public indirect enum ValueTest: Sendable {
     case vr([VR])
     case length(CountRange)
     case format
+    /// `vm: dictionary`: the value count allowed by the element's PS3.6 entry.
+    case vmDictionary
+    /// `vr: dictionary`: the VR as encoded is one of the element's PS3.6 VRs
+    /// (always true for implicit VR, where the reader took it from the dictionary).
+    case vrDictionary
+    /// `retired: false`: the element is not retired in PS3.6 (`retired: true` is its negation).
+    case notRetired
+    /// `registered: TYPE`: every value is a UID of the registry (PS3.6 Table
+    /// A-1), of that type (`Transfer Syntax`, `SOP Class`…) unless `any`.
+    case registered(String?)
     case each(ValueTest)
     case all([ValueTest])
     case any([ValueTest])
@@ -133,6 +143,17 @@ public indirect enum ValueTest: Sendable {
         default: return false
         }
     }
+
+    /// Tests about the element itself rather than its values: `each_element`
+    /// applies them to empty elements and sequences too.
+    var isAboutElement: Bool {
+        switch self {
+        case .notRetired, .vrDictionary, .vr: return true
+        case .not(let t): return t.isAboutElement
+        case .all(let ts), .any(let ts): return ts.allSatisfy { $0.isAboutElement }
+        default: return false
+        }
+    }
 }
 
 /// A compiled predicate over a data set (in `when` and in `check`).
@@ -144,6 +165,10 @@ public indirect enum Predicate: Sendable {
     /// A named condition of the pack (kept for explanations).
     case named(String, Predicate)
     case always
+    /// `each_element`: the test holds for every standard element of the data
+    /// set at any depth (items of sequences included; private and group length
+    /// elements are skipped), or only for the elements with the tags `only`.
+    case eachElement(only: [Tag]?, ValueTest)
 }
 
 /// A compiled regular expression with its source text. Matching searches

@@ -26,11 +26,31 @@ public struct PackLoader {
 
     mutating func indexDirectory(_ dir: String) {
         for f in Self.packFiles(in: dir) {
-            guard let text = try? String(contentsOfFile: f, encoding: .utf8),
-                  let root = try? SyntaxNode.parse(text, file: f),
-                  let h = PackCompiler.header(of: root, file: f), !h.id.isEmpty else { continue }
-            if index[h.id] == nil { index[h.id] = f }
+            guard let text = try? String(contentsOfFile: f, encoding: .utf8) else { continue }
+            // a top-level `pack: id` line is enough (large generated packs are
+            // not parsed just to be indexed); otherwise parse the YAML
+            let id: String
+            if let quick = Self.quickPackID(text) { id = quick }
+            else {
+                guard let root = try? SyntaxNode.parse(text, file: f),
+                      let h = PackCompiler.header(of: root, file: f), !h.id.isEmpty else { continue }
+                id = h.id
+            }
+            if index[id] == nil { index[id] = f }
         }
+    }
+
+    /// The id of a `pack: dotted.id` line at the top level, when it is written plainly.
+    static func quickPackID(_ text: String) -> String? {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            guard line.hasPrefix("pack:") else { continue }
+            var v = line.dropFirst(5)
+            if let hash = v.firstIndex(of: "#") { v = v[..<hash] }
+            let id = v.trimmingCharacters(in: .whitespaces)
+            guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }) else { return nil }
+            return id
+        }
+        return nil
     }
 
     /// Expands files and directories into pack files.
