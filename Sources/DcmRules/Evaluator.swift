@@ -116,18 +116,32 @@ public final class Evaluator {
     /// the element itself (`retired`, `vr`). `body` gets the element's path
     /// (only built when `wantPath`) and returns false to stop. Returns false when stopped.
     @discardableResult
-    static func walkElements(_ ds: DataSet, only: [Tag]?, test: ValueTest, path: String, wantPath: Bool = false,
+    static func walkElements(_ ds: DataSet, only: ElementFilter, test: ValueTest, path: String, wantPath: Bool = false,
                              _ body: (DataSet, Element, String) -> Bool) -> Bool {
         let aboutElement = test.isAboutElement
+        if case .tags(let ts) = only {
+            // a few tags: look each up (binary search), then descend into the sequences
+            for t in ts {
+                guard let i = ds.index(of: t) else { continue }
+                let e = ds.elements[i]
+                if aboutElement || (!e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)) {
+                    let p = wantPath ? elementPath(ds, e, path) : ""
+                    if !body(ds, e, p) { return false }
+                }
+            }
+            for e in ds.elements {
+                guard let items = e.items, !items.isEmpty else { continue }
+                let p = wantPath ? elementPath(ds, e, path) : ""
+                for (i, item) in items.enumerated() {
+                    if !walkElements(item, only: only, test: test, path: wantPath ? p + "[\(i)]" : "", wantPath: wantPath, body) { return false }
+                }
+            }
+            return true
+        }
         for e in ds.elements {
             let tag = e.tag
-            if tag.group & 1 == 1 || tag.element == 0 { continue }
-            let selected = only.map { $0.contains(tag) } ?? true
-            var p = ""
-            if wantPath {
-                let name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty ? tag.description : $0.keyword } ?? tag.description
-                p = path.isEmpty ? name : path + "." + name
-            }
+            let selected = only.selects(tag)
+            let p = wantPath ? elementPath(ds, e, path) : ""
             if selected && (aboutElement || (!e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded))) {
                 if !body(ds, e, p) { return false }
             }
@@ -138,6 +152,17 @@ public final class Evaluator {
             }
         }
         return true
+    }
+
+    /// `Seq[0].Keyword`, or a private element by creator: `(0029,"SIEMENS CSA HEADER",10)`.
+    static func elementPath(_ ds: DataSet, _ e: Element, _ parent: String) -> String {
+        let tag = e.tag
+        var name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty ? tag.description : $0.keyword } ?? tag.description
+        if tag.group & 1 == 1, tag.element >= 0x1000, let c = ds.privateCreator(of: tag) {
+            let hex = String(tag.group, radix: 16, uppercase: true), eb = String(tag.element & 0xFF, radix: 16, uppercase: true)
+            name = "(" + String(repeating: "0", count: 4 - hex.count) + hex + ",\"" + c + "\"," + (eb.count < 2 ? "0" : "") + eb + ")"
+        }
+        return parent.isEmpty ? name : parent + "." + name
     }
 
     // MARK: value tests

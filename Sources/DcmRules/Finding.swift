@@ -136,7 +136,13 @@ extension Predicate {
         switch self {
         case .always: return "always"
         case .eachElement(let only, let t):
-            return (only.map { "each " + $0.map { DataDictionary.entry(for: $0)?.keyword ?? $0.description }.joined(separator: ", ") } ?? "each element") + " is " + t.expectedText
+            let what: String
+            switch only {
+            case .standard: what = "each element"
+            case .privateElements: what = "each private element"
+            case .tags(let ts): what = "each " + ts.map { DataDictionary.entry(for: $0)?.keyword ?? $0.description }.joined(separator: ", ")
+            }
+            return what + " is " + t.expectedText
         case .named(_, let p): return p.text
         case .attribute(let r, let t): return "\(r) \(t.relationText)"
         case .all(let ps): return ps.map { $0.parenthesised }.joined(separator: " and ")

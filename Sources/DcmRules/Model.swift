@@ -148,7 +148,7 @@ public indirect enum ValueTest: Sendable {
     /// applies them to empty elements and sequences too.
     var isAboutElement: Bool {
         switch self {
-        case .notRetired, .vrDictionary, .vr: return true
+        case .notRetired, .vrDictionary, .vr, .present, .absent, .empty, .notEmpty: return true
         case .not(let t): return t.isAboutElement
         case .all(let ts), .any(let ts): return ts.allSatisfy { $0.isAboutElement }
         default: return false
@@ -167,8 +167,26 @@ public indirect enum Predicate: Sendable {
     case always
     /// `each_element`: the test holds for every standard element of the data
     /// set at any depth (items of sequences included; private and group length
-    /// elements are skipped), or only for the elements with the tags `only`.
-    case eachElement(only: [Tag]?, ValueTest)
+    /// elements are skipped), or only for the elements `only` selects.
+    case eachElement(only: ElementFilter, ValueTest)
+}
+
+/// The elements `each_element` visits.
+public enum ElementFilter: Sendable, Equatable {
+    /// Every standard element (private elements and group lengths skipped).
+    case standard
+    /// The elements with these tags, at any depth.
+    case tags([Tag])
+    /// Private data elements (not their Private Creator elements), at any depth.
+    case privateElements
+
+    @inline(__always) func selects(_ tag: Tag) -> Bool {
+        switch self {
+        case .standard: return tag.group & 1 == 0 && tag.element != 0
+        case .tags(let ts): return ts.contains(tag)
+        case .privateElements: return tag.group & 1 == 1 && tag.element >= 0x1000
+        }
+    }
 }
 
 /// A compiled regular expression with its source text. Matching searches

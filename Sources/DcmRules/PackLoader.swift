@@ -9,6 +9,11 @@ public struct PackLoader {
     /// Known pack files by id (from the library directories).
     public private(set) var index: [String: String] = [:]
     var indexErrors: [PackDiagnostic] = []
+    /// Whether rules' examples are built into data sets. `check` does not need
+    /// them, and building them is most of a large pack's load time (the
+    /// generated dicom.values has over a thousand); `rules validate|test|explain`
+    /// and the tests build them, so malformed examples are still reported there.
+    public var buildExamples = true
 
     public init(libraries: [String] = []) {
         for dir in libraries { indexDirectory(dir) }
@@ -127,6 +132,7 @@ public struct PackLoader {
             }
         }
         let c = PackCompiler(file: path)
+        c.buildExamples = buildExamples
         let pack = c.compilePack(root, inherited: inherited)
         diags += c.diagnostics
         guard let pack, c.diagnostics.isEmpty else { state.failed.insert(path); return nil }

@@ -229,6 +229,18 @@ final class DictionaryOperatorTests: XCTestCase {
         expect(pi, "{ReferencedImageSequence: [{PhotometricInterpretation: RGB}]}", .fail)
     }
 
+    func testEachElementPrivateAndPresence() {
+        let priv = "{each_element: {only: private, absent: true}}"
+        expect(priv, "{Modality: CT}", .pass)
+        expect(priv, "{'(0029,\"SIEMENS CSA HEADER\",10)': x}", .fail)
+        expect(priv, "{ReferencedImageSequence: [{'(0029,\"SIEMENS CSA HEADER\",10)': x}]}", .fail)
+        // absent and empty apply to empty elements and sequences too
+        expect("{each_element: {only: [PatientName], absent: true}}", "{PatientName: \"\"}", .fail)
+        expect("{each_element: {only: [OtherPatientIDsSequence], empty: true}}", "{OtherPatientIDsSequence: []}", .pass)
+        expect("{each_element: {only: [OtherPatientIDsSequence], empty: true}}", "{OtherPatientIDsSequence: [{PatientID: \"1\"}]}", .fail)
+        expect("{each_element: {only: [PatientName, PatientID], empty: true}}", "{ReferencedPatientSequence: [{PatientID: \"1\"}]}", .fail)
+    }
+
     func testEachElementFindingsNameThePath() throws {
         let set = try pack("""
         pack: t.x
@@ -240,5 +252,15 @@ final class DictionaryOperatorTests: XCTestCase {
         let f = try file("{StudyDate: \"2024-01-01\", ReferencedImageSequence: [{ReferencedSOPClassUID: \"1.2\"}, {ReferencedSOPClassUID: \"1.02\"}]}")
         let r = Evaluator().run(set, on: f, path: "x.dcm", showPHI: false)
         XCTAssertEqual(r.findings.map { $0.attribute ?? "" }, ["StudyDate", "ReferencedImageSequence[1].ReferencedSOPClassUID"])
+        let priv = try pack("""
+        pack: t.y
+        version: 1
+        rules:
+          - id: t.private
+            check: {each_element: {only: private, absent: true}}
+        """)
+        let g = try file("{ReferencedImageSequence: [{'(0029,\"SIEMENS CSA HEADER\",10)': x}]}")
+        XCTAssertEqual(Evaluator().run(priv, on: g, path: nil, showPHI: false).findings.map { $0.attribute ?? "" },
+                       ["ReferencedImageSequence[0].(0029,\"SIEMENS CSA HEADER\",10)"])
     }
 }
