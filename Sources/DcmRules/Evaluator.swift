@@ -111,7 +111,7 @@ public final class Evaluator {
     }
 
     /// Visits the standard elements of `ds` and its sequences' items (private
-    /// and group length elements skipped; with `only`, just those tags) that
+    /// elements skipped; with `only`, just those tags) that
     /// `test` applies to: elements with a value, or any element for tests about
     /// the element itself (`retired`, `vr`). `body` gets the element's path
     /// (only built when `wantPath`) and returns false to stop. Returns false when stopped.
@@ -157,7 +157,7 @@ public final class Evaluator {
     /// `Seq[0].Keyword`, or a private element by creator: `(0029,"SIEMENS CSA HEADER",10)`.
     static func elementPath(_ ds: DataSet, _ e: Element, _ parent: String) -> String {
         let tag = e.tag
-        var name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty ? tag.description : $0.keyword } ?? tag.description
+        var name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty || tag.element == 0 ? tag.description : $0.keyword } ?? tag.description
         if tag.group & 1 == 1, tag.element >= 0x1000, let c = ds.privateCreator(of: tag) {
             let hex = String(tag.group, radix: 16, uppercase: true), eb = String(tag.element & 0xFF, radix: 16, uppercase: true)
             name = "(" + String(repeating: "0", count: 4 - hex.count) + hex + ",\"" + c + "\"," + (eb.count < 2 ? "0" : "") + eb + ")"
@@ -208,13 +208,17 @@ public final class Evaluator {
         case .notEmpty: return Truth.from(x.hasValue)
         case .vm(let r): return Truth.from(r.contains(x.count))
         case .vmDictionary:
-            guard case let .element(_, e, idx) = x, idx == nil, !e.isSequence, let d = DataDictionary.entry(for: e.tag) else { return .yes }
+            // (UN: the value's text is not split by the dictionary's VR, so its values are not counted)
+            guard case let .element(_, e, idx) = x, idx == nil, !e.isSequence, e.vr != .UN, let d = DataDictionary.entry(for: e.tag) else { return .yes }
             return Truth.from(x.count == 0 || d.allowsValueCount(x.count))
         case .vrDictionary:
             guard case let .element(_, e, _) = x, !e.flags.contains(.vrFromDictionary), let d = DataDictionary.entry(for: e.tag), d.vr != nil else { return .yes }
             return Truth.from(d.vrs.contains(e.vr))
         case .notRetired:
-            guard let tag = x.tag, let d = DataDictionary.entry(for: tag) else { return .yes }
+            guard let tag = x.tag else { return .yes }
+            // Group Length (gggg,0000) is retired except in groups 0000 and 0002 (PS3.5 7.2)
+            if tag.element == 0 && tag.group > 2 && tag.group & 1 == 0 { return .no }
+            guard let d = DataDictionary.entry(for: tag) else { return .yes }
             return Truth.from(!d.isRetired)
         case .registered(let type):
             if x.count == 0 { return .no }

@@ -166,14 +166,15 @@ public indirect enum Predicate: Sendable {
     case named(String, Predicate)
     case always
     /// `each_element`: the test holds for every standard element of the data
-    /// set at any depth (items of sequences included; private and group length
+    /// set at any depth (items of sequences included; private
     /// elements are skipped), or only for the elements `only` selects.
     case eachElement(only: ElementFilter, ValueTest)
 }
 
 /// The elements `each_element` visits.
 public enum ElementFilter: Sendable, Equatable {
-    /// Every standard element (private elements and group lengths skipped).
+    /// Every standard element (private elements skipped; group lengths
+    /// included: they are retired outside groups 0000 and 0002, PS3.5 7.2).
     case standard
     /// The elements with these tags, at any depth.
     case tags([Tag])
@@ -182,7 +183,7 @@ public enum ElementFilter: Sendable, Equatable {
 
     @inline(__always) func selects(_ tag: Tag) -> Bool {
         switch self {
-        case .standard: return tag.group & 1 == 0 && tag.element != 0
+        case .standard: return tag.group & 1 == 0
         case .tags(let ts): return ts.contains(tag)
         case .privateElements: return tag.group & 1 == 1 && tag.element >= 0x1000
         }

@@ -222,6 +222,8 @@ final class DictionaryOperatorTests: XCTestCase {
         // retired applies to empty elements too
         expect("{each_element: {retired: false}}", "{'(0008,0040)': \"\"}", .fail)
         expect("{each_element: {retired: false}}", "{Modality: MR}", .pass)
+        // Group Length outside groups 0000 and 0002 is retired (PS3.5 7.2)
+        expect("{each_element: {retired: false}}", "{'(0008,0000)': \"100\", Modality: MR}", .fail)
         // only: those tags, wherever they are
         let pi = "{each_element: {only: [PhotometricInterpretation], in: [MONOCHROME1, MONOCHROME2]}}"
         expect(pi, "{PhotometricInterpretation: MONOCHROME2}", .pass)
