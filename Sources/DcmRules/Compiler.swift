@@ -594,18 +594,22 @@ extension ValueTest {
 }
 
 extension SyntaxNode {
+    static let flowSpecial: [Bool] = (0..<256).map { b in ":{}[],#&*!|>'\"%@`".utf8.contains(UInt8(b)) }
+    static let keySpecial: [Bool] = (0..<256).map { b in ":{}[],#\"".utf8.contains(UInt8(b)) }
+
     /// The node as one line of YAML flow style, for `rules explain` and reports.
     public var flowText: String {
         switch self {
         case .scalar(let s, _, let quoted):
-            if quoted || s.isEmpty || s.contains(where: { ":{}[],#&*!|>'\"%@`".contains($0) }) || s.hasPrefix(" ") {
+            // (bytes, not Characters: this runs for every scalar of every rule at load time)
+            if quoted || s.isEmpty || s.utf8.contains(where: { SyntaxNode.flowSpecial[Int($0)] }) || s.utf8.first == 0x20 {
                 return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
             }
             return s
         case .sequence(let items, _): return "[" + items.map(\.flowText).joined(separator: ", ") + "]"
         case .mapping(let e, _):
             return "{" + e.map { (k, _, v) in
-                let key = k.contains(where: { ":{}[],#\"".contains($0) }) ? "'" + k + "'" : k
+                let key = k.utf8.contains(where: { SyntaxNode.keySpecial[Int($0)] }) ? "'" + k + "'" : k
                 return key + ": " + v.flowText
             }.joined(separator: ", ") + "}"
         }

@@ -47,7 +47,12 @@ public struct PackLoader {
 
     /// The id of a `pack: dotted.id` line at the top level, when it is written plainly.
     static func quickPackID(_ text: String) -> String? {
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+        // line by line, stopping at the first `pack:` (no split of the whole file)
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: "\n") ?? rest.endIndex
+            let line = rest[..<end]
+            rest = end == rest.endIndex ? "" : rest[rest.index(after: end)...]
             guard line.hasPrefix("pack:") else { continue }
             var v = line.dropFirst(5)
             if let hash = v.firstIndex(of: "#") { v = v[..<hash] }
