@@ -11,4 +11,4 @@ bash Scripts/install-deps.sh
 swift build -c release --product dcmaudit 2>&1 | tail -1
 bin="$(swift build -c release --show-bin-path)/dcmaudit"
 .venv/bin/python Scripts/diff/pydicom_diff.py --dcmaudit "$bin"
-.venv/bin/python Scripts/robustness/mutate.py --dcmaudit "$bin" --count 64 --seed "$seed"
+.venv/bin/python Scripts/robustness/mutate.py --dcmaudit "$bin" --count 64 --seed "$seed" --also-check

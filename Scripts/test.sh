@@ -44,7 +44,7 @@ echo "== differential test against pydicom"
 .venv/bin/python Scripts/diff/pydicom_diff.py --dcmaudit "$bin"
 
 echo "== robustness (bounded)"
-.venv/bin/python Scripts/robustness/mutate.py --dcmaudit "$bin" --limit "${ROBUSTNESS_LIMIT:-60}" --count 16 --dense-step 4 --seed "${ROBUSTNESS_SEED:-1}"
+.venv/bin/python Scripts/robustness/mutate.py --dcmaudit "$bin" --limit "${ROBUSTNESS_LIMIT:-60}" --count 16 --dense-step 4 --seed "${ROBUSTNESS_SEED:-1}" --also-check
 
 echo "== all tests passed"
 echo "tests: $unit_summary"

@@ -108,6 +108,14 @@ def main() -> int:
         "dcmdump": f"find {d} -type f ! -name '.*' -print0 | sort -z | "
                    f"xargs -0 -n 1000 dcmdump -q -M -s +F {plus_p}",
     }
+    pack = shlex.quote(str(HERE.parent.parent / "Rules" / "examples" / "example.ct-mr.yaml"))
+    check_tools = {
+        "check -j1": f"{exe} check --rules {pack} --jobs 1 --fail-on never {d}",
+        f"check (jobs={os.cpu_count()})": f"{exe} check --rules {pack} --fail-on never {d}",
+        "pydicom check": f"{shlex.quote(a.python)} {shlex.quote(str(HERE / 'pydicom_check.py'))} {d}",
+    }
+    if "check" not in skip:
+        tools.update(check_tools)
     tools = {k: v for k, v in tools.items() if k.split()[0] not in skip}
 
     print(f"corpus: {a.corpus} ({n} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB)")
@@ -121,7 +129,7 @@ def main() -> int:
     rcs: dict[str, set] = {k: set() for k in tools}
     for r in range(a.runs):  # interleaved, so drift hits every tool alike
         for name, cmd in tools.items():
-            dt, kib, rc = timed(cmd, a.out / f"{name.split()[0]}-{r}.out", a.timeout)
+            dt, kib, rc = timed(cmd, a.out / f"{name.replace(' ', '_')}-{r}.out", a.timeout)
             times[name].append(dt)
             rss[name] = max(rss[name], kib)
             rcs[name].add(rc)
@@ -139,14 +147,24 @@ def main() -> int:
         mem_rows.append((len(first), kib))
     _, kib, _ = timed(f"{exe} dump --format csv --tags {tags} {d}", a.out / "mem-all.out", a.timeout)
     mem_rows.append((n, kib))
+    check_mem = []
+    if "check -j1" in tools:
+        if len(first) < n:
+            _, kib, _ = timed(f"xargs -0 -a {shlex.quote(str(arglist))} {exe} check --rules {pack} --fail-on never",
+                              a.out / "cmem-1000.out", a.timeout)
+            check_mem.append((len(first), kib))
+        _, kib, _ = timed(check_tools[f"check (jobs={os.cpu_count()})"], a.out / "cmem-all.out", a.timeout)
+        check_mem.append((n, kib))
 
     # Sanity: every tool printed a row per file, and dcmaudit agrees with pydicom.
     notes = []
     for name in tools:
         if rcs[name] - {0}:
+            if name in check_tools and name != "pydicom check" and rcs[name] <= {0, 1}:
+                continue
             notes.append(f"{name} exited with {sorted(rcs[name])} (see {a.out}/*.err)")
     if "pydicom" in tools and "dcmaudit -j1" in tools:
-        ours, ref = csv_rows(a.out / "dcmaudit-0.out"), csv_rows(a.out / "pydicom-0.out")
+        ours, ref = csv_rows(a.out / "dcmaudit_-j1-0.out"), csv_rows(a.out / "pydicom-0.out")
         differ = [p for p in ref if ours.get(p) != ref[p]]
         as_bytes = [p for p in differ if any(c.startswith("<") and c.endswith(" bytes>")
                                              for c in ours.get(p, []))]
@@ -167,9 +185,22 @@ def main() -> int:
     md.write("| tool | median s | files/s | vs pydicom | vs dcmdump | peak RSS MiB |\n")
     md.write("|---|---:|---:|---:|---:|---:|\n")
     for k in tools:
+        if k in check_tools:
+            continue
         vp = f"{fps[k] / fps['pydicom']:.1f}x" if "pydicom" in fps else "-"
         vd = f"{fps[k] / fps['dcmdump']:.1f}x" if "dcmdump" in fps else "-"
         md.write(f"| {k} | {med[k]:.3f} | {fps[k]:,.0f} | {vp} | {vd} | {rss[k] / 1024:.1f} |\n")
+    if "check -j1" in fps and "pydicom check" in fps:
+        md.write("\n`check` with Rules/examples/example.ct-mr.yaml against a pydicom script evaluating the same rules:\n\n")
+        md.write("| tool | median s | files/s | vs pydicom check | peak RSS MiB |\n|---|---:|---:|---:|---:|\n")
+        for k in check_tools:
+            md.write(f"| {k} | {med[k]:.3f} | {fps[k]:,.0f} | {fps[k] / fps['pydicom check']:.1f}x | {rss[k] / 1024:.1f} |\n")
+        cn = f"check (jobs={os.cpu_count()})"
+        md.write(f"\n{os.cpu_count()} cores vs 1: dump {fps[jn] / fps[j1]:.2f}x, check {fps[cn] / fps['check -j1']:.2f}x\n")
+        if check_mem:
+            md.write("\n| dcmaudit check (default jobs) | peak RSS MiB |\n|---|---:|\n")
+            for cnt, kib in check_mem:
+                md.write(f"| {cnt:,} files | {kib / 1024:.1f} |\n")
     if mem_rows:
         md.write("\n| dcmaudit dump (default jobs) | peak RSS MiB |\n|---|---:|\n")
         for cnt, kib in mem_rows:
@@ -182,7 +213,7 @@ def main() -> int:
     print(text)
     if a.markdown:
         a.markdown.write_text(text)
-    return 1 if any(rcs[k] - {0} for k in tools if k.startswith("dcmaudit")) else 0
+    return 1 if any(rcs[k] - {0} for k in tools if k.startswith("dcmaudit") or k.startswith("check")) else 0
 
 
 if __name__ == "__main__":

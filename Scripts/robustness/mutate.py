@@ -191,6 +191,8 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=200, help="mutants per dcmaudit process")
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds per file (batch: + 0.05 s per file)")
     ap.add_argument("--jobs", type=int, help="pass --jobs N to dcmaudit")
+    ap.add_argument("--also-check", action="store_true",
+                    help="also run `dcmaudit check --format json` (default packs and the example pack) on every batch")
     ap.add_argument("--keep", type=Path, default=REPO / "bench-out" / "robustness-failures",
                     help="where failing mutants are copied")
     a = ap.parse_args()
@@ -206,6 +208,9 @@ def main() -> int:
         print("mutate: no input files", file=sys.stderr)
         return 2
     base = [a.dcmaudit, "dump", "--format", "json"] + (["--jobs", str(a.jobs)] if a.jobs else [])
+    check_base = [a.dcmaudit, "check", "--format", "json", "--pack", "dicom.core", "--pack", "dicom.encoding",
+                  "--rules", str(REPO / "Rules" / "examples" / "example.ct-mr.yaml")] + \
+                 (["--jobs", str(a.jobs)] if a.jobs else [])
 
     t0 = time.monotonic()
     made = collections.Counter()
@@ -233,6 +238,18 @@ def main() -> int:
                 rc, out, err = run(base + [str(p) for p in chunk], a.timeout + 0.05 * len(chunk), mem)
                 procs += 1
                 bad = check(chunk, rc, out, err)
+                if bad is None and a.also_check:
+                    crc, cout, cerr = run(check_base + [str(p) for p in chunk], a.timeout + 0.05 * len(chunk), mem)
+                    procs += 1
+                    if crc is None:
+                        bad = ("check-hang", "timeout")
+                    elif crc not in (0, 1):
+                        bad = ("check-crash", f"{rc_text(crc)}; stderr tail: {cerr.strip()[-300:]!r}")
+                    else:
+                        try:
+                            json.loads(cout)
+                        except ValueError as exc:
+                            bad = ("check-bad-json", f"{exc}; stdout head {cout[:120]!r}")
                 if bad is None:
                     for p in chunk:
                         rejected = f"{p}: error:" in err

@@ -19,9 +19,43 @@ public struct CSVDumper {
         out.csvField(path)
         for p in paths {
             out.byte(0x2C)
+            if let t = p.simpleTag {
+                let done = t.group == 0x0002 ? Self.appendASCIIText(t, file.meta, &out) : Self.appendASCIIText(t, file.dataSet, &out)
+                if done { continue }
+            }
             out.csvField(Self.text(of: p, in: file))
         }
         out.byte(0x0A)
+    }
+
+    /// The fast path for the common case — a missing element, or an ASCII text
+    /// value that needs no quoting — written straight from the file's bytes
+    /// with the same per-value trimming as `DataSet.strings` (no String made).
+    /// Returns false when the slow path must handle it.
+    static func appendASCIIText(_ t: Tag, _ ds: DataSet, _ out: inout ByteOutput) -> Bool {
+        guard let i = ds.index(of: t) else { return true }
+        let e = ds.elements[i]
+        let vr = e.vr
+        guard vr.isString, !vr.isSingleValuedText, !e.flags.contains(.notLoaded), e.items == nil else { return false }
+        let leading = vr.trimsLeadingSpaces
+        return ds.withValue(e) { buf -> Bool in
+            for b in buf where b >= 0x80 || b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D || b == 0x1B { return false }
+            var start = 0
+            let n = buf.count
+            var i = 0
+            while i <= n {
+                if i == n || buf[i] == 0x5C {
+                    var lo = start, hi = i
+                    while hi > lo, buf[hi - 1] == 0x20 || buf[hi - 1] == 0 { hi -= 1 }
+                    if leading { while lo < hi, buf[lo] == 0x20 { lo += 1 } }
+                    if start > 0 { out.byte(0x5C) }
+                    if hi > lo { out.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[lo..<hi])) }
+                    start = i + 1
+                }
+                i += 1
+            }
+            return true
+        }
     }
 
     static func simpleText(_ t: Tag, _ ds: DataSet) -> String {
