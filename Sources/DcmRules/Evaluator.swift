@@ -33,6 +33,30 @@ public final class Evaluator {
 
     public init() {}
 
+    /// The tags present anywhere in the data set being `run` (items of
+    /// sequences included), built on first need: an `each_element` with
+    /// `only: [tags]` none of which is in the file holds at once, without a
+    /// walk. (The generated `dicom.values` has ~580 such rules, and most of
+    /// their attributes are absent from any one file.) Only set inside `run`.
+    var fileTags: Set<UInt32>? = nil
+    var fileTagsWanted = false
+    var fileTagsSource: DataSet? = nil
+
+    func tagsOfFile() -> Set<UInt32>? {
+        guard fileTagsWanted, let ds = fileTagsSource else { return nil }
+        if let t = fileTags { return t }
+        var set = Set<UInt32>(minimumCapacity: ds.elements.count * 2)
+        func add(_ d: DataSet) {
+            for e in d.elements {
+                set.insert(e.tag.raw)
+                if let items = e.items { for i in items { add(i) } }
+            }
+        }
+        add(ds)
+        fileTags = set
+        return set
+    }
+
     // MARK: predicates
 
     public func evaluate(_ p: Predicate, _ file: DicomFile, selector: Bool) -> Truth {
@@ -57,6 +81,9 @@ public final class Evaluator {
             }
             return r
         case .eachElement(let only, let test):
+            if case .tags(let ts) = only, let present = tagsOfFile(), !ts.contains(where: { present.contains($0.raw) }) {
+                return .yes
+            }
             var r = Truth.yes
             Self.walkElements(file.dataSet, only: only, test: test, path: "") { ds, e, _ in
                 let v = self.test(test, .element(ds, e, index: nil), file)
