@@ -140,8 +140,10 @@ public final class Evaluator {
     /// Visits the standard elements of `ds` and its sequences' items (private
     /// elements skipped; with `only`, just those tags) that
     /// `test` applies to: elements with a value, or any element for tests about
-    /// the element itself (`retired`, `vr`). `body` gets the element's path
-    /// (only built when `wantPath`) and returns false to stop. Returns false when stopped.
+    /// the element itself (`retired`, `vr`). `body` gets the path of the
+    /// element's data set (`Seq[0]`, "" at the top; only built when `wantPath`:
+    /// `elementPath` makes the element's own from it) and returns false to
+    /// stop. Returns false when stopped.
     @discardableResult
     static func walkElements(_ ds: DataSet, only: ElementFilter, test: ValueTest, path: String, wantPath: Bool = false,
                              _ body: (DataSet, Element, String) -> Bool) -> Bool {
@@ -152,8 +154,7 @@ public final class Evaluator {
                 guard let i = ds.index(of: t) else { continue }
                 let e = ds.elements[i]
                 if aboutElement || (!e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)) {
-                    let p = wantPath ? elementPath(ds, e, path) : ""
-                    if !body(ds, e, p) { return false }
+                    if !body(ds, e, path) { return false }
                 }
             }
             for e in ds.elements {
@@ -168,11 +169,11 @@ public final class Evaluator {
         for e in ds.elements {
             let tag = e.tag
             let selected = only.selects(tag)
-            let p = wantPath ? elementPath(ds, e, path) : ""
             if selected && (aboutElement || (!e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded))) {
-                if !body(ds, e, p) { return false }
+                if !body(ds, e, path) { return false }
             }
-            if let items = e.items {
+            if let items = e.items, !items.isEmpty {
+                let p = wantPath ? elementPath(ds, e, path) : ""
                 for (i, item) in items.enumerated() {
                     if !walkElements(item, only: only, test: test, path: wantPath ? p + "[\(i)]" : "", wantPath: wantPath, body) { return false }
                 }

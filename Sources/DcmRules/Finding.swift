@@ -167,9 +167,9 @@ extension Evaluator {
         case .always: return []
         case .eachElement(let only, let t):
             var out: [FailureDetail] = []
-            Self.walkElements(file.dataSet, only: only, test: t, path: "", wantPath: true) { ds, e, path in
+            Self.walkElements(file.dataSet, only: only, test: t, path: "", wantPath: true) { ds, e, parent in
                 let x = Target.element(ds, e, index: nil)
-                if test(t, x, file) != .yes { out.append(detail(.tag(e.tag, text: path), t, x, file, showPHI: showPHI)) }
+                if test(t, x, file) != .yes { out.append(detail(.tag(e.tag, text: Self.elementPath(ds, e, parent)), t, x, file, showPHI: showPHI)) }
                 return out.count < 100
             }
             return out

@@ -261,6 +261,20 @@ final class DictionaryOperatorTests: XCTestCase {
           - id: t.private
             check: {each_element: {only: private, absent: true}}
         """)
+        // through run (which skips rules whose tags are in no data set of the file)
+        let enumSet = try pack("""
+        pack: t.z
+        version: 1
+        rules:
+          - id: t.enum
+            check: {each_element: {only: [PhotometricInterpretation, Laterality], in: [MONOCHROME2, R, L]}}
+        """)
+        for (data, want) in [("{Modality: CT}", [String]()), ("{Laterality: R}", []),
+                             ("{ReferencedImageSequence: [{Laterality: X}]}", ["ReferencedImageSequence[0].Laterality"])] {
+            let r = Evaluator().run(enumSet, on: try file(data), path: nil, showPHI: false)
+            XCTAssertEqual(r.findings.map { $0.attribute ?? "" }, want, data)
+            XCTAssertEqual(r.outcomes[0], want.isEmpty ? .pass : .fail, data)
+        }
         let g = try file("{ReferencedImageSequence: [{'(0029,\"SIEMENS CSA HEADER\",10)': x}]}")
         XCTAssertEqual(Evaluator().run(priv, on: g, path: nil, showPHI: false).findings.map { $0.attribute ?? "" },
                        ["ReferencedImageSequence[0].(0029,\"SIEMENS CSA HEADER\",10)"])
