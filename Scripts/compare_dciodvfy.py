@@ -190,7 +190,7 @@ def main() -> None:
                 matched[cat] += 1
             else:
                 missed.append((label, cat, msg[:160]))
-        for f in mine:
+        for f in (mine if not crash else []):  # dciodvfy gave up on the file: nothing to compare with
             cat = next((c for p, c in REVERSE.items() if f["rule"].startswith(p)), None)
             if cat is None:
                 continue
@@ -284,18 +284,19 @@ def write_report(a, files, total, matched, missed, extra, not_compared, crashed,
 WHY_MISSED = {
     "type1": "needs the IOD's modules (`dicom.iod`, not yet generated); `dicom.core` covers only the identifiers",
     "type2": "needs the IOD's modules (`dicom.iod`); `dicom.core` has only PatientID and PatientName",
-    "enum": "the list is the module's (dciodvfy knows the IOD); dicom.values checks only attributes listed in every module, against the union",
-    "term": "as for enumerated values; or a defined term added after the 2020 tables",
-    "vr-value": "a check of PS3.5 we do not make (see the message)",
-    "retired": "an attribute retired in dciodvfy's dictionary but not in pydicom 3.0.2's, or on an element we do not visit",
-    "explicit-vr": "the reader does not flag this VR pair as a mismatch",
+    "enum": "the list is the module's (dciodvfy knows the IOD: Photometric Interpretation YBR_FULL in an SC image); dicom.values checks only attributes with a list in every module, against the union — the rest is for dicom.iod",
+    "term": "as for enumerated values (Body Part Examined, Scan Options, Image Type value 4, Coding Scheme Designator)",
+    "vr-value": "private elements are not visited by values.format (SonoSite UT); a UID of only zero components (`0`) is valid syntax for us; a trailing NUL in SH is trimmed as padding by the reader; a sequence encoded as UN is not parsed into items",
+    "vm": "VM of a Type 3 sequence in a module (one item only) — a module rule, for dicom.iod",
+    "retired": "private group lengths (values.retired skips private elements)",
+    "explicit-vr": "VRs of private elements against dciodvfy's vendor dictionaries: the reader compares standard elements only (for the vendor.* packs)",
     "group-length": "the reader checks group lengths of group 0002 only",
 }
 WHY_EXTRA = {
-    "values.retired": "retired in DICOM 2024c (pydicom 3.0.2) after dciodvfy's 2022 dictionary, or dciodvfy does not visit the element (private sequences, skipped items)",
-    "values.format": "a check dciodvfy does not make or reports as a warning of another kind (see the finding)",
+    "values.retired": "retired in DICOM 2024c (pydicom 3.0.2) after dciodvfy's 2022 dictionary (ROI Observation Label/Description, Beam Dose Specification Point)",
+    "values.format": "see the findings: values dciodvfy does not reach (it stops at a read error earlier in the file) or checks differently",
     "values.vm": "dciodvfy checks VM against the module's attribute, not the dictionary",
-    "values.enum.": "dciodvfy does not check this attribute in this IOD, or knows a newer value",
+    "values.enum.": "the attribute is in no module of the file's IOD, so dciodvfy only says it is not in the IOD (Approval Status CREATED in the charset files)",
     "values.term.": "dciodvfy does not check defined terms of this attribute in this IOD",
     "meta.": "",
 }
