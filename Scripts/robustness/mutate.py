@@ -209,7 +209,8 @@ def main() -> int:
         return 2
     base = [a.dcmaudit, "dump", "--format", "json"] + (["--jobs", str(a.jobs)] if a.jobs else [])
     check_base = [a.dcmaudit, "check", "--format", "json", "--pack", "dicom.core", "--pack", "dicom.encoding",
-                  "--rules", str(REPO / "Rules" / "examples" / "example.ct-mr.yaml")] + \
+                  "--rules", str(REPO / "Rules" / "examples" / "example.ct-mr.yaml"),
+                  "--rules", str(REPO / "Rules" / "examples" / "siemens.mr-protocol.yaml")] + \
                  (["--jobs", str(a.jobs)] if a.jobs else [])
 
     t0 = time.monotonic()

@@ -307,6 +307,12 @@ final class PackCompiler {
     /// `file.anomalies`, or an attribute path parsed by the one path parser.
     func attributeRef(_ text: String, _ loc: SourceLocation) -> AttributeRef? {
         if text == "file.anomalies" { return .anomalies }
+        if let d = DerivedAttribute.parse(text) {   // csa.image.NAME, siemens.NAME (DerivedAttributes.swift)
+            switch d {
+            case .success(let a): return .derived(a)
+            case .failure(let e): error(loc, e.message, suggestion: e.suggestion); return nil
+            }
+        }
         if text.hasPrefix("file.") {
             error(loc, "unknown pseudo-attribute '\(text)'", suggestion: suggest(text, among: ["file.anomalies"]))
             return nil

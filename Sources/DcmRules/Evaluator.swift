@@ -270,6 +270,15 @@ public final class Evaluator {
         case .vr(let vrs): return Truth.from(x.vr.map { vrs.contains($0) } ?? false)
         case .each(let inner):
             let n = x.count
+            if case .values(let list, let vr) = x, list.count > 1 {
+                var r = Truth.yes
+                for v in list {
+                    let t = test(inner, .values([v], vr: vr), file)
+                    if t == .no { return .no }
+                    if t == .unknown { r = .unknown }
+                }
+                return r
+            }
             guard case let .element(ds, e, idx) = x else {
                 return test(inner, x, file)
             }
@@ -440,6 +449,7 @@ public final class Evaluator {
     }
 
     func compareOne(_ x: Target, at k: Int, _ o: ROperand) -> Truth {
+        if case .values(let list, let vr) = x { return k < list.count ? all(.values([list[k]], vr: vr), o) { $0.order == 0 } : .no }
         guard case let .element(ds, e, idx) = x, idx == nil else { return k == 0 ? all(x, o) { $0.order == 0 } : .no }
         return all(.element(ds, e, index: k), o) { $0.order == 0 }
     }

@@ -10,7 +10,8 @@ import DcmDictionary
 /// - a scalar is the value as written (`"2300"`, `MR`); `""` is an empty value;
 /// - a list of scalars is a multi-valued element (`[0.5, 0.5]`);
 /// - a list of maps is a sequence of items;
-/// - `file.anomalies: [odd-length, …]` gives the file those reader anomalies.
+/// - `file.anomalies: [odd-length, …]` gives the file those reader anomalies;
+/// - `csa.image.NAME` / `siemens.NAME` values become a CSA header (`DerivedExampleValues`).
 enum ExampleBuilder {
     static func build(_ node: SyntaxNode, compiler: PackCompiler) -> DicomFile? {
         guard let entries = node.entries else {
@@ -34,6 +35,7 @@ enum ExampleBuilder {
     static func dataSet(_ entries: [(key: String, keyLocation: SourceLocation, value: SyntaxNode)],
                         compiler: PackCompiler, anomalies: inout [Anomaly], ok: inout Bool) -> DataSet {
         var ds = DataSet()
+        var derived = DerivedExampleValues()
         for (key, kl, value) in entries {
             if key == "file.anomalies" {
                 for item in value.items ?? [value] {
@@ -46,6 +48,10 @@ enum ExampleBuilder {
                 continue
             }
             guard let ref = compiler.attributeRef(key, kl) else { ok = false; continue }
+            if case .derived(let a) = ref {   // csa.image.NAME: a real CSA header (DerivedAttributes.swift)
+                derived.add(a, values: value.items?.compactMap(\.scalar) ?? (value.isNull ? [] : [value.scalar ?? ""]))
+                continue
+            }
             guard case .path(let p) = ref.asPath, p.steps.count == 1, p.steps[0].index == .none else {
                 compiler.error(kl, "an example names top-level attributes; write a sequence as a list of maps")
                 ok = false; continue
@@ -84,6 +90,7 @@ enum ExampleBuilder {
             do { try ds.setParsing(tag, vr, text) }
             catch { compiler.error(value.location, "\(error)"); ok = false }
         }
+        derived.write(into: &ds)
         return ds
     }
 }

@@ -274,6 +274,9 @@ extension Evaluator {
 
     /// The first single value that fails `t` (for messages about multi-valued elements).
     func firstFailing(_ x: Target, _ t: ValueTest, _ file: DicomFile) -> Target? {
+        if case .values(let list, let vr) = x {
+            return list.lazy.map { Target.values([$0], vr: vr) }.first { self.test(t, $0, file) != .yes }
+        }
         guard case let .element(ds, e, idx) = x else { return nil }
         if idx != nil { return x }
         for i in 0..<x.count {

@@ -38,12 +38,15 @@ public enum AttributeRef: Sendable, CustomStringConvertible {
     case path(AttributePath)
     /// The kinds of the reader's anomalies for the file (`Anomaly.Kind` raw values).
     case anomalies
+    /// A value parsed from the file: `csa.image.NAME`, `siemens.NAME` (DerivedAttributes.swift).
+    case derived(DerivedAttribute)
 
     public var description: String {
         switch self {
         case .tag(_, let t): return t
         case .path(let p): return p.text
         case .anomalies: return "file.anomalies"
+        case .derived(let d): return d.text
         }
     }
     /// The keyword's VR in the dictionary, when the reference is to a standard attribute.
@@ -54,6 +57,7 @@ public enum AttributeRef: Sendable, CustomStringConvertible {
             guard let last = p.steps.last, case .tag(let t) = last.reference else { return nil }
             return DataDictionary.entry(for: t)?.vr
         case .anomalies: return .CS
+        case .derived(let d): return d.vr
         }
     }
     var hasWildcard: Bool {

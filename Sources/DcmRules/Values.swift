@@ -11,6 +11,8 @@ import DcmDictionary
 enum Target {
     case element(DataSet, Element, index: Int?)
     case anomalies([Anomaly])
+    /// Values parsed from the file (a derived attribute: `csa.image.NAME`), typed by `vr`.
+    case values([String], vr: VR)
 }
 
 /// What an attribute reference resolved to in one data set.
@@ -40,6 +42,7 @@ extension Target {
     var count: Int {
         switch self {
         case .anomalies(let a): return a.count
+        case .values(let v, _): return v.count
         case let .element(ds, e, index):
             if index != nil { return 1 }
             return ds.valueMultiplicity(e)
@@ -50,11 +53,13 @@ extension Target {
     /// (PS3.5 §7.4: an empty type 2 sequence has no items).
     var hasValue: Bool {
         if case .element(_, let e, let index) = self, index == nil, let items = e.items { return !items.isEmpty }
+        if case .values(let v, _) = self { return v.contains { !$0.isEmpty } }   // CSA items "" are no value
         return count > 0
     }
 
     var vr: VR? {
         if case .element(_, let e, _) = self { return e.vr }
+        if case .values(_, let vr) = self { return vr }
         return .CS
     }
 
@@ -68,6 +73,9 @@ extension Target {
                 var s = a.kind.rawValue
                 if !s.withUTF8({ body(UnsafeRawBufferPointer($0)) }) { return false }
             }
+            return true
+        case .values(let list, _):
+            for var s in list where !s.withUTF8({ body(UnsafeRawBufferPointer($0)) }) { return false }
             return true
         case let .element(ds, e, index):
             let vr = e.vr
@@ -120,6 +128,13 @@ extension Target {
     /// values read in the data set's byte order. `.unknown` when a value is not
     /// a number; otherwise `.no` at the first `false`.
     func forEachNumber(_ body: (Double) -> Bool) -> Truth {
+        if case .values(let list, _) = self {
+            for var s in list {
+                guard let d = s.withUTF8({ parseNumber(UnsafeRawBufferPointer($0)) }) else { return .unknown }
+                if !body(d) { return .no }
+            }
+            return .yes
+        }
         guard case let .element(ds, e, index) = self else { return .unknown }
         let vr = e.vr
         if vr.isString || vr == .UN || vr == .OB {
@@ -206,6 +221,8 @@ extension AttributeRef {
         switch self {
         case .anomalies:
             return .one(.anomalies(file.anomalies))
+        case .derived(let d):
+            return d.resolve(in: file)
         case .tag(let t, _):
             let ds = t.group == 0x0002 ? file.meta : file.dataSet
             guard let i = ds.index(of: t) else { return .missing }

@@ -54,6 +54,9 @@ struct Dump: ParsableCommand {
     @Flag(name: .long, help: "Read Pixel Data too instead of stopping before it.")
     var readPixels = false
 
+    @Flag(name: .long, help: "Print the Siemens CSA image and series headers as JSON, one object per file (docs/siemens-csa.md).")
+    var csa = false
+
     @Argument(help: "DICOM files or directories.")
     var paths: [String]
 
@@ -74,6 +77,7 @@ struct Dump: ParsableCommand {
         req.jobs = jobs
         req.bulkThreshold = bulkThreshold
         req.readOptions.stopBeforePixelData = !readPixels
+        req.csa = csa
         if let tags {
             for item in splitTagList(tags) {
                 do { req.tags.append(try AttributePath(parsing: item)) }

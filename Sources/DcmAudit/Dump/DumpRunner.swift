@@ -21,6 +21,8 @@ public struct DumpRequest: Sendable {
     public var bulkThreshold: Int = 1024
     public var jobs: Int = 0
     public var readOptions = ReadOptions()
+    /// `--csa`: print the Siemens CSA headers as JSON instead (`CSADumper`).
+    public var csa = false
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -50,9 +52,9 @@ public enum DumpRunner {
         let text = TextDumper(filter: filter)
         let format = req.format
         let options = req.readOptions
-        let asArray = format == .json && files.count != 1
+        let asArray = format == .json && files.count != 1 && !req.csa
 
-        if format == .csv {
+        if format == .csv && !req.csa {
             var o = ByteOutput(); csv.header(into: &o); out.write(o.bytes)
         }
         if asArray { out.write(Array("[".utf8)) }
@@ -63,6 +65,9 @@ public enum DumpRunner {
                 let file = try DicomReader.read(path: path, options: options)
                 var o = ByteOutput(capacity: format == .csv ? 256 : 16384)
                 switch format {
+                case _ where req.csa:
+                    CSADumper().render(file, into: &o)
+                    o.byte(0x0A)
                 case .csv: csv.render(file, path: path, into: &o)
                 case .text: text.render(file, path: path, into: &o)
                 case .json, .jsonl:
