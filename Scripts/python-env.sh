@@ -11,7 +11,7 @@ PINS=(
     nibabel==5.3.2   # Siemens CSA reference parser (Scripts/diff/csa_diff.py)
     pydicom==3.0.2
     pydicom-data==1.0.0
-    dicom-standard==0.1.0
+    dicom-standard==0.1.0   # PS3.3 / PS3.15 tables (Scripts/gen_packs.py)
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
