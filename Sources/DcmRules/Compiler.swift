@@ -9,10 +9,11 @@ enum Keys {
     static let rule = ["id", "title", "severity", "level", "when", "check", "message", "reference", "examples"]
     static let examples = ["pass", "fail"]
     static let valueOps = ["present", "absent", "empty", "not_empty", "type", "if", "equals", "tolerance", "in", "not_in",
-                           "matches", "range", "gt", "ge", "lt", "le", "vm", "vr", "length", "format", "each", "all", "any", "not"]
+                           "matches", "range", "gt", "ge", "lt", "le", "vm", "vr", "length", "format", "each", "all", "any", "not",
+                           "retired", "registered"]
     static let bareOps = ["present", "absent", "empty", "not_empty", "format"]
     static let groupOps = ["consistent", "unique", "count"]
-    static let combinators = ["all", "any", "not"]
+    static let combinators = ["all", "any", "not", "each_element"]
 }
 
 /// Typing of values by VR: numbers for DS/IS/binary, dates, times and date-times
@@ -42,6 +43,7 @@ final class PackCompiler {
     var defaultSeverity: Severity = .error
     var defaultWhen: [Predicate] = []
     var defaultWhenText: String?
+    var buildExamples = true
 
     init(file: String) { self.file = file }
 
@@ -208,7 +210,7 @@ final class PackCompiler {
         var messageText: String?
         if let m = messageNode, let s = scalar(m, "message") { messageText = s; message = compileTemplate(s, m.location) }
         var examples: [RuleExample] = []
-        if let en = examplesNode {
+        if let en = examplesNode, buildExamples {
             if let ee = en.entries {
                 for (k, kl, v) in ee {
                     guard k == "pass" || k == "fail" else { unknownKey(k, kl, among: Keys.examples, what: "'examples'"); continue }
@@ -254,6 +256,8 @@ final class PackCompiler {
                     parts.append(k == "all" ? .all(ps) : .any(ps))
                 case "not":
                     parts.append(.not(compilePredicate(v, group: group)))
+                case "each_element":
+                    if let p = compileEachElement(v) { parts.append(p) }
                 default:
                     guard let ref = attributeRef(k, kl) else { continue }
                     parts.append(.attribute(ref, compileValueTest(v, ref: ref)))
@@ -261,6 +265,43 @@ final class PackCompiler {
             }
             return parts.count == 1 ? parts[0] : .all(parts)
         }
+    }
+
+    /// `each_element: {only: [Keyword…], <value test>}`: the test on every
+    /// standard element at any depth (or on those tags only).
+    func compileEachElement(_ v: SyntaxNode) -> Predicate? {
+        guard case .mapping(let entries, let loc) = v else {
+            error(v.location, "'each_element' takes a mapping of operators, e.g. {format: true} or {only: [Modality], in: [CT, MR]}")
+            return nil
+        }
+        var only = ElementFilter.standard
+        var first: Tag? = nil
+        var rest = entries
+        if let i = entries.firstIndex(where: { $0.key == "only" }) {
+            let node = entries[i].value
+            if node.scalar == "private" {
+                only = .privateElements
+            } else {
+                let names = node.items ?? [node]
+                var tags: [Tag] = []
+                for n in names {
+                    guard let s = scalar(n, "only") else { continue }
+                    guard let r = attributeRef(s, n.location) else { continue }
+                    guard case .tag(let t, _) = r else { error(n.location, "'only' takes keywords or tags (or 'private'), not a path ('\(s)')"); continue }
+                    tags.append(t)
+                }
+                only = .tags(tags)
+                first = tags.first
+            }
+            rest.remove(at: i)
+        }
+        if rest.isEmpty { error(loc, "'each_element' needs an operator besides 'only'"); return nil }
+        // values are typed by the first selected attribute's VR (strings for any element:
+        // a tag of no dictionary entry)
+        let ref: AttributeRef = first.map { .tag($0, text: DataDictionary.entry(for: $0)?.keyword ?? $0.description) }
+            ?? .tag(Tag(0xFFFF, 0xFFFF), text: "each element")
+        let test = compileValueTest(.mapping(rest, loc), ref: ref)
+        return .eachElement(only: only, test)
     }
 
     /// `file.anomalies`, or an attribute path parsed by the one path parser.
@@ -363,9 +404,24 @@ final class PackCompiler {
                     guard orderedKind(vr, ref, kl, k) else { continue }
                     if let o = operand(v, ref: ref, vr: vr, for: k) { tests.append(.compare(Comparison(rawValue: k)!, o)) }
                 case "vm":
-                    if let r = countRange(v, "vm") { tests.append(.vm(r)) }
+                    if v.scalar == "dictionary" { tests.append(.vmDictionary) }
+                    else if let r = countRange(v, "vm") { tests.append(.vm(r)) }
+                case "retired":
+                    guard let b = bool(v, k) else { continue }
+                    tests.append(b ? .not(.notRetired) : .notRetired)
+                case "registered":
+                    guard let s = scalar(v, "registered") else { continue }
+                    if s == "any" { tests.append(.registered(nil)); continue }
+                    let types = Array(Set(UIDRegistry.allEntries.map(\.type))).sorted()
+                    if !types.contains(where: { $0.caseInsensitiveCompare(s) == .orderedSame }) {
+                        error(v.location, "unknown UID type '\(s)': use any or one of \(types.joined(separator: ", "))", suggestion: suggest(s, among: types))
+                        continue
+                    }
+                    tests.append(.registered(s))
                 case "length":
                     if let r = countRange(v, "length") { tests.append(.length(r)) }
+                case "vr" where v.scalar == "dictionary":
+                    tests.append(.vrDictionary)
                 case "vr":
                     let names = v.items?.compactMap(\.scalar) ?? v.scalar.map { [$0] } ?? []
                     var vrs: [VR] = []
@@ -544,18 +600,22 @@ extension ValueTest {
 }
 
 extension SyntaxNode {
+    static let flowSpecial: [Bool] = (0..<256).map { b in ":{}[],#&*!|>'\"%@`".utf8.contains(UInt8(b)) }
+    static let keySpecial: [Bool] = (0..<256).map { b in ":{}[],#\"".utf8.contains(UInt8(b)) }
+
     /// The node as one line of YAML flow style, for `rules explain` and reports.
     public var flowText: String {
         switch self {
         case .scalar(let s, _, let quoted):
-            if quoted || s.isEmpty || s.contains(where: { ":{}[],#&*!|>'\"%@`".contains($0) }) || s.hasPrefix(" ") {
+            // (bytes, not Characters: this runs for every scalar of every rule at load time)
+            if quoted || s.isEmpty || s.utf8.contains(where: { SyntaxNode.flowSpecial[Int($0)] }) || s.utf8.first == 0x20 {
                 return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
             }
             return s
         case .sequence(let items, _): return "[" + items.map(\.flowText).joined(separator: ", ") + "]"
         case .mapping(let e, _):
             return "{" + e.map { (k, _, v) in
-                let key = k.contains(where: { ":{}[],#\"".contains($0) }) ? "'" + k + "'" : k
+                let key = k.utf8.contains(where: { SyntaxNode.keySpecial[Int($0)] }) ? "'" + k + "'" : k
                 return key + ": " + v.flowText
             }.joined(separator: ", ") + "}"
         }

@@ -33,6 +33,43 @@ public final class Evaluator {
 
     public init() {}
 
+    /// The tags present anywhere in the data set being `run` (items of
+    /// sequences included), built on first need: an `each_element` with
+    /// `only: [tags]` none of which is in the file holds at once, without a
+    /// walk. (The generated `dicom.values` has ~580 such rules, and most of
+    /// their attributes are absent from any one file.) Only set inside `run`.
+    var fileTags: [UInt32]? = nil
+    var fileTagsWanted = false
+    var fileTagsSource: DataSet? = nil
+
+    /// The file's tags, sorted (an array and a binary search: cheaper to build
+    /// than a hash set for the ~100 tags of a file).
+    func tagsOfFile() -> [UInt32]? {
+        guard fileTagsWanted, let ds = fileTagsSource else { return nil }
+        if let t = fileTags { return t }
+        var all: [UInt32] = []
+        all.reserveCapacity(ds.elements.count + 16)
+        func add(_ d: DataSet) {
+            for e in d.elements {
+                all.append(e.tag.raw)
+                if let items = e.items { for i in items { add(i) } }
+            }
+        }
+        add(ds)
+        all.sort()
+        fileTags = all
+        return all
+    }
+
+    @inline(__always) static func sortedContains(_ a: [UInt32], _ x: UInt32) -> Bool {
+        var lo = 0, hi = a.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if a[mid] < x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < a.count && a[lo] == x
+    }
+
     // MARK: predicates
 
     public func evaluate(_ p: Predicate, _ file: DicomFile, selector: Bool) -> Truth {
@@ -54,6 +91,18 @@ public final class Evaluator {
                 let t = evaluate(q, file, selector: selector)
                 if t == .yes { return .yes }
                 if t == .unknown { r = .unknown }
+            }
+            return r
+        case .eachElement(let only, let test):
+            if case .tags(let ts) = only, let present = tagsOfFile(), !ts.contains(where: { Self.sortedContains(present, $0.raw) }) {
+                return .yes
+            }
+            var r = Truth.yes
+            Self.walkElements(file.dataSet, only: only, test: test, path: "") { ds, e, _ in
+                let v = self.test(test, .element(ds, e, index: nil), file)
+                if v == .no { r = .no; return false }
+                if v == .unknown { r = .unknown }
+                return true
             }
             return r
         case .attribute(let ref, let test):
@@ -101,6 +150,62 @@ public final class Evaluator {
         return r
     }
 
+    /// Visits the standard elements of `ds` and its sequences' items (private
+    /// elements skipped; with `only`, just those tags) that
+    /// `test` applies to: elements with a value, or any element for tests about
+    /// the element itself (`retired`, `vr`). `body` gets the path of the
+    /// element's data set (`Seq[0]`, "" at the top; only built when `wantPath`:
+    /// `elementPath` makes the element's own from it) and returns false to
+    /// stop. Returns false when stopped.
+    @discardableResult
+    static func walkElements(_ ds: DataSet, only: ElementFilter, test: ValueTest, path: String, wantPath: Bool = false,
+                             _ body: (DataSet, Element, String) -> Bool) -> Bool {
+        let aboutElement = test.isAboutElement
+        if case .tags(let ts) = only {
+            // a few tags: look each up (binary search), then descend into the sequences
+            for t in ts {
+                guard let i = ds.index(of: t) else { continue }
+                let e = ds.elements[i]
+                if aboutElement || (!e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)) {
+                    if !body(ds, e, path) { return false }
+                }
+            }
+            for e in ds.elements {
+                guard let items = e.items, !items.isEmpty else { continue }
+                let p = wantPath ? elementPath(ds, e, path) : ""
+                for (i, item) in items.enumerated() {
+                    if !walkElements(item, only: only, test: test, path: wantPath ? p + "[\(i)]" : "", wantPath: wantPath, body) { return false }
+                }
+            }
+            return true
+        }
+        for e in ds.elements {
+            let tag = e.tag
+            let selected = only.selects(tag)
+            if selected && (aboutElement || (!e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded))) {
+                if !body(ds, e, path) { return false }
+            }
+            if let items = e.items, !items.isEmpty {
+                let p = wantPath ? elementPath(ds, e, path) : ""
+                for (i, item) in items.enumerated() {
+                    if !walkElements(item, only: only, test: test, path: wantPath ? p + "[\(i)]" : "", wantPath: wantPath, body) { return false }
+                }
+            }
+        }
+        return true
+    }
+
+    /// `Seq[0].Keyword`, or a private element by creator: `(0029,"SIEMENS CSA HEADER",10)`.
+    static func elementPath(_ ds: DataSet, _ e: Element, _ parent: String) -> String {
+        let tag = e.tag
+        var name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty || tag.element == 0 ? tag.description : $0.keyword } ?? tag.description
+        if tag.group & 1 == 1, tag.element >= 0x1000, let c = ds.privateCreator(of: tag) {
+            let hex = String(tag.group, radix: 16, uppercase: true), eb = String(tag.element & 0xFF, radix: 16, uppercase: true)
+            name = "(" + String(repeating: "0", count: 4 - hex.count) + hex + ",\"" + c + "\"," + (eb.count < 2 ? "0" : "") + eb + ")"
+        }
+        return parent.isEmpty ? name : parent + "." + name
+    }
+
     // MARK: value tests
 
     func test(_ t: ValueTest, _ x: Target?, _ file: DicomFile) -> Truth {
@@ -143,6 +248,25 @@ public final class Evaluator {
         case .empty: return Truth.from(!x.hasValue)
         case .notEmpty: return Truth.from(x.hasValue)
         case .vm(let r): return Truth.from(r.contains(x.count))
+        case .vmDictionary:
+            // (UN: the value's text is not split by the dictionary's VR, so its values are not counted)
+            guard case let .element(_, e, idx) = x, idx == nil, !e.isSequence, e.vr != .UN, let d = DataDictionary.entry(for: e.tag) else { return .yes }
+            return Truth.from(x.count == 0 || d.allowsValueCount(x.count))
+        case .vrDictionary:
+            guard case let .element(_, e, _) = x, !e.flags.contains(.vrFromDictionary), let d = DataDictionary.entry(for: e.tag), d.vr != nil else { return .yes }
+            return Truth.from(d.vrs.contains(e.vr))
+        case .notRetired:
+            guard let tag = x.tag else { return .yes }
+            // Group Length (gggg,0000) is retired except in groups 0000 and 0002 (PS3.5 7.2)
+            if tag.element == 0 && tag.group > 2 && tag.group & 1 == 0 { return .no }
+            guard let d = DataDictionary.entry(for: tag) else { return .yes }
+            return Truth.from(!d.isRetired)
+        case .registered(let type):
+            if x.count == 0 { return .no }
+            return Truth.from(x.forEachText { b in
+                guard let u = UIDRegistry.entry(for: String(decoding: b, as: UTF8.self)) else { return false }
+                return type.map { u.type.caseInsensitiveCompare($0) == .orderedSame } ?? true
+            })
         case .vr(let vrs): return Truth.from(x.vr.map { vrs.contains($0) } ?? false)
         case .each(let inner):
             let n = x.count

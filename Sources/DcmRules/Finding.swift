@@ -106,6 +106,10 @@ extension ValueTest {
         case .vr(let vrs): return "VR " + vrs.map(\.description).joined(separator: " or ")
         case .length(let r): return "length \(r)"
         case .format: return "a valid value for its VR"
+        case .vmDictionary: return "vm as in the dictionary"
+        case .vrDictionary: return "VR as in the dictionary"
+        case .notRetired: return "not retired"
+        case .registered(let t): return "a registered \(t ?? "UID")"
         case .each(let t): return "each value \(t.expectedText)"
         case .all(let ts): return ts.map(\.expectedText).joined(separator: " and ")
         case .any(let ts): return ts.map(\.expectedText).joined(separator: " or ")
@@ -134,6 +138,14 @@ extension Predicate {
     public var text: String {
         switch self {
         case .always: return "always"
+        case .eachElement(let only, let t):
+            let what: String
+            switch only {
+            case .standard: what = "each element"
+            case .privateElements: what = "each private element"
+            case .tags(let ts): what = "each " + ts.map { DataDictionary.entry(for: $0)?.keyword ?? $0.description }.joined(separator: ", ")
+            }
+            return what + " is " + t.expectedText
         case .named(_, let p): return p.text
         case .attribute(let r, let t): return "\(r) \(t.relationText)"
         case .all(let ps): return ps.map { $0.parenthesised }.joined(separator: " and ")
@@ -156,6 +168,14 @@ extension Evaluator {
     func explain(_ p: Predicate, _ file: DicomFile, showPHI: Bool) -> [FailureDetail] {
         switch p {
         case .always: return []
+        case .eachElement(let only, let t):
+            var out: [FailureDetail] = []
+            Self.walkElements(file.dataSet, only: only, test: t, path: "", wantPath: true) { ds, e, parent in
+                let x = Target.element(ds, e, index: nil)
+                if test(t, x, file) != .yes { out.append(detail(.tag(e.tag, text: Self.elementPath(ds, e, parent)), t, x, file, showPHI: showPHI)) }
+                return out.count < 100
+            }
+            return out
         case .named(_, let q): return explain(q, file, showPHI: showPHI)
         case .all(let ps):
             for q in ps where evaluate(q, file, selector: false) != .yes { return explain(q, file, showPHI: showPHI) }
@@ -240,6 +260,14 @@ extension Evaluator {
         case .vm: reason = "\(attr) has \(x.count) value\(x.count == 1 ? "" : "s"), expected \(t.expectedText)"
         case .vr: reason = "\(attr) has VR \(x.vr.map { "\($0)" } ?? "?"), expected \(t.expectedText)"
         case .format: reason = "\(attr) \(shown) is not a valid \(x.vr.map { "\($0)" } ?? "") value"
+        case .vmDictionary:
+            let d = x.tag.flatMap { DataDictionary.entry(for: $0) }
+            reason = "\(attr) has \(x.count) value\(x.count == 1 ? "" : "s"), the dictionary says VM \(d?.vm ?? "?")"
+        case .vrDictionary:
+            let d = x.tag.flatMap { DataDictionary.entry(for: $0) }
+            reason = "\(attr) is encoded as \(x.vr.map { "\($0)" } ?? "?"), the dictionary says \(d.map { $0.vrs.map(\.description).joined(separator: " or ") } ?? "?")"
+        case .notRetired: reason = "\(attr) is a retired attribute"
+        case .registered(let t): reason = "\(attr) \(shown) is not a registered \(t ?? "UID")"
         case .matches(let r): reason = "\(attr) \(shown) does not match /\(r.pattern)/"
         default: reason = "\(attr) \(shown) is not \(t.expectedText)"
         }
@@ -268,7 +296,7 @@ extension Predicate {
         case .attribute(let r, _): return r.description
         case .named(_, let p), .not(let p): return p.firstAttribute
         case .all(let ps), .any(let ps): return ps.lazy.compactMap(\.firstAttribute).first
-        case .always: return nil
+        case .always, .eachElement: return nil
         }
     }
 }

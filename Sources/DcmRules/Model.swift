@@ -123,6 +123,16 @@ public indirect enum ValueTest: Sendable {
     case vr([VR])
     case length(CountRange)
     case format
+    /// `vm: dictionary`: the value count allowed by the element's PS3.6 entry.
+    case vmDictionary
+    /// `vr: dictionary`: the VR as encoded is one of the element's PS3.6 VRs
+    /// (always true for implicit VR, where the reader took it from the dictionary).
+    case vrDictionary
+    /// `retired: false`: the element is not retired in PS3.6 (`retired: true` is its negation).
+    case notRetired
+    /// `registered: TYPE`: every value is a UID of the registry (PS3.6 Table
+    /// A-1), of that type (`Transfer Syntax`, `SOP Class`…) unless `any`.
+    case registered(String?)
     case each(ValueTest)
     case all([ValueTest])
     case any([ValueTest])
@@ -137,6 +147,17 @@ public indirect enum ValueTest: Sendable {
         default: return false
         }
     }
+
+    /// Tests about the element itself rather than its values: `each_element`
+    /// applies them to empty elements and sequences too.
+    var isAboutElement: Bool {
+        switch self {
+        case .notRetired, .vrDictionary, .vr, .present, .absent, .empty, .notEmpty: return true
+        case .not(let t): return t.isAboutElement
+        case .all(let ts), .any(let ts): return ts.allSatisfy { $0.isAboutElement }
+        default: return false
+        }
+    }
 }
 
 /// A compiled predicate over a data set (in `when` and in `check`).
@@ -148,6 +169,29 @@ public indirect enum Predicate: Sendable {
     /// A named condition of the pack (kept for explanations).
     case named(String, Predicate)
     case always
+    /// `each_element`: the test holds for every standard element of the data
+    /// set at any depth (items of sequences included; private
+    /// elements are skipped), or only for the elements `only` selects.
+    case eachElement(only: ElementFilter, ValueTest)
+}
+
+/// The elements `each_element` visits.
+public enum ElementFilter: Sendable, Equatable {
+    /// Every standard element (private elements skipped; group lengths
+    /// included: they are retired outside groups 0000 and 0002, PS3.5 7.2).
+    case standard
+    /// The elements with these tags, at any depth.
+    case tags([Tag])
+    /// Private data elements (not their Private Creator elements), at any depth.
+    case privateElements
+
+    @inline(__always) func selects(_ tag: Tag) -> Bool {
+        switch self {
+        case .standard: return tag.group & 1 == 0
+        case .tags(let ts): return ts.contains(tag)
+        case .privateElements: return tag.group & 1 == 1 && tag.element >= 0x1000
+        }
+    }
 }
 
 /// A compiled regular expression with its source text. Matching searches

@@ -9,6 +9,11 @@ public struct PackLoader {
     /// Known pack files by id (from the library directories).
     public private(set) var index: [String: String] = [:]
     var indexErrors: [PackDiagnostic] = []
+    /// Whether rules' examples are built into data sets. `check` does not need
+    /// them, and building them is most of a large pack's load time (the
+    /// generated dicom.values has over a thousand); `rules validate|test|explain`
+    /// and the tests build them, so malformed examples are still reported there.
+    public var buildExamples = true
 
     public init(libraries: [String] = []) {
         for dir in libraries { indexDirectory(dir) }
@@ -26,11 +31,36 @@ public struct PackLoader {
 
     mutating func indexDirectory(_ dir: String) {
         for f in Self.packFiles(in: dir) {
-            guard let text = try? String(contentsOfFile: f, encoding: .utf8),
-                  let root = try? SyntaxNode.parse(text, file: f),
-                  let h = PackCompiler.header(of: root, file: f), !h.id.isEmpty else { continue }
-            if index[h.id] == nil { index[h.id] = f }
+            guard let text = try? String(contentsOfFile: f, encoding: .utf8) else { continue }
+            // a top-level `pack: id` line is enough (large generated packs are
+            // not parsed just to be indexed); otherwise parse the YAML
+            let id: String
+            if let quick = Self.quickPackID(text) { id = quick }
+            else {
+                guard let root = try? SyntaxNode.parse(text, file: f),
+                      let h = PackCompiler.header(of: root, file: f), !h.id.isEmpty else { continue }
+                id = h.id
+            }
+            if index[id] == nil { index[id] = f }
         }
+    }
+
+    /// The id of a `pack: dotted.id` line at the top level, when it is written plainly.
+    static func quickPackID(_ text: String) -> String? {
+        // line by line, stopping at the first `pack:` (no split of the whole file)
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: "\n") ?? rest.endIndex
+            let line = rest[..<end]
+            rest = end == rest.endIndex ? "" : rest[rest.index(after: end)...]
+            guard line.hasPrefix("pack:") else { continue }
+            var v = line.dropFirst(5)
+            if let hash = v.firstIndex(of: "#") { v = v[..<hash] }
+            let id = v.trimmingCharacters(in: .whitespaces)
+            guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }) else { return nil }
+            return id
+        }
+        return nil
     }
 
     /// Expands files and directories into pack files.
@@ -107,6 +137,7 @@ public struct PackLoader {
             }
         }
         let c = PackCompiler(file: path)
+        c.buildExamples = buildExamples
         let pack = c.compilePack(root, inherited: inherited)
         diags += c.diagnostics
         guard let pack, c.diagnostics.isEmpty else { state.failed.insert(path); return nil }

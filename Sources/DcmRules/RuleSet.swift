@@ -62,6 +62,8 @@ extension Evaluator {
         var samples = [GroupSample?](repeating: nil, count: set.rules.count)
         var findings: [Finding] = []
         var uids: UIDs? = nil
+        fileTagsWanted = true; fileTagsSource = file.dataSet; fileTags = nil
+        defer { fileTagsWanted = false; fileTagsSource = nil; fileTags = nil }
         for (i, rule) in set.rules.enumerated() {
             switch rule.check {
             case .instance:

@@ -177,3 +177,106 @@ final class OperatorTests: XCTestCase {
         for k in Anomaly.Kind.allCases { XCTAssertTrue(text.contains(k.rawValue), "no dicom.encoding rule for \(k.rawValue)") }
     }
 }
+
+/// The operators that look things up in PS3.6: `vm: dictionary`,
+/// `vr: dictionary`, `retired`, `registered`, and `each_element`.
+final class DictionaryOperatorTests: XCTestCase {
+    func expect(_ check: String, _ data: String, _ want: Outcome, line: UInt = #line) {
+        do {
+            let got = try outcome(check, on: data)
+            XCTAssertEqual(got, want, "\(check) on \(data)", line: line)
+        } catch { XCTFail("\(error)", line: line) }
+    }
+
+    func testVMAndVRFromTheDictionary() {
+        expect("{PixelSpacing: {vm: dictionary}}", "{PixelSpacing: [\"1\", \"1\"]}", .pass)
+        expect("{PixelSpacing: {vm: dictionary}}", "{PixelSpacing: \"1\"}", .fail)
+        expect("{ImageType: {vm: dictionary}}", "{ImageType: [A, B, C, D, E]}", .pass)   // 2-n
+        expect("{PatientID: {vm: dictionary}}", "{PatientID: \"\"}", .pass)              // empty: no values to count
+        expect("{Modality: {vr: dictionary}}", "{Modality: MR}", .pass)
+    }
+
+    func testRetiredAndRegistered() {
+        expect("{ImageType: {retired: false}}", "{ImageType: [ORIGINAL]}", .pass)
+        expect("{'(0008,0040)': {retired: false}}", "{'(0008,0040)': \"1\"}", .fail)        // DataSetType, retired
+        expect("{'(0008,0040)': {retired: true}}", "{'(0008,0040)': \"1\"}", .pass)
+        expect("{TransferSyntaxUID: {registered: Transfer Syntax}}", "{TransferSyntaxUID: \"1.2.840.10008.1.2.1\"}", .pass)
+        expect("{TransferSyntaxUID: {registered: Transfer Syntax}}", "{TransferSyntaxUID: \"1.2.840.10008.5.1.4.1.1.2\"}", .fail)
+        expect("{SOPClassUID: {registered: SOP Class}}", "{SOPClassUID: \"1.2.840.10008.5.1.4.1.1.2\"}", .pass)
+        expect("{SOPClassUID: {registered: any}}", "{SOPClassUID: \"1.2.3\"}", .fail)
+        XCTAssertEqual(diagnostics("""
+        pack: t.bad
+        version: 1
+        rules:
+          - {id: t.r, check: {SOPClassUID: {registered: SOP Klass}}}
+        """).first?.contains("unknown UID type 'SOP Klass'"), true)
+    }
+
+    func testEachElement() {
+        // every element at any depth, empty elements skipped
+        expect("{each_element: {format: true}}", "{StudyDate: \"20240101\", PatientID: \"\", ReferencedImageSequence: [{ReferencedSOPClassUID: \"1.2.3\"}]}", .pass)
+        expect("{each_element: {format: true}}", "{StudyDate: \"2024-01-01\"}", .fail)
+        expect("{each_element: {format: true}}", "{ReferencedImageSequence: [{ReferencedSOPClassUID: \"1.02.3\"}]}", .fail)
+        expect("{each_element: {vm: dictionary}}", "{PixelSpacing: [\"1\", \"1\"], ImageType: [A, B]}", .pass)
+        expect("{each_element: {vm: dictionary}}", "{ReferencedImageSequence: [{PixelSpacing: \"1\"}]}", .fail)
+        // retired applies to empty elements too
+        expect("{each_element: {retired: false}}", "{'(0008,0040)': \"\"}", .fail)
+        expect("{each_element: {retired: false}}", "{Modality: MR}", .pass)
+        // Group Length outside groups 0000 and 0002 is retired (PS3.5 7.2)
+        expect("{each_element: {retired: false}}", "{'(0008,0000)': \"100\", Modality: MR}", .fail)
+        // only: those tags, wherever they are
+        let pi = "{each_element: {only: [PhotometricInterpretation], in: [MONOCHROME1, MONOCHROME2]}}"
+        expect(pi, "{PhotometricInterpretation: MONOCHROME2}", .pass)
+        expect(pi, "{Modality: MR}", .pass)
+        expect(pi, "{ReferencedImageSequence: [{PhotometricInterpretation: RGB}]}", .fail)
+    }
+
+    func testEachElementPrivateAndPresence() {
+        let priv = "{each_element: {only: private, absent: true}}"
+        expect(priv, "{Modality: CT}", .pass)
+        expect(priv, "{'(0029,\"SIEMENS CSA HEADER\",10)': x}", .fail)
+        expect(priv, "{ReferencedImageSequence: [{'(0029,\"SIEMENS CSA HEADER\",10)': x}]}", .fail)
+        // absent and empty apply to empty elements and sequences too
+        expect("{each_element: {only: [PatientName], absent: true}}", "{PatientName: \"\"}", .fail)
+        expect("{each_element: {only: [OtherPatientIDsSequence], empty: true}}", "{OtherPatientIDsSequence: []}", .pass)
+        expect("{each_element: {only: [OtherPatientIDsSequence], empty: true}}", "{OtherPatientIDsSequence: [{PatientID: \"1\"}]}", .fail)
+        expect("{each_element: {only: [PatientName, PatientID], empty: true}}", "{ReferencedPatientSequence: [{PatientID: \"1\"}]}", .fail)
+    }
+
+    func testEachElementFindingsNameThePath() throws {
+        let set = try pack("""
+        pack: t.x
+        version: 1
+        rules:
+          - id: t.format
+            check: {each_element: {format: true}}
+        """)
+        let f = try file("{StudyDate: \"2024-01-01\", ReferencedImageSequence: [{ReferencedSOPClassUID: \"1.2\"}, {ReferencedSOPClassUID: \"1.02\"}]}")
+        let r = Evaluator().run(set, on: f, path: "x.dcm", showPHI: false)
+        XCTAssertEqual(r.findings.map { $0.attribute ?? "" }, ["StudyDate", "ReferencedImageSequence[1].ReferencedSOPClassUID"])
+        let priv = try pack("""
+        pack: t.y
+        version: 1
+        rules:
+          - id: t.private
+            check: {each_element: {only: private, absent: true}}
+        """)
+        // through run (which skips rules whose tags are in no data set of the file)
+        let enumSet = try pack("""
+        pack: t.z
+        version: 1
+        rules:
+          - id: t.enum
+            check: {each_element: {only: [PhotometricInterpretation, Laterality], in: [MONOCHROME2, R, L]}}
+        """)
+        for (data, want) in [("{Modality: CT}", [String]()), ("{Laterality: R}", []),
+                             ("{ReferencedImageSequence: [{Laterality: X}]}", ["ReferencedImageSequence[0].Laterality"])] {
+            let r = Evaluator().run(enumSet, on: try file(data), path: nil, showPHI: false)
+            XCTAssertEqual(r.findings.map { $0.attribute ?? "" }, want, data)
+            XCTAssertEqual(r.outcomes[0], want.isEmpty ? .pass : .fail, data)
+        }
+        let g = try file("{ReferencedImageSequence: [{'(0029,\"SIEMENS CSA HEADER\",10)': x}]}")
+        XCTAssertEqual(Evaluator().run(priv, on: g, path: nil, showPHI: false).findings.map { $0.attribute ?? "" },
+                       ["ReferencedImageSequence[0].(0029,\"SIEMENS CSA HEADER\",10)"])
+    }
+}

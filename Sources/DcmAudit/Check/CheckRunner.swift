@@ -155,7 +155,8 @@ public enum CheckRunner {
     /// Loads the packs a request names (exit code 2 on pack errors).
     public static func loadRules(_ req: CheckRequest) throws -> RuleSet {
         let lib = req.builtinRules ?? RulesLocator.builtinRulesDirectory()
-        let loader = PackLoader(libraries: lib.map { [$0] } ?? [])
+        var loader = PackLoader(libraries: lib.map { [$0] } ?? [])
+        loader.buildExamples = false   // check never runs examples (rules test does)
         var ids = req.packIDs
         if ids.isEmpty && req.ruleFiles.isEmpty {
             guard lib != nil else {

