@@ -25,15 +25,17 @@ set +e
 swift test 2>&1 | tee "${TMPDIR:-/tmp}/dcmaudit-swift-test.log"
 status=${PIPESTATUS[0]}
 set -e
-summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "${TMPDIR:-/tmp}/dcmaudit-swift-test.log" | tail -1 || true)
-total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-failures=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
+summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with " "${TMPDIR:-/tmp}/dcmaudit-swift-test.log" | tail -1 || true)
+total=$(sed -nE 's/.*Executed ([0-9]+) tests?.*/\1/p' <<<"$summary")
+failures=$(sed -nE 's/.* ([0-9]+) failures?.*/\1/p' <<<"$summary")
+skipped=$(sed -nE 's/.*with ([0-9]+) tests? skipped.*/\1/p' <<<"$summary")
+total=${total:-0}; failures=${failures:-0}; skipped=${skipped:-0}
 if [[ $status -ne 0 ]]; then
-    echo "tests: $((${total:-0} - ${failures:-0})) passed, ${failures:-1} failed"
+    echo "tests: $((total - failures - skipped)) passed, $(( failures > 0 ? failures : 1 )) failed"
     exit "$status"
 fi
-if [[ -z "$summary" || "${total:-0}" -eq 0 ]]; then echo "swift test ran no XCTest test"; exit 1; fi
-unit_summary="$((total - failures)) passed, $failures failed"
+if [[ -z "$summary" || "$total" -eq 0 ]]; then echo "swift test ran no XCTest test"; exit 1; fi
+unit_summary="$((total - failures - skipped)) passed, $failures failed, $skipped skipped"
 if ((unit_only)); then echo "tests: $unit_summary"; exit 0; fi
 
 echo "== release build"
