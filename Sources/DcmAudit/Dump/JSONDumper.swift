@@ -25,7 +25,6 @@ public struct JSONDumper {
         var first = true
         for (ds, isMeta) in [(file.meta, true), (file.dataSet, false)] {
             for e in ds.elements {
-                if isMeta == false && e.tag.group == 0x0002 && !file.meta.isEmpty { /* duplicated meta in data set */ }
                 if let f = filter, !f.contains(e.tag) { continue }
                 if !first { out.byte(0x2C) }
                 first = false
