@@ -252,7 +252,7 @@ func makeImage(patient: Patient, study: Study, series: Series, instance: Int, so
         d.setPrivateBytes(0x0029, "SIEMENS CSA HEADER", 0x10, csa2([
             CSATag(name: "EchoLinePosition", vr: "IS", vm: 1, syngoDT: 6, items: ["\(series.rows / 2)"]),
             CSATag(name: "BandwidthPerPixelPhaseEncode", vr: "FD", vm: 1, syngoDT: 4, items: ["20.83300000"]),
-            CSATag(name: "MosaicRefAcqTimes", vr: "FD", vm: 4, syngoDT: 4, items: times.map { $0 + "0000" }),
+            CSATag(name: "MosaicRefAcqTimes", vr: "FD", vm: 4, syngoDT: 4, items: times.map { $0.contains(".") ? $0 + "0000" : $0 + ".00000000" }),
             CSATag(name: "SliceNormalVector", vr: "FD", vm: 3, syngoDT: 4, items: ["0.00000000", "0.00000000", "1.00000000"]),
             CSATag(name: "NumberOfImagesInMosaic", vr: "US", vm: 1, syngoDT: 10, items: ["1"]),
             CSATag(name: "ImaCoilString", vr: "LO", vm: 1, syngoDT: 19, items: ["HEA;HEP"]),
