@@ -6,8 +6,12 @@ import Darwin
 #endif
 
 /// Runs `work` over `count` inputs on `jobs` threads and hands the results to
-/// `emit` in input order, holding at most one window of results in memory
+/// `emit` in input order, holding at most two windows of results in memory
 /// (so memory does not grow with the number of files).
+///
+/// Windows are pipelined: while `emit` (the caller's thread: reports,
+/// aggregation) consumes window k, the workers already compute window k + 1,
+/// so the serial part does not stall the cores.
 public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512,
                                   work: @escaping @Sendable (Int) -> R, emit: (Int, R) -> Void) {
     let jobs = max(1, jobs)
@@ -15,18 +19,29 @@ public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512,
         for i in 0..<count { emit(i, work(i)) }
         return
     }
-    var start = 0
+    guard count > 0 else { return }
     let window = max(window, jobs * 8)
-    while start < count {
-        let n = min(window, count - start)
+    typealias Batch = (base: Int, n: Int, box: ResultBox<R>, group: DispatchGroup)
+    func launch(_ base: Int) -> Batch {
+        let n = min(window, count - base)
         let box = ResultBox<R>(n)
-        let base = start
         let counter = SharedCounter(limit: n)
-        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
-            while let i = counter.next() { box.set(i, work(base + i)) }
+        let group = DispatchGroup()
+        for _ in 0..<jobs {
+            DispatchQueue.global().async(group: group) {
+                while let i = counter.next() { box.set(i, work(base + i)) }
+            }
         }
-        for i in 0..<n { emit(base + i, box.take(i)) }
-        start += n
+        return (base: base, n: n, box: box, group: group)
+    }
+    var current = launch(0)
+    while true {
+        current.group.wait()
+        let nextBase = current.base + current.n
+        let next = nextBase < count ? launch(nextBase) : nil
+        for i in 0..<current.n { emit(current.base + i, current.box.take(i)) }
+        guard let next else { break }
+        current = next
     }
 }
 
