@@ -147,6 +147,9 @@ struct Check: ParsableCommand {
     @Flag(name: .long, help: "Show the values of patient-identifying attributes instead of <redacted:hash>.")
     var showPhi = false
 
+    @Flag(name: .long, help: "No progress line on standard error (it is shown only when standard error is a terminal).")
+    var quiet = false
+
     @Argument(help: "DICOM files or directories.")
     var paths: [String]
 
@@ -175,6 +178,7 @@ struct Check: ParsableCommand {
         else if access("dcmaudit.yml", F_OK) == 0 { req.configPath = "dcmaudit.yml" }
         req.jobs = jobs
         req.showPHI = showPhi
+        req.progress = !quiet && isatty(2) == 1
         req.reports = report.compactMap { try? ReportSpec.parse($0).get() }
         req.htmlTemplate = htmlTemplate
         req.baselinePath = baseline

@@ -41,6 +41,9 @@ public struct CheckRequest: Sendable {
     public var failOn: FailOn = .error
     public var jobs: Int = 0
     public var showPHI = false
+    /// A progress line on standard error (`ProgressLine`); the CLI sets it
+    /// when standard error is a terminal and `--quiet` is not given.
+    public var progress = false
     /// Directory of built-in packs; found by `RulesLocator` when nil.
     public var builtinRules: String?
     public var readOptions = ReadOptions()
@@ -227,6 +230,8 @@ public enum CheckRunner {
         let files = selected
         var seriesSet = Set<String>(), studySet = Set<String>()
         var modalities: [String: Int] = [:]
+        let progress = req.progress ? ProgressLine(total: files.count) : nil
+        defer { progress?.finish() }
         orderedParallelMap(count: files.count, jobs: jobs, work: { i -> Result<(InstanceResult, FileKeys), ReadError> in
             let path = files[i]
             do {
@@ -242,6 +247,7 @@ public enum CheckRunner {
                 return .failure(.ioError(reason: "\(error)", offset: 0))
             }
         }, emit: { i, r in
+            defer { progress?.tick(findings: severityCounts.values.reduce(0, +)) }
             switch r {
             case .success(let (res, keys)):
                 if let s = keys.series, !s.isEmpty { seriesSet.insert(s) }
