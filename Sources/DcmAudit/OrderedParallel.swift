@@ -12,11 +12,18 @@ import Darwin
 /// Windows are pipelined: while `emit` (the caller's thread: reports,
 /// aggregation) consumes window k, the workers already compute window k + 1,
 /// so the serial part does not stall the cores.
-public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512,
+///
+/// `shouldStop` (e.g. after Ctrl-C) is asked before each file with one job and
+/// before each window with several: the run ends early, and what was done has
+/// been emitted.
+public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shouldStop: () -> Bool = { false },
                                   work: @escaping @Sendable (Int) -> R, emit: (Int, R) -> Void) {
     let jobs = max(1, jobs)
     if jobs == 1 {
-        for i in 0..<count { emit(i, work(i)) }
+        for i in 0..<count {
+            if shouldStop() { return }
+            emit(i, work(i))
+        }
         return
     }
     guard count > 0 else { return }
@@ -38,7 +45,7 @@ public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512,
     while true {
         current.group.wait()
         let nextBase = current.base + current.n
-        let next = nextBase < count ? launch(nextBase) : nil
+        let next = nextBase < count && !shouldStop() ? launch(nextBase) : nil
         for i in 0..<current.n { emit(current.base + i, current.box.take(i)) }
         guard let next else { break }
         current = next
@@ -74,3 +81,33 @@ final class SharedCounter: @unchecked Sendable {
         return value - 1
     }
 }
+
+/// Ctrl-C during `check`: the first SIGINT asks the run to stop after the
+/// current window of files and still write its reports, marked incomplete;
+/// a second one ends the process at once.
+public enum Interrupt {
+    private static let flag: UnsafeMutablePointer<Int32> = {
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        p.pointee = 0
+        return p
+    }()
+    public static var requested: Bool { flag.pointee != 0 }
+
+    /// Asks the run to stop as Ctrl-C does, or clears the request: for a
+    /// program embedding the engine, and for tests.
+    public static func setRequested(_ on: Bool) { flag.pointee = on ? 1 : 0 }
+
+    /// Installs the SIGINT handler.
+    public static func install() {
+        interruptFlagPointer = flag
+        signal(SIGINT) { _ in
+            if let p = interruptFlagPointer {
+                if p.pointee != 0 { _exit(130) }
+                p.pointee = 1
+            }
+        }
+    }
+}
+
+/// Read by the signal handler (a C function: no captures, no lazy globals).
+nonisolated(unsafe) var interruptFlagPointer: UnsafeMutablePointer<Int32>? = nil

@@ -185,7 +185,9 @@ struct Check: ParsableCommand {
         req.junitPerSeries = junitPerSeries
         req.writeBaseline = writeBaseline
         req.commandLine = ["dcmaudit"] + CommandLine.arguments.dropFirst()
+        Interrupt.install()
         let code = CheckRunner.run(req)
+        if Interrupt.requested { throw ExitCode(130) }
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -121,6 +121,25 @@ final class ReportTests: XCTestCase {
         for (format, text) in plain { XCTAssertFalse(text.contains("PATIENT DATA SHOWN"), format) }
     }
 
+    /// Ctrl-C before the first window: every format still writes a report,
+    /// and each says it is incomplete and how many files it covers.
+    func testInterruptedRunIsMarkedIncompleteInEveryFormat() throws {
+        Interrupt.setRequested(true)
+        defer { Interrupt.setRequested(false) }
+        var req = request([repoRoot + "/Fixtures/demo/DEMO003"])
+        req.jobs = 1
+        let (_, o, dir) = try ReportTests.runAll(req)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        XCTAssertEqual(Set(o.keys), Set(ReportFormats.names))
+        for (format, text) in o {
+            XCTAssertTrue(text.contains("covers 0 of 10 files") || text.contains("\"incomplete\": true, \"filesChecked\": 0"), "\(format): \(text.prefix(400))")
+        }
+        Interrupt.setRequested(false)
+        let (_, plain, dir2) = try ReportTests.runAll(request([repoRoot + "/Fixtures/demo/DEMO003"]))
+        defer { try? FileManager.default.removeItem(atPath: dir2) }
+        for (format, text) in plain { XCTAssertFalse(text.contains("incomplete") || text.contains("INCOMPLETE"), format) }
+    }
+
     func testUnwritableReportExits2BeforeReading() throws {
         var req = request([repoRoot + "/Fixtures/demo/DEMO003"])
         req.reports = [ReportSpec(format: "junit", path: "/nonexistent-dir/x/report.xml")]

@@ -95,6 +95,10 @@ public struct CheckReport: Sendable {
     public var paths: [String]
     public var files: Int
     public var unreadable: Int
+    /// The run was interrupted (Ctrl-C): the report covers the files checked
+    /// until then (`filesChecked` of `files`), and every format says so.
+    public var incomplete = false
+    public var filesChecked: Int = 0
     /// Findings left out because the baseline knows them.
     public var baselined: Int = 0
     /// Findings left out by waivers, per waiver, with the findings themselves
@@ -232,7 +236,8 @@ public enum CheckRunner {
         var modalities: [String: Int] = [:]
         let progress = req.progress ? ProgressLine(total: files.count) : nil
         defer { progress?.finish() }
-        orderedParallelMap(count: files.count, jobs: jobs, work: { i -> Result<(InstanceResult, FileKeys), ReadError> in
+        var checked = 0
+        orderedParallelMap(count: files.count, jobs: jobs, shouldStop: { Interrupt.requested }, work: { i -> Result<(InstanceResult, FileKeys), ReadError> in
             let path = files[i]
             do {
                 let file = try DicomReader.read(path: path, options: options)
@@ -247,6 +252,7 @@ public enum CheckRunner {
                 return .failure(.ioError(reason: "\(error)", offset: 0))
             }
         }, emit: { i, r in
+            checked += 1
             defer { progress?.tick(findings: severityCounts.values.reduce(0, +)) }
             switch r {
             case .success(let (res, keys)):
@@ -288,6 +294,8 @@ public enum CheckRunner {
         var report = CheckReport(paths: req.paths, files: files.count + problems.count, unreadable: unreadableCount, packs: rules.packs,
                                  rules: summaries, findings: findings, severityCounts: severityCounts, failOn: req.failOn)
         report.notDicom = notDicomCount
+        report.filesChecked = checked + problems.count
+        report.incomplete = checked < files.count
         report.baselined = baselined
         report.waived = req.waivers.enumerated().map { WaivedFindings(rule: $1.rule.value, reason: $1.reason, expires: $1.expires, findings: waivedPer[$0]) }
         report.newBaseline = newBaseline

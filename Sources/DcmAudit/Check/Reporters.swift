@@ -60,6 +60,7 @@ public enum JSONReporter {
         o.write(any ? "\n  ]" : "]")
         o.write(",\n  \"run\": {\"paths\": ["); list(r.paths, &o)
         o.write("], \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"baselined\": \(r.baselined), \"waived\": \(r.waivedCount), \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode)")
+        if r.incomplete { o.write(", \"incomplete\": true, \"filesChecked\": \(r.filesChecked)") }
         if let run { o.write(", \"durationSeconds\": " + RunInfo.seconds(run.duration(measured: duration))) }
         o.write("}")
         o.write(",\n  \"packs\": [")

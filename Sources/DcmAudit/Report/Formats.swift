@@ -25,6 +25,7 @@ public final class TextReport: Reporter {
         var r = report
         if t.grouping == .rule { r.findings = kept }
         var o = ByteOutput(capacity: 1 << 14)
+        if r.incomplete { o.write("\nINCOMPLETE: \(incompleteNotice(r))\n") }
         t.writeEnd(r, into: &o)
         out.write(o.bytes)
     }
@@ -79,6 +80,7 @@ public final class GitHubReport: Reporter {
         let line = "dcmaudit \(run.toolVersion): \(report.files) files, \(c[.error] ?? 0) errors, \(c[.warning] ?? 0) warnings, \(c[.info] ?? 0) info"
             + " (packs: " + run.packs.map { "\($0.id)@\($0.version)" }.joined(separator: ", ") + "; " + RunInfo.seconds(run.duration(measured: duration)) + " s)\n"
         out.write(Array(line.utf8))
+        if report.incomplete { out.write(Array(("::warning title=dcmaudit::INCOMPLETE: " + GitHubReport.data(incompleteNotice(report)) + "\n").utf8)) }
     }
 }
 
@@ -134,6 +136,7 @@ public final class JSONLinesReport: Reporter {
         var o = ByteOutput(capacity: 4096)
         let c = r.severityCounts
         o.write("{\"type\": \"summary\", \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"findings\": \(r.findingCount)")
+        if r.incomplete { o.write(", \"incomplete\": true, \"filesChecked\": \(r.filesChecked)") }
         o.write(", \"error\": \(c[.error] ?? 0), \"warning\": \(c[.warning] ?? 0), \"info\": \(c[.info] ?? 0)")
         o.write(", \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode), \"durationSeconds\": " + RunInfo.seconds(run.duration(measured: duration)))
         o.write(", \"rules\": [")
@@ -212,6 +215,7 @@ public final class JUnitReport: Reporter {
             if run.showPHI { prop("dcmaudit.notice", phiShownNotice) }
             if let pack { prop("pack.version", pack.version); prop("pack.path", pack.path); prop("pack.sha256", pack.sha256) }
             prop("files", "\(r.files)")
+            if r.incomplete { prop("dcmaudit.incomplete", incompleteNotice(r)) }
             o.write("    </properties>\n")
             for cs in cs {
                 let s = cs.rule, fs = cs.findings
@@ -342,7 +346,7 @@ public final class SARIFReport: Reporter {
         if run.showPHI {
             o.write(", \"toolExecutionNotifications\": [{\"level\": \"warning\", \"message\": {\"text\": "); o.jsonString(phiShownNotice); o.write("}}]")
         }
-        o.write(", \"properties\": {\"durationSeconds\": " + RunInfo.seconds(d) + ", \"phiShown\": \(run.showPHI), \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"failOn\": \"\(r.failOn.rawValue)\"}}]")
+        o.write(", \"properties\": {\"durationSeconds\": " + RunInfo.seconds(d) + ", \"phiShown\": \(run.showPHI), \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"failOn\": \"\(r.failOn.rawValue)\"" + (r.incomplete ? ", \"incomplete\": true, \"filesChecked\": \(r.filesChecked)" : "") + "}}]")
         o.write("\n  }]\n}\n")
         out.write(o.bytes)
     }
@@ -377,6 +381,7 @@ public final class CSVReport: Reporter {
         var head = "# dcmaudit \(run.toolVersion); started \(run.startTime); duration \(RunInfo.seconds(run.duration(measured: duration))) s; packs: "
             + run.packs.map { "\($0.id)@\($0.version) sha256:\($0.sha256)" }.joined(separator: ", ")
             + "; patient data " + (run.showPHI ? "PATIENT DATA SHOWN (--show-phi)" : "redacted") + "; command: " + run.commandLineText
+            + (r.incomplete ? "; INCOMPLETE: " + incompleteNotice(r) : "")
         head = head.replacingAll("\n", with: " ").replacingAll("\r", with: " ")
         o.write(head + "\r\n")
         o.write(CSVReport.columns.joined(separator: ",") + "\r\n")
@@ -405,6 +410,7 @@ public final class MarkdownReport: Reporter {
         let c = r.severityCounts
         let e = c[.error] ?? 0, w = c[.warning] ?? 0, i = c[.info] ?? 0
         if run.showPHI { o.write("> **Warning**\n> " + phiShownNotice + "\n\n") }
+        if r.incomplete { o.write("> **Incomplete**\n> " + incompleteNotice(r) + "\n\n") }
         o.write("## dcmaudit: " + (r.exitCode == 0 ? "passed" : "failed") + " — \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s"), \(i) info\n\n")
         o.write("\(r.files) file\(r.files == 1 ? "" : "s") (\(r.unreadable) unreadable, \(r.notDicom) not DICOM), \(r.rules.count) rules, fail on: \(r.failOn.rawValue)\n\n")
         let withFindings = r.rules.filter { $0.findings > 0 || $0.counts.notEvaluated > 0 }
@@ -435,4 +441,9 @@ public final class MarkdownReport: Reporter {
         o.write("- patient data: " + (run.showPHI ? "**shown** (--show-phi)" : "redacted") + "\n\n</details>\n")
         out.write(o.bytes)
     }
+}
+
+/// The words every report uses for an interrupted run.
+func incompleteNotice(_ r: CheckReport) -> String {
+    "interrupted (Ctrl-C): this report covers \(r.filesChecked) of \(r.files) files"
 }

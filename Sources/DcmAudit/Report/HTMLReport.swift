@@ -111,6 +111,7 @@ public final class HTMLReport: Reporter {
             "toolVersion": run.toolVersion, "startTime": run.startTime,
             "duration": RunInfo.seconds(run.duration(measured: duration)), "commandLine": run.commandLineText,
             "phiShown": run.showPHI, "phiNotice": phiShownNotice,
+            "incomplete": r.incomplete, "incompleteNotice": incompleteNotice(r),
             "verdict": r.exitCode == 0 ? "passed" : "failed", "verdictClass": r.exitCode == 0 ? "info" : "error",
             "failOn": r.failOn.rawValue, "files": r.files, "series": r.series, "studies": r.studies, "unreadable": r.unreadable, "notDicom": r.notDicom,
             "findingCount": r.findingCount, "errors": c[.error] ?? 0, "warnings": c[.warning] ?? 0, "infos": c[.info] ?? 0,

@@ -33,7 +33,7 @@ details pre{white-space:pre-wrap}
 </style>
 </head>
 <body>
-{{#phiShown}}<div class="phi" id="phi-notice">{{phiNotice}}</div>{{/phiShown}}
+{{#phiShown}}<div class="phi" id="phi-notice">{{phiNotice}}</div>{{/phiShown}}{{#incomplete}}<div class="phi" id="incomplete-notice">INCOMPLETE: {{incompleteNotice}}</div>{{/incomplete}}
 <h1>dcmaudit: <span class="{{verdictClass}}">{{verdict}}</span></h1>
 <p class="muted">dcmaudit {{toolVersion}} · started {{startTime}} · {{duration}} s · fail on {{failOn}} · patient data {{#phiShown}}SHOWN{{/phiShown}}{{^phiShown}}redacted{{/phiShown}}</p>
 <div class="cards">
