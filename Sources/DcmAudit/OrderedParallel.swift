@@ -6,12 +6,9 @@ import Darwin
 #endif
 
 /// Runs `work` over `count` inputs on `jobs` threads and hands the results to
-/// `emit` in input order, holding at most two windows of results in memory
-/// (so memory does not grow with the number of files).
-///
-/// Windows are pipelined: while `emit` (the caller's thread: reports,
-/// aggregation) consumes window k, the workers already compute window k + 1,
-/// so the serial part does not stall the cores.
+/// `emit` in input order, holding at most one window of results in memory
+/// (so memory does not grow with the number of files). `emit` runs on the
+/// caller's thread, never at the same time as `work`.
 ///
 /// `shouldStop` (e.g. after Ctrl-C) is asked before each file with one job and
 /// before each window with several: the run ends early, and what was done has
@@ -26,29 +23,18 @@ public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shou
         }
         return
     }
-    guard count > 0 else { return }
+    var start = 0
     let window = max(window, jobs * 8)
-    typealias Batch = (base: Int, n: Int, box: ResultBox<R>, group: DispatchGroup)
-    func launch(_ base: Int) -> Batch {
-        let n = min(window, count - base)
+    while start < count && !shouldStop() {
+        let n = min(window, count - start)
         let box = ResultBox<R>(n)
+        let base = start
         let counter = SharedCounter(limit: n)
-        let group = DispatchGroup()
-        for _ in 0..<jobs {
-            DispatchQueue.global().async(group: group) {
-                while let i = counter.next() { box.set(i, work(base + i)) }
-            }
+        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+            while let i = counter.next() { box.set(i, work(base + i)) }
         }
-        return (base: base, n: n, box: box, group: group)
-    }
-    var current = launch(0)
-    while true {
-        current.group.wait()
-        let nextBase = current.base + current.n
-        let next = nextBase < count && !shouldStop() ? launch(nextBase) : nil
-        for i in 0..<current.n { emit(current.base + i, current.box.take(i)) }
-        guard let next else { break }
-        current = next
+        for i in 0..<n { emit(base + i, box.take(i)) }
+        start += n
     }
 }
 
@@ -70,12 +56,13 @@ final class ResultBox<R>: @unchecked Sendable {
 final class SharedCounter: @unchecked Sendable {
     private var value = 0
     private let limit: Int
-    private var mutex = pthread_mutex_t()
-    init(limit: Int) { self.limit = limit; pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
+    /// On the heap, so its address never moves (a mutex must not be copied).
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
+    init(limit: Int) { self.limit = limit; mutex.initialize(to: pthread_mutex_t()); pthread_mutex_init(mutex, nil) }
+    deinit { pthread_mutex_destroy(mutex); mutex.deallocate() }
     func next() -> Int? {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         guard value < limit else { return nil }
         value += 1
         return value - 1

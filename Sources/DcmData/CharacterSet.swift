@@ -228,27 +228,31 @@ public struct SpecificCharacterSet: Sendable, Equatable {
 /// by one thread at a time).
 enum IconvPool {
     nonisolated(unsafe) static var pool: [String: [iconv_t]] = [:]
-    nonisolated(unsafe) static var lock = pthread_mutex_t()
-    static let lockInit: Void = { pthread_mutex_init(&lock, nil) }()
+    /// On the heap: `&` on a Swift global may pass a temporary, which a mutex must never be.
+    static let lock: UnsafeMutablePointer<pthread_mutex_t> = {
+        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        m.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(m, nil)
+        return m
+    }()
 
     static func take(_ enc: String) -> iconv_t? {
-        _ = lockInit
-        pthread_mutex_lock(&lock)
+        pthread_mutex_lock(lock)
         if var list = pool[enc], let c = list.popLast() {
             pool[enc] = list
-            pthread_mutex_unlock(&lock)
+            pthread_mutex_unlock(lock)
             return c
         }
-        pthread_mutex_unlock(&lock)
+        pthread_mutex_unlock(lock)
         let c = iconv_open("UTF-8", enc)
         if c == iconv_t(bitPattern: -1) { return nil }
         return c
     }
 
     static func give(_ enc: String, _ c: iconv_t) {
-        pthread_mutex_lock(&lock)
+        pthread_mutex_lock(lock)
         pool[enc, default: []].append(c)
-        pthread_mutex_unlock(&lock)
+        pthread_mutex_unlock(lock)
     }
 
     /// Decodes with iconv; invalid sequences become U+FFFD and decoding goes on.
