@@ -119,9 +119,9 @@ public struct DataSet: Sendable {
     /// creator string, the way vendors document them.
     public func privateElement(group: UInt16, creator: String, elementByte: UInt8) -> Element? {
         let want = creator.trimmingTrailing()
-        for block in UInt16(0x10)...0xFF {
-            guard let ce = self[Tag(group, block)] else { continue }
-            if creatorString(ce) == want { return self[Tag(group, block << 8 | UInt16(elementByte))] }
+        // Only the creator elements (gggg,0010-00FF) that are present are looked at.
+        for e in elements where e.tag.group == group && e.tag.isPrivateCreator {
+            if creatorString(e) == want { return self[Tag(group, e.tag.element << 8 | UInt16(elementByte))] }
         }
         return nil
     }

@@ -133,7 +133,8 @@ public enum DicomReader {
         } else {
             p.anomaly(.metaInconsistent, at: metaStart, AttributeLocation(), "no File Meta Information Group Length (0002,0000)")
         }
-        for t in [Tag.mediaStorageSOPClassUID, .mediaStorageSOPInstanceUID, .transferSyntaxUID] where meta[t] == nil && t != .transferSyntaxUID {
+        // (a missing Transfer Syntax UID has its own anomaly, raised by the caller)
+        for t in [Tag.mediaStorageSOPClassUID, .mediaStorageSOPInstanceUID] where meta[t] == nil {
             p.anomaly(.metaInconsistent, at: metaStart, AttributeLocation(steps: [(t, -1)]), "required File Meta element \(t) missing")
         }
     }

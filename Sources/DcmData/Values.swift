@@ -120,6 +120,26 @@ extension DataSet {
         }
     }
 
+    /// FL/OF values as 32-bit floats (kept as Float, so they print without
+    /// the noise a Double conversion adds).
+    public func floats(_ e: Element) -> [Float]? {
+        guard e.vr == .FL || e.vr == .OF, !e.flags.contains(.notLoaded) else { return nil }
+        return binary(e, UInt32.self)?.map { Float(bitPattern: $0) }
+    }
+
+    /// The value bytes in little-endian order: binary VRs of a big-endian data
+    /// set byte-swapped per value (the DICOM JSON model's InlineBinary, and
+    /// comparisons across byte orders).
+    public func littleEndianBytes(_ e: Element) -> [UInt8] {
+        var b = valueBytes(e)
+        let size = e.vr.binaryValueSize
+        if isBigEndian && size > 1 {
+            var i = 0
+            while i + size <= b.count { b[i..<(i + size)].reverse(); i += size }
+        }
+        return b
+    }
+
     /// UV values as unsigned 64-bit numbers.
     public func unsigned64(_ e: Element) -> [UInt64]? {
         guard e.vr == .UV || e.vr == .OV else { return integers(e)?.map { UInt64(bitPattern: $0) } }

@@ -179,7 +179,7 @@ func differences(_ a: DataSet, _ b: DataSet, implicitRead: Bool, path: String = 
         if y.items != nil { out.append("\(p): unexpected items"); continue }
         if unknownPrivate && y.vr == .UN {
             // raw bytes, little endian in both (b was read from implicit VR LE)
-            if littleEndianBytes(a, x) != b.valueBytes(y) { out.append("\(p): raw bytes differ") }
+            if a.littleEndianBytes(x) != b.valueBytes(y) { out.append("\(p): raw bytes differ") }
             continue
         }
         let vr = x.vr
@@ -196,16 +196,6 @@ func differences(_ a: DataSet, _ b: DataSet, implicitRead: Bool, path: String = 
         }
     }
     return out
-}
-
-/// A value's bytes in little endian order.
-func littleEndianBytes(_ ds: DataSet, _ e: Element) -> [UInt8] {
-    let b = ds.valueBytes(e)
-    let size = e.vr.binaryValueSize
-    guard ds.isBigEndian, size > 1 else { return b }
-    var r = b
-    for i in stride(from: 0, to: r.count - r.count % size, by: size) { r[i..<i + size].reverse() }
-    return r
 }
 
 final class RoundTripTests: XCTestCase {

@@ -80,30 +80,3 @@ public enum ValueText {
         return "Unknown"
     }
 }
-
-extension DataSet {
-    /// FL/OF values as 32-bit floats.
-    public func floats(_ e: Element) -> [Float]? {
-        guard e.vr == .FL || e.vr == .OF, !e.flags.contains(.notLoaded) else { return nil }
-        let n = e.valueLength / 4
-        let big = isBigEndian
-        return withValue(e) { buf in
-            (0..<n).map { i in
-                let v = buf.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)
-                return Float(bitPattern: big ? UInt32(bigEndian: v) : UInt32(littleEndian: v))
-            }
-        }
-    }
-
-    /// The value bytes in little-endian order (binary VRs of a big-endian data
-    /// set byte-swapped per value), as the DICOM JSON model's InlineBinary wants.
-    public func littleEndianBytes(_ e: Element) -> [UInt8] {
-        var b = valueBytes(e)
-        let size = e.vr.binaryValueSize
-        if isBigEndian && size > 1 {
-            var i = 0
-            while i + size <= b.count { b[i..<(i + size)].reverse(); i += size }
-        }
-        return b
-    }
-}
