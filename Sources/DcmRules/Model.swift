@@ -220,6 +220,9 @@ public enum GroupCheck: Sendable {
 public enum RuleCheck: Sendable {
     case instance(Predicate)
     case group(GroupCheck)
+    /// A rule carrying the findings of a pack's `protocol:` section
+    /// (evaluated by `ProtocolAudit`, not per instance).
+    case protocolFinding(ProtocolFindingKind)
 }
 
 /// One segment of a message template.
@@ -277,4 +280,6 @@ public struct RulePack: Sendable {
     public var path: String
     public var extends: [String]
     public var rules: [Rule]
+    /// The pack's `protocol:` section (docs/protocols.md), when it has one.
+    public var protocolSpec: ProtocolSpec? = nil
 }

@@ -11,6 +11,8 @@ public struct RuleSet: Sendable {
         self.rules = packs.flatMap(\.rules)
     }
     public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
+    /// The packs' `protocol:` sections.
+    public var protocols: [ProtocolSpec] { packs.compactMap(\.protocolSpec) }
 }
 
 /// Per-rule outcome counts.
@@ -75,6 +77,8 @@ extension Evaluator {
                 }
             case .group(let g):
                 samples[i] = sample(rule, g, file)
+            case .protocolFinding:
+                break   // ProtocolAudit samples the file once per protocol
             }
         }
         return InstanceResult(outcomes: outcomes, findings: findings, samples: samples)

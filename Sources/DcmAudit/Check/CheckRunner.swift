@@ -120,6 +120,8 @@ public struct CheckReport: Sendable {
     public var series: Int = 0
     public var studies: Int = 0
     public var modalities: [String: Int] = [:]
+    /// Compliance tables of each protocol of the run's packs (docs/protocols.md).
+    public var protocols: [ProtocolCompliance] = []
     public var findingCount: Int { severityCounts.values.reduce(0, +) }
     public var exitCode: Int32 {
         severityCounts.contains { $0.value > 0 && failOn.trips($0.key) } ? 1 : 0
@@ -228,6 +230,9 @@ public enum CheckRunner {
         }
         let aggregator = GroupAggregator(rules, showPHI: req.showPHI)
         let hasGroupRules = rules.rules.contains { if case .group = $0.check { return true }; return false }
+        let protocolPacks = rules.packs.filter { $0.protocolSpec != nil }
+        let protocolSpecs = protocolPacks.map { $0.protocolSpec! }
+        let collectors = protocolSpecs.map { ProtocolCollector($0) }
         let pool = EvaluatorPool()
         let options = req.readOptions
         let showPHI = req.showPHI
@@ -237,7 +242,7 @@ public enum CheckRunner {
         let progress = req.progress ? ProgressLine(total: files.count) : nil
         defer { progress?.finish() }
         var checked = 0
-        orderedParallelMap(count: files.count, jobs: jobs, shouldStop: { Interrupt.requested }, work: { i -> Result<(InstanceResult, FileKeys), ReadError> in
+        orderedParallelMap(count: files.count, jobs: jobs, shouldStop: { Interrupt.requested }, work: { i -> Result<(InstanceResult, FileKeys, [ProtocolSample]), ReadError> in
             let path = files[i]
             do {
                 let file = try DicomReader.read(path: path, options: options)
@@ -245,7 +250,8 @@ public enum CheckRunner {
                 defer { pool.give(ev) }
                 let ds = file.dataSet
                 let keys = FileKeys(series: ds.string(Tag(0x0020, 0x000E)), study: ds.string(Tag(0x0020, 0x000D)), modality: ds.string(Tag(0x0008, 0x0060)))
-                return .success((ev.run(rules, on: file, path: path, showPHI: showPHI), keys))
+                let result = ev.run(rules, on: file, path: path, showPHI: showPHI)
+                return .success((result, keys, protocolSpecs.map { ev.protocolSample($0, file) }))
             } catch let e as ReadError {
                 return .failure(e)
             } catch {
@@ -255,13 +261,14 @@ public enum CheckRunner {
             checked += 1
             defer { progress?.tick(findings: severityCounts.values.reduce(0, +)) }
             switch r {
-            case .success(let (res, keys)):
+            case .success(let (res, keys, protocolSamples)):
                 if let s = keys.series, !s.isEmpty { seriesSet.insert(s) }
                 if let s = keys.study, !s.isEmpty { studySet.insert(s) }
                 modalities[keys.modality.flatMap { $0.isEmpty ? nil : $0 } ?? "(none)", default: 0] += 1
                 for (k, o) in res.outcomes.enumerated() { if let o { counts[k].add(o) } }
                 deliver(res.findings)
                 if hasGroupRules { aggregator.add(res.samples, path: files[i]) }
+                for (k, ps) in protocolSamples.enumerated() { collectors[k].add(ps, path: files[i]) }
             case .failure(let e) where NotDicom.applies(e):
                 notDicomCount += 1
                 deliver([Finding(ruleID: NotDicom.ruleID, packID: NotDicom.packID, severity: .info, level: .instance,
@@ -273,6 +280,14 @@ public enum CheckRunner {
         })
         let (groupCounts, groupFindings) = aggregator.finish()
         deliver(groupFindings)
+        var protocolCounts: [String: OutcomeCounts] = [:]
+        var compliance: [ProtocolCompliance] = []
+        for (k, c) in collectors.enumerated() {
+            let o = ProtocolAudit.finish(c, packID: protocolPacks[k].id, rules: rules, showPHI: showPHI)
+            deliver(o.findings)
+            protocolCounts.merge(o.counts) { a, b in var x = a; x.add(b); return x }
+            compliance.append(o.compliance)
+        }
         var summaries: [RuleSummary] = []
         var unreadableCounts = OutcomeCounts()
         unreadableCounts.pass = files.count + problems.count - unreadableCount - notDicomCount
@@ -289,6 +304,7 @@ public enum CheckRunner {
         for (k, r) in rules.rules.enumerated() {
             var c = counts[k]
             if case .group = r.check { c.add(groupCounts[k]) }
+            if case .protocolFinding = r.check, let pc = protocolCounts[r.id] { c.add(pc) }
             summaries.append(RuleSummary(id: r.id, packID: r.packID, title: r.title, severity: r.severity, level: r.level, counts: c, findings: perRule[r.id] ?? 0))
         }
         var report = CheckReport(paths: req.paths, files: files.count + problems.count, unreadable: unreadableCount, packs: rules.packs,
@@ -302,6 +318,7 @@ public enum CheckRunner {
         report.series = seriesSet.count
         report.studies = studySet.count
         report.modalities = modalities
+        report.protocols = compliance
         return report
     }
 
