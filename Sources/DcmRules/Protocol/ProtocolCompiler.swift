@@ -193,3 +193,23 @@ extension PackCompiler {
 extension SyntaxNode {
     var isQuotedScalar: Bool { if case .scalar(_, _, let q) = self { return q }; return false }
 }
+
+extension ProtocolSpec {
+    /// A protocol with no acquisitions that keeps the values of `attributes`
+    /// for every series, with the built-in exclusions: what `dcmaudit learn`
+    /// and `check --infer-protocol` collect. Throws on a bad attribute name.
+    public static func collecting(attributes: [String], exclusions: [String] = BuiltinExclusions.all.map(\.name),
+                                  session: String = "StudyInstanceUID") throws -> ProtocolSpec {
+        let c = PackCompiler(file: "<collect>")
+        let loc = SourceLocation(file: "<collect>", line: 1, column: 1)
+        let refs = attributes.compactMap { c.attributeRef($0, loc) }
+        let ex = exclusions.compactMap { c.compileExclusion(.scalar($0, loc, quoted: false)) }
+        let s = c.attributeRef(session, loc)
+        if !c.diagnostics.isEmpty { throw PackErrors(c.diagnostics) }
+        return ProtocolSpec(session: [s!], exclusions: ex, acquisitions: [], refs: refs,
+                            ruleIDs: ProtocolRuleIDs(parameter: "", missing: "", unexpected: nil, ambiguous: ""), location: loc)
+    }
+
+    /// The index in `refs` of the attribute written `name`.
+    public func refIndex(_ name: String) -> Int? { refs.firstIndex { $0.description == name } }
+}
