@@ -173,3 +173,40 @@ final class ProtocolTests: XCTestCase {
         XCTAssertNil(set.protocols[0].ruleIDs.unexpected)
     }
 }
+
+/// The YAML blocks of docs/protocols.md compile (or give exactly the error they state).
+final class ProtocolDocumentationTests: XCTestCase {
+    func testEveryExampleInTheProtocolGuide() throws {
+        let text = try String(contentsOfFile: repoRoot + "/docs/protocols.md", encoding: .utf8)
+        let blocks = yamlBlocks(text)
+        XCTAssertGreaterThanOrEqual(blocks.count, 3)
+        for (line, body) in blocks {
+            if body.hasPrefix("# error: ") {
+                let want = String(body.dropFirst("# error: ".count).prefix { $0 != "\n" })
+                XCTAssertEqual(diagnostics(body, file: "doc.yaml"), [want], "block at docs/protocols.md:\(line)")
+                continue
+            }
+            do {
+                let set = try pack(body, file: "docs/protocols.md@\(line)")
+                XCTAssertFalse(set.protocols.isEmpty, "docs/protocols.md:\(line)")
+            } catch { XCTFail("block at docs/protocols.md:\(line): \(error)") }
+        }
+    }
+
+    func yamlBlocks(_ text: String) -> [(line: Int, body: String)] {
+        var out: [(Int, String)] = []
+        var current: [String]? = nil
+        var start = 0
+        for (i, l) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if current == nil, l.hasPrefix("```yaml") { current = []; start = i + 2; continue }
+            if current != nil, l.hasPrefix("```") { out.append((start, current!.joined(separator: "\n") + "\n")); current = nil; continue }
+            current?.append(String(l))
+        }
+        return out
+    }
+
+    func testTheExamplePackLoads() throws {
+        let set = try sharedLoader.load(files: [repoRoot + "/Rules/examples/study.brain-protocol.yaml"])
+        XCTAssertEqual(set.protocols.first?.acquisitions.map(\.name), ["t1w", "t2w", "rest-fmri", "dwi"])
+    }
+}
