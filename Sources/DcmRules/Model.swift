@@ -282,4 +282,10 @@ public struct RulePack: Sendable {
     public var rules: [Rule]
     /// The pack's `protocol:` section (docs/protocols.md), when it has one.
     public var protocolSpec: ProtocolSpec? = nil
+
+    public init(id: String, version: String, title: String? = nil, description: String? = nil, path: String, extends: [String],
+                rules: [Rule], protocolSpec: ProtocolSpec? = nil) {
+        self.id = id; self.version = version; self.title = title; self.description = description; self.path = path
+        self.extends = extends; self.rules = rules; self.protocolSpec = protocolSpec
+    }
 }

@@ -149,6 +149,11 @@ struct Check: ParsableCommand {
 
     @Flag(name: .long, help: "No progress line on standard error (it is shown only when standard error is a terminal).")
     var quiet = false
+    // --- protocol: horizontal audit (docs/protocols.md) ---
+    @Flag(name: .long, help: "Infer the protocol from the data: report series whose parameters differ from what most sessions have (alone unless --rules/--pack are given).")
+    var inferProtocol = false
+    @Flag(name: .long, help: "With --infer-protocol: compare sessions per scanner model (Manufacturer and ManufacturerModelName).")
+    var inferByModel = false
 
     @Argument(help: "DICOM files or directories.")
     var paths: [String]
@@ -184,6 +189,8 @@ struct Check: ParsableCommand {
         req.baselinePath = baseline
         req.junitPerSeries = junitPerSeries
         req.writeBaseline = writeBaseline
+        req.inferProtocol = inferProtocol || inferByModel
+        req.inferByModel = inferByModel
         req.commandLine = ["dcmaudit"] + CommandLine.arguments.dropFirst()
         Interrupt.install()
         let code = CheckRunner.run(req)

@@ -108,4 +108,41 @@ final class ProtocolCheckTests: XCTestCase {
         req.paths = [repoRoot + "/docs"]   // no DICOM: nothing to learn
         XCTAssertEqual(ProtocolLearner.run(req, output: out, strict: false), 2)
     }
+
+    func infer(_ paths: [String], byModel: Bool = false) throws -> CheckReport {
+        var r = CheckRequest(paths: paths)
+        r.builtinRules = repoRoot + "/Rules"
+        r.jobs = 2
+        r.inferProtocol = true
+        r.inferByModel = byModel
+        return CheckRunner.evaluate(r, rules: try CheckRunner.loadRules(r))
+    }
+
+    /// Without a reference: the TR variant, the missing T2w and the rare SWI.
+    func testInferProtocolFindsTheVariants() throws {
+        let report = try infer([fixtures])
+        XCTAssertEqual(report.packs.map(\.id), ["dcmaudit.inferred"])   // no default packs with the inference alone
+        XCTAssertEqual(lines(report), [
+            "missing siteC-sub05/S01_localizer - absent",
+            "parameter siteB-sub03/S04_fMRI_rest RepetitionTime 850 (1 of 6 sessions)",
+            "rare siteA-sub02/S06_SWI_3D - 1 of 6 sessions",
+        ])
+        XCTAssertEqual(report.findings[1].expected, "800 (5 of 6 sessions)")
+        XCTAssertEqual(report.findings[1].because, "variants of RepetitionTime in acquisition fmri-rest: 800 (5 sessions), 850 (1 session)")
+        let c = try XCTUnwrap(report.protocols.last)
+        XCTAssertEqual(c.acquisitions, ["t1w-mprage", "t2w-space", "fmri-rest", "dwi-b1000", "swi-3d"])
+        XCTAssertEqual(c.sessions.map(\.compliant), [true, false, false, true, false, true])
+        XCTAssertFalse(c.tooFewSessions)
+    }
+
+    /// Too few sessions (per scanner model, or at all) is said, not guessed at.
+    func testInferProtocolSaysWhenThereAreTooFewSessions() throws {
+        let report = try infer([fixtures], byModel: true)
+        XCTAssertEqual(report.findings.map(\.ruleID), ["inferred.too-few-sessions"])
+        XCTAssertEqual(report.findings[0].observed, "SIEMENS Prisma: 2 sessions; GE MEDICAL SYSTEMS SIGNA Premier: 2 sessions; Philips Ingenia: 2 sessions")
+        let two = try infer([fixtures + "/siteA-sub01", fixtures + "/siteB-sub03"])
+        XCTAssertEqual(two.findings.map(\.ruleID), ["inferred.too-few-sessions"])
+        XCTAssertEqual(two.findings[0].observed, "all scanners: 2 sessions")
+        XCTAssertTrue(try XCTUnwrap(two.protocols.last).tooFewSessions)
+    }
 }

@@ -73,6 +73,10 @@ public struct CheckRequest: Sendable {
     public var waivers: [AuditConfig.Waiver] = []
     /// Today, `YYYY-MM-DD` (UTC), for waivers' expiry; now when nil.
     public var today: String?
+    /// `--infer-protocol`: a horizontal audit without a reference (docs/protocols.md);
+    /// `inferByModel`: acquisitions compared per scanner model.
+    public var inferProtocol = false
+    public var inferByModel = false
     public init(paths: [String]) { self.paths = paths }
 
     /// Packs used when neither `--rules` nor `--pack` is given.
@@ -167,6 +171,11 @@ public enum CheckRunner {
         var loader = PackLoader(libraries: lib.map { [$0] } ?? [])
         loader.buildExamples = false   // check never runs examples (rules test does)
         var ids = req.packIDs
+        if req.inferProtocol {
+            // the inference alone unless packs are named too
+            let named = ids.isEmpty && req.ruleFiles.isEmpty ? RuleSet(packs: []) : try loader.load(files: req.ruleFiles, ids: ids)
+            return RuleSet(packs: named.packs + [InferredProtocol.pack()])
+        }
         if ids.isEmpty && req.ruleFiles.isEmpty {
             guard lib != nil else {
                 throw PackErrors([PackDiagnostic(SourceLocation(file: "dcmaudit", line: 1, column: 1),
@@ -233,6 +242,8 @@ public enum CheckRunner {
         let protocolPacks = rules.packs.filter { $0.protocolSpec != nil }
         let protocolSpecs = protocolPacks.map { $0.protocolSpec! }
         let collectors = protocolSpecs.map { ProtocolCollector($0) }
+        let inferSpec: ProtocolSpec? = req.inferProtocol ? InferredProtocol.spec() : nil
+        let inferCollector = inferSpec.map { ProtocolCollector($0) }
         let pool = EvaluatorPool()
         let options = req.readOptions
         let showPHI = req.showPHI
@@ -251,7 +262,9 @@ public enum CheckRunner {
                 let ds = file.dataSet
                 let keys = FileKeys(series: ds.string(Tag(0x0020, 0x000E)), study: ds.string(Tag(0x0020, 0x000D)), modality: ds.string(Tag(0x0008, 0x0060)))
                 let result = ev.run(rules, on: file, path: path, showPHI: showPHI)
-                return .success((result, keys, protocolSpecs.map { ev.protocolSample($0, file) }))
+                var ps = protocolSpecs.map { ev.protocolSample($0, file) }
+                if let s = inferSpec { ps.append(ev.protocolSample(s, file)) }
+                return .success((result, keys, ps))
             } catch let e as ReadError {
                 return .failure(e)
             } catch {
@@ -268,7 +281,7 @@ public enum CheckRunner {
                 for (k, o) in res.outcomes.enumerated() { if let o { counts[k].add(o) } }
                 deliver(res.findings)
                 if hasGroupRules { aggregator.add(res.samples, path: files[i]) }
-                for (k, ps) in protocolSamples.enumerated() { collectors[k].add(ps, path: files[i]) }
+                for (k, ps) in protocolSamples.enumerated() { (k < collectors.count ? collectors[k] : inferCollector!).add(ps, path: files[i]) }
             case .failure(let e) where NotDicom.applies(e):
                 notDicomCount += 1
                 deliver([Finding(ruleID: NotDicom.ruleID, packID: NotDicom.packID, severity: .info, level: .instance,
@@ -284,6 +297,12 @@ public enum CheckRunner {
         var compliance: [ProtocolCompliance] = []
         for (k, c) in collectors.enumerated() {
             let o = ProtocolAudit.finish(c, packID: protocolPacks[k].id, rules: rules, showPHI: showPHI)
+            deliver(o.findings)
+            protocolCounts.merge(o.counts) { a, b in var x = a; x.add(b); return x }
+            compliance.append(o.compliance)
+        }
+        if let c = inferCollector {
+            let o = InferredProtocol.audit(c, byModel: req.inferByModel, rules: rules, showPHI: showPHI)
             deliver(o.findings)
             protocolCounts.merge(o.counts) { a, b in var x = a; x.add(b); return x }
             compliance.append(o.compliance)

@@ -24,6 +24,7 @@ public struct ProtocolCompliance: Sendable {
         public var status: CellStatus
         public var series: Int
         public var deviations: [String]   // parameter names
+        public init(status: CellStatus, series: Int, deviations: [String]) { self.status = status; self.series = series; self.deviations = deviations }
     }
     public struct Session: Sendable {
         /// The session key as shown (redacted when it is patient-identifying).
@@ -33,6 +34,9 @@ public struct ProtocolCompliance: Sendable {
         public var unexpected: Int
         public var excluded: Int
         public var compliant: Bool
+        public init(session: String, scanner: String, cells: [Cell], unexpected: Int, excluded: Int, compliant: Bool) {
+            self.session = session; self.scanner = scanner; self.cells = cells; self.unexpected = unexpected; self.excluded = excluded; self.compliant = compliant
+        }
     }
     public struct Count: Sendable {
         public var key: [String]
@@ -41,6 +45,7 @@ public struct ProtocolCompliance: Sendable {
         public var deviating = 0
         public var missing = 0
         public var notEvaluated = 0
+        public init(key: [String]) { self.key = key }
     }
     public var pack: String
     public var acquisitions: [String]
@@ -52,6 +57,7 @@ public struct ProtocolCompliance: Sendable {
     /// Per acquisition × parameter: series checked/deviating.
     public var byParameter: [Count] = []
     public var tooFewSessions: Bool = false
+    public init(pack: String, acquisitions: [String]) { self.pack = pack; self.acquisitions = acquisitions }
 }
 
 /// The result of a protocol audit: findings, outcome counts per synthetic
@@ -60,6 +66,7 @@ public struct ProtocolOutcome: Sendable {
     public var findings: [Finding] = []
     public var counts: [String: OutcomeCounts] = [:]
     public var compliance: ProtocolCompliance
+    public init(compliance: ProtocolCompliance) { self.compliance = compliance }
 }
 
 /// Judges the series of a run against a protocol.
