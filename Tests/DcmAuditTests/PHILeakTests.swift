@@ -71,6 +71,17 @@ final class PHILeakTests: XCTestCase {
       - id: phi.patients
         level: dataset
         check: {count: [1, 1]}
+    # a protocol audit keyed by a patient attribute, with parameters that are (docs/protocols.md)
+    protocol:
+      session: PatientID
+      acquisitions:
+        - name: mr
+          match: {Modality: MR}
+          parameters:
+            InstitutionName: {equals: REMOVED}
+            PatientComments: {equals: NONE}
+        - name: never
+          match: {Modality: CT}
     """
 
     func makeFixtures(in dir: String) throws {

@@ -145,4 +145,51 @@ final class ProtocolCheckTests: XCTestCase {
         XCTAssertEqual(two.findings[0].observed, "all scanners: 2 sessions")
         XCTAssertTrue(try XCTUnwrap(two.protocols.last).tooFewSessions)
     }
+
+    /// The compliance tables in JSON (schema-valid), compliance-csv and HTML;
+    /// the station names (PHI) never appear.
+    func testComplianceReports() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-protocol-reports-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var req = CheckRequest(paths: [fixtures])
+        req.ruleFiles = [repoRoot + "/Rules/examples/study.brain-protocol.yaml"]
+        req.builtinRules = repoRoot + "/Rules"
+        req.jobs = 2
+        req.format = .json
+        req.output = dir + "/r.json"
+        req.reports = [ReportSpec(format: "compliance-csv", path: dir + "/c.csv"), ReportSpec(format: "html", path: dir + "/r.html")]
+        let rules = try CheckRunner.loadRules(req)
+        XCTAssertEqual(CheckRunner.run(req, rules: rules, info: RunInfo(commandLine: ["dcmaudit", "check"], startEpoch: 0, packs: [], showPHI: false)), 1)
+        let json = try String(contentsOfFile: dir + "/r.json", encoding: .utf8)
+        try SchemaValidator.validate(json, schemaPath: repoRoot + "/docs/schema/check-report.schema.json")
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let p = try XCTUnwrap((obj["protocols"] as? [[String: Any]])?.first)
+        let sessions = try XCTUnwrap(p["sessions"] as? [[String: Any]])
+        let matrix = sessions.map { s in (s["cells"] as! [[String: Any]]).map { $0["status"] as! String }.joined(separator: " ") }
+        XCTAssertEqual(matrix, [
+            "compliant compliant compliant compliant",
+            "deviating compliant compliant compliant",
+            "compliant compliant deviating compliant",
+            "compliant compliant compliant compliant",
+            "compliant missing compliant compliant",
+            "compliant compliant compliant compliant",
+        ])
+        XCTAssertEqual(sessions.map { $0["unexpected"] as! Int }, [0, 1, 0, 0, 0, 0])
+        let byParameter = try XCTUnwrap(p["byParameter"] as? [[String: Any]])
+        XCTAssertEqual(byParameter.filter { ($0["deviating"] as! Int) > 0 }.map { "\($0["acquisition"]!)/\($0["parameter"]!)" },
+                       ["t1w/SoftwareVersions", "rest-fmri/RepetitionTime"])
+        let csv = try String(contentsOfFile: dir + "/c.csv", encoding: .utf8)
+        let rows = csv.split(separator: "\r\n").dropFirst(2)
+        XCTAssertEqual(rows.filter { $0.hasPrefix("session,") }.count, 24)
+        XCTAssertTrue(rows.contains { $0.hasPrefix("session,study.brain-protocol,1.2.826.0.1.3680043.10.1561.9.6006.5,") && $0.contains(",t2w,,missing,") })
+        XCTAssertTrue(rows.contains("parameter,study.brain-protocol,,,rest-fmri,RepetitionTime,,,,,,,6,5,1,,0"))
+        let html = try String(contentsOfFile: dir + "/r.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("<table class=\"protocol-matrix\">"))
+        XCTAssertTrue(html.contains("<td style=\"background:#e57373;color:#fff\" title=\"missing\">missing</td>"))
+        XCTAssertTrue(html.contains("station &lt;redacted:"))
+        for text in [json, csv, html] {
+            for station in ["SITEA-MR1", "SITEB-MR7", "SITEC-MR2"] { XCTAssertFalse(text.contains(station), station) }
+        }
+    }
 }

@@ -98,6 +98,7 @@ public enum JSONReporter {
             }
             o.write("\n  ]")
         }
+        if !r.protocols.isEmpty { ProtocolTables.json(r.protocols, &o) }   // protocol compliance (docs/protocols.md)
         let c = r.severityCounts
         o.write(",\n  \"totals\": {\"findings\": \(r.findingCount), \"error\": \(c[.error] ?? 0), \"warning\": \(c[.warning] ?? 0), \"info\": \(c[.info] ?? 0), \"outcomes\": ")
         counts(total, &o)

@@ -33,7 +33,7 @@ public final class HTMLReport: Reporter {
 
     public init(run: RunInfo, options: ReporterOptions, out: ReportSink) throws {
         self.out = out; self.run = run
-        var text = HTMLTemplate.builtin
+        var text = HTMLTemplate.builtin.replacingOccurrences(of: ProtocolTables.htmlMarker, with: ProtocolTables.htmlSection)
         if let path = options.htmlTemplate {
             guard let t = HTMLReport.readFile(path) else { throw TemplateError(description: "cannot read the HTML template \(path)") }
             text = t
@@ -146,6 +146,7 @@ public final class HTMLReport: Reporter {
             }
             ctx["chart"] = ["width": labelWidth + barMax + 80, "height": 8 + top.count * 20, "bars": bars] as [String: Any]
         }
+        ctx["protocols"] = ProtocolTables.htmlContext(r.protocols)   // protocol compliance section (ProtocolReport.swift)
         ctx["data"] = dataBlob(rules, r)
         if wantsFindingList {
             ctx["findings"] = kept.map { f -> [String: Any] in

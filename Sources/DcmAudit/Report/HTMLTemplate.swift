@@ -56,6 +56,7 @@ details pre{white-space:pre-wrap}
 {{/chart}}
 {{^chart}}<p>No findings.</p>{{/chart}}
 
+<!-- dcmaudit:protocol-compliance -->
 <h2>Packs</h2>
 <table id="packs">
 <thead><tr><th>pack</th><th>version</th><th>pass</th><th>fail</th><th>n/a</th><th>not evaluated</th><th>findings</th></tr></thead>

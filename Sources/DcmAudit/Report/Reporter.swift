@@ -50,6 +50,7 @@ public enum ReportFormats {
     public static let all: [any Reporter.Type] = [
         TextReport.self, GitHubReport.self, JSONReport.self, JSONLinesReport.self, JUnitReport.self,
         SARIFReport.self, CSVReport.self, MarkdownReport.self, HTMLReport.self,
+        ComplianceCSVReport.self,   // protocol compliance tables (docs/protocols.md)
     ]
     public static var names: [String] { all.map { $0.format } }
     public static func named(_ s: String) -> (any Reporter.Type)? { all.first { $0.format == s } }
