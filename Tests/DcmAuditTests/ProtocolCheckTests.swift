@@ -192,4 +192,22 @@ final class ProtocolCheckTests: XCTestCase {
             for station in ["SITEA-MR1", "SITEB-MR7", "SITEC-MR2"] { XCTAssertFalse(text.contains(station), station) }
         }
     }
+
+    /// How `learn` writes one parameter's reference values.
+    func testLearnedExpectations() {
+        let tr = LearnParameters.mr.first { $0.name == "RepetitionTime" }!
+        let etl = LearnParameters.mr.first { $0.name == "EchoTrainLength" }!
+        let ps = LearnParameters.mr.first { $0.name == "PixelSpacing" }!
+        let ma = LearnParameters.ct.first { $0.name == "XRayTubeCurrent" }!
+        XCTAssertEqual(ProtocolLearner.expectation(["2300"], tr), "{equals: 2300, tolerance: 23}")
+        XCTAssertEqual(ProtocolLearner.expectation(["8.6"], tr), "{equals: 8.6, tolerance: 0.086}")
+        XCTAssertEqual(ProtocolLearner.expectation(["4"], etl), "\"4\"")
+        XCTAssertEqual(ProtocolLearner.expectation(["0.9\\0.9"], ps), "{each: {equals: 0.9, tolerance: 0.01}}")
+        XCTAssertEqual(ProtocolLearner.expectation(["0.9\\0.8"], ps), "{equals: [\"0.9\", \"0.8\"]}")
+        XCTAssertEqual(ProtocolLearner.expectation(["3", "4"], etl), "{in: [3, 4]}")           // e.g. a multi-echo series
+        XCTAssertEqual(ProtocolLearner.expectation(["180", "250"], ma), "{range: [144, 300]}")  // modulated tube current ±20 %
+        XCTAssertEqual(ProtocolLearner.expectation([nil], tr), "{absent: true}")
+        XCTAssertEqual(ProtocolLearner.quote("a\"b\\c"), "\"a\\\"b\\\\c\"")
+        XCTAssertEqual(ProtocolLearner.slug("T1w MPRAGE (sag)"), "t1w-mprage-sag")
+    }
 }

@@ -240,8 +240,13 @@ public enum ProtocolLearner {
         let present = vs.compactMap { $0 }
         if present.isEmpty { return "{absent: true}" }
         if vs.count > 1 {
-            // several values in one series (e.g. the echo times of a multi-echo series)
+            // several values in one series: the echo times of a multi-echo series (in),
+            // a modulated tube current (a range widened by the tolerance)
             guard present.count == vs.count, present.allSatisfy({ !$0.contains("\\") }) else { return nil }
+            let ns = present.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            if ns.count == present.count, let lo = ns.min(), let hi = ns.max(), let t = tolerance(p, hi), t > 0 {
+                return "{range: [\(format(lo - (tolerance(p, lo) ?? t))), \(format(hi + t))]}"
+            }
             return "{in: [\(present.map { numbers($0) != nil ? $0 : quote($0) }.joined(separator: ", "))]}"
         }
         let v = present[0]
