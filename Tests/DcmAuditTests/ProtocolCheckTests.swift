@@ -84,7 +84,7 @@ final class ProtocolCheckTests: XCTestCase {
         let r = try learn([fixtures])
         XCTAssertEqual(r.sessions, 6)
         XCTAssertEqual(r.acquisitions, 5)
-        let w = r.warnings.map { $0.replacingOccurrences(of: "reference not self-consistent: ", with: "") }
+        let w = r.warnings.map { $0.replacingOccurrences(of: "reference not self-consistent: ", with: "").replacingOccurrences(of: fixtures + "/", with: "") }
         XCTAssertEqual(w.count, 7, w.joined(separator: "\n"))
         XCTAssertTrue(w.contains("acquisition fmri-rest (fMRI_rest): RepetitionTime is 800 in 5 series (siteA-sub01/S04_fMRI_rest/IM0001.dcm, siteA-sub02/S04_fMRI_rest/IM0001.dcm, siteB-sub04/S05_fMRI_rest/IM0001.dcm); 850 in 1 series (siteB-sub03/S04_fMRI_rest/IM0001.dcm); wrote 800"), w.joined(separator: "\n"))
         XCTAssertTrue(w.contains("acquisition t2w-space (T2w_SPACE) is in 5 of 6 reference sessions; written with required: false"))

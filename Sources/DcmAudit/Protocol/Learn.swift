@@ -172,6 +172,17 @@ public enum ProtocolLearner {
                                what: String, warnings: inout [String]) -> String {
         var out = ""
         for p in params {
+            // numbers that vary within series (a modulated tube current, a per-slice CTDIvol):
+            // the range of every reference series, widened by the tolerance
+            let all = series.map { values(p, $0, spec: spec) }
+            if case .exact = p.tolerance {} else if all.contains(where: { $0.count > 1 }),
+               let flat = Optional(all.flatMap { $0 }), flat.allSatisfy({ $0 != nil && !$0!.contains("\\") }),
+               let nums = Optional(flat.compactMap { Double($0!.trimmingCharacters(in: .whitespaces)) }), nums.count == flat.count,
+               let lo = nums.min(), let hi = nums.max() {
+                let range = "{range: [\(format(lo - (tolerance(p, lo) ?? 0))), \(format(hi + (tolerance(p, hi) ?? 0)))]}"
+                out += "\(indent)\(p.name): \(range)    # values vary within series: the range of \(series.count) reference series, widened by the tolerance (\(p.note))\n"
+                continue
+            }
             // variants: distinct value sets, with their series, in first-seen order
             var variants: [(values: [String?], series: [SeriesRecord])] = []
             for r in series {
@@ -185,21 +196,22 @@ public enum ProtocolLearner {
             var comment = p.note
             if variants.count > 1 {
                 // a variant within the dominant's tolerance was merged above: these differ
-                let desc = variants.sorted { $0.series.count > $1.series.count }.map { v in
+                let sorted = variants.sorted { $0.series.count > $1.series.count }
+                let more = sorted.count > 4 ? "; and \(sorted.count - 4) more variants" : ""
+                let desc = sorted.prefix(4).map { v in
                     "\(show(v.values)) in \(v.series.count) series (\(uniq(v.series.map { shortPath($0.firstFile) }).prefix(3).joined(separator: ", ")))"
-                }.joined(separator: "; ")
+                }.joined(separator: "; ") + more
                 warnings.append("reference not self-consistent: \(what): \(p.name) is \(desc); wrote \(show(dominant.values))")
-                comment = "reference not self-consistent: " + variants.map { "\(show($0.values)) (\($0.series.count) series)" }.joined(separator: ", ")
+                comment = "reference not self-consistent: " + sorted.prefix(4).map { "\(show($0.values)) (\($0.series.count) series)" }.joined(separator: ", ")
+                    + (sorted.count > 4 ? ", and \(sorted.count - 4) more" : "")
             }
             out += "\(indent)\(p.name): \(expectation)" + (comment.isEmpty ? "" : "    # \(comment)") + "\n"
         }
         return out
     }
 
-    static func shortPath(_ p: String) -> String {
-        let parts = p.split(separator: "/")
-        return parts.suffix(3).joined(separator: "/")
-    }
+    /// A file as the user named it (relative paths stay relative).
+    static func shortPath(_ p: String) -> String { p }
 
     static func show(_ v: [String?]) -> String { v.map { $0 ?? "(absent)" }.joined(separator: " | ") }
 
