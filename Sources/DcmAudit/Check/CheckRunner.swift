@@ -262,8 +262,8 @@ public enum CheckRunner {
                 let ds = file.dataSet
                 let keys = FileKeys(series: ds.string(Tag(0x0020, 0x000E)), study: ds.string(Tag(0x0020, 0x000D)), modality: ds.string(Tag(0x0008, 0x0060)))
                 let result = ev.run(rules, on: file, path: path, showPHI: showPHI)
-                var ps = protocolSpecs.map { ev.protocolSample($0, file) }
-                if let s = inferSpec { ps.append(ev.protocolSample(s, file)) }
+                var ps = protocolSpecs.enumerated().map { ev.protocolSample($1, file, order: i, slot: $0) }
+                if let s = inferSpec { ps.append(ev.protocolSample(s, file, order: i, slot: protocolSpecs.count)) }
                 return .success((result, keys, ps))
             } catch let e as ReadError {
                 return .failure(e)

@@ -43,7 +43,7 @@ enum SeriesReader {
                 let f = try DicomReader.read(path: files[i], options: options)
                 let ev = pool.take()
                 defer { pool.give(ev) }
-                return .success(ev.protocolSample(spec, f))
+                return .success(ev.protocolSample(spec, f, order: i))
             } catch { return .failure(error) }
         }, emit: { i, r in
             switch r {

@@ -27,30 +27,77 @@ public struct ProtocolSample: Sendable {
     public var info: [String?]
 }
 
+/// What an evaluator remembers of the last file it sampled for a protocol:
+/// the choices of the selectors, which are made per series.
+final class ProtocolChoiceCache {
+    var series: String
+    var order: Int
+    var excluded: Int?
+    var matches: [Int]
+    var overrides: [Int]
+    var info: [String?]
+    /// The refs the series' parameters name (`nil`: all of them).
+    var needed: [Int]?
+    init(series: String, order: Int, excluded: Int?, matches: [Int], overrides: [Int], info: [String?], needed: [Int]?) {
+        self.series = series; self.order = order; self.excluded = excluded; self.matches = matches; self.overrides = overrides
+        self.info = info; self.needed = needed
+    }
+}
+
 extension Evaluator {
     /// Samples one file for a protocol. Selectors are evaluated as `when`s are
     /// (a selector that cannot be decided does not hold).
-    public func protocolSample(_ spec: ProtocolSpec, _ file: DicomFile) -> ProtocolSample {
+    ///
+    /// `order` (the file's position in the run) and `slot` (the protocol's)
+    /// let files of a series after the first reuse the selectors' choices
+    /// and series attributes of an earlier file of the same series this
+    /// evaluator sampled: a series keeps its first file's choices anyway, and
+    /// the first file of a series (the smallest order) is always sampled in
+    /// full, so the result does not depend on which thread saw what.
+    /// Only the attributes the matched acquisition's parameters name are read.
+    public func protocolSample(_ spec: ProtocolSpec, _ file: DicomFile, order: Int? = nil, slot: Int = 0) -> ProtocolSample {
         let ds = file.dataSet
         func nonEmpty(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : $0 } }
         let parts = spec.session.map { nonEmpty(valueText($0, file)) }
         let session: String? = parts.contains { $0 == nil } ? nil : parts.map { $0! }.joined(separator: "|")
         let series = nonEmpty(ds.string(Evaluator.seriesUID))
-        var excluded: Int? = nil
-        for (i, e) in spec.exclusions.enumerated() where evaluate(e.when, file, selector: true) == .yes { excluded = i; break }
-        var matches: [Int] = []
-        var overrides: [Int] = []
-        if excluded == nil {
-            for (i, a) in spec.acquisitions.enumerated() where a.match.allSatisfy({ evaluate($0, file, selector: true) == .yes }) { matches.append(i) }
-            if let m = matches.first {
-                for (k, o) in spec.acquisitions[m].overrides.enumerated() where o.when.allSatisfy({ evaluate($0, file, selector: true) == .yes }) {
-                    overrides.append(k)
+        let choice: ProtocolChoiceCache
+        if let order, let series, let c = protocolChoices[slot], c.series == series, c.order < order {
+            choice = c
+            c.order = order
+        } else {
+            var excluded: Int? = nil
+            for (i, e) in spec.exclusions.enumerated() where evaluate(e.when, file, selector: true) == .yes { excluded = i; break }
+            var matches: [Int] = []
+            var overrides: [Int] = []
+            if excluded == nil {
+                for (i, a) in spec.acquisitions.enumerated() where a.match.allSatisfy({ evaluate($0, file, selector: true) == .yes }) { matches.append(i) }
+                if let m = matches.first {
+                    for (k, o) in spec.acquisitions[m].overrides.enumerated() where o.when.allSatisfy({ evaluate($0, file, selector: true) == .yes }) {
+                        overrides.append(k)
+                    }
                 }
             }
+            var needed: [Int]? = nil
+            if !spec.acquisitions.isEmpty {
+                // a protocol reads what the one matched acquisition checks; learn and infer read everything
+                var n = Set<Int>()
+                if matches.count == 1 {
+                    let a = spec.acquisitions[matches[0]]
+                    for p in a.parameters { if let r = p.ref { n.insert(r) } }
+                    for k in overrides { for p in a.overrides[k].parameters { if let r = p.ref { n.insert(r) } } }
+                }
+                needed = n.sorted()
+            }
+            choice = ProtocolChoiceCache(series: series ?? "", order: order ?? 0, excluded: excluded, matches: matches, overrides: overrides,
+                                         info: SeriesInfo.refs.map { nonEmpty(valueText($0, file)) }, needed: needed)
+            if order != nil, series != nil { protocolChoices[slot] = choice }
         }
-        let values = spec.refs.map { valueText($0, file) }
-        let info = SeriesInfo.refs.map { nonEmpty(valueText($0, file)) }
-        return ProtocolSample(session: session, series: series, excludedBy: excluded, matches: matches, overrides: overrides, values: values, info: info)
+        var values = [String?](repeating: nil, count: spec.refs.count)
+        if let needed = choice.needed { for i in needed { values[i] = valueText(spec.refs[i], file) } }
+        else { for i in spec.refs.indices { values[i] = valueText(spec.refs[i], file) } }
+        return ProtocolSample(session: session, series: series, excludedBy: choice.excluded, matches: choice.matches, overrides: choice.overrides,
+                              values: values, info: choice.info)
     }
 }
 
