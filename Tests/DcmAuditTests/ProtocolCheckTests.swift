@@ -210,4 +210,46 @@ final class ProtocolCheckTests: XCTestCase {
         XCTAssertEqual(ProtocolLearner.quote("a\"b\\c"), "\"a\\\"b\\\\c\"")
         XCTAssertEqual(ProtocolLearner.slug("T1w MPRAGE (sag)"), "t1w-mprage-sag")
     }
+
+    /// Values from the files reach the HTML section escaped (a session keyed
+    /// by StudyID, a scanner model with markup).
+    func testHTMLSectionEscapesValues() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-protocol-html-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var ds = DataSet()
+        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
+        ds.set(keyword: "SOPInstanceUID", "1.2.826.0.1.3680043.10.1561.78.1")
+        ds.set(keyword: "StudyInstanceUID", "1.2.826.0.1.3680043.10.1561.78")
+        ds.set(keyword: "SeriesInstanceUID", "1.2.826.0.1.3680043.10.1561.78.0")
+        ds.set(keyword: "Modality", "MR")
+        ds.set(keyword: "StudyID", "<b>1</b>")
+        ds.set(keyword: "ManufacturerModelName", "<script>alert(1)</script>")
+        ds.set(keyword: "SeriesDescription", "T1")
+        try DicomWriter.save(try DicomWriter.write(dataSet: ds), to: dir + "/data/im1.dcm")
+        try """
+        pack: t.html
+        version: 1
+        protocol:
+          session: StudyID
+          acquisitions:
+            - {name: t1, match: {SeriesDescription: T1}, parameters: {EchoTime: {equals: 3}}}
+        """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
+        var req = CheckRequest(paths: [dir + "/data"])
+        req.ruleFiles = [dir + "/p.yaml"]
+        req.builtinRules = repoRoot + "/Rules"
+        req.jobs = 1
+        req.output = dir + "/console.txt"
+        req.reports = [ReportSpec(format: "html", path: dir + "/r.html")]
+        let rules = try CheckRunner.loadRules(req)
+        XCTAssertEqual(CheckRunner.run(req, rules: rules, info: RunInfo(commandLine: ["dcmaudit", "check"], startEpoch: 0, packs: [], showPHI: false)), 1)
+        let html = try String(contentsOfFile: dir + "/r.html", encoding: .utf8)
+        let start = try XCTUnwrap(html.range(of: "<section class=\"protocol\""))
+        let end = try XCTUnwrap(html.range(of: "</section>", range: start.upperBound..<html.endIndex))
+        let section = String(html[start.lowerBound..<end.upperBound])
+        XCTAssertTrue(section.contains("&lt;b&gt;1&lt;/b&gt;"), section)
+        XCTAssertTrue(section.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        XCTAssertFalse(section.contains("<script>"))
+        XCTAssertFalse(section.contains("<b>"))
+    }
 }
