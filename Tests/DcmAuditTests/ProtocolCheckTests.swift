@@ -252,4 +252,26 @@ final class ProtocolCheckTests: XCTestCase {
         XCTAssertFalse(section.contains("<script>"))
         XCTAssertFalse(section.contains("<b>"))
     }
+
+    /// A config disables and regrades protocol rules like any other.
+    func testConfigDisablesAndRegradesProtocolRules() throws {
+        var r = CheckRequest(paths: [fixtures])
+        r.ruleFiles = [repoRoot + "/Rules/examples/study.brain-protocol.yaml"]
+        r.builtinRules = repoRoot + "/Rules"
+        r.jobs = 2
+        let config = try AuditConfig.parse("""
+        version: 1
+        disable: [study.brain-protocol.unexpected]
+        severity:
+          study.brain-protocol.parameter: warning
+        """, file: "dcmaudit.yml")
+        let rules = config.apply(to: try CheckRunner.loadRules(r))
+        let report = CheckRunner.evaluate(r, rules: rules)
+        XCTAssertEqual(report.findings.map { "\($0.ruleID) \($0.severity.rawValue)" }, [
+            "study.brain-protocol.parameter warning",
+            "study.brain-protocol.parameter warning",
+            "study.brain-protocol.missing error",
+        ])
+        XCTAssertNil(report.rules.first { $0.id == "study.brain-protocol.unexpected" })
+    }
 }

@@ -81,6 +81,7 @@ final class ProtocolTests: XCTestCase {
               parameters: {RepetitionTime: {equals: 7.3, tolerance: 0.1}, FlipAngle: ignore}
         - name: t2w
           match: {SeriesDescription: {matches: "^T2"}}
+          severity: warning
           parameters: {EchoTime: {range: [80, 120]}}
         - name: extra
           required: false
@@ -134,6 +135,7 @@ final class ProtocolTests: XCTestCase {
         ])
         XCTAssertEqual(o.findings[0].message, "series ? \"T1w\" (acquisition t1w) on (no manufacturer) (no model): RepetitionTime is 2400 (1 file), expected {equals: 2300, tolerance: 5}")
         XCTAssertEqual(o.findings[2].studyInstanceUID, "1")
+        XCTAssertEqual(o.findings.map(\.severity), [.error, .warning, .warning, .error, .error, .error])   // t2w's own severity; unexpected: warning
         XCTAssertEqual(o.findings[2].message, "session 1 on (no manufacturer) (no model) has no series of required acquisition t2w")
         XCTAssertEqual(o.counts["t.proto.parameter"], counts(pass: 3, fail: 3, notEvaluated: 1))
         XCTAssertEqual(o.compliance.sessions.map(\.compliant), [false, false])
