@@ -93,8 +93,10 @@ public enum InferredProtocol {
                 for r in series { cells[r.session]![ai].status = .notEvaluated }
                 continue
             }
-            // an acquisition most sessions lack is rare; one most sessions hold is missing from the others
-            if present.count * 2 <= pool.count {
+            // an acquisition most sessions lack is rare (its parameters still compared when it is
+            // in enough sessions); one most sessions hold is missing from the others
+            let isRare = present.count * 2 <= pool.count
+            if isRare {
                 if let rr = rRare {
                     for r in series {
                         rare[r.session, default: 0] += 1
@@ -105,10 +107,8 @@ public enum InferredProtocol {
                                                     seriesInstanceUID: r.series, studyInstanceUID: r.session, modality: r.info("Modality")))
                     }
                 }
-                continue
-            }
-            if let rr = rRare { counts[rr.id, default: .init()].add(.pass, series.count) }
-            if let m = rMissing {
+            } else if let rr = rRare { counts[rr.id, default: .init()].add(.pass, series.count) }
+            if !isRare, let m = rMissing {
                 for s in pool {
                     if present.contains(s) { counts[m.id, default: .init()].add(.pass); continue }
                     counts[m.id, default: .init()].add(.fail)
@@ -120,9 +120,12 @@ public enum InferredProtocol {
                                                 studyInstanceUID: s))
                 }
             }
+            guard present.count >= minimumSessions else { continue }
             var params = LearnParameters.list(for: k.acq.modality)
             if byModel { params += LearnParameters.perScanner }
             for p in params {
+                // values that vary within series (a modulated tube current) have no dominant value
+                if series.contains(where: { ProtocolLearner.values(p, $0, spec: spec).count > 1 }) { continue }
                 var variants: [(values: [String?], series: [SeriesRecord])] = []
                 for r in series {
                     let v = ProtocolLearner.values(p, r, spec: spec)
