@@ -107,6 +107,14 @@ final class ProtocolCheckTests: XCTestCase {
         XCTAssertEqual(ProtocolLearner.run(req, output: out, strict: true), 1)
         req.paths = [repoRoot + "/docs"]   // no DICOM: nothing to learn
         XCTAssertEqual(ProtocolLearner.run(req, output: out, strict: false), 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))   // no empty pack left behind
+        req.paths = [fixtures + "/siteA-sub01"]
+        req.packID = "site brain"
+        XCTAssertEqual(ProtocolLearner.run(req, output: out, strict: false), 2)
+        req.packID = "site.brain-v2"
+        XCTAssertEqual(ProtocolLearner.run(req, output: out, strict: false), 0)
+        XCTAssertTrue(try String(contentsOfFile: out, encoding: .utf8).contains("pack: site.brain-v2\n"))
+        XCTAssertEqual(ProtocolLearner.run(req, output: "/nonexistent-dir/p.yaml", strict: false), 2)
     }
 
     func infer(_ paths: [String], byModel: Bool = false) throws -> CheckReport {

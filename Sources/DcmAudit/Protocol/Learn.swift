@@ -315,19 +315,33 @@ extension ProtocolLearner {
     /// `strict` when the reference is not self-consistent or a file cannot be
     /// read; 2 when there is nothing to learn from or the output cannot be written.
     public static func run(_ req: LearnRequest, output: String?, strict: Bool) -> Int32 {
+        let id = req.packID
+        let validID = !id.isEmpty && !id.hasPrefix(".") && !id.hasSuffix(".") && !id.contains("..")
+            && id.unicodeScalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) }
+        guard validID else {
+            writeError("error: --pack-id '\(id)' must be dotted words of letters, digits, '-' and '_' (e.g. 'site.brain-protocol')\n")
+            return 2
+        }
+        // the output is opened before any file is read (and removed if nothing is learned)
+        var file: ReportOutput? = nil
+        if let output {
+            guard let o = ReportOutput(path: output) else { writeError("\(output): error: cannot write the protocol: \(String(cString: strerror(errno)))\n"); return 2 }
+            file = o
+        }
+        func abandon() { if let file, let output { file.close(); unlink(output) } }
         let r: LearnResult
-        do { r = try learn(req) } catch { writeError("error: \(error)\n"); return 2 }
+        do { r = try learn(req) } catch { abandon(); writeError("error: \(error)\n"); return 2 }
         for w in r.warnings { writeError("warning: \(w)\n") }
         guard r.acquisitions > 0 else {
+            abandon()
             writeError("error: no acquisition to learn from in \(req.paths.joined(separator: ", ")) (\(r.files) files, \(r.series) series, \(r.excluded) excluded)\n")
             return 2
         }
         // the pack must load: a failure here is a bug of learn, not of the reference
         do { _ = try PackLoader().compile(text: r.yaml, file: output ?? "<learned>") }
-        catch { writeError("error: the learned pack does not compile (a dcmaudit bug):\n\(error)\n"); return 2 }
-        if let output {
-            guard let o = ReportOutput(path: output) else { writeError("\(output): error: cannot write the protocol: \(String(cString: strerror(errno)))\n"); return 2 }
-            o.write(Array(r.yaml.utf8)); o.close()
+        catch { abandon(); writeError("error: the learned pack does not compile (a dcmaudit bug):\n\(error)\n"); return 2 }
+        if let file {
+            file.write(Array(r.yaml.utf8)); file.close()
         } else {
             let o = ReportOutput(file: stdout); o.write(Array(r.yaml.utf8)); o.close()
         }
