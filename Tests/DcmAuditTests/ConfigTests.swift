@@ -78,6 +78,80 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(CheckRunner.run(req), 2)
     }
 
+    /// Severity overrides and waivers keyed by a selector: parse errors
+    /// with line and column, like the rest of the config.
+    func testSelectorErrors() {
+        let text = """
+        severity:
+          - {rule: a.b, when: {Manufaturer: GE}, severity: info}
+          - {rule: a.b, wen: {Modality: MR}}
+          - {when: {Modality: {matchs: MR}}, severity: warning}
+        waivers:
+          - {rule: x.y, when: GE, reason: vendor}
+        """
+        XCTAssertThrowsError(try AuditConfig.parse(text, file: "c.yml")) { e in
+            XCTAssertEqual("\(e)", """
+            c.yml:2:24: error: unknown keyword 'Manufaturer' (did you mean 'Manufacturer'?)
+            c.yml:3:17: error: unknown severity key 'wen' (did you mean 'when'?)
+            c.yml:3:5: error: a severity override needs a severity (error, warning or info)
+            c.yml:4:24: error: unknown operator 'matchs' (did you mean 'matches'?)
+            c.yml:4:5: error: a severity override needs a rule
+            c.yml:6:23: error: when is a selector: a mapping of attribute to test, e.g. {Manufacturer: GE}, or a list of them
+            """)
+        }
+        let ok = try? AuditConfig.parse("severity:\n  - {rule: a.b, when: [{Modality: MR}, {Manufacturer: {matches: \"(?i)^ge\"}}], severity: info}\n  - {rule: a.c, severity: warning}\n", file: "c.yml")
+        XCTAssertEqual(ok?.severity.count, 2)
+        XCTAssertEqual(ok?.selectorOverrides.map(\.rule.value), ["a.b"])
+        XCTAssertEqual(ok?.selectorOverrides.first?.when?.predicates.count, 2)
+    }
+
+    /// On the demo data: pixel spacing of the ultrasound is re-graded per
+    /// scanner (the first override that holds wins), a series finding by
+    /// manufacturer (the selector holds on the file the finding names), and
+    /// the localizer TR findings are waived by station and model.
+    func testSelectorsApplyPerFinding() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-config-sel-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        rules: [\(repoRoot)/Rules/examples/example.ct-mr.yaml]
+        severity:
+          - {rule: geometry.pixel-spacing, when: {StationName: SCANNER1}, severity: info}
+          - {rule: geometry.pixel-spacing, when: {Modality: US}, severity: warning}
+          - {rule: series.geometry, when: {Manufacturer: {matches: "(?i)siemens"}}, severity: info}
+          - {rule: core.patient-id, when: {Manufacturer: GE}, severity: info}
+        reports: ["json:\(dir)/r.json"]
+        waivers:
+          - rule: mr.tr-range
+            when: {StationName: SCANNER2, ManufacturerModelName: Prisma}
+            reason: scanner 2 localizers use a short TR
+          - rule: mr.tr-range
+            when: {StationName: SCANNER9}
+            reason: no such scanner
+        """.write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        var req = CheckRequest(paths: [repoRoot + "/Fixtures/demo"])
+        req.builtinRules = repoRoot + "/Rules"
+        req.configPath = dir + "/dcmaudit.yml"
+        req.output = dir + "/console.txt"
+        req.showPHI = true
+        XCTAssertEqual(CheckRunner.run(req), 1)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as! [String: Any]
+        let findings = json["findings"] as! [[String: Any]]
+        func severities(_ rule: String) -> [String: Int] {
+            var out: [String: Int] = [:]
+            for f in findings where f["rule"] as? String == rule { out[f["severity"] as! String, default: 0] += 1 }
+            return out
+        }
+        XCTAssertEqual(severities("geometry.pixel-spacing"), ["info": 4, "warning": 6], "SCANNER1's four files info, the other US files warning")
+        XCTAssertEqual(severities("series.geometry"), ["info": 1])
+        XCTAssertEqual(severities("core.patient-id"), ["error": 1], "the selector does not hold (SIEMENS)")
+        XCTAssertEqual(severities("mr.tr-range"), ["warning": 1], "the T1 finding (SCANNER3) is left")
+        let waivers = json["waivers"] as! [[String: Any]]
+        XCTAssertEqual(waivers.map { $0["count"] as! Int }, [3, 0])
+        XCTAssertEqual(waivers.first?["when"] as? String, "{StationName: SCANNER2, ManufacturerModelName: Prisma}")
+        try SchemaValidator.validate(try String(contentsOfFile: dir + "/r.json", encoding: .utf8), schemaPath: repoRoot + "/docs/schema/check-report.schema.json")
+    }
+
     func testGlobs() {
         XCTAssertTrue(globMatch("*.md", "data/README.md"))
         XCTAssertTrue(globMatch("legacy/*", "legacy/a/b/c.dcm"))

@@ -71,6 +71,10 @@ public struct CheckRequest: Sendable {
     public var exclude: [String] = []
     /// Active waivers: matching findings are left out and counted per waiver.
     public var waivers: [AuditConfig.Waiver] = []
+    /// Severity overrides under a selector (the config's `severity` entries
+    /// with `when`): a finding whose file the selector holds for takes the
+    /// severity of the first that holds.
+    public var severityOverrides: [AuditConfig.SeverityOverride] = []
     /// Today, `YYYY-MM-DD` (UTC), for waivers' expiry; now when nil.
     public var today: String?
     public init(paths: [String]) { self.paths = paths }
@@ -131,6 +135,9 @@ public struct WaivedFindings: Sendable {
     public var rule: String
     public var reason: String
     public var expires: String?
+    /// The waiver's path globs (empty: every file) and selector, as written.
+    public var paths: [String] = []
+    public var when: String?
     public var findings: [Finding]
     public var count: Int { findings.count }
 }
@@ -196,13 +203,41 @@ public enum CheckRunner {
         var baselined = 0
         var newBaseline: Baseline? = req.writeBaseline != nil ? Baseline() : nil
         var waivedPer = [[Finding]](repeating: [], count: req.waivers.count)
+        // Config selectors (severity overrides first, then waivers'), evaluated
+        // once per file in the workers; which held, per file, kept for the
+        // group findings that name the file.
+        var selectors: [AuditConfig.Selector] = []
+        func index(_ s: AuditConfig.Selector?) -> Int? {
+            guard let s else { return nil }
+            selectors.append(s)
+            return selectors.count - 1
+        }
+        let overrideSelector = req.severityOverrides.map { index($0.when) }
+        let waiverSelector = req.waivers.map { index($0.when) }
+        var selectorHits: [String: [Bool]] = [:]
+        func holds(_ k: Int, _ f: Finding) -> Bool {
+            guard let file = f.file, let h = selectorHits[file] else { return false }
+            return h[k]
+        }
         func deliver(_ batch: [Finding]) {
             guard !batch.isEmpty else { return }
             var batch = batch
+            if !req.severityOverrides.isEmpty {
+                for i in batch.indices {
+                    let f = batch[i]
+                    if let k = req.severityOverrides.indices.first(where: { k in
+                        req.severityOverrides[k].rule.value == f.ruleID && (overrideSelector[k].map { holds($0, f) } ?? true)
+                    }) {
+                        batch[i].severity = req.severityOverrides[k].severity
+                    }
+                }
+            }
             if !req.waivers.isEmpty {
                 batch = batch.filter { f in
-                    guard let w = req.waivers.firstIndex(where: { w in
-                        w.rule.value == f.ruleID && (w.paths.isEmpty || w.paths.contains { globMatch($0, f.file ?? "") })
+                    guard let w = req.waivers.indices.first(where: { j in
+                        let w = req.waivers[j]
+                        return w.rule.value == f.ruleID && (w.paths.isEmpty || w.paths.contains { globMatch($0, f.file ?? "") })
+                            && (waiverSelector[j].map { holds($0, f) } ?? true)
                     }) else { return true }
                     waivedPer[w].append(f)
                     return false
@@ -232,6 +267,7 @@ public enum CheckRunner {
         let options = req.readOptions
         let showPHI = req.showPHI
         let files = selected
+        let runSelectors = selectors
         var seriesSet = Set<String>(), studySet = Set<String>()
         var modalities: [String: Int] = [:]
         let progress = req.progress ? ProgressLine(total: files.count) : nil
@@ -244,8 +280,12 @@ public enum CheckRunner {
                 let ev = pool.take()
                 defer { pool.give(ev) }
                 let ds = file.dataSet
-                let keys = FileKeys(series: ds.string(Tag(0x0020, 0x000E)), study: ds.string(Tag(0x0020, 0x000D)), modality: ds.string(Tag(0x0008, 0x0060)))
-                return .success((ev.run(rules, on: file, path: path, showPHI: showPHI), keys))
+                var keys = FileKeys(series: ds.string(Tag(0x0020, 0x000E)), study: ds.string(Tag(0x0020, 0x000D)), modality: ds.string(Tag(0x0008, 0x0060)))
+                let result = ev.run(rules, on: file, path: path, showPHI: showPHI)
+                if !runSelectors.isEmpty {
+                    keys.selectorHits = runSelectors.map { s in s.predicates.allSatisfy { ev.evaluate($0, file, selector: true) == .yes } }
+                }
+                return .success((result, keys))
             } catch let e as ReadError {
                 return .failure(e)
             } catch {
@@ -260,7 +300,9 @@ public enum CheckRunner {
                 if let s = keys.study, !s.isEmpty { studySet.insert(s) }
                 modalities[keys.modality.flatMap { $0.isEmpty ? nil : $0 } ?? "(none)", default: 0] += 1
                 for (k, o) in res.outcomes.enumerated() { if let o { counts[k].add(o) } }
+                if keys.selectorHits.contains(true) { selectorHits[files[i]] = keys.selectorHits }
                 deliver(res.findings)
+                if !hasGroupRules { selectorHits[files[i]] = nil }
                 if hasGroupRules { aggregator.add(res.samples, path: files[i]) }
             case .failure(let e) where NotDicom.applies(e):
                 notDicomCount += 1
@@ -297,7 +339,9 @@ public enum CheckRunner {
         report.filesChecked = checked + problems.count
         report.incomplete = checked < files.count
         report.baselined = baselined
-        report.waived = req.waivers.enumerated().map { WaivedFindings(rule: $1.rule.value, reason: $1.reason, expires: $1.expires, findings: waivedPer[$0]) }
+        report.waived = req.waivers.enumerated().map {
+            WaivedFindings(rule: $1.rule.value, reason: $1.reason, expires: $1.expires, paths: $1.paths, when: $1.when?.text, findings: waivedPer[$0])
+        }
         report.newBaseline = newBaseline
         report.series = seriesSet.count
         report.studies = studySet.count
@@ -342,6 +386,7 @@ public enum CheckRunner {
             let d = c.checkRuleIDs(rules.rules.map(\.id), builtin: [Unreadable.ruleID, NotDicom.ruleID])
             if !d.isEmpty { writeError(d.map(\.description).joined(separator: "\n") + "\n"); return 2 }
             rules = c.apply(to: rules)
+            req.severityOverrides = c.selectorOverrides
             let today = req.today ?? String(RunInfo.iso8601(RunInfo.now()).prefix(10))
             for w in c.waivers {
                 if let e = w.expires, e < today {
@@ -415,6 +460,8 @@ func globMatch(_ pattern: String, _ path: String) -> Bool {
 /// What the report counts of a file besides its findings.
 struct FileKeys: Sendable {
     var series: String?, study: String?, modality: String?
+    /// Which of the run's config selectors hold for the file.
+    var selectorHits: [Bool] = []
 }
 
 /// Where a report goes: standard output or a file, in 64 KiB writes.

@@ -92,6 +92,8 @@ public enum JSONReporter {
                 o.write(i == 0 ? "\n    " : ",\n    ")
                 o.write("{\"rule\": "); str(w.rule, &o); o.write(", \"reason\": "); str(w.reason, &o)
                 if let e = w.expires { o.write(", \"expires\": "); str(e, &o) }
+                if !w.paths.isEmpty { o.write(", \"paths\": ["); list(w.paths, &o); o.write("]") }
+                if let s = w.when { o.write(", \"when\": "); str(s, &o) }
                 o.write(", \"count\": \(w.count), \"findings\": [")
                 for (j, f) in w.findings.enumerated() { o.write(j == 0 ? "\n      " : ",\n      "); finding(f, &o) }
                 o.write(w.findings.isEmpty ? "]}" : "\n    ]}")
