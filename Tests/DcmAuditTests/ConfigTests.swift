@@ -1,5 +1,8 @@
 import XCTest
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 @testable import DcmAudit
 import DcmRules
 
@@ -68,7 +71,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(waivers.map { $0["count"] as! Int }, [3], "only the waiver that applies (the expired one is dropped)")
         XCTAssertEqual((waivers[0]["findings"] as! [[String: Any]]).map { $0["rule"] as! String }, ["mr.tr-range", "mr.tr-range", "mr.tr-range"])
         let console = try String(contentsOfFile: dir + "/console.txt", encoding: .utf8)
-        XCTAssertTrue(console.contains("waived: 3 findings of mr.tr-range — localizers have a short TR by design\n  \(repoRoot)/Fixtures/demo/DEMO001/MR_BRAIN_20240410/S001_LOCALIZER/IM0001.dcm: RepetitionTime 8.6 outside"), console)
+        XCTAssertTrue(console.contains("waived: 3 findings of mr.tr-range — localizers have a short TR by design\n  \(repoRoot)/Fixtures/demo/\(Redaction.redact("DEMO001"))/MR_BRAIN_20240410/S001_LOCALIZER/IM0001.dcm: RepetitionTime 8.6 outside"), console)
         // the command line wins: fail-on error, and the same data then passes on errors only
         req.failOn = .never; req.failOnGiven = true
         XCTAssertEqual(CheckRunner.run(req), 0)
@@ -150,6 +153,83 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(waivers.map { $0["count"] as! Int }, [3, 0])
         XCTAssertEqual(waivers.first?["when"] as? String, "{StationName: SCANNER2, ManufacturerModelName: Prisma}")
         try SchemaValidator.validate(try String(contentsOfFile: dir + "/r.json", encoding: .utf8), schemaPath: repoRoot + "/docs/schema/check-report.schema.json")
+    }
+
+    /// Waived findings are counted and listed apart in every format: JSON
+    /// `waivers`, JSONL `waived` records, SARIF results with an external
+    /// suppression, a skipped JUnit case per waiver, CSV rows with the waiver
+    /// column, a Markdown table, a GitHub notice, an HTML section, the console.
+    func testWaivedFindingsInEveryFormat() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-config-waived-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        rules: [\(repoRoot)/Rules/examples/example.ct-mr.yaml]
+        waivers:
+          - rule: mr.tr-range
+            paths: ["*/S001_LOCALIZER/*"]
+            reason: localizers <short TR> by design
+            expires: 2999-01-01
+          - rule: geometry.pixel-spacing
+            when: {Modality: US, StationName: SCANNER1}
+            reason: calibration pending
+        """.write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        var req = CheckRequest(paths: [repoRoot + "/Fixtures/demo"])
+        req.builtinRules = repoRoot + "/Rules"
+        req.configPath = dir + "/dcmaudit.yml"
+        req.output = dir + "/console.txt"
+        req.reports = ReportFormats.names.map { ReportSpec(format: $0, path: dir + "/r." + $0) }
+        XCTAssertEqual(CheckRunner.run(req), 1)
+        func read(_ f: String) throws -> String { try String(contentsOfFile: dir + "/" + f, encoding: .utf8) }
+        let reason = "localizers <short TR> by design"
+
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as! [String: Any]
+        XCTAssertEqual((json["run"] as! [String: Any])["waived"] as? Int, 7)
+        XCTAssertEqual((json["waivers"] as! [[String: Any]]).map { $0["count"] as! Int }, [3, 4])
+
+        let jsonl = try read("r.jsonl").split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(jsonl.filter { $0["type"] as? String == "waived" }.count, 7)
+        XCTAssertEqual(jsonl.filter { $0["type"] as? String == "waived" }.first?["reason"] as? String, reason)
+        XCTAssertEqual(jsonl.last?["waived"] as? Int, 7)
+
+        let sarif = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.sarif"))) as! [String: Any]
+        let results = ((sarif["runs"] as! [[String: Any]])[0]["results"] as! [[String: Any]])
+        let suppressed = results.filter { $0["suppressions"] != nil }
+        XCTAssertEqual(suppressed.count, 7)
+        XCTAssertEqual(results.count - suppressed.count, (json["findings"] as! [Any]).count, "the other results are the findings")
+        let s0 = (suppressed[0]["suppressions"] as! [[String: Any]])[0]
+        XCTAssertEqual(s0["kind"] as? String, "external")
+        XCTAssertEqual(s0["justification"] as? String, reason)
+        XCTAssertEqual((s0["properties"] as? [String: Any])?["expires"] as? String, "2999-01-01")
+        XCTAssertEqual(((suppressed[3]["suppressions"] as! [[String: Any]])[0]["properties"] as? [String: Any])?["when"] as? String, "{Modality: US, StationName: SCANNER1}")
+
+        let junit = try XMLDocument(contentsOf: URL(fileURLWithPath: dir + "/r.junit"))
+        let waivedCases = try junit.nodes(forXPath: "//testcase[contains(@name, '(waived')]") as! [XMLElement]
+        XCTAssertEqual(waivedCases.map { $0.attribute(forName: "name")!.stringValue! }, ["mr.tr-range (waived)", "geometry.pixel-spacing (waived)"])
+        let skipped = try waivedCases[0].nodes(forXPath: "skipped").first as! XMLElement
+        XCTAssertTrue(skipped.attribute(forName: "message")!.stringValue!.hasPrefix("waived: 3 findings of mr.tr-range — " + reason))
+        XCTAssertEqual(skipped.stringValue!.components(separatedBy: "S001_LOCALIZER/IM000").count - 1, 3, "the three findings listed")
+
+        let csvRows = try read("r.csv").components(separatedBy: "\r\n").dropFirst(2).filter { !$0.isEmpty }
+        XCTAssertEqual(csvRows.filter { $0.hasSuffix(",\"" + reason + "\"") || $0.hasSuffix("," + reason) }.count, 3)
+        XCTAssertEqual(csvRows.filter { $0.hasSuffix(",calibration pending") }.count, 4)
+        XCTAssertEqual(csvRows.filter { $0.hasSuffix(",") }.count, (json["findings"] as! [Any]).count, "findings of the run have an empty waiver cell")
+
+        let md = try read("r.markdown")
+        XCTAssertTrue(md.contains("Waived: 7 findings, not counted above."), md)
+        XCTAssertTrue(md.contains("| mr.tr-range | 3 | localizers &lt;short TR&gt; by design | 2999-01-01 |"), md)
+
+        let gh = try read("r.github")
+        XCTAssertTrue(gh.contains("::notice title=dcmaudit waiver::waived: 3 findings of mr.tr-range — " + reason + " (until 2999-01-01; paths */S001_LOCALIZER/*)\n"), gh)
+        XCTAssertFalse(gh.contains("S001_LOCALIZER/IM0001.dcm,title=mr.tr-range"), "no annotation for a waived finding")
+
+        let html = try read("r.html")
+        XCTAssertTrue(html.contains("<h2 id=\"waived\">Waived findings</h2>"))
+        XCTAssertTrue(html.contains("<td>localizers &lt;short TR&gt; by design</td><td>2999-01-01</td><td>paths */S001_LOCALIZER/*</td><td class=\"n\">3</td>"), html)
+        XCTAssertTrue(html.contains("when {Modality: US, StationName: SCANNER1}"))
+        XCTAssertEqual(html.components(separatedBy: "S001_LOCALIZER/IM000").count - 1, 3, "listed once each, in the waived section only")
+
+        XCTAssertTrue(try read("console.txt").contains("waived: 4 findings of geometry.pixel-spacing — calibration pending"))
     }
 
     func testGlobs() {

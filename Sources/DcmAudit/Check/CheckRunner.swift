@@ -97,6 +97,9 @@ public struct RuleSummary: Sendable {
 /// The result of a run, ready for the reporters.
 public struct CheckReport: Sendable {
     public var paths: [String]
+    /// The command line as the reports show it (path components holding
+    /// patient values redacted); nil: the run's own.
+    public var commandLine: [String]? = nil
     public var files: Int
     public var unreadable: Int
     /// The run was interrupted (Ctrl-C): the report covers the files checked
@@ -166,6 +169,9 @@ public enum NotDicom {
 /// parallel (instance rules per file; series/study/patient/dataset rules fed
 /// from per-file samples), and writes the report.
 public enum CheckRunner {
+    /// Findings that may wait for the rest of their folder (path redaction).
+    public static let pendingLimit = 100_000
+
     /// Loads the packs a request names (exit code 2 on pack errors).
     public static func loadRules(_ req: CheckRequest) throws -> RuleSet {
         let lib = req.builtinRules ?? RulesLocator.builtinRulesDirectory()
@@ -186,7 +192,7 @@ public enum CheckRunner {
     /// (one batch per file, in input order, then one batch of series, study,
     /// patient and data-set findings), and are kept in the report only when
     /// `keepFindings` — so a streaming reporter holds no finding in memory.
-    public static func evaluate(_ req: CheckRequest, rules: RuleSet, keepFindings: Bool = true,
+    public static func evaluate(_ req: CheckRequest, rules: RuleSet, keepFindings: Bool = true, commandLine: [String]? = nil,
                                 sink: (([Finding]) -> Void)? = nil) -> CheckReport {
         let (allFiles, problems) = FileDiscovery.expand(req.paths)
         var selected = allFiles
@@ -215,6 +221,29 @@ public enum CheckRunner {
         let overrideSelector = req.severityOverrides.map { index($0.when) }
         let waiverSelector = req.waivers.map { index($0.when) }
         var selectorHits: [String: [Bool]] = [:]
+        // Patient values in paths (PathRedactor): learnt file by file; the
+        // findings of files without values (unreadable, not DICOM) wait
+        // until every value is known.
+        let redactor: PathRedactor? = req.showPHI ? nil : PathRedactor()
+        var deferred: [Finding] = []
+        // The findings of the files under one folder of an input root (a
+        // patient's folder, in most archives) wait until the walk leaves the
+        // folder, so that a file without patient values, or read before the
+        // file holding the folder's name, is redacted with the values of the
+        // files beside it (at most `pendingLimit` findings wait). Without
+        // redaction: delivered at once.
+        var pendingKey: Substring? = nil
+        var pending: [(file: String, findings: [Finding])] = []
+        var pendingCount = 0
+        let roots = req.paths.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        func folderKey(_ p: String) -> Substring {
+            for r in roots where p.count > r.count + 1 && p.hasPrefix(r + "/") {
+                let rest = p.dropFirst(r.count + 1)
+                guard let slash = rest.firstIndex(of: "/") else { return p[..<rest.startIndex] }
+                return p[..<slash]
+            }
+            return p.lastIndex(of: "/").map { p[..<$0] } ?? ""
+        }
         func holds(_ k: Int, _ f: Finding) -> Bool {
             guard let file = f.file, let h = selectorHits[file] else { return false }
             return h[k]
@@ -239,11 +268,12 @@ public enum CheckRunner {
                         return w.rule.value == f.ruleID && (w.paths.isEmpty || w.paths.contains { globMatch($0, f.file ?? "") })
                             && (waiverSelector[j].map { holds($0, f) } ?? true)
                     }) else { return true }
-                    waivedPer[w].append(f)
+                    waivedPer[w].append(redactor?.redact(f) ?? f)
                     return false
                 }
                 guard !batch.isEmpty else { return }
             }
+            if let redactor { batch = batch.map(redactor.redact) }
             if newBaseline != nil { for f in batch { newBaseline!.add(f) } }
             if baseline != nil {
                 let (new, known) = baseline!.filter(batch)
@@ -259,7 +289,7 @@ public enum CheckRunner {
         var unreadableCount = 0, notDicomCount = 0
         for p in problems {
             unreadableCount += 1
-            deliver([unreadableFinding(p.path, reason: p.message, offset: nil)])
+            deferred.append(unreadableFinding(p.path, reason: p.message, offset: nil))
         }
         let aggregator = GroupAggregator(rules, showPHI: req.showPHI)
         let hasGroupRules = rules.rules.contains { if case .group = $0.check { return true }; return false }
@@ -273,6 +303,14 @@ public enum CheckRunner {
         let progress = req.progress ? ProgressLine(total: files.count) : nil
         defer { progress?.finish() }
         var checked = 0
+        func flushPending() {
+            for (file, fs) in pending {
+                deliver(fs)
+                if !hasGroupRules { selectorHits[file] = nil }
+            }
+            pending.removeAll(keepingCapacity: true)
+            pendingCount = 0
+        }
         orderedParallelMap(count: files.count, jobs: jobs, shouldStop: { Interrupt.requested }, work: { i -> Result<(InstanceResult, FileKeys), ReadError> in
             let path = files[i]
             do {
@@ -282,6 +320,7 @@ public enum CheckRunner {
                 let ds = file.dataSet
                 var keys = FileKeys(series: ds.string(Tag(0x0020, 0x000E)), study: ds.string(Tag(0x0020, 0x000D)), modality: ds.string(Tag(0x0008, 0x0060)))
                 let result = ev.run(rules, on: file, path: path, showPHI: showPHI)
+                if !showPHI { keys.phiValues = PathRedactor.values(of: ds) }
                 if !runSelectors.isEmpty {
                     keys.selectorHits = runSelectors.map { s in s.predicates.allSatisfy { ev.evaluate($0, file, selector: true) == .yes } }
                 }
@@ -301,18 +340,35 @@ public enum CheckRunner {
                 modalities[keys.modality.flatMap { $0.isEmpty ? nil : $0 } ?? "(none)", default: 0] += 1
                 for (k, o) in res.outcomes.enumerated() { if let o { counts[k].add(o) } }
                 if keys.selectorHits.contains(true) { selectorHits[files[i]] = keys.selectorHits }
-                deliver(res.findings)
-                if !hasGroupRules { selectorHits[files[i]] = nil }
+                if let redactor {
+                    let key = folderKey(files[i])
+                    if key != pendingKey || pendingCount > CheckRunner.pendingLimit { flushPending(); pendingKey = key }
+                    redactor.learn(keys.phiValues)
+                    pending.append((files[i], res.findings))
+                    pendingCount += res.findings.count
+                } else {
+                    deliver(res.findings)
+                    if !hasGroupRules { selectorHits[files[i]] = nil }
+                }
                 if hasGroupRules { aggregator.add(res.samples, path: files[i]) }
             case .failure(let e) where NotDicom.applies(e):
                 notDicomCount += 1
-                deliver([Finding(ruleID: NotDicom.ruleID, packID: NotDicom.packID, severity: .info, level: .instance,
-                                 message: "\(e)", file: files[i], offset: e.offset)])
+                deferred.append(Finding(ruleID: NotDicom.ruleID, packID: NotDicom.packID, severity: .info, level: .instance,
+                                 message: "\(e)", file: files[i], offset: e.offset))
             case .failure(let e):
                 unreadableCount += 1
-                deliver([unreadableFinding(files[i], reason: "\(e)", offset: e.offset)])
+                deferred.append(unreadableFinding(files[i], reason: "\(e)", offset: e.offset))
             }
         })
+        flushPending()
+        // one batch per file, in input order, as for readable files
+        var k = 0
+        while k < deferred.count {
+            var j = k + 1
+            while j < deferred.count, deferred[j].file == deferred[k].file { j += 1 }
+            deliver(Array(deferred[k..<j]))
+            k = j
+        }
         let (groupCounts, groupFindings) = aggregator.finish()
         deliver(groupFindings)
         var summaries: [RuleSummary] = []
@@ -343,6 +399,10 @@ public enum CheckRunner {
             WaivedFindings(rule: $1.rule.value, reason: $1.reason, expires: $1.expires, paths: $1.paths, when: $1.when?.text, findings: waivedPer[$0])
         }
         report.newBaseline = newBaseline
+        if let redactor {
+            report.paths = req.paths.map(redactor.redact)
+            report.commandLine = commandLine.map { $0.map(redactor.redact) }
+        }
         report.series = seriesSet.count
         report.studies = studySet.count
         report.modalities = modalities
@@ -435,7 +495,7 @@ public enum CheckRunner {
             catch let e as HTMLReport.TemplateError { abandon(); writeError(e.description + "\n"); return 2 }
             catch { abandon(); writeError("\(path ?? "-"): error: \(error)\n"); return 2 }
         }
-        let report = evaluate(req, rules: rules, keepFindings: false) { batch in
+        let report = evaluate(req, rules: rules, keepFindings: false, commandLine: info.commandLine) { batch in
             for r in reporters { r.add(batch) }
         }
         let duration = info.elapsed
@@ -462,6 +522,8 @@ struct FileKeys: Sendable {
     var series: String?, study: String?, modality: String?
     /// Which of the run's config selectors hold for the file.
     var selectorHits: [Bool] = []
+    /// The file's patient values to look for in paths (`PathRedactor`), unless --show-phi.
+    var phiValues: [String] = []
 }
 
 /// Where a report goes: standard output or a file, in 64 KiB writes.

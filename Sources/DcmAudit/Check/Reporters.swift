@@ -47,17 +47,18 @@ public enum JSONReporter {
     static func head(_ run: RunInfo?, _ o: inout ByteOutput) {
         o.write("{\n  \"schemaVersion\": "); o.write(String(schemaVersion))
         o.write(",\n  \"tool\": {\"name\": \"dcmaudit\", \"version\": "); o.jsonString(run?.toolVersion ?? dcmauditVersion); o.write("}")
-        if let run {
-            if run.showPHI { o.write(",\n  \"notice\": "); o.jsonString(phiShownNotice) }
-            o.write(",\n  \"invocation\": {\"commandLine\": ["); list(run.commandLine, &o)
-            o.write("], \"startTime\": "); o.jsonString(run.startTime)
-            o.write(", \"phiShown\": \(run.showPHI)}")
-        }
+        if let run, run.showPHI { o.write(",\n  \"notice\": "); o.jsonString(phiShownNotice) }
         o.write(",\n  \"findings\": [")
     }
 
     static func tail(_ r: CheckReport, any: Bool, run: RunInfo? = nil, duration: Double = 0, _ o: inout ByteOutput) {
         o.write(any ? "\n  ]" : "]")
+        // at the end, so that the command line's paths are redacted with every patient value of the run
+        if let run {
+            o.write(",\n  \"invocation\": {\"commandLine\": ["); list(r.commandLine(run), &o)
+            o.write("], \"startTime\": "); o.jsonString(run.startTime)
+            o.write(", \"phiShown\": \(run.showPHI)}")
+        }
         o.write(",\n  \"run\": {\"paths\": ["); list(r.paths, &o)
         o.write("], \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"baselined\": \(r.baselined), \"waived\": \(r.waivedCount), \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode)")
         if r.incomplete { o.write(", \"incomplete\": true, \"filesChecked\": \(r.filesChecked)") }

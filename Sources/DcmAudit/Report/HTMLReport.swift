@@ -17,6 +17,8 @@ public final class HTMLReport: Reporter {
     public static let format = "html"
     public static let summary = "one self-contained HTML page: summary, chart, rules, filterable findings"
     public static let chartBars = 25
+    /// Waived findings listed per waiver in the page (all of them are in the JSON report).
+    public static let waivedListed = 500
 
     let out: ReportSink
     let run: RunInfo
@@ -109,7 +111,7 @@ public final class HTMLReport: Reporter {
         let c = r.severityCounts
         var ctx: [String: Any] = [
             "toolVersion": run.toolVersion, "startTime": run.startTime,
-            "duration": RunInfo.seconds(run.duration(measured: duration)), "commandLine": run.commandLineText,
+            "duration": RunInfo.seconds(run.duration(measured: duration)), "commandLine": r.commandLineText(run),
             "phiShown": run.showPHI, "phiNotice": phiShownNotice,
             "incomplete": r.incomplete, "incompleteNotice": incompleteNotice(r),
             "verdict": r.exitCode == 0 ? "passed" : "failed", "verdictClass": r.exitCode == 0 ? "info" : "error",
@@ -145,6 +147,18 @@ public final class HTMLReport: Reporter {
                              "barWidth": w, "countX": labelWidth + w + 6, "textY": y + 12])
             }
             ctx["chart"] = ["width": labelWidth + barMax + 80, "height": 8 + top.count * 20, "bars": bars] as [String: Any]
+        }
+        ctx["waivedCount"] = r.waivedCount
+        ctx["hasWaivers"] = !r.waived.isEmpty
+        ctx["waivers"] = r.waived.map { w -> [String: Any] in
+            var scope: [String] = []
+            if !w.paths.isEmpty { scope.append("paths " + w.paths.joined(separator: ", ")) }
+            if let s = w.when { scope.append("when " + s) }
+            return ["rule": w.rule, "reason": w.reason, "expires": w.expires ?? "", "scope": scope.isEmpty ? "every file" : scope.joined(separator: "; "),
+                    "count": w.count, "hasFindings": w.count > 0, "more": max(0, w.count - HTMLReport.waivedListed), "hasMore": w.count > HTMLReport.waivedListed,
+                    "findings": w.findings.prefix(HTMLReport.waivedListed).map { f -> [String: Any] in
+                        ["severity": f.severity.rawValue, "file": f.file ?? "(\(f.level.rawValue))", "message": f.message, "attribute": f.attribute ?? ""]
+                    }]
         }
         ctx["data"] = dataBlob(rules, r)
         if wantsFindingList {

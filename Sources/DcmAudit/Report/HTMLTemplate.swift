@@ -45,6 +45,7 @@ details pre{white-space:pre-wrap}
 <div class="card error"><b>{{errors}}</b>errors</div>
 <div class="card warning"><b>{{warnings}}</b>warnings</div>
 <div class="card info"><b>{{infos}}</b>info</div>
+{{#hasWaivers}}<div class="card muted"><b>{{waivedCount}}</b><a href="#waived">waived</a></div>{{/hasWaivers}}
 </div>
 
 <h2>Findings per rule</h2>
@@ -73,6 +74,21 @@ details pre{white-space:pre-wrap}
 {{/rules}}
 </tbody>
 </table>
+
+{{#hasWaivers}}
+<h2 id="waived">Waived findings</h2>
+<p>{{waivedCount}} findings left out by the config's waivers: not in the counts, the findings below or the verdict.</p>
+<table id="waivers">
+<thead><tr><th>rule</th><th>reason</th><th>expires</th><th>applies to</th><th>findings</th></tr></thead>
+<tbody>
+{{#waivers}}<tr><td><code>{{rule}}</code></td><td>{{reason}}</td><td>{{expires}}</td><td>{{scope}}</td><td class="n">{{count}}</td></tr>
+{{#hasFindings}}<tr><td colspan="5"><details><summary>the {{count}} waived findings</summary><table class="waived-findings"><tbody>
+{{#findings}}<tr><td class="{{severity}}">{{severity}}</td><td class="mono">{{file}}</td><td class="mono">{{attribute}}</td><td>{{message}}</td></tr>
+{{/findings}}</tbody></table>{{#hasMore}}<p class="muted">… and {{more}} more (all of them in the JSON report)</p>{{/hasMore}}</details></td></tr>{{/hasFindings}}
+{{/waivers}}
+</tbody>
+</table>
+{{/hasWaivers}}
 
 <h2 id="findings">Findings</h2>
 <div class="controls">
