@@ -204,4 +204,25 @@ final class CheckTests: XCTestCase {
         XCTAssertTrue(c.contains(repoRoot + "/Rules"), "the test binary lives under \(repoRoot)/.build*/…")
         XCTAssertNotNil(RulesLocator.builtinRulesDirectory())
     }
+
+    /// Files and series with errors vs clean, per scanner (JSON `compliance`,
+    /// the HTML compliance section), counted on the reported findings.
+    func testComplianceOnDemo() throws {
+        var req = request(demo)
+        req.ruleFiles = [repoRoot + "/Rules/examples/example.ct-mr.yaml"]
+        let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+        let c = report.compliance
+        XCTAssertEqual([c.files.errors, c.files.warnings, c.files.clean], [11, 4, 29], "44 DICOM files; README.md is not counted")
+        XCTAssertEqual([c.series.errors, c.series.warnings, c.series.clean], [5, 2, 3])
+        XCTAssertEqual(c.scanners.count, 10)
+        let ge = c.scanners.filter { $0.manufacturer == "GE MEDICAL SYSTEMS" }
+        XCTAssertEqual(ge.map(\.model), ["SIGNA Premier"])
+        XCTAssertEqual(ge.first?.softwareVersions, "30\\LX\\MR Software release:RX29.1")
+        XCTAssertEqual(ge.first?.files, { var x = ComplianceCounts(); x.clean = 6; return x }())
+        XCTAssertEqual(ge.first?.station, Redaction.redact("SCANNER2"), "StationName is redacted (PS3.15 Annex E)")
+        // the CT series whose only finding is series-level: its files are clean, the series is not
+        let ct = c.seriesList.first { $0.uid.hasSuffix(".1.1.3") && $0.modality == "CT" }
+        XCTAssertEqual(ct?.worst, .error)
+        XCTAssertEqual(ct?.files.clean, 5)
+    }
 }

@@ -127,6 +127,8 @@ public struct CheckReport: Sendable {
     public var series: Int = 0
     public var studies: Int = 0
     public var modalities: [String: Int] = [:]
+    /// Files and series with errors vs clean, per scanner and per series.
+    public var compliance = Compliance()
     public var findingCount: Int { severityCounts.values.reduce(0, +) }
     public var exitCode: Int32 {
         severityCounts.contains { $0.value > 0 && failOn.trips($0.key) } ? 1 : 0
@@ -233,7 +235,7 @@ public enum CheckRunner {
         // files beside it (at most `pendingLimit` findings wait). Without
         // redaction: delivered at once.
         var pendingKey: Substring? = nil
-        var pending: [(file: String, findings: [Finding])] = []
+        var pending: [(file: String, keys: FileKeys, findings: [Finding])] = []
         var pendingCount = 0
         let roots = req.paths.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         func folderKey(_ p: String) -> Substring {
@@ -248,8 +250,11 @@ public enum CheckRunner {
             guard let file = f.file, let h = selectorHits[file] else { return false }
             return h[k]
         }
-        func deliver(_ batch: [Finding]) {
-            guard !batch.isEmpty else { return }
+        /// Applies severities, waivers, redaction and the baseline; returns
+        /// the findings reported.
+        @discardableResult
+        func deliver(_ batch: [Finding]) -> [Finding] {
+            guard !batch.isEmpty else { return [] }
             var batch = batch
             if !req.severityOverrides.isEmpty {
                 for i in batch.indices {
@@ -271,7 +276,7 @@ public enum CheckRunner {
                     waivedPer[w].append(redactor?.redact(f) ?? f)
                     return false
                 }
-                guard !batch.isEmpty else { return }
+                guard !batch.isEmpty else { return [] }
             }
             if let redactor { batch = batch.map(redactor.redact) }
             if newBaseline != nil { for f in batch { newBaseline!.add(f) } }
@@ -279,11 +284,20 @@ public enum CheckRunner {
                 let (new, known) = baseline!.filter(batch)
                 baselined += known
                 batch = new
-                guard !batch.isEmpty else { return }
+                guard !batch.isEmpty else { return [] }
             }
             for f in batch { severityCounts[f.severity, default: 0] += 1; perRule[f.ruleID, default: 0] += 1 }
             if keepFindings { findings += batch }
             sink?(batch)
+            return batch
+        }
+        let compliance = ComplianceTally(showPHI: req.showPHI)
+        /// A readable file's findings, delivered; the file counted for compliance.
+        func deliverFile(_ file: String, _ keys: FileKeys, _ fs: [Finding]) {
+            let kept = deliver(fs)
+            var worst: Severity? = nil
+            for f in kept where f.level == .instance { worst = ComplianceTally.worse(worst, f.severity) }
+            compliance.add(scanner: keys.scanner, series: keys.series, modality: keys.modality, worst: worst)
         }
         var counts = [OutcomeCounts](repeating: OutcomeCounts(), count: rules.rules.count)
         var unreadableCount = 0, notDicomCount = 0
@@ -304,8 +318,8 @@ public enum CheckRunner {
         defer { progress?.finish() }
         var checked = 0
         func flushPending() {
-            for (file, fs) in pending {
-                deliver(fs)
+            for (file, keys, fs) in pending {
+                deliverFile(file, keys, fs)
                 if !hasGroupRules { selectorHits[file] = nil }
             }
             pending.removeAll(keepingCapacity: true)
@@ -321,6 +335,7 @@ public enum CheckRunner {
                 var keys = FileKeys(series: ds.string(Tag(0x0020, 0x000E)), study: ds.string(Tag(0x0020, 0x000D)), modality: ds.string(Tag(0x0008, 0x0060)))
                 let result = ev.run(rules, on: file, path: path, showPHI: showPHI)
                 if !showPHI { keys.phiValues = PathRedactor.values(of: ds) }
+                keys.scanner = ComplianceTally.scanner(of: ds)
                 if !runSelectors.isEmpty {
                     keys.selectorHits = runSelectors.map { s in s.predicates.allSatisfy { ev.evaluate($0, file, selector: true) == .yes } }
                 }
@@ -344,10 +359,10 @@ public enum CheckRunner {
                     let key = folderKey(files[i])
                     if key != pendingKey || pendingCount > CheckRunner.pendingLimit { flushPending(); pendingKey = key }
                     redactor.learn(keys.phiValues)
-                    pending.append((files[i], res.findings))
+                    pending.append((files[i], keys, res.findings))
                     pendingCount += res.findings.count
                 } else {
-                    deliver(res.findings)
+                    deliverFile(files[i], keys, res.findings)
                     if !hasGroupRules { selectorHits[files[i]] = nil }
                 }
                 if hasGroupRules { aggregator.add(res.samples, path: files[i]) }
@@ -370,7 +385,9 @@ public enum CheckRunner {
             k = j
         }
         let (groupCounts, groupFindings) = aggregator.finish()
-        deliver(groupFindings)
+        for f in deliver(groupFindings) where f.level == .series {
+            if let uid = f.seriesInstanceUID { compliance.markSeries(uid, f.severity) }
+        }
         var summaries: [RuleSummary] = []
         var unreadableCounts = OutcomeCounts()
         unreadableCounts.pass = files.count + problems.count - unreadableCount - notDicomCount
@@ -399,6 +416,7 @@ public enum CheckRunner {
             WaivedFindings(rule: $1.rule.value, reason: $1.reason, expires: $1.expires, paths: $1.paths, when: $1.when?.text, findings: waivedPer[$0])
         }
         report.newBaseline = newBaseline
+        report.compliance = compliance.finish()
         if let redactor {
             report.paths = req.paths.map(redactor.redact)
             report.commandLine = commandLine.map { $0.map(redactor.redact) }
@@ -524,6 +542,8 @@ struct FileKeys: Sendable {
     var selectorHits: [Bool] = []
     /// The file's patient values to look for in paths (`PathRedactor`), unless --show-phi.
     var phiValues: [String] = []
+    /// Manufacturer, model, station name, software versions (`ComplianceTally`).
+    var scanner: [String] = ["", "", "", ""]
 }
 
 /// Where a report goes: standard output or a file, in 64 KiB writes.

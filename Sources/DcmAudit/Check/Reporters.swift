@@ -101,10 +101,24 @@ public enum JSONReporter {
             }
             o.write("\n  ]")
         }
+        compliance(r.compliance, &o)
         let c = r.severityCounts
         o.write(",\n  \"totals\": {\"findings\": \(r.findingCount), \"error\": \(c[.error] ?? 0), \"warning\": \(c[.warning] ?? 0), \"info\": \(c[.info] ?? 0), \"outcomes\": ")
         counts(total, &o)
         o.write("}\n}\n")
+    }
+
+    /// Files and series with errors, with warnings only, clean: over all and per scanner.
+    static func compliance(_ c: Compliance, _ o: inout ByteOutput) {
+        func counts(_ c: ComplianceCounts) -> String { "{\"errors\": \(c.errors), \"warnings\": \(c.warnings), \"clean\": \(c.clean)}" }
+        o.write(",\n  \"compliance\": {\"files\": " + counts(c.files) + ", \"series\": " + counts(c.series) + ", \"scanners\": [")
+        for (i, s) in c.scanners.enumerated() {
+            o.write(i == 0 ? "\n    " : ",\n    ")
+            o.write("{\"manufacturer\": "); str(s.manufacturer, &o); o.write(", \"model\": "); str(s.model, &o)
+            o.write(", \"station\": "); str(s.station, &o); o.write(", \"softwareVersions\": "); str(s.softwareVersions, &o)
+            o.write(", \"files\": " + counts(s.files) + ", \"series\": " + counts(s.series) + "}")
+        }
+        o.write(c.scanners.isEmpty ? "]}" : "\n  ]}")
     }
 
     static func counts(_ c: OutcomeCounts, _ o: inout ByteOutput) {
