@@ -18,6 +18,7 @@ import csv
 import datetime
 import importlib.resources
 import json
+import re
 import os
 import subprocess
 import sys
@@ -170,7 +171,8 @@ def validate(c, name, code, paths, schema):
 
     with open(paths["markdown"], encoding="utf-8") as f:
         md = f.read()
-    c.check(md.count("<") == md.count("&lt;") + md.count("<details>") + md.count("<summary>") + md.count("</details>") + md.count("</summary>"),
+    md = re.sub(r"`[^`\n]*`", "", md)  # code spans show their text as is (the command line, with <redacted:…> paths)
+    c.check(md.count("<") == md.count("<details>") + md.count("<summary>") + md.count("</details>") + md.count("</summary>"),
             "%s: Markdown has no raw HTML besides <details>" % name)
 
 
