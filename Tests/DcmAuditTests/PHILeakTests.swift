@@ -113,6 +113,9 @@ final class PHILeakTests: XCTestCase {
         req.showPHI = showPHI
         req.output = dir + "/console"
         req.reports = ReportFormats.names.map { ReportSpec(format: $0, path: dir + "/r." + $0) }
+        // waived findings are listed apart in every format: redacted there too
+        req.waivers = try AuditConfig.parse("waivers:\n  - {rule: phi.address, reason: kept on purpose}\n  - {rule: phi.comments, when: {Modality: MR}, reason: comments}\n",
+                                            file: "c.yml").waivers
         let rules = try CheckRunner.loadRules(req)
         let report = CheckRunner.evaluate(req, rules: rules)
         let commandLine = ["dcmaudit", "check", "--rules", dir + "/phi.yaml", dir + "/" + PHILeakTests.root]
@@ -120,6 +123,7 @@ final class PHILeakTests: XCTestCase {
         var out: [String: [UInt8]] = [:]
         out["console"] = try Array(Data(contentsOf: URL(fileURLWithPath: dir + "/console")))
         for f in ReportFormats.names { out[f] = try Array(Data(contentsOf: URL(fileURLWithPath: dir + "/r." + f))) }
+        XCTAssertGreaterThanOrEqual(report.waivedCount, 6)
         return (out, report.findingCount)
     }
 
@@ -127,7 +131,7 @@ final class PHILeakTests: XCTestCase {
         let (outputs, findings) = try run(showPHI: false)
         try? Data(outputs["json"]!).write(to: URL(fileURLWithPath: "/tmp/reports-phi.json"))
         // every rule fails somewhere, so the values had every chance to leak
-        XCTAssertGreaterThanOrEqual(findings, 32)
+        XCTAssertGreaterThanOrEqual(findings, 28)
         XCTAssertEqual(Set(outputs.keys), Set(ReportFormats.names + ["console"]))
         for (format, bytes) in outputs {
             let text = String(decoding: bytes, as: UTF8.self).uppercased()
