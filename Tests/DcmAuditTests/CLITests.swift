@@ -100,4 +100,24 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try run(["rules", "validate", repoRoot + "/Rules"]).code, 0)
         XCTAssertEqual(try run(["rules", "test", repoRoot + "/Rules"]).code, 0)
     }
+
+    /// An expired waiver is a warning on standard error, with the config's
+    /// line and column, and no longer applies; a bad selector is exit 2.
+    func testExpiredWaiverWarnsAndBadSelectorFails() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cli-waiver-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let example = repoRoot + "/Rules/examples/example.ct-mr.yaml"
+        try "rules: [\(example)]\nwaivers:\n  - rule: mr.tr-range\n    when: {Modality: MR}\n    reason: old scanner\n    expires: 2020-01-01\n"
+            .write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        let r = try run(["check", "--format", "jsonl", repoRoot + "/Fixtures/demo/DEMO001/MR_BRAIN_20240410"], cwd: dir)
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.err.contains("dcmaudit.yml:3:5: warning: the waiver of 'mr.tr-range' expired on 2020-01-01 and no longer applies (reason: old scanner)"), r.err)
+        XCTAssertEqual(r.out.components(separatedBy: "\"rule\": \"mr.tr-range\"").count - 1, 4, "the findings are reported")
+        try "rules: [\(example)]\nseverity:\n  - {rule: mr.tr-range, when: {Manufacturer: {rang: [1, 2]}}, severity: info}\n"
+            .write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        let bad = try run(["check", repoRoot + "/Fixtures/demo/DEMO001/MR_BRAIN_20240410"], cwd: dir)
+        XCTAssertEqual(bad.code, 2)
+        XCTAssertTrue(bad.err.contains("dcmaudit.yml:3:47: error: unknown operator 'rang' (did you mean 'range'?)"), bad.err)
+    }
 }
