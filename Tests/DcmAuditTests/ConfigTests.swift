@@ -232,6 +232,18 @@ final class ConfigTests: XCTestCase {
         XCTAssertTrue(try read("console.txt").contains("waived: 4 findings of geometry.pixel-spacing — calibration pending"))
     }
 
+    /// The YAML blocks of docs/configuration.md parse (rule ids are checked
+    /// only against a run's packs).
+    func testDocumentedExamplesParse() throws {
+        let doc = try String(contentsOfFile: repoRoot + "/docs/configuration.md", encoding: .utf8)
+        let blocks = doc.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        XCTAssertEqual(blocks.count, 2)
+        let full = try AuditConfig.parse(blocks[0], file: "configuration.md")
+        XCTAssertEqual(full.waivers.map { $0.when != nil }, [false, true])
+        let sev = try AuditConfig.parse(blocks[1], file: "configuration.md")
+        XCTAssertEqual(sev.severity.map { $0.when?.predicates.count ?? 0 }, [0, 1, 3])
+    }
+
     func testGlobs() {
         XCTAssertTrue(globMatch("*.md", "data/README.md"))
         XCTAssertTrue(globMatch("legacy/*", "legacy/a/b/c.dcm"))

@@ -237,11 +237,12 @@ public enum CheckRunner {
         var pendingKey: Substring? = nil
         var pending: [(file: String, keys: FileKeys, findings: [Finding])] = []
         var pendingCount = 0
-        let roots = req.paths.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        let roots = req.paths.map { Array(($0.hasSuffix("/") ? $0 : $0 + "/").utf8) }
         func folderKey(_ p: String) -> Substring {
-            for r in roots where p.count > r.count + 1 && p.hasPrefix(r + "/") {
-                let rest = p.dropFirst(r.count + 1)
-                guard let slash = rest.firstIndex(of: "/") else { return p[..<rest.startIndex] }
+            let u = p.utf8
+            for r in roots where u.count > r.count && u.starts(with: r) {
+                let rest = u.index(u.startIndex, offsetBy: r.count)
+                guard let slash = u[rest...].firstIndex(of: 0x2F) else { return p[..<rest] }
                 return p[..<slash]
             }
             return p.lastIndex(of: "/").map { p[..<$0] } ?? ""
@@ -541,7 +542,7 @@ struct FileKeys: Sendable {
     /// Which of the run's config selectors hold for the file.
     var selectorHits: [Bool] = []
     /// The file's patient values to look for in paths (`PathRedactor`), unless --show-phi.
-    var phiValues: [String] = []
+    var phiValues: [[UInt8]] = []
     /// Manufacturer, model, station name, software versions (`ComplianceTally`).
     var scanner: [String] = ["", "", "", ""]
 }

@@ -17,6 +17,11 @@ import DcmRules
 /// component's words equals it (shorter values: a given name `LI` does not
 /// redact `LOCALIZER`).
 ///
+/// Matching is a rolling hash over the component's substrings of every
+/// learnt value length, and each component is looked at once (then only
+/// against the values learnt since), so a path costs microseconds however
+/// many patients the run has seen.
+///
 /// The values are those of `keywords`, learnt file by file in input order:
 /// a path is checked against every value of its own file and of the files
 /// before it. Unreadable and non-DICOM files have no values of their own, so
@@ -35,16 +40,31 @@ final class PathRedactor {
     /// Values shorter than this are matched as whole words only.
     static let minimumSubstring = 3
 
-    /// Normalised values matched anywhere in a component, and their longest length.
-    private var long: Set<String> = []
-    private var longest = 0
-    /// Normalised short values, matched as whole words.
-    private var short: Set<String> = []
-    /// Components already decided, valid while no value is learnt.
-    private var decided: [Substring: Bool] = [:]
+    /// Long values as (length, rolling hash) keys; their distinct lengths.
+    private var hashes: Set<UInt64> = []
+    private var lengths: [Int] = []
+    /// Short values, matched as whole words.
+    private var short: Set<[UInt8]> = []
+    /// Every distinct normalised value, in the order learnt.
+    private var values: [[UInt8]] = []
+    private var known: Set<[UInt8]> = []
+    /// Components already looked at: whether one holds a value, checked
+    /// against the first `checked` values (later values are checked on the
+    /// next look), with its normalised bytes and words.
+    private struct Entry { var held: Bool; var checked: Int; var bytes: [UInt8]; var words: [[UInt8]] }
+    private var cache: [Substring: Entry] = [:]
+    static let cacheLimit = 200_000
 
     /// The values of one file to look for in paths (run in the workers).
-    static func values(of ds: DataSet) -> [String] {
+    static func values(of ds: DataSet) -> [[UInt8]] {
+        rawValues(of: ds).compactMap { v in
+            let n = normalize(v).bytes
+            return n.isEmpty ? nil : n
+        }
+    }
+
+    /// The values as read, before normalisation.
+    static func rawValues(of ds: DataSet) -> [String] {
         var out: [String] = []
         for tag in tags {
             guard let e = ds[tag] else { continue }
@@ -75,53 +95,110 @@ final class PathRedactor {
         return out
     }
 
-    /// Upper case, letters and digits only.
-    static func normalize<S: StringProtocol>(_ s: S) -> String {
-        var o = ""
-        for c in s.uppercased() where c.isLetter || c.isNumber { o.append(c) }
-        return o
-    }
-
-    func learn(_ values: [String]) {
-        var grew = false
-        for v in values {
-            let n = PathRedactor.normalize(v)
-            guard !n.isEmpty else { continue }
-            if n.count >= PathRedactor.minimumSubstring {
-                if long.insert(n).inserted { grew = true; longest = max(longest, n.count) }
-            } else if short.insert(n).inserted { grew = true }
+    /// Upper case, letters and digits only, as UTF-8; and the words (runs of
+    /// letters and digits) of `s`. ASCII without `String.uppercased()`.
+    static func normalize<S: StringProtocol>(_ s: S) -> (bytes: [UInt8], words: [[UInt8]]) {
+        var bytes: [UInt8] = [], words: [[UInt8]] = [], word: [UInt8] = []
+        if s.utf8.allSatisfy({ $0 < 0x80 }) {
+            for var b in s.utf8 {
+                if b >= 0x61 && b <= 0x7A { b -= 0x20 }
+                if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) { bytes.append(b); word.append(b) }
+                else if !word.isEmpty { words.append(word); word = [] }
+            }
+        } else {
+            for c in s.uppercased() {
+                if c.isLetter || c.isNumber { bytes += c.utf8; word += c.utf8 }
+                else if !word.isEmpty { words.append(word); word = [] }
+            }
         }
-        if grew { decided.removeAll(keepingCapacity: true) }
+        if !word.isEmpty { words.append(word) }
+        return (bytes, words)
     }
 
-    var isEmpty: Bool { long.isEmpty && short.isEmpty }
+    /// A polynomial hash of `b[i..<i+n]` from prefix hashes, keyed with its length.
+    static let base: UInt64 = 1_099_511_628_211
+    @inline(__always) static func key(_ hash: UInt64, _ n: Int) -> UInt64 { hash ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15) }
+    static func hash(_ b: [UInt8]) -> UInt64 {
+        var h: UInt64 = 0
+        for x in b { h = h &* base &+ UInt64(x) &+ 1 }
+        return key(h, b.count)
+    }
+
+    /// Learns one file's values (`values(of:)`: normalised in the workers).
+    func learn(_ newValues: [[UInt8]]) {
+        for n in newValues {
+            guard !n.isEmpty, known.insert(n).inserted else { continue }
+            values.append(n)
+            if n.count >= PathRedactor.minimumSubstring {
+                hashes.insert(PathRedactor.hash(n))
+                if !lengths.contains(n.count) { lengths.append(n.count); lengths.sort() }
+            } else {
+                short.insert(n)
+            }
+        }
+    }
+
+    var isEmpty: Bool { values.isEmpty }
 
     /// Whether a path component holds a learnt value.
     func holdsValue(_ component: Substring) -> Bool {
-        if let d = decided[component] { return d }
-        var found = false
-        if !short.isEmpty {
-            found = component.split { !($0.isLetter || $0.isNumber) }.contains { short.contains(PathRedactor.normalize($0)) }
+        if var e = cache[component] {
+            if e.held || e.checked == values.count { return e.held }
+            // only the values learnt since the last look
+            for v in values[e.checked...] where PathRedactor.holds(e, v) { e.held = true; break }
+            e.checked = values.count
+            cache[component] = e
+            return e.held
         }
-        if !found && !long.isEmpty {
-            let n = Array(PathRedactor.normalize(component))
-            let minLength = PathRedactor.minimumSubstring
-            if n.count >= minLength {
-                search: for i in 0...(n.count - minLength) {
-                    for j in (i + minLength)...min(n.count, i + longest) where long.contains(String(n[i..<j])) {
-                        found = true
-                        break search
-                    }
+        let (bytes, words) = PathRedactor.normalize(component)
+        var held = words.contains { short.contains($0) }
+        if !held && bytes.count >= PathRedactor.minimumSubstring && !hashes.isEmpty {
+            // every substring of every learnt length, by rolling hash
+            var prefix = [UInt64](repeating: 0, count: bytes.count + 1)
+            for (i, x) in bytes.enumerated() { prefix[i + 1] = prefix[i] &* PathRedactor.base &+ UInt64(x) &+ 1 }
+            var power: UInt64 = 1, lastLength = 0
+            search: for n in lengths {
+                guard n <= bytes.count else { break }
+                while lastLength < n { power = power &* PathRedactor.base; lastLength += 1 }
+                for i in 0...(bytes.count - n) where hashes.contains(PathRedactor.key(prefix[i + n] &- prefix[i] &* power, n)) {
+                    held = true
+                    break search
                 }
             }
         }
-        decided[component] = found
-        return found
+        if cache.count >= PathRedactor.cacheLimit { cache.removeAll(keepingCapacity: true) }
+        cache[component] = Entry(held: held, checked: values.count, bytes: bytes, words: words)
+        return held
+    }
+
+    private static func holds(_ e: Entry, _ v: [UInt8]) -> Bool {
+        if v.count < minimumSubstring { return e.words.contains(v) }
+        guard v.count <= e.bytes.count else { return false }
+        for i in 0...(e.bytes.count - v.count) where e.bytes[i] == v[0] && e.bytes[i..<(i + v.count)].elementsEqual(v) { return true }
+        return false
     }
 
     /// The path with every component that holds a value replaced.
+    /// The last directory redacted, valid while no value is learnt (the
+    /// files of a folder come together).
+    private var lastDirectory: (dir: Substring, values: Int, redacted: String)? = nil
+
     func redact(_ path: String) -> String {
         guard !isEmpty else { return path }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            let dir = path[..<slash], name = path[path.index(after: slash)...]
+            let redactedDir: String
+            if let m = lastDirectory, m.values == values.count, m.dir == dir { redactedDir = m.redacted } else {
+                redactedDir = redactComponents(String(dir))
+                lastDirectory = (dir, values.count, redactedDir)
+            }
+            let redactedName = name.isEmpty || name == "." || name == ".." || !holdsValue(name) ? String(name) : Redaction.redact(String(name))
+            return redactedDir + "/" + redactedName
+        }
+        return redactComponents(path)
+    }
+
+    func redactComponents(_ path: String) -> String {
         var changed = false
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map { c -> String in
             guard !c.isEmpty, c != ".", c != "..", holdsValue(c) else { return String(c) }
