@@ -298,6 +298,8 @@ struct Learn: ParsableCommand {
     var packId = "learned.protocol"
     @Flag(name: .long, help: "Exit 1 when the reference is not self-consistent (or a file cannot be read).")
     var strict = false
+    @Flag(name: .long, help: "Show file paths named after patients as they are, instead of <redacted:hash>.")
+    var showPhi = false
     @Option(name: .long, help: "Files read in parallel (default: all cores).")
     var jobs = 0
     @Argument(help: "Reference sessions: DICOM files or directories.")
@@ -306,6 +308,7 @@ struct Learn: ParsableCommand {
     func run() throws {
         var req = LearnRequest(paths: paths)
         req.packID = packId
+        req.showPHI = showPhi
         req.jobs = jobs
         req.commandLine = ["dcmaudit"] + CommandLine.arguments.dropFirst()
         let code = ProtocolLearner.run(req, output: output, strict: strict)

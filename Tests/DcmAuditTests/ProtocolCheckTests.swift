@@ -282,4 +282,28 @@ final class ProtocolCheckTests: XCTestCase {
         ])
         XCTAssertNil(report.rules.first { $0.id == "study.brain-protocol.unexpected" })
     }
+
+    /// Folders named after patients are redacted from the learned pack and
+    /// the warnings, unless --show-phi.
+    func testLearnRedactsPatientNamedFolders() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-learn-phi-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // the fixtures' PatientName is Participant^N
+        try FileManager.default.copyItem(atPath: fixtures + "/siteA-sub01", toPath: dir + "/PARTICIPANT_ONE")
+        try FileManager.default.copyItem(atPath: fixtures + "/siteA-sub02", toPath: dir + "/PARTICIPANT_TWO")
+        var req = LearnRequest(paths: [dir])
+        req.jobs = 2
+        req.commandLine = ["dcmaudit", "learn", dir + "/PARTICIPANT_ONE", dir + "/PARTICIPANT_TWO"]
+        let hidden = try ProtocolLearner.learn(req)
+        XCTAssertEqual(hidden.warnings.count, 5)   // SoftwareVersions on 4 acquisitions, SWI_3D in 1 of 2 sessions
+        for text in [hidden.yaml] + hidden.warnings { XCTAssertFalse(text.uppercased().contains("PARTICIPANT_"), text) }
+        XCTAssertTrue(hidden.warnings.contains { $0.contains("<redacted:") })
+        XCTAssertTrue(hidden.yaml.contains("<redacted:"))
+        req.showPHI = true
+        let shown = try ProtocolLearner.learn(req)
+        XCTAssertTrue(shown.yaml.contains("PARTICIPANT_ONE"))
+        XCTAssertTrue(shown.warnings.contains { $0.contains("PARTICIPANT_TWO") })
+    }
 }

@@ -14,6 +14,9 @@ public struct LearnRequest: Sendable {
     public var readOptions = ReadOptions()
     /// The command line, written in the pack's header comment.
     public var commandLine: [String] = ["dcmaudit", "learn"]
+    /// File paths in the pack and the warnings as given, even when a folder
+    /// is named after a patient (otherwise redacted, as in `check`'s reports).
+    public var showPHI = false
     public init(paths: [String]) { self.paths = paths }
 }
 
@@ -33,21 +36,25 @@ public struct LearnResult: Sendable {
 /// Reads files and groups their samples into sessions and series (`learn`,
 /// `check --infer-protocol`).
 enum SeriesReader {
-    static func collect(_ paths: [String], spec: ProtocolSpec, jobs: Int, options: ReadOptions) -> (ProtocolCollector, files: Int, unreadable: [String]) {
+    /// With `redactor`, the patient values of every file read are learnt,
+    /// to redact paths named after patients (PathRedaction.swift).
+    static func collect(_ paths: [String], spec: ProtocolSpec, jobs: Int, options: ReadOptions,
+                        redactor: PathRedactor? = nil) -> (ProtocolCollector, files: Int, unreadable: [String]) {
         let (files, problems) = FileDiscovery.expand(paths)
         let collector = ProtocolCollector(spec)
         var unreadable = problems.map { "\($0.path): \($0.message)" }
         let pool = EvaluatorPool()
-        orderedParallelMap(count: files.count, jobs: jobs > 0 ? jobs : systemCoreCount(), work: { i -> Result<ProtocolSample, Error> in
+        let wantValues = redactor != nil
+        orderedParallelMap(count: files.count, jobs: jobs > 0 ? jobs : systemCoreCount(), work: { i -> Result<(ProtocolSample, [[UInt8]]), Error> in
             do {
                 let f = try DicomReader.read(path: files[i], options: options)
                 let ev = pool.take()
                 defer { pool.give(ev) }
-                return .success(ev.protocolSample(spec, f, order: i))
+                return .success((ev.protocolSample(spec, f, order: i), wantValues ? PathRedactor.values(of: f.dataSet) : []))
             } catch { return .failure(error) }
         }, emit: { i, r in
             switch r {
-            case .success(let s): collector.add(s, path: files[i])
+            case .success(let (s, values)): collector.add(s, path: files[i]); redactor?.learn(values)
             case .failure(let e): unreadable.append("\(files[i]): \(e)")
             }
         })
@@ -70,18 +77,19 @@ public enum ProtocolLearner {
     public static func learn(_ req: LearnRequest) throws -> LearnResult {
         let names = LearnParameters.all.map(\.name).filter { $0 != seriesInstancesParameter }
         let spec = try ProtocolSpec.collecting(attributes: names)
-        let (c, files, unreadable) = SeriesReader.collect(req.paths, spec: spec, jobs: req.jobs, options: req.readOptions)
-        var r = learn(c, request: req)
+        let redactor: PathRedactor? = req.showPHI ? nil : PathRedactor()
+        let (c, files, unreadable) = SeriesReader.collect(req.paths, spec: spec, jobs: req.jobs, options: req.readOptions, redactor: redactor)
+        var r = learn(c, request: req, redact: { redactor?.redact($0) ?? $0 })
         r.files = files
         r.unreadable = unreadable.count
-        r.warnings = unreadable.map { "cannot read \($0)" } + r.warnings
+        r.warnings = unreadable.map { "cannot read \(redactor?.redact($0) ?? $0)" } + r.warnings
         return r
     }
 
     /// The series of one acquisition, with its key and name.
     struct Group { var key: AcqKey; var name: String; var series: [SeriesRecord] }
 
-    static func learn(_ c: ProtocolCollector, request req: LearnRequest) -> LearnResult {
+    static func learn(_ c: ProtocolCollector, request req: LearnRequest, redact: (String) -> String = { $0 }) -> LearnResult {
         let spec = c.spec
         var warnings: [String] = []
         let sessions = c.sessions
@@ -91,7 +99,7 @@ public enum ProtocolLearner {
         for r in c.records {
             if r.excludedBy != nil { excluded += 1; continue }
             guard let d = r.info("SeriesDescription") ?? r.info("ProtocolName") else {
-                warnings.append("\(r.firstFile): \(r.label) has no SeriesDescription or ProtocolName to be recognised by: left out")
+                warnings.append("\(redact(r.firstFile)): \(r.label) has no SeriesDescription or ProtocolName to be recognised by: left out")
                 continue
             }
             let k = AcqKey(modality: r.info("Modality") ?? "", description: d, imageType: r.info("ImageType") ?? "")
@@ -109,7 +117,7 @@ public enum ProtocolLearner {
         }
         var y = ""
         y += "# Written by dcmaudit learn \(dcmauditVersion) (docs/protocols.md) from \(sessions.count) reference session\(sessions.count == 1 ? "" : "s"):\n"
-        y += "#   \(req.commandLine.joined(separator: " ").replacingOccurrences(of: "\n", with: " "))\n"
+        y += "#   \(req.commandLine.map(redact).joined(separator: " ").replacingOccurrences(of: "\n", with: " "))\n"
         y += "# \(c.records.count) series (\(excluded) excluded), \(groups.count) acquisition\(groups.count == 1 ? "" : "s"). Edit freely: match\n"
         y += "# patterns, tolerances, required; add overrides per scanner.\n"
         y += "pack: \(req.packID)\nversion: 1\n"
@@ -133,14 +141,14 @@ public enum ProtocolLearner {
                 warnings.append("reference not self-consistent: acquisition \(g.name) (\(g.key.description)) is in \(sessionsWith.count) of \(sessions.count) reference sessions; written with required: false")
             }
             let params = LearnParameters.list(for: g.key.modality)
-            let body = parameterLines(params, g.series, spec: spec, indent: "        ", what: "acquisition \(g.name) (\(g.key.description))", warnings: &warnings)
+            let body = parameterLines(params, g.series, spec: spec, indent: "        ", what: "acquisition \(g.name) (\(g.key.description))", warnings: &warnings, redact: redact)
             y += body.isEmpty ? "      parameters: {}\n" : "      parameters:\n" + body
             var overrides = ""
             for scanner in uniq(g.series.map { ScannerKey($0) }) {
                 let members = g.series.filter { ScannerKey($0) == scanner }
                 var ps = LearnParameters.perScanner
                 if scanner.manufacturer.lowercased().contains("siemens") { ps += LearnParameters.siemens }
-                let lines = parameterLines(ps, members, spec: spec, indent: "            ", what: "acquisition \(g.name) (\(g.key.description)) on \(scanner.text)", warnings: &warnings)
+                let lines = parameterLines(ps, members, spec: spec, indent: "            ", what: "acquisition \(g.name) (\(g.key.description)) on \(scanner.text)", warnings: &warnings, redact: redact)
                 guard !lines.isEmpty else { continue }
                 var when = ["Manufacturer: \(quote(scanner.manufacturer))"]
                 if let m = scanner.model { when.append("ManufacturerModelName: \(quote(m))") }
@@ -169,7 +177,7 @@ public enum ProtocolLearner {
     /// The YAML lines of the parameters present in `series`, each with the
     /// value most series share; differing series are warned about.
     static func parameterLines(_ params: [LearnedParameter], _ series: [SeriesRecord], spec: ProtocolSpec, indent: String,
-                               what: String, warnings: inout [String]) -> String {
+                               what: String, warnings: inout [String], redact: (String) -> String = { $0 }) -> String {
         var out = ""
         for p in params {
             // numbers that vary within series (a modulated tube current, a per-slice CTDIvol):
@@ -199,7 +207,7 @@ public enum ProtocolLearner {
                 let sorted = variants.sorted { $0.series.count > $1.series.count }
                 let more = sorted.count > 4 ? "; and \(sorted.count - 4) more variants" : ""
                 let desc = sorted.prefix(4).map { v in
-                    "\(show(v.values)) in \(v.series.count) series (\(uniq(v.series.map { shortPath($0.firstFile) }).prefix(3).joined(separator: ", ")))"
+                    "\(show(v.values)) in \(v.series.count) series (\(uniq(v.series.map { redact(shortPath($0.firstFile)) }).prefix(3).joined(separator: ", ")))"
                 }.joined(separator: "; ") + more
                 warnings.append("reference not self-consistent: \(what): \(p.name) is \(desc); wrote \(show(dominant.values))")
                 comment = "reference not self-consistent: " + sorted.prefix(4).map { "\(show($0.values)) (\($0.series.count) series)" }.joined(separator: ", ")

@@ -163,7 +163,7 @@ public final class ComplianceCSVReport: Reporter {
     public func finish(_ r: CheckReport, duration: Double) {
         var o = ByteOutput(capacity: 4096)
         let head = ("# dcmaudit \(run.toolVersion) compliance tables; started \(run.startTime); packs: " + run.packs.map { "\($0.id)@\($0.version)" }.joined(separator: ", ")
-            + "; patient data " + (run.showPHI ? "PATIENT DATA SHOWN (--show-phi)" : "redacted") + "; command: " + run.commandLineText
+            + "; patient data " + (run.showPHI ? "PATIENT DATA SHOWN (--show-phi)" : "redacted") + "; command: " + r.commandLineText(run)
             + (r.incomplete ? "; INCOMPLETE: " + incompleteNotice(r) : "")).replacingAll("\n", with: " ").replacingAll("\r", with: " ")
         o.write(head + "\r\n")
         o.write(Self.columns.joined(separator: ",") + "\r\n")

@@ -98,6 +98,13 @@ func editDistance(_ a: String, _ b: String) -> Int {
     return prev[b.count]
 }
 
+extension CheckReport {
+    /// The command line as reports show it: path components holding patient
+    /// values redacted at the end of the run (unless --show-phi).
+    func commandLine(_ run: RunInfo) -> [String] { commandLine ?? run.commandLine }
+    func commandLineText(_ run: RunInfo) -> String { RunInfo.quoted(commandLine(run)) }
+}
+
 /// The notice every report carries when patient data is not redacted.
 let phiShownNotice = "PATIENT DATA SHOWN: this report was made with --show-phi and may hold patient-identifying values."
 
