@@ -27,9 +27,17 @@ public struct DerivedAttribute: Sendable, CustomStringConvertible {
     /// The CSA tag name; `nil` for the header itself (`csa.image`).
     public let name: String?
     /// The value index (`[0]`); `nil` for all values.
-    public let index: Int?
+    public var index: Int?
     /// The VR that types comparisons (`nil`: text, or numbers for range/gt/lt…).
     public let vr: VR?
+    /// Where a `siemens.ascconv.KEY` or ASCCONV-based `siemens.NAME` reads:
+    /// the key (with `[*]` for every index) in the series header's ASCCONV block.
+    public var ascconvKey: String? = nil
+    /// How a named value is decoded from what the header holds.
+    public var decode: VendorDecode = .none
+    /// A GE / Philips value: an element of a private block, by creator
+    /// (``vendorNames``); `index` selects one of its values.
+    public var element: VendorElement? = nil
 
     public var description: String { text }
 
@@ -43,9 +51,16 @@ public struct DerivedAttribute: Sendable, CustomStringConvertible {
 
     struct ParseError: Error { var message: String; var suggestion: String? }
 
-    /// `nil` when `text` is not a derived name (not `csa.…` or `siemens.…`).
+    init(text: String, header: UInt8, name: String?, index: Int?, vr: VR?) {
+        self.text = text; self.header = header; self.name = name; self.index = index; self.vr = vr
+    }
+
+    /// `nil` when `text` is not a derived name (not `csa.…`, `siemens.…`, `ge.…` or `philips.…`).
     static func parse(_ text: String) -> Result<DerivedAttribute, ParseError>? {
         let isCSA = text == "csa.image" || text == "csa.series" || text.hasPrefix("csa.")
+        if text.hasPrefix("ge.") || text.hasPrefix("philips.") { return parseVendor(text) }
+        if text.hasPrefix("siemens.ascconv.") || text == "siemens.ascconv" { return parseASCCONV(text) }
+        if text.hasPrefix("siemens."), let r = parseSiemensASCCONVName(text) { return r }
         guard isCSA || text.hasPrefix("siemens.") else { return nil }
         var body = Substring(text)
         var index: Int? = nil
@@ -63,9 +78,10 @@ public struct DerivedAttribute: Sendable, CustomStringConvertible {
         if parts[0] == "siemens" {
             guard parts.count == 2, let d = siemensNames.first(where: { $0.name == parts[1] }) else {
                 let n = parts.dropFirst().joined(separator: ".")
+                let all = siemensNames.map(\.name) + siemensASCCONVNames.map(\.name)
                 return .failure(ParseError(message: "unknown derived attribute 'siemens.\(n)'",
-                                           suggestion: (siemensNames.first { $0.name.hasPrefix(n) && !n.isEmpty }?.name
-                                                        ?? suggest(n, among: siemensNames.map(\.name))).map { "siemens." + $0 }))
+                                           suggestion: (all.first { $0.hasPrefix(n) && !n.isEmpty }
+                                                        ?? suggest(n, among: all)).map { "siemens." + $0 }))
             }
             return .success(DerivedAttribute(text: text, header: d.header, name: d.csaName, index: index,
                                              vr: SiemensCSAHeader.knownVRs[d.csaName].flatMap { VR(string: $0) }))
@@ -89,6 +105,8 @@ public struct DerivedAttribute: Sendable, CustomStringConvertible {
     /// The values in `file`: missing when the header, the tag or the indexed
     /// value is absent (a malformed header has no values: `csa.image` says why).
     func resolve(in file: DicomFile) -> Resolved {
+        if let element { return element.resolve(in: file, index: index) }
+        if let ascconvKey { return resolveASCCONV(ascconvKey, in: file) }
         guard let parsed = CSACache.current.header(header, of: file.dataSet) else { return .missing }
         let valueVR = vr ?? .UN
         guard let name else {
@@ -118,6 +136,8 @@ final class CSACache {
     }
     var image: Entry?
     var series: Entry?
+    /// The ASCCONV block of `series` (VendorDerived.swift).
+    var ascconvEntry: (storage: ByteStorage, valueStart: Int, result: Result<SiemensASCCONV, SiemensASCCONV.Error>?)?
 
     static let key = "dcmaudit.CSACache"
     static var current: CSACache {

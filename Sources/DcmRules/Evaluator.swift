@@ -111,6 +111,7 @@ public final class Evaluator {
         case .attribute(let ref, let test):
             switch ref.resolve(in: file) {
             case .missing: return self.test(test, nil, file)
+            case .undecodable: return .unknown
             case .one(let t): return self.test(test, t, file)
             case .many(let ts):
                 if ts.isEmpty { return selector ? .no : .yes }

@@ -189,6 +189,7 @@ extension Evaluator {
             var targets: [Target?]
             switch resolved {
             case .missing: targets = [nil]
+            case .undecodable: return []
             case .one(let x): targets = [x]
             case .many(let xs): targets = xs
             }

@@ -19,6 +19,10 @@ enum Target {
 enum Resolved {
     /// A path without wildcard that reaches no element.
     case missing
+    /// A derived value that is there but cannot be decoded (a malformed
+    /// header, an ASCCONV block that does not parse, an unknown code): every
+    /// test on it is unknown, so the rule is not evaluated.
+    case undecodable
     case one(Target)
     /// A wildcard path: one entry per item reached (`nil` where the item lacks
     /// the attribute). Empty when the sequence is absent or has no items.

@@ -7,8 +7,13 @@ import DcmData
 ///     {"image": {NAME: {"vr": "FD", "vm": 1, "nitems": 1, "items": ["20.833"]}, …},
 ///      "series": {…},
 ///      "formats": {"image": "CSA2", "series": "CSA2"},
+///      "ascconv": {"attributes": {…}, "entries": [[KEY, TYPE, VALUE], …]},
 ///      "errors": {}}
 ///
+/// `ascconv` is the series header's ASCCONV protocol block
+/// (`SiemensASCCONV`, docs/vendor-headers.md): `null` when the file has no
+/// `MrPhoenixProtocol` or when it does not parse (then `errors.ascconv` says
+/// why); entries in block order, TYPE `int`, `real` or `string`.
 /// A header the file does not have is `null`; one that does not parse is
 /// `null` too, with its error (`"… at offset N"`) under `errors`. Items are the
 /// parsed values as strings, in header order; a repeated name keeps the last
@@ -32,7 +37,15 @@ public struct CSADumper {
             first = false
             out.jsonString(name); out.byte(0x3A); out.jsonString(h.format.rawValue)
         }
-        out.write("},\"errors\":{")
+        out.write("},\"ascconv\":")
+        var ascconvError: String? = nil
+        if case .success(let h) = headers[1].1, let a = h.ascconv {
+            switch a {
+            case .success(let asc): ascconv(asc, into: &out)
+            case .failure(let e): out.write("null"); ascconvError = e.description
+            }
+        } else { out.write("null") }
+        out.write(",\"errors\":{")
         first = true
         for (name, r) in headers {
             guard case .failure(let e) = r else { continue }
@@ -40,7 +53,31 @@ public struct CSADumper {
             first = false
             out.jsonString(name); out.byte(0x3A); out.jsonString(e.description)
         }
+        if let ascconvError {
+            if !first { out.byte(0x2C) }
+            out.jsonString("ascconv"); out.byte(0x3A); out.jsonString(ascconvError)
+        }
         out.write("}}")
+    }
+
+    func ascconv(_ a: SiemensASCCONV, into out: inout ByteOutput) {
+        out.write("{\"attributes\":{")
+        for (i, (k, v)) in a.attributes.enumerated() {
+            if i > 0 { out.byte(0x2C) }
+            out.jsonString(k); out.byte(0x3A); out.jsonString(v)
+        }
+        out.write("},\"entries\":[")
+        for (i, e) in a.entries.enumerated() {
+            if i > 0 { out.byte(0x2C) }
+            out.byte(0x5B); out.jsonString(e.key); out.byte(0x2C)
+            switch e.value {
+            case .integer: out.jsonString("int")
+            case .real: out.jsonString("real")
+            case .string: out.jsonString("string")
+            }
+            out.byte(0x2C); out.jsonString(e.value.text); out.byte(0x5D)
+        }
+        out.write("]}")
     }
 
     func tags(_ h: SiemensCSAHeader, into out: inout ByteOutput) {
