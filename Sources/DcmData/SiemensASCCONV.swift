@@ -227,7 +227,7 @@ public struct SiemensASCCONV: Sendable, Equatable {
     static func kindName(_ k: UInt8) -> String { k == 0 ? "a value" : k == 1 ? "a structure" : "an array" }
 
     /// `-12`, `0x1f`, `2.5`, `1e-3` (Python literals nibabel reads).
-    static func number(_ tok: String) -> Value? {
+    public static func number(_ tok: String) -> Value? {
         var t = Substring(tok)
         let negative = t.hasPrefix("-")
         if negative { t = t.dropFirst() }

@@ -168,8 +168,12 @@ struct DerivedExampleValues {
     var series: [(String, String, [String])] = []
     var malformed: Set<UInt8> = []
     var present: Set<UInt8> = []
+    var ascconvLines: [String] = []
+    var ascconvMalformed = false
+    var vendorElements: [(VendorElement, [String])] = []
 
     mutating func add(_ a: DerivedAttribute, values: [String]) {
+        if addVendor(a, values: values) { return }
         present.insert(a.header)
         guard let name = a.name else {
             if values == ["malformed"] { malformed.insert(a.header) }
@@ -180,8 +184,10 @@ struct DerivedExampleValues {
     }
 
     func write(into ds: inout DataSet) {
+        writeVendor(into: &ds)
         for byte in [UInt8(0x10), 0x20] where present.contains(byte) {
             var tags = byte == 0x10 ? image : series
+            if byte == 0x20, let text = ascconvText { tags.append(("MrPhoenixProtocol", "UN", [text])) }
             if tags.isEmpty { tags = [("ExamplePlaceholder", "IS", ["0"])] }   // a header has at least one tag
             let bytes = malformed.contains(byte) ? Array("not a CSA header".utf8)
                 : SiemensCSAHeader.encodeCSA2(tags.map { (name: $0.0, vr: $0.1, values: $0.2) })

@@ -147,6 +147,11 @@ extension DerivedAttribute {
     /// `siemens.ascconv.KEY`: KEY as written in the block (`sPat.lAccelFactPE`,
     /// `sSliceArray.asSlice[0].dThickness`), `[*]` for every index.
     static func parseASCCONV(_ text: String) -> Result<DerivedAttribute, ParseError> {
+        if text == "siemens.ascconv" {   // the block's status
+            var a = DerivedAttribute(text: text, header: 0x20, name: nil, index: nil, vr: .CS)
+            a.ascconvKey = ""
+            return .success(a)
+        }
         let key = String(text.dropFirst("siemens.ascconv.".count))
         let ident = #"[A-Za-z_][A-Za-z0-9_]*"#
         guard !key.isEmpty, key.wholeMatch(of: try! Regex("\(ident)(\\.\(ident)|\\[([0-9]{1,5}|\\*)\\])*")) != nil else {
@@ -161,6 +166,10 @@ extension DerivedAttribute {
         guard let parsed = CSACache.current.header(0x20, of: file.dataSet) else { return .missing }
         guard case .success(let h) = parsed else { return .undecodable }          // a malformed CSA series header
         guard let block = CSACache.current.ascconv(of: h) else { return .missing }   // no MrPhoenixProtocol
+        if key.isEmpty {   // siemens.ascconv: ASCCONV or malformed
+            if case .success = block { return .one(.values(["ASCCONV"], vr: .CS)) }
+            return .one(.values(["malformed"], vr: .CS))
+        }
         guard case .success(let asc) = block else { return .undecodable }            // an ASCCONV block that does not parse
         let found = asc.values(matching: key)
         if found.isEmpty { return .missing }
@@ -181,5 +190,49 @@ extension CSACache {
         let r = header.ascconv
         if let s = series { ascconvEntry = (s.storage, s.valueStart, r) }
         return r
+    }
+}
+
+extension DerivedExampleValues {
+    /// `siemens.ascconv.KEY: v` and ASCCONV-based `siemens.NAME: v` become a
+    /// line of an ASCCONV block in the series header's MrPhoenixProtocol
+    /// (decoded names written as the code they decode from; `[*]` as [0], [1]…);
+    /// `siemens.ascconv: malformed` writes a block without its END line.
+    mutating func addVendor(_ a: DerivedAttribute, values: [String]) -> Bool {
+        if let key = a.ascconvKey {
+            present.insert(0x20)
+            if key.isEmpty { if values == ["malformed"] { ascconvMalformed = true }; return true }
+            for (i, v) in values.enumerated() {
+                let k = key.replacingOccurrences(of: "[*]", with: "[\(i)]")
+                let raw = a.decode.inverse(v)
+                ascconvLines.append("\(k) = \(SiemensASCCONV.number(raw) != nil ? raw : "\"\"" + raw + "\"\"")")
+            }
+            return true
+        }
+        if let e = a.element {
+            vendorElements.append((e, values))
+            return true
+        }
+        return false
+    }
+
+    func writeVendor(into ds: inout DataSet) {
+        for (e, values) in vendorElements {
+            let tag = ds.privateTag(group: e.group, creator: e.creator, elementByte: e.elementByte)
+            var bytes: [UInt8] = []
+            func le<T: FixedWidthInteger>(_ x: T) { withUnsafeBytes(of: x.littleEndian) { bytes += $0 } }
+            switch e.vr {
+            case .FL: for v in values { le(Float(v).map { $0.bitPattern } ?? 0) }
+            case .SL: for v in values { le(Int32(v) ?? 0) }
+            case .SS: for v in values { le(Int16(v) ?? 0) }
+            default: bytes = Array(values.joined(separator: "\\").utf8)
+            }
+            ds.setRaw(tag, e.vr, bytes)
+        }
+    }
+
+    var ascconvText: String? {
+        guard !ascconvLines.isEmpty || ascconvMalformed else { return nil }
+        return "### ASCCONV BEGIN ###\n" + ascconvLines.joined(separator: "\n") + (ascconvMalformed ? "\n" : "\n### ASCCONV END ###\n")
     }
 }
