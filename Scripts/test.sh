@@ -88,5 +88,12 @@ test "$(grep -c '"type": "finding"' "$ptmp/findings.jsonl")" = 7
 rm -rf "$ptmp"
 # --- end protocol audits ----------------------------------------------------------
 
+# --- privhdr: Siemens ASCCONV vs nibabel, GE/Philips private values vs pydicom ---
+# docs/vendor-headers.md
+echo "== differential test of the ASCCONV parser against nibabel; GE/Philips values against pydicom"
+.venv/bin/python -W ignore Scripts/diff/ascconv_diff.py --dcmaudit "$bin"
+.venv/bin/python -W ignore Scripts/diff/vendor_values.py --dcmaudit "$bin"
+# --- end privhdr -------------------------------------------------------------------
+
 echo "== all tests passed"
 echo "tests: $unit_summary"

@@ -80,4 +80,21 @@ final class VendorDerivedTests: XCTestCase {
         let set = try pack("pack: t\nversion: 1\nrules:\n  - id: t.r\n    check: {siemens.ascconv.sProtConsistencyInfo.tBaselineString: N4_VE11C, siemens.ascconv: ASCCONV}\n")
         XCTAssertEqual(Evaluator().outcome(of: set.rules[0], f), .pass)
     }
+
+    /// Protocol audits store values as text: an undecodable one is stored as
+    /// `undecodableValue`, and a parameter on it is not evaluated (neither
+    /// compliant nor deviating), whatever the test.
+    func testProtocolParameterOnUndecodableValue() throws {
+        let bad = try file("{siemens.ascconv: malformed}")
+        let good = try file("{siemens.ascconv.sPat.lAccelFactPE: \"2\"}")
+        let ref = AttributeRef.derived(try DerivedAttribute.parse("siemens.ParallelReductionFactorInPlane")!.get())
+        let ev = Evaluator()
+        XCTAssertEqual(ev.parameterText(ref, bad), undecodableValue)
+        XCTAssertEqual(ev.parameterText(ref, good), "2")
+        XCTAssertNil(ev.parameterText(ref, try file("{Modality: MR}")))
+        for t in [ValueTest.present, .absent] {
+            XCTAssertEqual(ProtocolAudit.test(t, value: undecodableValue, vr: .IS, evaluator: ev), .unknown)
+        }
+        XCTAssertEqual(ProtocolAudit.test(.present, value: "2", vr: .IS, evaluator: ev), .yes)
+    }
 }

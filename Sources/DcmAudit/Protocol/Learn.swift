@@ -147,7 +147,7 @@ public enum ProtocolLearner {
             for scanner in uniq(g.series.map { ScannerKey($0) }) {
                 let members = g.series.filter { ScannerKey($0) == scanner }
                 var ps = LearnParameters.perScanner
-                if scanner.manufacturer.lowercased().contains("siemens") { ps += LearnParameters.siemens }
+                ps += LearnParameters.vendor(scanner.manufacturer)
                 let lines = parameterLines(ps, members, spec: spec, indent: "            ", what: "acquisition \(g.name) (\(g.key.description)) on \(scanner.text)", warnings: &warnings, redact: redact)
                 guard !lines.isEmpty else { continue }
                 var when = ["Manufacturer: \(quote(scanner.manufacturer))"]

@@ -72,7 +72,31 @@ public enum LearnParameters {
     public static let siemens: [LearnedParameter] = [
         .init("siemens.BandwidthPerPixelPhaseEncode", .relative(0.01), "Hz/pixel along phase encoding (CSA)"),
         .init("siemens.PhaseEncodingDirectionPositive", .exact, "phase-encoding polarity (CSA)"),
+        .init("siemens.ParallelReductionFactorInPlane", .exact, "GRAPPA/SENSE factor, sPat.lAccelFactPE (ASCCONV)"),
+        .init("siemens.ParallelReductionFactorOutOfPlane", .exact, "sPat.lAccelFact3D (ASCCONV)"),
+        .init("siemens.MultibandAccelerationFactor", .exact, "sSliceAcceleration.lMultiBandFactor (ASCCONV)"),
+        .init("siemens.PartialFourier", .exact, "phase partial Fourier, sKSpace.ucPhasePartialFourier (ASCCONV)"),
+        .init("siemens.SliceAcquisitionOrder", .exact, "sSliceArray.ucMode (ASCCONV)"),
+        .init("siemens.EPIFactor", .exact, "sFastImaging.lEPIFactor (ASCCONV)"),
     ]
+    /// Written per scanner when the manufacturer is GE (private GEMS blocks, docs/vendor-headers.md).
+    public static let ge: [LearnedParameter] = [
+        .init("ge.ParallelReductionFactorInPlane", .absolute(0.01), "ASSET/ARC factor, (0043,\"GEMS_PARM_01\",83)"),
+        .init("ge.PulseSequenceName", .exact, "(0019,\"GEMS_ACQU_01\",9C)"),
+    ]
+    /// Written per scanner when the manufacturer is Philips (docs/vendor-headers.md).
+    public static let philips: [LearnedParameter] = [
+        .init("philips.EPIFactor", .exact, "(2001,\"Philips Imaging DD 001\",13)"),
+        .init("philips.WaterFatShift", .absolute(0.05), "pixels, (2001,\"Philips Imaging DD 001\",22)"),
+    ]
+    /// The vendor's private parameters for a Manufacturer value.
+    public static func vendor(_ manufacturer: String) -> [LearnedParameter] {
+        let m = manufacturer.lowercased()
+        if m.contains("siemens") { return siemens }
+        if m.hasPrefix("ge ") || m.contains("ge medical") || m == "ge" || m.contains("gehc") { return ge }
+        if m.contains("philips") { return philips }
+        return []
+    }
     public static func list(for modality: String?) -> [LearnedParameter] {
         switch modality {
         case "CT": return ct
@@ -82,7 +106,7 @@ public enum LearnParameters {
     }
     static var all: [LearnedParameter] {
         var seen = Set<String>(), out: [LearnedParameter] = []
-        for p in mr + ct + perScanner + siemens where seen.insert(p.name).inserted { out.append(p) }
+        for p in mr + ct + perScanner + siemens + ge + philips where seen.insert(p.name).inserted { out.append(p) }
         return out
     }
 }

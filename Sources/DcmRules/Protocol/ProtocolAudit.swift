@@ -89,6 +89,7 @@ public enum ProtocolAudit {
     /// Whether a stored value (the `\`-joined text, `nil` when absent) passes a test.
     public static func test(_ t: ValueTest, value: String?, vr: VR, evaluator: Evaluator) -> Truth {
         guard let v = value else { return evaluator.test(t, nil, placeholderFile) }
+        if v == undecodableValue { return .unknown }
         let parts = v.split(separator: "\\", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
         return evaluator.test(t, .values(parts, vr: vr), placeholderFile)
     }

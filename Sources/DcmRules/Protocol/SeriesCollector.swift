@@ -94,12 +94,25 @@ extension Evaluator {
             if order != nil, series != nil { protocolChoices[slot] = choice }
         }
         var values = [String?](repeating: nil, count: spec.refs.count)
-        if let needed = choice.needed { for i in needed { values[i] = valueText(spec.refs[i], file) } }
-        else { for i in spec.refs.indices { values[i] = valueText(spec.refs[i], file) } }
+        if let needed = choice.needed { for i in needed { values[i] = parameterText(spec.refs[i], file) } }
+        else { for i in spec.refs.indices { values[i] = parameterText(spec.refs[i], file) } }
         return ProtocolSample(session: session, series: series, excludedBy: choice.excluded, matches: choice.matches, overrides: choice.overrides,
                               values: values, info: choice.info)
     }
 }
+
+extension Evaluator {
+    /// A parameter's value for protocol audits: `valueText`, or
+    /// ``undecodableValue`` for a derived value that cannot be decoded (a
+    /// parameter on it is then not evaluated, never passed or failed).
+    func parameterText(_ ref: AttributeRef, _ file: DicomFile) -> String? {
+        if case .derived = ref, case .undecodable = ref.resolve(in: file) { return undecodableValue }
+        return valueText(ref, file)
+    }
+}
+
+/// The stored value of a parameter that cannot be decoded (VendorDerived.swift).
+public let undecodableValue = "\u{0}undecodable"
 
 /// The distinct values of one attribute in a series, in the order first
 /// seen, with how many files had each (at most `SeriesRecord.keptValues`).
