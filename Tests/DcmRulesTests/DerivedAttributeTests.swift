@@ -123,8 +123,12 @@ final class DerivedAttributeTests: XCTestCase {
 /// The YAML blocks of docs/siemens-csa.md compile and their examples hold
 /// (those of docs/rule-language.md are DocumentationTests').
 final class SiemensCSADocumentationTests: XCTestCase {
-    func testExamples() throws {
-        let text = try String(contentsOfFile: repoRoot + "/docs/siemens-csa.md", encoding: .utf8)
+    func testExamples() throws { try examples(of: "docs/siemens-csa.md") }
+    /// docs/vendor-headers.md (the ASCCONV, GE and Philips names).
+    func testVendorHeaderExamples() throws { try examples(of: "docs/vendor-headers.md") }
+
+    func examples(of doc: String) throws {
+        let text = try String(contentsOfFile: repoRoot + "/" + doc, encoding: .utf8)
         var blocks: [(Int, String)] = []
         var current: [String]? = nil
         for (i, l) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -134,10 +138,10 @@ final class SiemensCSADocumentationTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(blocks.count, 1)
         for (line, body) in blocks {
-            let set = try pack(body, file: "docs/siemens-csa.md@\(line)")
+            let set = try pack(body, file: "\(doc)@\(line)")
             let (run, failures) = set.runExamples()
             XCTAssertGreaterThan(run, 0)
-            for f in failures { XCTFail("docs/siemens-csa.md:\(line): \(f)") }
+            for f in failures { XCTFail("\(doc):\(line): \(f)") }
         }
     }
 }
