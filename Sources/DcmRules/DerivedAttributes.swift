@@ -138,6 +138,8 @@ final class CSACache {
     var series: Entry?
     /// The ASCCONV block of `series` (VendorDerived.swift).
     var ascconvEntry: (storage: ByteStorage, valueStart: Int, result: Result<SiemensASCCONV, SiemensASCCONV.Error>?)?
+    /// The last protocol text parsed on this thread and its parse.
+    var lastProtocol: (text: String, result: Result<SiemensASCCONV, SiemensASCCONV.Error>?)?
 
     static let key = "dcmaudit.CSACache"
     static var current: CSACache {

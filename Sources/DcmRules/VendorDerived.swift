@@ -187,7 +187,13 @@ extension CSACache {
     /// The ASCCONV block of the cached series header (parsed once per file).
     func ascconv(of header: SiemensCSAHeader) -> Result<SiemensASCCONV, SiemensASCCONV.Error>? {
         if let c = ascconvEntry, let s = series, c.storage === s.storage, c.valueStart == s.valueStart { return c.result }
-        let r = header.ascconv
+        // the files of a series share their protocol: reuse the last parse when the text is the same
+        let text = (header["MrPhoenixProtocol"] ?? header["MrProtocol"])?.values.first
+        let r: Result<SiemensASCCONV, SiemensASCCONV.Error>?
+        if let text, let last = lastProtocol, last.text == text { r = last.result } else {
+            r = header.ascconv
+            if let text { lastProtocol = (text, r) }
+        }
         if let s = series { ascconvEntry = (s.storage, s.valueStart, r) }
         return r
     }
