@@ -139,8 +139,6 @@ def main() -> int:
             if ours is None:
                 failures.append(f"{label}: dcmaudit rejects ({d['errors'].get('ascconv')}), nibabel reads {len(theirs[1])} keys")
                 continue
-            if text in seen_texts:
-                pass
             seen_texts.add(text)
             blocks += 1
             attrs, flat = theirs
@@ -155,7 +153,7 @@ def main() -> int:
                 if not same(mine[k][0], mine[k][1], flat[k]):
                     failures.append(f"{label}: {k}: dcmaudit {mine[k]} vs nibabel {flat[k]!r}")
             if args.verbose:
-                print(f"{label}: {len(mine)} keys identical" if not failures else f"{label}: checked")
+                print(f"{label}: {len(mine)} keys compared")
     print(f"ASCCONV differential: {files} files with a protocol, {blocks} blocks parsed by both "
           f"({len(seen_texts)} distinct), {keys} keys compared, {len(failures)} differences")
     for f in failures[:50]:
