@@ -208,6 +208,35 @@ public final class Evaluator {
 
     // MARK: value tests
 
+    /// The tests of the generic element walks (`format`, `vm: dictionary`,
+    /// `retired`), on a data set's element as it is — the same verdicts as
+    /// `test(t, .element(ds, e, index: nil), file)`, without building and
+    /// copying a `Target` per element and test. `nil` for the other tests.
+    @inline(__always) func elementTest(_ t: ValueTest, _ ds: DataSet, _ e: Element) -> Truth? {
+        switch t {
+        case .notRetired:
+            let tag = e.tag
+            if tag.element == 0 && tag.group > 2 && tag.group & 1 == 0 { return .no }
+            guard let d = DataDictionary.entry(for: tag) else { return .yes }
+            return Truth.from(!d.isRetired)
+        case .vmDictionary:
+            guard !e.isSequence, e.vr != .UN, let d = DataDictionary.entry(for: e.tag) else { return .yes }
+            let n = ds.valueMultiplicity(e)
+            return Truth.from(n == 0 || d.allowsValueCount(n))
+        case .format:
+            if e.isSequence { return .yes }
+            let vr = e.vr
+            if !vr.isString {
+                let size = vr.binaryValueSize
+                return Truth.from(size <= 1 || e.valueLength % size == 0)
+            }
+            if vr == .PN { return nil }
+            return Truth.from(Target.forEachText(ds, e, nil) { FormatCheck.valid($0, vr: vr) })
+        default:
+            return nil
+        }
+    }
+
     func test(_ t: ValueTest, _ x: Target?, _ file: DicomFile) -> Truth {
         switch t {
         case .present: return Truth.from(x != nil)
@@ -304,7 +333,13 @@ public final class Evaluator {
                 return Truth.from(size <= 1 || e.valueLength % size == 0)
             }
             let vr = e.vr
-            if vr == .PN { return Truth.from(ds.strings(e).allSatisfy { FormatCheck.personName($0) }) }
+            if vr == .PN {
+                // plain ASCII (the usual case): check the bytes of each value
+                if case .some(true) = ds.withValue(e, { buf -> Bool? in isPlainASCII(buf) ? true : nil }) {
+                    return Truth.from(x.forEachText { FormatCheck.personNameASCII($0) })
+                }
+                return Truth.from(ds.strings(e).allSatisfy { FormatCheck.personName($0) })
+            }
             return Truth.from(x.forEachText { FormatCheck.valid($0, vr: vr) })
         case .matches(let box):
             if x.count == 0 { return .no }

@@ -1,0 +1,58 @@
+import XCTest
+@testable import DcmRules
+import DcmData
+
+/// `Evaluator.run` decides the tag-gated rules and the generic element walks
+/// without evaluating each rule (TagDispatch, fusedWalk): its outcomes must be
+/// the ones each rule gives on its own, on every example of every shipped pack
+/// and on the fixture files.
+final class DispatchTests: XCTestCase {
+    func check(_ set: RuleSet, _ file: DicomFile, _ what: String) {
+        let ev = Evaluator()
+        let r = ev.run(set, on: file, path: nil, showPHI: false)
+        for (i, rule) in set.rules.enumerated() {
+            guard case .instance = rule.check else { continue }
+            let alone = Evaluator().outcome(of: rule, file)
+            XCTAssertEqual(r.outcomes[i], alone, "\(rule.id) on \(what)")
+        }
+    }
+
+    func testShippedPacksTogetherAsAlone() throws {
+        let files = PackLoader.packFiles(in: repoRoot + "/Rules").filter { !$0.contains("/examples/") }
+        let set = try PackLoader(libraries: [repoRoot + "/Rules"]).load(files: files)
+        XCTAssertGreaterThan(set.tagIndex.gatedCount, 500, "dicom.values' enumerated values are tag-gated")
+        XCTAssertGreaterThanOrEqual(set.tagIndex.walkRules.count, 3, "format, vm and retired share one walk")
+        var n = 0
+        for rule in set.rules {
+            for ex in rule.examples { check(set, ex.file, "an example of \(rule.id)"); n += 1 }
+        }
+        XCTAssertGreaterThan(n, 1000)
+        for path in ["pydicom/MR_small_bigendian.dcm", "pydicom/image_dfl.dcm"] {
+            let f = repoRoot + "/Fixtures/" + path
+            guard FileManager.default.fileExists(atPath: f) else { continue }
+            check(set, try DicomReader.read(path: f), path)
+        }
+    }
+
+    /// Disabling or re-grading rules rebuilds the index (it is per rule position).
+    func testIndexFollowsRules() throws {
+        var set = try pack("""
+        pack: t.d
+        version: 1
+        rules:
+          - {id: t.a, check: {each_element: {only: [Modality], in: [CT]}}}
+          - {id: t.b, check: {each_element: {format: true}}}
+          - {id: t.c, check: {each_element: {vm: dictionary}}}
+          - {id: t.d, when: [{Modality: MR}], check: {each_element: {only: [Modality], in: [CT]}}}
+        """)
+        XCTAssertEqual(set.tagIndex.gatedCount, 1)
+        XCTAssertEqual(set.tagIndex.walkRules, [1, 2])
+        set.rules.removeFirst()
+        XCTAssertEqual(set.tagIndex.gatedCount, 0)
+        XCTAssertEqual(set.tagIndex.walkRules, [0, 1])
+        let f = try file("{Modality: MR, StudyDate: \"2024-01-01\", PixelSpacing: \"1\"}")
+        let r = Evaluator().run(set, on: f, path: nil, showPHI: false)
+        XCTAssertEqual(r.outcomes, [.fail, .fail, .fail])
+        XCTAssertEqual(r.findings.filter { $0.ruleID == "t.b" }.first?.attribute, "StudyDate")
+    }
+}
