@@ -61,6 +61,7 @@ public enum RulesTool {
                 return Result(output: "", errors: "error: no rule '\(id)'\(hint.map { " (did you mean '\($0)'?)" } ?? "")\n", exitCode: 2)
             }
             var o = "\(r.id)" + (r.title.map { " — \($0)" } ?? "") + "\n"
+            if let d = r.description { o += "  " + d.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ") + "\n" }
             o += "  pack:      \(r.packID) (\(r.location))\n"
             o += "  severity:  \(r.severity.rawValue)\n"
             o += "  level:     \(r.level.rawValue)\n"
