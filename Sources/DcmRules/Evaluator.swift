@@ -239,7 +239,8 @@ public final class Evaluator {
     /// `Seq[0].Keyword`, or a private element by creator: `(0029,"SIEMENS CSA HEADER",10)`.
     static func elementPath(_ ds: DataSet, _ e: Element, _ parent: String) -> String {
         let tag = e.tag
-        var name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty || tag.element == 0 ? tag.description : $0.keyword } ?? tag.description
+        // (a Private Creator by its tag: every one has the keyword PrivateCreator)
+        var name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty || tag.element == 0 || tag.isPrivateCreator ? tag.description : $0.keyword } ?? tag.description
         if tag.group & 1 == 1, tag.element >= 0x1000, let c = ds.privateCreator(of: tag) {
             let hex = String(tag.group, radix: 16, uppercase: true), eb = String(tag.element & 0xFF, radix: 16, uppercase: true)
             name = "(" + String(repeating: "0", count: 4 - hex.count) + hex + ",\"" + c + "\"," + (eb.count < 2 ? "0" : "") + eb + ")"
