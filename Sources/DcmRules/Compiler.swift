@@ -146,7 +146,8 @@ final class PackCompiler {
 
     func isValidID(_ s: String) -> Bool {
         guard !s.isEmpty, s.first != ".", s.last != "." , !s.contains("..") else { return false }
-        return s.unicodeScalars.allSatisfy { ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "." }
+        // (bytes: an ASCII letter, digit, '-', '_' or '.'; no Unicode property lookups)
+        return s.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }
     }
 
     func scalar(_ n: SyntaxNode, _ what: String) -> String? {
@@ -620,6 +621,8 @@ extension SyntaxNode {
         case .scalar(let s, _, let quoted):
             // (bytes, not Characters: this runs for every scalar of every rule at load time)
             if quoted || s.isEmpty || s.utf8.contains(where: { SyntaxNode.flowSpecial[Int($0)] }) || s.utf8.first == 0x20 {
+                // (escape only when needed: Foundation's replacingOccurrences goes through NSString)
+                guard s.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 }) else { return "\"" + s + "\"" }
                 return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
             }
             return s
