@@ -251,7 +251,7 @@ public final class Evaluator {
     // MARK: value tests
 
     /// The tests of the generic element walks (`format`, `vm: dictionary`,
-    /// `retired`), on a data set's element as it is — the same verdicts as
+    /// `retired`, `vr`, `in_dictionary`, `duplicate_creator`…), on a data set's element as it is — the same verdicts as
     /// `test(t, .element(ds, e, index: nil), file)`, without building and
     /// copying a `Target` per element and test. `nil` for the other tests.
     @inline(__always) func elementTest(_ t: ValueTest, _ ds: DataSet, _ e: Element) -> Truth? {
@@ -274,6 +274,19 @@ public final class Evaluator {
             }
             if vr == .PN { return nil }
             return Truth.from(Target.forEachText(ds, e, nil) { FormatCheck.valid($0, vr: vr) })
+        case .inDictionary:
+            return Truth.from(Self.isInDictionary(ds, e.tag))
+        case .uniqueCreator:
+            return Truth.from(Self.duplicateCreator(ds, e) == nil)
+        case .vrDictionary:
+            if e.flags.contains(.vrFromDictionary) { return .yes }
+            if e.tag.isPrivate { return Truth.from(Self.privateVRMatches(ds, e)) }
+            guard let d = DataDictionary.entry(for: e.tag), d.vr != nil else { return .yes }
+            return Truth.from(d.vrs.contains(e.vr))
+        case .vr(let vrs):
+            return Truth.from(vrs.contains(e.vr))
+        case .present: return .yes
+        case .absent: return .no
         default:
             return nil
         }

@@ -31,12 +31,22 @@ struct TagDispatch: Sendable {
     /// Tag → the gated rules that name it.
     var rulesByTag: [UInt32: [Int32]]
     var gatedCount: Int
-    /// The rules `{each_element: {test}}` over every standard element, without
-    /// `when` (format, VM and retired of `dicom.values`): `run` evaluates them
-    /// in one walk of the data set instead of one walk each.
+    /// The rules `{each_element: {test}}` over every standard element (or the
+    /// private elements, creators, reserved groups), without `when` (format, VM
+    /// and retired of `dicom.values`, most of `vendor.private`): `run`
+    /// evaluates them in one walk of the data set instead of one walk each.
     var walkRules: [Int] = []
     var walkTests: [ValueTest] = []
     var walkAboutElement: [Bool] = []
+    var walkFilters: [ElementFilter] = []
+    /// The filters whose walk is "every element at any depth, those it selects
+    /// tested" (a filter that stops descending, or looks tags up, is not fused).
+    static func fusable(_ f: ElementFilter) -> Bool {
+        switch f {
+        case .standard, .privateElements, .privateCreators, .reservedGroups: return true
+        default: return false
+        }
+    }
     /// For each rule: its index in `walkRules`, or -1.
     var walkSlot: [Int32]
 
@@ -46,9 +56,9 @@ struct TagDispatch: Sendable {
         rulesByTag = [:]
         gatedCount = 0
         for (i, r) in rules.enumerated() {
-            if r.when.isEmpty, case .instance(.eachElement(only: .standard, let t)) = r.check {
+            if r.when.isEmpty, case .instance(.eachElement(let only, let t)) = r.check, Self.fusable(only) {
                 walkSlot[i] = Int32(walkRules.count)
-                walkRules.append(i); walkTests.append(t); walkAboutElement.append(t.isAboutElement)
+                walkRules.append(i); walkTests.append(t); walkAboutElement.append(t.isAboutElement); walkFilters.append(only)
             }
             guard r.when.isEmpty, case .instance(.eachElement(only: .tags(let ts), _)) = r.check, !ts.isEmpty else { continue }
             gated[i] = true
@@ -155,14 +165,24 @@ extension Evaluator {
         let n = dispatch.walkRules.count
         var truths = [Truth](repeating: .yes, count: n)
         var open = n
-        Self.walkElements(file.dataSet, only: .standard, test: .present, path: "") { ds, e, _ in
+        // (the walk of walkElements: every element, items of every sequence)
+        func walk(_ ds: DataSet) -> Bool {
+            for e in ds.elements {
+                if !visit(ds, e) { return false }
+                if let items = e.items { for item in items where !walk(item) { return false } }
+            }
+            return true
+        }
+        func visit(_ ds: DataSet, _ e: Element) -> Bool {
             let hasValue = !e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)
-            for k in 0..<n where truths[k] != .no && (hasValue || dispatch.walkAboutElement[k]) {
+            let tag = e.tag
+            for k in 0..<n where truths[k] != .no && (hasValue || dispatch.walkAboutElement[k]) && dispatch.walkFilters[k].selects(tag) {
                 let v = self.elementTest(dispatch.walkTests[k], ds, e) ?? self.test(dispatch.walkTests[k], .element(ds, e, index: nil), file)
                 if v == .no { truths[k] = .no; open -= 1 } else if v == .unknown { truths[k] = .unknown }
             }
             return open > 0
         }
+        _ = walk(file.dataSet)
         return truths
     }
 

@@ -22,6 +22,7 @@ final class DispatchTests: XCTestCase {
         let set = try PackLoader(libraries: [repoRoot + "/Rules"]).load(files: files)
         XCTAssertGreaterThan(set.tagIndex.gatedCount, 500, "dicom.values' enumerated values are tag-gated")
         XCTAssertGreaterThanOrEqual(set.tagIndex.walkRules.count, 3, "format, vm and retired share one walk")
+        XCTAssertTrue(set.tagIndex.walkFilters.contains(.privateCreators), "and vendor.private's creator rules")
         var n = 0
         for rule in set.rules {
             for ex in rule.examples { check(set, ex.file, "an example of \(rule.id)"); n += 1 }
