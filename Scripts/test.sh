@@ -72,5 +72,12 @@ echo "== agreement with dciodvfy"
 .venv/bin/python Scripts/compare_dciodvfy.py --dcmaudit "$bin" --with-data --output "${TMPDIR:-/tmp}/dciodvfy-agreement.md"
 # --- end generated packs --------------------------------------------------------
 
+# --- vendor packs on real files ------------------------------------------------
+# Findings per rule of Rules/vendor.*.yaml on pydicom's and pydicom-data's files
+# and Fixtures/, against Tests/VendorPacks/real-files.tsv (docs/packs.md explains each).
+echo "== vendor packs on real files"
+.venv/bin/python Scripts/vendor_real_files.py --dcmaudit "$bin"
+# --- end vendor packs -------------------------------------------------------------
+
 echo "== all tests passed"
 echo "tests: $unit_summary"
