@@ -283,7 +283,7 @@ public final class Rule: @unchecked Sendable {
         self.message = message; self.messageText = messageText; self.reference = reference; self.examples = examples
         self.packID = packID; self.location = location; self.checkText = checkText; self.whenText = whenText
         self.description = description
-        self.whenDescription = when.map(\.text).joined(separator: " and ")
+        self.whenDescription = when.map { when.count > 1 ? $0.parenthesised : $0.text }.joined(separator: " and ")
     }
 }
 

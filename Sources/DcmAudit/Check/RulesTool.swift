@@ -66,7 +66,7 @@ public enum RulesTool {
             o += "  severity:  \(r.severity.rawValue)\n"
             o += "  level:     \(r.level.rawValue)\n"
             if let w = r.whenText { o += "  when:      \(w)\n" }
-            if !r.when.isEmpty { o += "            (\(r.when.map(\.text).joined(separator: " and ")))\n" }
+            if !r.when.isEmpty { o += "            (\(r.whenDescription))\n" }
             o += "  check:     \(r.checkText)\n"
             if let m = r.messageText { o += "  message:   \(m)\n" }
             if let ref = r.reference { o += "  reference: \(ref)\n" }
