@@ -102,7 +102,8 @@ public struct InstanceResult: Sendable {
     /// Outcome per rule (indexed like `RuleSet.rules`); `nil` for group rules.
     public var outcomes: [Outcome?]
     public var findings: [Finding]
-    /// Samples for the group rules (indexed like `RuleSet.rules`).
+    /// Samples for the group rules (indexed like `RuleSet.rules`; empty when
+    /// the set has no group rule).
     public var samples: [GroupSample?]
 }
 
@@ -114,7 +115,7 @@ extension Evaluator {
     /// and findings, group rules a small sample for the aggregator.
     public func run(_ set: RuleSet, on file: DicomFile, path: String?, showPHI: Bool) -> InstanceResult {
         var outcomes = [Outcome?](repeating: nil, count: set.rules.count)
-        var samples = [GroupSample?](repeating: nil, count: set.rules.count)
+        var samples: [GroupSample?] = []   // allocated at the first group rule
         var findings: [Finding] = []
         var uids: UIDs? = nil
         fileTagsWanted = true; fileTagsSource = file.dataSet; fileTags = nil
@@ -151,6 +152,7 @@ extension Evaluator {
                     findings += self.findings(rule, file, path: path, showPHI: showPHI, uids: uids!)
                 }
             case .group(let g):
+                if samples.isEmpty { samples = Array(repeating: nil, count: set.rules.count) }
                 samples[i] = sample(rule, g, file)
             }
         }
