@@ -146,8 +146,7 @@ final class PackCompiler {
 
     func isValidID(_ s: String) -> Bool {
         guard !s.isEmpty, s.first != ".", s.last != "." , !s.contains("..") else { return false }
-        // (bytes: an ASCII letter, digit, '-', '_' or '.'; no Unicode property lookups)
-        return s.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }
+        return s.unicodeScalars.allSatisfy { ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "." }
     }
 
     func scalar(_ n: SyntaxNode, _ what: String) -> String? {

@@ -115,7 +115,7 @@ public struct PackLoader {
             state.failed.insert(path); return nil
         }
         let root: SyntaxNode
-        do { root = try SyntaxCache.parse(text, file: path) }   // (large packs: a content-keyed cache of the tree, SyntaxCache.swift)
+        do { root = try SyntaxNode.parse(text, file: path) }
         catch let e as PackErrors { diags += e.diagnostics; state.failed.insert(path); return nil }
         catch { return nil }
         state.stack.append(path)
