@@ -7,10 +7,12 @@ import DcmData
 /// the ones each rule gives on its own, on every example of every shipped pack
 /// and on the fixture files.
 final class DispatchTests: XCTestCase {
+    /// Compares the rules `run` decides by dispatch (tag-gated or walked
+    /// together); the others go through `outcome(of:)` there as well.
     func check(_ set: RuleSet, _ file: DicomFile, _ what: String) {
         let ev = Evaluator()
         let r = ev.run(set, on: file, path: nil, showPHI: false)
-        for (i, rule) in set.rules.enumerated() {
+        for (i, rule) in set.rules.enumerated() where set.tagIndex.gated[i] || set.tagIndex.walkSlot[i] >= 0 {
             guard case .instance = rule.check else { continue }
             let alone = Evaluator().outcome(of: rule, file)
             XCTAssertEqual(r.outcomes[i], alone, "\(rule.id) on \(what)")
@@ -18,21 +20,23 @@ final class DispatchTests: XCTestCase {
     }
 
     func testShippedPacksTogetherAsAlone() throws {
-        let files = PackLoader.packFiles(in: repoRoot + "/Rules").filter { !$0.contains("/examples/") }
+        // (dicom.iod's rules all have a SOP Class `when`: none is dispatched here, and
+        // its size would make every run of the set slow)
+        let files = PackLoader.packFiles(in: repoRoot + "/Rules").filter { !$0.contains("/examples/") && !$0.hasSuffix("/dicom.iod.yaml") }
         let set = try PackLoader(libraries: [repoRoot + "/Rules"]).load(files: files)
         XCTAssertGreaterThan(set.tagIndex.gatedCount, 500, "dicom.values' enumerated values are tag-gated")
         XCTAssertGreaterThanOrEqual(set.tagIndex.walkRules.count, 3, "format, vm and retired share one walk")
         XCTAssertTrue(set.tagIndex.walkFilters.contains(.privateCreators), "and vendor.private's creator rules")
-        // every example of the gated and walked rules, and a spread of the others
-        // (each check evaluates every rule alone: keep the test fast as packs grow)
+        // every example of the walked rules, and a spread of the others (each
+        // check runs the whole set: keep the test fast as packs grow)
         let all = set.rules.flatMap { r in r.examples.map { (r, $0) } }
-        let dispatched = Set(set.rules.indices.filter { set.tagIndex.gated[$0] || set.tagIndex.walkSlot[$0] >= 0 }.map { set.rules[$0].id })
-        let step = max(1, all.count / 300)
+        let walked = Set(set.rules.indices.filter { set.tagIndex.walkSlot[$0] >= 0 }.map { set.rules[$0].id })
+        let step = max(1, all.count / 500)
         var n = 0
-        for (k, (rule, ex)) in all.enumerated() where dispatched.contains(rule.id) || k % step == 0 {
+        for (k, (rule, ex)) in all.enumerated() where walked.contains(rule.id) || k % step == 0 {
             check(set, ex.file, "an example of \(rule.id)"); n += 1
         }
-        XCTAssertGreaterThan(n, 1000)
+        XCTAssertGreaterThan(n, 300)
         for path in ["pydicom/MR_small_bigendian.dcm", "pydicom/image_dfl.dcm"] {
             let f = repoRoot + "/Fixtures/" + path
             guard FileManager.default.fileExists(atPath: f) else { continue }
