@@ -72,6 +72,22 @@ echo "== agreement with dciodvfy"
 .venv/bin/python Scripts/compare_dciodvfy.py --dcmaudit "$bin" --with-data --output "${TMPDIR:-/tmp}/dciodvfy-agreement.md"
 # --- end generated packs --------------------------------------------------------
 
+# --- protocol audits (branch protocol): fixtures reproducible, learn → check ----
+# Fixtures/protocol is what `dcmaudit-fixtures protocol` writes (byte for byte);
+# a protocol learned from siteA-sub01 finds the planted deviations of the other
+# sessions (docs/protocols.md; the exact list is in ProtocolCheckTests).
+echo "== protocol fixtures reproducible, learn then check"
+swift build -c release --product dcmaudit-fixtures 2>&1 | tail -1
+ptmp="$(mktemp -d)"
+"$(swift build -c release --show-bin-path)/dcmaudit-fixtures" protocol --out "$ptmp/protocol" >/dev/null
+diff -r Fixtures/protocol "$ptmp/protocol"
+"$bin" learn Fixtures/protocol/siteA-sub01 -o "$ptmp/learned.yaml" --strict 2>/dev/null
+set +e; "$bin" check --rules "$ptmp/learned.yaml" Fixtures/protocol --format jsonl > "$ptmp/findings.jsonl"; prc=$?; set -e
+test "$prc" = 1
+test "$(grep -c '"type": "finding"' "$ptmp/findings.jsonl")" = 7
+rm -rf "$ptmp"
+# --- end protocol audits ----------------------------------------------------------
+
 # --- vendor packs on real files ------------------------------------------------
 # Findings per rule of Rules/vendor.*.yaml on pydicom's and pydicom-data's files
 # and Fixtures/, against Tests/VendorPacks/real-files.tsv (docs/packs.md explains each).

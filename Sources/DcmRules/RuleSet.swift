@@ -16,6 +16,8 @@ public struct RuleSet: Sendable {
         self.tagIndex = TagDispatch(rules)
     }
     public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
+    /// The packs' `protocol:` sections.
+    public var protocols: [ProtocolSpec] { packs.compactMap(\.protocolSpec) }
 }
 
 /// Per-tag dispatch of the rules `{each_element: {only: [tags…], …}}` without
@@ -154,6 +156,8 @@ extension Evaluator {
             case .group(let g):
                 if samples.isEmpty { samples = Array(repeating: nil, count: set.rules.count) }
                 samples[i] = sample(rule, g, file)
+            case .protocolFinding:
+                break   // ProtocolAudit samples the file once per protocol
             }
         }
         return InstanceResult(outcomes: outcomes, findings: findings, samples: samples)
