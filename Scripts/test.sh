@@ -95,5 +95,12 @@ echo "== differential test of the ASCCONV parser against nibabel; GE/Philips val
 .venv/bin/python -W ignore Scripts/diff/vendor_values.py --dcmaudit "$bin"
 # --- end privhdr -------------------------------------------------------------------
 
+# --- vendor packs on real files ------------------------------------------------
+# Findings per rule of Rules/vendor.*.yaml on pydicom's and pydicom-data's files
+# and Fixtures/, against Tests/VendorPacks/real-files.tsv (docs/packs.md explains each).
+echo "== vendor packs on real files"
+.venv/bin/python Scripts/vendor_real_files.py --dcmaudit "$bin"
+# --- end vendor packs -------------------------------------------------------------
+
 echo "== all tests passed"
 echo "tests: $unit_summary"

@@ -6,11 +6,11 @@ import DcmDictionary
 enum Keys {
     static let pack = ["pack", "version", "title", "description", "extends", "conditions", "defaults", "rules", "protocol"]
     static let defaults = ["severity", "when"]
-    static let rule = ["id", "title", "severity", "level", "when", "check", "message", "reference", "examples"]
+    static let rule = ["id", "title", "description", "severity", "level", "when", "check", "message", "reference", "examples"]
     static let examples = ["pass", "fail"]
     static let valueOps = ["present", "absent", "empty", "not_empty", "type", "if", "equals", "tolerance", "in", "not_in",
                            "matches", "range", "gt", "ge", "lt", "le", "vm", "vr", "length", "format", "each", "all", "any", "not",
-                           "retired", "registered"]
+                           "retired", "registered", "in_dictionary", "duplicate_creator"]
     static let bareOps = ["present", "absent", "empty", "not_empty", "format"]
     static let groupOps = ["consistent", "unique", "count"]
     static let combinators = ["all", "any", "not", "each_element"]
@@ -174,7 +174,7 @@ final class PackCompiler {
     func compileRule(_ node: SyntaxNode) -> Rule? {
         guard let entries = node.entries else { error(node.location, "a rule must be a mapping with 'id' and 'check'"); return nil }
         var id: String?
-        var title: String?, reference: String?
+        var title: String?, reference: String?, description: String?
         var sev = defaultSeverity
         var level = RuleLevel.instance
         var levelOK = true
@@ -187,6 +187,7 @@ final class PackCompiler {
                     id = s
                 }
             case "title": title = scalar(v, "title")
+            case "description": description = scalar(v, "description")
             case "severity": if let s = severity(v) { sev = s }
             case "level":
                 if let s = scalar(v, "level") {
@@ -233,7 +234,7 @@ final class PackCompiler {
         if let w = whenNode { whenText = [whenText, w.flowText].compactMap { $0 }.joined(separator: " + ") }
         return Rule(id: id, title: title, severity: sev, level: level, when: when, check: check, message: message, messageText: messageText,
                     reference: reference, examples: examples, packID: packID, location: node.location,
-                    checkText: checkNode.flowText, whenText: whenText)
+                    checkText: checkNode.flowText, whenText: whenText, description: description)
     }
 
     func compileWhen(_ n: SyntaxNode) -> [Predicate] {
@@ -287,13 +288,17 @@ final class PackCompiler {
             let node = entries[i].value
             if node.scalar == "private" {
                 only = .privateElements
+            } else if node.scalar == "private_creators" {
+                only = .privateCreators
+            } else if node.scalar == "reserved_groups" {
+                only = .reservedGroups
             } else {
                 let names = node.items ?? [node]
                 var tags: [Tag] = []
                 for n in names {
                     guard let s = scalar(n, "only") else { continue }
                     guard let r = attributeRef(s, n.location) else { continue }
-                    guard case .tag(let t, _) = r else { error(n.location, "'only' takes keywords or tags (or 'private'), not a path ('\(s)')"); continue }
+                    guard case .tag(let t, _) = r else { error(n.location, "'only' takes keywords or tags (or 'private', 'private_creators', 'reserved_groups'), not a path ('\(s)')"); continue }
                     tags.append(t)
                 }
                 only = .tags(tags)
@@ -415,6 +420,12 @@ final class PackCompiler {
                 case "retired":
                     guard let b = bool(v, k) else { continue }
                     tests.append(b ? .not(.notRetired) : .notRetired)
+                case "in_dictionary":
+                    guard let b = bool(v, k) else { continue }
+                    tests.append(b ? .inDictionary : .not(.inDictionary))
+                case "duplicate_creator":
+                    guard let b = bool(v, k) else { continue }
+                    tests.append(b ? .not(.uniqueCreator) : .uniqueCreator)
                 case "registered":
                     guard let s = scalar(v, "registered") else { continue }
                     if s == "any" { tests.append(.registered(nil)); continue }
@@ -615,6 +626,8 @@ extension SyntaxNode {
         case .scalar(let s, _, let quoted):
             // (bytes, not Characters: this runs for every scalar of every rule at load time)
             if quoted || s.isEmpty || s.utf8.contains(where: { SyntaxNode.flowSpecial[Int($0)] }) || s.utf8.first == 0x20 {
+                // (escape only when needed: Foundation's replacingOccurrences goes through NSString)
+                guard s.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 }) else { return "\"" + s + "\"" }
                 return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
             }
             return s

@@ -218,7 +218,7 @@ public struct AuditConfig: Sendable {
             guard let s = regrade[r.id], s != r.severity else { return r }
             return Rule(id: r.id, title: r.title, severity: s, level: r.level, when: r.when, check: r.check, message: r.message,
                         messageText: r.messageText, reference: r.reference, examples: r.examples, packID: r.packID,
-                        location: r.location, checkText: r.checkText, whenText: r.whenText)
+                        location: r.location, checkText: r.checkText, whenText: r.whenText, description: r.description)
         }
         return out
     }

@@ -199,10 +199,52 @@ public final class Evaluator {
         return true
     }
 
+    /// `vr: dictionary` for a private element: a Private Creator is LO (PS3.5
+    /// §7.8.1); a private data element has a VR of its entry in the vendor's
+    /// private dictionary, found through its block's creator. UN passes (the
+    /// VR of a value whose VR the writer did not know, PS3.5 §6.2.2), and so do
+    /// elements without a creator or an entry, and entries whose VR is UN.
+    static func privateVRMatches(_ ds: DataSet, _ e: Element) -> Bool {
+        if e.vr == .UN { return true }
+        if e.tag.isPrivateCreator { return e.vr == .LO }
+        guard let c = ds.privateCreator(of: e.tag), let pe = PrivateDictionary.entry(creator: c, tag: e.tag),
+              !pe.vrs.isEmpty, !pe.vrs.contains(.UN) else { return true }
+        return pe.vrs.contains(e.vr)
+    }
+
+    /// The private dictionary's entry of a private data element (via its creator).
+    static func privateEntry(_ ds: DataSet, _ tag: Tag) -> PrivateDictionaryEntry? {
+        guard let c = ds.privateCreator(of: tag) else { return nil }
+        return PrivateDictionary.entry(creator: c, tag: tag)
+    }
+
+    /// `in_dictionary`: a standard element of PS3.6 (group lengths included),
+    /// a Private Creator, or a private element known under its creator.
+    static func isInDictionary(_ ds: DataSet, _ tag: Tag) -> Bool {
+        if tag.isPrivate {
+            if tag.isPrivateCreator { return true }
+            return privateEntry(ds, tag) != nil
+        }
+        if tag.group & 1 == 1 { return false }   // reserved groups 0001-0007, FFFF
+        if tag.element == 0 { return true }
+        return DataDictionary.entry(for: tag) != nil
+    }
+
+    /// Another Private Creator element of the same group with the same
+    /// (trimmed, non-empty) value as `e`, if any.
+    static func duplicateCreator(_ ds: DataSet, _ e: Element) -> Tag? {
+        guard e.tag.isPrivateCreator, let mine = ds.privateCreator(of: Tag(e.tag.group, e.tag.element << 8 | 0x10)), !mine.isEmpty else { return nil }
+        for o in ds.elements where o.tag.group == e.tag.group && o.tag.isPrivateCreator && o.tag != e.tag {
+            if ds.privateCreator(of: Tag(o.tag.group, o.tag.element << 8 | 0x10)) == mine { return o.tag }
+        }
+        return nil
+    }
+
     /// `Seq[0].Keyword`, or a private element by creator: `(0029,"SIEMENS CSA HEADER",10)`.
     static func elementPath(_ ds: DataSet, _ e: Element, _ parent: String) -> String {
         let tag = e.tag
-        var name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty || tag.element == 0 ? tag.description : $0.keyword } ?? tag.description
+        // (a Private Creator by its tag: every one has the keyword PrivateCreator)
+        var name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty || tag.element == 0 || tag.isPrivateCreator ? tag.description : $0.keyword } ?? tag.description
         if tag.group & 1 == 1, tag.element >= 0x1000, let c = ds.privateCreator(of: tag) {
             let hex = String(tag.group, radix: 16, uppercase: true), eb = String(tag.element & 0xFF, radix: 16, uppercase: true)
             name = "(" + String(repeating: "0", count: 4 - hex.count) + hex + ",\"" + c + "\"," + (eb.count < 2 ? "0" : "") + eb + ")"
@@ -211,6 +253,48 @@ public final class Evaluator {
     }
 
     // MARK: value tests
+
+    /// The tests of the generic element walks (`format`, `vm: dictionary`,
+    /// `retired`, `vr`, `in_dictionary`, `duplicate_creator`…), on a data set's element as it is — the same verdicts as
+    /// `test(t, .element(ds, e, index: nil), file)`, without building and
+    /// copying a `Target` per element and test. `nil` for the other tests.
+    @inline(__always) func elementTest(_ t: ValueTest, _ ds: DataSet, _ e: Element) -> Truth? {
+        switch t {
+        case .notRetired:
+            let tag = e.tag
+            if tag.element == 0 && tag.group > 2 && tag.group & 1 == 0 { return .no }
+            guard let d = DataDictionary.entry(for: tag) else { return .yes }
+            return Truth.from(!d.isRetired)
+        case .vmDictionary:
+            guard !e.isSequence, e.vr != .UN, let d = DataDictionary.entry(for: e.tag) else { return .yes }
+            let n = ds.valueMultiplicity(e)
+            return Truth.from(n == 0 || d.allowsValueCount(n))
+        case .format:
+            if e.isSequence { return .yes }
+            let vr = e.vr
+            if !vr.isString {
+                let size = vr.binaryValueSize
+                return Truth.from(size <= 1 || e.valueLength % size == 0)
+            }
+            if vr == .PN { return nil }
+            return Truth.from(Target.forEachText(ds, e, nil) { FormatCheck.valid($0, vr: vr) })
+        case .inDictionary:
+            return Truth.from(Self.isInDictionary(ds, e.tag))
+        case .uniqueCreator:
+            return Truth.from(Self.duplicateCreator(ds, e) == nil)
+        case .vrDictionary:
+            if e.flags.contains(.vrFromDictionary) { return .yes }
+            if e.tag.isPrivate { return Truth.from(Self.privateVRMatches(ds, e)) }
+            guard let d = DataDictionary.entry(for: e.tag), d.vr != nil else { return .yes }
+            return Truth.from(d.vrs.contains(e.vr))
+        case .vr(let vrs):
+            return Truth.from(vrs.contains(e.vr))
+        case .present: return .yes
+        case .absent: return .no
+        default:
+            return nil
+        }
+    }
 
     func test(_ t: ValueTest, _ x: Target?, _ file: DicomFile) -> Truth {
         switch t {
@@ -257,8 +341,16 @@ public final class Evaluator {
             guard case let .element(_, e, idx) = x, idx == nil, !e.isSequence, e.vr != .UN, let d = DataDictionary.entry(for: e.tag) else { return .yes }
             return Truth.from(x.count == 0 || d.allowsValueCount(x.count))
         case .vrDictionary:
-            guard case let .element(_, e, _) = x, !e.flags.contains(.vrFromDictionary), let d = DataDictionary.entry(for: e.tag), d.vr != nil else { return .yes }
+            guard case let .element(ds, e, _) = x, !e.flags.contains(.vrFromDictionary) else { return .yes }
+            if e.tag.isPrivate { return Truth.from(Self.privateVRMatches(ds, e)) }
+            guard let d = DataDictionary.entry(for: e.tag), d.vr != nil else { return .yes }
             return Truth.from(d.vrs.contains(e.vr))
+        case .inDictionary:
+            guard case let .element(ds, e, _) = x else { return .yes }
+            return Truth.from(Self.isInDictionary(ds, e.tag))
+        case .uniqueCreator:
+            guard case let .element(ds, e, _) = x else { return .yes }
+            return Truth.from(Self.duplicateCreator(ds, e) == nil)
         case .notRetired:
             guard let tag = x.tag else { return .yes }
             // Group Length (gggg,0000) is retired except in groups 0000 and 0002 (PS3.5 7.2)
@@ -308,7 +400,13 @@ public final class Evaluator {
                 return Truth.from(size <= 1 || e.valueLength % size == 0)
             }
             let vr = e.vr
-            if vr == .PN { return Truth.from(ds.strings(e).allSatisfy { FormatCheck.personName($0) }) }
+            if vr == .PN {
+                // plain ASCII (the usual case): check the bytes of each value
+                if case .some(true) = ds.withValue(e, { buf -> Bool? in isPlainASCII(buf) ? true : nil }) {
+                    return Truth.from(x.forEachText { FormatCheck.personNameASCII($0) })
+                }
+                return Truth.from(ds.strings(e).allSatisfy { FormatCheck.personName($0) })
+            }
             return Truth.from(x.forEachText { FormatCheck.valid($0, vr: vr) })
         case .matches(let box):
             if x.count == 0 { return .no }

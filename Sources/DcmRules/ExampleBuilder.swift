@@ -10,6 +10,7 @@ import DcmDictionary
 /// - a scalar is the value as written (`"2300"`, `MR`); `""` is an empty value;
 /// - a list of scalars is a multi-valued element (`[0.5, 0.5]`);
 /// - a list of maps is a sequence of items;
+/// - `{vr: SH, value: x}` gives the element that VR as encoded (explicit VR);
 /// - `file.anomalies: [odd-length, …]` gives the file those reader anomalies;
 /// - `csa.image.NAME` / `siemens.NAME` values become a CSA header (`DerivedExampleValues`).
 enum ExampleBuilder {
@@ -65,6 +66,25 @@ enum ExampleBuilder {
             case let .privateTag(g, creator, eb):
                 tag = ds.privateTag(group: g, creator: creator, elementByte: eb)
                 vr = .UN
+            }
+            if let typed = value.entries {
+                // {vr: XX, value: …}: the element with that VR as encoded (explicit VR), e.g. a
+                // private element whose VR differs from its vendor dictionary's
+                var vrText: String?, val: SyntaxNode?
+                for (k, kl2, v) in typed {
+                    switch k {
+                    case "vr": vrText = v.scalar
+                    case "value": val = v
+                    default: compiler.unknownKey(k, kl2, among: ["vr", "value"], what: "a typed example value")
+                    }
+                }
+                guard let vt = vrText, let tvr = VR(string: vt) else {
+                    compiler.error(value.location, "a typed example value needs 'vr' (a VR such as SH) and 'value'"); ok = false; continue
+                }
+                let text = (val?.items?.compactMap(\.scalar) ?? (val.map { $0.isNull ? [] : [$0.scalar ?? ""] } ?? [])).joined(separator: "\\")
+                if tvr == .UN || tvr == .OB || tvr == .SQ { ds.setRaw(tag, tvr == .SQ ? .UN : tvr, Array(text.utf8)); continue }
+                do { try ds.setParsing(tag, tvr, text) } catch { compiler.error(value.location, "\(error)"); ok = false }
+                continue
             }
             if let items = value.items, items.contains(where: { $0.entries != nil }) {
                 var sq: [DataSet] = []

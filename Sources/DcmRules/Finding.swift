@@ -109,6 +109,8 @@ extension ValueTest {
         case .vmDictionary: return "vm as in the dictionary"
         case .vrDictionary: return "VR as in the dictionary"
         case .notRetired: return "not retired"
+        case .inDictionary: return "in the dictionary"
+        case .uniqueCreator: return "the only creator of its value in the group"
         case .registered(let t): return "a registered \(t ?? "UID")"
         case .each(let t): return "each value \(t.expectedText)"
         case .all(let ts): return ts.map(\.expectedText).joined(separator: " and ")
@@ -143,6 +145,8 @@ extension Predicate {
             switch only {
             case .standard: what = "each element"
             case .privateElements: what = "each private element"
+            case .privateCreators: what = "each private creator"
+            case .reservedGroups: what = "each element of a reserved group"
             case .tags(let ts): what = "each " + ts.map { DataDictionary.entry(for: $0)?.keyword ?? $0.description }.joined(separator: ", ")
             }
             return what + " is " + t.expectedText
@@ -265,8 +269,21 @@ extension Evaluator {
             let d = x.tag.flatMap { DataDictionary.entry(for: $0) }
             reason = "\(attr) has \(x.count) value\(x.count == 1 ? "" : "s"), the dictionary says VM \(d?.vm ?? "?")"
         case .vrDictionary:
-            let d = x.tag.flatMap { DataDictionary.entry(for: $0) }
-            reason = "\(attr) is encoded as \(x.vr.map { "\($0)" } ?? "?"), the dictionary says \(d.map { $0.vrs.map(\.description).joined(separator: " or ") } ?? "?")"
+            var said = x.tag.flatMap { DataDictionary.entry(for: $0) }.map { $0.vrs.map(\.description).joined(separator: " or ") } ?? "?"
+            var which = "the dictionary"
+            if case let .element(ds, e, _) = x, e.tag.isPrivate {
+                if e.tag.isPrivateCreator { said = "LO"; which = "PS3.5 7.8.1" }
+                else if let pe = Self.privateEntry(ds, e.tag) { said = pe.vrs.map(\.description).joined(separator: " or "); which = "the \(pe.creator) private dictionary" }
+            }
+            reason = "\(attr) is encoded as \(x.vr.map { "\($0)" } ?? "?"), \(which) says \(said)"
+        case .inDictionary:
+            if case let .element(ds, e, _) = x, e.tag.isPrivate {
+                reason = ds.privateCreator(of: e.tag).map { "\(attr) \(e.tag) is not in the private dictionary of '\($0)'" } ?? "\(attr) has no Private Creator"
+            } else { reason = "\(attr) is not a PS3.6 attribute" }
+        case .uniqueCreator:
+            if case let .element(ds, e, _) = x, let other = Self.duplicateCreator(ds, e) {
+                reason = "\(attr) '\(ds.privateCreator(of: Tag(e.tag.group, e.tag.element << 8 | 0x10)) ?? "")' is also the value of \(other) (one block per creator and group)"
+            } else { reason = "\(attr) is a duplicate creator" }
         case .notRetired: reason = "\(attr) is a retired attribute"
         case .registered(let t): reason = "\(attr) \(shown) is not a registered \(t ?? "UID")"
         case .matches(let r): reason = "\(attr) \(shown) does not match /\(r.pattern)/"

@@ -19,8 +19,7 @@ enum FormatCheck {
         case .DA:
             return parseDA(b) != nil
         case .TM:
-            guard b.allSatisfy({ isDigit($0) || $0 == 0x2E }) else { return false }
-            return DicomTime(parsing: text(b)) != nil
+            return validTM(b)
         case .DT:
             guard b.allSatisfy({ isDigit($0) || $0 == 0x2E || $0 == 0x2B || $0 == 0x2D }) else { return false }
             return DicomDateTime(parsing: text(b)) != nil
@@ -68,6 +67,41 @@ enum FormatCheck {
             if g.count > 64 { return false }
             if g.split(separator: "^", omittingEmptySubsequences: false).count > 5 { return false }
             if g.unicodeScalars.contains(where: { $0.value < 0x20 && $0.value != 0x1B }) { return false }
+        }
+        return true
+    }
+
+    /// TM `HH[MM[SS[.F{1,6}]]]` (PS3.5 Table 6.2-1) on bytes, without building a
+    /// String: the same values `DicomTime(parsing:)` accepts when the text has
+    /// only digits and '.' (hours < 24, minutes < 60, seconds ≤ 60 for a leap second).
+    static func validTM(_ b: UnsafeRawBufferPointer) -> Bool {
+        var n = b.count
+        if let dot = b.firstIndex(of: 0x2E) {
+            let f = n - dot - 1
+            guard f >= 1, f <= 6, dot == 6 else { return false }
+            for i in (dot + 1)..<n where !isDigit(b[i]) { return false }
+            n = dot
+        }
+        guard n == 2 || n == 4 || n == 6 else { return false }
+        for i in 0..<n where !isDigit(b[i]) { return false }
+        @inline(__always) func two(_ i: Int) -> Int { Int(b[i] &- 0x30) * 10 + Int(b[i + 1] &- 0x30) }
+        return two(0) < 24 && (n < 4 || two(2) < 60) && (n < 6 || two(4) <= 60)
+    }
+
+    /// PN on the bytes of a plain ASCII value (one character per byte): the
+    /// same limits as `personName`, without splitting Strings.
+    static func personNameASCII(_ b: UnsafeRawBufferPointer) -> Bool {
+        var groups = 1, carets = 0, groupLength = 0
+        for c in b {
+            if c == 0x3D {   // '='
+                groups += 1; carets = 0; groupLength = 0
+                if groups > 3 { return false }
+                continue
+            }
+            groupLength += 1
+            if groupLength > 64 { return false }
+            if c == 0x5E { carets += 1; if carets > 4 { return false } }
+            if c < 0x20 && c != 0x1B { return false }
         }
         return true
     }

@@ -130,6 +130,14 @@ public indirect enum ValueTest: Sendable {
     case vrDictionary
     /// `retired: false`: the element is not retired in PS3.6 (`retired: true` is its negation).
     case notRetired
+    /// `in_dictionary: true`: the element has an entry in PS3.6 (even groups; group
+    /// lengths count as known) or, for a private element, in the vendor's private
+    /// dictionary under its block's creator (`in_dictionary: false` is its negation).
+    case inDictionary
+    /// `duplicate_creator: false`: no other Private Creator element of the same
+    /// group of the same data set has the same value (PS3.5 §7.8.1: a creator
+    /// reserves one block of a group).
+    case uniqueCreator
     /// `registered: TYPE`: every value is a UID of the registry (PS3.6 Table
     /// A-1), of that type (`Transfer Syntax`, `SOP Class`…) unless `any`.
     case registered(String?)
@@ -152,7 +160,7 @@ public indirect enum ValueTest: Sendable {
     /// applies them to empty elements and sequences too.
     var isAboutElement: Bool {
         switch self {
-        case .notRetired, .vrDictionary, .vr, .present, .absent, .empty, .notEmpty: return true
+        case .notRetired, .vrDictionary, .vr, .present, .absent, .empty, .notEmpty, .inDictionary, .uniqueCreator: return true
         case .not(let t): return t.isAboutElement
         case .all(let ts), .any(let ts): return ts.allSatisfy { $0.isAboutElement }
         default: return false
@@ -184,12 +192,19 @@ public enum ElementFilter: Sendable, Equatable {
     case tags([Tag])
     /// Private data elements (not their Private Creator elements), at any depth.
     case privateElements
+    /// Private Creator elements `(gggg,0010-00FF)` of odd groups, at any depth.
+    case privateCreators
+    /// Elements of the groups PS3.5 §7.8.1 reserves (0001, 0003, 0005, 0007,
+    /// FFFF): neither standard nor private elements may use them.
+    case reservedGroups
 
     @inline(__always) func selects(_ tag: Tag) -> Bool {
         switch self {
         case .standard: return tag.group & 1 == 0
         case .tags(let ts): return ts.contains(tag)
         case .privateElements: return tag.group & 1 == 1 && tag.element >= 0x1000
+        case .privateCreators: return tag.isPrivateCreator
+        case .reservedGroups: let g = tag.group; return g & 1 == 1 && (g <= 0x0007 || g == 0xFFFF)
         }
     }
 }
@@ -259,16 +274,19 @@ public final class Rule: @unchecked Sendable {
     /// The rule's `check` as written (for `rules explain`).
     public let checkText: String
     public let whenText: String?
+    /// What the rule checks and why it matters, in prose (`rules explain`).
+    public let description: String?
     /// The selectors rendered once ("Modality == MR and …"), for findings' `because`.
     public let whenDescription: String
 
     public init(id: String, title: String?, severity: Severity, level: RuleLevel, when: [Predicate], check: RuleCheck,
                 message: [TemplatePart]?, messageText: String?, reference: String?, examples: [RuleExample], packID: String,
-                location: SourceLocation, checkText: String, whenText: String?) {
+                location: SourceLocation, checkText: String, whenText: String?, description: String? = nil) {
         self.id = id; self.title = title; self.severity = severity; self.level = level; self.when = when; self.check = check
         self.message = message; self.messageText = messageText; self.reference = reference; self.examples = examples
         self.packID = packID; self.location = location; self.checkText = checkText; self.whenText = whenText
-        self.whenDescription = when.map(\.text).joined(separator: " and ")
+        self.description = description
+        self.whenDescription = when.map { when.count > 1 ? $0.parenthesised : $0.text }.joined(separator: " and ")
     }
 }
 

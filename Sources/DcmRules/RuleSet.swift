@@ -5,14 +5,69 @@ import DcmDictionary
 /// The rules of one run, from one or more packs, compiled and ready.
 public struct RuleSet: Sendable {
     public var packs: [RulePack]
-    public var rules: [Rule]
+    public var rules: [Rule] { didSet { tagIndex = TagDispatch(rules) } }
+    /// Which rules can only fail on files holding given tags (rebuilt when
+    /// `rules` changes, e.g. by a configuration's disable/re-grade).
+    private(set) var tagIndex: TagDispatch
     public init(packs: [RulePack]) {
         self.packs = packs
-        self.rules = packs.flatMap(\.rules)
+        let rules = packs.flatMap(\.rules)
+        self.rules = rules
+        self.tagIndex = TagDispatch(rules)
     }
     public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
     /// The packs' `protocol:` sections.
     public var protocols: [ProtocolSpec] { packs.compactMap(\.protocolSpec) }
+}
+
+/// Per-tag dispatch of the rules `{each_element: {only: [tags…], …}}` without
+/// `when` (the ~580 enumerated-value and defined-term rules of `dicom.values`):
+/// such a rule holds at once on a file that has none of its tags at any depth,
+/// so `run` evaluates it only when one of its tags is in the file, and counts
+/// a pass otherwise — the outcome its evaluation would give, without visiting
+/// the rule (the evaluation's predicate walk and reference counting were most
+/// of the time of a `check` with the big packs).
+struct TagDispatch: Sendable {
+    /// For each rule: whether it is gated by its tags.
+    var gated: [Bool]
+    /// Tag → the gated rules that name it.
+    var rulesByTag: [UInt32: [Int32]]
+    var gatedCount: Int
+    /// The rules `{each_element: {test}}` over every standard element (or the
+    /// private elements, creators, reserved groups), without `when` (format, VM
+    /// and retired of `dicom.values`, most of `vendor.private`): `run`
+    /// evaluates them in one walk of the data set instead of one walk each.
+    var walkRules: [Int] = []
+    var walkTests: [ValueTest] = []
+    var walkAboutElement: [Bool] = []
+    var walkFilters: [ElementFilter] = []
+    /// The filters whose walk is "every element at any depth, those it selects
+    /// tested" (a filter that stops descending, or looks tags up, is not fused).
+    static func fusable(_ f: ElementFilter) -> Bool {
+        switch f {
+        case .standard, .privateElements, .privateCreators, .reservedGroups: return true
+        default: return false
+        }
+    }
+    /// For each rule: its index in `walkRules`, or -1.
+    var walkSlot: [Int32]
+
+    init(_ rules: [Rule]) {
+        gated = Array(repeating: false, count: rules.count)
+        walkSlot = Array(repeating: -1, count: rules.count)
+        rulesByTag = [:]
+        gatedCount = 0
+        for (i, r) in rules.enumerated() {
+            if r.when.isEmpty, case .instance(.eachElement(let only, let t)) = r.check, Self.fusable(only) {
+                walkSlot[i] = Int32(walkRules.count)
+                walkRules.append(i); walkTests.append(t); walkAboutElement.append(t.isAboutElement); walkFilters.append(only)
+            }
+            guard r.when.isEmpty, case .instance(.eachElement(only: .tags(let ts), _)) = r.check, !ts.isEmpty else { continue }
+            gated[i] = true
+            gatedCount += 1
+            for t in Set(ts.map(\.raw)) { rulesByTag[t, default: []].append(Int32(i)) }
+        }
+    }
 }
 
 /// Per-rule outcome counts.
@@ -49,7 +104,8 @@ public struct InstanceResult: Sendable {
     /// Outcome per rule (indexed like `RuleSet.rules`); `nil` for group rules.
     public var outcomes: [Outcome?]
     public var findings: [Finding]
-    /// Samples for the group rules (indexed like `RuleSet.rules`).
+    /// Samples for the group rules (indexed like `RuleSet.rules`; empty when
+    /// the set has no group rule).
     public var samples: [GroupSample?]
 }
 
@@ -61,27 +117,79 @@ extension Evaluator {
     /// and findings, group rules a small sample for the aggregator.
     public func run(_ set: RuleSet, on file: DicomFile, path: String?, showPHI: Bool) -> InstanceResult {
         var outcomes = [Outcome?](repeating: nil, count: set.rules.count)
-        var samples = [GroupSample?](repeating: nil, count: set.rules.count)
+        var samples: [GroupSample?] = []   // allocated at the first group rule
         var findings: [Finding] = []
         var uids: UIDs? = nil
         fileTagsWanted = true; fileTagsSource = file.dataSet; fileTags = nil
         defer { fileTagsWanted = false; fileTagsSource = nil; fileTags = nil }
+        // Tag-gated rules (TagDispatch): evaluated only when one of their tags is in the file.
+        let dispatch = set.tagIndex
+        var present: [Bool] = []
+        if dispatch.gatedCount > 0, let tags = tagsOfFile() {
+            present = Array(repeating: false, count: set.rules.count)
+            var last: UInt32? = nil
+            for t in tags where t != last {
+                last = t
+                if let rs = dispatch.rulesByTag[t] { for r in rs { present[Int(r)] = true } }
+            }
+        }
+        // Rules over every standard element: one walk for all of them.
+        let walked: [Truth] = dispatch.walkRules.count > 1 ? fusedWalk(dispatch, file) : []
         for (i, rule) in set.rules.enumerated() {
+            if !present.isEmpty && dispatch.gated[i] && !present[i] {
+                outcomes[i] = .pass
+                continue
+            }
             switch rule.check {
             case .instance:
-                let o = outcome(of: rule, file)
+                let o: Outcome
+                if !walked.isEmpty, case let k = Int(dispatch.walkSlot[i]), k >= 0 {
+                    o = walked[k] == .yes ? .pass : walked[k] == .no ? .fail : .notEvaluated
+                } else {
+                    o = outcome(of: rule, file)
+                }
                 outcomes[i] = o
                 if o == .fail {
                     if uids == nil { uids = UIDs(file) }
                     findings += self.findings(rule, file, path: path, showPHI: showPHI, uids: uids!)
                 }
             case .group(let g):
+                if samples.isEmpty { samples = Array(repeating: nil, count: set.rules.count) }
                 samples[i] = sample(rule, g, file)
             case .protocolFinding:
                 break   // ProtocolAudit samples the file once per protocol
             }
         }
         return InstanceResult(outcomes: outcomes, findings: findings, samples: samples)
+    }
+
+    /// The truth of each of `dispatch.walkRules` on `file`, from one walk: the
+    /// same visits and verdicts as evaluating each rule's `each_element` on its
+    /// own (a rule stops being tested at its first failing element; unknown
+    /// sticks unless a failure follows).
+    func fusedWalk(_ dispatch: TagDispatch, _ file: DicomFile) -> [Truth] {
+        let n = dispatch.walkRules.count
+        var truths = [Truth](repeating: .yes, count: n)
+        var open = n
+        // (the walk of walkElements: every element, items of every sequence)
+        func walk(_ ds: DataSet) -> Bool {
+            for e in ds.elements {
+                if !visit(ds, e) { return false }
+                if let items = e.items { for item in items where !walk(item) { return false } }
+            }
+            return true
+        }
+        func visit(_ ds: DataSet, _ e: Element) -> Bool {
+            let hasValue = !e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)
+            let tag = e.tag
+            for k in 0..<n where truths[k] != .no && (hasValue || dispatch.walkAboutElement[k]) && dispatch.walkFilters[k].selects(tag) {
+                let v = self.elementTest(dispatch.walkTests[k], ds, e) ?? self.test(dispatch.walkTests[k], .element(ds, e, index: nil), file)
+                if v == .no { truths[k] = .no; open -= 1 } else if v == .unknown { truths[k] = .unknown }
+            }
+            return open > 0
+        }
+        _ = walk(file.dataSet)
+        return truths
     }
 
     func sample(_ rule: Rule, _ g: GroupCheck, _ file: DicomFile) -> GroupSample {

@@ -82,6 +82,14 @@ extension Target {
             for var s in list where !s.withUTF8({ body(UnsafeRawBufferPointer($0)) }) { return false }
             return true
         case let .element(ds, e, index):
+            return Target.forEachText(ds, e, index, body)
+        }
+    }
+
+    /// `forEachText` of one element, on the data set and element as they are
+    /// (no `Target` built: the evaluator's walks over every element call it).
+    static func forEachText(_ ds: DataSet, _ e: Element, _ index: Int?, _ body: (UnsafeRawBufferPointer) -> Bool) -> Bool {
+        do {
             let vr = e.vr
             if e.isSequence { return true }
             if !vr.isString {

@@ -199,13 +199,13 @@ public struct TextReporter {
 
     func line(_ f: Finding, showFile: Bool, into o: inout ByteOutput) {
         let w = idWidth
-        o.write("  "); o.write(pad(f.severity.rawValue, 8)); o.write(pad(f.ruleID, w))
+        o.write("  "); writePadded(&o, f.severity.rawValue, 8); writePadded(&o, f.ruleID, w)
         if showFile { o.write((f.file ?? "-") + ": ") }
         o.write(f.message)
-        if let a = f.attribute, !a.isEmpty, !f.message.contains(a) { o.write("  [" + a + "]") }
-        if let off = f.offset, !f.message.contains("offset \(off)") { o.write("  (offset \(off))") }
+        if let a = f.attribute, !a.isEmpty, !utf8Contains(f.message, a) { o.write("  [" + a + "]") }
+        if let off = f.offset, !utf8Contains(f.message, "offset \(off)") { o.write("  (offset \(off))") }
         o.write("\n")
-        if let b = f.because, b != f.message { o.write("  " + pad("", 8 + w) + "because " + b + "\n") }
+        if let b = f.because, b != f.message { o.write("  "); writePadded(&o, "", 8 + w); o.write("because " + b + "\n") }
     }
 
     /// One batch of findings grouped by file: a file's findings, or the
@@ -269,6 +269,33 @@ public struct TextReporter {
         return "\(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s"), \(i) info"
     }
 
-    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
-    func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? " " + s : String(repeating: " ", count: n - s.count) + s }
+    // (padding from one string of spaces, and byte search: these run for every finding line)
+    func pad(_ s: String, _ n: Int) -> String { let c = s.count; return c >= n ? s + " " : s + TextReporter.spaces(n - c) }
+    func lpad(_ s: String, _ n: Int) -> String { let c = s.count; return c >= n ? " " + s : TextReporter.spaces(n - c) + s }
+    static let spaceRun = String(repeating: " ", count: 256)
+    static func spaces(_ n: Int) -> Substring { n <= 256 ? spaceRun.prefix(n) : Substring(String(repeating: " ", count: n)) }
+    /// `pad(s, n)` written straight into the output: rule ids and severities
+    /// are ASCII (rule ids are checked), so bytes are columns.
+    func writePadded(_ o: inout ByteOutput, _ s: String, _ n: Int) {
+        o.write(s)
+        let c = s.utf8.count
+        o.bytes.append(contentsOf: repeatElement(0x20, count: c >= n ? 1 : n - c))
+    }
+    /// Whether `sub` occurs in `s` (UTF-8 bytes; Foundation's `contains` goes through NSString).
+    func utf8Contains(_ s: String, _ sub: String) -> Bool {
+        let a = Array(s.utf8), b = Array(sub.utf8)
+        if b.isEmpty { return true }
+        if b.count > a.count { return false }
+        let first = b[0]
+        var i = 0
+        while i <= a.count - b.count {
+            if a[i] == first {
+                var j = 1
+                while j < b.count && a[i + j] == b[j] { j += 1 }
+                if j == b.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
 }

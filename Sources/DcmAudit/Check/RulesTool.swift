@@ -61,11 +61,12 @@ public enum RulesTool {
                 return Result(output: "", errors: "error: no rule '\(id)'\(hint.map { " (did you mean '\($0)'?)" } ?? "")\n", exitCode: 2)
             }
             var o = "\(r.id)" + (r.title.map { " — \($0)" } ?? "") + "\n"
+            if let d = r.description { o += "  " + d.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ") + "\n" }
             o += "  pack:      \(r.packID) (\(r.location))\n"
             o += "  severity:  \(r.severity.rawValue)\n"
             o += "  level:     \(r.level.rawValue)\n"
             if let w = r.whenText { o += "  when:      \(w)\n" }
-            if !r.when.isEmpty { o += "            (\(r.when.map(\.text).joined(separator: " and ")))\n" }
+            if !r.when.isEmpty { o += "            (\(r.whenDescription))\n" }
             o += "  check:     \(r.checkText)\n"
             if let m = r.messageText { o += "  message:   \(m)\n" }
             if let ref = r.reference { o += "  reference: \(ref)\n" }
