@@ -10,10 +10,10 @@ enum Keys {
     static let examples = ["pass", "fail"]
     static let valueOps = ["present", "absent", "empty", "not_empty", "type", "if", "equals", "tolerance", "in", "not_in",
                            "matches", "range", "gt", "ge", "lt", "le", "vm", "vr", "length", "format", "each", "all", "any", "not",
-                           "retired", "registered"]
+                           "retired", "registered", "items"]
     static let bareOps = ["present", "absent", "empty", "not_empty", "format"]
     static let groupOps = ["consistent", "unique", "count"]
-    static let combinators = ["all", "any", "not", "each_element"]
+    static let combinators = ["all", "any", "not", "each_element", "not_evaluated"]
 }
 
 /// Typing of values by VR: numbers for DS/IS/binary, dates, times and date-times
@@ -258,6 +258,11 @@ final class PackCompiler {
                     parts.append(.not(compilePredicate(v, group: group)))
                 case "each_element":
                     if let p = compileEachElement(v) { parts.append(p) }
+                case "not_evaluated":
+                    guard let text = scalar(v, "not_evaluated"), !text.isEmpty else {
+                        error(v.location, "'not_evaluated' takes the text of the condition that cannot be evaluated"); continue
+                    }
+                    parts.append(.notEvaluated(text))
                 default:
                     guard let ref = attributeRef(k, kl) else { continue }
                     parts.append(.attribute(ref, compileValueTest(v, ref: ref)))
@@ -277,8 +282,26 @@ final class PackCompiler {
         var only = ElementFilter.standard
         var first: Tag? = nil
         var rest = entries
-        if let i = entries.firstIndex(where: { $0.key == "only" }) {
+        if let i = entries.firstIndex(where: { $0.key == "except" }) {
+            if entries.contains(where: { $0.key == "only" }) { error(entries[i].keyLocation, "'except' and 'only' cannot go together") }
             let node = entries[i].value
+            var tags: [UInt32] = []
+            for n in node.items ?? [node] {
+                guard let s = scalar(n, "except") else { continue }
+                guard let r = attributeRef(s, n.location) else { continue }
+                guard case .tag(let t, _) = r else { error(n.location, "'except' takes keywords or tags, not a path ('\(s)')"); continue }
+                tags.append(t.raw)
+            }
+            var topLevel = false
+            if let j = entries.firstIndex(where: { $0.key == "top_level" }) { topLevel = bool(entries[j].value, "top_level") ?? false }
+            only = .except(Array(Set(tags)).sorted(), topLevel: topLevel)
+            rest.removeAll { $0.key == "except" || $0.key == "top_level" }
+        } else if let j = entries.firstIndex(where: { $0.key == "top_level" }) {
+            error(entries[j].keyLocation, "'top_level' goes with 'except'")
+            rest.removeAll { $0.key == "top_level" }
+        }
+        if let i = rest.firstIndex(where: { $0.key == "only" }), !entries.contains(where: { $0.key == "except" }) {
+            let node = rest[i].value
             if node.scalar == "private" {
                 only = .privateElements
             } else {
@@ -295,7 +318,7 @@ final class PackCompiler {
             }
             rest.remove(at: i)
         }
-        if rest.isEmpty { error(loc, "'each_element' needs an operator besides 'only'"); return nil }
+        if rest.isEmpty { error(loc, "'each_element' needs an operator besides 'only' / 'except'"); return nil }
         // values are typed by the first selected attribute's VR (strings for any element:
         // a tag of no dictionary entry)
         let ref: AttributeRef = first.map { .tag($0, text: DataDictionary.entry(for: $0)?.keyword ?? $0.description) }
@@ -432,6 +455,11 @@ final class PackCompiler {
                     tests.append(.vr(vrs))
                 case "each":
                     tests.append(.each(compileValueTest(v, ref: ref)))
+                case "items":
+                    if let vr, vr != .SQ, vr != .UN {
+                        error(kl, "'items' needs a sequence, but \(ref) has VR \(vr)"); continue
+                    }
+                    tests.append(.items(compilePredicate(v, group: false)))
                 case "all", "any":
                     guard let items = v.items else { error(v.location, "'\(k)' takes a list"); continue }
                     let ts = items.map { compileValueTest($0, ref: ref) }

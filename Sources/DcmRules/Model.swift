@@ -134,6 +134,12 @@ public indirect enum ValueTest: Sendable {
     /// A-1), of that type (`Transfer Syntax`, `SOP Class`…) unless `any`.
     case registered(String?)
     case each(ValueTest)
+    /// `items: {…}`: every item of the sequence satisfies the predicate, which
+    /// is evaluated with the item as the data set (paths and the conditions of
+    /// 1C/2C attributes inside it are relative to the item, as in PS3.3's
+    /// tables). An absent sequence or one without items holds vacuously
+    /// (whether it must be there is its own `type`).
+    case items(Predicate)
     case all([ValueTest])
     case any([ValueTest])
     case not(ValueTest)
@@ -141,7 +147,7 @@ public indirect enum ValueTest: Sendable {
     /// Tests that are about presence: a missing attribute does not simply fail them.
     var isAboutPresence: Bool {
         switch self {
-        case .present, .absent, .type: return true
+        case .present, .absent, .type, .items: return true
         case .not(let t): return t.isAboutPresence
         case .all(let ts), .any(let ts): return ts.contains { $0.isAboutPresence }
         default: return false
@@ -173,6 +179,11 @@ public indirect enum Predicate: Sendable {
     /// set at any depth (items of sequences included; private
     /// elements are skipped), or only for the elements `only` selects.
     case eachElement(only: ElementFilter, ValueTest)
+    /// `not_evaluated: "<text>"`: a condition the pack cannot decide from the
+    /// data set (a PS3.3 condition such as "Required if contrast media was
+    /// used"), always *unknown*: a 1C/2C attribute under it is not evaluated
+    /// when absent and passes when present — never silently optional.
+    case notEvaluated(String)
 }
 
 /// The elements `each_element` visits.
@@ -184,12 +195,17 @@ public enum ElementFilter: Sendable, Equatable {
     case tags([Tag])
     /// Private data elements (not their Private Creator elements), at any depth.
     case privateElements
+    /// `except: [tags]`: the standard elements whose tag is not in the sorted
+    /// list (e.g. the attributes of no module of an IOD); with `topLevel`, only
+    /// the elements of the top-level data set.
+    case except([UInt32], topLevel: Bool)
 
     @inline(__always) func selects(_ tag: Tag) -> Bool {
         switch self {
         case .standard: return tag.group & 1 == 0
         case .tags(let ts): return ts.contains(tag)
         case .privateElements: return tag.group & 1 == 1 && tag.element >= 0x1000
+        case .except(let ts, _): return tag.group & 1 == 0 && !Evaluator.sortedContains(ts, tag.raw)
         }
     }
 }
