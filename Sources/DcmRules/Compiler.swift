@@ -145,8 +145,10 @@ final class PackCompiler {
     }
 
     func isValidID(_ s: String) -> Bool {
-        guard !s.isEmpty, s.first != ".", s.last != "." , !s.contains("..") else { return false }
-        return s.unicodeScalars.allSatisfy { ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "." }
+        // (bytes: Foundation's String.contains is a CFString search, thousands of times per large pack)
+        let u = Array(s.utf8)
+        guard let f = u.first, f != 0x2E, u.last != 0x2E, !zip(u, u.dropFirst()).contains(where: { $0 == 0x2E && $1 == 0x2E }) else { return false }
+        return s.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }
     }
 
     func scalar(_ n: SyntaxNode, _ what: String) -> String? {
@@ -177,7 +179,7 @@ final class PackCompiler {
             switch k {
             case "id":
                 if let s = scalar(v, "id") {
-                    if !isValidID(s) || !s.contains(".") { error(v.location, "rule id '\(s)' must be dotted words of letters, digits, '-' and '_' (e.g. 'mr.tr-range')") }
+                    if !isValidID(s) || !s.utf8.contains(0x2E) { error(v.location, "rule id '\(s)' must be dotted words of letters, digits, '-' and '_' (e.g. 'mr.tr-range')") }
                     id = s
                 }
             case "title": title = scalar(v, "title")
@@ -223,11 +225,9 @@ final class PackCompiler {
                 }
             } else { error(en.location, "'examples' must be a mapping with 'pass' and/or 'fail' lists") }
         }
-        var whenText = defaultWhenText
-        if let w = whenNode { whenText = [whenText, w.flowText].compactMap { $0 }.joined(separator: " + ") }
         return Rule(id: id, title: title, severity: sev, level: level, when: when, check: check, message: message, messageText: messageText,
                     reference: reference, examples: examples, packID: packID, location: node.location,
-                    checkText: checkNode.flowText, whenText: whenText)
+                    checkNode: checkNode, whenNode: whenNode, defaultWhenText: defaultWhenText)
     }
 
     func compileWhen(_ n: SyntaxNode) -> [Predicate] {
@@ -344,6 +344,9 @@ final class PackCompiler {
             error(loc, "'\(text)' is a series/study/patient/dataset check: give the rule a 'level'")
             return nil
         }
+        // fast paths (a large generated pack names ~100,000 attributes): a plain
+        // keyword, or a tag as 8 hex digits; anything else goes to the path parser
+        if let t = Self.plainTag(text) { return .tag(t, text: text) }
         do {
             let p = try AttributePath(parsing: text)
             if let t = p.simpleTag { return .tag(t, text: text) }
@@ -360,6 +363,18 @@ final class PackCompiler {
             error(SourceLocation(file: loc.file, line: loc.line, column: loc.column + e.column - 1), msg, suggestion: sug)
             return nil
         } catch { return nil }
+    }
+
+    /// `Modality` (a dictionary keyword) or `00080060` (8 hex digits); nil otherwise.
+    static func plainTag(_ text: String) -> Tag? {
+        let u = text.utf8
+        guard let f = u.first, u.count <= 64 else { return nil }
+        if u.count == 8, u.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) || ($0 >= 0x61 && $0 <= 0x66) }),
+           let v = UInt32(text, radix: 16) {
+            return Tag(UInt16(v >> 16), UInt16(v & 0xFFFF))
+        }
+        guard (f >= 0x41 && f <= 0x5A), u.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }) else { return nil }
+        return DataDictionary.tag(forKeyword: text)
     }
 
     func compileValueTest(_ n: SyntaxNode, ref: AttributeRef) -> ValueTest {

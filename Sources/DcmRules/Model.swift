@@ -1,3 +1,4 @@
+import Foundation
 import DcmData
 import DcmDictionary
 
@@ -196,8 +197,9 @@ public enum ElementFilter: Sendable, Equatable {
     /// Private data elements (not their Private Creator elements), at any depth.
     case privateElements
     /// `except: [tags]`: the standard elements whose tag is not in the sorted
-    /// list (e.g. the attributes of no module of an IOD); with `topLevel`, only
-    /// the elements of the top-level data set.
+    /// list (e.g. the attributes of no module of an IOD), group lengths
+    /// (gggg,0000) left out; with `topLevel`, only the elements of the
+    /// top-level data set.
     case except([UInt32], topLevel: Bool)
 
     @inline(__always) func selects(_ tag: Tag) -> Bool {
@@ -205,7 +207,8 @@ public enum ElementFilter: Sendable, Equatable {
         case .standard: return tag.group & 1 == 0
         case .tags(let ts): return ts.contains(tag)
         case .privateElements: return tag.group & 1 == 1 && tag.element >= 0x1000
-        case .except(let ts, _): return tag.group & 1 == 0 && !Evaluator.sortedContains(ts, tag.raw)
+        // (group lengths are in no module: values.retired reports them, PS3.5 7.2)
+        case .except(let ts, _): return tag.group & 1 == 0 && tag.element != 0 && !Evaluator.sortedContains(ts, tag.raw)
         }
     }
 }
@@ -269,20 +272,66 @@ public final class Rule: @unchecked Sendable {
     public let examples: [RuleExample]
     public let packID: String
     public let location: SourceLocation
-    /// The rule's `check` as written (for `rules explain`).
-    public let checkText: String
-    public let whenText: String?
-    /// The selectors rendered once ("Modality == MR and …"), for findings' `because`.
-    public let whenDescription: String
+    /// The rule's `check` as written (for `rules explain`), rendered on first
+    /// use: a large pack's thousands of rules are not rendered back to text at
+    /// every load.
+    public var checkText: String { texts.check }
+    public var whenText: String? { texts.when }
+    /// The selectors rendered ("Modality == MR and …"), for findings' `because`.
+    public var whenDescription: String { texts.whenDescription }
+
+    /// The texts, from the syntax nodes (or given), computed once.
+    final class Texts: @unchecked Sendable {
+        let checkNode: SyntaxNode?, whenNodes: [SyntaxNode], defaultWhen: String?
+        let predicates: [Predicate]
+        let lock = NSLockLike()
+        private var _check: String?, _when: String??, _description: String?
+        init(check: String?, checkNode: SyntaxNode?, when: String?, whenNodes: [SyntaxNode], defaultWhen: String?, predicates: [Predicate]) {
+            _check = check; self.checkNode = checkNode; self.whenNodes = whenNodes; self.defaultWhen = defaultWhen
+            self.predicates = predicates
+            if when != nil || (whenNodes.isEmpty && checkNode == nil) { _when = .some(when) }
+        }
+        var check: String { lock.with { if let c = _check { return c }; let c = checkNode?.flowText ?? ""; _check = c; return c } }
+        var when: String? {
+            lock.with {
+                if let w = _when { return w }
+                var w = defaultWhen
+                if let n = whenNodes.first { w = [w, n.flowText].compactMap { $0 }.joined(separator: " + ") }
+                _when = .some(w)
+                return w
+            }
+        }
+        var whenDescription: String {
+            lock.with { if let d = _description { return d }; let d = predicates.map(\.text).joined(separator: " and "); _description = d; return d }
+        }
+    }
+    let texts: Texts
 
     public init(id: String, title: String?, severity: Severity, level: RuleLevel, when: [Predicate], check: RuleCheck,
                 message: [TemplatePart]?, messageText: String?, reference: String?, examples: [RuleExample], packID: String,
                 location: SourceLocation, checkText: String, whenText: String?) {
         self.id = id; self.title = title; self.severity = severity; self.level = level; self.when = when; self.check = check
         self.message = message; self.messageText = messageText; self.reference = reference; self.examples = examples
-        self.packID = packID; self.location = location; self.checkText = checkText; self.whenText = whenText
-        self.whenDescription = when.map(\.text).joined(separator: " and ")
+        self.packID = packID; self.location = location
+        self.texts = Texts(check: checkText, checkNode: nil, when: whenText, whenNodes: [], defaultWhen: nil, predicates: when)
     }
+
+    /// A rule whose texts are rendered from its syntax on first use.
+    init(id: String, title: String?, severity: Severity, level: RuleLevel, when: [Predicate], check: RuleCheck,
+         message: [TemplatePart]?, messageText: String?, reference: String?, examples: [RuleExample], packID: String,
+         location: SourceLocation, checkNode: SyntaxNode, whenNode: SyntaxNode?, defaultWhenText: String?) {
+        self.id = id; self.title = title; self.severity = severity; self.level = level; self.when = when; self.check = check
+        self.message = message; self.messageText = messageText; self.reference = reference; self.examples = examples
+        self.packID = packID; self.location = location
+        self.texts = Texts(check: nil, checkNode: checkNode, when: whenNode == nil ? defaultWhenText : nil,
+                           whenNodes: whenNode.map { [$0] } ?? [], defaultWhen: defaultWhenText, predicates: when)
+    }
+}
+
+/// A small mutex (the texts of a rule may be rendered from several worker threads).
+final class NSLockLike: @unchecked Sendable {
+    private let m = NSLock()
+    @inline(__always) func with<T>(_ body: () -> T) -> T { m.lock(); defer { m.unlock() }; return body() }
 }
 
 public struct RulePack: Sendable {

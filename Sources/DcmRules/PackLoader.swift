@@ -115,7 +115,7 @@ public struct PackLoader {
             state.failed.insert(path); return nil
         }
         let root: SyntaxNode
-        do { root = try SyntaxNode.parse(text, file: path) }
+        do { root = try SyntaxCache.parse(text, file: path) }   // large packs: from the compiled cache
         catch let e as PackErrors { diags += e.diagnostics; state.failed.insert(path); return nil }
         catch { return nil }
         state.stack.append(path)

@@ -5,10 +5,34 @@ import DcmDictionary
 /// The rules of one run, from one or more packs, compiled and ready.
 public struct RuleSet: Sendable {
     public var packs: [RulePack]
-    public var rules: [Rule]
+    public var rules: [Rule] { didSet { indexGuards() } }
+    /// Per rule, the index in `guards` of its SOP Class selector, or -1.
+    private(set) var guardOf: [Int] = []
+    /// The distinct SOP Class selectors that start rules' `when` (the
+    /// `iod.<ciod>` conditions of `dicom.iod`): evaluated once per file, so a
+    /// file's ~2,000 IOD rules cost one check per IOD, not one `when` each.
+    private(set) var guards: [Predicate] = []
+
     public init(packs: [RulePack]) {
         self.packs = packs
         self.rules = packs.flatMap(\.rules)
+        indexGuards()
+    }
+
+    static let sopClassUID = Tag(0x0008, 0x0016)
+
+    /// Rules whose first `when` is a named condition `{SOPClassUID: {in: […]}}`.
+    private mutating func indexGuards() {
+        var byName: [String: Int] = [:]
+        guards = []
+        guardOf = rules.map { r in
+            guard case .named(let name, let p)? = r.when.first,
+                  case .attribute(.tag(let t, _), .inSet) = p, t == Self.sopClassUID else { return -1 }
+            if let i = byName[name] { return i }
+            byName[name] = guards.count
+            guards.append(p)
+            return guards.count - 1
+        }
     }
     public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
 }
@@ -64,9 +88,17 @@ extension Evaluator {
         var uids: UIDs? = nil
         fileTagsWanted = true; fileTagsSource = file.dataSet; fileTags = nil
         defer { fileTagsWanted = false; fileTagsSource = nil; fileTags = nil }
+        // the SOP Class selectors, once per file (a rule whose selector does not
+        // hold is not applicable, as its `when` would say)
+        let guardTruth = set.guards.map { evaluate($0, file, selector: true) }
         for (i, rule) in set.rules.enumerated() {
+            let g = set.guardOf[i]
             switch rule.check {
             case .instance:
+                if g >= 0, guardTruth[g] != .yes {
+                    outcomes[i] = guardTruth[g] == .no ? .notApplicable : .notEvaluated
+                    continue
+                }
                 let o = outcome(of: rule, file)
                 outcomes[i] = o
                 if o == .fail {
