@@ -1,6 +1,6 @@
 import DcmRules
 
-/// `dcmaudit rules validate|list|explain|test`: each returns its text and exit code.
+/// `dcmaudit rules validate|list|explain|test|coverage`: each returns its text and exit code.
 public enum RulesTool {
     public struct Result: Sendable { public var output: String; public var errors: String; public var exitCode: Int32 }
 
@@ -97,6 +97,33 @@ public enum RulesTool {
             }
         }
         return Result(output: out, errors: err, exitCode: failed ? 1 : 0)
+    }
+
+    /// `rules coverage`: per SOP Class group (per IOD) and overall, the 1C/2C and
+    /// C-module conditions encoded vs. not evaluated (`ConditionCoverage`).
+    /// `packs` are built-in pack ids or pack files (default: every built-in pack);
+    /// `texts` lists that many of the most used not-evaluated condition texts.
+    public static func coverage(_ packs: [String], texts: Int = 0, builtin: String? = nil) -> Result {
+        let (l, _) = loader(builtin)
+        var ids: [String] = [], files: [String] = []
+        for p in packs {
+            if l.index[p] == nil, p.hasSuffix(".yaml") || p.hasSuffix(".yml") || p.contains("/") { files.append(p) } else { ids.append(p) }
+        }
+        if packs.isEmpty { ids = l.index.keys.sorted() }
+        do {
+            var out = ""
+            var seen = Set<String>()
+            for set in try ids.map({ try l.load(files: [], ids: [$0]) }) + files.map({ try l.load(files: [$0]) }) {
+                guard let p = set.packs.last, seen.insert(p.id).inserted else { continue }
+                let c = ConditionCoverage(p.rules)
+                // packs without any condition to count are named only
+                if c.total.attributeTotal + c.total.ruleTotal == 0 { out += "\(p.id): no 1C/2C or conditional-module conditions\n\n"; continue }
+                out += "\(p.id) (\(p.path))\n" + c.text(showTexts: texts) + "\n"
+            }
+            return Result(output: out, errors: "", exitCode: 0)
+        } catch {
+            return Result(output: "", errors: "\(error)\n", exitCode: 2)
+        }
     }
 
     static func editDistanceHint(_ a: String, _ b: String) -> Int {
