@@ -460,22 +460,28 @@ class Generator:
                 mid = r["moduleId"]
                 for n in mod_trees.get(mid, []):
                     all_tags.add(n.tag)
-                if r["usage"] == "U":
-                    self.stats["U modules (checked by no rule)"] += 1
-                    continue
                 name = module_cond(mid)
                 m = modules.get(mid, {})
                 msect = section(m.get("linkToStandard")) or "?"
                 when = [f"iod.{cid}"]
+                distinct = self.distinct_tags(mid, c2m[cid], mod_trees)
+                present = ", ".join(f"{{{self.keyword(x)}: present}}" for x in distinct)
+                if r["usage"] == "U":
+                    # a User-optional module is checked when it is there: one of its
+                    # attributes that no other module of the IOD has is present
+                    if not distinct or name is None:
+                        self.stats["U modules not checked (no attribute of their own, or nothing required)"] += 1
+                        continue
+                    self.stats["U modules checked when present"] += 1
+                    when.append(f"{{any: [{present}]}}" if len(distinct) > 1 else present)
                 if r["usage"] == "C":
                     sel, _ = self.module_condition(r["conditionalStatement"], modc)
                     # a C module that is there is checked, whatever its condition
-                    distinct = self.distinct_tags(mid, c2m[cid], mod_trees)
                     if distinct:
-                        sel = "{any: [" + sel + ", " + ", ".join(f"{{{self.keyword(x)}: present}}" for x in distinct) + "]}"
+                        sel = "{any: [" + sel + ", " + present + "]}"
                     when.append(sel)
                 if name is None:
-                    self.stats["modules without Type 1/2 attributes (no rule)"] += 1
+                    self.stats["M/C modules without Type 1/2 attributes (no rule)"] += 1
                     continue
                 attr_c.update(mod_counts[mid])
                 n_rules += 1
@@ -491,15 +497,21 @@ class Generator:
                     continue
                 m = macros.get(mid, {})
                 attr_c.update(mod_counts["fg:" + mid])
+                # in the Shared Functional Groups item, or in every Per-frame item (C.7.6.16)
                 where = (f"{{any: [{{SharedFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}, "
-                         f"{{PerFrameFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}")
+                         f"{{PerFrameFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}]}}")
+                when = [f"iod.{cid}"]
                 if r["usage"] == "C":
                     sel, _ = self.module_condition(r["conditionalStatement"], modc)
-                    where += f", {{not: {sel}}}"
-                where += "]}"
+                    # a C macro that is there is checked, whatever its condition
+                    top = next((self.keyword(n.tag) for n in macro_trees.get(mid, []) if self.keyword(n.tag)), None)
+                    if top:
+                        sel = (f"{{any: [{sel}, {{'SharedFunctionalGroupsSequence[*].{top}': present}}, "
+                               f"{{'PerFrameFunctionalGroupsSequence[*].{top}': present}}]}}")
+                    when.append(sel)
                 n_rules += 1
                 rules.append((f"iod.{cid}.fg.{mid}", f"{c['name']} IOD: {m.get('name', mid)} Functional Group Macro ({r['usage']})",
-                              [f"iod.{cid}"], where, f"PS3.3 {isect}, {section(m.get('linkToStandard')) or '?'}, C.7.6.16", cid, mid))
+                              when, where, f"PS3.3 {isect}, {section(m.get('linkToStandard')) or '?'}, C.7.6.16", cid, mid))
             tags = sorted(x for x in all_tags if self.keyword(x))
             rules.append((f"iod.{cid}.not-in-iod", f"{c['name']} IOD: attributes in none of its modules",
                           [f"iod.{cid}"], ("except", tags), f"PS3.3 {isect}", cid, None))
@@ -514,12 +526,20 @@ class Generator:
         return self.render(source_line, iod_lines, rules, coverage)
 
     def distinct_tags(self, mid, rows, mod_trees):
-        """Top-level Type 1/2 tags of the module that no other module of the IOD has."""
+        """Top-level tags of the module (Type 1 and 2 first) that no other module
+        of the IOD has: one of them present means the module is there."""
         others = set()
         for r in rows:
             if r["moduleId"] != mid:
                 others |= {n.tag for n in mod_trees.get(r["moduleId"], [])}
-        return [n.tag for n in mod_trees.get(mid, []) if n.type in ("1", "2") and n.tag not in others and self.keyword(n.tag)][:4]
+        own = [n for n in mod_trees.get(mid, []) if n.tag not in others and self.keyword(n.tag) and n.type != "None"]
+        own.sort(key=lambda n: 0 if n.type in ("1", "2") else 1 if n.type in ("1C", "2C") else 2)
+        seen, out = set(), []
+        for n in own:
+            if n.tag not in seen:
+                seen.add(n.tag)
+                out.append(n.tag)
+        return out[:6]
 
     def render(self, source_line, iod_lines, rules, coverage):
         out = [f"# GENERATED by Scripts/gen_packs.py (Scripts/gen_iod.py) from {source_line} — DO NOT EDIT",
