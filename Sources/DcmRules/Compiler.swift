@@ -44,6 +44,8 @@ final class PackCompiler {
     var defaultWhen: [Predicate] = []
     var defaultWhenText: String?
     var buildExamples = true
+    /// Named conditions compiled on first use (a pack that compiled cleanly before).
+    var deferConditions = false
 
     init(file: String) { self.file = file }
 
@@ -119,7 +121,7 @@ final class PackCompiler {
             for (name, nl, sel) in ce {
                 if conditions[name] != nil && conditionNames.contains(name) { error(nl, "condition '\(name)' is defined twice") }
                 conditionNames.append(name)
-                conditions[name] = .named(name, compilePredicate(sel, group: false))
+                conditions[name] = .named(name, deferConditions ? .deferred(DeferredPredicate(node: sel, compiler: self)) : compilePredicate(sel, group: false))
             }
         }
         for (k, _, v) in entries where k == "defaults" {
@@ -329,6 +331,9 @@ final class PackCompiler {
 
     /// `file.anomalies`, or an attribute path parsed by the one path parser.
     func attributeRef(_ text: String, _ loc: SourceLocation) -> AttributeRef? {
+        // fast path (a large generated pack names ~100,000 attributes): a plain
+        // keyword, or a tag as 8 hex digits; anything else goes to the path parser
+        if let t = Self.plainTag(text) { return .tag(t, text: text) }
         if text == "file.anomalies" { return .anomalies }
         if let d = DerivedAttribute.parse(text) {   // csa.image.NAME, siemens.NAME (DerivedAttributes.swift)
             switch d {
@@ -344,9 +349,6 @@ final class PackCompiler {
             error(loc, "'\(text)' is a series/study/patient/dataset check: give the rule a 'level'")
             return nil
         }
-        // fast paths (a large generated pack names ~100,000 attributes): a plain
-        // keyword, or a tag as 8 hex digits; anything else goes to the path parser
-        if let t = Self.plainTag(text) { return .tag(t, text: text) }
         do {
             let p = try AttributePath(parsing: text)
             if let t = p.simpleTag { return .tag(t, text: text) }

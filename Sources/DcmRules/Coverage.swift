@@ -7,7 +7,9 @@
 /// - **attribute conditions**: the `if:` of every Type 1C/2C test (PS3.3 §5.4:
 ///   required under a condition), encoded or `not_evaluated`;
 /// - **rule conditions**: every `when` entry after the SOP Class selector (a
-///   C module's or C functional group macro's condition, PS3.3 §C.1 usage C).
+///   C module's or C functional group macro's condition, PS3.3 §C.1 usage C),
+///   except entries made of `present` tests only (how a User-optional module
+///   is detected: not a condition of the standard).
 /// A named condition used several times in a group (a macro's item tests) is
 /// counted once per group; the overall figures sum the groups.
 public struct ConditionCoverage: Sendable {
@@ -38,7 +40,7 @@ public struct ConditionCoverage: Sendable {
         for r in rules {
             var group = "(every file)"
             var rest = r.when[...]
-            if case .named(let n, let p)? = r.when.first, case .attribute(.tag(let t, _), .inSet) = p, t == RuleSet.sopClassUID {
+            if case .named(let n, let p)? = r.when.first, case .attribute(.tag(let t, _), .inSet) = p.resolved, t == RuleSet.sopClassUID {
                 group = n; rest = r.when.dropFirst()
             }
             if counts[group] == nil { order.append(group); counts[group] = Counts() }
@@ -46,7 +48,7 @@ public struct ConditionCoverage: Sendable {
             var seen = visited[group] ?? []
             var groupTexts: Set<String> = []
             c.rules += 1
-            for w in rest {
+            for w in rest where !Self.isPresenceOnly(w) {
                 let ne = Self.notEvaluated(in: w)
                 if ne.isEmpty { c.ruleEncoded += 1 } else { c.ruleNotEvaluated += 1; groupTexts.formUnion(ne) }
             }
@@ -62,11 +64,24 @@ public struct ConditionCoverage: Sendable {
         notEvaluatedTexts = texts.map { ($0.key, $0.value.count) }.sorted { $0.groups != $1.groups ? $0.groups > $1.groups : $0.text < $1.text }
     }
 
+    /// A `when` entry made of `present` tests only (`{any: [{X: present}, …]}`):
+    /// how a User-optional module is detected, not a condition of the standard.
+    static func isPresenceOnly(_ p: Predicate) -> Bool {
+        switch p {
+        case .attribute(_, .present): return true
+        case .any(let ps), .all(let ps): return !ps.isEmpty && ps.allSatisfy(isPresenceOnly)
+        case .named(_, let q): return isPresenceOnly(q)
+        case .deferred(let d): return isPresenceOnly(d.predicate)
+        default: return false
+        }
+    }
+
     /// The `not_evaluated` texts in a predicate.
     static func notEvaluated(in p: Predicate) -> [String] {
         switch p {
         case .notEvaluated(let t): return [t]
         case .named(_, let q), .not(let q): return notEvaluated(in: q)
+        case .deferred(let d): return notEvaluated(in: d.predicate)
         case .all(let ps), .any(let ps): return ps.flatMap { notEvaluated(in: $0) }
         case .attribute(_, let t): return notEvaluated(in: t)
         case .always, .eachElement: return []
@@ -88,6 +103,7 @@ public struct ConditionCoverage: Sendable {
             guard seen.insert(n).inserted else { return }
             walk(q, &c, &seen, &texts)
         case .not(let q): walk(q, &c, &seen, &texts)
+        case .deferred(let d): walk(d.predicate, &c, &seen, &texts)
         case .all(let ps), .any(let ps): for q in ps { walk(q, &c, &seen, &texts) }
         case .attribute(_, let t): walk(t, &c, &seen, &texts)
         case .always, .eachElement, .notEvaluated: break

@@ -76,6 +76,7 @@ public final class Evaluator {
         switch p {
         case .always: return .yes
         case .notEvaluated: return .unknown
+        case .deferred(let d): return evaluate(d.predicate, file, selector: selector)
         case .named(_, let q): return evaluate(q, file, selector: selector)
         case .not(let q): return evaluate(q, file, selector: selector).negated
         case .all(let ps):

@@ -150,6 +150,7 @@ extension Predicate {
             }
             return what + " is " + t.expectedText
         case .named(_, let p): return p.text
+        case .deferred(let d): return d.predicate.text
         case .attribute(let r, let t): return "\(r) \(t.relationText)"
         case .all(let ps): return ps.map { $0.parenthesised }.joined(separator: " and ")
         case .any(let ps): return ps.map { $0.parenthesised }.joined(separator: " or ")
@@ -161,6 +162,7 @@ extension Predicate {
         case .all(let ps) where ps.count > 1: return "(\(text))"
         case .any(let ps) where ps.count > 1: return "(\(text))"
         case .named(_, let p): return p.parenthesised
+        case .deferred(let d): return d.predicate.parenthesised
         default: return text
         }
     }
@@ -180,6 +182,7 @@ extension Evaluator {
             }
             return out
         case .named(_, let q): return explain(q, file, showPHI: showPHI)
+        case .deferred(let d): return explain(d.predicate, file, showPHI: showPHI)
         case .all(let ps):
             // every part that fails (one finding per missing attribute of a
             // module); the undecided parts only when none fails
@@ -328,6 +331,7 @@ extension Predicate {
         switch self {
         case .attribute(let r, _): return r.description
         case .named(_, let p), .not(let p): return p.firstAttribute
+        case .deferred(let d): return d.predicate.firstAttribute
         case .all(let ps), .any(let ps): return ps.lazy.compactMap(\.firstAttribute).first
         case .always, .eachElement, .notEvaluated: return nil
         }

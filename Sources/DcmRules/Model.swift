@@ -185,6 +185,43 @@ public indirect enum Predicate: Sendable {
     /// used"), always *unknown*: a 1C/2C attribute under it is not evaluated
     /// when absent and passes when present — never silently optional.
     case notEvaluated(String)
+    /// A named condition compiled on first use (packs read from the validated
+    /// syntax cache: most of a large pack's conditions are for IODs the files
+    /// at hand are not). See `DeferredPredicate`.
+    case deferred(DeferredPredicate)
+
+    /// The predicate with a deferred condition compiled.
+    public var resolved: Predicate {
+        if case .deferred(let d) = self { return d.predicate.resolved }
+        return self
+    }
+}
+
+/// A condition's syntax, compiled when first evaluated (thread-safe: worker
+/// threads share the rules). Only used for packs that compiled without error
+/// before (`SyntaxCache`), so no diagnostic can be lost by compiling late; a
+/// diagnostic would still be printed on standard error.
+public final class DeferredPredicate: @unchecked Sendable {
+    private var node: SyntaxNode?
+    private var compiler: PackCompiler?
+    private var compiled: Predicate?
+    private let lock = NSLockLike()
+    init(node: SyntaxNode, compiler: PackCompiler) { self.node = node; self.compiler = compiler }
+    var predicate: Predicate {
+        lock.with {
+            if let p = compiled { return p }
+            guard let c = compiler, let n = node else { return .always }
+            let before = c.diagnostics.count
+            let p = c.compilePredicate(n, group: false)
+            for d in c.diagnostics.dropFirst(before) { FileHandleStderr.write("dcmaudit: \(d)\n") }
+            compiled = p; node = nil; compiler = nil
+            return p
+        }
+    }
+}
+
+enum FileHandleStderr {
+    static func write(_ s: String) { FileHandle.standardError.write(s.data(using: .utf8) ?? Data()) }
 }
 
 /// The elements `each_element` visits.

@@ -26,8 +26,9 @@ public struct RuleSet: Sendable {
         var byName: [String: Int] = [:]
         guards = []
         guardOf = rules.map { r in
-            guard case .named(let name, let p)? = r.when.first,
-                  case .attribute(.tag(let t, _), .inSet) = p, t == Self.sopClassUID else { return -1 }
+            guard case .named(let name, let q)? = r.when.first else { return -1 }
+            let p = q.resolved
+            guard case .attribute(.tag(let t, _), .inSet) = p, t == Self.sopClassUID else { return -1 }
             if let i = byName[name] { return i }
             byName[name] = guards.count
             guards.append(p)

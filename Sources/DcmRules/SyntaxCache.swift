@@ -8,30 +8,40 @@ import Foundation
 /// column) is written in a compact binary form under the cache directory
 /// (`$DCMAUDIT_CACHE`, else `$XDG_CACHE_HOME/dcmaudit`, else
 /// `~/.cache/dcmaudit`), named by a 64-bit FNV-1a hash and the length of the
-/// pack's text, so an edited pack is never read from a stale entry. The tree
-/// is written only after the YAML parsed without error, and diagnostics from
-/// a cached tree carry the same positions as from the text. Packs under
-/// `minimumSize` are parsed directly. Any problem with the cache (unwritable
-/// directory, truncated or foreign entry) falls back to parsing;
-/// `DCMAUDIT_NO_CACHE=1` turns it off.
+/// pack's text and of the dcmaudit executable's size and modification time,
+/// so an edited pack (or a new dcmaudit) is never read from a stale entry.
+/// The tree is written only after the pack **compiled without error**, so a
+/// pack read from the cache is known to be valid and its named conditions can
+/// be compiled on first use (`DeferredPredicate`); diagnostics carry the
+/// same positions either way. Packs under `minimumSize` are parsed directly.
+/// Any problem with the cache (unwritable directory, truncated or foreign
+/// entry) falls back to parsing; `DCMAUDIT_NO_CACHE=1` turns it off.
 public enum SyntaxCache {
     public static let minimumSize = 32 * 1024
     static let magic: [UInt8] = Array("DCMSYN01".utf8)
 
-    /// The syntax tree of `text` (from the cache when it holds one).
-    public static func parse(_ text: String, file: String) throws -> SyntaxNode {
+    /// Where a parsed tree goes once its pack compiled without error.
+    public struct Entry { let hash: UInt64, length: Int, dir: String, path: String }
+
+    /// The syntax tree of `text`: from the cache (`cached` true: the pack
+    /// compiled cleanly before), or parsed, with the entry to `store` it under
+    /// once it compiles (nil when the cache is not used).
+    public static func parse(_ text: String, file: String) throws -> (root: SyntaxNode, cached: Bool, entry: Entry?) {
         let env = ProcessInfo.processInfo.environment
         guard text.utf8.count >= minimumSize, env["DCMAUDIT_NO_CACHE"] == nil, let dir = directory(env) else {
-            return try SyntaxNode.parse(text, file: file)
+            return (try SyntaxNode.parse(text, file: file), false, nil)
         }
         let (hash, length) = fingerprint(text)
         let path = dir + "/" + String(hash, radix: 16) + "-" + String(length) + ".syntax"
         if let data = FileManager.default.contents(atPath: path), let root = decode([UInt8](data), hash: hash, length: length, file: file) {
-            return root
+            return (root, true, nil)
         }
-        let root = try SyntaxNode.parse(text, file: file)
-        store(root, hash: hash, length: length, dir: dir, path: path)
-        return root
+        return (try SyntaxNode.parse(text, file: file), false, Entry(hash: hash, length: length, dir: dir, path: path))
+    }
+
+    /// Writes the tree of a pack that compiled without error.
+    public static func store(_ root: SyntaxNode, _ e: Entry) {
+        store(root, hash: e.hash, length: e.length, dir: e.dir, path: e.path)
     }
 
     static func directory(_ env: [String: String]) -> String? {
@@ -49,8 +59,18 @@ public enum SyntaxCache {
             n = buf.count
             for b in buf { h = (h ^ UInt64(b)) &* 0x100000001b3 }
         }
+        // the executable that compiled it (a new dcmaudit may judge a pack differently)
+        for b in executableIdentity.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
         return (h, n)
     }
+
+    static let executableIdentity: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? ""
+        guard let a = try? FileManager.default.attributesOfItem(atPath: exe) else { return exe }
+        let size = (a[.size] as? NSNumber)?.int64Value ?? 0
+        let mtime = (a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(exe)|\(size)|\(mtime)"
+    }()
 
     // MARK: writing
 

@@ -25,21 +25,24 @@ final class CoverageAndCacheTests: XCTestCase {
             when: [iod.ct, {not_evaluated: "Required if contrast media was used"}]
             check: {ContrastBolusAgent: {type: "2"}}
           - id: t.c
-            when: [iod.ct, {ContrastBolusAgent: present}]
+            when: [iod.ct, {any: [{Modality: CT}, {ContrastBolusAgent: present}]}]
             check: {ContrastBolusRoute: {type: "3"}}
           - id: t.d
             check: {Modality: present}
+          - id: t.e
+            when: [iod.ct, {any: [{ClinicalTrialSponsorName: present}, {ClinicalTrialProtocolID: present}]}]
+            check: {ClinicalTrialSponsorName: {type: "1"}}
         """)
         let c = ConditionCoverage(set.rules)
         XCTAssertEqual(c.groups.map(\.name), ["iod.ct", "(every file)"])
         let ct = c.groups[0].counts
-        XCTAssertEqual(ct.rules, 3)
+        XCTAssertEqual(ct.rules, 4)   // t.e's when is presence detection, not a condition
         // EchoTime encoded; ContrastBolusAgent and the item's ReferencedFrameNumber (counted once) not
         XCTAssertEqual(ct.attributeEncoded, 1)
         XCTAssertEqual(ct.attributeNotEvaluated, 2)
         XCTAssertEqual(ct.ruleEncoded, 1)
         XCTAssertEqual(ct.ruleNotEvaluated, 1)
-        XCTAssertEqual(c.total.rules, 4)
+        XCTAssertEqual(c.total.rules, 5)
         XCTAssertEqual(c.notEvaluatedTexts.map(\.text), ["Required if contrast media was used", "Required if multi-frame"])
         XCTAssertTrue(c.text(showTexts: 5).contains("overall (2 groups)"))
     }
@@ -56,10 +59,13 @@ final class CoverageAndCacheTests: XCTestCase {
             i += 1
         }
         let parsed = try SyntaxNode.parse(text, file: "big.yaml")
-        let first = try SyntaxCache.parse(text, file: "big.yaml")        // parses and stores
+        let (first, firstCached, entry) = try SyntaxCache.parse(text, file: "big.yaml")   // parses
+        XCTAssertFalse(firstCached)
+        SyntaxCache.store(first, try XCTUnwrap(entry))                                  // (after it compiled)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir)
         XCTAssertEqual(files.count, 1)
-        let second = try SyntaxCache.parse(text, file: "big.yaml")       // from the cache
+        let (second, secondCached, _) = try SyntaxCache.parse(text, file: "big.yaml")   // from the cache
+        XCTAssertTrue(secondCached)
         XCTAssertEqual(second.flowText, parsed.flowText)
         XCTAssertEqual(first.flowText, parsed.flowText)
         // positions survive (diagnostics point at the same line and column)
@@ -68,10 +74,38 @@ final class CoverageAndCacheTests: XCTestCase {
         XCTAssertEqual(r2.location.file, "big.yaml")
         // an edited pack gets its own entry; a damaged entry falls back to parsing
         let edited = text.replacingOccurrences(of: "t.r0\n", with: "t.r00\n")
-        XCTAssertTrue((try SyntaxCache.parse(edited, file: "big.yaml")).flowText.contains("t.r00"))
+        XCTAssertTrue((try SyntaxCache.parse(edited, file: "big.yaml")).root.flowText.contains("t.r00"))
         for f in try FileManager.default.contentsOfDirectory(atPath: dir) {
             try Data([1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/" + f))
         }
-        XCTAssertEqual(try SyntaxCache.parse(text, file: "big.yaml").flowText, parsed.flowText)
+        let damaged = try SyntaxCache.parse(text, file: "big.yaml")
+        XCTAssertFalse(damaged.cached)
+        XCTAssertEqual(damaged.root.flowText, parsed.flowText)
+    }
+
+    /// A large pack loaded a second time comes from the cache, with its named
+    /// conditions compiled on first use — and gives the same outcomes.
+    func testCachedPackDefersConditions() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cache-defer-\(getpid())"
+        setenv("DCMAUDIT_CACHE", dir, 1)
+        defer { unsetenv("DCMAUDIT_CACHE"); try? FileManager.default.removeItem(atPath: dir) }
+        var text = "pack: t.defer\nversion: 1\nconditions:\n  mr: {Modality: MR}\n  te: {EchoTime: {type: 1C, if: mr}}\nrules:\n"
+        var i = 0
+        while text.utf8.count < SyntaxCache.minimumSize {
+            text += "  - id: t.r\(i)\n    when: [mr]\n    check: te\n"
+            i += 1
+        }
+        let path = dir + "-pack.yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var l = PackLoader(); l.buildExamples = false
+        let eager = try l.load(files: [path]), lazy = try l.load(files: [path])
+        guard case .named(_, let p)? = lazy.rules[0].when.first, case .deferred = p else { return XCTFail("second load: conditions deferred") }
+        guard case .named(_, let q)? = eager.rules[0].when.first, case .attribute = q else { return XCTFail("first load: compiled") }
+        for data in ["{Modality: MR, EchoTime: \"2\"}", "{Modality: MR}", "{Modality: CT}"] {
+            let f = try file(data)
+            XCTAssertEqual(Evaluator().outcome(of: eager.rules[3], f), Evaluator().outcome(of: lazy.rules[3], f), data)
+        }
+        XCTAssertEqual(Evaluator().outcome(of: lazy.rules[3], try file("{Modality: MR}")), .fail)
     }
 }
