@@ -64,7 +64,10 @@ def key(k):
 
 # ------------------------------------------------------------------ conditions
 
-COND_START = re.compile(r"\b(?:Required|Shall be present|Shall be included|Required only|Shall only be present)\s+(?:only\s+)?(?:if|when)\s+", re.I)
+COND_START = re.compile(r"\b(?:Required|Shall be present|Shall be included|Required only|Shall only be present)\s+(?:only\s+)?(?:if|when|for images where)\s+", re.I)
+# "… and whose SOP Class is one of the following: CT ("1.2.840…") or MR ("…") … Storage SOP Classes"
+SOP_CLASS_LIST = re.compile(r"^(.*?)\s*(?:and )?whose SOP Class is one of the following:\s*(.*?)(?:Storage SOP Classes)?$", re.I)
+UID_IN_TEXT = re.compile(r"\"(1\.2\.840\.10008\.[0-9.]+)\"")
 OTHERWISE = re.compile(r"[;,.]?\s*(?:May|Shall not|Otherwise|If not|Should)\b.*$", re.I | re.S)
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 CS_VALUE = re.compile(r"^[A-Z0-9_ ]{1,16}$")
@@ -104,16 +107,34 @@ class ConditionParser:
     `vr(tag)` come from the dictionary.
     """
 
-    def __init__(self, keyword, vr, name):
+    def __init__(self, keyword, vr, name, names=None):
         self.keyword = keyword
         self.vr = vr
         self.name = name
+        self.by_name = names or {}
 
     def parse(self, text, attr_ok):
         """The flow-YAML selector for the condition, or None."""
         body = COND_START.sub("", text, count=1)
         body = OTHERWISE.sub("", body).strip().rstrip(".;, ")
         body = re.sub(r"^(the )?(value of )", "", body, flags=re.I)
+        # a trailing remark in parentheses ("… is not "1.2…4.4" (Legacy Converted)")
+        body = re.sub(r"\s+\([A-Za-z][A-Za-z ]*\)$", "", body)
+        m = SOP_CLASS_LIST.match(body)
+        if m:
+            uids = UID_IN_TEXT.findall(m.group(2))
+            rest = m.group(1).strip()
+            if not uids or (rest and not rest.endswith("present")):
+                return None
+            sop = f"{{SOPClassUID: {{in: [{', '.join(q(u) for u in uids)}]}}}}"
+            if not rest:
+                return sop
+            first = self.parse("Required if " + rest, attr_ok)
+            return None if first is None else f"{{all: [{first}, {sop}]}}"
+        if not TAG_RE.search(body):
+            body = self.name_to_tag(body)
+            if body is None:
+                return None
         # split into clauses at " and " / " or " that are followed by an attribute with a tag
         parts, ops = self.split(body)
         if parts is None:
@@ -129,6 +150,16 @@ class ConditionParser:
         if len(clauses) == 1:
             return clauses[0]
         return "{" + ("all" if ops[0] == "and" else "any") + ": [" + ", ".join(clauses) + "]}"
+
+    def name_to_tag(self, body):
+        """A condition naming its attribute without the tag ("SOP Class UID is
+        not …"): the longest leading words that are a dictionary name get the tag."""
+        words = body.split(" ")
+        for n in range(min(8, len(words) - 1), 0, -1):
+            tag = self.by_name.get(norm_name(" ".join(words[:n])))
+            if tag is not None:
+                return " ".join(words[:n]) + " (%04X,%04X) " % (tag >> 16, tag & 0xFFFF) + " ".join(words[n:])
+        return None
 
     def split(self, body):
         """Clauses joined by 'and'/'or' where each clause names one attribute by tag."""
@@ -184,6 +215,10 @@ class ConditionParser:
                 return f"{{{k}: absent}}"
             if re.fullmatch(r"is present and (is not empty|has a value)", rest):
                 return f"{{{k}: not_empty}}"
+        a = re.fullmatch(r"is (?:absent|not present) or (?:is )?(?:not|other than) (.+)", rest)
+        if a and index is None:
+            inner = self.clause(p.replace(m[4], "is not " + a.group(1)) if False else f"{self.name(tag)} ({tag >> 16:04X},{tag & 0xFFFF:04X}) is not {a.group(1)}", attr_ok)
+            return None if inner is None else f"{{any: [{{{k}: absent}}, {inner}]}}"
         g = re.fullmatch(r"(?:is present and )?(?:has a value|is|the value is)?\s*greater than (\d+)", rest)
         if g and vr in NUMERIC_VRS:
             return f"{{{k}: {{gt: {g.group(1)}}}}}"
@@ -256,7 +291,11 @@ class Generator:
     def __init__(self, tables, dictionary):
         self.t = tables
         self.dd = dictionary
-        self.parser = ConditionParser(self.keyword, self.vr, lambda t: (self.dd.get(t) or ("", "", ""))[2])
+        names = {}
+        for t, e in self.dd.items():
+            if e[4] and not e[3] and norm_name(e[2]) not in names:
+                names[norm_name(e[2])] = t
+        self.parser = ConditionParser(self.keyword, self.vr, lambda t: (self.dd.get(t) or ("", "", ""))[2], names)
         self.item_conds = {}        # canonical text -> name
         self.item_names = set()
         self.cond_lines = []        # emitted named conditions, in dependency order
@@ -393,6 +432,12 @@ class Generator:
         for nodes in mod_trees.values():
             for n in nodes:
                 self.top_level_tags.add(n.tag)
+        # top-level attributes of repeating groups (60xx,0010) per module, as 0x6000xxxx
+        self.repeating = collections.defaultdict(set)
+        for r in t["module_to_attributes"]:
+            parts = r["path"].split(":")
+            if len(parts) == 2 and re.fullmatch(r"[56]0[xX]{2}[0-9a-fA-F]{4}", parts[1]):
+                self.repeating[r["moduleId"]].add(int(parts[1][:2] + "00" + parts[1][4:], 16))
         self.item_counts = {}
         self.macro_naming()
         modules = {m["id"]: m for m in t["modules"]}
@@ -512,7 +557,13 @@ class Generator:
                 n_rules += 1
                 rules.append((f"iod.{cid}.fg.{mid}", f"{c['name']} IOD: {m.get('name', mid)} Functional Group Macro ({r['usage']})",
                               when, where, f"PS3.3 {isect}, {section(m.get('linkToStandard')) or '?'}, C.7.6.16", cid, mid))
-            tags = sorted(x for x in all_tags if self.keyword(x))
+            # repeating groups (Overlay 60xx, Curve 50xx) in the IOD's modules: every group of the range;
+            # Data Set Trailing Padding may end any data set (PS3.10 7.2)
+            for r in c2m[cid]:
+                for x in self.repeating.get(r["moduleId"], ()):
+                    all_tags.update(((x & 0xFF00FFFF) | (g << 16)) for g in range(0, 0x20, 2))
+            all_tags.add(0xFFFCFFFC)
+            tags = sorted(x for x in all_tags if self.keyword(x) or 0x5000 <= (x >> 16) <= 0x601E)
             rules.append((f"iod.{cid}.not-in-iod", f"{c['name']} IOD: attributes in none of its modules",
                           [f"iod.{cid}"], ("except", tags), f"PS3.3 {isect}", cid, None))
             coverage.append((cid, c["name"], n_rules, attr_c, modc))
