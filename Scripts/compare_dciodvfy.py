@@ -264,6 +264,9 @@ def main() -> None:
     ap.add_argument("--with-data", action="store_true", help="also pydicom-data's files")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--output", default=str(ROOT / "docs" / "dciodvfy-agreement.md"))
+    ap.add_argument("--require", action="append", default=[], metavar="CATEGORY=PERCENT",
+                    help="exit 1 when a category's recall is below PERCENT (e.g. type1=99), or a missed "
+                         "missing-attribute message has no reason")
     a = ap.parse_args()
 
     files = discover(a.with_data)
@@ -314,6 +317,16 @@ def main() -> None:
     their_seconds = time.monotonic() - t0
 
     write_report(a, files, total, matched, missed, extra, not_compared, crashed, our_seconds, their_seconds)
+    if a.require:
+        bad = []
+        for req in a.require:
+            cat, _, p = req.partition("=")
+            r = 100.0 * matched[cat] / total[cat] if total[cat] else 100.0
+            if r + 1e-9 < float(p):
+                bad.append(f"{cat} recall {r:.1f}% < {p}%")
+        bad += [f"unexplained miss: {label}: {msg}" for label, c, msg, why in missed if "to investigate" in why]
+        if bad:
+            sys.exit("compare_dciodvfy: " + "; ".join(bad[:20]))
 
 
 def write_report(a, files, total, matched, missed, extra, not_compared, crashed, our_s, their_s) -> None:
