@@ -6,6 +6,8 @@
                                enumerated values / defined terms of PS3.3
   Rules/dicom.deid-basic.yaml  PS3.15 Annex E Basic Application Level
                                Confidentiality Profile (Table E.1-1)
+  Rules/dicom.iod.yaml         PS3.3 IOD conformance: every IOD's modules and
+                               their Type 1/1C/2/2C attributes (Scripts/gen_iod.py)
 
 Sources, both pinned in Scripts/python-env.sh and installed in .venv:
   pydicom 3.0.2         the PS3.6 data dictionary (the same as DcmDictionary's,
