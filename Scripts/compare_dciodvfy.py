@@ -158,6 +158,12 @@ def explain_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
     """A reason for a missed missing-attribute message, or '' for other categories."""
     if cat not in ("type1", "type2", "type1-empty"):
         return ""
+    if kw == "Laterality" and "Type 2C" in msg:
+        # PS3.3 C.7.3.1: 2C "if the body part examined is a paired structure and
+        # Image/Frame/Measurement Laterality are not present" — undecidable without
+        # anatomy; dciodvfy reports it whenever Image Laterality is absent
+        return ("dciodvfy quirk / condition we cannot evaluate: Laterality 2C needs a paired body part; dciodvfy "
+                "reports it whenever Image Laterality is absent (Body Part Examined absent or WHOLE BODY in these files)")
     import gen_iod
     t = iod_tables()
     g = t["gen"]
@@ -449,6 +455,8 @@ WHY_EXTRA = {
 
 def short_reason(w: str) -> str:
     """The reason without the file-specific condition text, for the summary table."""
+    if w.startswith("dciodvfy quirk / condition we cannot evaluate: Laterality"):
+        return w
     if w.startswith("condition not evaluated or false"):
         return "1C/2C condition not evaluated (text not parsed) or false for this file"
     if w.startswith("in Conditional module"):
