@@ -143,6 +143,7 @@ class ConditionParser:
             return None
         clauses = []
         for p in parts:
+            p = re.sub(r"^if ", "", p)
             c = self.clause(p, attr_ok)
             if c is None:
                 return None
@@ -166,11 +167,14 @@ class ConditionParser:
         tags = list(TAG_RE.finditer(body))
         if not tags:
             return None, None
-        # "X or Y is present" / "X and Y are not present": two attributes, one predicate
-        m = re.fullmatch(r"(.+?\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))\s+(or|and)\s+(.+?\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))\s+(is|are)\s+(present|not present|absent)", body)
+        # "[either] X, Y[,] and|or Z is|are [not] present": several attributes, one predicate
+        attr = r"[^,()]+?\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\)"
+        m = re.fullmatch(rf"(?:either )?((?:{attr},\s*(?:and |or )?)*{attr}),?\s+(or|and)\s+({attr})\s+(is|are)\s+(present|not present|absent)", body)
         if m:
+            # (split at the commas between attributes, not the one inside a tag)
+            names = [x.strip() for x in re.split(r",\s*(?:and |or )?(?![0-9A-Fa-f]{4}\))", m.group(1))] + [m.group(3).strip()]
             pred = "is " + m.group(5)
-            return [m.group(1) + " " + pred, m.group(3) + " " + pred], [m.group(2)]
+            return [n + " " + pred for n in names], [m.group(2)] * (len(names) - 1)
         parts, ops = [], []
         start = 0
         for i, t in enumerate(tags[1:], 1):
