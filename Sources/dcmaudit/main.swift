@@ -230,7 +230,8 @@ struct Rules: ParsableCommand {
             abstract: "Per IOD and overall: the 1C/2C and conditional-module conditions encoded vs. not evaluated.")
         @Argument(help: "Built-in pack ids or pack files (default: every built-in pack).") var packs: [String] = []
         @Option(name: .long, help: "Also list the N most used conditions that are not evaluated.") var texts: Int = 0
-        func run() throws { try Rules.finish(RulesTool.coverage(packs, texts: texts)) }
+        @Option(name: .long, help: "Instead: the rules not evaluated on this DICOM file, with the conditions' texts (default pack dicom.iod).") var file: String?
+        func run() throws { try Rules.finish(RulesTool.coverage(packs, texts: texts, file: file)) }
     }
 
     struct Test: ParsableCommand {

@@ -114,4 +114,32 @@ final class IODLanguageTests: XCTestCase {
             check: {each_element: {top_level: true, absent: true}}
         """).contains { $0.contains("'top_level' goes with 'except'") })
     }
+
+    /// `Evaluator.undecided`: which attributes made a rule not evaluated, with the conditions' texts.
+    func testUndecidedDetails() throws {
+        let set = try pack("""
+        pack: t.x
+        version: 1
+        rules:
+          - id: t.r
+            check:
+              all:
+                - {ContrastBolusAgent: {type: 2C, if: {not_evaluated: "Required if contrast media was used"}}}
+                - {ReferencedImageSequence: {items: {ReferencedFrameNumber: {type: 1C, if: {not_evaluated: "Required if multi-frame"}}}}}
+                - {Modality: {type: "1"}}
+          - id: t.w
+            when: [{not_evaluated: "Required if the Patient is an animal"}]
+            check: {Modality: present}
+        """)
+        let f = try file("{Modality: CT, ReferencedImageSequence: [{ReferencedFrameNumber: \"1\"}, {ReferencedSOPClassUID: \"1.2\"}]}")
+        let e = Evaluator()
+        XCTAssertEqual(e.outcome(of: set.rules[0], f), .notEvaluated)
+        XCTAssertEqual(e.undecided(set.rules[0], f), [
+            UndecidedDetail(attribute: "ContrastBolusAgent", conditions: ["Required if contrast media was used"]),
+            UndecidedDetail(attribute: "ReferencedImageSequence[1].ReferencedFrameNumber", conditions: ["Required if multi-frame"]),
+        ])
+        XCTAssertEqual(e.undecided(set.rules[1], f), [UndecidedDetail(attribute: "", conditions: ["Required if the Patient is an animal"])])
+        // a rule that passes or fails has nothing undecided
+        XCTAssertEqual(e.undecided(set.rules[0], try file("{Modality: CT, ContrastBolusAgent: \"\"}")), [])
+    }
 }
