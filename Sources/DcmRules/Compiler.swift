@@ -46,6 +46,8 @@ final class PackCompiler {
     var buildExamples = true
     /// Named conditions compiled on first use (a pack that compiled cleanly before).
     var deferConditions = false
+    /// Serialises the compiles of deferred conditions (`DeferredPredicate`).
+    let deferredLock = NSLockLike()
 
     init(file: String) { self.file = file }
 

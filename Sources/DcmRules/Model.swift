@@ -211,9 +211,15 @@ public final class DeferredPredicate: @unchecked Sendable {
         lock.with {
             if let p = compiled { return p }
             guard let c = compiler, let n = node else { return .always }
-            let before = c.diagnostics.count
-            let p = c.compilePredicate(n, group: false)
-            for d in c.diagnostics.dropFirst(before) { FileHandleStderr.write("dcmaudit: \(d)\n") }
+            // one compile at a time per compiler (worker threads may reach two
+            // deferred conditions of the same pack at once; the compiler's
+            // diagnostics are shared)
+            let p: Predicate = c.deferredLock.with {
+                let before = c.diagnostics.count
+                let p = c.compilePredicate(n, group: false)
+                for d in c.diagnostics.dropFirst(before) { FileHandleStderr.write("dcmaudit: \(d)\n") }
+                return p
+            }
             compiled = p; node = nil; compiler = nil
             return p
         }
