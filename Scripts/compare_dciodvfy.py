@@ -62,7 +62,7 @@ RULES = {
     "type1": ["dicom.", "meta.", "iod."],
     "type2": ["dicom.", "iod."],
     "type1-empty": ["dicom.", "meta.", "iod."],
-    "enum": ["values.enum."],
+    "enum": ["values.enum.", "iod."],
     "term": ["values.term."],
     "vr-value": ["values.format"],
     "vm": ["values.vm"],
@@ -99,7 +99,7 @@ def keyword_of_dciodvfy(msg: str) -> str | None:
 def rule_in_category(rule: str, cat: str) -> bool:
     """Whether a dcmaudit rule reports the category (dicom.iod: by the rule's kind)."""
     if rule.startswith("iod."):
-        return rule.endswith(".not-in-iod") == (cat == "not-in-iod") and cat in ("type1", "type2", "type1-empty", "not-in-iod")
+        return rule.endswith(".not-in-iod") == (cat == "not-in-iod") and cat in ("type1", "type2", "type1-empty", "not-in-iod", "enum")
     return any(rule.startswith(r) for r in RULES[cat])
 
 
@@ -108,6 +108,8 @@ def iod_category(f: dict) -> str | None:
     if f["rule"].endswith(".not-in-iod"):
         return "not-in-iod" if "." not in (f.get("attribute") or "") else None
     e = f.get("expected") or ""
+    if e.startswith("one of ["):
+        return "enum"
     if e.startswith("type 1"):
         return "type1"
     if e.startswith("type 2"):

@@ -74,6 +74,29 @@ CS_VALUE = re.compile(r"^[A-Z0-9_ ]{1,16}$")
 NUMERIC_VRS = {"US", "SS", "UL", "SL", "DS", "IS", "FL", "FD", "UV", "SV"}
 
 
+ENUM_HEADER = re.compile(r"<strong>([^<]*?)</strong>")
+
+
+def enumerated_values(desc, vr):
+    """The attribute's Enumerated Values in this module (PS3.3 §5.3), when the
+    description gives exactly one plain list (not per value index, not Defined
+    Terms) of values valid for its VR; else None."""
+    heads = [(m.start(), m.group(1)) for m in ENUM_HEADER.finditer(desc or "") if re.search(r"Enumerated Values?|Defined Terms?", m.group(1))]
+    if len(heads) != 1 or not re.fullmatch(r"\s*Enumerated Values?:?\s*", heads[0][1]):
+        return None
+    dl = re.search(r"<dl>(.*?)</dl>", desc[heads[0][0]:], re.S)
+    if not dl:
+        return None
+    vals = [html.unescape(re.sub(r"<[^>]+>", "", dt)).strip() for dt in re.findall(r"<dt>(.*?)</dt>", dl.group(1), re.S)]
+    if not vals:
+        return None
+    if vr == "CS" and all(CS_VALUE.match(v) for v in vals):
+        return [q(v) for v in vals]
+    if vr in ("US", "SS", "UL", "SL", "IS") and all(re.fullmatch(r"[0-9]+|[0-9A-F]{4}H", v) for v in vals):
+        return [str(int(v[:-1], 16)) if v.endswith("H") else v for v in vals]
+    return None
+
+
 def norm_name(s):
     return re.sub(r"[^a-z0-9]+", " ", (s or "").lower()).strip()
 
@@ -305,6 +328,7 @@ class Generator:
         self.cond_lines = []        # emitted named conditions, in dependency order
         self.stats = collections.Counter()
         self.macro_names = {}       # canonical item text -> macro id (for naming)
+        self.enum_of = {}           # id(node) -> its Enumerated Values (for the examples)
         self.top_level_tags = set()
 
     def keyword(self, tag):
@@ -366,6 +390,12 @@ class Generator:
             elif n.type in ("1C", "2C"):
                 sel, _ = self.attr_condition(n, nodes, depth, counter)
                 parts.append(f"type: {n.type}, if: {sel}")
+            enum = enumerated_values(n.desc, self.vr(n.tag)) if n.type in ("1", "1C", "2", "2C", "3") else None
+            if enum:
+                # the module's Enumerated Values, when the attribute has a value
+                self.stats["enumerated value lists (per module)"] += 1
+                self.enum_of[id(n)] = enum
+                parts.append(f"any: [absent, empty, {{in: [{', '.join(enum)}]}}]")
             if n.children and self.vr(n.tag) == "SQ":   # (a few rows of the tables nest under non-sequences)
                 name = self.items(n.children, depth + 1, counter, kw)
                 if name:
@@ -666,6 +696,9 @@ class Generator:
                 if n.type.startswith("1"):
                     return None   # a value the example language cannot write plainly
                 parts.append(f"{kw}: \"\"")
+            elif id(n) in self.enum_of:
+                v = self.enum_of[id(n)][0]
+                parts.append(f"{kw}: {v if v.startswith(chr(34)) else q(v)}")
             else:
                 parts.append(f"{kw}: {q(self.VALUE.get(vr, 'x'))}")
         return ", ".join(parts)

@@ -256,6 +256,10 @@ extension Evaluator {
 
     func detail(_ ref: AttributeRef, _ t: ValueTest, _ x: Target?, _ file: DicomFile, showPHI: Bool) -> FailureDetail {
         let attr = ref.description
+        // a missing attribute under several tests: the one it fails ({type: "2", any: [absent, empty, {in: …}]})
+        if x == nil, case .all(let ts) = t, let bad = ts.first(where: { test($0, nil, file) == .no }), ts.count > 1 {
+            return detail(ref, bad, nil, file, showPHI: showPHI)
+        }
         guard let x else {
             var reason = "\(attr) is absent"
             if case .type(let rt, let c?) = t, rt == .t1C || rt == .t2C { reason += ", although \(c.text)" }

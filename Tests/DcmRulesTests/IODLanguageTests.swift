@@ -142,4 +142,22 @@ final class IODLanguageTests: XCTestCase {
         // a rule that passes or fails has nothing undecided
         XCTAssertEqual(e.undecided(set.rules[0], try file("{Modality: CT, ContrastBolusAgent: \"\"}")), [])
     }
+
+    /// A module's Enumerated Values with the attribute's Type: a missing
+    /// attribute is reported by its Type, a wrong value by the list.
+    func testTypeWithEnumeratedValues() throws {
+        let set = try pack("""
+        pack: t.x
+        version: 1
+        rules:
+          - id: t.r
+            check: {PhotometricInterpretation: {type: "1", any: [absent, empty, {in: ["MONOCHROME2"]}]}, PatientSex: {type: "2", any: [absent, empty, {in: [M, F, O]}]}}
+        """)
+        let e = Evaluator()
+        let missing = e.run(set, on: try file("{Modality: CT}"), path: nil, showPHI: false).findings
+        XCTAssertEqual(missing.map(\.expected), ["type 1 (present, with a value)", "type 2 (present)"])
+        let wrong = e.run(set, on: try file("{PhotometricInterpretation: RGB, PatientSex: \"\"}"), path: nil, showPHI: false).findings
+        XCTAssertEqual(wrong.map(\.expected), ["one of [MONOCHROME2]"])
+        XCTAssertEqual(e.outcome(of: set.rules[0], try file("{PhotometricInterpretation: MONOCHROME2, PatientSex: \"\"}")), .pass)
+    }
 }
