@@ -202,12 +202,18 @@ final class PackCompiler {
             }
         }
         guard let id else { error(node.location, "a rule needs an 'id'"); return nil }
+        // a pack from the cache (it compiled cleanly before): an instance rule's
+        // `check` and its `when` after the first entry (the SOP Class selector of
+        // dicom.iod) compile on first use — a file needs the rules of its IOD only
+        let lazy = deferConditions && level == .instance
         var when = defaultWhen
-        if let w = whenNode { when += compileWhen(w) }
+        if let w = whenNode { when += compileWhen(w, deferringAfterFirst: lazy) }
         guard let checkNode else { error(node.location, "rule '\(id)' needs a 'check'"); return nil }
         guard levelOK else { return nil }
         let check: RuleCheck
-        if level == .instance {
+        if lazy {
+            check = .instance(.deferred(DeferredPredicate(node: checkNode, compiler: self)))
+        } else if level == .instance {
             check = .instance(compilePredicate(checkNode, group: false))
         } else {
             check = .group(compileGroupCheck(checkNode, level: level))
@@ -234,8 +240,12 @@ final class PackCompiler {
                     checkNode: checkNode, whenNode: whenNode, defaultWhenText: defaultWhenText)
     }
 
-    func compileWhen(_ n: SyntaxNode) -> [Predicate] {
-        if let items = n.items { return items.map { compilePredicate($0, group: false) } }
+    func compileWhen(_ n: SyntaxNode, deferringAfterFirst: Bool = false) -> [Predicate] {
+        if let items = n.items {
+            return items.enumerated().map { i, item in
+                deferringAfterFirst && i > 0 ? .deferred(DeferredPredicate(node: item, compiler: self)) : compilePredicate(item, group: false)
+            }
+        }
         if n.isNull { return [] }
         return [compilePredicate(n, group: false)]
     }

@@ -15,7 +15,8 @@ import Foundation
 /// be compiled on first use (`DeferredPredicate`); diagnostics carry the
 /// same positions either way. Packs under `minimumSize` are parsed directly.
 /// Any problem with the cache (unwritable directory, truncated or foreign
-/// entry) falls back to parsing; `DCMAUDIT_NO_CACHE=1` turns it off.
+/// entry) falls back to parsing; `DCMAUDIT_NO_CACHE=1` turns it off. The
+/// newest `keptEntries` entries are kept.
 public enum SyntaxCache {
     public static let minimumSize = 32 * 1024
     static let magic: [UInt8] = Array("DCMSYN01".utf8)
@@ -90,7 +91,20 @@ public enum SyntaxCache {
             let tmp = path + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
             try Data(out.bytes).write(to: URL(fileURLWithPath: tmp))
             if rename(tmp, path) != 0 { try? FileManager.default.removeItem(atPath: tmp) }
+            prune(dir)
         } catch {}
+    }
+
+    /// At most `keptEntries` entries: every new dcmaudit build or edited pack
+    /// adds one, so the oldest go (a removed entry is only parsed again).
+    static let keptEntries = 24
+    static func prune(_ dir: String) {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: dir) else { return }
+        let entries = names.filter { $0.hasSuffix(".syntax") }.map { dir + "/" + $0 }
+        guard entries.count > keptEntries else { return }
+        let dated = entries.map { p in (p, ((try? fm.attributesOfItem(atPath: p))?[.modificationDate] as? Date) ?? .distantPast) }
+        for (p, _) in dated.sorted(by: { $0.1 < $1.1 }).prefix(entries.count - keptEntries) { try? fm.removeItem(atPath: p) }
     }
 
     struct Writer {

@@ -78,6 +78,10 @@ final class CoverageAndCacheTests: XCTestCase {
         for f in try FileManager.default.contentsOfDirectory(atPath: dir) {
             try Data([1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/" + f))
         }
+        // old entries are pruned
+        for k in 0..<(SyntaxCache.keptEntries + 5) { try Data([UInt8(k)]).write(to: URL(fileURLWithPath: dir + "/old\(k).syntax")) }
+        SyntaxCache.prune(dir)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".syntax") }.count, SyntaxCache.keptEntries)
         let damaged = try SyntaxCache.parse(text, file: "big.yaml")
         XCTAssertFalse(damaged.cached)
         XCTAssertEqual(damaged.root.flowText, parsed.flowText)
