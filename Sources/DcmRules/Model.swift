@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import DcmData
 import DcmDictionary
 
@@ -205,10 +206,15 @@ public final class DeferredPredicate: @unchecked Sendable {
     private var node: SyntaxNode?
     private var compiler: PackCompiler?
     private var compiled: Predicate?
+    /// Set (releasing) once `compiled` is written: later reads need no lock
+    /// (a mutex per evaluation was contended by the worker threads on item
+    /// conditions evaluated thousands of times per file).
+    private let ready = Atomic<Bool>(false)
     private let lock = NSLockLike()
     init(node: SyntaxNode, compiler: PackCompiler) { self.node = node; self.compiler = compiler }
     var predicate: Predicate {
-        lock.with {
+        if ready.load(ordering: .acquiring), let p = compiled { return p }
+        return lock.with {
             if let p = compiled { return p }
             guard let c = compiler, let n = node else { return .always }
             // one compile at a time per compiler (worker threads may reach two
@@ -221,6 +227,7 @@ public final class DeferredPredicate: @unchecked Sendable {
                 return p
             }
             compiled = p; node = nil; compiler = nil
+            ready.store(true, ordering: .releasing)
             return p
         }
     }
