@@ -255,7 +255,9 @@ def run_dcmaudit(binary: str, files: list[Path]) -> tuple[dict[str, list[dict]],
     t0 = time.monotonic()
     for i in range(0, len(files), 200):
         batch = files[i:i + 200]
-        args = [binary, "check", "--format", "json", "--fail-on", "never"]
+        # --show-phi: findings are matched to files by path, and paths holding
+        # patient values (a folder named after the PatientID) are redacted otherwise
+        args = [binary, "check", "--format", "json", "--fail-on", "never", "--show-phi"]
         for p in PACKS:
             args += ["--pack", p]
         r = subprocess.run(args + [str(f) for f in batch], capture_output=True, timeout=600)

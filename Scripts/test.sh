@@ -74,5 +74,21 @@ echo "== agreement with dciodvfy"
     --require type1=99 --require type2=79
 # --- end generated packs --------------------------------------------------------
 
+# --- protocol audits (branch protocol): fixtures reproducible, learn → check ----
+# Fixtures/protocol is what `dcmaudit-fixtures protocol` writes (byte for byte);
+# a protocol learned from siteA-sub01 finds the planted deviations of the other
+# sessions (docs/protocols.md; the exact list is in ProtocolCheckTests).
+echo "== protocol fixtures reproducible, learn then check"
+swift build -c release --product dcmaudit-fixtures 2>&1 | tail -1
+ptmp="$(mktemp -d)"
+"$(swift build -c release --show-bin-path)/dcmaudit-fixtures" protocol --out "$ptmp/protocol" >/dev/null
+diff -r Fixtures/protocol "$ptmp/protocol"
+"$bin" learn Fixtures/protocol/siteA-sub01 -o "$ptmp/learned.yaml" --strict 2>/dev/null
+set +e; "$bin" check --rules "$ptmp/learned.yaml" Fixtures/protocol --format jsonl > "$ptmp/findings.jsonl"; prc=$?; set -e
+test "$prc" = 1
+test "$(grep -c '"type": "finding"' "$ptmp/findings.jsonl")" = 7
+rm -rf "$ptmp"
+# --- end protocol audits ----------------------------------------------------------
+
 echo "== all tests passed"
 echo "tests: $unit_summary"

@@ -18,6 +18,7 @@ import csv
 import datetime
 import importlib.resources
 import json
+import re
 import os
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from junitparser import JUnitXml, Failure, Skipped
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FORMATS = ["json", "jsonl", "junit", "sarif", "csv", "markdown"]
 CSV_COLUMNS = ["rule", "pack", "severity", "level", "file", "attribute", "message", "observed", "expected",
-               "because", "reference", "offset", "sop_instance_uid", "series_instance_uid", "study_instance_uid"]
+               "because", "reference", "offset", "sop_instance_uid", "series_instance_uid", "study_instance_uid", "waiver"]
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
@@ -72,6 +73,8 @@ def validate(c, name, code, paths, schema):
         report = json.load(f)
     findings = report["findings"]
     rules = report["rules"]
+    waivers = report.get("waivers", [])
+    waived = [f for w in waivers for f in w["findings"]]
     fail_on = report["run"]["failOn"]
     c.check(report["run"]["exitCode"] == code, "%s: json exitCode %s != process exit %d" % (name, report["run"]["exitCode"], code))
     c.check(all(p.get("sha256") and len(p["sha256"]) == 64 for p in report["packs"]), "%s: json packs carry a sha256" % name)
@@ -87,7 +90,13 @@ def validate(c, name, code, paths, schema):
     c.check(not errors, "%s: SARIF valid against the SARIF 2.1.0 schema (%d errors)" % (name, len(errors)))
     run = sarif["runs"][0]
     results = run["results"]
-    c.check(len(results) == len(findings), "%s: SARIF results %d == findings %d" % (name, len(results), len(findings)))
+    c.check(len(results) == len(findings) + len(waived), "%s: SARIF results %d == findings %d + waived %d" % (name, len(results), len(findings), len(waived)))
+    suppressed = [r for r in results if "suppressions" in r]
+    c.check(len(suppressed) == len(waived) and all(r["suppressions"][0]["kind"] == "external" for r in suppressed),
+            "%s: SARIF waived results carry an external suppression" % name)
+    c.check([r["suppressions"][0]["justification"] for r in suppressed] == [w["reason"] for w in waivers for _ in w["findings"]],
+            "%s: SARIF suppression justifications are the waivers' reasons" % name)
+    results = [r for r in results if "suppressions" not in r]
     inv = run["invocations"][0]
     for k in ("startTimeUtc", "endTimeUtc"):
         try:
@@ -119,6 +128,10 @@ def validate(c, name, code, paths, schema):
             packs.append(r["pack"])
     c.check([s.name for s in suites] == packs, "%s: JUnit suites %s == packs %s" % (name, [s.name for s in suites], packs))
     cases = [case for s in suites for case in s]
+    waiver_cases = [case for case in cases if "(waived" in case.name]
+    c.check(len(waiver_cases) == len(waivers) and all(any(isinstance(x, Skipped) for x in case.result) for case in waiver_cases),
+            "%s: one skipped JUnit case per waiver" % name)
+    cases = [case for case in cases if "(waived" not in case.name]
     c.check([case.name for case in cases] == [r["id"] for r in rules], "%s: one JUnit case per rule" % name)
     expected_failing = {r["id"] for r in rules if r["findings"] > 0 and trips(fail_on, r["severity"])}
     failing = {case.name for case in cases if any(isinstance(x, Failure) for x in case.result)}
@@ -135,7 +148,7 @@ def validate(c, name, code, paths, schema):
                 c.check(all(f["message"] in text for f in mine), "%s: JUnit failure of %s lists its findings" % (name, case.name))
     props = {p.name: p.value for p in suites[0].properties()} if suites else {}
     c.check(props.get("dcmaudit.version") == report["tool"]["version"], "%s: JUnit properties carry the version" % name)
-    c.check(xml.tests == len(rules) and xml.failures == len(expected_failing), "%s: JUnit totals (%s tests, %s failures)" % (name, xml.tests, xml.failures))
+    c.check(xml.tests == len(rules) + len(waivers) and xml.failures == len(expected_failing), "%s: JUnit totals (%s tests, %s failures)" % (name, xml.tests, xml.failures))
 
     # CSV
     with open(paths["csv"], encoding="utf-8", newline="") as f:
@@ -143,7 +156,9 @@ def validate(c, name, code, paths, schema):
         rows = list(csv.reader(f))
     c.check(first.startswith("# dcmaudit "), "%s: CSV line 1 is the run comment" % name)
     c.check(rows and rows[0] == CSV_COLUMNS, "%s: CSV header" % name)
-    c.check(len(rows) - 1 == len(findings), "%s: CSV rows %d == findings %d" % (name, len(rows) - 1, len(findings)))
+    c.check(len(rows) - 1 == len(findings) + len(waived), "%s: CSV rows %d == findings %d + waived %d" % (name, len(rows) - 1, len(findings), len(waived)))
+    c.check([r[-1] for r in rows[1 + len(findings):]] == [w["reason"] for w in waivers for _ in w["findings"]], "%s: CSV waived rows name their waiver" % name)
+    rows = rows[:1 + len(findings)]
     c.check(all(len(r) == len(CSV_COLUMNS) for r in rows), "%s: CSV rows have %d fields" % (name, len(CSV_COLUMNS)))
     c.check([r[6] for r in rows[1:]] == [f["message"] for f in findings], "%s: CSV messages == JSON messages" % name)
 
@@ -151,12 +166,13 @@ def validate(c, name, code, paths, schema):
     with open(paths["jsonl"], encoding="utf-8") as f:
         lines = [json.loads(line) for line in f]
     kinds = [x["type"] for x in lines]
-    c.check(kinds == ["run"] + ["finding"] * len(findings) + ["summary"], "%s: JSONL run, findings, summary" % name)
+    c.check(kinds == ["run"] + ["finding"] * len(findings) + ["waived"] * len(waived) + ["summary"], "%s: JSONL run, findings, waived, summary" % name)
     c.check(lines[-1]["exitCode"] == code, "%s: JSONL summary exit code" % name)
 
     with open(paths["markdown"], encoding="utf-8") as f:
         md = f.read()
-    c.check(md.count("<") == md.count("&lt;") + md.count("<details>") + md.count("<summary>") + md.count("</details>") + md.count("</summary>"),
+    md = re.sub(r"`[^`\n]*`", "", md)  # code spans show their text as is (the command line, with <redacted:…> paths)
+    c.check(md.count("<") == md.count("<details>") + md.count("<summary>") + md.count("</details>") + md.count("</summary>"),
             "%s: Markdown has no raw HTML besides <details>" % name)
 
 
@@ -173,8 +189,17 @@ def main():
                               os.path.join(REPO, "Fixtures/demo/DEMO001")]),
         ("clean", ["--rules", "Rules/examples/example.ct-mr.yaml", "Fixtures/demo/DEMO001/MR_BRAIN_20240410/S003_T2_TSE"]),
         ("show-phi", ["--show-phi", "Fixtures/demo/DEMO003"]),
+        ("waived", ["--config", "WAIVER_CONFIG", "Fixtures/demo"]),
+        ("protocol", ["--rules", "Rules/examples/study.brain-protocol.yaml", "Fixtures/protocol"]),  # protocol findings (docs/protocols.md)
     ]
     with tempfile.TemporaryDirectory(prefix="dcmaudit-validate-") as d:
+        # waivers by path and by selector: SARIF suppressions, JUnit skipped cases, CSV waiver column
+        with open(os.path.join(d, "waivers.yml"), "w", encoding="utf-8") as f:
+            f.write("rules: [%s]\nwaivers:\n"
+                    "  - {rule: mr.tr-range, paths: ['*/S001_LOCALIZER/*'], reason: localizers, expires: 2999-12-31}\n"
+                    "  - {rule: geometry.pixel-spacing, when: {Modality: US, StationName: SCANNER1}, reason: calibration pending}\n"
+                    % os.path.join(REPO, "Rules/examples/example.ct-mr.yaml"))
+        runs = [(n, [x.replace("WAIVER_CONFIG", os.path.join(d, "waivers.yml")) for x in a]) for n, a in runs]
         for name, args in runs:
             code, paths = run_check(a.dcmaudit, args, d, name)
             validate(c, name, code, paths, schema)

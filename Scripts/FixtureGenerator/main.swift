@@ -10,6 +10,7 @@ import Darwin
 //   dcmaudit-fixtures malformed --out Fixtures/malformed
 //   dcmaudit-fixtures iod       --out Fixtures/iod
 //   dcmaudit-fixtures corpus    --count N --out DIR [--seed S] [--pixels P]
+//   dcmaudit-fixtures protocol  --out Fixtures/protocol
 //
 // (No ArgumentParser here: only the dcmaudit CLI target depends on it.)
 
@@ -18,6 +19,7 @@ usage: dcmaudit-fixtures demo --out DIR
        dcmaudit-fixtures malformed --out DIR
        dcmaudit-fixtures iod --out DIR   (a CT, an MR and an Enhanced MR conformant to their IODs)
        dcmaudit-fixtures corpus --count N --out DIR [--seed S] [--pixels P]
+       dcmaudit-fixtures protocol --out DIR   (a small multi-site MR study, docs/protocols.md)
        dcmaudit-fixtures check DIR...   (read every file with DcmData, print anomalies)
          --pixels P   rows = columns of CT/MR images (default 128; US half of it)
 """
@@ -48,6 +50,7 @@ switch command {
 case "demo": generateDemo(out: out)
 case "malformed": generateMalformed(out: out)
 case "iod": generateIOD(out: out)
+case "protocol": generateProtocolStudy(out: out)
 case "corpus":
     guard let c = opts["count"].flatMap({ Int($0) }), c > 0 else { fail("--count N (N > 0) is required") }
     let seed = opts["seed"].map { UInt64($0) ?? 0 } ?? 20240101

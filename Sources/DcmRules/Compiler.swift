@@ -4,7 +4,7 @@ import DcmDictionary
 
 /// Keys the schema knows, for "unknown key" errors and their suggestions.
 enum Keys {
-    static let pack = ["pack", "version", "title", "description", "extends", "conditions", "defaults", "rules"]
+    static let pack = ["pack", "version", "title", "description", "extends", "conditions", "defaults", "rules", "protocol"]
     static let defaults = ["severity", "when"]
     static let rule = ["id", "title", "severity", "level", "when", "check", "message", "reference", "examples"]
     static let examples = ["pass", "fail"]
@@ -89,6 +89,7 @@ final class PackCompiler {
         conditions = inherited
         var pack = RulePack(id: "", version: "1", title: nil, description: nil, path: file, extends: [], rules: [])
         var rulesNode: SyntaxNode?
+        var protocolNode: SyntaxNode?
         var sawPack = false, sawVersion = false
         // first pass: everything rules depend on
         for (k, kl, v) in entries {
@@ -113,6 +114,7 @@ final class PackCompiler {
             case "conditions": break
             case "defaults": break
             case "rules": rulesNode = v
+            case "protocol": protocolNode = v
             default: unknownKey(k, kl, among: Keys.pack, what: "a pack")
             }
         }
@@ -142,8 +144,12 @@ final class PackCompiler {
             } else if !rn.isNull {
                 error(rn.location, "'rules' must be a list of rules")
             }
-        } else {
+        } else if protocolNode == nil {
             error(root.location, "missing key 'rules'")
+        }
+        if let pn = protocolNode, let (spec, rules) = compileProtocol(pn) {
+            pack.protocolSpec = spec
+            pack.rules += rules
         }
         return pack
     }

@@ -7,10 +7,31 @@ public struct AuditConfig: Sendable {
         public var value: T
         public var location: SourceLocation
     }
+    /// A selector on a file's attributes, in the rule language's selector
+    /// syntax (`{Manufacturer: GE}`, `{ManufacturerModelName: {matches: "(?i)signa"}}`,
+    /// a list meaning all of them): it holds for a finding when every part
+    /// holds (is true, not unknown) on the finding's file — for series,
+    /// study and data-set findings, on the file the finding names.
+    public struct Selector: Sendable {
+        public var predicates: [Predicate]
+        /// The selector as written (flow style), for messages and reports.
+        public var text: String
+        public var location: SourceLocation
+    }
+    /// `severity:` — a rule re-graded everywhere (`when` nil) or only for
+    /// the findings whose file the selector holds for.
+    public struct SeverityOverride: Sendable {
+        public var rule: Located<String>
+        public var when: Selector?
+        public var severity: Severity
+    }
     public struct Waiver: Sendable {
         public var rule: Located<String>
         /// Globs on the finding's file path (`*` also matches `/`); empty: every file.
         public var paths: [String]
+        /// A selector on the finding's file; nil: every file. With `paths`,
+        /// both must hold.
+        public var when: Selector?
         public var reason: String
         /// `YYYY-MM-DD`: the waiver holds through that day (UTC).
         public var expires: String?
@@ -22,7 +43,7 @@ public struct AuditConfig: Sendable {
     /// Pack files or directories, relative to the config file's directory.
     public var rules: [String] = []
     public var disable: [Located<String>] = []
-    public var severity: [(rule: Located<String>, severity: Severity)] = []
+    public var severity: [SeverityOverride] = []
     public var include: [String] = []
     public var exclude: [String] = []
     public var reports: [Located<String>] = []
@@ -30,7 +51,8 @@ public struct AuditConfig: Sendable {
     public var waivers: [Waiver] = []
 
     public static let keys = ["version", "packs", "rules", "disable", "severity", "include", "exclude", "reports", "fail-on", "waivers"]
-    public static let waiverKeys = ["rule", "paths", "reason", "expires"]
+    public static let waiverKeys = ["rule", "when", "paths", "reason", "expires"]
+    public static let severityKeys = ["rule", "when", "severity"]
 
     public init(file: String) { self.file = file }
 
@@ -70,6 +92,18 @@ public struct AuditConfig: Sendable {
             }
             return v
         }
+        /// A selector compiled by the pack compiler (no named conditions:
+        /// a config has none); its errors join the config's.
+        func selector(_ n: SyntaxNode) -> Selector? {
+            guard n.entries != nil || n.items != nil else {
+                diags.append(PackDiagnostic(n.location, "when is a selector: a mapping of attribute to test, e.g. {Manufacturer: GE}, or a list of them"))
+                return nil
+            }
+            let compiler = PackCompiler(file: file)
+            let ps = compiler.compileWhen(n)
+            guard compiler.diagnostics.isEmpty else { diags += compiler.diagnostics; return nil }
+            return Selector(predicates: ps, text: n.flowText, location: n.location)
+        }
         for (key, kl, value) in entries {
             switch key {
             case "version":
@@ -78,8 +112,30 @@ public struct AuditConfig: Sendable {
             case "rules": c.rules = strings(value, "rules").map { $0.value.hasPrefix("/") ? $0.value : dir + $0.value }
             case "disable": c.disable = strings(value, "disable")
             case "severity":
-                guard let m = value.entries else { diags.append(PackDiagnostic(value.location, "severity is a mapping of rule id to error, warning or info")); continue }
-                for (rule, rl, v) in m { if let s = severityValue(v) { c.severity.append((Located(value: rule, location: rl), s)) } }
+                if let m = value.entries {
+                    for (rule, rl, v) in m { if let s = severityValue(v) { c.severity.append(SeverityOverride(rule: Located(value: rule, location: rl), when: nil, severity: s)) } }
+                    continue
+                }
+                guard let items = value.items else {
+                    diags.append(PackDiagnostic(value.location, "severity is a mapping of rule id to error, warning or info, or a list of {rule, when, severity}")); continue
+                }
+                for item in items {
+                    guard let m = item.entries else { diags.append(PackDiagnostic(item.location, "a severity override is a mapping of rule, when and severity")); continue }
+                    var rule: Located<String>?, when: Selector?, sev: Severity?, sawSeverity = false
+                    for (k, kl, v) in m {
+                        switch k {
+                        case "rule":
+                            if let s = v.scalar, !v.isNull { rule = Located(value: s, location: v.location) }
+                            else { diags.append(PackDiagnostic(v.location, "rule is a rule id")) }
+                        case "when": when = selector(v)
+                        case "severity": sawSeverity = true; sev = severityValue(v)
+                        default: diags.append(PackDiagnostic(kl, "unknown severity key '\(k)'", suggestion: suggest(k, among: severityKeys)))
+                        }
+                    }
+                    if rule == nil { diags.append(PackDiagnostic(item.location, "a severity override needs a rule")) }
+                    if !sawSeverity { diags.append(PackDiagnostic(item.location, "a severity override needs a severity (error, warning or info)")) }
+                    if let rule, let sev { c.severity.append(SeverityOverride(rule: rule, when: when, severity: sev)) }
+                }
             case "include": c.include = strings(value, "include").map(\.value)
             case "exclude": c.exclude = strings(value, "exclude").map(\.value)
             case "reports": c.reports = strings(value, "reports")
@@ -94,13 +150,14 @@ public struct AuditConfig: Sendable {
                 guard let items = value.items else { diags.append(PackDiagnostic(value.location, "waivers is a list of {rule, paths, reason, expires}")); continue }
                 for item in items {
                     guard let m = item.entries else { diags.append(PackDiagnostic(item.location, "a waiver is a mapping of rule, paths, reason and expires")); continue }
-                    var rule: Located<String>?, paths: [String] = [], reason: String?, expires: String?
+                    var rule: Located<String>?, paths: [String] = [], reason: String?, expires: String?, when: Selector?
                     for (k, wl, v) in m {
                         switch k {
                         case "rule":
                             if let s = v.scalar { rule = Located(value: s, location: v.location) }
                             else { diags.append(PackDiagnostic(v.location, "rule is a rule id")) }
                         case "paths": paths = strings(v, "paths").map(\.value)
+                        case "when": when = selector(v)
                         case "reason": reason = v.scalar
                         case "expires":
                             if let s = v.scalar, isDate(s) { expires = s }
@@ -111,7 +168,7 @@ public struct AuditConfig: Sendable {
                     if rule == nil { diags.append(PackDiagnostic(item.location, "a waiver needs a rule")) }
                     if (reason ?? "").trimmingSpaces.isEmpty { diags.append(PackDiagnostic(item.location, "a waiver needs a reason")) }
                     if let rule, let reason, !reason.trimmingSpaces.isEmpty {
-                        c.waivers.append(Waiver(rule: rule, paths: paths, reason: reason, expires: expires, location: item.location))
+                        c.waivers.append(Waiver(rule: rule, paths: paths, when: when, reason: reason, expires: expires, location: item.location))
                     }
                 }
             default:
@@ -145,11 +202,16 @@ public struct AuditConfig: Sendable {
         }
     }
 
-    /// The rules after `disable` and `severity`.
+    /// The severity overrides that hold only under a selector, in file order
+    /// (applied per finding by the check runner; the first that holds wins).
+    public var selectorOverrides: [SeverityOverride] { severity.filter { $0.when != nil } }
+
+    /// The rules after `disable` and the per-rule `severity` entries (those
+    /// without `when`; the last one of a rule wins).
     public func apply(to set: RuleSet) -> RuleSet {
         let disabled = Set(disable.map(\.value))
         var regrade: [String: Severity] = [:]
-        for s in severity { regrade[s.rule.value] = s.severity }
+        for s in severity where s.when == nil { regrade[s.rule.value] = s.severity }
         var out = set
         out.rules = set.rules.compactMap { r in
             if disabled.contains(r.id) { return nil }

@@ -33,6 +33,9 @@ public final class Evaluator {
 
     public init() {}
 
+    /// Per protocol (by slot), the choices of the last file sampled (SeriesCollector.swift).
+    var protocolChoices: [Int: ProtocolChoiceCache] = [:]
+
     /// The tags present anywhere in the data set being `run` (items of
     /// sequences included), built on first need: an `each_element` with
     /// `only: [tags]` none of which is in the file holds at once, without a

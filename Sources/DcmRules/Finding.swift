@@ -257,7 +257,8 @@ extension Evaluator {
     func detail(_ ref: AttributeRef, _ t: ValueTest, _ x: Target?, _ file: DicomFile, showPHI: Bool) -> FailureDetail {
         let attr = ref.description
         // a missing attribute under several tests: the one it fails ({type: "2", any: [absent, empty, {in: …}]})
-        if x == nil, case .all(let ts) = t, let bad = ts.first(where: { test($0, nil, file) == .no }), ts.count > 1 {
+        if x == nil, case .all(let ts) = t, ts.contains(where: { if case .type = $0 { return true }; return false }),
+           let bad = ts.first(where: { test($0, nil, file) == .no }) {
             return detail(ref, bad, nil, file, showPHI: showPHI)
         }
         guard let x else {

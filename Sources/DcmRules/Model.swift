@@ -289,6 +289,9 @@ public enum GroupCheck: Sendable {
 public enum RuleCheck: Sendable {
     case instance(Predicate)
     case group(GroupCheck)
+    /// A rule carrying the findings of a pack's `protocol:` section
+    /// (evaluated by `ProtocolAudit`, not per instance).
+    case protocolFinding(ProtocolFindingKind)
 }
 
 /// One segment of a message template.
@@ -392,4 +395,12 @@ public struct RulePack: Sendable {
     public var path: String
     public var extends: [String]
     public var rules: [Rule]
+    /// The pack's `protocol:` section (docs/protocols.md), when it has one.
+    public var protocolSpec: ProtocolSpec? = nil
+
+    public init(id: String, version: String, title: String? = nil, description: String? = nil, path: String, extends: [String],
+                rules: [Rule], protocolSpec: ProtocolSpec? = nil) {
+        self.id = id; self.version = version; self.title = title; self.description = description; self.path = path
+        self.extends = extends; self.rules = rules; self.protocolSpec = protocolSpec
+    }
 }

@@ -36,6 +36,8 @@ public struct RuleSet: Sendable {
         }
     }
     public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
+    /// The packs' `protocol:` sections.
+    public var protocols: [ProtocolSpec] { packs.compactMap(\.protocolSpec) }
 }
 
 /// Per-rule outcome counts.
@@ -108,6 +110,8 @@ extension Evaluator {
                 }
             case .group(let g):
                 samples[i] = sample(rule, g, file)
+            case .protocolFinding:
+                break   // ProtocolAudit samples the file once per protocol
             }
         }
         return InstanceResult(outcomes: outcomes, findings: findings, samples: samples)

@@ -22,7 +22,7 @@ struct Dcmaudit: ParsableCommand {
         2 usage or rule-pack error.
         """,
         version: dcmauditVersion,
-        subcommands: [Check.self, Rules.self, Dump.self]
+        subcommands: [Check.self, Rules.self, Dump.self, Learn.self]
     )
 }
 
@@ -149,6 +149,11 @@ struct Check: ParsableCommand {
 
     @Flag(name: .long, help: "No progress line on standard error (it is shown only when standard error is a terminal).")
     var quiet = false
+    // --- protocol: horizontal audit (docs/protocols.md) ---
+    @Flag(name: .long, help: "Infer the protocol from the data: report series whose parameters differ from what most sessions have (alone unless --rules/--pack are given).")
+    var inferProtocol = false
+    @Flag(name: .long, help: "With --infer-protocol: compare sessions per scanner model (Manufacturer and ManufacturerModelName).")
+    var inferByModel = false
 
     @Argument(help: "DICOM files or directories.")
     var paths: [String]
@@ -184,6 +189,8 @@ struct Check: ParsableCommand {
         req.baselinePath = baseline
         req.junitPerSeries = junitPerSeries
         req.writeBaseline = writeBaseline
+        req.inferProtocol = inferProtocol || inferByModel
+        req.inferByModel = inferByModel
         req.commandLine = ["dcmaudit"] + CommandLine.arguments.dropFirst()
         Interrupt.install()
         let code = CheckRunner.run(req)
@@ -281,4 +288,40 @@ do {
     // usage errors: ArgumentParser's message (with the usage line), then exit 2
     writeError(Dcmaudit.fullMessage(for: error) + "\n")
     Dcmaudit.exit(withError: ExitCode(2))
+}
+
+// --- protocol: dcmaudit learn (docs/protocols.md) ---
+struct Learn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a protocol pack from reference sessions.",
+        discussion: """
+        One acquisition per distinct series (Modality and SeriesDescription) of the \
+        reference, with the modality's parameters (docs/protocols.md) and the value \
+        most reference series share; per scanner model, its software version. Warns \
+        when the reference is not self-consistent. Exit codes: 0 written; 1 with \
+        --strict and a warning; 2 nothing to learn from, or usage error.
+        """
+    )
+    @Option(name: [.short, .long], help: ArgumentHelp("Write the protocol pack here instead of standard output.", valueName: "file"))
+    var output: String?
+    @Option(name: .long, help: "The pack id of the protocol.")
+    var packId = "learned.protocol"
+    @Flag(name: .long, help: "Exit 1 when the reference is not self-consistent (or a file cannot be read).")
+    var strict = false
+    @Flag(name: .long, help: "Show file paths named after patients as they are, instead of <redacted:hash>.")
+    var showPhi = false
+    @Option(name: .long, help: "Files read in parallel (default: all cores).")
+    var jobs = 0
+    @Argument(help: "Reference sessions: DICOM files or directories.")
+    var paths: [String]
+
+    func run() throws {
+        var req = LearnRequest(paths: paths)
+        req.packID = packId
+        req.showPHI = showPhi
+        req.jobs = jobs
+        req.commandLine = ["dcmaudit"] + CommandLine.arguments.dropFirst()
+        let code = ProtocolLearner.run(req, output: output, strict: strict)
+        if code != 0 { throw ExitCode(code) }
+    }
 }

@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import DcmRules
 
 /// The `dcmaudit` executable end to end: exit codes 0/1/2, messages on
 /// standard error, built-in packs found from the binary's location.
@@ -65,7 +66,8 @@ final class CLITests: XCTestCase {
         let example = repoRoot + "/Rules/examples/example.ct-mr.yaml"
         let r = try run(["check", "--rules", example, "--format", "github", "--report", "junit:\(dir)/r.xml", "--report", "sarif:\(dir)/r.sarif", mri])
         XCTAssertEqual(r.code, 0, r.err)
-        XCTAssertTrue(r.out.hasPrefix("::warning file=\(mri.replacingOccurrences(of: ":", with: "%3A")),title=mr.tr-range::RepetitionTime 35000"), r.out)
+        let shown = mri.replacingOccurrences(of: "DEMO001", with: Redaction.redact("DEMO001"))   // the patient's folder
+        XCTAssertTrue(r.out.hasPrefix("::warning file=\(shown.replacingOccurrences(of: ":", with: "%3A")),title=mr.tr-range::RepetitionTime 35000"), r.out)
         XCTAssertTrue(try String(contentsOfFile: dir + "/r.xml", encoding: .utf8).contains("dcmaudit.commandLine"))
         XCTAssertTrue(try String(contentsOfFile: dir + "/r.sarif", encoding: .utf8).contains("\"version\": \"2.1.0\""))
         let bad = try run(["check", "--report", "junt:\(dir)/x.xml", mri])
@@ -97,5 +99,25 @@ final class CLITests: XCTestCase {
         """)
         XCTAssertEqual(try run(["rules", "validate", repoRoot + "/Rules"]).code, 0)
         XCTAssertEqual(try run(["rules", "test", repoRoot + "/Rules"]).code, 0)
+    }
+
+    /// An expired waiver is a warning on standard error, with the config's
+    /// line and column, and no longer applies; a bad selector is exit 2.
+    func testExpiredWaiverWarnsAndBadSelectorFails() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cli-waiver-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let example = repoRoot + "/Rules/examples/example.ct-mr.yaml"
+        try "rules: [\(example)]\nwaivers:\n  - rule: mr.tr-range\n    when: {Modality: MR}\n    reason: old scanner\n    expires: 2020-01-01\n"
+            .write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        let r = try run(["check", "--format", "jsonl", repoRoot + "/Fixtures/demo/DEMO001/MR_BRAIN_20240410"], cwd: dir)
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.err.contains("dcmaudit.yml:3:5: warning: the waiver of 'mr.tr-range' expired on 2020-01-01 and no longer applies (reason: old scanner)"), r.err)
+        XCTAssertEqual(r.out.components(separatedBy: "\"rule\": \"mr.tr-range\"").count - 1, 4, "the findings are reported")
+        try "rules: [\(example)]\nseverity:\n  - {rule: mr.tr-range, when: {Manufacturer: {rang: [1, 2]}}, severity: info}\n"
+            .write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        let bad = try run(["check", repoRoot + "/Fixtures/demo/DEMO001/MR_BRAIN_20240410"], cwd: dir)
+        XCTAssertEqual(bad.code, 2)
+        XCTAssertTrue(bad.err.contains("dcmaudit.yml:3:47: error: unknown operator 'rang' (did you mean 'range'?)"), bad.err)
     }
 }

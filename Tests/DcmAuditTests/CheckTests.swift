@@ -78,7 +78,8 @@ final class CheckTests: XCTestCase {
         let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
         XCTAssertEqual(report.packs.map(\.id), ["dicom.core", "dicom.encoding"])
         XCTAssertEqual(report.findings.map(\.ruleID), ["dicom.patient-id", "dicom.dates"])
-        XCTAssertEqual(report.findings.first?.file, repoRoot + "/Fixtures/demo/DEMO001/CT_CHEST_20240305/S001_TOPOGRAM/IM0001.dcm")
+        // the patient's folder (DEMO001 is the PatientID) is redacted (docs/reports.md, patient data in paths)
+        XCTAssertEqual(report.findings.first?.file, repoRoot + "/Fixtures/demo/" + Redaction.redact("DEMO001") + "/CT_CHEST_20240305/S001_TOPOGRAM/IM0001.dcm")
         var o = ByteOutput()
         TextReporter(grouping: .file, report: report).write(report, into: &o)
         try golden("default.demo.txt", normalised(String(decoding: o.bytes, as: UTF8.self)))
@@ -202,5 +203,26 @@ final class CheckTests: XCTestCase {
         let c = RulesLocator.candidates()
         XCTAssertTrue(c.contains(repoRoot + "/Rules"), "the test binary lives under \(repoRoot)/.build*/…")
         XCTAssertNotNil(RulesLocator.builtinRulesDirectory())
+    }
+
+    /// Files and series with errors vs clean, per scanner (JSON `compliance`,
+    /// the HTML compliance section), counted on the reported findings.
+    func testComplianceOnDemo() throws {
+        var req = request(demo)
+        req.ruleFiles = [repoRoot + "/Rules/examples/example.ct-mr.yaml"]
+        let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+        let c = report.compliance
+        XCTAssertEqual([c.files.errors, c.files.warnings, c.files.clean], [11, 4, 29], "44 DICOM files; README.md is not counted")
+        XCTAssertEqual([c.series.errors, c.series.warnings, c.series.clean], [5, 2, 3])
+        XCTAssertEqual(c.scanners.count, 10)
+        let ge = c.scanners.filter { $0.manufacturer == "GE MEDICAL SYSTEMS" }
+        XCTAssertEqual(ge.map(\.model), ["SIGNA Premier"])
+        XCTAssertEqual(ge.first?.softwareVersions, "30\\LX\\MR Software release:RX29.1")
+        XCTAssertEqual(ge.first?.files, { var x = ComplianceCounts(); x.clean = 6; return x }())
+        XCTAssertEqual(ge.first?.station, Redaction.redact("SCANNER2"), "StationName is redacted (PS3.15 Annex E)")
+        // the CT series whose only finding is series-level: its files are clean, the series is not
+        let ct = c.seriesList.first { $0.uid.hasSuffix(".1.1.3") && $0.modality == "CT" }
+        XCTAssertEqual(ct?.worst, .error)
+        XCTAssertEqual(ct?.files.clean, 5)
     }
 }

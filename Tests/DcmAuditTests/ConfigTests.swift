@@ -1,5 +1,8 @@
 import XCTest
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 @testable import DcmAudit
 import DcmRules
 
@@ -68,7 +71,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(waivers.map { $0["count"] as! Int }, [3], "only the waiver that applies (the expired one is dropped)")
         XCTAssertEqual((waivers[0]["findings"] as! [[String: Any]]).map { $0["rule"] as! String }, ["mr.tr-range", "mr.tr-range", "mr.tr-range"])
         let console = try String(contentsOfFile: dir + "/console.txt", encoding: .utf8)
-        XCTAssertTrue(console.contains("waived: 3 findings of mr.tr-range — localizers have a short TR by design\n  \(repoRoot)/Fixtures/demo/DEMO001/MR_BRAIN_20240410/S001_LOCALIZER/IM0001.dcm: RepetitionTime 8.6 outside"), console)
+        XCTAssertTrue(console.contains("waived: 3 findings of mr.tr-range — localizers have a short TR by design\n  \(repoRoot)/Fixtures/demo/\(Redaction.redact("DEMO001"))/MR_BRAIN_20240410/S001_LOCALIZER/IM0001.dcm: RepetitionTime 8.6 outside"), console)
         // the command line wins: fail-on error, and the same data then passes on errors only
         req.failOn = .never; req.failOnGiven = true
         XCTAssertEqual(CheckRunner.run(req), 0)
@@ -76,6 +79,169 @@ final class ConfigTests: XCTestCase {
         try "disable: [ct.kvq]\nrules: [\(repoRoot)/Rules/examples/example.ct-mr.yaml]\n".write(toFile: dir + "/bad.yml", atomically: true, encoding: .utf8)
         req.configPath = dir + "/bad.yml"
         XCTAssertEqual(CheckRunner.run(req), 2)
+    }
+
+    /// Severity overrides and waivers keyed by a selector: parse errors
+    /// with line and column, like the rest of the config.
+    func testSelectorErrors() {
+        let text = """
+        severity:
+          - {rule: a.b, when: {Manufaturer: GE}, severity: info}
+          - {rule: a.b, wen: {Modality: MR}}
+          - {when: {Modality: {matchs: MR}}, severity: warning}
+        waivers:
+          - {rule: x.y, when: GE, reason: vendor}
+        """
+        XCTAssertThrowsError(try AuditConfig.parse(text, file: "c.yml")) { e in
+            XCTAssertEqual("\(e)", """
+            c.yml:2:24: error: unknown keyword 'Manufaturer' (did you mean 'Manufacturer'?)
+            c.yml:3:17: error: unknown severity key 'wen' (did you mean 'when'?)
+            c.yml:3:5: error: a severity override needs a severity (error, warning or info)
+            c.yml:4:24: error: unknown operator 'matchs' (did you mean 'matches'?)
+            c.yml:4:5: error: a severity override needs a rule
+            c.yml:6:23: error: when is a selector: a mapping of attribute to test, e.g. {Manufacturer: GE}, or a list of them
+            """)
+        }
+        let ok = try? AuditConfig.parse("severity:\n  - {rule: a.b, when: [{Modality: MR}, {Manufacturer: {matches: \"(?i)^ge\"}}], severity: info}\n  - {rule: a.c, severity: warning}\n", file: "c.yml")
+        XCTAssertEqual(ok?.severity.count, 2)
+        XCTAssertEqual(ok?.selectorOverrides.map(\.rule.value), ["a.b"])
+        XCTAssertEqual(ok?.selectorOverrides.first?.when?.predicates.count, 2)
+    }
+
+    /// On the demo data: pixel spacing of the ultrasound is re-graded per
+    /// scanner (the first override that holds wins), a series finding by
+    /// manufacturer (the selector holds on the file the finding names), and
+    /// the localizer TR findings are waived by station and model.
+    func testSelectorsApplyPerFinding() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-config-sel-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        rules: [\(repoRoot)/Rules/examples/example.ct-mr.yaml]
+        severity:
+          - {rule: geometry.pixel-spacing, when: {StationName: SCANNER1}, severity: info}
+          - {rule: geometry.pixel-spacing, when: {Modality: US}, severity: warning}
+          - {rule: series.geometry, when: {Manufacturer: {matches: "(?i)siemens"}}, severity: info}
+          - {rule: core.patient-id, when: {Manufacturer: GE}, severity: info}
+        reports: ["json:\(dir)/r.json"]
+        waivers:
+          - rule: mr.tr-range
+            when: {StationName: SCANNER2, ManufacturerModelName: Prisma}
+            reason: scanner 2 localizers use a short TR
+          - rule: mr.tr-range
+            when: {StationName: SCANNER9}
+            reason: no such scanner
+        """.write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        var req = CheckRequest(paths: [repoRoot + "/Fixtures/demo"])
+        req.builtinRules = repoRoot + "/Rules"
+        req.configPath = dir + "/dcmaudit.yml"
+        req.output = dir + "/console.txt"
+        req.showPHI = true
+        XCTAssertEqual(CheckRunner.run(req), 1)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as! [String: Any]
+        let findings = json["findings"] as! [[String: Any]]
+        func severities(_ rule: String) -> [String: Int] {
+            var out: [String: Int] = [:]
+            for f in findings where f["rule"] as? String == rule { out[f["severity"] as! String, default: 0] += 1 }
+            return out
+        }
+        XCTAssertEqual(severities("geometry.pixel-spacing"), ["info": 4, "warning": 6], "SCANNER1's four files info, the other US files warning")
+        XCTAssertEqual(severities("series.geometry"), ["info": 1])
+        XCTAssertEqual(severities("core.patient-id"), ["error": 1], "the selector does not hold (SIEMENS)")
+        XCTAssertEqual(severities("mr.tr-range"), ["warning": 1], "the T1 finding (SCANNER3) is left")
+        let waivers = json["waivers"] as! [[String: Any]]
+        XCTAssertEqual(waivers.map { $0["count"] as! Int }, [3, 0])
+        XCTAssertEqual(waivers.first?["when"] as? String, "{StationName: SCANNER2, ManufacturerModelName: Prisma}")
+        try SchemaValidator.validate(try String(contentsOfFile: dir + "/r.json", encoding: .utf8), schemaPath: repoRoot + "/docs/schema/check-report.schema.json")
+    }
+
+    /// Waived findings are counted and listed apart in every format: JSON
+    /// `waivers`, JSONL `waived` records, SARIF results with an external
+    /// suppression, a skipped JUnit case per waiver, CSV rows with the waiver
+    /// column, a Markdown table, a GitHub notice, an HTML section, the console.
+    func testWaivedFindingsInEveryFormat() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-config-waived-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        rules: [\(repoRoot)/Rules/examples/example.ct-mr.yaml]
+        waivers:
+          - rule: mr.tr-range
+            paths: ["*/S001_LOCALIZER/*"]
+            reason: localizers <short TR> by design
+            expires: 2999-01-01
+          - rule: geometry.pixel-spacing
+            when: {Modality: US, StationName: SCANNER1}
+            reason: calibration pending
+        """.write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        var req = CheckRequest(paths: [repoRoot + "/Fixtures/demo"])
+        req.builtinRules = repoRoot + "/Rules"
+        req.configPath = dir + "/dcmaudit.yml"
+        req.output = dir + "/console.txt"
+        req.reports = ReportFormats.names.map { ReportSpec(format: $0, path: dir + "/r." + $0) }
+        XCTAssertEqual(CheckRunner.run(req), 1)
+        func read(_ f: String) throws -> String { try String(contentsOfFile: dir + "/" + f, encoding: .utf8) }
+        let reason = "localizers <short TR> by design"
+
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as! [String: Any]
+        XCTAssertEqual((json["run"] as! [String: Any])["waived"] as? Int, 7)
+        XCTAssertEqual((json["waivers"] as! [[String: Any]]).map { $0["count"] as! Int }, [3, 4])
+
+        let jsonl = try read("r.jsonl").split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(jsonl.filter { $0["type"] as? String == "waived" }.count, 7)
+        XCTAssertEqual(jsonl.filter { $0["type"] as? String == "waived" }.first?["reason"] as? String, reason)
+        XCTAssertEqual(jsonl.last?["waived"] as? Int, 7)
+
+        let sarif = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.sarif"))) as! [String: Any]
+        let results = ((sarif["runs"] as! [[String: Any]])[0]["results"] as! [[String: Any]])
+        let suppressed = results.filter { $0["suppressions"] != nil }
+        XCTAssertEqual(suppressed.count, 7)
+        XCTAssertEqual(results.count - suppressed.count, (json["findings"] as! [Any]).count, "the other results are the findings")
+        let s0 = (suppressed[0]["suppressions"] as! [[String: Any]])[0]
+        XCTAssertEqual(s0["kind"] as? String, "external")
+        XCTAssertEqual(s0["justification"] as? String, reason)
+        XCTAssertEqual((s0["properties"] as? [String: Any])?["expires"] as? String, "2999-01-01")
+        XCTAssertEqual(((suppressed[3]["suppressions"] as! [[String: Any]])[0]["properties"] as? [String: Any])?["when"] as? String, "{Modality: US, StationName: SCANNER1}")
+
+        let junit = try XMLDocument(contentsOf: URL(fileURLWithPath: dir + "/r.junit"))
+        let waivedCases = try junit.nodes(forXPath: "//testcase[contains(@name, '(waived')]") as! [XMLElement]
+        XCTAssertEqual(waivedCases.map { $0.attribute(forName: "name")!.stringValue! }, ["mr.tr-range (waived)", "geometry.pixel-spacing (waived)"])
+        let skipped = try waivedCases[0].nodes(forXPath: "skipped").first as! XMLElement
+        XCTAssertTrue(skipped.attribute(forName: "message")!.stringValue!.hasPrefix("waived: 3 findings of mr.tr-range — " + reason))
+        XCTAssertEqual(skipped.stringValue!.components(separatedBy: "S001_LOCALIZER/IM000").count - 1, 3, "the three findings listed")
+
+        let csvRows = try read("r.csv").components(separatedBy: "\r\n").dropFirst(2).filter { !$0.isEmpty }
+        XCTAssertEqual(csvRows.filter { $0.hasSuffix(",\"" + reason + "\"") || $0.hasSuffix("," + reason) }.count, 3)
+        XCTAssertEqual(csvRows.filter { $0.hasSuffix(",calibration pending") }.count, 4)
+        XCTAssertEqual(csvRows.filter { $0.hasSuffix(",") }.count, (json["findings"] as! [Any]).count, "findings of the run have an empty waiver cell")
+
+        let md = try read("r.markdown")
+        XCTAssertTrue(md.contains("Waived: 7 findings, not counted above."), md)
+        XCTAssertTrue(md.contains("| mr.tr-range | 3 | localizers &lt;short TR&gt; by design | 2999-01-01 |"), md)
+
+        let gh = try read("r.github")
+        XCTAssertTrue(gh.contains("::notice title=dcmaudit waiver::waived: 3 findings of mr.tr-range — " + reason + " (until 2999-01-01; paths */S001_LOCALIZER/*)\n"), gh)
+        XCTAssertFalse(gh.contains("S001_LOCALIZER/IM0001.dcm,title=mr.tr-range"), "no annotation for a waived finding")
+
+        let html = try read("r.html")
+        XCTAssertTrue(html.contains("<h2 id=\"waived\">Waived findings</h2>"))
+        XCTAssertTrue(html.contains("<td>localizers &lt;short TR&gt; by design</td><td>2999-01-01</td><td>paths */S001_LOCALIZER/*</td><td class=\"n\">3</td>"), html)
+        XCTAssertTrue(html.contains("when {Modality: US, StationName: SCANNER1}"))
+        XCTAssertEqual(html.components(separatedBy: "S001_LOCALIZER/IM000").count - 1, 3, "listed once each, in the waived section only")
+
+        XCTAssertTrue(try read("console.txt").contains("waived: 4 findings of geometry.pixel-spacing — calibration pending"))
+    }
+
+    /// The YAML blocks of docs/configuration.md parse (rule ids are checked
+    /// only against a run's packs).
+    func testDocumentedExamplesParse() throws {
+        let doc = try String(contentsOfFile: repoRoot + "/docs/configuration.md", encoding: .utf8)
+        let blocks = doc.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        XCTAssertEqual(blocks.count, 2)
+        let full = try AuditConfig.parse(blocks[0], file: "configuration.md")
+        XCTAssertEqual(full.waivers.map { $0.when != nil }, [false, true])
+        let sev = try AuditConfig.parse(blocks[1], file: "configuration.md")
+        XCTAssertEqual(sev.severity.map { $0.when?.predicates.count ?? 0 }, [0, 1, 3])
     }
 
     func testGlobs() {

@@ -134,6 +134,15 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(all.console, [], "console messages")
         XCTAssertEqual(all.dom.components(separatedBy: "<tr class=\"group\">").count - 1, 6, "one group row per rule with findings")
         XCTAssertTrue(all.dom.contains("1–18 of 18 findings"), String(all.dom.suffix(3000)))
+        // compliance: per scanner (10 on the demo) and the 7 series with errors or warnings, as CSS bars
+        func rows(_ id: String) -> Int {
+            guard let r = all.dom.range(of: "<table id=\"\(id)\">"), let end = all.dom[r.upperBound...].range(of: "</table>") else { return -1 }
+            return all.dom[r.upperBound..<end.lowerBound].components(separatedBy: "<tr>").count - 2   // minus the head row
+        }
+        XCTAssertEqual(rows("compliance-scanners"), 10)
+        XCTAssertEqual(rows("compliance-series"), 7)
+        XCTAssertTrue(all.dom.contains("<td>GE MEDICAL SYSTEMS</td><td>SIGNA Premier</td>"))
+        XCTAssertTrue(all.dom.contains("<span class=\"b-error\" style=\"width:25.0%\"></span><span class=\"b-warning\" style=\"width:9.1%\"></span><span class=\"b-clean\" style=\"width:65.9%\"></span>"), "files 11 / 4 / 29")
         // filtering: by severity, by rule, by search text
         XCTAssertTrue(try browse(page, hash: "#severity=warning").dom.contains("1–4 of 4 findings"))
         XCTAssertTrue(try browse(page, hash: "#rule=geometry.pixel-spacing&group=series").dom.contains("1–10 of 10 findings"))
@@ -194,6 +203,14 @@ final class HTMLReportTests: XCTestCase {
         var r = CheckReport(paths: ["/data"], files: n, unreadable: 0, packs: [], rules: summaries, findings: findings,
                             severityCounts: sev, failOn: .error)
         r.series = n / 100; r.studies = n / 1000; r.modalities = ["MR": n / 2, "CT": n / 2]
+        // compliance: one file per finding, 1,000 series, 40 scanners
+        let tally = ComplianceTally(showPHI: false)
+        for f in findings {
+            let i = Int(f.observed!)!
+            tally.add(scanner: ["Vendor \(i % 4)", "Model \(i % 10)", "STATION\(i % 40)", "VE\(i % 3)"], series: f.seriesInstanceUID,
+                      modality: f.modality, worst: f.severity)
+        }
+        r.compliance = tally.finish()
         return r
     }
 }

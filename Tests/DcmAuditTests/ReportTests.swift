@@ -83,12 +83,12 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(counter.counts["testcase"], 10)
         XCTAssertEqual(counter.counts["failure"], 4)
         XCTAssertEqual(counter.counts["testsuite"], 2)
-        // CSV: a comment line, the header, one row of 15 fields per finding
+        // CSV: a comment line, the header, one row of 16 fields per finding
         let rows = parseCSV(o["csv"]!)
         XCTAssertTrue(rows[0][0].hasPrefix("# dcmaudit <version>"))
         XCTAssertEqual(rows[1], CSVReport.columns)
         XCTAssertEqual(rows.count, 2 + 18)
-        XCTAssertTrue(rows.dropFirst().allSatisfy { $0.count == 15 }, "\(rows.map(\.count))")
+        XCTAssertTrue(rows.dropFirst().allSatisfy { $0.count == CSVReport.columns.count && $0.count == 16 }, "\(rows.map(\.count))")
         // GitHub annotations: one command per finding
         XCTAssertEqual(o["github"]!.split(separator: "\n").filter { $0.hasPrefix("::") }.count, 18)
         XCTAssertTrue(o["markdown"]!.contains("## dcmaudit: failed"))

@@ -71,8 +71,16 @@ public struct CheckRequest: Sendable {
     public var exclude: [String] = []
     /// Active waivers: matching findings are left out and counted per waiver.
     public var waivers: [AuditConfig.Waiver] = []
+    /// Severity overrides under a selector (the config's `severity` entries
+    /// with `when`): a finding whose file the selector holds for takes the
+    /// severity of the first that holds.
+    public var severityOverrides: [AuditConfig.SeverityOverride] = []
     /// Today, `YYYY-MM-DD` (UTC), for waivers' expiry; now when nil.
     public var today: String?
+    /// `--infer-protocol`: a horizontal audit without a reference (docs/protocols.md);
+    /// `inferByModel`: acquisitions compared per scanner model.
+    public var inferProtocol = false
+    public var inferByModel = false
     public init(paths: [String]) { self.paths = paths }
 
     /// Packs used when neither `--rules` nor `--pack` is given.
@@ -93,6 +101,9 @@ public struct RuleSummary: Sendable {
 /// The result of a run, ready for the reporters.
 public struct CheckReport: Sendable {
     public var paths: [String]
+    /// The command line as the reports show it (path components holding
+    /// patient values redacted); nil: the run's own.
+    public var commandLine: [String]? = nil
     public var files: Int
     public var unreadable: Int
     /// The run was interrupted (Ctrl-C): the report covers the files checked
@@ -120,6 +131,10 @@ public struct CheckReport: Sendable {
     public var series: Int = 0
     public var studies: Int = 0
     public var modalities: [String: Int] = [:]
+    /// Files and series with errors vs clean, per scanner and per series.
+    public var compliance = Compliance()
+    /// Compliance tables of each protocol of the run's packs (docs/protocols.md).
+    public var protocols: [ProtocolCompliance] = []
     public var findingCount: Int { severityCounts.values.reduce(0, +) }
     public var exitCode: Int32 {
         severityCounts.contains { $0.value > 0 && failOn.trips($0.key) } ? 1 : 0
@@ -131,6 +146,9 @@ public struct WaivedFindings: Sendable {
     public var rule: String
     public var reason: String
     public var expires: String?
+    /// The waiver's path globs (empty: every file) and selector, as written.
+    public var paths: [String] = []
+    public var when: String?
     public var findings: [Finding]
     public var count: Int { findings.count }
 }
@@ -159,12 +177,20 @@ public enum NotDicom {
 /// parallel (instance rules per file; series/study/patient/dataset rules fed
 /// from per-file samples), and writes the report.
 public enum CheckRunner {
+    /// Findings that may wait for the rest of their folder (path redaction).
+    public static let pendingLimit = 100_000
+
     /// Loads the packs a request names (exit code 2 on pack errors).
     public static func loadRules(_ req: CheckRequest) throws -> RuleSet {
         let lib = req.builtinRules ?? RulesLocator.builtinRulesDirectory()
         var loader = PackLoader(libraries: lib.map { [$0] } ?? [])
         loader.buildExamples = false   // check never runs examples (rules test does)
         var ids = req.packIDs
+        if req.inferProtocol {
+            // the inference alone unless packs are named too
+            let named = ids.isEmpty && req.ruleFiles.isEmpty ? RuleSet(packs: []) : try loader.load(files: req.ruleFiles, ids: ids)
+            return RuleSet(packs: named.packs + [InferredProtocol.pack()])
+        }
         if ids.isEmpty && req.ruleFiles.isEmpty {
             guard lib != nil else {
                 throw PackErrors([PackDiagnostic(SourceLocation(file: "dcmaudit", line: 1, column: 1),
@@ -179,7 +205,7 @@ public enum CheckRunner {
     /// (one batch per file, in input order, then one batch of series, study,
     /// patient and data-set findings), and are kept in the report only when
     /// `keepFindings` — so a streaming reporter holds no finding in memory.
-    public static func evaluate(_ req: CheckRequest, rules: RuleSet, keepFindings: Bool = true,
+    public static func evaluate(_ req: CheckRequest, rules: RuleSet, keepFindings: Bool = true, commandLine: [String]? = nil,
                                 sink: (([Finding]) -> Void)? = nil) -> CheckReport {
         let (allFiles, problems) = FileDiscovery.expand(req.paths)
         var selected = allFiles
@@ -196,56 +222,143 @@ public enum CheckRunner {
         var baselined = 0
         var newBaseline: Baseline? = req.writeBaseline != nil ? Baseline() : nil
         var waivedPer = [[Finding]](repeating: [], count: req.waivers.count)
-        func deliver(_ batch: [Finding]) {
-            guard !batch.isEmpty else { return }
+        // Config selectors (severity overrides first, then waivers'), evaluated
+        // once per file in the workers; which held, per file, kept for the
+        // group findings that name the file.
+        var selectors: [AuditConfig.Selector] = []
+        func index(_ s: AuditConfig.Selector?) -> Int? {
+            guard let s else { return nil }
+            selectors.append(s)
+            return selectors.count - 1
+        }
+        let overrideSelector = req.severityOverrides.map { index($0.when) }
+        let waiverSelector = req.waivers.map { index($0.when) }
+        var selectorHits: [String: [Bool]] = [:]
+        // Patient values in paths (PathRedactor): learnt file by file; the
+        // findings of files without values (unreadable, not DICOM) wait
+        // until every value is known.
+        let redactor: PathRedactor? = req.showPHI ? nil : PathRedactor()
+        var deferred: [Finding] = []
+        // The findings of the files under one folder of an input root (a
+        // patient's folder, in most archives) wait until the walk leaves the
+        // folder, so that a file without patient values, or read before the
+        // file holding the folder's name, is redacted with the values of the
+        // files beside it (at most `pendingLimit` findings wait). Without
+        // redaction: delivered at once.
+        var pendingKey: Substring? = nil
+        var pending: [(file: String, keys: FileKeys, findings: [Finding])] = []
+        var pendingCount = 0
+        let roots = req.paths.map { Array(($0.hasSuffix("/") ? $0 : $0 + "/").utf8) }
+        func folderKey(_ p: String) -> Substring {
+            let u = p.utf8
+            for r in roots where u.count > r.count && u.starts(with: r) {
+                let rest = u.index(u.startIndex, offsetBy: r.count)
+                guard let slash = u[rest...].firstIndex(of: 0x2F) else { return p[..<rest] }
+                return p[..<slash]
+            }
+            return p.lastIndex(of: "/").map { p[..<$0] } ?? ""
+        }
+        func holds(_ k: Int, _ f: Finding) -> Bool {
+            guard let file = f.file, let h = selectorHits[file] else { return false }
+            return h[k]
+        }
+        /// Applies severities, waivers, redaction and the baseline; returns
+        /// the findings reported.
+        @discardableResult
+        func deliver(_ batch: [Finding]) -> [Finding] {
+            guard !batch.isEmpty else { return [] }
             var batch = batch
+            if !req.severityOverrides.isEmpty {
+                for i in batch.indices {
+                    let f = batch[i]
+                    if let k = req.severityOverrides.indices.first(where: { k in
+                        req.severityOverrides[k].rule.value == f.ruleID && (overrideSelector[k].map { holds($0, f) } ?? true)
+                    }) {
+                        batch[i].severity = req.severityOverrides[k].severity
+                    }
+                }
+            }
             if !req.waivers.isEmpty {
                 batch = batch.filter { f in
-                    guard let w = req.waivers.firstIndex(where: { w in
-                        w.rule.value == f.ruleID && (w.paths.isEmpty || w.paths.contains { globMatch($0, f.file ?? "") })
+                    guard let w = req.waivers.indices.first(where: { j in
+                        let w = req.waivers[j]
+                        return w.rule.value == f.ruleID && (w.paths.isEmpty || w.paths.contains { globMatch($0, f.file ?? "") })
+                            && (waiverSelector[j].map { holds($0, f) } ?? true)
                     }) else { return true }
-                    waivedPer[w].append(f)
+                    waivedPer[w].append(redactor?.redact(f) ?? f)
                     return false
                 }
-                guard !batch.isEmpty else { return }
+                guard !batch.isEmpty else { return [] }
             }
+            if let redactor { batch = batch.map(redactor.redact) }
             if newBaseline != nil { for f in batch { newBaseline!.add(f) } }
             if baseline != nil {
                 let (new, known) = baseline!.filter(batch)
                 baselined += known
                 batch = new
-                guard !batch.isEmpty else { return }
+                guard !batch.isEmpty else { return [] }
             }
             for f in batch { severityCounts[f.severity, default: 0] += 1; perRule[f.ruleID, default: 0] += 1 }
             if keepFindings { findings += batch }
             sink?(batch)
+            return batch
+        }
+        let compliance = ComplianceTally(showPHI: req.showPHI)
+        /// A readable file's findings, delivered; the file counted for compliance.
+        func deliverFile(_ file: String, _ keys: FileKeys, _ fs: [Finding]) {
+            let kept = deliver(fs)
+            var worst: Severity? = nil
+            for f in kept where f.level == .instance { worst = ComplianceTally.worse(worst, f.severity) }
+            compliance.add(scanner: keys.scanner, series: keys.series, modality: keys.modality, worst: worst)
         }
         var counts = [OutcomeCounts](repeating: OutcomeCounts(), count: rules.rules.count)
         var unreadableCount = 0, notDicomCount = 0
         for p in problems {
             unreadableCount += 1
-            deliver([unreadableFinding(p.path, reason: p.message, offset: nil)])
+            deferred.append(unreadableFinding(p.path, reason: p.message, offset: nil))
         }
         let aggregator = GroupAggregator(rules, showPHI: req.showPHI)
         let hasGroupRules = rules.rules.contains { if case .group = $0.check { return true }; return false }
+        let protocolPacks = rules.packs.filter { $0.protocolSpec != nil }
+        let protocolSpecs = protocolPacks.map { $0.protocolSpec! }
+        let collectors = protocolSpecs.map { ProtocolCollector($0) }
+        let inferSpec: ProtocolSpec? = req.inferProtocol ? InferredProtocol.spec() : nil
+        let inferCollector = inferSpec.map { ProtocolCollector($0) }
         let pool = EvaluatorPool()
         let options = req.readOptions
         let showPHI = req.showPHI
         let files = selected
+        let runSelectors = selectors
         var seriesSet = Set<String>(), studySet = Set<String>()
         var modalities: [String: Int] = [:]
         let progress = req.progress ? ProgressLine(total: files.count) : nil
         defer { progress?.finish() }
         var checked = 0
-        orderedParallelMap(count: files.count, jobs: jobs, shouldStop: { Interrupt.requested }, work: { i -> Result<(InstanceResult, FileKeys), ReadError> in
+        func flushPending() {
+            for (file, keys, fs) in pending {
+                deliverFile(file, keys, fs)
+                if !hasGroupRules { selectorHits[file] = nil }
+            }
+            pending.removeAll(keepingCapacity: true)
+            pendingCount = 0
+        }
+        orderedParallelMap(count: files.count, jobs: jobs, shouldStop: { Interrupt.requested }, work: { i -> Result<(InstanceResult, FileKeys, [ProtocolSample]), ReadError> in
             let path = files[i]
             do {
                 let file = try DicomReader.read(path: path, options: options)
                 let ev = pool.take()
                 defer { pool.give(ev) }
                 let ds = file.dataSet
-                let keys = FileKeys(series: ds.string(Tag(0x0020, 0x000E)), study: ds.string(Tag(0x0020, 0x000D)), modality: ds.string(Tag(0x0008, 0x0060)))
-                return .success((ev.run(rules, on: file, path: path, showPHI: showPHI), keys))
+                var keys = FileKeys(series: ds.string(Tag(0x0020, 0x000E)), study: ds.string(Tag(0x0020, 0x000D)), modality: ds.string(Tag(0x0008, 0x0060)))
+                let result = ev.run(rules, on: file, path: path, showPHI: showPHI)
+                if !showPHI { keys.phiValues = PathRedactor.values(of: ds) }
+                keys.scanner = ComplianceTally.scanner(of: ds)
+                if !runSelectors.isEmpty {
+                    keys.selectorHits = runSelectors.map { s in s.predicates.allSatisfy { ev.evaluate($0, file, selector: true) == .yes } }
+                }
+                var ps = protocolSpecs.enumerated().map { ev.protocolSample($1, file, order: i, slot: $0) }
+                if let s = inferSpec { ps.append(ev.protocolSample(s, file, order: i, slot: protocolSpecs.count)) }
+                return .success((result, keys, ps))
             } catch let e as ReadError {
                 return .failure(e)
             } catch {
@@ -255,24 +368,61 @@ public enum CheckRunner {
             checked += 1
             defer { progress?.tick(findings: severityCounts.values.reduce(0, +)) }
             switch r {
-            case .success(let (res, keys)):
+            case .success(let (res, keys, protocolSamples)):
                 if let s = keys.series, !s.isEmpty { seriesSet.insert(s) }
                 if let s = keys.study, !s.isEmpty { studySet.insert(s) }
                 modalities[keys.modality.flatMap { $0.isEmpty ? nil : $0 } ?? "(none)", default: 0] += 1
                 for (k, o) in res.outcomes.enumerated() { if let o { counts[k].add(o) } }
-                deliver(res.findings)
+                if keys.selectorHits.contains(true) { selectorHits[files[i]] = keys.selectorHits }
+                if let redactor {
+                    let key = folderKey(files[i])
+                    if key != pendingKey || pendingCount > CheckRunner.pendingLimit { flushPending(); pendingKey = key }
+                    redactor.learn(keys.phiValues)
+                    pending.append((files[i], keys, res.findings))
+                    pendingCount += res.findings.count
+                } else {
+                    deliverFile(files[i], keys, res.findings)
+                    if !hasGroupRules { selectorHits[files[i]] = nil }
+                }
                 if hasGroupRules { aggregator.add(res.samples, path: files[i]) }
+                for (k, ps) in protocolSamples.enumerated() { (k < collectors.count ? collectors[k] : inferCollector!).add(ps, path: files[i]) }
             case .failure(let e) where NotDicom.applies(e):
                 notDicomCount += 1
-                deliver([Finding(ruleID: NotDicom.ruleID, packID: NotDicom.packID, severity: .info, level: .instance,
-                                 message: "\(e)", file: files[i], offset: e.offset)])
+                deferred.append(Finding(ruleID: NotDicom.ruleID, packID: NotDicom.packID, severity: .info, level: .instance,
+                                 message: "\(e)", file: files[i], offset: e.offset))
             case .failure(let e):
                 unreadableCount += 1
-                deliver([unreadableFinding(files[i], reason: "\(e)", offset: e.offset)])
+                deferred.append(unreadableFinding(files[i], reason: "\(e)", offset: e.offset))
             }
         })
+        flushPending()
+        // one batch per file, in input order, as for readable files
+        var k = 0
+        while k < deferred.count {
+            var j = k + 1
+            while j < deferred.count, deferred[j].file == deferred[k].file { j += 1 }
+            deliver(Array(deferred[k..<j]))
+            k = j
+        }
         let (groupCounts, groupFindings) = aggregator.finish()
-        deliver(groupFindings)
+        for f in deliver(groupFindings) where f.level == .series {
+            if let uid = f.seriesInstanceUID { compliance.markSeries(uid, f.severity) }
+        }
+        // protocol audits (docs/protocols.md): their series findings count for compliance too
+        var protocolCounts: [String: OutcomeCounts] = [:]
+        var protocolTables: [ProtocolCompliance] = []
+        var protocolOutcomes: [ProtocolOutcome] = []
+        for (k, c) in collectors.enumerated() {
+            protocolOutcomes.append(ProtocolAudit.finish(c, packID: protocolPacks[k].id, rules: rules, showPHI: showPHI))
+        }
+        if let c = inferCollector { protocolOutcomes.append(InferredProtocol.audit(c, byModel: req.inferByModel, rules: rules, showPHI: showPHI)) }
+        for o in protocolOutcomes {
+            for f in deliver(o.findings) where f.level == .series {
+                if let uid = f.seriesInstanceUID { compliance.markSeries(uid, f.severity) }
+            }
+            protocolCounts.merge(o.counts) { a, b in var x = a; x.add(b); return x }
+            protocolTables.append(o.compliance)
+        }
         var summaries: [RuleSummary] = []
         var unreadableCounts = OutcomeCounts()
         unreadableCounts.pass = files.count + problems.count - unreadableCount - notDicomCount
@@ -289,6 +439,7 @@ public enum CheckRunner {
         for (k, r) in rules.rules.enumerated() {
             var c = counts[k]
             if case .group = r.check { c.add(groupCounts[k]) }
+            if case .protocolFinding = r.check, let pc = protocolCounts[r.id] { c.add(pc) }
             summaries.append(RuleSummary(id: r.id, packID: r.packID, title: r.title, severity: r.severity, level: r.level, counts: c, findings: perRule[r.id] ?? 0))
         }
         var report = CheckReport(paths: req.paths, files: files.count + problems.count, unreadable: unreadableCount, packs: rules.packs,
@@ -297,11 +448,19 @@ public enum CheckRunner {
         report.filesChecked = checked + problems.count
         report.incomplete = checked < files.count
         report.baselined = baselined
-        report.waived = req.waivers.enumerated().map { WaivedFindings(rule: $1.rule.value, reason: $1.reason, expires: $1.expires, findings: waivedPer[$0]) }
+        report.waived = req.waivers.enumerated().map {
+            WaivedFindings(rule: $1.rule.value, reason: $1.reason, expires: $1.expires, paths: $1.paths, when: $1.when?.text, findings: waivedPer[$0])
+        }
         report.newBaseline = newBaseline
+        report.compliance = compliance.finish()
+        if let redactor {
+            report.paths = req.paths.map(redactor.redact)
+            report.commandLine = commandLine.map { $0.map(redactor.redact) }
+        }
         report.series = seriesSet.count
         report.studies = studySet.count
         report.modalities = modalities
+        report.protocols = protocolTables
         return report
     }
 
@@ -342,6 +501,7 @@ public enum CheckRunner {
             let d = c.checkRuleIDs(rules.rules.map(\.id), builtin: [Unreadable.ruleID, NotDicom.ruleID])
             if !d.isEmpty { writeError(d.map(\.description).joined(separator: "\n") + "\n"); return 2 }
             rules = c.apply(to: rules)
+            req.severityOverrides = c.selectorOverrides
             let today = req.today ?? String(RunInfo.iso8601(RunInfo.now()).prefix(10))
             for w in c.waivers {
                 if let e = w.expires, e < today {
@@ -390,7 +550,7 @@ public enum CheckRunner {
             catch let e as HTMLReport.TemplateError { abandon(); writeError(e.description + "\n"); return 2 }
             catch { abandon(); writeError("\(path ?? "-"): error: \(error)\n"); return 2 }
         }
-        let report = evaluate(req, rules: rules, keepFindings: false) { batch in
+        let report = evaluate(req, rules: rules, keepFindings: false, commandLine: info.commandLine) { batch in
             for r in reporters { r.add(batch) }
         }
         let duration = info.elapsed
@@ -415,6 +575,12 @@ func globMatch(_ pattern: String, _ path: String) -> Bool {
 /// What the report counts of a file besides its findings.
 struct FileKeys: Sendable {
     var series: String?, study: String?, modality: String?
+    /// Which of the run's config selectors hold for the file.
+    var selectorHits: [Bool] = []
+    /// The file's patient values to look for in paths (`PathRedactor`), unless --show-phi.
+    var phiValues: [[UInt8]] = []
+    /// Manufacturer, model, station name, software versions (`ComplianceTally`).
+    var scanner: [String] = ["", "", "", ""]
 }
 
 /// Where a report goes: standard output or a file, in 64 KiB writes.

@@ -47,17 +47,18 @@ public enum JSONReporter {
     static func head(_ run: RunInfo?, _ o: inout ByteOutput) {
         o.write("{\n  \"schemaVersion\": "); o.write(String(schemaVersion))
         o.write(",\n  \"tool\": {\"name\": \"dcmaudit\", \"version\": "); o.jsonString(run?.toolVersion ?? dcmauditVersion); o.write("}")
-        if let run {
-            if run.showPHI { o.write(",\n  \"notice\": "); o.jsonString(phiShownNotice) }
-            o.write(",\n  \"invocation\": {\"commandLine\": ["); list(run.commandLine, &o)
-            o.write("], \"startTime\": "); o.jsonString(run.startTime)
-            o.write(", \"phiShown\": \(run.showPHI)}")
-        }
+        if let run, run.showPHI { o.write(",\n  \"notice\": "); o.jsonString(phiShownNotice) }
         o.write(",\n  \"findings\": [")
     }
 
     static func tail(_ r: CheckReport, any: Bool, run: RunInfo? = nil, duration: Double = 0, _ o: inout ByteOutput) {
         o.write(any ? "\n  ]" : "]")
+        // at the end, so that the command line's paths are redacted with every patient value of the run
+        if let run {
+            o.write(",\n  \"invocation\": {\"commandLine\": ["); list(r.commandLine(run), &o)
+            o.write("], \"startTime\": "); o.jsonString(run.startTime)
+            o.write(", \"phiShown\": \(run.showPHI)}")
+        }
         o.write(",\n  \"run\": {\"paths\": ["); list(r.paths, &o)
         o.write("], \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"baselined\": \(r.baselined), \"waived\": \(r.waivedCount), \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode)")
         if r.incomplete { o.write(", \"incomplete\": true, \"filesChecked\": \(r.filesChecked)") }
@@ -92,16 +93,33 @@ public enum JSONReporter {
                 o.write(i == 0 ? "\n    " : ",\n    ")
                 o.write("{\"rule\": "); str(w.rule, &o); o.write(", \"reason\": "); str(w.reason, &o)
                 if let e = w.expires { o.write(", \"expires\": "); str(e, &o) }
+                if !w.paths.isEmpty { o.write(", \"paths\": ["); list(w.paths, &o); o.write("]") }
+                if let s = w.when { o.write(", \"when\": "); str(s, &o) }
                 o.write(", \"count\": \(w.count), \"findings\": [")
                 for (j, f) in w.findings.enumerated() { o.write(j == 0 ? "\n      " : ",\n      "); finding(f, &o) }
                 o.write(w.findings.isEmpty ? "]}" : "\n    ]}")
             }
             o.write("\n  ]")
         }
+        compliance(r.compliance, &o)
+        if !r.protocols.isEmpty { ProtocolTables.json(r.protocols, &o) }   // protocol compliance (docs/protocols.md)
         let c = r.severityCounts
         o.write(",\n  \"totals\": {\"findings\": \(r.findingCount), \"error\": \(c[.error] ?? 0), \"warning\": \(c[.warning] ?? 0), \"info\": \(c[.info] ?? 0), \"outcomes\": ")
         counts(total, &o)
         o.write("}\n}\n")
+    }
+
+    /// Files and series with errors, with warnings only, clean: over all and per scanner.
+    static func compliance(_ c: Compliance, _ o: inout ByteOutput) {
+        func counts(_ c: ComplianceCounts) -> String { "{\"errors\": \(c.errors), \"warnings\": \(c.warnings), \"clean\": \(c.clean)}" }
+        o.write(",\n  \"compliance\": {\"files\": " + counts(c.files) + ", \"series\": " + counts(c.series) + ", \"scanners\": [")
+        for (i, s) in c.scanners.enumerated() {
+            o.write(i == 0 ? "\n    " : ",\n    ")
+            o.write("{\"manufacturer\": "); str(s.manufacturer, &o); o.write(", \"model\": "); str(s.model, &o)
+            o.write(", \"station\": "); str(s.station, &o); o.write(", \"softwareVersions\": "); str(s.softwareVersions, &o)
+            o.write(", \"files\": " + counts(s.files) + ", \"series\": " + counts(s.series) + "}")
+        }
+        o.write(c.scanners.isEmpty ? "]}" : "\n  ]}")
     }
 
     static func counts(_ c: OutcomeCounts, _ o: inout ByteOutput) {

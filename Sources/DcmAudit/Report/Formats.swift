@@ -80,6 +80,9 @@ public final class GitHubReport: Reporter {
         let line = "dcmaudit \(run.toolVersion): \(report.files) files, \(c[.error] ?? 0) errors, \(c[.warning] ?? 0) warnings, \(c[.info] ?? 0) info"
             + " (packs: " + run.packs.map { "\($0.id)@\($0.version)" }.joined(separator: ", ") + "; " + RunInfo.seconds(run.duration(measured: duration)) + " s)\n"
         out.write(Array(line.utf8))
+        for w in report.waived {
+            out.write(Array(("::notice title=dcmaudit waiver::" + GitHubReport.data(waiverLine(w)) + "\n").utf8))
+        }
         if report.incomplete { out.write(Array(("::warning title=dcmaudit::INCOMPLETE: " + GitHubReport.data(incompleteNotice(report)) + "\n").utf8)) }
     }
 }
@@ -110,8 +113,7 @@ public final class JSONLinesReport: Reporter {
         var o = ByteOutput(capacity: 1024)
         o.write("{\"type\": \"run\", \"schemaVersion\": \(JSONReporter.schemaVersion), \"tool\": {\"name\": \"dcmaudit\", \"version\": ")
         o.jsonString(run.toolVersion)
-        o.write("}, \"commandLine\": ["); JSONReporter.list(run.commandLine, &o)
-        o.write("], \"startTime\": "); o.jsonString(run.startTime)
+        o.write("}, \"startTime\": "); o.jsonString(run.startTime)
         o.write(", \"phiShown\": \(run.showPHI)")
         if run.showPHI { o.write(", \"notice\": "); o.jsonString(phiShownNotice) }
         o.write(", \"packs\": [")
@@ -135,10 +137,18 @@ public final class JSONLinesReport: Reporter {
     public func finish(_ r: CheckReport, duration: Double) {
         var o = ByteOutput(capacity: 4096)
         let c = r.severityCounts
-        o.write("{\"type\": \"summary\", \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"findings\": \(r.findingCount)")
+        for w in r.waived {
+            for f in w.findings {
+                o.write("{\"type\": \"waived\", \"reason\": "); o.jsonString(w.reason); o.write(", ")
+                JSONReporter.findingFields(f, &o)
+                o.write("}\n")
+            }
+        }
+        o.write("{\"type\": \"summary\", \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"findings\": \(r.findingCount), \"waived\": \(r.waivedCount)")
         if r.incomplete { o.write(", \"incomplete\": true, \"filesChecked\": \(r.filesChecked)") }
         o.write(", \"error\": \(c[.error] ?? 0), \"warning\": \(c[.warning] ?? 0), \"info\": \(c[.info] ?? 0)")
         o.write(", \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode), \"durationSeconds\": " + RunInfo.seconds(run.duration(measured: duration)))
+        o.write(", \"commandLine\": ["); JSONReporter.list(r.commandLine(run), &o); o.write("]")
         o.write(", \"rules\": [")
         for (i, s) in r.rules.enumerated() {
             if i > 0 { o.write(", ") }
@@ -196,26 +206,38 @@ public final class JUnitReport: Reporter {
         func failing(_ c: Case) -> Bool { !c.findings.isEmpty && r.failOn.trips(c.rule.severity) }
         func skipped(_ c: Case) -> Bool { c.findings.isEmpty && c.rule.counts.pass == 0 && c.rule.counts.fail == 0 }
         let all = cases(r.rules)
+        // waivers: one skipped case each, in the suite of the rule's pack
+        let packOf = Dictionary(r.rules.map { ($0.id, $0.packID) }, uniquingKeysWith: { a, _ in a })
+        var waiverCases: [(pack: String, name: String, w: WaivedFindings)] = []
+        var perRule: [String: Int] = [:]
+        for w in r.waived {
+            perRule[w.rule, default: 0] += 1
+            let n = perRule[w.rule]!
+            waiverCases.append((packOf[w.rule] ?? "dcmaudit", w.rule + " (waived" + (n > 1 ? " #\(n)" : "") + ")", w))
+        }
+        for w in waiverCases where !packOrder.contains(w.pack) { packOrder.append(w.pack) }
         o.write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-        o.write("<testsuites name=\"dcmaudit\" tests=\"\(all.count)\" failures=\"\(all.filter(failing).count)\" errors=\"0\" skipped=\"\(all.filter(skipped).count)\" time=\"\(d)\" timestamp=\"")
+        o.write("<testsuites name=\"dcmaudit\" tests=\"\(all.count + waiverCases.count)\" failures=\"\(all.filter(failing).count)\" errors=\"0\" skipped=\"\(all.filter(skipped).count + waiverCases.count)\" time=\"\(d)\" timestamp=\"")
         o.xml(run.startTime); o.write("\">\n")
         for pid in packOrder {
             let cs = all.filter { $0.rule.packID == pid }
+            let ws = waiverCases.filter { $0.pack == pid }
             let pack = run.packs.first { $0.id == pid }
             o.write("  <testsuite name=\""); o.xml(pid)
-            o.write("\" tests=\"\(cs.count)\" failures=\"\(cs.filter(failing).count)\" errors=\"0\" skipped=\"\(cs.filter(skipped).count)\" time=\"\(d)\" timestamp=\"")
+            o.write("\" tests=\"\(cs.count + ws.count)\" failures=\"\(cs.filter(failing).count)\" errors=\"0\" skipped=\"\(cs.filter(skipped).count + ws.count)\" time=\"\(d)\" timestamp=\"")
             o.xml(run.startTime); o.write("\">\n    <properties>\n")
             func prop(_ n: String, _ v: String) {
                 o.write("      <property name=\""); o.xml(n); o.write("\" value=\""); o.xml(v); o.write("\"/>\n")
             }
             prop("dcmaudit.version", run.toolVersion)
-            prop("dcmaudit.commandLine", run.commandLineText)
+            prop("dcmaudit.commandLine", r.commandLineText(run))
             prop("dcmaudit.startTime", run.startTime)
             prop("dcmaudit.phiShown", run.showPHI ? "true" : "false")
             if run.showPHI { prop("dcmaudit.notice", phiShownNotice) }
             if let pack { prop("pack.version", pack.version); prop("pack.path", pack.path); prop("pack.sha256", pack.sha256) }
             prop("files", "\(r.files)")
             if r.incomplete { prop("dcmaudit.incomplete", incompleteNotice(r)) }
+            if !r.waived.isEmpty { prop("dcmaudit.waived", "\(r.waivedCount)") }
             o.write("    </properties>\n")
             for cs in cs {
                 let s = cs.rule, fs = cs.findings
@@ -240,6 +262,12 @@ public final class JUnitReport: Reporter {
                 } else {
                     o.write("/>\n")
                 }
+            }
+            for (_, name, w) in ws {
+                o.write("    <testcase name=\""); o.xml(name); o.write("\" classname=\""); o.xml(pid); o.write("\">\n      <skipped message=\"")
+                o.xml(waiverLine(w)); o.write("\">")
+                for f in w.findings { o.xml(findingLine(f) + "\n") }
+                o.write("</skipped>\n    </testcase>\n")
             }
             o.write("  </testsuite>\n")
         }
@@ -280,7 +308,14 @@ public final class SARIFReport: Reporter {
 
     public func add(_ batch: [Finding]) {
         var o = ByteOutput(capacity: 600 * batch.count)
-        for f in batch {
+        for f in batch { result(f, waiver: nil, &o) }
+        out.write(o.bytes)
+    }
+
+    /// One result; a waived finding carries an external, accepted
+    /// suppression whose justification is the waiver's reason (SARIF 2.1.0 §3.35).
+    func result(_ f: Finding, waiver w: WaivedFindings?, _ o: inout ByteOutput) {
+        do {
             o.write(count == 0 ? "\n      " : ",\n      ")
             count += 1
             o.write("{\"ruleId\": "); o.jsonString(f.ruleID)
@@ -312,14 +347,24 @@ public final class SARIFReport: Reporter {
             func opt(_ k: String, _ v: String?) { if let v { o.write(", \"" + k + "\": "); o.jsonString(v) } }
             opt("because", f.because); opt("observed", f.observed); opt("expected", f.expected); opt("reference", f.reference)
             opt("sopInstanceUID", f.sopInstanceUID); opt("seriesInstanceUID", f.seriesInstanceUID); opt("studyInstanceUID", f.studyInstanceUID)
-            o.write("}}")
+            o.write("}")
+            if let w {
+                o.write(", \"suppressions\": [{\"kind\": \"external\", \"status\": \"accepted\", \"justification\": "); o.jsonString(w.reason)
+                var props: [String] = []
+                if let e = w.expires { props.append("\"expires\": " + jsonText(e)) }
+                if !w.paths.isEmpty { props.append("\"paths\": [" + w.paths.map(jsonText).joined(separator: ", ") + "]") }
+                if let s = w.when { props.append("\"when\": " + jsonText(s)) }
+                if !props.isEmpty { o.write(", \"properties\": {" + props.joined(separator: ", ") + "}") }
+                o.write("}]")
+            }
+            o.write("}")
         }
-        out.write(o.bytes)
     }
 
     public func finish(_ r: CheckReport, duration: Double) {
         var o = ByteOutput(capacity: 1 << 15)
         let d = run.duration(measured: duration)
+        for w in r.waived { for f in w.findings { result(f, waiver: w, &o) } }
         o.write(count == 0 ? "],\n" : "\n    ],\n")
         o.write("    \"tool\": {\n      \"driver\": {\"name\": \"dcmaudit\", \"version\": "); o.jsonString(run.toolVersion)
         o.write(", \"informationUri\": \"https://dcmaudit.invalid/docs/reports\", \"rules\": [")
@@ -339,8 +384,8 @@ public final class SARIFReport: Reporter {
             o.write(", \"properties\": {\"path\": "); o.jsonString(p.path); o.write(", \"sha256\": "); o.jsonString(p.sha256); o.write("}}")
         }
         o.write(run.packs.isEmpty ? "]\n    },\n" : "\n      ]\n    },\n")
-        o.write("    \"invocations\": [{\"executionSuccessful\": true, \"exitCode\": \(r.exitCode), \"commandLine\": "); o.jsonString(run.commandLineText)
-        o.write(", \"arguments\": ["); JSONReporter.list(Array(run.commandLine.dropFirst()), &o)
+        o.write("    \"invocations\": [{\"executionSuccessful\": true, \"exitCode\": \(r.exitCode), \"commandLine\": "); o.jsonString(r.commandLineText(run))
+        o.write(", \"arguments\": ["); JSONReporter.list(Array(r.commandLine(run).dropFirst()), &o)
         o.write("], \"startTimeUtc\": "); o.jsonString(run.startTime)
         o.write(", \"endTimeUtc\": "); o.jsonString(run.endTime(duration: d))
         if run.showPHI {
@@ -360,28 +405,31 @@ public final class CSVReport: Reporter {
     public static let format = "csv"
     public static let summary = "one row per finding, stable columns; line 1 is a # comment with the run facts"
     public static let columns = ["rule", "pack", "severity", "level", "file", "attribute", "message", "observed", "expected",
-                                 "because", "reference", "offset", "sop_instance_uid", "series_instance_uid", "study_instance_uid"]
+                                 "because", "reference", "offset", "sop_instance_uid", "series_instance_uid", "study_instance_uid", "waiver"]
     let out: ReportSink
     let run: RunInfo
     var rows = ByteOutput(capacity: 1 << 16)
     public init(run: RunInfo, options: ReporterOptions, out: ReportSink) { self.out = out; self.run = run }
-    public func add(_ batch: [Finding]) {
-        for f in batch {
-            let fields: [String?] = [f.ruleID, f.packID, f.severity.rawValue, f.level.rawValue, f.file, f.attribute, f.message, f.observed,
-                                     f.expected, f.because, f.reference, f.offset.map { "\($0)" }, f.sopInstanceUID, f.seriesInstanceUID, f.studyInstanceUID]
-            for (i, v) in fields.enumerated() {
-                if i > 0 { rows.byte(0x2C) }
-                rows.csvField(v ?? "")
-            }
-            rows.write("\r\n")
+    public func add(_ batch: [Finding]) { for f in batch { row(f, waiver: nil) } }
+    /// One row; `waiver` is the reason of the waiver that left the finding
+    /// out (those rows come last), empty for a finding of the run.
+    func row(_ f: Finding, waiver: String?) {
+        let fields: [String?] = [f.ruleID, f.packID, f.severity.rawValue, f.level.rawValue, f.file, f.attribute, f.message, f.observed,
+                                 f.expected, f.because, f.reference, f.offset.map { "\($0)" }, f.sopInstanceUID, f.seriesInstanceUID, f.studyInstanceUID, waiver]
+        for (i, v) in fields.enumerated() {
+            if i > 0 { rows.byte(0x2C) }
+            rows.csvField(v ?? "")
         }
+        rows.write("\r\n")
     }
     public func finish(_ r: CheckReport, duration: Double) {
         var o = ByteOutput(capacity: 2048)
         var head = "# dcmaudit \(run.toolVersion); started \(run.startTime); duration \(RunInfo.seconds(run.duration(measured: duration))) s; packs: "
             + run.packs.map { "\($0.id)@\($0.version) sha256:\($0.sha256)" }.joined(separator: ", ")
-            + "; patient data " + (run.showPHI ? "PATIENT DATA SHOWN (--show-phi)" : "redacted") + "; command: " + run.commandLineText
+            + "; patient data " + (run.showPHI ? "PATIENT DATA SHOWN (--show-phi)" : "redacted") + "; command: " + r.commandLineText(run)
             + (r.incomplete ? "; INCOMPLETE: " + incompleteNotice(r) : "")
+            + (r.waived.isEmpty ? "" : "; waived: \(r.waivedCount) (the rows with a waiver)")
+        for w in r.waived { for f in w.findings { row(f, waiver: w.reason) } }
         head = head.replacingAll("\n", with: " ").replacingAll("\r", with: " ")
         o.write(head + "\r\n")
         o.write(CSVReport.columns.joined(separator: ",") + "\r\n")
@@ -431,16 +479,39 @@ public final class MarkdownReport: Reporter {
             }
             o.write("\n")
         }
+        if !r.waived.isEmpty {
+            o.write("Waived: \(r.waivedCount) finding\(r.waivedCount == 1 ? "" : "s"), not counted above.\n\n| rule | findings | reason | expires |\n|---|---:|---|---|\n")
+            for w in r.waived {
+                o.write("| "); o.markdownCell(w.rule); o.write(" | \(w.count) | "); o.markdownCell(w.reason); o.write(" | "); o.markdownCell(w.expires ?? ""); o.write(" |\n")
+            }
+            o.write("\n")
+        }
         o.write("<details><summary>Run</summary>\n\n")
         o.write("- dcmaudit "); o.markdownCell(run.toolVersion); o.write("\n")
         o.write("- started "); o.markdownCell(run.startTime); o.write(", took " + RunInfo.seconds(run.duration(measured: duration)) + " s\n")
-        o.write("- command: `"); o.write(run.commandLineText.replacingAll("`", with: "'").replacingAll("\n", with: " ")); o.write("`\n")
+        o.write("- command: `"); o.write(r.commandLineText(run).replacingAll("`", with: "'").replacingAll("\n", with: " ")); o.write("`\n")
         for p in run.packs {
             o.write("- pack "); o.markdownCell(p.id); o.write(" "); o.markdownCell(p.version); o.write(" sha256:" + p.sha256 + "\n")
         }
         o.write("- patient data: " + (run.showPHI ? "**shown** (--show-phi)" : "redacted") + "\n\n</details>\n")
         out.write(o.bytes)
     }
+}
+
+/// A waiver in one line: `waived: 3 findings of RULE — REASON (until …; when …)`.
+func waiverLine(_ w: WaivedFindings) -> String {
+    var extra: [String] = []
+    if let e = w.expires { extra.append("until " + e) }
+    if !w.paths.isEmpty { extra.append("paths " + w.paths.joined(separator: ", ")) }
+    if let s = w.when { extra.append("when " + s) }
+    return "waived: \(w.count) finding\(w.count == 1 ? "" : "s") of \(w.rule) — \(w.reason)" + (extra.isEmpty ? "" : " (" + extra.joined(separator: "; ") + ")")
+}
+
+/// A JSON string literal.
+func jsonText(_ s: String) -> String {
+    var o = ByteOutput(capacity: s.utf8.count + 2)
+    o.jsonString(s)
+    return String(decoding: o.bytes, as: UTF8.self)
 }
 
 /// The words every report uses for an interrupted run.

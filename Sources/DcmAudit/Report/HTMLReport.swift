@@ -17,6 +17,8 @@ public final class HTMLReport: Reporter {
     public static let format = "html"
     public static let summary = "one self-contained HTML page: summary, chart, rules, filterable findings"
     public static let chartBars = 25
+    /// Waived findings listed per waiver in the page (all of them are in the JSON report).
+    public static let waivedListed = 500
 
     let out: ReportSink
     let run: RunInfo
@@ -33,7 +35,7 @@ public final class HTMLReport: Reporter {
 
     public init(run: RunInfo, options: ReporterOptions, out: ReportSink) throws {
         self.out = out; self.run = run
-        var text = HTMLTemplate.builtin
+        var text = HTMLTemplate.builtin.replacingOccurrences(of: ProtocolTables.htmlMarker, with: ProtocolTables.htmlSection)
         if let path = options.htmlTemplate {
             guard let t = HTMLReport.readFile(path) else { throw TemplateError(description: "cannot read the HTML template \(path)") }
             text = t
@@ -109,7 +111,7 @@ public final class HTMLReport: Reporter {
         let c = r.severityCounts
         var ctx: [String: Any] = [
             "toolVersion": run.toolVersion, "startTime": run.startTime,
-            "duration": RunInfo.seconds(run.duration(measured: duration)), "commandLine": run.commandLineText,
+            "duration": RunInfo.seconds(run.duration(measured: duration)), "commandLine": r.commandLineText(run),
             "phiShown": run.showPHI, "phiNotice": phiShownNotice,
             "incomplete": r.incomplete, "incompleteNotice": incompleteNotice(r),
             "verdict": r.exitCode == 0 ? "passed" : "failed", "verdictClass": r.exitCode == 0 ? "info" : "error",
@@ -146,6 +148,20 @@ public final class HTMLReport: Reporter {
             }
             ctx["chart"] = ["width": labelWidth + barMax + 80, "height": 8 + top.count * 20, "bars": bars] as [String: Any]
         }
+        ctx["compliance"] = HTMLReport.complianceContext(r.compliance)
+        ctx["waivedCount"] = r.waivedCount
+        ctx["hasWaivers"] = !r.waived.isEmpty
+        ctx["waivers"] = r.waived.map { w -> [String: Any] in
+            var scope: [String] = []
+            if !w.paths.isEmpty { scope.append("paths " + w.paths.joined(separator: ", ")) }
+            if let s = w.when { scope.append("when " + s) }
+            return ["rule": w.rule, "reason": w.reason, "expires": w.expires ?? "", "scope": scope.isEmpty ? "every file" : scope.joined(separator: "; "),
+                    "count": w.count, "hasFindings": w.count > 0, "more": max(0, w.count - HTMLReport.waivedListed), "hasMore": w.count > HTMLReport.waivedListed,
+                    "findings": w.findings.prefix(HTMLReport.waivedListed).map { f -> [String: Any] in
+                        ["severity": f.severity.rawValue, "file": f.file ?? "(\(f.level.rawValue))", "message": f.message, "attribute": f.attribute ?? ""]
+                    }]
+        }
+        ctx["protocols"] = ProtocolTables.htmlContext(r.protocols)   // protocol compliance section (ProtocolReport.swift)
         ctx["data"] = dataBlob(rules, r)
         if wantsFindingList {
             ctx["findings"] = kept.map { f -> [String: Any] in
@@ -155,6 +171,46 @@ public final class HTMLReport: Reporter {
             }
         }
         return ctx
+    }
+
+    /// Series listed in the compliance section (the worst first); every
+    /// series is counted in its bar, and the findings can be grouped by series.
+    public static let complianceSeriesListed = 200
+
+    /// A stacked bar's parts: counts and widths in percent.
+    static func bar(_ c: ComplianceCounts) -> [String: Any] {
+        func pct(_ n: Int) -> String {
+            guard c.total > 0 else { return "0" }
+            let tenths = (n * 1000 + c.total / 2) / c.total
+            return "\(tenths / 10).\(tenths % 10)"
+        }
+        return ["errors": c.errors, "warnings": c.warnings, "clean": c.clean, "total": c.total,
+                "errorsPct": pct(c.errors), "warningsPct": pct(c.warnings), "cleanPct": pct(c.clean)]
+    }
+
+    /// The compliance section's context: over all, per scanner, and the
+    /// series with errors or warnings (documented in docs/reports.md).
+    static func complianceContext(_ c: Compliance) -> [String: Any] {
+        let order: (SeriesCompliance) -> Int = { $0.worst == .error ? 0 : $0.worst == .warning ? 1 : 2 }
+        let bad = c.seriesList.enumerated().filter { $0.element.worst == .error || $0.element.worst == .warning }
+            .sorted { a, b in
+                let (x, y) = (a.element, b.element)
+                if order(x) != order(y) { return order(x) < order(y) }
+                if x.files.errors != y.files.errors { return x.files.errors > y.files.errors }
+                if x.files.warnings != y.files.warnings { return x.files.warnings > y.files.warnings }
+                return a.offset < b.offset
+            }
+        let listed = bad.prefix(complianceSeriesListed).map { _, s -> [String: Any] in
+            ["uid": s.uid, "modality": s.modality, "scanner": c.scanners[s.scanner].label, "worst": s.worst?.rawValue ?? "clean",
+             "files": bar(s.files)]
+        }
+        return ["files": bar(c.files), "series": bar(c.series), "hasFiles": c.files.total > 0,
+                "scanners": c.scanners.map { s -> [String: Any] in
+                    ["label": s.label, "manufacturer": s.manufacturer, "model": s.model, "station": s.station,
+                     "softwareVersions": s.softwareVersions, "files": bar(s.files), "series": bar(s.series)]
+                },
+                "problemSeries": listed, "problemSeriesCount": bad.count,
+                "moreSeries": max(0, bad.count - listed.count), "hasMoreSeries": bad.count > listed.count]
     }
 
     public func finish(_ r: CheckReport, duration: Double) {

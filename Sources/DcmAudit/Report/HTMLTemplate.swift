@@ -30,6 +30,9 @@ tr.group td{background:#eef3fa;font-weight:bold}
 code,.mono{font-family:ui-monospace,monospace;font-size:12px}
 details pre{white-space:pre-wrap}
 .muted{color:#777}
+.bar{display:flex;width:220px;height:12px;background:#eee;border-radius:2px;overflow:hidden}.bar span{display:block;height:100%}
+.b-error{background:#b00020}.b-warning{background:#e5a50a}.b-clean{background:#2e7d32}
+.key{display:inline-block;width:10px;height:10px;vertical-align:middle}
 </style>
 </head>
 <body>
@@ -45,6 +48,7 @@ details pre{white-space:pre-wrap}
 <div class="card error"><b>{{errors}}</b>errors</div>
 <div class="card warning"><b>{{warnings}}</b>warnings</div>
 <div class="card info"><b>{{infos}}</b>info</div>
+{{#hasWaivers}}<div class="card muted"><b>{{waivedCount}}</b><a href="#waived">waived</a></div>{{/hasWaivers}}
 </div>
 
 <h2>Findings per rule</h2>
@@ -56,6 +60,38 @@ details pre{white-space:pre-wrap}
 {{/chart}}
 {{^chart}}<p>No findings.</p>{{/chart}}
 
+<!-- section: compliance (files and series with errors vs clean, per scanner and per series) -->
+{{#compliance}}{{#hasFiles}}
+<h2 id="compliance">Compliance</h2>
+<p class="muted">Files and series by their worst finding: <span class="key b-error"></span> with an error, <span class="key b-warning"></span> with warnings (no error), <span class="key b-clean"></span> clean (no finding, or info only). Unreadable and non-DICOM files are not counted here.</p>
+<table id="compliance-totals">
+<thead><tr><th></th><th>errors</th><th>warnings</th><th>clean</th><th></th></tr></thead>
+<tbody>
+{{#files}}<tr><td>files</td><td class="n">{{errors}}</td><td class="n">{{warnings}}</td><td class="n">{{clean}}</td><td><div class="bar" title="files: {{errors}} with errors, {{warnings}} with warnings, {{clean}} clean"><span class="b-error" style="width:{{errorsPct}}%"></span><span class="b-warning" style="width:{{warningsPct}}%"></span><span class="b-clean" style="width:{{cleanPct}}%"></span></div></td></tr>{{/files}}
+{{#series}}<tr><td>series</td><td class="n">{{errors}}</td><td class="n">{{warnings}}</td><td class="n">{{clean}}</td><td><div class="bar" title="series: {{errors}} with errors, {{warnings}} with warnings, {{clean}} clean"><span class="b-error" style="width:{{errorsPct}}%"></span><span class="b-warning" style="width:{{warningsPct}}%"></span><span class="b-clean" style="width:{{cleanPct}}%"></span></div></td></tr>{{/series}}
+</tbody>
+</table>
+<h3>Per scanner</h3>
+<table id="compliance-scanners">
+<thead><tr><th>manufacturer</th><th>model</th><th>station</th><th>software</th><th>files: errors / warnings / clean</th><th></th><th>series: errors / warnings / clean</th><th></th></tr></thead>
+<tbody>
+{{#scanners}}<tr><td>{{manufacturer}}</td><td>{{model}}</td><td class="mono">{{station}}</td><td>{{softwareVersions}}</td>{{#files}}<td class="n">{{errors}} / {{warnings}} / {{clean}}</td><td><div class="bar"><span class="b-error" style="width:{{errorsPct}}%"></span><span class="b-warning" style="width:{{warningsPct}}%"></span><span class="b-clean" style="width:{{cleanPct}}%"></span></div></td>{{/files}}{{#series}}<td class="n">{{errors}} / {{warnings}} / {{clean}}</td><td><div class="bar"><span class="b-error" style="width:{{errorsPct}}%"></span><span class="b-warning" style="width:{{warningsPct}}%"></span><span class="b-clean" style="width:{{cleanPct}}%"></span></div></td>{{/series}}</tr>
+{{/scanners}}
+</tbody>
+</table>
+<h3>Series with errors or warnings ({{problemSeriesCount}})</h3>
+<table id="compliance-series">
+<thead><tr><th>series</th><th>modality</th><th>scanner</th><th>worst</th><th>files: errors / warnings / clean</th><th></th></tr></thead>
+<tbody>
+{{#problemSeries}}<tr><td class="mono">{{uid}}</td><td>{{modality}}</td><td>{{scanner}}</td><td class="{{worst}}">{{worst}}</td>{{#files}}<td class="n">{{errors}} / {{warnings}} / {{clean}}</td><td><div class="bar"><span class="b-error" style="width:{{errorsPct}}%"></span><span class="b-warning" style="width:{{warningsPct}}%"></span><span class="b-clean" style="width:{{cleanPct}}%"></span></div></td>{{/files}}</tr>
+{{/problemSeries}}
+</tbody>
+</table>
+{{#hasMoreSeries}}<p class="muted">… and {{moreSeries}} more series with errors or warnings: group the findings below by series.</p>{{/hasMoreSeries}}
+{{/hasFiles}}{{/compliance}}
+<!-- end section: compliance -->
+
+<!-- dcmaudit:protocol-compliance -->
 <h2>Packs</h2>
 <table id="packs">
 <thead><tr><th>pack</th><th>version</th><th>pass</th><th>fail</th><th>n/a</th><th>not evaluated</th><th>findings</th></tr></thead>
@@ -73,6 +109,21 @@ details pre{white-space:pre-wrap}
 {{/rules}}
 </tbody>
 </table>
+
+{{#hasWaivers}}
+<h2 id="waived">Waived findings</h2>
+<p>{{waivedCount}} findings left out by the config's waivers: not in the counts, the findings below or the verdict.</p>
+<table id="waivers">
+<thead><tr><th>rule</th><th>reason</th><th>expires</th><th>applies to</th><th>findings</th></tr></thead>
+<tbody>
+{{#waivers}}<tr><td><code>{{rule}}</code></td><td>{{reason}}</td><td>{{expires}}</td><td>{{scope}}</td><td class="n">{{count}}</td></tr>
+{{#hasFindings}}<tr><td colspan="5"><details><summary>the {{count}} waived findings</summary><table class="waived-findings"><tbody>
+{{#findings}}<tr><td class="{{severity}}">{{severity}}</td><td class="mono">{{file}}</td><td class="mono">{{attribute}}</td><td>{{message}}</td></tr>
+{{/findings}}</tbody></table>{{#hasMore}}<p class="muted">… and {{more}} more (all of them in the JSON report)</p>{{/hasMore}}</details></td></tr>{{/hasFindings}}
+{{/waivers}}
+</tbody>
+</table>
+{{/hasWaivers}}
 
 <h2 id="findings">Findings</h2>
 <div class="controls">

@@ -50,6 +50,7 @@ public enum ReportFormats {
     public static let all: [any Reporter.Type] = [
         TextReport.self, GitHubReport.self, JSONReport.self, JSONLinesReport.self, JUnitReport.self,
         SARIFReport.self, CSVReport.self, MarkdownReport.self, HTMLReport.self,
+        ComplianceCSVReport.self,   // protocol compliance tables (docs/protocols.md)
     ]
     public static var names: [String] { all.map { $0.format } }
     public static func named(_ s: String) -> (any Reporter.Type)? { all.first { $0.format == s } }
@@ -95,6 +96,13 @@ func editDistance(_ a: String, _ b: String) -> Int {
         swap(&prev, &cur)
     }
     return prev[b.count]
+}
+
+extension CheckReport {
+    /// The command line as reports show it: path components holding patient
+    /// values redacted at the end of the run (unless --show-phi).
+    func commandLine(_ run: RunInfo) -> [String] { commandLine ?? run.commandLine }
+    func commandLineText(_ run: RunInfo) -> String { RunInfo.quoted(commandLine(run)) }
 }
 
 /// The notice every report carries when patient data is not redacted.

@@ -94,7 +94,10 @@ public struct RunInfo: Sendable {
     }
 
     /// The command line as one shell-quoted string.
-    public var commandLineText: String {
+    public var commandLineText: String { RunInfo.quoted(commandLine) }
+
+    /// A command line as one shell-quoted string.
+    public static func quoted(_ commandLine: [String]) -> String {
         commandLine.map { a in
             let safe = !a.isEmpty && a.utf8.allSatisfy { c in
                 (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || "-_./:=,+@%".utf8.contains(c)

@@ -1,0 +1,236 @@
+import DcmData
+import DcmDictionary
+import DcmRules
+
+/// Patient data in file paths. Folders and files are often named after the
+/// patient (`/data/DOE^JOHN/…`, `Smith_John_19800101/`, `PID12345.dcm`), so a
+/// path is patient data as much as a PatientName value (PS3.15 Annex E).
+///
+/// Policy (docs/reports.md, *Patient data in paths*): unless `--show-phi`,
+/// every component of a reported path — folders of the input root included —
+/// that holds a patient value read in this run becomes `<redacted:hash>`
+/// (the hash of the component, as for attribute values, so equal folders stay
+/// equal). A component holds a value when, both upper-cased and reduced to
+/// letters and digits, the component contains the value (values of 3
+/// characters or more: `Smith_John_19800101` holds `SMITH`, `JOHN` and the
+/// birth date `19800101`; `1980-01-01` holds it too), or one of the
+/// component's words equals it (shorter values: a given name `LI` does not
+/// redact `LOCALIZER`).
+///
+/// Matching is a rolling hash over the component's substrings of every
+/// learnt value length, and each component is looked at once (then only
+/// against the values learnt since), so a path costs microseconds however
+/// many patients the run has seen.
+///
+/// The values are those of `keywords`, learnt file by file in input order:
+/// a path is checked against every value of its own file and of the files
+/// before it. Unreadable and non-DICOM files have no values of their own, so
+/// their findings are delivered after every readable file (when all values
+/// are known); the command line and the input paths are redacted at the end
+/// of the run, with every value.
+final class PathRedactor {
+    /// The patient-identifying attributes looked for in paths: the patient's
+    /// names, IDs, birth date, address and telephone, and the accession number.
+    /// (Institution, station and physician names are redacted as values, but
+    /// folders named after a scanner or a site are not patient data.)
+    static let keywords = ["PatientName", "PatientID", "PatientBirthDate", "OtherPatientIDs", "OtherPatientNames",
+                           "PatientBirthName", "PatientMotherBirthName", "PatientAddress", "PatientTelephoneNumbers",
+                           "AccessionNumber", "MedicalRecordLocator"]
+    static let tags: [Tag] = keywords.compactMap { DataDictionary.tag(forKeyword: $0) }
+    /// Values shorter than this are matched as whole words only.
+    static let minimumSubstring = 3
+
+    /// Long values as (length, rolling hash) keys; their distinct lengths.
+    private var hashes: Set<UInt64> = []
+    private var lengths: [Int] = []
+    /// Short values, matched as whole words.
+    private var short: Set<[UInt8]> = []
+    /// Every distinct normalised value, in the order learnt.
+    private var values: [[UInt8]] = []
+    private var known: Set<[UInt8]> = []
+    /// Components already looked at: whether one holds a value, checked
+    /// against the first `checked` values (later values are checked on the
+    /// next look), with its normalised bytes and words.
+    private struct Entry { var held: Bool; var checked: Int; var bytes: [UInt8]; var words: [[UInt8]] }
+    private var cache: [Substring: Entry] = [:]
+    static let cacheLimit = 200_000
+
+    /// The values of one file to look for in paths (run in the workers).
+    static func values(of ds: DataSet) -> [[UInt8]] {
+        rawValues(of: ds).compactMap { v in
+            let n = normalize(v).bytes
+            return n.isEmpty ? nil : n
+        }
+    }
+
+    /// The values as read, before normalisation.
+    static func rawValues(of ds: DataSet) -> [String] {
+        var out: [String] = []
+        for tag in tags {
+            guard let e = ds[tag] else { continue }
+            for v in ds.strings(e) {
+                if e.vr == .PN {
+                    // every component group; its family, given and middle
+                    // names (not prefix or suffix: `Dr`, `Jr`), and their words
+                    for group in v.split(separator: "=", omittingEmptySubsequences: true) {
+                        out.append(String(group))
+                        for comp in group.split(separator: "^", omittingEmptySubsequences: false).prefix(3) where !comp.isEmpty {
+                            out.append(String(comp))
+                            let words = comp.split { $0 == " " || $0 == "-" }
+                            if words.count > 1 { out += words.map(String.init) }
+                        }
+                    }
+                } else if e.vr == .DA {
+                    out.append(v)
+                    let d = Array(v.utf8)
+                    if d.count == 8, d.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                        let y = String(v.prefix(4)), m = String(v.dropFirst(4).prefix(2)), dd = String(v.suffix(2))
+                        out += [dd + m + y, m + dd + y]   // 17.03.1945, 03/17/1945
+                    }
+                } else {
+                    out.append(v)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Upper case, letters and digits only, as UTF-8; and the words (runs of
+    /// letters and digits) of `s`. ASCII without `String.uppercased()`.
+    static func normalize<S: StringProtocol>(_ s: S) -> (bytes: [UInt8], words: [[UInt8]]) {
+        var bytes: [UInt8] = [], words: [[UInt8]] = [], word: [UInt8] = []
+        if s.utf8.allSatisfy({ $0 < 0x80 }) {
+            for var b in s.utf8 {
+                if b >= 0x61 && b <= 0x7A { b -= 0x20 }
+                if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) { bytes.append(b); word.append(b) }
+                else if !word.isEmpty { words.append(word); word = [] }
+            }
+        } else {
+            for c in s.uppercased() {
+                if c.isLetter || c.isNumber { bytes += c.utf8; word += c.utf8 }
+                else if !word.isEmpty { words.append(word); word = [] }
+            }
+        }
+        if !word.isEmpty { words.append(word) }
+        return (bytes, words)
+    }
+
+    /// A polynomial hash of `b[i..<i+n]` from prefix hashes, keyed with its length.
+    static let base: UInt64 = 1_099_511_628_211
+    @inline(__always) static func key(_ hash: UInt64, _ n: Int) -> UInt64 { hash ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15) }
+    static func hash(_ b: [UInt8]) -> UInt64 {
+        var h: UInt64 = 0
+        for x in b { h = h &* base &+ UInt64(x) &+ 1 }
+        return key(h, b.count)
+    }
+
+    /// Learns one file's values (`values(of:)`: normalised in the workers).
+    func learn(_ newValues: [[UInt8]]) {
+        for n in newValues {
+            guard !n.isEmpty, known.insert(n).inserted else { continue }
+            values.append(n)
+            if n.count >= PathRedactor.minimumSubstring {
+                hashes.insert(PathRedactor.hash(n))
+                if !lengths.contains(n.count) { lengths.append(n.count); lengths.sort() }
+            } else {
+                short.insert(n)
+            }
+        }
+    }
+
+    var isEmpty: Bool { values.isEmpty }
+
+    /// Whether a path component holds a learnt value.
+    func holdsValue(_ component: Substring) -> Bool {
+        if var e = cache[component] {
+            if e.held || e.checked == values.count { return e.held }
+            // only the values learnt since the last look
+            for v in values[e.checked...] where PathRedactor.holds(e, v) { e.held = true; break }
+            e.checked = values.count
+            cache[component] = e
+            return e.held
+        }
+        let (bytes, words) = PathRedactor.normalize(component)
+        var held = words.contains { short.contains($0) }
+        if !held && bytes.count >= PathRedactor.minimumSubstring && !hashes.isEmpty {
+            // every substring of every learnt length, by rolling hash
+            var prefix = [UInt64](repeating: 0, count: bytes.count + 1)
+            for (i, x) in bytes.enumerated() { prefix[i + 1] = prefix[i] &* PathRedactor.base &+ UInt64(x) &+ 1 }
+            var power: UInt64 = 1, lastLength = 0
+            search: for n in lengths {
+                guard n <= bytes.count else { break }
+                while lastLength < n { power = power &* PathRedactor.base; lastLength += 1 }
+                for i in 0...(bytes.count - n) where hashes.contains(PathRedactor.key(prefix[i + n] &- prefix[i] &* power, n)) {
+                    held = true
+                    break search
+                }
+            }
+        }
+        if cache.count >= PathRedactor.cacheLimit { cache.removeAll(keepingCapacity: true) }
+        cache[component] = Entry(held: held, checked: values.count, bytes: bytes, words: words)
+        return held
+    }
+
+    private static func holds(_ e: Entry, _ v: [UInt8]) -> Bool {
+        if v.count < minimumSubstring { return e.words.contains(v) }
+        guard v.count <= e.bytes.count else { return false }
+        for i in 0...(e.bytes.count - v.count) where e.bytes[i] == v[0] && e.bytes[i..<(i + v.count)].elementsEqual(v) { return true }
+        return false
+    }
+
+    /// The path with every component that holds a value replaced.
+    /// The last directory redacted, valid while no value is learnt (the
+    /// files of a folder come together).
+    private var lastDirectory: (dir: Substring, values: Int, redacted: String)? = nil
+
+    func redact(_ path: String) -> String {
+        guard !isEmpty else { return path }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            let dir = path[..<slash], name = path[path.index(after: slash)...]
+            let redactedDir: String
+            if let m = lastDirectory, m.values == values.count, m.dir == dir { redactedDir = m.redacted } else {
+                redactedDir = redactComponents(String(dir))
+                lastDirectory = (dir, values.count, redactedDir)
+            }
+            let redactedName = name.isEmpty || name == "." || name == ".." || !holdsValue(name) ? String(name) : Redaction.redact(String(name))
+            return redactedDir + "/" + redactedName
+        }
+        return redactComponents(path)
+    }
+
+    func redactComponents(_ path: String) -> String {
+        var changed = false
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map { c -> String in
+            guard !c.isEmpty, c != ".", c != "..", holdsValue(c) else { return String(c) }
+            changed = true
+            return Redaction.redact(String(c))
+        }
+        return changed ? parts.joined(separator: "/") : path
+    }
+
+    /// A finding with its file, related files, and any mention of them in its
+    /// texts (a uniqueness finding names the other file), redacted.
+    func redact(_ f: Finding) -> Finding {
+        guard !isEmpty else { return f }
+        var f = f
+        var replaced: [(String, String)] = []
+        func one(_ p: String) -> String {
+            let r = redact(p)
+            if r != p { replaced.append((p, r)) }
+            return r
+        }
+        if let p = f.file { f.file = one(p) }
+        f.relatedFiles = f.relatedFiles.map(one)
+        if !replaced.isEmpty {
+            replaced.sort { $0.0.count > $1.0.count }   // a path before its prefixes
+            func text(_ s: String?) -> String? {
+                guard var s else { return nil }
+                for (a, b) in replaced where s.contains(a) { s = s.replacing(a, with: b) }
+                return s
+            }
+            f.message = text(f.message)!
+            f.because = text(f.because); f.observed = text(f.observed); f.expected = text(f.expected)
+        }
+        return f
+    }
+}
