@@ -6,6 +6,8 @@
                                enumerated values / defined terms of PS3.3
   Rules/dicom.deid-basic.yaml  PS3.15 Annex E Basic Application Level
                                Confidentiality Profile (Table E.1-1)
+  Rules/dicom.iod.yaml         PS3.3 IOD conformance: every IOD's modules and
+                               their Type 1/1C/2/2C attributes (Scripts/gen_iod.py)
 
 Sources, both pinned in Scripts/python-env.sh and installed in .venv:
   pydicom 3.0.2         the PS3.6 data dictionary (the same as DcmDictionary's,
@@ -390,6 +392,20 @@ def gen_deid():
     return "\n".join(out) + "\n"
 
 
+def gen_iod_pack():
+    """Rules/dicom.iod.yaml (Scripts/gen_iod.py)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import gen_iod
+    names = ["sops", "ciods", "ciod_to_modules", "module_to_attributes", "ciod_to_fg_macros",
+             "macro_to_attributes", "modules", "macros"]
+    tables = {n: standard_json(n + ".json") for n in names}
+    g = gen_iod.Generator(tables, dictionary())
+    text = g.generate(source_line())
+    for k, v in sorted(g.stats.items()):
+        print(f"gen_packs: iod: {k}: {v}")
+    return text
+
+
 def main():
     ensure_env()
     check = "--check" in sys.argv
@@ -399,6 +415,7 @@ def main():
     deid = gen_deid()
     if deid:
         outputs[os.path.join(RULES, "dicom.deid-basic.yaml")] = deid
+    outputs[os.path.join(RULES, "dicom.iod.yaml")] = gen_iod_pack()
     stale = []
     for path, text in outputs.items():
         old = open(path, encoding="utf-8").read() if os.path.exists(path) else None

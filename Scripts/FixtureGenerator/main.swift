@@ -8,6 +8,7 @@ import Darwin
 //
 //   dcmaudit-fixtures demo      --out Fixtures/demo
 //   dcmaudit-fixtures malformed --out Fixtures/malformed
+//   dcmaudit-fixtures iod       --out Fixtures/iod
 //   dcmaudit-fixtures corpus    --count N --out DIR [--seed S] [--pixels P]
 //   dcmaudit-fixtures protocol  --out Fixtures/protocol
 //
@@ -16,6 +17,7 @@ import Darwin
 let usage = """
 usage: dcmaudit-fixtures demo --out DIR
        dcmaudit-fixtures malformed --out DIR
+       dcmaudit-fixtures iod --out DIR   (a CT, an MR and an Enhanced MR conformant to their IODs)
        dcmaudit-fixtures corpus --count N --out DIR [--seed S] [--pixels P]
        dcmaudit-fixtures protocol --out DIR   (a small multi-site MR study, docs/protocols.md)
        dcmaudit-fixtures check DIR...   (read every file with DcmData, print anomalies)
@@ -47,6 +49,7 @@ guard let out = opts["out"] else { fail("--out is required") }
 switch command {
 case "demo": generateDemo(out: out)
 case "malformed": generateMalformed(out: out)
+case "iod": generateIOD(out: out)
 case "protocol": generateProtocolStudy(out: out)
 case "corpus":
     guard let c = opts["count"].flatMap({ Int($0) }), c > 0 else { fail("--count N (N > 0) is required") }

@@ -10,10 +10,10 @@ enum Keys {
     static let examples = ["pass", "fail"]
     static let valueOps = ["present", "absent", "empty", "not_empty", "type", "if", "equals", "tolerance", "in", "not_in",
                            "matches", "range", "gt", "ge", "lt", "le", "vm", "vr", "length", "format", "each", "all", "any", "not",
-                           "retired", "registered", "in_dictionary", "duplicate_creator"]
+                           "retired", "registered", "in_dictionary", "duplicate_creator", "items"]
     static let bareOps = ["present", "absent", "empty", "not_empty", "format"]
     static let groupOps = ["consistent", "unique", "count"]
-    static let combinators = ["all", "any", "not", "each_element"]
+    static let combinators = ["all", "any", "not", "each_element", "not_evaluated"]
 }
 
 /// Typing of values by VR: numbers for DS/IS/binary, dates, times and date-times
@@ -44,6 +44,10 @@ final class PackCompiler {
     var defaultWhen: [Predicate] = []
     var defaultWhenText: String?
     var buildExamples = true
+    /// Named conditions compiled on first use (a pack that compiled cleanly before).
+    var deferConditions = false
+    /// Serialises the compiles of deferred conditions (`DeferredPredicate`).
+    let deferredLock = NSLockLike()
 
     init(file: String) { self.file = file }
 
@@ -121,7 +125,7 @@ final class PackCompiler {
             for (name, nl, sel) in ce {
                 if conditions[name] != nil && conditionNames.contains(name) { error(nl, "condition '\(name)' is defined twice") }
                 conditionNames.append(name)
-                conditions[name] = .named(name, compilePredicate(sel, group: false))
+                conditions[name] = .named(name, deferConditions ? .deferred(DeferredPredicate(node: sel, compiler: self)) : compilePredicate(sel, group: false))
             }
         }
         for (k, _, v) in entries where k == "defaults" {
@@ -151,8 +155,10 @@ final class PackCompiler {
     }
 
     func isValidID(_ s: String) -> Bool {
-        guard !s.isEmpty, s.first != ".", s.last != "." , !s.contains("..") else { return false }
-        return s.unicodeScalars.allSatisfy { ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "." }
+        // (bytes: Foundation's String.contains is a CFString search, thousands of times per large pack)
+        let u = Array(s.utf8)
+        guard let f = u.first, f != 0x2E, u.last != 0x2E, !zip(u, u.dropFirst()).contains(where: { $0 == 0x2E && $1 == 0x2E }) else { return false }
+        return s.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }
     }
 
     func scalar(_ n: SyntaxNode, _ what: String) -> String? {
@@ -183,7 +189,7 @@ final class PackCompiler {
             switch k {
             case "id":
                 if let s = scalar(v, "id") {
-                    if !isValidID(s) || !s.contains(".") { error(v.location, "rule id '\(s)' must be dotted words of letters, digits, '-' and '_' (e.g. 'mr.tr-range')") }
+                    if !isValidID(s) || !s.utf8.contains(0x2E) { error(v.location, "rule id '\(s)' must be dotted words of letters, digits, '-' and '_' (e.g. 'mr.tr-range')") }
                     id = s
                 }
             case "title": title = scalar(v, "title")
@@ -203,12 +209,18 @@ final class PackCompiler {
             }
         }
         guard let id else { error(node.location, "a rule needs an 'id'"); return nil }
+        // a pack from the cache (it compiled cleanly before): an instance rule's
+        // `check` and its `when` after the first entry (the SOP Class selector of
+        // dicom.iod) compile on first use — a file needs the rules of its IOD only
+        let lazy = deferConditions && level == .instance
         var when = defaultWhen
-        if let w = whenNode { when += compileWhen(w) }
+        if let w = whenNode { when += compileWhen(w, deferringAfterFirst: lazy) }
         guard let checkNode else { error(node.location, "rule '\(id)' needs a 'check'"); return nil }
         guard levelOK else { return nil }
         let check: RuleCheck
-        if level == .instance {
+        if lazy {
+            check = .instance(.deferred(DeferredPredicate(node: checkNode, compiler: self)))
+        } else if level == .instance {
             check = .instance(compilePredicate(checkNode, group: false))
         } else {
             check = .group(compileGroupCheck(checkNode, level: level))
@@ -230,15 +242,17 @@ final class PackCompiler {
                 }
             } else { error(en.location, "'examples' must be a mapping with 'pass' and/or 'fail' lists") }
         }
-        var whenText = defaultWhenText
-        if let w = whenNode { whenText = [whenText, w.flowText].compactMap { $0 }.joined(separator: " + ") }
         return Rule(id: id, title: title, severity: sev, level: level, when: when, check: check, message: message, messageText: messageText,
                     reference: reference, examples: examples, packID: packID, location: node.location,
-                    checkText: checkNode.flowText, whenText: whenText, description: description)
+                    checkNode: checkNode, whenNode: whenNode, defaultWhenText: defaultWhenText, description: description)
     }
 
-    func compileWhen(_ n: SyntaxNode) -> [Predicate] {
-        if let items = n.items { return items.map { compilePredicate($0, group: false) } }
+    func compileWhen(_ n: SyntaxNode, deferringAfterFirst: Bool = false) -> [Predicate] {
+        if let items = n.items {
+            return items.enumerated().map { i, item in
+                deferringAfterFirst && i > 0 ? .deferred(DeferredPredicate(node: item, compiler: self)) : compilePredicate(item, group: false)
+            }
+        }
         if n.isNull { return [] }
         return [compilePredicate(n, group: false)]
     }
@@ -265,6 +279,11 @@ final class PackCompiler {
                     parts.append(.not(compilePredicate(v, group: group)))
                 case "each_element":
                     if let p = compileEachElement(v) { parts.append(p) }
+                case "not_evaluated":
+                    guard let text = scalar(v, "not_evaluated"), !text.isEmpty else {
+                        error(v.location, "'not_evaluated' takes the text of the condition that cannot be evaluated"); continue
+                    }
+                    parts.append(.notEvaluated(text))
                 default:
                     guard let ref = attributeRef(k, kl) else { continue }
                     parts.append(.attribute(ref, compileValueTest(v, ref: ref)))
@@ -284,8 +303,26 @@ final class PackCompiler {
         var only = ElementFilter.standard
         var first: Tag? = nil
         var rest = entries
-        if let i = entries.firstIndex(where: { $0.key == "only" }) {
+        if let i = entries.firstIndex(where: { $0.key == "except" }) {
+            if entries.contains(where: { $0.key == "only" }) { error(entries[i].keyLocation, "'except' and 'only' cannot go together") }
             let node = entries[i].value
+            var tags: [UInt32] = []
+            for n in node.items ?? [node] {
+                guard let s = scalar(n, "except") else { continue }
+                guard let r = attributeRef(s, n.location) else { continue }
+                guard case .tag(let t, _) = r else { error(n.location, "'except' takes keywords or tags, not a path ('\(s)')"); continue }
+                tags.append(t.raw)
+            }
+            var topLevel = false
+            if let j = entries.firstIndex(where: { $0.key == "top_level" }) { topLevel = bool(entries[j].value, "top_level") ?? false }
+            only = .except(Array(Set(tags)).sorted(), topLevel: topLevel)
+            rest.removeAll { $0.key == "except" || $0.key == "top_level" }
+        } else if let j = entries.firstIndex(where: { $0.key == "top_level" }) {
+            error(entries[j].keyLocation, "'top_level' goes with 'except'")
+            rest.removeAll { $0.key == "top_level" }
+        }
+        if let i = rest.firstIndex(where: { $0.key == "only" }), !entries.contains(where: { $0.key == "except" }) {
+            let node = rest[i].value
             if node.scalar == "private" {
                 only = .privateElements
             } else if node.scalar == "private_creators" {
@@ -306,7 +343,7 @@ final class PackCompiler {
             }
             rest.remove(at: i)
         }
-        if rest.isEmpty { error(loc, "'each_element' needs an operator besides 'only'"); return nil }
+        if rest.isEmpty { error(loc, "'each_element' needs an operator besides 'only' / 'except'"); return nil }
         // values are typed by the first selected attribute's VR (strings for any element:
         // a tag of no dictionary entry)
         let ref: AttributeRef = first.map { .tag($0, text: DataDictionary.entry(for: $0)?.keyword ?? $0.description) }
@@ -317,6 +354,9 @@ final class PackCompiler {
 
     /// `file.anomalies`, or an attribute path parsed by the one path parser.
     func attributeRef(_ text: String, _ loc: SourceLocation) -> AttributeRef? {
+        // fast path (a large generated pack names ~100,000 attributes): a plain
+        // keyword, or a tag as 8 hex digits; anything else goes to the path parser
+        if let t = Self.plainTag(text) { return .tag(t, text: text) }
         if text == "file.anomalies" { return .anomalies }
         if let d = DerivedAttribute.parse(text) {   // csa.image.NAME, siemens.NAME (DerivedAttributes.swift)
             switch d {
@@ -348,6 +388,18 @@ final class PackCompiler {
             error(SourceLocation(file: loc.file, line: loc.line, column: loc.column + e.column - 1), msg, suggestion: sug)
             return nil
         } catch { return nil }
+    }
+
+    /// `Modality` (a dictionary keyword) or `00080060` (8 hex digits); nil otherwise.
+    static func plainTag(_ text: String) -> Tag? {
+        let u = text.utf8
+        guard let f = u.first, u.count <= 64 else { return nil }
+        if u.count == 8, u.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) || ($0 >= 0x61 && $0 <= 0x66) }),
+           let v = UInt32(text, radix: 16) {
+            return Tag(UInt16(v >> 16), UInt16(v & 0xFFFF))
+        }
+        guard (f >= 0x41 && f <= 0x5A), u.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }) else { return nil }
+        return DataDictionary.tag(forKeyword: text)
     }
 
     func compileValueTest(_ n: SyntaxNode, ref: AttributeRef) -> ValueTest {
@@ -449,6 +501,11 @@ final class PackCompiler {
                     tests.append(.vr(vrs))
                 case "each":
                     tests.append(.each(compileValueTest(v, ref: ref)))
+                case "items":
+                    if let vr, vr != .SQ, vr != .UN {
+                        error(kl, "'items' needs a sequence, but \(ref) has VR \(vr)"); continue
+                    }
+                    tests.append(.items(compilePredicate(v, group: false)))
                 case "all", "any":
                     guard let items = v.items else { error(v.location, "'\(k)' takes a list"); continue }
                     let ts = items.map { compileValueTest($0, ref: ref) }

@@ -78,6 +78,8 @@ public final class Evaluator {
     public func evaluate(_ p: Predicate, _ file: DicomFile, selector: Bool) -> Truth {
         switch p {
         case .always: return .yes
+        case .notEvaluated: return .unknown
+        case .deferred(let d): return evaluate(d.predicate, file, selector: selector)
         case .named(_, let q): return evaluate(q, file, selector: selector)
         case .not(let q): return evaluate(q, file, selector: selector).negated
         case .all(let ps):
@@ -183,13 +185,15 @@ public final class Evaluator {
             }
             return true
         }
+        var descend = true
+        if case .except(_, true) = only { descend = false }
         for e in ds.elements {
             let tag = e.tag
             let selected = only.selects(tag)
             if selected && (aboutElement || (!e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded))) {
                 if !body(ds, e, path) { return false }
             }
-            if let items = e.items, !items.isEmpty {
+            if descend, let items = e.items, !items.isEmpty {
                 let p = wantPath ? elementPath(ds, e, path) : ""
                 for (i, item) in items.enumerated() {
                     if !walkElements(item, only: only, test: test, path: wantPath ? p + "[\(i)]" : "", wantPath: wantPath, body) { return false }
@@ -311,6 +315,17 @@ public final class Evaluator {
                 if c == .unknown { return x != nil ? .yes : .unknown }
                 return rt == .t2C ? Truth.from(x != nil) : Truth.from(x?.hasValue ?? false)
             }
+        case .items(let p):
+            guard case let .element(_, e, _)? = x, let items = e.items else { return .yes }
+            var r = Truth.yes
+            var sub = file
+            for item in items {
+                sub.dataSet = item
+                let t = evaluate(p, sub, selector: false)
+                if t == .no { return .no }
+                if t == .unknown { r = .unknown }
+            }
+            return r
         case .not(let inner):
             return test(inner, x, file).negated
         case .all(let ts):

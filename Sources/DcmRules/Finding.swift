@@ -113,6 +113,7 @@ extension ValueTest {
         case .uniqueCreator: return "the only creator of its value in the group"
         case .registered(let t): return "a registered \(t ?? "UID")"
         case .each(let t): return "each value \(t.expectedText)"
+        case .items: return "every item as its module requires"
         case .all(let ts): return ts.map(\.expectedText).joined(separator: " and ")
         case .any(let ts): return ts.map(\.expectedText).joined(separator: " or ")
         case .not(let t): return "not \(t.expectedText)"
@@ -140,6 +141,7 @@ extension Predicate {
     public var text: String {
         switch self {
         case .always: return "always"
+        case .notEvaluated(let t): return "\"\(t)\" (not evaluated)"
         case .eachElement(let only, let t):
             let what: String
             switch only {
@@ -148,9 +150,11 @@ extension Predicate {
             case .privateCreators: what = "each private creator"
             case .reservedGroups: what = "each element of a reserved group"
             case .tags(let ts): what = "each " + ts.map { DataDictionary.entry(for: $0)?.keyword ?? $0.description }.joined(separator: ", ")
+            case .except(let ts, let top): what = "each \(top ? "top-level " : "")element but \(ts.count) listed"
             }
             return what + " is " + t.expectedText
         case .named(_, let p): return p.text
+        case .deferred(let d): return d.predicate.text
         case .attribute(let r, let t): return "\(r) \(t.relationText)"
         case .all(let ps): return ps.map { $0.parenthesised }.joined(separator: " and ")
         case .any(let ps): return ps.map { $0.parenthesised }.joined(separator: " or ")
@@ -162,6 +166,7 @@ extension Predicate {
         case .all(let ps) where ps.count > 1: return "(\(text))"
         case .any(let ps) where ps.count > 1: return "(\(text))"
         case .named(_, let p): return p.parenthesised
+        case .deferred(let d): return d.predicate.parenthesised
         default: return text
         }
     }
@@ -171,7 +176,7 @@ extension Evaluator {
     /// The leaf failures of a predicate that evaluated to `.no` (or `.unknown`).
     func explain(_ p: Predicate, _ file: DicomFile, showPHI: Bool) -> [FailureDetail] {
         switch p {
-        case .always: return []
+        case .always, .notEvaluated: return []
         case .eachElement(let only, let t):
             var out: [FailureDetail] = []
             Self.walkElements(file.dataSet, only: only, test: t, path: "", wantPath: true) { ds, e, parent in
@@ -181,9 +186,14 @@ extension Evaluator {
             }
             return out
         case .named(_, let q): return explain(q, file, showPHI: showPHI)
+        case .deferred(let d): return explain(d.predicate, file, showPHI: showPHI)
         case .all(let ps):
-            for q in ps where evaluate(q, file, selector: false) != .yes { return explain(q, file, showPHI: showPHI) }
-            return []
+            // every part that fails (one finding per missing attribute of a
+            // module); the undecided parts only when none fails
+            let verdicts = ps.map { evaluate($0, file, selector: false) }
+            let failing = zip(ps, verdicts).filter { $0.1 == .no }.map(\.0)
+            let parts = failing.isEmpty ? zip(ps, verdicts).filter { $0.1 != .yes }.prefix(1).map(\.0) : failing
+            return parts.flatMap { explain($0, file, showPHI: showPHI) }
         case .any(let ps):
             return ps.flatMap { explain($0, file, showPHI: showPHI) }
         case .not(let q):
@@ -202,10 +212,36 @@ extension Evaluator {
             }
             var out: [FailureDetail] = []
             for x in targets where test(t, x, file) != .yes {
-                out.append(detail(ref, t, x, file, showPHI: showPHI))
+                out += explainTest(ref, t, x, file, showPHI: showPHI)
                 if out.count >= 16 { break }
             }
             return out
+        }
+    }
+
+    /// The failures of one attribute's test: inside `items`, those of each
+    /// failing item, named by their full path (`Seq[1].Attribute`).
+    func explainTest(_ ref: AttributeRef, _ t: ValueTest, _ x: Target?, _ file: DicomFile, showPHI: Bool) -> [FailureDetail] {
+        switch t {
+        case .items(let p):
+            guard case let .element(ds, e, _)? = x, let items = e.items else { return [] }
+            var out: [FailureDetail] = []
+            var sub = file
+            let prefix: String
+            if case .path = ref { prefix = Self.elementPath(ds, e, "") } else { prefix = ref.description }
+            for (i, item) in items.enumerated() {
+                sub.dataSet = item
+                guard evaluate(p, sub, selector: false) == .no else { continue }
+                for var d in explain(p, sub, showPHI: showPHI) {
+                    d.attribute = prefix + "[\(i)]" + (d.attribute.isEmpty ? "" : "." + d.attribute)
+                    out.append(d)
+                }
+            }
+            return out
+        case .all(let ts) where ts.contains(where: { if case .items = $0 { return true }; return false }):
+            return ts.filter { test($0, x, file) == .no }.flatMap { explainTest(ref, $0, x, file, showPHI: showPHI) }
+        default:
+            return [detail(ref, t, x, file, showPHI: showPHI)]
         }
     }
 
@@ -225,6 +261,11 @@ extension Evaluator {
 
     func detail(_ ref: AttributeRef, _ t: ValueTest, _ x: Target?, _ file: DicomFile, showPHI: Bool) -> FailureDetail {
         let attr = ref.description
+        // a missing attribute under several tests: the one it fails ({type: "2", any: [absent, empty, {in: …}]})
+        if x == nil, case .all(let ts) = t, ts.contains(where: { if case .type = $0 { return true }; return false }),
+           let bad = ts.first(where: { test($0, nil, file) == .no }) {
+            return detail(ref, bad, nil, file, showPHI: showPHI)
+        }
         guard let x else {
             var reason = "\(attr) is absent"
             if case .type(let rt, let c?) = t, rt == .t1C || rt == .t2C { reason += ", although \(c.text)" }
@@ -313,8 +354,9 @@ extension Predicate {
         switch self {
         case .attribute(let r, _): return r.description
         case .named(_, let p), .not(let p): return p.firstAttribute
+        case .deferred(let d): return d.predicate.firstAttribute
         case .all(let ps), .any(let ps): return ps.lazy.compactMap(\.firstAttribute).first
-        case .always, .eachElement: return nil
+        case .always, .eachElement, .notEvaluated: return nil
         }
     }
 }

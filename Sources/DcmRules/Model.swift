@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import DcmData
 import DcmDictionary
 
@@ -142,6 +144,12 @@ public indirect enum ValueTest: Sendable {
     /// A-1), of that type (`Transfer Syntax`, `SOP Class`…) unless `any`.
     case registered(String?)
     case each(ValueTest)
+    /// `items: {…}`: every item of the sequence satisfies the predicate, which
+    /// is evaluated with the item as the data set (paths and the conditions of
+    /// 1C/2C attributes inside it are relative to the item, as in PS3.3's
+    /// tables). An absent sequence or one without items holds vacuously
+    /// (whether it must be there is its own `type`).
+    case items(Predicate)
     case all([ValueTest])
     case any([ValueTest])
     case not(ValueTest)
@@ -149,7 +157,7 @@ public indirect enum ValueTest: Sendable {
     /// Tests that are about presence: a missing attribute does not simply fail them.
     var isAboutPresence: Bool {
         switch self {
-        case .present, .absent, .type: return true
+        case .present, .absent, .type, .items: return true
         case .not(let t): return t.isAboutPresence
         case .all(let ts), .any(let ts): return ts.contains { $0.isAboutPresence }
         default: return false
@@ -181,6 +189,60 @@ public indirect enum Predicate: Sendable {
     /// set at any depth (items of sequences included; private
     /// elements are skipped), or only for the elements `only` selects.
     case eachElement(only: ElementFilter, ValueTest)
+    /// `not_evaluated: "<text>"`: a condition the pack cannot decide from the
+    /// data set (a PS3.3 condition such as "Required if contrast media was
+    /// used"), always *unknown*: a 1C/2C attribute under it is not evaluated
+    /// when absent and passes when present — never silently optional.
+    case notEvaluated(String)
+    /// A named condition compiled on first use (packs read from the validated
+    /// syntax cache: most of a large pack's conditions are for IODs the files
+    /// at hand are not). See `DeferredPredicate`.
+    case deferred(DeferredPredicate)
+
+    /// The predicate with a deferred condition compiled.
+    public var resolved: Predicate {
+        if case .deferred(let d) = self { return d.predicate.resolved }
+        return self
+    }
+}
+
+/// A condition's syntax, compiled when first evaluated (thread-safe: worker
+/// threads share the rules). Only used for packs that compiled without error
+/// before (`SyntaxCache`), so no diagnostic can be lost by compiling late; a
+/// diagnostic would still be printed on standard error.
+public final class DeferredPredicate: @unchecked Sendable {
+    private var node: SyntaxNode?
+    private var compiler: PackCompiler?
+    private var compiled: Predicate?
+    /// Set (releasing) once `compiled` is written: later reads need no lock
+    /// (a mutex per evaluation was contended by the worker threads on item
+    /// conditions evaluated thousands of times per file).
+    private let ready = Atomic<Bool>(false)
+    private let lock = NSLockLike()
+    init(node: SyntaxNode, compiler: PackCompiler) { self.node = node; self.compiler = compiler }
+    var predicate: Predicate {
+        if ready.load(ordering: .acquiring), let p = compiled { return p }
+        return lock.with {
+            if let p = compiled { return p }
+            guard let c = compiler, let n = node else { return .always }
+            // one compile at a time per compiler (worker threads may reach two
+            // deferred conditions of the same pack at once; the compiler's
+            // diagnostics are shared)
+            let p: Predicate = c.deferredLock.with {
+                let before = c.diagnostics.count
+                let p = c.compilePredicate(n, group: false)
+                for d in c.diagnostics.dropFirst(before) { FileHandleStderr.write("dcmaudit: \(d)\n") }
+                return p
+            }
+            compiled = p; node = nil; compiler = nil
+            ready.store(true, ordering: .releasing)
+            return p
+        }
+    }
+}
+
+enum FileHandleStderr {
+    static func write(_ s: String) { FileHandle.standardError.write(s.data(using: .utf8) ?? Data()) }
 }
 
 /// The elements `each_element` visits.
@@ -197,6 +259,11 @@ public enum ElementFilter: Sendable, Equatable {
     /// Elements of the groups PS3.5 §7.8.1 reserves (0001, 0003, 0005, 0007,
     /// FFFF): neither standard nor private elements may use them.
     case reservedGroups
+    /// `except: [tags]`: the standard elements whose tag is not in the sorted
+    /// list (e.g. the attributes of no module of an IOD), group lengths
+    /// (gggg,0000) left out; with `topLevel`, only the elements of the
+    /// top-level data set.
+    case except([UInt32], topLevel: Bool)
 
     @inline(__always) func selects(_ tag: Tag) -> Bool {
         switch self {
@@ -205,6 +272,8 @@ public enum ElementFilter: Sendable, Equatable {
         case .privateElements: return tag.group & 1 == 1 && tag.element >= 0x1000
         case .privateCreators: return tag.isPrivateCreator
         case .reservedGroups: let g = tag.group; return g & 1 == 1 && (g <= 0x0007 || g == 0xFFFF)
+        // (group lengths are in no module: values.retired reports them, PS3.5 7.2)
+        case .except(let ts, _): return tag.group & 1 == 0 && tag.element != 0 && !Evaluator.sortedContains(ts, tag.raw)
         }
     }
 }
@@ -271,23 +340,68 @@ public final class Rule: @unchecked Sendable {
     public let examples: [RuleExample]
     public let packID: String
     public let location: SourceLocation
-    /// The rule's `check` as written (for `rules explain`).
-    public let checkText: String
-    public let whenText: String?
+    /// The rule's `check` as written (for `rules explain`), rendered on first
+    /// use: a large pack's thousands of rules are not rendered back to text at
+    /// every load.
+    public var checkText: String { texts.check }
+    public var whenText: String? { texts.when }
+    /// The selectors rendered ("Modality == MR and …"), for findings' `because`.
+    public var whenDescription: String { texts.whenDescription }
     /// What the rule checks and why it matters, in prose (`rules explain`).
     public let description: String?
-    /// The selectors rendered once ("Modality == MR and …"), for findings' `because`.
-    public let whenDescription: String
+
+    /// The texts, from the syntax nodes (or given), computed once.
+    final class Texts: @unchecked Sendable {
+        let checkNode: SyntaxNode?, whenNodes: [SyntaxNode], defaultWhen: String?
+        let predicates: [Predicate]
+        let lock = NSLockLike()
+        private var _check: String?, _when: String??, _description: String?
+        init(check: String?, checkNode: SyntaxNode?, when: String?, whenNodes: [SyntaxNode], defaultWhen: String?, predicates: [Predicate]) {
+            _check = check; self.checkNode = checkNode; self.whenNodes = whenNodes; self.defaultWhen = defaultWhen
+            self.predicates = predicates
+            if when != nil || (whenNodes.isEmpty && checkNode == nil) { _when = .some(when) }
+        }
+        var check: String { lock.with { if let c = _check { return c }; let c = checkNode?.flowText ?? ""; _check = c; return c } }
+        var when: String? {
+            lock.with {
+                if let w = _when { return w }
+                var w = defaultWhen
+                if let n = whenNodes.first { w = [w, n.flowText].compactMap { $0 }.joined(separator: " + ") }
+                _when = .some(w)
+                return w
+            }
+        }
+        var whenDescription: String {
+            lock.with { if let d = _description { return d }; let d = predicates.map { predicates.count > 1 ? $0.parenthesised : $0.text }.joined(separator: " and "); _description = d; return d }
+        }
+    }
+    let texts: Texts
 
     public init(id: String, title: String?, severity: Severity, level: RuleLevel, when: [Predicate], check: RuleCheck,
                 message: [TemplatePart]?, messageText: String?, reference: String?, examples: [RuleExample], packID: String,
                 location: SourceLocation, checkText: String, whenText: String?, description: String? = nil) {
         self.id = id; self.title = title; self.severity = severity; self.level = level; self.when = when; self.check = check
         self.message = message; self.messageText = messageText; self.reference = reference; self.examples = examples
-        self.packID = packID; self.location = location; self.checkText = checkText; self.whenText = whenText
-        self.description = description
-        self.whenDescription = when.map { when.count > 1 ? $0.parenthesised : $0.text }.joined(separator: " and ")
+        self.packID = packID; self.location = location; self.description = description
+        self.texts = Texts(check: checkText, checkNode: nil, when: whenText, whenNodes: [], defaultWhen: nil, predicates: when)
     }
+
+    /// A rule whose texts are rendered from its syntax on first use.
+    init(id: String, title: String?, severity: Severity, level: RuleLevel, when: [Predicate], check: RuleCheck,
+         message: [TemplatePart]?, messageText: String?, reference: String?, examples: [RuleExample], packID: String,
+         location: SourceLocation, checkNode: SyntaxNode, whenNode: SyntaxNode?, defaultWhenText: String?, description: String? = nil) {
+        self.id = id; self.title = title; self.severity = severity; self.level = level; self.when = when; self.check = check
+        self.message = message; self.messageText = messageText; self.reference = reference; self.examples = examples
+        self.packID = packID; self.location = location; self.description = description
+        self.texts = Texts(check: nil, checkNode: checkNode, when: whenNode == nil ? defaultWhenText : nil,
+                           whenNodes: whenNode.map { [$0] } ?? [], defaultWhen: defaultWhenText, predicates: when)
+    }
+}
+
+/// A small mutex (the texts of a rule may be rendered from several worker threads).
+final class NSLockLike: @unchecked Sendable {
+    private let m = NSLock()
+    @inline(__always) func with<T>(_ body: () -> T) -> T { m.lock(); defer { m.unlock() }; return body() }
 }
 
 public struct RulePack: Sendable {

@@ -31,18 +31,29 @@ public struct PackLoader {
 
     mutating func indexDirectory(_ dir: String) {
         for f in Self.packFiles(in: dir) {
-            guard let text = try? String(contentsOfFile: f, encoding: .utf8) else { continue }
-            // a top-level `pack: id` line is enough (large generated packs are
-            // not parsed just to be indexed); otherwise parse the YAML
+            // a top-level `pack: id` line in the first 16 KB is enough (large
+            // generated packs are neither read whole nor parsed just to be
+            // indexed); otherwise parse the YAML
             let id: String
-            if let quick = Self.quickPackID(text) { id = quick }
+            if let head = Self.head(of: f), let quick = Self.quickPackID(head) { id = quick }
             else {
+                guard let text = try? String(contentsOfFile: f, encoding: .utf8) else { continue }
                 guard let root = try? SyntaxNode.parse(text, file: f),
                       let h = PackCompiler.header(of: root, file: f), !h.id.isEmpty else { continue }
                 id = h.id
             }
             if index[id] == nil { index[id] = f }
         }
+    }
+
+    /// The first 16 KB of a file, cut at its last line break (nil if unreadable).
+    static func head(of path: String) -> String? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        guard let d = try? h.read(upToCount: 16384) else { return nil }
+        let bytes = [UInt8](d)
+        let end = bytes.count < 16384 ? bytes.count : (bytes.lastIndex(of: 0x0A) ?? 0)
+        return String(decoding: bytes[..<end], as: UTF8.self)
     }
 
     /// The id of a `pack: dotted.id` line at the top level, when it is written plainly.
@@ -115,7 +126,9 @@ public struct PackLoader {
             state.failed.insert(path); return nil
         }
         let root: SyntaxNode
-        do { root = try SyntaxNode.parse(text, file: path) }
+        var cached = false
+        var entry: SyntaxCache.Entry? = nil
+        do { (root, cached, entry) = try SyntaxCache.parse(text, file: path) }   // large packs: from the compiled cache
         catch let e as PackErrors { diags += e.diagnostics; state.failed.insert(path); return nil }
         catch { return nil }
         state.stack.append(path)
@@ -138,9 +151,12 @@ public struct PackLoader {
         }
         let c = PackCompiler(file: path)
         c.buildExamples = buildExamples
+        // a pack from the cache compiled cleanly before: its conditions compile on first use
+        c.deferConditions = cached && !buildExamples
         let pack = c.compilePack(root, inherited: inherited)
         diags += c.diagnostics
         guard let pack, c.diagnostics.isEmpty else { state.failed.insert(path); return nil }
+        if let entry { SyntaxCache.store(root, entry) }
         state.done[path] = (pack, c.conditions)
         state.ordered.append(pack)
         return c.conditions

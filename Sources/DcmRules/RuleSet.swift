@@ -5,15 +5,39 @@ import DcmDictionary
 /// The rules of one run, from one or more packs, compiled and ready.
 public struct RuleSet: Sendable {
     public var packs: [RulePack]
-    public var rules: [Rule] { didSet { tagIndex = TagDispatch(rules) } }
+    public var rules: [Rule] { didSet { indexGuards(); tagIndex = TagDispatch(rules) } }
     /// Which rules can only fail on files holding given tags (rebuilt when
     /// `rules` changes, e.g. by a configuration's disable/re-grade).
     private(set) var tagIndex: TagDispatch
+    /// Per rule, the index in `guards` of its SOP Class selector, or -1.
+    private(set) var guardOf: [Int] = []
+    /// The distinct SOP Class selectors that start rules' `when` (the
+    /// `iod.<ciod>` conditions of `dicom.iod`): evaluated once per file, so a
+    /// file's ~2,000 IOD rules cost one check per IOD, not one `when` each.
+    private(set) var guards: [Predicate] = []
+
     public init(packs: [RulePack]) {
         self.packs = packs
         let rules = packs.flatMap(\.rules)
         self.rules = rules
         self.tagIndex = TagDispatch(rules)
+        indexGuards()
+    }
+    static let sopClassUID = Tag(0x0008, 0x0016)
+
+    /// Rules whose first `when` is a named condition `{SOPClassUID: {in: […]}}`.
+    private mutating func indexGuards() {
+        var byName: [String: Int] = [:]
+        guards = []
+        guardOf = rules.map { r in
+            guard case .named(let name, let q)? = r.when.first else { return -1 }
+            let p = q.resolved
+            guard case .attribute(.tag(let t, _), .inSet) = p, t == Self.sopClassUID else { return -1 }
+            if let i = byName[name] { return i }
+            byName[name] = guards.count
+            guards.append(p)
+            return guards.count - 1
+        }
     }
     public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
     /// The packs' `protocol:` sections.
@@ -135,13 +159,21 @@ extension Evaluator {
         }
         // Rules over every standard element: one walk for all of them.
         let walked: [Truth] = dispatch.walkRules.count > 1 ? fusedWalk(dispatch, file) : []
+        // the SOP Class selectors, once per file (a rule whose selector does not
+        // hold is not applicable, as its `when` would say)
+        let guardTruth = set.guards.map { evaluate($0, file, selector: true) }
         for (i, rule) in set.rules.enumerated() {
+            let g = set.guardOf[i]
             if !present.isEmpty && dispatch.gated[i] && !present[i] {
                 outcomes[i] = .pass
                 continue
             }
             switch rule.check {
             case .instance:
+                if g >= 0, guardTruth[g] != .yes {
+                    outcomes[i] = guardTruth[g] == .no ? .notApplicable : .notEvaluated
+                    continue
+                }
                 let o: Outcome
                 if !walked.isEmpty, case let k = Int(dispatch.walkSlot[i]), k >= 0 {
                     o = walked[k] == .yes ? .pass : walked[k] == .no ? .fail : .notEvaluated

@@ -57,6 +57,8 @@ extension Target {
     /// (PS3.5 §7.4: an empty type 2 sequence has no items).
     var hasValue: Bool {
         if case .element(_, let e, let index) = self, index == nil, let items = e.items { return !items.isEmpty }
+        // a value the reader did not load (Pixel Data) has one if its length field says so
+        if case .element(_, let e, nil) = self, e.flags.contains(.notLoaded) { return e.declaredLength != 0 }
         if case .values(let v, _) = self { return v.contains { !$0.isEmpty } }   // CSA items "" are no value
         return count > 0
     }

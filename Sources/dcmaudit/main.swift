@@ -202,7 +202,7 @@ struct Check: ParsableCommand {
 struct Rules: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate, list, explain and test rule packs.",
-        subcommands: [Validate.self, List.self, Explain.self, Test.self]
+        subcommands: [Validate.self, List.self, Explain.self, Test.self, Coverage.self]
     )
 
     static func finish(_ r: RulesTool.Result) throws {
@@ -229,6 +229,16 @@ struct Rules: ParsableCommand {
         @Option(name: .long, help: "A pack file or directory to look in besides the built-in packs (repeatable).") var rules: [String] = []
         @Argument(help: "The rule id.") var id: String
         func run() throws { try Rules.finish(RulesTool.explain(id, files: rules)) }
+    }
+
+    // --- iod: rules coverage ---
+    struct Coverage: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Per IOD and overall: the 1C/2C and conditional-module conditions encoded vs. not evaluated.")
+        @Argument(help: "Built-in pack ids or pack files (default: every built-in pack).") var packs: [String] = []
+        @Option(name: .long, help: "Also list the N most used conditions that are not evaluated.") var texts: Int = 0
+        @Option(name: .long, help: "Instead: the rules not evaluated on this DICOM file, with the conditions' texts (default pack dicom.iod).") var file: String?
+        func run() throws { try Rules.finish(RulesTool.coverage(packs, texts: texts, file: file)) }
     }
 
     struct Test: ParsableCommand {

