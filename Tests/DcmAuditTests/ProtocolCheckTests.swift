@@ -216,6 +216,8 @@ final class ProtocolCheckTests: XCTestCase {
         XCTAssertEqual(ProtocolLearner.expectation(["180", "250"], ma), "{range: [144, 300]}")  // modulated tube current ±20 %
         XCTAssertEqual(ProtocolLearner.expectation([nil], tr), "{absent: true}")
         XCTAssertEqual(ProtocolLearner.quote("a\"b\\c"), "\"a\\\"b\\\\c\"")
+        // control characters (a SeriesDescription may hold any) are escaped, YAML 1.2 §5.1
+        XCTAssertEqual(ProtocolLearner.quote("t\u{1}\r\u{7F}"), "\"t\\x01\\r\\x7F\"")
         XCTAssertEqual(ProtocolLearner.slug("T1w MPRAGE (sag)"), "t1w-mprage-sag")
     }
 

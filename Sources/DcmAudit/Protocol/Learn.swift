@@ -295,6 +295,11 @@ public enum ProtocolLearner {
             case "\"": o += "\\\""
             case "\\": o += "\\\\"
             case "\n": o += "\\n"
+            case "\r": o += "\\r"
+            case "\t": o += "\\t"
+            // other C0 controls, DEL and the C1 range are not printable in YAML (YAML 1.2 §5.1)
+            case _ where ch.value < 0x20 || (ch.value >= 0x7F && ch.value < 0xA0):
+                o += "\\x" + String(ch.value, radix: 16, uppercase: true).leftPadded(to: 2)
             default: o.unicodeScalars.append(ch)
             }
         }
@@ -356,4 +361,8 @@ extension ProtocolLearner {
         writeError("learned \(r.acquisitions) acquisition\(r.acquisitions == 1 ? "" : "s") from \(r.sessions) session\(r.sessions == 1 ? "" : "s") (\(r.series) series, \(r.excluded) excluded, \(r.files) files)\(output.map { " into " + $0 } ?? "")\n")
         return strict && !r.warnings.isEmpty ? 1 : 0
     }
+}
+
+private extension String {
+    func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }
