@@ -244,6 +244,45 @@ public final class Evaluator {
         return nil
     }
 
+    /// `retired`: not a retired PS3.6 attribute. Group Length (gggg,0000) is
+    /// retired except in groups 0000 and 0002 (PS3.5 §7.2).
+    static func isNotRetired(_ tag: Tag) -> Bool {
+        if tag.element == 0 && tag.group > 2 && tag.group & 1 == 0 { return false }
+        guard let d = DataDictionary.entry(for: tag) else { return true }
+        return !d.isRetired
+    }
+
+    /// `vr: dictionary`: an explicit VR is one the dictionary gives the tag
+    /// (private elements: the vendor dictionary, `privateVRMatches`); a VR the
+    /// reader took from the dictionary, or a tag without one, passes.
+    static func vrMatchesDictionary(_ ds: DataSet, _ e: Element) -> Bool {
+        if e.flags.contains(.vrFromDictionary) { return true }
+        if e.tag.isPrivate { return privateVRMatches(ds, e) }
+        guard let d = DataDictionary.entry(for: e.tag), d.vr != nil else { return true }
+        return d.vrs.contains(e.vr)
+    }
+
+    /// `format`: the value (or value `index`) is valid for its VR (PS3.5 §6.2);
+    /// binary values fill whole values; sequences pass.
+    static func formatIsValid(_ ds: DataSet, _ e: Element, index: Int?) -> Bool {
+        if e.isSequence { return true }
+        let vr = e.vr
+        if !vr.isString {
+            let size = vr.binaryValueSize
+            return size <= 1 || e.valueLength % size == 0
+        }
+        if vr == .PN {
+            // plain ASCII (the usual case): check the bytes of each value
+            if case .some(true) = ds.withValue(e, { buf -> Bool? in isPlainASCII(buf) ? true : nil }) {
+                return Target.forEachText(ds, e, index) { FormatCheck.personNameASCII($0) }
+            }
+            let values = ds.strings(e)
+            if let index { return index < values.count ? FormatCheck.personName(values[index]) : true }
+            return values.allSatisfy { FormatCheck.personName($0) }
+        }
+        return Target.forEachText(ds, e, index) { FormatCheck.valid($0, vr: vr) }
+    }
+
     /// `Seq[0].Keyword`, or a private element by creator: `(0029,"SIEMENS CSA HEADER",10)`.
     static func elementPath(_ ds: DataSet, _ e: Element, _ parent: String) -> String {
         let tag = e.tag
@@ -265,32 +304,19 @@ public final class Evaluator {
     @inline(__always) func elementTest(_ t: ValueTest, _ ds: DataSet, _ e: Element) -> Truth? {
         switch t {
         case .notRetired:
-            let tag = e.tag
-            if tag.element == 0 && tag.group > 2 && tag.group & 1 == 0 { return .no }
-            guard let d = DataDictionary.entry(for: tag) else { return .yes }
-            return Truth.from(!d.isRetired)
+            return Truth.from(Self.isNotRetired(e.tag))
         case .vmDictionary:
             guard !e.isSequence, e.vr != .UN, let d = DataDictionary.entry(for: e.tag) else { return .yes }
             let n = ds.valueMultiplicity(e)
             return Truth.from(n == 0 || d.allowsValueCount(n))
         case .format:
-            if e.isSequence { return .yes }
-            let vr = e.vr
-            if !vr.isString {
-                let size = vr.binaryValueSize
-                return Truth.from(size <= 1 || e.valueLength % size == 0)
-            }
-            if vr == .PN { return nil }
-            return Truth.from(Target.forEachText(ds, e, nil) { FormatCheck.valid($0, vr: vr) })
+            return Truth.from(Self.formatIsValid(ds, e, index: nil))
         case .inDictionary:
             return Truth.from(Self.isInDictionary(ds, e.tag))
         case .uniqueCreator:
             return Truth.from(Self.duplicateCreator(ds, e) == nil)
         case .vrDictionary:
-            if e.flags.contains(.vrFromDictionary) { return .yes }
-            if e.tag.isPrivate { return Truth.from(Self.privateVRMatches(ds, e)) }
-            guard let d = DataDictionary.entry(for: e.tag), d.vr != nil else { return .yes }
-            return Truth.from(d.vrs.contains(e.vr))
+            return Truth.from(Self.vrMatchesDictionary(ds, e))
         case .vr(let vrs):
             return Truth.from(vrs.contains(e.vr))
         case .present: return .yes
@@ -356,10 +382,8 @@ public final class Evaluator {
             guard case let .element(_, e, idx) = x, idx == nil, !e.isSequence, e.vr != .UN, let d = DataDictionary.entry(for: e.tag) else { return .yes }
             return Truth.from(x.count == 0 || d.allowsValueCount(x.count))
         case .vrDictionary:
-            guard case let .element(ds, e, _) = x, !e.flags.contains(.vrFromDictionary) else { return .yes }
-            if e.tag.isPrivate { return Truth.from(Self.privateVRMatches(ds, e)) }
-            guard let d = DataDictionary.entry(for: e.tag), d.vr != nil else { return .yes }
-            return Truth.from(d.vrs.contains(e.vr))
+            guard case let .element(ds, e, _) = x else { return .yes }
+            return Truth.from(Self.vrMatchesDictionary(ds, e))
         case .inDictionary:
             guard case let .element(ds, e, _) = x else { return .yes }
             return Truth.from(Self.isInDictionary(ds, e.tag))
@@ -368,10 +392,7 @@ public final class Evaluator {
             return Truth.from(Self.duplicateCreator(ds, e) == nil)
         case .notRetired:
             guard let tag = x.tag else { return .yes }
-            // Group Length (gggg,0000) is retired except in groups 0000 and 0002 (PS3.5 7.2)
-            if tag.element == 0 && tag.group > 2 && tag.group & 1 == 0 { return .no }
-            guard let d = DataDictionary.entry(for: tag) else { return .yes }
-            return Truth.from(!d.isRetired)
+            return Truth.from(Self.isNotRetired(tag))
         case .registered(let type):
             if x.count == 0 { return .no }
             return Truth.from(x.forEachText { b in
@@ -408,21 +429,8 @@ public final class Evaluator {
             }
             return Truth.from(x.forEachText { r.contains($0.count) })
         case .format:
-            guard case let .element(ds, e, _) = x else { return .yes }
-            if e.isSequence { return .yes }
-            if !e.vr.isString {
-                let size = e.vr.binaryValueSize
-                return Truth.from(size <= 1 || e.valueLength % size == 0)
-            }
-            let vr = e.vr
-            if vr == .PN {
-                // plain ASCII (the usual case): check the bytes of each value
-                if case .some(true) = ds.withValue(e, { buf -> Bool? in isPlainASCII(buf) ? true : nil }) {
-                    return Truth.from(x.forEachText { FormatCheck.personNameASCII($0) })
-                }
-                return Truth.from(ds.strings(e).allSatisfy { FormatCheck.personName($0) })
-            }
-            return Truth.from(x.forEachText { FormatCheck.valid($0, vr: vr) })
+            guard case let .element(ds, e, idx) = x else { return .yes }
+            return Truth.from(Self.formatIsValid(ds, e, index: idx))
         case .matches(let box):
             if x.count == 0 { return .no }
             let memo: RegexMemo
