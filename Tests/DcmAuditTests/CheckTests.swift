@@ -86,6 +86,22 @@ final class CheckTests: XCTestCase {
         try SchemaValidator.validate(json(report), schemaPath: repoRoot + "/docs/schema/check-report.schema.json")
     }
 
+    /// The console table lists the rules that applied to some file; the
+    /// thousands of `dicom.iod` rules of other IODs are only counted.
+    func testTextTableLeavesOutRulesThatAppliedToNoFile() throws {
+        let req = request([repoRoot + "/Fixtures/iod/CT.dcm"], packs: ["dicom.iod"])
+        let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+        var o = ByteOutput()
+        TextReporter(grouping: .file, report: report).write(report, into: &o)
+        let text = String(decoding: o.bytes, as: UTF8.self)
+        let listed = report.rules.filter { $0.counts.pass + $0.counts.fail + $0.counts.notEvaluated > 0 }
+        XCTAssertGreaterThan(listed.count, 5)
+        XCTAssertLessThan(listed.count, report.rules.count / 10)
+        XCTAssertTrue(text.contains("\n" + listed[0].id + " "), "a rule that applied is listed")
+        XCTAssertFalse(text.contains("iod.enhanced-mr-image."), "a rule of another IOD is not listed")
+        XCTAssertTrue(text.contains("(\(report.rules.count - listed.count) rules applied to no file: not listed)"))
+    }
+
     func testFailOnAndUnreadable() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-check-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -246,9 +246,16 @@ public struct TextReporter {
         }
         let w = min(40, max(4, r.rules.map(\.id.count).max() ?? 4))
         o.write(pad("rule", w + 2) + pad("severity", 9) + lpad("pass", 8) + lpad("fail", 8) + lpad("n/a", 8) + lpad("not-eval", 10) + "\n")
+        // a rule that applied to no file is counted, not listed: with dicom.iod
+        // that is thousands of rows of other IODs (the machine formats list every rule)
+        var inapplicable = 0
         for s in r.rules {
             let c = s.counts
+            if c.pass == 0 && c.fail == 0 && c.notEvaluated == 0 && s.findings == 0 { inapplicable += 1; continue }
             o.write(pad(s.id, w + 2) + pad(s.severity.rawValue, 9) + lpad("\(c.pass)", 8) + lpad("\(c.fail)", 8) + lpad("\(c.notApplicable)", 8) + lpad("\(c.notEvaluated)", 10) + "\n")
+        }
+        if inapplicable > 0 {
+            o.write("(\(inapplicable) rule\(inapplicable == 1 ? "" : "s") applied to no file: not listed)\n")
         }
         let packs = r.packs.map { "\($0.id)" }.joined(separator: ", ")
         let c = r.severityCounts
