@@ -202,8 +202,8 @@ public struct TextReporter {
         o.write("  "); writePadded(&o, f.severity.rawValue, 8); writePadded(&o, f.ruleID, w)
         if showFile { o.write((f.file ?? "-") + ": ") }
         o.write(f.message)
-        if let a = f.attribute, !a.isEmpty, !utf8Contains(f.message, a) { o.write("  [" + a + "]") }
-        if let off = f.offset, !utf8Contains(f.message, "offset \(off)") { o.write("  (offset \(off))") }
+        if let a = f.attribute, !a.isEmpty, !f.message.utf8Contains(a) { o.write("  [" + a + "]") }
+        if let off = f.offset, !f.message.utf8Contains("offset \(off)") { o.write("  (offset \(off))") }
         o.write("\n")
         if let b = f.because, b != f.message { o.write("  "); writePadded(&o, "", 8 + w); o.write("because " + b + "\n") }
     }
@@ -287,22 +287,5 @@ public struct TextReporter {
         o.write(s)
         let c = s.utf8.count
         o.bytes.append(contentsOf: repeatElement(0x20, count: c >= n ? 1 : n - c))
-    }
-    /// Whether `sub` occurs in `s` (UTF-8 bytes; Foundation's `contains` goes through NSString).
-    func utf8Contains(_ s: String, _ sub: String) -> Bool {
-        let a = Array(s.utf8), b = Array(sub.utf8)
-        if b.isEmpty { return true }
-        if b.count > a.count { return false }
-        let first = b[0]
-        var i = 0
-        while i <= a.count - b.count {
-            if a[i] == first {
-                var j = 1
-                while j < b.count && a[i + j] == b[j] { j += 1 }
-                if j == b.count { return true }
-            }
-            i += 1
-        }
-        return false
     }
 }
