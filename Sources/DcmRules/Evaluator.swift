@@ -129,8 +129,12 @@ public final class Evaluator {
     }
 
     /// The outcome of an instance rule on a file.
-    public func outcome(of rule: Rule, _ file: DicomFile) -> Outcome {
-        for w in rule.when {
+    public func outcome(of rule: Rule, _ file: DicomFile) -> Outcome { outcome(of: rule, file, whenFrom: 0) }
+
+    /// The outcome with the first `whenFrom` selectors known to hold (`run`
+    /// has evaluated a rule's SOP Class guard once for the file).
+    func outcome(of rule: Rule, _ file: DicomFile, whenFrom: Int) -> Outcome {
+        for w in rule.when.dropFirst(whenFrom) {
             switch evaluate(w, file, selector: true) {
             case .yes: continue
             case .no: return .notApplicable
