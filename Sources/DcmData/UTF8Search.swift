@@ -7,6 +7,12 @@
 // which UTF-8 byte equality is string equality up to normalisation, which the
 // reports never apply.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension String {
     /// Whether `needle` occurs in this string, compared as UTF-8 bytes.
     public func utf8Contains(_ needle: String) -> Bool { utf8FirstOffset(of: needle, from: 0) != nil }
@@ -18,14 +24,14 @@ extension String {
             pin.withUTF8 { n -> Int? in
                 if n.isEmpty { return start <= h.count ? start : nil }
                 guard h.count >= n.count else { return nil }
-                let first = n[0], last = h.count - n.count
+                let last = h.count - n.count
+                guard start <= last, let hb = h.baseAddress, let nb = n.baseAddress else { return nil }
                 var i = start
                 while i <= last {
-                    if h[i] == first {
-                        var j = 1
-                        while j < n.count && h[i + j] == n[j] { j += 1 }
-                        if j == n.count { return i }
-                    }
+                    // (memchr for the first byte, memcmp for the rest: most texts hold no path)
+                    guard let hit = memchr(hb + i, Int32(nb[0]), last - i + 1) else { return nil }
+                    i = UnsafeRawPointer(hit) - UnsafeRawPointer(hb)
+                    if memcmp(hb + i, nb, n.count) == 0 { return i }
                     i += 1
                 }
                 return nil

@@ -290,7 +290,7 @@ public enum CheckRunner {
                 }
                 guard !batch.isEmpty else { return [] }
             }
-            if let redactor { batch = batch.map(redactor.redact) }
+            if let redactor { for k in batch.indices { redactor.redact(&batch[k]) } }
             if newBaseline != nil { for f in batch { newBaseline!.add(f) } }
             if baseline != nil {
                 let (new, known) = baseline!.filter(batch)
@@ -298,7 +298,23 @@ public enum CheckRunner {
                 batch = new
                 guard !batch.isEmpty else { return [] }
             }
-            for f in batch { severityCounts[f.severity, default: 0] += 1; perRule[f.ruleID, default: 0] += 1 }
+            // (a file's findings of one rule come together: counted per run of equal ids)
+            var runID = "", runLength = 0
+            var bySeverity = (error: 0, warning: 0, info: 0)
+            for f in batch {
+                switch f.severity {
+                case .error: bySeverity.error += 1
+                case .warning: bySeverity.warning += 1
+                case .info: bySeverity.info += 1
+                }
+                if runLength > 0 && f.ruleID == runID { runLength += 1; continue }
+                if runLength > 0 { perRule[runID, default: 0] += runLength }
+                runID = f.ruleID; runLength = 1
+            }
+            if runLength > 0 { perRule[runID, default: 0] += runLength }
+            for (sev, n) in [(Severity.error, bySeverity.error), (.warning, bySeverity.warning), (.info, bySeverity.info)] where n > 0 {
+                severityCounts[sev, default: 0] += n
+            }
             if keepFindings { findings += batch }
             sink?(batch)
             return batch
