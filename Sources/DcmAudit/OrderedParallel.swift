@@ -1,4 +1,5 @@
 import Dispatch
+import DcmData
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -56,16 +57,14 @@ final class ResultBox<R>: @unchecked Sendable {
 final class SharedCounter: @unchecked Sendable {
     private var value = 0
     private let limit: Int
-    /// On the heap, so its address never moves (a mutex must not be copied).
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
-    init(limit: Int) { self.limit = limit; mutex.initialize(to: pthread_mutex_t()); pthread_mutex_init(mutex, nil) }
-    deinit { pthread_mutex_destroy(mutex); mutex.deallocate() }
+    private let mutex = Lock()
+    init(limit: Int) { self.limit = limit }
     func next() -> Int? {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        guard value < limit else { return nil }
-        value += 1
-        return value - 1
+        mutex.with { () -> Int? in
+            guard value < limit else { return nil }
+            value += 1
+            return value - 1
+        }
     }
 }
 

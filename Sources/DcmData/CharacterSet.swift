@@ -228,31 +228,22 @@ public struct SpecificCharacterSet: Sendable, Equatable {
 /// by one thread at a time).
 enum IconvPool {
     nonisolated(unsafe) static var pool: [String: [iconv_t]] = [:]
-    /// On the heap: `&` on a Swift global may pass a temporary, which a mutex must never be.
-    static let lock: UnsafeMutablePointer<pthread_mutex_t> = {
-        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        m.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(m, nil)
-        return m
-    }()
+    static let lock = Lock()
 
     static func take(_ enc: String) -> iconv_t? {
-        pthread_mutex_lock(lock)
-        if var list = pool[enc], let c = list.popLast() {
+        let pooled: iconv_t? = lock.with {
+            guard var list = pool[enc], let c = list.popLast() else { return nil }
             pool[enc] = list
-            pthread_mutex_unlock(lock)
             return c
         }
-        pthread_mutex_unlock(lock)
+        if let pooled { return pooled }
         let c = iconv_open("UTF-8", enc)
         if c == iconv_t(bitPattern: -1) { return nil }
         return c
     }
 
     static func give(_ enc: String, _ c: iconv_t) {
-        pthread_mutex_lock(lock)
-        pool[enc, default: []].append(c)
-        pthread_mutex_unlock(lock)
+        lock.with { pool[enc, default: []].append(c) }
     }
 
     /// Decodes with iconv; invalid sequences become U+FFFD and decoding goes on.

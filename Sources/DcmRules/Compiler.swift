@@ -47,7 +47,7 @@ final class PackCompiler {
     /// Named conditions compiled on first use (a pack that compiled cleanly before).
     var deferConditions = false
     /// Serialises the compiles of deferred conditions (`DeferredPredicate`).
-    let deferredLock = NSLockLike()
+    let deferredLock = Lock()
 
     init(file: String) { self.file = file }
 

@@ -227,7 +227,7 @@ public final class DeferredPredicate: @unchecked Sendable {
     /// (a mutex per evaluation was contended by the worker threads on item
     /// conditions evaluated thousands of times per file).
     private let ready = Atomic<Bool>(false)
-    private let lock = NSLockLike()
+    private let lock = Lock()
     init(node: SyntaxNode, compiler: PackCompiler) { self.node = node; self.compiler = compiler }
     var predicate: Predicate {
         if ready.load(ordering: .acquiring), let p = compiled { return p }
@@ -363,7 +363,7 @@ public final class Rule: @unchecked Sendable {
     final class Texts: @unchecked Sendable {
         let checkNode: SyntaxNode?, whenNodes: [SyntaxNode], defaultWhen: String?
         let predicates: [Predicate]
-        let lock = NSLockLike()
+        let lock = Lock()
         private var _check: String?, _when: String??, _description: String?
         init(check: String?, checkNode: SyntaxNode?, when: String?, whenNodes: [SyntaxNode], defaultWhen: String?, predicates: [Predicate]) {
             _check = check; self.checkNode = checkNode; self.whenNodes = whenNodes; self.defaultWhen = defaultWhen
@@ -405,12 +405,6 @@ public final class Rule: @unchecked Sendable {
         self.texts = Texts(check: nil, checkNode: checkNode, when: whenNode == nil ? defaultWhenText : nil,
                            whenNodes: whenNode.map { [$0] } ?? [], defaultWhen: defaultWhenText, predicates: when)
     }
-}
-
-/// A small mutex (the texts of a rule may be rendered from several worker threads).
-final class NSLockLike: @unchecked Sendable {
-    private let m = NSLock()
-    @inline(__always) func with<T>(_ body: () -> T) -> T { m.lock(); defer { m.unlock() }; return body() }
 }
 
 public struct RulePack: Sendable {

@@ -630,18 +630,9 @@ public final class ReportOutput {
 /// Evaluators (with their per-thread scratch) handed to worker threads.
 final class EvaluatorPool: @unchecked Sendable {
     private var free: [Evaluator] = []
-    /// On the heap, so its address never moves (a mutex must not be copied).
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
-    init() { mutex.initialize(to: pthread_mutex_t()); pthread_mutex_init(mutex, nil) }
-    deinit { pthread_mutex_destroy(mutex); mutex.deallocate() }
-    func take() -> Evaluator {
-        pthread_mutex_lock(mutex); defer { pthread_mutex_unlock(mutex) }
-        return free.popLast() ?? Evaluator()
-    }
-    func give(_ e: Evaluator) {
-        pthread_mutex_lock(mutex); defer { pthread_mutex_unlock(mutex) }
-        free.append(e)
-    }
+    private let mutex = Lock()
+    func take() -> Evaluator { mutex.with { free.popLast() } ?? Evaluator() }
+    func give(_ e: Evaluator) { mutex.with { free.append(e) } }
 }
 
 /// Finds the built-in rule packs (`Rules/`, holding `dicom.core.yaml`)

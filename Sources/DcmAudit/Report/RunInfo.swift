@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DcmData
 import DcmRules
 
 /// What every report carries so that an audit can be reproduced: the tool
@@ -34,15 +35,16 @@ public struct RunInfo: Sendable {
     final class LazyHash: @unchecked Sendable {
         private var cached: String?
         private let path: String?
-        private let lock = NSLockLikeMutex()
+        private let lock = Lock()
         init(value: String) { cached = value; path = nil }
         init(path: String) { cached = nil; self.path = path }
         var value: String {
-            lock.lock(); defer { lock.unlock() }
-            if let c = cached { return c }
-            let v = path.flatMap { SHA256.hex(ofFile: $0) } ?? ""
-            cached = v
-            return v
+            lock.with {
+                if let c = cached { return c }
+                let v = path.flatMap { SHA256.hex(ofFile: $0) } ?? ""
+                cached = v
+                return v
+            }
         }
     }
     public var toolVersion: String
@@ -120,15 +122,6 @@ extension String {
         for c in self { if c == a { out += b } else { out.append(c) } }
         return out
     }
-}
-
-/// A pthread mutex on the heap (a Swift-property mutex may be passed as a temporary).
-final class NSLockLikeMutex: @unchecked Sendable {
-    private let m: UnsafeMutablePointer<pthread_mutex_t>
-    init() { m = .allocate(capacity: 1); pthread_mutex_init(m, nil) }
-    deinit { pthread_mutex_destroy(m); m.deallocate() }
-    func lock() { pthread_mutex_lock(m) }
-    func unlock() { pthread_mutex_unlock(m) }
 }
 
 /// SHA-256 (FIPS 180-4), for the content hashes of rule packs.
