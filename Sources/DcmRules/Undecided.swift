@@ -8,6 +8,23 @@ public struct UndecidedDetail: Sendable, Equatable {
     public var attribute: String
     /// The conditions' texts (`not_evaluated`), or the predicate rendered.
     public var conditions: [String]
+    /// Why the attribute could not be decided: absent under an undecidable
+    /// 1C/2C condition (the usual case), or its value could not be decoded
+    /// or tested (a vendor-derived value, `Resolved.undecodable`).
+    public var kind: Kind = .absent
+    public enum Kind: Sendable, Equatable { case absent, undecodable, undecided }
+
+    public init(attribute: String, conditions: [String], kind: Kind = .absent) {
+        self.attribute = attribute; self.conditions = conditions; self.kind = kind
+    }
+
+    /// The detail as one line, the same in `rules coverage --file` and in
+    /// `check`'s not-evaluated reports: `Attr absent: "condition"`,
+    /// `when: "condition"` (a C module's condition), or `Attr: "reason"`.
+    public var line: String {
+        let what = attribute.isEmpty ? "when" : kind == .absent ? attribute + " absent" : attribute
+        return what + ": " + conditions.map { "\"" + $0 + "\"" }.joined(separator: "; ")
+    }
 }
 
 extension Evaluator {
@@ -39,7 +56,7 @@ extension Evaluator {
             let targets: [Target?]
             switch ref.resolve(in: file) {
             case .undecodable:
-                return [UndecidedDetail(attribute: prefix + ref.description, conditions: ["\(ref.description) cannot be decoded from the file's private header"])]
+                return [UndecidedDetail(attribute: prefix + ref.description, conditions: ["\(ref.description) cannot be decoded from the file's private header"], kind: .undecodable)]
             case .missing: targets = [nil]
             case .one(let x): targets = [x]
             case .many(let xs): targets = xs
@@ -67,7 +84,7 @@ extension Evaluator {
         case .all(let ts), .any(let ts):
             return ts.filter { test($0, x, file) == .unknown }.flatMap { undecided(ref, $0, x, file, prefix: prefix) }
         default:
-            return [UndecidedDetail(attribute: name, conditions: ["\(name) \(t.relationText) cannot be decided"])]
+            return [UndecidedDetail(attribute: name, conditions: ["\(name) \(t.relationText) cannot be decided"], kind: .undecided)]
         }
     }
 }
