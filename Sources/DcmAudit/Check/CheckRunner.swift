@@ -358,7 +358,7 @@ public enum CheckRunner {
                 let result = ev.run(rules, on: file, path: path, showPHI: showPHI)
                 if !showPHI { keys.phiValues = PathRedactor.values(of: ds) }
                 keys.scanner = ComplianceTally.scanner(of: ds)
-                if notEvaluatedMode != .none { keys.notEvaluated = FileNotEvaluated(result, rules, file, ev) }   // --- not evaluated ---
+                if notEvaluatedMode != .none { keys.notEvaluated = FileNotEvaluated(result, rules, file, ev, details: notEvaluatedMode == .list) }   // --- not evaluated ---
                 if !runSelectors.isEmpty {
                     keys.selectorHits = runSelectors.map { s in s.predicates.allSatisfy { ev.evaluate($0, file, selector: true) == .yes } }
                 }
@@ -469,7 +469,8 @@ public enum CheckRunner {
         report.modalities = modalities
         report.protocols = protocolTables
         // --- not evaluated: paths redacted now, with every patient value of the run ---
-        report.notEvaluated = notEvaluated.finish(rules, mode: notEvaluatedMode) { redactor?.redact(files[$0]) ?? files[$0] }
+        report.notEvaluated = notEvaluated.finish(rules, mode: notEvaluatedMode, path: { redactor?.redact(files[$0]) ?? files[$0] },
+                                                  reasons: { NotEvaluatedReport.reread(files[$0], $1, rules, options) })
         return report
     }
 

@@ -21,16 +21,20 @@ extension NotEvaluatedReport {
     /// every file with its rules and reasons as `rules coverage --file` prints them.
     func writeText(into o: inout ByteOutput) {
         guard !isEmpty else { return }
-        o.write("Not evaluated: " + headline + (mode == .list ? "\n" : "; every file with --not-evaluated list\n"))
+        o.write("Not evaluated: " + headline + (listed ? "; per reason, its files\n" : "; the reasons of the example files (every file's, counted: --not-evaluated list)\n"))
         for r in rules {
             o.write("  " + r.id + "  (" + NotEvaluatedReport.files(r.fileCount, r.examples) + ")\n")
-            let w = String(r.reasons.map(\.fileCount).max() ?? 0).count
+            let w = String(r.reasons.map { $0.fileCount ?? 0 }.max() ?? 0).count
             for x in r.reasons {
-                let n = String(x.fileCount)
-                o.write("    " + String(repeating: " ", count: w - n.count) + n + "  " + x.text + "\n")
+                if let c = x.fileCount {
+                    let n = String(c)
+                    o.write("    " + String(repeating: " ", count: w - n.count) + n + "  " + x.text + "\n")
+                } else {
+                    o.write("    " + x.text + "\n")
+                }
             }
         }
-        if mode == .list {
+        if listed {
             o.write("\nNot evaluated, by file:\n")
             for f in byFile {
                 o.write(f.file + "\n")
@@ -66,14 +70,15 @@ extension NotEvaluatedReport {
             for (j, x) in r.reasons.enumerated() {
                 o.write(j == 0 ? "\n      " : ",\n      ")
                 NotEvaluatedReport.jsonDetail(x.detail, &o)
-                o.write(", \"files\": \(x.fileCount), \"examples\": ["); JSONReporter.list(x.examples, &o); o.write("]")
+                if let c = x.fileCount { o.write(", \"files\": \(c)") }
+                o.write(", \"examples\": ["); JSONReporter.list(x.examples, &o); o.write("]")
                 if let fs = x.files { o.write(", \"paths\": ["); JSONReporter.list(fs, &o); o.write("]") }
                 o.write("}")
             }
             o.write("\n    ]}")
         }
         o.write("\n  ]")
-        if mode == .list {
+        if listed {
             o.write(", \"byFile\": [")
             for (i, f) in byFile.enumerated() {
                 o.write(i == 0 ? "\n    " : ",\n    ")
@@ -95,7 +100,7 @@ extension NotEvaluatedReport {
     /// JSON Lines: in list mode one `{"type": "notEvaluated"}` record per
     /// file × rule; otherwise one `{"type": "notEvaluatedReason"}` per rule × reason.
     func writeJSONLines(_ o: inout ByteOutput) {
-        if mode == .list {
+        if listed {
             for f in byFile {
                 for r in f.rules {
                     o.write("{\"type\": \"notEvaluated\", \"file\": "); JSONReporter.str(f.file, &o)
@@ -111,7 +116,9 @@ extension NotEvaluatedReport {
                     o.write("{\"type\": \"notEvaluatedReason\", \"rule\": "); JSONReporter.str(r.id, &o)
                     o.write(", \"pack\": "); JSONReporter.str(r.pack, &o); o.write(", \"reason\": ")
                     NotEvaluatedReport.jsonDetail(x.detail, &o)
-                    o.write("}, \"files\": \(x.fileCount), \"examples\": ["); JSONReporter.list(x.examples, &o); o.write("]}\n")
+                    o.write("}, \"ruleFiles\": \(r.fileCount)")
+                    if let c = x.fileCount { o.write(", \"files\": \(c)") }
+                    o.write(", \"examples\": ["); JSONReporter.list(x.examples, &o); o.write("]}\n")
                 }
             }
         }
@@ -124,7 +131,7 @@ extension NotEvaluatedReport {
     /// that is not a failure has level none), per file × rule — list mode only
     /// (thousands of files make tens of thousands of results).
     func sarifResults(_ emit: (String, String, String, String) -> Void) {
-        guard mode == .list else { return }
+        guard listed else { return }
         for f in byFile {
             for r in f.rules {
                 emit(r.id, r.pack, f.file, "not evaluated: " + r.details.map(\.line).joined(separator: "; "))
@@ -140,7 +147,9 @@ extension NotEvaluatedReport {
             o.write("{\"rule\": "); JSONReporter.str(r.id, &o); o.write(", \"files\": \(r.fileCount), \"reasons\": [")
             for (j, x) in r.reasons.enumerated() {
                 if j > 0 { o.write(", ") }
-                o.write("{\"text\": "); JSONReporter.str(x.text, &o); o.write(", \"files\": \(x.fileCount), \"examples\": [")
+                o.write("{\"text\": "); JSONReporter.str(x.text, &o)
+                if let c = x.fileCount { o.write(", \"files\": \(c)") }
+                o.write(", \"examples\": [")
                 JSONReporter.list(x.examples, &o); o.write("]}")
             }
             o.write("]}")
@@ -153,7 +162,7 @@ extension NotEvaluatedReport {
     /// Markdown: the rules × reasons with file counts (the first 20 rows).
     func writeMarkdown(_ o: inout ByteOutput) {
         guard !isEmpty else { return }
-        o.write("Not evaluated: " + headline + ".\n\n| rule | reason | files | e.g. |\n|---|---|---:|---|\n")
+        o.write("Not evaluated: " + headline + (listed ? "" : " (the reasons of the first files of each rule)") + ".\n\n| rule | reason | files | e.g. |\n|---|---|---:|---|\n")
         var rows = 0, total = 0
         for r in rules { total += r.reasons.count }
         outer: for r in rules {
@@ -161,7 +170,7 @@ extension NotEvaluatedReport {
                 if rows == MarkdownReport.maxFindings { break outer }
                 rows += 1
                 o.write("| `" + r.id.replacingAll("`", with: "") + "` | "); o.markdownCell(x.text)
-                o.write(" | \(x.fileCount) | "); o.markdownCell(x.examples.first ?? ""); o.write(" |\n")
+                o.write(" | \(x.fileCount.map(String.init) ?? "") | "); o.markdownCell(x.examples.first ?? ""); o.write(" |\n")
             }
         }
         if total > rows { o.write("\n… and \(total - rows) more (every reason in the JSON report)\n") }
@@ -172,17 +181,17 @@ extension NotEvaluatedReport {
     func junitText(_ ruleID: String) -> String? {
         guard let r = rules.first(where: { $0.id == ruleID }) else { return nil }
         var s = "not evaluated on " + NotEvaluatedReport.files(r.fileCount, r.examples) + "\n"
-        for x in r.reasons { s += "  \(x.fileCount)  " + x.text + "\n" }
+        for x in r.reasons { s += "  " + (x.fileCount.map { "\($0)  " } ?? "") + x.text + "\n" }
         return s
     }
 
     /// The HTML template's `notEvaluated` context (docs/reports.md).
     var htmlContext: [String: Any] {
-        ["hasAny": !isEmpty, "headline": headline, "files": fileCount, "pairs": pairCount, "listed": mode == .list,
+        ["hasAny": !isEmpty, "headline": headline, "files": fileCount, "pairs": pairCount, "listed": listed,
          "rules": rules.map { r -> [String: Any] in
              ["id": r.id, "pack": r.pack, "fileCount": r.fileCount, "examples": r.examples.joined(separator: ", ") + (r.fileCount > r.examples.count ? ", …" : ""),
               "reasons": r.reasons.map { x -> [String: Any] in
-                  ["text": x.text, "fileCount": x.fileCount, "examples": x.examples.joined(separator: ", ") + (x.fileCount > x.examples.count ? ", …" : "")]
+                  ["text": x.text, "fileCount": x.fileCount.map(String.init) ?? "", "examples": x.examples.joined(separator: ", ") + ((x.fileCount ?? 0) > x.examples.count ? ", …" : "")]
               }]
          },
          "byFile": byFile.map { f -> [String: Any] in
