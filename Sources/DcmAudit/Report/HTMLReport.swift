@@ -162,6 +162,7 @@ public final class HTMLReport: Reporter {
                     }]
         }
         ctx["notEvaluated"] = r.notEvaluated.htmlContext   // rules not evaluated (NotEvaluatedReports.swift)
+        ctx["hasNotEvaluated"] = !r.notEvaluated.isEmpty
         ctx["protocols"] = ProtocolTables.htmlContext(r.protocols)   // protocol compliance section (ProtocolReport.swift)
         ctx["data"] = dataBlob(rules, r)
         if wantsFindingList {
