@@ -111,6 +111,9 @@ public final class Evaluator {
             }
             return r
         case .attribute(let ref, let test):
+            if case .tag(let t, _) = ref, test.isPresenceOnly {
+                return t.group == 0x0002 ? Self.presence(test, t, file.meta) : Self.presence(test, t, file.dataSet)
+            }
             switch ref.resolve(in: file) {
             case .missing: return self.test(test, nil, file)
             case .undecodable: return .unknown
@@ -128,9 +131,31 @@ public final class Evaluator {
         }
     }
 
+    /// A presence test (`present`, `absent`, `type 1/2/3`) on a top-level
+    /// element: the verdict `test` gives, decided from the element alone
+    /// (most attributes of dicom.iod's modules; building a `Target` for each
+    /// was most of that pack's time).
+    static func presence(_ test: ValueTest, _ t: Tag, _ ds: DataSet) -> Truth {
+        guard let i = ds.index(of: t) else {
+            switch test {
+            case .absent, .type(.t3, _): return .yes
+            default: return .no
+            }
+        }
+        switch test {
+        case .absent: return .no
+        case .type(.t1, _): return Truth.from(Target.hasValue(ds, ds.elements[i]))
+        default: return .yes   // present, type 2, type 3
+        }
+    }
+
     /// The outcome of an instance rule on a file.
-    public func outcome(of rule: Rule, _ file: DicomFile) -> Outcome {
-        for w in rule.when {
+    public func outcome(of rule: Rule, _ file: DicomFile) -> Outcome { outcome(of: rule, file, whenFrom: 0) }
+
+    /// The outcome with the first `whenFrom` selectors known to hold (`run`
+    /// has evaluated a rule's SOP Class guard once for the file).
+    func outcome(of rule: Rule, _ file: DicomFile, whenFrom: Int) -> Outcome {
+        for w in rule.when.dropFirst(whenFrom) {
             switch evaluate(w, file, selector: true) {
             case .yes: continue
             case .no: return .notApplicable
@@ -286,11 +311,24 @@ public final class Evaluator {
     /// `Seq[0].Keyword`, or a private element by creator: `(0029,"SIEMENS CSA HEADER",10)`.
     static func elementPath(_ ds: DataSet, _ e: Element, _ parent: String) -> String {
         let tag = e.tag
-        // (a Private Creator by its tag: every one has the keyword PrivateCreator)
-        var name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty || tag.element == 0 || tag.isPrivateCreator ? tag.description : $0.keyword } ?? tag.description
+        let name: String
         if tag.group & 1 == 1, tag.element >= 0x1000, let c = ds.privateCreator(of: tag) {
-            let hex = String(tag.group, radix: 16, uppercase: true), eb = String(tag.element & 0xFF, radix: 16, uppercase: true)
-            name = "(" + String(repeating: "0", count: 4 - hex.count) + hex + ",\"" + c + "\"," + (eb.count < 2 ? "0" : "") + eb + ")"
+            // (GGGG,"creator",EE), written as bytes (one per private finding of dicom.deid-basic)
+            var b: [UInt8] = []
+            b.reserveCapacity(c.utf8.count + 16)
+            func hex(_ v: UInt16, _ digits: Int) {
+                for k in stride(from: digits - 1, through: 0, by: -1) {
+                    let d = UInt8((v >> (4 * UInt16(k))) & 0xF)
+                    b.append(d < 10 ? 0x30 + d : 0x41 + d - 10)
+                }
+            }
+            b.append(0x28); hex(tag.group, 4); b.append(0x2C); b.append(0x22)
+            b.append(contentsOf: c.utf8)
+            b.append(0x22); b.append(0x2C); hex(tag.element & 0xFF, 2); b.append(0x29)
+            name = String(decoding: b, as: UTF8.self)
+        } else {
+            // (a Private Creator by its tag: every one has the keyword PrivateCreator)
+            name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty || tag.element == 0 || tag.isPrivateCreator ? tag.description : $0.keyword } ?? tag.description
         }
         return parent.isEmpty ? name : parent + "." + name
     }
@@ -581,6 +619,26 @@ public final class Evaluator {
 
     /// Whether one value (bytes) equals one operand; `nil` when undecidable.
     /// Constant operands are compared without building anything.
+    /// Whether every operand is a literal (no other attribute to look up).
+    @inline(__always) static func allLiteral(_ ops: [Operand]) -> Bool {
+        for op in ops {
+            switch op {
+            case .string, .number: continue
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// `equal` for a literal operand (`allLiteral`), without the file.
+    @inline(__always) static func equalLiteral(_ b: UnsafeRawBufferPointer, _ op: Operand) -> Bool? {
+        switch op {
+        case .string(let s, _): return bytesEqual(b, s)
+        case .number(let d, _): return parseNumber(b).map { $0 == d }
+        default: return nil
+        }
+    }
+
     @inline(__always) func equal(_ b: UnsafeRawBufferPointer, _ op: Operand, _ file: DicomFile) -> Bool? {
         switch op {
         case .string(let s, _): return bytesEqual(b, s)
@@ -597,12 +655,25 @@ public final class Evaluator {
             return x.forEachNumber { v in ops.contains { if case .number(let d, _) = $0 { return d == v }; return false } }
         }
         var unknown = false
-        let r = x.forEachText { b in
-            for op in ops {
-                guard let e = equal(b, op, file) else { unknown = true; continue }
-                if e { return true }
+        let r: Bool
+        if Self.allLiteral(ops) {
+            // (the closure must not capture `file`: a copy of a DicomFile per
+            // test was a third of dicom.iod's time)
+            r = x.forEachText { b in
+                for op in ops {
+                    guard let e = Self.equalLiteral(b, op) else { unknown = true; continue }
+                    if e { return true }
+                }
+                return false
             }
-            return false
+        } else {
+            r = x.forEachText { b in
+                for op in ops {
+                    guard let e = equal(b, op, file) else { unknown = true; continue }
+                    if e { return true }
+                }
+                return false
+            }
         }
         return r ? .yes : unknown ? .unknown : .no
     }
@@ -618,12 +689,22 @@ public final class Evaluator {
             return found ? .yes : t == .unknown ? .unknown : .no
         }
         var found = false, unknown = false
-        _ = x.forEachText { b in
-            for op in ops {
-                guard let e = equal(b, op, file) else { unknown = true; continue }
-                if e { found = true; return false }
+        if Self.allLiteral(ops) {
+            _ = x.forEachText { b in
+                for op in ops {
+                    guard let e = Self.equalLiteral(b, op) else { unknown = true; continue }
+                    if e { found = true; return false }
+                }
+                return true
             }
-            return true
+        } else {
+            _ = x.forEachText { b in
+                for op in ops {
+                    guard let e = equal(b, op, file) else { unknown = true; continue }
+                    if e { found = true; return false }
+                }
+                return true
+            }
         }
         return found ? .yes : unknown ? .unknown : .no
     }
