@@ -150,7 +150,7 @@ struct Check: ParsableCommand {
     @Flag(name: .long, help: "No progress line on standard error (it is shown only when standard error is a terminal).")
     var quiet = false
     // --- not evaluated (docs/reports.md, Not evaluated) ---
-    @Option(name: .long, help: ArgumentHelp("Rules that could not be evaluated on a file (a 1C/2C or module condition a header cannot decide): summary (per rule and reason, with file counts and examples), list (also every file), or none.", valueName: "summary|list|none"))
+    @Option(name: .long, help: ArgumentHelp("Rules that could not be evaluated on a file (a 1C/2C or module condition a header cannot decide): summary (per rule: its file count, example files and their reasons), list (every file, each reason counted), or none.", valueName: "summary|list|none"))
     var notEvaluated: String = "summary"
     // --- protocol: horizontal audit (docs/protocols.md) ---
     @Flag(name: .long, help: "Infer the protocol from the data: report series whose parameters differ from what most sessions have (alone unless --rules/--pack are given).")
