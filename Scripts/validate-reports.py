@@ -79,6 +79,20 @@ def validate(c, name, code, paths, schema):
     c.check(report["run"]["exitCode"] == code, "%s: json exitCode %s != process exit %d" % (name, report["run"]["exitCode"], code))
     c.check(all(p.get("sha256") and len(p["sha256"]) == 64 for p in report["packs"]), "%s: json packs carry a sha256" % name)
     c.check("invocation" in report and report["invocation"]["commandLine"][:2] == ["dcmaudit", "check"], "%s: json invocation" % name)
+    # the JSON report against its own schema (jsonschema, draft 2020-12)
+    with open(os.path.join(REPO, "docs/schema/check-report.schema.json"), encoding="utf-8") as f:
+        report_schema = json.load(f)
+    errors = list(jsonschema.Draft202012Validator(report_schema).iter_errors(report))
+    for e in errors[:10]:
+        print("  json schema: %s at %s" % (e.message, "/".join(str(x) for x in e.path)))
+    c.check(not errors, "%s: JSON valid against docs/schema/check-report.schema.json (%d errors)" % (name, len(errors)))
+    # rules not evaluated (docs/reports.md, Not evaluated): file x rule pairs listed with --not-evaluated list
+    not_evaluated = report.get("notEvaluated")
+    listed_pairs = sum(len(f["rules"]) for f in not_evaluated.get("byFile", [])) if not_evaluated else 0
+    if not_evaluated:
+        c.check(not_evaluated["pairs"] == sum(r["counts"]["notEvaluated"] for r in rules if r["pack"] != "dcmaudit"),
+                "%s: notEvaluated pairs == the rules' not-evaluated counts" % name)
+        c.check(listed_pairs in (0, not_evaluated["pairs"]), "%s: notEvaluated byFile lists every pair" % name)
 
     # SARIF 2.1.0: the OASIS schema, then the content
     with open(paths["sarif"], encoding="utf-8") as f:
@@ -90,6 +104,10 @@ def validate(c, name, code, paths, schema):
     c.check(not errors, "%s: SARIF valid against the SARIF 2.1.0 schema (%d errors)" % (name, len(errors)))
     run = sarif["runs"][0]
     results = run["results"]
+    open_results = [r for r in results if r.get("kind") == "open"]
+    c.check(len(open_results) == listed_pairs and all(r["level"] == "none" for r in open_results),
+            "%s: SARIF open results %d == not-evaluated pairs listed %d, level none" % (name, len(open_results), listed_pairs))
+    results = [r for r in results if r.get("kind") != "open"]
     c.check(len(results) == len(findings) + len(waived), "%s: SARIF results %d == findings %d + waived %d" % (name, len(results), len(findings), len(waived)))
     suppressed = [r for r in results if "suppressions" in r]
     c.check(len(suppressed) == len(waived) and all(r["suppressions"][0]["kind"] == "external" for r in suppressed),
@@ -166,7 +184,10 @@ def validate(c, name, code, paths, schema):
     with open(paths["jsonl"], encoding="utf-8") as f:
         lines = [json.loads(line) for line in f]
     kinds = [x["type"] for x in lines]
-    c.check(kinds == ["run"] + ["finding"] * len(findings) + ["waived"] * len(waived) + ["summary"], "%s: JSONL run, findings, waived, summary" % name)
+    ne_kinds = (["notEvaluated"] * listed_pairs if listed_pairs else
+                ["notEvaluatedReason"] * sum(len(r["reasons"]) for r in not_evaluated["rules"]) if not_evaluated else [])
+    c.check(kinds == ["run"] + ["finding"] * len(findings) + ["waived"] * len(waived) + ne_kinds + ["summary"],
+            "%s: JSONL run, findings, waived, not evaluated, summary" % name)
     c.check(lines[-1]["exitCode"] == code, "%s: JSONL summary exit code" % name)
 
     with open(paths["markdown"], encoding="utf-8") as f:
@@ -191,6 +212,8 @@ def main():
         ("show-phi", ["--show-phi", "Fixtures/demo/DEMO003"]),
         ("waived", ["--config", "WAIVER_CONFIG", "Fixtures/demo"]),
         ("protocol", ["--rules", "Rules/examples/study.brain-protocol.yaml", "Fixtures/protocol"]),  # protocol findings (docs/protocols.md)
+        ("not-evaluated", ["--pack", "dicom.iod", "Fixtures/iod"]),  # rules not evaluated (docs/reports.md), summary
+        ("not-evaluated-list", ["--pack", "dicom.iod", "--not-evaluated", "list", "Fixtures/iod"]),
     ]
     with tempfile.TemporaryDirectory(prefix="dcmaudit-validate-") as d:
         # waivers by path and by selector: SARIF suppressions, JUnit skipped cases, CSV waiver column

@@ -3,17 +3,37 @@ import DcmData
 /// Why a rule is *not evaluated* on a file: each attribute whose test could
 /// not be decided, with the text of the condition that could not be (the
 /// `not_evaluated` text of a PS3.3 1C/2C condition), or a `when` condition.
-public struct UndecidedDetail: Sendable, Equatable {
+public struct UndecidedDetail: Sendable, Hashable {
     /// The attribute's full path (`ReferencedImageSequence[0].ReferencedFrameNumber`), or "" for a `when` condition.
     public var attribute: String
     /// The conditions' texts (`not_evaluated`), or the predicate rendered.
     public var conditions: [String]
+    /// Why the attribute could not be decided: absent under an undecidable
+    /// 1C/2C condition (the usual case), or its value could not be decoded
+    /// or tested (a vendor-derived value, `Resolved.undecodable`).
+    public var kind: Kind = .absent
+    public enum Kind: Sendable, Hashable { case absent, undecodable, undecided }
+
+    public init(attribute: String, conditions: [String], kind: Kind = .absent) {
+        self.attribute = attribute; self.conditions = conditions; self.kind = kind
+    }
+
+    /// The detail as one line, the same in `rules coverage --file` and in
+    /// `check`'s not-evaluated reports: `Attr absent: "condition"`,
+    /// `when: "condition"` (a C module's condition), or `Attr: "reason"`.
+    public var line: String {
+        let what = attribute.isEmpty ? "when" : kind == .absent ? attribute + " absent" : attribute
+        return what + ": " + conditions.map { "\"" + $0 + "\"" }.joined(separator: "; ")
+    }
 }
 
 extension Evaluator {
     /// The undecided parts of a rule on a file (empty unless its outcome is
-    /// not evaluated): `dcmaudit rules coverage --file`.
-    public func undecided(_ rule: Rule, _ file: DicomFile) -> [UndecidedDetail] {
+    /// not evaluated): `dcmaudit rules coverage --file`, and `check`'s
+    /// not-evaluated reports. `known`: the caller already has the outcome
+    /// *not evaluated* (`Evaluator.run`), so the check is not evaluated once
+    /// more just to learn that.
+    public func undecided(_ rule: Rule, _ file: DicomFile, known: Bool = false) -> [UndecidedDetail] {
         for w in rule.when {
             switch evaluate(w, file, selector: true) {
             case .yes: continue
@@ -23,7 +43,7 @@ extension Evaluator {
                 return [UndecidedDetail(attribute: "", conditions: t.isEmpty ? [w.text] : t)]
             }
         }
-        guard case .instance(let p) = rule.check, evaluate(p, file, selector: false) == .unknown else { return [] }
+        guard case .instance(let p) = rule.check, known || evaluate(p, file, selector: false) == .unknown else { return [] }
         return undecided(p, file, prefix: "")
     }
 
@@ -39,7 +59,7 @@ extension Evaluator {
             let targets: [Target?]
             switch ref.resolve(in: file) {
             case .undecodable:
-                return [UndecidedDetail(attribute: prefix + ref.description, conditions: ["\(ref.description) cannot be decoded from the file's private header"])]
+                return [UndecidedDetail(attribute: prefix + ref.description, conditions: ["\(ref.description) cannot be decoded from the file's private header"], kind: .undecodable)]
             case .missing: targets = [nil]
             case .one(let x): targets = [x]
             case .many(let xs): targets = xs
@@ -67,7 +87,7 @@ extension Evaluator {
         case .all(let ts), .any(let ts):
             return ts.filter { test($0, x, file) == .unknown }.flatMap { undecided(ref, $0, x, file, prefix: prefix) }
         default:
-            return [UndecidedDetail(attribute: name, conditions: ["\(name) \(t.relationText) cannot be decided"])]
+            return [UndecidedDetail(attribute: name, conditions: ["\(name) \(t.relationText) cannot be decided"], kind: .undecided)]
         }
     }
 }

@@ -149,6 +149,9 @@ struct Check: ParsableCommand {
 
     @Flag(name: .long, help: "No progress line on standard error (it is shown only when standard error is a terminal).")
     var quiet = false
+    // --- not evaluated (docs/reports.md, Not evaluated) ---
+    @Option(name: .long, help: ArgumentHelp("Rules that could not be evaluated on a file (a 1C/2C or module condition a header cannot decide): summary (per rule: its file count, example files and their reasons), list (every file, each reason counted), or none.", valueName: "summary|list|none"))
+    var notEvaluated: String = "summary"
     // --- protocol: horizontal audit (docs/protocols.md) ---
     @Flag(name: .long, help: "Infer the protocol from the data: report series whose parameters differ from what most sessions have (alone unless --rules/--pack are given).")
     var inferProtocol = false
@@ -168,6 +171,7 @@ struct Check: ParsableCommand {
         guard CheckGrouping(rawValue: groupBy) != nil else { throw ValidationError("unknown --group-by '\(groupBy)': use file or rule") }
         guard FailOn(rawValue: failOn ?? "error") != nil else { throw ValidationError("unknown --fail-on '\(failOn ?? "")': use error, warning, info or never") }
         guard jobs >= 0 else { throw ValidationError("--jobs must be 0 (all cores) or more") }
+        guard NotEvaluatedMode(rawValue: notEvaluated) != nil else { throw ValidationError("unknown --not-evaluated '\(notEvaluated)': use summary, list or none") }
     }
 
     func run() throws {
@@ -191,6 +195,7 @@ struct Check: ParsableCommand {
         req.writeBaseline = writeBaseline
         req.inferProtocol = inferProtocol || inferByModel
         req.inferByModel = inferByModel
+        req.notEvaluated = NotEvaluatedMode(rawValue: notEvaluated)!
         req.commandLine = ["dcmaudit"] + CommandLine.arguments.dropFirst()
         Interrupt.install()
         let code = CheckRunner.run(req)

@@ -29,6 +29,25 @@ final class VendorDerivedTests: XCTestCase {
         expect("{siemens.ascconv.sPat.lAccelFactPE: absent}", "{Modality: MR}", .pass)   // no header at all
     }
 
+    /// A value that cannot be decoded makes the rule not evaluated; the
+    /// reason `check` and `rules coverage --file` give says so (kind undecodable).
+    func testUndecodableReason() throws {
+        let set = try pack("""
+        pack: t.x
+        version: 1
+        rules:
+          - id: t.rule
+            check: {siemens.SliceAcquisitionOrder: ascending}
+        """)
+        let f = try file("{siemens.ascconv.sSliceArray.ucMode: \"0x8\"}")
+        let ev = Evaluator()
+        XCTAssertEqual(ev.outcome(of: set.rules[0], f), .notEvaluated)
+        let d = ev.undecided(set.rules[0], f)
+        XCTAssertEqual(d.map(\.kind), [.undecodable])
+        XCTAssertEqual(d.first?.line, "siemens.SliceAcquisitionOrder: \"siemens.SliceAcquisitionOrder cannot be decoded from the file's private header\"")
+        XCTAssertEqual(ev.undecided(set.rules[0], f, known: true), d)
+    }
+
     func testDecodedNames() {
         expect("{siemens.PartialFourier: 0.75}", "{siemens.ascconv.sKSpace.ucPhasePartialFourier: \"0x4\"}", .pass)
         expect("{siemens.PartialFourier: {lt: 1}}", "{siemens.ascconv.sKSpace.ucPhasePartialFourier: \"16\"}", .fail)

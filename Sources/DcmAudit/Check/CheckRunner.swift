@@ -81,6 +81,8 @@ public struct CheckRequest: Sendable {
     /// `inferByModel`: acquisitions compared per scanner model.
     public var inferProtocol = false
     public var inferByModel = false
+    /// `--not-evaluated`: how rules not evaluated on a file are reported (NotEvaluated.swift).
+    public var notEvaluated: NotEvaluatedMode = .summary
     public init(paths: [String]) { self.paths = paths }
 
     /// Packs used when neither `--rules` nor `--pack` is given.
@@ -135,6 +137,8 @@ public struct CheckReport: Sendable {
     public var compliance = Compliance()
     /// Compliance tables of each protocol of the run's packs (docs/protocols.md).
     public var protocols: [ProtocolCompliance] = []
+    /// The rules not evaluated, per rule and reason (and per file with `--not-evaluated list`).
+    public var notEvaluated = NotEvaluatedReport(mode: .summary)
     public var findingCount: Int { severityCounts.values.reduce(0, +) }
     public var exitCode: Int32 {
         severityCounts.contains { $0.value > 0 && failOn.trips($0.key) } ? 1 : 0
@@ -342,6 +346,7 @@ public enum CheckRunner {
         let collectors = protocolSpecs.map { ProtocolCollector($0) }
         let inferSpec: ProtocolSpec? = req.inferProtocol ? InferredProtocol.spec() : nil
         let inferCollector = inferSpec.map { ProtocolCollector($0) }
+        let notEvaluatedMode = req.notEvaluated, notEvaluated = NotEvaluatedCollector()   // --- not evaluated ---
         let pool = EvaluatorPool()
         let options = req.readOptions
         let showPHI = req.showPHI
@@ -373,6 +378,7 @@ public enum CheckRunner {
                 let result = ev.run(rules, on: file, path: path, showPHI: showPHI)
                 if !showPHI { keys.phiValues = PathRedactor.values(of: ds) }
                 keys.scanner = ComplianceTally.scanner(of: ds)
+                if notEvaluatedMode != .none { keys.notEvaluated = FileNotEvaluated(result, rules, file, ev, details: notEvaluatedMode == .list) }   // --- not evaluated ---
                 if !runSelectors.isEmpty {
                     keys.selectorHits = runSelectors.map { s in s.predicates.allSatisfy { ev.evaluate($0, file, selector: true) == .yes } }
                 }
@@ -393,6 +399,7 @@ public enum CheckRunner {
                 if let s = keys.study, !s.isEmpty { studySet.insert(s) }
                 modalities[keys.modality.flatMap { $0.isEmpty ? nil : $0 } ?? "(none)", default: 0] += 1
                 for (k, o) in res.outcomes.enumerated() { if let o { counts[k].add(o) } }
+                if !keys.notEvaluated.isEmpty { notEvaluated.add(file: i, keys.notEvaluated) }   // --- not evaluated ---
                 if keys.selectorHits.contains(true) { selectorHits[files[i]] = keys.selectorHits }
                 if let redactor {
                     let key = folderKey(files[i])
@@ -481,6 +488,9 @@ public enum CheckRunner {
         report.studies = studySet.count
         report.modalities = modalities
         report.protocols = protocolTables
+        // --- not evaluated: paths redacted now, with every patient value of the run ---
+        report.notEvaluated = notEvaluated.finish(rules, mode: notEvaluatedMode, path: { redactor?.redact(files[$0]) ?? files[$0] },
+                                                  reasons: { NotEvaluatedReport.reread(files[$0], $1, rules, options) })
         return report
     }
 
@@ -601,6 +611,8 @@ struct FileKeys: Sendable {
     var phiValues: [[UInt8]] = []
     /// Manufacturer, model, station name, software versions (`ComplianceTally`).
     var scanner: [String] = ["", "", "", ""]
+    /// The rules not evaluated on the file, with their reasons (`--not-evaluated`).
+    var notEvaluated = FileNotEvaluated()
 }
 
 /// Where a report goes: standard output or a file, in 64 KiB writes.

@@ -101,6 +101,7 @@ public enum JSONReporter {
             }
             o.write("\n  ]")
         }
+        r.notEvaluated.writeJSON(&o)   // rules not evaluated, per rule and reason (NotEvaluatedReports.swift)
         compliance(r.compliance, &o)
         if !r.protocols.isEmpty { ProtocolTables.json(r.protocols, &o) }   // protocol compliance (docs/protocols.md)
         let c = r.severityCounts
@@ -244,6 +245,7 @@ public struct TextReporter {
                 o.write("\n")
             }
         }
+        r.notEvaluated.writeText(into: &o)   // rules not evaluated, per rule and reason (NotEvaluatedReports.swift)
         let w = min(40, max(4, r.rules.map(\.id.count).max() ?? 4))
         o.write(pad("rule", w + 2) + pad("severity", 9) + lpad("pass", 8) + lpad("fail", 8) + lpad("n/a", 8) + lpad("not-eval", 10) + "\n")
         // a rule that applied to no file is counted, not listed: with dicom.iod

@@ -151,10 +151,7 @@ public enum RulesTool {
         for (rule, o) in zip(set.rules, r.outcomes) where o == .notEvaluated {
             n += 1
             out += "\(rule.id)\n"
-            for d in e.undecided(rule, f) {
-                let what = d.attribute.isEmpty ? "when" : d.attribute + " absent"
-                out += "  \(what): " + d.conditions.map { "\"\($0)\"" }.joined(separator: "; ") + "\n"
-            }
+            for d in e.undecided(rule, f) { out += "  " + d.line + "\n" }
         }
         let counted = r.outcomes.compactMap { $0 }
         out += "\(path): \(n) rule\(n == 1 ? "" : "s") not evaluated (\(counted.filter { $0 == .pass }.count) pass, "

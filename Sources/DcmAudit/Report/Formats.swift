@@ -83,6 +83,9 @@ public final class GitHubReport: Reporter {
         for w in report.waived {
             out.write(Array(("::notice title=dcmaudit waiver::" + GitHubReport.data(waiverLine(w)) + "\n").utf8))
         }
+        if !report.notEvaluated.isEmpty {
+            out.write(Array(("::notice title=dcmaudit not evaluated::" + GitHubReport.data(report.notEvaluated.headline + " (see the text or JSON report)") + "\n").utf8))
+        }
         if report.incomplete { out.write(Array(("::warning title=dcmaudit::INCOMPLETE: " + GitHubReport.data(incompleteNotice(report)) + "\n").utf8)) }
     }
 }
@@ -144,8 +147,10 @@ public final class JSONLinesReport: Reporter {
                 o.write("}\n")
             }
         }
+        r.notEvaluated.writeJSONLines(&o)
         o.write("{\"type\": \"summary\", \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"findings\": \(r.findingCount), \"waived\": \(r.waivedCount)")
         if r.incomplete { o.write(", \"incomplete\": true, \"filesChecked\": \(r.filesChecked)") }
+        if !r.notEvaluated.isEmpty { o.write(", \"notEvaluated\": {\"files\": \(r.notEvaluated.fileCount), \"pairs\": \(r.notEvaluated.pairCount)}") }
         o.write(", \"error\": \(c[.error] ?? 0), \"warning\": \(c[.warning] ?? 0), \"info\": \(c[.info] ?? 0)")
         o.write(", \"failOn\": \"\(r.failOn.rawValue)\", \"exitCode\": \(r.exitCode), \"durationSeconds\": " + RunInfo.seconds(run.duration(measured: duration)))
         o.write(", \"commandLine\": ["); JSONReporter.list(r.commandLine(run), &o); o.write("]")
@@ -205,6 +210,8 @@ public final class JUnitReport: Reporter {
         for s in r.rules where !packOrder.contains(s.packID) { packOrder.append(s.packID) }
         func failing(_ c: Case) -> Bool { !c.findings.isEmpty && r.failOn.trips(c.rule.severity) }
         func skipped(_ c: Case) -> Bool { c.findings.isEmpty && c.rule.counts.pass == 0 && c.rule.counts.fail == 0 }
+        /// The rule's not-evaluated files and reasons (NotEvaluatedReports.swift).
+        func notEvaluated(_ c: Case) -> String? { c.findings.isEmpty || !perSeries ? r.notEvaluated.junitText(c.rule.id) : nil }
         let all = cases(r.rules)
         // waivers: one skipped case each, in the suite of the rule's pack
         let packOf = Dictionary(r.rules.map { ($0.id, $0.packID) }, uniquingKeysWith: { a, _ in a })
@@ -250,15 +257,25 @@ public final class JUnitReport: Reporter {
                     o.write("\" type=\""); o.xml(s.severity.rawValue); o.write("\">")
                     for f in fs { o.xml(findingLine(f) + "\n") }
                     o.xml(countsText)
+                    if let ne = notEvaluated(cs) { o.xml("\n" + ne) }
                     o.write("</failure>\n    </testcase>\n")
                 } else if skipped(cs) {
-                    o.write(">\n      <skipped message=\"not applicable to any file\"/>\n    </testcase>\n")
+                    if let ne = notEvaluated(cs) {
+                        // neither passed nor failed anywhere: skipped, saying on which files and why
+                        o.write(">\n      <skipped message=\""); o.xml("not evaluated on \(c.notEvaluated) file\(c.notEvaluated == 1 ? "" : "s"), not applicable to the others")
+                        o.write("\">"); o.xml(ne); o.write("</skipped>\n    </testcase>\n")
+                    } else {
+                        o.write(">\n      <skipped message=\"not applicable to any file\"/>\n    </testcase>\n")
+                    }
                 } else if !fs.isEmpty {
                     o.write(">\n      <system-out>")
                     o.xml("\(fs.count) \(s.severity.rawValue) finding\(fs.count == 1 ? "" : "s") (below --fail-on \(r.failOn.rawValue))\n")
                     for f in fs { o.xml(findingLine(f) + "\n") }
                     o.xml(countsText)
+                    if let ne = notEvaluated(cs) { o.xml("\n" + ne) }
                     o.write("</system-out>\n    </testcase>\n")
+                } else if let ne = notEvaluated(cs) {
+                    o.write(">\n      <system-out>"); o.xml(ne + countsText); o.write("</system-out>\n    </testcase>\n")
                 } else {
                     o.write("/>\n")
                 }
@@ -365,6 +382,14 @@ public final class SARIFReport: Reporter {
         var o = ByteOutput(capacity: 1 << 15)
         let d = run.duration(measured: duration)
         for w in r.waived { for f in w.findings { result(f, waiver: w, &o) } }
+        // rules not evaluated on a file (--not-evaluated list): kind "open", level "none"
+        r.notEvaluated.sarifResults { rule, pack, file, text in
+            o.write(count == 0 ? "\n      " : ",\n      ")
+            count += 1
+            o.write("{\"ruleId\": "); o.jsonString(rule); o.write(", \"kind\": \"open\", \"level\": \"none\", \"message\": {\"text\": "); o.jsonString(text)
+            o.write("}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": "); o.jsonString(SARIFReport.uri(file))
+            o.write("}}}], \"properties\": {\"pack\": "); o.jsonString(pack); o.write("}}")
+        }
         o.write(count == 0 ? "],\n" : "\n    ],\n")
         o.write("    \"tool\": {\n      \"driver\": {\"name\": \"dcmaudit\", \"version\": "); o.jsonString(run.toolVersion)
         o.write(", \"informationUri\": \"https://dcmaudit.invalid/docs/reports\", \"rules\": [")
@@ -392,6 +417,7 @@ public final class SARIFReport: Reporter {
             o.write(", \"toolExecutionNotifications\": [{\"level\": \"warning\", \"message\": {\"text\": "); o.jsonString(phiShownNotice); o.write("}}]")
         }
         o.write(", \"properties\": {\"durationSeconds\": " + RunInfo.seconds(d) + ", \"phiShown\": \(run.showPHI), \"files\": \(r.files), \"unreadable\": \(r.unreadable), \"notDicom\": \(r.notDicom), \"failOn\": \"\(r.failOn.rawValue)\"" + (r.incomplete ? ", \"incomplete\": true, \"filesChecked\": \(r.filesChecked)" : "") + "}}]")
+        if !r.notEvaluated.isEmpty { o.write(",\n    \"properties\": {\"notEvaluated\": "); r.notEvaluated.writeSARIFProperties(&o); o.write("}") }
         o.write("\n  }]\n}\n")
         out.write(o.bytes)
     }
@@ -429,6 +455,7 @@ public final class CSVReport: Reporter {
             + "; patient data " + (run.showPHI ? "PATIENT DATA SHOWN (--show-phi)" : "redacted") + "; command: " + r.commandLineText(run)
             + (r.incomplete ? "; INCOMPLETE: " + incompleteNotice(r) : "")
             + (r.waived.isEmpty ? "" : "; waived: \(r.waivedCount) (the rows with a waiver)")
+            + (r.notEvaluated.isEmpty ? "" : "; not evaluated: " + r.notEvaluated.headline + " (not rows: see the text, JSON or JSON Lines report)")
         for w in r.waived { for f in w.findings { row(f, waiver: w.reason) } }
         head = head.replacingAll("\n", with: " ").replacingAll("\r", with: " ")
         o.write(head + "\r\n")
@@ -486,6 +513,7 @@ public final class MarkdownReport: Reporter {
             }
             o.write("\n")
         }
+        r.notEvaluated.writeMarkdown(&o)
         o.write("<details><summary>Run</summary>\n\n")
         o.write("- dcmaudit "); o.markdownCell(run.toolVersion); o.write("\n")
         o.write("- started "); o.markdownCell(run.startTime); o.write(", took " + RunInfo.seconds(run.duration(measured: duration)) + " s\n")

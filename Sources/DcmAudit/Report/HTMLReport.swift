@@ -161,6 +161,8 @@ public final class HTMLReport: Reporter {
                         ["severity": f.severity.rawValue, "file": f.file ?? "(\(f.level.rawValue))", "message": f.message, "attribute": f.attribute ?? ""]
                     }]
         }
+        ctx["notEvaluated"] = r.notEvaluated.htmlContext   // rules not evaluated (NotEvaluatedReports.swift)
+        ctx["hasNotEvaluated"] = !r.notEvaluated.isEmpty
         ctx["protocols"] = ProtocolTables.htmlContext(r.protocols)   // protocol compliance section (ProtocolReport.swift)
         ctx["data"] = dataBlob(rules, r)
         if wantsFindingList {

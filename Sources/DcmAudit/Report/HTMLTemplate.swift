@@ -125,6 +125,22 @@ details pre{white-space:pre-wrap}
 </table>
 {{/hasWaivers}}
 
+{{#hasNotEvaluated}}
+{{#notEvaluated}}
+<h2 id="not-evaluated">Not evaluated</h2>
+<p>{{headline}}: an absent Type 1C/2C attribute or a conditional module whose condition is one of the standard's texts a header cannot answer, or a value that cannot be decoded. Neither a pass nor a failure.</p>
+<table id="not-evaluated-rules">
+<thead><tr><th>rule</th><th>reason</th><th>files</th><th>e.g.</th></tr></thead>
+<tbody>
+{{#rules}}<tr><td><code>{{id}}</code></td><td class="muted">(all reasons)</td><td class="n">{{fileCount}}</td><td class="mono">{{examples}}</td></tr>
+{{#reasons}}<tr><td></td><td>{{text}}</td><td class="n">{{fileCount}}</td><td class="mono">{{examples}}</td></tr>
+{{/reasons}}{{/rules}}</tbody>
+</table>
+{{#listed}}<details><summary>Every file ({{files}})</summary><table id="not-evaluated-files"><tbody>
+{{#byFile}}{{#rules}}<tr><td class="mono">{{file}}</td><td><code>{{id}}</code></td><td>{{#lines}}{{.}}<br>{{/lines}}</td></tr>
+{{/rules}}{{/byFile}}</tbody></table></details>{{/listed}}
+{{/notEvaluated}}
+{{/hasNotEvaluated}}
 <h2 id="findings">Findings</h2>
 <div class="controls">
 <input id="q" type="search" placeholder="search file, rule, message, attribute…" size="40">
