@@ -30,7 +30,7 @@ struct Deidentifier {
     private let actions: [Tag: Action]
 
     /// `key`: the corpus seed (UIDs and pseudonyms are deterministic for it);
-    /// `pseudonym`: the patient's new Patient ID (also written as the name).
+    /// `pseudonym`: the patient's new Patient ID.
     init(key: UInt64, pseudonym: String) {
         self.key = key
         self.pseudonym = pseudonym
@@ -53,12 +53,13 @@ struct Deidentifier {
              "PatientAge", "PatientSize", "PatientWeight"],         // X
             .remove)
         // Z (or Z/D, X/Z of a Type 2 attribute): zero length.
-        set(["PatientBirthDate", "PatientSex",                      // Z; Patient, Type 2
+        set(["PatientName", "PatientBirthDate", "PatientSex",       // Z; Patient, Type 2
              "StudyDate", "StudyTime", "AccessionNumber", "StudyID", "ReferringPhysicianName", // Z; General Study, Type 2
              "ContentDate", "ContentTime"],                         // Z/D; General Image, Type 2C (temporally related)
             .empty)
-        // Z replaced by the pseudonym (a dummy): studies stay grouped by patient.
-        set(["PatientName", "PatientID"], .dummy(pseudonym))
+        // Z replaced by the pseudonym (a dummy): studies stay grouped by patient
+        // (dcmaudit reports it as info: a dummy cannot be told from an original).
+        set(["PatientID"], .dummy(pseudonym))
         // U: replaced, consistently (the same original UID gives the same new one).
         set(["StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "FrameOfReferenceUID",
              "ReferencedSOPInstanceUID"], .uid)
@@ -143,7 +144,8 @@ struct Deidentifier {
         return "2.25.\(UInt128(hi) << 64 | UInt128(lo))"
     }
 
-    /// The pseudonymous Patient ID of an original one: not derivable without the key.
+    /// The pseudonymous Patient ID of an original one (a hash of it and the key,
+    /// not its number: the folders do not reveal the original order).
     static func pseudonym(for patientID: String, key: UInt64) -> String {
         let (hi, _) = hash128("patient:" + patientID, key: key)
         let hex = String(hi, radix: 16, uppercase: true)
