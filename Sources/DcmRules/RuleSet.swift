@@ -199,7 +199,7 @@ extension Evaluator {
                 outcomes[i] = o
                 if o == .fail {
                     if uids == nil { uids = UIDs(file) }
-                    findings += self.findings(rule, file, path: path, showPHI: showPHI, uids: uids!)
+                    self.findings(rule, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
                 }
             case .group(let g):
                 if samples.isEmpty { samples = Array(repeating: nil, count: set.rules.count) }
@@ -314,19 +314,21 @@ extension Evaluator {
         }
     }
 
-    func findings(_ rule: Rule, _ file: DicomFile, path: String?, showPHI: Bool, uids: UIDs) -> [Finding] {
-        guard case .instance(let p) = rule.check else { return [] }
+    /// The findings of a failed rule, appended to `out` (built in place: no
+    /// copy of each finding's strings into the file's list).
+    func findings(_ rule: Rule, _ file: DicomFile, path: String?, showPHI: Bool, uids: UIDs, into out: inout [Finding]) {
+        guard case .instance(let p) = rule.check else { return }
         var details = explain(p, file, showPHI: showPHI)
         if details.isEmpty { details = [FailureDetail(attribute: p.firstAttribute ?? "", observed: nil, expected: rule.checkText, reason: "check \(rule.checkText) does not hold")] }
         let whenText = rule.whenDescription
         let sop = uids.sop, series = uids.series, study = uids.study
-        return details.map { d in
+        for d in details {
             let observed = d.observed.map { $0.joined(separator: "\\") }
             let message = rule.message.map { render($0, d, file, showPHI: showPHI) } ?? d.reason
-            return Finding(ruleID: rule.id, packID: rule.packID, severity: rule.severity, level: rule.level, message: message,
+            out.append(Finding(ruleID: rule.id, packID: rule.packID, severity: rule.severity, level: rule.level, message: message,
                            because: whenText.isEmpty ? d.reason : whenText + " and " + d.reason,
                            file: path, attribute: d.attribute.isEmpty ? nil : d.attribute, observed: observed, expected: d.expected, reference: rule.reference,
-                           offset: d.offset, sopInstanceUID: sop, seriesInstanceUID: series, studyInstanceUID: study, modality: uids.modality)
+                           offset: d.offset, sopInstanceUID: sop, seriesInstanceUID: series, studyInstanceUID: study, modality: uids.modality))
         }
     }
 

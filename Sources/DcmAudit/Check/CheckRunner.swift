@@ -265,9 +265,11 @@ public enum CheckRunner {
         /// Applies severities, waivers, redaction and the baseline; returns
         /// the findings reported.
         @discardableResult
-        func deliver(_ batch: [Finding]) -> [Finding] {
+        // (batches are consumed: a shared array would be copied, finding by
+        // finding, at the first re-grade or redaction)
+        func deliver(_ batch: consuming [Finding]) -> [Finding] {
+            var batch = consume batch
             guard !batch.isEmpty else { return [] }
-            var batch = batch
             if !req.severityOverrides.isEmpty {
                 for i in batch.indices {
                     let f = batch[i]
@@ -321,8 +323,8 @@ public enum CheckRunner {
         }
         let compliance = ComplianceTally(showPHI: req.showPHI)
         /// A readable file's findings, delivered; the file counted for compliance.
-        func deliverFile(_ file: String, _ keys: FileKeys, _ fs: [Finding]) {
-            let kept = deliver(fs)
+        func deliverFile(_ file: String, _ keys: FileKeys, _ fs: consuming [Finding]) {
+            let kept = deliver(consume fs)
             var worst: Severity? = nil
             for f in kept where f.level == .instance { worst = ComplianceTally.worse(worst, f.severity) }
             compliance.add(scanner: keys.scanner, series: keys.series, modality: keys.modality, worst: worst)
@@ -351,9 +353,11 @@ public enum CheckRunner {
         defer { progress?.finish() }
         var checked = 0
         func flushPending() {
-            for (file, keys, fs) in pending {
-                deliverFile(file, keys, fs)
-                if !hasGroupRules { selectorHits[file] = nil }
+            for k in pending.indices {
+                var fs: [Finding] = []
+                swap(&fs, &pending[k].findings)   // (taken out: the array stays unique)
+                deliverFile(pending[k].file, pending[k].keys, consume fs)
+                if !hasGroupRules { selectorHits[pending[k].file] = nil }
             }
             pending.removeAll(keepingCapacity: true)
             pendingCount = 0
