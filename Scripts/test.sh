@@ -118,9 +118,15 @@ fx="$(swift build -c release --show-bin-path)/dcmaudit-fixtures"
 "$fx" corpus --count 200 --out "$dtmp/deid2" --deidentified yes >/dev/null
 "$fx" corpus --count 200 --out "$dtmp/plain" >/dev/null
 diff -r "$dtmp/deid" "$dtmp/deid2"
-"$bin" check --pack dicom.deid-basic --fail-on warning "$dtmp/deid" > "$dtmp/deid.txt"
-tail -1 "$dtmp/deid.txt" | grep -q ': 0 errors, 0 warnings, 200 info$'
-test "$(grep -c 'PatientID has a value: confirm it is a dummy' "$dtmp/deid.txt")" = 200
+"$bin" check --pack dicom.deid-basic --fail-on warning --format jsonl "$dtmp/deid" > "$dtmp/deid.jsonl"
+.venv/bin/python - "$dtmp/deid.jsonl" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+found = [(r["rule"], r.get("attribute")) for r in recs if r["type"] == "finding"]
+summary = next(r for r in recs if r["type"] == "summary")
+assert (summary["files"], summary["error"], summary["warning"]) == (200, 0, 0), summary
+assert found == [("deid.dummy", "PatientID")] * 200, sorted(set(found))
+PY
 .venv/bin/python Scripts/deid_corpus_check.py "$dtmp/deid" --plain "$dtmp/plain"
 rm -rf "$dtmp"
 # --- end deidcorpus ------------------------------------------------------------------
