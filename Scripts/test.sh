@@ -104,5 +104,32 @@ echo "== vendor packs on real files"
 .venv/bin/python Scripts/vendor_real_files.py --dcmaudit "$bin"
 # --- end vendor packs -------------------------------------------------------------
 
+# --- deidcorpus: the de-identified benchmark corpus passes dicom.deid-basic -----
+# `dcmaudit-fixtures corpus --deidentified yes` (Scripts/FixtureGenerator/Deidentify.swift,
+# PS3.15 Annex E Basic Profile) on 200 files: the same bytes twice; dicom.deid-basic
+# finds no error or warning, and as info only the pseudonymous Patient ID (a Z
+# attribute given a dummy: listed for review); pydicom reads every file and checks
+# the de-identification, UID consistency and modality mix (Scripts/deid_corpus_check.py).
+echo "== de-identified corpus: dicom.deid-basic, pydicom"
+swift build -c release --product dcmaudit-fixtures 2>&1 | tail -1
+dtmp="$(mktemp -d)"
+fx="$(swift build -c release --show-bin-path)/dcmaudit-fixtures"
+"$fx" corpus --count 200 --out "$dtmp/deid" --deidentified yes >/dev/null
+"$fx" corpus --count 200 --out "$dtmp/deid2" --deidentified yes >/dev/null
+"$fx" corpus --count 200 --out "$dtmp/plain" >/dev/null
+diff -r "$dtmp/deid" "$dtmp/deid2"
+"$bin" check --pack dicom.deid-basic --fail-on warning --format jsonl "$dtmp/deid" > "$dtmp/deid.jsonl"
+.venv/bin/python - "$dtmp/deid.jsonl" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+found = [(r["rule"], r.get("attribute")) for r in recs if r["type"] == "finding"]
+summary = next(r for r in recs if r["type"] == "summary")
+assert (summary["files"], summary["error"], summary["warning"]) == (200, 0, 0), summary
+assert found == [("deid.dummy", "PatientID")] * 200, sorted(set(found))
+PY
+.venv/bin/python Scripts/deid_corpus_check.py "$dtmp/deid" --plain "$dtmp/plain"
+rm -rf "$dtmp"
+# --- end deidcorpus ------------------------------------------------------------------
+
 echo "== all tests passed"
 echo "tests: $unit_summary"

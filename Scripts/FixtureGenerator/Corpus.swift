@@ -8,7 +8,11 @@ import DcmDictionary
 
 /// The benchmark corpus: `count` files, ≈45% CT, 45% MR, 10% US by file,
 /// in patient/study/series directories, ~10% of series in implicit VR.
-func generateCorpus(count: Int, out: String, seed: UInt64, pixels: Int) {
+/// `deidentified`: every instance as the Basic Application Level
+/// Confidentiality Profile leaves it (Deidentify.swift), in directories named
+/// by the pseudonymous Patient IDs; the same random draws as without it, so the
+/// files, modality mix, image sizes and pixels are those of the plain corpus.
+func generateCorpus(count: Int, out: String, seed: UInt64, pixels: Int, deidentified: Bool = false) {
     var rng = SplitMix(seed: seed)
     var cache: [String: [UInt8]] = [:]
     var made = [0, 0, 0]            // CT, MR, US
@@ -23,6 +27,8 @@ func generateCorpus(count: Int, out: String, seed: UInt64, pixels: Int) {
     while total < count {
         patientNo += 1
         let pid = "CORP\(patientNo)"
+        let pseudonym = Deidentifier.pseudonym(for: pid, key: seed)
+        let deid = deidentified ? Deidentifier(key: seed, pseudonym: pseudonym) : nil
         let patient = Patient(name: "\(rng.pick(families))^\(rng.pick(givens))", id: pid,
                               birthDate: "19\(rng.int(30...99))0\(rng.int(1...9))1\(rng.int(0...9))", sex: rng.pick(["M", "F"]),
                               charset: rng.chance(0.5) ? "ISO_IR 100" : "")
@@ -50,13 +56,14 @@ func generateCorpus(count: Int, out: String, seed: UInt64, pixels: Int) {
                 s.repetitionTime = m == 1 ? rng.pick([2300, 5000, 9000, 8.6]) : 0
                 s.bodyPart = m == 0 ? "CHEST" : m == 1 ? "HEAD" : "ABDOMEN"
                 let ts: TransferSyntax = rng.chance(0.1) ? .implicitVRLittleEndian : .explicitVRLittleEndian
-                let dir = "\(out)/\(pid)/ST\(studyNo)/SE\(seriesNo)_\(modality)"
+                let dir = "\(out)/\(deid == nil ? pid : pseudonym)/ST\(studyNo)/SE\(seriesNo)_\(modality)"
                 mkdirs(dir)
                 var firstSOP: String? = nil
                 for i in 1...n {
                     let sop = s.uid + ".\(i)"
                     let refs = (i > 1 && i % 10 == 1) ? [(m == 0 ? UIDs.ctImage : m == 1 ? UIDs.mrImage : UIDs.usImage, firstSOP!)] : []
                     var d = makeImage(patient: patient, study: study, series: s, instance: i, sopUID: sop, references: refs, rng: &rng, privateDensity: 10)
+                    deid?.apply(&d)
                     addPixels(&d, s, instance: i, cache: &cache)
                     writeFile("\(dir)/IM\(i).dcm", encode(d, ts))
                     if firstSOP == nil { firstSOP = sop }
@@ -67,7 +74,7 @@ func generateCorpus(count: Int, out: String, seed: UInt64, pixels: Int) {
         }
     }
     let secs = clockSeconds() - start
-    print("corpus: \(total) files (CT \(made[0]), MR \(made[1]), US \(made[2])), \(patientNo) patients in \(out) — \(String(format: secs, decimals: 1)) s")
+    print("corpus\(deidentified ? " (de-identified, PS3.15 Basic Profile)" : ""): \(total) files (CT \(made[0]), MR \(made[1]), US \(made[2])), \(patientNo) patients in \(out) — \(String(format: secs, decimals: 1)) s")
 }
 
 func clockSeconds() -> Double {

@@ -9,7 +9,7 @@ import Darwin
 //   dcmaudit-fixtures demo      --out Fixtures/demo
 //   dcmaudit-fixtures malformed --out Fixtures/malformed
 //   dcmaudit-fixtures iod       --out Fixtures/iod
-//   dcmaudit-fixtures corpus    --count N --out DIR [--seed S] [--pixels P]
+//   dcmaudit-fixtures corpus    --count N --out DIR [--seed S] [--pixels P] [--deidentified yes]
 //   dcmaudit-fixtures protocol  --out Fixtures/protocol
 //
 // (No ArgumentParser here: only the dcmaudit CLI target depends on it.)
@@ -18,10 +18,15 @@ let usage = """
 usage: dcmaudit-fixtures demo --out DIR
        dcmaudit-fixtures malformed --out DIR
        dcmaudit-fixtures iod --out DIR   (a CT, an MR and an Enhanced MR conformant to their IODs)
-       dcmaudit-fixtures corpus --count N --out DIR [--seed S] [--pixels P]
+       dcmaudit-fixtures corpus --count N --out DIR [--seed S] [--pixels P] [--deidentified yes|no]
        dcmaudit-fixtures protocol --out DIR   (a small multi-site MR study, docs/protocols.md)
        dcmaudit-fixtures check DIR...   (read every file with DcmData, print anomalies)
          --pixels P   rows = columns of CT/MR images (default 128; US half of it)
+         --deidentified yes   each file as the PS3.15 Annex E Basic Application Level
+                      Confidentiality Profile leaves it (identifiers removed or emptied,
+                      UIDs replaced by 2.25 UIDs consistently, private blocks removed,
+                      Patient Identity Removed YES), patient folders named by pseudonym;
+                      the same files, modalities and sizes as without it (default no)
 """
 
 func fail(_ msg: String) -> Never {
@@ -42,7 +47,7 @@ if command == "check" {
     for a in args { checkFiles(a) }
     exit(0)
 }
-let allowed: Set<String> = command == "corpus" ? ["out", "count", "seed", "pixels"] : ["out"]
+let allowed: Set<String> = command == "corpus" ? ["out", "count", "seed", "pixels", "deidentified"] : ["out"]
 for k in opts.keys where !allowed.contains(k) { fail("unknown option --\(k) for \(command)") }
 guard let out = opts["out"] else { fail("--out is required") }
 
@@ -56,7 +61,13 @@ case "corpus":
     let seed = opts["seed"].map { UInt64($0) ?? 0 } ?? 20240101
     let px = opts["pixels"].map { Int($0) ?? 128 } ?? 128
     guard px >= 4 && px <= 4096 else { fail("--pixels must be 4…4096") }
-    generateCorpus(count: c, out: out, seed: seed, pixels: px)
+    let deid: Bool
+    switch opts["deidentified"] ?? "no" {
+    case "yes": deid = true
+    case "no": deid = false
+    case let v: fail("--deidentified must be yes or no, not '\(v)'")
+    }
+    generateCorpus(count: c, out: out, seed: seed, pixels: px, deidentified: deid)
 case "-h", "--help", "help": print(usage)
 default: fail("unknown command '\(command)'")
 }

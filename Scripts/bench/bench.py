@@ -14,6 +14,11 @@ wait4() of each run (children included); dcmaudit's is also measured on the
 first 1,000 files (passed as arguments) and on the whole corpus.
 Prints a markdown table; --markdown FILE also writes it to a file.
 
+--deid-corpus DIR (the same corpus written with `dcmaudit-fixtures corpus
+--deidentified yes`): the "check all packs" rows again on DIR, against pydicom
+reading DIR -- dicom.deid-basic then checks what it is for (data after
+de-identification) instead of reporting ~140 findings per file.
+
 Usually started through Scripts/bench/run.sh, which builds and makes the corpus.
 """
 from __future__ import annotations
@@ -93,6 +98,8 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=Path("bench-out"))
     ap.add_argument("--markdown", type=Path)
     ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--deid-corpus", type=Path,
+                    help="the de-identified corpus (corpus --deidentified yes): all-packs rows on it too")
     ap.add_argument("--skip", default="", help="comma list of tools to skip: pydicom,dcmdump,check,allpacks")
     a = ap.parse_args()
 
@@ -132,15 +139,32 @@ def main() -> int:
         f"check all but deid (jobs={os.cpu_count()})":
             f"{exe} check {' '.join(f'--pack {shlex.quote(i)}' for i in builtin if i != 'dicom.deid-basic')} --fail-on never {d}",
     }
+    # The same all-packs rows on the de-identified corpus, and pydicom reading it.
+    deid_tools: dict[str, str] = {}
+    if a.deid_corpus:
+        dd = shlex.quote(str(a.deid_corpus))
+        deid_tools = {
+            "check all packs -j1 (de-identified)": f"{exe} check {all_flags} --jobs 1 --fail-on never {dd}",
+            f"check all packs (jobs={os.cpu_count()}) (de-identified)": f"{exe} check {all_flags} --fail-on never {dd}",
+            "pydicom (reading, de-identified)":
+                f"{shlex.quote(a.python)} {shlex.quote(str(HERE / 'pydicom_dump.py'))} --tags {tags} {dd}",
+        }
     if "check" not in skip:
         tools.update(check_tools)
     if "allpacks" not in skip:
         tools.update(all_tools)
+        tools.update(deid_tools)
     tools = {k: v for k, v in tools.items() if k.split()[0] not in skip}
 
     print(f"corpus: {a.corpus} ({n} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB)")
+    deid_files = corpus_files(a.deid_corpus) if a.deid_corpus else []
+    if a.deid_corpus:
+        if len(deid_files) != n:
+            sys.exit(f"bench: {a.deid_corpus} has {len(deid_files)} files, {a.corpus} {n}: not the same corpus")
+        print(f"de-identified corpus: {a.deid_corpus} ({len(deid_files)} files, "
+              f"{sum(p.stat().st_size for p in deid_files) / 1e6:.1f} MB)")
     print(f"warming the page cache (reading every corpus file once)... ", end="", flush=True)
-    print(f"{warm(files):.1f}s")
+    print(f"{warm(files + deid_files):.1f}s")
     for name, cmd in tools.items():  # one untimed warm-up run each
         timed(cmd, a.out / "warmup.out", a.timeout)
 
@@ -182,7 +206,7 @@ def main() -> int:
     notes = []
     for name in tools:
         if rcs[name] - {0}:
-            if (name in check_tools or name in all_tools) and name != "pydicom check" and rcs[name] <= {0, 1}:
+            if (name in check_tools or name in all_tools or name in deid_tools) and name.startswith("check") and rcs[name] <= {0, 1}:
                 continue
             notes.append(f"{name} exited with {sorted(rcs[name])} (see {a.out}/*.err)")
     if "pydicom" in tools and "dcmaudit -j1" in tools:
@@ -207,7 +231,7 @@ def main() -> int:
     md.write("| tool | median s | files/s | vs pydicom | vs dcmdump | peak RSS MiB |\n")
     md.write("|---|---:|---:|---:|---:|---:|\n")
     for k in tools:
-        if k in check_tools or k in all_tools:
+        if k in check_tools or k in all_tools or k in deid_tools:
             continue
         vp = f"{fps[k] / fps['pydicom']:.1f}x" if "pydicom" in fps else "-"
         vd = f"{fps[k] / fps['dcmdump']:.1f}x" if "dcmdump" in fps else "-"
@@ -241,6 +265,33 @@ def main() -> int:
             md.write(f"| {k} | {med[k]:.3f} | {fps[k]:,.0f} | {vp} | {ck:.2f} | {vc} | {lines:,} | {rss[k] / 1024:.1f} |\n")
         if pc:
             md.write(f"| pydicom (reading) | {med['pydicom']:.3f} | {fps['pydicom']:,.0f} | 1.0x | {pc:.2f} | 1.0x | | {rss['pydicom'] / 1024:.1f} |\n")
+    dj1 = "check all packs -j1 (de-identified)"
+    dpy = "pydicom (reading, de-identified)"
+    if dj1 in fps:
+        md.write(f"\nThe same on the de-identified corpus ({a.deid_corpus}: the same files written by "
+                 "`dcmaudit-fixtures corpus --deidentified yes`, PS3.15 Basic Profile), against pydicom "
+                 "reading that corpus:\n\n")
+        md.write("| tool | median s | files/s | vs pydicom | CPU s | vs pydicom (CPU) | findings lines | peak RSS MiB |\n"
+                 "|---|---:|---:|---:|---:|---:|---:|---:|\n")
+        pc = statistics.median(cpus[dpy]) if dpy in cpus else None
+        for k in deid_tools:
+            ck = statistics.median(cpus[k])
+            if k == dpy:
+                md.write(f"| {k} | {med[k]:.3f} | {fps[k]:,.0f} | 1.0x | {ck:.2f} | 1.0x | | {rss[k] / 1024:.1f} |\n")
+                continue
+            vp = f"{fps[k] / fps[dpy]:.1f}x" if dpy in fps else "-"
+            vc = f"{pc / ck:.1f}x" if pc else "-"
+            try:
+                lines = sum(1 for _ in open(a.out / f"{k.replace(' ', '_')}-0.out", "rb"))
+            except OSError:
+                lines = 0
+            md.write(f"| {k} | {med[k]:.3f} | {fps[k]:,.0f} | {vp} | {ck:.2f} | {vc} | {lines:,} | {rss[k] / 1024:.1f} |\n")
+        for k in (k for k in (*all_tools, *deid_tools) if k.startswith("check all packs") and k in tools):
+            try:
+                last = open(a.out / f"{k.replace(' ', '_')}-0.out", "rb").read().decode("utf-8", "replace").rstrip().splitlines()[-1]
+                notes.append(f"{k}: {last}")
+            except (OSError, IndexError):
+                pass
     if mem_rows:
         md.write("\n| dcmaudit dump (default jobs) | peak RSS MiB |\n|---|---:|\n")
         for cnt, kib in mem_rows:

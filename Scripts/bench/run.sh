@@ -2,15 +2,19 @@
 # One-command benchmark: dcmaudit dump vs pydicom vs dcmdump (see README.md).
 #   Scripts/bench/run.sh [--files N] [--runs R] [--corpus DIR] [--no-build]
 #                        [--dcmaudit BIN] [--fixtures BIN] [--scratch-path DIR]
+#                        [--deidentified [--deid-corpus DIR]]
 # (a) builds dcmaudit and dcmaudit-fixtures in release (unless --no-build),
 # (b) generates a corpus of N files (default 10000) with
 #     `dcmaudit-fixtures corpus --count N --out DIR` unless DIR is already complete,
 # (c)-(e) runs Scripts/bench/bench.py: R timed runs (default 5) of each tool,
 #     medians, peak RSS, markdown table (also written to bench-out/bench-N.md).
+# --deidentified: also generates the same corpus de-identified (`corpus
+#     --deidentified yes`, PS3.15 Basic Profile) in bench-out/corpus-N-deid and
+#     measures the "check all packs" rows on it against pydicom reading it.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-files=10000 runs=5 build=1 corpus="" dcmaudit="" fixtures=""
+files=10000 runs=5 build=1 corpus="" dcmaudit="" fixtures="" deid=0 deidcorpus=""
 scratch="${SWIFT_SCRATCH_PATH:-$repo/.build}"
 while (($#)); do
     case "$1" in
@@ -21,7 +25,9 @@ while (($#)); do
         --dcmaudit) dcmaudit="$2"; shift 2 ;;
         --fixtures) fixtures="$2"; shift 2 ;;
         --scratch-path) scratch="$2"; shift 2 ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        --deidentified) deid=1; shift ;;
+        --deid-corpus) deidcorpus="$2"; shift 2 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -61,5 +67,22 @@ if [[ ! -f $stamp ]]; then
     touch "$stamp"
 fi
 
+deidargs=()
+if ((deid)); then
+    deidcorpus="${deidcorpus:-$out/corpus-$files-deid}"
+    dstamp="${deidcorpus%/}.complete-$files"
+    if [[ ! -f $dstamp ]]; then
+        [[ -x $fixtures ]] || { echo "run.sh: no dcmaudit-fixtures at $fixtures" >&2; exit 1; }
+        echo "generating a de-identified corpus of $files files in $deidcorpus..."
+        rm -rf "$deidcorpus"
+        "$fixtures" corpus --count "$files" --out "$deidcorpus" --deidentified yes >"$out/corpus-deid.log" 2>&1 ||
+            { tail -20 "$out/corpus-deid.log" >&2; echo "run.sh: de-identified corpus generation failed" >&2; exit 1; }
+        touch "$dstamp"
+    fi
+    deidargs=(--deid-corpus "$deidcorpus")
+elif [[ -n $deidcorpus ]]; then
+    echo "run.sh: --deid-corpus needs --deidentified" >&2; exit 2
+fi
+
 exec python3 "$repo/Scripts/bench/bench.py" --corpus "$corpus" --dcmaudit "$dcmaudit" \
-    --python "$py" --runs "$runs" --out "$out/runs" --markdown "$out/bench-$files.md"
+    --python "$py" --runs "$runs" --out "$out/runs" --markdown "$out/bench-$files.md" "${deidargs[@]}"
