@@ -25,7 +25,11 @@ Pack shape (docs/iod-pack-design.md):
               iod.<ciod>.fg.<macro>    one per (IOD, M or C functional group
                                        macro): in the Shared item or in every
                                        Per-frame item (PS3.3 C.7.6.16)
-              iod.<ciod>.not-in-iod    info: top-level attributes in no module
+              iod.<ciod>.not-in-iod    info: top-level attributes in no module, and
+                                       attributes in no row of a code sequence's
+                                       or Functional Groups item (n.<Seq>, x.<module>)
+              iod.<ciod>.terms         warning: values not Defined Terms of the
+                                       IOD's modules (t.<module>, d.<Seq>)
 
 Conditions (1C/2C attributes, C modules, C macros) are parsed by a small
 grammar (`parse_condition`); what it cannot parse becomes
@@ -676,6 +680,7 @@ class Generator:
         iod_lines = []
         self.iod_summary = []
         self.term_examples = {}
+        self.not_in_iod_examples = {}
         coverage = []   # per IOD: (id, modules, rules, attr encoded, attr not evaluated, module encoded, module n/e)
         for cid in sorted(uids):
             c = next(x for x in t["ciods"] if x["id"] == cid)
@@ -748,8 +753,11 @@ class Generator:
                     all_tags.update(((x & 0xFF00FFFF) | (g << 16)) for g in range(0, 0x20, 2))
             all_tags.add(0xFFFCFFFC)
             tags = sorted(x for x in all_tags if self.keyword(x) or 0x5000 <= (x >> 16) <= 0x601E)
+            nested = self.nested_not_in_iod(c2m[cid], c2fg[cid], mod_trees, macro_trees)
+            self.not_in_iod_examples[cid] = (next(self.keyword(t) for t in self.NOT_IN_IOD_CANDIDATES if t not in all_tags),
+                                             self._nested_example)
             rules.append((f"iod.{cid}.not-in-iod", f"{c['name']} IOD: attributes in none of its modules",
-                          [f"iod.{cid}"], ("except", tags), f"PS3.3 {isect}", cid, None))
+                          [f"iod.{cid}"], ("except", tags, nested), f"PS3.3 {isect}", cid, None))
             terms, first_term = self.term_tests(c2m[cid], c2fg[cid], mod_trees, macro_trees)
             if terms:
                 self.term_examples[cid] = first_term
@@ -904,6 +912,118 @@ class Generator:
                 blank = ", {equals: \"\"}" if k[1] is not None else ""
                 out.append(f"{{{key(path)}: {{any: [absent, empty{blank}, {test}]}}}}")
 
+    # --- attributes not in a sequence's item definition (nested "not in the IOD")
+
+    # items whose contents PS3.3 leaves open: Modified Attributes Sequence holds
+    # "all the Attributes … that were modified or removed" (C.12.1.1.9.2)
+    OPEN_ITEMS = {0x04000550}
+
+    def nested_not_in_iod(self, mrows, fgrows, mod_trees, macro_trees):
+        """`{Seq: {items: n.<Seq>}}` for each top-level sequence of the IOD whose
+        items the tables define: every standard attribute of an item must be one
+        of the item's rows (of any module or macro of the IOD giving that
+        sequence), at every depth. A sequence with a place in the IOD whose rows
+        give no item contents (or open ones) is not checked, nor anything in it."""
+        if not hasattr(self, "nested_conds"):
+            self.nested_conds, self.nested_names, self.code_item_names = {}, set(), set()
+        top = [(r["moduleId"], mod_trees.get(r["moduleId"], [])) for r in mrows]
+        fg = [n for r in fgrows for n in macro_trees.get(r["macroId"], [])]
+        if fg:
+            seqs = [Node(t, "1", "") for t in self.FG_SEQUENCES]
+            for x in seqs:
+                x.children = fg
+            top.append(("functional-groups", seqs))
+        # a sequence in one module of the IOD: in that module's named condition
+        # x.<module> (shared by the IODs where the module's sequences are its
+        # own, as t.<module>); a sequence in several modules (rows merged), here
+        count = collections.Counter(t for _, nodes in top for t in {n.tag for n in nodes})
+        out = []
+        self._nested_example = None     # a top-level code sequence (for the examples)
+
+        def entries(merged):
+            res = []
+            for tag, occ in merged.items():
+                name = self._item_set(tag, occ)
+                if name:
+                    res.append(f"{{{self.keyword(tag)}: {{items: {name}}}}}")
+                    if name in self.code_item_names and self._nested_example is None:
+                        self._nested_example = self.keyword(tag)
+            return res
+        for mid, nodes in top:
+            own = entries(self.merge([[n for n in nodes if count[n.tag] == 1]]))
+            if own:
+                canon = "\n".join(own)
+                name = self.nested_conds.get(canon)
+                if name is None:
+                    name, k = "x." + mid, 2
+                    while name in self.nested_names:
+                        name, k = f"x.{mid}.{k}", k + 1
+                    self.nested_names.add(name)
+                    self.nested_conds[canon] = name
+                    self.emit(name, own)
+                out.append(name)
+        out += entries(self.merge([[n for n in nodes if count[n.tag] > 1] for _, nodes in top]))
+        return out
+
+    def code_item_sets(self):
+        """The tag sets of an item made of the Code Sequence Macro (PS3.3 Table
+        8.8-1) and of its Equivalent Code Sequence's items, from the macro table."""
+        if not hasattr(self, "_code_sets"):
+            trees = build_trees(self.t["macro_to_attributes"], "macroId")
+            code = trees.get("code-sequence", [])
+            sets = {frozenset(n.tag for n in code if self.keyword(n.tag))}
+            for n in code:
+                if n.children:
+                    sets.add(frozenset(c.tag for c in n.children if self.keyword(c.tag)))
+            self._code_sets = sets
+        return self._code_sets
+
+    def _item_set(self, tag, occ):
+        """The named condition for the items of one sequence place (None: nothing
+        to check in them). The items' own attributes are checked where PS3.3
+        defines them by the Code Sequence Macro alone, or they are the
+        Functional Groups items; deeper sequences are looked into either way."""
+        kw = self.keyword(tag)
+        if not kw or self.vr(tag) != "SQ" or tag in self.OPEN_ITEMS:
+            return None
+        if tag in self.FG_SEQUENCES:
+            # the module's row says "Include one or more Functional Group Macros":
+            # the items hold the IOD's macros, nothing else (C.7.6.16)
+            occ = [o for o in occ if o.desc == ""] or occ
+        if any(not o.children for o in occ):
+            return None
+        merged = self.merge([o.children for o in occ])
+        tags = sorted(t for t in merged if self.keyword(t))
+        parts = []
+        is_code = frozenset(tags) in self.code_item_sets()
+        if tag in self.FG_SEQUENCES or is_code:
+            parts.append("{each_element: {top_level: true, absent: true, except: [" + ", ".join("%08X" % t for t in tags) + "]}}")
+        else:
+            # the tables' nesting is not reliable enough to call an attribute
+            # "not in the item" (a macro included inside an item is expanded
+            # at the top level and the item's next rows put under the macro's
+            # last sequence: RT ROI Observations Sequence in the 2020 tables;
+            # SR content recursion is not in them)
+            self.stats["not in IOD, nested: item places not defined by a macro alone (their own attributes not checked)"] += 1
+        for t, sub in merged.items():
+            name = self._item_set(t, sub)
+            if name:
+                parts.append(f"{{{self.keyword(t)}: {{items: {name}}}}}")
+        if not parts:
+            return None
+        canon = "\n".join(parts)
+        name = self.nested_conds.get(canon)
+        if name is None:
+            name, k = "n." + kw, 2
+            while name in self.nested_names:
+                name, k = f"n.{kw}.{k}", k + 1
+            self.nested_names.add(name)
+            self.nested_conds[canon] = name
+            self.emit(name, parts)
+        if is_code:
+            self.code_item_names.add(name)
+        return name
+
     def distinct_tags(self, mid, rows, mod_trees):
         """Top-level tags of the module (Type 1 and 2 first) that no other module
         of the IOD has: one of them present means the module is there."""
@@ -932,6 +1052,9 @@ class Generator:
                "# absent attribute under one makes the rule *not evaluated*, never a pass.",
                "# Not a default pack: `dcmaudit check --pack dicom.iod`. See docs/packs.md;",
                "# `dcmaudit rules coverage dicom.iod` counts the conditions encoded.",
+               "# Per IOD also: attributes in none of its modules (info; in items: code",
+               "# sequences and Functional Groups items), and values that are not Defined",
+               "# Terms of its modules (warning; dicom.values' lists left to it).",
                "#"]
         tot_a = collections.Counter()
         tot_m = collections.Counter()
@@ -962,7 +1085,16 @@ class Generator:
                 out.append(f"    message: \"{{attribute}} {{value}} is not a Defined Term of this IOD's modules (PS3.3 5.3: may be extended, hence a warning)\"")
             elif isinstance(check, tuple):
                 hexes = ", ".join("%08X" % x for x in check[1])
-                out.append(f"    check: {{each_element: {{top_level: true, absent: true, except: [{hexes}]}}}}")
+                top = f"{{each_element: {{top_level: true, absent: true, except: [{hexes}]}}}}"
+                if check[2]:
+                    # and, in the items of its sequences, attributes in none of the item's rows
+                    out.append("    check:")
+                    out.append("      all:")
+                    out.append("        - " + top)
+                    for t in check[2]:
+                        out.append("        - " + t)
+                else:
+                    out.append(f"    check: {top}")
                 out.append(f"    message: \"{{attribute}} is not an attribute of any module of this IOD\"")
             else:
                 out.append(f"    check: {check}")
@@ -1020,8 +1152,23 @@ class Generator:
         lst = lambda v: "[" + ", ".join(q(x) for x in fill + [v]) + "]"
         return f"{kw}: {lst(vals[0])}", f"{kw}: {lst(bad)}"
 
+    # attributes of no module of most image IODs (one is picked that the IOD lacks)
+    NOT_IN_IOD_CANDIDATES = (0x00180081, 0x00180060, 0x00186011, 0x00540016)   # EchoTime, KVP, US Regions, Radiopharmaceutical Information
+
     def make_examples(self, rules, mod_trees, uids):
         for rid, title, when, check, ref, cid, mid in rules:
+            if rid.endswith(".not-in-iod") and cid in self.SAMPLE_IODS:
+                sop = q(sorted(uids[cid])[0])
+                alien, code_seq = self.not_in_iod_examples[cid]
+                item = "{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: x}"
+                passing = f"{{SOPClassUID: {sop}, PatientName: \"DOE^JANE\"" + (f", {code_seq}: [{item}]" if code_seq else "") + "}"
+                fails = [f"{{SOPClassUID: {sop}, {alien}: \"1\"}}"]
+                if code_seq:
+                    # an item of a code sequence holding an attribute of no Code Sequence Macro row
+                    fails.append(f"{{SOPClassUID: {sop}, {code_seq}: [{{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: x, PatientName: \"DOE^JANE\"}}]}}")
+                self.examples[rid] = (passing, ", ".join(fails))
+                self.stats["rules with examples"] += 1
+                continue
             if rid.endswith(".terms") and cid in self.SAMPLE_IODS and self.term_examples.get(cid):
                 sop = q(sorted(uids[cid])[0])
                 ok, bad = self.term_example_values(cid)

@@ -70,6 +70,17 @@ final class IODLanguageTests: XCTestCase {
         expect(narrowed, "{ExposureModulationType: [NONE, ANGULAR]}", .fail)    // a term elsewhere, not here
     }
 
+    /// The shape of `dicom.iod`'s nested "not in the IOD" test (gen_iod.py
+    /// `_item_set`): inside `items:`, `top_level` means the item's own elements.
+    func testNotInItemDefinition() {
+        let code = "{each_element: {top_level: true, absent: true, except: [00080100, 00080102, 00080104, 00080121]}}"
+        let c = "{ProcedureCodeSequence: {items: {all: [\(code), {EquivalentCodeSequence: {items: \(code)}}]}}}"
+        expect(c, "{Modality: CT}", .pass)
+        expect(c, "{ProcedureCodeSequence: [{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: x}]}", .pass)
+        expect(c, "{ProcedureCodeSequence: [{CodeValue: \"1\", PatientName: x}]}", .fail)
+        expect(c, "{ProcedureCodeSequence: [{CodeValue: \"1\", EquivalentCodeSequence: [{CodeValue: \"2\", Modality: CT}]}]}", .fail)
+    }
+
     func testItemsAreEvaluatedRelativeToEachItem() {
         let item = "{ReferencedImageSequence: {items: {ReferencedSOPClassUID: {type: \"1\"}, ReferencedFrameNumber: {type: 1C, if: {ReferencedSegmentNumber: absent}}}}}"
         expect(item, "{Modality: CT}", .pass)                                     // absent sequence: vacuous
