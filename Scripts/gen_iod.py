@@ -1068,8 +1068,25 @@ class Generator:
         out += ["pack: dicom.iod", "version: 1", "title: PS3.3 IOD conformance (modules, Type 1/1C/2/2C attributes)", "conditions:"]
         out += iod_lines
         out += self.cond_lines
+        # a C/U module's (or C macro's) "is it there" selector is the same in many
+        # IODs: written once as u.<module> when two rules or more use it (the
+        # first `when` stays the IOD selector, which the SOP Class dispatch needs)
+        uses = collections.Counter(w for r in rules for w in r[2][1:])
+        shared, names = {}, set()
+        for rid, title, when, check, ref, cid, mid in rules:
+            for w in when[1:]:
+                if uses[w] > 1 and w not in shared:
+                    base = "u." + (rid.split(".", 2)[2] if rid.count(".") >= 2 else mid)
+                    name, k = base, 2
+                    while name in names:
+                        name, k = f"{base}.{k}", k + 1
+                    names.add(name)
+                    shared[w] = name
+                    out.append(f"  {name}: {w}")
+        self.stats["shared module selectors (u.<module>)"] = len(shared)
         out.append("rules:")
         for rid, title, when, check, ref, cid, mid in rules:
+            when = [when[0]] + [shared.get(w, w) for w in when[1:]]
             out.append(f"  - id: {rid}")
             out.append(f"    title: {q(title)}")
             if isinstance(check, tuple) and check[0] == "terms":
