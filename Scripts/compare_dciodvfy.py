@@ -112,7 +112,7 @@ def iod_category(f: dict) -> str | None:
     if f["rule"].endswith(".not-in-iod"):
         return "not-in-iod"
     e = f.get("expected") or ""
-    if e.startswith("one of ["):
+    if e.startswith("one of [") or "not one of [" in e or "each value" in e:
         return "enum"
     if e.startswith("type 1"):
         return "type1"

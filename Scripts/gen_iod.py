@@ -472,6 +472,8 @@ class Generator:
         # {keyword: set of values} of dicom.values' enum/term rules (its tests
         # apply at any depth): dicom.iod's defined-term tests leave those to it
         self.values_lists = values_lists or {}
+        # dicom.values' Enumerated Values rules only ({keyword: set}), set by gen_packs
+        self.values_enums = {}
         REFS.clear()
         REFS.update(tables.get("references") or {})
         names = {}
@@ -548,10 +550,23 @@ class Generator:
                 parts.append(f"type: {n.type}, if: {sel}")
             enum = enumerated_values(n.desc, self.vr(n.tag)) if n.type in ("1", "1C", "2", "2C", "3") else None
             if enum:
-                # the module's Enumerated Values, when the attribute has a value
-                self.stats["enumerated value lists (per module)"] += 1
+                # the module's Enumerated Values, when the attribute has a value;
+                # where dicom.values has the same Enumerated Values for the
+                # attribute (an error at any depth) they are left to it, and a
+                # narrower list fails only on the values it accepts — one finding
+                # per bad value with both packs, not two
                 self.enum_of[id(n)] = enum
-                parts.append(f"any: [absent, empty, {{in: [{', '.join(enum)}]}}]")
+                g = self.values_enums.get(kw)
+                mine = {v.strip('"') for v in enum}
+                if g is not None and mine == g:
+                    self.stats["enumerated value lists (per module): same as dicom.values (left to it)"] += 1
+                elif g is not None and mine < g:
+                    self.stats["enumerated value lists (per module): narrowing dicom.values' list"] += 1
+                    other = ", ".join(x if self.vr(n.tag) != "CS" else q(x) for x in sorted(g, key=lambda v: (len(v), v)))
+                    parts.append(f"any: [absent, empty, {{each: {{any: [{{in: [{', '.join(enum)}]}}, {{not_in: [{other}]}}]}}}}]")
+                else:
+                    self.stats["enumerated value lists (per module)"] += 1
+                    parts.append(f"any: [absent, empty, {{in: [{', '.join(enum)}]}}]")
             if n.children and self.vr(n.tag) == "SQ":   # (a few rows of the tables nest under non-sequences)
                 name = self.items(n.children, depth + 1, counter, kw)
                 if name:

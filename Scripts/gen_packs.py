@@ -405,8 +405,10 @@ def gen_iod_pack():
     names = ["sops", "ciods", "ciod_to_modules", "module_to_attributes", "ciod_to_fg_macros",
              "macro_to_attributes", "modules", "macros", "references"]
     tables = {n: standard_json(n + ".json") for n in names}
-    values = {kw: set(vals) for _, kw, _, _, vals, _ in values_rules()[0]}
+    vr = values_rules()[0]
+    values = {kw: set(vals) for _, kw, _, _, vals, _ in vr}
     g = gen_iod.Generator(tables, dictionary(), values)
+    g.values_enums = {kw: set(vals) for kind, kw, _, _, vals, _ in vr if kind == "enum"}
     text = g.generate(source_line())
     for k, v in sorted(g.stats.items()):
         print(f"gen_packs: iod: {k}: {v}")
