@@ -7,30 +7,45 @@
 // which UTF-8 byte equality is string equality up to normalisation, which the
 // reports never apply.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension String {
     /// Whether `needle` occurs in this string, compared as UTF-8 bytes.
     public func utf8Contains(_ needle: String) -> Bool { utf8FirstOffset(of: needle, from: 0) != nil }
 
     /// The UTF-8 offset of the first occurrence of `needle` at or after `start`.
     public func utf8FirstOffset(of needle: String, from start: Int) -> Int? {
-        var hay = self, pin = needle
-        return hay.withUTF8 { h in
-            pin.withUTF8 { n -> Int? in
-                if n.isEmpty { return start <= h.count ? start : nil }
-                guard h.count >= n.count else { return nil }
-                let first = n[0], last = h.count - n.count
-                var i = start
-                while i <= last {
-                    if h[i] == first {
-                        var j = 1
-                        while j < n.count && h[i + j] == n[j] { j += 1 }
-                        if j == n.count { return i }
-                    }
-                    i += 1
-                }
-                return nil
-            }
+        // (contiguous UTF-8 views borrowed: no copy or retain of either string)
+        if let inner = utf8.withContiguousStorageIfAvailable({ h in
+            needle.utf8.withContiguousStorageIfAvailable { n in Self.search(h, n, from: start) }
+        }), let found = inner {
+            return found
         }
+        // bridged or non-contiguous strings (not made by this program's readers)
+        return Self.search(Array(utf8), Array(needle.utf8), from: start)
+    }
+
+    static func search(_ h: UnsafeBufferPointer<UInt8>, _ n: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        if n.isEmpty { return start <= h.count ? start : nil }
+        let last = h.count - n.count
+        guard start >= 0, start <= last, let hb = h.baseAddress, let nb = n.baseAddress else { return nil }
+        var i = start
+        while i <= last {
+            // (memchr for the first byte, memcmp for the rest: most texts hold no path)
+            guard let hit = memchr(hb + i, Int32(nb[0]), last - i + 1) else { return nil }
+            i = UnsafeRawPointer(hit) - UnsafeRawPointer(hb)
+            if memcmp(hb + i, nb, n.count) == 0 { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    static func search(_ h: [UInt8], _ n: [UInt8], from start: Int) -> Int? {
+        h.withUnsafeBufferPointer { hp in n.withUnsafeBufferPointer { np in search(hp, np, from: start) } }
     }
 
     /// Every occurrence of `needle` replaced by `replacement` (UTF-8 bytes;

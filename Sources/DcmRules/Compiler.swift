@@ -211,8 +211,11 @@ final class PackCompiler {
         guard let id else { error(node.location, "a rule needs an 'id'"); return nil }
         // a pack from the cache (it compiled cleanly before): an instance rule's
         // `check` and its `when` after the first entry (the SOP Class selector of
-        // dicom.iod) compile on first use — a file needs the rules of its IOD only
-        let lazy = deferConditions && level == .instance
+        // dicom.iod) compile on first use — a file needs the rules of its IOD only.
+        // A rule without `when` applies to every file: compiled now, so that
+        // `TagDispatch` sees its check (a deferred dicom.values made every one
+        // of its 580 rules be evaluated on every file: 3× the time).
+        let lazy = deferConditions && level == .instance && (whenNode != nil || !defaultWhen.isEmpty)
         var when = defaultWhen
         if let w = whenNode { when += compileWhen(w, deferringAfterFirst: lazy) }
         guard let checkNode else { error(node.location, "rule '\(id)' needs a 'check'"); return nil }

@@ -129,8 +129,12 @@ public final class Evaluator {
     }
 
     /// The outcome of an instance rule on a file.
-    public func outcome(of rule: Rule, _ file: DicomFile) -> Outcome {
-        for w in rule.when {
+    public func outcome(of rule: Rule, _ file: DicomFile) -> Outcome { outcome(of: rule, file, whenFrom: 0) }
+
+    /// The outcome with the first `whenFrom` selectors known to hold (`run`
+    /// has evaluated a rule's SOP Class guard once for the file).
+    func outcome(of rule: Rule, _ file: DicomFile, whenFrom: Int) -> Outcome {
+        for w in rule.when.dropFirst(whenFrom) {
             switch evaluate(w, file, selector: true) {
             case .yes: continue
             case .no: return .notApplicable
@@ -581,6 +585,26 @@ public final class Evaluator {
 
     /// Whether one value (bytes) equals one operand; `nil` when undecidable.
     /// Constant operands are compared without building anything.
+    /// Whether every operand is a literal (no other attribute to look up).
+    @inline(__always) static func allLiteral(_ ops: [Operand]) -> Bool {
+        for op in ops {
+            switch op {
+            case .string, .number: continue
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// `equal` for a literal operand (`allLiteral`), without the file.
+    @inline(__always) static func equalLiteral(_ b: UnsafeRawBufferPointer, _ op: Operand) -> Bool? {
+        switch op {
+        case .string(let s, _): return bytesEqual(b, s)
+        case .number(let d, _): return parseNumber(b).map { $0 == d }
+        default: return nil
+        }
+    }
+
     @inline(__always) func equal(_ b: UnsafeRawBufferPointer, _ op: Operand, _ file: DicomFile) -> Bool? {
         switch op {
         case .string(let s, _): return bytesEqual(b, s)
@@ -597,12 +621,25 @@ public final class Evaluator {
             return x.forEachNumber { v in ops.contains { if case .number(let d, _) = $0 { return d == v }; return false } }
         }
         var unknown = false
-        let r = x.forEachText { b in
-            for op in ops {
-                guard let e = equal(b, op, file) else { unknown = true; continue }
-                if e { return true }
+        let r: Bool
+        if Self.allLiteral(ops) {
+            // (the closure must not capture `file`: a copy of a DicomFile per
+            // test was a third of dicom.iod's time)
+            r = x.forEachText { b in
+                for op in ops {
+                    guard let e = Self.equalLiteral(b, op) else { unknown = true; continue }
+                    if e { return true }
+                }
+                return false
             }
-            return false
+        } else {
+            r = x.forEachText { b in
+                for op in ops {
+                    guard let e = equal(b, op, file) else { unknown = true; continue }
+                    if e { return true }
+                }
+                return false
+            }
         }
         return r ? .yes : unknown ? .unknown : .no
     }
@@ -618,12 +655,22 @@ public final class Evaluator {
             return found ? .yes : t == .unknown ? .unknown : .no
         }
         var found = false, unknown = false
-        _ = x.forEachText { b in
-            for op in ops {
-                guard let e = equal(b, op, file) else { unknown = true; continue }
-                if e { found = true; return false }
+        if Self.allLiteral(ops) {
+            _ = x.forEachText { b in
+                for op in ops {
+                    guard let e = Self.equalLiteral(b, op) else { unknown = true; continue }
+                    if e { found = true; return false }
+                }
+                return true
             }
-            return true
+        } else {
+            _ = x.forEachText { b in
+                for op in ops {
+                    guard let e = equal(b, op, file) else { unknown = true; continue }
+                    if e { found = true; return false }
+                }
+                return true
+            }
         }
         return found ? .yes : unknown ? .unknown : .no
     }

@@ -9,12 +9,16 @@ public struct RuleSet: Sendable {
     /// Which rules can only fail on files holding given tags (rebuilt when
     /// `rules` changes, e.g. by a configuration's disable/re-grade).
     private(set) var tagIndex: TagDispatch
-    /// Per rule, the index in `guards` of its SOP Class selector, or -1.
+    /// Per instance rule, the index in `guards` of its SOP Class selector, or -1.
     private(set) var guardOf: [Int] = []
     /// The distinct SOP Class selectors that start rules' `when` (the
     /// `iod.<ciod>` conditions of `dicom.iod`): evaluated once per file, so a
     /// file's ~2,000 IOD rules cost one check per IOD, not one `when` each.
     private(set) var guards: [Predicate] = []
+    /// SOP Class UID (its bytes) → the guards that hold for it, when every
+    /// guard is `SOPClassUID in [literal UIDs]` (`nil` otherwise): a file's
+    /// guards then cost one lookup, not ~140 evaluations (`guardTruths`).
+    private(set) var guardsByUID: [[UInt8]: [Int32]]? = nil
 
     public init(packs: [RulePack]) {
         self.packs = packs
@@ -30,7 +34,7 @@ public struct RuleSet: Sendable {
         var byName: [String: Int] = [:]
         guards = []
         guardOf = rules.map { r in
-            guard case .named(let name, let q)? = r.when.first else { return -1 }
+            guard case .instance = r.check, case .named(let name, let q)? = r.when.first else { return -1 }
             let p = q.resolved
             guard case .attribute(.tag(let t, _), .inSet) = p, t == Self.sopClassUID else { return -1 }
             if let i = byName[name] { return i }
@@ -38,6 +42,15 @@ public struct RuleSet: Sendable {
             guards.append(p)
             return guards.count - 1
         }
+        var byUID: [[UInt8]: [Int32]] = [:]
+        for (g, p) in guards.enumerated() {
+            guard case .attribute(_, .inSet(let ops)) = p else { guardsByUID = nil; return }
+            for op in ops {
+                guard case .string(let b, _) = op else { guardsByUID = nil; return }
+                if byUID[b]?.last != Int32(g) { byUID[b, default: []].append(Int32(g)) }
+            }
+        }
+        guardsByUID = byUID
     }
     public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
     /// The packs' `protocol:` sections.
@@ -161,29 +174,32 @@ extension Evaluator {
         let walked: [Truth] = dispatch.walkRules.count > 1 ? fusedWalk(dispatch, file) : []
         // the SOP Class selectors, once per file (a rule whose selector does not
         // hold is not applicable, as its `when` would say)
-        let guardTruth = set.guards.map { evaluate($0, file, selector: true) }
-        for (i, rule) in set.rules.enumerated() {
+        let guardTruth = guardTruths(set, file)
+        for i in 0..<set.rules.count {
+            // (decided from the dispatch tables before the rule is touched:
+            // most of dicom.iod's rules are for other IODs)
             let g = set.guardOf[i]
             if !present.isEmpty && dispatch.gated[i] && !present[i] {
                 outcomes[i] = .pass
                 continue
             }
+            if g >= 0, guardTruth[g] != .yes {
+                outcomes[i] = guardTruth[g] == .no ? .notApplicable : .notEvaluated
+                continue
+            }
+            let rule = set.rules[i]
             switch rule.check {
             case .instance:
-                if g >= 0, guardTruth[g] != .yes {
-                    outcomes[i] = guardTruth[g] == .no ? .notApplicable : .notEvaluated
-                    continue
-                }
                 let o: Outcome
                 if !walked.isEmpty, case let k = Int(dispatch.walkSlot[i]), k >= 0 {
                     o = walked[k] == .yes ? .pass : walked[k] == .no ? .fail : .notEvaluated
                 } else {
-                    o = outcome(of: rule, file)
+                    o = outcome(of: rule, file, whenFrom: g >= 0 ? 1 : 0)
                 }
                 outcomes[i] = o
                 if o == .fail {
                     if uids == nil { uids = UIDs(file) }
-                    findings += self.findings(rule, file, path: path, showPHI: showPHI, uids: uids!)
+                    self.findings(rule, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
                 }
             case .group(let g):
                 if samples.isEmpty { samples = Array(repeating: nil, count: set.rules.count) }
@@ -193,6 +209,28 @@ extension Evaluator {
             }
         }
         return InstanceResult(outcomes: outcomes, findings: findings, samples: samples)
+    }
+
+    /// The truth of each SOP Class guard of `set` on `file`: by one lookup of
+    /// the file's SOP Class UID when it is a single plain value (the verdicts
+    /// `evaluate` gives: a guard holds when the UID is one of its literals),
+    /// else by evaluating each guard.
+    func guardTruths(_ set: RuleSet, _ file: DicomFile) -> [Truth] {
+        if set.guards.isEmpty { return [] }
+        if let byUID = set.guardsByUID, let e = file.dataSet[RuleSet.sopClassUID], e.vr == .UI, !e.isSequence,
+           !e.flags.contains(.notLoaded) {
+            let key: [UInt8]? = file.dataSet.withValue(e) { buf in
+                let t = trim(buf, leading: false)
+                if t.isEmpty || t.first == 0x20 || t.contains(0x5C) || !isPlainASCII(t) { return nil }
+                return Array(t)
+            }
+            if let key {
+                var truths = [Truth](repeating: .no, count: set.guards.count)
+                for g in byUID[key] ?? [] { truths[Int(g)] = .yes }
+                return truths
+            }
+        }
+        return set.guards.map { evaluate($0, file, selector: true) }
     }
 
     /// The truth of each of `dispatch.walkRules` on `file`, from one walk: the
@@ -276,19 +314,21 @@ extension Evaluator {
         }
     }
 
-    func findings(_ rule: Rule, _ file: DicomFile, path: String?, showPHI: Bool, uids: UIDs) -> [Finding] {
-        guard case .instance(let p) = rule.check else { return [] }
+    /// The findings of a failed rule, appended to `out` (built in place: no
+    /// copy of each finding's strings into the file's list).
+    func findings(_ rule: Rule, _ file: DicomFile, path: String?, showPHI: Bool, uids: UIDs, into out: inout [Finding]) {
+        guard case .instance(let p) = rule.check else { return }
         var details = explain(p, file, showPHI: showPHI)
         if details.isEmpty { details = [FailureDetail(attribute: p.firstAttribute ?? "", observed: nil, expected: rule.checkText, reason: "check \(rule.checkText) does not hold")] }
         let whenText = rule.whenDescription
         let sop = uids.sop, series = uids.series, study = uids.study
-        return details.map { d in
+        for d in details {
             let observed = d.observed.map { $0.joined(separator: "\\") }
             let message = rule.message.map { render($0, d, file, showPHI: showPHI) } ?? d.reason
-            return Finding(ruleID: rule.id, packID: rule.packID, severity: rule.severity, level: rule.level, message: message,
+            out.append(Finding(ruleID: rule.id, packID: rule.packID, severity: rule.severity, level: rule.level, message: message,
                            because: whenText.isEmpty ? d.reason : whenText + " and " + d.reason,
                            file: path, attribute: d.attribute.isEmpty ? nil : d.attribute, observed: observed, expected: d.expected, reference: rule.reference,
-                           offset: d.offset, sopInstanceUID: sop, seriesInstanceUID: series, studyInstanceUID: study, modality: uids.modality)
+                           offset: d.offset, sopInstanceUID: sop, seriesInstanceUID: series, studyInstanceUID: study, modality: uids.modality))
         }
     }
 

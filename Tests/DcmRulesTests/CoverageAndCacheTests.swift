@@ -112,4 +112,29 @@ final class CoverageAndCacheTests: XCTestCase {
         }
         XCTAssertEqual(Evaluator().outcome(of: lazy.rules[3], try file("{Modality: MR}")), .fail)
     }
+
+    /// A cached pack's rules without `when` are dispatched as when compiled
+    /// from the text (tag-gated, one fused walk): a deferred check hid them
+    /// from `TagDispatch`, and every rule was evaluated on every file.
+    func testCachedPackKeepsTagDispatch() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cache-dispatch-\(getpid())"
+        setenv("DCMAUDIT_CACHE", dir, 1)
+        defer { unsetenv("DCMAUDIT_CACHE"); try? FileManager.default.removeItem(atPath: dir) }
+        var text = "pack: t.dispatch\nversion: 1\nrules:\n  - id: t.format\n    check: {each_element: {format: true}}\n"
+        text += "  - id: t.vm\n    check: {each_element: {vm: dictionary}}\n"
+        var i = 0
+        while text.utf8.count < SyntaxCache.minimumSize {
+            text += "  - id: t.e\(i)\n    check: {each_element: {only: [Modality, BodyPartExamined], in: [CT, MR, X\(i)]}}\n"
+            i += 1
+        }
+        let path = dir + "-pack.yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var l = PackLoader(); l.buildExamples = false
+        let eager = try l.load(files: [path]), cached = try l.load(files: [path])
+        XCTAssertEqual(eager.tagIndex.gatedCount, i)
+        XCTAssertEqual(cached.tagIndex.gatedCount, eager.tagIndex.gatedCount, "the cached pack's rules are tag-gated too")
+        XCTAssertEqual(cached.tagIndex.walkRules, eager.tagIndex.walkRules)
+        XCTAssertEqual(eager.tagIndex.walkRules, [0, 1])
+    }
 }

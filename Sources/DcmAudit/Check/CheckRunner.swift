@@ -265,9 +265,11 @@ public enum CheckRunner {
         /// Applies severities, waivers, redaction and the baseline; returns
         /// the findings reported.
         @discardableResult
-        func deliver(_ batch: [Finding]) -> [Finding] {
+        // (batches are consumed: a shared array would be copied, finding by
+        // finding, at the first re-grade or redaction)
+        func deliver(_ batch: consuming [Finding]) -> [Finding] {
+            var batch = consume batch
             guard !batch.isEmpty else { return [] }
-            var batch = batch
             if !req.severityOverrides.isEmpty {
                 for i in batch.indices {
                     let f = batch[i]
@@ -290,7 +292,7 @@ public enum CheckRunner {
                 }
                 guard !batch.isEmpty else { return [] }
             }
-            if let redactor { batch = batch.map(redactor.redact) }
+            if let redactor { for k in batch.indices { redactor.redact(&batch[k]) } }
             if newBaseline != nil { for f in batch { newBaseline!.add(f) } }
             if baseline != nil {
                 let (new, known) = baseline!.filter(batch)
@@ -298,15 +300,31 @@ public enum CheckRunner {
                 batch = new
                 guard !batch.isEmpty else { return [] }
             }
-            for f in batch { severityCounts[f.severity, default: 0] += 1; perRule[f.ruleID, default: 0] += 1 }
+            // (a file's findings of one rule come together: counted per run of equal ids)
+            var runID = "", runLength = 0
+            var bySeverity = (error: 0, warning: 0, info: 0)
+            for f in batch {
+                switch f.severity {
+                case .error: bySeverity.error += 1
+                case .warning: bySeverity.warning += 1
+                case .info: bySeverity.info += 1
+                }
+                if runLength > 0 && f.ruleID == runID { runLength += 1; continue }
+                if runLength > 0 { perRule[runID, default: 0] += runLength }
+                runID = f.ruleID; runLength = 1
+            }
+            if runLength > 0 { perRule[runID, default: 0] += runLength }
+            for (sev, n) in [(Severity.error, bySeverity.error), (.warning, bySeverity.warning), (.info, bySeverity.info)] where n > 0 {
+                severityCounts[sev, default: 0] += n
+            }
             if keepFindings { findings += batch }
             sink?(batch)
             return batch
         }
         let compliance = ComplianceTally(showPHI: req.showPHI)
         /// A readable file's findings, delivered; the file counted for compliance.
-        func deliverFile(_ file: String, _ keys: FileKeys, _ fs: [Finding]) {
-            let kept = deliver(fs)
+        func deliverFile(_ file: String, _ keys: FileKeys, _ fs: consuming [Finding]) {
+            let kept = deliver(consume fs)
             var worst: Severity? = nil
             for f in kept where f.level == .instance { worst = ComplianceTally.worse(worst, f.severity) }
             compliance.add(scanner: keys.scanner, series: keys.series, modality: keys.modality, worst: worst)
@@ -335,9 +353,11 @@ public enum CheckRunner {
         defer { progress?.finish() }
         var checked = 0
         func flushPending() {
-            for (file, keys, fs) in pending {
-                deliverFile(file, keys, fs)
-                if !hasGroupRules { selectorHits[file] = nil }
+            for k in pending.indices {
+                var fs: [Finding] = []
+                swap(&fs, &pending[k].findings)   // (taken out: the array stays unique)
+                deliverFile(pending[k].file, pending[k].keys, consume fs)
+                if !hasGroupRules { selectorHits[pending[k].file] = nil }
             }
             pending.removeAll(keepingCapacity: true)
             pendingCount = 0

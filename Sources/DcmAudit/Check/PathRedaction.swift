@@ -222,8 +222,15 @@ final class PathRedactor {
     /// A finding with its file, related files, and any mention of them in its
     /// texts (a uniqueness finding names the other file), redacted.
     func redact(_ f: Finding) -> Finding {
-        guard !isEmpty else { return f }
         var f = f
+        redact(&f)
+        return f
+    }
+
+    /// `redact(_:)` in place (no copy of the finding's dozen strings: a run
+    /// with dicom.deid-basic redacts ~140 findings per file).
+    func redact(_ f: inout Finding) {
+        guard !isEmpty else { return }
         var replaced: [(String, String)] = []
         func one(_ p: String) -> String {
             let r = redact(p)
@@ -231,17 +238,15 @@ final class PathRedactor {
             return r
         }
         if let p = f.file { f.file = one(p) }
-        f.relatedFiles = f.relatedFiles.map(one)
-        if !replaced.isEmpty {
-            replaced.sort { $0.0.count > $1.0.count }   // a path before its prefixes
-            func text(_ s: String?) -> String? {
-                guard var s else { return nil }
-                for (a, b) in replaced where s.utf8Contains(a) { s = s.utf8Replacing(a, with: b) }
-                return s
-            }
-            f.message = text(f.message)!
-            f.because = text(f.because); f.observed = text(f.observed); f.expected = text(f.expected)
+        if !f.relatedFiles.isEmpty { f.relatedFiles = f.relatedFiles.map(one) }
+        guard !replaced.isEmpty else { return }
+        replaced.sort { $0.0.count > $1.0.count }   // a path before its prefixes
+        func text(_ s: inout String) {
+            for (a, b) in replaced where s.utf8Contains(a) { s = s.utf8Replacing(a, with: b) }
         }
-        return f
+        text(&f.message)
+        if f.because != nil { text(&f.because!) }
+        if f.observed != nil { text(&f.observed!) }
+        if f.expected != nil { text(&f.expected!) }
     }
 }
