@@ -876,9 +876,10 @@ class Generator:
                     canon = "\n".join(inner)
                     name = self.term_conds.get(canon)
                     if name is None:
-                        name, k = "d." + kw, 2
+                        base = "code-sequence" if frozenset(t for t in kids if self.keyword(t)) in self.code_item_sets() else kw
+                        name, k = "d." + base, 2
                         while name in self.term_cond_names:
-                            name, k = f"d.{kw}.{k}", k + 1
+                            name, k = f"d.{base}.{k}", k + 1
                         self.term_cond_names.add(name)
                         self.term_conds[canon] = name
                         self.emit(name, inner)
@@ -1029,9 +1030,10 @@ class Generator:
         canon = "\n".join(parts)
         name = self.nested_conds.get(canon)
         if name is None:
-            name, k = "n." + kw, 2
+            base = "code-sequence" if is_code else kw
+            name, k = "n." + base, 2
             while name in self.nested_names:
-                name, k = f"n.{kw}.{k}", k + 1
+                name, k = f"n.{base}.{k}", k + 1
             self.nested_names.add(name)
             self.nested_conds[canon] = name
             self.emit(name, parts)
