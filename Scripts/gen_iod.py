@@ -925,7 +925,7 @@ class Generator:
                 if not prefix and (self._first_term is None or (path.startswith("ImageType[") and not self._first_term[0].startswith("ImageType["))):
                     self._first_term = (path, sorted(vals), g)
                 # (an empty value at a position, ORIGINAL\\PRIMARY\\\\X, is no value, not a term)
-                blank = ", {equals: \"\"}" if k[1] is not None else ""
+                blank = ", {length: [0, 0]}" if k[1] is not None else ""
                 out.append(f"{{{key(path)}: {{any: [absent, empty{blank}, {test}]}}}}")
 
     # --- attributes not in a sequence's item definition (nested "not in the IOD")

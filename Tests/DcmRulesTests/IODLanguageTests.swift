@@ -58,7 +58,7 @@ final class IODLanguageTests: XCTestCase {
         expect(every, "{ScanOptions: \"\"}", .pass)
         expect(every, "{ScanOptions: [PER, SAT2]}", .fail)               // every value, not one
         expect(every, "{ScanOptions: fs}", .fail)                        // terms are compared exactly
-        let third = "{'ImageType[2]': {any: [absent, empty, {equals: \"\"}, {in: [\"MPR\"]}]}}"
+        let third = "{'ImageType[2]': {any: [absent, empty, {length: [0, 0]}, {in: [\"MPR\"]}]}}"
         expect(third, "{ImageType: [ORIGINAL, PRIMARY]}", .pass)         // no Value 3
         expect(third, "{ImageType: [DERIVED, SECONDARY, MPR, ANYTHING]}", .pass)
         expect(third, "{ImageType: [ORIGINAL, PRIMARY, \"\", OTHER]}", .pass)   // an empty Value 3 is no value
