@@ -111,6 +111,9 @@ public final class Evaluator {
             }
             return r
         case .attribute(let ref, let test):
+            if case .tag(let t, _) = ref, test.isPresenceOnly {
+                return t.group == 0x0002 ? Self.presence(test, t, file.meta) : Self.presence(test, t, file.dataSet)
+            }
             switch ref.resolve(in: file) {
             case .missing: return self.test(test, nil, file)
             case .undecodable: return .unknown
@@ -125,6 +128,24 @@ public final class Evaluator {
                 }
                 return r
             }
+        }
+    }
+
+    /// A presence test (`present`, `absent`, `type 1/2/3`) on a top-level
+    /// element: the verdict `test` gives, decided from the element alone
+    /// (most attributes of dicom.iod's modules; building a `Target` for each
+    /// was most of that pack's time).
+    static func presence(_ test: ValueTest, _ t: Tag, _ ds: DataSet) -> Truth {
+        guard let i = ds.index(of: t) else {
+            switch test {
+            case .absent, .type(.t3, _): return .yes
+            default: return .no
+            }
+        }
+        switch test {
+        case .absent: return .no
+        case .type(.t1, _): return Truth.from(Target.hasValue(ds, ds.elements[i]))
+        default: return .yes   // present, type 2, type 3
         }
     }
 
@@ -290,11 +311,24 @@ public final class Evaluator {
     /// `Seq[0].Keyword`, or a private element by creator: `(0029,"SIEMENS CSA HEADER",10)`.
     static func elementPath(_ ds: DataSet, _ e: Element, _ parent: String) -> String {
         let tag = e.tag
-        // (a Private Creator by its tag: every one has the keyword PrivateCreator)
-        var name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty || tag.element == 0 || tag.isPrivateCreator ? tag.description : $0.keyword } ?? tag.description
+        let name: String
         if tag.group & 1 == 1, tag.element >= 0x1000, let c = ds.privateCreator(of: tag) {
-            let hex = String(tag.group, radix: 16, uppercase: true), eb = String(tag.element & 0xFF, radix: 16, uppercase: true)
-            name = "(" + String(repeating: "0", count: 4 - hex.count) + hex + ",\"" + c + "\"," + (eb.count < 2 ? "0" : "") + eb + ")"
+            // (GGGG,"creator",EE), written as bytes (one per private finding of dicom.deid-basic)
+            var b: [UInt8] = []
+            b.reserveCapacity(c.utf8.count + 16)
+            func hex(_ v: UInt16, _ digits: Int) {
+                for k in stride(from: digits - 1, through: 0, by: -1) {
+                    let d = UInt8((v >> (4 * UInt16(k))) & 0xF)
+                    b.append(d < 10 ? 0x30 + d : 0x41 + d - 10)
+                }
+            }
+            b.append(0x28); hex(tag.group, 4); b.append(0x2C); b.append(0x22)
+            b.append(contentsOf: c.utf8)
+            b.append(0x22); b.append(0x2C); hex(tag.element & 0xFF, 2); b.append(0x29)
+            name = String(decoding: b, as: UTF8.self)
+        } else {
+            // (a Private Creator by its tag: every one has the keyword PrivateCreator)
+            name = DataDictionary.entry(for: tag).map { $0.keyword.isEmpty || tag.element == 0 || tag.isPrivateCreator ? tag.description : $0.keyword } ?? tag.description
         }
         return parent.isEmpty ? name : parent + "." + name
     }

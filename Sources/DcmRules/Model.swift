@@ -174,6 +174,15 @@ public indirect enum ValueTest: Sendable {
         default: return false
         }
     }
+
+    /// Tests decided by an element's presence (and, for type 1, whether it
+    /// has a value) alone: `Evaluator.presence`.
+    var isPresenceOnly: Bool {
+        switch self {
+        case .present, .absent, .type(.t1, _), .type(.t2, _), .type(.t3, _): return true
+        default: return false
+        }
+    }
 }
 
 /// A compiled predicate over a data set (in `when` and in `check`).

@@ -56,11 +56,17 @@ extension Target {
     /// Whether the attribute has a value: for a sequence, at least one item
     /// (PS3.5 §7.4: an empty type 2 sequence has no items).
     var hasValue: Bool {
-        if case .element(_, let e, let index) = self, index == nil, let items = e.items { return !items.isEmpty }
-        // a value the reader did not load (Pixel Data) has one if its length field says so
-        if case .element(_, let e, nil) = self, e.flags.contains(.notLoaded) { return e.declaredLength != 0 }
+        if case let .element(ds, e, nil) = self { return Self.hasValue(ds, e) }
         if case .values(let v, _) = self { return v.contains { !$0.isEmpty } }   // CSA items "" are no value
         return count > 0
+    }
+
+    /// `hasValue` of a whole element (no value index), without building a target.
+    static func hasValue(_ ds: DataSet, _ e: Element) -> Bool {
+        if let items = e.items { return !items.isEmpty }
+        // a value the reader did not load (Pixel Data) has one if its length field says so
+        if e.flags.contains(.notLoaded) { return e.declaredLength != 0 }
+        return ds.valueMultiplicity(e) > 0
     }
 
     var vr: VR? {
