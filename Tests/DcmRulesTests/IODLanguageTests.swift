@@ -47,6 +47,40 @@ final class IODLanguageTests: XCTestCase {
         """).first?.contains("'not_evaluated' takes the text") ?? false)
     }
 
+    /// The shapes of `dicom.iod`'s defined-term tests (gen_iod.py `_terms`): every
+    /// value of a multi-valued attribute, one value position, an empty position,
+    /// padding, case, and the narrowed form that leaves dicom.values' list to it.
+    func testDefinedTermShapes() {
+        let every = "{ScanOptions: {any: [absent, empty, {in: [\"FS\", \"PER\"]}]}}"
+        expect(every, "{Modality: MR}", .pass)
+        expect(every, "{ScanOptions: [PER, FS]}", .pass)
+        expect(every, "{ScanOptions: \"FS \"}", .pass)                 // CS padding is not part of the value
+        expect(every, "{ScanOptions: \"\"}", .pass)
+        expect(every, "{ScanOptions: [PER, SAT2]}", .fail)               // every value, not one
+        expect(every, "{ScanOptions: fs}", .fail)                        // terms are compared exactly
+        let third = "{'ImageType[2]': {any: [absent, empty, {length: [0, 0]}, {in: [\"MPR\"]}]}}"
+        expect(third, "{ImageType: [ORIGINAL, PRIMARY]}", .pass)         // no Value 3
+        expect(third, "{ImageType: [DERIVED, SECONDARY, MPR, ANYTHING]}", .pass)
+        expect(third, "{ImageType: [ORIGINAL, PRIMARY, \"\", OTHER]}", .pass)   // an empty Value 3 is no value
+        expect(third, "{ImageType: [ORIGINAL, PRIMARY, AXIAL]}", .fail)
+        expect(third, "{ImageType: [MPR, MPR, mpr]}", .fail)
+        let narrowed = "{ExposureModulationType: {any: [absent, empty, {each: {any: [{in: [\"NONE\"]}, {not_in: [\"ANGULAR\", \"NONE\"]}]}}]}}"
+        expect(narrowed, "{ExposureModulationType: NONE}", .pass)
+        expect(narrowed, "{ExposureModulationType: [NONE, VENDOR_X]}", .pass)   // not in dicom.values' list: its finding, not ours
+        expect(narrowed, "{ExposureModulationType: [NONE, ANGULAR]}", .fail)    // a term elsewhere, not here
+    }
+
+    /// The shape of `dicom.iod`'s nested "not in the IOD" test (gen_iod.py
+    /// `_item_set`): inside `items:`, `top_level` means the item's own elements.
+    func testNotInItemDefinition() {
+        let code = "{each_element: {top_level: true, absent: true, except: [00080100, 00080102, 00080104, 00080121]}}"
+        let c = "{ProcedureCodeSequence: {items: {all: [\(code), {EquivalentCodeSequence: {items: \(code)}}]}}}"
+        expect(c, "{Modality: CT}", .pass)
+        expect(c, "{ProcedureCodeSequence: [{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: x}]}", .pass)
+        expect(c, "{ProcedureCodeSequence: [{CodeValue: \"1\", PatientName: x}]}", .fail)
+        expect(c, "{ProcedureCodeSequence: [{CodeValue: \"1\", EquivalentCodeSequence: [{CodeValue: \"2\", Modality: CT}]}]}", .fail)
+    }
+
     func testItemsAreEvaluatedRelativeToEachItem() {
         let item = "{ReferencedImageSequence: {items: {ReferencedSOPClassUID: {type: \"1\"}, ReferencedFrameNumber: {type: 1C, if: {ReferencedSegmentNumber: absent}}}}}"
         expect(item, "{Modality: CT}", .pass)                                     // absent sequence: vacuous

@@ -68,6 +68,21 @@ final class IODPackTests: XCTestCase {
                       "\(mrErrors)")
     }
 
+    /// Defined Terms (PS3.3 5.3) are warnings: the MR fixture's Scan Options IR
+    /// and Image Type Value 3 AXIAL are not MR Image Defined Terms (C.8.3.1,
+    /// C.8.3.1.1.1) — dciodvfy warns about the same two; CT and Enhanced MR have none.
+    func testDefinedTermsAreWarnings() throws {
+        let mr = try run(try read("MR.dcm"))
+        let terms = mr.findings.filter { $0.ruleID == "iod.mr-image.terms" }
+        XCTAssertEqual(terms.map { $0.attribute ?? "" }.sorted(), ["ImageType[2]", "ScanOptions"])
+        XCTAssertTrue(terms.allSatisfy { $0.severity == .warning })
+        guard let set = Self.set else { return XCTFail() }
+        for (name, id) in [("CT.dcm", "iod.ct-image.terms"), ("EnhancedMR.dcm", "iod.enhanced-mr-image.terms")] {
+            let r = try run(try read(name))
+            XCTAssertEqual(zip(set.rules, r.outcomes).first { $0.0.id == id }?.1, .pass, name)
+        }
+    }
+
     /// The SOP Class dispatch gives the outcomes `when` would give.
     func testSOPClassDispatchMatchesWhen() throws {
         let set = try XCTUnwrap(Self.set)
