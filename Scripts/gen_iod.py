@@ -832,13 +832,7 @@ class Generator:
         lists are equal."""
         if not hasattr(self, "_lists_cache"):
             self._lists_cache, self.term_conds, self.term_cond_names = {}, {}, set()
-        top = [(r["moduleId"], mod_trees.get(r["moduleId"], [])) for r in mrows]
-        fg = [n for r in fgrows for n in macro_trees.get(r["macroId"], [])]
-        if fg:
-            seqs = [Node(t, "1", "") for t in self.FG_SEQUENCES]
-            for x in seqs:
-                x.children = fg
-            top.append(("functional-groups", seqs))
+        top = self.places(mrows, fgrows, mod_trees, macro_trees)
         # a tag in one module of the IOD is tested by that module's named
         # condition t.<module> (shared by the IODs where the module's tags are
         # its own); a tag in several modules, with the union of their lists, here
@@ -937,6 +931,19 @@ class Generator:
 
     # items whose contents PS3.3 leaves open: Modified Attributes Sequence holds
     # "all the Attributes … that were modified or removed" (C.12.1.1.9.2)
+    def places(self, mrows, fgrows, mod_trees, macro_trees):
+        """The IOD's top-level places: (module id, its attribute trees) per
+        module, and the Shared and Per-frame Functional Groups Sequences with
+        the functional group macros' trees as their items'."""
+        top = [(r["moduleId"], mod_trees.get(r["moduleId"], [])) for r in mrows]
+        fg = [n for r in fgrows for n in macro_trees.get(r["macroId"], [])]
+        if fg:
+            seqs = [Node(t, "1", "") for t in self.FG_SEQUENCES]
+            for x in seqs:
+                x.children = fg
+            top.append(("functional-groups", seqs))
+        return top
+
     OPEN_ITEMS = {0x04000550}
 
     def nested_not_in_iod(self, mrows, fgrows, mod_trees, macro_trees):
@@ -947,13 +954,7 @@ class Generator:
         give no item contents (or open ones) is not checked, nor anything in it."""
         if not hasattr(self, "nested_conds"):
             self.nested_conds, self.nested_names, self.code_item_names = {}, set(), set()
-        top = [(r["moduleId"], mod_trees.get(r["moduleId"], [])) for r in mrows]
-        fg = [n for r in fgrows for n in macro_trees.get(r["macroId"], [])]
-        if fg:
-            seqs = [Node(t, "1", "") for t in self.FG_SEQUENCES]
-            for x in seqs:
-                x.children = fg
-            top.append(("functional-groups", seqs))
+        top = self.places(mrows, fgrows, mod_trees, macro_trees)
         # a sequence in one module of the IOD: in that module's named condition
         # x.<module> (shared by the IODs where the module's sequences are its
         # own, as t.<module>); a sequence in several modules (rows merged), here

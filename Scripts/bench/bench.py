@@ -247,6 +247,17 @@ def main() -> int:
             md.write("\n| dcmaudit check (default jobs) | peak RSS MiB |\n|---|---:|\n")
             for cnt, kib in check_mem:
                 md.write(f"| {cnt:,} files | {kib / 1024:.1f} |\n")
+    def packs_row(k, ref, pc):
+        """One row of the every-pack tables: wall and CPU against `ref` (pydicom reading)."""
+        vp = f"{fps[k] / fps[ref]:.1f}x" if ref in fps else "-"
+        ck = statistics.median(cpus[k])
+        vc = f"{pc / ck:.1f}x" if pc else "-"
+        try:
+            lines = sum(1 for _ in open(a.out / f"{k.replace(' ', '_')}-0.out", "rb"))
+        except OSError:
+            lines = 0
+        md.write(f"| {k} | {med[k]:.3f} | {fps[k]:,.0f} | {vp} | {ck:.2f} | {vc} | {lines:,} | {rss[k] / 1024:.1f} |\n")
+
     if "check all packs -j1" in fps:
         md.write(f"\n`check` with every built-in pack ({', '.join(builtin)}) against pydicom reading the same files (the pydicom row above):\n\n")
         md.write("CPU s is user + system time (median): on a shared machine it moves less than wall time; "
@@ -255,14 +266,7 @@ def main() -> int:
                  "|---|---:|---:|---:|---:|---:|---:|---:|\n")
         pc = statistics.median(cpus["pydicom"]) if "pydicom" in cpus else None
         for k in all_tools:
-            vp = f"{fps[k] / fps['pydicom']:.1f}x" if "pydicom" in fps else "-"
-            ck = statistics.median(cpus[k])
-            vc = f"{pc / ck:.1f}x" if pc else "-"
-            try:
-                lines = sum(1 for _ in open(a.out / f"{k.replace(' ', '_')}-0.out", "rb"))
-            except OSError:
-                lines = 0
-            md.write(f"| {k} | {med[k]:.3f} | {fps[k]:,.0f} | {vp} | {ck:.2f} | {vc} | {lines:,} | {rss[k] / 1024:.1f} |\n")
+            packs_row(k, "pydicom", pc)
         if pc:
             md.write(f"| pydicom (reading) | {med['pydicom']:.3f} | {fps['pydicom']:,.0f} | 1.0x | {pc:.2f} | 1.0x | | {rss['pydicom'] / 1024:.1f} |\n")
     dj1 = "check all packs -j1 (de-identified)"
@@ -279,13 +283,7 @@ def main() -> int:
             if k == dpy:
                 md.write(f"| {k} | {med[k]:.3f} | {fps[k]:,.0f} | 1.0x | {ck:.2f} | 1.0x | | {rss[k] / 1024:.1f} |\n")
                 continue
-            vp = f"{fps[k] / fps[dpy]:.1f}x" if dpy in fps else "-"
-            vc = f"{pc / ck:.1f}x" if pc else "-"
-            try:
-                lines = sum(1 for _ in open(a.out / f"{k.replace(' ', '_')}-0.out", "rb"))
-            except OSError:
-                lines = 0
-            md.write(f"| {k} | {med[k]:.3f} | {fps[k]:,.0f} | {vp} | {ck:.2f} | {vc} | {lines:,} | {rss[k] / 1024:.1f} |\n")
+            packs_row(k, dpy, pc)
         for k in (k for k in (*all_tools, *deid_tools) if k.startswith("check all packs") and k in tools):
             try:
                 last = open(a.out / f"{k.replace(' ', '_')}-0.out", "rb").read().decode("utf-8", "replace").rstrip().splitlines()[-1]

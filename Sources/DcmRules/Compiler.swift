@@ -341,7 +341,7 @@ final class PackCompiler {
                     guard case .tag(let t, _) = r else { error(n.location, "'only' takes keywords or tags (or 'private', 'private_creators', 'reserved_groups'), not a path ('\(s)')"); continue }
                     tags.append(t)
                 }
-                only = .tags(tags)
+                only = .tagList(tags)
                 first = tags.first
             }
             rest.remove(at: i)

@@ -44,6 +44,8 @@ public final class Evaluator {
     var fileTags: [UInt32]? = nil
     var fileTagsWanted = false
     var fileTagsSource: DataSet? = nil
+    /// The named conditions decided on the file being `run` (`selectorTruth`).
+    var namedMemo: [NamedKey: Truth] = [:]
 
     /// The file's tags, sorted (an array and a binary search: cheaper to build
     /// than a hash set for the ~100 tags of a file).
@@ -62,6 +64,18 @@ public final class Evaluator {
         all.sort()
         fileTags = all
         return all
+    }
+
+    /// Whether two ascending arrays share a value (one merge pass: the ~300
+    /// tags of a dicom.deid-basic rule against a file's ~100).
+    static func sortedIntersect(_ a: [UInt32], _ b: [UInt32]) -> Bool {
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            let x = a[i], y = b[j]
+            if x == y { return true }
+            if x < y { i += 1 } else { j += 1 }
+        }
+        return false
     }
 
     @inline(__always) static func sortedContains(_ a: [UInt32], _ x: UInt32) -> Bool {
@@ -99,7 +113,8 @@ public final class Evaluator {
             }
             return r
         case .eachElement(let only, let test):
-            if case .tags(let ts) = only, let present = tagsOfFile(), !ts.contains(where: { Self.sortedContains(present, $0.raw) }) {
+            if case .tags(let ts, let sorted, _) = only, let present = tagsOfFile(),
+               sorted.isEmpty ? !ts.contains(where: { Self.sortedContains(present, $0.raw) }) : !Self.sortedIntersect(sorted, present) {
                 return .yes
             }
             var r = Truth.yes
@@ -156,7 +171,7 @@ public final class Evaluator {
     /// has evaluated a rule's SOP Class guard once for the file).
     func outcome(of rule: Rule, _ file: DicomFile, whenFrom: Int) -> Outcome {
         for w in rule.when.dropFirst(whenFrom) {
-            switch evaluate(w, file, selector: true) {
+            switch selectorTruth(w, rule, file) {
             case .yes: continue
             case .no: return .notApplicable
             case .unknown: return .notEvaluated
@@ -169,6 +184,20 @@ public final class Evaluator {
         case .unknown: return .notEvaluated
         }
     }
+
+    /// A `when` entry's truth on the file `run` is evaluating: a named
+    /// condition once per file (dicom.deid-basic's 31 rules share a dozen
+    /// option conditions, each a walk of the De-identification Method Code
+    /// Sequence), keyed by its pack and name.
+    @inline(__always) func selectorTruth(_ w: Predicate, _ rule: Rule, _ file: DicomFile) -> Truth {
+        guard fileTagsWanted, case .named(let name, _) = w else { return evaluate(w, file, selector: true) }
+        let key = NamedKey(pack: rule.packID, name: name)
+        if let t = namedMemo[key] { return t }
+        let t = evaluate(w, file, selector: true)
+        namedMemo[key] = t
+        return t
+    }
+    struct NamedKey: Hashable { let pack: String, name: String }
 
     /// Whether `when` holds (group rules select their instances with it).
     public func applies(_ rule: Rule, _ file: DicomFile) -> Truth {
@@ -192,15 +221,37 @@ public final class Evaluator {
     static func walkElements(_ ds: DataSet, only: ElementFilter, test: ValueTest, path: String, wantPath: Bool = false,
                              _ body: (DataSet, Element, String) -> Bool) -> Bool {
         let aboutElement = test.isAboutElement
-        if case .tags(let ts) = only {
-            // a few tags: look each up (binary search), then descend into the sequences
-            for t in ts {
-                guard let i = ds.index(of: t) else { continue }
-                let e = ds.elements[i]
-                if aboutElement || (!e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)) {
-                    if !body(ds, e, path) { return false }
+        if case .tags(let ts, let sorted, let order) = only {
+            func visit(_ e: Element) -> Bool {
+                if aboutElement || (!e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)) { return body(ds, e, path) }
+                return true
+            }
+            if ds.isSorted && !sorted.isEmpty && ts.count > 8 {
+                // many tags (dicom.deid-basic's lists of ~300): one merge pass of
+                // the ascending elements with the sorted tags; the hits visited in
+                // the pack's order, the first element of a repeated tag, as the
+                // lookups below do
+                var hits: [(at: Int32, index: Int)] = []
+                var j = 0
+                var last: UInt32? = nil
+                for k in ds.elements.indices {
+                    let raw = ds.elements[k].tag.raw
+                    if raw == last { continue }
+                    last = raw
+                    while j < sorted.count && sorted[j] < raw { j += 1 }
+                    if j == sorted.count { break }
+                    if sorted[j] == raw { hits.append((order[j], k)) }
+                }
+                if hits.count > 1 { hits.sort { $0.at < $1.at } }
+                for h in hits where !visit(ds.elements[h.index]) { return false }
+            } else {
+                // a few tags: look each up (binary search)
+                for t in ts {
+                    guard let i = ds.index(of: t) else { continue }
+                    if !visit(ds.elements[i]) { return false }
                 }
             }
+            // then descend into the sequences
             for e in ds.elements {
                 guard let items = e.items, !items.isEmpty else { continue }
                 let p = wantPath ? elementPath(ds, e, path) : ""

@@ -149,7 +149,7 @@ extension Predicate {
             case .privateElements: what = "each private element"
             case .privateCreators: what = "each private creator"
             case .reservedGroups: what = "each element of a reserved group"
-            case .tags(let ts): what = "each " + ts.map { DataDictionary.entry(for: $0)?.keyword ?? $0.description }.joined(separator: ", ")
+            case .tags(let ts, _, _): what = "each " + ts.map { DataDictionary.entry(for: $0)?.keyword ?? $0.description }.joined(separator: ", ")
             case .except(let ts, let top): what = "each \(top ? "top-level " : "")element but \(ts.count) listed"
             }
             return what + " is " + t.expectedText

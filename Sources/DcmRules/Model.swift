@@ -259,8 +259,18 @@ public enum ElementFilter: Sendable, Equatable {
     /// Every standard element (private elements skipped; group lengths
     /// included: they are retired outside groups 0000 and 0002, PS3.5 7.2).
     case standard
-    /// The elements with these tags, at any depth.
-    case tags([Tag])
+    /// The elements with these tags, at any depth. `tags` is the pack's order
+    /// (the order of the findings); `sorted` their raw values ascending, and
+    /// `order` the position in `tags` of each (for merges with a data set's
+    /// elements; both empty when a tag is listed twice).
+    case tags([Tag], sorted: [UInt32], order: [Int32])
+
+    /// `.tags` with its lookup tables.
+    static func tagList(_ tags: [Tag]) -> ElementFilter {
+        let pairs = tags.enumerated().map { (raw: $0.element.raw, at: Int32($0.offset)) }.sorted { $0.raw < $1.raw }
+        let repeated = zip(pairs, pairs.dropFirst()).contains { $0.raw == $1.raw }
+        return .tags(tags, sorted: repeated ? [] : pairs.map(\.raw), order: repeated ? [] : pairs.map(\.at))
+    }
     /// Private data elements (not their Private Creator elements), at any depth.
     case privateElements
     /// Private Creator elements `(gggg,0010-00FF)` of odd groups, at any depth.
@@ -277,7 +287,7 @@ public enum ElementFilter: Sendable, Equatable {
     @inline(__always) func selects(_ tag: Tag) -> Bool {
         switch self {
         case .standard: return tag.group & 1 == 0
-        case .tags(let ts): return ts.contains(tag)
+        case .tags(let ts, let sorted, _): return sorted.isEmpty ? ts.contains(tag) : Evaluator.sortedContains(sorted, tag.raw)
         case .privateElements: return tag.group & 1 == 1 && tag.element >= 0x1000
         case .privateCreators: return tag.isPrivateCreator
         case .reservedGroups: let g = tag.group; return g & 1 == 1 && (g <= 0x0007 || g == 0xFFFF)

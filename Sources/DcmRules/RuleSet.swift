@@ -99,7 +99,7 @@ struct TagDispatch: Sendable {
                 walkSlot[i] = Int32(walkRules.count)
                 walkRules.append(i); walkTests.append(t); walkAboutElement.append(t.isAboutElement); walkFilters.append(only)
             }
-            guard r.when.isEmpty, case .instance(.eachElement(only: .tags(let ts), _)) = r.check, !ts.isEmpty else { continue }
+            guard r.when.isEmpty, case .instance(.eachElement(only: .tags(let ts, _, _), _)) = r.check, !ts.isEmpty else { continue }
             gated[i] = true
             gatedCount += 1
             for t in Set(ts.map(\.raw)) { rulesByTag[t, default: []].append(Int32(i)) }
@@ -158,7 +158,8 @@ extension Evaluator {
         var findings: [Finding] = []
         var uids: UIDs? = nil
         fileTagsWanted = true; fileTagsSource = file.dataSet; fileTags = nil
-        defer { fileTagsWanted = false; fileTagsSource = nil; fileTags = nil }
+        namedMemo.removeAll(keepingCapacity: true)
+        defer { fileTagsWanted = false; fileTagsSource = nil; fileTags = nil; namedMemo.removeAll(keepingCapacity: true) }
         // Tag-gated rules (TagDispatch): evaluated only when one of their tags is in the file.
         let dispatch = set.tagIndex
         var present: [Bool] = []
