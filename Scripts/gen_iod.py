@@ -844,16 +844,7 @@ class Generator:
             tests = []
             self._terms(self.merge([own]), "", tests)
             if tests:
-                canon = "\n".join(tests)
-                name = self.term_conds.get(canon)
-                if name is None:
-                    name, k = "t." + mid, 2
-                    while name in self.term_cond_names:
-                        name, k = f"t.{mid}.{k}", k + 1
-                    self.term_cond_names.add(name)
-                    self.term_conds[canon] = name
-                    self.emit(name, tests)
-                out.append(name)
+                out.append(self.shared_condition("t." + mid, tests, self.term_conds, self.term_cond_names))
         self._terms(self.merge([[n for n in nodes if count[n.tag] > 1] for _, nodes in top]), "", out)
         return out, self._first_term
 
@@ -931,6 +922,21 @@ class Generator:
 
     # items whose contents PS3.3 leaves open: Modified Attributes Sequence holds
     # "all the Attributes … that were modified or removed" (C.12.1.1.9.2)
+    def shared_condition(self, base, tests, by_text, names):
+        """The name of the named condition `all: tests`, emitted the first time
+        (`base`, or `base.2`, `base.3`… when another module's tests took it):
+        IODs sharing a module with the same tests share its condition."""
+        canon = "\n".join(tests)
+        name = by_text.get(canon)
+        if name is None:
+            name, k = base, 2
+            while name in names:
+                name, k = f"{base}.{k}", k + 1
+            names.add(name)
+            by_text[canon] = name
+            self.emit(name, tests)
+        return name
+
     def places(self, mrows, fgrows, mod_trees, macro_trees):
         """The IOD's top-level places: (module id, its attribute trees) per
         module, and the Shared and Per-frame Functional Groups Sequences with
@@ -974,16 +980,7 @@ class Generator:
         for mid, nodes in top:
             own = entries(self.merge([[n for n in nodes if count[n.tag] == 1]]))
             if own:
-                canon = "\n".join(own)
-                name = self.nested_conds.get(canon)
-                if name is None:
-                    name, k = "x." + mid, 2
-                    while name in self.nested_names:
-                        name, k = f"x.{mid}.{k}", k + 1
-                    self.nested_names.add(name)
-                    self.nested_conds[canon] = name
-                    self.emit(name, own)
-                out.append(name)
+                out.append(self.shared_condition("x." + mid, own, self.nested_conds, self.nested_names))
         out += entries(self.merge([[n for n in nodes if count[n.tag] > 1] for _, nodes in top]))
         return out
 
