@@ -35,6 +35,10 @@ Pack shape (docs/iod-pack-design.md):
                                        or Functional Groups item (n.<Seq>, x.<module>)
               iod.<ciod>.terms         warning: values not Defined Terms of the
                                        IOD's modules (t.<module>, d.<Seq>)
+              iod.<ciod>.enums         error: values not Enumerated Values of the
+                                       IOD's modules for one value position
+                                       ("Value 1 … Enumerated Values", e.<module>,
+                                       ei.<Seq>)
 
 Conditions (1C/2C attributes, C modules, C macros) are parsed by a small
 grammar (`parse_condition`); what it cannot parse becomes
@@ -148,6 +152,14 @@ def value_lists(texts, tag, name):
                     continue
                 return None
             index = int(m.group(1)) - 1 if m.group(1) else None
+            if index is None and not m.group(4):
+                # a list item "Value 1 shall identify the Pixel Data
+                # Characteristics" followed by its untitled list (Image Type,
+                # PS3.3 C.7.6.1.1.2): the list of that value position
+                before = text[heads[i - 1][1] if i else 0:start]
+                vi = list(re.finditer(r"<p>\s*Value (\d+) shall\b[^<]*</p>", before))
+                if vi and "</li>" not in before[vi[-1].end():]:
+                    index = int(vi[-1].group(1)) - 1
             rest = (m.group(4) or "").strip()
             vm = re.search(r"(?:^|\s)Value (\d+)$", rest)
             if vm:
@@ -700,6 +712,7 @@ class Generator:
         iod_lines = []
         self.iod_summary = []
         self.term_examples = {}
+        self.enum_examples = {}
         self.not_in_iod_examples = {}
         coverage = []   # per IOD: (id, modules, rules, attr encoded, attr not evaluated, module encoded, module n/e)
         for cid in sorted(uids):
@@ -784,6 +797,12 @@ class Generator:
                 n_rules += 1
                 rules.append((f"iod.{cid}.terms", f"{c['name']} IOD: values are Defined Terms of its modules",
                               [f"iod.{cid}"], ("terms", terms), f"PS3.3 {isect}; PS3.3 5.3 (Defined Terms)", cid, None))
+            enums, first_enum = self.term_tests(c2m[cid], c2fg[cid], mod_trees, macro_trees, kind="enum")
+            if enums:
+                self.enum_examples[cid] = first_enum
+                n_rules += 1
+                rules.append((f"iod.{cid}.enums", f"{c['name']} IOD: values are Enumerated Values of its modules (per value position)",
+                              [f"iod.{cid}"], ("enums", enums), f"PS3.3 {isect}; PS3.3 5.3 (Enumerated Values)", cid, None))
             coverage.append((cid, c["name"], n_rules, attr_c, modc))
             self.iod_summary.append((cid, c["name"], isect, sorted(uids[cid]), n_rules + 1))
             self.stats["rules"] += n_rules + 1
@@ -820,18 +839,31 @@ class Generator:
                 out.setdefault(n.tag, []).append(n)
         return out
 
-    def term_tests(self, mrows, fgrows, mod_trees, macro_trees):
-        """The IOD's defined-term tests: every place (path through sequences) of
+    # the two kinds of value lists tested per place (PS3.3 5.3): Defined Terms
+    # (any position, warning) and Enumerated Values for one value position
+    # (error; a whole-value Enumerated Values list is tested in m.<module>):
+    # (rule suffix, named-condition prefixes for a module / a sequence's items,
+    # stats label)
+    KINDS = {"defined": ("terms", "t.", "d.", "defined terms"),
+             "enum": ("enums", "e.", "ei.", "enumerated values per value position")}
+
+    def term_tests(self, mrows, fgrows, mod_trees, macro_trees, kind="defined"):
+        """The IOD's defined-term tests (kind "defined"; kind "enum": its
+        Enumerated Values for one value position, "Enumerated Values for Value
+        1"): every place (path through sequences) of
         an attribute in the IOD's modules (and functional group macros, in
         either Functional Groups Sequence's items) where *every* row of the
         IOD's tables for that place gives Defined Terms for the same value
         position (their union is tested; a row without a list means the place
         has none). Values dicom.values already reports (its own list for the
-        attribute, at any depth) are left to it: the test fails only on a value
-        in that list and not in this place's, and is not emitted when the two
-        lists are equal."""
+        attribute, at any depth; for Enumerated Values its Enumerated Values
+        list only, an error like these) are left to it: the test fails only on
+        a value in that list and not in this place's, and is not emitted when
+        the two lists are equal."""
         if not hasattr(self, "_lists_cache"):
-            self._lists_cache, self.term_conds, self.term_cond_names = {}, {}, set()
+            self._lists_cache = {}
+            self.kind_conds = {k: ({}, set()) for k in self.KINDS}
+        conds, cond_names = self.kind_conds[kind]
         top = self.places(mrows, fgrows, mod_trees, macro_trees)
         # a tag in one module of the IOD is tested by that module's named
         # condition t.<module> (shared by the IODs where the module's tags are
@@ -842,16 +874,18 @@ class Generator:
         for mid, nodes in top:
             own = [n for n in nodes if count[n.tag] == 1]
             tests = []
-            self._terms(self.merge([own]), "", tests)
+            self._terms(self.merge([own]), "", tests, kind)
             if tests:
-                out.append(self.shared_condition("t." + mid, tests, self.term_conds, self.term_cond_names))
-        self._terms(self.merge([[n for n in nodes if count[n.tag] > 1] for _, nodes in top]), "", out)
+                out.append(self.shared_condition(self.KINDS[kind][1] + mid, tests, conds, cond_names))
+        self._terms(self.merge([[n for n in nodes if count[n.tag] > 1] for _, nodes in top]), "", out, kind)
         return out, self._first_term
 
-    def _terms(self, merged, prefix, out):
+    def _terms(self, merged, prefix, out, kind="defined"):
         """Appends the tests of one level (the data set, or a sequence's items:
-        a named condition d.<Sequence>, shared by every place with the same
-        tests, applied with `items:`)."""
+        a named condition d.<Sequence> (ei.<Sequence>), shared by every place
+        with the same tests, applied with `items:`)."""
+        conds, cond_names = self.kind_conds[kind]
+        label = self.KINDS[kind][3]
         for tag, occ in merged.items():
             kw = self.keyword(tag)
             if not kw:
@@ -861,17 +895,17 @@ class Generator:
                 kids = self.merge([o.children for o in occ])
                 inner = []
                 if kids:
-                    self._terms(kids, f"{prefix}{kw}[*].", inner)
+                    self._terms(kids, f"{prefix}{kw}[*].", inner, kind)
                 if inner:
                     canon = "\n".join(inner)
-                    name = self.term_conds.get(canon)
+                    name = conds.get(canon)
                     if name is None:
                         base = "code-sequence" if frozenset(t for t in kids if self.keyword(t)) in self.code_item_sets() else kw
-                        name, k = "d." + base, 2
-                        while name in self.term_cond_names:
-                            name, k = f"d.{base}.{k}", k + 1
-                        self.term_cond_names.add(name)
-                        self.term_conds[canon] = name
+                        name, k = self.KINDS[kind][2] + base, 2
+                        while name in cond_names:
+                            name, k = f"{self.KINDS[kind][2]}{base}.{k}", k + 1
+                        cond_names.add(name)
+                        conds[canon] = name
                         self.emit(name, inner)
                     out.append(f"{{{kw}: {{items: {name}}}}}")
                 continue
@@ -881,25 +915,35 @@ class Generator:
             special = [o for o in occ if "specialization" in plain(o.desc)]
             lists = [self.lists_of(o) for o in (special or occ)]
             if any(x == "ambiguous" for x in lists):
-                self.stats["defined terms: places with a conditional or repeated list (not tested)"] += 1
+                self.stats[f"{label}: places with a conditional or repeated list (not tested)"] += 1
                 continue
-            keys = {k for x in lists for k in x if k[0] == "defined"}
+            general = [self.lists_of(o) for o in occ if o not in special]
+            if kind == "enum" and special and "ambiguous" not in general:
+                # a specialization's position replaces the general rows' list
+                # for that position only: MR Image's (C.8.3.1.1.1) gives Value
+                # 3, General Image's Values 1 and 2 (C.7.6.1.1.2) still apply
+                given = {k for x in lists for k in x}
+                lists = lists + [{k: v for k, v in x.items() if k not in given} for x in general]
+            # (Enumerated Values of the whole value are m.<module>'s, enumerated_values())
+            keys = {k for x in lists for k in x if k[0] == kind and (kind == "defined" or k[1] is not None)}
             for k in sorted(keys, key=lambda k: -1 if k[1] is None else k[1]):
                 # every row of the IOD for this place applies; a row without a
                 # list restricts nothing (Rescale Type in CR Image and Modality
                 # LUT): the union of the lists of the rows that give one
                 if not all(k in x for x in lists):
-                    self.stats["defined terms: places where another row of the IOD gives no list (its rows with one tested)"] += 1
+                    self.stats[f"{label}: places where another row of the IOD gives no list (its rows with one tested)"] += 1
                 vals = set().union(*[x[k] for x in lists if k in x])
                 # CS, and LO/SH (Rescale Type, LO): values compared exactly, without padding
                 ok = ((vr == "CS" and all(CS_VALUE.match(v) for v in vals)) or
                       (vr in ("LO", "SH") and all(re.fullmatch(r"[ -\[\]-~]{1,%d}" % (64 if vr == "LO" else 16), v) and v == v.strip() for v in vals)))
                 if not ok:
-                    self.stats["defined terms: lists of another VR or of values invalid for it (not tested)"] += 1
+                    self.stats[f"{label}: lists of another VR or of values invalid for it (not tested)"] += 1
                     continue
-                g = self.values_lists.get(kw)
+                # a warning (Defined Terms) leaves to dicom.values' enum or term
+                # list; an error (Enumerated Values) to its Enumerated Values only
+                g = (self.values_lists if kind == "defined" else self.values_enums).get(kw)
                 if g is not None and vals == g:
-                    self.stats["defined terms: same list as dicom.values (left to it)"] += 1
+                    self.stats[f"{label}: same list as dicom.values (left to it)"] += 1
                     continue
                 path = kw + (f"[{k[1]}]" if k[1] is not None else "")
                 ins = f"{{in: [{', '.join(q(v) for v in sorted(vals))}]}}"
@@ -907,16 +951,34 @@ class Generator:
                     # only the values dicom.values accepts and this place does not
                     inner = f"{{any: [{ins}, {{not_in: [{', '.join(q(v) for v in sorted(g))}]}}]}}"
                     test = inner if k[1] is not None else f"{{each: {inner}}}"
-                    self.stats["defined terms: tests narrowing dicom.values' list (per place, summed)"] += 1
+                    self.stats[f"{label}: tests narrowing dicom.values' list (per place, summed)"] += 1
                 else:
                     test = ins
-                    self.stats["defined terms: tests (per place, summed)"] += 1
+                    self.stats[f"{label}: tests (per place, summed)"] += 1
                 # (the example: a top-level place, Image Type's value positions first)
                 if not prefix and (self._first_term is None or (path.startswith("ImageType[") and not self._first_term[0].startswith("ImageType["))):
                     self._first_term = (path, sorted(vals), g)
                 # (an empty value at a position, ORIGINAL\\PRIMARY\\\\X, is no value, not a term)
                 blank = ", {length: [0, 0]}" if k[1] is not None else ""
+                # Enumerated Values: only where the attribute's text allows a
+                # zero-length value there (Image Type: "value 3 and beyond",
+                # C.7.6.1.1.2), an empty value at Value 1 is not ORIGINAL/DERIVED
+                if kind == "enum" and k[1] is not None and k[1] < self.optional_from(occ):
+                    blank = ""
                 out.append(f"{{{key(path)}: {{any: [absent, empty{blank}, {test}]}}}}")
+
+    def optional_from(self, occ):
+        """The first 0-based value position the rows' texts (descriptions and
+        referenced sections) let be zero-length ("Any of the optional values
+        (value 3 and beyond) may be encoded either with a value or
+        zero-length", PS3.3 C.7.6.1.1.2); else a position past every value."""
+        refs = self.t.get("references") or {}
+        for o in occ:
+            for text in [o.desc or ""] + [refs[u] for u in o.refs if u in refs]:
+                m = re.search(r"values? \(value (\d+) and beyond\) may be encoded either with a value or zero.length", plain(text), re.I)
+                if m:
+                    return int(m.group(1)) - 1
+        return 1 << 30
 
     # --- attributes not in a sequence's item definition (nested "not in the IOD")
 
@@ -1074,7 +1136,8 @@ class Generator:
                "# `dcmaudit rules coverage dicom.iod` counts the conditions encoded.",
                "# Per IOD also: attributes in none of its modules (info; in items: code",
                "# sequences and Functional Groups items), and values that are not Defined",
-               "# Terms of its modules (warning; dicom.values' lists left to it).",
+               "# Terms of its modules (warning; dicom.values' lists left to it), and values",
+               "# that are not the Enumerated Values of one value position (error).",
                "#"]
         tot_a = collections.Counter()
         tot_m = collections.Counter()
@@ -1111,15 +1174,20 @@ class Generator:
             out.append(f"    title: {q(title)}")
             if isinstance(check, tuple) and check[0] == "terms":
                 out.append("    severity: warning")
+            elif isinstance(check, tuple) and check[0] == "enums":
+                pass                # an error (the default), as m.<module>'s Enumerated Values
             elif mid is None:
                 out.append("    severity: info")
             out.append(f"    when: [{', '.join(when)}]")
-            if isinstance(check, tuple) and check[0] == "terms":
+            if isinstance(check, tuple) and check[0] in ("terms", "enums"):
                 out.append("    check:")
                 out.append("      all:")
                 for t in check[1]:
                     out.append("        - " + t)
-                out.append(f"    message: \"{{attribute}} {{value}} is not a Defined Term of this IOD's modules (PS3.3 5.3: may be extended, hence a warning)\"")
+                if check[0] == "terms":
+                    out.append(f"    message: \"{{attribute}} {{value}} is not a Defined Term of this IOD's modules (PS3.3 5.3: may be extended, hence a warning)\"")
+                else:
+                    out.append(f"    message: \"{{attribute}} {{value}} is not an Enumerated Value of this IOD's modules for that value position (PS3.3 5.3)\"")
             elif isinstance(check, tuple):
                 hexes = ", ".join("%08X" % x for x in check[1])
                 top = f"{{each_element: {{top_level: true, absent: true, except: [{hexes}]}}}}"
@@ -1174,12 +1242,13 @@ class Generator:
                 parts.append(f"{kw}: {q(self.VALUE.get(vr, 'x'))}")
         return ", ".join(parts)
 
-    def term_example_values(self, cid):
-        """(pass, fail) data sets for the IOD's .terms rule: a defined term of
-        its first top-level place, and a value that is not one (one dicom.values
-        accepts, where the place narrows its list)."""
-        path, vals, g = self.term_examples[cid]
-        bad = sorted(g - set(vals))[0] if g else "NOT_A_TERM"
+    def term_example_values(self, cid, examples=None, none="NOT_A_TERM"):
+        """(pass, fail) data sets for the IOD's .terms rule (.enums: `examples`
+        self.enum_examples): a listed value of its first top-level place, and a
+        value that is not one (one dicom.values accepts, where the place
+        narrows its list)."""
+        path, vals, g = (examples or self.term_examples)[cid]
+        bad = sorted(g - set(vals))[0] if g else none
         m = re.fullmatch(r"(\w+)\[(\d+)\]", path)
         if not m:
             return f"{path}: {q(vals[0])}", f"{path}: {q(bad)}"
@@ -1209,6 +1278,12 @@ class Generator:
             if rid.endswith(".terms") and cid in self.SAMPLE_IODS and self.term_examples.get(cid):
                 sop = q(sorted(uids[cid])[0])
                 ok, bad = self.term_example_values(cid)
+                self.examples[rid] = (f"{{SOPClassUID: {sop}, {ok}}}", f"{{SOPClassUID: {sop}, {bad}}}")
+                self.stats["rules with examples"] += 1
+                continue
+            if rid.endswith(".enums") and cid in self.SAMPLE_IODS and self.enum_examples.get(cid):
+                sop = q(sorted(uids[cid])[0])
+                ok, bad = self.term_example_values(cid, self.enum_examples, "NOT_ENUMERATED")
                 self.examples[rid] = (f"{{SOPClassUID: {sop}, {ok}}}", f"{{SOPClassUID: {sop}, {bad}}}")
                 self.stats["rules with examples"] += 1
                 continue

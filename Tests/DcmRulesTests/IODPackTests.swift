@@ -83,6 +83,34 @@ final class IODPackTests: XCTestCase {
         }
     }
 
+    /// Enumerated Values for one value position (PS3.3 5.3, C.7.6.1.1.2) are
+    /// errors (`iod.<ciod>.enums`): Image Type Value 1 ORIGINAL/DERIVED and
+    /// Value 2 PRIMARY/SECONDARY, General Image's lists still applying under MR
+    /// Image's specialization (C.8.3.1.1.1, which gives Value 3 only); an empty
+    /// Value 1 or 2 is not allowed (only "value 3 and beyond" may be
+    /// zero-length), padding is not part of the value. The fixtures pass.
+    func testEnumeratedValuesPerPositionAreErrors() throws {
+        let set = try XCTUnwrap(Self.set)
+        let rule = try XCTUnwrap(set.rules.first { $0.id == "iod.mr-image.enums" })
+        XCTAssertEqual(rule.severity, .error)
+        let mr = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.4\""
+        let bad = { (imageType: String) throws -> [String] in
+            try self.run(try file("{\(mr), ImageType: \(imageType)}")).findings
+                .filter { $0.ruleID == "iod.mr-image.enums" && $0.severity == .error }.map { $0.attribute ?? "" }
+        }
+        XCTAssertEqual(try bad("[ORIGINAL, PRIMARY, AXIAL]"), [])
+        XCTAssertEqual(try bad("[\"DERIVED \", SECONDARY, \"\", X]"), [])       // padding; an empty Value 3
+        XCTAssertEqual(try bad("[ORIGINAL]"), [])                                  // no Value 2: a VM matter, not this rule's
+        XCTAssertEqual(try bad("[ORIGNAL, PRIMARY]"), ["ImageType[0]"])
+        XCTAssertEqual(try bad("[original, SECONDARY]"), ["ImageType[0]"])         // compared exactly
+        XCTAssertEqual(try bad("[ORIGINAL, \"\", M]"), ["ImageType[1]"])          // an empty Value 2 is no Enumerated Value
+        XCTAssertEqual(try bad("[MIXED, OTHER]").sorted(), ["ImageType[0]", "ImageType[1]"])
+        for (name, id) in [("MR.dcm", "iod.mr-image.enums"), ("CT.dcm", "iod.ct-image.enums"), ("EnhancedMR.dcm", "iod.enhanced-mr-image.enums")] {
+            let r = try run(try read(name))
+            if let o = zip(set.rules, r.outcomes).first(where: { $0.0.id == id })?.1 { XCTAssertEqual(o, .pass, name) }
+        }
+    }
+
     /// The SOP Class dispatch gives the outcomes `when` would give.
     func testSOPClassDispatchMatchesWhen() throws {
         let set = try XCTUnwrap(Self.set)
