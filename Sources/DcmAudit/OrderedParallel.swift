@@ -7,16 +7,13 @@ import Darwin
 #endif
 
 /// Runs `work` over `count` inputs on `jobs` threads and hands the results to
-/// `emit` in input order, on the caller's thread. Inputs go in windows: while
-/// `emit` takes one window's results, the workers compute the next one (so a
-/// run whose reporting is heavy — a million findings to redact and print —
-/// keeps the cores busy), and at most two windows of results are held in
-/// memory (memory does not grow with the number of files). `work` must not
-/// touch what `emit` changes (it is `@Sendable`: it captures no variable).
+/// `emit` in input order, holding at most one window of results in memory
+/// (so memory does not grow with the number of files). `emit` runs on the
+/// caller's thread, never at the same time as `work`.
 ///
 /// `shouldStop` (e.g. after Ctrl-C) is asked before each file with one job and
-/// before each window with several: the run ends early, and every window
-/// started has been emitted.
+/// before each window with several: the run ends early, and what was done has
+/// been emitted.
 public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shouldStop: () -> Bool = { false },
                                   work: @escaping @Sendable (Int) -> R, emit: (Int, R) -> Void) {
     let jobs = max(1, jobs)
@@ -27,28 +24,18 @@ public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shou
         }
         return
     }
-    let window = max(window, jobs * 8)
     var start = 0
-    var ready: (base: Int, n: Int, box: ResultBox<R>)? = nil
-    while true {
-        // start the next window on the worker threads
-        var running: (base: Int, n: Int, box: ResultBox<R>, group: DispatchGroup)? = nil
-        if start < count && !shouldStop() {
-            let n = min(window, count - start), base = start
-            let box = ResultBox<R>(n), counter = SharedCounter(limit: n), group = DispatchGroup()
-            for _ in 0..<jobs {
-                DispatchQueue.global().async(group: group) {
-                    while let i = counter.next() { box.set(i, work(base + i)) }
-                }
-            }
-            running = (base, n, box, group)
-            start += n
+    let window = max(window, jobs * 8)
+    while start < count && !shouldStop() {
+        let n = min(window, count - start)
+        let box = ResultBox<R>(n)
+        let base = start
+        let counter = SharedCounter(limit: n)
+        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+            while let i = counter.next() { box.set(i, work(base + i)) }
         }
-        // meanwhile, hand over the previous window's results
-        if let r = ready { for i in 0..<r.n { emit(r.base + i, r.box.take(i)) } }
-        guard let w = running else { return }
-        w.group.wait()
-        ready = (w.base, w.n, w.box)
+        for i in 0..<n { emit(base + i, box.take(i)) }
+        start += n
     }
 }
 
