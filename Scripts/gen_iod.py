@@ -672,41 +672,31 @@ class Generator:
         for r in t["ciod_to_fg_macros"]:
             c2fg[r["ciodId"]].append(r)
 
-        # module conditions, once each (in the order first used)
+        # module and functional group macro conditions, once each (in the order first used)
         mod_counts = {}
         mod_name = {}
-
-        def module_cond(mid):
-            if mid in mod_name:
-                return mod_name[mid]
-            c = collections.Counter()
-            tests = self.tests(mod_trees.get(mid, []), 0, c, mid)
-            mod_counts[mid] = c
-            if not tests:
-                mod_name[mid] = None
-                return None
-            name = "m." + mid
-            m = modules.get(mid, {})
-            self.emit(name, tests, comment=f"{m.get('name', mid)} Module, PS3.3 {section(m.get('linkToStandard')) or '?'}")
-            mod_name[mid] = name
-            return name
-
         fg_name = {}
 
-        def fg_cond(mid):
-            if mid in fg_name:
-                return fg_name[mid]
+        def named_cond(mid, names, trees, depth, key, prefix, table, what):
+            """`prefix.<mid>` emitted with the tests of `trees[mid]` at `depth`
+            (None when it has none), memoised in `names`."""
+            if mid in names:
+                return names[mid]
             c = collections.Counter()
-            tests = self.tests(macro_trees.get(mid, []), 1, c, mid)
-            mod_counts["fg:" + mid] = c
-            if not tests:
-                fg_name[mid] = None
-                return None
-            name = "fg." + mid
-            m = macros.get(mid, {})
-            self.emit(name, tests, comment=f"{m.get('name', mid)} Functional Group Macro, PS3.3 {section(m.get('linkToStandard')) or '?'}")
-            fg_name[mid] = name
+            tests = self.tests(trees.get(mid, []), depth, c, mid)
+            mod_counts[key] = c
+            name = prefix + mid if tests else None
+            if name:
+                m = table.get(mid, {})
+                self.emit(name, tests, comment=f"{m.get('name', mid)} {what}, PS3.3 {section(m.get('linkToStandard')) or '?'}")
+            names[mid] = name
             return name
+
+        def module_cond(mid):
+            return named_cond(mid, mod_name, mod_trees, 0, mid, "m.", modules, "Module")
+
+        def fg_cond(mid):
+            return named_cond(mid, fg_name, macro_trees, 1, "fg:" + mid, "fg.", macros, "Functional Group Macro")
 
         rules = []
         iod_lines = []

@@ -242,7 +242,7 @@ final class PathRedactor {
         guard !replaced.isEmpty else { return }
         replaced.sort { $0.0.count > $1.0.count }   // a path before its prefixes
         func text(_ s: inout String) {
-            for (a, b) in replaced where s.utf8Contains(a) { s = s.utf8Replacing(a, with: b) }
+            for (a, b) in replaced { s = s.utf8Replacing(a, with: b) }   // (self when absent: no copy)
         }
         text(&f.message)
         if f.because != nil { text(&f.because!) }
