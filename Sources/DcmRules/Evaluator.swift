@@ -128,16 +128,25 @@ public final class Evaluator {
                 return .yes
             }
             var r = Truth.yes
-            Self.walkElements(file.dataSet, only: only, test: test, path: "") { ds, e, _ in
-                let v = self.test(test, .element(ds, e, index: nil), file)
-                if v == .no { r = .no; return false }
-                if v == .unknown { r = .unknown }
-                return true
+            // (the closure reads the file through a pointer: capturing it
+            // copied the whole DicomFile — a dozen reference counts — per rule)
+            withUnsafePointer(to: file) { fp in
+                Self.walkElements(fp.pointee.dataSet, only: only, test: test, path: "") { ds, e, _ in
+                    let v = self.test(test, .element(ds, e, index: nil), fp.pointee)
+                    if v == .no { r = .no; return false }
+                    if v == .unknown { r = .unknown }
+                    return true
+                }
             }
             return r
         case .attribute(let ref, let test):
-            if case .tag(let t, _) = ref, test.isPresenceOnly {
-                return t.group == 0x0002 ? Self.presence(test, t, file.meta) : Self.presence(test, t, file.dataSet)
+            if case .tag(let t, _) = ref {
+                if test.isPresenceOnly {
+                    return t.group == 0x0002 ? Self.presence(test, t, file.meta) : Self.presence(test, t, file.dataSet)
+                }
+                // a plain tag: the element or nothing, without a `Resolved`
+                // (what `resolve` gives for `.tag`)
+                return t.group == 0x0002 ? tagTest(test, t, file.meta, file) : tagTest(test, t, file.dataSet, file)
             }
             switch ref.resolve(in: file) {
             case .missing: return self.test(test, nil, file)
@@ -154,6 +163,12 @@ public final class Evaluator {
                 return r
             }
         }
+    }
+
+    /// `test` on the top-level element `t` of `ds` (nil when absent).
+    @inline(__always) func tagTest(_ test: ValueTest, _ t: Tag, _ ds: DataSet, _ file: DicomFile) -> Truth {
+        guard let i = ds.index(of: t) else { return self.test(test, nil, file) }
+        return self.test(test, .element(ds, ds.elements[i], index: nil), file)
     }
 
     /// A presence test (`present`, `absent`, `type 1/2/3`) on a top-level

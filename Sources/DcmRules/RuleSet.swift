@@ -105,6 +105,9 @@ struct TagDispatch: Sendable {
     }
     /// For each rule: its index in `walkRules`, or -1.
     var walkSlot: [Int32]
+    /// For each gated rule: its `each_element` test and whether the test is
+    /// about the element itself (`fusedGated` visits what `walkElements` would).
+    var gatedTests: [Int32: (test: ValueTest, aboutElement: Bool)] = [:]
 
     init(_ rules: [Rule]) {
         gated = Array(repeating: false, count: rules.count)
@@ -119,6 +122,7 @@ struct TagDispatch: Sendable {
             guard r.when.isEmpty, case .instance(.eachElement(only: .tags(let ts, _, _), _)) = r.check, !ts.isEmpty else { continue }
             gated[i] = true
             gatedCount += 1
+            if case .instance(.eachElement(_, let t)) = r.check { gatedTests[Int32(i)] = (t, t.isAboutElement) }
             for t in Set(ts.map(\.raw)) { rulesByTag[t, default: []].append(Int32(i)) }
         }
     }
@@ -181,8 +185,10 @@ extension Evaluator {
         let guardTruth = guardTruths(set, file)
         for (g, t) in guardTruth.enumerated() where t == .yes { todo += layout.rulesOfGuard[g] }
         if todo.count > layout.plain.count { todo.sort() }
-        // Rules over every standard element: one walk for all of them.
+        // Rules over every standard element: one walk for all of them; the
+        // gated rules whose tags the file has: one more.
         let walked: [Truth] = dispatch.walkRules.count > 1 ? fusedWalk(dispatch, file) : []
+        let gatedTruth = todo.count > layout.plain.count ? fusedGated(dispatch, file) : [:]
         var visited: [Int32] = []
         var visitedOutcomes: [Outcome] = []
         visited.reserveCapacity(todo.count); visitedOutcomes.reserveCapacity(todo.count)
@@ -196,6 +202,9 @@ extension Evaluator {
                 let o: Outcome
                 if !walked.isEmpty, case let k = Int(dispatch.walkSlot[i]), k >= 0 {
                     o = walked[k] == .yes ? .pass : walked[k] == .no ? .fail : .notEvaluated
+                } else if dispatch.gated[i] {
+                    let t = gatedTruth[r] ?? .yes   // (no element of its tags with a value: nothing to test)
+                    o = t == .yes ? .pass : t == .no ? .fail : .notEvaluated
                 } else {
                     o = outcome(of: rule, file, whenFrom: layout.guardOf[i] >= 0 ? 1 : 0)
                 }
@@ -263,6 +272,36 @@ extension Evaluator {
             return open > 0
         }
         _ = walk(file.dataSet)
+        return truths
+    }
+
+    /// The truth of each gated rule with a tag in `file` (absent: nothing of
+    /// its tags was tested, `.yes`), from one walk: the elements
+    /// `walkElements` visits for `{each_element: {only: [tags]}}` — those of
+    /// the rule's tags at any depth with a value (any, for tests about the
+    /// element), the first of a tag repeated in one data set — each tested
+    /// once per rule naming its tag. The verdicts are those of evaluating each
+    /// rule alone: a failure decides, else an unknown, else a pass.
+    func fusedGated(_ dispatch: TagDispatch, _ file: DicomFile) -> [Int32: Truth] {
+        var truths: [Int32: Truth] = [:]
+        func walk(_ ds: DataSet) {
+            var last: UInt32? = nil
+            for (k, e) in ds.elements.enumerated() {
+                let raw = e.tag.raw
+                let first = ds.isSorted ? raw != last : ds.index(of: e.tag) == k
+                last = raw
+                if first, let rs = dispatch.rulesByTag[raw] {
+                    let hasValue = !e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)
+                    for r in rs {
+                        guard let (t, about) = dispatch.gatedTests[r], hasValue || about, truths[r] != .no else { continue }
+                        let v = test(t, .element(ds, e, index: nil), file)
+                        if v == .no { truths[r] = .no } else if v == .unknown { truths[r] = .unknown } else if truths[r] == nil { truths[r] = .yes }
+                    }
+                }
+                if let items = e.items { for item in items { walk(item) } }
+            }
+        }
+        walk(file.dataSet)
         return truths
     }
 
