@@ -708,7 +708,9 @@ class Generator:
         self.cond_lines = []        # emitted named conditions, in dependency order
         self.stats = collections.Counter()
         self.macro_names = {}       # canonical item text -> macro id (for naming)
-        self.enum_of = {}           # id(node) -> its Enumerated Values (for the examples)
+        # id(node) -> (node, its Enumerated Values), for the examples (the node
+        # is kept so that its id is not reused by another node)
+        self.enum_of = {}
         self.top_level_tags = set()
 
     def keyword(self, tag):
@@ -782,7 +784,7 @@ class Generator:
                 # attribute (an error at any depth) they are left to it, and a
                 # narrower list fails only on the values it accepts — one finding
                 # per bad value with both packs, not two
-                self.enum_of[id(n)] = enum
+                self.enum_of[id(n)] = (n, enum)
                 g = self.values_enums.get(kw)
                 mine = {v.strip('"') for v in enum}
                 if g is not None and mine == g:
@@ -1468,7 +1470,7 @@ class Generator:
                     return None   # a value the example language cannot write plainly
                 parts.append(f"{kw}: \"\"")
             elif id(n) in self.enum_of:
-                v = self.enum_of[id(n)][0]
+                v = self.enum_of[id(n)][1][0]
                 parts.append(f"{kw}: {v if v.startswith(chr(34)) else q(v)}")
             else:
                 parts.append(f"{kw}: {q(self.VALUE.get(vr, 'x'))}")

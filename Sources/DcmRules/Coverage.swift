@@ -1,3 +1,5 @@
+import DcmData
+
 /// How many of a pack's conditions are encoded as rule conditions and how
 /// many are `not_evaluated` (text the pack cannot decide), per group of rules
 /// that share a SOP Class selector (per IOD in `dicom.iod`; SOP Class UID, or
