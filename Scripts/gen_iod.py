@@ -945,7 +945,7 @@ class Generator:
             c = {"name": names[cid][0]}
             isect = names[cid][1]
             # (a DICOMDIR's SOP Class is its Media Storage SOP Class UID, PS3.10 7.1)
-            sel = "MediaStorageSOPClassUID" if cid in DIRECTORY_IODS else "SOPClassUID"
+            sel = self.selector(cid)
             iod_lines.append(f"  iod.{cid}: {{{sel}: {{in: [{', '.join(q(u) for u in sorted(uids[cid]))}]}}}}   # {c['name']} IOD, PS3.3 {isect}")
             attr_c = collections.Counter()
             modc = collections.Counter()
@@ -1020,7 +1020,7 @@ class Generator:
             tags = sorted(x for x in all_tags if self.keyword(x) or 0x5000 <= (x >> 16) <= 0x601E)
             nested = self.nested_not_in_iod(c2m[cid], c2fg[cid], mod_trees, macro_trees)
             self.not_in_iod_examples[cid] = (next(self.keyword(t) for t in self.NOT_IN_IOD_CANDIDATES if t not in all_tags),
-                                             self._nested_example)
+                                             self._nested_example, 0x00100010 in all_tags)
             rules.append((f"iod.{cid}.not-in-iod", f"{c['name']} IOD: attributes in none of its modules",
                           [f"iod.{cid}"], ("except", tags, nested), f"PS3.3 {isect}", cid, None))
             terms, first_term = self.term_tests(c2m[cid], c2fg[cid], mod_trees, macro_trees)
@@ -1447,7 +1447,7 @@ class Generator:
 
     # (and two IODs of highdicom's tables: their modules of the 2020 tables, and of highdicom's only)
     SAMPLE_IODS = ["ct-image", "mr-image", "enhanced-mr-image", "cr-image", "us-image", "secondary-capture-image",
-                   "dermoscopic-photography-image", "photoacoustic-image"]
+                   "dermoscopic-photography-image", "photoacoustic-image", "basic-directory"]
     VALUE = {"DA": "20240101", "TM": "120000", "DT": "20240101120000", "UI": "1.2.826.0.1.3680043.2.1125.1",
              "DS": "1", "IS": "1", "US": "1", "SS": "1", "UL": "1", "SL": "1", "FL": "1", "FD": "1", "UV": "1", "SV": "1",
              "CS": "X", "AS": "042Y", "PN": "DOE^JANE", "AT": "00080060"}
@@ -1495,30 +1495,36 @@ class Generator:
     # attributes of no module of most image IODs (one is picked that the IOD lacks)
     NOT_IN_IOD_CANDIDATES = (0x00180081, 0x00180060, 0x00186011, 0x00540016)   # EchoTime, KVP, US Regions, Radiopharmaceutical Information
 
+    def selector(self, cid):
+        """The attribute that selects the IOD (a DICOMDIR's: its Media Storage SOP Class UID)."""
+        return "MediaStorageSOPClassUID" if cid in DIRECTORY_IODS else "SOPClassUID"
+
     def make_examples(self, rules, mod_trees, uids):
         for rid, title, when, check, ref, cid, mid in rules:
             if rid.endswith(".not-in-iod") and cid in self.SAMPLE_IODS:
-                sop = q(sorted(uids[cid])[0])
-                alien, code_seq = self.not_in_iod_examples[cid]
+                sop = f"{self.selector(cid)}: {q(sorted(uids[cid])[0])}"
+                alien, code_seq, has_name = self.not_in_iod_examples[cid]
                 item = "{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: x}"
-                passing = f"{{SOPClassUID: {sop}, PatientName: \"DOE^JANE\"" + (f", {code_seq}: [{item}]" if code_seq else "") + "}"
-                fails = [f"{{SOPClassUID: {sop}, {alien}: \"1\"}}"]
+                # (a DICOMDIR has no Patient Name at its top level: File-set ID instead)
+                own = "PatientName: \"DOE^JANE\"" if has_name else "FileSetID: X"
+                passing = f"{{{sop}, {own}" + (f", {code_seq}: [{item}]" if code_seq else "") + "}"
+                fails = [f"{{{sop}, {alien}: \"1\"}}"]
                 if code_seq:
                     # an item of a code sequence holding an attribute of no Code Sequence Macro row
-                    fails.append(f"{{SOPClassUID: {sop}, {code_seq}: [{{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: x, PatientName: \"DOE^JANE\"}}]}}")
+                    fails.append(f"{{{sop}, {code_seq}: [{{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: x, PatientName: \"DOE^JANE\"}}]}}")
                 self.examples[rid] = (passing, ", ".join(fails))
                 self.stats["rules with examples"] += 1
                 continue
             if rid.endswith(".terms") and cid in self.SAMPLE_IODS and self.term_examples.get(cid):
                 sop = q(sorted(uids[cid])[0])
                 ok, bad = self.term_example_values(cid)
-                self.examples[rid] = (f"{{SOPClassUID: {sop}, {ok}}}", f"{{SOPClassUID: {sop}, {bad}}}")
+                self.examples[rid] = (f"{{{self.selector(cid)}: {sop}, {ok}}}", f"{{{self.selector(cid)}: {sop}, {bad}}}")
                 self.stats["rules with examples"] += 1
                 continue
             if rid.endswith(".enums") and cid in self.SAMPLE_IODS and self.enum_examples.get(cid):
                 sop = q(sorted(uids[cid])[0])
                 ok, bad = self.term_example_values(cid, self.enum_examples, "NOT_ENUMERATED")
-                self.examples[rid] = (f"{{SOPClassUID: {sop}, {ok}}}", f"{{SOPClassUID: {sop}, {bad}}}")
+                self.examples[rid] = (f"{{{self.selector(cid)}: {sop}, {ok}}}", f"{{{self.selector(cid)}: {sop}, {bad}}}")
                 self.stats["rules with examples"] += 1
                 continue
             if cid not in self.SAMPLE_IODS or mid is None or len(when) != 1 or ".fg." in rid:
@@ -1530,9 +1536,9 @@ class Generator:
             if first1 is None:
                 continue
             sop = q(sorted(uids[cid])[0])
-            passing = f"{{SOPClassUID: {sop}, {body}}}"
+            passing = f"{{{self.selector(cid)}: {sop}, {body}}}"
             failing_body = self.example_values(mod_trees[mid], skip=first1.tag)
-            failing = f"{{SOPClassUID: {sop}{', ' + failing_body if failing_body else ''}}}"
+            failing = f"{{{self.selector(cid)}: {sop}{', ' + failing_body if failing_body else ''}}}"
             if len(passing) > 4000:
                 continue
             self.examples[rid] = (passing, failing)

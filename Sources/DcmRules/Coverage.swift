@@ -1,4 +1,4 @@
-import DcmData
+import DcmDictionary
 
 /// How many of a pack's conditions are encoded as rule conditions and how
 /// many are `not_evaluated` (text the pack cannot decide), per group of rules
