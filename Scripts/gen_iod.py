@@ -580,7 +580,7 @@ class Highdicom:
         self.not_taken = {u: (c, HD_NOT_TAKEN[u]) for u, c in self.extra_uids}
         used = {r["key"] for h in self.new for r in iods[h]}
         fg_mods = {m for m in used if self.FG_MODULE.match(m)}
-        # modules a later edition added to the 2020 IODs: their top-level
+        # M and U modules a later edition added to the 2020 IODs: their top-level
         # attributes are not reported as "not in the IOD" (added here); the
         # IOD's rules stay those of its 2020 module list
         c2m = collections.defaultdict(set)
@@ -588,7 +588,11 @@ class Highdicom:
             c2m[r["ciodId"]].add(r["moduleId"])
         self.added = {}
         for h, cid in self.same.items():
-            add = sorted({self.as_2020(r["key"]) for r in iods[h]} - c2m[cid])
+            # (M and U modules only: a C module's attributes may be forbidden
+            # where its condition does not hold, and the text is not here —
+            # dciodvfy reports Frame of Reference UID in Secondary Capture
+            # images without Image Plane module as not in the IOD)
+            add = sorted({self.as_2020(r["key"]) for r in iods[h] if r["usage"] in ("M", "U")} - c2m[cid])
             if add:
                 self.added[cid] = add
                 used |= {m for m in add if m in attrs}
@@ -727,7 +731,7 @@ class Generator:
         if node.desc is None:
             # a row of highdicom's tables: Type 1C/2C without the condition's text
             counter["not evaluated"] += 1
-            self.stats["highdicom 1C/2C attributes without condition text (not evaluated)"] += 1
+            self.stats["highdicom 1C/2C attributes without condition text (not evaluated; per place, summed)"] += 1
             return f"{{not_evaluated: {q(HD_C_ATTR.format(v=self.hd_version, t=node.type))}}}", False
         text = condition_text(node.desc)
         if text is None:
@@ -1644,9 +1648,12 @@ def coverage_doc(gen, tables, source_line):
             "condition texts, value lists and sections the newer lists lack; a module added later would bring "
             "only Type 1/2 tests of no-text tables (for C modules: a *not evaluated* on every file of the IOD, "
             "e.g. Synchronization in CT Image), and a module removed later (RT Dose's ROI modules) can still be "
-            "in the files the 2020 rules were written for. The top-level attributes of the modules a later "
-            "edition added are accepted by the IOD's `iod.<ciod>.not-in-iod` (a file of a later edition holding "
-            "them is not told they are in none of the IOD's modules); nothing else of those modules is checked.",
+            "in the files the 2020 rules were written for. The top-level attributes of the M and U modules a "
+            "later edition added are accepted by the IOD's `iod.<ciod>.not-in-iod` (a file of a later edition "
+            "holding them is not told they are in none of the IOD's modules); those of added C modules are not "
+            "(the condition may forbid them, and its text is not in the tables: dciodvfy reports Frame of "
+            "Reference UID in Secondary Capture images as not in the IOD); nothing else of the added modules "
+            "is checked.",
             "",
             "| IOD | added by the later edition | removed | usage changed (2020 → later) |",
             "|---|---|---|---|"]
