@@ -657,6 +657,27 @@ class Highdicom:
         return out
 
 
+# ------------------------------------------------------------------ HAND-WRITTEN: DICOMDIR record keys
+
+# PS3.3 F.5 defines, per Directory Record Type, the keys a record holds
+# (Tables F.5-1 PATIENT Keys, F.5-2 STUDY Keys, F.5-3 SERIES Keys, F.5-4
+# IMAGE Keys, …). They are tables of their own, in neither the 2020 tables
+# nor highdicom's (whose directory-information module has only the keys every
+# record has, F.3.2.2), so the four most common record types are written here
+# by hand, Type 1 and Type 2 keys only (the 1C Specific Character Set and
+# Study Instance UID, and "any other Attribute of the … IE Modules" (Type 3),
+# are not). Cross-checked with pydicom 3.0.2's fileset.py, which requires the
+# same Type 1 keys when it writes these records. The other record types
+# (RT DOSE, SR DOCUMENT, PRESENTATION, … F.5-5 onwards) are not checked.
+DIRECTORY_RECORD_KEYS = {
+    "PATIENT": ("F.5-1", [("PatientName", "2"), ("PatientID", "1")]),
+    "STUDY": ("F.5-2", [("StudyDate", "1"), ("StudyTime", "1"), ("StudyDescription", "2"), ("StudyID", "1"),
+                        ("AccessionNumber", "2")]),
+    "SERIES": ("F.5-3", [("Modality", "1"), ("SeriesInstanceUID", "1"), ("SeriesNumber", "1")]),
+    "IMAGE": ("F.5-4", [("InstanceNumber", "1")]),
+}
+
+
 # ------------------------------------------------------------------ attribute trees
 
 class Node:
@@ -1011,6 +1032,10 @@ class Generator:
                 n_rules += 1
                 rules.append((f"iod.{cid}.fg.{mid}", f"{c['name']} IOD: {m.get('name', mid)} Functional Group Macro ({r['usage']})",
                               when, where, f"PS3.3 {isect}, {section(m.get('linkToStandard')) or '?'}, C.7.6.16", cid, mid))
+            if cid in DIRECTORY_IODS:
+                # HAND-WRITTEN (directory_record_keys): the keys of the common record types
+                rules.append(self.directory_record_keys(cid, isect))
+                n_rules += 1
             # repeating groups (Overlay 60xx, Curve 50xx) in the IOD's modules: every group of the range;
             # Data Set Trailing Padding may end any data set (PS3.10 7.2)
             for r in c2m[cid]:
@@ -1342,6 +1367,24 @@ class Generator:
             self.code_item_names.add(name)
         return name
 
+    def directory_record_keys(self, cid, isect):
+        """HAND-WRITTEN (DIRECTORY_RECORD_KEYS): the rule checking, in every
+        Directory Record Sequence item, the Type 1/2 keys of its Directory
+        Record Type (PS3.3 F.5) — `r.directory-record-keys`, 1C/2C on the
+        record's type."""
+        tests = []
+        for rtype, (table, keys) in DIRECTORY_RECORD_KEYS.items():
+            for kw, typ in keys:
+                tests.append(f"{{{kw}: {{type: {typ}C, if: {{DirectoryRecordType: {{in: [{q(rtype)}]}}}}}}}}")
+        self.emit("r.directory-record-keys", tests,
+                  comment="HAND-WRITTEN (gen_iod.DIRECTORY_RECORD_KEYS): keys of the PATIENT, STUDY, SERIES and IMAGE records, PS3.3 F.5")
+        self.stats["DICOMDIR record types with their keys (hand-written, PS3.3 F.5)"] = len(DIRECTORY_RECORD_KEYS)
+        tables = ", ".join(f"{t} {r}" for r, (t, _) in DIRECTORY_RECORD_KEYS.items())
+        return (f"iod.{cid}.record-keys", "Basic Directory IOD: keys of the PATIENT, STUDY, SERIES and IMAGE directory records",
+                [f"iod.{cid}", "{DirectoryRecordSequence: present}"],
+                "{DirectoryRecordSequence: {items: r.directory-record-keys}}",
+                f"PS3.3 {isect}; F.5 (Tables {tables}; hand-written in the generator)", cid, "record-keys")
+
     def distinct_tags(self, mid, rows, mod_trees):
         """Top-level tags of the module (Type 1 and 2 first) that no other module
         of the IOD has: one of them present means the module is there."""
@@ -1632,11 +1675,15 @@ def coverage_doc(gen, tables, source_line):
             "with their condition texts: the generic keys of every Directory Record Sequence item are tested "
             "(Offset of the Next Directory Record, Record In-use Flag, Offset of Referenced Lower-Level Directory "
             "Entity, Directory Record Type: Type 1; Private Record UID when the record type is PRIVATE). "
-            "**Not checked:** the keys each Directory Record Type requires (PS3.3 F.5, Tables F.5-1 … — "
-            "Patient ID for a PATIENT record, Study Instance UID for a STUDY record, …): they are in neither "
-            "source's module tables (highdicom's `directory-information` has the generic keys only), and the "
-            "referenced-file keys' condition (\"Required if the Directory Record references a SOP Instance\") "
-            "is not evaluated.",
+            "The keys each Directory Record Type requires (PS3.3 F.5) are tables of their own, in neither "
+            "source (highdicom's `directory-information` has the generic keys only): the Type 1 and 2 keys of "
+            "the PATIENT, STUDY, SERIES and IMAGE records (Tables F.5-1 to F.5-4: Patient ID; Study Date, Time "
+            "and ID; Modality, Series Instance UID and Number; Instance Number; Type 2: Patient's Name, Study "
+            "Description, Accession Number) are written by hand in the generator (`DIRECTORY_RECORD_KEYS`, "
+            "rule `iod.basic-directory.record-keys`). **Not checked:** the other record types' keys (RT DOSE, "
+            "SR DOCUMENT, PRESENTATION, … F.5-5 onwards), the 1C keys (Specific Character Set, Study Instance "
+            "UID), what else a record holds, and the referenced-file keys, whose condition (\"Required if the "
+            "Directory Record references a SOP Instance\") is not evaluated.",
             ""]
     # --- module lists of the 2020 IODs vs the later edition
     diffs = hd.module_differences(gen.hd_c2m)

@@ -186,7 +186,7 @@ final class IODPackTests: XCTestCase {
         let head = "MediaStorageSOPClassUID: \"1.2.840.10008.1.3.10\", FileSetID: X, OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity: \"0\", OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity: \"0\", FileSetConsistencyFlag: \"0\""
         let record = "OffsetOfTheNextDirectoryRecord: \"0\", RecordInUseFlag: \"65535\", OffsetOfReferencedLowerLevelDirectoryEntity: \"0\""
         let id = "iod.basic-directory.directory-information"
-        let good = try file("{\(head), DirectoryRecordSequence: [{\(record), DirectoryRecordType: PATIENT, PatientID: \"1\"}]}")
+        let good = try file("{\(head), DirectoryRecordSequence: [{\(record), DirectoryRecordType: PATIENT, PatientID: \"1\", PatientName: \"\"}]}")
         XCTAssertEqual(try outcome(id, good), .notEvaluated)   // "Required if the Directory Record references a SOP Instance"
         XCTAssertEqual(errors(try run(good)), [])
         let r = try run(good)
@@ -198,6 +198,11 @@ final class IODPackTests: XCTestCase {
         let privateNoUID = try file("{\(head), DirectoryRecordSequence: [{\(record), DirectoryRecordType: PRIVATE}]}")
         let privateErrors = errors(try run(privateNoUID))
         XCTAssertTrue(privateErrors.contains { $0.hasPrefix("\(id): DirectoryRecordSequence[0].PrivateRecordUID") }, "\(privateErrors)")
+        // the keys of the record's type (PS3.3 F.5-3, hand-written in the generator)
+        XCTAssertEqual(try outcome("iod.basic-directory.record-keys", good), .pass)
+        let series = try file("{\(head), DirectoryRecordSequence: [{\(record), DirectoryRecordType: SERIES, Modality: CT, SeriesInstanceUID: \"1.2.3\"}]}")
+        XCTAssertEqual(errors(try run(series)).filter { $0.hasPrefix("iod.basic-directory.record-keys") }.map { $0.split(separator: " ")[1] },
+                       ["DirectoryRecordSequence[0].SeriesNumber"])
         // a non-DICOMDIR file does not get them
         let ct = try run(try read("CT.dcm"))
         XCTAssertTrue(zip(set.rules, ct.outcomes).filter { $0.0.id.hasPrefix("iod.basic-directory.") }.allSatisfy { $0.1 == .notApplicable })
@@ -207,7 +212,7 @@ final class IODPackTests: XCTestCase {
     /// own (its selector is Media Storage SOP Class UID), not as "(every file)".
     func testCoverageGroupsTheDirectoryIOD() throws {
         let c = ConditionCoverage(try XCTUnwrap(Self.set).rules)
-        XCTAssertEqual(c.groups.first { $0.name == "iod.basic-directory" }?.counts.rules, 3)
+        XCTAssertEqual(c.groups.first { $0.name == "iod.basic-directory" }?.counts.rules, 4)
         XCTAssertFalse(c.groups.contains { $0.name == "(every file)" })
         XCTAssertEqual(c.groups.count, 175)
     }
