@@ -487,16 +487,25 @@ ACRONYMS = {"rt": "RT", "sr": "SR", "xa": "XA", "ecg": "ECG", "lut": "LUT", "3d"
             "ofs": "OFS", "pet": "PET", "icc": "ICC"}
 SMALL = {"and", "of", "or", "the"}
 JOINED = {"c-arm": "C-Arm", "photon-electron": "Photon-Electron", "multi-channel": "Multi-channel",
-          "32-bit": "32-bit", "multi-frame": "Multi-frame", "x-ray": "X-Ray", "file-set": "File-set"}
+          "32-bit": "32-bit", "multi-frame": "Multi-frame", "x-ray": "X-Ray", "file-set": "File-set",
+          "robotic-arm": "Robotic-Arm"}
 
 
 def hd_title(key):
     """A readable name for a highdicom key ("c-arm-photon-electron-radiation-record"
-    → "C-Arm Photon-Electron Radiation Record"): highdicom has no names."""
-    for k, v in JOINED.items():
-        key = key.replace(k, v.replace("-", "\u2010"))
-    words = [ACRONYMS.get(w, w if w in SMALL or "\u2010" in w else w.capitalize()) for w in key.split("-")]
-    return " ".join(words).replace("\u2010", "-")
+    → "C-Arm Photon-Electron Radiation Record"): highdicom has no names. Word
+    pairs written with a hyphen (JOINED) are matched as whole words."""
+    words, out, i = key.split("-"), [], 0
+    while i < len(words):
+        pair = "-".join(words[i:i + 2])
+        if pair in JOINED:
+            out.append(JOINED[pair])
+            i += 2
+            continue
+        w = words[i]
+        out.append(ACRONYMS.get(w, w if w in SMALL else w.capitalize()))
+        i += 1
+    return " ".join(out)
 
 
 def hd_trees(module_rows, kw2tag, stats):
