@@ -175,7 +175,8 @@ def explain_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
     sop = sop_class_of(path)
     cid = t["sop"].get(sop or "")
     if cid is None:
-        return f"IOD not in the 2020 tables (SOP Class {sop or 'missing'})"
+        # (dicom.iod's IODs of highdicom's tables, and the DICOMDIR's, are not classified here)
+        return f"IOD not in the 2020 tables (SOP Class {sop or 'missing'}; dicom.iod may have it from highdicom's tables)"
     # the attribute's place: the tags along dciodvfy's path </Seq(gggg,eeee)[1]/X(gggg,eeee)>
     tags = [int(a + b, 16) for a, b in re.findall(r"\(([0-9a-fA-F]{4}),([0-9a-fA-F]{4})\)", msg.split(">")[0])]
     if not tags:
