@@ -215,5 +215,13 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(c.groups.first { $0.name == "iod.basic-directory" }?.counts.rules, 4)
         XCTAssertFalse(c.groups.contains { $0.name == "(every file)" })
         XCTAssertEqual(c.groups.count, 175)
+        // the IODs of the 2020 tables keep their rules and conditions (the
+        // figures of docs/packs.md, before and after highdicom's IODs)
+        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 23, 103, 132, 1, 1), ("iod.mr-image", 23, 98, 106, 0, 1),
+                                                  ("iod.enhanced-mr-image", 55, 150, 208, 15, 12)] {
+            let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
+            XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
+                           [rules, enc, ne, menc, mne], name)
+        }
     }
 }
