@@ -685,6 +685,12 @@ DIRECTORY_RECORD_KEYS = {
     "SERIES": ("F.5-3", [("Modality", "1"), ("SeriesInstanceUID", "1"), ("SeriesNumber", "1")]),
     "IMAGE": ("F.5-4", [("InstanceNumber", "1")]),
 }
+# F.3.2.2 requires these four keys of a record under one condition, "Required
+# if the Directory Record references a SOP Instance" (not evaluated in
+# m.directory-information): a record holding one of them references a SOP
+# Instance, so it must hold the other three.
+REFERENCED_FILE_KEYS = ["ReferencedFileID", "ReferencedSOPClassUIDInFile", "ReferencedSOPInstanceUIDInFile",
+                        "ReferencedTransferSyntaxUIDInFile"]
 
 
 # ------------------------------------------------------------------ attribute trees
@@ -1385,14 +1391,19 @@ class Generator:
         for rtype, (table, keys) in DIRECTORY_RECORD_KEYS.items():
             for kw, typ in keys:
                 tests.append(f"{{{kw}: {{type: {typ}C, if: {{DirectoryRecordType: {{in: [{q(rtype)}]}}}}}}}}")
+        for kw in REFERENCED_FILE_KEYS:
+            others = ", ".join(f"{{{o}: present}}" for o in REFERENCED_FILE_KEYS if o != kw)
+            tests.append(f"{{{kw}: {{type: 1C, if: {{any: [{others}]}}}}}}")
         self.emit("r.directory-record-keys", tests,
-                  comment="HAND-WRITTEN (gen_iod.DIRECTORY_RECORD_KEYS): keys of the PATIENT, STUDY, SERIES and IMAGE records, PS3.3 F.5")
+                  comment="HAND-WRITTEN (gen_iod.DIRECTORY_RECORD_KEYS, REFERENCED_FILE_KEYS): keys of the PATIENT, STUDY, SERIES "
+                          "and IMAGE records, PS3.3 F.5; the referenced file's four keys together, F.3.2.2")
         self.stats["DICOMDIR record types with their keys (hand-written, PS3.3 F.5)"] = len(DIRECTORY_RECORD_KEYS)
         tables = ", ".join(f"{t} {r}" for r, (t, _) in DIRECTORY_RECORD_KEYS.items())
-        return (f"iod.{cid}.record-keys", "Basic Directory IOD: keys of the PATIENT, STUDY, SERIES and IMAGE directory records",
+        return (f"iod.{cid}.record-keys", "Basic Directory IOD: keys of the PATIENT, STUDY, SERIES and IMAGE directory records, "
+                "and the referenced file's keys together",
                 [f"iod.{cid}", "{DirectoryRecordSequence: present}"],
                 "{DirectoryRecordSequence: {items: r.directory-record-keys}}",
-                f"PS3.3 {isect}; F.5 (Tables {tables}; hand-written in the generator)", cid, "record-keys")
+                f"PS3.3 {isect}, F.3.2.2; F.5 (Tables {tables}; hand-written in the generator)", cid, "record-keys")
 
     def distinct_tags(self, mid, rows, mod_trees):
         """Top-level tags of the module (Type 1 and 2 first) that no other module
@@ -1691,8 +1702,10 @@ def coverage_doc(gen, tables, source_line):
             "Description, Accession Number) are written by hand in the generator (`DIRECTORY_RECORD_KEYS`, "
             "rule `iod.basic-directory.record-keys`). **Not checked:** the other record types' keys (RT DOSE, "
             "SR DOCUMENT, PRESENTATION, … F.5-5 onwards), the 1C keys (Specific Character Set, Study Instance "
-            "UID), what else a record holds, and the referenced-file keys, whose condition (\"Required if the "
-            "Directory Record references a SOP Instance\") is not evaluated.",
+            "UID), what else a record holds. The referenced-file keys' condition (\"Required if the Directory Record "
+            "references a SOP Instance\", F.3.2.2) is not evaluated, but a record holding one of the four (Referenced "
+            "File ID, Referenced SOP Class / SOP Instance / Transfer Syntax UID in File) references a SOP Instance, so "
+            "the same rule requires the other three (`REFERENCED_FILE_KEYS`).",
             ""]
     # --- module lists of the 2020 IODs vs the later edition
     diffs = hd.module_differences(gen.hd_c2m)

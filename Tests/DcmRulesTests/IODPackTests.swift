@@ -203,6 +203,10 @@ final class IODPackTests: XCTestCase {
         let series = try file("{\(head), DirectoryRecordSequence: [{\(record), DirectoryRecordType: SERIES, Modality: CT, SeriesInstanceUID: \"1.2.3\"}]}")
         XCTAssertEqual(errors(try run(series)).filter { $0.hasPrefix("iod.basic-directory.record-keys") }.map { $0.split(separator: " ")[1] },
                        ["DirectoryRecordSequence[0].SeriesNumber"])
+        // a record holding one of the referenced file's keys references a SOP Instance (F.3.2.2): all four
+        let image = try file("{\(head), DirectoryRecordSequence: [{\(record), DirectoryRecordType: IMAGE, InstanceNumber: \"1\", ReferencedFileID: [A, B], ReferencedSOPClassUIDInFile: \"1.2.840.10008.5.1.4.1.1.2\", ReferencedTransferSyntaxUIDInFile: \"1.2.840.10008.1.2.1\"}]}")
+        XCTAssertEqual(errors(try run(image)).filter { $0.hasPrefix("iod.basic-directory.record-keys") }.map { $0.split(separator: " ")[1] },
+                       ["DirectoryRecordSequence[0].ReferencedSOPInstanceUIDInFile"])
         // a non-DICOMDIR file does not get them
         let ct = try run(try read("CT.dcm"))
         XCTAssertTrue(zip(set.rules, ct.outcomes).filter { $0.0.id.hasPrefix("iod.basic-directory.") }.allSatisfy { $0.1 == .notApplicable })
