@@ -78,6 +78,16 @@ public final class Evaluator {
         return false
     }
 
+    /// The index of `x` in the ascending array `a`, if there.
+    @inline(__always) static func sortedIndex(_ a: [Int32], _ x: Int32) -> Int? {
+        var lo = 0, hi = a.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if a[mid] < x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < a.count && a[lo] == x ? lo : nil
+    }
+
     @inline(__always) static func sortedContains(_ a: [UInt32], _ x: UInt32) -> Bool {
         var lo = 0, hi = a.count
         while lo < hi {
@@ -486,7 +496,7 @@ public final class Evaluator {
             if x.count == 0 { return .no }
             return Truth.from(x.forEachText { b in
                 guard let u = UIDRegistry.entry(for: String(decoding: b, as: UTF8.self)) else { return false }
-                return type.map { u.type.caseInsensitiveCompare($0) == .orderedSame } ?? true
+                return type.map { asciiCaseInsensitiveEqual(u.type, $0) } ?? true
             })
         case .vr(let vrs): return Truth.from(x.vr.map { vrs.contains($0) } ?? false)
         case .each(let inner):
@@ -526,7 +536,7 @@ public final class Evaluator {
             if let m = regexMemo[ObjectIdentifier(box)] { memo = m } else { memo = RegexMemo(); regexMemo[ObjectIdentifier(box)] = memo }
             return Truth.from(x.forEachText { b in
                 if let r = memo.lookup(b) { return r }
-                let r = box.matches(String(decoding: b, as: UTF8.self))
+                let r = box.matches(bytes: b)
                 memo.store(b, r)
                 return r
             })
@@ -767,3 +777,16 @@ extension DicomDateTime {
     }
 }
 
+/// Equality of two strings ignoring the case of ASCII letters (UID types of
+/// PS3.6 are ASCII: "Transfer Syntax", "SOP Class"); Foundation's
+/// `caseInsensitiveCompare` was most of a `registered` test.
+func asciiCaseInsensitiveEqual(_ a: String, _ b: String) -> Bool {
+    var i = a.utf8.makeIterator(), j = b.utf8.makeIterator()
+    while true {
+        switch (i.next(), j.next()) {
+        case (nil, nil): return true
+        case let (x?, y?): if LiteralRegex.lower(x) != LiteralRegex.lower(y) { return false }
+        default: return false
+        }
+    }
+}

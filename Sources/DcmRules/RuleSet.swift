@@ -5,7 +5,7 @@ import DcmDictionary
 /// The rules of one run, from one or more packs, compiled and ready.
 public struct RuleSet: Sendable {
     public var packs: [RulePack]
-    public var rules: [Rule] { didSet { indexGuards(); tagIndex = TagDispatch(rules) } }
+    public var rules: [Rule] { didSet { tagIndex = TagDispatch(rules); indexGuards() } }
     /// Which rules can only fail on files holding given tags (rebuilt when
     /// `rules` changes, e.g. by a configuration's disable/re-grade).
     private(set) var tagIndex: TagDispatch
@@ -19,6 +19,9 @@ public struct RuleSet: Sendable {
     /// guard is `SOPClassUID in [literal UIDs]` (`nil` otherwise): a file's
     /// guards then cost one lookup, not ~140 evaluations (`guardTruths`).
     private(set) var guardsByUID: [[UInt8]: [Int32]]? = nil
+    /// Which rules `run` visits on a file and how the others' outcomes follow
+    /// (rebuilt with the guards and the tag dispatch).
+    public private(set) var layout = OutcomeLayout(count: 0, guardOf: [], gated: [], isInstance: [], guardCount: 0)
 
     public init(packs: [RulePack]) {
         self.packs = packs
@@ -29,8 +32,14 @@ public struct RuleSet: Sendable {
     }
     static let sopClassUID = Tag(0x0008, 0x0016)
 
-    /// Rules whose first `when` is a named condition `{SOPClassUID: {in: […]}}`.
+    /// Rules whose first `when` is a named condition `{SOPClassUID: {in: […]}}`,
+    /// and the layout of outcomes that follows.
     private mutating func indexGuards() {
+        indexGuardTables()
+        indexLayout()
+    }
+
+    private mutating func indexGuardTables() {
         var byName: [String: Int] = [:]
         guards = []
         guardOf = rules.map { r in
@@ -51,6 +60,14 @@ public struct RuleSet: Sendable {
             }
         }
         guardsByUID = byUID
+    }
+
+    /// Every rule's place in `layout` (after `indexGuards` set `guardOf` and
+    /// `guards`, and `tagIndex` is current).
+    private mutating func indexLayout() {
+        layout = OutcomeLayout(count: rules.count, guardOf: guardOf.map { Int32($0) }, gated: tagIndex.gated,
+                               isInstance: rules.map { if case .instance = $0.check { return true }; return false },
+                               guardCount: guards.count)
     }
     public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
     /// The packs' `protocol:` sections.
@@ -107,23 +124,6 @@ struct TagDispatch: Sendable {
     }
 }
 
-/// Per-rule outcome counts.
-public struct OutcomeCounts: Sendable, Equatable {
-    public var pass = 0, fail = 0, notApplicable = 0, notEvaluated = 0
-    public init() {}
-    public mutating func add(_ o: Outcome, _ n: Int = 1) {
-        switch o {
-        case .pass: pass += n
-        case .fail: fail += n
-        case .notApplicable: notApplicable += n
-        case .notEvaluated: notEvaluated += n
-        }
-    }
-    public mutating func add(_ o: OutcomeCounts) {
-        pass += o.pass; fail += o.fail; notApplicable += o.notApplicable; notEvaluated += o.notEvaluated
-    }
-}
-
 /// What a series/study/patient/dataset rule keeps of one instance: its group
 /// key and a few values, never the data set.
 public struct GroupSample: Sendable {
@@ -138,8 +138,13 @@ public struct GroupSample: Sendable {
 
 /// The result of evaluating a rule set on one file.
 public struct InstanceResult: Sendable {
-    /// Outcome per rule (indexed like `RuleSet.rules`); `nil` for group rules.
-    public var outcomes: [Outcome?]
+    /// The rules `run` visited, ascending, and their outcomes; the other
+    /// instance rules' outcomes follow from `layout` (`outcomes`, `OutcomeTally`).
+    public var visited: [Int32]
+    public var visitedOutcomes: [Outcome]
+    /// The truth of each SOP Class guard of the rule set on the file.
+    public var guardTruths: [Truth]
+    public let layout: OutcomeLayout
     public var findings: [Finding]
     /// Samples for the group rules (indexed like `RuleSet.rules`; empty when
     /// the set has no group rule).
@@ -153,41 +158,38 @@ extension Evaluator {
     /// Evaluates every rule of `set` on `file`: instance rules give outcomes
     /// and findings, group rules a small sample for the aggregator.
     public func run(_ set: RuleSet, on file: DicomFile, path: String?, showPHI: Bool) -> InstanceResult {
-        var outcomes = [Outcome?](repeating: nil, count: set.rules.count)
+        let layout = set.layout
         var samples: [GroupSample?] = []   // allocated at the first group rule
         var findings: [Finding] = []
         var uids: UIDs? = nil
         fileTagsWanted = true; fileTagsSource = file.dataSet; fileTags = nil
         namedMemo.removeAll(keepingCapacity: true)
         defer { fileTagsWanted = false; fileTagsSource = nil; fileTags = nil; namedMemo.removeAll(keepingCapacity: true) }
-        // Tag-gated rules (TagDispatch): evaluated only when one of their tags is in the file.
+        // The rules to visit (OutcomeLayout), in rule order: the plain ones,
+        // the tag-gated rules one of whose tags is in the file, and the rules
+        // of the SOP Class guards that hold (decided once per file; a rule
+        // whose guard does not hold is not applicable, as its `when` would say).
         let dispatch = set.tagIndex
-        var present: [Bool] = []
+        var todo = layout.plain
         if dispatch.gatedCount > 0, let tags = tagsOfFile() {
-            present = Array(repeating: false, count: set.rules.count)
             var last: UInt32? = nil
             for t in tags where t != last {
                 last = t
-                if let rs = dispatch.rulesByTag[t] { for r in rs { present[Int(r)] = true } }
+                if let rs = dispatch.rulesByTag[t] { todo += rs }
             }
         }
+        let guardTruth = guardTruths(set, file)
+        for (g, t) in guardTruth.enumerated() where t == .yes { todo += layout.rulesOfGuard[g] }
+        if todo.count > layout.plain.count { todo.sort() }
         // Rules over every standard element: one walk for all of them.
         let walked: [Truth] = dispatch.walkRules.count > 1 ? fusedWalk(dispatch, file) : []
-        // the SOP Class selectors, once per file (a rule whose selector does not
-        // hold is not applicable, as its `when` would say)
-        let guardTruth = guardTruths(set, file)
-        for i in 0..<set.rules.count {
-            // (decided from the dispatch tables before the rule is touched:
-            // most of dicom.iod's rules are for other IODs)
-            let g = set.guardOf[i]
-            if !present.isEmpty && dispatch.gated[i] && !present[i] {
-                outcomes[i] = .pass
-                continue
-            }
-            if g >= 0, guardTruth[g] != .yes {
-                outcomes[i] = guardTruth[g] == .no ? .notApplicable : .notEvaluated
-                continue
-            }
+        var visited: [Int32] = []
+        var visitedOutcomes: [Outcome] = []
+        visited.reserveCapacity(todo.count); visitedOutcomes.reserveCapacity(todo.count)
+        var last: Int32 = -1
+        for r in todo where r != last {
+            last = r
+            let i = Int(r)
             let rule = set.rules[i]
             switch rule.check {
             case .instance:
@@ -195,9 +197,9 @@ extension Evaluator {
                 if !walked.isEmpty, case let k = Int(dispatch.walkSlot[i]), k >= 0 {
                     o = walked[k] == .yes ? .pass : walked[k] == .no ? .fail : .notEvaluated
                 } else {
-                    o = outcome(of: rule, file, whenFrom: g >= 0 ? 1 : 0)
+                    o = outcome(of: rule, file, whenFrom: layout.guardOf[i] >= 0 ? 1 : 0)
                 }
-                outcomes[i] = o
+                visited.append(r); visitedOutcomes.append(o)
                 if o == .fail {
                     if uids == nil { uids = UIDs(file) }
                     self.findings(rule, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
@@ -209,7 +211,8 @@ extension Evaluator {
                 break   // ProtocolAudit samples the file once per protocol
             }
         }
-        return InstanceResult(outcomes: outcomes, findings: findings, samples: samples)
+        return InstanceResult(visited: visited, visitedOutcomes: visitedOutcomes, guardTruths: guardTruth, layout: layout,
+                              findings: findings, samples: samples)
     }
 
     /// The truth of each SOP Class guard of `set` on `file`: by one lookup of

@@ -65,4 +65,52 @@ final class DispatchTests: XCTestCase {
         XCTAssertEqual(r.outcomes, [.fail, .fail, .fail])
         XCTAssertEqual(r.findings.filter { $0.ruleID == "t.b" }.first?.attribute, "StudyDate")
     }
+
+    /// A file's result lists only the rules `run` visited (OutcomeLayout): the
+    /// others' outcomes — IOD rules of other SOP Classes, gated rules whose
+    /// tags are absent — are implied, and must be what each rule gives alone;
+    /// a run's `OutcomeTally` must count what the files' outcomes say.
+    func testImpliedOutcomesAndTally() throws {
+        let set = try pack("""
+        pack: t.g
+        version: 1
+        conditions:
+          iod.ct: {SOPClassUID: {in: ["1.2.840.10008.5.1.4.1.1.2"]}}
+          iod.mr: {SOPClassUID: {in: ["1.2.840.10008.5.1.4.1.1.4", "1.2.840.10008.5.1.4.1.1.4.1"]}}
+          iod.mr2: {SOPClassUID: {in: ["1.2.840.10008.5.1.4.1.1.4"]}}
+        rules:
+          - {id: t.ct1, when: [iod.ct], check: {Modality: {type: "1"}}}
+          - {id: t.gated, check: {each_element: {only: [PatientSex], in: [M, F, O]}}}
+          - {id: t.mr1, when: [iod.mr], check: {EchoTime: {type: "2"}}}
+          - {id: t.mr2, when: [iod.mr2, {Modality: MR}], check: {RepetitionTime: {type: "1"}}}
+          - {id: t.plain, check: {Modality: {in: [CT, MR]}}}
+          - {id: t.ct2, when: [iod.ct], check: {KVP: {type: "2"}}}
+          - {id: t.series, level: series, check: {consistent: [Modality]}}
+        """)
+        XCTAssertEqual(set.layout.plain, [4, 6])
+        let files = [
+            try file("{SOPClassUID: \"1.2.840.10008.5.1.4.1.1.2\", Modality: CT, PatientSex: X}"),
+            try file("{SOPClassUID: \"1.2.840.10008.5.1.4.1.1.4\", Modality: MR, EchoTime: \"2\"}"),
+            try file("{SOPClassUID: \"1.2.840.10008.5.1.4.1.1.4.1\", Modality: MR, PatientSex: F}"),
+            try file("{SOPClassUID: \"1.2.840.10008.5.1.4.1.1.4\\\\1.2.840.10008.5.1.4.1.1.2\", Modality: OT}"),
+            try file("{Modality: CT}"),
+        ]
+        var tally = OutcomeTally(set)
+        var want = [OutcomeCounts](repeating: OutcomeCounts(), count: set.rules.count)
+        for (k, f) in files.enumerated() {
+            let r = Evaluator().run(set, on: f, path: nil, showPHI: false)
+            XCTAssertLessThan(r.visited.count, set.rules.count, "file \(k) visits only its rules")
+            for (i, rule) in set.rules.enumerated() {
+                guard case .instance = rule.check else { XCTAssertNil(r.outcomes[i]); continue }
+                let alone = Evaluator().outcome(of: rule, f)
+                XCTAssertEqual(r.outcomes[i], alone, "\(rule.id) on file \(k)")
+                want[i].add(alone)
+            }
+            XCTAssertEqual(r.notEvaluatedRules, r.outcomes.enumerated().filter { $0.element == .notEvaluated }.map { Int32($0.offset) })
+            tally.add(r)
+        }
+        XCTAssertEqual(tally.counts, want)
+        XCTAssertEqual(want[0].notApplicable, 4, "t.ct1: not applicable on the MR files, the two-valued SOP Class and the file without one")
+        XCTAssertEqual(want[1].pass, 4, "t.gated passes where PatientSex is absent (3 files) or F")
+    }
 }
