@@ -547,9 +547,10 @@ public enum CheckRunner {
             catch { writeError("\(error)\n"); return 2 }
         }
         let code = run(req, rules: rules, info: RunInfo.starting(commandLine: req.commandLine, packs: rules.packs, showPHI: req.showPHI))
-        // (the process ends after `check`: releasing the ~4,000 compiled rules
-        // and their trees one object at a time was 6% of a one-file check)
-        RulesKeptUntilExit.set.append(rules)
+        // (the command line's process ends after `check`: releasing the
+        // ~4,000 compiled rules and their trees one object at a time was 6% of
+        // a one-file check)
+        if RulesKeptUntilExit.enabled { RulesKeptUntilExit.set.append(rules) }
         return code
     }
 
@@ -707,7 +708,10 @@ extension FileDiscovery {
     }
 }
 
-/// Rule sets `CheckRunner.run` does not free: the command ends with them.
-enum RulesKeptUntilExit {
+/// Rule sets `CheckRunner.run` does not free when the process ends with
+/// the command (`enabled` by the command line only: a library user or the
+/// tests run `check` many times in one process).
+public enum RulesKeptUntilExit {
+    nonisolated(unsafe) public static var enabled = false
     nonisolated(unsafe) static var set: [RuleSet] = []
 }
