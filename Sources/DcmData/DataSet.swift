@@ -66,22 +66,56 @@ public struct PixelDataInfo: Sendable {
 /// Value semantics: copying a `DataSet` shares the storage, which is never
 /// modified in place once read (the builder only appends).
 public struct DataSet: Sendable {
-    public var elements: [Element]
-    public internal(set) var storage: ByteStorage
+    /// The data set's fields behind one reference, copied on write: a copy of
+    /// a data set (the rules engine makes one for every value it tests) costs
+    /// one reference count, not one per field.
+    @usableFromInline final class Box: @unchecked Sendable {
+        @exclusivity(unchecked) @usableFromInline var elements: [Element]
+        @exclusivity(unchecked) @usableFromInline var storage: ByteStorage
+        @exclusivity(unchecked) @usableFromInline var isBigEndian: Bool
+        @exclusivity(unchecked) @usableFromInline var characterSet: SpecificCharacterSet
+        @exclusivity(unchecked) @usableFromInline var isSorted: Bool
+        init(elements: [Element], storage: ByteStorage, isBigEndian: Bool, characterSet: SpecificCharacterSet, isSorted: Bool) {
+            self.elements = elements; self.storage = storage; self.isBigEndian = isBigEndian
+            self.characterSet = characterSet; self.isSorted = isSorted
+        }
+        func copy() -> Box {
+            Box(elements: elements, storage: storage, isBigEndian: isBigEndian, characterSet: characterSet, isSorted: isSorted)
+        }
+    }
+    @usableFromInline var box: Box
+
+    @inline(__always) @usableFromInline mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&box) { box = box.copy() }
+    }
+
+    public var elements: [Element] {
+        @inline(__always) _read { yield box.elements }
+        @inline(__always) _modify { makeUnique(); yield &box.elements }
+    }
+    public internal(set) var storage: ByteStorage {
+        @inline(__always) get { box.storage }
+        set { makeUnique(); box.storage = newValue }
+    }
     /// Binary values in storage are big-endian (Explicit VR Big Endian).
-    public var isBigEndian: Bool
+    public var isBigEndian: Bool {
+        @inline(__always) get { box.isBigEndian }
+        set { makeUnique(); box.isBigEndian = newValue }
+    }
     /// The character set in effect for this data set's text values
     /// (its own (0008,0005), or the enclosing data set's, PS3.5 §6.1.2.3).
-    public var characterSet: SpecificCharacterSet
+    public var characterSet: SpecificCharacterSet {
+        @inline(__always) get { box.characterSet }
+        set { makeUnique(); box.characterSet = newValue }
+    }
     /// Whether `elements` is in ascending tag order (then lookups are binary searches).
-    public var isSorted: Bool
+    public var isSorted: Bool {
+        @inline(__always) get { box.isSorted }
+        set { makeUnique(); box.isSorted = newValue }
+    }
 
     public init(storage: ByteStorage = ByteStorage(), isBigEndian: Bool = false, characterSet: SpecificCharacterSet = .default) {
-        self.elements = []
-        self.storage = storage
-        self.isBigEndian = isBigEndian
-        self.characterSet = characterSet
-        self.isSorted = true
+        box = Box(elements: [], storage: storage, isBigEndian: isBigEndian, characterSet: characterSet, isSorted: true)
     }
 
     public var count: Int { elements.count }
