@@ -52,6 +52,19 @@ extension DataSet {
     }
 
     /// Value Multiplicity of the element as encoded (PS3.5 §6.4).
+    /// `valueMultiplicity(e) > 0` without counting the values of text (the
+    /// rules engine asks it of every Type 1 attribute).
+    public func hasValues(_ e: Element) -> Bool {
+        if e.isSequence { return true }
+        if e.valueLength == 0 { return false }
+        let vr = e.vr
+        if vr.isString {
+            if vr.isSingleValuedText || !vr.usesSpecificCharacterSet { return true }
+            return withValue(e) { buf in isASCII(buf) } || !strings(e).isEmpty
+        }
+        return valueMultiplicity(e) > 0
+    }
+
     public func valueMultiplicity(_ e: Element) -> Int {
         if e.isSequence { return 1 }
         if e.valueLength == 0 { return 0 }

@@ -66,7 +66,7 @@ extension Target {
         if let items = e.items { return !items.isEmpty }
         // a value the reader did not load (Pixel Data) has one if its length field says so
         if e.flags.contains(.notLoaded) { return e.declaredLength != 0 }
-        return ds.valueMultiplicity(e) > 0
+        return ds.hasValues(e)
     }
 
     var vr: VR? {

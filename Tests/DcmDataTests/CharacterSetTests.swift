@@ -60,6 +60,7 @@ final class CharacterSetTests: XCTestCase {
             XCTAssertEqual(m.element.vr.description, e.vr, "\(name) \(e.path)", file: file, line: line)
             XCTAssertEqual(m.dataSet.valueBytes(m.element), hexBytes(e.rawHex), "\(name) \(e.path) raw bytes", file: file, line: line)
             let strings = m.dataSet.strings(m.element)
+            XCTAssertEqual(m.dataSet.hasValues(m.element), m.dataSet.valueMultiplicity(m.element) > 0, "\(name) \(e.path) hasValues", file: file, line: line)
             if e.vr == "PN" {
                 // strings(): the value as encoded, trailing empty groups kept
                 XCTAssertEqual(strings, e.decoded, "\(name) \(e.path) strings (bytes \(e.rawHex))", file: file, line: line)
