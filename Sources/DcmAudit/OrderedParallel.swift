@@ -11,21 +11,21 @@ import Darwin
 /// as `work` runs on other inputs: whatever both closures touch must be safe
 /// to share (docs/architecture.md, "DcmAudit: running many files").
 ///
-/// Memory stays bounded: at most `max(window, 8 × jobs)` results wait for `emit` (plus the
-/// one being emitted and one being computed per thread), however many files
-/// there are and however slow `emit` is — a worker that would run further
-/// ahead waits.
+/// Memory stays bounded: at most `max(window, 8 × jobs)` results wait for
+/// `emit` (plus the one being emitted and one being computed per thread),
+/// however many files there are and however slow `emit` is — a thread that
+/// would run further ahead waits.
 ///
 /// `shouldStop` (e.g. after Ctrl-C) is asked on the caller's thread before
-/// each result is emitted: once it says yes nothing more is emitted, the
-/// workers take no new input, and the call returns when the inputs in progress
-/// are done. What was emitted is always inputs `0..<k`, with any `jobs` the
-/// same `k` (a result computed but not yet emitted is dropped).
+/// each result is emitted: once it says yes nothing more is emitted, no new
+/// input is taken, and the call returns when the inputs in progress are done.
+/// What was emitted is always inputs `0..<k`, with any `jobs` the same `k` (a
+/// result computed but not yet emitted is dropped).
 ///
-/// With `jobs` > 1 the work runs on `min(jobs, count)` threads started for
-/// this call (``OrderedPipeline``); if the system cannot start that many
-/// (e.g. under an address-space limit) it runs on those it could start, and
-/// with none, serially on the caller's thread, as with one job.
+/// With `jobs` > 1 the caller's thread and `min(jobs, count) - 1` threads
+/// started for this call do the work (``OrderedPipeline``); if the system
+/// cannot start that many (e.g. under an address-space limit) the run goes on
+/// with those it could start — with none, on the caller's thread alone.
 public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shouldStop: () -> Bool = { false },
                                   work: @escaping @Sendable (Int) -> R, emit: (Int, R) -> Void) {
     orderedParallelMap(count: count, jobs: jobs, window: window, shouldStop: shouldStop,
@@ -38,34 +38,35 @@ func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shouldStop:
                            startThread: (@escaping @Sendable () -> Void) -> WorkerThread?,
                            work: @escaping @Sendable (Int) -> R, emit: (Int, R) -> Void) {
     let threads = max(1, min(jobs, count))
-    if threads > 1 {
-        let pipe = OrderedPipeline<R>(count: count, capacity: max(window, threads * 8), work: work)
-        if pipe.start(threads: threads, startThread: startThread) > 0 {
-            defer { pipe.finish() }
-            for i in 0..<count {
-                if shouldStop() { return }
-                emit(i, pipe.take(i))
-            }
-            return
+    guard threads > 1 else {
+        for i in 0..<count {
+            if shouldStop() { return }
+            emit(i, work(i))
         }
-        // no thread could be started: everything on this one
+        return
     }
+    let pipe = OrderedPipeline<R>(count: count, capacity: max(window, threads * 8), work: work)
+    pipe.start(threads: threads - 1, startThread: startThread)
+    defer { pipe.finish() }
     for i in 0..<count {
         if shouldStop() { return }
-        emit(i, work(i))
+        emit(i, pipe.take(i))
     }
 }
 
-/// The threads of one `orderedParallelMap` call and the ring of result slots
-/// between them and the emitting thread.
+/// The worker threads of one `orderedParallelMap` call and the ring of result
+/// slots between them and the caller's (emitting) thread.
 ///
-/// Input `i` goes to slot `i % capacity`. A worker takes the next input from a
-/// shared counter only while it is less than `capacity` ahead of the next
-/// result to emit (else it waits on `space`), computes it without the lock and
-/// stores it; the emitter waits on `ready` for the slot of the next index,
-/// takes the result out and wakes a waiting worker. One mutex guards the
-/// counters and slots; both waits are condition variables (no polling). A slot
-/// is written by one worker and then read by the emitter, each under the lock.
+/// Input `i` goes to slot `i % capacity`. A thread takes the next input from
+/// a shared counter only while it is less than `capacity` ahead of the next
+/// result to emit (a worker waits on `space` otherwise), computes it without
+/// the lock and stores it. The caller, for the next result to emit, takes it
+/// out of its slot if it is there; if not, it computes the next input itself
+/// when there is one it may take, else waits on `ready` — so `jobs` threads
+/// in all do the work, the caller's included, as `concurrentPerform` did, and
+/// with no worker started it does all of it. Taking a result out frees its
+/// slot and wakes a waiting worker. One mutex guards the counters and slots;
+/// both waits are on condition variables (no polling).
 final class OrderedPipeline<R>: @unchecked Sendable {
     private let count: Int
     private let capacity: Int
@@ -74,7 +75,7 @@ final class OrderedPipeline<R>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let ready = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let space = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    /// The next input a worker will take.
+    /// The next input a thread will take.
     private var next = 0
     /// The next index to emit: results `< emitted` have been taken out.
     private var emitted = 0
@@ -110,6 +111,7 @@ final class OrderedPipeline<R>: @unchecked Sendable {
 
     /// Starts up to `n` workers; returns how many started (it stops at the
     /// first that cannot be).
+    @discardableResult
     func start(threads n: Int, startThread: (@escaping @Sendable () -> Void) -> WorkerThread?) -> Int {
         for _ in 0..<n {
             guard let t = startThread({ [self] in runWorker() }) else { break }
@@ -138,13 +140,23 @@ final class OrderedPipeline<R>: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
-    /// The result of input `i`, the next one to emit, once it is ready.
+    /// The result of input `i`, the next one to emit, once it is ready;
+    /// meanwhile the caller's thread works on inputs as the workers do.
     func take(_ i: Int) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         precondition(i == emitted, "results are taken in input order")
         let k = i % capacity
         while slots[k] == nil {
+            if next < count && next - emitted < capacity {
+                let j = next
+                next += 1
+                pthread_mutex_unlock(mutex)
+                let r = work(j)
+                pthread_mutex_lock(mutex)
+                slots[j % capacity] = r
+                continue
+            }
             emitterWaits = true
             pthread_cond_wait(ready, mutex)
         }

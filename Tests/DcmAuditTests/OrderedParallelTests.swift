@@ -150,18 +150,28 @@ final class OrderedParallelTests: XCTestCase {
         XCTAssertEqual(onCaller.worked, Array(0..<10))
     }
 
-    /// With several jobs, `work` runs on other threads and `emit` on the caller's.
-    func testEmitOnCallersThreadWorkElsewhere() {
+    /// With several jobs, `emit` runs on the caller's thread, and `work` on
+    /// the caller's and `jobs - 1` other threads.
+    func testEmitOnCallersThreadWorkOnJobsThreads() {
         let caller = pthread_self()
-        let onCaller = Probe()
-        var emitElsewhere = 0
-        orderedParallelMap(count: 200, jobs: 2, work: { i -> Int in
-            if pthread_equal(pthread_self(), caller) != 0 { onCaller.produced(i) }
-            return i
-        }, emit: { _, _ in
-            if pthread_equal(pthread_self(), caller) == 0 { emitElsewhere += 1 }
-        })
-        XCTAssertEqual(emitElsewhere, 0)
-        XCTAssertEqual(onCaller.worked, [])
+        final class Threads: @unchecked Sendable {
+            let lock = Lock()
+            var ids: [pthread_t] = []
+            func add(_ t: pthread_t) { lock.with { if !ids.contains(where: { pthread_equal($0, t) != 0 }) { ids.append(t) } } }
+        }
+        for jobs in [2, 3] {
+            let seen = Threads()
+            var emitElsewhere = 0
+            orderedParallelMap(count: 300, jobs: jobs, work: { i -> Int in
+                seen.add(pthread_self())
+                usleep(200)
+                return i
+            }, emit: { _, _ in
+                if pthread_equal(pthread_self(), caller) == 0 { emitElsewhere += 1 }
+            })
+            XCTAssertEqual(emitElsewhere, 0)
+            XCTAssertEqual(seen.ids.count, jobs, "jobs \(jobs)")
+            XCTAssertTrue(seen.ids.contains { pthread_equal($0, caller) != 0 }, "jobs \(jobs)")
+        }
     }
 }
