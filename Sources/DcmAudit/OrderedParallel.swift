@@ -22,13 +22,17 @@ import Darwin
 /// What was emitted is always inputs `0..<k`, with any `jobs` the same `k` (a
 /// result computed but not yet emitted is dropped).
 ///
-/// With `jobs` > 1 the caller's thread and `min(jobs, count) - 1` threads
-/// started for this call do the work (``OrderedPipeline``); if the system
-/// cannot start that many (e.g. under an address-space limit) the run goes on
-/// with those it could start — with none, on the caller's thread alone.
+/// With `jobs` > 1 the caller's thread and `min(jobs, count, cores) - 1`
+/// threads started for this call do the work (``OrderedPipeline``). More
+/// threads than cores would not read faster (the work is CPU-bound), and each
+/// costs address space (its stack, a malloc arena), which is what runs under
+/// `ulimit -v` lack — `concurrentPerform`, used before, never ran more either.
+/// If the system cannot start the threads (e.g. under an address-space limit)
+/// the run goes on with those it could start — with none, on the caller's
+/// thread alone.
 public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shouldStop: () -> Bool = { false },
                                   work: @escaping @Sendable (Int) -> R, emit: (Int, R) -> Void) {
-    orderedParallelMap(count: count, jobs: jobs, window: window, shouldStop: shouldStop,
+    orderedParallelMap(count: count, jobs: min(jobs, systemCoreCount()), window: window, shouldStop: shouldStop,
                        startThread: WorkerThread.start, work: work, emit: emit)
 }
 

@@ -162,7 +162,7 @@ final class OrderedParallelTests: XCTestCase {
         for jobs in [2, 3] {
             let seen = Threads()
             var emitElsewhere = 0
-            orderedParallelMap(count: 300, jobs: jobs, work: { i -> Int in
+            orderedParallelMap(count: 300, jobs: jobs, startThread: WorkerThread.start, work: { i -> Int in
                 seen.add(pthread_self())
                 usleep(200)
                 return i
@@ -173,5 +173,13 @@ final class OrderedParallelTests: XCTestCase {
             XCTAssertEqual(seen.ids.count, jobs, "jobs \(jobs)")
             XCTAssertTrue(seen.ids.contains { pthread_equal($0, caller) != 0 }, "jobs \(jobs)")
         }
+        // the public function runs no more threads than there are cores
+        let seen = Threads()
+        orderedParallelMap(count: 400, jobs: systemCoreCount() + 3, work: { i -> Int in
+            seen.add(pthread_self())
+            usleep(200)
+            return i
+        }, emit: { _, _ in })
+        XCTAssertEqual(seen.ids.count, systemCoreCount())
     }
 }
