@@ -238,8 +238,9 @@ private final class ThreadBody {
     init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 }
 
-/// Ctrl-C during `check`: the first SIGINT asks the run to stop after the
-/// current window of files and still write its reports, marked incomplete;
+/// Ctrl-C during `check`: the first SIGINT asks the run to stop (no further
+/// file is reported or started; those in progress finish) and still write its
+/// reports, for the files reported until then, marked incomplete;
 /// a second one ends the process at once.
 public enum Interrupt {
     private static let flag: UnsafeMutablePointer<Int32> = {
