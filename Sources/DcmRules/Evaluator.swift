@@ -78,6 +78,16 @@ public final class Evaluator {
         return false
     }
 
+    /// The index of `x` in the ascending array `a`, if there.
+    @inline(__always) static func sortedIndex(_ a: [Int32], _ x: Int32) -> Int? {
+        var lo = 0, hi = a.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if a[mid] < x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < a.count && a[lo] == x ? lo : nil
+    }
+
     @inline(__always) static func sortedContains(_ a: [UInt32], _ x: UInt32) -> Bool {
         var lo = 0, hi = a.count
         while lo < hi {
@@ -118,16 +128,25 @@ public final class Evaluator {
                 return .yes
             }
             var r = Truth.yes
-            Self.walkElements(file.dataSet, only: only, test: test, path: "") { ds, e, _ in
-                let v = self.test(test, .element(ds, e, index: nil), file)
-                if v == .no { r = .no; return false }
-                if v == .unknown { r = .unknown }
-                return true
+            // (the closure reads the file through a pointer: capturing it
+            // copied the whole DicomFile — a dozen reference counts — per rule)
+            withUnsafePointer(to: file) { fp in
+                Self.walkElements(fp.pointee.dataSet, only: only, test: test, path: "") { ds, e, _ in
+                    let v = self.test(test, .element(ds, e, index: nil), fp.pointee)
+                    if v == .no { r = .no; return false }
+                    if v == .unknown { r = .unknown }
+                    return true
+                }
             }
             return r
         case .attribute(let ref, let test):
-            if case .tag(let t, _) = ref, test.isPresenceOnly {
-                return t.group == 0x0002 ? Self.presence(test, t, file.meta) : Self.presence(test, t, file.dataSet)
+            if case .tag(let t, _) = ref {
+                if test.isPresenceOnly {
+                    return t.group == 0x0002 ? Self.presence(test, t, file.meta) : Self.presence(test, t, file.dataSet)
+                }
+                // a plain tag: the element or nothing, without a `Resolved`
+                // (what `resolve` gives for `.tag`)
+                return t.group == 0x0002 ? tagTest(test, t, file.meta, file) : tagTest(test, t, file.dataSet, file)
             }
             switch ref.resolve(in: file) {
             case .missing: return self.test(test, nil, file)
@@ -144,6 +163,12 @@ public final class Evaluator {
                 return r
             }
         }
+    }
+
+    /// `test` on the top-level element `t` of `ds` (nil when absent).
+    @inline(__always) func tagTest(_ test: ValueTest, _ t: Tag, _ ds: DataSet, _ file: DicomFile) -> Truth {
+        guard let i = ds.index(of: t) else { return self.test(test, nil, file) }
+        return self.test(test, .element(ds, ds.elements[i], index: nil), file)
     }
 
     /// A presence test (`present`, `absent`, `type 1/2/3`) on a top-level
@@ -486,7 +511,7 @@ public final class Evaluator {
             if x.count == 0 { return .no }
             return Truth.from(x.forEachText { b in
                 guard let u = UIDRegistry.entry(for: String(decoding: b, as: UTF8.self)) else { return false }
-                return type.map { u.type.caseInsensitiveCompare($0) == .orderedSame } ?? true
+                return type.map { asciiCaseInsensitiveEqual(u.type, $0) } ?? true
             })
         case .vr(let vrs): return Truth.from(x.vr.map { vrs.contains($0) } ?? false)
         case .each(let inner):
@@ -526,7 +551,7 @@ public final class Evaluator {
             if let m = regexMemo[ObjectIdentifier(box)] { memo = m } else { memo = RegexMemo(); regexMemo[ObjectIdentifier(box)] = memo }
             return Truth.from(x.forEachText { b in
                 if let r = memo.lookup(b) { return r }
-                let r = box.matches(String(decoding: b, as: UTF8.self))
+                let r = box.matches(bytes: b)
                 memo.store(b, r)
                 return r
             })
@@ -767,3 +792,16 @@ extension DicomDateTime {
     }
 }
 
+/// Equality of two strings ignoring the case of ASCII letters (UID types of
+/// PS3.6 are ASCII: "Transfer Syntax", "SOP Class"); Foundation's
+/// `caseInsensitiveCompare` was most of a `registered` test.
+func asciiCaseInsensitiveEqual(_ a: String, _ b: String) -> Bool {
+    var i = a.utf8.makeIterator(), j = b.utf8.makeIterator()
+    while true {
+        switch (i.next(), j.next()) {
+        case (nil, nil): return true
+        case let (x?, y?): if LiteralRegex.lower(x) != LiteralRegex.lower(y) { return false }
+        default: return false
+        }
+    }
+}

@@ -302,11 +302,19 @@ public enum ElementFilter: Sendable, Equatable {
 public final class RegexBox: @unchecked Sendable {
     public let pattern: String
     let regex: Regex<AnyRegexOutput>
+    /// The byte matcher of a pattern that is only literal text (`LiteralRegex`).
+    let literal: LiteralRegex?
     init(_ pattern: String) throws {
         self.pattern = pattern
         self.regex = try Regex(pattern)
+        self.literal = LiteralRegex(pattern)
     }
     func matches(_ s: String) -> Bool { (try? regex.firstMatch(in: s)) != nil }
+    /// Whether a value (its bytes, UTF-8) matches: by `literal` when it can tell.
+    func matches(bytes b: UnsafeRawBufferPointer) -> Bool {
+        if let l = literal, let r = l.matches(b) { return r }
+        return matches(String(decoding: b, as: UTF8.self))
+    }
 }
 
 /// What a series/study/patient/dataset rule checks.

@@ -5,7 +5,7 @@ import DcmDictionary
 /// The rules of one run, from one or more packs, compiled and ready.
 public struct RuleSet: Sendable {
     public var packs: [RulePack]
-    public var rules: [Rule] { didSet { indexGuards(); tagIndex = TagDispatch(rules) } }
+    public var rules: [Rule] { didSet { tagIndex = TagDispatch(rules); indexGuards() } }
     /// Which rules can only fail on files holding given tags (rebuilt when
     /// `rules` changes, e.g. by a configuration's disable/re-grade).
     private(set) var tagIndex: TagDispatch
@@ -19,6 +19,9 @@ public struct RuleSet: Sendable {
     /// guard is `SOPClassUID in [literal UIDs]` (`nil` otherwise): a file's
     /// guards then cost one lookup, not ~140 evaluations (`guardTruths`).
     private(set) var guardsByUID: [[UInt8]: [Int32]]? = nil
+    /// Which rules `run` visits on a file and how the others' outcomes follow
+    /// (rebuilt with the guards and the tag dispatch).
+    public private(set) var layout = OutcomeLayout(count: 0, guardOf: [], gated: [], isInstance: [], guardCount: 0)
 
     public init(packs: [RulePack]) {
         self.packs = packs
@@ -29,8 +32,14 @@ public struct RuleSet: Sendable {
     }
     static let sopClassUID = Tag(0x0008, 0x0016)
 
-    /// Rules whose first `when` is a named condition `{SOPClassUID: {in: […]}}`.
+    /// Rules whose first `when` is a named condition `{SOPClassUID: {in: […]}}`,
+    /// and the layout of outcomes that follows.
     private mutating func indexGuards() {
+        indexGuardTables()
+        indexLayout()
+    }
+
+    private mutating func indexGuardTables() {
         var byName: [String: Int] = [:]
         guards = []
         guardOf = rules.map { r in
@@ -51,6 +60,14 @@ public struct RuleSet: Sendable {
             }
         }
         guardsByUID = byUID
+    }
+
+    /// Every rule's place in `layout` (after `indexGuards` set `guardOf` and
+    /// `guards`, and `tagIndex` is current).
+    private mutating func indexLayout() {
+        layout = OutcomeLayout(count: rules.count, guardOf: guardOf.map { Int32($0) }, gated: tagIndex.gated,
+                               isInstance: rules.map { if case .instance = $0.check { return true }; return false },
+                               guardCount: guards.count)
     }
     public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
     /// The packs' `protocol:` sections.
@@ -88,6 +105,9 @@ struct TagDispatch: Sendable {
     }
     /// For each rule: its index in `walkRules`, or -1.
     var walkSlot: [Int32]
+    /// For each gated rule: its `each_element` test and whether the test is
+    /// about the element itself (`fusedGated` visits what `walkElements` would).
+    var gatedTests: [Int32: (test: ValueTest, aboutElement: Bool)] = [:]
 
     init(_ rules: [Rule]) {
         gated = Array(repeating: false, count: rules.count)
@@ -102,25 +122,9 @@ struct TagDispatch: Sendable {
             guard r.when.isEmpty, case .instance(.eachElement(only: .tags(let ts, _, _), _)) = r.check, !ts.isEmpty else { continue }
             gated[i] = true
             gatedCount += 1
+            if case .instance(.eachElement(_, let t)) = r.check { gatedTests[Int32(i)] = (t, t.isAboutElement) }
             for t in Set(ts.map(\.raw)) { rulesByTag[t, default: []].append(Int32(i)) }
         }
-    }
-}
-
-/// Per-rule outcome counts.
-public struct OutcomeCounts: Sendable, Equatable {
-    public var pass = 0, fail = 0, notApplicable = 0, notEvaluated = 0
-    public init() {}
-    public mutating func add(_ o: Outcome, _ n: Int = 1) {
-        switch o {
-        case .pass: pass += n
-        case .fail: fail += n
-        case .notApplicable: notApplicable += n
-        case .notEvaluated: notEvaluated += n
-        }
-    }
-    public mutating func add(_ o: OutcomeCounts) {
-        pass += o.pass; fail += o.fail; notApplicable += o.notApplicable; notEvaluated += o.notEvaluated
     }
 }
 
@@ -138,8 +142,13 @@ public struct GroupSample: Sendable {
 
 /// The result of evaluating a rule set on one file.
 public struct InstanceResult: Sendable {
-    /// Outcome per rule (indexed like `RuleSet.rules`); `nil` for group rules.
-    public var outcomes: [Outcome?]
+    /// The rules `run` visited, ascending, and their outcomes; the other
+    /// instance rules' outcomes follow from `layout` (`outcomes`, `OutcomeTally`).
+    public var visited: [Int32]
+    public var visitedOutcomes: [Outcome]
+    /// The truth of each SOP Class guard of the rule set on the file.
+    public var guardTruths: [Truth]
+    public let layout: OutcomeLayout
     public var findings: [Finding]
     /// Samples for the group rules (indexed like `RuleSet.rules`; empty when
     /// the set has no group rule).
@@ -153,51 +162,53 @@ extension Evaluator {
     /// Evaluates every rule of `set` on `file`: instance rules give outcomes
     /// and findings, group rules a small sample for the aggregator.
     public func run(_ set: RuleSet, on file: DicomFile, path: String?, showPHI: Bool) -> InstanceResult {
-        var outcomes = [Outcome?](repeating: nil, count: set.rules.count)
+        let layout = set.layout
         var samples: [GroupSample?] = []   // allocated at the first group rule
         var findings: [Finding] = []
         var uids: UIDs? = nil
         fileTagsWanted = true; fileTagsSource = file.dataSet; fileTags = nil
         namedMemo.removeAll(keepingCapacity: true)
         defer { fileTagsWanted = false; fileTagsSource = nil; fileTags = nil; namedMemo.removeAll(keepingCapacity: true) }
-        // Tag-gated rules (TagDispatch): evaluated only when one of their tags is in the file.
+        // The rules to visit (OutcomeLayout), in rule order: the plain ones,
+        // the tag-gated rules one of whose tags is in the file, and the rules
+        // of the SOP Class guards that hold (decided once per file; a rule
+        // whose guard does not hold is not applicable, as its `when` would say).
         let dispatch = set.tagIndex
-        var present: [Bool] = []
+        var todo = layout.plain
         if dispatch.gatedCount > 0, let tags = tagsOfFile() {
-            present = Array(repeating: false, count: set.rules.count)
             var last: UInt32? = nil
             for t in tags where t != last {
                 last = t
-                if let rs = dispatch.rulesByTag[t] { for r in rs { present[Int(r)] = true } }
+                if let rs = dispatch.rulesByTag[t] { todo += rs }
             }
         }
-        // Rules over every standard element: one walk for all of them.
-        let walked: [Truth] = dispatch.walkRules.count > 1 ? fusedWalk(dispatch, file) : []
-        // the SOP Class selectors, once per file (a rule whose selector does not
-        // hold is not applicable, as its `when` would say)
         let guardTruth = guardTruths(set, file)
-        for i in 0..<set.rules.count {
-            // (decided from the dispatch tables before the rule is touched:
-            // most of dicom.iod's rules are for other IODs)
-            let g = set.guardOf[i]
-            if !present.isEmpty && dispatch.gated[i] && !present[i] {
-                outcomes[i] = .pass
-                continue
-            }
-            if g >= 0, guardTruth[g] != .yes {
-                outcomes[i] = guardTruth[g] == .no ? .notApplicable : .notEvaluated
-                continue
-            }
+        for (g, t) in guardTruth.enumerated() where t == .yes { todo += layout.rulesOfGuard[g] }
+        if todo.count > layout.plain.count { todo.sort() }
+        // Rules over every standard element: one walk for all of them; the
+        // gated rules whose tags the file has: one more.
+        let walked: [Truth] = dispatch.walkRules.count > 1 ? fusedWalk(dispatch, file) : []
+        let gatedTruth = todo.count > layout.plain.count ? fusedGated(dispatch, file) : [:]
+        var visited: [Int32] = []
+        var visitedOutcomes: [Outcome] = []
+        visited.reserveCapacity(todo.count); visitedOutcomes.reserveCapacity(todo.count)
+        var last: Int32 = -1
+        for r in todo where r != last {
+            last = r
+            let i = Int(r)
             let rule = set.rules[i]
             switch rule.check {
             case .instance:
                 let o: Outcome
                 if !walked.isEmpty, case let k = Int(dispatch.walkSlot[i]), k >= 0 {
                     o = walked[k] == .yes ? .pass : walked[k] == .no ? .fail : .notEvaluated
+                } else if dispatch.gated[i] {
+                    let t = gatedTruth[r] ?? .yes   // (no element of its tags with a value: nothing to test)
+                    o = t == .yes ? .pass : t == .no ? .fail : .notEvaluated
                 } else {
-                    o = outcome(of: rule, file, whenFrom: g >= 0 ? 1 : 0)
+                    o = outcome(of: rule, file, whenFrom: layout.guardOf[i] >= 0 ? 1 : 0)
                 }
-                outcomes[i] = o
+                visited.append(r); visitedOutcomes.append(o)
                 if o == .fail {
                     if uids == nil { uids = UIDs(file) }
                     self.findings(rule, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
@@ -209,7 +220,8 @@ extension Evaluator {
                 break   // ProtocolAudit samples the file once per protocol
             }
         }
-        return InstanceResult(outcomes: outcomes, findings: findings, samples: samples)
+        return InstanceResult(visited: visited, visitedOutcomes: visitedOutcomes, guardTruths: guardTruth, layout: layout,
+                              findings: findings, samples: samples)
     }
 
     /// The truth of each SOP Class guard of `set` on `file`: by one lookup of
@@ -260,6 +272,36 @@ extension Evaluator {
             return open > 0
         }
         _ = walk(file.dataSet)
+        return truths
+    }
+
+    /// The truth of each gated rule with a tag in `file` (absent: nothing of
+    /// its tags was tested, `.yes`), from one walk: the elements
+    /// `walkElements` visits for `{each_element: {only: [tags]}}` — those of
+    /// the rule's tags at any depth with a value (any, for tests about the
+    /// element), the first of a tag repeated in one data set — each tested
+    /// once per rule naming its tag. The verdicts are those of evaluating each
+    /// rule alone: a failure decides, else an unknown, else a pass.
+    func fusedGated(_ dispatch: TagDispatch, _ file: DicomFile) -> [Int32: Truth] {
+        var truths: [Int32: Truth] = [:]
+        func walk(_ ds: DataSet) {
+            var last: UInt32? = nil
+            for (k, e) in ds.elements.enumerated() {
+                let raw = e.tag.raw
+                let first = ds.isSorted ? raw != last : ds.index(of: e.tag) == k
+                last = raw
+                if first, let rs = dispatch.rulesByTag[raw] {
+                    let hasValue = !e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)
+                    for r in rs {
+                        guard let (t, about) = dispatch.gatedTests[r], hasValue || about, truths[r] != .no else { continue }
+                        let v = test(t, .element(ds, e, index: nil), file)
+                        if v == .no { truths[r] = .no } else if v == .unknown { truths[r] = .unknown } else if truths[r] == nil { truths[r] = .yes }
+                    }
+                }
+                if let items = e.items { for item in items { walk(item) } }
+            }
+        }
+        walk(file.dataSet)
         return truths
     }
 

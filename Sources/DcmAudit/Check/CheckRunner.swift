@@ -333,7 +333,7 @@ public enum CheckRunner {
             for f in kept where f.level == .instance { worst = ComplianceTally.worse(worst, f.severity) }
             compliance.add(scanner: keys.scanner, series: keys.series, modality: keys.modality, worst: worst)
         }
-        var counts = [OutcomeCounts](repeating: OutcomeCounts(), count: rules.rules.count)
+        var tally = OutcomeTally(rules)
         var unreadableCount = 0, notDicomCount = 0
         for p in problems {
             unreadableCount += 1
@@ -398,7 +398,7 @@ public enum CheckRunner {
                 if let s = keys.series, !s.isEmpty { seriesSet.insert(s) }
                 if let s = keys.study, !s.isEmpty { studySet.insert(s) }
                 modalities[keys.modality.flatMap { $0.isEmpty ? nil : $0 } ?? "(none)", default: 0] += 1
-                for (k, o) in res.outcomes.enumerated() { if let o { counts[k].add(o) } }
+                tally.add(res)
                 if !keys.notEvaluated.isEmpty { notEvaluated.add(file: i, keys.notEvaluated) }   // --- not evaluated ---
                 if keys.selectorHits.contains(true) { selectorHits[files[i]] = keys.selectorHits }
                 if let redactor {
@@ -463,6 +463,7 @@ public enum CheckRunner {
         notDicomCounts.notEvaluated = problems.count
         summaries.append(RuleSummary(id: NotDicom.ruleID, packID: NotDicom.packID, title: "The file is DICOM",
                                      severity: .info, level: .instance, counts: notDicomCounts, findings: notDicomCount))
+        let counts = tally.counts
         for (k, r) in rules.rules.enumerated() {
             var c = counts[k]
             if case .group = r.check { c.add(groupCounts[k]) }

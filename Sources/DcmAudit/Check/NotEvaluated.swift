@@ -32,10 +32,8 @@ struct FileNotEvaluated: Sendable {
 
     /// Scans a file's outcomes: nothing is allocated when no rule is not evaluated.
     init(_ result: InstanceResult, _ set: RuleSet, _ file: DicomFile, _ ev: Evaluator, details wanted: Bool) {
-        for (k, o) in result.outcomes.enumerated() where o == .notEvaluated {
-            rules.append(Int32(k))
-            if wanted { details.append(FileNotEvaluated.details(ev, set.rules[k], file, known: true)) }
-        }
+        rules = result.notEvaluatedRules
+        if wanted { details = rules.map { FileNotEvaluated.details(ev, set.rules[Int($0)], file, known: true) } }
     }
     init() {}
     var isEmpty: Bool { rules.isEmpty }

@@ -148,12 +148,13 @@ public enum RulesTool {
         let e = Evaluator()
         let r = e.run(set, on: f, path: path, showPHI: false)
         var out = "", n = 0
-        for (rule, o) in zip(set.rules, r.outcomes) where o == .notEvaluated {
+        let outcomes = r.outcomes
+        for (rule, o) in zip(set.rules, outcomes) where o == .notEvaluated {
             n += 1
             out += "\(rule.id)\n"
             for d in e.undecided(rule, f) { out += "  " + d.line + "\n" }
         }
-        let counted = r.outcomes.compactMap { $0 }
+        let counted = outcomes.compactMap { $0 }
         out += "\(path): \(n) rule\(n == 1 ? "" : "s") not evaluated (\(counted.filter { $0 == .pass }.count) pass, "
             + "\(counted.filter { $0 == .fail }.count) fail, \(counted.filter { $0 == .notApplicable }.count) not applicable)\n"
         return Result(output: out, errors: "", exitCode: 0)
