@@ -180,6 +180,8 @@ final class OrderedParallelTests: XCTestCase {
             usleep(200)
             return i
         }, emit: { _, _ in })
-        XCTAssertEqual(seen.ids.count, systemCoreCount())
+        // (≤: on a machine with many cores the last threads may find no input left)
+        XCTAssertLessThanOrEqual(seen.ids.count, systemCoreCount())
+        XCTAssertGreaterThanOrEqual(seen.ids.count, min(2, systemCoreCount()))
     }
 }
