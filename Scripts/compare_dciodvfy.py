@@ -175,7 +175,8 @@ def explain_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
     sop = sop_class_of(path)
     cid = t["sop"].get(sop or "")
     if cid is None:
-        return f"IOD not in the 2020 tables (SOP Class {sop or 'missing'})"
+        # (dicom.iod's IODs of highdicom's tables, and the DICOMDIR's, are not classified here)
+        return f"IOD not in the 2020 tables (SOP Class {sop or 'missing'}; dicom.iod may have it from highdicom's tables)"
     # the attribute's place: the tags along dciodvfy's path </Seq(gggg,eeee)[1]/X(gggg,eeee)>
     tags = [int(a + b, 16) for a, b in re.findall(r"\(([0-9a-fA-F]{4}),([0-9a-fA-F]{4})\)", msg.split(">")[0])]
     if not tags:
@@ -435,7 +436,7 @@ def write_report(a, files, total, matched, missed, extra, not_compared, crashed,
 WHY_MISSED = {
     "type1": "see the reasons below",
     "type2": "see the reasons below",
-    "not-in-iod": "chiefly DICOMDIR records (DirectoryRecordSequence: the Basic Directory IOD is not in the 2020 tables); nested, dicom.iod checks only the items of code sequences (Code Sequence Macro) and of the Functional Groups sequences, as the tables' nesting elsewhere is not reliable (docs/packs.md); top-level ones are the tables' edition or a C module dciodvfy takes as absent",
+    "not-in-iod": "chiefly DICOMDIR records (DirectoryRecordSequence items, e.g. Image Type in IMAGE records: the per-record-type keys of PS3.3 F.5 are in neither source's tables, so dicom.iod does not check what else a record holds — and F.5 lets most records hold any other attribute of their IE's modules as Type 3); nested, dicom.iod checks only the items of code sequences (Code Sequence Macro) and of the Functional Groups sequences, as the tables' nesting elsewhere is not reliable (docs/packs.md); top-level ones are the tables' edition or a C module dciodvfy takes as absent",
     "enum": "the list is the module's (dciodvfy knows the IOD: Photometric Interpretation YBR_FULL in an SC image); dicom.values checks only attributes with a list in every module, against the union — the rest is for dicom.iod",
     "term": "not in the 2020 tables' lists: Body Part Examined WHOLE BODY (its terms are PS3.16 CID 4031 / PS3.3 Annex L, not a list in the module), Coding Scheme Designator (SH; PS3.16 8.2, not in PS3.3's tables), CT Image Type Value 4 (C.8.2.1.1.1 gives it for multi-energy CT images only, a conditional list dicom.iod does not test)",
     "vr-value": "private elements are not visited by values.format (SonoSite UT); a UID of only zero components (`0`) is valid syntax for us; a trailing NUL in SH is trimmed as padding by the reader; a sequence encoded as UN is not parsed into items",

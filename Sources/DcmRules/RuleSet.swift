@@ -21,7 +21,7 @@ public struct RuleSet: Sendable {
     private(set) var guardsByUID: [[UInt8]: [Int32]]? = nil
     /// Which rules `run` visits on a file and how the others' outcomes follow
     /// (rebuilt with the guards and the tag dispatch).
-    public private(set) var layout = OutcomeLayout(count: 0, guardOf: [], gated: [], isInstance: [], guardCount: 0)
+    public private(set) var layout = OutcomeLayout(count: 0, guardOf: [], gated: [], isInstance: [], guardCount: 0, when: [])
 
     public init(packs: [RulePack]) {
         self.packs = packs
@@ -67,7 +67,7 @@ public struct RuleSet: Sendable {
     private mutating func indexLayout() {
         layout = OutcomeLayout(count: rules.count, guardOf: guardOf.map { Int32($0) }, gated: tagIndex.gated,
                                isInstance: rules.map { if case .instance = $0.check { return true }; return false },
-                               guardCount: guards.count)
+                               guardCount: guards.count, when: rules.map { ($0.packID, $0.when) })
     }
     public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
     /// The packs' `protocol:` sections.
@@ -167,8 +167,12 @@ extension Evaluator {
         var findings: [Finding] = []
         var uids: UIDs? = nil
         fileTagsWanted = true; fileTagsSource = file.dataSet; fileTags = nil
-        namedMemo.removeAll(keepingCapacity: true)
-        defer { fileTagsWanted = false; fileTagsSource = nil; fileTags = nil; namedMemo.removeAll(keepingCapacity: true) }
+        if namedMemo.count < layout.namedCount { namedMemo = Array(repeating: nil, count: layout.namedCount) }
+        defer {
+            fileTagsWanted = false; fileTagsSource = nil; fileTags = nil
+            for k in namedTouched { namedMemo[Int(k)] = nil }
+            namedTouched.removeAll(keepingCapacity: true)
+        }
         // The rules to visit (OutcomeLayout), in rule order: the plain ones,
         // the tag-gated rules one of whose tags is in the file, and the rules
         // of the SOP Class guards that hold (decided once per file; a rule
@@ -206,7 +210,7 @@ extension Evaluator {
                     let t = gatedTruth[r] ?? .yes   // (no element of its tags with a value: nothing to test)
                     o = t == .yes ? .pass : t == .no ? .fail : .notEvaluated
                 } else {
-                    o = outcome(of: rule, file, whenFrom: layout.guardOf[i] >= 0 ? 1 : 0)
+                    o = outcome(of: rule, file, whenFrom: layout.guardOf[i] >= 0 ? 1 : 0, keys: layout.whenKeys[i])
                 }
                 visited.append(r); visitedOutcomes.append(o)
                 if o == .fail {

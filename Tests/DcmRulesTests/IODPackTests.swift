@@ -120,4 +120,112 @@ final class IODPackTests: XCTestCase {
         let e = Evaluator()
         for (rule, o) in zip(set.rules, r.outcomes) { XCTAssertEqual(o, e.outcome(of: rule, f), rule.id) }
     }
+
+    // MARK: IODs from highdicom's tables (a later PS3.3 edition than the 2020 tables)
+
+    func outcome(_ id: String, _ f: DicomFile) throws -> Outcome? {
+        let set = try XCTUnwrap(Self.set)
+        return zip(set.rules, try run(f).outcomes).first { $0.0.id == id }?.1 ?? nil
+    }
+
+    /// The `not_evaluated` texts under which `id` is undecided on `f`.
+    func undecidedTexts(_ id: String, _ f: DicomFile) throws -> [String] {
+        let rule = try XCTUnwrap(Self.set?.rules.first { $0.id == id }, id)
+        return Evaluator().undecided(rule, f).flatMap(\.conditions)
+    }
+
+    static let hdC = "condition not in the source tables (highdicom 0.28.2 has usage C without its text)"
+    static let hd1C = "condition not in the source tables (highdicom 0.28.2 has Type 1C without its text)"
+
+    /// A file of a SOP Class the 2020 tables lack (Photoacoustic Image
+    /// Storage, an IOD of a later edition) gets its IOD's rules — the 2020
+    /// General Series Module among them — and no other IOD's.
+    func testNewerSOPClassIsChecked() throws {
+        let set = try XCTUnwrap(Self.set)
+        XCTAssertEqual(Set(set.rules.compactMap { $0.id.split(separator: ".").dropFirst().first.map(String.init) }).count, 175)
+        let f = try file("{SOPClassUID: \"1.2.840.10008.5.1.4.1.1.6.3\", SeriesInstanceUID: \"1.2.3\", SeriesNumber: \"1\"}")
+        let r = try run(f)
+        XCTAssertTrue(errors(r).contains { $0.hasPrefix("iod.photoacoustic-image.general-series: Modality") }, "\(errors(r))")
+        let applied = zip(set.rules, r.outcomes).filter { $0.0.id.hasPrefix("iod.") && $0.1 != .notApplicable && $0.1 != nil }
+        XCTAssertFalse(applied.isEmpty)
+        XCTAssertTrue(applied.allSatisfy { $0.0.id.hasPrefix("iod.photoacoustic-image.") }, "\(applied.map(\.0.id))")
+    }
+
+    /// A C module of highdicom's tables (no condition text) is *not evaluated*
+    /// with that text when none of its own attributes is there — never a pass
+    /// (optional), never a failure (mandatory) — and checked when it is there.
+    func testCModuleWithoutTextIsNotEvaluatedWithThatText() throws {
+        let id = "iod.photoacoustic-image.enhanced-contrast-bolus"
+        let without = try file("{SOPClassUID: \"1.2.840.10008.5.1.4.1.1.6.3\"}")
+        XCTAssertEqual(try outcome(id, without), .notEvaluated)
+        XCTAssertEqual(try undecidedTexts(id, without), [Self.hdC])
+        let with = try file("{SOPClassUID: \"1.2.840.10008.5.1.4.1.1.6.3\", ContrastBolusAgentSequence: []}")
+        XCTAssertEqual(try outcome(id, with), .fail)     // Type 1: present, but empty
+    }
+
+    /// A 1C attribute of a module only highdicom has: *not evaluated* with the
+    /// text when absent; the module's Type 1 attributes are still tested.
+    func testNoText1CAttributeIsNotEvaluated() throws {
+        let id = "iod.microscopy-bulk-simple-annotations.microscopy-bulk-simple-annotations-series"
+        let sop = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.91.1\""
+        let ok = try file("{\(sop), Modality: ANN, SeriesNumber: \"1\"}")
+        XCTAssertEqual(try outcome(id, ok), .notEvaluated)
+        XCTAssertEqual(try undecidedTexts(id, ok), [Self.hd1C])
+        let withSeq = try file("{\(sop), Modality: ANN, SeriesNumber: \"1\", ReferencedPerformedProcedureStepSequence: [{ReferencedSOPClassUID: \"1.2.3\", ReferencedSOPInstanceUID: \"1.2.3.4\"}]}")
+        XCTAssertEqual(try outcome(id, withSeq), .pass)
+        let noNumber = try file("{\(sop), Modality: ANN}")
+        XCTAssertEqual(try outcome(id, noNumber), .fail)
+    }
+
+    /// A DICOMDIR (no SOP Class UID; Media Storage SOP Class UID
+    /// 1.2.840.10008.1.3.10 in its meta information) gets the Basic Directory
+    /// IOD's rules (PS3.3 F.3): a record without its Type 1 keys fails, a
+    /// PRIVATE record needs its Private Record UID (F.3.2.2), and no image IOD applies.
+    func testDICOMDIRGetsBasicDirectoryRules() throws {
+        let set = try XCTUnwrap(Self.set)
+        let head = "MediaStorageSOPClassUID: \"1.2.840.10008.1.3.10\", FileSetID: X, OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity: \"0\", OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity: \"0\", FileSetConsistencyFlag: \"0\""
+        let record = "OffsetOfTheNextDirectoryRecord: \"0\", RecordInUseFlag: \"65535\", OffsetOfReferencedLowerLevelDirectoryEntity: \"0\""
+        let id = "iod.basic-directory.directory-information"
+        let good = try file("{\(head), DirectoryRecordSequence: [{\(record), DirectoryRecordType: PATIENT, PatientID: \"1\", PatientName: \"\"}]}")
+        XCTAssertEqual(try outcome(id, good), .notEvaluated)   // "Required if the Directory Record references a SOP Instance"
+        XCTAssertEqual(errors(try run(good)), [])
+        let r = try run(good)
+        let applied = zip(set.rules, r.outcomes).filter { $0.1 != nil && $0.1 != .notApplicable }.map(\.0.id)
+        XCTAssertEqual(Set(applied.map { $0.split(separator: ".").prefix(2).joined(separator: ".") }), ["iod.basic-directory"])
+        let noType = try file("{\(head), DirectoryRecordSequence: [{\(record)}]}")
+        let noTypeErrors = errors(try run(noType))
+        XCTAssertTrue(noTypeErrors.contains { $0.hasPrefix("\(id): DirectoryRecordSequence[0].DirectoryRecordType") }, "\(noTypeErrors)")
+        let privateNoUID = try file("{\(head), DirectoryRecordSequence: [{\(record), DirectoryRecordType: PRIVATE}]}")
+        let privateErrors = errors(try run(privateNoUID))
+        XCTAssertTrue(privateErrors.contains { $0.hasPrefix("\(id): DirectoryRecordSequence[0].PrivateRecordUID") }, "\(privateErrors)")
+        // the keys of the record's type (PS3.3 F.5-3, hand-written in the generator)
+        XCTAssertEqual(try outcome("iod.basic-directory.record-keys", good), .pass)
+        let series = try file("{\(head), DirectoryRecordSequence: [{\(record), DirectoryRecordType: SERIES, Modality: CT, SeriesInstanceUID: \"1.2.3\"}]}")
+        XCTAssertEqual(errors(try run(series)).filter { $0.hasPrefix("iod.basic-directory.record-keys") }.map { $0.split(separator: " ")[1] },
+                       ["DirectoryRecordSequence[0].SeriesNumber"])
+        // a record holding one of the referenced file's keys references a SOP Instance (F.3.2.2): all four
+        let image = try file("{\(head), DirectoryRecordSequence: [{\(record), DirectoryRecordType: IMAGE, InstanceNumber: \"1\", ReferencedFileID: [A, B], ReferencedSOPClassUIDInFile: \"1.2.840.10008.5.1.4.1.1.2\", ReferencedTransferSyntaxUIDInFile: \"1.2.840.10008.1.2.1\"}]}")
+        XCTAssertEqual(errors(try run(image)).filter { $0.hasPrefix("iod.basic-directory.record-keys") }.map { $0.split(separator: " ")[1] },
+                       ["DirectoryRecordSequence[0].ReferencedSOPInstanceUIDInFile"])
+        // a non-DICOMDIR file does not get them
+        let ct = try run(try read("CT.dcm"))
+        XCTAssertTrue(zip(set.rules, ct.outcomes).filter { $0.0.id.hasPrefix("iod.basic-directory.") }.allSatisfy { $0.1 == .notApplicable })
+    }
+
+    /// `rules coverage` counts the DICOMDIR IOD's rules as a group of their
+    /// own (its selector is Media Storage SOP Class UID), not as "(every file)".
+    func testCoverageGroupsTheDirectoryIOD() throws {
+        let c = ConditionCoverage(try XCTUnwrap(Self.set).rules)
+        XCTAssertEqual(c.groups.first { $0.name == "iod.basic-directory" }?.counts.rules, 4)
+        XCTAssertFalse(c.groups.contains { $0.name == "(every file)" })
+        XCTAssertEqual(c.groups.count, 175)
+        // the IODs of the 2020 tables keep their rules and conditions (the
+        // figures of docs/packs.md, before and after highdicom's IODs)
+        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 23, 103, 132, 1, 1), ("iod.mr-image", 23, 98, 106, 0, 1),
+                                                  ("iod.enhanced-mr-image", 55, 150, 208, 15, 12)] {
+            let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
+            XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
+                           [rules, enc, ne, menc, mne], name)
+        }
+    }
 }
