@@ -1,4 +1,3 @@
-import Dispatch
 import DcmData
 #if canImport(Glibc)
 import Glibc
@@ -7,69 +6,241 @@ import Darwin
 #endif
 
 /// Runs `work` over `count` inputs on `jobs` threads and hands the results to
-/// `emit` in input order, holding at most one window of results in memory
-/// (so memory does not grow with the number of files). `emit` runs on the
-/// caller's thread, never at the same time as `work`.
+/// `emit` in input order, as soon as each next one is ready. `emit` runs on the
+/// caller's thread, one call at a time, but (with `jobs` > 1) at the same time
+/// as `work` runs on other inputs: whatever both closures touch must be safe
+/// to share (docs/architecture.md, "DcmAudit: running many files").
 ///
-/// `shouldStop` (e.g. after Ctrl-C) is asked before each file with one job and
-/// before each window with several: the run ends early, and what was done has
-/// been emitted.
+/// Memory stays bounded: at most `max(window, 8 × jobs)` results wait for
+/// `emit` (plus the one being emitted and one being computed per thread),
+/// however many files there are and however slow `emit` is — a thread that
+/// would run further ahead waits.
+///
+/// `shouldStop` (e.g. after Ctrl-C) is asked on the caller's thread before
+/// each result is emitted: once it says yes nothing more is emitted, no new
+/// input is taken, and the call returns when the inputs in progress are done.
+/// What was emitted is always inputs `0..<k`, with any `jobs` the same `k` (a
+/// result computed but not yet emitted is dropped).
+///
+/// With `jobs` > 1 the caller's thread and `min(jobs, count, cores) - 1`
+/// threads started for this call do the work (``OrderedPipeline``). More
+/// threads than cores would not read faster (the work is CPU-bound), and each
+/// costs address space (its stack, a malloc arena), which is what runs under
+/// `ulimit -v` lack — `concurrentPerform`, used before, never ran more either.
+/// If the system cannot start the threads (e.g. under an address-space limit)
+/// the run goes on with those it could start — with none, on the caller's
+/// thread alone.
 public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shouldStop: () -> Bool = { false },
                                   work: @escaping @Sendable (Int) -> R, emit: (Int, R) -> Void) {
-    let jobs = max(1, jobs)
-    if jobs == 1 {
+    orderedParallelMap(count: count, jobs: min(jobs, systemCoreCount()), window: window, shouldStop: shouldStop,
+                       startThread: WorkerThread.start, work: work, emit: emit)
+}
+
+/// `orderedParallelMap` with the way threads are started as a parameter
+/// (tests make it fail, as `pthread_create` can).
+func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shouldStop: () -> Bool = { false },
+                           startThread: (@escaping @Sendable () -> Void) -> WorkerThread?,
+                           work: @escaping @Sendable (Int) -> R, emit: (Int, R) -> Void) {
+    let threads = max(1, min(jobs, count))
+    guard threads > 1 else {
         for i in 0..<count {
             if shouldStop() { return }
             emit(i, work(i))
         }
         return
     }
-    var start = 0
-    let window = max(window, jobs * 8)
-    while start < count && !shouldStop() {
-        let n = min(window, count - start)
-        let box = ResultBox<R>(n)
-        let base = start
-        let counter = SharedCounter(limit: n)
-        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
-            while let i = counter.next() { box.set(i, work(base + i)) }
+    let pipe = OrderedPipeline<R>(count: count, capacity: max(window, threads * 8), work: work)
+    pipe.start(threads: threads - 1, startThread: startThread)
+    defer { pipe.finish() }
+    for i in 0..<count {
+        if shouldStop() { return }
+        emit(i, pipe.take(i))
+    }
+}
+
+/// The worker threads of one `orderedParallelMap` call and the ring of result
+/// slots between them and the caller's (emitting) thread.
+///
+/// Input `i` goes to slot `i % capacity`. A thread takes the next input from
+/// a shared counter only while it is less than `capacity` ahead of the next
+/// result to emit (a worker waits on `space` otherwise), computes it without
+/// the lock and stores it. The caller, for the next result to emit, takes it
+/// out of its slot if it is there; if not, it computes the next input itself
+/// when there is one it may take, else waits on `ready` — so `jobs` threads
+/// in all do the work, the caller's included, as `concurrentPerform` did, and
+/// with no worker started it does all of it. Taking a result out frees its
+/// slot and wakes a waiting worker. One mutex guards the counters and slots;
+/// both waits are on condition variables (no polling).
+final class OrderedPipeline<R>: @unchecked Sendable {
+    private let count: Int
+    private let capacity: Int
+    private let work: @Sendable (Int) -> R
+    private let slots: UnsafeMutablePointer<R?>
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let ready = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let space = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    /// The next input a thread will take.
+    private var next = 0
+    /// The next index to emit: results `< emitted` have been taken out.
+    private var emitted = 0
+    private var stopping = false
+    private var emitterWaits = false
+    private var workersWaiting = 0
+    private var threads: [WorkerThread] = []
+
+    init(count: Int, capacity: Int, work: @escaping @Sendable (Int) -> R) {
+        self.count = count
+        self.capacity = capacity
+        self.work = work
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: nil, count: capacity)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        for c in [ready, space] {
+            c.initialize(to: pthread_cond_t())
+            pthread_cond_init(c, nil)
         }
-        for i in 0..<n { emit(base + i, box.take(i)) }
-        start += n
     }
-}
 
-/// Slots written by distinct threads at distinct indices, read after the barrier.
-final class ResultBox<R>: @unchecked Sendable {
-    private var slots: UnsafeMutablePointer<R?>
-    private let n: Int
-    init(_ n: Int) {
-        self.n = n
-        slots = .allocate(capacity: n)
-        slots.initialize(repeating: nil, count: n)
-    }
-    deinit { slots.deinitialize(count: n); slots.deallocate() }
-    func set(_ i: Int, _ v: R) { slots[i] = v }
-    func take(_ i: Int) -> R { let v = slots[i]!; slots[i] = nil; return v }
-}
-
-/// A mutex-protected "next index" shared by the worker threads.
-final class SharedCounter: @unchecked Sendable {
-    private var value = 0
-    private let limit: Int
-    private let mutex = Lock()
-    init(limit: Int) { self.limit = limit }
-    func next() -> Int? {
-        mutex.with { () -> Int? in
-            guard value < limit else { return nil }
-            value += 1
-            return value - 1
+    deinit {
+        slots.deinitialize(count: capacity)
+        slots.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deinitialize(count: 1); mutex.deallocate()
+        for c in [ready, space] {
+            pthread_cond_destroy(c)
+            c.deinitialize(count: 1); c.deallocate()
         }
     }
+
+    /// Starts up to `n` workers; returns how many started (it stops at the
+    /// first that cannot be).
+    @discardableResult
+    func start(threads n: Int, startThread: (@escaping @Sendable () -> Void) -> WorkerThread?) -> Int {
+        for _ in 0..<n {
+            guard let t = startThread({ [self] in runWorker() }) else { break }
+            threads.append(t)
+        }
+        return threads.count
+    }
+
+    private func runWorker() {
+        pthread_mutex_lock(mutex)
+        while !stopping && next < count {
+            if next - emitted >= capacity {
+                workersWaiting += 1
+                pthread_cond_wait(space, mutex)
+                workersWaiting -= 1
+                continue
+            }
+            let i = next
+            next += 1
+            pthread_mutex_unlock(mutex)
+            let r = work(i)
+            pthread_mutex_lock(mutex)
+            slots[i % capacity] = r
+            if emitterWaits && i == emitted { pthread_cond_signal(ready) }
+        }
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// The result of input `i`, the next one to emit, once it is ready;
+    /// meanwhile the caller's thread works on inputs as the workers do.
+    func take(_ i: Int) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        precondition(i == emitted, "results are taken in input order")
+        let k = i % capacity
+        while slots[k] == nil {
+            if next < count && next - emitted < capacity {
+                let j = next
+                next += 1
+                pthread_mutex_unlock(mutex)
+                let r = work(j)
+                pthread_mutex_lock(mutex)
+                slots[j % capacity] = r
+                continue
+            }
+            emitterWaits = true
+            pthread_cond_wait(ready, mutex)
+        }
+        emitterWaits = false
+        let r = slots[k].take()!
+        emitted = i + 1
+        if workersWaiting > 0 { pthread_cond_signal(space) }
+        return r
+    }
+
+    /// Lets the workers finish the inputs they hold, take no other, and end;
+    /// waits for them.
+    func finish() {
+        pthread_mutex_lock(mutex)
+        stopping = true
+        pthread_cond_broadcast(space)
+        pthread_mutex_unlock(mutex)
+        for t in threads { t.join() }
+        threads.removeAll()
+    }
 }
 
-/// Ctrl-C during `check`: the first SIGINT asks the run to stop after the
-/// current window of files and still write its reports, marked incomplete;
+/// A joinable POSIX thread running one closure.
+///
+/// Its stack is ``stackSize``: 8 MiB, the size of the main thread's stack
+/// by default on Linux (`ulimit -s`), on which `--jobs 1` runs the same work —
+/// so a file deep enough to need it (nested sequences, up to
+/// `ReadOptions.maxSequenceDepth`) cannot fail with several jobs and pass with
+/// one. It is address space reserved, not memory used: only the pages touched
+/// are.
+struct WorkerThread: @unchecked Sendable {
+    static let stackSize = 8 << 20
+    private let id: pthread_t
+
+    /// Starts `body` on a new thread; nil when the system cannot (no crash:
+    /// `pthread_create` fails with EAGAIN when, e.g., the stack cannot be
+    /// mapped under an address-space limit).
+    static func start(_ body: @escaping @Sendable () -> Void) -> WorkerThread? {
+        var attr = pthread_attr_t()
+        guard pthread_attr_init(&attr) == 0 else { return nil }
+        defer { pthread_attr_destroy(&attr) }
+        _ = pthread_attr_setstacksize(&attr, stackSize)
+        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        #if canImport(Darwin)
+        var id: pthread_t? = nil
+        let rc = pthread_create(&id, &attr, { p in
+            Unmanaged<ThreadBody>.fromOpaque(p).takeRetainedValue().body()
+            return nil
+        }, box)
+        guard rc == 0, let id else {
+            Unmanaged<ThreadBody>.fromOpaque(box).release()
+            return nil
+        }
+        return WorkerThread(id: id)
+        #else
+        var id = pthread_t()
+        let rc = pthread_create(&id, &attr, { p in
+            Unmanaged<ThreadBody>.fromOpaque(p!).takeRetainedValue().body()
+            return nil
+        }, box)
+        guard rc == 0 else {
+            Unmanaged<ThreadBody>.fromOpaque(box).release()
+            return nil
+        }
+        return WorkerThread(id: id)
+        #endif
+    }
+
+    /// Waits for the thread to end.
+    func join() { _ = pthread_join(id, nil) }
+}
+
+private final class ThreadBody {
+    let body: @Sendable () -> Void
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+}
+
+/// Ctrl-C during `check`: the first SIGINT asks the run to stop (no further
+/// file is reported or started; those in progress finish) and still write its
+/// reports, for the files reported until then, marked incomplete;
 /// a second one ends the process at once.
 public enum Interrupt {
     private static let flag: UnsafeMutablePointer<Int32> = {
