@@ -48,7 +48,7 @@ struct Dump: ParsableCommand {
     @Option(name: .long, help: "Binary values longer than this many bytes are a BulkDataURI in JSON, not InlineBinary.")
     var bulkThreshold: Int = 1024
 
-    @Option(name: .long, help: "Files read in parallel (default: all cores).")
+    @Option(name: .long, help: "Files read in parallel (default: all cores; at most one thread per core).")
     var jobs: Int = 0
 
     @Flag(name: .long, help: "Read Pixel Data too instead of stopping before it.")
@@ -141,7 +141,7 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A config file (default: dcmaudit.yml in the current directory, when there is one; see docs/configuration.md).", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: "Files read in parallel (default: all cores).")
+    @Option(name: .long, help: "Files read in parallel (default: all cores; at most one thread per core).")
     var jobs: Int = 0
 
     @Flag(name: .long, help: "Show the values of patient-identifying attributes instead of <redacted:hash>.")
@@ -316,7 +316,7 @@ struct Learn: ParsableCommand {
     var strict = false
     @Flag(name: .long, help: "Show file paths named after patients as they are, instead of <redacted:hash>.")
     var showPhi = false
-    @Option(name: .long, help: "Files read in parallel (default: all cores).")
+    @Option(name: .long, help: "Files read in parallel (default: all cores; at most one thread per core).")
     var jobs = 0
     @Argument(help: "Reference sessions: DICOM files or directories.")
     var paths: [String]
