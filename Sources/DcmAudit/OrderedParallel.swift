@@ -133,15 +133,22 @@ final class OrderedPipeline<R>: @unchecked Sendable {
                 workersWaiting -= 1
                 continue
             }
-            let i = next
-            next += 1
-            pthread_mutex_unlock(mutex)
-            let r = work(i)
-            pthread_mutex_lock(mutex)
-            slots[i % capacity] = r
+            let i = claimAndWork()
             if emitterWaits && i == emitted { pthread_cond_signal(ready) }
         }
         pthread_mutex_unlock(mutex)
+    }
+
+    /// Claims the next input (the mutex held), works on it with the mutex
+    /// released, and stores its result (the mutex held again); returns its index.
+    private func claimAndWork() -> Int {
+        let i = next
+        next += 1
+        pthread_mutex_unlock(mutex)
+        let r = work(i)
+        pthread_mutex_lock(mutex)
+        slots[i % capacity] = r
+        return i
     }
 
     /// The result of input `i`, the next one to emit, once it is ready;
@@ -153,12 +160,7 @@ final class OrderedPipeline<R>: @unchecked Sendable {
         let k = i % capacity
         while slots[k] == nil {
             if next < count && next - emitted < capacity {
-                let j = next
-                next += 1
-                pthread_mutex_unlock(mutex)
-                let r = work(j)
-                pthread_mutex_lock(mutex)
-                slots[j % capacity] = r
+                _ = claimAndWork()
                 continue
             }
             emitterWaits = true
