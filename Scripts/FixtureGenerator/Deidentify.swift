@@ -125,7 +125,8 @@ struct Deidentifier {
             case .empty: d.setRaw(e.tag, e.vr, [])
             case .dummy(let v): d.set(e.tag, e.vr, v)
             case .uid:
-                guard let old = d.string(e), !old.isEmpty else { d.setRaw(e.tag, e.vr, []); continue }
+                // (the element as it is now: an earlier change may have moved its value)
+                guard let now = d[e.tag], let old = d.string(now), !old.isEmpty else { d.setRaw(e.tag, e.vr, []); continue }
                 d.set(e.tag, e.vr, Self.newUID(for: old, key: key))
             }
         }

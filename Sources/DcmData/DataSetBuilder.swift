@@ -41,7 +41,10 @@ extension DataSet {
     /// Makes `storage` exclusively this data set's, copying only this data
     /// set's own values when it is shared.
     mutating func makeStorageUnique() {
-        if isKnownUniquelyReferenced(&storage) { return }
+        // (on the box's stored field: `storage` is computed, and an inout
+        // access to it would go through a temporary that is never unique)
+        makeUnique()
+        if isKnownUniquelyReferenced(&box.storage) { return }
         let fresh = ByteStorage(capacity: elements.reduce(16) { $0 + $1.valueLength })
         let old = storage
         for i in elements.indices {

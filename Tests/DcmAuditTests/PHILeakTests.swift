@@ -204,4 +204,21 @@ final class PHILeakTests: XCTestCase {
         XCTAssertEqual(r.redact("/data/Smith_Li/S001/im1.dcm"), "/data/" + Redaction.redact("Smith_Li") + "/S001/im1.dcm")
         XCTAssertEqual(r.redact("rel/./Li/../x"), "rel/./" + Redaction.redact("Li") + "/../x")
     }
+
+    /// The command line in reports: paths redacted, option names and the
+    /// values of options that are never paths (--jobs, --format, --pack …)
+    /// left as typed, even when a patient value equals them.
+    func testCommandLineRedaction() {
+        var ds = DataSet()
+        ds.set(keyword: "PatientName", "Iod^Json")
+        ds.set(keyword: "PatientID", "1")
+        let r = PathRedactor()
+        r.learn(PathRedactor.values(of: ds))
+        let args = ["dcmaudit", "check", "--jobs", "1", "--format=json", "--pack", "dicom.iod", "--rules", "/packs/Iod_site.yaml",
+                    "--output=/out/json/1.txt", "--report", "json:/out/IOD.json", "/data/1/Iod_Json", "--", "--jobs", "1"]
+        XCTAssertEqual(r.redactCommandLine(args), [
+            "dcmaudit", "check", "--jobs", "1", "--format=json", "--pack", "dicom.iod", "--rules", "/packs/" + Redaction.redact("Iod_site.yaml"),
+            "--output=/out/" + Redaction.redact("json") + "/" + Redaction.redact("1.txt"), "--report", Redaction.redact("json:") + "/out/" + Redaction.redact("IOD.json"),
+            "/data/" + Redaction.redact("1") + "/" + Redaction.redact("Iod_Json"), "--", "--jobs", Redaction.redact("1")])
+    }
 }

@@ -289,6 +289,16 @@ final class RoundTripTests: XCTestCase {
         copy.set(keyword: "Rows", 1)
         XCTAssertEqual(ds.integers(Tag(0x0028, 0x0010)), [256])
         XCTAssertEqual(copy.integers(Tag(0x0028, 0x0010)), [1])
+        XCTAssertFalse(ds.storage === copy.storage, "the copy wrote into a storage of its own")
+        // a data set that owns its storage appends in place: an element's value
+        // does not move when another is set (Scripts/FixtureGenerator's
+        // de-identifier reads elements taken before its changes)
+        // (no reference to the storage is kept here: it would make it shared)
+        let before = ds[.sopInstanceUID]!.valueStart
+        XCTAssertNotEqual(before, 0, "not the first value written")
+        ds.set(keyword: "Modality", "CT")
+        ds.set(keyword: "StudyDescription", "x")
+        XCTAssertEqual(ds[.sopInstanceUID]!.valueStart, before, "a storage owned by one data set is appended to, not copied")
         XCTAssertThrowsError(try ds.setParsing(keyword: "NoSuchKeyword", "1"))
         XCTAssertThrowsError(try ds.setParsing(keyword: "Rows", "abc"))
         // private blocks

@@ -483,7 +483,7 @@ public enum CheckRunner {
         report.compliance = compliance.finish()
         if let redactor {
             report.paths = req.paths.map(redactor.redact)
-            report.commandLine = commandLine.map { $0.map(redactor.redact) }
+            report.commandLine = commandLine.map(redactor.redactCommandLine)
         }
         report.series = seriesSet.count
         report.studies = studySet.count

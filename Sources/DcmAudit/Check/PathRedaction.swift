@@ -221,6 +221,40 @@ final class PathRedactor {
 
     /// A finding with its file, related files, and any mention of them in its
     /// texts (a uniqueness finding names the other file), redacted.
+    /// Options of `check` whose values are never paths nor patient data (a
+    /// number, a format, a pack id, a severity): their values, like the
+    /// option names themselves, are left as typed — `--jobs 1` stays readable
+    /// when a Patient ID is `1`. Every other argument (input paths, and the
+    /// values of --rules, --report, --output, --config, --baseline…) is
+    /// redacted as a path.
+    static let plainOptions: Set<String> = ["--jobs", "--format", "--pack", "--fail-on", "--group-by", "--not-evaluated"]
+
+    /// A command line with the arguments that are paths redacted.
+    func redactCommandLine(_ args: [String]) -> [String] {
+        var out: [String] = []
+        out.reserveCapacity(args.count)
+        var plainValue = false, operands = false
+        for (k, a) in args.enumerated() {
+            if k == 0 || plainValue {
+                out.append(a); plainValue = false; continue
+            }
+            if operands { out.append(redact(a)); continue }
+            if a == "--" { out.append(a); operands = true; continue }   // then only paths
+            if a.hasPrefix("--"), let eq = a.firstIndex(of: "=") {
+                let name = String(a[..<eq])
+                out.append(Self.plainOptions.contains(name) ? a : name + "=" + redact(String(a[a.index(after: eq)...])))
+                continue
+            }
+            if a.hasPrefix("-") && a.count > 1 && !a.hasPrefix("-/") {
+                out.append(a)
+                plainValue = Self.plainOptions.contains(a)
+                continue
+            }
+            out.append(redact(a))
+        }
+        return out
+    }
+
     func redact(_ f: Finding) -> Finding {
         var f = f
         redact(&f)
