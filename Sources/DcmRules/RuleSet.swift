@@ -186,13 +186,14 @@ extension Evaluator {
                 if let rs = dispatch.rulesByTag[t] { todo += rs }
             }
         }
+        let gatedPresent = todo.count > layout.plain.count
         let guardTruth = guardTruths(set, file)
         for (g, t) in guardTruth.enumerated() where t == .yes { todo += layout.rulesOfGuard[g] }
         if todo.count > layout.plain.count { todo.sort() }
         // Rules over every standard element: one walk for all of them; the
         // gated rules whose tags the file has: one more.
         let walked: [Truth] = dispatch.walkRules.count > 1 ? fusedWalk(dispatch, file) : []
-        let gatedTruth = todo.count > layout.plain.count ? fusedGated(dispatch, file) : [:]
+        let gatedTruth = gatedPresent ? fusedGated(dispatch, file) : [:]
         var visited: [Int32] = []
         var visitedOutcomes: [Outcome] = []
         visited.reserveCapacity(todo.count); visitedOutcomes.reserveCapacity(todo.count)
