@@ -51,7 +51,6 @@ extension DataSet {
         }
     }
 
-    /// Value Multiplicity of the element as encoded (PS3.5 §6.4).
     /// `valueMultiplicity(e) > 0` without counting the values of text (the
     /// rules engine asks it of every Type 1 attribute).
     public func hasValues(_ e: Element) -> Bool {
@@ -65,6 +64,7 @@ extension DataSet {
         return valueMultiplicity(e) > 0
     }
 
+    /// Value Multiplicity of the element as encoded (PS3.5 §6.4).
     public func valueMultiplicity(_ e: Element) -> Int {
         if e.isSequence { return 1 }
         if e.valueLength == 0 { return 0 }

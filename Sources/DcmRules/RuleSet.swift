@@ -9,8 +9,6 @@ public struct RuleSet: Sendable {
     /// Which rules can only fail on files holding given tags (rebuilt when
     /// `rules` changes, e.g. by a configuration's disable/re-grade).
     private(set) var tagIndex: TagDispatch
-    /// Per instance rule, the index in `guards` of its SOP Class selector, or -1.
-    private(set) var guardOf: [Int] = []
     /// The distinct SOP Class selectors that start rules' `when` (the
     /// `iod.<ciod>` conditions of `dicom.iod`): evaluated once per file, so a
     /// file's ~2,000 IOD rules cost one check per IOD, not one `when` each.
@@ -33,42 +31,40 @@ public struct RuleSet: Sendable {
     static let sopClassUID = Tag(0x0008, 0x0016)
 
     /// Rules whose first `when` is a named condition `{SOPClassUID: {in: […]}}`,
-    /// and the layout of outcomes that follows.
+    /// their lookup by UID, and the layout of outcomes that follows (after
+    /// `tagIndex` is current).
     private mutating func indexGuards() {
-        indexGuardTables()
-        indexLayout()
-    }
-
-    private mutating func indexGuardTables() {
-        var byName: [String: Int] = [:]
-        guards = []
-        guardOf = rules.map { r in
+        var byName: [String: Int32] = [:]
+        var guards: [Predicate] = []
+        let guardOf: [Int32] = rules.map { r in
             guard case .instance = r.check, case .named(let name, let q)? = r.when.first else { return -1 }
             let p = q.resolved
             guard case .attribute(.tag(let t, _), .inSet) = p, t == Self.sopClassUID else { return -1 }
             if let i = byName[name] { return i }
-            byName[name] = guards.count
+            byName[name] = Int32(guards.count)
             guards.append(p)
-            return guards.count - 1
+            return Int32(guards.count - 1)
         }
-        var byUID: [[UInt8]: [Int32]] = [:]
-        for (g, p) in guards.enumerated() {
-            guard case .attribute(_, .inSet(let ops)) = p else { guardsByUID = nil; return }
-            for op in ops {
-                guard case .string(let b, _) = op else { guardsByUID = nil; return }
-                if byUID[b]?.last != Int32(g) { byUID[b, default: []].append(Int32(g)) }
-            }
-        }
-        guardsByUID = byUID
-    }
-
-    /// Every rule's place in `layout` (after `indexGuards` set `guardOf` and
-    /// `guards`, and `tagIndex` is current).
-    private mutating func indexLayout() {
-        layout = OutcomeLayout(count: rules.count, guardOf: guardOf.map { Int32($0) }, gated: tagIndex.gated,
+        self.guards = guards
+        guardsByUID = Self.uidLookup(guards)
+        layout = OutcomeLayout(count: rules.count, guardOf: guardOf, gated: tagIndex.gated,
                                isInstance: rules.map { if case .instance = $0.check { return true }; return false },
                                guardCount: guards.count, when: rules.map { ($0.packID, $0.when) })
     }
+
+    /// UID bytes → the guards listing it, when every guard's operands are literal strings.
+    private static func uidLookup(_ guards: [Predicate]) -> [[UInt8]: [Int32]]? {
+        var byUID: [[UInt8]: [Int32]] = [:]
+        for (g, p) in guards.enumerated() {
+            guard case .attribute(_, .inSet(let ops)) = p else { return nil }
+            for op in ops {
+                guard case .string(let b, _) = op else { return nil }
+                if byUID[b]?.last != Int32(g) { byUID[b, default: []].append(Int32(g)) }
+            }
+        }
+        return byUID
+    }
+
     public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
     /// The packs' `protocol:` sections.
     public var protocols: [ProtocolSpec] { packs.compactMap(\.protocolSpec) }
@@ -105,13 +101,14 @@ struct TagDispatch: Sendable {
     }
     /// For each rule: its index in `walkRules`, or -1.
     var walkSlot: [Int32]
-    /// For each gated rule: its `each_element` test and whether the test is
-    /// about the element itself (`fusedGated` visits what `walkElements` would).
-    var gatedTests: [Int32: (test: ValueTest, aboutElement: Bool)] = [:]
+    /// For each rule: its `each_element` test when gated, and whether the test
+    /// is about the element itself (`fusedGated` visits what `walkElements` would).
+    var gatedTests: [(test: ValueTest, aboutElement: Bool)?]
 
     init(_ rules: [Rule]) {
         gated = Array(repeating: false, count: rules.count)
         walkSlot = Array(repeating: -1, count: rules.count)
+        gatedTests = Array(repeating: nil, count: rules.count)
         rulesByTag = [:]
         gatedCount = 0
         for (i, r) in rules.enumerated() {
@@ -119,10 +116,10 @@ struct TagDispatch: Sendable {
                 walkSlot[i] = Int32(walkRules.count)
                 walkRules.append(i); walkTests.append(t); walkAboutElement.append(t.isAboutElement); walkFilters.append(only)
             }
-            guard r.when.isEmpty, case .instance(.eachElement(only: .tags(let ts, _, _), _)) = r.check, !ts.isEmpty else { continue }
+            guard r.when.isEmpty, case .instance(.eachElement(only: .tags(let ts, _, _), let test)) = r.check, !ts.isEmpty else { continue }
             gated[i] = true
             gatedCount += 1
-            if case .instance(.eachElement(_, let t)) = r.check { gatedTests[Int32(i)] = (t, t.isAboutElement) }
+            gatedTests[i] = (test, test.isAboutElement)
             for t in Set(ts.map(\.raw)) { rulesByTag[t, default: []].append(Int32(i)) }
         }
     }
@@ -298,7 +295,7 @@ extension Evaluator {
                 if first, let rs = dispatch.rulesByTag[raw] {
                     let hasValue = !e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)
                     for r in rs {
-                        guard let (t, about) = dispatch.gatedTests[r], hasValue || about, truths[r] != .no else { continue }
+                        guard let (t, about) = dispatch.gatedTests[Int(r)], hasValue || about, truths[r] != .no else { continue }
                         let v = test(t, .element(ds, e, index: nil), file)
                         if v == .no { truths[r] = .no } else if v == .unknown { truths[r] = .unknown } else if truths[r] == nil { truths[r] = .yes }
                     }

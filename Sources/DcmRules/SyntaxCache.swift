@@ -24,41 +24,35 @@ public enum SyntaxCache {
     /// Where a parsed tree goes once its pack compiled without error.
     public struct Entry { let hash: UInt64, length: Int, dir: String, path: String }
 
-    /// The syntax tree of `text`: from the cache (`cached` true: the pack
-    /// compiled cleanly before), or parsed, with the entry to `store` it under
-    /// once it compiles (nil when the cache is not used).
     /// A pack file that is not valid UTF-8.
     public struct NotUTF8: Error {}
 
-    /// `parse(_:file:)` of a file's bytes: the text is only made (and
-    /// validated as UTF-8) when the cache does not have the pack — reading a
-    /// 3 MB generated pack as a `String` was a tenth of a one-file `check`.
+    /// The syntax tree of a pack file's bytes: from the cache (`cached` true:
+    /// the pack compiled cleanly before), or parsed, with the entry to `store`
+    /// it under once it compiles (nil when the cache is not used). The bytes
+    /// are made text (and validated as UTF-8) only when the cache does not
+    /// have the pack — reading a 3 MB generated pack as a `String` was a tenth
+    /// of a one-file `check`.
     public static func parse(bytes: [UInt8], file: String) throws -> (root: SyntaxNode, cached: Bool, entry: Entry?) {
         // (a byte order mark is not part of the text, as String(contentsOfFile:) read it)
         let bytes = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
         let env = ProcessInfo.processInfo.environment
+        var entry: Entry? = nil
         if bytes.count >= minimumSize, env["DCMAUDIT_NO_CACHE"] == nil, let dir = directory(env) {
             let (hash, length) = bytes.withUnsafeBytes { fingerprint($0) }
             let path = dir + "/" + String(hash, radix: 16) + "-" + String(length) + ".syntax"
             if let data = FileManager.default.contents(atPath: path), let root = decode([UInt8](data), hash: hash, length: length, file: file) {
                 return (root, true, nil)
             }
+            entry = Entry(hash: hash, length: length, dir: dir, path: path)
         }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw NotUTF8() }
-        return try parse(text, file: file)
+        return (try SyntaxNode.parse(text, file: file), false, entry)
     }
 
+    /// `parse(bytes:file:)` of a text.
     public static func parse(_ text: String, file: String) throws -> (root: SyntaxNode, cached: Bool, entry: Entry?) {
-        let env = ProcessInfo.processInfo.environment
-        guard text.utf8.count >= minimumSize, env["DCMAUDIT_NO_CACHE"] == nil, let dir = directory(env) else {
-            return (try SyntaxNode.parse(text, file: file), false, nil)
-        }
-        let (hash, length) = fingerprint(text)
-        let path = dir + "/" + String(hash, radix: 16) + "-" + String(length) + ".syntax"
-        if let data = FileManager.default.contents(atPath: path), let root = decode([UInt8](data), hash: hash, length: length, file: file) {
-            return (root, true, nil)
-        }
-        return (try SyntaxNode.parse(text, file: file), false, Entry(hash: hash, length: length, dir: dir, path: path))
+        try parse(bytes: Array(text.utf8), file: file)
     }
 
     /// Writes the tree of a pack that compiled without error.
@@ -71,11 +65,6 @@ public enum SyntaxCache {
         if let x = env["XDG_CACHE_HOME"], !x.isEmpty { return x + "/dcmaudit" }
         if let h = env["HOME"], !h.isEmpty { return h + "/.cache/dcmaudit" }
         return nil
-    }
-
-    static func fingerprint(_ text: String) -> (UInt64, Int) {
-        var copy = text
-        return copy.withUTF8 { fingerprint(UnsafeRawBufferPointer($0)) }
     }
 
     /// A 64-bit hash of the bytes (8 at a time: FNV-1a-like multiply and

@@ -15,8 +15,8 @@ final class BadPackTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let body = "pack: t.enc\nversion: 1\nrules:\n  - {id: t.a, check: {PatientID: present}}\n"
         let bad = dir + "/bad.yaml", bom = dir + "/bom.yaml"
-        FileManager.default.createFile(atPath: bad, contents: Data(body.utf8) + Data([0x23, 0x20, 0xC3, 0x28, 0x0A]))
-        FileManager.default.createFile(atPath: bom, contents: Data([0xEF, 0xBB, 0xBF]) + Data(body.utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: bad, contents: Data(body.utf8) + Data([0x23, 0x20, 0xC3, 0x28, 0x0A])))
+        XCTAssertTrue(FileManager.default.createFile(atPath: bom, contents: Data([0xEF, 0xBB, 0xBF]) + Data(body.utf8)))
         XCTAssertThrowsError(try PackLoader(libraries: []).load(files: [bad])) { e in
             XCTAssertEqual((e as? PackErrors)?.diagnostics.map(\.description), ["\(bad):1:1: error: cannot read pack file '\(bad)': not UTF-8 text"])
         }

@@ -219,8 +219,6 @@ final class PathRedactor {
         return changed ? parts.joined(separator: "/") : path
     }
 
-    /// A finding with its file, related files, and any mention of them in its
-    /// texts (a uniqueness finding names the other file), redacted.
     /// Options of `check` whose values are never paths nor patient data (a
     /// number, a format, a pack id, a severity): their values, like the
     /// option names themselves, are left as typed — `--jobs 1` stays readable
@@ -255,6 +253,8 @@ final class PathRedactor {
         return out
     }
 
+    /// A finding with its file, related files, and any mention of them in its
+    /// texts (a uniqueness finding names the other file), redacted.
     func redact(_ f: Finding) -> Finding {
         var f = f
         redact(&f)
