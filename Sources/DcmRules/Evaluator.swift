@@ -109,14 +109,8 @@ public final class Evaluator {
         case .deferred(let d): return evaluate(d.predicate, file, selector: selector)
         case .named(_, let q): return evaluate(q, file, selector: selector)
         case .not(let q): return evaluate(q, file, selector: selector).negated
-        case .all(let ps):
-            var r = Truth.yes
-            for q in ps {
-                let t = evaluate(q, file, selector: selector)
-                if t == .no { return .no }
-                if t == .unknown { r = .unknown }
-            }
-            return r
+        case .all(let ps): return evaluateAll(ps, file, selector: selector)
+        case .planned(let plan): return evaluate(plan, file, selector: selector)
         case .any(let ps):
             var r = Truth.no
             for q in ps {
