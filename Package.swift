@@ -23,6 +23,8 @@ let package = Package(
     targets: [
         // System zlib, for the Deflated Explicit VR Little Endian transfer syntax (PS3.5 §A.5).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // glibc's mallopt, to keep one malloc arena under an address-space limit (DcmAudit/MallocArenas.swift).
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(name: "DcmDictionary"),
         .target(
             name: "DcmData",
@@ -34,7 +36,7 @@ let package = Package(
         ),
         .target(
             name: "DcmAudit",
-            dependencies: ["DcmRules", "DcmData", "DcmDictionary", .product(name: "Mustache", package: "swift-mustache")]
+            dependencies: ["DcmRules", "DcmData", "DcmDictionary", "CMalloc", .product(name: "Mustache", package: "swift-mustache")]
         ),
         .executableTarget(
             name: "dcmaudit",

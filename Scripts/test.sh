@@ -53,6 +53,11 @@ echo "== report validation (junitparser, SARIF 2.1.0 schema)"
 
 echo "== robustness (bounded)"
 .venv/bin/python Scripts/robustness/mutate.py --dcmaudit "$bin" --limit "${ROBUSTNESS_LIMIT:-60}" --count 16 --dense-step 4 --seed "${ROBUSTNESS_SEED:-1}" --also-check
+echo "== --jobs 2 under an address-space limit (ulimit -v) wherever --jobs 1 runs"
+.venv/bin/python Scripts/robustness/address_space.py --dcmaudit "$bin" \
+    --pack dicom.core --pack dicom.encoding --pack dicom.meta --pack dicom.values --pack dicom.deid-basic --pack dicom.iod \
+    --pack vendor.private --pack vendor.siemens --pack vendor.ge --pack vendor.philips --pack vendor.canon \
+    "$(.venv/bin/python -c 'import os, pydicom; print(os.path.join(os.path.dirname(pydicom.__file__), "data", "test_files"))')"
 
 # --- Siemens CSA headers: differential test against nibabel -------------------
 # Every CSA image/series header of nibabel's test data, pydicom's and

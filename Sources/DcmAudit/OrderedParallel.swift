@@ -49,6 +49,7 @@ func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shouldStop:
         }
         return
     }
+    _ = MallocArenas.limitedForAddressSpace   // (before the threads allocate)
     let pipe = OrderedPipeline<R>(count: count, capacity: max(window, threads * 8), work: work)
     pipe.start(threads: threads - 1, startThread: startThread)
     defer { pipe.finish() }
