@@ -116,15 +116,29 @@ LIST_HEADER = re.compile(r"^(?:Value (\d+) )?(Retired )?(Enumerated Values?|Defi
 SECTION_TITLE = re.compile(r"<h\d>\s*([^<]*?)\s*</h\d>")
 
 
+# a list title's leading table number ("Table C.8-74a. Enumerated Values of …")
+TABLE_TITLE = re.compile(r"^Table [A-Z]?[0-9][0-9.\-]*[a-z]?\.\s+")
+# a list title whose list applies under a condition on the data set:
+# "Enumerated Values if Bits Stored = 8", "… when Dose Type (3004,0004) = ERROR"
+IF_HEADER = re.compile(r"^(.*?(?:Enumerated Values?|Defined Terms?)(?: (?:for|of) .+?)?)\s+((?:if|when) .+)$", re.I)
+
+
 def value_lists(texts, tag, name):
     """The value lists of PS3.3 §5.3 for one attribute, from its description and
     the sections it references: {(kind, index): set of values} (kind "enum" or
     "defined", index None for every value, else the 0-based value position of
     "… for Value n"). `texts` are (html, whole): the description (whole=True)
     or a referenced section, whose untagged lists count only when its title
-    names the attribute. None when a list is conditional ("Enumerated Values
-    if Bits Stored = 8", "Defined Terms … for Multi-energy CT Images"), given
-    twice for one position, or not followed by its <dl> — never a guess."""
+    names the attribute.
+
+    A list under a conditional title is keyed (kind, index, condition), the
+    condition as written ("if Bits Stored = 8", "when Dose Type (3004,0004)
+    = ERROR", "for Multi-energy CT Images"): the caller tests it under that
+    condition where it can decide it, and not otherwise; the row's other
+    (unconditional) positions are kept. A position with both an unconditional
+    and a conditional list has neither (the conditional one may extend the
+    other). None when a list is given twice for one position, or not followed
+    by its <dl> — never a guess."""
     out, lists_seen = {}, set()
     tag_text = "(%04X,%04X)" % (tag >> 16, tag & 0xFFFF)
     texts = [(t, w, False) for t, w in texts]
@@ -143,8 +157,13 @@ def value_lists(texts, tag, name):
         heads = [(m.start(), m.end(), plain(m.group(1)).rstrip(": ")) for m in ENUM_HEADER.finditer(text)]
         heads = [h for h in heads if re.search(r"Enumerated|Defined", h[2], re.I)]
         for i, (start, end, h) in enumerate(heads):
-            m = LIST_HEADER.match(h)
-            if not m:
+            cond = None
+            h0 = TABLE_TITLE.sub("", h)
+            c = IF_HEADER.match(h0)
+            if c:
+                h0, cond = c.group(1), c.group(2)
+            m = LIST_HEADER.match(h0)
+            if not m or (cond and not whole and tag_text not in h.upper()):
                 if tag_text in h.upper() or not whole:
                     # a conditional list, or one of another attribute in a shared section
                     if tag_text in h.upper():
@@ -161,17 +180,26 @@ def value_lists(texts, tag, name):
                 if vi and "</li>" not in before[vi[-1].end():]:
                     index = int(vi[-1].group(1)) - 1
             rest = (m.group(4) or "").strip()
-            vm = re.search(r"(?:^|\s)Value (\d+)$", rest)
+            # "… for Value 4 for Multi-energy CT Images", "… of Image Type
+            # (0008,0008) Value 3 for Stereotactic Mammography": a position
+            # under a condition
+            vm = re.search(r"(?:^|\s)Value (\d+)(?: for (.+))?$", rest)
             if vm:
                 if index is not None:
                     return None
+                if vm.group(2):
+                    if cond:
+                        return None
+                    cond = "for " + vm.group(2)
                 index, rest = int(vm.group(1)) - 1, rest[:vm.start()].strip()
             if rest:
                 tm = TAG_RE.search(rest)
                 if tm and "(%s,%s)" % (tm.group(1).upper(), tm.group(2).upper()) != tag_text:
                     continue            # another attribute's list
                 if norm_name(TAG_RE.sub("", rest)) != norm_name(name):
-                    return None         # conditional ("… for Multi-energy CT Images")
+                    if cond or not whole:
+                        return None
+                    cond = "for " + rest    # "Defined Terms for CT"
             elif not whole:
                 continue
             stop = heads[i + 1][0] if i + 1 < len(heads) else len(text)
@@ -180,14 +208,17 @@ def value_lists(texts, tag, name):
                 return None
             vals = {html.unescape(re.sub(r"<[^>]+>", "", dt)).strip() for dt in re.findall(r"<dt>(.*?)</dt>", dl.group(1), re.S)}
             kind = "enum" if m.group(3).lower().startswith("enum") else "defined"
-            if not vals or any(k[1] == index and k[0] != kind for k in out):
+            if not vals or any(k[1] == index and k[0] != kind and (k[2:] or (None,))[0] == cond for k in out):
                 return None         # no values, or Enumerated and Defined for one position
+            k = (kind, index) if cond is None else (kind, index, cond)
             if not m.group(2) and not extends:   # (Retired Defined Terms, and a list extended, add to the list)
-                if (kind, index) in lists_seen:
+                if k in lists_seen:
                     return None     # two lists for one position: conditional or per context
-                lists_seen.add((kind, index))
-            out.setdefault((kind, index), set()).update(vals)
-    return out
+                lists_seen.add(k)
+            out.setdefault(k, set()).update(vals)
+    # a position with an unconditional and a conditional list: neither
+    both = {k[1] for k in out if len(k) == 2} & {k[1] for k in out if len(k) == 3}
+    return {k: v for k, v in out.items() if k[1] not in both}
 
 
 def norm_name(s):
@@ -979,6 +1010,7 @@ class Generator:
         self.iod_summary = []
         self.term_examples = {}
         self.enum_examples = {}
+        self.guard_examples = {}    # (cid, "terms"/"enums") -> a conditional list's example
         self.not_in_iod_examples = {}
         coverage = []   # per IOD: (id, modules, rules, attr encoded, attr not evaluated, module encoded, module n/e)
         for cid in order:
@@ -1070,14 +1102,18 @@ class Generator:
             terms, first_term = self.term_tests(c2m[cid], c2fg[cid], mod_trees, macro_trees)
             if terms:
                 self.term_examples[cid] = first_term
+                if self._guard_example:
+                    self.guard_examples[(cid, "terms")] = self._guard_example
                 n_rules += 1
                 rules.append((f"iod.{cid}.terms", f"{c['name']} IOD: values are Defined Terms of its modules",
                               [f"iod.{cid}"], ("terms", terms), f"PS3.3 {isect}; PS3.3 5.3 (Defined Terms)", cid, None))
             enums, first_enum = self.term_tests(c2m[cid], c2fg[cid], mod_trees, macro_trees, kind="enum")
             if enums:
                 self.enum_examples[cid] = first_enum
+                if self._guard_example:
+                    self.guard_examples[(cid, "enums")] = self._guard_example
                 n_rules += 1
-                rules.append((f"iod.{cid}.enums", f"{c['name']} IOD: values are Enumerated Values of its modules (per value position)",
+                rules.append((f"iod.{cid}.enums", f"{c['name']} IOD: values are Enumerated Values of its modules (per value position, or under a condition)",
                               [f"iod.{cid}"], ("enums", enums), f"PS3.3 {isect}; PS3.3 5.3 (Enumerated Values)", cid, None))
             coverage.append((cid, c["name"], n_rules, attr_c, modc))
             self.iod_summary.append((cid, c["name"], isect, sorted(uids[cid]), n_rules + 1))
@@ -1147,6 +1183,7 @@ class Generator:
         count = collections.Counter(t for _, nodes in top for t in {n.tag for n in nodes})
         out = []
         self._first_term = None
+        self._guard_example = None
         for mid, nodes in top:
             own = [n for n in nodes if count[n.tag] == 1]
             tests = []
@@ -1198,21 +1235,34 @@ class Generator:
                 # a specialization's position replaces the general rows' list
                 # for that position only: MR Image's (C.8.3.1.1.1) gives Value
                 # 3, General Image's Values 1 and 2 (C.7.6.1.1.2) still apply
-                given = {k for x in lists for k in x}
-                lists = lists + [{k: v for k, v in x.items() if k not in given} for x in general]
-            # (Enumerated Values of the whole value are m.<module>'s, enumerated_values())
-            keys = {k for x in lists for k in x if k[0] == kind and (kind == "defined" or k[1] is not None)}
-            for k in sorted(keys, key=lambda k: -1 if k[1] is None else k[1]):
+                given = {k[:2] for x in lists for k in x}
+                lists = lists + [{k: v for k, v in x.items() if k[:2] not in given} for x in general]
+            # (Enumerated Values of the whole value are m.<module>'s,
+            # enumerated_values(), unless under a condition: those are here)
+            keys = {k for x in lists for k in x if k[0] == kind and (kind == "defined" or k[1] is not None or len(k) == 3)}
+            for k in sorted(keys, key=lambda k: (-1 if k[1] is None else k[1], k[2:])):
+                guard = None
+                if len(k) == 3:
+                    # a list under a condition on the data set ("Enumerated
+                    # Values if Segmentation Type (0062,0001) is BINARY"):
+                    # tested where the condition holds, if it can be decided
+                    guard = self.heading_condition(k[2], (lambda t: t in self.top_level_tags) if not prefix else (lambda t: t in merged))
+                    if guard is None:
+                        self.stats[f"{label}: conditional lists whose condition is not decidable (not tested; per place, summed)"] += 1
+                        continue
+                    self.stats[f"{label}: conditional lists tested under their condition (per place, summed)"] += 1
                 # every row of the IOD for this place applies; a row without a
                 # list restricts nothing (Rescale Type in CR Image and Modality
                 # LUT): the union of the lists of the rows that give one
-                if not all(k in x for x in lists):
+                elif not all(k in x for x in lists):
                     self.stats[f"{label}: places where another row of the IOD gives no list (its rows with one tested)"] += 1
                 vals = set().union(*[x[k] for x in lists if k in x])
-                # CS, and LO/SH (Rescale Type, LO): values compared exactly, without padding
+                # CS, and LO/SH (Rescale Type, LO): values compared exactly, without padding;
+                # a conditional list of an integer VR (Bits Allocated 8 if …, "0000H"): numbers
                 ok = ((vr == "CS" and all(CS_VALUE.match(v) for v in vals)) or
                       (vr in ("LO", "SH") and all(re.fullmatch(r"[ -\[\]-~]{1,%d}" % (64 if vr == "LO" else 16), v) and v == v.strip() for v in vals)))
-                if not ok:
+                numeric = guard is not None and vr in ("US", "SS", "UL", "SL", "IS") and all(re.fullmatch(r"[0-9]+|[0-9A-F]{4}H", v) for v in vals)
+                if not ok and not numeric:
                     self.stats[f"{label}: lists of another VR or of values invalid for it (not tested)"] += 1
                     continue
                 # a warning (Defined Terms) leaves to dicom.values' enum or term
@@ -1222,7 +1272,11 @@ class Generator:
                     self.stats[f"{label}: same list as dicom.values (left to it)"] += 1
                     continue
                 path = kw + (f"[{k[1]}]" if k[1] is not None else "")
-                ins = f"{{in: [{', '.join(q(v) for v in sorted(vals))}]}}"
+                if numeric:
+                    nums = sorted({int(v[:-1], 16) if v.endswith("H") else int(v) for v in vals})
+                    ins = f"{{in: [{', '.join(str(v) for v in nums)}]}}"
+                else:
+                    ins = f"{{in: [{', '.join(q(v) for v in sorted(vals))}]}}"
                 if g is not None:
                     # only the values dicom.values accepts and this place does not
                     inner = f"{{any: [{ins}, {{not_in: [{', '.join(q(v) for v in sorted(g))}]}}]}}"
@@ -1232,16 +1286,47 @@ class Generator:
                     test = ins
                     self.stats[f"{label}: tests (per place, summed)"] += 1
                 # (the example: a top-level place, Image Type's value positions first)
-                if not prefix and (self._first_term is None or (path.startswith("ImageType[") and not self._first_term[0].startswith("ImageType["))):
+                if not prefix and guard is not None and self._guard_example is None and k[1] is None:
+                    # (the example of a conditional list: a guard "X is V")
+                    gm = re.fullmatch(r'\{(\w+): \{in: \[("[^"]*"|[0-9]+)[,\]].*', guard)
+                    if gm and (numeric or all(CS_VALUE.match(v) for v in vals)):
+                        good = sorted(vals)[0]
+                        good = str(int(good[:-1], 16) if good.endswith("H") else int(good)) if numeric else good
+                        bad = str(max(int(v[:-1], 16) if v.endswith("H") else int(v) for v in vals) + 1) if numeric else "NOT_LISTED"
+                        if g is None or not numeric:
+                            bad = bad if g is None else next((v for v in sorted(g) if v not in vals), None)
+                        if bad is not None:
+                            gv = gm.group(2) if gm.group(2).startswith('"') else q(gm.group(2))
+                            self._guard_example = (gm.group(1), gv, kw, q(good), q(bad))
+                if not prefix and guard is None and (self._first_term is None or (path.startswith("ImageType[") and not self._first_term[0].startswith("ImageType["))):
                     self._first_term = (path, sorted(vals), g)
                 # (an empty value at a position, ORIGINAL\\PRIMARY\\\\X, is no value, not a term)
                 blank = ", {length: [0, 0]}" if k[1] is not None else ""
+                # a value encoded with explicit VR UN is one undivided value to
+                # the reader (not split at "\\" as its dictionary VR would be):
+                # its positions are not tested (explicit_VR-UN.dcm's Image Type)
+                unknown = ", {vr: UN}" if k[1] is not None else ""
                 # Enumerated Values: only where the attribute's text allows a
                 # zero-length value there (Image Type: "value 3 and beyond",
                 # C.7.6.1.1.2), an empty value at Value 1 is not ORIGINAL/DERIVED
                 if kind == "enum" and k[1] is not None and k[1] < self.optional_from(occ):
                     blank = ""
-                out.append(f"{{{key(path)}: {{any: [absent, empty{blank}, {test}]}}}}")
+                t = f"{{{key(path)}: {{any: [absent, empty{blank}{unknown}, {test}]}}}}"
+                out.append(t if guard is None else f"{{any: [{{not: {guard}}}, {t}]}}")
+
+    def heading_condition(self, text, attr_ok):
+        """The selector of a value list's condition ("if Bits Stored = 8",
+        "when Dose Type (3004,0004) not ERROR", "if Image Type (0008,0008)
+        Value 3 is LOCALIZER or LABEL"), parsed as a 1C condition is
+        (ConditionParser, attributes of the same data set or item); None when
+        it is not one ("for Multi-energy CT Images", "when the printer
+        supports …"): that list is not tested."""
+        if not re.match(r"(?:if|when) ", text):
+            return None
+        body = re.sub(r"^(?:if|when)\s+", "", text)
+        body = re.sub(r"\s+=\s+", " is ", body)
+        body = re.sub(r"(\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))\s+not\s+", r"\1 is not ", body)
+        return self.parser.parse("Required if " + body, attr_ok)
 
     def optional_from(self, occ):
         """The first 0-based value position the rows' texts (descriptions and
@@ -1486,7 +1571,7 @@ class Generator:
                 if check[0] == "terms":
                     out.append(f"    message: \"{{attribute}} {{value}} is not a Defined Term of this IOD's modules (PS3.3 5.3: may be extended, hence a warning)\"")
                 else:
-                    out.append(f"    message: \"{{attribute}} {{value}} is not an Enumerated Value of this IOD's modules for that value position (PS3.3 5.3)\"")
+                    out.append(f"    message: \"{{attribute}} {{value}} is not an Enumerated Value of this IOD's modules for that value position, or under that condition (PS3.3 5.3)\"")
             elif isinstance(check, tuple):
                 hexes = ", ".join("%08X" % x for x in check[1])
                 top = f"{{each_element: {{top_level: true, absent: true, except: [{hexes}]}}}}"
@@ -1586,6 +1671,16 @@ class Generator:
                 sop = q(sorted(uids[cid])[0])
                 ok, bad = self.term_example_values(cid)
                 self.examples[rid] = (f"{{{self.selector(cid)}: {sop}, {ok}}}", f"{{{self.selector(cid)}: {sop}, {bad}}}")
+                self.stats["rules with examples"] += 1
+                continue
+            if (rid.endswith(".enums") or rid.endswith(".terms")) and (cid, rid.rsplit(".", 1)[1]) in self.guard_examples:
+                # a list under a condition (PS3.3 5.3 "Enumerated Values if …"):
+                # a listed value and, the condition false, any value pass; an
+                # unlisted value under the condition fails
+                sop = f"{self.selector(cid)}: {q(sorted(uids[cid])[0])}"
+                gk, gv, kw, good, bad = self.guard_examples[(cid, rid.rsplit(".", 1)[1])]
+                self.examples[rid] = (f"{{{sop}, {gk}: {gv}, {kw}: {good}}}, {{{sop}, {kw}: {bad}}}",
+                                      f"{{{sop}, {gk}: {gv}, {kw}: {bad}}}")
                 self.stats["rules with examples"] += 1
                 continue
             if rid.endswith(".enums") and cid in self.SAMPLE_IODS and self.enum_examples.get(cid):

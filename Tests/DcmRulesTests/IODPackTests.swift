@@ -111,6 +111,66 @@ final class IODPackTests: XCTestCase {
         }
     }
 
+    /// The findings of rule `id` on a data set (YAML flow map): "attribute severity".
+    func findings(_ id: String, _ yaml: String) throws -> [String] {
+        try run(try file(yaml)).findings.filter { $0.ruleID == id }.map { "\($0.attribute ?? "") \($0.severity)" }.sorted()
+    }
+
+    /// CT Image's Image Type specialization (PS3.3 C.8.2.1.1.1) has Value 3
+    /// Defined Terms (AXIAL, LOCALIZER) and a Value 4 list "for Multi-energy
+    /// CT Images" only. The conditional Value 4 list used to make the
+    /// generator skip the whole row, so CT Image Type had no test at all: now
+    /// Value 3 is a Defined Terms warning, and General Image's Values 1 and 2
+    /// (C.7.6.1.1.2) Enumerated Values errors. "For Multi-energy CT Images" is
+    /// no comparison of an attribute with a value, so Value 4 is not tested
+    /// (and C.8.2.1.1.1 allows "an implementation-specific Value 4" for
+    /// images of a generic transformation). A value encoded with explicit VR
+    /// UN is one undivided value to the reader: its positions are not tested.
+    func testCTImageTypePositionsAreTested() throws {
+        let ct = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.2\""
+        XCTAssertEqual(try findings("iod.ct-image.terms", "{\(ct), ImageType: [ORIGINAL, PRIMARY, BOGUS]}"), ["ImageType[2] warning"])
+        XCTAssertEqual(try findings("iod.ct-image.terms", "{\(ct), ImageType: [ORIGINAL, PRIMARY, LOCALIZER]}"), [])
+        XCTAssertEqual(try findings("iod.ct-image.enums", "{\(ct), ImageType: [ORIGNAL, TERTIARY, AXIAL]}"), ["ImageType[0] error", "ImageType[1] error"])
+        XCTAssertEqual(try findings("iod.ct-image.enums", "{\(ct), ImageType: [DERIVED, SECONDARY, AXIAL]}"), [])
+        for value4 in ["VMI", "ANYTHING"] {
+            for multi in ["YES", "NO"] {
+                let yaml = "{\(ct), MultienergyCTAcquisition: \(multi), ImageType: [ORIGINAL, PRIMARY, AXIAL, \(value4)]}"
+                XCTAssertEqual(try findings("iod.ct-image.terms", yaml) + findings("iod.ct-image.enums", yaml), [], yaml)
+            }
+        }
+        XCTAssertEqual(try findings("iod.ct-image.enums", "{\(ct), ImageType: {vr: UN, value: \"ORIGINAL\\\\PRIMARY\\\\AXIAL\"}}"), [])
+        let r = try run(try read("CT.dcm"))
+        XCTAssertEqual(zip(try XCTUnwrap(Self.set).rules, r.outcomes).first { $0.0.id == "iod.ct-image.enums" }?.1, .pass)
+    }
+
+    /// Value lists under a condition the data set decides (PS3.3 5.3) are
+    /// tested where it holds: "Enumerated Values if Segmentation Type
+    /// (0062,0001) is BINARY / is not BINARY" (C.8.20.2, Bits Allocated, Bits
+    /// Stored, High Bit), "… when Dose Type (3004,0004) = ERROR / not ERROR"
+    /// (C.8.8.3.4.6, Pixel Representation), "… if Image Type (0008,0008)
+    /// Value 3 is LOCALIZER or LABEL" (C.8.12.4, Number of Frames), "… when
+    /// Photometric Interpretation (0028,0004) is MONOCHROME2" (C.8.12.1,
+    /// Samples per Pixel). Before, each of these rows was skipped whole.
+    func testConditionalValueListsAreTestedUnderTheirCondition() throws {
+        let seg = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.66.4\""
+        XCTAssertEqual(try findings("iod.segmentation.enums", "{\(seg), SegmentationType: BINARY, BitsAllocated: 1, BitsStored: 1, HighBit: 0}"), [])
+        XCTAssertEqual(try findings("iod.segmentation.enums", "{\(seg), SegmentationType: FRACTIONAL, BitsAllocated: 8, BitsStored: 8, HighBit: 7}"), [])
+        XCTAssertEqual(try findings("iod.segmentation.enums", "{\(seg), SegmentationType: BINARY, BitsAllocated: 8, BitsStored: 8, HighBit: 7}"),
+                       ["BitsAllocated error", "BitsStored error", "HighBit error"])
+        XCTAssertEqual(try findings("iod.segmentation.enums", "{\(seg), SegmentationType: FRACTIONAL, BitsAllocated: 1}"), ["BitsAllocated error"])
+        XCTAssertEqual(try findings("iod.segmentation.enums", "{\(seg), BitsAllocated: 16}"), [])     // no Segmentation Type: nothing decided here
+        let dose = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.481.2\""
+        XCTAssertEqual(try findings("iod.rt-dose.enums", "{\(dose), DoseType: ERROR, PixelRepresentation: 1}"), [])
+        XCTAssertEqual(try findings("iod.rt-dose.enums", "{\(dose), DoseType: ERROR, PixelRepresentation: 0}"), ["PixelRepresentation error"])
+        XCTAssertEqual(try findings("iod.rt-dose.enums", "{\(dose), DoseType: PHYSICAL, PixelRepresentation: 1}"), ["PixelRepresentation error"])
+        let wsm = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.77.1.6\""
+        XCTAssertEqual(try findings("iod.vl-whole-slide-microscopy-image.enums", "{\(wsm), ImageType: [ORIGINAL, PRIMARY, LABEL, NONE], NumberOfFrames: 2}"), ["NumberOfFrames error"])
+        XCTAssertEqual(try findings("iod.vl-whole-slide-microscopy-image.enums", "{\(wsm), ImageType: [ORIGINAL, PRIMARY, VOLUME, NONE], NumberOfFrames: 2}"), [])
+        let vl = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.77.1.4\""
+        XCTAssertEqual(try findings("iod.vl-photographic-image.enums", "{\(vl), PhotometricInterpretation: MONOCHROME2, SamplesPerPixel: 3}"), ["SamplesPerPixel error"])
+        XCTAssertEqual(try findings("iod.vl-photographic-image.enums", "{\(vl), PhotometricInterpretation: RGB, SamplesPerPixel: 3}"), [])
+    }
+
     /// The SOP Class dispatch gives the outcomes `when` would give.
     func testSOPClassDispatchMatchesWhen() throws {
         let set = try XCTUnwrap(Self.set)
@@ -221,7 +281,7 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(c.groups.count, 175)
         // the IODs of the 2020 tables keep their rules and conditions (the
         // figures of docs/packs.md, before and after highdicom's IODs)
-        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 23, 103, 132, 1, 1), ("iod.mr-image", 23, 98, 106, 0, 1),
+        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 103, 132, 1, 1), ("iod.mr-image", 23, 98, 106, 0, 1),
                                                   ("iod.enhanced-mr-image", 55, 150, 208, 15, 12)] {
             let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
             XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
