@@ -700,22 +700,109 @@ class Highdicom:
 # ------------------------------------------------------------------ HAND-WRITTEN: DICOMDIR record keys
 
 # PS3.3 F.5 defines, per Directory Record Type, the keys a record holds
-# (Tables F.5-1 PATIENT Keys, F.5-2 STUDY Keys, F.5-3 SERIES Keys, F.5-4
-# IMAGE Keys, …). They are tables of their own, in neither the 2020 tables
-# nor highdicom's (whose directory-information module has only the keys every
-# record has, F.3.2.2), so the four most common record types are written here
-# by hand, Type 1 and Type 2 keys only (the 1C Specific Character Set and
-# Study Instance UID, and "any other Attribute of the … IE Modules" (Type 3),
-# are not). Cross-checked with pydicom 3.0.2's fileset.py, which requires the
-# same Type 1 keys when it writes these records. The other record types
-# (RT DOSE, SR DOCUMENT, PRESENTATION, … F.5-5 onwards) are not checked.
+# (Table F.5-1 PATIENT Keys, F.5-2 STUDY Keys, …). They are tables of their
+# own, in neither the 2020 tables nor highdicom's (whose directory-information
+# module has only the keys every record has, F.3.2.2), so they are written
+# here by hand: the Type 1 and Type 2 keys, and the 1C keys (below). "Any
+# other Attribute of the … IE Modules" (Type 3) is not checked.
+#
+# Edition: the F.5 sections as published on dicom.nema.org (PS3.3 2023d to
+# 2025a, the section's edition below), and PS3.3 2020a (the 2020 tables'
+# edition) and PS3.3 2011 where noted — read from the standard's text, each
+# cross-checked with pydicom 3.0.2's fileset.py (the Type 1 keys it requires
+# when it writes a record, the Type 2 ones it copies) and with dicom3tools'
+# templates (libsrc/standard/module/file.tpl, the tables dciodvfy checks):
+#   F.5-1..F.5-4  PATIENT, STUDY, SERIES, IMAGE      2020a; pydicom, dicom3tools agree
+#   F.5-19 RT DOSE, F.5-21 RT PLAN, F.5-22 RT TREAT RECORD
+#                 standard text not found; pydicom and dicom3tools agree
+#   F.5-20 RT STRUCTURE SET 2024e, F.5-23 PRESENTATION 2024e, F.5-24 WAVEFORM
+#   2024d, F.5-25 SR DOCUMENT 2011, F.5-26 KEY OBJECT DOC 2024e, F.5-27
+#   SPECTROSCOPY 2024e, F.5-28 RAW DATA 2020a (Instance Number Type 2:
+#   pydicom requires it, dicom3tools has 2), F.5-29 REGISTRATION 2020a,
+#   F.5-30 FIDUCIAL 2020a, F.5-32 ENCAP DOC 2024e, F.5-34 VALUE MAP (standard
+#   text not found; pydicom and dicom3tools agree), F.5-36 PALETTE 2023d,
+#   F.5-37 IMPLANT 2011, F.5-38 IMPLANT ASSY 2011, F.5-39 IMPLANT GROUP 2024d,
+#   F.5-41 MEASUREMENT 2024d (the Content Identification Macro only: pydicom
+#   adds Content Date/Time, the 2024d text read does not show them), F.5-42
+#   SURFACE 2024d, F.5-46 RADIOTHERAPY 2024d.
+#   F.5-40 PLAN has no key but Specific Character Set (2024e).
+# Not checked (no standard text found, or the sources disagree): F.5-31
+# HANGING PROTOCOL (dicom3tools' older template requires Name, Description
+# and Level too, pydicom does not), F.5-35 STEREOMETRIC (pydicom: no key,
+# dicom3tools: the Content Identification Macro), F.5-43 SURFACE SCAN,
+# F.5-44 TRACT, F.5-45 ASSESSMENT (pydicom only), F.5-47 ANNOTATION, F.5-48
+# INVENTORY, F.5-49 waveform presentation (later editions).
+# "CONTENT-ID" stands for the Type 1/2 rows of the Content Identification
+# Macro (PS3.3 Table 10-12), taken from the 2020 tables' macro
+# (Instance Number 1, Content Label 1, Content Description 2, Content
+# Creator's Name 2).
+CONTENT_ID = "CONTENT-ID"
 DIRECTORY_RECORD_KEYS = {
     "PATIENT": ("F.5-1", [("PatientName", "2"), ("PatientID", "1")]),
     "STUDY": ("F.5-2", [("StudyDate", "1"), ("StudyTime", "1"), ("StudyDescription", "2"), ("StudyID", "1"),
                         ("AccessionNumber", "2")]),
     "SERIES": ("F.5-3", [("Modality", "1"), ("SeriesInstanceUID", "1"), ("SeriesNumber", "1")]),
     "IMAGE": ("F.5-4", [("InstanceNumber", "1")]),
+    "RT DOSE": ("F.5-19", [("InstanceNumber", "1"), ("DoseSummationType", "1")]),
+    "RT STRUCTURE SET": ("F.5-20", [("InstanceNumber", "1"), ("StructureSetLabel", "1"), ("StructureSetDate", "2"),
+                                    ("StructureSetTime", "2")]),
+    "RT PLAN": ("F.5-21", [("InstanceNumber", "1"), ("RTPlanLabel", "1"), ("RTPlanDate", "2"), ("RTPlanTime", "2")]),
+    "RT TREAT RECORD": ("F.5-22", [("InstanceNumber", "1"), ("TreatmentDate", "2"), ("TreatmentTime", "2")]),
+    "PRESENTATION": ("F.5-23", [("PresentationCreationDate", "1"), ("PresentationCreationTime", "1"), CONTENT_ID]),
+    "WAVEFORM": ("F.5-24", [("InstanceNumber", "1"), ("ContentDate", "1"), ("ContentTime", "1")]),
+    "SR DOCUMENT": ("F.5-25", [("InstanceNumber", "1"), ("CompletionFlag", "1"), ("VerificationFlag", "1"),
+                               ("ContentDate", "1"), ("ContentTime", "1"), ("ConceptNameCodeSequence", "1")]),
+    "KEY OBJECT DOC": ("F.5-26", [("InstanceNumber", "1"), ("ContentDate", "1"), ("ContentTime", "1"),
+                                  ("ConceptNameCodeSequence", "1")]),
+    "SPECTROSCOPY": ("F.5-27", [("ImageType", "1"), ("ContentDate", "1"), ("ContentTime", "1"), ("InstanceNumber", "1"),
+                                ("NumberOfFrames", "1"), ("Rows", "1"), ("Columns", "1"), ("DataPointRows", "1"),
+                                ("DataPointColumns", "1")]),
+    "RAW DATA": ("F.5-28", [("ContentDate", "1"), ("ContentTime", "1"), ("InstanceNumber", "2")]),
+    "REGISTRATION": ("F.5-29", [("ContentDate", "1"), ("ContentTime", "1"), CONTENT_ID]),
+    "FIDUCIAL": ("F.5-30", [("ContentDate", "1"), ("ContentTime", "1"), CONTENT_ID]),
+    "ENCAP DOC": ("F.5-32", [("ContentDate", "2"), ("ContentTime", "2"), ("InstanceNumber", "1"), ("DocumentTitle", "2"),
+                             ("ConceptNameCodeSequence", "2"), ("MIMETypeOfEncapsulatedDocument", "1")]),
+    "VALUE MAP": ("F.5-34", [("ContentDate", "1"), ("ContentTime", "1"), CONTENT_ID]),
+    "PALETTE": ("F.5-36", [("ContentLabel", "1"), ("ContentDescription", "2")]),
+    "IMPLANT": ("F.5-37", [("Manufacturer", "1"), ("ImplantName", "1"), ("ImplantPartNumber", "1")]),
+    "IMPLANT ASSY": ("F.5-38", [("ImplantAssemblyTemplateName", "1"), ("Manufacturer", "1"),
+                                ("ProcedureTypeCodeSequence", "1")]),
+    "IMPLANT GROUP": ("F.5-39", [("ImplantTemplateGroupName", "1"), ("ImplantTemplateGroupIssuer", "1")]),
+    "PLAN": ("F.5-40", []),
+    "MEASUREMENT": ("F.5-41", [CONTENT_ID]),
+    "SURFACE": ("F.5-42", [("ContentDate", "1"), ("ContentTime", "1"), CONTENT_ID]),
+    "RADIOTHERAPY": ("F.5-46", [("InstanceNumber", "1"), ("ContentDescription", "2"), ("ContentCreatorName", "2")]),
 }
+# The 1C keys of the same tables. Decidable from the record: Study Instance
+# UID "Required only if (0004,1511) is absent" (F.5-2), Verification DateTime
+# "Required if Verification Flag (0040,A493) is VERIFIED" (F.5-25). The others
+# depend on the referenced instance or on the text's characters, and are not
+# evaluated (with the standard's text), in a rule of their own so that the
+# record-keys rule keeps a pass/fail outcome.
+DIRECTORY_RECORD_1C = {
+    "STUDY": [("StudyInstanceUID", "{ReferencedSOPInstanceUIDInFile: absent}")],
+    "SR DOCUMENT": [("VerificationDateTime", '{VerificationFlag: {in: ["VERIFIED"]}}')],
+}
+SCS_TEXT = "Required if an extended or replacement character set is used in one of the Keys"
+DIRECTORY_RECORD_1C_TEXT = {
+    # Specific Character Set: every table above but F.5-37..F.5-39 (the implant records have none)
+    "*": [("SpecificCharacterSet", SCS_TEXT)],
+    "PRESENTATION": [("ReferencedSeriesSequence", "Required if the IOD of the Presentation State SOP Instance referenced by "
+                      "this Directory Record includes the Presentation State Relationship Module"),
+                     ("BlendingSequence", "Required if the SOP Instance referenced by this Directory Record includes "
+                      "Blending Sequence (0070,0402)")],
+    "SR DOCUMENT": [("ContentSequence", "Required if the root Content Item is the Source Content Item of HAS CONCEPT MOD "
+                     "relationships")],
+    "KEY OBJECT DOC": [("ContentSequence", "Required if the root Content Item is the Source Content Item of HAS CONCEPT MOD "
+                        "relationships")],
+    "SPECTROSCOPY": [("ReferencedImageEvidenceSequence", "Required if present in the Spectroscopy Instance")],
+    "ENCAP DOC": [("HL7InstanceIdentifier", "Required if encapsulated document is an HL7 Structured Document")],
+    "IMPLANT": [("ImplantSize", "Required if present in the referenced instance")],
+    "RADIOTHERAPY": [("UserContentLabel", "Required if User Content Label (3010,0033) is present (in the referenced instance)"),
+                     ("UserContentLongLabel", "Required if User Content Long Label (3010,0034) is present (in the "
+                      "referenced instance)")],
+}
+NO_SCS = {"IMPLANT", "IMPLANT ASSY", "IMPLANT GROUP"}
 # F.3.2.2 requires these four keys of a record under one condition, "Required
 # if the Directory Record references a SOP Instance" (not evaluated in
 # m.directory-information): a record holding one of them references a SOP
@@ -1081,8 +1168,9 @@ class Generator:
                               when, where, f"PS3.3 {isect}, {section(m.get('linkToStandard')) or '?'}, C.7.6.16", cid, mid))
             if cid in DIRECTORY_IODS:
                 # HAND-WRITTEN (directory_record_keys): the keys of the common record types
-                rules.append(self.directory_record_keys(cid, isect))
-                n_rules += 1
+                for r in self.directory_record_keys(cid, isect):
+                    rules.append(r)
+                    n_rules += 1
             # repeating groups (Overlay 60xx, Curve 50xx) in the IOD's modules: every group of the range;
             # Data Set Trailing Padding may end any data set (PS3.10 7.2)
             for r in c2m[cid]:
@@ -1467,28 +1555,83 @@ class Generator:
             self.code_item_names.add(name)
         return name
 
+    def content_id_keys(self):
+        """The Type 1/2 top-level rows of the Content Identification Macro
+        (PS3.3 Table 10-12, the 2020 tables' `content-identification`)."""
+        trees = build_trees(self.t["macro_to_attributes"], "macroId")
+        return [(self.keyword(n.tag), n.type) for n in trees.get("content-identification", [])
+                if n.type in ("1", "2") and self.keyword(n.tag)]
+
+    def record_key_lists(self):
+        """{record type: (table, [(keyword, type)])}: DIRECTORY_RECORD_KEYS
+        with the Content Identification Macro expanded."""
+        cim = self.content_id_keys()
+        out = {}
+        for rtype, (table, keys) in DIRECTORY_RECORD_KEYS.items():
+            flat = []
+            for k in keys:
+                flat += cim if k == CONTENT_ID else [k]
+            for kw, _ in flat:
+                if not any(e[4] == kw for e in self.dd.values()):
+                    raise SystemExit(f"gen_iod: DIRECTORY_RECORD_KEYS: {kw} is no keyword of the dictionary")
+            out[rtype] = (table, flat)
+        return out
+
+    @staticmethod
+    def record_types(types):
+        return f"{{DirectoryRecordType: {{in: [{', '.join(q(t) for t in types)}]}}}}"
+
     def directory_record_keys(self, cid, isect):
         """HAND-WRITTEN (DIRECTORY_RECORD_KEYS): the rule checking, in every
         Directory Record Sequence item, the Type 1/2 keys of its Directory
         Record Type (PS3.3 F.5) — `r.directory-record-keys`, 1C/2C on the
-        record's type."""
-        tests = []
-        for rtype, (table, keys) in DIRECTORY_RECORD_KEYS.items():
+        record's type (one test per key and type, for every record type that
+        has it), with the decidable 1C keys."""
+        lists = self.record_key_lists()
+        by_key = collections.defaultdict(list)      # (keyword, type) -> record types
+        for rtype, (table, keys) in lists.items():
             for kw, typ in keys:
-                tests.append(f"{{{kw}: {{type: {typ}C, if: {{DirectoryRecordType: {{in: [{q(rtype)}]}}}}}}}}")
+                by_key[(kw, typ)].append(rtype)
+        tests = []
+        for (kw, typ), types in by_key.items():
+            tests.append(f"{{{kw}: {{type: {typ}C, if: {self.record_types(types)}}}}}")
+        for rtype, keys in DIRECTORY_RECORD_1C.items():
+            for kw, cond in keys:
+                tests.append(f"{{{kw}: {{type: 1C, if: {{all: [{self.record_types([rtype])}, {cond}]}}}}}}")
         for kw in REFERENCED_FILE_KEYS:
             others = ", ".join(f"{{{o}: present}}" for o in REFERENCED_FILE_KEYS if o != kw)
             tests.append(f"{{{kw}: {{type: 1C, if: {{any: [{others}]}}}}}}")
         self.emit("r.directory-record-keys", tests,
-                  comment="HAND-WRITTEN (gen_iod.DIRECTORY_RECORD_KEYS, REFERENCED_FILE_KEYS): keys of the PATIENT, STUDY, SERIES "
-                          "and IMAGE records, PS3.3 F.5; the referenced file's four keys together, F.3.2.2")
-        self.stats["DICOMDIR record types with their keys (hand-written, PS3.3 F.5)"] = len(DIRECTORY_RECORD_KEYS)
-        tables = ", ".join(f"{t} {r}" for r, (t, _) in DIRECTORY_RECORD_KEYS.items())
-        return (f"iod.{cid}.record-keys", "Basic Directory IOD: keys of the PATIENT, STUDY, SERIES and IMAGE directory records, "
-                "and the referenced file's keys together",
+                  comment="HAND-WRITTEN (gen_iod.DIRECTORY_RECORD_KEYS, DIRECTORY_RECORD_1C, REFERENCED_FILE_KEYS): "
+                          "keys of the directory records, PS3.3 F.5; the referenced file's four keys together, F.3.2.2")
+        # the 1C keys whose condition the record does not decide: not evaluated, with the standard's text
+        undecided = []
+        scs_types = [t for t in lists if t not in NO_SCS]
+        for rtype, keys in DIRECTORY_RECORD_1C_TEXT.items():
+            for kw, text in keys:
+                types = scs_types if rtype == "*" else [rtype]
+                undecided.append(f"{{{kw}: {{type: 1C, if: {{all: [{self.record_types(types)}, "
+                                 f"{{not_evaluated: {q(text + ' (PS3.3 F.5)')}}}]}}}}}}")
+        self.emit("r.directory-record-keys-1c", undecided,
+                  comment="HAND-WRITTEN (gen_iod.DIRECTORY_RECORD_1C_TEXT): 1C keys of the directory records whose "
+                          "condition the record does not decide, PS3.3 F.5")
+        self.stats["DICOMDIR record types with their keys (hand-written, PS3.3 F.5)"] = len(lists)
+        self.stats["DICOMDIR record keys: Type 1/2 (per record type, summed)"] = sum(len(k) for _, k in lists.values())
+        self.stats["DICOMDIR record keys: 1C decided / not evaluated (per record type, summed)"] = (
+            f"{sum(len(v) for v in DIRECTORY_RECORD_1C.values())} / "
+            f"{len(scs_types) + sum(len(v) for k, v in DIRECTORY_RECORD_1C_TEXT.items() if k != '*')}")
+        tables = ", ".join(f"{t} {r}" for r, (t, _) in lists.items())
+        keys = (f"iod.{cid}.record-keys", f"Basic Directory IOD: keys of the {len(lists)} directory record types of "
+                "PS3.3 F.5 written in the generator, and the referenced file's keys together",
                 [f"iod.{cid}", "{DirectoryRecordSequence: present}"],
                 "{DirectoryRecordSequence: {items: r.directory-record-keys}}",
                 f"PS3.3 {isect}, F.3.2.2; F.5 (Tables {tables}; hand-written in the generator)", cid, "record-keys")
+        conditional = (f"iod.{cid}.record-keys-1c", "Basic Directory IOD: 1C keys of the directory records whose "
+                       "condition depends on the referenced instance (not evaluated when absent)",
+                       [f"iod.{cid}", "{DirectoryRecordSequence: present}"],
+                       "{DirectoryRecordSequence: {items: r.directory-record-keys-1c}}",
+                       f"PS3.3 {isect}; F.5 (hand-written in the generator)", cid, "record-keys-1c")
+        return [keys, conditional]
 
     def distinct_tags(self, mid, rows, mod_trees):
         """Top-level tags of the module (Type 1 and 2 first) that no other module
@@ -1689,6 +1832,14 @@ class Generator:
                 self.examples[rid] = (f"{{{self.selector(cid)}: {sop}, {ok}}}", f"{{{self.selector(cid)}: {sop}, {bad}}}")
                 self.stats["rules with examples"] += 1
                 continue
+            if rid.endswith(".record-keys"):
+                # HAND-WRITTEN keys (DIRECTORY_RECORD_KEYS): an RT DOSE record (F.5-19) with and without a Type 1 key
+                head = (f"{self.selector(cid)}: {q(sorted(uids[cid])[0])}, DirectoryRecordSequence: [{{"
+                        "OffsetOfTheNextDirectoryRecord: \"0\", RecordInUseFlag: \"65535\", "
+                        "OffsetOfReferencedLowerLevelDirectoryEntity: \"0\", DirectoryRecordType: \"RT DOSE\", InstanceNumber: \"1\"")
+                self.examples[rid] = (f"{{{head}, DoseSummationType: PLAN}}]}}", f"{{{head}}}]}}")
+                self.stats["rules with examples"] += 1
+                continue
             if cid not in self.SAMPLE_IODS or mid is None or len(when) != 1 or ".fg." in rid:
                 continue
             body = self.example_values(mod_trees.get(mid, []))
@@ -1791,13 +1942,21 @@ def coverage_doc(gen, tables, source_line):
             "(Offset of the Next Directory Record, Record In-use Flag, Offset of Referenced Lower-Level Directory "
             "Entity, Directory Record Type: Type 1; Private Record UID when the record type is PRIVATE). "
             "The keys each Directory Record Type requires (PS3.3 F.5) are tables of their own, in neither "
-            "source (highdicom's `directory-information` has the generic keys only): the Type 1 and 2 keys of "
-            "the PATIENT, STUDY, SERIES and IMAGE records (Tables F.5-1 to F.5-4: Patient ID; Study Date, Time "
-            "and ID; Modality, Series Instance UID and Number; Instance Number; Type 2: Patient's Name, Study "
-            "Description, Accession Number) are written by hand in the generator (`DIRECTORY_RECORD_KEYS`, "
-            "rule `iod.basic-directory.record-keys`). **Not checked:** the other record types' keys (RT DOSE, "
-            "SR DOCUMENT, PRESENTATION, … F.5-5 onwards), the 1C keys (Specific Character Set, Study Instance "
-            "UID), what else a record holds. The referenced-file keys' condition (\"Required if the Directory Record "
+            "source (highdicom's `directory-information` has the generic keys only): they are written by hand in "
+            "the generator (`DIRECTORY_RECORD_KEYS`, rule `iod.basic-directory.record-keys`) for "
+            f"{len(DIRECTORY_RECORD_KEYS)} record types — "
+            + ", ".join(f"{r} ({t})" for r, (t, _) in DIRECTORY_RECORD_KEYS.items()) +
+            " — their Type 1 and 2 keys (the Content Identification Macro's rows where a table includes it), "
+            "transcribed from the standard's F.5 sections (editions 2011, 2020a and 2023d-2025a, per table in "
+            "the generator's comment; RT DOSE, RT PLAN, RT TREAT RECORD and VALUE MAP from pydicom's fileset.py "
+            "and dicom3tools' templates, which agree, their text not found) and cross-checked with pydicom 3.0.2's "
+            "fileset.py and dicom3tools. Two 1C keys are decided from the record (Study Instance UID when Referenced "
+            "SOP Instance UID in File is absent, F.5-2; Verification DateTime when Verification Flag is VERIFIED, "
+            "F.5-25); the others (Specific Character Set, keys \"required if present in the referenced instance\") "
+            "are in `iod.basic-directory.record-keys-1c`, not evaluated when absent. **Not checked:** HANGING "
+            "PROTOCOL, STEREOMETRIC (the sources disagree), SURFACE SCAN, TRACT, ASSESSMENT, ANNOTATION, INVENTORY "
+            "and later record types (no standard text at hand), what else a record holds (Type 3). "
+            "The referenced-file keys' condition (\"Required if the Directory Record "
             "references a SOP Instance\", F.3.2.2) is not evaluated, but a record holding one of the four (Referenced "
             "File ID, Referenced SOP Class / SOP Instance / Transfer Syntax UID in File) references a SOP Instance, so "
             "the same rule requires the other three (`REFERENCED_FILE_KEYS`).",

@@ -272,11 +272,56 @@ final class IODPackTests: XCTestCase {
         XCTAssertTrue(zip(set.rules, ct.outcomes).filter { $0.0.id.hasPrefix("iod.basic-directory.") }.allSatisfy { $0.1 == .notApplicable })
     }
 
+    /// The record types of PS3.3 F.5 beyond PATIENT/STUDY/SERIES/IMAGE
+    /// (hand-written in the generator, `DIRECTORY_RECORD_KEYS`): their Type 1
+    /// and 2 keys (Tables F.5-19 RT DOSE, F.5-23 PRESENTATION with the Content
+    /// Identification Macro, F.5-25 SR DOCUMENT, F.5-28 RAW DATA …), the two
+    /// decidable 1C keys (Study Instance UID "Required only if (0004,1511) is
+    /// absent", F.5-2; Verification DateTime "Required if Verification Flag
+    /// is VERIFIED", F.5-25), and the undecidable 1C keys in a rule of their
+    /// own, not evaluated when absent.
+    func testDirectoryRecordTypesHaveTheirKeys() throws {
+        let head = "MediaStorageSOPClassUID: \"1.2.840.10008.1.3.10\", FileSetID: X, OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity: \"0\", OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity: \"0\", FileSetConsistencyFlag: \"0\""
+        let rec = "OffsetOfTheNextDirectoryRecord: \"0\", RecordInUseFlag: \"65535\", OffsetOfReferencedLowerLevelDirectoryEntity: \"0\""
+        let refs = "ReferencedFileID: [A, B], ReferencedSOPClassUIDInFile: \"1.2.3\", ReferencedSOPInstanceUIDInFile: \"1.2.3.4\", ReferencedTransferSyntaxUIDInFile: \"1.2.840.10008.1.2.1\""
+        let missing = { (record: String) throws -> [String] in
+            try self.errors(try self.run(try file("{\(head), DirectoryRecordSequence: [{\(rec), \(record)}]}")))
+                .filter { $0.hasPrefix("iod.basic-directory.record-keys:") }.map { String($0.split(separator: " ")[1]) }
+        }
+        let item = "DirectoryRecordSequence[0]."
+        XCTAssertEqual(try missing("DirectoryRecordType: \"RT DOSE\", InstanceNumber: \"1\", DoseSummationType: PLAN, \(refs)"), [])
+        XCTAssertEqual(try missing("DirectoryRecordType: \"RT DOSE\", InstanceNumber: \"1\", \(refs)"), [item + "DoseSummationType"])
+        // PRESENTATION: its own keys and the Content Identification Macro's (Type 1 Content Label, Type 2 Content Description)
+        let pr = "DirectoryRecordType: PRESENTATION, PresentationCreationDate: \"20240101\", PresentationCreationTime: \"120000\", InstanceNumber: \"1\", ContentCreatorName: \"\", \(refs)"
+        XCTAssertEqual(try missing("\(pr), ContentLabel: X, ContentDescription: \"\""), [])
+        XCTAssertEqual(try missing(pr).sorted(), [item + "ContentDescription", item + "ContentLabel"])
+        // SR DOCUMENT: Verification DateTime only when VERIFIED
+        let sr = "DirectoryRecordType: \"SR DOCUMENT\", InstanceNumber: \"1\", CompletionFlag: COMPLETE, ContentDate: \"20240101\", ContentTime: \"120000\", ConceptNameCodeSequence: [{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: x}], \(refs)"
+        XCTAssertEqual(try missing("\(sr), VerificationFlag: UNVERIFIED"), [])
+        XCTAssertEqual(try missing("\(sr), VerificationFlag: VERIFIED"), [item + "VerificationDateTime"])
+        XCTAssertEqual(try missing("\(sr), VerificationFlag: VERIFIED, VerificationDateTime: \"20240101120000\""), [])
+        // RAW DATA: Instance Number is Type 2 there (F.5-28), present but empty is enough
+        XCTAssertEqual(try missing("DirectoryRecordType: \"RAW DATA\", ContentDate: \"20240101\", ContentTime: \"120000\", InstanceNumber: \"\", \(refs)"), [])
+        XCTAssertEqual(try missing("DirectoryRecordType: \"RAW DATA\", ContentDate: \"20240101\", ContentTime: \"120000\", \(refs)"), [item + "InstanceNumber"])
+        // STUDY: Study Instance UID unless the record references a file (F.5-2)
+        let study = "DirectoryRecordType: STUDY, StudyDate: \"20240101\", StudyTime: \"120000\", StudyDescription: \"\", StudyID: \"1\", AccessionNumber: \"\""
+        XCTAssertEqual(try missing(study), [item + "StudyInstanceUID"])
+        XCTAssertEqual(try missing("\(study), StudyInstanceUID: \"1.2.3\""), [])
+        XCTAssertEqual(try missing("\(study), \(refs)"), [])
+        // a record type whose keys are not written (HANGING PROTOCOL) gets no finding
+        XCTAssertEqual(try missing("DirectoryRecordType: \"HANGING PROTOCOL\", \(refs)"), [])
+        // undecidable 1C keys: not evaluated when absent, a pass when present or for a type without them
+        let id = "iod.basic-directory.record-keys-1c"
+        XCTAssertEqual(try outcome(id, try file("{\(head), DirectoryRecordSequence: [{\(rec), DirectoryRecordType: PATIENT, PatientID: \"1\", PatientName: \"\"}]}")), .notEvaluated)
+        XCTAssertEqual(try outcome(id, try file("{\(head), DirectoryRecordSequence: [{\(rec), DirectoryRecordType: PATIENT, SpecificCharacterSet: ISO_IR 100, PatientID: \"1\", PatientName: \"\"}]}")), .pass)
+        XCTAssertEqual(try outcome(id, try file("{\(head), DirectoryRecordSequence: [{\(rec), DirectoryRecordType: \"IMPLANT GROUP\", ImplantTemplateGroupName: X, ImplantTemplateGroupIssuer: Y}]}")), .pass)
+    }
+
     /// `rules coverage` counts the DICOMDIR IOD's rules as a group of their
     /// own (its selector is Media Storage SOP Class UID), not as "(every file)".
     func testCoverageGroupsTheDirectoryIOD() throws {
         let c = ConditionCoverage(try XCTUnwrap(Self.set).rules)
-        XCTAssertEqual(c.groups.first { $0.name == "iod.basic-directory" }?.counts.rules, 4)
+        XCTAssertEqual(c.groups.first { $0.name == "iod.basic-directory" }?.counts.rules, 5)
         XCTAssertFalse(c.groups.contains { $0.name == "(every file)" })
         XCTAssertEqual(c.groups.count, 175)
         // the IODs of the 2020 tables keep their rules and conditions (the
