@@ -176,7 +176,10 @@ def value_lists(texts, tag, name):
                 # Characteristics" followed by its untitled list (Image Type,
                 # PS3.3 C.7.6.1.1.2): the list of that value position
                 before = text[heads[i - 1][1] if i else 0:start]
-                vi = list(re.finditer(r"<p>\s*Value (\d+) shall\b[^<]*</p>", before))
+                # (or "Value 3 may be absent, but if present shall identify …",
+                # with links in the paragraph: XA/XRF and VL Image Type,
+                # C.8.7.1.1.1, C.8.12.1.1.6)
+                vi = list(re.finditer(r"<p>\s*Value (\d+) (?:shall|may)\b(?:(?!</p>).)*</p>", before, re.S))
                 if vi and "</li>" not in before[vi[-1].end():]:
                     index = int(vi[-1].group(1)) - 1
             rest = (m.group(4) or "").strip()

@@ -143,6 +143,22 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(zip(try XCTUnwrap(Self.set).rules, r.outcomes).first { $0.0.id == "iod.ct-image.enums" }?.1, .pass)
     }
 
+    /// XA/XRF and VL Image Type (PS3.3 C.8.7.1.1.1, C.8.12.1.1.6) give three
+    /// untitled "Enumerated Values:" lists after "Value n shall identify …"
+    /// (or "Value 3 may be absent, but if present shall …") list items whose
+    /// paragraph holds a link: read as one position each (before, as one
+    /// position given three times, and not tested). dciodvfy reports the same
+    /// "Unrecognized enumerated value" for Value 3 FOO in both.
+    func testXAAndVLImageTypePositionsAreEnumerated() throws {
+        let xa = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.12.1\""
+        XCTAssertEqual(try findings("iod.x-ray-angiographic-image.enums", "{\(xa), ImageType: [ORIGINAL, PRIMARY, FOO]}"), ["ImageType[2] error"])
+        XCTAssertEqual(try findings("iod.x-ray-angiographic-image.enums", "{\(xa), ImageType: [DERIVED, SECONDARY, BIPLANE A, OTHER]}"), [])
+        let vl = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.77.1.4\""
+        XCTAssertEqual(try findings("iod.vl-photographic-image.enums", "{\(vl), ImageType: [ORIGINAL, PRIMARY, FOO]}"), ["ImageType[2] error"])
+        XCTAssertEqual(try findings("iod.vl-photographic-image.enums", "{\(vl), ImageType: [ORIGINAL, PRIMARY]}"), [])   // Value 3 "may be absent"
+        XCTAssertEqual(try findings("iod.vl-photographic-image.enums", "{\(vl), ImageType: [ORIGINAL, PRIMARY, STEREO L]}"), [])
+    }
+
     /// Value lists under a condition the data set decides (PS3.3 5.3) are
     /// tested where it holds: "Enumerated Values if Segmentation Type
     /// (0062,0001) is BINARY / is not BINARY" (C.8.20.2, Bits Allocated, Bits
