@@ -117,10 +117,33 @@ SECTION_TITLE = re.compile(r"<h\d>\s*([^<]*?)\s*</h\d>")
 
 
 # a list title's leading table number ("Table C.8-74a. Enumerated Values of …")
-TABLE_TITLE = re.compile(r"^Table [A-Z]?[0-9][0-9.\-]*[a-z]?\.\s+")
+TABLE_TITLE = re.compile(r"^Table [A-Z]?\.?[0-9][0-9.\-]*[a-z]?\.\s+")
 # a list title whose list applies under a condition on the data set:
 # "Enumerated Values if Bits Stored = 8", "… when Dose Type (3004,0004) = ERROR"
 IF_HEADER = re.compile(r"^(.*?(?:Enumerated Values?|Defined Terms?)(?: (?:for|of) .+?)?)\s+((?:if|when) .+)$", re.I)
+# a list given as a table (PS3.3 C.8.16.1: "Table C.8-127. Image Type and
+# Frame Type Value 1", first column "Enumerated Value Name"): the first
+# header cell says which kind, the first cell of each body row is a value
+VALUE_COLUMN = re.compile(r"^(Enumerated Values?|Defined Terms?)(?: Name)?$", re.I)
+
+
+def table_list(segment):
+    """(kind, values) of the first <table> in `segment` whose first column is
+    a value list ("Enumerated Value Name", "Defined Term Name"), else None."""
+    t = re.search(r"<table>(.*?)</table>", segment, re.S)
+    if not t:
+        return None
+    th = re.search(r"<th\b[^>]*>(.*?)</th>", t.group(1), re.S)
+    m = VALUE_COLUMN.match(plain(th.group(1)) if th else "")
+    body = re.search(r"<tbody>(.*?)</tbody>", t.group(1), re.S)
+    if not m or not body:
+        return None
+    vals = set()
+    for row in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S):
+        td = re.search(r"<td\b[^>]*>(.*?)</td>", row, re.S)
+        if td and plain(td.group(1)):
+            vals.add(plain(td.group(1)))
+    return ("enum" if m.group(1).lower().startswith("enum") else "defined"), vals
 
 
 def value_lists(texts, tag, name):
@@ -139,7 +162,7 @@ def value_lists(texts, tag, name):
     and a conditional list has neither (the conditional one may extend the
     other). None when a list is given twice for one position, or not followed
     by its <dl> — never a guess."""
-    out, lists_seen = {}, set()
+    out, lists_seen, open_keys, added = {}, set(), set(), set()
     tag_text = "(%04X,%04X)" % (tag >> 16, tag & 0xFFFF)
     texts = [(t, w, False) for t, w in texts]
     for text, whole, extends in texts:
@@ -155,10 +178,30 @@ def value_lists(texts, tag, name):
             title = norm_name(re.sub(r"^[A-Z]?[0-9.]+\s+", "", html.unescape(t.group(1)))) if t else ""
             whole = bool(title) and norm_name(name) in title
         heads = [(m.start(), m.end(), plain(m.group(1)).rstrip(": ")) for m in ENUM_HEADER.finditer(text)]
-        heads = [h for h in heads if re.search(r"Enumerated|Defined", h[2], re.I)]
+        strong = [x[0] for x in heads] + [len(text)]
+        tables = {}
+        for j, (start, end, h) in enumerate(heads):
+            if TABLE_TITLE.match(h) and not re.search(r"Enumerated|Defined", h, re.I):
+                tl = table_list(text[end:strong[j + 1]])
+                if tl:
+                    tables[start] = tl
+        heads = [h for h in heads if re.search(r"Enumerated|Defined", h[2], re.I) or h[0] in tables]
         for i, (start, end, h) in enumerate(heads):
             cond = None
+            lead = plain(text[heads[i - 1][1] if i else 0:start])
+            # a table adding to another section's list ("Table C.8-80 specifies
+            # the Defined Terms for MR additional to those defined in Section
+            # C.8.16.1.3"): its values join that list; its title's "for CT"
+            # names the IOD's modality, not a condition
+            adds = bool(re.search(r"additional to those (?:defined|specified) in", lead))
             h0 = TABLE_TITLE.sub("", h)
+            if start in tables:
+                kind_t = "Enumerated Values" if tables[start][0] == "enum" else "Defined Terms"
+                if adds:
+                    h0 = re.sub(r"\s+for [A-Z][A-Za-z]*$", "", h0)
+                h0 = re.sub(r"\s+Common$", "", h0)     # "… Value 4 Common" (C.8.16.1.4: common to CT and MR)
+                h0 = re.sub(r"^(?:[A-Z]+-Specific )", "", h0)
+                h0 = f"{kind_t} of {h0}"
             c = IF_HEADER.match(h0)
             if c:
                 h0, cond = c.group(1), c.group(2)
@@ -195,30 +238,55 @@ def value_lists(texts, tag, name):
                         return None
                     cond = "for " + vm.group(2)
                 index, rest = int(vm.group(1)) - 1, rest[:vm.start()].strip()
+            if rest and start in tables and norm_name(name) in norm_name(rest).split(" and "):
+                rest = name             # "Image Type and Frame Type Value 1": both attributes'
             if rest:
                 tm = TAG_RE.search(rest)
                 if tm and "(%s,%s)" % (tm.group(1).upper(), tm.group(2).upper()) != tag_text:
                     continue            # another attribute's list
                 if norm_name(TAG_RE.sub("", rest)) != norm_name(name):
-                    if cond or not whole:
+                    if not whole:
+                        continue            # another attribute's list in a shared section
+                    if cond:
                         return None
                     cond = "for " + rest    # "Defined Terms for CT"
             elif not whole:
                 continue
             stop = heads[i + 1][0] if i + 1 < len(heads) else len(text)
-            dl = re.search(r"<dl>(.*?)</dl>", text[end:stop], re.S)
-            if not dl:
-                return None
-            vals = {html.unescape(re.sub(r"<[^>]+>", "", dt)).strip() for dt in re.findall(r"<dt>(.*?)</dt>", dl.group(1), re.S)}
-            kind = "enum" if m.group(3).lower().startswith("enum") else "defined"
+            if start in tables:
+                kind, vals = tables[start]
+            else:
+                dl = re.search(r"<dl>(.*?)</dl>", text[end:stop], re.S)
+                if not dl:
+                    tl = table_list(text[end:stop]) if TABLE_TITLE.match(h) else None
+                    if not tl:
+                        return None
+                    vals = tl[1]
+                else:
+                    vals = {html.unescape(re.sub(r"<[^>]+>", "", dt)).strip() for dt in re.findall(r"<dt>(.*?)</dt>", dl.group(1), re.S)}
+                kind = "enum" if m.group(3).lower().startswith("enum") else "defined"
+            if not vals and adds and start in tables:
+                # an empty table adding to another section's list (C.8-81: "formerly
+                # contained defined terms such as ADC"): that list, unchanged
+                added.add((kind, index) if cond is None else (kind, index, cond))
+                continue
             if not vals or any(k[1] == index and k[0] != kind and (k[2:] or (None,))[0] == cond for k in out):
                 return None         # no values, or Enumerated and Defined for one position
             k = (kind, index) if cond is None else (kind, index, cond)
-            if not m.group(2) and not extends:   # (Retired Defined Terms, and a list extended, add to the list)
+            # "Additional Defined Terms are defined in the modality-specific
+            # Module and Macro definitions" (C.8.16.1.3): an open list, tested
+            # only with a list that adds to it
+            if re.search(r"Additional Defined Terms are defined in", lead):
+                open_keys.add(k)
+            if adds:
+                added.add(k)
+            if not m.group(2) and not extends and not adds:   # (Retired Defined Terms, and a list extended, add to the list)
                 if k in lists_seen:
                     return None     # two lists for one position: conditional or per context
                 lists_seen.add(k)
             out.setdefault(k, set()).update(vals)
+    for k in open_keys - added:
+        out.pop(k, None)
     # a position with an unconditional and a conditional list: neither
     both = {k[1] for k in out if len(k) == 2} & {k[1] for k in out if len(k) == 3}
     return {k: v for k, v in out.items() if k[1] not in both}

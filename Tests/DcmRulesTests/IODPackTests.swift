@@ -70,14 +70,21 @@ final class IODPackTests: XCTestCase {
 
     /// Defined Terms (PS3.3 5.3) are warnings: the MR fixture's Scan Options IR
     /// and Image Type Value 3 AXIAL are not MR Image Defined Terms (C.8.3.1,
-    /// C.8.3.1.1.1) — dciodvfy warns about the same two; CT and Enhanced MR have none.
+    /// C.8.3.1.1.1) — dciodvfy warns about the same two; the Enhanced MR
+    /// fixture's Image Type and Frame Type Value 3 M_SE are not Defined Terms
+    /// of C.8.16.1.3 (Table C.8-129) nor C.8.13.1.1.1 (Table C.8-80) —
+    /// dciodvfy warns about both too; CT has none.
     func testDefinedTermsAreWarnings() throws {
         let mr = try run(try read("MR.dcm"))
         let terms = mr.findings.filter { $0.ruleID == "iod.mr-image.terms" }
         XCTAssertEqual(terms.map { $0.attribute ?? "" }.sorted(), ["ImageType[2]", "ScanOptions"])
         XCTAssertTrue(terms.allSatisfy { $0.severity == .warning })
+        let emr = try run(try read("EnhancedMR.dcm")).findings.filter { $0.ruleID == "iod.enhanced-mr-image.terms" }
+        XCTAssertEqual(emr.map { "\($0.attribute ?? "") \($0.observed ?? "")" }.sorted(),
+                       ["ImageType[2] M_SE", "SharedFunctionalGroupsSequence[0].MRImageFrameTypeSequence[0].FrameType[2] M_SE"])
+        XCTAssertTrue(emr.allSatisfy { $0.severity == .warning })
         guard let set = Self.set else { return XCTFail() }
-        for (name, id) in [("CT.dcm", "iod.ct-image.terms"), ("EnhancedMR.dcm", "iod.enhanced-mr-image.terms")] {
+        for (name, id) in [("CT.dcm", "iod.ct-image.terms")] {
             let r = try run(try read(name))
             XCTAssertEqual(zip(set.rules, r.outcomes).first { $0.0.id == id }?.1, .pass, name)
         }
@@ -157,6 +164,33 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(try findings("iod.vl-photographic-image.enums", "{\(vl), ImageType: [ORIGINAL, PRIMARY, FOO]}"), ["ImageType[2] error"])
         XCTAssertEqual(try findings("iod.vl-photographic-image.enums", "{\(vl), ImageType: [ORIGINAL, PRIMARY]}"), [])   // Value 3 "may be absent"
         XCTAssertEqual(try findings("iod.vl-photographic-image.enums", "{\(vl), ImageType: [ORIGINAL, PRIMARY, STEREO L]}"), [])
+    }
+
+    /// Frame Type (and the enhanced IODs' Image Type) lists are tables in
+    /// PS3.3 C.8.16.1 (Table C.8-127 Value 1 ORIGINAL/DERIVED/MIXED, C.8-128
+    /// Value 2 PRIMARY: Enumerated Values; C.8-129/C.8-130 Values 3 and 4,
+    /// Defined Terms the modality's section adds to: C.8.13.1.1.1 Tables
+    /// C.8-80/C.8-81 for MR). Before, the generator read `<dl>` lists only
+    /// and Frame Type had no test.
+    func testFrameTypeTablesAreTested() throws {
+        var mr = try read("EnhancedMR.dcm")
+        let i = try XCTUnwrap(mr.dataSet.index(of: Tag(0x5200, 0x9229)))
+        var shared = mr.dataSet.elements[i].items![0]
+        let j = try XCTUnwrap(shared.index(of: Tag(0x0018, 0x9226)))
+        var ft = shared.elements[j].items![0]
+        XCTAssertNotNil(ft.index(of: Tag(0x0008, 0x9007)))
+        ft.setRaw(Tag(0x0008, 0x9007), .CS, Array("ORIGINAL\\SECONDARY\\T1\\NONE".utf8))
+        shared.elements[j].items = [ft]
+        mr.dataSet.elements[i].items = [shared]
+        let r = try run(mr)
+        XCTAssertEqual(r.findings.filter { $0.ruleID == "iod.enhanced-mr-image.enums" }.map { "\($0.attribute ?? "") \($0.severity)" },
+                       ["SharedFunctionalGroupsSequence[0].MRImageFrameTypeSequence[0].FrameType[1] error"])
+        XCTAssertEqual(r.findings.filter { $0.ruleID == "iod.enhanced-mr-image.terms" && ($0.attribute ?? "").contains("FrameType") }.count, 0)   // T1, NONE: Defined Terms
+        let emr = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.4.1\""
+        XCTAssertEqual(try findings("iod.enhanced-mr-image.enums", "{\(emr), ImageType: [MIXED, PRIMARY, T1, NONE]}"), [])
+        XCTAssertEqual(try findings("iod.enhanced-mr-image.enums", "{\(emr), ImageType: [ORIGINAL, SECONDARY, T1, NONE]}"), ["ImageType[1] error"])
+        XCTAssertEqual(try findings("iod.enhanced-mr-image.terms", "{\(emr), ImageType: [ORIGINAL, PRIMARY, DIFFUSION, QUANTITY]}"), [])
+        XCTAssertEqual(try findings("iod.enhanced-mr-image.terms", "{\(emr), ImageType: [ORIGINAL, PRIMARY, AXIAL, ADC]}"), ["ImageType[2] warning", "ImageType[3] warning"])
     }
 
     /// Value lists under a condition the data set decides (PS3.3 5.3) are
@@ -343,7 +377,7 @@ final class IODPackTests: XCTestCase {
         // the IODs of the 2020 tables keep their rules and conditions (the
         // figures of docs/packs.md, before and after highdicom's IODs)
         for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 103, 132, 1, 1), ("iod.mr-image", 23, 98, 106, 0, 1),
-                                                  ("iod.enhanced-mr-image", 55, 150, 208, 15, 12)] {
+                                                  ("iod.enhanced-mr-image", 56, 150, 208, 15, 12)] {
             let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
             XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
                            [rules, enc, ne, menc, mne], name)
