@@ -269,7 +269,7 @@ final class PackCompiler {
             error(loc, "unknown condition '\(name)'", suggestion: suggest(name, among: Array(conditions.keys)))
             return .always
         case .sequence(let items, _):
-            return .all(items.map { compilePredicate($0, group: group) })
+            return .conjunction(items.map { compilePredicate($0, group: group) })
         case .mapping(let entries, _):
             var parts: [Predicate] = []
             for (k, kl, v) in entries {
@@ -277,7 +277,7 @@ final class PackCompiler {
                 case "all", "any":
                     guard let items = v.items else { error(v.location, "'\(k)' takes a list"); continue }
                     let ps = items.map { compilePredicate($0, group: group) }
-                    parts.append(k == "all" ? .all(ps) : .any(ps))
+                    parts.append(k == "all" ? .conjunction(ps) : .any(ps))
                 case "not":
                     parts.append(.not(compilePredicate(v, group: group)))
                 case "each_element":
@@ -292,7 +292,7 @@ final class PackCompiler {
                     parts.append(.attribute(ref, compileValueTest(v, ref: ref)))
                 }
             }
-            return parts.count == 1 ? parts[0] : .all(parts)
+            return parts.count == 1 ? parts[0] : .conjunction(parts)
         }
     }
 

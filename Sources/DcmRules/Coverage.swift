@@ -78,6 +78,7 @@ public struct ConditionCoverage: Sendable {
         switch p {
         case .attribute(_, .present): return true
         case .any(let ps), .all(let ps): return !ps.isEmpty && ps.allSatisfy(isPresenceOnly)
+        case .planned(let plan): return plan.parts.allSatisfy(isPresenceOnly)
         case .named(_, let q): return isPresenceOnly(q)
         case .deferred(let d): return isPresenceOnly(d.predicate)
         default: return false
@@ -91,6 +92,7 @@ public struct ConditionCoverage: Sendable {
         case .named(_, let q), .not(let q): return notEvaluated(in: q)
         case .deferred(let d): return notEvaluated(in: d.predicate)
         case .all(let ps), .any(let ps): return ps.flatMap { notEvaluated(in: $0) }
+        case .planned(let plan): return plan.parts.flatMap { notEvaluated(in: $0) }
         case .attribute(_, let t): return notEvaluated(in: t)
         case .always, .eachElement: return []
         }
@@ -113,6 +115,7 @@ public struct ConditionCoverage: Sendable {
         case .not(let q): walk(q, &c, &seen, &texts)
         case .deferred(let d): walk(d.predicate, &c, &seen, &texts)
         case .all(let ps), .any(let ps): for q in ps { walk(q, &c, &seen, &texts) }
+        case .planned(let plan): for q in plan.parts { walk(q, &c, &seen, &texts) }
         case .attribute(_, let t): walk(t, &c, &seen, &texts)
         case .always, .eachElement, .notEvaluated: break
         }

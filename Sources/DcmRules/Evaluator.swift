@@ -109,14 +109,8 @@ public final class Evaluator {
         case .deferred(let d): return evaluate(d.predicate, file, selector: selector)
         case .named(_, let q): return evaluate(q, file, selector: selector)
         case .not(let q): return evaluate(q, file, selector: selector).negated
-        case .all(let ps):
-            var r = Truth.yes
-            for q in ps {
-                let t = evaluate(q, file, selector: selector)
-                if t == .no { return .no }
-                if t == .unknown { r = .unknown }
-            }
-            return r
+        case .all(let ps): return evaluateAll(ps, file, selector: selector)
+        case .planned(let plan): return evaluate(plan, file, selector: selector)
         case .any(let ps):
             var r = Truth.no
             for q in ps {
@@ -553,6 +547,18 @@ public final class Evaluator {
             return Truth.from(Self.formatIsValid(ds, e, index: idx))
         case .matches(let box):
             if x.count == 0 { return .no }
+            if let l = box.literal {
+                // a literal pattern: matched on the bytes, cheaper than the
+                // memo (the values it is tested on are mostly UIDs, each
+                // seen once: a memo entry copied per value, never hit)
+                var undecided = false
+                let r = x.forEachText { b in
+                    if let r = l.matches(b) { return r }
+                    undecided = true
+                    return false
+                }
+                if !undecided { return Truth.from(r) }
+            }
             let memo: RegexMemo
             if let m = regexMemo[ObjectIdentifier(box)] { memo = m } else { memo = RegexMemo(); regexMemo[ObjectIdentifier(box)] = memo }
             return Truth.from(x.forEachText { b in

@@ -157,6 +157,7 @@ extension Predicate {
         case .deferred(let d): return d.predicate.text
         case .attribute(let r, let t): return "\(r) \(t.relationText)"
         case .all(let ps): return ps.map { $0.parenthesised }.joined(separator: " and ")
+        case .planned(let plan): return Predicate.all(plan.parts).text
         case .any(let ps): return ps.map { $0.parenthesised }.joined(separator: " or ")
         case .not(let p): return "not " + p.parenthesised
         }
@@ -164,6 +165,7 @@ extension Predicate {
     var parenthesised: String {
         switch self {
         case .all(let ps) where ps.count > 1: return "(\(text))"
+        case .planned: return "(\(text))"
         case .any(let ps) where ps.count > 1: return "(\(text))"
         case .named(_, let p): return p.parenthesised
         case .deferred(let d): return d.predicate.parenthesised
@@ -187,6 +189,7 @@ extension Evaluator {
             return out
         case .named(_, let q): return explain(q, file, showPHI: showPHI)
         case .deferred(let d): return explain(d.predicate, file, showPHI: showPHI)
+        case .planned(let plan): return explain(.all(plan.parts), file, showPHI: showPHI)
         case .all(let ps):
             // every part that fails (one finding per missing attribute of a
             // module); the undecided parts only when none fails
@@ -363,6 +366,7 @@ extension Predicate {
         case .named(_, let p), .not(let p): return p.firstAttribute
         case .deferred(let d): return d.predicate.firstAttribute
         case .all(let ps), .any(let ps): return ps.lazy.compactMap(\.firstAttribute).first
+        case .planned(let plan): return plan.parts.lazy.compactMap(\.firstAttribute).first
         case .always, .eachElement, .notEvaluated: return nil
         }
     }

@@ -189,6 +189,9 @@ public indirect enum ValueTest: Sendable {
 public indirect enum Predicate: Sendable {
     case attribute(AttributeRef, ValueTest)
     case all([Predicate])
+    /// An `all` with its evaluation plan (`AllPlan`): what the compiler
+    /// makes of a long conjunction on top-level attributes. Means `.all(parts)`.
+    case planned(AllPlan)
     case any([Predicate])
     case not(Predicate)
     /// A named condition of the pack (kept for explanations).

@@ -53,6 +53,7 @@ extension Evaluator {
         case .notEvaluated(let t): return [UndecidedDetail(attribute: prefix, conditions: [t])]
         case .named(_, let q), .not(let q): return undecided(q, file, prefix: prefix)
         case .deferred(let d): return undecided(d.predicate, file, prefix: prefix)
+        case .planned(let plan): return undecided(.all(plan.parts), file, prefix: prefix)
         case .all(let ps), .any(let ps):
             return ps.filter { evaluate($0, file, selector: false) == .unknown }.flatMap { undecided($0, file, prefix: prefix) }
         case .attribute(let ref, let t):
