@@ -458,6 +458,7 @@ WHY_EXTRA = {
     "iod.cr-image.contrast-bolus": "a Contrast/Bolus Module that is there (Volume and Total Dose present) is checked by dicom.iod, which then wants Contrast/Bolus Agent (Type 2); dciodvfy decides the C module by its condition only and calls the attributes 'not in the IOD'",
     "iod.rt-dose.multi-frame": "the Multi-frame Module (C) is there (Frame Increment Pointer present) without Number of Frames (Type 1); dciodvfy asserts on the other 1-frame RT Dose files and does not check this one",
     "iod.rt-plan.rt-beams": "a truncated file: dciodvfy stops at the read error, dcmaudit checks what could be read",
+    "*.terms": "edition: a Defined Term of PS3.3 2011 that the 2020 tables no longer list and dciodvfy still accepts (Enhanced CT Image Type Value 4 RCBF: in the 2011 Table C.8-130, not in the 2020 one — such terms were replaced by QUANTITY, C.8.13.1.1.1 note); a warning, as Defined Terms may be extended",
 }
 
 

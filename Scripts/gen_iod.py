@@ -116,16 +116,53 @@ LIST_HEADER = re.compile(r"^(?:Value (\d+) )?(Retired )?(Enumerated Values?|Defi
 SECTION_TITLE = re.compile(r"<h\d>\s*([^<]*?)\s*</h\d>")
 
 
+# a list title's leading table number ("Table C.8-74a. Enumerated Values of …")
+TABLE_TITLE = re.compile(r"^Table [A-Z]?\.?[0-9][0-9.\-]*[a-z]?\.\s+")
+# a list title whose list applies under a condition on the data set:
+# "Enumerated Values if Bits Stored = 8", "… when Dose Type (3004,0004) = ERROR"
+IF_HEADER = re.compile(r"^(.*?(?:Enumerated Values?|Defined Terms?)(?: (?:for|of) .+?)?)\s+((?:if|when) .+)$", re.I)
+# a list given as a table (PS3.3 C.8.16.1: "Table C.8-127. Image Type and
+# Frame Type Value 1", first column "Enumerated Value Name"): the first
+# header cell says which kind, the first cell of each body row is a value
+VALUE_COLUMN = re.compile(r"^(Enumerated Values?|Defined Terms?)(?: Name)?$", re.I)
+
+
+def table_list(segment):
+    """(kind, values) of the first <table> in `segment` whose first column is
+    a value list ("Enumerated Value Name", "Defined Term Name"), else None."""
+    t = re.search(r"<table>(.*?)</table>", segment, re.S)
+    if not t:
+        return None
+    th = re.search(r"<th\b[^>]*>(.*?)</th>", t.group(1), re.S)
+    m = VALUE_COLUMN.match(plain(th.group(1)) if th else "")
+    body = re.search(r"<tbody>(.*?)</tbody>", t.group(1), re.S)
+    if not m or not body:
+        return None
+    vals = set()
+    for row in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S):
+        td = re.search(r"<td\b[^>]*>(.*?)</td>", row, re.S)
+        if td and plain(td.group(1)):
+            vals.add(plain(td.group(1)))
+    return ("enum" if m.group(1).lower().startswith("enum") else "defined"), vals
+
+
 def value_lists(texts, tag, name):
     """The value lists of PS3.3 §5.3 for one attribute, from its description and
     the sections it references: {(kind, index): set of values} (kind "enum" or
     "defined", index None for every value, else the 0-based value position of
     "… for Value n"). `texts` are (html, whole): the description (whole=True)
     or a referenced section, whose untagged lists count only when its title
-    names the attribute. None when a list is conditional ("Enumerated Values
-    if Bits Stored = 8", "Defined Terms … for Multi-energy CT Images"), given
-    twice for one position, or not followed by its <dl> — never a guess."""
-    out, lists_seen = {}, set()
+    names the attribute.
+
+    A list under a conditional title is keyed (kind, index, condition), the
+    condition as written ("if Bits Stored = 8", "when Dose Type (3004,0004)
+    = ERROR", "for Multi-energy CT Images"): the caller tests it under that
+    condition where it can decide it, and not otherwise; the row's other
+    (unconditional) positions are kept. A position with both an unconditional
+    and a conditional list has neither (the conditional one may extend the
+    other). None when a list is given twice for one position, or not followed
+    by its <dl> — never a guess."""
+    out, lists_seen, open_keys, added = {}, set(), set(), set()
     tag_text = "(%04X,%04X)" % (tag >> 16, tag & 0xFFFF)
     texts = [(t, w, False) for t, w in texts]
     for text, whole, extends in texts:
@@ -141,10 +178,35 @@ def value_lists(texts, tag, name):
             title = norm_name(re.sub(r"^[A-Z]?[0-9.]+\s+", "", html.unescape(t.group(1)))) if t else ""
             whole = bool(title) and norm_name(name) in title
         heads = [(m.start(), m.end(), plain(m.group(1)).rstrip(": ")) for m in ENUM_HEADER.finditer(text)]
-        heads = [h for h in heads if re.search(r"Enumerated|Defined", h[2], re.I)]
+        strong = [x[0] for x in heads] + [len(text)]
+        tables = {}
+        for j, (start, end, h) in enumerate(heads):
+            if TABLE_TITLE.match(h) and not re.search(r"Enumerated|Defined", h, re.I):
+                tl = table_list(text[end:strong[j + 1]])
+                if tl:
+                    tables[start] = tl
+        heads = [h for h in heads if re.search(r"Enumerated|Defined", h[2], re.I) or h[0] in tables]
         for i, (start, end, h) in enumerate(heads):
-            m = LIST_HEADER.match(h)
-            if not m:
+            cond = None
+            lead = plain(text[heads[i - 1][1] if i else 0:start])
+            # a table adding to another section's list ("Table C.8-80 specifies
+            # the Defined Terms for MR additional to those defined in Section
+            # C.8.16.1.3"): its values join that list; its title's "for CT"
+            # names the IOD's modality, not a condition
+            adds = bool(re.search(r"additional to those (?:defined|specified) in", lead))
+            h0 = TABLE_TITLE.sub("", h)
+            if start in tables:
+                kind_t = "Enumerated Values" if tables[start][0] == "enum" else "Defined Terms"
+                if adds:
+                    h0 = re.sub(r"\s+for [A-Z][A-Za-z]*$", "", h0)
+                h0 = re.sub(r"\s+Common$", "", h0)     # "… Value 4 Common" (C.8.16.1.4: common to CT and MR)
+                h0 = re.sub(r"^(?:[A-Z]+-Specific )", "", h0)
+                h0 = f"{kind_t} of {h0}"
+            c = IF_HEADER.match(h0)
+            if c:
+                h0, cond = c.group(1), c.group(2)
+            m = LIST_HEADER.match(h0)
+            if not m or (cond and not whole and tag_text not in h.upper()):
                 if tag_text in h.upper() or not whole:
                     # a conditional list, or one of another attribute in a shared section
                     if tag_text in h.upper():
@@ -157,37 +219,77 @@ def value_lists(texts, tag, name):
                 # Characteristics" followed by its untitled list (Image Type,
                 # PS3.3 C.7.6.1.1.2): the list of that value position
                 before = text[heads[i - 1][1] if i else 0:start]
-                vi = list(re.finditer(r"<p>\s*Value (\d+) shall\b[^<]*</p>", before))
+                # (or "Value 3 may be absent, but if present shall identify …",
+                # with links in the paragraph: XA/XRF and VL Image Type,
+                # C.8.7.1.1.1, C.8.12.1.1.6)
+                vi = list(re.finditer(r"<p>\s*Value (\d+) (?:shall|may)\b(?:(?!</p>).)*</p>", before, re.S))
                 if vi and "</li>" not in before[vi[-1].end():]:
                     index = int(vi[-1].group(1)) - 1
             rest = (m.group(4) or "").strip()
-            vm = re.search(r"(?:^|\s)Value (\d+)$", rest)
+            # "… for Value 4 for Multi-energy CT Images", "… of Image Type
+            # (0008,0008) Value 3 for Stereotactic Mammography": a position
+            # under a condition
+            vm = re.search(r"(?:^|\s)Value (\d+)(?: for (.+))?$", rest)
             if vm:
                 if index is not None:
                     return None
+                if vm.group(2):
+                    if cond:
+                        return None
+                    cond = "for " + vm.group(2)
                 index, rest = int(vm.group(1)) - 1, rest[:vm.start()].strip()
+            if rest and start in tables and norm_name(name) in norm_name(rest).split(" and "):
+                rest = name             # "Image Type and Frame Type Value 1": both attributes'
             if rest:
                 tm = TAG_RE.search(rest)
                 if tm and "(%s,%s)" % (tm.group(1).upper(), tm.group(2).upper()) != tag_text:
                     continue            # another attribute's list
                 if norm_name(TAG_RE.sub("", rest)) != norm_name(name):
-                    return None         # conditional ("… for Multi-energy CT Images")
+                    if not whole:
+                        continue            # another attribute's list in a shared section
+                    if cond:
+                        return None
+                    cond = "for " + rest    # "Defined Terms for CT"
             elif not whole:
                 continue
             stop = heads[i + 1][0] if i + 1 < len(heads) else len(text)
-            dl = re.search(r"<dl>(.*?)</dl>", text[end:stop], re.S)
-            if not dl:
-                return None
-            vals = {html.unescape(re.sub(r"<[^>]+>", "", dt)).strip() for dt in re.findall(r"<dt>(.*?)</dt>", dl.group(1), re.S)}
-            kind = "enum" if m.group(3).lower().startswith("enum") else "defined"
-            if not vals or any(k[1] == index and k[0] != kind for k in out):
+            if start in tables:
+                kind, vals = tables[start]
+            else:
+                dl = re.search(r"<dl>(.*?)</dl>", text[end:stop], re.S)
+                if not dl:
+                    tl = table_list(text[end:stop]) if TABLE_TITLE.match(h) else None
+                    if not tl:
+                        return None
+                    vals = tl[1]
+                else:
+                    vals = {html.unescape(re.sub(r"<[^>]+>", "", dt)).strip() for dt in re.findall(r"<dt>(.*?)</dt>", dl.group(1), re.S)}
+                kind = "enum" if m.group(3).lower().startswith("enum") else "defined"
+            if not vals and adds and start in tables:
+                # an empty table adding to another section's list (C.8-81: "formerly
+                # contained defined terms such as ADC"): that list, unchanged
+                added.add((kind, index) if cond is None else (kind, index, cond))
+                continue
+            if not vals or any(k[1] == index and k[0] != kind and (k[2:] or (None,))[0] == cond for k in out):
                 return None         # no values, or Enumerated and Defined for one position
-            if not m.group(2) and not extends:   # (Retired Defined Terms, and a list extended, add to the list)
-                if (kind, index) in lists_seen:
+            k = (kind, index) if cond is None else (kind, index, cond)
+            # "Additional Defined Terms are defined in the modality-specific
+            # Module and Macro definitions" (C.8.16.1.3): an open list, tested
+            # only with a list that adds to it
+            if re.search(r"Additional Defined Terms are defined in", lead):
+                open_keys.add(k)
+            if adds:
+                added.add(k)
+            if not m.group(2) and not extends and not adds:   # (Retired Defined Terms, and a list extended, add to the list)
+                if k in lists_seen:
                     return None     # two lists for one position: conditional or per context
-                lists_seen.add((kind, index))
-            out.setdefault((kind, index), set()).update(vals)
-    return out
+                lists_seen.add(k)
+            out.setdefault(k, set()).update(vals)
+    for k in open_keys - added:
+        out.pop(k, None)
+    # a position with an unconditional and a conditional list: neither
+    both = {k[1] for k in out if len(k) == 2} & {k[1] for k in out if len(k) == 3}
+    return {k: v for k, v in out.items() if k[1] not in both}
 
 
 def norm_name(s):
@@ -669,22 +771,109 @@ class Highdicom:
 # ------------------------------------------------------------------ HAND-WRITTEN: DICOMDIR record keys
 
 # PS3.3 F.5 defines, per Directory Record Type, the keys a record holds
-# (Tables F.5-1 PATIENT Keys, F.5-2 STUDY Keys, F.5-3 SERIES Keys, F.5-4
-# IMAGE Keys, …). They are tables of their own, in neither the 2020 tables
-# nor highdicom's (whose directory-information module has only the keys every
-# record has, F.3.2.2), so the four most common record types are written here
-# by hand, Type 1 and Type 2 keys only (the 1C Specific Character Set and
-# Study Instance UID, and "any other Attribute of the … IE Modules" (Type 3),
-# are not). Cross-checked with pydicom 3.0.2's fileset.py, which requires the
-# same Type 1 keys when it writes these records. The other record types
-# (RT DOSE, SR DOCUMENT, PRESENTATION, … F.5-5 onwards) are not checked.
+# (Table F.5-1 PATIENT Keys, F.5-2 STUDY Keys, …). They are tables of their
+# own, in neither the 2020 tables nor highdicom's (whose directory-information
+# module has only the keys every record has, F.3.2.2), so they are written
+# here by hand: the Type 1 and Type 2 keys, and the 1C keys (below). "Any
+# other Attribute of the … IE Modules" (Type 3) is not checked.
+#
+# Edition: the F.5 sections as published on dicom.nema.org (PS3.3 2023d to
+# 2025a, the section's edition below), and PS3.3 2020a (the 2020 tables'
+# edition) and PS3.3 2011 where noted — read from the standard's text, each
+# cross-checked with pydicom 3.0.2's fileset.py (the Type 1 keys it requires
+# when it writes a record, the Type 2 ones it copies) and with dicom3tools'
+# templates (libsrc/standard/module/file.tpl, the tables dciodvfy checks):
+#   F.5-1..F.5-4  PATIENT, STUDY, SERIES, IMAGE      2020a; pydicom, dicom3tools agree
+#   F.5-19 RT DOSE, F.5-21 RT PLAN, F.5-22 RT TREAT RECORD
+#                 standard text not found; pydicom and dicom3tools agree
+#   F.5-20 RT STRUCTURE SET 2024e, F.5-23 PRESENTATION 2024e, F.5-24 WAVEFORM
+#   2024d, F.5-25 SR DOCUMENT 2011, F.5-26 KEY OBJECT DOC 2024e, F.5-27
+#   SPECTROSCOPY 2024e, F.5-28 RAW DATA 2020a (Instance Number Type 2:
+#   pydicom requires it, dicom3tools has 2), F.5-29 REGISTRATION 2020a,
+#   F.5-30 FIDUCIAL 2020a, F.5-32 ENCAP DOC 2024e, F.5-34 VALUE MAP (standard
+#   text not found; pydicom and dicom3tools agree), F.5-36 PALETTE 2023d,
+#   F.5-37 IMPLANT 2011, F.5-38 IMPLANT ASSY 2011, F.5-39 IMPLANT GROUP 2024d,
+#   F.5-41 MEASUREMENT 2024d (the Content Identification Macro only: pydicom
+#   adds Content Date/Time, the 2024d text read does not show them), F.5-42
+#   SURFACE 2024d, F.5-46 RADIOTHERAPY 2024d.
+#   F.5-40 PLAN has no key but Specific Character Set (2024e).
+# Not checked (no standard text found, or the sources disagree): F.5-31
+# HANGING PROTOCOL (dicom3tools' older template requires Name, Description
+# and Level too, pydicom does not), F.5-35 STEREOMETRIC (pydicom: no key,
+# dicom3tools: the Content Identification Macro), F.5-43 SURFACE SCAN,
+# F.5-44 TRACT, F.5-45 ASSESSMENT (pydicom only), F.5-47 ANNOTATION, F.5-48
+# INVENTORY, F.5-49 waveform presentation (later editions).
+# "CONTENT-ID" stands for the Type 1/2 rows of the Content Identification
+# Macro (PS3.3 Table 10-12), taken from the 2020 tables' macro
+# (Instance Number 1, Content Label 1, Content Description 2, Content
+# Creator's Name 2).
+CONTENT_ID = "CONTENT-ID"
 DIRECTORY_RECORD_KEYS = {
     "PATIENT": ("F.5-1", [("PatientName", "2"), ("PatientID", "1")]),
     "STUDY": ("F.5-2", [("StudyDate", "1"), ("StudyTime", "1"), ("StudyDescription", "2"), ("StudyID", "1"),
                         ("AccessionNumber", "2")]),
     "SERIES": ("F.5-3", [("Modality", "1"), ("SeriesInstanceUID", "1"), ("SeriesNumber", "1")]),
     "IMAGE": ("F.5-4", [("InstanceNumber", "1")]),
+    "RT DOSE": ("F.5-19", [("InstanceNumber", "1"), ("DoseSummationType", "1")]),
+    "RT STRUCTURE SET": ("F.5-20", [("InstanceNumber", "1"), ("StructureSetLabel", "1"), ("StructureSetDate", "2"),
+                                    ("StructureSetTime", "2")]),
+    "RT PLAN": ("F.5-21", [("InstanceNumber", "1"), ("RTPlanLabel", "1"), ("RTPlanDate", "2"), ("RTPlanTime", "2")]),
+    "RT TREAT RECORD": ("F.5-22", [("InstanceNumber", "1"), ("TreatmentDate", "2"), ("TreatmentTime", "2")]),
+    "PRESENTATION": ("F.5-23", [("PresentationCreationDate", "1"), ("PresentationCreationTime", "1"), CONTENT_ID]),
+    "WAVEFORM": ("F.5-24", [("InstanceNumber", "1"), ("ContentDate", "1"), ("ContentTime", "1")]),
+    "SR DOCUMENT": ("F.5-25", [("InstanceNumber", "1"), ("CompletionFlag", "1"), ("VerificationFlag", "1"),
+                               ("ContentDate", "1"), ("ContentTime", "1"), ("ConceptNameCodeSequence", "1")]),
+    "KEY OBJECT DOC": ("F.5-26", [("InstanceNumber", "1"), ("ContentDate", "1"), ("ContentTime", "1"),
+                                  ("ConceptNameCodeSequence", "1")]),
+    "SPECTROSCOPY": ("F.5-27", [("ImageType", "1"), ("ContentDate", "1"), ("ContentTime", "1"), ("InstanceNumber", "1"),
+                                ("NumberOfFrames", "1"), ("Rows", "1"), ("Columns", "1"), ("DataPointRows", "1"),
+                                ("DataPointColumns", "1")]),
+    "RAW DATA": ("F.5-28", [("ContentDate", "1"), ("ContentTime", "1"), ("InstanceNumber", "2")]),
+    "REGISTRATION": ("F.5-29", [("ContentDate", "1"), ("ContentTime", "1"), CONTENT_ID]),
+    "FIDUCIAL": ("F.5-30", [("ContentDate", "1"), ("ContentTime", "1"), CONTENT_ID]),
+    "ENCAP DOC": ("F.5-32", [("ContentDate", "2"), ("ContentTime", "2"), ("InstanceNumber", "1"), ("DocumentTitle", "2"),
+                             ("ConceptNameCodeSequence", "2"), ("MIMETypeOfEncapsulatedDocument", "1")]),
+    "VALUE MAP": ("F.5-34", [("ContentDate", "1"), ("ContentTime", "1"), CONTENT_ID]),
+    "PALETTE": ("F.5-36", [("ContentLabel", "1"), ("ContentDescription", "2")]),
+    "IMPLANT": ("F.5-37", [("Manufacturer", "1"), ("ImplantName", "1"), ("ImplantPartNumber", "1")]),
+    "IMPLANT ASSY": ("F.5-38", [("ImplantAssemblyTemplateName", "1"), ("Manufacturer", "1"),
+                                ("ProcedureTypeCodeSequence", "1")]),
+    "IMPLANT GROUP": ("F.5-39", [("ImplantTemplateGroupName", "1"), ("ImplantTemplateGroupIssuer", "1")]),
+    "PLAN": ("F.5-40", []),
+    "MEASUREMENT": ("F.5-41", [CONTENT_ID]),
+    "SURFACE": ("F.5-42", [("ContentDate", "1"), ("ContentTime", "1"), CONTENT_ID]),
+    "RADIOTHERAPY": ("F.5-46", [("InstanceNumber", "1"), ("ContentDescription", "2"), ("ContentCreatorName", "2")]),
 }
+# The 1C keys of the same tables. Decidable from the record: Study Instance
+# UID "Required only if (0004,1511) is absent" (F.5-2), Verification DateTime
+# "Required if Verification Flag (0040,A493) is VERIFIED" (F.5-25). The others
+# depend on the referenced instance or on the text's characters, and are not
+# evaluated (with the standard's text), in a rule of their own so that the
+# record-keys rule keeps a pass/fail outcome.
+DIRECTORY_RECORD_1C = {
+    "STUDY": [("StudyInstanceUID", "{ReferencedSOPInstanceUIDInFile: absent}")],
+    "SR DOCUMENT": [("VerificationDateTime", '{VerificationFlag: {in: ["VERIFIED"]}}')],
+}
+SCS_TEXT = "Required if an extended or replacement character set is used in one of the Keys"
+DIRECTORY_RECORD_1C_TEXT = {
+    # Specific Character Set: every table above but F.5-37..F.5-39 (the implant records have none)
+    "*": [("SpecificCharacterSet", SCS_TEXT)],
+    "PRESENTATION": [("ReferencedSeriesSequence", "Required if the IOD of the Presentation State SOP Instance referenced by "
+                      "this Directory Record includes the Presentation State Relationship Module"),
+                     ("BlendingSequence", "Required if the SOP Instance referenced by this Directory Record includes "
+                      "Blending Sequence (0070,0402)")],
+    "SR DOCUMENT": [("ContentSequence", "Required if the root Content Item is the Source Content Item of HAS CONCEPT MOD "
+                     "relationships")],
+    "KEY OBJECT DOC": [("ContentSequence", "Required if the root Content Item is the Source Content Item of HAS CONCEPT MOD "
+                        "relationships")],
+    "SPECTROSCOPY": [("ReferencedImageEvidenceSequence", "Required if present in the Spectroscopy Instance")],
+    "ENCAP DOC": [("HL7InstanceIdentifier", "Required if encapsulated document is an HL7 Structured Document")],
+    "IMPLANT": [("ImplantSize", "Required if present in the referenced instance")],
+    "RADIOTHERAPY": [("UserContentLabel", "Required if User Content Label (3010,0033) is present (in the referenced instance)"),
+                     ("UserContentLongLabel", "Required if User Content Long Label (3010,0034) is present (in the "
+                      "referenced instance)")],
+}
+NO_SCS = {"IMPLANT", "IMPLANT ASSY", "IMPLANT GROUP"}
 # F.3.2.2 requires these four keys of a record under one condition, "Required
 # if the Directory Record references a SOP Instance" (not evaluated in
 # m.directory-information): a record holding one of them references a SOP
@@ -979,6 +1168,7 @@ class Generator:
         self.iod_summary = []
         self.term_examples = {}
         self.enum_examples = {}
+        self.guard_examples = {}    # (cid, "terms"/"enums") -> a conditional list's example
         self.not_in_iod_examples = {}
         coverage = []   # per IOD: (id, modules, rules, attr encoded, attr not evaluated, module encoded, module n/e)
         for cid in order:
@@ -1049,8 +1239,9 @@ class Generator:
                               when, where, f"PS3.3 {isect}, {section(m.get('linkToStandard')) or '?'}, C.7.6.16", cid, mid))
             if cid in DIRECTORY_IODS:
                 # HAND-WRITTEN (directory_record_keys): the keys of the common record types
-                rules.append(self.directory_record_keys(cid, isect))
-                n_rules += 1
+                for r in self.directory_record_keys(cid, isect):
+                    rules.append(r)
+                    n_rules += 1
             # repeating groups (Overlay 60xx, Curve 50xx) in the IOD's modules: every group of the range;
             # Data Set Trailing Padding may end any data set (PS3.10 7.2)
             for r in c2m[cid]:
@@ -1070,14 +1261,18 @@ class Generator:
             terms, first_term = self.term_tests(c2m[cid], c2fg[cid], mod_trees, macro_trees)
             if terms:
                 self.term_examples[cid] = first_term
+                if self._guard_example:
+                    self.guard_examples[(cid, "terms")] = self._guard_example
                 n_rules += 1
                 rules.append((f"iod.{cid}.terms", f"{c['name']} IOD: values are Defined Terms of its modules",
                               [f"iod.{cid}"], ("terms", terms), f"PS3.3 {isect}; PS3.3 5.3 (Defined Terms)", cid, None))
             enums, first_enum = self.term_tests(c2m[cid], c2fg[cid], mod_trees, macro_trees, kind="enum")
             if enums:
                 self.enum_examples[cid] = first_enum
+                if self._guard_example:
+                    self.guard_examples[(cid, "enums")] = self._guard_example
                 n_rules += 1
-                rules.append((f"iod.{cid}.enums", f"{c['name']} IOD: values are Enumerated Values of its modules (per value position)",
+                rules.append((f"iod.{cid}.enums", f"{c['name']} IOD: values are Enumerated Values of its modules (per value position, or under a condition)",
                               [f"iod.{cid}"], ("enums", enums), f"PS3.3 {isect}; PS3.3 5.3 (Enumerated Values)", cid, None))
             coverage.append((cid, c["name"], n_rules, attr_c, modc))
             self.iod_summary.append((cid, c["name"], isect, sorted(uids[cid]), n_rules + 1))
@@ -1147,6 +1342,7 @@ class Generator:
         count = collections.Counter(t for _, nodes in top for t in {n.tag for n in nodes})
         out = []
         self._first_term = None
+        self._guard_example = None
         for mid, nodes in top:
             own = [n for n in nodes if count[n.tag] == 1]
             tests = []
@@ -1198,21 +1394,34 @@ class Generator:
                 # a specialization's position replaces the general rows' list
                 # for that position only: MR Image's (C.8.3.1.1.1) gives Value
                 # 3, General Image's Values 1 and 2 (C.7.6.1.1.2) still apply
-                given = {k for x in lists for k in x}
-                lists = lists + [{k: v for k, v in x.items() if k not in given} for x in general]
-            # (Enumerated Values of the whole value are m.<module>'s, enumerated_values())
-            keys = {k for x in lists for k in x if k[0] == kind and (kind == "defined" or k[1] is not None)}
-            for k in sorted(keys, key=lambda k: -1 if k[1] is None else k[1]):
+                given = {k[:2] for x in lists for k in x}
+                lists = lists + [{k: v for k, v in x.items() if k[:2] not in given} for x in general]
+            # (Enumerated Values of the whole value are m.<module>'s,
+            # enumerated_values(), unless under a condition: those are here)
+            keys = {k for x in lists for k in x if k[0] == kind and (kind == "defined" or k[1] is not None or len(k) == 3)}
+            for k in sorted(keys, key=lambda k: (-1 if k[1] is None else k[1], k[2:])):
+                guard = None
+                if len(k) == 3:
+                    # a list under a condition on the data set ("Enumerated
+                    # Values if Segmentation Type (0062,0001) is BINARY"):
+                    # tested where the condition holds, if it can be decided
+                    guard = self.heading_condition(k[2], (lambda t: t in self.top_level_tags) if not prefix else (lambda t: t in merged))
+                    if guard is None:
+                        self.stats[f"{label}: conditional lists whose condition is not decidable (not tested; per place, summed)"] += 1
+                        continue
+                    self.stats[f"{label}: conditional lists tested under their condition (per place, summed)"] += 1
                 # every row of the IOD for this place applies; a row without a
                 # list restricts nothing (Rescale Type in CR Image and Modality
                 # LUT): the union of the lists of the rows that give one
-                if not all(k in x for x in lists):
+                elif not all(k in x for x in lists):
                     self.stats[f"{label}: places where another row of the IOD gives no list (its rows with one tested)"] += 1
                 vals = set().union(*[x[k] for x in lists if k in x])
-                # CS, and LO/SH (Rescale Type, LO): values compared exactly, without padding
+                # CS, and LO/SH (Rescale Type, LO): values compared exactly, without padding;
+                # a conditional list of an integer VR (Bits Allocated 8 if …, "0000H"): numbers
                 ok = ((vr == "CS" and all(CS_VALUE.match(v) for v in vals)) or
                       (vr in ("LO", "SH") and all(re.fullmatch(r"[ -\[\]-~]{1,%d}" % (64 if vr == "LO" else 16), v) and v == v.strip() for v in vals)))
-                if not ok:
+                numeric = guard is not None and vr in ("US", "SS", "UL", "SL", "IS") and all(re.fullmatch(r"[0-9]+|[0-9A-F]{4}H", v) for v in vals)
+                if not ok and not numeric:
                     self.stats[f"{label}: lists of another VR or of values invalid for it (not tested)"] += 1
                     continue
                 # a warning (Defined Terms) leaves to dicom.values' enum or term
@@ -1222,7 +1431,11 @@ class Generator:
                     self.stats[f"{label}: same list as dicom.values (left to it)"] += 1
                     continue
                 path = kw + (f"[{k[1]}]" if k[1] is not None else "")
-                ins = f"{{in: [{', '.join(q(v) for v in sorted(vals))}]}}"
+                if numeric:
+                    nums = sorted({int(v[:-1], 16) if v.endswith("H") else int(v) for v in vals})
+                    ins = f"{{in: [{', '.join(str(v) for v in nums)}]}}"
+                else:
+                    ins = f"{{in: [{', '.join(q(v) for v in sorted(vals))}]}}"
                 if g is not None:
                     # only the values dicom.values accepts and this place does not
                     inner = f"{{any: [{ins}, {{not_in: [{', '.join(q(v) for v in sorted(g))}]}}]}}"
@@ -1232,16 +1445,47 @@ class Generator:
                     test = ins
                     self.stats[f"{label}: tests (per place, summed)"] += 1
                 # (the example: a top-level place, Image Type's value positions first)
-                if not prefix and (self._first_term is None or (path.startswith("ImageType[") and not self._first_term[0].startswith("ImageType["))):
+                if not prefix and guard is not None and self._guard_example is None and k[1] is None:
+                    # (the example of a conditional list: a guard "X is V")
+                    gm = re.fullmatch(r'\{(\w+): \{in: \[("[^"]*"|[0-9]+)[,\]].*', guard)
+                    if gm and (numeric or all(CS_VALUE.match(v) for v in vals)):
+                        good = sorted(vals)[0]
+                        good = str(int(good[:-1], 16) if good.endswith("H") else int(good)) if numeric else good
+                        bad = str(max(int(v[:-1], 16) if v.endswith("H") else int(v) for v in vals) + 1) if numeric else "NOT_LISTED"
+                        if g is None or not numeric:
+                            bad = bad if g is None else next((v for v in sorted(g) if v not in vals), None)
+                        if bad is not None:
+                            gv = gm.group(2) if gm.group(2).startswith('"') else q(gm.group(2))
+                            self._guard_example = (gm.group(1), gv, kw, q(good), q(bad))
+                if not prefix and guard is None and (self._first_term is None or (path.startswith("ImageType[") and not self._first_term[0].startswith("ImageType["))):
                     self._first_term = (path, sorted(vals), g)
                 # (an empty value at a position, ORIGINAL\\PRIMARY\\\\X, is no value, not a term)
                 blank = ", {length: [0, 0]}" if k[1] is not None else ""
+                # a value encoded with explicit VR UN is one undivided value to
+                # the reader (not split at "\\" as its dictionary VR would be):
+                # its positions are not tested (explicit_VR-UN.dcm's Image Type)
+                unknown = ", {vr: UN}" if k[1] is not None else ""
                 # Enumerated Values: only where the attribute's text allows a
                 # zero-length value there (Image Type: "value 3 and beyond",
                 # C.7.6.1.1.2), an empty value at Value 1 is not ORIGINAL/DERIVED
                 if kind == "enum" and k[1] is not None and k[1] < self.optional_from(occ):
                     blank = ""
-                out.append(f"{{{key(path)}: {{any: [absent, empty{blank}, {test}]}}}}")
+                t = f"{{{key(path)}: {{any: [absent, empty{blank}{unknown}, {test}]}}}}"
+                out.append(t if guard is None else f"{{any: [{{not: {guard}}}, {t}]}}")
+
+    def heading_condition(self, text, attr_ok):
+        """The selector of a value list's condition ("if Bits Stored = 8",
+        "when Dose Type (3004,0004) not ERROR", "if Image Type (0008,0008)
+        Value 3 is LOCALIZER or LABEL"), parsed as a 1C condition is
+        (ConditionParser, attributes of the same data set or item); None when
+        it is not one ("for Multi-energy CT Images", "when the printer
+        supports …"): that list is not tested."""
+        if not re.match(r"(?:if|when) ", text):
+            return None
+        body = re.sub(r"^(?:if|when)\s+", "", text)
+        body = re.sub(r"\s+=\s+", " is ", body)
+        body = re.sub(r"(\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))\s+not\s+", r"\1 is not ", body)
+        return self.parser.parse("Required if " + body, attr_ok)
 
     def optional_from(self, occ):
         """The first 0-based value position the rows' texts (descriptions and
@@ -1382,28 +1626,83 @@ class Generator:
             self.code_item_names.add(name)
         return name
 
+    def content_id_keys(self):
+        """The Type 1/2 top-level rows of the Content Identification Macro
+        (PS3.3 Table 10-12, the 2020 tables' `content-identification`)."""
+        trees = build_trees(self.t["macro_to_attributes"], "macroId")
+        return [(self.keyword(n.tag), n.type) for n in trees.get("content-identification", [])
+                if n.type in ("1", "2") and self.keyword(n.tag)]
+
+    def record_key_lists(self):
+        """{record type: (table, [(keyword, type)])}: DIRECTORY_RECORD_KEYS
+        with the Content Identification Macro expanded."""
+        cim = self.content_id_keys()
+        out = {}
+        for rtype, (table, keys) in DIRECTORY_RECORD_KEYS.items():
+            flat = []
+            for k in keys:
+                flat += cim if k == CONTENT_ID else [k]
+            for kw, _ in flat:
+                if not any(e[4] == kw for e in self.dd.values()):
+                    raise SystemExit(f"gen_iod: DIRECTORY_RECORD_KEYS: {kw} is no keyword of the dictionary")
+            out[rtype] = (table, flat)
+        return out
+
+    @staticmethod
+    def record_types(types):
+        return f"{{DirectoryRecordType: {{in: [{', '.join(q(t) for t in types)}]}}}}"
+
     def directory_record_keys(self, cid, isect):
         """HAND-WRITTEN (DIRECTORY_RECORD_KEYS): the rule checking, in every
         Directory Record Sequence item, the Type 1/2 keys of its Directory
         Record Type (PS3.3 F.5) — `r.directory-record-keys`, 1C/2C on the
-        record's type."""
-        tests = []
-        for rtype, (table, keys) in DIRECTORY_RECORD_KEYS.items():
+        record's type (one test per key and type, for every record type that
+        has it), with the decidable 1C keys."""
+        lists = self.record_key_lists()
+        by_key = collections.defaultdict(list)      # (keyword, type) -> record types
+        for rtype, (table, keys) in lists.items():
             for kw, typ in keys:
-                tests.append(f"{{{kw}: {{type: {typ}C, if: {{DirectoryRecordType: {{in: [{q(rtype)}]}}}}}}}}")
+                by_key[(kw, typ)].append(rtype)
+        tests = []
+        for (kw, typ), types in by_key.items():
+            tests.append(f"{{{kw}: {{type: {typ}C, if: {self.record_types(types)}}}}}")
+        for rtype, keys in DIRECTORY_RECORD_1C.items():
+            for kw, cond in keys:
+                tests.append(f"{{{kw}: {{type: 1C, if: {{all: [{self.record_types([rtype])}, {cond}]}}}}}}")
         for kw in REFERENCED_FILE_KEYS:
             others = ", ".join(f"{{{o}: present}}" for o in REFERENCED_FILE_KEYS if o != kw)
             tests.append(f"{{{kw}: {{type: 1C, if: {{any: [{others}]}}}}}}")
         self.emit("r.directory-record-keys", tests,
-                  comment="HAND-WRITTEN (gen_iod.DIRECTORY_RECORD_KEYS, REFERENCED_FILE_KEYS): keys of the PATIENT, STUDY, SERIES "
-                          "and IMAGE records, PS3.3 F.5; the referenced file's four keys together, F.3.2.2")
-        self.stats["DICOMDIR record types with their keys (hand-written, PS3.3 F.5)"] = len(DIRECTORY_RECORD_KEYS)
-        tables = ", ".join(f"{t} {r}" for r, (t, _) in DIRECTORY_RECORD_KEYS.items())
-        return (f"iod.{cid}.record-keys", "Basic Directory IOD: keys of the PATIENT, STUDY, SERIES and IMAGE directory records, "
-                "and the referenced file's keys together",
+                  comment="HAND-WRITTEN (gen_iod.DIRECTORY_RECORD_KEYS, DIRECTORY_RECORD_1C, REFERENCED_FILE_KEYS): "
+                          "keys of the directory records, PS3.3 F.5; the referenced file's four keys together, F.3.2.2")
+        # the 1C keys whose condition the record does not decide: not evaluated, with the standard's text
+        undecided = []
+        scs_types = [t for t in lists if t not in NO_SCS]
+        for rtype, keys in DIRECTORY_RECORD_1C_TEXT.items():
+            for kw, text in keys:
+                types = scs_types if rtype == "*" else [rtype]
+                undecided.append(f"{{{kw}: {{type: 1C, if: {{all: [{self.record_types(types)}, "
+                                 f"{{not_evaluated: {q(text + ' (PS3.3 F.5)')}}}]}}}}}}")
+        self.emit("r.directory-record-keys-1c", undecided,
+                  comment="HAND-WRITTEN (gen_iod.DIRECTORY_RECORD_1C_TEXT): 1C keys of the directory records whose "
+                          "condition the record does not decide, PS3.3 F.5")
+        self.stats["DICOMDIR record types with their keys (hand-written, PS3.3 F.5)"] = len(lists)
+        self.stats["DICOMDIR record keys: Type 1/2 (per record type, summed)"] = sum(len(k) for _, k in lists.values())
+        self.stats["DICOMDIR record keys: 1C decided / not evaluated (per record type, summed)"] = (
+            f"{sum(len(v) for v in DIRECTORY_RECORD_1C.values())} / "
+            f"{len(scs_types) + sum(len(v) for k, v in DIRECTORY_RECORD_1C_TEXT.items() if k != '*')}")
+        tables = ", ".join(f"{t} {r}" for r, (t, _) in lists.items())
+        keys = (f"iod.{cid}.record-keys", f"Basic Directory IOD: keys of the {len(lists)} directory record types of "
+                "PS3.3 F.5 written in the generator, and the referenced file's keys together",
                 [f"iod.{cid}", "{DirectoryRecordSequence: present}"],
                 "{DirectoryRecordSequence: {items: r.directory-record-keys}}",
                 f"PS3.3 {isect}, F.3.2.2; F.5 (Tables {tables}; hand-written in the generator)", cid, "record-keys")
+        conditional = (f"iod.{cid}.record-keys-1c", "Basic Directory IOD: 1C keys of the directory records whose "
+                       "condition depends on the referenced instance (not evaluated when absent)",
+                       [f"iod.{cid}", "{DirectoryRecordSequence: present}"],
+                       "{DirectoryRecordSequence: {items: r.directory-record-keys-1c}}",
+                       f"PS3.3 {isect}; F.5 (hand-written in the generator)", cid, "record-keys-1c")
+        return [keys, conditional]
 
     def distinct_tags(self, mid, rows, mod_trees):
         """Top-level tags of the module (Type 1 and 2 first) that no other module
@@ -1486,7 +1785,7 @@ class Generator:
                 if check[0] == "terms":
                     out.append(f"    message: \"{{attribute}} {{value}} is not a Defined Term of this IOD's modules (PS3.3 5.3: may be extended, hence a warning)\"")
                 else:
-                    out.append(f"    message: \"{{attribute}} {{value}} is not an Enumerated Value of this IOD's modules for that value position (PS3.3 5.3)\"")
+                    out.append(f"    message: \"{{attribute}} {{value}} is not an Enumerated Value of this IOD's modules for that value position, or under that condition (PS3.3 5.3)\"")
             elif isinstance(check, tuple):
                 hexes = ", ".join("%08X" % x for x in check[1])
                 top = f"{{each_element: {{top_level: true, absent: true, except: [{hexes}]}}}}"
@@ -1588,10 +1887,28 @@ class Generator:
                 self.examples[rid] = (f"{{{self.selector(cid)}: {sop}, {ok}}}", f"{{{self.selector(cid)}: {sop}, {bad}}}")
                 self.stats["rules with examples"] += 1
                 continue
+            if (rid.endswith(".enums") or rid.endswith(".terms")) and (cid, rid.rsplit(".", 1)[1]) in self.guard_examples:
+                # a list under a condition (PS3.3 5.3 "Enumerated Values if …"):
+                # a listed value and, the condition false, any value pass; an
+                # unlisted value under the condition fails
+                sop = f"{self.selector(cid)}: {q(sorted(uids[cid])[0])}"
+                gk, gv, kw, good, bad = self.guard_examples[(cid, rid.rsplit(".", 1)[1])]
+                self.examples[rid] = (f"{{{sop}, {gk}: {gv}, {kw}: {good}}}, {{{sop}, {kw}: {bad}}}",
+                                      f"{{{sop}, {gk}: {gv}, {kw}: {bad}}}")
+                self.stats["rules with examples"] += 1
+                continue
             if rid.endswith(".enums") and cid in self.SAMPLE_IODS and self.enum_examples.get(cid):
                 sop = q(sorted(uids[cid])[0])
                 ok, bad = self.term_example_values(cid, self.enum_examples, "NOT_ENUMERATED")
                 self.examples[rid] = (f"{{{self.selector(cid)}: {sop}, {ok}}}", f"{{{self.selector(cid)}: {sop}, {bad}}}")
+                self.stats["rules with examples"] += 1
+                continue
+            if rid.endswith(".record-keys"):
+                # HAND-WRITTEN keys (DIRECTORY_RECORD_KEYS): an RT DOSE record (F.5-19) with and without a Type 1 key
+                head = (f"{self.selector(cid)}: {q(sorted(uids[cid])[0])}, DirectoryRecordSequence: [{{"
+                        "OffsetOfTheNextDirectoryRecord: \"0\", RecordInUseFlag: \"65535\", "
+                        "OffsetOfReferencedLowerLevelDirectoryEntity: \"0\", DirectoryRecordType: \"RT DOSE\", InstanceNumber: \"1\"")
+                self.examples[rid] = (f"{{{head}, DoseSummationType: PLAN}}]}}", f"{{{head}}}]}}")
                 self.stats["rules with examples"] += 1
                 continue
             if cid not in self.SAMPLE_IODS or mid is None or len(when) != 1 or ".fg." in rid:
@@ -1696,13 +2013,21 @@ def coverage_doc(gen, tables, source_line):
             "(Offset of the Next Directory Record, Record In-use Flag, Offset of Referenced Lower-Level Directory "
             "Entity, Directory Record Type: Type 1; Private Record UID when the record type is PRIVATE). "
             "The keys each Directory Record Type requires (PS3.3 F.5) are tables of their own, in neither "
-            "source (highdicom's `directory-information` has the generic keys only): the Type 1 and 2 keys of "
-            "the PATIENT, STUDY, SERIES and IMAGE records (Tables F.5-1 to F.5-4: Patient ID; Study Date, Time "
-            "and ID; Modality, Series Instance UID and Number; Instance Number; Type 2: Patient's Name, Study "
-            "Description, Accession Number) are written by hand in the generator (`DIRECTORY_RECORD_KEYS`, "
-            "rule `iod.basic-directory.record-keys`). **Not checked:** the other record types' keys (RT DOSE, "
-            "SR DOCUMENT, PRESENTATION, … F.5-5 onwards), the 1C keys (Specific Character Set, Study Instance "
-            "UID), what else a record holds. The referenced-file keys' condition (\"Required if the Directory Record "
+            "source (highdicom's `directory-information` has the generic keys only): they are written by hand in "
+            "the generator (`DIRECTORY_RECORD_KEYS`, rule `iod.basic-directory.record-keys`) for "
+            f"{len(DIRECTORY_RECORD_KEYS)} record types — "
+            + ", ".join(f"{r} ({t})" for r, (t, _) in DIRECTORY_RECORD_KEYS.items()) +
+            " — their Type 1 and 2 keys (the Content Identification Macro's rows where a table includes it), "
+            "transcribed from the standard's F.5 sections (editions 2011, 2020a and 2023d-2025a, per table in "
+            "the generator's comment; RT DOSE, RT PLAN, RT TREAT RECORD and VALUE MAP from pydicom's fileset.py "
+            "and dicom3tools' templates, which agree, their text not found) and cross-checked with pydicom 3.0.2's "
+            "fileset.py and dicom3tools. Two 1C keys are decided from the record (Study Instance UID when Referenced "
+            "SOP Instance UID in File is absent, F.5-2; Verification DateTime when Verification Flag is VERIFIED, "
+            "F.5-25); the others (Specific Character Set, keys \"required if present in the referenced instance\") "
+            "are in `iod.basic-directory.record-keys-1c`, not evaluated when absent. **Not checked:** HANGING "
+            "PROTOCOL, STEREOMETRIC (the sources disagree), SURFACE SCAN, TRACT, ASSESSMENT, ANNOTATION, INVENTORY "
+            "and later record types (no standard text at hand), what else a record holds (Type 3). "
+            "The referenced-file keys' condition (\"Required if the Directory Record "
             "references a SOP Instance\", F.3.2.2) is not evaluated, but a record holding one of the four (Referenced "
             "File ID, Referenced SOP Class / SOP Instance / Transfer Syntax UID in File) references a SOP Instance, so "
             "the same rule requires the other three (`REFERENCED_FILE_KEYS`).",

@@ -198,7 +198,14 @@ extension Evaluator {
             let parts = failing.isEmpty ? zip(ps, verdicts).filter { $0.1 != .yes }.prefix(1).map(\.0) : failing
             return parts.flatMap { explain($0, file, showPHI: showPHI) }
         case .any(let ps):
-            return ps.flatMap { explain($0, file, showPHI: showPHI) }
+            // a `not` part is a guard ("unless the condition holds", how
+            // dicom.iod writes a value list PS3.3 gives under a condition:
+            // `{any: [{not: COND}, TEST]}`): that it holds is why the other
+            // parts were tested, not a finding — reported only when no other
+            // part explains the failure
+            let isGuard = { (q: Predicate) -> Bool in if case .not = q { return true }; return false }
+            let tested = ps.filter { !isGuard($0) }.flatMap { explain($0, file, showPHI: showPHI) }
+            return tested.isEmpty ? ps.filter(isGuard).flatMap { explain($0, file, showPHI: showPHI) } : tested
         case .not(let q):
             return [FailureDetail(attribute: q.firstAttribute ?? "", tag: nil, observed: nil, expected: "not " + q.text, reason: "\(q.text) holds")]
         case .attribute(let ref, let t):
