@@ -33,6 +33,11 @@ public final class Evaluator {
 
     public init() {}
 
+    /// Whether compiled predicates run as `FlatProgram`s (deferred
+    /// conditions, rules' checks); false evaluates the trees, for the tests
+    /// that compare both.
+    var usesPrograms = true
+
     /// Per protocol (by slot), the choices of the last file sampled (SeriesCollector.swift).
     var protocolChoices: [Int: ProtocolChoiceCache] = [:]
 
@@ -106,7 +111,9 @@ public final class Evaluator {
         switch p {
         case .always: return .yes
         case .notEvaluated: return .unknown
-        case .deferred(let d): return evaluate(d.predicate, file, selector: selector)
+        case .deferred(let d):
+            if !usesPrograms { return evaluate(d.predicate, file, selector: selector) }
+            return d.withProgram { evaluate($0, $0.root, file, selector: selector) }
         case .named(_, let q): return evaluate(q, file, selector: selector)
         case .not(let q): return evaluate(q, file, selector: selector).negated
         case .all(let ps): return evaluateAll(ps, file, selector: selector)
@@ -216,8 +223,14 @@ public final class Evaluator {
             case .unknown: return .notEvaluated
             }
         }
-        guard case .instance(let p) = rule.check else { return .notApplicable }
-        switch evaluate(p, file, selector: false) {
+        let verdict: Truth
+        if usesPrograms, let raw = rule.checkProgramPointer {
+            verdict = Unmanaged<FlatProgram>.fromOpaque(raw)._withUnsafeGuaranteedRef { evaluate($0, $0.root, file, selector: false) }
+        } else {
+            guard case .instance(let p) = rule.check else { return .notApplicable }
+            verdict = evaluate(p, file, selector: false)
+        }
+        switch verdict {
         case .yes: return .pass
         case .no: return .fail
         case .unknown: return .notEvaluated

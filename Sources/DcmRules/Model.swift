@@ -231,7 +231,20 @@ public final class DeferredPredicate: @unchecked Sendable {
     /// conditions evaluated thousands of times per file).
     private let ready = Atomic<Bool>(false)
     private let lock = Lock()
+    /// The compiled predicate as a `FlatProgram` (built with it), and the
+    /// program unretained: evaluations read it without writing its count.
+    private var program: FlatProgram?
+    private var programPointer: UnsafeMutableRawPointer?
     init(node: SyntaxNode, compiler: PackCompiler) { self.node = node; self.compiler = compiler }
+
+    /// `body` on the program of the predicate (compiled on first use).
+    func withProgram<R>(_ body: (FlatProgram) -> R) -> R {
+        if !ready.load(ordering: .acquiring) { _ = predicate }
+        if ready.load(ordering: .acquiring), let raw = programPointer {
+            return Unmanaged<FlatProgram>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+        }
+        return body(FlatProgram(predicate))   // (no compiler: `predicate` is `.always`)
+    }
     var predicate: Predicate {
         if ready.load(ordering: .acquiring), let p = compiled { return p }
         return lock.with {
@@ -247,6 +260,9 @@ public final class DeferredPredicate: @unchecked Sendable {
                 return p
             }
             compiled = p; node = nil; compiler = nil
+            let prog = FlatProgram(p)
+            program = prog
+            programPointer = Unmanaged.passUnretained(prog).toOpaque()
             ready.store(true, ordering: .releasing)
             return p
         }
@@ -406,6 +422,18 @@ public final class Rule: @unchecked Sendable {
         }
     }
     let texts: Texts
+    /// The instance check as a `FlatProgram`, when it is compiled already
+    /// (a deferred check gets its program when compiled), and that program
+    /// unretained: `Evaluator.outcome` runs it without writing its count.
+    let checkProgram: FlatProgram?
+    let checkProgramPointer: UnsafeMutableRawPointer?
+    static func program(_ check: RuleCheck) -> FlatProgram? {
+        guard case .instance(let p) = check else { return nil }
+        switch p {
+        case .deferred, .eachElement, .always, .notEvaluated: return nil   // (nothing a program saves)
+        default: return FlatProgram(p)
+        }
+    }
 
     public init(id: String, title: String?, severity: Severity, level: RuleLevel, when: [Predicate], check: RuleCheck,
                 message: [TemplatePart]?, messageText: String?, reference: String?, examples: [RuleExample], packID: String,
@@ -414,6 +442,8 @@ public final class Rule: @unchecked Sendable {
         self.message = message; self.messageText = messageText; self.reference = reference; self.examples = examples
         self.packID = packID; self.location = location; self.description = description
         self.texts = Texts(check: checkText, checkNode: nil, when: whenText, whenNodes: [], defaultWhen: nil, predicates: when)
+        checkProgram = Self.program(check)
+        checkProgramPointer = checkProgram.map { Unmanaged.passUnretained($0).toOpaque() }
     }
 
     /// A rule whose texts are rendered from its syntax on first use.
@@ -425,6 +455,8 @@ public final class Rule: @unchecked Sendable {
         self.packID = packID; self.location = location; self.description = description
         self.texts = Texts(check: nil, checkNode: checkNode, when: whenNode == nil ? defaultWhenText : nil,
                            whenNodes: whenNode.map { [$0] } ?? [], defaultWhen: defaultWhenText, predicates: when)
+        checkProgram = Self.program(check)
+        checkProgramPointer = checkProgram.map { Unmanaged.passUnretained($0).toOpaque() }
     }
 }
 
