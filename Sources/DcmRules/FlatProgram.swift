@@ -62,8 +62,15 @@ final class FlatProgram: @unchecked Sendable {
     /// The deferred conditions called, unretained (`callees` keeps them).
     let calls: UnsafeMutableBufferPointer<UnsafeMutableRawPointer>
     let callees: [DeferredPredicate]
-    let predicates: [Predicate]
-    let tests: [ValueTest]
+    /// The leaves evaluated on the tree, each in a box read unretained
+    /// (`leafPredicates`, `leafTests`): an array element read is a count
+    /// written on the shared payload.
+    final class PredicateBox { let predicate: Predicate; init(_ p: Predicate) { predicate = p } }
+    final class TestBox { let test: ValueTest; init(_ t: ValueTest) { test = t } }
+    let predicates: [PredicateBox]
+    let tests: [TestBox]
+    let leafPredicates: UnsafeMutableBufferPointer<UnsafeMutableRawPointer>
+    let leafTests: UnsafeMutableBufferPointer<UnsafeMutableRawPointer>
     let root: Int32
 
     init(_ p: Predicate) {
@@ -76,12 +83,16 @@ final class FlatProgram: @unchecked Sendable {
         calls = .allocate(capacity: max(1, b.callees.count))
         for (k, d) in b.callees.enumerated() { calls[k] = Unmanaged.passUnretained(d).toOpaque() }
         callees = b.callees
-        predicates = b.predicates
-        tests = b.tests
+        predicates = b.predicates.map(PredicateBox.init)
+        tests = b.tests.map(TestBox.init)
+        leafPredicates = .allocate(capacity: max(1, predicates.count))
+        for (k, x) in predicates.enumerated() { leafPredicates[k] = Unmanaged.passUnretained(x).toOpaque() }
+        leafTests = .allocate(capacity: max(1, tests.count))
+        for (k, x) in tests.enumerated() { leafTests[k] = Unmanaged.passUnretained(x).toOpaque() }
     }
 
     deinit {
-        nodes.deallocate(); kids.deallocate(); calls.deallocate()
+        nodes.deallocate(); kids.deallocate(); calls.deallocate(); leafPredicates.deallocate(); leafTests.deallocate()
     }
 
     static func code(_ rt: RequirementType) -> UInt8 {
@@ -206,7 +217,9 @@ extension Evaluator {
                 d.withProgram { callee in evaluate(callee, callee.root, file, selector: selector) }
             }
         case .predicate:
-            return evaluate(prog.predicates[Int(n.a)], file, selector: selector)
+            return Unmanaged<FlatProgram.PredicateBox>.fromOpaque(prog.leafPredicates[Int(n.a)])._withUnsafeGuaranteedRef {
+                evaluate($0.predicate, file, selector: selector)
+            }
         default:
             preconditionFailure("a value test where a predicate is expected")
         }
@@ -286,11 +299,12 @@ extension Evaluator {
             }
             return r
         case .test:
-            let t = prog.tests[Int(n.a)]
-            switch x {
-            case .absent: return test(t, nil, file)
-            case .meta(let e): return test(t, .element(file.meta, file.meta.elements[e], index: nil), file)
-            case .dataSet(let e): return test(t, .element(file.dataSet, file.dataSet.elements[e], index: nil), file)
+            return Unmanaged<FlatProgram.TestBox>.fromOpaque(prog.leafTests[Int(n.a)])._withUnsafeGuaranteedRef { box in
+                switch x {
+                case .absent: return test(box.test, nil, file)
+                case .meta(let e): return test(box.test, .element(file.meta, file.meta.elements[e], index: nil), file)
+                case .dataSet(let e): return test(box.test, .element(file.dataSet, file.dataSet.elements[e], index: nil), file)
+                }
             }
         default:
             preconditionFailure("a predicate where a value test is expected")

@@ -20,6 +20,8 @@ public struct RuleSet: Sendable {
     /// Which rules `run` visits on a file and how the others' outcomes follow
     /// (rebuilt with the guards and the tag dispatch).
     public private(set) var layout = OutcomeLayout(count: 0, guardOf: [], gated: [], isInstance: [], guardCount: 0, when: [])
+    /// What `run` reads of each visited rule, without reference counting.
+    private(set) var table = RuleTable(rules: [], guardOf: [], whenKeys: [])
 
     public init(packs: [RulePack]) {
         self.packs = packs
@@ -50,6 +52,7 @@ public struct RuleSet: Sendable {
         layout = OutcomeLayout(count: rules.count, guardOf: guardOf, gated: tagIndex.gated,
                                isInstance: rules.map { if case .instance = $0.check { return true }; return false },
                                guardCount: guards.count, when: rules.map { ($0.packID, $0.when) })
+        table = RuleTable(rules: rules, guardOf: guardOf, whenKeys: layout.whenKeys)
     }
 
     /// UID bytes → the guards listing it, when every guard's operands are literal strings.
@@ -195,31 +198,37 @@ extension Evaluator {
         var visitedOutcomes: [Outcome] = []
         visited.reserveCapacity(todo.count); visitedOutcomes.reserveCapacity(todo.count)
         var last: Int32 = -1
+        let table = set.table
         for r in todo where r != last {
             last = r
             let i = Int(r)
-            let rule = set.rules[i]
-            switch rule.check {
-            case .instance:
-                let o: Outcome
-                if !walked.isEmpty, case let k = Int(dispatch.walkSlot[i]), k >= 0 {
-                    o = walked[k] == .yes ? .pass : walked[k] == .no ? .fail : .notEvaluated
-                } else if dispatch.gated[i] {
-                    let t = gatedTruth[r] ?? .yes   // (no element of its tags with a value: nothing to test)
-                    o = t == .yes ? .pass : t == .no ? .fail : .notEvaluated
-                } else {
-                    o = outcome(of: rule, file, whenFrom: layout.guardOf[i] >= 0 ? 1 : 0, keys: layout.whenKeys[i])
+            // (the rule itself is read only for its findings and group
+            // samples: `table` has what the outcome needs)
+            guard table.entries[i].isInstance else {
+                Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
+                    if case .group(let g) = rule.check {
+                        if samples.isEmpty { samples = Array(repeating: nil, count: set.rules.count) }
+                        samples[i] = sample(rule, g, file)
+                    }
+                    // (.protocolFinding: ProtocolAudit samples the file once per protocol)
                 }
-                visited.append(r); visitedOutcomes.append(o)
-                if o == .fail {
-                    if uids == nil { uids = UIDs(file) }
+                continue
+            }
+            let o: Outcome
+            if !walked.isEmpty, case let k = Int(dispatch.walkSlot[i]), k >= 0 {
+                o = walked[k] == .yes ? .pass : walked[k] == .no ? .fail : .notEvaluated
+            } else if dispatch.gated[i] {
+                let t = gatedTruth[r] ?? .yes   // (no element of its tags with a value: nothing to test)
+                o = t == .yes ? .pass : t == .no ? .fail : .notEvaluated
+            } else {
+                o = outcome(table, i, file)
+            }
+            visited.append(r); visitedOutcomes.append(o)
+            if o == .fail {
+                if uids == nil { uids = UIDs(file) }
+                Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
                     self.findings(rule, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
                 }
-            case .group(let g):
-                if samples.isEmpty { samples = Array(repeating: nil, count: set.rules.count) }
-                samples[i] = sample(rule, g, file)
-            case .protocolFinding:
-                break   // ProtocolAudit samples the file once per protocol
             }
         }
         return InstanceResult(visited: visited, visitedOutcomes: visitedOutcomes, guardTruths: guardTruth, layout: layout,
