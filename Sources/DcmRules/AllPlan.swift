@@ -132,6 +132,23 @@ extension ValueTest {
     }
 }
 
+extension AllPlan {
+    /// Each part's verdict on `file` (for explanations: every part, not the
+    /// first that fails), the parts on absent attributes with a fixed verdict
+    /// taken from the plan without evaluating them.
+    func verdicts(_ file: DicomFile, _ ev: Evaluator) -> [Truth] {
+        var out = [Truth?](repeating: nil, count: parts.count)
+        let ds = file.dataSet
+        if ds.isSorted {
+            for s in steps where s.kind == Kind.absentStatic.rawValue || s.kind == Kind.presenceYes.rawValue
+                || s.kind == Kind.presenceNo.rawValue || s.kind == Kind.presenceType1.rawValue {
+                if ds.index(of: Tag(raw: s.tag)) == nil { out[Int(s.part)] = AllPlan.truth(s.absent) }
+            }
+        }
+        return out.enumerated().map { k, v in v ?? ev.evaluate(parts[k], file, selector: false) }
+    }
+}
+
 extension Evaluator {
     /// `plan`'s conjunction on `file` (the verdict of `.all(plan.parts)`).
     func evaluate(_ plan: AllPlan, _ file: DicomFile, selector: Bool) -> Truth {

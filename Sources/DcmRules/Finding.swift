@@ -189,14 +189,8 @@ extension Evaluator {
             return out
         case .named(_, let q): return explain(q, file, showPHI: showPHI)
         case .deferred(let d): return explain(d.predicate, file, showPHI: showPHI)
-        case .planned(let plan): return explain(.all(plan.parts), file, showPHI: showPHI)
-        case .all(let ps):
-            // every part that fails (one finding per missing attribute of a
-            // module); the undecided parts only when none fails
-            let verdicts = ps.map { evaluate($0, file, selector: false) }
-            let failing = zip(ps, verdicts).filter { $0.1 == .no }.map(\.0)
-            let parts = failing.isEmpty ? zip(ps, verdicts).filter { $0.1 != .yes }.prefix(1).map(\.0) : failing
-            return parts.flatMap { explain($0, file, showPHI: showPHI) }
+        case .planned(let plan): return explainAll(plan.parts, plan.verdicts(file, self), file, showPHI: showPHI)
+        case .all(let ps): return explainAll(ps, ps.map { evaluate($0, file, selector: false) }, file, showPHI: showPHI)
         case .any(let ps):
             // a `not` part is a guard ("unless the condition holds", how
             // dicom.iod writes a value list PS3.3 gives under a condition:
@@ -227,6 +221,15 @@ extension Evaluator {
             }
             return out
         }
+    }
+
+    /// An `all` whose parts gave `verdicts`: every part that fails (one
+    /// finding per missing attribute of a module); the undecided parts only
+    /// when none fails.
+    func explainAll(_ ps: [Predicate], _ verdicts: [Truth], _ file: DicomFile, showPHI: Bool) -> [FailureDetail] {
+        let failing = zip(ps, verdicts).filter { $0.1 == .no }.map(\.0)
+        let parts = failing.isEmpty ? zip(ps, verdicts).filter { $0.1 != .yes }.prefix(1).map(\.0) : failing
+        return parts.flatMap { explain($0, file, showPHI: showPHI) }
     }
 
     /// The failures of one attribute's test: inside `items`, those of each
@@ -295,6 +298,8 @@ extension Evaluator {
         if phi { values = values.map(Redaction.redact) }
         let shown = values.isEmpty ? "(empty)" : values.joined(separator: "\\")
         let verdict = test(t, x, file)
+        // (rendered once: "one of [...]" of a Defined Terms list is dozens of strings joined)
+        let expected = t.expectedText
         var reason: String
         switch t {
         case .type(.t1, _) where !x.hasValue, .type(.t1C, _) where !x.hasValue, .notEmpty where !x.hasValue:
@@ -313,8 +318,8 @@ extension Evaluator {
             let v = firstFailing(x, t, file)?.displayValues.first ?? shown
             reason = "\(attr) \(phi ? Redaction.redact(v) : v) \(neg) \(rhs)"
         case .equals(let o, _): reason = "\(attr) \(shown) != \(o)"
-        case .vm: reason = "\(attr) has \(x.count) value\(x.count == 1 ? "" : "s"), expected \(t.expectedText)"
-        case .vr: reason = "\(attr) has VR \(x.vr.map { "\($0)" } ?? "?"), expected \(t.expectedText)"
+        case .vm: reason = "\(attr) has \(x.count) value\(x.count == 1 ? "" : "s"), expected \(expected)"
+        case .vr: reason = "\(attr) has VR \(x.vr.map { "\($0)" } ?? "?"), expected \(expected)"
         case .format: reason = "\(attr) \(shown) is not a valid \(x.vr.map { "\($0)" } ?? "") value"
         case .vmDictionary:
             let d = x.tag.flatMap { DataDictionary.entry(for: $0) }
@@ -338,10 +343,10 @@ extension Evaluator {
         case .notRetired: reason = "\(attr) is a retired attribute"
         case .registered(let t): reason = "\(attr) \(shown) is not a registered \(t ?? "UID")"
         case .matches(let r): reason = "\(attr) \(shown) does not match /\(r.pattern)/"
-        default: reason = "\(attr) \(shown) is not \(t.expectedText)"
+        default: reason = "\(attr) \(shown) is not \(expected)"
         }
-        if verdict == .unknown { reason = "\(attr) \(shown) cannot be read for \(t.expectedText)" }
-        return FailureDetail(attribute: attr, tag: x.tag, observed: values, expected: t.expectedText, reason: reason)
+        if verdict == .unknown { reason = "\(attr) \(shown) cannot be read for \(expected)" }
+        return FailureDetail(attribute: attr, tag: x.tag, observed: values, expected: expected, reason: reason)
     }
 
     /// The first single value that fails `t` (for messages about multi-valued elements).
