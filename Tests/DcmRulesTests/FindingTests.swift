@@ -3,6 +3,16 @@ import XCTest
 import DcmData
 
 final class FindingTests: XCTestCase {
+    /// The redaction text is FNV-1a 64 of the value's UTF-8, its high half in
+    /// 8 lower-case hex digits (values computed independently in Python):
+    /// reports and baselines from earlier runs must keep matching.
+    func testRedactionText() {
+        XCTAssertEqual(Redaction.redact(""), "<redacted:cbf29ce4>")
+        XCTAssertEqual(Redaction.redact("DOE^JOHN"), "<redacted:2c662fc7>")
+        XCTAssertEqual(Redaction.redact("Zyxwick^Quorbel"), "<redacted:a0047643>")
+        XCTAssertEqual(Redaction.redact("ÄÖ"), "<redacted:b99320c6>")
+    }
+
     func example() throws -> RuleSet { try PackLoader(libraries: [repoRoot + "/Rules"]).load(files: [repoRoot + "/Rules/examples/example.ct-mr.yaml"]) }
 
     func testMessageTemplateAndWhy() throws {

@@ -275,8 +275,15 @@ final class PathRedactor {
         if !f.relatedFiles.isEmpty { f.relatedFiles = f.relatedFiles.map(one) }
         guard !replaced.isEmpty else { return }
         replaced.sort { $0.0.count > $1.0.count }   // a path before its prefixes
+        // (most texts hold no path: searched first, written back only when
+        // one is there — an unconditional `s = s.utf8Replacing(…)` wrote
+        // reference counts on every text of every finding)
+        let shortest = replaced.map { $0.0.utf8.count }.min() ?? 0
         func text(_ s: inout String) {
-            for (a, b) in replaced { s = s.utf8Replacing(a, with: b) }   // (self when absent: no copy)
+            guard s.utf8.count >= shortest else { return }
+            for k in replaced.indices where s.utf8Contains(replaced[k].0) {
+                s = s.utf8Replacing(replaced[k].0, with: replaced[k].1)
+            }
         }
         text(&f.message)
         if f.because != nil { text(&f.because!) }
