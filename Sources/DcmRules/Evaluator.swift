@@ -203,19 +203,34 @@ public final class Evaluator {
     /// a dozen option conditions, each a walk of the De-identification Method
     /// Code Sequence; dicom.iod's module rules share their `u.*` conditions).
     func outcome(of rule: Rule, _ file: DicomFile, whenFrom: Int, keys: [Int32] = []) -> Outcome {
-        let when = rule.when
+        decide(whenFrom: whenFrom, whenCount: rule.when.count, key: { $0 < keys.count ? keys[$0] : -1 },
+               when: { evaluate(rule.when[$0], file, selector: true) },
+               check: {
+                   if usesPrograms, let raw = rule.checkProgramPointer {
+                       return Unmanaged<FlatProgram>.fromOpaque(raw)._withUnsafeGuaranteedRef { evaluate($0, $0.root, file, selector: false) }
+                   }
+                   guard case .instance(let p) = rule.check else { return nil }
+                   return evaluate(p, file, selector: false)
+               })
+    }
+
+    /// A rule's outcome from its `when` entries `whenFrom..<whenCount` and its
+    /// check (nil: not an instance rule): the first entry that does not hold
+    /// decides — not applicable, or not evaluated when unknown; an entry with a
+    /// memo `key` (≥ 0, a named condition) is decided once per file
+    /// (`namedMemo`). The one place these semantics live, for the rule itself
+    /// (`outcome(of:)`) and for `run`'s table (`outcome(_:_:_:)`).
+    @inline(__always) func decide(whenFrom: Int, whenCount: Int, key: (Int) -> Int32,
+                                  when: (Int) -> Truth, check: () -> Truth?) -> Outcome {
         var k = whenFrom
-        while k < when.count {
-            let key = k < keys.count ? keys[k] : -1
+        while k < whenCount {
+            let key = key(k)
             let t: Truth
-            if key >= 0 {
-                if let m = namedMemo[Int(key)] { t = m } else {
-                    t = evaluate(when[k], file, selector: true)
-                    namedMemo[Int(key)] = t
-                    namedTouched.append(key)
-                }
+            if key >= 0, let m = namedMemo[Int(key)] {
+                t = m
             } else {
-                t = evaluate(when[k], file, selector: true)
+                t = when(k)
+                if key >= 0 { namedMemo[Int(key)] = t; namedTouched.append(key) }
             }
             switch t {
             case .yes: k += 1
@@ -223,13 +238,7 @@ public final class Evaluator {
             case .unknown: return .notEvaluated
             }
         }
-        let verdict: Truth
-        if usesPrograms, let raw = rule.checkProgramPointer {
-            verdict = Unmanaged<FlatProgram>.fromOpaque(raw)._withUnsafeGuaranteedRef { evaluate($0, $0.root, file, selector: false) }
-        } else {
-            guard case .instance(let p) = rule.check else { return .notApplicable }
-            verdict = evaluate(p, file, selector: false)
-        }
+        guard let verdict = check() else { return .notApplicable }
         switch verdict {
         case .yes: return .pass
         case .no: return .fail

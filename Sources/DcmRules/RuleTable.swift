@@ -103,48 +103,23 @@ extension Evaluator {
     }
 
     /// The outcome of rule `i` of `table` — `outcome(of:_:whenFrom:keys:)`'s,
-    /// from the table (the programs; the trees when `usesPrograms` is off).
+    /// from the table's programs (the trees when `usesPrograms` is off, and
+    /// for what has no program).
     func outcome(_ table: RuleTable, _ i: Int, _ file: DicomFile) -> Outcome {
         let e = table.entries[i]
-        guard usesPrograms else {
-            return Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
-                let keys = (0..<Int(e.whenCount)).map { table.keys[Int(e.whenStart) + $0] }
-                return outcome(of: rule, file, whenFrom: Int(e.whenFrom), keys: keys)
-            }
-        }
-        var k = Int(e.whenFrom)
-        while k < Int(e.whenCount) {
-            let slot = Int(e.whenStart) + k
-            let key = table.keys[slot]
-            let t: Truth
-            if key >= 0, let m = namedMemo[Int(key)] {
-                t = m
-            } else {
-                t = run(table.when[slot], file, selector: true)
-                    ?? Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { evaluate($0.when[k], file, selector: true) }
-                if key >= 0 { namedMemo[Int(key)] = t; namedTouched.append(key) }
-            }
-            switch t {
-            case .yes: k += 1
-            case .no: return .notApplicable
-            case .unknown: return .notEvaluated
-            }
-        }
-        let verdict: Truth
-        if let v = run(e.check, file, selector: false) {
-            verdict = v
-        } else {
-            let tree: Truth? = Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
-                guard case .instance(let p) = rule.check else { return nil }
-                return evaluate(p, file, selector: false)
-            }
-            guard let tree else { return .notApplicable }
-            verdict = tree
-        }
-        switch verdict {
-        case .yes: return .pass
-        case .no: return .fail
-        case .unknown: return .notEvaluated
-        }
+        let rule = Unmanaged<Rule>.fromOpaque(table.rules[i])
+        let start = Int(e.whenStart)
+        return decide(whenFrom: Int(e.whenFrom), whenCount: Int(e.whenCount), key: { table.keys[start + $0] },
+                      when: { k in
+                          (usesPrograms ? run(table.when[start + k], file, selector: true) : nil)
+                              ?? rule._withUnsafeGuaranteedRef { evaluate($0.when[k], file, selector: true) }
+                      },
+                      check: {
+                          if usesPrograms, let v = run(e.check, file, selector: false) { return v }
+                          return rule._withUnsafeGuaranteedRef { r in
+                              guard case .instance(let p) = r.check else { return nil }
+                              return evaluate(p, file, selector: false)
+                          }
+                      })
     }
 }

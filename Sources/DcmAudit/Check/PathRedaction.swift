@@ -278,7 +278,7 @@ final class PathRedactor {
         // (most texts hold no path: searched first, written back only when
         // one is there — an unconditional `s = s.utf8Replacing(…)` wrote
         // reference counts on every text of every finding)
-        let shortest = replaced.map { $0.0.utf8.count }.min() ?? 0
+        let shortest = replaced.lazy.map { $0.0.utf8.count }.min() ?? 0
         func text(_ s: inout String) {
             guard s.utf8.count >= shortest else { return }
             for k in replaced.indices where s.utf8Contains(replaced[k].0) {
