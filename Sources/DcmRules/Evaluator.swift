@@ -49,6 +49,12 @@ public final class Evaluator {
     }()
     /// This evaluator's memo of file shapes (for the last rule set `run`).
     var shapeMemo: ShapeMemo? = nil
+    /// Files `run` replayed whole from the memo, replayed in part (values
+    /// changed), and evaluated (a structure not seen, or no memo).
+    public var shapeMemoCounts: (whole: Int, partial: Int, evaluated: Int) {
+        guard let m = shapeMemo else { return (0, 0, 0) }
+        return (m.hits, m.partial, m.misses)
+    }
 
     /// Per protocol (by slot), the choices of the last file sampled (SeriesCollector.swift).
     var protocolChoices: [Int: ProtocolChoiceCache] = [:]

@@ -178,9 +178,11 @@ extension Evaluator {
             memo = ShapeMemo(table: set.table, ruleCount: set.rules.count)
             shapeMemo = memo
         }
-        if let entry = memo.lookup(file) {
-            memo.hits += 1
-            return replay(entry, set, file, path: path, showPHI: showPHI)
+        if let (entry, changed) = memo.lookup(file) {
+            if changed.isEmpty { memo.hits += 1 } else { memo.partial += 1 }
+            let (result, next) = replay(entry, changed: changed, set, file, path: path, showPHI: showPHI, memo: memo)
+            if let next { memo.store(next) }
+            return result
         }
         memo.misses += 1
         let (result, entry) = evaluateRules(set, file, path: path, showPHI: showPHI, memo: memo)
@@ -261,49 +263,95 @@ extension Evaluator {
         let result = InstanceResult(visited: visited, visitedOutcomes: visitedOutcomes, guardTruths: guardTruth, layout: layout,
                                     findings: findings, samples: samples)
         guard memo != nil else { return (result, nil) }
-        let entry = ShapeEntry(visited: visited, outcomes: visitedOutcomes, redo: redo, groupRules: groupRules,
+        return (result, ShapeEntry(visited: visited, outcomes: visitedOutcomes, redo: redo, groupRules: groupRules,
                                    guardTruths: guardTruth, walkRedo: walkRedo, walkKeyed: walkKeyed, gatedRedo: gatedRedo,
-                                   details: details)
-        entry.detailsShowPHI = showPHI
-        return (result, entry)
+                                   details: details, detailsShowPHI: showPHI))
     }
 
-    /// `run` on a file of a shape seen before: the keyed rules' outcomes from
-    /// `entry`, the others evaluated on the file, the findings of every failed
-    /// rule built for the file (from the earlier file's explanation when it
-    /// is `ShapeEntry.reusable`) — the result `evaluateRules` gives.
-    func replay(_ entry: ShapeEntry, _ set: RuleSet, _ file: DicomFile, path: String?, showPHI: Bool) -> InstanceResult {
+    /// `run` on a file of a structure seen before (`ShapeMemo.lookup`), whose
+    /// values differ from the entry's in the tags `changed` (ascending): the
+    /// keyed rules that read none of them take the entry's outcomes, the
+    /// others are evaluated on the file — the result `evaluateRules` gives.
+    /// The findings of every failed rule are built for the file (from the
+    /// entry's explanation when its rule was replayed and nothing the
+    /// explanation shows changed). With values changed, also the entry for
+    /// this file (it replaces the earlier one: the next file of its series
+    /// then has the same values).
+    func replay(_ entry: ShapeEntry, changed: [UInt32], _ set: RuleSet, _ file: DicomFile, path: String?, showPHI: Bool,
+                memo: ShapeMemo) -> (result: InstanceResult, next: ShapeEntry?) {
         let dispatch = set.tagIndex
         let table = set.table
+        let n = entry.visited.count
+        let fused = dispatch.walkRules.count > 1
         var outcomes = entry.outcomes
-        if !entry.redo.isEmpty {
-            var walked: [Truth] = []
-            if entry.walkRedo {
-                if let k = entry.walkKeyed {
-                    walked = Self.combine(k, fusedWalkSplit(dispatch, file, varyingOnly: true).varying)
-                } else {
-                    walked = fusedWalk(dispatch, file)
-                }
+        // the positions evaluated on this file: the entry's `redo`, and the
+        // keyed rules that read a changed value
+        var evaluated = [Bool](repeating: false, count: n)
+        for k in entry.redo { evaluated[Int(k)] = true }
+        if !changed.isEmpty {
+            for k in 0..<n where !evaluated[k] && table.entries[Int(entry.visited[k])].isInstance
+                && !memo.unaffected(Int(entry.visited[k]), outcome: outcomes[k], changed: changed) {
+                evaluated[k] = true
             }
-            let gatedTruth = entry.gatedRedo ? fusedGated(dispatch, file) : [:]
-            for k in entry.redo {
-                outcomes[Int(k)] = visitOutcome(set, Int(entry.visited[Int(k)]), file, walked: walked, gatedTruth: gatedTruth)
+        }
+        var needWalk = false, needGated = false
+        for k in 0..<n where evaluated[k] {
+            let i = Int(entry.visited[k])
+            if fused && dispatch.walkSlot[i] >= 0 { needWalk = true } else if dispatch.gated[i] { needGated = true }
+        }
+        var walked: [Truth] = []
+        var walkKeyed: [Truth]? = nil
+        if needWalk {
+            if changed.isEmpty, let k = entry.walkKeyed {
+                walked = Self.combine(k, fusedWalkSplit(dispatch, file, varyingOnly: true).varying)
+                walkKeyed = k
+            } else if memo.walkSplits(dispatch) {
+                let (k, v) = fusedWalkSplit(dispatch, file, varyingOnly: false)
+                walked = Self.combine(k, v); walkKeyed = k
+            } else {
+                walked = fusedWalk(dispatch, file)
             }
+        }
+        let gatedTruth = needGated ? fusedGated(dispatch, file) : [:]
+        for k in 0..<n where evaluated[k] {
+            outcomes[k] = visitOutcome(set, Int(entry.visited[k]), file, walked: walked, gatedTruth: gatedTruth)
         }
         var samples: [GroupSample?] = []
         for r in entry.groupRules { sampleGroupRule(set, Int(r), file, into: &samples) }
         var findings: [Finding] = []
+        var details: [Int32: [FailureDetail]] = [:]
         var uids: UIDs? = nil
         for (k, o) in outcomes.enumerated() where o == .fail {
             if uids == nil { uids = UIDs(file) }
-            Unmanaged<Rule>.fromOpaque(table.rules[Int(entry.visited[k])])._withUnsafeGuaranteedRef { rule in
-                let reused = entry.detailsShowPHI == showPHI ? entry.details[Int32(k)] : nil
+            let i = Int(entry.visited[k])
+            Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
+                var reused = !evaluated[k] && entry.detailsShowPHI == showPHI ? entry.details[Int32(k)] : nil
+                if let r = reused, !changed.isEmpty, r.contains(where: { d in d.tag.map { Evaluator.sortedContains(changed, $0.raw) } ?? false }) {
+                    reused = nil
+                }
                 let d = reused ?? failureDetails(rule, file, showPHI: showPHI)
+                if !changed.isEmpty, memo.checkIsKeyed(i), reused != nil || ShapeEntry.reusable(d) { details[Int32(k)] = d }
                 self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
             }
         }
-        return InstanceResult(visited: entry.visited, visitedOutcomes: outcomes, guardTruths: entry.guardTruths, layout: set.layout,
-                              findings: findings, samples: samples)
+        let result = InstanceResult(visited: entry.visited, visitedOutcomes: outcomes, guardTruths: entry.guardTruths, layout: set.layout,
+                                    findings: findings, samples: samples)
+        if changed.isEmpty { return (result, nil) }
+        // this file's entry: which rules are keyed can follow from their
+        // outcomes (a rule keyed by its `when` alone, applicable now)
+        var redo: [Int32] = []
+        var walkRedo = false, gatedRedo = false
+        for k in 0..<n {
+            let i = Int(entry.visited[k])
+            guard table.entries[i].isInstance else { continue }
+            if !memo.isKeyed(i, Unmanaged<Rule>.fromOpaque(table.rules[i]).takeUnretainedValue(), outcome: outcomes[k]) {
+                redo.append(Int32(k))
+                if fused && dispatch.walkSlot[i] >= 0 { walkRedo = true } else if dispatch.gated[i] { gatedRedo = true }
+            }
+        }
+        return (result, ShapeEntry(visited: entry.visited, outcomes: outcomes, redo: redo, groupRules: entry.groupRules,
+                                   guardTruths: entry.guardTruths, walkRedo: walkRedo, walkKeyed: walkKeyed, gatedRedo: gatedRedo,
+                                   details: details, detailsShowPHI: showPHI))
     }
 
     /// The outcome of visited instance rule `i`: from the fused walk, the

@@ -16,34 +16,39 @@ import DcmDictionary
 /// such as Modality, Image Type, Photometric Interpretation or Bits Stored.
 ///
 /// How it stays exact:
-/// - A file's **shape key** (`ShapeKey.write`) is every element of the file
-///   meta information and the data set, items included, in file order: tag,
-///   VR, reader flags, whether it has a value (`Target.hasValue`, what
-///   presence and Type 1 tests read), the number of items of a sequence, and
-///   the value bytes — except for the *instance-varying* attributes
-///   (`InstanceVarying`), whose values are left out; plus the transfer syntax
-///   read with and declared, the preamble and the kinds of the reader's
-///   anomalies (what `file.anomalies` tests read).
-/// - A rule is **keyed** (`KeyedReads.rule`) when everything its `when` and
-///   check can read is in the key: presence, emptiness, VR and items of any
-///   element, values of elements that are not instance-varying. A rule that
-///   reads an instance-varying value, the reader's anomalies, a derived
-///   attribute (CSA headers…), or the values of elements it does not name
-///   (`each_element` over all standard elements with a value test) is not.
-/// - Two files with equal keys give every keyed rule the same outcome (its
-///   evaluation is a function of what the key holds), so on a key seen
-///   before `Evaluator.run` takes the keyed rules' outcomes from the memo and
-///   evaluates the others (`ShapeEntry.redo`) — the fused element walks of
-///   `dicom.values` and `vendor.private`, the tag-gated rules, rules reading
-///   UIDs, dates and times, group rules' samples — on the file itself. The
-///   findings of failed rules are always built from the file (explanations,
-///   paths, UIDs).
+/// - A file's **structure** (`ShapeKey.structure`) is every element of the
+///   file meta information and the data set, items included, in file order:
+///   tag, VR, reader flags, whether it has a value (`Target.hasValue`, what
+///   presence and Type 1 tests read), the number of items of a sequence; the
+///   values that decide which rules run or how others read (SOP Class UID,
+///   Specific Character Set, private creators); the transfer syntax read
+///   with and declared, the preamble, the kinds of the reader's anomalies.
+///   Its **values** (`ShapeKey.values`) are the bytes of every other element
+///   but the *instance-varying* ones (`InstanceVarying`), which no key holds.
+/// - A rule is **keyed** (`KeyedReads`) when everything its `when` and check
+///   can read is in the structure or the values, and it then records the
+///   tags whose values it reads. A rule that reads an instance-varying value,
+///   a derived attribute (CSA headers…), or the values of elements it does
+///   not name (`each_element` over all standard elements with a value test)
+///   is not.
+/// - Files of equal structure are looked up together. With equal values too,
+///   every keyed rule has the earlier file's outcome (its evaluation is a
+///   function of what the key holds): `Evaluator.run` replays it and
+///   evaluates the others (`ShapeEntry.redo`) — UID and date checks, derived
+///   attributes — on the file; the fused element walk of `dicom.values` tests
+///   only the instance-varying elements. With some values different (the
+///   first file of the next series: another Series Description, Echo Time),
+///   the keyed rules that read none of the changed tags are replayed and the
+///   others evaluated, and the file's result becomes the entry.
+/// - Findings of failed rules are built for each file (paths, UIDs,
+///   messages); an explanation is reused only when nothing it shows can
+///   differ (`ShapeEntry.reusable`).
 ///
 /// Keys are compared whole (the bytes), never by hash alone. One memo per
-/// evaluator (per worker thread), of `capacity` shapes, emptied when full.
-/// `ShapeMemoTests` checks outcomes and findings with and without the memo
-/// on every shipped pack's examples and every fixture, and that a changed
-/// keyed value misses.
+/// evaluator (per worker thread), of `capacity` structures, emptied when
+/// full. `ShapeMemoTests` checks outcomes and findings with and without the
+/// memo on every fixture and copies of it with instance values and keyed
+/// values changed, and fails when a varying value is taken as keyed.
 final class ShapeMemo {
     /// The rule set's table the memo is for (a new set starts a new memo).
     let table: ObjectIdentifier
@@ -51,17 +56,23 @@ final class ShapeMemo {
     /// and `checkKeyed` as they hold.
     var ruleClass: [UInt8]
     static let classified: UInt8 = 1, whenKeyed: UInt8 = 2, checkKeyed: UInt8 = 4
-    /// The entries by their key's hash (equal hashes: compared by bytes).
+    /// Per classified rule: the tags whose values its `when` reads, and its
+    /// `when` and check together (ascending, no repeats).
+    var whenReads: [[UInt32]], allReads: [[UInt32]]
+    /// The entries by their structure's hash (equal hashes: compared by bytes).
     var entries: [UInt64: [ShapeEntry]] = [:]
     var count = 0
     /// The key of the file being run (reused: no allocation per file once grown).
     var scratch = ShapeKey()
-    var hits = 0, misses = 0
+    /// Files replayed whole, replayed in part (values changed), evaluated.
+    var hits = 0, partial = 0, misses = 0
     static let capacity = 128
 
     init(table: RuleTable, ruleCount: Int) {
         self.table = ObjectIdentifier(table)
         ruleClass = Array(repeating: 0, count: ruleCount)
+        whenReads = Array(repeating: [], count: ruleCount)
+        allReads = whenReads
     }
     deinit { scratch.free() }
 
@@ -72,13 +83,28 @@ final class ShapeMemo {
     /// CSA header, is not read). Classified on first use.
     @inline(__always) func isKeyed(_ i: Int, _ rule: Rule, outcome o: Outcome) -> Bool {
         var c = ruleClass[i]
-        if c == 0 {
-            c = Self.classified
-            if rule.when.allSatisfy(KeyedReads.predicate) { c |= Self.whenKeyed }
-            if KeyedReads.check(rule) { c |= Self.checkKeyed }
-            ruleClass[i] = c
-        }
+        if c == 0 { c = classify(i, rule) }
         return c & Self.whenKeyed != 0 && (c & Self.checkKeyed != 0 || o == .notApplicable)
+    }
+
+    func classify(_ i: Int, _ rule: Rule) -> UInt8 {
+        var c = Self.classified
+        var w = KeyedReads()
+        if rule.when.allSatisfy({ w.predicate($0) }) { c |= Self.whenKeyed }
+        var all = w
+        if all.check(rule) { c |= Self.checkKeyed }
+        whenReads[i] = w.sortedReads
+        allReads[i] = all.sortedReads
+        ruleClass[i] = c
+        return c
+    }
+
+    /// Whether keyed rule `i`'s outcome `o` still holds when the values of
+    /// the tags `changed` (ascending) differ: it reads none of them (its
+    /// `when` alone, for an outcome its `when` decided).
+    @inline(__always) func unaffected(_ i: Int, outcome o: Outcome, changed: [UInt32]) -> Bool {
+        let reads = ruleClass[i] & Self.checkKeyed != 0 ? allReads[i] : whenReads[i]
+        return !Evaluator.sortedIntersect(reads, changed)
     }
 
     /// Whether the fused walk's verdicts split into the key's part and the
@@ -86,7 +112,8 @@ final class ShapeMemo {
     /// operands, only what the key holds (`Evaluator.fusedWalkSplit`).
     func walkSplits(_ dispatch: TagDispatch) -> Bool {
         if let w = walkSplit { return w }
-        let w = dispatch.walkTests.allSatisfy(KeyedReads.valueTest)
+        var r = KeyedReads()
+        let w = dispatch.walkTests.allSatisfy { r.valueTest($0) }
         walkSplit = w
         return w
     }
@@ -97,28 +124,42 @@ final class ShapeMemo {
         ruleClass[i] & (Self.whenKeyed | Self.checkKeyed) == Self.whenKeyed | Self.checkKeyed
     }
 
-    /// The entry for `file`'s shape, if seen (the key is left in `scratch`).
-    func lookup(_ file: DicomFile) -> ShapeEntry? {
+    /// The entry for `file`'s structure, if seen, and the tags whose values
+    /// differ from the entry's (ascending; empty: the same values). The key
+    /// is left in `scratch`.
+    func lookup(_ file: DicomFile) -> (entry: ShapeEntry, changed: [UInt32])? {
         scratch.write(file)
-        let h = scratch.hash()
+        let h = scratch.structureHash()
         guard let list = entries[h] else { return nil }
-        for e in list where scratch.equals(e.key) { return e }
+        for e in list where scratch.structureEquals(e.structure) {
+            guard let changed = scratch.changedTags(since: e.values) else { return nil }
+            return (e, changed)
+        }
         return nil
     }
 
-    /// Stores `entry` under the key in `scratch` (after `lookup`).
+    /// Stores `entry` with the key in `scratch` (after `lookup`), replacing
+    /// the entry of the same structure.
     func store(_ entry: ShapeEntry) {
+        let h = scratch.structureHash()
+        entry.structure = scratch.structureBytes()
+        entry.values = scratch.valueBytes()
+        if var list = entries[h], let k = list.firstIndex(where: { scratch.structureEquals($0.structure) }) {
+            list[k] = entry
+            entries[h] = list
+            return
+        }
         if count >= Self.capacity { entries.removeAll(keepingCapacity: true); count = 0 }
-        entry.key = scratch.bytes()
-        entries[scratch.hash(), default: []].append(entry)
+        entries[h, default: []].append(entry)
         count += 1
     }
 }
 
 /// What `Evaluator.run` gave on a file, to replay on a file of the same shape.
 final class ShapeEntry {
-    /// The shape's key (`ShapeKey` bytes).
-    var key: [UInt8] = []
+    /// The file's key (`ShapeKey`): structure and values.
+    var structure: [UInt8] = []
+    var values: [UInt8] = []
     /// The visited rules and their outcomes (those at `redo` are recomputed).
     let visited: [Int32]
     let outcomes: [Outcome]
@@ -133,40 +174,41 @@ final class ShapeEntry {
     let walkRedo: Bool, gatedRedo: Bool
     /// The fused walk's verdicts over the elements whose values are in the
     /// key (`Evaluator.fusedWalkSplit`), when the walk's tests split; then a
-    /// file of this shape tests only its instance-varying elements.
+    /// file of this shape and values tests only its instance-varying elements.
     let walkKeyed: [Truth]?
     /// The explanations of failed keyed rules (by position in `visited`)
-    /// that hold for every file of the shape (`reusable`): a replay builds
-    /// their findings without explaining again.
+    /// that hold for every file of the shape and values (`reusable`): a
+    /// replay builds their findings without explaining again.
     let details: [Int32: [FailureDetail]]
     /// `showPHI` of the run the explanations were made for (redacted or not).
-    var detailsShowPHI = false
+    let detailsShowPHI: Bool
     init(visited: [Int32], outcomes: [Outcome], redo: [Int32], groupRules: [Int32], guardTruths: [Truth],
-         walkRedo: Bool, walkKeyed: [Truth]?, gatedRedo: Bool, details: [Int32: [FailureDetail]]) {
+         walkRedo: Bool, walkKeyed: [Truth]?, gatedRedo: Bool, details: [Int32: [FailureDetail]], detailsShowPHI: Bool) {
         self.visited = visited; self.outcomes = outcomes; self.redo = redo; self.groupRules = groupRules
         self.guardTruths = guardTruths; self.walkRedo = walkRedo; self.walkKeyed = walkKeyed; self.gatedRedo = gatedRedo
-        self.details = details
+        self.details = details; self.detailsShowPHI = detailsShowPHI
     }
 
-    /// Whether a keyed rule's explanation holds for every file of the shape:
-    /// what `explain` reads is then in the key, except the values it shows
-    /// (`observed`, and in `reason`) of the element a detail is about, and
-    /// the reader's positions of anomalies — so no detail may be about an
-    /// instance-varying element or carry an offset. (The message template's
-    /// `{Keyword}` values are rendered for each file.)
+    /// Whether a keyed rule's explanation holds for every file of the shape
+    /// and values: what `explain` reads is then in the key, except the values
+    /// it shows (`observed`, and in `reason`) of the element a detail is
+    /// about, and the reader's positions of anomalies — so no detail may be
+    /// about an instance-varying element or carry an offset. (The message
+    /// template's `{Keyword}` values are rendered for each file.)
     static func reusable(_ details: [FailureDetail]) -> Bool {
         details.allSatisfy { d in d.offset == nil && !(d.tag.map(InstanceVarying.contains) ?? false) }
     }
 }
 
-/// A file's shape (see `ShapeMemo`), written into a buffer this struct owns
-/// (plain pointer writes: the key is built for every file).
-struct ShapeKey {
-    private var base: UnsafeMutableRawPointer? = nil
+/// Bytes written with plain pointer stores into a buffer the struct owns
+/// (reused from file to file; `free` releases it).
+struct ByteBuffer {
+    private(set) var base: UnsafeMutableRawPointer? = nil
     private var capacity = 0
     private(set) var count = 0
 
     func free() { base?.deallocate() }
+    mutating func clear() { count = 0 }
 
     @inline(__always) private mutating func reserve(_ n: Int) {
         if count + n <= capacity { return }
@@ -190,15 +232,14 @@ struct ShapeKey {
         s.withUTF8 { bytes(UnsafeRawBufferPointer($0)) }
         u8(0)
     }
-
-    /// The bytes written, copied out.
-    func bytes() -> [UInt8] { count == 0 ? [] : Array(UnsafeRawBufferPointer(start: base, count: count)) }
+    var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+    func copy() -> [UInt8] { count == 0 ? [] : Array(buffer) }
     func equals(_ other: [UInt8]) -> Bool {
         other.count == count && (count == 0 || other.withUnsafeBytes { memcmp($0.baseAddress!, base!, count) == 0 })
     }
 
     /// A 64-bit hash of the bytes, eight at a time (FNV-style multiply and
-    /// xor, then a final mix): the table's bucket, not its equality.
+    /// xor, then a final mix): a table's bucket, not its equality.
     func hash() -> UInt64 {
         var h: UInt64 = 0xcbf29ce484222325 ^ UInt64(count)
         guard let base else { return h }
@@ -212,37 +253,89 @@ struct ShapeKey {
         h ^= h >> 33; h = h &* 0xff51afd7ed558ccd; h ^= h >> 33
         return h
     }
+}
 
-    /// Writes the shape of `file` (after clearing).
+/// A file's key (see `ShapeMemo`): its structure, and its values as a list
+/// of (tag, length, bytes) in file order — the same list positions for files
+/// of the same structure, so two files' values compare element by element.
+struct ShapeKey {
+    private var structure = ByteBuffer()
+    private var values = ByteBuffer()
+
+    func free() { structure.free(); values.free() }
+    func structureHash() -> UInt64 { structure.hash() }
+    func structureEquals(_ other: [UInt8]) -> Bool { structure.equals(other) }
+    func structureBytes() -> [UInt8] { structure.copy() }
+    func valueBytes() -> [UInt8] { values.copy() }
+
+    /// The tags whose values differ between these values and `old` (values
+    /// of a file of the same structure), ascending and without repeats; nil
+    /// when the lists do not line up (not expected: the same structure).
+    func changedTags(since old: [UInt8]) -> [UInt32]? {
+        if values.equals(old) { return [] }
+        let new = values.buffer
+        return old.withUnsafeBytes { o -> [UInt32]? in
+            guard o.count > 0, new.count > 0 else { return nil }
+            var changed: [UInt32] = []
+            var i = 0, j = 0
+            while i + 8 <= new.count && j + 8 <= o.count {
+                let t = new.loadUnaligned(fromByteOffset: i, as: UInt32.self), n = Int(new.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+                let u = o.loadUnaligned(fromByteOffset: j, as: UInt32.self), m = Int(o.loadUnaligned(fromByteOffset: j + 4, as: UInt32.self))
+                guard t == u, i + 8 + n <= new.count, j + 8 + m <= o.count else { return nil }
+                if n != m || memcmp(new.baseAddress! + i + 8, o.baseAddress! + j + 8, n) != 0 { changed.append(t) }
+                i += 8 + n; j += 8 + m
+            }
+            guard i == new.count, j == o.count else { return nil }
+            changed.sort()
+            var out: [UInt32] = []
+            for t in changed where out.last != t { out.append(t) }
+            return out
+        }
+    }
+
+    /// Writes the key of `file` (after clearing).
     mutating func write(_ file: DicomFile) {
-        count = 0
-        text(file.transferSyntax.uid)
-        text(file.declaredTransferSyntax?.uid ?? "-")
-        u8(file.hasPreamble ? 1 : 0)
+        structure.clear(); values.clear()
+        structure.text(file.transferSyntax.uid)
+        structure.text(file.declaredTransferSyntax?.uid ?? "-")
+        structure.u8(file.hasPreamble ? 1 : 0)
         // the reader's anomalies, as `file.anomalies` tests read them: their kinds
-        u32(UInt32(file.anomalies.count))
-        for a in file.anomalies { text(a.kind.rawValue) }
+        structure.u32(UInt32(file.anomalies.count))
+        for a in file.anomalies { structure.text(a.kind.rawValue) }
         dataSet(file.meta)
         dataSet(file.dataSet)
     }
 
+    /// Values kept with the structure: those that decide which rules are
+    /// visited (SOP Class UID: the IOD guards) or how other elements are read
+    /// without a rule naming them (Specific Character Set: text decoding;
+    /// private creators: which private elements a block holds).
+    @inline(__always) static func structural(_ tag: Tag) -> Bool {
+        tag.raw == 0x0008_0016 || tag.raw == 0x0008_0005 || tag.isPrivateCreator
+    }
+
     mutating func dataSet(_ ds: DataSet) {
-        u8((ds.isSorted ? 1 : 0) | (ds.isBigEndian ? 2 : 0))
-        u32(UInt32(ds.elements.count))
+        structure.u8((ds.isSorted ? 1 : 0) | (ds.isBigEndian ? 2 : 0))
+        structure.u32(UInt32(ds.elements.count))
         for e in ds.elements {
-            u32(e.tag.raw)
+            structure.u32(e.tag.raw)
             // VR (two bytes) and reader flags (two bytes) in one word
-            u32(UInt32(e.vr.rawValue) << 16 | UInt32(e.flags.rawValue))
+            structure.u32(UInt32(e.vr.rawValue) << 16 | UInt32(e.flags.rawValue))
             if let items = e.items {
-                u32(UInt32(items.count))
+                structure.u32(UInt32(items.count))
                 for item in items { dataSet(item) }
                 continue
             }
-            u8(Target.hasValue(ds, e) ? 1 : 0)
-            if e.flags.contains(.notLoaded) { u32(e.declaredLength); continue }
-            if InstanceVarying.contains(e.tag) { continue }
-            u32(UInt32(e.valueLength))
-            ds.withValue(e) { bytes($0) }
+            structure.u8(Target.hasValue(ds, e) ? 1 : 0)
+            if e.flags.contains(.notLoaded) { structure.u32(e.declaredLength); continue }
+            if Self.structural(e.tag) {
+                structure.u32(UInt32(e.valueLength))
+                ds.withValue(e) { structure.bytes($0) }
+            } else if !InstanceVarying.contains(e.tag) {
+                values.u32(e.tag.raw)
+                values.u32(UInt32(e.valueLength))
+                ds.withValue(e) { values.bytes($0) }
+            }
         }
     }
 }
@@ -299,85 +392,102 @@ enum InstanceVarying {
     }
 }
 
-/// Whether what a rule reads is all in the shape key (`ShapeMemo`): a
-/// conservative walk of its compiled `when` and check — anything it does not
-/// recognise makes the rule not keyed.
-enum KeyedReads {
+/// What a rule reads, and whether all of it is in the shape key
+/// (`ShapeMemo`): a conservative walk of its compiled `when` and check —
+/// anything it does not recognise makes the rule not keyed. `reads` collects
+/// the tags whose values it reads (a superset is harmless).
+struct KeyedReads {
+    var reads: [UInt32] = []
+    var sortedReads: [UInt32] {
+        var out: [UInt32] = []
+        for t in reads.sorted() where out.last != t { out.append(t) }
+        return out
+    }
+
     /// Whether an instance rule's check reads only what the key holds.
-    static func check(_ r: Rule) -> Bool {
+    mutating func check(_ r: Rule) -> Bool {
         guard case .instance(let p) = r.check, r.level == .instance else { return false }
         return predicate(p)
     }
+    static func check(_ r: Rule) -> Bool { var k = KeyedReads(); return k.check(r) }
 
-    static func predicate(_ p: Predicate) -> Bool {
+    mutating func predicate(_ p: Predicate) -> Bool {
         switch p {
         case .always, .notEvaluated: return true
         case .deferred(let d): return predicate(d.predicate)
         case .named(_, let q), .not(let q): return predicate(q)
-        case .all(let ps), .any(let ps): return ps.allSatisfy(predicate)
-        case .planned(let plan): return plan.parts.allSatisfy(predicate)
+        case .all(let ps), .any(let ps): return ps.allSatisfy { predicate($0) }
+        case .planned(let plan): return plan.parts.allSatisfy { predicate($0) }
         case .eachElement(let only, let test):
             if structural(test) { return true }
             // a value test: on the elements of named tags only, none varying
-            guard case .tags(let ts, _, _) = only else { return false }
-            return ts.allSatisfy { !InstanceVarying.contains($0) } && valueTest(test)
+            guard case .tags(let ts, _, _) = only, ts.allSatisfy({ !InstanceVarying.contains($0) }) else { return false }
+            reads += ts.map(\.raw)
+            return valueTest(test)
         case .attribute(let ref, let test):
-            guard let varying = reads(ref) else { return false }
-            return varying ? structural(test) : valueTest(test)
+            guard let (varying, tag) = Self.target(ref) else { return false }
+            if structural(test) { return true }
+            if varying { return false }
+            if let tag { reads.append(tag) }
+            return valueTest(test)
         }
     }
 
-    /// For an attribute reference: whether its value is left out of the key
-    /// (nil: not readable from the key at all).
-    static func reads(_ ref: AttributeRef) -> Bool? {
+    /// For an attribute reference: whether its value is left out of the key,
+    /// and the tag whose value it reads (nil: the anomalies, whose kinds are
+    /// in the structure); nil when it is not readable from the key at all.
+    static func target(_ ref: AttributeRef) -> (varying: Bool, tag: UInt32?)? {
         switch ref {
-        case .anomalies: return false   // (their kinds are in the key)
+        case .anomalies: return (false, nil)
         case .derived: return nil
-        case .tag(let t, _): return InstanceVarying.contains(t)
+        case .tag(let t, _): return (InstanceVarying.contains(t), t.raw)
         case .path(let p):
             guard let last = p.steps.last else { return nil }
             switch last.reference {
             case .tag(let t):
                 // an indexed value of a non-sequence reads the value count
                 if case .at = last.index, InstanceVarying.contains(t) { return nil }
-                return InstanceVarying.contains(t)
-            case .privateTag: return true
+                return (InstanceVarying.contains(t), t.raw)
+            case .privateTag: return (true, nil)
             }
         }
     }
 
-    /// A test that reads only what the key holds of every element: presence,
-    /// emptiness, VR, tag, items (whose predicates must be keyed too).
-    static func structural(_ t: ValueTest) -> Bool {
+    /// A test that reads only what the structure holds of every element:
+    /// presence, emptiness, VR, tag, items (whose predicates must be keyed
+    /// too; their reads are collected).
+    mutating func structural(_ t: ValueTest) -> Bool {
         switch t {
         case .present, .absent, .empty, .notEmpty, .vr, .notRetired, .inDictionary, .uniqueCreator, .vrDictionary: return true
-        case .type(_, let cond): return cond.map(predicate) ?? true
+        case .type(_, let cond): return cond.map { predicate($0) } ?? true
         case .items(let p): return predicate(p)
         case .not(let i): return structural(i)
-        case .all(let ts), .any(let ts): return ts.allSatisfy(structural)
+        case .all(let ts), .any(let ts): return ts.allSatisfy { structural($0) }
         default: return false
         }
     }
 
     /// A test on an attribute whose value is in the key: keyed when its
     /// operands that name attributes are.
-    static func valueTest(_ t: ValueTest) -> Bool {
+    mutating func valueTest(_ t: ValueTest) -> Bool {
         switch t {
-        case .type(_, let cond): return cond.map(predicate) ?? true
+        case .type(_, let cond): return cond.map { predicate($0) } ?? true
         case .items(let p): return predicate(p)
         case .not(let i), .each(let i): return valueTest(i)
-        case .all(let ts), .any(let ts): return ts.allSatisfy(valueTest)
+        case .all(let ts), .any(let ts): return ts.allSatisfy { valueTest($0) }
         case .equals(let o, _), .compare(_, let o): return operand(o)
         case .range(let a, let b): return operand(a) && operand(b)
-        case .equalsList(let os), .inSet(let os), .notInSet(let os): return os.allSatisfy(operand)
+        case .equalsList(let os), .inSet(let os), .notInSet(let os): return os.allSatisfy { operand($0) }
         case .present, .absent, .empty, .notEmpty, .vr, .notRetired, .inDictionary, .uniqueCreator, .vrDictionary,
              .matches, .vm, .length, .format, .vmDictionary, .registered:
             return true
         }
     }
 
-    static func operand(_ o: Operand) -> Bool {
+    mutating func operand(_ o: Operand) -> Bool {
         guard case .attribute(let ref) = o else { return true }
-        return reads(ref) == false
+        guard let (varying, tag) = Self.target(ref), !varying else { return false }
+        if let tag { reads.append(tag) }
+        return true
     }
 }

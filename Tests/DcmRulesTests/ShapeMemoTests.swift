@@ -35,9 +35,11 @@ final class ShapeMemoTests: XCTestCase {
     /// instance-varying values — a new SOP Instance UID and Instance Number,
     /// an invalid UID and an invalid date (errors the memo must not hide:
     /// the format checks test these elements on each file), another Image
-    /// Position — and one that changes a keyed value (Modality: a new
-    /// shape), each run by one evaluator with the memo and compared with a
-    /// plain evaluation, with every built-in pack.
+    /// Position — and ones that change keyed values (Modality, read by many
+    /// rules; Study ID and Patient ID, shown by `dicom.deid-basic`'s
+    /// findings but tested only for presence): replayed in part. Each is run
+    /// by one evaluator with the memo and compared with a plain evaluation,
+    /// with every built-in pack.
     func testReplayGivesThePlainResults() throws {
         let files = PackLoader.packFiles(in: repoRoot + "/Rules").filter { !$0.contains("/examples/") }
         let set = try PackLoader(libraries: [repoRoot + "/Rules"]).load(files: files)
@@ -51,7 +53,7 @@ final class ShapeMemoTests: XCTestCase {
             let edits: [(String, String)] = [("SOPInstanceUID", "2.25.1234567890"), ("InstanceNumber", "77"),
                                              ("SOPInstanceUID", "1.2.3.abc"), ("StudyDate", "2023.02.29"),
                                              ("ContentDate", "20230230"), ("ImagePositionPatient", "1\\2\\3"),
-                                             ("Modality", "OT")]
+                                             ("Modality", "OT"), ("StudyID", "S2"), ("PatientID", "ANON99")]
             for (k, v) in edits { if let g = variant(f, k, v) { data.append(("\(k)=\(v)", g)) } }
             for (what, file) in data {
                 let a = result(memo, set, file), b = result(plainEvaluator(), set, file)
@@ -67,7 +69,8 @@ final class ShapeMemoTests: XCTestCase {
         let m = try XCTUnwrap(memo.shapeMemo)
         XCTAssertGreaterThan(compared, 400)
         // most variants keep the shape: replayed, not evaluated
-        XCTAssertGreaterThan(m.hits, variants / 2, "hits \(m.hits) of \(variants) variants")
+        XCTAssertGreaterThan(m.hits, variants / 3, "hits \(m.hits) of \(variants) variants")
+        XCTAssertGreaterThan(m.partial, fixtures.count / 4, "partial \(m.partial)")
         XCTAssertGreaterThan(m.misses, fixtures.count / 2)
     }
 
@@ -96,12 +99,16 @@ final class ShapeMemoTests: XCTestCase {
         XCTAssertEqual(try run("{InstanceNumber: 9, Modality: CT, SOPInstanceUID: '1.2.4'}"), [.fail, .pass, .pass])
         let m = try XCTUnwrap(ev.shapeMemo)
         XCTAssertEqual(m.hits, 1)
+        // Modality is a keyed value: its rule is evaluated again, the others not
         XCTAssertEqual(try run("{InstanceNumber: 9, Modality: MR, SOPInstanceUID: '1.2.5'}"), [.fail, .fail, .pass])
-        XCTAssertEqual(m.hits, 1, "Modality is in the key")
+        XCTAssertEqual(m.hits, 1)
+        XCTAssertEqual(m.partial, 1, "Modality's value changed")
         XCTAssertEqual(try run("{InstanceNumber: 9, Modality: MR, SOPInstanceUID: ''}"), [.fail, .fail, .fail])
-        XCTAssertEqual(m.hits, 1, "an empty UID is another shape")
+        XCTAssertEqual(m.hits + m.partial, 2, "an empty UID is another structure")
+        // the entry is now the MR file's
         XCTAssertEqual(try run("{InstanceNumber: 4, Modality: MR, SOPInstanceUID: '9.9'}"), [.pass, .fail, .pass])
         XCTAssertEqual(m.hits, 2)
+        XCTAssertEqual(m.misses, 2)
     }
 
     /// What the key leaves out and keeps: instance-varying values out

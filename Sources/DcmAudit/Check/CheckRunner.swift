@@ -422,6 +422,7 @@ public enum CheckRunner {
                 deferred.append(unreadableFinding(files[i], reason: "\(e)", offset: e.offset))
             }
         })
+        if ShapeMemoStats.requested { ShapeMemoStats.print(pool.memoCounts()) }
         flushPending()
         // one batch per file, in input order, as for readable files
         var k = 0
@@ -651,6 +652,20 @@ final class EvaluatorPool: @unchecked Sendable {
     private let mutex = Lock()
     func take() -> Evaluator { mutex.with { free.popLast() } ?? Evaluator() }
     func give(_ e: Evaluator) { mutex.with { free.append(e) } }
+    /// The shape memos' counts over the pool's evaluators (`Evaluator.shapeMemoCounts`).
+    func memoCounts() -> (whole: Int, partial: Int, evaluated: Int) {
+        mutex.with { free.reduce((0, 0, 0)) { a, e in let c = e.shapeMemoCounts; return (a.0 + c.whole, a.1 + c.partial, a.2 + c.evaluated) } }
+    }
+}
+
+/// `DCMAUDIT_SHAPE_MEMO=stats`: how many files the shape memo replayed
+/// whole, replayed in part, or evaluated (docs/architecture.md), on
+/// standard error after the files are checked.
+enum ShapeMemoStats {
+    static let requested = getenv("DCMAUDIT_SHAPE_MEMO").map { String(cString: $0) == "stats" } ?? false
+    static func print(_ c: (whole: Int, partial: Int, evaluated: Int)) {
+        fputs("shape memo: \(c.whole) files replayed whole, \(c.partial) in part, \(c.evaluated) evaluated\n", stderr)
+    }
 }
 
 /// Finds the built-in rule packs (`Rules/`, holding `dicom.core.yaml`)
