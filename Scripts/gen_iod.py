@@ -77,6 +77,17 @@ def key(k):
 
 # ------------------------------------------------------------------ conditions
 
+# an IOD description (PS3.3 A.x.1) that specifies single-frame images
+# ("The Secondary Capture Image IOD specifies single-frame images …"); one that
+# also speaks of multi-frame images (Ophthalmic Photography: "a single-frame or
+# a multi-frame image") does not restrict Number of Frames
+SINGLE_FRAME = re.compile(r"specifies (?:the Attributes of )?(?:VL )?single[- ]frame\b[^.,]*", re.I)
+MULTI_FRAME = re.compile(r"multi-?frame", re.I)
+
+# a 1C/2C description that lets the attribute be there when its condition does
+# not hold ("May be present otherwise", "Otherwise may be present if …")
+MAY_BE_PRESENT = re.compile(r"\bmay (?:also )?be (?:present|included|sent)\b", re.I)
+
 COND_START = re.compile(r"\b(?:Required|Shall be present|Shall be included|Required only|Shall only be present)\s+(?:only\s+)?(?:if|when|for images where)\s+", re.I)
 # "… and whose SOP Class is one of the following: CT ("1.2.840…") or MR ("…") … Storage SOP Classes"
 SOP_CLASS_LIST = re.compile(r"^(.*?)\s*(?:and )?whose SOP Class is one of the following:\s*(.*?)(?:Storage SOP Classes)?$", re.I)
@@ -1007,6 +1018,17 @@ class Generator:
                 sel, _ = self.attr_condition(n, nodes, depth, counter)
                 parts.append(f"type: {n.type}, if: {sel}")
             enum = enumerated_values(n.desc, self.vr(n.tag)) if n.type in ("1", "1C", "2", "2C", "3") else None
+            if n.type == "1C" and not flattened and n.desc is not None and not MAY_BE_PRESENT.search(plain(n.desc)) and not enum:
+                # PS3.5 7.4.2: a Type 1C attribute has the requirements of Type 1
+                # when its condition holds, and "shall not be included" when it
+                # does not — so a present one is never empty, whether or not the
+                # condition can be decided here (Pixel Aspect Ratio, C.7.6.3,
+                # present and empty). Not where PS3.3 lets it be there otherwise
+                # ("May be present otherwise": then as if Type 3), nor for rows
+                # without text (highdicom's), nor with an Enumerated Values test
+                # (which accepts an empty value: one test per attribute)
+                self.stats["Type 1C attributes: present means with a value (PS3.5 7.4.2; without \"may be present\"; per place, summed)"] += 1
+                parts.append("any: [absent, not_empty]")
             if enum:
                 # the module's Enumerated Values, when the attribute has a value;
                 # where dicom.values has the same Enumerated Values for the
@@ -1121,6 +1143,7 @@ class Generator:
         # the IODs of highdicom's tables that the 2020 tables lack, after theirs
         # (so that the names of the 2020 IODs' conditions do not change)
         names = {c["id"]: (c["name"], section(c["linkToStandard"]) or "?") for c in t["ciods"]}
+        descs = {c["id"]: plain(c.get("description")) for c in t["ciods"]}
         order = sorted(uids)
         hd = self.hd = Highdicom(t, self.dd, uids, mod_trees, macro_trees, self.stats)
         self.hd_c2m = c2m
@@ -1258,6 +1281,18 @@ class Generator:
                                              self._nested_example, 0x00100010 in all_tags)
             rules.append((f"iod.{cid}.not-in-iod", f"{c['name']} IOD: attributes in none of its modules",
                           [f"iod.{cid}"], ("except", tags, nested), f"PS3.3 {isect}", cid, None))
+            # an IOD of single-frame images (its description, PS3.3 A.x.1, says so:
+            # Secondary Capture Image A.8.1.1, the VL single-frame IODs) whose
+            # modules have no Number of Frames: a Number of Frames other than 1
+            # contradicts the IOD (an SC image of two frames is a Multi-frame SC
+            # IOD's, A.8.2-A.8.5)
+            sf = SINGLE_FRAME.search(descs.get(cid, ""))
+            if sf and not MULTI_FRAME.search(descs.get(cid, "")) and self.NUMBER_OF_FRAMES not in all_tags:
+                n_rules += 1
+                self.stats["single-frame IODs: Number of Frames, if present, is 1"] += 1
+                rules.append((f"iod.{cid}.single-frame", f"{c['name']} IOD: single-frame images (Number of Frames, when present, is 1)",
+                              [f"iod.{cid}"], "{NumberOfFrames: {any: [absent, empty, {in: [1]}]}}",
+                              f"PS3.3 {isect} (the IOD's description: \"{sf.group(0)}\")", cid, "single-frame"))
             terms, first_term = self.term_tests(c2m[cid], c2fg[cid], mod_trees, macro_trees)
             if terms:
                 self.term_examples[cid] = first_term
@@ -1288,6 +1323,7 @@ class Generator:
     # --- Defined Terms (PS3.3 5.3): one warning rule per IOD
 
     FG_SEQUENCES = (0x52009229, 0x52009230)   # Shared / Per-frame Functional Groups Sequence
+    NUMBER_OF_FRAMES = 0x00280008
 
     def lists_of(self, node):
         """value_lists() of one row of a table, with its referenced sections (cached)."""
@@ -1901,6 +1937,11 @@ class Generator:
                 sop = q(sorted(uids[cid])[0])
                 ok, bad = self.term_example_values(cid, self.enum_examples, "NOT_ENUMERATED")
                 self.examples[rid] = (f"{{{self.selector(cid)}: {sop}, {ok}}}", f"{{{self.selector(cid)}: {sop}, {bad}}}")
+                self.stats["rules with examples"] += 1
+                continue
+            if rid.endswith(".single-frame"):
+                sop = f"{self.selector(cid)}: {q(sorted(uids[cid])[0])}"
+                self.examples[rid] = (f"{{{sop}}}, {{{sop}, NumberOfFrames: \"1\"}}", f"{{{sop}, NumberOfFrames: \"2\"}}")
                 self.stats["rules with examples"] += 1
                 continue
             if rid.endswith(".record-keys"):
