@@ -203,7 +203,8 @@ def explain_value_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
     if cat == "enum" and kw == "RescaleType" and "PixelValueTransformationSequence" in msg:
         return ("dciodvfy quirk: it wants HU in the CT Pixel Value Transformation Macro unconditionally (its template: "
                 "'actually only if not localizer'); PS3.3 C.8.15.3.10 (Table C.8-126) wants HU only if Frame Type Value 1 "
-                "is ORIGINAL and Value 3 not LOCALIZER — this file's frames are DERIVED, and US is a Rescale Type of C.11.1.1.2")
+                "is ORIGINAL and Value 3 not LOCALIZER (dicom.iod's iod.<ciod>.rescale-type-hu) — this file's frames are DERIVED, "
+                "and US is a Rescale Type of C.11.1.1.2")
     if cat == "term" and kw == "BodyPartExamined":
         return ("edition / source: Body Part Examined's Defined Terms are PS3.16 Annex L (CID 4031's Body Part Examined "
                 "column, where the term is WHOLEBODY), not a list of the 2020 PS3.3 tables dicom.iod is generated from")

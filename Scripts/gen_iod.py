@@ -889,6 +889,25 @@ NO_SCS = {"IMPLANT", "IMPLANT ASSY", "IMPLANT GROUP"}
 # if the Directory Record references a SOP Instance" (not evaluated in
 # m.directory-information): a record holding one of them references a SOP
 # Instance, so it must hold the other three.
+# HAND-WRITTEN (a constraint the tables carry only as prose in a row's
+# description, between two functional group macros of the same frame):
+# PS3.3 C.8.15.3.10, Table C.8-126 (CT Pixel Value Transformation Macro),
+# Rescale Type (0028,1054): "If Frame Type (0008,9007) Value 1 of this frame
+# is ORIGINAL and Frame Type (0008,9007) Value 3 is not LOCALIZER, the value
+# shall be HU (Hounsfield Units)." The frame's Frame Type is in the CT Image
+# Frame Type Macro (C.8.15.3.1) of the same Functional Groups (shared, or its
+# per-frame item), so the rule looks at the four placements of the two macros
+# (each in the shared item or in every per-frame item, C.7.6.16). The
+# generator stops if the row's text is no longer there (`frame_value_rules`).
+# (macro, rule suffix, title, frame-type sequence, value position tests, sequence, attribute, value, the row's text, reference)
+FRAME_VALUE_CONSTRAINTS = [
+    ("ct-pixel-value-transformation", "rescale-type-hu", "Rescale Type is HU in ORIGINAL frames that are not LOCALIZER", "CTImageFrameTypeSequence",
+     [("FrameType", 0, "ORIGINAL", True), ("FrameType", 2, "LOCALIZER", False)],
+     "PixelValueTransformationSequence", "RescaleType", "HU",
+     "If Frame Type (0008,9007) Value 1 of this frame is ORIGINAL and Frame Type (0008,9007) Value 3 is not LOCALIZER, the value shall be HU",
+     "C.8.15.3.10 (Table C.8-126), C.8.15.3.1"),
+]
+
 REFERENCED_FILE_KEYS = ["ReferencedFileID", "ReferencedSOPClassUIDInFile", "ReferencedSOPInstanceUIDInFile",
                         "ReferencedTransferSyntaxUIDInFile"]
 
@@ -1260,6 +1279,9 @@ class Generator:
                 n_rules += 1
                 rules.append((f"iod.{cid}.fg.{mid}", f"{c['name']} IOD: {m.get('name', mid)} Functional Group Macro ({r['usage']})",
                               when, where, f"PS3.3 {isect}, {section(m.get('linkToStandard')) or '?'}, C.7.6.16", cid, mid))
+            for r in self.frame_value_rules(cid, c, isect, c2fg[cid], macro_trees):
+                rules.append(r)
+                n_rules += 1
             if cid in DIRECTORY_IODS:
                 # HAND-WRITTEN (directory_record_keys): the keys of the common record types
                 for r in self.directory_record_keys(cid, isect):
@@ -1688,6 +1710,48 @@ class Generator:
     def record_types(types):
         return f"{{DirectoryRecordType: {{in: [{', '.join(q(t) for t in types)}]}}}}"
 
+    def frame_value_rules(self, cid, c, isect, fgrows, macro_trees):
+        """HAND-WRITTEN (FRAME_VALUE_CONSTRAINTS): for an IOD with the macro,
+        `iod.<ciod>.<suffix>`: the attribute has the value in every frame whose
+        Frame Type meets the condition, wherever each of the two macros is
+        (shared item or every per-frame item)."""
+        out = []
+        for mid, suffix, title, ft_seq, tests, seq, attr, value, text, ref in FRAME_VALUE_CONSTRAINTS:
+            if not any(r["macroId"] == mid for r in fgrows):
+                continue
+            row = next((n for n in macro_trees.get(mid, []) if self.keyword(n.tag) == seq), None)
+            leaf = next((n for n in (row.children if row else []) if self.keyword(n.tag) == attr), None)
+            if leaf is None or text not in plain(leaf.desc):
+                raise SystemExit(f"gen_iod: FRAME_VALUE_CONSTRAINTS: {mid} {seq} {attr}: the text {text!r} is not in the source row")
+            cond, val = f"h.{suffix}.frame", f"h.{suffix}.value"
+            if cond not in self.item_names:
+                self.item_names.update((cond, val))
+                parts = []
+                for kw, i, v, holds in tests:
+                    t = f"{{'{ft_seq}[*].{kw}[{i}]': {q(v)}}}"
+                    parts.append(t if holds else f"{{not: {t}}}")
+                self.emit(cond, parts, comment=f"a frame whose {ft_seq} meets the condition of PS3.3 {ref} (HAND-WRITTEN, FRAME_VALUE_CONSTRAINTS)")
+                # (vacuous when the sequence is absent; an item without the
+                # attribute is the macro rule's Type 1 finding, not this one's)
+                self.emit(val, [f"{{'{seq}[*].{attr}': {{any: [absent, {{equals: {q(value)}}}]}}}}"])
+            shared = lambda t: "{SharedFunctionalGroupsSequence: {items: " + t + "}}"
+            per_frame = lambda t: "{PerFrameFunctionalGroupsSequence: {items: " + t + "}}"
+            neg = lambda t: "{not: " + t + "}"
+            same = "{any: [" + neg(cond) + ", " + val + "]}"
+            # (the first branch of each `any` a negation: a failing rule reports
+            # the value, not the condition; the double negation of the last is
+            # "no per-frame item meets the condition", written so)
+            check = "{all: [" + ", ".join([
+                shared(same),                                                   # both macros shared
+                per_frame(same),                                                # both per frame
+                "{any: [" + neg(shared(cond)) + ", " + per_frame(val) + "]}",   # Frame Type shared, value per frame
+                "{any: [" + neg(neg(per_frame(neg(cond)))) + ", " + shared(val) + "]}",   # Frame Type per frame, value shared
+            ]) + "]}"
+            self.stats["hand-written frame value constraints (FRAME_VALUE_CONSTRAINTS), rules"] += 1
+            out.append((f"iod.{cid}.{suffix}", f"{c['name']} IOD: {title} (PS3.3 {ref.split(' ')[0]})",
+                        [f"iod.{cid}"], check, f"PS3.3 {isect}, {ref}", cid, mid))
+        return out
+
     def directory_record_keys(self, cid, isect):
         """HAND-WRITTEN (DIRECTORY_RECORD_KEYS): the rule checking, in every
         Directory Record Sequence item, the Type 1/2 keys of its Directory
@@ -1937,6 +2001,20 @@ class Generator:
                 sop = q(sorted(uids[cid])[0])
                 ok, bad = self.term_example_values(cid, self.enum_examples, "NOT_ENUMERATED")
                 self.examples[rid] = (f"{{{self.selector(cid)}: {sop}, {ok}}}", f"{{{self.selector(cid)}: {sop}, {bad}}}")
+                self.stats["rules with examples"] += 1
+                continue
+            if rid.endswith(".rescale-type-hu"):
+                # HAND-WRITTEN (FRAME_VALUE_CONSTRAINTS): ORIGINAL frames' Rescale Type is HU
+                sop = f"{self.selector(cid)}: {q(sorted(uids[cid])[0])}"
+                ft = lambda v1, v3: f"CTImageFrameTypeSequence: [{{FrameType: [{v1}, PRIMARY, {v3}, NONE]}}]"
+                pv = lambda v: f"PixelValueTransformationSequence: [{{RescaleType: {v}}}]"
+                self.examples[rid] = (
+                    f"{{{sop}, SharedFunctionalGroupsSequence: [{{{ft('ORIGINAL', 'AXIAL')}, {pv('HU')}}}]}}, "
+                    f"{{{sop}, SharedFunctionalGroupsSequence: [{{{ft('DERIVED', 'AXIAL')}, {pv('US')}}}]}}, "
+                    f"{{{sop}, SharedFunctionalGroupsSequence: [{{{ft('ORIGINAL', 'LOCALIZER')}, {pv('US')}}}]}}",
+                    f"{{{sop}, SharedFunctionalGroupsSequence: [{{{ft('ORIGINAL', 'AXIAL')}, {pv('US')}}}]}}, "
+                    f"{{{sop}, SharedFunctionalGroupsSequence: [{{{pv('US')}}}], PerFrameFunctionalGroupsSequence: [{{{ft('DERIVED', 'AXIAL')}}}, {{{ft('ORIGINAL', 'AXIAL')}}}]}}, "
+                    f"{{{sop}, SharedFunctionalGroupsSequence: [{{{ft('ORIGINAL', 'AXIAL')}}}], PerFrameFunctionalGroupsSequence: [{{{pv('HU')}}}, {{{pv('US')}}}]}}")
                 self.stats["rules with examples"] += 1
                 continue
             if rid.endswith(".single-frame"):

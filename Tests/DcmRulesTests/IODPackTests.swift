@@ -432,4 +432,33 @@ final class IODPackTests: XCTestCase {
                         "iod.vl-microscopic-image.single-frame", "iod.vl-photographic-image.single-frame",
                         "iod.vl-slide-coordinates-microscopic-image.single-frame"])
     }
+
+    /// PS3.3 C.8.15.3.10 (Table C.8-126, CT Pixel Value Transformation Macro):
+    /// "If Frame Type (0008,9007) Value 1 of this frame is ORIGINAL and Frame
+    /// Type (0008,9007) Value 3 is not LOCALIZER, the value shall be HU" — a
+    /// constraint in prose between two functional group macros of one frame,
+    /// written by hand in the generator (FRAME_VALUE_CONSTRAINTS). dciodvfy
+    /// wants HU whatever the Frame Type ("actually only if not localizer" in
+    /// its template), and so reports Rescale Type US in pydicom-data's
+    /// eCT_Supplemental.dcm, whose frames are DERIVED: dicom.iod does not.
+    func testEnhancedCTRescaleTypeIsHUInOriginalFrames() throws {
+        let ect = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.2.1\""
+        let ft = { (v1: String, v3: String) in "CTImageFrameTypeSequence: [{FrameType: [\(v1), PRIMARY, \(v3), NONE]}]" }
+        let pv = { (v: String) in "PixelValueTransformationSequence: [{RescaleType: \(v)}]" }
+        let got = { (groups: String) throws -> [String] in
+            try self.run(try file("{\(ect), \(groups)}")).findings
+                .filter { $0.ruleID == "iod.enhanced-ct-image.rescale-type-hu" }.map { "\($0.severity) \($0.attribute ?? "") \($0.observed ?? "")" }
+        }
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "AXIAL")), \(pv("HU"))}]"), [])
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(ft("DERIVED", "AXIAL")), \(pv("US"))}]"), [])
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "LOCALIZER")), \(pv("US"))}]"), [])
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "AXIAL")), \(pv("US"))}]").count, 1)
+        // Frame Type per frame, the transformation shared: the ORIGINAL frame decides
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(pv("US"))}], PerFrameFunctionalGroupsSequence: [{\(ft("DERIVED", "AXIAL"))}, {\(ft("ORIGINAL", "AXIAL"))}]"),
+                       ["error SharedFunctionalGroupsSequence[0].PixelValueTransformationSequence[*].RescaleType US"])
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(pv("US"))}], PerFrameFunctionalGroupsSequence: [{\(ft("DERIVED", "AXIAL"))}, {\(ft("DERIVED", "AXIAL"))}]"), [])
+        // Frame Type shared, the transformation per frame
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "AXIAL"))}], PerFrameFunctionalGroupsSequence: [{\(pv("HU"))}, {\(pv("US"))}]"),
+                       ["error PerFrameFunctionalGroupsSequence[1].PixelValueTransformationSequence[*].RescaleType US"])
+    }
 }
