@@ -1,3 +1,4 @@
+import Foundation
 import DcmData
 import DcmDictionary
 
@@ -37,6 +38,17 @@ public final class Evaluator {
     /// conditions, rules' checks); false evaluates the trees, for the tests
     /// that compare both.
     var usesPrograms = true
+
+    /// Whether `run` reuses the outcomes of keyed rules on files of a shape
+    /// seen before (`ShapeMemo`); off with `DCMAUDIT_SHAPE_MEMO=0` (for
+    /// comparisons) and in the tests that compare both.
+    var usesShapeMemo = Evaluator.shapeMemoDefault
+    static let shapeMemoDefault: Bool = {
+        guard let v = getenv("DCMAUDIT_SHAPE_MEMO") else { return true }
+        return String(cString: v) != "0"
+    }()
+    /// This evaluator's memo of file shapes (for the last rule set `run`).
+    var shapeMemo: ShapeMemo? = nil
 
     /// Per protocol (by slot), the choices of the last file sampled (SeriesCollector.swift).
     var protocolChoices: [Int: ProtocolChoiceCache] = [:]

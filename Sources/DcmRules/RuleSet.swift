@@ -160,12 +160,11 @@ extension Evaluator {
     static let modalityTag = Tag(0x0008, 0x0060)
 
     /// Evaluates every rule of `set` on `file`: instance rules give outcomes
-    /// and findings, group rules a small sample for the aggregator.
+    /// and findings, group rules a small sample for the aggregator. On a file
+    /// whose shape this evaluator has seen (`ShapeMemo`), the keyed rules'
+    /// outcomes are those of the earlier file and the rest is evaluated.
     public func run(_ set: RuleSet, on file: DicomFile, path: String?, showPHI: Bool) -> InstanceResult {
         let layout = set.layout
-        var samples: [GroupSample?] = []   // allocated at the first group rule
-        var findings: [Finding] = []
-        var uids: UIDs? = nil
         fileTagsWanted = true; fileTagsSource = file.dataSet; fileTags = nil
         if namedMemo.count < layout.namedCount { namedMemo = Array(repeating: nil, count: layout.namedCount) }
         defer {
@@ -173,6 +172,30 @@ extension Evaluator {
             for k in namedTouched { namedMemo[Int(k)] = nil }
             namedTouched.removeAll(keepingCapacity: true)
         }
+        guard usesShapeMemo else { return evaluateRules(set, file, path: path, showPHI: showPHI, memo: nil).result }
+        let memo: ShapeMemo
+        if let m = shapeMemo, m.table == ObjectIdentifier(set.table) { memo = m } else {
+            memo = ShapeMemo(table: set.table, ruleCount: set.rules.count)
+            shapeMemo = memo
+        }
+        if let entry = memo.lookup(file) {
+            memo.hits += 1
+            return replay(entry, set, file, path: path, showPHI: showPHI)
+        }
+        memo.misses += 1
+        let (result, entry) = evaluateRules(set, file, path: path, showPHI: showPHI, memo: memo)
+        if let entry { memo.store(entry) }
+        return result
+    }
+
+    /// Every rule of `set` on `file` (`run` without a memo hit); with `memo`,
+    /// also the entry that replays the result on a file of the same shape.
+    func evaluateRules(_ set: RuleSet, _ file: DicomFile, path: String?, showPHI: Bool,
+                       memo: ShapeMemo?) -> (result: InstanceResult, entry: ShapeEntry?) {
+        let layout = set.layout
+        var samples: [GroupSample?] = []   // allocated at the first group rule
+        var findings: [Finding] = []
+        var uids: UIDs? = nil
         // The rules to visit (OutcomeLayout), in rule order: the plain ones,
         // the tag-gated rules one of whose tags is in the file, and the rules
         // of the SOP Class guards that hold (decided once per file; a rule
@@ -192,10 +215,20 @@ extension Evaluator {
         if todo.count > layout.plain.count { todo.sort() }
         // Rules over every standard element: one walk for all of them; the
         // gated rules whose tags the file has: one more.
-        let walked: [Truth] = dispatch.walkRules.count > 1 ? fusedWalk(dispatch, file) : []
+        var walked: [Truth] = [], walkKeyed: [Truth]? = nil
+        if dispatch.walkRules.count > 1 {
+            if let memo, memo.walkSplits(dispatch) {
+                let (k, v) = fusedWalkSplit(dispatch, file, varyingOnly: false)
+                walked = Self.combine(k, v); walkKeyed = k
+            } else {
+                walked = fusedWalk(dispatch, file)
+            }
+        }
         let gatedTruth = gatedPresent ? fusedGated(dispatch, file) : [:]
         var visited: [Int32] = []
         var visitedOutcomes: [Outcome] = []
+        var redo: [Int32] = [], groupRules: [Int32] = []
+        var walkRedo = false, gatedRedo = false
         visited.reserveCapacity(todo.count); visitedOutcomes.reserveCapacity(todo.count)
         var last: Int32 = -1
         let table = set.table
@@ -205,23 +238,14 @@ extension Evaluator {
             // (the rule itself is read only for its findings and group
             // samples: `table` has what the outcome needs)
             guard table.entries[i].isInstance else {
-                Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
-                    if case .group(let g) = rule.check {
-                        if samples.isEmpty { samples = Array(repeating: nil, count: set.rules.count) }
-                        samples[i] = sample(rule, g, file)
-                    }
-                    // (.protocolFinding: ProtocolAudit samples the file once per protocol)
-                }
+                if memo != nil { groupRules.append(r) }
+                sampleGroupRule(set, i, file, into: &samples)
                 continue
             }
-            let o: Outcome
-            if !walked.isEmpty, case let k = Int(dispatch.walkSlot[i]), k >= 0 {
-                o = walked[k] == .yes ? .pass : walked[k] == .no ? .fail : .notEvaluated
-            } else if dispatch.gated[i] {
-                let t = gatedTruth[r] ?? .yes   // (no element of its tags with a value: nothing to test)
-                o = t == .yes ? .pass : t == .no ? .fail : .notEvaluated
-            } else {
-                o = outcome(table, i, file)
+            let o = visitOutcome(set, i, file, walked: walked, gatedTruth: gatedTruth)
+            if let memo, !memo.isKeyed(i, Unmanaged<Rule>.fromOpaque(table.rules[i]).takeUnretainedValue(), outcome: o) {
+                redo.append(Int32(visited.count))
+                if !walked.isEmpty && dispatch.walkSlot[i] >= 0 { walkRedo = true } else if dispatch.gated[i] { gatedRedo = true }
             }
             visited.append(r); visitedOutcomes.append(o)
             if o == .fail {
@@ -231,8 +255,70 @@ extension Evaluator {
                 }
             }
         }
-        return InstanceResult(visited: visited, visitedOutcomes: visitedOutcomes, guardTruths: guardTruth, layout: layout,
+        let result = InstanceResult(visited: visited, visitedOutcomes: visitedOutcomes, guardTruths: guardTruth, layout: layout,
+                                    findings: findings, samples: samples)
+        guard memo != nil else { return (result, nil) }
+        return (result, ShapeEntry(visited: visited, outcomes: visitedOutcomes, redo: redo, groupRules: groupRules,
+                                   guardTruths: guardTruth, walkRedo: walkRedo, walkKeyed: walkKeyed, gatedRedo: gatedRedo))
+    }
+
+    /// `run` on a file of a shape seen before: the keyed rules' outcomes from
+    /// `entry`, the others evaluated on the file, the findings of every failed
+    /// rule built from the file — the result `evaluateRules` gives.
+    func replay(_ entry: ShapeEntry, _ set: RuleSet, _ file: DicomFile, path: String?, showPHI: Bool) -> InstanceResult {
+        let dispatch = set.tagIndex
+        let table = set.table
+        var outcomes = entry.outcomes
+        if !entry.redo.isEmpty {
+            var walked: [Truth] = []
+            if entry.walkRedo {
+                if let k = entry.walkKeyed {
+                    walked = Self.combine(k, fusedWalkSplit(dispatch, file, varyingOnly: true).varying)
+                } else {
+                    walked = fusedWalk(dispatch, file)
+                }
+            }
+            let gatedTruth = entry.gatedRedo ? fusedGated(dispatch, file) : [:]
+            for k in entry.redo {
+                outcomes[Int(k)] = visitOutcome(set, Int(entry.visited[Int(k)]), file, walked: walked, gatedTruth: gatedTruth)
+            }
+        }
+        var samples: [GroupSample?] = []
+        for r in entry.groupRules { sampleGroupRule(set, Int(r), file, into: &samples) }
+        var findings: [Finding] = []
+        var uids: UIDs? = nil
+        for (k, o) in outcomes.enumerated() where o == .fail {
+            if uids == nil { uids = UIDs(file) }
+            Unmanaged<Rule>.fromOpaque(table.rules[Int(entry.visited[k])])._withUnsafeGuaranteedRef { rule in
+                self.findings(rule, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
+            }
+        }
+        return InstanceResult(visited: entry.visited, visitedOutcomes: outcomes, guardTruths: entry.guardTruths, layout: set.layout,
                               findings: findings, samples: samples)
+    }
+
+    /// The outcome of visited instance rule `i`: from the fused walk, the
+    /// gated walk, or its own evaluation.
+    @inline(__always) func visitOutcome(_ set: RuleSet, _ i: Int, _ file: DicomFile, walked: [Truth], gatedTruth: [Int32: Truth]) -> Outcome {
+        let dispatch = set.tagIndex
+        if !walked.isEmpty, case let k = Int(dispatch.walkSlot[i]), k >= 0 {
+            return walked[k] == .yes ? .pass : walked[k] == .no ? .fail : .notEvaluated
+        } else if dispatch.gated[i] {
+            let t = gatedTruth[Int32(i)] ?? .yes   // (no element of its tags with a value: nothing to test)
+            return t == .yes ? .pass : t == .no ? .fail : .notEvaluated
+        }
+        return outcome(set.table, i, file)
+    }
+
+    /// The sample of group rule `i` on `file` (protocol rules: none here —
+    /// ProtocolAudit samples the file once per protocol).
+    func sampleGroupRule(_ set: RuleSet, _ i: Int, _ file: DicomFile, into samples: inout [GroupSample?]) {
+        Unmanaged<Rule>.fromOpaque(set.table.rules[i])._withUnsafeGuaranteedRef { rule in
+            if case .group(let g) = rule.check {
+                if samples.isEmpty { samples = Array(repeating: nil, count: set.rules.count) }
+                samples[i] = sample(rule, g, file)
+            }
+        }
     }
 
     /// The truth of each SOP Class guard of `set` on `file`: by one lookup of
@@ -284,6 +370,42 @@ extension Evaluator {
         }
         _ = walk(file.dataSet)
         return truths
+    }
+
+    /// `fusedWalk` in two parts — the verdicts over the elements whose values
+    /// the shape key holds (`keyed`) and over the instance-varying ones
+    /// (`varying`, `InstanceVarying`) — that `combine` to its verdicts (a
+    /// rule's verdict does not depend on the order its elements are tested
+    /// in: a failure decides, else an unknown, else a pass). With
+    /// `varyingOnly`, `keyed` is left all `.yes` and only the varying
+    /// elements are tested: on a file of a shape seen before, `keyed` is the
+    /// earlier file's (`ShapeEntry.walkKeyed`). No early stop: every element
+    /// of the part is visited.
+    func fusedWalkSplit(_ dispatch: TagDispatch, _ file: DicomFile, varyingOnly: Bool) -> (keyed: [Truth], varying: [Truth]) {
+        let n = dispatch.walkRules.count
+        var keyed = [Truth](repeating: .yes, count: n)
+        var varying = keyed
+        func walk(_ ds: DataSet) {
+            for e in ds.elements {
+                let isVarying = InstanceVarying.contains(e.tag)
+                if isVarying || !varyingOnly {
+                    let hasValue = !e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)
+                    let tag = e.tag
+                    for k in 0..<n where (isVarying ? varying[k] : keyed[k]) != .no && (hasValue || dispatch.walkAboutElement[k]) && dispatch.walkFilters[k].selects(tag) {
+                        let v = self.elementTest(dispatch.walkTests[k], ds, e) ?? self.test(dispatch.walkTests[k], .element(ds, e, index: nil), file)
+                        if v != .yes { if isVarying { varying[k] = v } else { keyed[k] = v } }
+                    }
+                }
+                if let items = e.items { for item in items { walk(item) } }
+            }
+        }
+        walk(file.dataSet)
+        return (keyed, varying)
+    }
+
+    /// Two parts' verdicts combined: a failure decides, else an unknown, else a pass.
+    static func combine(_ a: [Truth], _ b: [Truth]) -> [Truth] {
+        zip(a, b).map { x, y in x == .no || y == .no ? .no : x == .unknown || y == .unknown ? .unknown : .yes }
     }
 
     /// The truth of each gated rule with a tag in `file` (absent: nothing of

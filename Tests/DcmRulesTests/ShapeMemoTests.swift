@@ -1,0 +1,150 @@
+import XCTest
+@testable import DcmRules
+import DcmData
+import DcmDictionary
+
+/// `Evaluator.run` with the shape memo (`ShapeMemo`): a file of a shape seen
+/// before gets the keyed rules' outcomes of the earlier file and the others
+/// evaluated on itself. Every outcome and finding must be the one a plain
+/// evaluation gives.
+final class ShapeMemoTests: XCTestCase {
+    /// Outcomes and the findings' texts of a run (what reports print).
+    struct Result: Equatable {
+        var outcomes: [Outcome?]
+        var findings: [String]
+    }
+    func result(_ ev: Evaluator, _ set: RuleSet, _ file: DicomFile) -> Result {
+        let r = ev.run(set, on: file, path: "f.dcm", showPHI: false)
+        return Result(outcomes: r.outcomes, findings: r.findings.map {
+            [$0.ruleID, $0.attribute ?? "-", $0.message, $0.because ?? "-", $0.observed ?? "-", $0.expected ?? "-",
+             $0.offset.map(String.init) ?? "-", $0.sopInstanceUID ?? "-"].joined(separator: " | ")
+        })
+    }
+    func plainEvaluator() -> Evaluator { let e = Evaluator(); e.usesShapeMemo = false; return e }
+    func memoEvaluator() -> Evaluator { let e = Evaluator(); e.usesShapeMemo = true; return e }
+
+    /// `file` with the top-level attribute `keyword` set to `value`, when present (nil otherwise).
+    func variant(_ file: DicomFile, _ keyword: String, _ value: String) -> DicomFile? {
+        guard let (tag, _) = try? DataSet.resolve(keyword: keyword), let e = file.dataSet[tag] else { return nil }
+        var f = file
+        f.dataSet.set(tag, e.vr, value)
+        return f
+    }
+
+    /// Every fixture file, then copies of it that keep its shape and change
+    /// instance-varying values — a new SOP Instance UID and Instance Number,
+    /// an invalid UID and an invalid date (errors the memo must not hide:
+    /// the format checks test these elements on each file), another Image
+    /// Position — and one that changes a keyed value (Modality: a new
+    /// shape), each run by one evaluator with the memo and compared with a
+    /// plain evaluation, with every built-in pack.
+    func testReplayGivesThePlainResults() throws {
+        let files = PackLoader.packFiles(in: repoRoot + "/Rules").filter { !$0.contains("/examples/") }
+        let set = try PackLoader(libraries: [repoRoot + "/Rules"]).load(files: files)
+        let fixtures = FileManager.default.enumerator(atPath: repoRoot + "/Fixtures")!.compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".dcm") }.sorted()
+        let memo = memoEvaluator()
+        var compared = 0, variants = 0
+        for path in fixtures {
+            guard let f = try? DicomReader.read(path: repoRoot + "/Fixtures/" + path) else { continue }
+            var data: [(String, DicomFile)] = [("", f)]
+            let edits: [(String, String)] = [("SOPInstanceUID", "2.25.1234567890"), ("InstanceNumber", "77"),
+                                             ("SOPInstanceUID", "1.2.3.abc"), ("StudyDate", "2023.02.29"),
+                                             ("ContentDate", "20230230"), ("ImagePositionPatient", "1\\2\\3"),
+                                             ("Modality", "OT")]
+            for (k, v) in edits { if let g = variant(f, k, v) { data.append(("\(k)=\(v)", g)) } }
+            for (what, file) in data {
+                let a = result(memo, set, file), b = result(plainEvaluator(), set, file)
+                XCTAssertEqual(a.outcomes.count, b.outcomes.count)
+                for (i, r) in set.rules.enumerated() where a.outcomes[i] != b.outcomes[i] {
+                    XCTFail("\(r.id) on \(path) \(what): memo \(String(describing: a.outcomes[i])), plain \(String(describing: b.outcomes[i]))")
+                }
+                XCTAssertEqual(a.findings, b.findings, "findings on \(path) \(what)")
+                compared += 1
+                if !what.isEmpty { variants += 1 }
+            }
+        }
+        let m = try XCTUnwrap(memo.shapeMemo)
+        XCTAssertGreaterThan(compared, 400)
+        // most variants keep the shape: replayed, not evaluated
+        XCTAssertGreaterThan(m.hits, variants / 2, "hits \(m.hits) of \(variants) variants")
+        XCTAssertGreaterThan(m.misses, fixtures.count / 2)
+    }
+
+    func twoRuleSet() throws -> RuleSet {
+        try pack("""
+        pack: t.memo
+        version: 1
+        rules:
+          - id: t.instance-number
+            check: {InstanceNumber: {range: [1, 5]}}
+          - id: t.modality
+            check: {Modality: {in: [CT]}}
+          - id: t.uid-present
+            check: {SOPInstanceUID: {type: "1"}}
+        """)
+    }
+
+    /// A rule reading an instance-varying value is evaluated on each file of
+    /// a shape; a keyed rule is replayed; a change of a keyed value, or of
+    /// whether a varying attribute has a value, is a new shape.
+    func testVaryingValuesAreEvaluatedKeyedOnesReplayed() throws {
+        let set = try twoRuleSet()
+        let ev = memoEvaluator()
+        func run(_ yaml: String) throws -> [Outcome?] { ev.run(set, on: try file(yaml), path: nil, showPHI: false).outcomes }
+        XCTAssertEqual(try run("{InstanceNumber: 3, Modality: CT, SOPInstanceUID: '1.2.3'}"), [.pass, .pass, .pass])
+        XCTAssertEqual(try run("{InstanceNumber: 9, Modality: CT, SOPInstanceUID: '1.2.4'}"), [.fail, .pass, .pass])
+        let m = try XCTUnwrap(ev.shapeMemo)
+        XCTAssertEqual(m.hits, 1)
+        XCTAssertEqual(try run("{InstanceNumber: 9, Modality: MR, SOPInstanceUID: '1.2.5'}"), [.fail, .fail, .pass])
+        XCTAssertEqual(m.hits, 1, "Modality is in the key")
+        XCTAssertEqual(try run("{InstanceNumber: 9, Modality: MR, SOPInstanceUID: ''}"), [.fail, .fail, .fail])
+        XCTAssertEqual(m.hits, 1, "an empty UID is another shape")
+        XCTAssertEqual(try run("{InstanceNumber: 4, Modality: MR, SOPInstanceUID: '9.9'}"), [.pass, .fail, .pass])
+        XCTAssertEqual(m.hits, 2)
+    }
+
+    /// What the key leaves out and keeps: instance-varying values out
+    /// (UIDs but class UIDs, dates, times, private elements but creators,
+    /// listed numbers, group lengths, bulk data), the rest in.
+    func testInstanceVaryingAttributes() {
+        for t in [Tag(0x0008, 0x0018), Tag(0x0020, 0x000E), Tag(0x0008, 0x0020), Tag(0x0008, 0x0033), Tag(0x0020, 0x0013),
+                  Tag(0x0020, 0x0032), Tag(0x0018, 0x1151), Tag(0x0029, 0x1010), Tag(0x0002, 0x0000), Tag(0x7FE0, 0x0010),
+                  Tag(0x6002, 0x3000), Tag(0x0002, 0x0003)] {
+            XCTAssertTrue(InstanceVarying.contains(t), "\(t)")
+        }
+        for t in [Tag(0x0008, 0x0016), Tag(0x0002, 0x0010), Tag(0x0008, 0x0060), Tag(0x0008, 0x0008), Tag(0x0028, 0x0101),
+                  Tag(0x0029, 0x0010), Tag(0x0010, 0x0010), Tag(0x0018, 0x0050), Tag(0x0008, 0x0005)] {
+            XCTAssertFalse(InstanceVarying.contains(t), "\(t)")
+        }
+    }
+
+    /// Which reads a rule may make and stay keyed.
+    func testKeyedReads() throws {
+        let set = try pack("""
+        pack: t.reads
+        version: 1
+        rules:
+          - id: t.presence-of-varying
+            check: {SOPInstanceUID: {type: "1"}}
+          - id: t.value-of-varying
+            check: {SOPInstanceUID: {matches: "^1\\\\."}}
+          - id: t.value-of-keyed
+            check: {Modality: {in: [CT, MR]}}
+          - id: t.operand-varying
+            check: {SeriesNumber: {equals: {attr: InstanceNumber}}}
+          - id: t.anomalies
+            check: {file.anomalies: {not_in: [no-preamble]}}
+          - id: t.derived
+            check: {csa.image.EchoLinePosition: present}
+          - id: t.walk-values
+            check: {each_element: {format: true}}
+          - id: t.walk-tags
+            check: {each_element: {only: [Modality, BodyPartExamined], format: true}}
+          - id: t.walk-presence
+            check: {each_element: {only: [SOPInstanceUID, PatientName], empty: true}}
+        """)
+        let keyed = set.rules.map { KeyedReads.check($0) }
+        XCTAssertEqual(keyed, [true, false, true, false, true, false, false, true, true])
+    }
+}
