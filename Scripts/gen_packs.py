@@ -169,11 +169,36 @@ def bad_value(vals, vr):
     return "NOT_ENUMERATED" if vr == "CS" else "NOT ENUMERATED"
 
 
+# Defined Terms that PS3.3 gives by reference to a table of PS3.16, from a
+# pinned source that carries the table (tag: (PS3.3's reference text, the
+# source's list, reference)). Body Part Examined (0018,0015), General Series
+# and CR Series (C.7.3.1, C.8.1.1): "See Annex L “Correspondence of Anatomic
+# Region Codes and Body Part Examined Defined Terms” in PS3.16 for Defined
+# Terms" — the Body Part Examined column of PS3.16 Table L-1, as highdicom
+# 0.28.2 ships it (_standard/anatomic_regions.json, "defined in table L1 [of]
+# Annex L"; its keys, read as a file; highdicom's own paired flag is not used).
+# The generator stops if PS3.3's text no longer refers to the table.
+REFERENCED_TERMS = {
+    "(0018,0015)": ("See Annex L", lambda: sorted(highdicom_json("anatomic_regions.json")),
+                    "PS3.16 Annex L Table L-1 (Body Part Examined column), via PS3.3 C.7.3.1"),
+}
+
+
 def values_rules():
     """dicom.values' enumerated-value and defined-term rules: ([(kind, keyword,
     name, vr, values, reference)], stats)."""
     dd = dictionary()
     occ = value_lists()
+    # an occurrence that refers to a PS3.16 table (REFERENCED_TERMS) has that table's Defined Terms
+    for tag_text, (text, source, ref) in REFERENCED_TERMS.items():
+        rows = [r for r in standard_json("module_to_attributes.json") + standard_json("macro_to_attributes.json")
+                if r["tag"].upper() == tag_text]     # (value_lists' order)
+        refers = [text in " ".join(html.unescape(re.sub(r"<[^>]+>", " ", r["description"])).split()) for r in rows]
+        lists = occ[tag_text]
+        if len(rows) != len(lists) or not any(refers):
+            sys.exit(f"gen_packs: REFERENCED_TERMS {tag_text}: PS3.3 no longer refers to the table ({text!r})")
+        vals = set(source())
+        occ[tag_text] = [("defined", vals, ref) if x is None and ok else x for ok, x in zip(refers, lists)]
     stats = collections.Counter()
     rules = []
     for tag_text, lists in sorted(occ.items(), key=lambda kv: kv[0].upper()):
@@ -274,7 +299,9 @@ def gen_values():
     out.append("# the attributes whose every module and macro of PS3.3 gives a list: the union")
     out.append("# of those lists (a value in none of them is wrong in any IOD). Attributes")
     out.append("# with a list in some modules only, or lists per value index (Image Type), are")
-    out.append("# left to the IOD pack. Hand-written from PS3.5 8.2 (PIXEL_ENCODINGS): the")
+    out.append("# left to the IOD pack. Where PS3.3 refers to a PS3.16 table for the Defined")
+    out.append("# Terms (Body Part Examined: Annex L Table L-1), that table (REFERENCED_TERMS).")
+    out.append("# Hand-written from PS3.5 8.2 (PIXEL_ENCODINGS): the")
     out.append("# Photometric Interpretations each compressed Transfer Syntax allows.")
     for k, v in sorted(stats.items()):
         out.append(f"#   {k}: {v}")
