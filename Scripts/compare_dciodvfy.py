@@ -187,6 +187,16 @@ def transfer_syntax_of(path: Path) -> str | None:
         return None
 
 
+def sequence_items(path: Path, keyword: str) -> int | None:
+    """The number of items of a top-level sequence of the file (None if absent or unreadable)."""
+    try:
+        import pydicom
+        ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
+        return len(ds[keyword].value) if keyword in ds else None
+    except Exception:
+        return None
+
+
 def explain_value_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
     """A reason for a missed value message (Enumerated Values, Defined Terms, VR
     syntax, VR, VM, retired): the standard's text or dciodvfy's own rule that
@@ -228,8 +238,10 @@ def explain_value_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
         return "a private element: values.format visits standard elements only (a private element's VR is its vendor's)"
     if cat == "retired" and kw and re.fullmatch(r"\([0-9A-F]{3}[13579BDF],0000\)", kw):
         return "a private group length: values.retired skips private elements"
-    if cat == "vm" and "Type 3" in msg:
-        return "the module's VM for a Type 3 sequence (one item), not the dictionary's: values.vm checks the dictionary's"
+    if cat == "vm" and "Type 3" in msg and kw and kw.endswith("Sequence") and sequence_items(path, kw) == 0:
+        return ("dciodvfy quirk: a Type 3 sequence present with no items, which PS3.5 7.4.5 allows (a Type 3 element "
+                "'may also be encoded with zero length'); the module's 'One or more Items are permitted' (Request "
+                "Attributes Sequence, C.7.3.1) does not require one")
     return ""
 
 
@@ -516,7 +528,7 @@ WHY_MISSED = {
     "enum": "see the reasons below: dciodvfy's own rules where PS3.3 says otherwise (YBR_FULL_422 in native pixel data, C.7.6.3.1.2; Rescale Type HU in DERIVED Enhanced CT frames, C.8.15.3.10) or has no list (Number of Frames in US Image)",
     "term": "see the reasons below: Coding Scheme Designator's list (PS3.16 Table 8-1) is in no pinned source, and CT Image Type Value 4 has a list for Multi-energy CT Images only (C.8.2.1.1.1)",
     "vr-value": "see the reasons below: private elements (values.format visits standard ones), a sequence encoded as UN (not parsed into items), a trailing NUL in SH (trimmed as padding), and dciodvfy's 'nothing but zero components' UID heuristic",
-    "vm": "see the reasons below",
+    "vm": "see the reason below (an empty Type 3 sequence)",
     "retired": "private group lengths (values.retired skips private elements)",
     "explicit-vr": "",
     "group-length": "the reader checks group lengths of group 0002 only",
