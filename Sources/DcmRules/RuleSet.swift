@@ -229,6 +229,7 @@ extension Evaluator {
         var visitedOutcomes: [Outcome] = []
         var redo: [Int32] = [], groupRules: [Int32] = []
         var walkRedo = false, gatedRedo = false
+        var details: [Int32: [FailureDetail]] = [:]
         visited.reserveCapacity(todo.count); visitedOutcomes.reserveCapacity(todo.count)
         var last: Int32 = -1
         let table = set.table
@@ -251,20 +252,26 @@ extension Evaluator {
             if o == .fail {
                 if uids == nil { uids = UIDs(file) }
                 Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
-                    self.findings(rule, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
+                    let d = failureDetails(rule, file, showPHI: showPHI)
+                    if let memo, memo.checkIsKeyed(i), ShapeEntry.reusable(d) { details[Int32(visited.count - 1)] = d }
+                    self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
                 }
             }
         }
         let result = InstanceResult(visited: visited, visitedOutcomes: visitedOutcomes, guardTruths: guardTruth, layout: layout,
                                     findings: findings, samples: samples)
         guard memo != nil else { return (result, nil) }
-        return (result, ShapeEntry(visited: visited, outcomes: visitedOutcomes, redo: redo, groupRules: groupRules,
-                                   guardTruths: guardTruth, walkRedo: walkRedo, walkKeyed: walkKeyed, gatedRedo: gatedRedo))
+        let entry = ShapeEntry(visited: visited, outcomes: visitedOutcomes, redo: redo, groupRules: groupRules,
+                                   guardTruths: guardTruth, walkRedo: walkRedo, walkKeyed: walkKeyed, gatedRedo: gatedRedo,
+                                   details: details)
+        entry.detailsShowPHI = showPHI
+        return (result, entry)
     }
 
     /// `run` on a file of a shape seen before: the keyed rules' outcomes from
     /// `entry`, the others evaluated on the file, the findings of every failed
-    /// rule built from the file — the result `evaluateRules` gives.
+    /// rule built for the file (from the earlier file's explanation when it
+    /// is `ShapeEntry.reusable`) — the result `evaluateRules` gives.
     func replay(_ entry: ShapeEntry, _ set: RuleSet, _ file: DicomFile, path: String?, showPHI: Bool) -> InstanceResult {
         let dispatch = set.tagIndex
         let table = set.table
@@ -290,7 +297,9 @@ extension Evaluator {
         for (k, o) in outcomes.enumerated() where o == .fail {
             if uids == nil { uids = UIDs(file) }
             Unmanaged<Rule>.fromOpaque(table.rules[Int(entry.visited[k])])._withUnsafeGuaranteedRef { rule in
-                self.findings(rule, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
+                let reused = entry.detailsShowPHI == showPHI ? entry.details[Int32(k)] : nil
+                let d = reused ?? failureDetails(rule, file, showPHI: showPHI)
+                self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
             }
         }
         return InstanceResult(visited: entry.visited, visitedOutcomes: outcomes, guardTruths: entry.guardTruths, layout: set.layout,
@@ -493,9 +502,20 @@ extension Evaluator {
     /// The findings of a failed rule, appended to `out` (built in place: no
     /// copy of each finding's strings into the file's list).
     func findings(_ rule: Rule, _ file: DicomFile, path: String?, showPHI: Bool, uids: UIDs, into out: inout [Finding]) {
-        guard case .instance(let p) = rule.check else { return }
-        var details = explain(p, file, showPHI: showPHI)
-        if details.isEmpty { details = [FailureDetail(attribute: p.firstAttribute ?? "", observed: nil, expected: rule.checkText, reason: "check \(rule.checkText) does not hold")] }
+        findings(rule, failureDetails(rule, file, showPHI: showPHI), file, path: path, showPHI: showPHI, uids: uids, into: &out)
+    }
+
+    /// Why a failed rule failed: its check explained (`explain`), or the
+    /// check's text when nothing explains it.
+    func failureDetails(_ rule: Rule, _ file: DicomFile, showPHI: Bool) -> [FailureDetail] {
+        guard case .instance(let p) = rule.check else { return [] }
+        let details = explain(p, file, showPHI: showPHI)
+        if !details.isEmpty { return details }
+        return [FailureDetail(attribute: p.firstAttribute ?? "", observed: nil, expected: rule.checkText, reason: "check \(rule.checkText) does not hold")]
+    }
+
+    /// The findings of a failed rule from its `details`.
+    func findings(_ rule: Rule, _ details: [FailureDetail], _ file: DicomFile, path: String?, showPHI: Bool, uids: UIDs, into out: inout [Finding]) {
         let whenText = rule.whenDescription
         let sop = uids.sop, series = uids.series, study = uids.study
         for d in details {

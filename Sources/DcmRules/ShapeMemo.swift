@@ -92,6 +92,11 @@ final class ShapeMemo {
     }
     private var walkSplit: Bool? = nil
 
+    /// Whether rule `i`'s check reads only what the key holds (classified by `isKeyed`).
+    @inline(__always) func checkIsKeyed(_ i: Int) -> Bool {
+        ruleClass[i] & (Self.whenKeyed | Self.checkKeyed) == Self.whenKeyed | Self.checkKeyed
+    }
+
     /// The entry for `file`'s shape, if seen (the key is left in `scratch`).
     func lookup(_ file: DicomFile) -> ShapeEntry? {
         scratch.write(file)
@@ -130,10 +135,27 @@ final class ShapeEntry {
     /// key (`Evaluator.fusedWalkSplit`), when the walk's tests split; then a
     /// file of this shape tests only its instance-varying elements.
     let walkKeyed: [Truth]?
+    /// The explanations of failed keyed rules (by position in `visited`)
+    /// that hold for every file of the shape (`reusable`): a replay builds
+    /// their findings without explaining again.
+    let details: [Int32: [FailureDetail]]
+    /// `showPHI` of the run the explanations were made for (redacted or not).
+    var detailsShowPHI = false
     init(visited: [Int32], outcomes: [Outcome], redo: [Int32], groupRules: [Int32], guardTruths: [Truth],
-         walkRedo: Bool, walkKeyed: [Truth]?, gatedRedo: Bool) {
+         walkRedo: Bool, walkKeyed: [Truth]?, gatedRedo: Bool, details: [Int32: [FailureDetail]]) {
         self.visited = visited; self.outcomes = outcomes; self.redo = redo; self.groupRules = groupRules
         self.guardTruths = guardTruths; self.walkRedo = walkRedo; self.walkKeyed = walkKeyed; self.gatedRedo = gatedRedo
+        self.details = details
+    }
+
+    /// Whether a keyed rule's explanation holds for every file of the shape:
+    /// what `explain` reads is then in the key, except the values it shows
+    /// (`observed`, and in `reason`) of the element a detail is about, and
+    /// the reader's positions of anomalies — so no detail may be about an
+    /// instance-varying element or carry an offset. (The message template's
+    /// `{Keyword}` values are rendered for each file.)
+    static func reusable(_ details: [FailureDetail]) -> Bool {
+        details.allSatisfy { d in d.offset == nil && !(d.tag.map(InstanceVarying.contains) ?? false) }
     }
 }
 
