@@ -6,7 +6,8 @@ with --with-data, pydicom-data's store, this script runs
 
   dciodvfy -new FILE                     (one process per file, as it must)
   dcmaudit check --format json --pack dicom.core --pack dicom.encoding
-                 --pack dicom.meta --pack dicom.values --pack dicom.iod FILES…   (batches)
+                 --pack dicom.meta --pack dicom.values --pack dicom.iod
+                 --pack vendor.private FILES…   (batches)
 
 maps dciodvfy's messages to categories and each category to the dcmaudit
 rules that should report the same thing on the same attribute, and writes
@@ -15,8 +16,12 @@ dciodvfy messages dcmaudit misses, and the findings of dcmaudit's mapped rules
 that dciodvfy does not make, to docs/dciodvfy-agreement.md.
 
 A match is (file, category, attribute keyword): dciodvfy's path
-`</Seq(3006,0010)[1]/X(0020,0052)>` and dcmaudit's `Seq[0].X` both name X.
-Messages without an attribute (group lengths) match on (file, category).
+`</Seq(3006,0010)[1]/X(0020,0052)>` and dcmaudit's `Seq[0].X` both name X;
+a private element `</(0009,1040,"GEMS_GENIE_1")>` is dcmaudit's
+`(0009,"GEMS_GENIE_1",40)`. Messages without an attribute (group lengths)
+match on (file, category). Each missed message gets a reason: missing
+attributes from the PS3.3 tables (`explain_miss`), value messages by their
+form (`explain_value_miss`).
 
 Usage (after Scripts/python-env.sh and a release build):
   .venv/bin/python Scripts/compare_dciodvfy.py [--dcmaudit .build/release/dcmaudit]
