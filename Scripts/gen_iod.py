@@ -39,6 +39,14 @@ Pack shape (docs/iod-pack-design.md):
                                        IOD's modules for one value position
                                        ("Value 1 … Enumerated Values", e.<module>,
                                        ei.<Seq>)
+              iod.<ciod>.single-frame  error: Number of Frames other than 1 in an
+                                       IOD whose description specifies
+                                       single-frame images (SINGLE_FRAME)
+              iod.<ciod>.rescale-type-hu  HAND-WRITTEN (FRAME_VALUE_CONSTRAINTS,
+                                       h.<suffix>.*): a value a frame's other
+                                       macro requires (C.8.15.3.10)
+  A present Type 1C attribute is also tested for a value (PS3.5 7.4.2), unless
+  PS3.3 writes "May be present otherwise" (MAY_BE_PRESENT).
 
 Conditions (1C/2C attributes, C modules, C macros) are parsed by a small
 grammar (`parse_condition`); what it cannot parse becomes
@@ -885,10 +893,7 @@ DIRECTORY_RECORD_1C_TEXT = {
                       "referenced instance)")],
 }
 NO_SCS = {"IMPLANT", "IMPLANT ASSY", "IMPLANT GROUP"}
-# F.3.2.2 requires these four keys of a record under one condition, "Required
-# if the Directory Record references a SOP Instance" (not evaluated in
-# m.directory-information): a record holding one of them references a SOP
-# Instance, so it must hold the other three.
+
 # HAND-WRITTEN (a constraint the tables carry only as prose in a row's
 # description, between two functional group macros of the same frame):
 # PS3.3 C.8.15.3.10, Table C.8-126 (CT Pixel Value Transformation Macro),
@@ -908,6 +913,10 @@ FRAME_VALUE_CONSTRAINTS = [
      "C.8.15.3.10 (Table C.8-126), C.8.15.3.1"),
 ]
 
+# F.3.2.2 requires these four keys of a record under one condition, "Required
+# if the Directory Record references a SOP Instance" (not evaluated in
+# m.directory-information): a record holding one of them references a SOP
+# Instance, so it must hold the other three.
 REFERENCED_FILE_KEYS = ["ReferencedFileID", "ReferencedSOPClassUIDInFile", "ReferencedSOPInstanceUIDInFile",
                         "ReferencedTransferSyntaxUIDInFile"]
 
