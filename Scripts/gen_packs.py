@@ -169,11 +169,36 @@ def bad_value(vals, vr):
     return "NOT_ENUMERATED" if vr == "CS" else "NOT ENUMERATED"
 
 
+# Defined Terms that PS3.3 gives by reference to a table of PS3.16, from a
+# pinned source that carries the table (tag: (PS3.3's reference text, the
+# source's list, reference)). Body Part Examined (0018,0015), General Series
+# and CR Series (C.7.3.1, C.8.1.1): "See Annex L “Correspondence of Anatomic
+# Region Codes and Body Part Examined Defined Terms” in PS3.16 for Defined
+# Terms" — the Body Part Examined column of PS3.16 Table L-1, as highdicom
+# 0.28.2 ships it (_standard/anatomic_regions.json, "defined in table L1 [of]
+# Annex L"; its keys, read as a file; highdicom's own paired flag is not used).
+# The generator stops if PS3.3's text no longer refers to the table.
+REFERENCED_TERMS = {
+    "(0018,0015)": ("See Annex L", lambda: sorted(highdicom_json("anatomic_regions.json")),
+                    "PS3.16 Annex L Table L-1 (Body Part Examined column), via PS3.3 C.7.3.1"),
+}
+
+
 def values_rules():
     """dicom.values' enumerated-value and defined-term rules: ([(kind, keyword,
     name, vr, values, reference)], stats)."""
     dd = dictionary()
     occ = value_lists()
+    # an occurrence that refers to a PS3.16 table (REFERENCED_TERMS) has that table's Defined Terms
+    for tag_text, (text, source, ref) in REFERENCED_TERMS.items():
+        rows = [r for r in standard_json("module_to_attributes.json") + standard_json("macro_to_attributes.json")
+                if r["tag"].upper() == tag_text]     # (value_lists' order)
+        refers = [text in " ".join(html.unescape(re.sub(r"<[^>]+>", " ", r["description"])).split()) for r in rows]
+        lists = occ[tag_text]
+        if len(rows) != len(lists) or not any(refers):
+            sys.exit(f"gen_packs: REFERENCED_TERMS {tag_text}: PS3.3 no longer refers to the table ({text!r})")
+        vals = set(source())
+        occ[tag_text] = [("defined", vals, ref) if x is None and ok else x for ok, x in zip(refers, lists)]
     stats = collections.Counter()
     rules = []
     for tag_text, lists in sorted(occ.items(), key=lambda kv: kv[0].upper()):
@@ -202,6 +227,63 @@ def values_rules():
     return rules, stats
 
 
+# HAND-WRITTEN (PS3.5, not in the pinned PS3.3 tables): the Photometric
+# Interpretations each compressed Transfer Syntax allows, per Samples per Pixel —
+# PS3.5 8.2.1 (Table 8.2.1-1 JPEG lossy, Table 8.2.1-2 JPEG lossless), 8.2.2
+# (Table 8.2.2-1 RLE), 8.2.3 (Table 8.2.3-1 JPEG-LS), 8.2.4 (Table 8.2.4-1 JPEG
+# 2000). PS3.3 C.7.6.3.1.2 defers to them ("See PS3.5 for additional restrictions
+# imposed by compressed Transfer Syntaxes"). The standard's tables are not in the
+# pinned sources; these lists were cross-checked with two implementations that
+# cite them: pydicom 3.0.2 (pixels/encoders/base.py ENCODING_PROFILES, "Table
+# 8.2.x-1 in PS3.5") and dicom3tools (libsrc/standard/module ImagePixelMacro,
+# "PS3.5 constraints only"). They agree except JPEG 2000 lossy with 3 samples,
+# where dicom3tools also accepts YBR_RCT (the .91 syntax may also be used
+# reversibly): the union is taken, so no value either accepts is reported.
+# (ids, title, transfer syntaxes, {samples per pixel: allowed}, reference)
+PIXEL_ENCODINGS = [
+    ("jpeg-lossy", "JPEG lossy (Process 1, 2 and 4)", ["1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51"],
+     {1: ["MONOCHROME1", "MONOCHROME2"], 3: ["RGB", "YBR_FULL_422"]}, "PS3.5 8.2.1, Table 8.2.1-1"),
+    ("jpeg-lossless", "JPEG lossless (Process 14)", ["1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70"],
+     {1: ["MONOCHROME1", "MONOCHROME2", "PALETTE COLOR"], 3: ["RGB", "YBR_FULL"]}, "PS3.5 8.2.1, Table 8.2.1-2"),
+    ("rle", "RLE Lossless", ["1.2.840.10008.1.2.5"],
+     {1: ["MONOCHROME1", "MONOCHROME2", "PALETTE COLOR"], 3: ["RGB", "YBR_FULL"]}, "PS3.5 8.2.2, Table 8.2.2-1"),
+    ("jpeg-ls-lossless", "JPEG-LS lossless", ["1.2.840.10008.1.2.4.80"],
+     {1: ["MONOCHROME1", "MONOCHROME2", "PALETTE COLOR"], 3: ["RGB", "YBR_FULL"]}, "PS3.5 8.2.3, Table 8.2.3-1"),
+    ("jpeg-ls-near-lossless", "JPEG-LS near-lossless", ["1.2.840.10008.1.2.4.81"],
+     {1: ["MONOCHROME1", "MONOCHROME2"], 3: ["RGB", "YBR_FULL"]}, "PS3.5 8.2.3, Table 8.2.3-1"),
+    ("jpeg-2000-lossless", "JPEG 2000 lossless only", ["1.2.840.10008.1.2.4.90"],
+     {1: ["MONOCHROME1", "MONOCHROME2", "PALETTE COLOR"], 3: ["RGB", "YBR_FULL", "YBR_RCT"]}, "PS3.5 8.2.4, Table 8.2.4-1"),
+    ("jpeg-2000", "JPEG 2000", ["1.2.840.10008.1.2.4.91"],
+     {1: ["MONOCHROME1", "MONOCHROME2"], 3: ["RGB", "YBR_FULL", "YBR_ICT", "YBR_RCT"]}, "PS3.5 8.2.4, Table 8.2.4-1"),
+]
+
+
+def pixel_encoding_rules():
+    """dicom.values' rules values.pixel-encoding.<syntax> (PIXEL_ENCODINGS): the
+    top-level Photometric Interpretation of a file in that Transfer Syntax is one
+    it allows for the file's Samples per Pixel (an error: PS3.5 'shall')."""
+    out = []
+    for rid, name, uids, allowed, ref in PIXEL_ENCODINGS:
+        parts = []
+        for spp, vals in sorted(allowed.items()):
+            parts.append(f"{{any: [{{not: {{SamplesPerPixel: {spp}}}}}, "
+                         f"{{PhotometricInterpretation: {{any: [absent, empty, {{in: [{', '.join(q(v) for v in vals)}]}}]}}}}]}}")
+        uid_list = ", ".join(q(u) for u in uids)
+        bad = "YBR_FULL" if "YBR_FULL" not in allowed[3] else "YBR_FULL_422"
+        out.append(f"""  - id: values.pixel-encoding.{rid}
+    title: {q(f"Photometric Interpretation allowed by the {name} Transfer Syntax for its Samples per Pixel")}
+    when: [{{TransferSyntaxUID: {{in: [{uid_list}]}}}}]
+    check:
+      all:
+{chr(10).join("        - " + x for x in parts)}
+    message: "{{attribute}} {{value}} is not allowed by the file's Transfer Syntax ({name}) for its Samples per Pixel"
+    reference: {q(ref + "; PS3.3 C.7.6.3.1.2")}
+    examples:
+      pass: [{{TransferSyntaxUID: {q(uids[0])}, SamplesPerPixel: 3, PhotometricInterpretation: {allowed[3][0]}}}, {{TransferSyntaxUID: {q(uids[0])}, SamplesPerPixel: 1, PhotometricInterpretation: MONOCHROME2}}]
+      fail: [{{TransferSyntaxUID: {q(uids[0])}, SamplesPerPixel: 3, PhotometricInterpretation: {bad}}}, {{TransferSyntaxUID: {q(uids[0])}, SamplesPerPixel: 1, PhotometricInterpretation: RGB}}]""")
+    return out
+
+
 def gen_values():
     rules, stats = values_rules()
     out = []
@@ -217,7 +299,10 @@ def gen_values():
     out.append("# the attributes whose every module and macro of PS3.3 gives a list: the union")
     out.append("# of those lists (a value in none of them is wrong in any IOD). Attributes")
     out.append("# with a list in some modules only, or lists per value index (Image Type), are")
-    out.append("# left to the IOD pack.")
+    out.append("# left to the IOD pack. Where PS3.3 refers to a PS3.16 table for the Defined")
+    out.append("# Terms (Body Part Examined: Annex L Table L-1), that table (REFERENCED_TERMS).")
+    out.append("# Hand-written from PS3.5 8.2 (PIXEL_ENCODINGS): the")
+    out.append("# Photometric Interpretations each compressed Transfer Syntax allows.")
     for k, v in sorted(stats.items()):
         out.append(f"#   {k}: {v}")
     out.append("pack: dicom.values")
@@ -246,6 +331,7 @@ def gen_values():
     examples:
       pass: [{Modality: CT}]
       fail: [{'(0008,0040)': "1"}, {ReferencedImageSequence: [{'(0020,0050)': "1"}]}]""")
+    out += pixel_encoding_rules()
     for kind, keyword, name, vr, vals, ref in rules:
         rid = f"values.{'enum' if kind == 'enum' else 'term'}.{keyword}"
         title = f"{name}: {'an enumerated value' if kind == 'enum' else 'a defined term'}"

@@ -74,9 +74,10 @@ echo "== differential test of the CSA parser against nibabel"
 echo "== generated packs up to date"
 .venv/bin/python Scripts/gen_packs.py --check
 echo "== agreement with dciodvfy"
-# (with dicom.iod: fails if missing-attribute recall drops or a miss has no reason)
+# (fails if a category's recall drops below its figure — missing Type 1/2, empty Type 1C,
+# enumerated values, defined terms, explicit VR — or a miss has no reason)
 .venv/bin/python Scripts/compare_dciodvfy.py --dcmaudit "$bin" --with-data --output "${TMPDIR:-/tmp}/dciodvfy-agreement.md" \
-    --require type1=99 --require type2=79
+    --require type1=99 --require type2=79 --require type1-empty=100 --require enum=78 --require term=81 --require explicit-vr=100
 # --- end generated packs --------------------------------------------------------
 
 # --- protocol audits (branch protocol): fixtures reproducible, learn → check ----

@@ -383,4 +383,82 @@ final class IODPackTests: XCTestCase {
                            [rules, enc, ne, menc, mne], name)
         }
     }
+
+    /// PS3.5 7.4.2: a Type 1C attribute has Type 1's requirements when its
+    /// condition holds and "shall not be included" when it does not — so a
+    /// present one has a value even where the condition cannot be decided.
+    /// Pixel Aspect Ratio (C.7.6.3, "Required if the aspect ratio values do
+    /// not have a ratio of 1:1 and …", not evaluated) present and empty is what
+    /// dciodvfy reports in pydicom's CR files (an "Empty attribute" error).
+    /// Not where PS3.3 lets the attribute be there otherwise: CR Image's Pixel
+    /// Spacing (C.8.1.2, "Required if the image has been calibrated. May be
+    /// present otherwise.").
+    func testPresentType1CAttributeHasAValue() throws {
+        let cr = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.1\""
+        let got = { (extra: String, attribute: String) throws -> [String] in
+            try self.run(try file("{\(cr)\(extra)}")).findings
+                .filter { $0.ruleID.hasPrefix("iod.cr-image.") && $0.attribute == attribute }
+                .map { "\($0.ruleID) \($0.severity) \($0.expected ?? "")" }
+        }
+        XCTAssertEqual(try got(", PixelAspectRatio: \"\"", "PixelAspectRatio"), ["iod.cr-image.image-pixel error not empty"])
+        XCTAssertEqual(try got(", PixelAspectRatio: [\"1\", \"2\"]", "PixelAspectRatio"), [])
+        XCTAssertEqual(try got("", "PixelAspectRatio"), [])
+        // a decidable condition that holds: the Type 1C finding itself, once
+        XCTAssertEqual(try got(", SamplesPerPixel: \"3\", PlanarConfiguration: \"\"", "PlanarConfiguration").count, 1)
+        // "May be present otherwise": not tested for a value
+        XCTAssertEqual(try got(", PixelSpacing: \"\"", "PixelSpacing"), [])
+    }
+
+    /// An IOD whose description (PS3.3 A.x.1) specifies single-frame images
+    /// and none of whose modules has Number of Frames wants one frame: the
+    /// Secondary Capture Image IOD (A.8.1.1, "specifies single-frame images")
+    /// with Number of Frames 2 is an error — pydicom's SC_rgb_*2frame.dcm,
+    /// which dciodvfy reports as an unrecognised enumerated value. Two frames
+    /// are a Multi-frame SC IOD's (A.8.2-A.8.5). US Image (A.6) does not say
+    /// single-frame in its description: no such rule (dciodvfy has its own).
+    func testSingleFrameIODWantsOneFrame() throws {
+        let set = try XCTUnwrap(Self.set)
+        let sc = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.7\""
+        let got = { (extra: String) throws -> [String] in
+            try self.run(try file("{\(sc)\(extra)}")).findings
+                .filter { $0.ruleID == "iod.secondary-capture-image.single-frame" }
+                .map { "\($0.attribute ?? "") \($0.severity) \($0.observed ?? "")" }
+        }
+        XCTAssertEqual(try got(", NumberOfFrames: \"2\""), ["NumberOfFrames error 2"])
+        XCTAssertEqual(try got(", NumberOfFrames: \"1\""), [])
+        XCTAssertEqual(try got(""), [])
+        XCTAssertEqual(set.rules.filter { $0.id.hasSuffix(".single-frame") }.map(\.id).sorted(),
+                       ["iod.secondary-capture-image.single-frame", "iod.vl-endoscopic-image.single-frame",
+                        "iod.vl-microscopic-image.single-frame", "iod.vl-photographic-image.single-frame",
+                        "iod.vl-slide-coordinates-microscopic-image.single-frame"])
+    }
+
+    /// PS3.3 C.8.15.3.10 (Table C.8-126, CT Pixel Value Transformation Macro):
+    /// "If Frame Type (0008,9007) Value 1 of this frame is ORIGINAL and Frame
+    /// Type (0008,9007) Value 3 is not LOCALIZER, the value shall be HU" — a
+    /// constraint in prose between two functional group macros of one frame,
+    /// written by hand in the generator (FRAME_VALUE_CONSTRAINTS). dciodvfy
+    /// wants HU whatever the Frame Type ("actually only if not localizer" in
+    /// its template), and so reports Rescale Type US in pydicom-data's
+    /// eCT_Supplemental.dcm, whose frames are DERIVED: dicom.iod does not.
+    func testEnhancedCTRescaleTypeIsHUInOriginalFrames() throws {
+        let ect = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.2.1\""
+        let ft = { (v1: String, v3: String) in "CTImageFrameTypeSequence: [{FrameType: [\(v1), PRIMARY, \(v3), NONE]}]" }
+        let pv = { (v: String) in "PixelValueTransformationSequence: [{RescaleType: \(v)}]" }
+        let got = { (groups: String) throws -> [String] in
+            try self.run(try file("{\(ect), \(groups)}")).findings
+                .filter { $0.ruleID == "iod.enhanced-ct-image.rescale-type-hu" }.map { "\($0.severity) \($0.attribute ?? "") \($0.observed ?? "")" }
+        }
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "AXIAL")), \(pv("HU"))}]"), [])
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(ft("DERIVED", "AXIAL")), \(pv("US"))}]"), [])
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "LOCALIZER")), \(pv("US"))}]"), [])
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "AXIAL")), \(pv("US"))}]").count, 1)
+        // Frame Type per frame, the transformation shared: the ORIGINAL frame decides
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(pv("US"))}], PerFrameFunctionalGroupsSequence: [{\(ft("DERIVED", "AXIAL"))}, {\(ft("ORIGINAL", "AXIAL"))}]"),
+                       ["error SharedFunctionalGroupsSequence[0].PixelValueTransformationSequence[*].RescaleType US"])
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(pv("US"))}], PerFrameFunctionalGroupsSequence: [{\(ft("DERIVED", "AXIAL"))}, {\(ft("DERIVED", "AXIAL"))}]"), [])
+        // Frame Type shared, the transformation per frame
+        XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "AXIAL"))}], PerFrameFunctionalGroupsSequence: [{\(pv("HU"))}, {\(pv("US"))}]"),
+                       ["error PerFrameFunctionalGroupsSequence[1].PixelValueTransformationSequence[*].RescaleType US"])
+    }
 }
