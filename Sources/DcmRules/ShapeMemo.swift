@@ -45,8 +45,8 @@ import DcmDictionary
 ///   differ (`ShapeEntry.reusable`).
 ///
 /// Keys are compared whole (the bytes), never by hash alone. One memo per
-/// evaluator (per worker thread), of `capacity` structures, emptied when
-/// full. `ShapeMemoTests` checks outcomes and findings with and without the
+/// evaluator (per worker thread), of at most `capacity` structures and
+/// `byteBudget` bytes of keys, emptied when full. `ShapeMemoTests` checks outcomes and findings with and without the
 /// memo on every fixture and copies of it with instance values and keyed
 /// values changed, and fails when a varying value is taken as keyed.
 final class ShapeMemo {
@@ -66,7 +66,11 @@ final class ShapeMemo {
     var scratch = ShapeKey()
     /// Files replayed whole, replayed in part (values changed), evaluated.
     var hits = 0, partial = 0, misses = 0
-    static let capacity = 128
+    /// At most `capacity` entries and `byteBudget` bytes of keys (the
+    /// memo is emptied when either is reached); a file whose key is larger
+    /// than `largestKey` (a huge text or private header) is not stored.
+    static let capacity = 128, byteBudget = 16 << 20, largestKey = 1 << 20
+    var bytes = 0
 
     init(table: RuleTable, ruleCount: Int) {
         self.table = ObjectIdentifier(table)
@@ -141,17 +145,21 @@ final class ShapeMemo {
     /// Stores `entry` with the key in `scratch` (after `lookup`), replacing
     /// the entry of the same structure.
     func store(_ entry: ShapeEntry) {
+        let size = scratch.size
+        guard size <= Self.largestKey else { return }
         let h = scratch.structureHash()
         entry.structure = scratch.structureBytes()
         entry.values = scratch.valueBytes()
         if var list = entries[h], let k = list.firstIndex(where: { scratch.structureEquals($0.structure) }) {
+            bytes += size - list[k].structure.count - list[k].values.count
             list[k] = entry
             entries[h] = list
             return
         }
-        if count >= Self.capacity { entries.removeAll(keepingCapacity: true); count = 0 }
+        if count >= Self.capacity || bytes + size > Self.byteBudget { entries.removeAll(keepingCapacity: true); count = 0; bytes = 0 }
         entries[h, default: []].append(entry)
         count += 1
+        bytes += size
     }
 }
 
@@ -267,6 +275,8 @@ struct ShapeKey {
     func structureEquals(_ other: [UInt8]) -> Bool { structure.equals(other) }
     func structureBytes() -> [UInt8] { structure.copy() }
     func valueBytes() -> [UInt8] { values.copy() }
+    /// The key's size in bytes (structure and values).
+    var size: Int { structure.count + values.count }
 
     /// The tags whose values differ between these values and `old` (values
     /// of a file of the same structure), ascending and without repeats; nil
@@ -361,12 +371,17 @@ enum InstanceVarying {
         default: return false
         }
     }
-    /// UIDs that name a class, not an instance: kept in the key (the SOP
-    /// Class guards of `dicom.iod` and `dicom.meta`'s checks read them).
-    @inline(__always) static func classUID(_ raw: UInt32) -> Bool {
+    /// UIDs of an instance, or of something each instance has its own of:
+    /// SOP Instance UID (in the data set and the file meta information, PS3.3
+    /// C.12.1, PS3.10 7.1), Referenced SOP Instance UID (the neighbouring
+    /// images of Referenced/Source Image Sequences, C.7.6.1), Referenced SOP
+    /// Instance UID in File (DICOMDIR records, F.5), Irradiation Event UID
+    /// (C.7.3.1), an SR content item's UID and Observation UID (C.17.3),
+    /// Tracking UID. Other UIDs — study, series, frame of reference,
+    /// concatenation, SOP Class — are shared by the files of a series and kept.
+    @inline(__always) static func instanceUID(_ raw: UInt32) -> Bool {
         switch raw {
-        case 0x0002_0002, 0x0002_0010, 0x0002_0012, 0x0004_1510, 0x0004_1512,
-             0x0008_0016, 0x0008_001A, 0x0008_001B, 0x0008_1150, 0x0008_010C:
+        case 0x0008_0018, 0x0002_0003, 0x0008_1155, 0x0004_1511, 0x0008_3010, 0x0040_A124, 0x0040_A171, 0x0062_0021:
             return true
         default: return false
         }
@@ -375,18 +390,20 @@ enum InstanceVarying {
     /// Whether the values of `tag` are left out of the shape key: listed;
     /// group lengths (they follow the lengths of the UIDs in their group);
     /// private data elements (vendor headers change per image; their
-    /// creators are kept); UIDs other than class UIDs; dates, times and
-    /// date-times; bulk binary values (OB, OW, OF, OD, OL, OV).
+    /// creators are kept); the instance UIDs; times and date-times (of
+    /// acquisition, content, creation); bulk binary values (OB, OW, OF, OD,
+    /// OL, OV). Dates and the other UIDs are kept: a series shares them, and
+    /// when the next series has others, the rules that read them are the
+    /// ones evaluated again (`ShapeMemo`).
     static func contains(_ tag: Tag) -> Bool {
         let element = tag.element
         if element == 0 { return true }
         if tag.group & 1 == 1 { return !(element >= 0x0010 && element <= 0x00FF) }
-        if listed(tag.raw) { return true }
+        if listed(tag.raw) || instanceUID(tag.raw) { return true }
         if tag.group & 0xFF00 == 0x6000 && element == 0x3000 { return true }   // Overlay Data
         guard let vr = DataDictionary.entry(for: tag)?.vr else { return false }
         switch vr {
-        case .UI: return !classUID(tag.raw)
-        case .DA, .TM, .DT, .OB, .OW, .OF, .OD, .OL, .OV: return true
+        case .TM, .DT, .OB, .OW, .OF, .OD, .OL, .OV: return true
         default: return false
         }
     }

@@ -112,16 +112,17 @@ final class ShapeMemoTests: XCTestCase {
     }
 
     /// What the key leaves out and keeps: instance-varying values out
-    /// (UIDs but class UIDs, dates, times, private elements but creators,
-    /// listed numbers, group lengths, bulk data), the rest in.
+    /// (instance UIDs, times, private elements but creators, listed numbers,
+    /// group lengths, bulk data), the rest in (series UIDs, dates too).
     func testInstanceVaryingAttributes() {
-        for t in [Tag(0x0008, 0x0018), Tag(0x0020, 0x000E), Tag(0x0008, 0x0020), Tag(0x0008, 0x0033), Tag(0x0020, 0x0013),
+        for t in [Tag(0x0008, 0x0018), Tag(0x0008, 0x1155), Tag(0x0008, 0x0033), Tag(0x0008, 0x002A), Tag(0x0020, 0x0013),
                   Tag(0x0020, 0x0032), Tag(0x0018, 0x1151), Tag(0x0029, 0x1010), Tag(0x0002, 0x0000), Tag(0x7FE0, 0x0010),
                   Tag(0x6002, 0x3000), Tag(0x0002, 0x0003)] {
             XCTAssertTrue(InstanceVarying.contains(t), "\(t)")
         }
         for t in [Tag(0x0008, 0x0016), Tag(0x0002, 0x0010), Tag(0x0008, 0x0060), Tag(0x0008, 0x0008), Tag(0x0028, 0x0101),
-                  Tag(0x0029, 0x0010), Tag(0x0010, 0x0010), Tag(0x0018, 0x0050), Tag(0x0008, 0x0005)] {
+                  Tag(0x0029, 0x0010), Tag(0x0010, 0x0010), Tag(0x0018, 0x0050), Tag(0x0008, 0x0005),
+                  Tag(0x0020, 0x000E), Tag(0x0020, 0x000D), Tag(0x0020, 0x0052), Tag(0x0008, 0x0020)] {
             XCTAssertFalse(InstanceVarying.contains(t), "\(t)")
         }
     }
