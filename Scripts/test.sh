@@ -134,6 +134,24 @@ assert (summary["files"], summary["error"], summary["warning"]) == (200, 0, 0), 
 assert found == [("deid.dummy", "PatientID")] * 200, sorted(set(found))
 PY
 .venv/bin/python Scripts/deid_corpus_check.py "$dtmp/deid" --plain "$dtmp/plain"
+# --- shape memo: the same reports with the memo of file shapes and without ----------
+# (docs/architecture.md, ShapeMemo): every pack, text and JSON with the not-evaluated
+# list, on the two 200-file corpora (series: most files replayed), pydicom's test
+# files and Fixtures/; `DCMAUDIT_SHAPE_MEMO=0` evaluates every rule on every file.
+echo "== shape memo: reports identical with and without it"
+allpacks=(--pack dicom.core --pack dicom.encoding --pack dicom.meta --pack dicom.values --pack dicom.deid-basic --pack dicom.iod
+          --pack vendor.private --pack vendor.siemens --pack vendor.ge --pack vendor.philips --pack vendor.canon)
+pdfiles="$(.venv/bin/python -c 'import os, pydicom; print(os.path.join(os.path.dirname(pydicom.__file__), "data", "test_files"))')"
+for d in "$dtmp/deid" "$dtmp/plain" "$pdfiles" Fixtures; do
+    for memo in 1 0; do
+        DCMAUDIT_SHAPE_MEMO=$memo "$bin" check "${allpacks[@]}" --fail-on never "$d" > "$dtmp/memo$memo.txt" 2>&1
+        DCMAUDIT_SHAPE_MEMO=$memo "$bin" check "${allpacks[@]}" --fail-on never --format json --not-evaluated list "$d" 2>/dev/null |
+            grep -v '"commandLine"' | sed -E 's/"startTime": "[^"]*"//; s/"(elapsed|durationSeconds|seconds)": [0-9.e-]+//g' > "$dtmp/memo$memo.json"
+    done
+    cmp "$dtmp/memo1.txt" "$dtmp/memo0.txt" && cmp "$dtmp/memo1.json" "$dtmp/memo0.json" ||
+        { echo "shape memo changes the report on $d"; diff "$dtmp/memo1.json" "$dtmp/memo0.json" | head -20; exit 1; }
+done
+DCMAUDIT_SHAPE_MEMO=stats "$bin" check "${allpacks[@]}" --fail-on never "$dtmp/deid" 2>&1 >/dev/null | grep "shape memo"
 rm -rf "$dtmp"
 # --- end deidcorpus ------------------------------------------------------------------
 
