@@ -227,6 +227,14 @@ extension Evaluator {
                 return explainAnomalies(t, list)
             }
             var out: [FailureDetail] = []
+            if ref.hasWildcard, let named = ref.resolveNamed(in: file) {
+                // each item's failure by its own path (`Seq[2].CodeValue`), not the pattern's `[*]`
+                for (name, x) in named where test(t, x, file) != .yes {
+                    out += explainTest(.tag(x?.tag ?? Tag(raw: 0), text: name), t, x, file, showPHI: showPHI)
+                    if out.count >= 16 { break }
+                }
+                return out
+            }
             for x in targets where test(t, x, file) != .yes {
                 out += explainTest(ref, t, x, file, showPHI: showPHI)
                 if out.count >= 16 { break }

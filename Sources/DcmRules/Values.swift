@@ -283,6 +283,54 @@ extension AttributeRef {
         }
     }
 
+    /// For a path with a wildcard: what `resolve` reaches (the same targets,
+    /// in the same order), each with the path that reaches it, items numbered
+    /// as `each_element` findings name them (`Seq[2].CodeValue`,
+    /// `Evaluator.elementPath`); nil for other references.
+    func resolveNamed(in file: DicomFile) -> [(path: String, target: Target?)]? {
+        guard case .path(let p) = self, hasWildcard else { return nil }
+        let top = p.steps.first.flatMap { s -> Bool? in if case .tag(let t) = s.reference { return t.group == 2 }; return nil } ?? false
+        var current: [(DataSet, String)] = [(top ? file.meta : file.dataSet, "")]
+        for (n, step) in p.steps.enumerated() {
+            if n == p.steps.count - 1 {
+                return current.map { d, prefix in
+                    guard let e = Self.find(step.reference, in: d) else {
+                        return (Self.joined(prefix, Self.name(step.reference)), nil)
+                    }
+                    let name = Evaluator.elementPath(d, e, prefix)
+                    if case .at(let k) = step.index, e.items == nil {
+                        return (name + "[\(k)]", k < d.valueMultiplicity(e) ? .element(d, e, index: k) : nil)
+                    }
+                    return (name, .element(d, e, index: nil))
+                }
+            }
+            var next: [(DataSet, String)] = []
+            for (d, prefix) in current {
+                guard let e = Self.find(step.reference, in: d), let items = e.items else { continue }
+                let base = Evaluator.elementPath(d, e, prefix)
+                switch step.index {
+                case .at(let k): if k < items.count { next.append((items[k], base + "[\(k)]")) }
+                case .all, .none: for (i, item) in items.enumerated() { next.append((item, base + "[\(i)]")) }
+                }
+            }
+            current = next
+            if current.isEmpty { return [] }
+        }
+        return []
+    }
+
+    /// A path step's attribute as findings write it (keyword, or the private
+    /// tag with its creator).
+    static func name(_ ref: AttributePath.Reference) -> String {
+        switch ref {
+        case .tag(let t): return DataDictionary.entry(for: t).map { $0.keyword.isEmpty ? t.description : $0.keyword } ?? t.description
+        case let .privateTag(g, c, b):
+            let hex = { (v: Int, n: Int) -> String in let s = String(v, radix: 16, uppercase: true); return String(repeating: "0", count: max(0, n - s.count)) + s }
+            return "(\(hex(Int(g), 4)),\"\(c)\",\(hex(Int(b), 2)))"
+        }
+    }
+    static func joined(_ prefix: String, _ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }
+
     static func find(_ ref: AttributePath.Reference, in ds: DataSet) -> Element? {
         switch ref {
         case .tag(let t): return ds[t]

@@ -32,6 +32,32 @@ final class FindingTests: XCTestCase {
         XCTAssertEqual(r.outcomes[idx], .notApplicable)
     }
 
+    /// A wildcard path's findings name the item that fails (`Seq[1].X`), not
+    /// the pattern (`Seq[*].X`): the one invalid value and the one item
+    /// without the attribute of three items; nested wildcards number both.
+    func testWildcardFindingsNameTheirItem() throws {
+        let set = try pack("""
+        pack: t.items
+        version: 1
+        rules:
+          - id: t.class-uid
+            check: {'ReferencedImageSequence[*].ReferencedSOPClassUID': {format: true}}
+          - id: t.code
+            check: {'AnatomicRegionSequence[*].AnatomicRegionModifierSequence[*].CodeValue': present}
+        """)
+        let f = try file("""
+        {ReferencedImageSequence: [{ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.2"}, {ReferencedSOPClassUID: "1.2.x"}, {ReferencedSOPInstanceUID: "1.2.3"}],
+         AnatomicRegionSequence: [{CodeValue: "T-1"}, {AnatomicRegionModifierSequence: [{CodeValue: "G-A101"}, {CodeMeaning: "Left"}]}]}
+        """)
+        let r = Evaluator().run(set, on: f, path: "a.dcm", showPHI: false)
+        let uid = r.findings.filter { $0.ruleID == "t.class-uid" }
+        XCTAssertEqual(uid.map(\.attribute), ["ReferencedImageSequence[1].ReferencedSOPClassUID", "ReferencedImageSequence[2].ReferencedSOPClassUID"])
+        XCTAssertEqual(uid.first?.message, "ReferencedImageSequence[1].ReferencedSOPClassUID 1.2.x is not a valid UI value")
+        XCTAssertEqual(uid.last?.message, "ReferencedImageSequence[2].ReferencedSOPClassUID is absent")
+        let code = r.findings.filter { $0.ruleID == "t.code" }
+        XCTAssertEqual(code.map(\.attribute), ["AnatomicRegionSequence[1].AnatomicRegionModifierSequence[1].CodeValue"])
+    }
+
     func testRedaction() throws {
         let set = try pack("""
         pack: t.phi

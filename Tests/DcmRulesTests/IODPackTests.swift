@@ -455,10 +455,10 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "AXIAL")), \(pv("US"))}]").count, 1)
         // Frame Type per frame, the transformation shared: the ORIGINAL frame decides
         XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(pv("US"))}], PerFrameFunctionalGroupsSequence: [{\(ft("DERIVED", "AXIAL"))}, {\(ft("ORIGINAL", "AXIAL"))}]"),
-                       ["error SharedFunctionalGroupsSequence[0].PixelValueTransformationSequence[*].RescaleType US"])
+                       ["error SharedFunctionalGroupsSequence[0].PixelValueTransformationSequence[0].RescaleType US"])
         XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(pv("US"))}], PerFrameFunctionalGroupsSequence: [{\(ft("DERIVED", "AXIAL"))}, {\(ft("DERIVED", "AXIAL"))}]"), [])
         // Frame Type shared, the transformation per frame
         XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "AXIAL"))}], PerFrameFunctionalGroupsSequence: [{\(pv("HU"))}, {\(pv("US"))}]"),
-                       ["error PerFrameFunctionalGroupsSequence[1].PixelValueTransformationSequence[*].RescaleType US"])
+                       ["error PerFrameFunctionalGroupsSequence[1].PixelValueTransformationSequence[0].RescaleType US"])
     }
 }
