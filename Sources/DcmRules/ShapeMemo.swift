@@ -103,6 +103,26 @@ final class ShapeMemo {
         return c
     }
 
+    /// The positions in `visited` (rules and their `outcomes` on a file) of
+    /// the rules a file of the same key must evaluate: those not keyed,
+    /// given their outcome (`isKeyed`); and whether one of them takes its
+    /// outcome from the fused element walk or the gated rules' walk (as
+    /// `Evaluator.visitOutcome` decides).
+    func redo(_ visited: [Int32], _ outcomes: [Outcome], _ set: RuleSet) -> (redo: [Int32], walk: Bool, gated: Bool) {
+        let dispatch = set.tagIndex, table = set.table
+        let fused = dispatch.walkRules.count > 1
+        var redo: [Int32] = []
+        var walk = false, gated = false
+        for (k, r) in visited.enumerated() {
+            let i = Int(r)
+            if !isKeyed(i, Unmanaged<Rule>.fromOpaque(table.rules[i]).takeUnretainedValue(), outcome: outcomes[k]) {
+                redo.append(Int32(k))
+                if fused && dispatch.walkSlot[i] >= 0 { walk = true } else if dispatch.gated[i] { gated = true }
+            }
+        }
+        return (redo, walk, gated)
+    }
+
     /// Whether keyed rule `i`'s outcome `o` still holds when the values of
     /// the tags `changed` (ascending) differ: it reads none of them (its
     /// `when` alone, for an outcome its `when` decided).

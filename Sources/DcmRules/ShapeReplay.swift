@@ -1,0 +1,120 @@
+import DcmData
+import DcmDictionary
+
+/// `Evaluator.run` on a file of a structure its shape memo has seen
+/// (`ShapeMemo`, docs/architecture.md): the replay of an entry, and the
+/// fused element walk split into the part the key holds and the part each
+/// file has of its own.
+extension Evaluator {
+    /// `run` on a file of a structure seen before (`ShapeMemo.lookup`), whose
+    /// values differ from the entry's in the tags `changed` (ascending): the
+    /// keyed rules that read none of them take the entry's outcomes, the
+    /// others are evaluated on the file — the result `evaluateRules` gives.
+    /// The findings of every failed rule are built for the file (from the
+    /// entry's explanation when its rule was replayed and nothing the
+    /// explanation shows changed). With values changed, also the entry for
+    /// this file (it replaces the earlier one: the next file of its series
+    /// then has the same values).
+    func replay(_ entry: ShapeEntry, changed: [UInt32], _ set: RuleSet, _ file: DicomFile, path: String?, showPHI: Bool,
+                memo: ShapeMemo) -> (result: InstanceResult, next: ShapeEntry?) {
+        let dispatch = set.tagIndex
+        let table = set.table
+        let n = entry.visited.count
+        let fused = dispatch.walkRules.count > 1
+        var outcomes = entry.outcomes
+        // the positions evaluated on this file: the entry's `redo`, and the
+        // keyed rules that read a changed value
+        var evaluated = [Bool](repeating: false, count: n)
+        for k in entry.redo { evaluated[Int(k)] = true }
+        if !changed.isEmpty {
+            for k in 0..<n where !evaluated[k] && !memo.unaffected(Int(entry.visited[k]), outcome: outcomes[k], changed: changed) {
+                evaluated[k] = true
+            }
+        }
+        var needWalk = false, needGated = false
+        for k in 0..<n where evaluated[k] {
+            let i = Int(entry.visited[k])
+            if fused && dispatch.walkSlot[i] >= 0 { needWalk = true } else if dispatch.gated[i] { needGated = true }
+        }
+        var walked: [Truth] = []
+        var walkKeyed: [Truth]? = nil
+        if needWalk {
+            if changed.isEmpty, let k = entry.walkKeyed {
+                walked = Self.combine(k, fusedWalkSplit(dispatch, file, varyingOnly: true).varying)
+                walkKeyed = k
+            } else if memo.walkSplits(dispatch) {
+                let (k, v) = fusedWalkSplit(dispatch, file, varyingOnly: false)
+                walked = Self.combine(k, v); walkKeyed = k
+            } else {
+                walked = fusedWalk(dispatch, file)
+            }
+        }
+        let gatedTruth = needGated ? fusedGated(dispatch, file) : [:]
+        for k in 0..<n where evaluated[k] {
+            outcomes[k] = visitOutcome(set, Int(entry.visited[k]), file, walked: walked, gatedTruth: gatedTruth)
+        }
+        var samples: [GroupSample?] = []
+        for r in entry.groupRules { sampleGroupRule(set, Int(r), file, into: &samples) }
+        var findings: [Finding] = []
+        var details: [Int32: [FailureDetail]] = [:]
+        var uids: UIDs? = nil
+        for (k, o) in outcomes.enumerated() where o == .fail {
+            if uids == nil { uids = UIDs(file) }
+            let i = Int(entry.visited[k])
+            Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
+                var reused = !evaluated[k] && entry.detailsShowPHI == showPHI ? entry.details[Int32(k)] : nil
+                if let r = reused, !changed.isEmpty, r.contains(where: { d in d.tag.map { Evaluator.sortedContains(changed, $0.raw) } ?? false }) {
+                    reused = nil
+                }
+                let d = reused ?? failureDetails(rule, file, showPHI: showPHI)
+                if !changed.isEmpty, memo.checkIsKeyed(i), reused != nil || ShapeEntry.reusable(d) { details[Int32(k)] = d }
+                self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
+            }
+        }
+        let result = InstanceResult(visited: entry.visited, visitedOutcomes: outcomes, guardTruths: entry.guardTruths, layout: set.layout,
+                                    findings: findings, samples: samples)
+        if changed.isEmpty { return (result, nil) }
+        // this file's entry: which rules are keyed can follow from their
+        // outcomes (a rule keyed by its `when` alone, applicable now)
+        let (redo, walkRedo, gatedRedo) = memo.redo(entry.visited, outcomes, set)
+        return (result, ShapeEntry(visited: entry.visited, outcomes: outcomes, redo: redo, groupRules: entry.groupRules,
+                                   guardTruths: entry.guardTruths, walkRedo: walkRedo, walkKeyed: walkKeyed, gatedRedo: gatedRedo,
+                                   details: details, detailsShowPHI: showPHI))
+    }
+
+    /// `fusedWalk` in two parts — the verdicts over the elements whose values
+    /// the shape key holds (`keyed`) and over the instance-varying ones
+    /// (`varying`, `InstanceVarying`) — that `combine` to its verdicts (a
+    /// rule's verdict does not depend on the order its elements are tested
+    /// in: a failure decides, else an unknown, else a pass). With
+    /// `varyingOnly`, `keyed` is left all `.yes` and only the varying
+    /// elements are tested: on a file of a shape seen before, `keyed` is the
+    /// earlier file's (`ShapeEntry.walkKeyed`). No early stop: every element
+    /// of the part is visited.
+    func fusedWalkSplit(_ dispatch: TagDispatch, _ file: DicomFile, varyingOnly: Bool) -> (keyed: [Truth], varying: [Truth]) {
+        let n = dispatch.walkRules.count
+        var keyed = [Truth](repeating: .yes, count: n)
+        var varying = keyed
+        func walk(_ ds: DataSet) {
+            for e in ds.elements {
+                let isVarying = InstanceVarying.contains(e.tag)
+                if isVarying || !varyingOnly {
+                    let hasValue = !e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)
+                    let tag = e.tag
+                    for k in 0..<n where (isVarying ? varying[k] : keyed[k]) != .no && (hasValue || dispatch.walkAboutElement[k]) && dispatch.walkFilters[k].selects(tag) {
+                        let v = self.elementTest(dispatch.walkTests[k], ds, e) ?? self.test(dispatch.walkTests[k], .element(ds, e, index: nil), file)
+                        if v != .yes { if isVarying { varying[k] = v } else { keyed[k] = v } }
+                    }
+                }
+                if let items = e.items { for item in items { walk(item) } }
+            }
+        }
+        walk(file.dataSet)
+        return (keyed, varying)
+    }
+
+    /// Two parts' verdicts combined: a failure decides, else an unknown, else a pass.
+    static func combine(_ a: [Truth], _ b: [Truth]) -> [Truth] {
+        zip(a, b).map { x, y in x == .no || y == .no ? .no : x == .unknown || y == .unknown ? .unknown : .yes }
+    }
+}
