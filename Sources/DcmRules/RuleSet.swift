@@ -260,10 +260,20 @@ extension Evaluator {
         let result = InstanceResult(visited: visited, visitedOutcomes: visitedOutcomes, guardTruths: guardTruth, layout: layout,
                                     findings: findings, samples: samples)
         guard let memo else { return (result, nil) }
-        let (redo, walkRedo, gatedRedo) = memo.redo(visited, visitedOutcomes, set)
+        let (redo, walkRedo, gatedRedo, split) = memo.redo(visited, visitedOutcomes, set)
         return (result, ShapeEntry(visited: visited, outcomes: visitedOutcomes, redo: redo, groupRules: groupRules,
                                    guardTruths: guardTruth, walkRedo: walkRedo, walkKeyed: walkKeyed, gatedRedo: gatedRedo,
-                                   details: details, detailsShowPHI: showPHI))
+                                   details: details, detailsShowPHI: showPHI, splitKept: splitKept(split, visited, memo, file)))
+    }
+
+    /// The kept parts' verdicts of the split checks at positions `split` of `visited`.
+    func splitKept(_ split: [Int32], _ visited: [Int32], _ memo: ShapeMemo, _ file: DicomFile) -> [Int32: Truth] {
+        var kept: [Int32: Truth] = [:]
+        for k in split {
+            guard let sc = memo.splitChecks[Int(visited[Int(k)])] else { continue }
+            kept[k] = evaluate(sc.kept, file, selector: false)
+        }
+        return kept
     }
 
     /// The outcome of visited instance rule `i`: from the fused walk, the

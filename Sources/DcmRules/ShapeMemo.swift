@@ -55,7 +55,10 @@ final class ShapeMemo {
     /// Per rule: 0 not yet classified, else `classified` with `whenKeyed`
     /// and `checkKeyed` as they hold.
     var ruleClass: [UInt8]
-    static let classified: UInt8 = 1, whenKeyed: UInt8 = 2, checkKeyed: UInt8 = 4
+    static let classified: UInt8 = 1, whenKeyed: UInt8 = 2, checkKeyed: UInt8 = 4, splits: UInt8 = 8
+    /// Per rule whose check splits (`SplitCheck`): the check on the
+    /// instance-varying tags and on the others.
+    var splitChecks: [Int: SplitCheck] = [:]
     /// Per classified rule: the tags whose values its `when` reads, and its
     /// `when` and check together (ascending, no repeats).
     var whenReads: [[UInt32]], allReads: [[UInt32]]
@@ -99,8 +102,25 @@ final class ShapeMemo {
         if all.check(rule) { c |= Self.checkKeyed }
         whenReads[i] = w.sortedReads
         allReads[i] = all.sortedReads
+        if c & Self.whenKeyed != 0 && c & Self.checkKeyed == 0, let split = SplitCheck(rule) {
+            c |= Self.splits
+            splitChecks[i] = split
+            var reads = w
+            reads.reads += split.keptReads
+            allReads[i] = reads.sortedReads
+        }
         ruleClass[i] = c
         return c
+    }
+
+    /// Whether rule `i` (classified), with outcome `o` on a file, is replayed
+    /// as a split check: its check's verdict over the tags whose values the
+    /// key holds kept (`ShapeEntry.splitKept`), the instance-varying ones
+    /// tested on each file. Only a pass or a fail (every `when` held) of a
+    /// rule its own evaluation decides.
+    @inline(__always) func isSplit(_ i: Int, outcome o: Outcome, _ dispatch: TagDispatch) -> Bool {
+        ruleClass[i] & Self.splits != 0 && (o == .pass || o == .fail) && !dispatch.gated[i]
+            && !(dispatch.walkRules.count > 1 && dispatch.walkSlot[i] >= 0)
     }
 
     /// The positions in `visited` (rules and their `outcomes` on a file) of
@@ -108,26 +128,28 @@ final class ShapeMemo {
     /// given their outcome (`isKeyed`); and whether one of them takes its
     /// outcome from the fused element walk or the gated rules' walk (as
     /// `Evaluator.visitOutcome` decides).
-    func redo(_ visited: [Int32], _ outcomes: [Outcome], _ set: RuleSet) -> (redo: [Int32], walk: Bool, gated: Bool) {
+    func redo(_ visited: [Int32], _ outcomes: [Outcome], _ set: RuleSet) -> (redo: [Int32], walk: Bool, gated: Bool, split: [Int32]) {
         let dispatch = set.tagIndex, table = set.table
         let fused = dispatch.walkRules.count > 1
-        var redo: [Int32] = []
+        var redo: [Int32] = [], split: [Int32] = []
         var walk = false, gated = false
         for (k, r) in visited.enumerated() {
             let i = Int(r)
             if !isKeyed(i, Unmanaged<Rule>.fromOpaque(table.rules[i]).takeUnretainedValue(), outcome: outcomes[k]) {
+                if isSplit(i, outcome: outcomes[k], dispatch) { split.append(Int32(k)); continue }
                 redo.append(Int32(k))
                 if fused && dispatch.walkSlot[i] >= 0 { walk = true } else if dispatch.gated[i] { gated = true }
             }
         }
-        return (redo, walk, gated)
+        return (redo, walk, gated, split)
     }
 
-    /// Whether keyed rule `i`'s outcome `o` still holds when the values of
-    /// the tags `changed` (ascending) differ: it reads none of them (its
-    /// `when` alone, for an outcome its `when` decided).
+    /// Whether keyed rule `i`'s outcome `o` (or a split check's kept part)
+    /// still holds when the values of the tags `changed` (ascending) differ:
+    /// it reads none of them (its `when` alone, for an outcome its `when`
+    /// decided).
     @inline(__always) func unaffected(_ i: Int, outcome o: Outcome, changed: [UInt32]) -> Bool {
-        let reads = ruleClass[i] & Self.checkKeyed != 0 ? allReads[i] : whenReads[i]
+        let reads = ruleClass[i] & (Self.checkKeyed | Self.splits) != 0 ? allReads[i] : whenReads[i]
         return !Evaluator.sortedIntersect(reads, changed)
     }
 
@@ -183,6 +205,36 @@ final class ShapeMemo {
     }
 }
 
+/// A rule whose `when` is keyed and whose check is `each_element` over a
+/// list of tags with a test of each element's value (the vendor UID roots of
+/// `dicom.deid-basic` over ~60 UID attributes, a few of them instance UIDs):
+/// the check's verdict is that over the tags the key holds combined with that
+/// over the instance-varying ones (a failure decides, else an unknown, else a
+/// pass: no order), so a file of the same key tests only the latter.
+struct SplitCheck {
+    /// The check on the instance-varying tags, and on the others.
+    let varying: Predicate, kept: Predicate
+    /// The tags whose values the kept part reads.
+    let keptReads: [UInt32]
+
+    init?(_ rule: Rule) {
+        guard case .instance(var p) = rule.check else { return nil }
+        while true {
+            if case .deferred(let d) = p { p = d.predicate; continue }
+            if case .named(_, let q) = p { p = q; continue }
+            break
+        }
+        guard case .eachElement(only: .tags(let ts, _, _), let test) = p else { return nil }
+        var reads = KeyedReads()
+        guard reads.valueTest(test) else { return nil }
+        let xs = ts.filter(InstanceVarying.contains), ks = ts.filter { !InstanceVarying.contains($0) }
+        guard !xs.isEmpty else { return nil }
+        varying = .eachElement(only: .tagList(xs), test)
+        kept = .eachElement(only: .tagList(ks), test)
+        keptReads = ks.map(\.raw) + reads.reads
+    }
+}
+
 /// What `Evaluator.run` gave on a file, to replay on a file of the same shape.
 final class ShapeEntry {
     /// The file's key (`ShapeKey`): structure and values.
@@ -210,11 +262,15 @@ final class ShapeEntry {
     let details: [Int32: [FailureDetail]]
     /// `showPHI` of the run the explanations were made for (redacted or not).
     let detailsShowPHI: Bool
+    /// For the split checks among the visited rules (`SplitCheck`, by
+    /// position): the verdict over the tags the key holds.
+    let splitKept: [Int32: Truth]
     init(visited: [Int32], outcomes: [Outcome], redo: [Int32], groupRules: [Int32], guardTruths: [Truth],
-         walkRedo: Bool, walkKeyed: [Truth]?, gatedRedo: Bool, details: [Int32: [FailureDetail]], detailsShowPHI: Bool) {
+         walkRedo: Bool, walkKeyed: [Truth]?, gatedRedo: Bool, details: [Int32: [FailureDetail]], detailsShowPHI: Bool,
+         splitKept: [Int32: Truth]) {
         self.visited = visited; self.outcomes = outcomes; self.redo = redo; self.groupRules = groupRules
         self.guardTruths = guardTruths; self.walkRedo = walkRedo; self.walkKeyed = walkKeyed; self.gatedRedo = gatedRedo
-        self.details = details; self.detailsShowPHI = detailsShowPHI
+        self.details = details; self.detailsShowPHI = detailsShowPHI; self.splitKept = splitKept
     }
 
     /// Whether a keyed rule's explanation holds for every file of the shape

@@ -31,6 +31,13 @@ extension Evaluator {
                 evaluated[k] = true
             }
         }
+        // split checks not evaluated whole: the kept verdict with the
+        // instance-varying tags tested on this file
+        for (k, kept) in entry.splitKept where !evaluated[Int(k)] {
+            guard let sc = memo.splitChecks[Int(entry.visited[Int(k)])] else { evaluated[Int(k)] = true; continue }
+            let v = Self.combine([kept], [evaluate(sc.varying, file, selector: false)])[0]
+            outcomes[Int(k)] = v == .yes ? .pass : v == .no ? .fail : .notEvaluated
+        }
         var needWalk = false, needGated = false
         for k in 0..<n where evaluated[k] {
             let i = Int(entry.visited[k])
@@ -76,10 +83,10 @@ extension Evaluator {
         if changed.isEmpty { return (result, nil) }
         // this file's entry: which rules are keyed can follow from their
         // outcomes (a rule keyed by its `when` alone, applicable now)
-        let (redo, walkRedo, gatedRedo) = memo.redo(entry.visited, outcomes, set)
+        let (redo, walkRedo, gatedRedo, split) = memo.redo(entry.visited, outcomes, set)
         return (result, ShapeEntry(visited: entry.visited, outcomes: outcomes, redo: redo, groupRules: entry.groupRules,
                                    guardTruths: entry.guardTruths, walkRedo: walkRedo, walkKeyed: walkKeyed, gatedRedo: gatedRedo,
-                                   details: details, detailsShowPHI: showPHI))
+                                   details: details, detailsShowPHI: showPHI, splitKept: splitKept(split, entry.visited, memo, file)))
     }
 
     /// `fusedWalk` in two parts — the verdicts over the elements whose values

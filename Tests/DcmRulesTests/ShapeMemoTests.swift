@@ -51,6 +51,7 @@ final class ShapeMemoTests: XCTestCase {
             guard let f = try? DicomReader.read(path: repoRoot + "/Fixtures/" + path) else { continue }
             var data: [(String, DicomFile)] = [("", f)]
             let edits: [(String, String)] = [("SOPInstanceUID", "2.25.1234567890"), ("InstanceNumber", "77"),
+                                             ("SOPInstanceUID", "1.2.840.113619.2.55.3"),   // a vendor root: dicom.deid-basic's split check
                                              ("SOPInstanceUID", "1.2.3.abc"), ("StudyDate", "2023.02.29"),
                                              ("ContentDate", "20230230"), ("ImagePositionPatient", "1\\2\\3"),
                                              ("Modality", "OT"), ("StudyID", "S2"), ("PatientID", "ANON99")]
@@ -154,5 +155,18 @@ final class ShapeMemoTests: XCTestCase {
         """)
         let keyed = set.rules.map { KeyedReads.check($0) }
         XCTAssertEqual(keyed, [true, false, true, false, true, false, false, true, true])
+        // an each_element value test over named tags, some instance-varying: split
+        let split = try pack("""
+        pack: t.split
+        version: 1
+        rules:
+          - id: t.roots
+            check: {each_element: {only: [SOPInstanceUID, SeriesInstanceUID, StudyInstanceUID], not: {matches: "^1\\\\.3\\\\.12\\\\."}}}
+          - id: t.no-varying
+            check: {each_element: {only: [SeriesInstanceUID, StudyInstanceUID], not: {matches: "^1\\\\.3\\\\.12\\\\."}}}
+        """)
+        let s0 = try XCTUnwrap(SplitCheck(split.rules[0]))
+        XCTAssertEqual(s0.keptReads.sorted(), [0x0020_000D, 0x0020_000E])
+        XCTAssertNil(SplitCheck(split.rules[1]), "nothing varying: keyed, not split")
     }
 }
