@@ -215,28 +215,26 @@ extension Evaluator {
         case .not(let q):
             return [FailureDetail(attribute: q.firstAttribute ?? "", tag: nil, observed: nil, expected: "not " + q.text, reason: "\(q.text) holds")]
         case .attribute(let ref, let t):
-            let resolved = ref.resolve(in: file)
-            var targets: [Target?]
-            switch resolved {
-            case .missing: targets = [nil]
-            case .undecodable: return []
-            case .one(let x): targets = [x]
-            case .many(let xs): targets = xs
-            }
-            if case .anomalies = ref, case .one(.anomalies(let list)) = resolved {
-                return explainAnomalies(t, list)
+            // (the reference each failure is named by: a wildcard path's by
+            // the item's own path, `Seq[2].CodeValue`, not the pattern's `[*]`)
+            var targets: [(ref: AttributeRef, x: Target?)]
+            if let named = ref.resolveNamed(in: file) {
+                targets = named.map { (.tag($0.target?.tag ?? Tag(raw: 0), text: $0.path), $0.target) }
+            } else {
+                let resolved = ref.resolve(in: file)
+                switch resolved {
+                case .missing: targets = [(ref, nil)]
+                case .undecodable: return []
+                case .one(let x): targets = [(ref, x)]
+                case .many(let xs): targets = xs.map { (ref, $0) }
+                }
+                if case .anomalies = ref, case .one(.anomalies(let list)) = resolved {
+                    return explainAnomalies(t, list)
+                }
             }
             var out: [FailureDetail] = []
-            if ref.hasWildcard, let named = ref.resolveNamed(in: file) {
-                // each item's failure by its own path (`Seq[2].CodeValue`), not the pattern's `[*]`
-                for (name, x) in named where test(t, x, file) != .yes {
-                    out += explainTest(.tag(x?.tag ?? Tag(raw: 0), text: name), t, x, file, showPHI: showPHI)
-                    if out.count >= 16 { break }
-                }
-                return out
-            }
-            for x in targets where test(t, x, file) != .yes {
-                out += explainTest(ref, t, x, file, showPHI: showPHI)
+            for (r, x) in targets where test(t, x, file) != .yes {
+                out += explainTest(r, t, x, file, showPHI: showPHI)
                 if out.count >= 16 { break }
             }
             return out
@@ -257,11 +255,11 @@ extension Evaluator {
     func explainTest(_ ref: AttributeRef, _ t: ValueTest, _ x: Target?, _ file: DicomFile, showPHI: Bool) -> [FailureDetail] {
         switch t {
         case .items(let p):
-            guard case let .element(ds, e, _)? = x, let items = e.items else { return [] }
+            guard case let .element(_, e, _)? = x, let items = e.items else { return [] }
             var out: [FailureDetail] = []
             var sub = file
-            let prefix: String
-            if case .path = ref { prefix = Self.elementPath(ds, e, "") } else { prefix = ref.description }
+            // (a wildcard path arrives here named by its item: `explain`)
+            let prefix = ref.description
             for (i, item) in items.enumerated() {
                 sub.dataSet = item
                 guard evaluate(p, sub, selector: false) == .no else { continue }

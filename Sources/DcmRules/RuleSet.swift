@@ -433,12 +433,6 @@ extension Evaluator {
         }
     }
 
-    /// The findings of a failed rule, appended to `out` (built in place: no
-    /// copy of each finding's strings into the file's list).
-    func findings(_ rule: Rule, _ file: DicomFile, path: String?, showPHI: Bool, uids: UIDs, into out: inout [Finding]) {
-        findings(rule, failureDetails(rule, file, showPHI: showPHI), file, path: path, showPHI: showPHI, uids: uids, into: &out)
-    }
-
     /// Why a failed rule failed: its check explained (`explain`), or the
     /// check's text when nothing explains it.
     func failureDetails(_ rule: Rule, _ file: DicomFile, showPHI: Bool) -> [FailureDetail] {
@@ -448,7 +442,8 @@ extension Evaluator {
         return [FailureDetail(attribute: p.firstAttribute ?? "", observed: nil, expected: rule.checkText, reason: "check \(rule.checkText) does not hold")]
     }
 
-    /// The findings of a failed rule from its `details`.
+    /// The findings of a failed rule from its `details`, appended to `out`
+    /// (built in place: no copy of each finding's strings into the file's list).
     func findings(_ rule: Rule, _ details: [FailureDetail], _ file: DicomFile, path: String?, showPHI: Bool, uids: UIDs, into out: inout [Finding]) {
         let whenText = rule.whenDescription
         let sop = uids.sop, series = uids.series, study = uids.study

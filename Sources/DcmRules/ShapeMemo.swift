@@ -165,11 +165,6 @@ final class ShapeMemo {
     }
     private var walkSplit: Bool? = nil
 
-    /// Whether rule `i`'s check reads only what the key holds (classified by `isKeyed`).
-    @inline(__always) func checkIsKeyed(_ i: Int) -> Bool {
-        ruleClass[i] & (Self.whenKeyed | Self.checkKeyed) == Self.whenKeyed | Self.checkKeyed
-    }
-
     /// The entry for `file`'s structure, if seen, and the tags whose values
     /// differ from the entry's (ascending; empty: the same values). The key
     /// is left in `scratch`.

@@ -74,7 +74,7 @@ extension Evaluator {
                     reused = nil
                 }
                 let d = reused ?? failureDetails(rule, file, showPHI: showPHI)
-                if !changed.isEmpty, memo.checkIsKeyed(i), reused != nil || ShapeEntry.reusable(d) { details[Int32(k)] = d }
+                if !changed.isEmpty, memo.isKeyed(i, rule, outcome: o), reused != nil || ShapeEntry.reusable(d) { details[Int32(k)] = d }
                 self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
             }
         }

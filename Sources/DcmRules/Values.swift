@@ -248,38 +248,10 @@ extension AttributeRef {
             guard let i = ds.index(of: t) else { return .missing }
             return .one(.element(ds, ds.elements[i], index: nil))
         case .path(let p):
-            let top = p.steps.first.flatMap { s -> Bool? in if case .tag(let t) = s.reference { return t.group == 2 }; return nil } ?? false
-            let root = top ? file.meta : file.dataSet
-            var current = [root]
-            let wildcard = hasWildcard
-            for (n, step) in p.steps.enumerated() {
-                let last = n == p.steps.count - 1
-                if last {
-                    var out: [Target?] = []
-                    for d in current {
-                        guard let e = Self.find(step.reference, in: d) else { out.append(nil); continue }
-                        if case .at(let k) = step.index, e.items == nil {
-                            out.append(k < d.valueMultiplicity(e) ? .element(d, e, index: k) : nil)
-                        } else {
-                            out.append(.element(d, e, index: nil))
-                        }
-                    }
-                    if wildcard { return .many(out) }
-                    guard let first = out.first, let t = first else { return .missing }
-                    return .one(t)
-                }
-                var next: [DataSet] = []
-                for d in current {
-                    guard let items = Self.find(step.reference, in: d)?.items else { continue }
-                    switch step.index {
-                    case .at(let k): if k < items.count { next.append(items[k]) }
-                    case .all, .none: next.append(contentsOf: items)
-                    }
-                }
-                current = next
-                if current.isEmpty { return wildcard ? .many([]) : .missing }
-            }
-            return .missing
+            let out = Self.reach(p, in: file, named: false)
+            if hasWildcard { return .many(out.map(\.target)) }
+            guard let first = out.first, let t = first.target else { return .missing }
+            return .one(t)
         }
     }
 
@@ -289,28 +261,38 @@ extension AttributeRef {
     /// `Evaluator.elementPath`); nil for other references.
     func resolveNamed(in file: DicomFile) -> [(path: String, target: Target?)]? {
         guard case .path(let p) = self, hasWildcard else { return nil }
+        return Self.reach(p, in: file, named: true)
+    }
+
+    /// What path `p` reaches in `file`: an entry per data set its last step
+    /// is looked up in (nil where that data set lacks the attribute, or the
+    /// indexed value), none when an earlier step reaches no item; with
+    /// `named`, each with its path (`""` otherwise: no strings built while
+    /// rules are evaluated).
+    static func reach(_ p: AttributePath, in file: DicomFile, named: Bool) -> [(path: String, target: Target?)] {
         let top = p.steps.first.flatMap { s -> Bool? in if case .tag(let t) = s.reference { return t.group == 2 }; return nil } ?? false
         var current: [(DataSet, String)] = [(top ? file.meta : file.dataSet, "")]
         for (n, step) in p.steps.enumerated() {
             if n == p.steps.count - 1 {
                 return current.map { d, prefix in
-                    guard let e = Self.find(step.reference, in: d) else {
-                        return (Self.joined(prefix, Self.name(step.reference)), nil)
+                    guard let e = find(step.reference, in: d) else {
+                        return (named ? joined(prefix, name(step.reference)) : "", nil)
                     }
-                    let name = Evaluator.elementPath(d, e, prefix)
+                    let path = named ? Evaluator.elementPath(d, e, prefix) : ""
                     if case .at(let k) = step.index, e.items == nil {
-                        return (name + "[\(k)]", k < d.valueMultiplicity(e) ? .element(d, e, index: k) : nil)
+                        return (named ? path + "[\(k)]" : "", k < d.valueMultiplicity(e) ? .element(d, e, index: k) : nil)
                     }
-                    return (name, .element(d, e, index: nil))
+                    return (path, .element(d, e, index: nil))
                 }
             }
             var next: [(DataSet, String)] = []
             for (d, prefix) in current {
-                guard let e = Self.find(step.reference, in: d), let items = e.items else { continue }
-                let base = Evaluator.elementPath(d, e, prefix)
+                guard let e = find(step.reference, in: d), let items = e.items else { continue }
+                let base = named ? Evaluator.elementPath(d, e, prefix) : ""
                 switch step.index {
-                case .at(let k): if k < items.count { next.append((items[k], base + "[\(k)]")) }
-                case .all, .none: for (i, item) in items.enumerated() { next.append((item, base + "[\(i)]")) }
+                case .at(let k): if k < items.count { next.append((items[k], named ? base + "[\(k)]" : "")) }
+                case .all, .none:
+                    for (i, item) in items.enumerated() { next.append((item, named ? base + "[\(i)]" : "")) }
                 }
             }
             current = next

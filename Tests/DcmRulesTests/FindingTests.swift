@@ -34,7 +34,8 @@ final class FindingTests: XCTestCase {
 
     /// A wildcard path's findings name the item that fails (`Seq[1].X`), not
     /// the pattern (`Seq[*].X`): the one invalid value and the one item
-    /// without the attribute of three items; nested wildcards number both.
+    /// without the attribute of three items; nested wildcards number both;
+    /// the items of an indexed path are named from the data set's top.
     func testWildcardFindingsNameTheirItem() throws {
         let set = try pack("""
         pack: t.items
@@ -44,6 +45,8 @@ final class FindingTests: XCTestCase {
             check: {'ReferencedImageSequence[*].ReferencedSOPClassUID': {format: true}}
           - id: t.code
             check: {'AnatomicRegionSequence[*].AnatomicRegionModifierSequence[*].CodeValue': present}
+          - id: t.items
+            check: {'AnatomicRegionSequence[1].AnatomicRegionModifierSequence': {items: {CodeValue: present}}}
         """)
         let f = try file("""
         {ReferencedImageSequence: [{ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.2"}, {ReferencedSOPClassUID: "1.2.x"}, {ReferencedSOPInstanceUID: "1.2.3"}],
@@ -56,6 +59,9 @@ final class FindingTests: XCTestCase {
         XCTAssertEqual(uid.last?.message, "ReferencedImageSequence[2].ReferencedSOPClassUID is absent")
         let code = r.findings.filter { $0.ruleID == "t.code" }
         XCTAssertEqual(code.map(\.attribute), ["AnatomicRegionSequence[1].AnatomicRegionModifierSequence[1].CodeValue"])
+        // an indexed path's items are named from the top, too
+        XCTAssertEqual(r.findings.filter { $0.ruleID == "t.items" }.map(\.attribute),
+                       ["AnatomicRegionSequence[1].AnatomicRegionModifierSequence[1].CodeValue"])
     }
 
     func testRedaction() throws {
