@@ -141,14 +141,27 @@ final class CSACache {
     /// The last protocol text parsed on this thread and its parse.
     var lastProtocol: (text: String, result: Result<SiemensASCCONV, SiemensASCCONV.Error>?)?
 
-    static let key = "dcmaudit.CSACache"
+    /// This thread's cache, in a POSIX thread-specific slot (released when
+    /// the thread ends). `Thread.current.threadDictionary`, used before, cost
+    /// an NSString-keyed lookup on every derived attribute read.
     static var current: CSACache {
-        let d = Thread.current.threadDictionary
-        if let c = d[key] as? CSACache { return c }
+        if let p = pthread_getspecific(slot) { return Unmanaged<CSACache>.fromOpaque(p).takeUnretainedValue() }
         let c = CSACache()
-        d[key] = c
+        pthread_setspecific(slot, Unmanaged.passRetained(c).toOpaque())
         return c
     }
+    private static let slot: pthread_key_t = {
+        var k = pthread_key_t()
+        let rc = pthread_key_create(&k) { p in
+            #if canImport(Darwin)
+            Unmanaged<CSACache>.fromOpaque(p).release()
+            #else
+            if let p { Unmanaged<CSACache>.fromOpaque(p).release() }
+            #endif
+        }
+        precondition(rc == 0, "pthread_key_create failed")
+        return k
+    }()
 
     func header(_ byte: UInt8, of ds: DataSet) -> Result<SiemensCSAHeader, SiemensCSAHeader.Error>? {
         guard let e = ds.privateElement(group: 0x0029, creator: DataSet.siemensCSACreator, elementByte: byte), !e.isSequence else { return nil }

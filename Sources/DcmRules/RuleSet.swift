@@ -260,7 +260,7 @@ extension Evaluator {
         let result = InstanceResult(visited: visited, visitedOutcomes: visitedOutcomes, guardTruths: guardTruth, layout: layout,
                                     findings: findings, samples: samples)
         guard let memo else { return (result, nil) }
-        let (redo, walkRedo, gatedRedo, split) = memo.redo(visited, visitedOutcomes, set)
+        let (redo, walkRedo, gatedRedo, split) = memo.redo(visited, visitedOutcomes, set, file, self)
         return (result, ShapeEntry(visited: visited, outcomes: visitedOutcomes, redo: redo, groupRules: groupRules,
                                    guardTruths: guardTruth, walkRedo: walkRedo, walkKeyed: walkKeyed, gatedRedo: gatedRedo,
                                    details: details, detailsShowPHI: showPHI, splitKept: splitKept(split, visited, memo, file)))

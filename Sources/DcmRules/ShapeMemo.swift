@@ -40,6 +40,11 @@ import DcmDictionary
 ///   first file of the next series: another Series Description, Echo Time),
 ///   the keyed rules that read none of the changed tags are replayed and the
 ///   others evaluated, and the file's result becomes the entry.
+/// - A rule whose `when` is not keyed but has keyed entries (a Siemens rule
+///   on `Manufacturer` and a CSA header) and that one of them made not
+///   applicable on the entry's file (`ShapeMemo.decidedByKeyedWhen`: a GE
+///   file) is replayed as not applicable: that entry reads only what the key
+///   holds, and one `.no` decides a `when`.
 /// - Findings of failed rules are built for each file (paths, UIDs,
 ///   messages); an explanation is reused only when nothing it shows can
 ///   differ (`ShapeEntry.reusable`).
@@ -59,9 +64,13 @@ final class ShapeMemo {
     /// Per rule whose check splits (`SplitCheck`): the check on the
     /// instance-varying tags and on the others.
     var splitChecks: [Int: SplitCheck] = [:]
-    /// Per classified rule: the tags whose values its `when` reads, and its
-    /// `when` and check together (ascending, no repeats).
+    /// Per classified rule: the tags whose values its `when` reads (of a
+    /// `when` not keyed: its keyed entries'), and its `when` and check
+    /// together (ascending, no repeats).
     var whenReads: [[UInt32]], allReads: [[UInt32]]
+    /// Per classified rule whose `when` is not keyed: the positions in it of
+    /// its keyed entries (`decidedByKeyedWhen`).
+    var keyedWhenParts: [[Int32]]
     /// The entries by their structure's hash (equal hashes: compared by bytes).
     var entries: [UInt64: [ShapeEntry]] = [:]
     var count = 0
@@ -80,6 +89,7 @@ final class ShapeMemo {
         ruleClass = Array(repeating: 0, count: ruleCount)
         whenReads = Array(repeating: [], count: ruleCount)
         allReads = whenReads
+        keyedWhenParts = Array(repeating: [], count: ruleCount)
     }
     deinit { scratch.free() }
 
@@ -102,6 +112,17 @@ final class ShapeMemo {
         if all.check(rule) { c |= Self.checkKeyed }
         whenReads[i] = w.sortedReads
         allReads[i] = all.sortedReads
+        if c & Self.whenKeyed == 0 {
+            // the keyed entries of the `when`, and what they read
+            var parts = KeyedReads()
+            for (j, p) in rule.when.enumerated() {
+                var r = KeyedReads()
+                guard r.predicate(p) else { continue }
+                keyedWhenParts[i].append(Int32(j))
+                parts.reads += r.reads
+            }
+            whenReads[i] = parts.sortedReads
+        }
         if c & Self.whenKeyed != 0 && c & Self.checkKeyed == 0, let split = SplitCheck(rule) {
             c |= Self.splits
             splitChecks[i] = split
@@ -128,14 +149,16 @@ final class ShapeMemo {
     /// given their outcome (`isKeyed`); and whether one of them takes its
     /// outcome from the fused element walk or the gated rules' walk (as
     /// `Evaluator.visitOutcome` decides).
-    func redo(_ visited: [Int32], _ outcomes: [Outcome], _ set: RuleSet) -> (redo: [Int32], walk: Bool, gated: Bool, split: [Int32]) {
+    func redo(_ visited: [Int32], _ outcomes: [Outcome], _ set: RuleSet, _ file: DicomFile, _ ev: Evaluator)
+        -> (redo: [Int32], walk: Bool, gated: Bool, split: [Int32]) {
         let dispatch = set.tagIndex, table = set.table
         let fused = dispatch.walkRules.count > 1
         var redo: [Int32] = [], split: [Int32] = []
         var walk = false, gated = false
         for (k, r) in visited.enumerated() {
             let i = Int(r)
-            if !isKeyed(i, Unmanaged<Rule>.fromOpaque(table.rules[i]).takeUnretainedValue(), outcome: outcomes[k]) {
+            let rule = Unmanaged<Rule>.fromOpaque(table.rules[i]).takeUnretainedValue()
+            if !isKeyed(i, rule, outcome: outcomes[k]) && !decidedByKeyedWhen(i, rule, outcome: outcomes[k], file, ev) {
                 if isSplit(i, outcome: outcomes[k], dispatch) { split.append(Int32(k)); continue }
                 redo.append(Int32(k))
                 if fused && dispatch.walkSlot[i] >= 0 { walk = true } else if dispatch.gated[i] { gated = true }
@@ -144,12 +167,22 @@ final class ShapeMemo {
         return (redo, walk, gated, split)
     }
 
-    /// Whether keyed rule `i`'s outcome `o` (or a split check's kept part)
-    /// still holds when the values of the tags `changed` (ascending) differ:
-    /// it reads none of them (its `when` alone, for an outcome its `when`
-    /// decided).
+    /// Whether rule `i` (classified; its `when` not keyed) was made not
+    /// applicable (`o`) on `file` by a keyed entry of its `when`: that
+    /// entry's `.no` holds on every file of the key, and decides the `when`
+    /// whatever the others give (`Evaluator.applies`).
+    func decidedByKeyedWhen(_ i: Int, _ rule: Rule, outcome o: Outcome, _ file: DicomFile, _ ev: Evaluator) -> Bool {
+        guard o == .notApplicable, ruleClass[i] & Self.whenKeyed == 0, !keyedWhenParts[i].isEmpty else { return false }
+        return keyedWhenParts[i].contains { ev.evaluate(rule.when[Int($0)], file, selector: true) == .no }
+    }
+
+    /// Whether keyed rule `i`'s outcome `o` (or a split check's kept part,
+    /// or the outcome a keyed entry of its `when` decided) still holds when
+    /// the values of the tags `changed` (ascending) differ: it reads none of
+    /// them (its `when` alone, for an outcome its `when` decided).
     @inline(__always) func unaffected(_ i: Int, outcome o: Outcome, changed: [UInt32]) -> Bool {
-        let reads = ruleClass[i] & (Self.checkKeyed | Self.splits) != 0 ? allReads[i] : whenReads[i]
+        let c = ruleClass[i]
+        let reads = c & Self.whenKeyed != 0 && c & (Self.checkKeyed | Self.splits) != 0 ? allReads[i] : whenReads[i]
         return !Evaluator.sortedIntersect(reads, changed)
     }
 
@@ -398,26 +431,49 @@ struct ShapeKey {
     mutating func dataSet(_ ds: DataSet) {
         structure.u8((ds.isSorted ? 1 : 0) | (ds.isBigEndian ? 2 : 0))
         structure.u32(UInt32(ds.elements.count))
-        for e in ds.elements {
-            structure.u32(e.tag.raw)
-            // VR (two bytes) and reader flags (two bytes) in one word
-            structure.u32(UInt32(e.vr.rawValue) << 16 | UInt32(e.flags.rawValue))
-            if let items = e.items {
-                structure.u32(UInt32(items.count))
-                for item in items { dataSet(item) }
-                continue
-            }
-            structure.u8(Target.hasValue(ds, e) ? 1 : 0)
-            if e.flags.contains(.notLoaded) { structure.u32(e.declaredLength); continue }
-            if Self.structural(e.tag) {
-                structure.u32(UInt32(e.valueLength))
-                ds.withValue(e) { structure.bytes($0) }
-            } else if !InstanceVarying.contains(e.tag) {
-                values.u32(e.tag.raw)
-                values.u32(UInt32(e.valueLength))
-                ds.withValue(e) { values.bytes($0) }
+        // (fields read in place: binding each element copied it, retaining its items)
+        ds.elements.withUnsafeBufferPointer { buf in
+            for k in buf.indices {
+                let tag = buf[k].tag
+                structure.u32(tag.raw)
+                // VR (two bytes) and reader flags (two bytes) in one word
+                structure.u32(UInt32(buf[k].vr.rawValue) << 16 | UInt32(buf[k].flags.rawValue))
+                if let items = buf[k].items {
+                    structure.u32(UInt32(items.count))
+                    for item in items { dataSet(item) }
+                    continue
+                }
+                structure.u8(Target.hasValue(ds, buf[k]) ? 1 : 0)
+                if buf[k].flags.contains(.notLoaded) { structure.u32(buf[k].declaredLength); continue }
+                if Self.structural(tag) {
+                    structure.u32(UInt32(buf[k].valueLength))
+                    ds.withValue(buf[k]) { structure.bytes($0) }
+                } else if !varying.contains(tag) {
+                    values.u32(tag.raw)
+                    values.u32(UInt32(buf[k].valueLength))
+                    ds.withValue(buf[k]) { values.bytes($0) }
+                }
             }
         }
+    }
+
+    /// `InstanceVarying.contains`, remembered per tag.
+    var varying = VaryingTags()
+}
+
+/// `InstanceVarying.contains` of the tags seen, in a small direct-mapped
+/// table (1,024 slots; a slot holds the last tag that mapped to it): the
+/// key of every file asks it of each element, and most are the same tags.
+struct VaryingTags {
+    private var slots = [UInt64](repeating: 0, count: 1024)
+    @inline(__always) mutating func contains(_ tag: Tag) -> Bool {
+        let raw = tag.raw
+        let k = Int((raw &* 0x9E37_79B1) >> 22)
+        let s = slots[k]
+        if s & 2 != 0 && UInt32(truncatingIfNeeded: s >> 32) == raw { return s & 1 != 0 }
+        let v = InstanceVarying.contains(tag)
+        slots[k] = UInt64(raw) << 32 | 2 | (v ? 1 : 0)
+        return v
     }
 }
 

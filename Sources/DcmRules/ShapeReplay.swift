@@ -83,7 +83,7 @@ extension Evaluator {
         if changed.isEmpty { return (result, nil) }
         // this file's entry: which rules are keyed can follow from their
         // outcomes (a rule keyed by its `when` alone, applicable now)
-        let (redo, walkRedo, gatedRedo, split) = memo.redo(entry.visited, outcomes, set)
+        let (redo, walkRedo, gatedRedo, split) = memo.redo(entry.visited, outcomes, set, file, self)
         return (result, ShapeEntry(visited: entry.visited, outcomes: outcomes, redo: redo, groupRules: entry.groupRules,
                                    guardTruths: entry.guardTruths, walkRedo: walkRedo, walkKeyed: walkKeyed, gatedRedo: gatedRedo,
                                    details: details, detailsShowPHI: showPHI, splitKept: splitKept(split, entry.visited, memo, file)))

@@ -112,6 +112,39 @@ final class ShapeMemoTests: XCTestCase {
         XCTAssertEqual(m.misses, 2)
     }
 
+    /// A rule whose `when` is not keyed (it reads Instance Number) but whose
+    /// keyed entry (Modality) made it not applicable is replayed as not
+    /// applicable, and evaluated again once that entry's value changes.
+    func testNotApplicableByAKeyedEntryOfWhen() throws {
+        let set = try pack("""
+        pack: t.memo
+        version: 1
+        rules:
+          - id: t.part
+            when: [{Modality: CT}, {InstanceNumber: {range: [1, 5]}}]
+            check: {PatientID: {equals: P1}}
+        """)
+        let ev = memoEvaluator()
+        func run(_ modality: String, _ number: Int, _ patient: String = "P1") throws -> Outcome? {
+            ev.run(set, on: try file("{Modality: \(modality), InstanceNumber: \(number), PatientID: \(patient), SOPInstanceUID: '1.2.\(number)'}"),
+                   path: nil, showPHI: false).outcomes[0]
+        }
+        XCTAssertEqual(try run("MR", 3), .notApplicable)
+        let m = try XCTUnwrap(ev.shapeMemo)
+        let entry = try XCTUnwrap(m.entries.values.first?.first)
+        XCTAssertEqual(entry.redo, [], "decided by Modality: replayed")
+        XCTAssertEqual(try run("MR", 9), .notApplicable)
+        XCTAssertEqual(m.hits, 1)
+        // Modality changed: evaluated (pass), and the rule is evaluated on the files of this entry
+        XCTAssertEqual(try run("CT", 3), .pass)
+        XCTAssertEqual(m.partial, 1)
+        XCTAssertEqual(m.entries.values.first?.first?.redo, [0])
+        XCTAssertEqual(try run("CT", 9), .notApplicable)
+        XCTAssertEqual(try run("CT", 4, "P2"), .fail)
+        XCTAssertEqual(m.hits, 2)
+        XCTAssertEqual(m.partial, 2, "PatientID changed")
+    }
+
     /// What the key leaves out and keeps: instance-varying values out
     /// (instance UIDs, times, private elements but creators, listed numbers,
     /// group lengths, bulk data), the rest in (series UIDs, dates too).
