@@ -1,12 +1,15 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 // dcmaudit — a DICOM conformance and protocol-compliance rule engine.
 // Layering (see docs/architecture.md): DcmDictionary → DcmData → DcmRules → DcmAudit → dcmaudit.
 import PackageDescription
 
 // Release builds of the engine's modules skip the run-time exclusivity checks
 // (swift_beginAccess on every access to a class's or a closure-captured
-// variable: ~2% of a check run's CPU). Debug builds — what `swift test` runs —
-// keep them, so an overlapping access is still caught by the tests.
+// variable: every pack on 10,000 files, 0.99 -> 0.93 s of CPU). Debug builds —
+// what `swift test` runs —
+// keep them, so an overlapping access is still caught by the tests. (Tools
+// version 6.2: since SwiftPM 6.2 a package with unsafe flags can still be
+// used as a versioned dependency.)
 let releaseSpeed: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
