@@ -7,7 +7,7 @@ public struct ReadOptions: Sendable {
     /// Sequences nested deeper than this become a `depth-limit` anomaly.
     public var maxSequenceDepth: Int = 64
     /// Bytes read on the first read; the buffer grows only for longer headers.
-    public var initialReadSize: Int = 16 * 1024
+    public var initialReadSize: Int = 4 * 1024
     /// Binary (OB/OW/UN…) values longer than this are recorded but not loaded.
     public var maxLoadedValueLength: Int = 256 << 20
     /// Upper bound on a deflated data set's inflated size (a zip bomb guard).
