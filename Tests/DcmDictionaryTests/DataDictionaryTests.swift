@@ -143,6 +143,25 @@ final class DataDictionaryTests: XCTestCase {
         XCTAssertEqual(DataDictionary.entry(for: .pixelData)?.keyword, "PixelData")
     }
 
+    /// Every listed element looked up by its tag (the packed table,
+    /// `PlainEntryTable`) is its entry: VR, retired, several VRs, details.
+    func testEveryListedElementLooksUpAsListed() throws {
+        let listed = DataDictionary.allEntries.prefix(DataDictionary.elementCount)
+        XCTAssertGreaterThan(listed.count, 4000)
+        var seen = Set<UInt32>()
+        for p in listed where seen.insert(p.tag.raw).inserted {
+            let e = try XCTUnwrap(DataDictionary.entry(for: p.tag), "\(p.tagPattern)")
+            XCTAssertEqual(e.tag, p.tag)
+            XCTAssertEqual(e.mask, 0xFFFF_FFFF)
+            XCTAssertEqual(e.vr, p.vr, "\(p.tagPattern)")
+            XCTAssertEqual(e.isRetired, p.isRetired, "\(p.tagPattern)")
+            XCTAssertEqual(e.hasSeveralVRs, p.hasSeveralVRs, "\(p.tagPattern)")
+            XCTAssertEqual(e.keyword, p.keyword, "\(p.tagPattern)")
+            XCTAssertEqual(e.vm, p.vm, "\(p.tagPattern)")
+        }
+        XCTAssertTrue(listed.contains { $0.isRetired } && listed.contains { $0.hasSeveralVRs } && listed.contains { $0.vr == nil })
+    }
+
     func testEveryRepeatingPatternResolvesThroughItsMask() throws {
         let patterns = DataDictionary.allEntries.filter { $0.mask != 0xFFFF_FFFF }
         XCTAssertEqual(patterns.count, 88)
