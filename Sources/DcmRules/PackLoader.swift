@@ -165,6 +165,7 @@ public struct PackLoader {
         let c = PackCompiler(file: path)
         c.buildExamples = buildExamples
         c.deferConditions = cached && !buildExamples
+        c.threads = threads
         guard let pack = c.compilePack(root, inherited: [:]), c.diagnostics.isEmpty else { return nil }
         return Prepared(pack: pack, conditions: c.conditions, root: root, entry: entry)
     }
@@ -214,6 +215,7 @@ public struct PackLoader {
         }
         let c = PackCompiler(file: path)
         c.buildExamples = buildExamples
+        c.threads = threads
         // a pack from the cache compiled cleanly before: its conditions compile on first use
         c.deferConditions = cached && !buildExamples
         let pack = c.compilePack(root, inherited: inherited)

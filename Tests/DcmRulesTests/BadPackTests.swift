@@ -159,6 +159,23 @@ final class BadPackTests: XCTestCase {
                 XCTAssertEqual(many.errors, one.errors, "\(files) \(ids), \(threads) threads")
             }
         }
+        // a pack large enough to be compiled in parts (PackCompiler.compileRules),
+        // with errors in both parts: the same rules and diagnostics, in order
+        var big = "pack: t.big\nversion: 1\nrules:\n"
+        for k in 0..<(PackCompiler.parallelRules + 100) {
+            let check = k == 10 || k == PackCompiler.parallelRules + 50 ? "{PatientAge: {range: [1, 2]}}" : "{PatientID: present}"
+            big += "  - {id: t.big.r\(k), when: [{Modality: CT}], check: \(check)}\n"
+        }
+        try big.write(toFile: dir + "/big.yaml", atomically: true, encoding: .utf8)
+        let bigOne = load(1, files: [dir + "/big.yaml"])
+        XCTAssertEqual(bigOne.errors.components(separatedBy: "range").count - 1, 2, bigOne.errors)
+        XCTAssertEqual(load(2, files: [dir + "/big.yaml"]).errors, bigOne.errors)
+        try big.replacingOccurrences(of: "{PatientAge: {range: [1, 2]}}", with: "{PatientID: present}")
+            .write(toFile: dir + "/big.yaml", atomically: true, encoding: .utf8)
+        let bigRules = load(1, files: [dir + "/big.yaml"]).rules
+        XCTAssertEqual(bigRules.count, PackCompiler.parallelRules + 100)
+        XCTAssertEqual(load(2, files: [dir + "/big.yaml"]).rules, bigRules)
+        XCTAssertEqual(load(3, files: [dir + "/big.yaml"]).rules, bigRules)
         XCTAssertGreaterThan(load(2, files: [], ids: builtin).rules.count, 1000)
         XCTAssertTrue(load(2, files: [dir + "/bad.yaml"]).errors.contains("unknown condition 'mri'"))
     }
