@@ -234,9 +234,6 @@ def explain_value_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
     if cat == "vr-value" and "Nothing but zero components" in msg:
         return ("dciodvfy heuristic: a UID of one zero component ('0') has valid PS3.5 9.1 syntax (a single-digit "
                 "component may be 0); it is no registered UID, which values.format does not check")
-    if cat == "vr-value" and "Leading zeroes" in msg:
-        return ("the enclosing sequence is encoded as UN (PS3.5 6.2.2) and the reader does not parse UN values into "
-                "items, so values.format does not see the UID (its component 0123 does break PS3.5 9.1)")
     if cat == "vr-value" and "Trailing character invalid" in msg:
         return "a trailing NUL in an SH value is trimmed by the reader as padding (PS3.5 6.2 pads UI, not SH, with NUL)"
     if cat == "vr-value" and kw and kw.startswith("(") and '"' in kw:
@@ -532,7 +529,7 @@ WHY_MISSED = {
     "not-in-iod": "chiefly DICOMDIR records (DirectoryRecordSequence items, e.g. Image Type in IMAGE records: the per-record-type keys of PS3.3 F.5 are in neither source's tables, so dicom.iod does not check what else a record holds — and F.5 lets most records hold any other attribute of their IE's modules as Type 3); nested, dicom.iod checks only the items of code sequences (Code Sequence Macro) and of the Functional Groups sequences, as the tables' nesting elsewhere is not reliable (docs/packs.md); top-level ones are the tables' edition or a C module dciodvfy takes as absent",
     "enum": "see the reasons below: dciodvfy's own rules where PS3.3 says otherwise (YBR_FULL_422 in native pixel data, C.7.6.3.1.2; Rescale Type HU in DERIVED Enhanced CT frames, C.8.15.3.10) or has no list (Number of Frames in US Image)",
     "term": "see the reasons below: Coding Scheme Designator's list (PS3.16 Table 8-1) is in no pinned source, and CT Image Type Value 4 has a list for Multi-energy CT Images only (C.8.2.1.1.1)",
-    "vr-value": "see the reasons below: private elements (values.format visits standard ones), a sequence encoded as UN (not parsed into items), a trailing NUL in SH (trimmed as padding), and dciodvfy's 'nothing but zero components' UID heuristic",
+    "vr-value": "see the reasons below: private elements (values.format visits standard ones), a trailing NUL in SH (trimmed as padding), and dciodvfy's 'nothing but zero components' UID heuristic",
     "vm": "see the reason below (an empty Type 3 sequence)",
     "retired": "private group lengths (values.retired skips private elements)",
     "explicit-vr": "",

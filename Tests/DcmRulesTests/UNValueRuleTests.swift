@@ -1,0 +1,101 @@
+import XCTest
+@testable import DcmRules
+import DcmData
+import DcmDictionary
+
+/// Rules on elements a file writes with the explicit VR UN (PS3.5 §6.2.2):
+/// the reader types them with the dictionary's VR (`Element.Flags.explicitUN`),
+/// so value tests (`format`, `vm: dictionary`, comparisons) see the values
+/// as that VR — items of a UN sequence included — while the tests of the
+/// VR written in the file (`vr`, `vr: dictionary`) still see UN.
+final class UNValueRuleTests: XCTestCase {
+    static let values: RuleSet? = {
+        var l = PackLoader(libraries: [repoRoot + "/Rules"])
+        l.buildExamples = false
+        return try? l.load(files: [], ids: ["dicom.values"])
+    }()
+
+    /// An explicit VR little endian Part 10 file whose Referenced Image
+    /// Sequence is a defined-length UN holding implicit VR LE items, and whose
+    /// Pixel Spacing (VM 2) is UN holding one DS value.
+    func unFile(sopInstance: String = "1.2.3.0123") throws -> DicomFile {
+        var item = DataSet()
+        item.set(keyword: "ReferencedSOPClassUID", "1.2.840.10008.5.1.4.1.1.2")
+        item.set(keyword: "ReferencedSOPInstanceUID", sopInstance)
+        var holder = DataSet()
+        holder.setSequence(keyword: "ReferencedImageSequence", items: [item])
+        var o = WriteOptions()
+        o.undefinedLengthSequences = false
+        o.undefinedLengthItems = false
+        let encoded = try DicomWriter.writeRaw(holder, transferSyntax: .implicitVRLittleEndian, options: o)
+        var ds = DataSet()
+        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.7")
+        ds.set(keyword: "SOPInstanceUID", "1.2.3.4")
+        ds.setRaw(Tag(0x0008, 0x1140), .UN, Array(encoded.dropFirst(8)))   // the items, without (0008,1140)'s header
+        ds.setRaw(Tag(0x0028, 0x0030), .UN, Array("0.5 ".utf8))
+        let bytes = try DicomWriter.write(dataSet: ds, transferSyntax: .explicitVRLittleEndian)
+        return try DicomReader.read(bytes: bytes)
+    }
+
+    func findings(_ set: RuleSet, _ f: DicomFile) -> [String] {
+        Evaluator().run(set, on: f, path: "x.dcm", showPHI: false).findings
+            .map { "\($0.ruleID) \($0.attribute ?? "")" }.sorted()
+    }
+
+    func testValueTestsSeeTheDictionaryVR() throws {
+        let set = try XCTUnwrap(Self.values)
+        let f = try unFile()
+        XCTAssertEqual(f.dataSet[Tag(0x0008, 0x1140)]?.items?.count, 1)
+        let got = findings(set, f).filter { $0.hasPrefix("values.format") || $0.hasPrefix("values.vm") }
+        // 0123: a UID component with a leading zero (PS3.5 §9.1), inside the UN sequence
+        XCTAssertEqual(got, ["values.format ReferencedImageSequence[0].ReferencedSOPInstanceUID",
+                             "values.vm PixelSpacing"])
+        XCTAssertEqual(findings(set, try unFile(sopInstance: "1.2.3.123")).filter { $0.hasPrefix("values.format") }, [])
+    }
+
+    func testVRTestsSeeUN() throws {
+        let set = try pack("""
+        pack: t.un
+        version: 1
+        rules:
+          - id: t.vr-un
+            check: {PixelSpacing: {vr: [UN]}}
+          - id: t.vr-dictionary
+            check: {PixelSpacing: {vr: dictionary}}
+          - id: t.value
+            check: {PixelSpacing: {equals: 0.5}}
+          - id: t.seq-vr
+            check: {ReferencedImageSequence: {vr: [UN]}}
+        """)
+        let f = try unFile()
+        XCTAssertEqual(Evaluator().run(set, on: f, path: nil, showPHI: false).outcomes, [.pass, .fail, .pass, .pass])
+    }
+
+    /// The shape memo's structure key holds the reader's flags: a file whose
+    /// Pixel Spacing is written as UN is not the shape of one written as DS
+    /// (else the `vr` rule's verdict of the first would be replayed).
+    func testShapeMemoKeysTheFlag() throws {
+        let set = try pack("""
+        pack: t.un
+        version: 1
+        rules:
+          - id: t.vr-un
+            check: {PixelSpacing: {vr: [UN]}}
+        """)
+        let un = try unFile()
+        var ds = un.dataSet
+        ds.set(Tag(0x0028, 0x0030), .DS, "0.5")
+        var plainDS = un
+        plainDS.dataSet = ds
+        XCTAssertEqual(plainDS.dataSet[Tag(0x0028, 0x0030)]?.flags.contains(.explicitUN), false)
+        let memo = Evaluator()
+        memo.usesShapeMemo = true
+        let plain = Evaluator()
+        plain.usesShapeMemo = false
+        for f in [plainDS, un, plainDS, un] {
+            XCTAssertEqual(memo.run(set, on: f, path: nil, showPHI: false).outcomes,
+                           plain.run(set, on: f, path: nil, showPHI: false).outcomes)
+        }
+        XCTAssertEqual(memo.run(set, on: un, path: nil, showPHI: false).outcomes, [.pass])
+    }
+}
