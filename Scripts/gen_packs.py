@@ -327,10 +327,10 @@ def gen_values():
     title: No retired attributes
     severity: info
     check: {each_element: {retired: false}}
-    reference: PS3.6 Table 6-1 (RET); PS3.5 7.1
+    reference: PS3.6 Table 6-1 (RET); PS3.5 7.1; PS3.5 7.2 (Group Length, in every group but 0000 and 0002, private groups included)
     examples:
-      pass: [{Modality: CT}]
-      fail: [{'(0008,0040)': "1"}, {ReferencedImageSequence: [{'(0020,0050)': "1"}]}]""")
+      pass: [{Modality: CT, '(0019,"GEMS_ACQU_01",2F)': "1"}]
+      fail: [{'(0008,0040)': "1"}, {ReferencedImageSequence: [{'(0020,0050)': "1"}]}, {'(0008,0000)': 10}, {'(0019,0000)': 10}]""")
     out += pixel_encoding_rules()
     for kind, keyword, name, vr, vals, ref in rules:
         rid = f"values.{'enum' if kind == 'enum' else 'term'}.{keyword}"
