@@ -238,8 +238,6 @@ def explain_value_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
         return "a trailing NUL in an SH value is trimmed by the reader as padding (PS3.5 6.2 pads UI, not SH, with NUL)"
     if cat == "vr-value" and kw and kw.startswith("(") and '"' in kw:
         return "a private element: values.format visits standard elements only (a private element's VR is its vendor's)"
-    if cat == "retired" and kw and re.fullmatch(r"\([0-9A-F]{3}[13579BDF],0000\)", kw):
-        return "a private group length: values.retired skips private elements"
     if cat == "vm" and "Type 3" in msg and kw and kw.endswith("Sequence") and sequence_items(path, kw) == 0:
         return ("dciodvfy quirk: a Type 3 sequence present with no items, which PS3.5 7.4.5 allows (a Type 3 element "
                 "'may also be encoded with zero length'); the module's 'One or more Items are permitted' (Request "
@@ -531,7 +529,7 @@ WHY_MISSED = {
     "term": "see the reasons below: Coding Scheme Designator's list (PS3.16 Table 8-1) is in no pinned source, and CT Image Type Value 4 has a list for Multi-energy CT Images only (C.8.2.1.1.1)",
     "vr-value": "see the reasons below: private elements (values.format visits standard ones), a trailing NUL in SH (trimmed as padding), and dciodvfy's 'nothing but zero components' UID heuristic",
     "vm": "see the reason below (an empty Type 3 sequence)",
-    "retired": "private group lengths (values.retired skips private elements)",
+    "retired": "see the reasons below",
     "explicit-vr": "",
     "group-length": "the reader checks group lengths of group 0002 only",
 }

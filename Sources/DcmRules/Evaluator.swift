@@ -364,9 +364,11 @@ public final class Evaluator {
         return PrivateDictionary.entry(creator: c, tag: tag)
     }
 
-    /// `in_dictionary`: a standard element of PS3.6 (group lengths included),
-    /// a Private Creator, or a private element known under its creator.
+    /// `in_dictionary`: a standard element of PS3.6 (group lengths included,
+    /// private groups' too: PS3.5 §7.2), a Private Creator, or a private
+    /// element known under its creator.
     static func isInDictionary(_ ds: DataSet, _ tag: Tag) -> Bool {
+        if tag.element == 0 && ElementFilter.isPrivateGroup(tag.group) { return true }
         if tag.isPrivate {
             if tag.isPrivateCreator { return true }
             return privateEntry(ds, tag) != nil
@@ -387,9 +389,10 @@ public final class Evaluator {
     }
 
     /// `retired`: not a retired PS3.6 attribute. Group Length (gggg,0000) is
-    /// retired except in groups 0000 and 0002 (PS3.5 §7.2).
+    /// retired except in groups 0000 and 0002 (PS3.5 §7.2), private groups'
+    /// included (the standard defined it for every group, PS3.5-2007 §7.2).
     static func isNotRetired(_ tag: Tag) -> Bool {
-        if tag.element == 0 && tag.group > 2 && tag.group & 1 == 0 { return false }
+        if tag.element == 0 && tag.group > 2 && (tag.group & 1 == 0 || ElementFilter.isPrivateGroup(tag.group)) { return false }
         guard let d = DataDictionary.entry(for: tag) else { return true }
         return !d.isRetired
     }

@@ -99,3 +99,22 @@ final class UNValueRuleTests: XCTestCase {
         XCTAssertEqual(memo.run(set, on: un, path: nil, showPHI: false).outcomes, [.pass])
     }
 }
+
+/// Group Length (gggg,0000) of a private group: the standard defines it in
+/// every group (PS3.5-2007 §7.2) and has retired it (PS3.5 §7.2), so the
+/// generic element walk visits it and `values.retired` reports it (as
+/// dciodvfy does); no other private element is reported as retired, and it
+/// counts as in the dictionary (`vendor.private`).
+final class PrivateGroupLengthTests: XCTestCase {
+    func testPrivateGroupLengthIsRetiredAndNothingElsePrivate() throws {
+        var l = PackLoader(libraries: [repoRoot + "/Rules"])
+        l.buildExamples = false
+        let set = try l.load(files: [], ids: ["dicom.values", "vendor.private"])
+        let f = try file("{Modality: CT, '(0019,0000)': 24, '(0019,\"GEMS_ACQU_01\",2F)': \"1\", '(0009,\"ACME\",01)': \"2\"}")
+        let got = Evaluator().run(set, on: f, path: nil, showPHI: false).findings
+            .filter { $0.attribute?.hasPrefix("(00") ?? false }.map { "\($0.ruleID) \($0.attribute ?? "")" }
+        XCTAssertEqual(got, ["values.retired (0019,0000)"])
+        let plain = try file("{Modality: CT, '(0019,\"GEMS_ACQU_01\",2F)': \"1\"}")
+        XCTAssertEqual(Evaluator().run(set, on: plain, path: nil, showPHI: false).findings.filter { $0.ruleID == "values.retired" }.count, 0)
+    }
+}
