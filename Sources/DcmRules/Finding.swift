@@ -158,6 +158,7 @@ extension Predicate {
             let what: String
             switch only {
             case .standard: what = "each element"
+            case .standardAndPrivate: what = "each element (private ones included)"
             case .privateElements: what = "each private element"
             case .privateCreators: what = "each private creator"
             case .reservedGroups: what = "each element of a reserved group"

@@ -293,6 +293,12 @@ public enum ElementFilter: Sendable, Equatable {
         let repeated = zip(pairs, pairs.dropFirst()).contains { $0.raw == $1.raw }
         return .tags(tags, sorted: repeated ? [] : pairs.map(\.raw), order: repeated ? [] : pairs.map(\.at))
     }
+    /// `include: private`: the standard elements and every element of the
+    /// private groups (creators and data elements), at any depth. For tests a
+    /// private element's own VR answers (`format`: its explicit VR, the claim
+    /// its value must satisfy, or the one its vendor's private dictionary
+    /// gives; an element of unknown VR is UN, whose value any bytes satisfy).
+    case standardAndPrivate
     /// Private data elements (not their Private Creator elements), at any depth.
     case privateElements
     /// Private Creator elements `(gggg,0010-00FF)` of odd groups, at any depth.
@@ -312,6 +318,7 @@ public enum ElementFilter: Sendable, Equatable {
     @inline(__always) func selects(_ tag: Tag) -> Bool {
         switch self {
         case .standard: return tag.group & 1 == 0 || (tag.element == 0 && Self.isPrivateGroup(tag.group))
+        case .standardAndPrivate: return tag.group & 1 == 0 || Self.isPrivateGroup(tag.group)
         case .tags(let ts, let sorted, _): return sorted.isEmpty ? ts.contains(tag) : Evaluator.sortedContains(sorted, tag.raw)
         case .privateElements: return tag.group & 1 == 1 && tag.element >= 0x1000
         case .privateCreators: return tag.isPrivateCreator

@@ -118,3 +118,67 @@ final class PrivateGroupLengthTests: XCTestCase {
         XCTAssertEqual(Evaluator().run(set, on: plain, path: nil, showPHI: false).findings.filter { $0.ruleID == "values.retired" }.count, 0)
     }
 }
+
+/// `values.format` on private elements (`each_element: {include: private}`):
+/// an explicit VR is a claim the value must satisfy; in an implicit VR file a
+/// private element is tested against its vendor dictionary's VR, and one of
+/// unknown VR (UN) is not tested. With the shape memo, a private element's
+/// value is instance-varying: tested on every file of a shape.
+final class PrivateFormatTests: XCTestCase {
+    static let values: RuleSet? = {
+        var l = PackLoader(libraries: [repoRoot + "/Rules"])
+        l.buildExamples = false
+        return try? l.load(files: [], ids: ["dicom.values"])
+    }()
+
+    /// A file with GEMS_ACQU_01 (0019,xx2F) (DS in the private dictionary)
+    /// and an unknown ACME element, both holding `value`, written in `ts`
+    /// (explicit: (0019,xx2F) as DS, the ACME one as LO).
+    func privateFile(_ value: String, _ ts: TransferSyntax) throws -> DicomFile {
+        var ds = DataSet()
+        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.7")
+        ds.set(keyword: "SOPInstanceUID", "1.2.3.4")
+        ds.set(ds.privateTag(group: 0x0019, creator: "GEMS_ACQU_01", elementByte: 0x2F), .DS, value)
+        ds.set(ds.privateTag(group: 0x0011, creator: "ACME", elementByte: 0x01), .LO, value)
+        return try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds, transferSyntax: ts))
+    }
+
+    func formatFindings(_ f: DicomFile, _ ev: Evaluator = Evaluator()) throws -> [String] {
+        let set = try XCTUnwrap(Self.values)
+        return ev.run(set, on: f, path: nil, showPHI: false).findings.filter { $0.ruleID == "values.format" }.map { $0.attribute ?? "" }
+    }
+
+    func testExplicitAndDictionaryVRsAreTestedUnknownOnesNot() throws {
+        // "1,5": not a DS; a valid LO
+        XCTAssertEqual(try formatFindings(try privateFile("1,5", .explicitVRLittleEndian)), ["(0019,\"GEMS_ACQU_01\",2F)"])
+        // implicit VR: GEMS_ACQU_01 typed DS from the private dictionary; ACME's is UN, not tested
+        let implicit = try privateFile("1,5", .implicitVRLittleEndian)
+        XCTAssertEqual(implicit.dataSet.privateElement(group: 0x0011, creator: "ACME", elementByte: 0x01)?.vr, .UN)
+        XCTAssertEqual(try formatFindings(implicit), ["(0019,\"GEMS_ACQU_01\",2F)"])
+        // explicit LO with a backslash-free control character: the claim LO is tested
+        XCTAssertEqual(try formatFindings(try privateFile("1.5\u{7}", .explicitVRLittleEndian)).sorted(),
+                       ["(0011,\"ACME\",01)", "(0019,\"GEMS_ACQU_01\",2F)"])
+        XCTAssertEqual(try formatFindings(try privateFile("1.5", .explicitVRLittleEndian)), [])
+    }
+
+    func testIncludeDiagnostics() {
+        func diag(_ check: String) -> [String] {
+            diagnostics("pack: t.x\nversion: 1\nrules:\n  - id: t.a\n    check: \(check)\n")
+        }
+        XCTAssertEqual(diag("{each_element: {include: private, format: true}}"), [])
+        XCTAssertTrue(diag("{each_element: {include: all, format: true}}").first?.contains("'include' takes 'private'") ?? false)
+        XCTAssertTrue(diag("{each_element: {include: private, only: [Modality], format: true}}").first?.contains("'include' goes with neither 'only' nor 'except'") ?? false)
+    }
+
+    func testShapeMemoTestsPrivateValuesOnEveryFile() throws {
+        let memo = Evaluator()
+        memo.usesShapeMemo = true
+        for v in ["1.5", "1,5", "2.5", "x", "3"] {
+            let f = try privateFile(v, .explicitVRLittleEndian)
+            let plain = Evaluator()
+            plain.usesShapeMemo = false
+            XCTAssertEqual(try formatFindings(f, memo), try formatFindings(f, plain), v)
+        }
+        XCTAssertGreaterThan(try XCTUnwrap(memo.shapeMemo).hits + XCTUnwrap(memo.shapeMemo).partial, 0, "the files share a shape")
+    }
+}
