@@ -30,15 +30,20 @@ import Darwin
 /// If the system cannot start the threads (e.g. under an address-space limit)
 /// the run goes on with those it could start — with none, on the caller's
 /// thread alone.
-public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shouldStop: () -> Bool = { false },
+///
+/// A thread claims up to `batch` consecutive inputs at a time (fewer when
+/// the window or the inputs run out): the files of a series, which `check`'s
+/// shape memo replays from one another (docs/architecture.md), then mostly
+/// go to the same thread, and the lock is taken once per batch.
+public func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, batch: Int = 1, shouldStop: () -> Bool = { false },
                                   work: @escaping @Sendable (Int) -> R, emit: (Int, R) -> Void) {
-    orderedParallelMap(count: count, jobs: min(jobs, systemCoreCount()), window: window, shouldStop: shouldStop,
+    orderedParallelMap(count: count, jobs: min(jobs, systemCoreCount()), window: window, batch: batch, shouldStop: shouldStop,
                        startThread: WorkerThread.start, work: work, emit: emit)
 }
 
 /// `orderedParallelMap` with the way threads are started as a parameter
 /// (tests make it fail, as `pthread_create` can).
-func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shouldStop: () -> Bool = { false },
+func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, batch: Int = 1, shouldStop: () -> Bool = { false },
                            startThread: (@escaping @Sendable () -> Void) -> WorkerThread?,
                            work: @escaping @Sendable (Int) -> R, emit: (Int, R) -> Void) {
     let threads = max(1, min(jobs, count))
@@ -50,7 +55,7 @@ func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shouldStop:
         return
     }
     _ = MallocArenas.limitedForAddressSpace   // (before the threads allocate)
-    let pipe = OrderedPipeline<R>(count: count, capacity: max(window, threads * 8), work: work)
+    let pipe = OrderedPipeline<R>(count: count, capacity: max(window, threads * 8), batch: batch, work: work)
     pipe.start(threads: threads - 1, startThread: startThread)
     defer { pipe.finish() }
     for i in 0..<count {
@@ -62,10 +67,10 @@ func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shouldStop:
 /// The worker threads of one `orderedParallelMap` call and the ring of result
 /// slots between them and the caller's (emitting) thread.
 ///
-/// Input `i` goes to slot `i % capacity`. A thread takes the next input from
-/// a shared counter only while it is less than `capacity` ahead of the next
-/// result to emit (a worker waits on `space` otherwise), computes it without
-/// the lock and stores it. The caller, for the next result to emit, takes it
+/// Input `i` goes to slot `i % capacity`. A thread takes the next inputs
+/// (up to `batch` of them) from a shared counter only while they are less
+/// than `capacity` ahead of the next result to emit (a worker waits on
+/// `space` otherwise), computes them without the lock and stores each. The caller, for the next result to emit, takes it
 /// out of its slot if it is there; if not, it computes the next input itself
 /// when there is one it may take, else waits on `ready` — so `jobs` threads
 /// in all do the work, the caller's included, as `concurrentPerform` did, and
@@ -75,6 +80,7 @@ func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, shouldStop:
 final class OrderedPipeline<R>: @unchecked Sendable {
     private let count: Int
     private let capacity: Int
+    private let batch: Int
     private let work: @Sendable (Int) -> R
     private let slots: UnsafeMutablePointer<R?>
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -89,9 +95,10 @@ final class OrderedPipeline<R>: @unchecked Sendable {
     private var workersWaiting = 0
     private var threads: [WorkerThread] = []
 
-    init(count: Int, capacity: Int, work: @escaping @Sendable (Int) -> R) {
+    init(count: Int, capacity: Int, batch: Int = 1, work: @escaping @Sendable (Int) -> R) {
         self.count = count
         self.capacity = capacity
+        self.batch = max(1, min(batch, capacity))
         self.work = work
         slots = .allocate(capacity: capacity)
         slots.initialize(repeating: nil, count: capacity)
@@ -134,22 +141,27 @@ final class OrderedPipeline<R>: @unchecked Sendable {
                 workersWaiting -= 1
                 continue
             }
-            let i = claimAndWork()
-            if emitterWaits && i == emitted { pthread_cond_signal(ready) }
+            claimAndWork(signal: true)
         }
         pthread_mutex_unlock(mutex)
     }
 
-    /// Claims the next input (the mutex held), works on it with the mutex
-    /// released, and stores its result (the mutex held again); returns its index.
-    private func claimAndWork() -> Int {
-        let i = next
-        next += 1
-        pthread_mutex_unlock(mutex)
-        let r = work(i)
-        pthread_mutex_lock(mutex)
-        slots[i % capacity] = r
-        return i
+    /// Claims the next inputs (the mutex held; at least one may be taken),
+    /// works on each with the mutex released and stores its result (the
+    /// mutex held again), waking the emitter when it waits for that one
+    /// (`signal`: the caller's own thread never waits while it works).
+    private func claimAndWork(signal: Bool) {
+        let first = next
+        let end = min(count, first + batch, emitted + capacity)
+        next = end
+        for i in first..<end {
+            if stopping { return }   // (the run ends: the rest is not emitted)
+            pthread_mutex_unlock(mutex)
+            let r = work(i)
+            pthread_mutex_lock(mutex)
+            slots[i % capacity] = r
+            if signal && emitterWaits && i == emitted { pthread_cond_signal(ready) }
+        }
     }
 
     /// The result of input `i`, the next one to emit, once it is ready;
@@ -161,7 +173,7 @@ final class OrderedPipeline<R>: @unchecked Sendable {
         let k = i % capacity
         while slots[k] == nil {
             if next < count && next - emitted < capacity {
-                _ = claimAndWork()
+                claimAndWork(signal: false)
                 continue
             }
             emitterWaits = true
@@ -184,61 +196,6 @@ final class OrderedPipeline<R>: @unchecked Sendable {
         for t in threads { t.join() }
         threads.removeAll()
     }
-}
-
-/// A joinable POSIX thread running one closure.
-///
-/// Its stack is ``stackSize``: 8 MiB, the size of the main thread's stack
-/// by default on Linux (`ulimit -s`), on which `--jobs 1` runs the same work —
-/// so a file deep enough to need it (nested sequences, up to
-/// `ReadOptions.maxSequenceDepth`) cannot fail with several jobs and pass with
-/// one. It is address space reserved, not memory used: only the pages touched
-/// are.
-struct WorkerThread: @unchecked Sendable {
-    static let stackSize = 8 << 20
-    private let id: pthread_t
-
-    /// Starts `body` on a new thread; nil when the system cannot (no crash:
-    /// `pthread_create` fails with EAGAIN when, e.g., the stack cannot be
-    /// mapped under an address-space limit).
-    static func start(_ body: @escaping @Sendable () -> Void) -> WorkerThread? {
-        var attr = pthread_attr_t()
-        guard pthread_attr_init(&attr) == 0 else { return nil }
-        defer { pthread_attr_destroy(&attr) }
-        _ = pthread_attr_setstacksize(&attr, stackSize)
-        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-        #if canImport(Darwin)
-        var id: pthread_t? = nil
-        let rc = pthread_create(&id, &attr, { p in
-            Unmanaged<ThreadBody>.fromOpaque(p).takeRetainedValue().body()
-            return nil
-        }, box)
-        guard rc == 0, let id else {
-            Unmanaged<ThreadBody>.fromOpaque(box).release()
-            return nil
-        }
-        return WorkerThread(id: id)
-        #else
-        var id = pthread_t()
-        let rc = pthread_create(&id, &attr, { p in
-            Unmanaged<ThreadBody>.fromOpaque(p!).takeRetainedValue().body()
-            return nil
-        }, box)
-        guard rc == 0 else {
-            Unmanaged<ThreadBody>.fromOpaque(box).release()
-            return nil
-        }
-        return WorkerThread(id: id)
-        #endif
-    }
-
-    /// Waits for the thread to end.
-    func join() { _ = pthread_join(id, nil) }
-}
-
-private final class ThreadBody {
-    let body: @Sendable () -> Void
-    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 }
 
 /// Ctrl-C during `check`: the first SIGINT asks the run to stop (no further

@@ -14,6 +14,12 @@ public struct PackLoader {
     /// generated dicom.values has over a thousand); `rules validate|test|explain`
     /// and the tests build them, so malformed examples are still reported there.
     public var buildExamples = true
+    /// Threads that may load the packs named at once (`load`): each pack
+    /// that extends nothing is read, parsed and compiled on its own, the
+    /// largest first, and then taken in order. 1: one after the other. The
+    /// generated dicom.iod is most of the built-in packs' load time; with two
+    /// threads the others load beside it (docs/benchmarks.md).
+    public var threads = 1
 
     public init(libraries: [String] = []) {
         for dir in libraries { indexDirectory(dir) }
@@ -97,6 +103,7 @@ public struct PackLoader {
         }
         roots += Self.expand(files).map { ($0 as NSString).standardizingPath }
         var state = LoadState()
+        if threads > 1 && roots.count > 1 { state.prepared = prepare(roots) }
         for f in roots { _ = loadFile(f, from: nil, state: &state, diags: &diags) }
         // duplicate rule ids across everything loaded
         var seen: [String: SourceLocation] = [:]
@@ -115,12 +122,63 @@ public struct PackLoader {
         var stack: [String] = []
         var ordered: [RulePack] = []
         var failed: Set<String> = []
+        /// Packs loaded ahead of their turn (`prepare`), by path.
+        var prepared: [String: Prepared] = [:]
+    }
+
+    /// A pack loaded on its own, before its turn: it extends nothing and
+    /// compiled without a diagnostic.
+    struct Prepared: @unchecked Sendable {
+        let pack: RulePack
+        let conditions: [String: Predicate]
+        let root: SyntaxNode
+        let entry: SyntaxCache.Entry?
+    }
+
+    /// Loads, on `threads` threads, the packs of `paths` that extend nothing
+    /// (the largest first); a pack that extends another, cannot be read or
+    /// has any diagnostic is left to `loadFile`, which reports it as it
+    /// would have.
+    func prepare(_ paths: [String]) -> [String: Prepared] {
+        var seen = Set<String>()
+        let unique = paths.filter { seen.insert($0).inserted }
+        let sizes = unique.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }
+        let order = unique.indices.sorted { sizes[$0] > sizes[$1] }
+        final class Results: @unchecked Sendable {
+            let lock = Lock()
+            var byPath: [String: Prepared] = [:]
+        }
+        let results = Results(), loader = self
+        WorkerThread.forEach(count: order.count, threads: threads) { k in
+            let path = unique[order[k]]
+            guard let p = loader.prepareOne(path) else { return }
+            results.lock.with { results.byPath[path] = p }
+        }
+        return results.byPath
+    }
+
+    /// One pack for `prepare`: nil unless it extends nothing and compiles cleanly.
+    func prepareOne(_ path: String) -> Prepared? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let (root, cached, entry) = try? SyntaxCache.parse(bytes: [UInt8](data), file: path) else { return nil }
+        if let h = PackCompiler.header(of: root, file: path), !h.extends.isEmpty { return nil }
+        let c = PackCompiler(file: path)
+        c.buildExamples = buildExamples
+        c.deferConditions = cached && !buildExamples
+        guard let pack = c.compilePack(root, inherited: [:]), c.diagnostics.isEmpty else { return nil }
+        return Prepared(pack: pack, conditions: c.conditions, root: root, entry: entry)
     }
 
     /// Loads one file (after what it extends); returns its conditions for packs extending it.
     func loadFile(_ path: String, from: SourceLocation?, state: inout LoadState, diags: inout [PackDiagnostic]) -> [String: Predicate]? {
         if let d = state.done[path] { return d.1 }
         if state.failed.contains(path) { return nil }
+        if let p = state.prepared.removeValue(forKey: path) {
+            if let entry = p.entry { SyntaxCache.store(p.root, entry) }
+            state.done[path] = (p.pack, p.conditions)
+            state.ordered.append(p.pack)
+            return p.conditions
+        }
         // (bytes: a pack found in the syntax cache is never decoded as text)
         guard let data = FileManager.default.contents(atPath: path) else {
             diags.append(PackDiagnostic(from ?? SourceLocation(file: path, line: 1, column: 1), "cannot read pack file '\(path)'"))

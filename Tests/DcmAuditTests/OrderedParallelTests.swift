@@ -31,12 +31,12 @@ final class OrderedParallelTests: XCTestCase {
     }
 
     /// Emits (index, result) pairs; checks the result belongs to its index.
-    private func run(count: Int, jobs: Int, window: Int = 512, probe: Probe = Probe(),
+    private func run(count: Int, jobs: Int, window: Int = 512, batch: Int = 1, probe: Probe = Probe(),
                      shouldStop: () -> Bool = { false },
                      workDelay: @escaping @Sendable (Int) -> useconds_t = { _ in 0 },
                      emitDelay: useconds_t = 0) -> [Int] {
         var order: [Int] = []
-        orderedParallelMap(count: count, jobs: jobs, window: window, shouldStop: shouldStop, work: { i -> String in
+        orderedParallelMap(count: count, jobs: jobs, window: window, batch: batch, shouldStop: shouldStop, work: { i -> String in
             let d = workDelay(i)
             if d > 0 { usleep(d) }
             probe.produced(i)
@@ -57,6 +57,57 @@ final class OrderedParallelTests: XCTestCase {
             let order = run(count: 3000, jobs: jobs, window: 64, probe: probe, workDelay: { i in i % 7 == 0 ? 50 : 0 })
             XCTAssertEqual(order, Array(0..<3000), "jobs \(jobs)")
             XCTAssertEqual(probe.worked.sorted(), Array(0..<3000), "jobs \(jobs): each index worked once")
+        }
+    }
+
+    /// Batches (`batch`): the same order, each index once, the same bound,
+    /// a stop still ends the run; and a thread works on consecutive inputs
+    /// (what keeps a series' files on one thread's shape memo).
+    func testBatchesOfConsecutiveInputs() {
+        final class Owners: @unchecked Sendable {
+            let lock = Lock()
+            var owner: [Int: UInt] = [:]
+            func add(_ i: Int) {
+                #if canImport(Darwin)
+                let t = UInt(bitPattern: pthread_self())
+                #else
+                let t = UInt(pthread_self())
+                #endif
+                lock.with { owner[i] = t }
+            }
+        }
+        for jobs in [1, 2, 3] {
+            for batch in [4, 32, 100] {
+                let probe = Probe(), owners = Owners()
+                var order: [Int] = []
+                orderedParallelMap(count: 2000, jobs: jobs, window: 256, batch: batch, work: { i -> Int in
+                    if i % 11 == 0 { usleep(30) }
+                    owners.add(i)
+                    probe.produced(i)
+                    return i
+                }, emit: { i, r in
+                    probe.emitted()
+                    XCTAssertEqual(r, i)
+                    order.append(i)
+                })
+                XCTAssertEqual(order, Array(0..<2000), "jobs \(jobs) batch \(batch)")
+                XCTAssertEqual(probe.worked.sorted(), Array(0..<2000), "jobs \(jobs) batch \(batch)")
+                XCTAssertLessThanOrEqual(probe.maxAlive, 256 + 1, "jobs \(jobs) batch \(batch)")
+                // thread changes along the inputs: at most one per claim (a
+                // claim is cut short only by the window's end or the inputs')
+                let switches = (1..<2000).filter { owners.owner[$0] != owners.owner[$0 - 1] }.count
+                XCTAssertLessThanOrEqual(switches, 2 * 2000 / batch + 2 * 2000 / 256 + jobs, "jobs \(jobs) batch \(batch)")
+                if jobs == 1 { XCTAssertEqual(switches, 0) }
+            }
+            // a stop: the same prefix, and no more work than the ring and a batch per thread
+            let probe = Probe()
+            var asked = 0
+            let order = run(count: 5000, jobs: jobs, window: 64, batch: 16, probe: probe, shouldStop: {
+                asked += 1
+                return asked > 100
+            }, workDelay: { _ in 20 })
+            XCTAssertEqual(order, Array(0..<100), "jobs \(jobs)")
+            XCTAssertLessThanOrEqual(probe.worked.count, 100 + 1 + max(64, jobs * 8) + jobs * 16, "jobs \(jobs)")
         }
     }
 

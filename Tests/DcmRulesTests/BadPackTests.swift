@@ -121,6 +121,48 @@ final class BadPackTests: XCTestCase {
         check("pack: t.c\nversion: 1\nextends: [dicom.cor]\nrules: []\n", ["bad.yaml:3:11: error: unknown pack 'dicom.cor' in extends (did you mean 'dicom.core'?)"])
     }
 
+    /// Packs loaded side by side (`PackLoader.threads`) give what loading
+    /// them one after the other gives: the same rules in the same order, and
+    /// the same diagnostics for broken packs and `extends` among them.
+    func testPacksLoadedOnThreadsAsInOrder() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-threads-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "pack: t.base\nversion: 1\nconditions: {ct: {Modality: {equals: CT}}}\nrules:\n  - {id: t.base.a, check: {PatientID: present}}\n"
+            .write(toFile: dir + "/base.yaml", atomically: true, encoding: .utf8)
+        try "pack: t.ext\nversion: 1\nextends: [base.yaml]\nrules:\n  - {id: t.ext.a, when: [ct], check: {KVP: present}}\n"
+            .write(toFile: dir + "/ext.yaml", atomically: true, encoding: .utf8)
+        try "pack: t.bad\nversion: 1\nrules:\n  - {id: t.bad.a, when: [mri], check: {PatientID: present}}\n  - {id: t.bad.b, check: {PatientAge: {equals: 3}}}\n"
+            .write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        try "pack: t.dup\nversion: 1\nrules:\n  - {id: t.base.a, check: {PatientID: present}}\n"
+            .write(toFile: dir + "/dup.yaml", atomically: true, encoding: .utf8)
+        func load(_ threads: Int, files: [String], ids: [String] = []) -> (rules: [String], errors: String) {
+            var l = PackLoader(libraries: [repoRoot + "/Rules"])
+            l.buildExamples = false
+            l.threads = threads
+            do { return (try l.load(files: files, ids: ids).rules.map { $0.packID + "/" + $0.id }, "") }
+            catch { return ([], "\(error)") }
+        }
+        let builtin = ["dicom.core", "dicom.meta", "dicom.values", "dicom.iod", "vendor.private", "vendor.siemens"]
+        let cases: [([String], [String])] = [
+            ([], builtin),
+            ([dir + "/ext.yaml", dir + "/base.yaml"], ["dicom.core"]),
+            ([dir + "/bad.yaml", dir + "/ext.yaml"], ["dicom.meta"]),
+            ([dir + "/dup.yaml", dir + "/base.yaml", dir + "/nowhere.yaml"], ["dicom.core", "no.such.pack"]),
+        ]
+        for (files, ids) in cases {
+            let one = load(1, files: files, ids: ids)
+            XCTAssertFalse(one.rules.isEmpty && one.errors.isEmpty)
+            for threads in [2, 3] {
+                let many = load(threads, files: files, ids: ids)
+                XCTAssertEqual(many.rules, one.rules, "\(files) \(ids), \(threads) threads")
+                XCTAssertEqual(many.errors, one.errors, "\(files) \(ids), \(threads) threads")
+            }
+        }
+        XCTAssertGreaterThan(load(2, files: [], ids: builtin).rules.count, 1000)
+        XCTAssertTrue(load(2, files: [dir + "/bad.yaml"]).errors.contains("unknown condition 'mri'"))
+    }
+
     func testLevelsAndOperandsAndTemplates() {
         check("""
         pack: t.bad

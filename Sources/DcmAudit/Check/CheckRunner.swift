@@ -183,12 +183,17 @@ public enum NotDicom {
 public enum CheckRunner {
     /// Findings that may wait for the rest of their folder (path redaction).
     public static let pendingLimit = 100_000
+    /// Consecutive files a thread takes at a time (`orderedParallelMap`):
+    /// the files of a series stay on one thread, whose shape memo replays
+    /// them from one another.
+    static let batch = getenv("DCMAUDIT_BATCH").flatMap { Int(String(cString: $0)) } ?? 64
 
     /// Loads the packs a request names (exit code 2 on pack errors).
     public static func loadRules(_ req: CheckRequest) throws -> RuleSet {
         let lib = req.builtinRules ?? RulesLocator.builtinRulesDirectory()
         var loader = PackLoader(libraries: lib.map { [$0] } ?? [])
         loader.buildExamples = false   // check never runs examples (rules test does)
+        loader.threads = min(req.jobs > 0 ? req.jobs : systemCoreCount(), systemCoreCount())   // (the packs load side by side)
         var ids = req.packIDs
         if req.inferProtocol {
             // the inference alone unless packs are named too
@@ -367,7 +372,7 @@ public enum CheckRunner {
             pending.removeAll(keepingCapacity: true)
             pendingCount = 0
         }
-        orderedParallelMap(count: files.count, jobs: jobs, shouldStop: { Interrupt.requested }, work: { i -> Result<(InstanceResult, FileKeys, [ProtocolSample]), ReadError> in
+        orderedParallelMap(count: files.count, jobs: jobs, batch: CheckRunner.batch, shouldStop: { Interrupt.requested }, work: { i -> Result<(InstanceResult, FileKeys, [ProtocolSample]), ReadError> in
             let path = files[i]
             do {
                 let file = try DicomReader.read(path: path, options: options)
@@ -647,14 +652,30 @@ public final class ReportOutput {
 }
 
 /// Evaluators (with their per-thread scratch) handed to worker threads.
+/// A thread gets back the evaluator it gave last: its shape memo holds the
+/// files of the series that thread is on (`orderedParallelMap` hands a
+/// thread consecutive files), not those of another thread's.
 final class EvaluatorPool: @unchecked Sendable {
-    private var free: [Evaluator] = []
+    private var byThread: [UInt: Evaluator] = [:]
     private let mutex = Lock()
-    func take() -> Evaluator { mutex.with { free.popLast() } ?? Evaluator() }
-    func give(_ e: Evaluator) { mutex.with { free.append(e) } }
+    func take() -> Evaluator {
+        let me = Self.thread()
+        return mutex.with { byThread.removeValue(forKey: me) } ?? Evaluator()
+    }
+    func give(_ e: Evaluator) {
+        let me = Self.thread()
+        mutex.with { byThread[me] = e }
+    }
+    private static func thread() -> UInt {
+        #if canImport(Darwin)
+        UInt(bitPattern: pthread_self())
+        #else
+        UInt(pthread_self())
+        #endif
+    }
     /// The shape memos' counts over the pool's evaluators (`Evaluator.shapeMemoCounts`).
     func memoCounts() -> (whole: Int, partial: Int, evaluated: Int) {
-        mutex.with { free.reduce((0, 0, 0)) { a, e in let c = e.shapeMemoCounts; return (a.0 + c.whole, a.1 + c.partial, a.2 + c.evaluated) } }
+        mutex.with { byThread.values.reduce((0, 0, 0)) { a, e in let c = e.shapeMemoCounts; return (a.0 + c.whole, a.1 + c.partial, a.2 + c.evaluated) } }
     }
 }
 
