@@ -332,13 +332,14 @@ final class Parser {
             // §6.2.2 Note 2: its value is that VR's, little endian, implicit VR):
             // typed with it, as pydicom does. A sequence's items are read below;
             // binary values of a big endian data set stay UN (the storage's
-            // byte order is the data set's; UN bytes are not swapped).
+            // byte order is the data set's; UN bytes are not swapped), and so
+            // do values too long to load (UN is bulk data: not loaded).
             var unSequenceTrial = false
             if wireUN && !undefined && group != 0xFFFE,
                let known = dictionaryVR(tag, elements: elements, creators: creators), known != .UN {
                 if known == .SQ {
                     unSequenceTrial = true
-                } else if !bigEndian || known.isString || known.binaryValueSize <= 1 {
+                } else if (!bigEndian || known.isString || known.binaryValueSize <= 1) && Int(length) <= options.maxLoadedValueLength {
                     vr = known
                     flags.insert(.explicitUN)
                 }

@@ -139,6 +139,21 @@ final class UNValueTests: XCTestCase {
         XCTAssertFalse(unknown.flags.contains(.explicitUN))
     }
 
+    /// A UN value longer than `maxLoadedValueLength` stays UN bulk data, not
+    /// loaded (typed, it would be loaded as text).
+    func testLongUNValueStaysUnloadedUN() throws {
+        var o = ReadOptions()
+        o.maxLoadedValueLength = 8
+        var b = Bytes()
+        b.explicit(0x0020, 0x0032, "UN", text("1.5\\-2\\3.25"))   // 12 bytes
+        b.explicit(0x0008, 0x0060, "UN", text("CT"))
+        let f = try readBytes(b.bytes, options: o)
+        let ipp = try XCTUnwrap(f.dataSet[Tag(0x0020, 0x0032)])
+        XCTAssertEqual(ipp.vr, .UN)
+        XCTAssertTrue(ipp.flags.contains(.notLoaded))
+        XCTAssertEqual(f.dataSet[Tag(0x0008, 0x0060)]?.vr, .CS)
+    }
+
     /// Past the depth limit a UN sequence is not read as items: a
     /// `depth-limit` anomaly, its bytes kept.
     func testUNSequencePastTheDepthLimitStaysBytes() throws {
