@@ -182,3 +182,24 @@ final class PrivateFormatTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(memo.shapeMemo).hits + XCTUnwrap(memo.shapeMemo).partial, 0, "the files share a shape")
     }
 }
+
+/// A GE/Philips value (`VendorElement`) written as UN and typed by the reader
+/// from the private dictionary is decoded from its bytes as the block's
+/// documented VR, as a UN value is.
+final class VendorUNTests: XCTestCase {
+    func testVendorElementWrittenAsUN() throws {
+        var ds = DataSet()
+        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
+        ds.set(keyword: "SOPInstanceUID", "1.2.3.4")
+        let t = ds.privateTag(group: 0x0043, creator: "GEMS_PARM_01", elementByte: 0x2C)
+        ds.setRaw(t, .UN, [7, 0])
+        let f = try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds, transferSyntax: .explicitVRLittleEndian))
+        XCTAssertEqual(f.dataSet[t]?.vr, .SS, "typed from GEMS_PARM_01's dictionary")
+        for vr in [VR.SS, .US] {
+            guard case let .one(.values(v, _)) = VendorElement(group: 0x0043, creator: "GEMS_PARM_01", elementByte: 0x2C, vr: vr).resolve(in: f, index: nil) else {
+                return XCTFail("\(vr): not decoded")
+            }
+            XCTAssertEqual(v, ["7"])
+        }
+    }
+}
