@@ -202,6 +202,20 @@ def sequence_items(path: Path, keyword: str) -> int | None:
         return None
 
 
+def text_value_has_tab(path: Path, msg: str) -> bool:
+    """Whether the top-level ST/LT/UT element a message names, (gggg,eeee) in
+    its path, holds a TAB (00/09)."""
+    m = re.match(r"</\(([0-9a-fA-F]{4}),([0-9a-fA-F]{4})", msg)
+    if not m:
+        return False
+    try:
+        import pydicom
+        e = pydicom.dcmread(path, stop_before_pixels=True, force=True).get(int(m.group(1) + m.group(2), 16))
+        return e is not None and e.VR in ("ST", "LT", "UT") and "\t" in str(e.value)
+    except Exception:
+        return False
+
+
 def explain_value_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
     """A reason for a missed value message (Enumerated Values, Defined Terms, VR
     syntax, VR, VM, retired): the standard's text or dciodvfy's own rule that
@@ -234,15 +248,12 @@ def explain_value_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
     if cat == "vr-value" and "Nothing but zero components" in msg:
         return ("dciodvfy heuristic: a UID of one zero component ('0') has valid PS3.5 9.1 syntax (a single-digit "
                 "component may be 0); it is no registered UID, which values.format does not check")
-    if cat == "vr-value" and "Leading zeroes" in msg:
-        return ("the enclosing sequence is encoded as UN (PS3.5 6.2.2) and the reader does not parse UN values into "
-                "items, so values.format does not see the UID (its component 0123 does break PS3.5 9.1)")
     if cat == "vr-value" and "Trailing character invalid" in msg:
         return "a trailing NUL in an SH value is trimmed by the reader as padding (PS3.5 6.2 pads UI, not SH, with NUL)"
-    if cat == "vr-value" and kw and kw.startswith("(") and '"' in kw:
-        return "a private element: values.format visits standard elements only (a private element's VR is its vendor's)"
-    if cat == "retired" and kw and re.fullmatch(r"\([0-9A-F]{3}[13579BDF],0000\)", kw):
-        return "a private group length: values.retired skips private elements"
+    if cat == "vr-value" and text_value_has_tab(path, msg):
+        return ("edition: the value holds a TAB, one of the five Control Characters of DICOM text (PS3.5 6.1.3, Table "
+                "6.1-1: 'In previous editions of the Standard (see PS3.5 2015a), the TAB character was not listed'); "
+                "dciodvfy still rejects it in ST/LT/UT, values.format accepts it")
     if cat == "vm" and "Type 3" in msg and kw and kw.endswith("Sequence") and sequence_items(path, kw) == 0:
         return ("dciodvfy quirk: a Type 3 sequence present with no items, which PS3.5 7.4.5 allows (a Type 3 element "
                 "'may also be encoded with zero length'); the module's 'One or more Items are permitted' (Request "
@@ -532,9 +543,9 @@ WHY_MISSED = {
     "not-in-iod": "chiefly DICOMDIR records (DirectoryRecordSequence items, e.g. Image Type in IMAGE records: the per-record-type keys of PS3.3 F.5 are in neither source's tables, so dicom.iod does not check what else a record holds — and F.5 lets most records hold any other attribute of their IE's modules as Type 3); nested, dicom.iod checks only the items of code sequences (Code Sequence Macro) and of the Functional Groups sequences, as the tables' nesting elsewhere is not reliable (docs/packs.md); top-level ones are the tables' edition or a C module dciodvfy takes as absent",
     "enum": "see the reasons below: dciodvfy's own rules where PS3.3 says otherwise (YBR_FULL_422 in native pixel data, C.7.6.3.1.2; Rescale Type HU in DERIVED Enhanced CT frames, C.8.15.3.10) or has no list (Number of Frames in US Image)",
     "term": "see the reasons below: Coding Scheme Designator's list (PS3.16 Table 8-1) is in no pinned source, and CT Image Type Value 4 has a list for Multi-energy CT Images only (C.8.2.1.1.1)",
-    "vr-value": "see the reasons below: private elements (values.format visits standard ones), a sequence encoded as UN (not parsed into items), a trailing NUL in SH (trimmed as padding), and dciodvfy's 'nothing but zero components' UID heuristic",
+    "vr-value": "see the reasons below: a TAB in UT (a DICOM Control Character since PS3.5 2015b), a trailing NUL in SH (trimmed as padding), and dciodvfy's 'nothing but zero components' UID heuristic",
     "vm": "see the reason below (an empty Type 3 sequence)",
-    "retired": "private group lengths (values.retired skips private elements)",
+    "retired": "see the reasons below",
     "explicit-vr": "",
     "group-length": "the reader checks group lengths of group 0002 only",
 }

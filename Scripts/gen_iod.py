@@ -1528,16 +1528,14 @@ class Generator:
                     self._first_term = (path, sorted(vals), g)
                 # (an empty value at a position, ORIGINAL\\PRIMARY\\\\X, is no value, not a term)
                 blank = ", {length: [0, 0]}" if k[1] is not None else ""
-                # a value encoded with explicit VR UN is one undivided value to
-                # the reader (not split at "\\" as its dictionary VR would be):
-                # its positions are not tested (explicit_VR-UN.dcm's Image Type)
-                unknown = ", {vr: UN}" if k[1] is not None else ""
+                # (a value written with explicit VR UN is read with its dictionary
+                # VR, PS3.5 6.2.2 Note 2, and split at "\\" like any: no guard)
                 # Enumerated Values: only where the attribute's text allows a
                 # zero-length value there (Image Type: "value 3 and beyond",
                 # C.7.6.1.1.2), an empty value at Value 1 is not ORIGINAL/DERIVED
                 if kind == "enum" and k[1] is not None and k[1] < self.optional_from(occ):
                     blank = ""
-                t = f"{{{key(path)}: {{any: [absent, empty{blank}{unknown}, {test}]}}}}"
+                t = f"{{{key(path)}: {{any: [absent, empty{blank}, {test}]}}}}"
                 out.append(t if guard is None else f"{{any: [{{not: {guard}}}, {t}]}}")
 
     def heading_condition(self, text, attr_ok):

@@ -310,12 +310,18 @@ def gen_values():
     out.append("title: DICOM values (VR, VM, retired, enumerated values, defined terms)")
     out.append("rules:")
     out.append("""  - id: values.format
-    title: Every value valid for its VR (character repertoire, syntax, maximum length)
-    check: {each_element: {format: true}}
-    reference: PS3.5 6.2, Table 6.2-1
+    title: Every value valid for its VR (character repertoire, syntax, maximum length), private elements' included
+    description: >-
+      Standard and private elements at any depth. A private element is tested
+      against the VR the file gives it (explicit VR: a claim about its value)
+      or, in an implicit VR file or written as UN, the VR of its vendor's
+      private dictionary; a private element of unknown VR is UN, and any bytes
+      are a UN value.
+    check: {each_element: {include: private, format: true}}
+    reference: PS3.5 6.2, Table 6.2-1; PS3.5 7.8 (a private element's value has one of the VRs of 6.2)
     examples:
-      pass: [{StudyDate: "20240101", PatientAge: "042Y", ReferencedImageSequence: [{ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.2"}]}]
-      fail: [{StudyDate: "2024-01-01"}, {ReferencedImageSequence: [{ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.02"}]}, {SliceThickness: "1,5"}]
+      pass: [{StudyDate: "20240101", PatientAge: "042Y", ReferencedImageSequence: [{ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.2"}]}, {'(0019,"GEMS_ACQU_01",2F)': {vr: DS, value: "1.5"}, '(0009,"ACME",01)': "1,5"}]
+      fail: [{StudyDate: "2024-01-01"}, {ReferencedImageSequence: [{ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.02"}]}, {SliceThickness: "1,5"}, {'(0019,"GEMS_ACQU_01",2F)': {vr: DS, value: "1,5"}}, {'(0009,"ACME",01)': {vr: DA, value: "2024-01-01"}}]
   - id: values.vm
     title: Every element's value multiplicity as in the data dictionary
     check: {each_element: {vm: dictionary}}
@@ -327,10 +333,10 @@ def gen_values():
     title: No retired attributes
     severity: info
     check: {each_element: {retired: false}}
-    reference: PS3.6 Table 6-1 (RET); PS3.5 7.1
+    reference: PS3.6 Table 6-1 (RET); PS3.5 7.1; PS3.5 7.2 (Group Length, in every group but 0000 and 0002, private groups included)
     examples:
-      pass: [{Modality: CT}]
-      fail: [{'(0008,0040)': "1"}, {ReferencedImageSequence: [{'(0020,0050)': "1"}]}]""")
+      pass: [{Modality: CT, '(0019,"GEMS_ACQU_01",2F)': "1"}]
+      fail: [{'(0008,0040)': "1"}, {ReferencedImageSequence: [{'(0020,0050)': "1"}]}, {'(0008,0000)': 10}, {'(0019,0000)': 10}]""")
     out += pixel_encoding_rules()
     for kind, keyword, name, vr, vals, ref in rules:
         rid = f"values.{'enum' if kind == 'enum' else 'term'}.{keyword}"

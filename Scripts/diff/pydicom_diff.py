@@ -60,9 +60,10 @@ DEFAULT_KNOWN = REPO / "Tests" / "Differential" / "known-differences.tsv"
 DEFAULT_REPORT = REPO / "bench-out" / "pydicom-diff-report.txt"
 PIXEL_DATA = "7FE00010"
 # pydicom by default re-types explicit-VR UN elements whose tag it knows
-# (config.replace_un_with_known_vr); dump prints elements as they are in the
-# file, so the reference does not, unless --pydicom-replace-un.
-REPLACE_UN = False
+# (config.replace_un_with_known_vr) and reads a UN sequence's value as items;
+# dcmaudit's reader does the same (PS3.5 6.2.2 Note 2; dump's JSON gives the
+# dictionary's VR), so the reference keeps pydicom's default unless --pydicom-keep-un.
+REPLACE_UN = True
 BINARY_VRS = {"OB", "OW", "OD", "OF", "OL", "OV", "UN"}
 INT_VRS = {"IS", "SL", "SS", "UL", "US", "SV", "UV"}
 FLOAT_VRS = {"DS", "FL", "FD"}
@@ -602,11 +603,11 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=25, help="files per dcmaudit process (default 25)")
     ap.add_argument("--pydicom-only", action="store_true",
                     help="only read everything with pydicom and check the normaliser (no dcmaudit)")
-    ap.add_argument("--pydicom-replace-un", action="store_true",
-                    help="let pydicom re-type explicit UN elements from its dictionaries")
+    ap.add_argument("--pydicom-keep-un", action="store_true",
+                    help="keep explicit UN elements as UN in pydicom's reading (replace_un_with_known_vr=False)")
     args = ap.parse_args()
     global REPLACE_UN
-    REPLACE_UN = args.pydicom_replace_un
+    REPLACE_UN = not args.pydicom_keep_un
 
     files = discover_files()
     if args.limit:

@@ -15,8 +15,17 @@ public struct Element: Sendable {
         public static let truncated = Flags(rawValue: 4)
         /// Encoded with undefined length (0xFFFFFFFF).
         public static let undefinedLength = Flags(rawValue: 8)
-        /// UN of undefined length, read as an implicit VR sequence (PS3.5 §6.2.2).
+        /// UN read as an implicit VR little endian sequence (PS3.5 §6.2.2):
+        /// of undefined length, or of defined length when the dictionary
+        /// gives the tag the VR SQ. `vr` is then SQ.
         public static let unAsSequence = Flags(rawValue: 16)
+        /// The file gave the element the explicit VR UN and the reader typed
+        /// it with the VR the public or private dictionary gives the tag
+        /// (`vr`), reading its value as that VR — little endian, implicit VR
+        /// inside a sequence (PS3.5 §6.2.2 Note 2), as pydicom does. Checks of
+        /// the VR written in the file (`vr: dictionary`, `vr: [UN]`) see UN;
+        /// the writer writes UN again.
+        public static let explicitUN = Flags(rawValue: 32)
     }
 
     public var tag: Tag
@@ -39,6 +48,10 @@ public struct Element: Sendable {
     }
 
     @inlinable public var isSequence: Bool { items != nil }
+
+    /// The VR as written in the file: UN for an element the reader typed
+    /// from the dictionary (`explicitUN`), else `vr`.
+    @inlinable public var fileVR: VR { flags.contains(.explicitUN) ? .UN : vr }
 }
 
 /// Encapsulated Pixel Data fragments (PS3.5 §A.4): counted, sized, skipped.

@@ -88,6 +88,14 @@ extension DataSet {
         }
     }
 
+    /// Sets `tag` as the reader gives an element that a file writes with the
+    /// explicit VR UN and whose VR the dictionary knows (PS3.5 §6.2.2 Note 2):
+    /// the value as `vr` (the dictionary's), the element flagged `explicitUN`.
+    public mutating func setWrittenAsUN(_ tag: Tag, _ vr: VR, _ value: String) throws {
+        try setParsing(tag, vr, value)
+        if let i = index(of: tag) { elements[i].flags.insert(.explicitUN) }
+    }
+
     /// Removes every element with `tag`; returns whether one was there.
     @discardableResult
     public mutating func remove(_ tag: Tag) -> Bool {

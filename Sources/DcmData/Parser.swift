@@ -36,6 +36,10 @@ final class Parser {
     /// Pixel Representation and Bits Allocated of the top-level data set, for
     /// implicit-VR multi-VR elements (PS3.5 Annex A.1 / PS3.6 "US or SS").
     var pixelRepresentation: UInt16 = 0
+    /// While a UN value is read as items (`parseUNSequence`): the storage
+    /// index of its end. The value is loaded whole, so a skip never drops
+    /// loaded bytes; it goes no further than this.
+    var skipLimit: Int? = nil
     var bitsAllocated: UInt16 = 16
 
     init(fd: Int32, fileSize: Int, options: ReadOptions) {
@@ -115,6 +119,7 @@ final class Parser {
     func skip(from at: Int, toFile target: Int) -> Int {
         if let s = inflatedStart { return min(target + s, storage.count) }
         let idx = target - segments.last!.delta
+        if let limit = skipLimit { return min(idx, limit) }
         if fd < 0 || idx <= storage.count {
             return min(idx, storage.count + max(0, fileSize - nextFileOffset))
         }
@@ -234,10 +239,13 @@ final class Parser {
             var length: UInt32
             var headerLength = 8
             var flags: Element.Flags = []
+            /// The explicit VR field says UN (not an unknown VR read as UN).
+            var wireUN = false
             let b4 = storage[pos + 4], b5 = storage[pos + 5]
             if explicitVR {
                 if let v = VR(b4, b5) {
                     vr = v
+                    wireUN = v == .UN
                     if v != .UN && !tag.isPrivate && group != 0xFFFE, let entry = DataDictionary.entry(for: tag),
                        entry.vr != nil, entry.vr != v, !entry.hasSeveralVRs || !entry.vrs.contains(v) {
                         anomaly(.vrMismatch, at: pos, location.appending(tag), "explicit VR \(v) but the dictionary says \(entry.vrs.map(\.description).joined(separator: " or "))")
@@ -320,7 +328,38 @@ final class Parser {
                 }
             }
 
+            // Explicit VR UN of a tag whose VR the dictionary knows (PS3.5
+            // §6.2.2 Note 2: its value is that VR's, little endian, implicit VR):
+            // typed with it, as pydicom does. A sequence's items are read below;
+            // binary values of a big endian data set stay UN (the storage's
+            // byte order is the data set's; UN bytes are not swapped), and so
+            // do values too long to load (UN is bulk data: not loaded).
+            var unSequenceTrial = false
+            if wireUN && !undefined && group != 0xFFFE,
+               let known = dictionaryVR(tag, elements: elements, creators: creators), known != .UN {
+                if known == .SQ {
+                    unSequenceTrial = true
+                } else if (!bigEndian || known.isString || known.binaryValueSize <= 1) && Int(length) <= options.maxLoadedValueLength {
+                    vr = known
+                    flags.insert(.explicitUN)
+                }
+            }
+
             var element = Element(tag: tag, vr: vr, flags: flags, declaredLength: length, fileOffset: fileOff, valueStart: valueStart, valueLength: 0)
+
+            if unSequenceTrial {
+                if depth >= options.maxSequenceDepth {
+                    anomaly(.depthLimit, at: elementStart, location.appending(tag), "sequences nested deeper than \(options.maxSequenceDepth); UN value not read as items")
+                } else if let items = parseUNSequence(valueStart: valueStart, length: Int(length), depth: depth, location: location.appending(tag), charset: charset) {
+                    element.vr = .SQ
+                    element.flags.formUnion([.unAsSequence, .explicitUN])
+                    element.items = items
+                    pos = valueStart + Int(length)
+                    elements.append(element)
+                    continue
+                }
+                // else: its bytes, as UN
+            }
 
             let isPixel = depth == 0 && group == 0x7FE0 && (elem == 0x0010 || elem == 0x0008 || elem == 0x0009)
             if isPixel && (options.stopBeforePixelData || undefined) {
@@ -353,6 +392,7 @@ final class Parser {
                 let savedExplicit = explicitVR, savedBig = bigEndian
                 if switchToImplicit {
                     element.flags.insert(.unAsSequence)
+                    if wireUN { element.flags.insert(.explicitUN) }
                     explicitVR = false; bigEndian = false
                 }
                 var end: Int? = nil
@@ -431,6 +471,37 @@ final class Parser {
         ds.isSorted = sorted
         ds.characterSet = charset
         return (ds, DataSetEnd(end: pos, sawItemDelimiter: sawDelimiter))
+    }
+
+    /// A defined-length UN value whose tag the dictionary gives the VR SQ,
+    /// read as a sequence of implicit VR little endian items (PS3.5 §6.2.2
+    /// Note 2; pydicom does the same). `nil` when the bytes are not items
+    /// ending exactly at the value's end (then only a `bad-item` anomaly is
+    /// recorded, and the caller keeps the value as UN bytes), when the value
+    /// runs past the end of the input or is too long to load (the caller
+    /// records that as for any value).
+    func parseUNSequence(valueStart: Int, length: Int, depth: Int, location: AttributeLocation, charset: SpecificCharacterSet) -> [DataSet]? {
+        guard length <= available(from: valueStart), length <= options.maxLoadedValueLength,
+              ensure(valueStart + length) else { return nil }
+        let end = valueStart + length
+        let mark = anomalies.count
+        let saved = (explicitVR, bigEndian, skipLimit)
+        explicitVR = false; bigEndian = false
+        // the whole value is loaded: skips inside it stay inside storage
+        skipLimit = end
+        let (items, after) = parseSequence(from: valueStart, end: end, depth: depth + 1, location: location, charset: charset)
+        (explicitVR, bigEndian, skipLimit) = saved
+        let broken = anomalies[mark...].contains { a in
+            switch a.kind {
+            case .badItem, .lengthPastEnd, .truncated, .trailingBytes, .undefinedLengthNotAllowed: return true
+            default: return false
+            }
+        }
+        if !stopped && after == end && !broken { return items }
+        anomalies.removeSubrange(mark...)
+        stopped = false
+        anomaly(.badItem, at: valueStart, location, "UN value of a sequence (VR SQ in the dictionary) is not implicit VR little endian items ending at its length \(length) (PS3.5 §6.2.2); kept as UN bytes")
+        return nil
     }
 
     /// The items of a sequence of defined (`end`) or undefined length.

@@ -266,6 +266,11 @@ struct Encoder {
             throw WriteError.valueNotLoaded(tag: e.tag)
         }
         var vr = e.vr
+        // Written as UN in the file and typed from the dictionary by the
+        // reader: UN again, its bytes as read (little endian, never swapped:
+        // PS3.5 §6.2.2).
+        let asUN = e.flags.contains(.explicitUN)
+        if asUN { vr = .UN }
         if e.flags.contains(.undefinedLength) {
             // Encapsulated pixel data held as its encoded items (little endian).
             if bigEndian { throw WriteError.encapsulatedInBigEndian(tag: e.tag) }
@@ -280,7 +285,7 @@ struct Encoder {
         // PS3.5 §6.2.2: a value too long for the 16-bit length of its VR is written as UN.
         if explicit && !vr.hasLongExplicitLength && length > 0xFFFF { vr = .UN }
         header(e.tag, vr, UInt32(length))
-        let swap = ds.isBigEndian != bigEndian && e.vr.binaryValueSize > 1
+        let swap = !asUN && ds.isBigEndian != bigEndian && e.vr.binaryValueSize > 1
         if swap {
             out.append(contentsOf: swapped(ds.valueBytes(e), vr: e.vr))
         } else {
@@ -289,12 +294,13 @@ struct Encoder {
         if pad { out.append(e.vr.paddingByte) }
     }
 
-    /// A sequence (PS3.5 §7.5). UN sequences (UN of undefined length read as
-    /// a sequence) are written with undefined length and implicit VR little
-    /// endian items, as PS3.5 §6.2.2 requires.
+    /// A sequence (PS3.5 §7.5). UN sequences (built with VR UN, or read from
+    /// a file that wrote them as UN: `explicitUN`) are written as UN with
+    /// implicit VR little endian items, as PS3.5 §6.2.2 requires: with
+    /// undefined length, or — one read from a defined-length UN — with its length.
     mutating func writeSequence(_ e: Element, _ items: [DataSet]) throws {
-        let isUN = e.vr == .UN
-        let undefined = isUN || options.undefinedLengthSequences
+        let isUN = e.vr == .UN || e.flags.contains(.explicitUN)
+        let undefined = isUN ? (e.vr == .UN || e.flags.contains(.undefinedLength)) : options.undefinedLengthSequences
         let lengthAt = header(e.tag, isUN ? .UN : .SQ, undefined ? 0xFFFFFFFF : 0)
         let start = out.count
         let saved = (explicit, bigEndian)

@@ -383,7 +383,18 @@ final class PackCompiler {
             }
             rest.remove(at: i)
         }
-        if rest.isEmpty { error(loc, "'each_element' needs an operator besides 'only' / 'except'"); return nil }
+        if let i = rest.firstIndex(where: { $0.key == "include" }) {
+            // `include: private`: the private groups' elements as well as the standard ones
+            if rest[i].value.scalar != "private" {
+                error(rest[i].value.location, "'include' takes 'private' (the private elements as well as the standard ones)")
+            } else if only != .standard {
+                error(rest[i].keyLocation, "'include' goes with neither 'only' nor 'except'")
+            } else {
+                only = .standardAndPrivate
+            }
+            rest.remove(at: i)
+        }
+        if rest.isEmpty { error(loc, "'each_element' needs an operator besides 'only' / 'except' / 'include'"); return nil }
         // values are typed by the first selected attribute's VR (strings for any element:
         // a tag of no dictionary entry)
         let ref: AttributeRef = first.map { .tag($0, text: DataDictionary.entry(for: $0)?.keyword ?? $0.description) }

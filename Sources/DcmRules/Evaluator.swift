@@ -350,11 +350,12 @@ public final class Evaluator {
     /// VR of a value whose VR the writer did not know, PS3.5 §6.2.2), and so do
     /// elements without a creator or an entry, and entries whose VR is UN.
     static func privateVRMatches(_ ds: DataSet, _ e: Element) -> Bool {
-        if e.vr == .UN { return true }
-        if e.tag.isPrivateCreator { return e.vr == .LO }
+        let vr = e.fileVR
+        if vr == .UN { return true }
+        if e.tag.isPrivateCreator { return vr == .LO }
         guard let c = ds.privateCreator(of: e.tag), let pe = PrivateDictionary.entry(creator: c, tag: e.tag),
               !pe.vrs.isEmpty, !pe.vrs.contains(.UN) else { return true }
-        return pe.vrs.contains(e.vr)
+        return pe.vrs.contains(vr)
     }
 
     /// The private dictionary's entry of a private data element (via its creator).
@@ -363,9 +364,11 @@ public final class Evaluator {
         return PrivateDictionary.entry(creator: c, tag: tag)
     }
 
-    /// `in_dictionary`: a standard element of PS3.6 (group lengths included),
-    /// a Private Creator, or a private element known under its creator.
+    /// `in_dictionary`: a standard element of PS3.6 (group lengths included,
+    /// private groups' too: PS3.5 §7.2), a Private Creator, or a private
+    /// element known under its creator.
     static func isInDictionary(_ ds: DataSet, _ tag: Tag) -> Bool {
+        if tag.element == 0 && ElementFilter.isPrivateGroup(tag.group) { return true }
         if tag.isPrivate {
             if tag.isPrivateCreator { return true }
             return privateEntry(ds, tag) != nil
@@ -386,21 +389,23 @@ public final class Evaluator {
     }
 
     /// `retired`: not a retired PS3.6 attribute. Group Length (gggg,0000) is
-    /// retired except in groups 0000 and 0002 (PS3.5 §7.2).
+    /// retired except in groups 0000 and 0002 (PS3.5 §7.2), private groups'
+    /// included (the standard defined it for every group, PS3.5-2007 §7.2).
     static func isNotRetired(_ tag: Tag) -> Bool {
-        if tag.element == 0 && tag.group > 2 && tag.group & 1 == 0 { return false }
+        if tag.element == 0 && tag.group > 2 && (tag.group & 1 == 0 || ElementFilter.isPrivateGroup(tag.group)) { return false }
         guard let d = DataDictionary.entry(for: tag) else { return true }
         return !d.isRetired
     }
 
     /// `vr: dictionary`: an explicit VR is one the dictionary gives the tag
     /// (private elements: the vendor dictionary, `privateVRMatches`); a VR the
-    /// reader took from the dictionary, or a tag without one, passes.
+    /// reader took from the dictionary, or a tag without one, passes. The VR
+    /// is the file's (`fileVR`: UN for a value the reader typed from the dictionary).
     static func vrMatchesDictionary(_ ds: DataSet, _ e: Element) -> Bool {
         if e.flags.contains(.vrFromDictionary) { return true }
         if e.tag.isPrivate { return privateVRMatches(ds, e) }
         guard let d = DataDictionary.entry(for: e.tag), d.vr != nil else { return true }
-        return d.vrs.contains(e.vr)
+        return d.vrs.contains(e.fileVR)
     }
 
     /// `format`: the value (or value `index`) is valid for its VR (PS3.5 §6.2);
@@ -472,7 +477,7 @@ public final class Evaluator {
         case .vrDictionary:
             return Truth.from(Self.vrMatchesDictionary(ds, e))
         case .vr(let vrs):
-            return Truth.from(vrs.contains(e.vr))
+            return Truth.from(vrs.contains(e.fileVR))
         case .present: return .yes
         case .absent: return .no
         default:
@@ -532,7 +537,7 @@ public final class Evaluator {
         case .notEmpty: return Truth.from(x.hasValue)
         case .vm(let r): return Truth.from(r.contains(x.count))
         case .vmDictionary:
-            // (UN: the value's text is not split by the dictionary's VR, so its values are not counted)
+            // (UN — a value the reader could not type from the dictionary — is not split, so its values are not counted)
             guard case let .element(_, e, idx) = x, idx == nil, !e.isSequence, e.vr != .UN, let d = DataDictionary.entry(for: e.tag) else { return .yes }
             return Truth.from(x.count == 0 || d.allowsValueCount(x.count))
         case .vrDictionary:
@@ -553,7 +558,7 @@ public final class Evaluator {
                 guard let u = UIDRegistry.entry(for: String(decoding: b, as: UTF8.self)) else { return false }
                 return type.map { asciiCaseInsensitiveEqual(u.type, $0) } ?? true
             })
-        case .vr(let vrs): return Truth.from(x.vr.map { vrs.contains($0) } ?? false)
+        case .vr(let vrs): return Truth.from(x.fileVR.map { vrs.contains($0) } ?? false)
         case .each(let inner):
             let n = x.count
             if case .values(let list, let vr) = x, list.count > 1 {

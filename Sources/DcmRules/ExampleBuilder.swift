@@ -59,13 +59,17 @@ enum ExampleBuilder {
             }
             let tag: Tag
             var vr: VR
+            /// The VR the public or private dictionary gives the tag (how the reader types a UN value).
+            var known: VR?
             switch p.steps[0].reference {
             case .tag(let t):
                 tag = t
                 vr = DataSet.dictionaryVR(t) ?? .UN
+                known = DataSet.dictionaryVR(t)
             case let .privateTag(g, creator, eb):
                 tag = ds.privateTag(group: g, creator: creator, elementByte: eb)
                 vr = .UN
+                known = PrivateDictionary.entry(creator: creator, group: g, elementByte: eb).flatMap { DataSet.defaultVR($0.vrs) }
             }
             if let typed = value.entries {
                 // {vr: XX, value: …}: the element with that VR as encoded (explicit VR), e.g. a
@@ -82,6 +86,11 @@ enum ExampleBuilder {
                     compiler.error(value.location, "a typed example value needs 'vr' (a VR such as SH) and 'value'"); ok = false; continue
                 }
                 let text = (val?.items?.compactMap(\.scalar) ?? (val.map { $0.isNull ? [] : [$0.scalar ?? ""] } ?? [])).joined(separator: "\\")
+                if tvr == .UN, let k = known, k != .UN, k != .SQ {
+                    // written as UN, read as the dictionary's VR (PS3.5 6.2.2 Note 2), as the reader does
+                    do { try ds.setWrittenAsUN(tag, k, text) } catch { compiler.error(value.location, "\(error)"); ok = false }
+                    continue
+                }
                 if tvr == .UN || tvr == .OB || tvr == .SQ { ds.setRaw(tag, tvr == .SQ ? .UN : tvr, Array(text.utf8)); continue }
                 do { try ds.setParsing(tag, tvr, text) } catch { compiler.error(value.location, "\(error)"); ok = false }
                 continue

@@ -158,6 +158,7 @@ extension Predicate {
             let what: String
             switch only {
             case .standard: what = "each element"
+            case .standardAndPrivate: what = "each element (private ones included)"
             case .privateElements: what = "each private element"
             case .privateCreators: what = "each private creator"
             case .reservedGroups: what = "each element of a reserved group"
@@ -337,7 +338,7 @@ extension Evaluator {
             reason = "\(attr) \(phi ? Redaction.redact(v) : v) \(neg) \(rhs)"
         case .equals(let o, _): reason = "\(attr) \(shown) != \(o)"
         case .vm: reason = "\(attr) has \(x.count) value\(x.count == 1 ? "" : "s"), expected \(expected)"
-        case .vr: reason = "\(attr) has VR \(x.vr.map { "\($0)" } ?? "?"), expected \(expected)"
+        case .vr: reason = "\(attr) has VR \(x.fileVR.map { "\($0)" } ?? "?"), expected \(expected)"
         case .format: reason = "\(attr) \(shown) is not a valid \(x.vr.map { "\($0)" } ?? "") value"
         case .vmDictionary:
             let d = x.tag.flatMap { DataDictionary.entry(for: $0) }
@@ -349,7 +350,7 @@ extension Evaluator {
                 if e.tag.isPrivateCreator { said = "LO"; which = "PS3.5 7.8.1" }
                 else if let pe = Self.privateEntry(ds, e.tag) { said = pe.vrs.map(\.description).joined(separator: " or "); which = "the \(pe.creator) private dictionary" }
             }
-            reason = "\(attr) is encoded as \(x.vr.map { "\($0)" } ?? "?"), \(which) says \(said)"
+            reason = "\(attr) is encoded as \(x.fileVR.map { "\($0)" } ?? "?"), \(which) says \(said)"
         case .inDictionary:
             if case let .element(ds, e, _) = x, e.tag.isPrivate {
                 reason = ds.privateCreator(of: e.tag).map { "\(attr) \(e.tag) is not in the private dictionary of '\($0)'" } ?? "\(attr) has no Private Creator"

@@ -276,7 +276,10 @@ enum FileHandleStderr {
 /// The elements `each_element` visits.
 public enum ElementFilter: Sendable, Equatable {
     /// Every standard element (private elements skipped; group lengths
-    /// included: they are retired outside groups 0000 and 0002, PS3.5 7.2).
+    /// included: they are retired outside groups 0000 and 0002, PS3.5 7.2),
+    /// and the group lengths (gggg,0000) of private groups: the standard, not
+    /// a vendor, defines (gggg,0000) in every group (PS3.5-2007 7.2: "for all
+    /// Data Element groups"), and retired it (PS3.5 7.2 since 2008).
     case standard
     /// The elements with these tags, at any depth. `tags` is the pack's order
     /// (the order of the findings); `sorted` their raw values ascending, and
@@ -290,6 +293,12 @@ public enum ElementFilter: Sendable, Equatable {
         let repeated = zip(pairs, pairs.dropFirst()).contains { $0.raw == $1.raw }
         return .tags(tags, sorted: repeated ? [] : pairs.map(\.raw), order: repeated ? [] : pairs.map(\.at))
     }
+    /// `include: private`: the standard elements and every element of the
+    /// private groups (creators and data elements), at any depth. For tests a
+    /// private element's own VR answers (`format`: its explicit VR, the claim
+    /// its value must satisfy, or the one its vendor's private dictionary
+    /// gives; an element of unknown VR is UN, whose value any bytes satisfy).
+    case standardAndPrivate
     /// Private data elements (not their Private Creator elements), at any depth.
     case privateElements
     /// Private Creator elements `(gggg,0010-00FF)` of odd groups, at any depth.
@@ -303,9 +312,13 @@ public enum ElementFilter: Sendable, Equatable {
     /// top-level data set.
     case except([UInt32], topLevel: Bool)
 
+    /// An odd group other than the reserved 0001, 0003, 0005, 0007 and FFFF (PS3.5 §7.1, §7.8).
+    @inline(__always) static func isPrivateGroup(_ g: UInt16) -> Bool { g & 1 == 1 && g > 0x0007 && g != 0xFFFF }
+
     @inline(__always) func selects(_ tag: Tag) -> Bool {
         switch self {
-        case .standard: return tag.group & 1 == 0
+        case .standard: return tag.group & 1 == 0 || (tag.element == 0 && Self.isPrivateGroup(tag.group))
+        case .standardAndPrivate: return tag.group & 1 == 0 || Self.isPrivateGroup(tag.group)
         case .tags(let ts, let sorted, _): return sorted.isEmpty ? ts.contains(tag) : Evaluator.sortedContains(sorted, tag.raw)
         case .privateElements: return tag.group & 1 == 1 && tag.element >= 0x1000
         case .privateCreators: return tag.isPrivateCreator

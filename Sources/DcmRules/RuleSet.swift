@@ -98,7 +98,7 @@ struct TagDispatch: Sendable {
     /// tested" (a filter that stops descending, or looks tags up, is not fused).
     static func fusable(_ f: ElementFilter) -> Bool {
         switch f {
-        case .standard, .privateElements, .privateCreators, .reservedGroups: return true
+        case .standard, .standardAndPrivate, .privateElements, .privateCreators, .reservedGroups: return true
         default: return false
         }
     }

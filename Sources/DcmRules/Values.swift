@@ -69,10 +69,18 @@ extension Target {
         return ds.hasValues(e)
     }
 
+    /// The VR the value is read with (for an element written as UN, the
+    /// dictionary's: `Element.explicitUN`).
     var vr: VR? {
         if case .element(_, let e, _) = self { return e.vr }
         if case .values(_, let vr) = self { return vr }
         return .CS
+    }
+
+    /// The VR as the file writes it (`vr` tests): UN for an element written as UN.
+    var fileVR: VR? {
+        if case .element(_, let e, _) = self { return e.fileVR }
+        return vr
     }
 
     /// Calls `body` with each value's bytes (text trimmed per VR; the anomaly

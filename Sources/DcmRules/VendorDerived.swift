@@ -61,9 +61,10 @@ public struct VendorElement: Sendable, Equatable {
         guard let e = file.dataSet.privateElement(group: group, creator: creator, elementByte: elementByte), !e.isSequence else { return .missing }
         if e.flags.contains(.notLoaded) { return .undecodable }
         // an implicit-VR file's private element may read as UN: decode it as the block's documented VR
+        // (so is one written as UN that the reader typed from the private dictionary: its bytes are as written)
         let values: [String]
         if e.vr == vr && vr.isString { values = file.dataSet.strings(e) }
-        else if e.vr == vr || e.vr == .UN, file.transferSyntax != .explicitVRBigEndian {
+        else if e.vr == vr || e.fileVR == .UN, file.transferSyntax != .explicitVRBigEndian {
             guard let v = file.dataSet.withValue(e, { Self.decode($0, as: vr) }) else { return .undecodable }
             values = v
         } else { return .undecodable }   // another VR than the block documents: not this value

@@ -327,14 +327,22 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(r.dataSet.string(.sopInstanceUID), "1.2.3.4.5")
     }
 
-    /// PS3.5 §6.2.2: a value over 64 KiB in a 16-bit-length VR becomes UN in explicit VR.
+    /// PS3.5 §6.2.2: a value over 64 KiB in a 16-bit-length VR becomes UN in
+    /// explicit VR; the reader types it back with the dictionary's VR (Note 2).
     func testLongValueBecomesUN() throws {
         var ds = DataSet()
         let tag = Tag(0x0028, 0x3006)  // LUTData, US or OW: use US with many values
         ds.set(tag, .US, Array(repeating: 7, count: 40000))
-        let f = try readBack(try DicomWriter.write(dataSet: ds, transferSyntax: .explicitVRLittleEndian))
-        XCTAssertEqual(f.dataSet[tag]?.vr, .UN)
-        XCTAssertEqual(f.dataSet[tag]?.valueLength, 80000)
+        let bytes = try DicomWriter.write(dataSet: ds, transferSyntax: .explicitVRLittleEndian)
+        let f = try readBack(bytes)
+        let e = try XCTUnwrap(f.dataSet[tag])
+        XCTAssertEqual(e.fileVR, .UN)
+        XCTAssertEqual(e.vr, .US)
+        XCTAssertEqual(e.valueLength, 80000)
+        XCTAssertEqual(f.dataSet.integers(e)?.count, 40000)
+        XCTAssertEqual(f.dataSet.integers(e)?.first, 7)
+        // written again as UN
+        XCTAssertEqual(try DicomWriter.write(f), bytes)
     }
 
     func testUnloadedPixelDataIsAnError() throws {

@@ -132,7 +132,8 @@ final class IODPackTests: XCTestCase {
     /// no comparison of an attribute with a value, so Value 4 is not tested
     /// (and C.8.2.1.1.1 allows "an implementation-specific Value 4" for
     /// images of a generic transformation). A value encoded with explicit VR
-    /// UN is one undivided value to the reader: its positions are not tested.
+    /// UN is read with the dictionary's VR (CS, PS3.5 6.2.2 Note 2): its
+    /// positions are tested like any.
     func testCTImageTypePositionsAreTested() throws {
         let ct = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.2\""
         XCTAssertEqual(try findings("iod.ct-image.terms", "{\(ct), ImageType: [ORIGINAL, PRIMARY, BOGUS]}"), ["ImageType[2] warning"])
@@ -146,6 +147,7 @@ final class IODPackTests: XCTestCase {
             }
         }
         XCTAssertEqual(try findings("iod.ct-image.enums", "{\(ct), ImageType: {vr: UN, value: \"ORIGINAL\\\\PRIMARY\\\\AXIAL\"}}"), [])
+        XCTAssertEqual(try findings("iod.ct-image.enums", "{\(ct), ImageType: {vr: UN, value: \"ORIGNAL\\\\PRIMARY\\\\AXIAL\"}}"), ["ImageType[0] error"])
         let r = try run(try read("CT.dcm"))
         XCTAssertEqual(zip(try XCTUnwrap(Self.set).rules, r.outcomes).first { $0.0.id == "iod.ct-image.enums" }?.1, .pass)
     }

@@ -47,7 +47,10 @@ public struct TextDumper {
         head += String(repeating: " ", count: pad)
         let len = e.declaredLength == 0xFFFFFFFF ? "u/l" : String(e.declaredLength)
         out.write(head)
-        out.write("# \(len), \(ds.valueMultiplicity(e)) \(ValueText.name(of: e, in: ds))\n")
+        out.write("# \(len), \(ds.valueMultiplicity(e)) \(ValueText.name(of: e, in: ds))")
+        // written as UN, read with the dictionary's VR (PS3.5 §6.2.2)
+        if e.flags.contains(.explicitUN) { out.write(" (UN in the file)") }
+        out.byte(0x0A)
         if let items = e.items {
             for (i, item) in items.enumerated() {
                 out.write(indent + "  (FFFE,E000) Item \(i + 1)\n")
