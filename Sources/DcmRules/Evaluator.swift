@@ -689,11 +689,11 @@ public final class Evaluator {
                 var first: [UInt8]?
                 _ = t.forEachText { first = Array($0); return false }
                 guard let f = first else { return nil }
-                let s = String(decoding: f, as: UTF8.self)
+                // (a String only for the kinds parsed from one)
                 switch ValueKind.of(vr) {
-                case .date: return DicomDate(parsing: s).map { .date($0) }
-                case .time: return DicomTime(parsing: s).map { .time($0) }
-                case .dateTime: return DicomDateTime(parsing: s).map { .dateTime($0) }
+                case .date: return DicomDate(parsing: String(decoding: f, as: UTF8.self)).map { .date($0) }
+                case .time: return DicomTime(parsing: String(decoding: f, as: UTF8.self)).map { .time($0) }
+                case .dateTime: return DicomDateTime(parsing: String(decoding: f, as: UTF8.self)).map { .dateTime($0) }
                 default: return .bytes(f)
                 }
             }
