@@ -193,7 +193,11 @@ public enum CheckRunner {
         let lib = req.builtinRules ?? RulesLocator.builtinRulesDirectory()
         var loader = PackLoader(libraries: lib.map { [$0] } ?? [])
         loader.buildExamples = false   // check never runs examples (rules test does)
-        loader.threads = min(req.jobs > 0 ? req.jobs : systemCoreCount(), systemCoreCount())   // (the packs load side by side)
+        // the packs load side by side on the run's threads — but not under an
+        // address-space limit (`ulimit -v`), where every thread's stack and
+        // arena counts: there `--jobs 2` must run wherever `--jobs 1` does
+        // (MallocArenas; Scripts/robustness/address_space.py)
+        loader.threads = MallocArenas.limitedForAddressSpace ? 1 : min(req.jobs > 0 ? req.jobs : systemCoreCount(), systemCoreCount())
         var ids = req.packIDs
         if req.inferProtocol {
             // the inference alone unless packs are named too
