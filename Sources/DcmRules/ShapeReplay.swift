@@ -36,7 +36,8 @@ extension Evaluator {
         for (k, kept) in entry.splitKept where !evaluated[Int(k)] {
             guard let sc = memo.splitChecks[Int(entry.visited[Int(k)])] else { evaluated[Int(k)] = true; continue }
             let v = Self.combine([kept], [evaluate(sc.varying, file, selector: false)])[0]
-            outcomes[Int(k)] = v == .yes ? .pass : v == .no ? .fail : .notEvaluated
+            let o: Outcome = v == .yes ? .pass : v == .no ? .fail : .notEvaluated
+            if outcomes[Int(k)] != o { outcomes[Int(k)] = o }
         }
         var needWalk = false, needGated = false
         for k in 0..<n where evaluated[k] {
@@ -58,7 +59,11 @@ extension Evaluator {
         }
         let gatedTruth = needGated ? fusedGated(dispatch, file) : [:]
         for k in 0..<n where evaluated[k] {
-            outcomes[k] = visitOutcome(set, Int(entry.visited[k]), file, walked: walked, gatedTruth: gatedTruth)
+            // (written only when it differs: the result then shares the
+            // entry's array — no copy per file, nor its free on the thread
+            // that reports the file)
+            let o = visitOutcome(set, Int(entry.visited[k]), file, walked: walked, gatedTruth: gatedTruth)
+            if outcomes[k] != o { outcomes[k] = o }
         }
         var samples: [GroupSample?] = []
         for r in entry.groupRules { sampleGroupRule(set, Int(r), file, into: &samples) }
