@@ -70,11 +70,12 @@ func orderedParallelMap<R>(count: Int, jobs: Int, window: Int = 512, batch: Int 
 /// Input `i` goes to slot `i % capacity`. A thread takes the next inputs
 /// (up to `batch` of them) from a shared counter only while they are less
 /// than `capacity` ahead of the next result to emit (a worker waits on
-/// `space` otherwise), computes them without the lock and stores each. The caller, for the next result to emit, takes it
-/// out of its slot if it is there; if not, it computes the next input itself
-/// when there is one it may take, else waits on `ready` — so `jobs` threads
-/// in all do the work, the caller's included, as `concurrentPerform` did, and
-/// with no worker started it does all of it. Taking a result out frees its
+/// `space` otherwise), computes them without the lock and stores each. The
+/// caller, for the next result to emit, takes it out of its slot if it is
+/// there; if not, it computes the next inputs itself when there are any it
+/// may take, else waits on `ready` — so `jobs` threads in all do the work,
+/// the caller's included, as `concurrentPerform` did, and with no worker
+/// started it does all of it. Taking a result out frees its
 /// slot and wakes a waiting worker. One mutex guards the counters and slots;
 /// both waits are on condition variables (no polling).
 final class OrderedPipeline<R>: @unchecked Sendable {
