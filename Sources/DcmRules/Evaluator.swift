@@ -368,7 +368,7 @@ public final class Evaluator {
     /// private groups' too: PS3.5 §7.2), a Private Creator, or a private
     /// element known under its creator.
     static func isInDictionary(_ ds: DataSet, _ tag: Tag) -> Bool {
-        if tag.element == 0 && ElementFilter.isPrivateGroup(tag.group) { return true }
+        if tag.element == 0 && tag.isPrivate { return true }
         if tag.isPrivate {
             if tag.isPrivateCreator { return true }
             return privateEntry(ds, tag) != nil
@@ -392,7 +392,7 @@ public final class Evaluator {
     /// retired except in groups 0000 and 0002 (PS3.5 §7.2), private groups'
     /// included (the standard defined it for every group, PS3.5-2007 §7.2).
     static func isNotRetired(_ tag: Tag) -> Bool {
-        if tag.element == 0 && tag.group > 2 && (tag.group & 1 == 0 || ElementFilter.isPrivateGroup(tag.group)) { return false }
+        if tag.element == 0 && tag.group > 2 && (tag.group & 1 == 0 || tag.isPrivate) { return false }
         guard let d = DataDictionary.entry(for: tag) else { return true }
         return !d.isRetired
     }

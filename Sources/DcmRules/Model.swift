@@ -312,13 +312,10 @@ public enum ElementFilter: Sendable, Equatable {
     /// top-level data set.
     case except([UInt32], topLevel: Bool)
 
-    /// An odd group other than the reserved 0001, 0003, 0005, 0007 and FFFF (PS3.5 §7.1, §7.8).
-    @inline(__always) static func isPrivateGroup(_ g: UInt16) -> Bool { g & 1 == 1 && g > 0x0007 && g != 0xFFFF }
-
     @inline(__always) func selects(_ tag: Tag) -> Bool {
         switch self {
-        case .standard: return tag.group & 1 == 0 || (tag.element == 0 && Self.isPrivateGroup(tag.group))
-        case .standardAndPrivate: return tag.group & 1 == 0 || Self.isPrivateGroup(tag.group)
+        case .standard: return tag.group & 1 == 0 || (tag.element == 0 && tag.isPrivate)
+        case .standardAndPrivate: return tag.group & 1 == 0 || tag.isPrivate
         case .tags(let ts, let sorted, _): return sorted.isEmpty ? ts.contains(tag) : Evaluator.sortedContains(sorted, tag.raw)
         case .privateElements: return tag.group & 1 == 1 && tag.element >= 0x1000
         case .privateCreators: return tag.isPrivateCreator

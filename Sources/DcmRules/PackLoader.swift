@@ -162,12 +162,20 @@ public struct PackLoader {
         guard let data = FileManager.default.contents(atPath: path),
               let (root, cached, entry) = try? SyntaxCache.parse(bytes: [UInt8](data), file: path) else { return nil }
         if let h = PackCompiler.header(of: root, file: path), !h.extends.isEmpty { return nil }
+        let c = compiler(path, cached: cached)
+        guard let pack = c.compilePack(root, inherited: [:]), c.diagnostics.isEmpty else { return nil }
+        return Prepared(pack: pack, conditions: c.conditions, root: root, entry: entry)
+    }
+
+    /// The compiler of one pack file, set up as this loader loads (the same
+    /// for `prepareOne` and `loadFile`). A pack from the syntax cache compiled
+    /// cleanly before: its conditions compile on first use.
+    func compiler(_ path: String, cached: Bool) -> PackCompiler {
         let c = PackCompiler(file: path)
         c.buildExamples = buildExamples
         c.deferConditions = cached && !buildExamples
         c.threads = threads
-        guard let pack = c.compilePack(root, inherited: [:]), c.diagnostics.isEmpty else { return nil }
-        return Prepared(pack: pack, conditions: c.conditions, root: root, entry: entry)
+        return c
     }
 
     /// Loads one file (after what it extends); returns its conditions for packs extending it.
@@ -213,11 +221,7 @@ public struct PackLoader {
                 if let conds = loadFile(target, from: loc, state: &state, diags: &diags) { inherited.merge(conds) { a, _ in a } }
             }
         }
-        let c = PackCompiler(file: path)
-        c.buildExamples = buildExamples
-        c.threads = threads
-        // a pack from the cache compiled cleanly before: its conditions compile on first use
-        c.deferConditions = cached && !buildExamples
+        let c = compiler(path, cached: cached)
         let pack = c.compilePack(root, inherited: inherited)
         diags += c.diagnostics
         guard let pack, c.diagnostics.isEmpty else { state.failed.insert(path); return nil }

@@ -186,7 +186,7 @@ public enum CheckRunner {
     /// Consecutive files a thread takes at a time (`orderedParallelMap`):
     /// the files of a series stay on one thread, whose shape memo replays
     /// them from one another.
-    static let batch = getenv("DCMAUDIT_BATCH").flatMap { Int(String(cString: $0)) } ?? 64
+    static let batch = 64
 
     /// Loads the packs a request names (exit code 2 on pack errors).
     public static func loadRules(_ req: CheckRequest) throws -> RuleSet {
