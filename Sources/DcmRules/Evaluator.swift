@@ -153,7 +153,7 @@ public final class Evaluator {
             // (the closure reads the file through a pointer: capturing it
             // copied the whole DicomFile — a dozen reference counts — per rule)
             withUnsafePointer(to: file) { fp in
-                Self.walkElements(fp.pointee.dataSet, only: only, test: test, path: "") { ds, e, _ in
+                Self.walkElements(fp.pointee.dataSet, only: only, test: test) { ds, e, _ in
                     let v = self.test(test, .element(ds, e, index: nil), fp.pointee)
                     if v == .no { r = .no; return false }
                     if v == .unknown { r = .unknown }
@@ -278,17 +278,29 @@ public final class Evaluator {
     /// Visits the standard elements of `ds` and its sequences' items (private
     /// elements skipped; with `only`, just those tags) that
     /// `test` applies to: elements with a value, or any element for tests about
-    /// the element itself (`retired`, `vr`). `body` gets the path of the
-    /// element's data set (`Seq[0]`, "" at the top; only built when `wantPath`:
-    /// `elementPath` makes the element's own from it) and returns false to
-    /// stop. Returns false when stopped.
+    /// the element itself (`retired`, `vr`). `body` gets the element's data
+    /// set, the element and its position there, and returns false to stop.
+    /// With a `trail`, the sequences and items above the data set are kept
+    /// there while it is walked (paths and locations of explanations).
+    /// Returns false when stopped.
     @discardableResult
-    static func walkElements(_ ds: DataSet, only: ElementFilter, test: ValueTest, path: String, wantPath: Bool = false,
-                             _ body: (DataSet, Element, String) -> Bool) -> Bool {
+    static func walkElements(_ ds: DataSet, only: ElementFilter, test: ValueTest, trail: WalkTrail? = nil,
+                             _ body: (DataSet, Element, Int) -> Bool) -> Bool {
         let aboutElement = test.isAboutElement
+        /// The items of the sequence at `k`, walked.
+        func descend(_ k: Int, _ items: [DataSet]) -> Bool {
+            for (i, item) in items.enumerated() {
+                trail?.steps.append(WalkTrail.Step(ds: ds, at: Int32(k), item: Int32(i)))
+                let go = walkElements(item, only: only, test: test, trail: trail, body)
+                trail?.steps.removeLast()
+                if !go { return false }
+            }
+            return true
+        }
         if case .tags(let ts, let sorted, let order) = only {
-            func visit(_ e: Element) -> Bool {
-                if aboutElement || (!e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)) { return body(ds, e, path) }
+            func visit(_ k: Int) -> Bool {
+                let e = ds.elements[k]
+                if aboutElement || (!e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)) { return body(ds, e, k) }
                 return true
             }
             if ds.isSorted && !sorted.isEmpty && ts.count > 8 {
@@ -308,38 +320,30 @@ public final class Evaluator {
                     if sorted[j] == raw { hits.append((order[j], k)) }
                 }
                 if hits.count > 1 { hits.sort { $0.at < $1.at } }
-                for h in hits where !visit(ds.elements[h.index]) { return false }
+                for h in hits where !visit(h.index) { return false }
             } else {
                 // a few tags: look each up (binary search)
                 for t in ts {
                     guard let i = ds.index(of: t) else { continue }
-                    if !visit(ds.elements[i]) { return false }
+                    if !visit(i) { return false }
                 }
             }
             // then descend into the sequences
-            for e in ds.elements {
-                guard let items = e.items, !items.isEmpty else { continue }
-                let p = wantPath ? elementPath(ds, e, path) : ""
-                for (i, item) in items.enumerated() {
-                    if !walkElements(item, only: only, test: test, path: wantPath ? p + "[\(i)]" : "", wantPath: wantPath, body) { return false }
-                }
+            for k in ds.elements.indices {
+                guard let items = ds.elements[k].items, !items.isEmpty else { continue }
+                if !descend(k, items) { return false }
             }
             return true
         }
-        var descend = true
-        if case .except(_, true) = only { descend = false }
-        for e in ds.elements {
-            let tag = e.tag
-            let selected = only.selects(tag)
+        var descendInto = true
+        if case .except(_, true) = only { descendInto = false }
+        for k in ds.elements.indices {
+            let e = ds.elements[k]
+            let selected = only.selects(e.tag)
             if selected && (aboutElement || (!e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded))) {
-                if !body(ds, e, path) { return false }
+                if !body(ds, e, k) { return false }
             }
-            if descend, let items = e.items, !items.isEmpty {
-                let p = wantPath ? elementPath(ds, e, path) : ""
-                for (i, item) in items.enumerated() {
-                    if !walkElements(item, only: only, test: test, path: wantPath ? p + "[\(i)]" : "", wantPath: wantPath, body) { return false }
-                }
-            }
+            if descendInto, let items = e.items, !items.isEmpty, !descend(k, items) { return false }
         }
         return true
     }
@@ -427,6 +431,20 @@ public final class Evaluator {
             return values.allSatisfy { FormatCheck.personName($0) }
         }
         return Target.forEachText(ds, e, index) { FormatCheck.valid($0, vr: vr) }
+    }
+
+    /// The element at `location` (`WalkTrail.location`) in `ds`, with its
+    /// data set; nil when the structure does not have it.
+    static func element(at location: [Int32], in ds: DataSet) -> (DataSet, Element)? {
+        var set = ds, k = 0
+        while k + 2 < location.count {
+            let at = Int(location[k]), item = Int(location[k + 1])
+            guard at < set.elements.count, let items = set.elements[at].items, item < items.count else { return nil }
+            set = items[item]
+            k += 2
+        }
+        guard k + 1 == location.count, Int(location[k]) < set.elements.count else { return nil }
+        return (set, set.elements[Int(location[k])])
     }
 
     /// `Seq[0].Keyword`, or a private element by creator: `(0029,"SIEMENS CSA HEADER",10)`.
@@ -860,5 +878,35 @@ func asciiCaseInsensitiveEqual(_ a: String, _ b: String) -> Bool {
         case let (x?, y?): if LiteralRegex.lower(x) != LiteralRegex.lower(y) { return false }
         default: return false
         }
+    }
+}
+
+/// Where an element walk is (`Evaluator.walkElements` with a trail): the
+/// sequences and items above the data set being walked, pushed and popped
+/// as it descends — the path and location of an element it finds are made
+/// from them only when asked (explanations), not for every item walked.
+final class WalkTrail {
+    struct Step {
+        /// The data set holding the sequence, the sequence's position there, the item's index.
+        let ds: DataSet, at: Int32, item: Int32
+    }
+    var steps: [Step] = []
+
+    /// The element's path: `Seq[0].Name` (`Evaluator.elementPath`).
+    func path(_ ds: DataSet, _ e: Element) -> String {
+        var parent = ""
+        for s in steps { parent = Evaluator.elementPath(s.ds, s.ds.elements[Int(s.at)], parent) + "[\(s.item)]" }
+        return Evaluator.elementPath(ds, e, parent)
+    }
+
+    /// The element's location: the positions of the sequences and the
+    /// indices of the items above it, then its position in its data set
+    /// (`Evaluator.element(at:in:)` finds it again in a file of the same structure).
+    func location(_ at: Int) -> [Int32] {
+        var out: [Int32] = []
+        out.reserveCapacity(2 * steps.count + 1)
+        for s in steps { out.append(s.at); out.append(s.item) }
+        out.append(Int32(at))
+        return out
     }
 }

@@ -89,6 +89,13 @@ struct FailureDetail {
     var expected: String
     var reason: String
     var offset: Int?
+    /// For an element found by an element walk whose failed test reads only
+    /// what the structure holds (`Evaluator.reasonIsStructural`: the element
+    /// is present, its VR, retired…): its location (`WalkTrail.location`).
+    /// All but `observed` then holds for every file of the same structure,
+    /// and a replay reads `observed` again from the element there
+    /// (`ShapeEntry.reusable`, `Evaluator.refreshed`).
+    var location: [Int32]? = nil
 }
 
 extension ValueTest {
@@ -194,9 +201,16 @@ extension Evaluator {
         case .always, .notEvaluated: return []
         case .eachElement(let only, let t):
             var out: [FailureDetail] = []
-            Self.walkElements(file.dataSet, only: only, test: t, path: "", wantPath: true) { ds, e, parent in
+            let trail = WalkTrail()
+            let structural = Self.reasonIsStructural(t)
+            Self.walkElements(file.dataSet, only: only, test: t, trail: trail) { ds, e, at in
                 let x = Target.element(ds, e, index: nil)
-                if test(t, x, file) != .yes { out.append(detail(.tag(e.tag, text: Self.elementPath(ds, e, parent)), t, x, file, showPHI: showPHI)) }
+                let v = test(t, x, file)
+                if v != .yes {
+                    var d = detail(.tag(e.tag, text: trail.path(ds, e)), t, x, file, showPHI: showPHI)
+                    if structural && v == .no { d.location = trail.location(at) }
+                    out.append(d)
+                }
                 return out.count < 100
             }
             return out
@@ -313,8 +327,7 @@ extension Evaluator {
         default: break
         }
         let phi = !showPHI && Redaction.isPatientIdentifying(x.tag)
-        var values = x.displayValues
-        if phi { values = values.map(Redaction.redact) }
+        let values = Self.observedValues(x, showPHI: showPHI)
         let shown = values.isEmpty ? "(empty)" : values.joined(separator: "\\")
         let verdict = test(t, x, file)
         // (rendered once: "one of [...]" of a Defined Terms list is dozens of strings joined)
@@ -366,6 +379,37 @@ extension Evaluator {
         }
         if verdict == .unknown { reason = "\(attr) \(shown) cannot be read for \(expected)" }
         return FailureDetail(attribute: attr, tag: x.tag, observed: values, expected: expected, reason: reason)
+    }
+
+    /// A detail's `observed`: the values shown, redacted when patient-identifying.
+    static func observedValues(_ x: Target, showPHI: Bool) -> [String] {
+        let values = x.displayValues
+        return !showPHI && Redaction.isPatientIdentifying(x.tag) ? values.map(Redaction.redact) : values
+    }
+
+    /// Whether `detail` explains a failure of `t` on an element from what the
+    /// structure holds alone (`ShapeKey.structure`: tags, VRs, private
+    /// creators), so that only `observed` shows its value: "X is present",
+    /// "X has VR …", "X is a retired attribute", "X is not in the dictionary".
+    static func reasonIsStructural(_ t: ValueTest) -> Bool {
+        switch t {
+        case .absent, .vr, .vrDictionary, .notRetired, .inDictionary: return true
+        default: return false
+        }
+    }
+
+    /// Details reused from an earlier file of the same structure, with the
+    /// `observed` of those about a located element read from this file; nil
+    /// when an element is not where the location says (not expected).
+    func refreshed(_ details: [FailureDetail], _ file: DicomFile, showPHI: Bool) -> [FailureDetail]? {
+        guard details.contains(where: { $0.location != nil }) else { return details }
+        var out = details
+        for k in out.indices {
+            guard let loc = out[k].location else { continue }
+            guard let (ds, e) = Self.element(at: loc, in: file.dataSet), e.tag == out[k].tag else { return nil }
+            out[k].observed = Self.observedValues(.element(ds, e, index: nil), showPHI: showPHI)
+        }
+        return out
     }
 
     /// The first single value that fails `t` (for messages about multi-valued elements).

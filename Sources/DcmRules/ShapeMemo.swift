@@ -304,11 +304,13 @@ final class ShapeEntry {
     /// Whether a keyed rule's explanation holds for every file of the shape
     /// and values: what `explain` reads is then in the key, except the values
     /// it shows (`observed`, and in `reason`) of the element a detail is
-    /// about, and the reader's positions of anomalies — so no detail may be
-    /// about an instance-varying element or carry an offset. (The message
-    /// template's `{Keyword}` values are rendered for each file.)
+    /// about, and the reader's positions of anomalies — so no detail may
+    /// carry an offset, nor be about an instance-varying element unless its
+    /// reason reads only the structure (a located detail, `FailureDetail.location`:
+    /// its `observed` is read from each file, `Evaluator.refreshed`). (The
+    /// message template's `{Keyword}` values are rendered for each file.)
     static func reusable(_ details: [FailureDetail]) -> Bool {
-        details.allSatisfy { d in d.offset == nil && !(d.tag.map(InstanceVarying.contains) ?? false) }
+        details.allSatisfy { d in d.offset == nil && (d.location != nil || !(d.tag.map(InstanceVarying.contains) ?? false)) }
     }
 }
 

@@ -78,6 +78,8 @@ extension Evaluator {
                 if let r = reused, !changed.isEmpty, r.contains(where: { d in d.tag.map { Evaluator.sortedContains(changed, $0.raw) } ?? false }) {
                     reused = nil
                 }
+                // (a located detail's `observed` read from this file)
+                if let r = reused { reused = refreshed(r, file, showPHI: showPHI) }
                 let d = reused ?? failureDetails(rule, file, showPHI: showPHI)
                 if !changed.isEmpty, memo.isKeyed(i, rule, outcome: o), reused != nil || ShapeEntry.reusable(d) { details[Int32(k)] = d }
                 self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)

@@ -189,6 +189,60 @@ final class PHILeakTests: XCTestCase {
         XCTAssertTrue((invocation["commandLine"] as! [String]).last!.hasSuffix("/data/" + Redaction.redact("Zyxwick^Quorbel")))
     }
 
+    /// A finding whose texts hold its own file's path (a value that is the
+    /// path, shown by `{value}` and in `because`) has the path redacted in
+    /// them too, with and without waivers: without, only the findings the
+    /// workers found naming their path are searched
+    /// (`PathRedactor.findingsNaming`), and the others are left as made.
+    func testPathInAFindingsTextIsRedacted() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-phi-text-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        let folder = dir + "/Zyxwick^Quorbel"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for i in 1...2 {
+            let path = folder + "/im\(i).dcm"
+            var ds = DataSet()
+            ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
+            ds.set(keyword: "SOPInstanceUID", "1.2.3.\(i)")
+            ds.set(keyword: "Modality", "MR")
+            ds.set(keyword: "PatientName", "ZYXWICK^QUORBEL")
+            ds.set(keyword: "StudyDescription", i == 1 ? path : "brain")
+            try DicomWriter.save(try DicomWriter.write(dataSet: ds), to: path)
+        }
+        try """
+        pack: test.path-text
+        version: 1
+        rules:
+          - id: t.description
+            check: {StudyDescription: {equals: head}}
+            message: "description {value}"
+          - id: t.modality
+            check: {Modality: {equals: CT}}
+        """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
+        for waived in [false, true] {
+            var req = CheckRequest(paths: [folder])
+            req.ruleFiles = [dir + "/p.yaml"]
+            req.builtinRules = repoRoot + "/Rules"
+            req.jobs = 2
+            if waived { req.waivers = try AuditConfig.parse("waivers:\n  - {rule: t.modality, reason: r}\n", file: "c.yml").waivers }
+            let rules = try CheckRunner.loadRules(req)
+            let report = CheckRunner.evaluate(req, rules: rules)
+            let described = report.findings.filter { $0.ruleID == "t.description" }
+            XCTAssertEqual(described.count, 2)
+            let redacted = dir + "/" + Redaction.redact("Zyxwick^Quorbel") + "/im1.dcm"
+            XCTAssertEqual(described.first?.file, redacted)
+            XCTAssertEqual(described.first?.message, "description " + redacted, "waived \(waived)")
+            XCTAssertEqual(described.first?.observed, redacted)
+            XCTAssertEqual(described.last?.message, "description brain")
+            for f in report.findings + report.waived.flatMap(\.findings) {
+                for t in [f.message, f.because ?? "", f.observed ?? "", f.file ?? ""] {
+                    XCTAssertFalse(t.uppercased().contains("ZYXWICK"), "\(f.ruleID): \(t)")
+                }
+            }
+        }
+    }
+
     /// Which path components hold a value (docs/reports.md, *Patient data in paths*).
     func testPathComponentMatching() {
         var ds = DataSet()

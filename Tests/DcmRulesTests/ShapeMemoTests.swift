@@ -202,4 +202,45 @@ final class ShapeMemoTests: XCTestCase {
         XCTAssertEqual(s0.keptReads.sorted(), [0x0020_000D, 0x0020_000E])
         XCTAssertNil(SplitCheck(split.rules[1]), "nothing varying: keyed, not split")
     }
+
+    /// A failed keyed rule's explanation about instance-varying elements whose
+    /// reason reads only the structure ("private element … is present") is
+    /// kept with the shape and reused on its next files, with `observed` read
+    /// from each file (`FailureDetail.location`): a private value that
+    /// changes from file to file, at the top and in an item, shows each
+    /// file's own value — redacted, and with --show-phi as it is.
+    func testLocatedDetailsShowEachFilesValues() throws {
+        let set = try pack("""
+        pack: t.memo
+        version: 1
+        rules:
+          - id: t.private
+            check: {each_element: {only: private, absent: true}}
+            message: "private element {attribute} is present"
+        """)
+        for showPHI in [false, true] {
+            let memo = memoEvaluator()
+            var observed: Set<String> = []
+            for (k, v) in ["A1", "B22", "C333"].enumerated() {
+                let f = try file("""
+                {Modality: CT, SOPInstanceUID: '1.2.\(k)', '(0029,"ACME 1.0",10)': \(v),
+                 ReferencedImageSequence: [{ReferencedSOPInstanceUID: '1.2', '(0029,"ACME 1.0",11)': N\(v)}]}
+                """)
+                let a = memo.run(set, on: f, path: "f.dcm", showPHI: showPHI).findings
+                let b = plainEvaluator().run(set, on: f, path: "f.dcm", showPHI: showPHI).findings
+                XCTAssertEqual(a.map(\.attribute), ["ReferencedImageSequence[0].(0029,\"ACME 1.0\",11)", "(0029,\"ACME 1.0\",10)"])
+                XCTAssertEqual(a.map(\.attribute), b.map(\.attribute))
+                XCTAssertEqual(a.map(\.message), b.map(\.message))
+                XCTAssertEqual(a.map(\.observed), b.map(\.observed), "file \(k), showPHI \(showPHI)")
+                if showPHI { XCTAssertEqual(a.map(\.observed), ["N" + v, v]) }
+                for o in a.compactMap(\.observed) { observed.insert(o) }
+            }
+            XCTAssertEqual(observed.count, 6, "each file's own values")
+            let m = try XCTUnwrap(memo.shapeMemo)
+            XCTAssertEqual(m.hits, 2)
+            let entry = try XCTUnwrap(m.entries.values.first?.first)
+            XCTAssertEqual(entry.details.count, 1, "the explanation is kept with the shape")
+            XCTAssertEqual(entry.details.values.first?.map { $0.location != nil }, [true, true])
+        }
+    }
 }

@@ -280,7 +280,8 @@ public enum CheckRunner {
         @discardableResult
         // (batches are consumed: a shared array would be copied, finding by
         // finding, at the first re-grade or redaction)
-        func deliver(_ batch: consuming [Finding]) -> [Finding] {
+        // (`namingPath`: of a file's findings, those whose texts name its path; nil: unknown)
+        func deliver(_ batch: consuming [Finding], namingPath: [Int]? = nil) -> [Finding] {
             var batch = consume batch
             guard !batch.isEmpty else { return [] }
             if !req.severityOverrides.isEmpty {
@@ -305,7 +306,19 @@ public enum CheckRunner {
                 }
                 guard !batch.isEmpty else { return [] }
             }
-            if let redactor { for k in batch.indices { redactor.redact(&batch[k]) } }
+            if let redactor {
+                // (a waiver's filter moved the findings: then every text is searched)
+                if let named = namingPath, req.waivers.isEmpty {
+                    var next = 0
+                    for k in batch.indices {
+                        let search = next < named.count && named[next] == k
+                        if search { next += 1 }
+                        redactor.redact(&batch[k], searchTexts: search)
+                    }
+                } else {
+                    for k in batch.indices { redactor.redact(&batch[k]) }
+                }
+            }
             if newBaseline != nil { for f in batch { newBaseline!.add(f) } }
             if baseline != nil {
                 let (new, known) = baseline!.filter(batch)
@@ -316,15 +329,15 @@ public enum CheckRunner {
             // (a file's findings of one rule come together: counted per run of equal ids)
             var runID = "", runLength = 0
             var bySeverity = (error: 0, warning: 0, info: 0)
-            for f in batch {
-                switch f.severity {
+            for k in batch.indices {   // (by index: no copy of each finding)
+                switch batch[k].severity {
                 case .error: bySeverity.error += 1
                 case .warning: bySeverity.warning += 1
                 case .info: bySeverity.info += 1
                 }
-                if runLength > 0 && f.ruleID == runID { runLength += 1; continue }
+                if runLength > 0 && batch[k].ruleID == runID { runLength += 1; continue }
                 if runLength > 0 { perRule[runID, default: 0] += runLength }
-                runID = f.ruleID; runLength = 1
+                runID = batch[k].ruleID; runLength = 1
             }
             if runLength > 0 { perRule[runID, default: 0] += runLength }
             for (sev, n) in [(Severity.error, bySeverity.error), (.warning, bySeverity.warning), (.info, bySeverity.info)] where n > 0 {
@@ -337,9 +350,9 @@ public enum CheckRunner {
         let compliance = ComplianceTally(showPHI: req.showPHI)
         /// A readable file's findings, delivered; the file counted for compliance.
         func deliverFile(_ file: String, _ keys: FileKeys, _ fs: consuming [Finding]) {
-            let kept = deliver(consume fs)
+            let kept = deliver(consume fs, namingPath: keys.findingsNamingPath)
             var worst: Severity? = nil
-            for f in kept where f.level == .instance { worst = ComplianceTally.worse(worst, f.severity) }
+            for k in kept.indices where kept[k].level == .instance { worst = ComplianceTally.worse(worst, kept[k].severity) }
             compliance.add(scanner: keys.scanner, series: keys.series, modality: keys.modality, worst: worst)
         }
         var tally = OutcomeTally(rules)
@@ -385,7 +398,10 @@ public enum CheckRunner {
                 let ds = file.dataSet
                 var keys = FileKeys(series: ds.string(Tag(0x0020, 0x000E)), study: ds.string(Tag(0x0020, 0x000D)), modality: ds.string(Tag(0x0008, 0x0060)))
                 let result = ev.run(rules, on: file, path: path, showPHI: showPHI)
-                if !showPHI { keys.phiValues = PathRedactor.values(of: ds) }
+                if !showPHI {
+                    keys.phiValues = PathRedactor.values(of: ds)
+                    keys.findingsNamingPath = PathRedactor.findingsNaming(path, result.findings)
+                }
                 keys.scanner = ComplianceTally.scanner(of: ds)
                 if notEvaluatedMode != .none { keys.notEvaluated = FileNotEvaluated(result, rules, file, ev, details: notEvaluatedMode == .list) }   // --- not evaluated ---
                 if !runSelectors.isEmpty {
@@ -629,6 +645,8 @@ struct FileKeys: Sendable {
     var scanner: [String] = ["", "", "", ""]
     /// The rules not evaluated on the file, with their reasons (`--not-evaluated`).
     var notEvaluated = FileNotEvaluated()
+    /// The findings whose texts name the file's path (`PathRedactor.findingsNaming`), unless --show-phi.
+    var findingsNamingPath: [Int] = []
 }
 
 /// Where a report goes: standard output or a file, in 64 KiB writes.

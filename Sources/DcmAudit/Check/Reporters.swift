@@ -30,10 +30,12 @@ public enum JSONReporter {
         }
         public func add(_ batch: [Finding]) {
             var o = ByteOutput(capacity: 512 * batch.count)
-            for f in batch {
-                o.write(count == 0 ? "\n    " : ",\n    ")
-                JSONReporter.finding(f, &o)
-                count += 1
+            batch.withUnsafeBufferPointer { batch in   // (each finding borrowed, not copied)
+                for k in batch.indices {
+                    o.write(count == 0 ? "\n    " : ",\n    ")
+                    JSONReporter.finding(batch.baseAddress! + k, &o)
+                    count += 1
+                }
             }
             out.write(o.bytes)
         }
@@ -129,43 +131,55 @@ public enum JSONReporter {
 
     /// A JSON string: copied whole when nothing needs escaping (the usual case).
     static func str(_ s: String, _ o: inout ByteOutput) {
-        var s = s
-        let plain = s.withUTF8 { u -> Bool in
+        // (the UTF-8 borrowed in place: no copy or retain of the string)
+        let plain = s.utf8.withContiguousStorageIfAvailable { u -> Bool in
             for c in u where c < 0x20 || c == 0x22 || c == 0x5C { return false }
             o.byte(0x22); o.bytes.append(contentsOf: u); o.byte(0x22)
             return true
         }
-        if !plain { o.jsonString(s) }
+        if plain != true { o.jsonString(s) }
     }
 
     static func list(_ items: [String], _ o: inout ByteOutput) {
         for (i, s) in items.enumerated() { if i > 0 { o.write(", ") }; str(s, &o) }
     }
 
-    static func finding(_ f: Finding, _ o: inout ByteOutput) {
+    static func finding(_ f: borrowing Finding, _ o: inout ByteOutput) {
+        withUnsafePointer(to: f) { finding($0, &o) }
+    }
+
+    /// `finding` read through a pointer: the fields read in place, not the finding copied.
+    static func finding(_ f: UnsafePointer<Finding>, _ o: inout ByteOutput) {
         o.write("{"); findingFields(f, &o); o.write("}")
     }
 
-    static func findingFields(_ f: Finding, _ o: inout ByteOutput) {
-        o.write("\"rule\": "); str(f.ruleID, &o)
-        o.write(", \"pack\": "); str(f.packID, &o)
-        o.write(", \"severity\": \"\(f.severity.rawValue)\", \"level\": \"\(f.level.rawValue)\"")
-        o.write(", \"message\": "); str(f.message, &o)
-        func opt(_ k: StaticString, _ v: String?) {
+    /// A finding's fields, written piece by piece (no temporary strings: this
+    /// runs for every finding).
+    static func findingFields(_ f: borrowing Finding, _ o: inout ByteOutput) {
+        withUnsafePointer(to: f) { findingFields($0, &o) }
+    }
+
+    static func findingFields(_ f: UnsafePointer<Finding>, _ o: inout ByteOutput) {
+        o.write("\"rule\": "); str(f.pointee.ruleID, &o)
+        o.write(", \"pack\": "); str(f.pointee.packID, &o)
+        o.write(", \"severity\": \""); o.write(f.pointee.severity.rawValue)
+        o.write("\", \"level\": \""); o.write(f.pointee.level.rawValue); o.write("\"")
+        o.write(", \"message\": "); str(f.pointee.message, &o)
+        func opt(_ k: StaticString, _ v: String?, _ o: inout ByteOutput) {
             guard let v else { return }
             o.write(", \""); o.write(k); o.write("\": "); str(v, &o)
         }
-        opt("because", f.because)
-        opt("file", f.file)
-        if !f.relatedFiles.isEmpty { o.write(", \"relatedFiles\": ["); list(f.relatedFiles, &o); o.write("]") }
-        opt("attribute", f.attribute)
-        opt("observed", f.observed)
-        opt("expected", f.expected)
-        opt("reference", f.reference)
-        if let off = f.offset { o.write(", \"offset\": \(off)") }
-        opt("sopInstanceUID", f.sopInstanceUID)
-        opt("seriesInstanceUID", f.seriesInstanceUID)
-        opt("studyInstanceUID", f.studyInstanceUID)
+        opt("because", f.pointee.because, &o)
+        opt("file", f.pointee.file, &o)
+        if !f.pointee.relatedFiles.isEmpty { o.write(", \"relatedFiles\": ["); list(f.pointee.relatedFiles, &o); o.write("]") }
+        opt("attribute", f.pointee.attribute, &o)
+        opt("observed", f.pointee.observed, &o)
+        opt("expected", f.pointee.expected, &o)
+        opt("reference", f.pointee.reference, &o)
+        if let off = f.pointee.offset { o.write(", \"offset\": "); o.write(String(off)) }
+        opt("sopInstanceUID", f.pointee.sopInstanceUID, &o)
+        opt("seriesInstanceUID", f.pointee.seriesInstanceUID, &o)
+        opt("studyInstanceUID", f.pointee.studyInstanceUID, &o)
     }
 }
 
@@ -198,36 +212,54 @@ public struct TextReporter {
         writeEnd(r, into: &o)
     }
 
-    func line(_ f: Finding, showFile: Bool, into o: inout ByteOutput) {
+    /// One finding's line (and its "because" line), written piece by piece
+    /// into `o`: no temporary strings, no copy of the finding (these run
+    /// for every finding — ~64 per file with every pack on identified data).
+    func line(_ f: borrowing Finding, showFile: Bool, into o: inout ByteOutput) {
+        withUnsafePointer(to: f) { line($0, showFile: showFile, into: &o) }
+    }
+
+    /// `line` of a finding read through a pointer: its fields are read in
+    /// place (a finding passed by value was copied whole — a dozen reference
+    /// counts — for each line).
+    func line(_ f: UnsafePointer<Finding>, showFile: Bool, into o: inout ByteOutput) {
         let w = idWidth
-        o.write("  "); writePadded(&o, f.severity.rawValue, 8); writePadded(&o, f.ruleID, w)
-        if showFile { o.write((f.file ?? "-") + ": ") }
-        o.write(f.message)
-        if let a = f.attribute, !a.isEmpty, !f.message.utf8Contains(a) { o.write("  [" + a + "]") }
-        if let off = f.offset, !f.message.utf8Contains("offset \(off)") { o.write("  (offset \(off))") }
-        o.write("\n")
-        if let b = f.because, b != f.message { o.write("  "); writePadded(&o, "", 8 + w); o.write("because " + b + "\n") }
+        o.write("  "); writePadded(&o, f.pointee.severity.rawValue, 8); writePadded(&o, f.pointee.ruleID, w)
+        if showFile { o.write(f.pointee.file ?? "-"); o.write(": ") }
+        o.write(f.pointee.message)
+        if let a = f.pointee.attribute, !a.isEmpty, !f.pointee.message.utf8Contains(a) { o.write("  ["); o.write(a); o.write("]") }
+        if let off = f.pointee.offset {
+            let t = "offset \(off)"
+            if !f.pointee.message.utf8Contains(t) { o.write("  ("); o.write(t); o.write(")") }
+        }
+        o.byte(0x0A)
+        if let b = f.pointee.because, b != f.pointee.message {
+            o.write("  "); TextReporter.writeSpaces(&o, 8 + w); o.write("because "); o.write(b); o.byte(0x0A)
+        }
     }
 
     /// One batch of findings grouped by file: a file's findings, or the
     /// series/study/patient/data-set findings at the end.
     public func writeBatch(_ fs: [Finding], into o: inout ByteOutput) {
-        guard let first = fs.first else { return }
-        if first.level == .instance {
-            var i = 0
-            while i < fs.count {
-                let file = fs[i].file ?? "-"
-                var j = i
-                while j < fs.count, (fs[j].file ?? "-") == file { j += 1 }
-                o.write(file + "  (" + countText(Array(fs[i..<j])) + ")\n")
-                for f in fs[i..<j] { line(f, showFile: false, into: &o) }
-                o.write("\n")
-                i = j
+        // (through a buffer pointer: each finding borrowed, not copied)
+        fs.withUnsafeBufferPointer { fs in
+            guard let first = fs.first else { return }
+            if first.level == .instance {
+                var i = 0
+                while i < fs.count {
+                    let file = fs[i].file ?? "-"
+                    var j = i
+                    while j < fs.count, (fs[j].file ?? "-") == file { j += 1 }
+                    o.write(file); o.write("  ("); writeCounts(fs, i..<j, into: &o); o.write(")\n")
+                    for k in i..<j { line(fs.baseAddress! + k, showFile: false, into: &o) }
+                    o.byte(0x0A)
+                    i = j
+                }
+            } else {
+                o.write("Series, study, patient and data set findings  ("); writeCounts(fs, fs.indices, into: &o); o.write(")\n")
+                for k in fs.indices { line(fs.baseAddress! + k, showFile: true, into: &o) }
+                o.byte(0x0A)
             }
-        } else {
-            o.write("Series, study, patient and data set findings  (" + countText(fs) + ")\n")
-            for f in fs { line(f, showFile: true, into: &o) }
-            o.write("\n")
         }
     }
 
@@ -272,10 +304,13 @@ public struct TextReporter {
         }
     }
 
-    func countText(_ fs: [Finding]) -> String {
+    /// "2 errors, 0 warnings, 1 info" for `fs[range]`.
+    func writeCounts(_ fs: UnsafeBufferPointer<Finding>, _ range: Range<Int>, into o: inout ByteOutput) {
         var e = 0, w = 0, i = 0
-        for f in fs { switch f.severity { case .error: e += 1; case .warning: w += 1; case .info: i += 1 } }
-        return "\(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s"), \(i) info"
+        for k in range { switch fs[k].severity { case .error: e += 1; case .warning: w += 1; case .info: i += 1 } }
+        o.write(String(e)); o.write(e == 1 ? " error, " : " errors, ")
+        o.write(String(w)); o.write(w == 1 ? " warning, " : " warnings, ")
+        o.write(String(i)); o.write(" info")
     }
 
     // (padding from one string of spaces, and byte search: these run for every finding line)
@@ -288,6 +323,12 @@ public struct TextReporter {
     func writePadded(_ o: inout ByteOutput, _ s: String, _ n: Int) {
         o.write(s)
         let c = s.utf8.count
-        o.bytes.append(contentsOf: repeatElement(0x20, count: c >= n ? 1 : n - c))
+        TextReporter.writeSpaces(&o, c >= n ? 1 : n - c)
+    }
+    static let spaceBytes = [UInt8](repeating: 0x20, count: 256)
+    /// `n` spaces (a copy from one buffer of spaces).
+    static func writeSpaces(_ o: inout ByteOutput, _ n: Int) {
+        if n <= spaceBytes.count { spaceBytes.withUnsafeBufferPointer { o.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<n])) } }
+        else { o.bytes.append(contentsOf: repeatElement(0x20, count: n)) }
     }
 }

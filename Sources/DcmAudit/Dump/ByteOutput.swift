@@ -3,8 +3,8 @@ public struct ByteOutput {
     public var bytes: [UInt8] = []
     public init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
     @inline(__always) public mutating func write(_ s: String) {
-        var s = s
-        s.withUTF8 { bytes.append(contentsOf: $0) }
+        // (borrowed in place; a bridged string, which this program does not make, is copied)
+        if s.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil { bytes.append(contentsOf: s.utf8) }
     }
     @inline(__always) public mutating func write(_ s: StaticString) {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
