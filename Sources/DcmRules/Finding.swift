@@ -64,6 +64,21 @@ public enum Redaction {
     public static func redact(_ s: String) -> String {
         var h: UInt64 = 0xcbf29ce484222325
         for b in s.utf8 { h ^= UInt64(b); h = h &* 0x100000001b3 }
+        return redacted(hash: h)
+    }
+
+    /// `redact` of the text `bytes` decode to (`String(decoding:as: UTF8.self)`):
+    /// ASCII hashed as it is, without making the string.
+    static func redact(bytes: UnsafeRawBufferPointer) -> String {
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in bytes {
+            guard b < 0x80 else { return redact(String(decoding: bytes, as: UTF8.self)) }
+            h ^= UInt64(b); h = h &* 0x100000001b3
+        }
+        return redacted(hash: h)
+    }
+
+    private static func redacted(hash h: UInt64) -> String {
         // "<redacted:" + 8 lower-case hex digits of the high half + ">", written
         // in one buffer (a finding of dicom.deid-basic redacts a value or two:
         // the radix conversion and concatenations were 4% of a run with them)
@@ -383,8 +398,11 @@ extension Evaluator {
 
     /// A detail's `observed`: the values shown, redacted when patient-identifying.
     static func observedValues(_ x: Target, showPHI: Bool) -> [String] {
-        let values = x.displayValues
-        return !showPHI && Redaction.isPatientIdentifying(x.tag) ? values.map(Redaction.redact) : values
+        guard !showPHI && Redaction.isPatientIdentifying(x.tag) else { return x.displayValues }
+        // (each value's text hashed as it is read: `displayValues` redacted, without its strings)
+        var out: [String] = []
+        _ = x.forEachText { b in out.append(Redaction.redact(bytes: b)); return out.count < 64 }
+        return out
     }
 
     /// Whether `detail` explains a failure of `t` on an element from what the

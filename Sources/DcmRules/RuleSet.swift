@@ -230,7 +230,7 @@ extension Evaluator {
         var visited: [Int32] = []
         var visitedOutcomes: [Outcome] = []
         var groupRules: [Int32] = []
-        var details: [Int32: [FailureDetail]] = [:]
+        var details: [Int32: [FailureDetail]] = [:], detailFindings: [Int32: [Finding]] = [:]
         visited.reserveCapacity(todo.count); visitedOutcomes.reserveCapacity(todo.count)
         var last: Int32 = -1
         let table = set.table
@@ -250,10 +250,12 @@ extension Evaluator {
                 if uids == nil { uids = UIDs(file) }
                 Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
                     let d = failureDetails(rule, file, showPHI: showPHI)
+                    let start = findings.count
+                    self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
                     if let memo, memo.isKeyed(i, rule, outcome: o), ShapeEntry.reusable(d) {   // (failed: its check is keyed)
                         details[Int32(visited.count - 1)] = d
+                        detailFindings[Int32(visited.count - 1)] = Array(findings[start...])
                     }
-                    self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
                 }
             }
         }
@@ -263,7 +265,8 @@ extension Evaluator {
         let (redo, walkRedo, gatedRedo, split) = memo.redo(visited, visitedOutcomes, set, file, self)
         return (result, ShapeEntry(visited: visited, outcomes: visitedOutcomes, redo: redo, groupRules: groupRules,
                                    guardTruths: guardTruth, walkRedo: walkRedo, walkKeyed: walkKeyed, gatedRedo: gatedRedo,
-                                   details: details, detailsShowPHI: showPHI, splitKept: splitKept(split, visited, memo, file)))
+                                   details: details, detailFindings: detailFindings, detailsShowPHI: showPHI,
+                                   splitKept: splitKept(split, visited, memo, file)))
     }
 
     /// The kept parts' verdicts of the split checks at positions `split` of `visited`.
@@ -455,6 +458,37 @@ extension Evaluator {
                            file: path, attribute: d.attribute.isEmpty ? nil : d.attribute, observed: observed, expected: d.expected, reference: rule.reference,
                            offset: d.offset, sopInstanceUID: sop, seriesInstanceUID: series, studyInstanceUID: study, modality: uids.modality))
         }
+    }
+
+    /// The findings of a replayed rule whose explanation `details` was
+    /// reused from the entry (`ShapeEntry.detailFindings` made from it, one
+    /// per detail): copies with this file's path, UIDs and Modality, and for
+    /// a located detail (`FailureDetail.location`) its observed value and a
+    /// message showing it made again — the findings `findings` makes. False
+    /// (nothing appended) when the message reads the file itself (`{Keyword}`).
+    func reuseFindings(_ stored: [Finding], _ details: [FailureDetail], _ rule: Rule, _ file: DicomFile, path: String?,
+                       showPHI: Bool, uids: UIDs, into out: inout [Finding]) -> Bool {
+        guard stored.count == details.count else { return false }
+        var showsValue = false
+        for p in rule.message ?? [] {
+            switch p {
+            case .keyword: return false
+            case .value: showsValue = true
+            default: break
+            }
+        }
+        for (k, d) in details.enumerated() {
+            var f = stored[k]
+            f.file = path
+            f.sopInstanceUID = uids.sop; f.seriesInstanceUID = uids.series; f.studyInstanceUID = uids.study
+            f.modality = uids.modality
+            if d.location != nil {
+                f.observed = d.observed.map { $0.joined(separator: "\\") }
+                if showsValue, let parts = rule.message { f.message = render(parts, d, file, showPHI: showPHI) }
+            }
+            out.append(f)
+        }
+        return true
     }
 
     func render(_ parts: [TemplatePart], _ d: FailureDetail, _ file: DicomFile, showPHI: Bool) -> String {

@@ -288,16 +288,21 @@ final class ShapeEntry {
     /// that hold for every file of the shape and values (`reusable`): a
     /// replay builds their findings without explaining again.
     let details: [Int32: [FailureDetail]]
+    /// The findings made from `details` (by the same positions): a replay
+    /// that reuses an explanation copies them with the file's own path,
+    /// UIDs and located values (`Evaluator.reuseFindings`).
+    let detailFindings: [Int32: [Finding]]
     /// `showPHI` of the run the explanations were made for (redacted or not).
     let detailsShowPHI: Bool
     /// For the split checks among the visited rules (`SplitCheck`, by
     /// position): the verdict over the tags the key holds.
     let splitKept: [Int32: Truth]
     init(visited: [Int32], outcomes: [Outcome], redo: [Int32], groupRules: [Int32], guardTruths: [Truth],
-         walkRedo: Bool, walkKeyed: [Truth]?, gatedRedo: Bool, details: [Int32: [FailureDetail]], detailsShowPHI: Bool,
-         splitKept: [Int32: Truth]) {
+         walkRedo: Bool, walkKeyed: [Truth]?, gatedRedo: Bool, details: [Int32: [FailureDetail]], detailFindings: [Int32: [Finding]],
+         detailsShowPHI: Bool, splitKept: [Int32: Truth]) {
         self.visited = visited; self.outcomes = outcomes; self.redo = redo; self.groupRules = groupRules
         self.guardTruths = guardTruths; self.walkRedo = walkRedo; self.walkKeyed = walkKeyed; self.gatedRedo = gatedRedo
+        self.detailFindings = detailFindings
         self.details = details; self.detailsShowPHI = detailsShowPHI; self.splitKept = splitKept
     }
 

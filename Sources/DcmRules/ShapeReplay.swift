@@ -68,7 +68,7 @@ extension Evaluator {
         var samples: [GroupSample?] = []
         for r in entry.groupRules { sampleGroupRule(set, Int(r), file, into: &samples) }
         var findings: [Finding] = []
-        var details: [Int32: [FailureDetail]] = [:]
+        var details: [Int32: [FailureDetail]] = [:], detailFindings: [Int32: [Finding]] = [:]
         var uids: UIDs? = nil
         for (k, o) in outcomes.enumerated() where o == .fail {
             if uids == nil { uids = UIDs(file) }
@@ -81,8 +81,17 @@ extension Evaluator {
                 // (a located detail's `observed` read from this file)
                 if let r = reused { reused = refreshed(r, file, showPHI: showPHI) }
                 let d = reused ?? failureDetails(rule, file, showPHI: showPHI)
-                if !changed.isEmpty, memo.isKeyed(i, rule, outcome: o), reused != nil || ShapeEntry.reusable(d) { details[Int32(k)] = d }
-                self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
+                let start = findings.count
+                // (a reused explanation: the entry's findings copied, not made again)
+                if reused == nil || !(entry.detailFindings[Int32(k)].map {
+                    reuseFindings($0, d, rule, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
+                } ?? false) {
+                    self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
+                }
+                if !changed.isEmpty, memo.isKeyed(i, rule, outcome: o), reused != nil || ShapeEntry.reusable(d) {
+                    details[Int32(k)] = d
+                    detailFindings[Int32(k)] = Array(findings[start...])
+                }
             }
         }
         let result = InstanceResult(visited: entry.visited, visitedOutcomes: outcomes, guardTruths: entry.guardTruths, layout: set.layout,
@@ -93,7 +102,8 @@ extension Evaluator {
         let (redo, walkRedo, gatedRedo, split) = memo.redo(entry.visited, outcomes, set, file, self)
         return (result, ShapeEntry(visited: entry.visited, outcomes: outcomes, redo: redo, groupRules: entry.groupRules,
                                    guardTruths: entry.guardTruths, walkRedo: walkRedo, walkKeyed: walkKeyed, gatedRedo: gatedRedo,
-                                   details: details, detailsShowPHI: showPHI, splitKept: splitKept(split, entry.visited, memo, file)))
+                                   details: details, detailFindings: detailFindings, detailsShowPHI: showPHI,
+                                   splitKept: splitKept(split, entry.visited, memo, file)))
     }
 
     /// `fusedWalk` in two parts — the verdicts over the elements whose values

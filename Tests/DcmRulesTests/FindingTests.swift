@@ -11,6 +11,12 @@ final class FindingTests: XCTestCase {
         XCTAssertEqual(Redaction.redact("DOE^JOHN"), "<redacted:2c662fc7>")
         XCTAssertEqual(Redaction.redact("Zyxwick^Quorbel"), "<redacted:a0047643>")
         XCTAssertEqual(Redaction.redact("ÄÖ"), "<redacted:b99320c6>")
+        // of a value's bytes (observed values): the text they decode to, redacted
+        for bytes: [UInt8] in [[], Array("DOE^JOHN".utf8), Array("ÄÖ".utf8), [0x41, 0xFF, 0x42], [0xC3]] {
+            let text = String(decoding: bytes, as: UTF8.self)
+            XCTAssertEqual(bytes.withUnsafeBytes { Redaction.redact(bytes: $0) }, Redaction.redact(text), "\(bytes)")
+        }
+        XCTAssertEqual(Array("DOE^JOHN".utf8).withUnsafeBytes { Redaction.redact(bytes: $0) }, "<redacted:2c662fc7>")
     }
 
     func example() throws -> RuleSet { try PackLoader(libraries: [repoRoot + "/Rules"]).load(files: [repoRoot + "/Rules/examples/example.ct-mr.yaml"]) }

@@ -210,6 +210,8 @@ final class ShapeMemoTests: XCTestCase {
     /// changes from file to file, at the top and in an item, shows each
     /// file's own value — redacted, and with --show-phi as it is.
     func testLocatedDetailsShowEachFilesValues() throws {
+        // (messages: attribute only, showing the value, reading the file: the
+        // entry's findings are copied, copied with the message made again, not copied)
         let set = try pack("""
         pack: t.memo
         version: 1
@@ -217,6 +219,12 @@ final class ShapeMemoTests: XCTestCase {
           - id: t.private
             check: {each_element: {only: private, absent: true}}
             message: "private element {attribute} is present"
+          - id: t.private-value
+            check: {each_element: {only: private, absent: true}}
+            message: "{attribute} holds {value}"
+          - id: t.private-instance
+            check: {each_element: {only: private, absent: true}}
+            message: "{attribute} in {SOPInstanceUID}"
         """)
         for showPHI in [false, true] {
             let memo = memoEvaluator()
@@ -226,21 +234,31 @@ final class ShapeMemoTests: XCTestCase {
                 {Modality: CT, SOPInstanceUID: '1.2.\(k)', '(0029,"ACME 1.0",10)': \(v),
                  ReferencedImageSequence: [{ReferencedSOPInstanceUID: '1.2', '(0029,"ACME 1.0",11)': N\(v)}]}
                 """)
-                let a = memo.run(set, on: f, path: "f.dcm", showPHI: showPHI).findings
-                let b = plainEvaluator().run(set, on: f, path: "f.dcm", showPHI: showPHI).findings
-                XCTAssertEqual(a.map(\.attribute), ["ReferencedImageSequence[0].(0029,\"ACME 1.0\",11)", "(0029,\"ACME 1.0\",10)"])
-                XCTAssertEqual(a.map(\.attribute), b.map(\.attribute))
-                XCTAssertEqual(a.map(\.message), b.map(\.message))
-                XCTAssertEqual(a.map(\.observed), b.map(\.observed), "file \(k), showPHI \(showPHI)")
-                if showPHI { XCTAssertEqual(a.map(\.observed), ["N" + v, v]) }
+                let a = memo.run(set, on: f, path: "f\(k).dcm", showPHI: showPHI).findings
+                let b = plainEvaluator().run(set, on: f, path: "f\(k).dcm", showPHI: showPHI).findings
+                let attributes = ["ReferencedImageSequence[0].(0029,\"ACME 1.0\",11)", "(0029,\"ACME 1.0\",10)"]
+                XCTAssertEqual(a.map(\.attribute), attributes + attributes + attributes)
+                for (x, y) in zip(a, b) {
+                    XCTAssertEqual([x.ruleID, x.attribute, x.message, x.because, x.observed, x.file, x.sopInstanceUID, x.modality],
+                                   [y.ruleID, y.attribute, y.message, y.because, y.observed, y.file, y.sopInstanceUID, y.modality],
+                                   "file \(k), showPHI \(showPHI)")
+                }
+                XCTAssertEqual(a.map(\.file), Array(repeating: "f\(k).dcm", count: 6))
+                XCTAssertEqual(a.map(\.sopInstanceUID), Array(repeating: "1.2.\(k)", count: 6))
+                if showPHI {
+                    XCTAssertEqual(a[0...1].map(\.observed), ["N" + v, v])
+                    XCTAssertEqual(a[3].message, attributes[1] + " holds " + v)
+                }
+                XCTAssertEqual(a[5].message, attributes[1] + " in 1.2.\(k)")
                 for o in a.compactMap(\.observed) { observed.insert(o) }
             }
             XCTAssertEqual(observed.count, 6, "each file's own values")
             let m = try XCTUnwrap(memo.shapeMemo)
             XCTAssertEqual(m.hits, 2)
             let entry = try XCTUnwrap(m.entries.values.first?.first)
-            XCTAssertEqual(entry.details.count, 1, "the explanation is kept with the shape")
+            XCTAssertEqual(entry.details.count, 3, "the explanations are kept with the shape")
             XCTAssertEqual(entry.details.values.first?.map { $0.location != nil }, [true, true])
+            XCTAssertEqual(entry.detailFindings.values.map(\.count), [2, 2, 2])
         }
     }
 }
