@@ -295,6 +295,12 @@ extension Evaluator {
                 guard evaluate(p, sub, selector: false) == .no else { continue }
                 for var d in explain(p, sub, showPHI: showPHI) {
                     d.attribute = prefix + "[\(i)]" + (d.attribute.isEmpty ? "" : "." + d.attribute)
+                    // (a located detail's location is the element's place in
+                    // the item, but `refreshed` looks it up from the file's
+                    // top level, where an element of the same tag can sit at
+                    // that place and show its value instead: the detail is
+                    // kept unlocated, and explained again on each file)
+                    d.location = nil
                     out.append(d)
                 }
             }

@@ -261,4 +261,48 @@ final class ShapeMemoTests: XCTestCase {
             XCTAssertEqual(entry.detailFindings.values.map(\.count), [2, 2, 2])
         }
     }
+
+    /// Every field of a finding a report shows.
+    func fields(_ f: Finding) -> [String] {
+        [f.ruleID, f.severity.rawValue, f.attribute ?? "-", f.message, f.because ?? "-", f.observed ?? "-", f.expected ?? "-",
+         f.offset.map(String.init) ?? "-", f.file ?? "-", f.sopInstanceUID ?? "-", f.seriesInstanceUID ?? "-",
+         f.studyInstanceUID ?? "-", f.modality ?? "-"]
+    }
+
+    /// Runs `files` in order through one memo evaluator and compares every
+    /// finding and outcome with a plain evaluation; returns the memo's hits
+    /// (values equal or changed).
+    @discardableResult
+    func assertSameAsPlain(_ set: RuleSet, _ files: [DicomFile], showPHI: [Bool] = [false, true],
+                           file: StaticString = #filePath, line: UInt = #line) -> Int {
+        let memo = memoEvaluator()
+        for (k, f) in files.enumerated() {
+            let phi = showPHI[k % showPHI.count]
+            let a = memo.run(set, on: f, path: "dir/f\(k).dcm", showPHI: phi)
+            let b = plainEvaluator().run(set, on: f, path: "dir/f\(k).dcm", showPHI: phi)
+            XCTAssertEqual(a.outcomes, b.outcomes, "file \(k) outcomes", file: file, line: line)
+            XCTAssertEqual(a.findings.map(fields), b.findings.map(fields), "file \(k), showPHI \(phi)", file: file, line: line)
+        }
+        return memo.shapeMemo.map { $0.hits + $0.partial } ?? 0
+    }
+
+    /// An `each_element` explanation under `items` walks the item, so its
+    /// locations are the item's; a replay looked them up from the top level
+    /// and, where an element of the same tag sat at that position there,
+    /// showed the top-level element's value (`RB22` for the item's `IB22`).
+    func testLocatedDetailsInsideItemsAreReadFromTheirItem() throws {
+        let set = try pack("""
+        pack: t.memo
+        version: 1
+        rules:
+          - id: t.item-private
+            check: {RequestAttributesSequence: {items: {each_element: {only: private, absent: true}}}}
+            message: "{attribute} holds {value}"
+        """)
+        let files = try ["A1", "B22", "C333"].enumerated().map { k, v in try file("""
+            {Modality: CT, SOPInstanceUID: '1.2.\(k)', '(0009,"ACME 1.0",01)': R\(v),
+             RequestAttributesSequence: [{ReferencedSOPClassUID: '1.2.3', ReferencedSOPInstanceUID: '1.2.\(k)', '(0009,"ACME 1.0",01)': I\(v)}]}
+            """) }
+        XCTAssertEqual(assertSameAsPlain(set, files, showPHI: [true]), 2)
+    }
 }
