@@ -305,4 +305,89 @@ final class ShapeMemoTests: XCTestCase {
             """) }
         XCTAssertEqual(assertSameAsPlain(set, files, showPHI: [true]), 2)
     }
+
+    /// Every structural test (absent, vr: dictionary, retired, in_dictionary)
+    /// over private and instance-varying standard elements, in nested
+    /// sequences of several items, alone and with a value test (`all`,
+    /// `any`), under `when`, with messages of {value}, {expected} and
+    /// {attribute}: a run of files of one structure (keyed values changed on
+    /// the way: the entry is replaced by one holding copied findings) gives
+    /// every field a plain evaluation gives, with showPHI constant or toggled.
+    func testStructuralDetailsOfEveryKindShowEachFilesValues() throws {
+        let set = try pack("""
+        pack: t.memo
+        version: 1
+        rules:
+          - id: t.absent
+            check: {each_element: {only: private, absent: true}}
+            message: "{attribute} = {value}, expected {expected}"
+          - id: t.vr-dictionary
+            check: {each_element: {vr: dictionary}}
+            message: "{attribute} has {value}"
+          - id: t.retired
+            check: {each_element: {include: private, retired: false}}
+          - id: t.in-dictionary
+            when: {Modality: CT}
+            check: {each_element: {include: private, in_dictionary: true}}
+            message: "{value} in {attribute}"
+          - id: t.mixed
+            when: {Modality: CT}
+            check: {all: [{each_element: {only: private, absent: true}}, {StudyDescription: {equals: X}}]}
+          - id: t.any
+            check: {any: [{each_element: {only: private, absent: true}}, {StudyDescription: {equals: X}}]}
+            message: "{attribute}: {value}"
+          - id: t.tags
+            check: {each_element: {only: [AcquisitionTime, ContentTime, SOPInstanceUID, ReferencedSOPInstanceUID], absent: true}}
+            message: "{attribute} holds {value}"
+          - id: t.block
+            check: {each_element: {only: private, absent: true}}
+        """)
+        // (a block of 110 private elements: explanations stop at 100)
+        func block(_ k: Int) -> String {
+            (0..<110).map { String(format: "'(0011,\"BIG 1.0\",%02x)': V\(k)x%d", $0 + 16, $0) }.joined(separator: ", ")
+        }
+        let files = try ["A1", "B22", "C333", "D4444", "E5"].enumerated().map { k, v in try file("""
+            {Modality: CT, SOPInstanceUID: '1.2.\(k)', StudyDescription: \(k < 2 ? "Y" : "Z"),
+             SeriesInstanceUID: '1.4.\(k / 3)', StudyInstanceUID: '1.5.\(k / 4)', AcquisitionTime: {vr: LO, value: '10\(k)'},
+             ContentTime: '1112\(k)', '(0008,0034)': '1010\(k)', \(block(k)), '(0009,"ACME 1.0",01)': R\(v), '(0009,"ACME 1.0",02)': [S\(v), T\(k)],
+             ReferencedImageSequence: [{ReferencedSOPInstanceUID: '1.2.\(k)', '(0029,"ACME 1.0",11)': N\(v),
+                                        ReferencedImageSequence: [{'(0029,"ACME 1.0",12)': M\(v)}]},
+                                       {ReferencedSOPInstanceUID: '1.3.\(k)', '(0029,"ACME 1.0",11)': O\(v)}]}
+            """) }
+        XCTAssertEqual(assertSameAsPlain(set, files, showPHI: [false, true]), 4)
+        XCTAssertEqual(assertSameAsPlain(set, files, showPHI: [false]), 4)
+        XCTAssertEqual(assertSameAsPlain(set, files, showPHI: [true]), 4)
+        // (the feature is exercised: the explanations are kept, located)
+        let memo = memoEvaluator()
+        for (k, f) in files.enumerated() { _ = memo.run(set, on: f, path: "f\(k).dcm", showPHI: false) }
+        let entry = try XCTUnwrap(memo.shapeMemo?.entries.values.first?.first)
+        XCTAssertEqual(entry.details.count, 8)
+        XCTAssertTrue(entry.details.values.contains { $0.count == 100 }, "capped")
+        XCTAssertTrue(entry.details.values.allSatisfy { $0.contains { $0.location != nil } })
+    }
+
+    /// Files whose elements differ only in tag, VR or emptiness at the same
+    /// places are other structures: interleaved, each takes its own entry's
+    /// explanations (a location names a place, not a tag).
+    func testLocatedDetailsOfInterleavedStructures() throws {
+        let set = try pack("""
+        pack: t.memo
+        version: 1
+        rules:
+          - id: t.absent
+            check: {each_element: {include: private, absent: true}}
+            message: "{attribute} = {value}"
+          - id: t.vr
+            check: {each_element: {include: private, vr: dictionary}}
+            message: "{attribute} = {value} ({expected})"
+        """)
+        let kinds = ["'(0009,\"ACME 1.0\",01)': P", "'(0009,\"ACME 1.0\",02)': P", "'(0009,\"ACME 1.0\",01)': {vr: UN, value: P}",
+                     "'(0009,\"ACME 1.0\",01)': ''", "AcquisitionTime: {vr: LO, value: P}", "AcquisitionTime: P"]
+        let files = try (0..<18).map { k in try file("""
+            {Modality: CT, SOPInstanceUID: '1.2.\(k)', \(kinds[k % kinds.count].replacingOccurrences(of: "P", with: "V\(k)")),
+             ReferencedImageSequence: [{\(kinds[(k + 1) % kinds.count].replacingOccurrences(of: "P", with: "W\(k)"))}]}
+            """) }
+        XCTAssertEqual(assertSameAsPlain(set, files, showPHI: [true, true, false]), 12)
+        XCTAssertEqual(assertSameAsPlain(set, files, showPHI: [true]), 12)
+    }
 }
