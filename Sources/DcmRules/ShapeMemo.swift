@@ -45,9 +45,12 @@ import DcmDictionary
 ///   applicable on the entry's file (`ShapeMemo.decidedByKeyedWhen`: a GE
 ///   file) is replayed as not applicable: that entry reads only what the key
 ///   holds, and one `.no` decides a `when`.
-/// - Findings of failed rules are built for each file (paths, UIDs,
-///   messages); an explanation is reused only when nothing it shows can
-///   differ (`ShapeEntry.reusable`).
+/// - Findings of failed rules carry each file's path, UIDs and values. An
+///   explanation is reused only when nothing it shows can differ, or only
+///   the located element's value (`ShapeEntry.reusable`,
+///   `FailureDetail.location`: read again from the file); its findings are
+///   then the entry's, copied with the file's own fields
+///   (`ShapeEntry.detailFindings`, `Evaluator.reuseFindings`).
 ///
 /// Keys are compared whole (the bytes), never by hash alone. One memo per
 /// evaluator (per worker thread), of at most `capacity` structures and

@@ -214,7 +214,7 @@ public struct TextReporter {
 
     /// One finding's line (and its "because" line), written piece by piece
     /// into `o`: no temporary strings, no copy of the finding (these run
-    /// for every finding — ~64 per file with every pack on identified data).
+    /// for every finding — ~72 per file with every pack on identified data).
     func line(_ f: borrowing Finding, showFile: Bool, into o: inout ByteOutput) {
         withUnsafePointer(to: f) { line($0, showFile: showFile, into: &o) }
     }
