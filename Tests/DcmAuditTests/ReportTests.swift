@@ -175,6 +175,51 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(RunInfo.iso8601(1_700_000_000), "2023-11-14T22:13:20Z")
         XCTAssertEqual(RunInfo.seconds(1.2345), "1.235")
     }
+
+    /// JSON string literals (RFC 8259 §7): the quotes, backslash and control
+    /// characters escaped, everything else copied, at the start, middle and
+    /// end of a value and in runs; each literal parses back to its string.
+    func testJSONStringEscapes() throws {
+        let cases: [(String, String)] = [
+            ("", #""""#),
+            ("plain ÄÖ text", #""plain ÄÖ text""#),
+            (#"(0019,"SIEMENS CT VA0  COAD",10)"#, #""(0019,\"SIEMENS CT VA0  COAD\",10)""#),
+            ("\"\"\\\\", #""\"\"\\\\""#),
+            ("a\nb\rc\td", #""a\nb\rc\td""#),
+            ("\u{01}x\u{1F}\u{7F}", "\"\\u0001x\\u001F\u{7F}\""),
+            ("end\\", #""end\\""#),
+        ]
+        for (value, literal) in cases {
+            var o = ByteOutput()
+            o.jsonString(value)
+            XCTAssertEqual(String(decoding: o.bytes, as: UTF8.self), literal)
+            let back = try JSONSerialization.jsonObject(with: Data(("[" + literal + "]").utf8)) as? [String]
+            XCTAssertEqual(back, [value])
+        }
+        // every length and position of the bytes to escape: against a byte-by-byte escaper
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [Unicode.Scalar] = ["a", "Z", " ", "\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", "\u{7F}", "é", "字", "€"]
+        for _ in 0..<3000 {
+            var value = ""
+            for _ in 0..<Int.random(in: 0...40, using: &rng) { value.unicodeScalars.append(alphabet.randomElement(using: &rng)!) }
+            var expected: [UInt8] = [0x22]
+            for b in value.utf8 {
+                switch b {
+                case 0x22: expected += [0x5C, 0x22]
+                case 0x5C: expected += [0x5C, 0x5C]
+                case 0x0A: expected += [0x5C, 0x6E]
+                case 0x0D: expected += [0x5C, 0x72]
+                case 0x09: expected += [0x5C, 0x74]
+                case 0..<0x20: expected += Array(String(format: "\\u%04X", b).utf8)
+                default: expected.append(b)
+                }
+            }
+            expected.append(0x22)
+            var o = ByteOutput()
+            o.jsonString(value)
+            XCTAssertEqual(o.bytes, expected, value.debugDescription)
+        }
+    }
 }
 
 final class XMLCounter: NSObject, XMLParserDelegate {

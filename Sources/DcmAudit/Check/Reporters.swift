@@ -129,15 +129,9 @@ public enum JSONReporter {
         o.write("{\"pass\": \(c.pass), \"fail\": \(c.fail), \"notApplicable\": \(c.notApplicable), \"notEvaluated\": \(c.notEvaluated)}")
     }
 
-    /// A JSON string: copied whole when nothing needs escaping (the usual case).
-    static func str(_ s: String, _ o: inout ByteOutput) {
-        // (the UTF-8 borrowed in place: no copy or retain of the string)
-        let plain = s.utf8.withContiguousStorageIfAvailable { u -> Bool in
-            for c in u where c < 0x20 || c == 0x22 || c == 0x5C { return false }
-            o.byte(0x22); o.bytes.append(contentsOf: u); o.byte(0x22)
-            return true
-        }
-        if plain != true { o.jsonString(s) }
+    /// A JSON string (`ByteOutput.jsonString`: runs without escapes copied whole).
+    @inline(__always) static func str(_ s: String, _ o: inout ByteOutput) {
+        o.jsonString(s)
     }
 
     static func list(_ items: [String], _ o: inout ByteOutput) {
