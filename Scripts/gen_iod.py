@@ -604,6 +604,29 @@ HD_NO_SECTION = "(a later edition; highdicom's tables give no section)"
 HD_SECTIONS = {"basic-directory": "F.3", "file-set-identification": "F.3.2.1", "directory-information": "F.3.2.2"}
 DIRECTORY_IODS = {"basic-directory"}
 
+# General Image Module (PS3.3 C.7.6.1): Patient Orientation (0020,0020) is Type
+# 2C, "Required if image does not require Image Orientation (Patient)
+# (0020,0037) and Image Position (Patient) (0020,0032) or if image does not
+# require Image Orientation (Slide) (0048,0102). May be present otherwise." —
+# read as: required unless the image requires IOP and IPP, or Image
+# Orientation (Slide). Whether an image "requires" them is no property of the
+# file but of its IOD, and so decidable here, where the IOD's module table is
+# known (Generator.patient_orientation): IOP and IPP are Type 1 of the Image
+# Plane Module (C.7.6.2), Image Orientation (Slide) Type 1 of the Whole Slide
+# Microscopy Image Module (C.8.12.4).
+PATIENT_ORIENTATION = 0x00200020
+PLANE_TAGS = (0x00200037, 0x00200032)          # Image Orientation / Position (Patient)
+SLIDE_TAGS = (0x00480102,)                     # Image Orientation (Slide)
+PO_CONDITION = "does not require Image Orientation (Patient) (0020,0037)"
+# the IOD's decision -> (suffix of the General Image module's condition, its comment)
+PO_VARIANTS = {
+    "2": ("orientation-not-required", "for IODs whose images need not have Image Orientation/Position (Patient) "
+          "nor Image Orientation (Slide) (no Image Plane Module, C.7.6.2): Patient Orientation Type 2 (C.7.6.1)"),
+    "3": ("orientation-required", "for IODs whose images require Image Orientation/Position (Patient) (Image Plane "
+          "Module M, C.7.6.2) or Image Orientation (Slide): Patient Orientation \"may be present\" (C.7.6.1)"),
+}
+PO_STATS = {"2": "Type 2 (no Image Plane Module)", "3": "not required (Image Plane Module M)", None: "not evaluated"}
+
 ACRONYMS = {"rt": "RT", "sr": "SR", "xa": "XA", "ecg": "ECG", "lut": "LUT", "3d": "3D", "ct": "CT", "mr": "MR",
             "ofs": "OFS", "pet": "PET", "icc": "ICC"}
 SMALL = {"and", "of", "or", "the"}
@@ -980,6 +1003,9 @@ class Generator:
         # is kept so that its id is not reused by another node)
         self.enum_of = {}
         self.top_level_tags = set()
+        # the IOD's decision on General Image's Patient Orientation while its
+        # tests are generated ("2", "3" or None: patient_orientation)
+        self.po_context = None
 
     def keyword(self, tag):
         e = self.dd.get(tag)
@@ -1037,6 +1063,13 @@ class Generator:
                 parts.append(f"type: {n.type}C, if: {{not_evaluated: {q(self.FLATTENED.format(t=n.type))}}}")
             elif n.type in ("1", "2"):
                 parts.append(f'type: "{n.type}"')
+            elif (n.type == "2C" and depth == 0 and n.tag == PATIENT_ORIENTATION and self.po_context
+                    and PO_CONDITION in (condition_text(n.desc) or "")):
+                # decided by the IOD (patient_orientation, PS3.3 C.7.6.1): Type 2
+                # where its images need not have IOP/IPP nor Image Orientation
+                # (Slide); where they must, "may be present otherwise" (Type 3)
+                counter["encoded"] += 1
+                parts.append(f'type: "{self.po_context}"')
             elif n.type in ("1C", "2C") and flattened and n.desc is not None and "(0040,A040)" not in (condition_text(n.desc) or ""):
                 # its condition holds only where PS3.3 includes its macro
                 counter["not evaluated"] += 1
@@ -1193,23 +1226,40 @@ class Generator:
         mod_name = {}
         fg_name = {}
 
-        def named_cond(mid, names, trees, depth, key, prefix, table, what):
+        def named_cond(mid, names, trees, depth, key, prefix, table, what, variant=None):
             """`prefix.<mid>` emitted with the tests of `trees[mid]` at `depth`
-            (None when it has none), memoised in `names`."""
-            if mid in names:
-                return names[mid]
+            (None when it has none), memoised in `names`; a `variant` (PO_VARIANTS)
+            is `prefix.<mid>.<suffix>`, with the IOD's decision on Patient
+            Orientation."""
+            memo = (mid, variant) if variant else mid
+            if memo in names:
+                return names[memo]
             c = collections.Counter()
-            tests = self.tests(trees.get(mid, []), depth, c, mid)
+            # (the generator's counters count a module once, not per variant)
+            again = any(k == mid or (isinstance(k, tuple) and k[0] == mid) for k in names)
+            saved = collections.Counter(self.stats) if again else None
+            self.po_context = variant
+            try:
+                tests = self.tests(trees.get(mid, []), depth, c, mid)
+            finally:
+                self.po_context = None
+                if saved is not None:
+                    self.stats.clear()
+                    self.stats.update(saved)
             mod_counts[key] = c
-            name = prefix + mid if tests else None
+            name = prefix + mid + ("." + PO_VARIANTS[variant][0] if variant else "") if tests else None
             if name:
                 m = table.get(mid, {})
-                self.emit(name, tests, comment=f"{m.get('name', mid)} {what}, PS3.3 {section(m.get('linkToStandard')) or m.get('section') or '?'}")
-            names[mid] = name
+                comment = f"{m.get('name', mid)} {what}, PS3.3 {section(m.get('linkToStandard')) or m.get('section') or '?'}"
+                if variant:
+                    comment += ", " + PO_VARIANTS[variant][1]
+                self.emit(name, tests, comment=comment)
+            names[memo] = name
             return name
 
-        def module_cond(mid):
-            return named_cond(mid, mod_name, mod_trees, 0, mid, "m.", modules, "Module")
+        def module_cond(mid, variant=None):
+            key = mid + ("@" + variant if variant else "")
+            return named_cond(mid, mod_name, mod_trees, 0, key, "m.", modules, "Module", variant), key
 
         def fg_cond(mid):
             return named_cond(mid, fg_name, macro_trees, 1, "fg:" + mid, "fg.", macros, "Functional Group Macro")
@@ -1232,11 +1282,15 @@ class Generator:
             modc = collections.Counter()
             n_rules = 0
             all_tags = set()
+            po = None
+            if any(r["moduleId"] == "general-image" for r in c2m[cid]):
+                po = self.patient_orientation(cid, c2m[cid], c2fg[cid], mod_trees, macro_trees)
+                self.stats[f"IODs with General Image: Patient Orientation (2C, C.7.6.1) {PO_STATS[po]}"] += 1
             for r in c2m[cid]:
                 mid = r["moduleId"]
                 for n in mod_trees.get(mid, []):
                     all_tags.add(n.tag)
-                name = module_cond(mid)
+                name, ckey = module_cond(mid, po if mid == "general-image" else None)
                 m = modules.get(mid, {})
                 msect = section(m.get("linkToStandard")) or m.get("section") or "?"
                 when = [f"iod.{cid}"]
@@ -1259,7 +1313,7 @@ class Generator:
                 if name is None:
                     self.stats["M/C modules without Type 1/2 attributes (no rule)"] += 1
                     continue
-                attr_c.update(mod_counts[mid])
+                attr_c.update(mod_counts[ckey])
                 n_rules += 1
                 rules.append((f"iod.{cid}.{mid}", f"{c['name']} IOD: {m.get('name', mid)} Module ({r['usage']})",
                               when, name, f"PS3.3 {isect}, {msect}".replace(f"{HD_NO_SECTION}, {HD_NO_SECTION}", HD_NO_SECTION), cid, mid))
@@ -1344,12 +1398,71 @@ class Generator:
             self.iod_summary.append((cid, c["name"], isect, sorted(uids[cid]), n_rules + 1))
             self.stats["rules"] += n_rules + 1
         self.stats["IODs"] = len(uids)
-        self.stats["modules"] = sum(1 for v in mod_name.values() if v)
+        self.stats["modules"] = len({k if isinstance(k, str) else k[0] for k, v in mod_name.items() if v})
         self.stats["functional group macros"] = sum(1 for v in fg_name.values() if v)
         self.stats["item conditions"] = len(self.item_names)
         self.examples = {}
         self.make_examples(rules, mod_trees, uids)
         return self.render(source_line, iod_lines, rules, coverage)
+
+    # --- General Image's Patient Orientation, decided per IOD (PS3.3 C.7.6.1)
+
+    def patient_orientation(self, cid, rows, fgrows, mod_trees, macro_trees):
+        """Whether the IOD's images require Image Orientation (Patient) and
+        Image Position (Patient) (0020,0037/0032) or Image Orientation (Slide)
+        (0048,0102), which decides General Image's Patient Orientation (2C,
+        C.7.6.1, see PATIENT_ORIENTATION): "3" when they do (a Mandatory
+        module has IOP and IPP Type 1 — the Image Plane Module, C.7.6.2 — or
+        Image Orientation (Slide) Type 1 — Whole Slide Microscopy Image,
+        C.8.12.4): not required, "may be present otherwise"; "2" when no
+        module or functional group macro of the IOD that is not User-optional
+        has any of them (Secondary Capture, US, XA, the VL IODs…; a U module's
+        attributes are never required): required, Type 2; None (not
+        evaluated) otherwise — conservatively, as a C module's condition (RT
+        Dose's Image Plane: "if dose data contains grid-based doses") or a
+        Type 1C there is a property of the file the tables do not encode,
+        and any module or macro that has them in a sequence's items (NM
+        Image: IOP/IPP Type 2 in the NM Detector Module's Detector
+        Information Sequence, C.8.4.11 — whether that is what C.7.6.1 means
+        is not decided here).
+        The enhanced (multi-frame) IODs put IOP/IPP in the Plane Orientation /
+        Plane Position (Patient) functional group macros (C.7.6.16.2.4 /
+        C.7.6.16.2.3, Type 1C in their items, the macros M or C): the IODs of
+        the 2020 tables with those and General Image (Segmentation, Parametric
+        Map, Enhanced US Volume, the multi-frame SC IODs: macros C) stay not
+        evaluated, as do highdicom's IODs with them (no usage text). An IOD
+        of the 2020 tables decided "2" stays undecided when the later edition
+        (highdicom's module table) gives it an M or C module with them."""
+        tags = set(PLANE_TAGS) | set(SLIDE_TAGS)
+
+        def has(nodes):
+            return any(n.tag in tags or has(n.children) for n in nodes)
+
+        undecided = False
+        for r in rows:
+            mid = r["moduleId"]
+            if mid == "general-image" or not has(mod_trees.get(mid, [])):
+                continue
+            if r["usage"] == "U":
+                continue
+            top = {n.tag: n.type for n in mod_trees.get(mid, [])}
+            if r["usage"] == "M" and (all(top.get(t) == "1" for t in PLANE_TAGS) or all(top.get(t) == "1" for t in SLIDE_TAGS)):
+                return "3"
+            undecided = True
+        for r in fgrows:
+            if r["usage"] != "U" and has(macro_trees.get(r["macroId"], [])):
+                undecided = True
+        if undecided:
+            return None
+        later = [h for h, c in self.hd.same.items() if c == cid]
+        for h in later:
+            for r in self.hd.iods[h]:
+                nodes = mod_trees.get(self.hd.as_2020(r["key"])) if not self.hd.FG_MODULE.match(r["key"]) else None
+                nodes = nodes if nodes is not None else self.hd.trees.get(r["key"], [])
+                if r["usage"] in ("M", "C") and r["key"] != "general-image" and has(nodes):
+                    self.stats["IODs with General Image decided by the 2020 tables but not by the later edition's (Patient Orientation not evaluated)"] += 1
+                    return None
+        return "2"
 
     # --- Defined Terms (PS3.3 5.3): one warning rule per IOD
 

@@ -377,8 +377,10 @@ final class IODPackTests: XCTestCase {
         XCTAssertFalse(c.groups.contains { $0.name == "(every file)" })
         XCTAssertEqual(c.groups.count, 175)
         // the IODs of the 2020 tables keep their rules and conditions (the
-        // figures of docs/packs.md, before and after highdicom's IODs)
-        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 103, 132, 1, 1), ("iod.mr-image", 23, 98, 106, 0, 1),
+        // figures of docs/packs.md, before and after highdicom's IODs; CT and
+        // MR one not evaluated fewer since General Image's Patient Orientation
+        // is decided per IOD — Image Plane Module M: "may be present", PS3.3 C.7.6.1)
+        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 103, 131, 1, 1), ("iod.mr-image", 23, 98, 105, 0, 1),
                                                   ("iod.enhanced-mr-image", 56, 150, 208, 15, 12)] {
             let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
             XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
@@ -409,6 +411,32 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(try got(", SamplesPerPixel: \"3\", PlanarConfiguration: \"\"", "PlanarConfiguration").count, 1)
         // "May be present otherwise": not tested for a value
         XCTAssertEqual(try got(", PixelSpacing: \"\"", "PixelSpacing"), [])
+    }
+
+    /// General Image's Patient Orientation (Type 2C, PS3.3 C.7.6.1: "Required
+    /// if image does not require Image Orientation (Patient) and Image
+    /// Position (Patient) …") is decided per IOD by the generator: Type 2 in
+    /// an IOD without the Image Plane Module (Secondary Capture, US — what
+    /// dciodvfy reports on pydicom's SC and US files), may be absent where
+    /// the Image Plane Module is Mandatory (CT, C.7.6.2), not evaluated where
+    /// IOP/IPP are in C functional group macros (Segmentation).
+    func testPatientOrientationDecidedPerIOD() throws {
+        let po = { (sop: String, extra: String) throws -> [String] in
+            try self.run(try file("{SOPClassUID: \"\(sop)\"\(extra)}")).findings
+                .filter { $0.attribute == "PatientOrientation" }.map(\.ruleID)
+        }
+        let sc = "1.2.840.10008.5.1.4.1.1.7", us = "1.2.840.10008.5.1.4.1.1.6.1", ct = "1.2.840.10008.5.1.4.1.1.2"
+        XCTAssertEqual(try po(sc, ""), ["iod.secondary-capture-image.general-image"])
+        XCTAssertEqual(try po(sc, ", PatientOrientation: \"\""), [])
+        XCTAssertEqual(try po(us, ""), ["iod.us-image.general-image"])
+        XCTAssertEqual(try po(ct, ""), [])
+        // Segmentation: not evaluated (no finding on it; the rule is not a pass)
+        XCTAssertEqual(try po("1.2.840.10008.5.1.4.1.1.66.4", ""), [])
+        // (the General Image module's condition each IOD's rule checks)
+        let check = { (id: String) in Self.set?.rules.first { $0.id == id }?.checkText }
+        XCTAssertEqual(check("iod.segmentation.general-image"), "m.general-image")
+        XCTAssertEqual(check("iod.secondary-capture-image.general-image"), "m.general-image.orientation-not-required")
+        XCTAssertEqual(check("iod.ct-image.general-image"), "m.general-image.orientation-required")
     }
 
     /// An IOD whose description (PS3.3 A.x.1) specifies single-frame images
