@@ -63,6 +63,11 @@ func generateCorpus(count: Int, out: String, seed: UInt64, pixels: Int, deidenti
                     let sop = s.uid + ".\(i)"
                     let refs = (i > 1 && i % 10 == 1) ? [(m == 0 ? UIDs.ctImage : m == 1 ? UIDs.mrImage : UIDs.usImage, firstSOP!)] : []
                     var d = makeImage(patient: patient, study: study, series: s, instance: i, sopUID: sop, references: refs, rng: &rng, privateDensity: 10)
+                    // Patient Orientation is Type 2 in the US Image IOD (General
+                    // Image 2C, PS3.3 C.7.6.1: no Image Plane Module): present,
+                    // empty, as ultrasound devices send it (the demo's US files
+                    // keep it absent: one of their findings)
+                    if m == 2 { d.set(keyword: "PatientOrientation", "") }
                     deid?.apply(&d)
                     addPixels(&d, s, instance: i, cache: &cache)
                     writeFile("\(dir)/IM\(i).dcm", encode(d, ts))

@@ -82,7 +82,7 @@ struct Deidentifier {
              "RegionSpatialFormat", "RegionDataType", "RegionFlags", "RegionLocationMinX0", "RegionLocationMinY0",
              "RegionLocationMaxX1", "RegionLocationMaxY1", "PhysicalUnitsXDirection", "PhysicalUnitsYDirection",
              "PhysicalDeltaX", "PhysicalDeltaY", "ReferencePixelX0", "ReferencePixelY0", "TransducerFrequency",
-             "SeriesNumber", "AcquisitionNumber", "InstanceNumber", "ImagePositionPatient", "ImageOrientationPatient",
+             "SeriesNumber", "AcquisitionNumber", "InstanceNumber", "ImagePositionPatient", "ImageOrientationPatient", "PatientOrientation",
              "PositionReferenceIndicator", "SliceLocation",
              "SamplesPerPixel", "PhotometricInterpretation", "PlanarConfiguration", "Rows", "Columns", "PixelSpacing",
              "BitsAllocated", "BitsStored", "HighBit", "PixelRepresentation", "WindowCenter", "WindowWidth",
