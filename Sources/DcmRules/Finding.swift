@@ -111,6 +111,9 @@ struct FailureDetail {
     /// and a replay reads `observed` again from the element there
     /// (`ShapeEntry.reusable`, `Evaluator.refreshed`).
     var location: [Int32]? = nil
+
+    /// `observed` as a finding shows it: the values joined by backslashes.
+    var observedText: String? { observed.map { $0.joined(separator: "\\") } }
 }
 
 extension ValueTest {

@@ -50,7 +50,7 @@ import DcmDictionary
 ///   the located element's value (`ShapeEntry.reusable`,
 ///   `FailureDetail.location`: read again from the file); its findings are
 ///   then the entry's, copied with the file's own fields
-///   (`ShapeEntry.detailFindings`, `Evaluator.reuseFindings`).
+///   (`ShapeEntry.explanations`, `Evaluator.reuseFindings`).
 ///
 /// Keys are compared whole (the bytes), never by hash alone. One memo per
 /// evaluator (per worker thread), of at most `capacity` structures and
@@ -288,25 +288,22 @@ final class ShapeEntry {
     /// file of this shape and values tests only its instance-varying elements.
     let walkKeyed: [Truth]?
     /// The explanations of failed keyed rules (by position in `visited`)
-    /// that hold for every file of the shape and values (`reusable`): a
-    /// replay builds their findings without explaining again.
-    let details: [Int32: [FailureDetail]]
-    /// The findings made from `details` (by the same positions): a replay
-    /// that reuses an explanation copies them with the file's own path,
-    /// UIDs and located values (`Evaluator.reuseFindings`).
-    let detailFindings: [Int32: [Finding]]
+    /// that hold for every file of the shape and values (`reusable`), with
+    /// the findings made from them: a replay copies those with the file's
+    /// own path, UIDs and located values (`Evaluator.reuseFindings`) instead
+    /// of explaining again.
+    let explanations: [Int32: KeptExplanation]
     /// `showPHI` of the run the explanations were made for (redacted or not).
     let detailsShowPHI: Bool
     /// For the split checks among the visited rules (`SplitCheck`, by
     /// position): the verdict over the tags the key holds.
     let splitKept: [Int32: Truth]
     init(visited: [Int32], outcomes: [Outcome], redo: [Int32], groupRules: [Int32], guardTruths: [Truth],
-         walkRedo: Bool, walkKeyed: [Truth]?, gatedRedo: Bool, details: [Int32: [FailureDetail]], detailFindings: [Int32: [Finding]],
+         walkRedo: Bool, walkKeyed: [Truth]?, gatedRedo: Bool, explanations: [Int32: KeptExplanation],
          detailsShowPHI: Bool, splitKept: [Int32: Truth]) {
         self.visited = visited; self.outcomes = outcomes; self.redo = redo; self.groupRules = groupRules
         self.guardTruths = guardTruths; self.walkRedo = walkRedo; self.walkKeyed = walkKeyed; self.gatedRedo = gatedRedo
-        self.detailFindings = detailFindings
-        self.details = details; self.detailsShowPHI = detailsShowPHI; self.splitKept = splitKept
+        self.explanations = explanations; self.detailsShowPHI = detailsShowPHI; self.splitKept = splitKept
     }
 
     /// Whether a keyed rule's explanation holds for every file of the shape
@@ -320,6 +317,13 @@ final class ShapeEntry {
     static func reusable(_ details: [FailureDetail]) -> Bool {
         details.allSatisfy { d in d.offset == nil && (d.location != nil || !(d.tag.map(InstanceVarying.contains) ?? false)) }
     }
+}
+
+/// A failed keyed rule's explanation kept with a shape (`ShapeEntry.explanations`):
+/// its details and the findings made from them, one per detail.
+struct KeptExplanation {
+    let details: [FailureDetail]
+    let findings: [Finding]
 }
 
 /// Bytes written with plain pointer stores into a buffer the struct owns

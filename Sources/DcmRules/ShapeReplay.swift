@@ -68,29 +68,27 @@ extension Evaluator {
         var samples: [GroupSample?] = []
         for r in entry.groupRules { sampleGroupRule(set, Int(r), file, into: &samples) }
         var findings: [Finding] = []
-        var details: [Int32: [FailureDetail]] = [:], detailFindings: [Int32: [Finding]] = [:]
+        var explanations: [Int32: KeptExplanation] = [:]
         var uids: UIDs? = nil
         for (k, o) in outcomes.enumerated() where o == .fail {
             if uids == nil { uids = UIDs(file) }
             let i = Int(entry.visited[k])
             Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
-                var reused = !evaluated[k] && entry.detailsShowPHI == showPHI ? entry.details[Int32(k)] : nil
-                if let r = reused, !changed.isEmpty, r.contains(where: { d in d.tag.map { Evaluator.sortedContains(changed, $0.raw) } ?? false }) {
-                    reused = nil
+                // the entry's explanation, when the rule was replayed and
+                // nothing it shows changed; a located detail's `observed` read
+                // from this file (nil: explained again)
+                var kept = !evaluated[k] && entry.detailsShowPHI == showPHI ? entry.explanations[Int32(k)] : nil
+                if let e = kept, !changed.isEmpty, e.details.contains(where: { d in d.tag.map { Evaluator.sortedContains(changed, $0.raw) } ?? false }) {
+                    kept = nil
                 }
-                // (a located detail's `observed` read from this file)
-                if let r = reused { reused = refreshed(r, file, showPHI: showPHI) }
+                let reused = kept.flatMap { refreshed($0.details, file, showPHI: showPHI) }
                 let d = reused ?? failureDetails(rule, file, showPHI: showPHI)
                 let start = findings.count
                 // (a reused explanation: the entry's findings copied, not made again)
-                if reused == nil || !(entry.detailFindings[Int32(k)].map {
-                    reuseFindings($0, d, rule, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
-                } ?? false) {
-                    self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
-                }
+                let copied = reused != nil && reuseFindings(kept!.findings, d, rule, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
+                if !copied { self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings) }
                 if !changed.isEmpty, memo.isKeyed(i, rule, outcome: o), reused != nil || ShapeEntry.reusable(d) {
-                    details[Int32(k)] = d
-                    detailFindings[Int32(k)] = Array(findings[start...])
+                    explanations[Int32(k)] = KeptExplanation(details: d, findings: Array(findings[start...]))
                 }
             }
         }
@@ -102,7 +100,7 @@ extension Evaluator {
         let (redo, walkRedo, gatedRedo, split) = memo.redo(entry.visited, outcomes, set, file, self)
         return (result, ShapeEntry(visited: entry.visited, outcomes: outcomes, redo: redo, groupRules: entry.groupRules,
                                    guardTruths: entry.guardTruths, walkRedo: walkRedo, walkKeyed: walkKeyed, gatedRedo: gatedRedo,
-                                   details: details, detailFindings: detailFindings, detailsShowPHI: showPHI,
+                                   explanations: explanations, detailsShowPHI: showPHI,
                                    splitKept: splitKept(split, entry.visited, memo, file)))
     }
 

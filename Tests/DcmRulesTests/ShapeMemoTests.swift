@@ -256,9 +256,9 @@ final class ShapeMemoTests: XCTestCase {
             let m = try XCTUnwrap(memo.shapeMemo)
             XCTAssertEqual(m.hits, 2)
             let entry = try XCTUnwrap(m.entries.values.first?.first)
-            XCTAssertEqual(entry.details.count, 3, "the explanations are kept with the shape")
-            XCTAssertEqual(entry.details.values.first?.map { $0.location != nil }, [true, true])
-            XCTAssertEqual(entry.detailFindings.values.map(\.count), [2, 2, 2])
+            XCTAssertEqual(entry.explanations.count, 3, "the explanations are kept with the shape")
+            XCTAssertEqual(entry.explanations.values.first?.details.map { $0.location != nil }, [true, true])
+            XCTAssertEqual(entry.explanations.values.map(\.findings.count), [2, 2, 2])
         }
     }
 
@@ -361,9 +361,9 @@ final class ShapeMemoTests: XCTestCase {
         let memo = memoEvaluator()
         for (k, f) in files.enumerated() { _ = memo.run(set, on: f, path: "f\(k).dcm", showPHI: false) }
         let entry = try XCTUnwrap(memo.shapeMemo?.entries.values.first?.first)
-        XCTAssertEqual(entry.details.count, 8)
-        XCTAssertTrue(entry.details.values.contains { $0.count == 100 }, "capped")
-        XCTAssertTrue(entry.details.values.allSatisfy { $0.contains { $0.location != nil } })
+        XCTAssertEqual(entry.explanations.count, 8)
+        XCTAssertTrue(entry.explanations.values.contains { $0.details.count == 100 }, "capped")
+        XCTAssertTrue(entry.explanations.values.allSatisfy { $0.details.contains { $0.location != nil } })
     }
 
     /// Files whose elements differ only in tag, VR or emptiness at the same

@@ -207,15 +207,10 @@ public struct TextReporter {
     }
 
     /// One finding's line (and its "because" line), written piece by piece
-    /// into `o`: no temporary strings, no copy of the finding (these run
-    /// for every finding — ~72 per file with every pack on identified data).
-    func line(_ f: borrowing Finding, showFile: Bool, into o: inout ByteOutput) {
-        withUnsafePointer(to: f) { line($0, showFile: showFile, into: &o) }
-    }
-
-    /// `line` of a finding read through a pointer: its fields are read in
-    /// place (a finding passed by value was copied whole — a dozen reference
-    /// counts — for each line).
+    /// into `o`: no temporary strings, and the finding read through a pointer,
+    /// field by field (passed by value it was copied whole — a dozen
+    /// reference counts — for each line; ~72 findings per file with every
+    /// pack on identified data).
     func line(_ f: UnsafePointer<Finding>, showFile: Bool, into o: inout ByteOutput) {
         let w = idWidth
         o.write("  "); writePadded(&o, f.pointee.severity.rawValue, 8); writePadded(&o, f.pointee.ruleID, w)
