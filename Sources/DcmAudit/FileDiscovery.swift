@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DcmData
 
 /// Expands the paths a user gives into the files to read: files as given,
 /// directories recursively in sorted order (so output order is stable), with
@@ -58,4 +59,42 @@ public enum FileDiscovery {
             if isDir { walk(full, into: &files, problems: &problems) } else { files.append(full) }
         }
     }
+}
+
+/// `FileDiscovery.expand` of a command's paths on a thread of its own, so
+/// that walking the directories overlaps the loading of the packs (`check`:
+/// the pack loader keeps one core busy with `dicom.iod` after the smaller
+/// packs are done; walking 10,000 files in 191 folders was ~14 ms).
+/// `result()` waits for it. Without `threaded` (`--jobs 1`, one core, an
+/// address-space limit) or when no thread can be started, `result()` walks
+/// on the caller's thread. Dropping the object waits for the thread.
+public final class BackgroundDiscovery: @unchecked Sendable {
+    private final class Box: @unchecked Sendable { var found: (files: [String], problems: [FileDiscovery.Problem])? }
+    private let paths: [String]
+    private let box = Box()
+    private var thread: WorkerThread?
+
+    public init(paths: [String], threaded: Bool) {
+        self.paths = paths
+        if threaded {
+            let box = box
+            thread = WorkerThread.start { box.found = FileDiscovery.expand(paths) }
+        }
+    }
+
+    /// The files and problems (found once).
+    public func result() -> (files: [String], problems: [FileDiscovery.Problem]) {
+        join()
+        if let f = box.found { return f }
+        let f = FileDiscovery.expand(paths)
+        box.found = f
+        return f
+    }
+
+    private func join() {
+        thread?.join()
+        thread = nil
+    }
+
+    deinit { join() }
 }

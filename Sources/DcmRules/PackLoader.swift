@@ -159,8 +159,8 @@ public struct PackLoader {
 
     /// One pack for `prepare`: nil unless it extends nothing and compiles cleanly.
     func prepareOne(_ path: String) -> Prepared? {
-        guard let data = FileManager.default.contents(atPath: path),
-              let (root, cached, entry) = try? SyntaxCache.parse(bytes: [UInt8](data), file: path) else { return nil }
+        guard let data = readFileBytes(path),
+              let (root, cached, entry) = try? SyntaxCache.parse(bytes: data, file: path) else { return nil }
         if let h = PackCompiler.header(of: root, file: path), !h.extends.isEmpty { return nil }
         let c = compiler(path, cached: cached)
         guard let pack = c.compilePack(root, inherited: [:]), c.diagnostics.isEmpty else { return nil }
@@ -189,14 +189,14 @@ public struct PackLoader {
             return p.conditions
         }
         // (bytes: a pack found in the syntax cache is never decoded as text)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = readFileBytes(path) else {
             diags.append(PackDiagnostic(from ?? SourceLocation(file: path, line: 1, column: 1), "cannot read pack file '\(path)'"))
             state.failed.insert(path); return nil
         }
         let root: SyntaxNode
         var cached = false
         var entry: SyntaxCache.Entry? = nil
-        do { (root, cached, entry) = try SyntaxCache.parse(bytes: [UInt8](data), file: path) }   // large packs: from the compiled cache
+        do { (root, cached, entry) = try SyntaxCache.parse(bytes: data, file: path) }   // large packs: from the compiled cache
         catch is SyntaxCache.NotUTF8 {
             diags.append(PackDiagnostic(from ?? SourceLocation(file: path, line: 1, column: 1), "cannot read pack file '\(path)': not UTF-8 text"))
             state.failed.insert(path); return nil

@@ -18,7 +18,7 @@ import Foundation
 /// entry) falls back to parsing; `DCMAUDIT_NO_CACHE=1` turns it off. The
 /// newest `keptEntries` entries are kept.
 public enum SyntaxCache {
-    public static let minimumSize = 32 * 1024
+    public static let minimumSize = 1024
     static let magic: [UInt8] = Array("DCMSYN01".utf8)
 
     /// Where a parsed tree goes once its pack compiled without error.
@@ -41,7 +41,7 @@ public enum SyntaxCache {
         if bytes.count >= minimumSize, env["DCMAUDIT_NO_CACHE"] == nil, let dir = directory(env) {
             let (hash, length) = bytes.withUnsafeBytes { fingerprint($0) }
             let path = dir + "/" + String(hash, radix: 16) + "-" + String(length) + ".syntax"
-            if let data = FileManager.default.contents(atPath: path), let root = decode([UInt8](data), hash: hash, length: length, file: file) {
+            if let data = readFileBytes(path), let root = decode(data, hash: hash, length: length, file: file) {
                 return (root, true, nil)
             }
             entry = Entry(hash: hash, length: length, dir: dir, path: path)
@@ -117,7 +117,7 @@ public enum SyntaxCache {
 
     /// At most `keptEntries` entries: every new dcmaudit build or edited pack
     /// adds one, so the oldest go (a removed entry is only parsed again).
-    static let keptEntries = 24
+    static let keptEntries = 64
     static func prune(_ dir: String) {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: dir) else { return }

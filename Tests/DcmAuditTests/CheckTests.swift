@@ -242,3 +242,27 @@ final class CheckTests: XCTestCase {
         XCTAssertEqual(ct?.files.clean, 5)
     }
 }
+
+/// The files of a `check` found on their own thread while the packs load.
+final class BackgroundDiscoveryTests: XCTestCase {
+    func testSameFilesAndProblemsAsTheWalkOnTheCallersThread() throws {
+        let dir = NSTemporaryDirectory() + "bgdisc-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for sub in ["b", "a/c", "a"] { try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
+        for f in ["b/2", "a/c/1", "a/3", "top"] { try Data([1]).write(to: URL(fileURLWithPath: dir + "/" + f)) }
+        let paths = [dir, dir + "/missing", dir + "/top"]
+        let plain = FileDiscovery.expand(paths)
+        XCTAssertEqual(plain.files.count, 5)
+        XCTAssertEqual(plain.problems.map(\.path), [dir + "/missing"])
+        for threaded in [true, false] {
+            let d = BackgroundDiscovery(paths: paths, threaded: threaded)
+            let r = d.result()
+            XCTAssertEqual(r.files, plain.files, "threaded: \(threaded)")
+            XCTAssertEqual(r.problems.map(\.path), plain.problems.map(\.path))
+            XCTAssertEqual(r.problems.map(\.message), plain.problems.map(\.message))
+            XCTAssertEqual(d.result().files, plain.files)   // (found once, asked again)
+        }
+        // dropped unasked (a pack error ends the command): waits for its thread
+        for _ in 0..<20 { _ = BackgroundDiscovery(paths: paths, threaded: true) }
+    }
+}

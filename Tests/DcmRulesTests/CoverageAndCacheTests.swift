@@ -137,4 +137,25 @@ final class CoverageAndCacheTests: XCTestCase {
         XCTAssertEqual(cached.tagIndex.walkRules, eager.tagIndex.walkRules)
         XCTAssertEqual(eager.tagIndex.walkRules, [0, 1])
     }
+
+    /// Packs and cache entries are read whole, in one copy; a pipe to its
+    /// end (`--rules <(…)`), a directory or a missing file not at all.
+    func testReadFileBytes() throws {
+        let path = NSTemporaryDirectory() + "filebytes-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for size in [0, 1, 4095, 4096, 70_001] {
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            XCTAssertEqual(readFileBytes(path), bytes, "size \(size)")
+        }
+        XCTAssertNil(readFileBytes(NSTemporaryDirectory()))
+        XCTAssertNil(readFileBytes(path + ".missing"))
+        let fifo = path + ".fifo"
+        defer { unlink(fifo) }
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let text = Array(String(repeating: "pack: p\n", count: 20_000).utf8)
+        let writer = Thread { let fd = open(fifo, O_WRONLY); text.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }; close(fd) }
+        writer.start()
+        XCTAssertEqual(readFileBytes(fifo), text)
+    }
 }

@@ -218,9 +218,11 @@ public enum CheckRunner {
     /// (one batch per file, in input order, then one batch of series, study,
     /// patient and data-set findings), and are kept in the report only when
     /// `keepFindings` — so a streaming reporter holds no finding in memory.
+    /// `discovery`: the request's files, found while the packs loaded (`run`); nil: found here.
     public static func evaluate(_ req: CheckRequest, rules: RuleSet, keepFindings: Bool = true, commandLine: [String]? = nil,
+                                discovery: BackgroundDiscovery? = nil,
                                 sink: (([Finding]) -> Void)? = nil) -> CheckReport {
-        let (allFiles, problems) = FileDiscovery.expand(req.paths)
+        let (allFiles, problems) = discovery?.result() ?? FileDiscovery.expand(req.paths)
         var selected = allFiles
         if !req.include.isEmpty || !req.exclude.isEmpty {
             selected = allFiles.filter { f in
@@ -550,6 +552,9 @@ public enum CheckRunner {
             req.include += c.include
             req.exclude += c.exclude
         }
+        // the files are found on a thread of their own while the packs load
+        // (the loader leaves a core idle once the small packs are done)
+        let discovery = BackgroundDiscovery(paths: req.paths, threaded: req.jobs != 1 && systemCoreCount() > 1 && !MallocArenas.limitedForAddressSpace)
         var rules: RuleSet
         do { rules = try loadRules(req) }
         catch let e as PackErrors { writeError(e.description + "\n"); return 2 }
@@ -572,7 +577,8 @@ public enum CheckRunner {
             do { req.baseline = try Baseline.load(p) }
             catch { writeError("\(error)\n"); return 2 }
         }
-        let code = run(req, rules: rules, info: RunInfo.starting(commandLine: req.commandLine, packs: rules.packs, showPHI: req.showPHI))
+        let code = run(req, rules: rules, info: RunInfo.starting(commandLine: req.commandLine, packs: rules.packs, showPHI: req.showPHI),
+                       discovery: discovery)
         // (the command line's process ends after `check`: releasing the
         // ~4,000 compiled rules and their trees one object at a time was 6% of
         // a one-file check)
@@ -583,7 +589,7 @@ public enum CheckRunner {
     /// Runs with loaded rules and a given run description (tests fix its
     /// time and duration). Every output is opened before any file is read: an
     /// unwritable report path exits 2 and writes nothing.
-    public static func run(_ req: CheckRequest, rules: RuleSet, info: RunInfo) -> Int32 {
+    public static func run(_ req: CheckRequest, rules: RuleSet, info: RunInfo, discovery: BackgroundDiscovery? = nil) -> Int32 {
         var options = ReporterOptions()
         options.grouping = req.grouping
         options.ruleIDs = rules.rules.map(\.id)
@@ -612,7 +618,7 @@ public enum CheckRunner {
             catch let e as HTMLReport.TemplateError { abandon(); writeError(e.description + "\n"); return 2 }
             catch { abandon(); writeError("\(path ?? "-"): error: \(error)\n"); return 2 }
         }
-        let report = evaluate(req, rules: rules, keepFindings: false, commandLine: info.commandLine) { batch in
+        let report = evaluate(req, rules: rules, keepFindings: false, commandLine: info.commandLine, discovery: discovery) { batch in
             for r in reporters { r.add(batch) }
         }
         let duration = info.elapsed
