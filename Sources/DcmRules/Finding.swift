@@ -381,7 +381,7 @@ extension Evaluator {
             reason = "\(attr) \(shown) is not a valid \(vrName) value"
             if case let .element(ds, e, index) = x {
                 if Self.holdsNUL(ds, e, index: index) {
-                    reason = "\(attr) \(shown) holds a NUL (00H) byte, not in the \(vrName) character repertoire: "
+                    reason = "\(attr) \(shown.isEmpty ? "(empty)" : shown) holds a NUL (00H) byte, not in the \(vrName) character repertoire: "
                         + "only UI values are padded with a trailing NUL, other VRs with a space (PS3.5 6.2)"
                 } else if e.vr == .UI, !x.forEachText({ !FormatCheck.oneComponentUID($0) }) {
                     reason = "\(attr) \(shown) is not a usable UID: it has one component, and a UID is "

@@ -80,6 +80,7 @@ final class ValuesPackTests: XCTestCase {
         XCTAssertEqual(nul.count, 1)
         XCTAssertTrue(nul.first?.contains("StationName SCANNER holds a NUL (00H) byte, not in the SH character repertoire") == true, "\(nul)")
         XCTAssertTrue(nul.first?.contains("PS3.5 6.2") == true)
+        XCTAssertEqual(try got("{StationName: \"\\0\\0\"}").first?.hasPrefix("StationName StationName (empty) holds a NUL"), true)
         XCTAssertEqual(try got("{SOPInstanceUID: \"1.2.3\\0\", StationName: \"SCANNER \"}"), [])
         let uid = try got("{ReferencedSOPSequence: [{ReferencedSOPClassUID: \"0\", ReferencedSOPInstanceUID: \"1.0.2\"}]}")
         XCTAssertEqual(uid.count, 1)
