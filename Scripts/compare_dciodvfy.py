@@ -72,7 +72,9 @@ RULES = {
     "type1-empty": ["dicom.", "meta.", "iod."],
     "enum": ["values.enum.", "values.pixel-encoding.", "iod."],
     "term": ["values.term.", "iod."],
-    "vr-value": ["values.format"],
+    # (meta.optional-elements: values.format's test on the File Meta Information's
+    # optional elements — each_element walks the data set, not group 0002)
+    "vr-value": ["values.format", "meta.optional-elements"],
     "vm": ["values.vm"],
     "retired": ["values.retired"],
     "explicit-vr": ["encoding.vr", "private.vr"],
@@ -245,11 +247,11 @@ def explain_value_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
         return ("condition not decidable: CT Image Type Value 4 has Defined Terms only 'for Multi-energy CT Images' "
                 "(PS3.3 C.8.2.1.1.1, 2020 tables), a conditional list dicom.iod tests only where it can decide the "
                 "condition; dciodvfy applies its Value 4 list to every CT image")
-    if cat == "vr-value" and "Nothing but zero components" in msg:
-        return ("dciodvfy heuristic: a UID of one zero component ('0') has valid PS3.5 9.1 syntax (a single-digit "
-                "component may be 0); it is no registered UID, which values.format does not check")
-    if cat == "vr-value" and "Trailing character invalid" in msg:
-        return "a trailing NUL in an SH value is trimmed by the reader as padding (PS3.5 6.2 pads UI, not SH, with NUL)"
+    if cat == "vr-value" and "Nothing but zero components" in msg and re.search(r"= <0(\.0)+>", msg):
+        # (a one-component UID, '0', is reported by values.format: PS3.5 9's <org root>.<suffix>)
+        return ("dciodvfy heuristic: a UID of two or more zero components ('0.0') has PS3.5 9's <org root>.<suffix> "
+                "form and valid 9.1 syntax, and 0 (ITU-T) and 0.0 are arcs of ISO/IEC 8824's tree; whether it is "
+                "registered is not in the value, so values.format accepts it")
     if cat == "vr-value" and text_value_has_tab(path, msg):
         return ("edition: the value holds a TAB, one of the five Control Characters of DICOM text (PS3.5 6.1.3, Table "
                 "6.1-1: 'In previous editions of the Standard (see PS3.5 2015a), the TAB character was not listed'); "
@@ -261,11 +263,38 @@ def explain_value_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
     return ""
 
 
-def explain_miss(path: Path, cat: str, msg: str, kw: str | None) -> str:
+def code_item_lacks_values(path: Path, msg: str) -> bool:
+    """Whether the code sequence item a message names (its path of
+    Seq(gggg,eeee)[n]/…) holds none of Code Value, Long Code Value and URN
+    Code Value."""
+    steps = re.findall(r"\(([0-9a-fA-F]{4}),([0-9a-fA-F]{4})\)(?:\[(\d+)\])?", msg.split(">")[0])
+    try:
+        import pydicom
+        ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
+        for g, e, n in steps[:-1]:
+            ds = ds[int(g + e, 16)].value[int(n or 1) - 1]
+        return not any(t in ds for t in (0x00080100, 0x00080119, 0x00080120))
+    except Exception:
+        return False
+
+
+def explain_miss(path: Path, cat: str, msg: str, kw: str | None, mine: list[dict] = ()) -> str:
     """A reason for a missed message: from the PS3.3 tables for a missing
-    attribute, from explain_value_miss for the value categories."""
+    attribute, from explain_value_miss for the value categories; `mine` are
+    dcmaudit's findings on the file."""
     if cat not in ("type1", "type2", "type1-empty"):
         return explain_value_miss(path, cat, msg, kw)
+    if cat == "type1" and any(f["rule"] == "encoding.truncated" and keyword_of_finding(f.get("attribute")) == kw for f in mine):
+        # pydicom's MR_truncated.dcm: (7FE0,0010) declares 8192 bytes, 8130 are left
+        return ("present, its value truncated: the file ends before the element's declared length; dciodvfy's read "
+                "fails ('Seek failed') and it takes the attribute as absent, dcmaudit reads it as present and reports "
+                "the truncation (encoding.truncated, an error on this attribute)")
+    if cat == "type1" and kw in ("CodeValue", "LongCodeValue", "URNCodeValue") and "Type 1C" in msg \
+            and code_item_lacks_values(path, msg):
+        return ("condition not decidable: a code item with none of the three; exactly one is required, and which "
+                "depends on the absent value (PS3.3 Table 8.8-1a: Code Value if it is 16 characters or less and not "
+                "a URN or URL, Long Code Value if longer, URN Code Value if a URN or URL); dciodvfy reports all three, "
+                "dcmaudit the item's missing Code Meaning (Type 1)")
     if kw == "Laterality" and "Type 2C" in msg:
         # PS3.3 C.7.3.1: 2C "if the body part examined is a paired structure and
         # Image/Frame/Measurement Laterality are not present" — undecidable without
@@ -420,7 +449,7 @@ def main() -> None:
             if hit:
                 matched[cat] += 1
             else:
-                missed.append((label, cat, msg[:160], explain_miss(path, cat, msg, kw)))
+                missed.append((label, cat, msg[:160], explain_miss(path, cat, msg, kw, mine)))
         for f in (mine if not crash else []):  # dciodvfy gave up on the file: nothing to compare with
             cat = next((c for p, c in REVERSE.items() if f["rule"].startswith(p)), None)
             if f["rule"].startswith("iod."):
@@ -543,7 +572,7 @@ WHY_MISSED = {
     "not-in-iod": "chiefly DICOMDIR records (DirectoryRecordSequence items, e.g. Image Type in IMAGE records: the per-record-type keys of PS3.3 F.5 are in neither source's tables, so dicom.iod does not check what else a record holds — and F.5 lets most records hold any other attribute of their IE's modules as Type 3); nested, dicom.iod checks only the items of code sequences (Code Sequence Macro) and of the Functional Groups sequences, as the tables' nesting elsewhere is not reliable (docs/packs.md); top-level ones are the tables' edition or a C module dciodvfy takes as absent",
     "enum": "see the reasons below: dciodvfy's own rules where PS3.3 says otherwise (YBR_FULL_422 in native pixel data, C.7.6.3.1.2; Rescale Type HU in DERIVED Enhanced CT frames, C.8.15.3.10) or has no list (Number of Frames in US Image)",
     "term": "see the reasons below: Coding Scheme Designator's list (PS3.16 Table 8-1) is in no pinned source, and CT Image Type Value 4 has a list for Multi-energy CT Images only (C.8.2.1.1.1)",
-    "vr-value": "see the reasons below: a TAB in UT (a DICOM Control Character since PS3.5 2015b), a trailing NUL in SH (trimmed as padding), and dciodvfy's 'nothing but zero components' UID heuristic",
+    "vr-value": "see the reasons below: a TAB in UT (a DICOM Control Character since PS3.5 2015b)",
     "vm": "see the reason below (an empty Type 3 sequence)",
     "retired": "see the reasons below",
     "explicit-vr": "",

@@ -316,12 +316,15 @@ def gen_values():
       against the VR the file gives it (explicit VR: a claim about its value)
       or, in an implicit VR file or written as UN, the VR of its vendor's
       private dictionary; a private element of unknown VR is UN, and any bytes
-      are a UN value.
+      are a UN value. A NUL (00H) pads only a UI value (PS3.5 6.2): in a
+      value of any other string VR it is outside the repertoire, trailing
+      or not. A UID of one component ("0") is not a UID: PS3.5 9 defines
+      <org root>.<suffix>.
     check: {each_element: {include: private, format: true}}
-    reference: PS3.5 6.2, Table 6.2-1; PS3.5 7.8 (a private element's value has one of the VRs of 6.2)
+    reference: PS3.5 6.2, Table 6.2-1; PS3.5 7.8 (a private element's value has one of the VRs of 6.2); PS3.5 9, 9.1 (UID structure)
     examples:
-      pass: [{StudyDate: "20240101", PatientAge: "042Y", ReferencedImageSequence: [{ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.2"}]}, {'(0019,"GEMS_ACQU_01",2F)': {vr: DS, value: "1.5"}, '(0009,"ACME",01)': "1,5"}]
-      fail: [{StudyDate: "2024-01-01"}, {ReferencedImageSequence: [{ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.02"}]}, {SliceThickness: "1,5"}, {'(0019,"GEMS_ACQU_01",2F)': {vr: DS, value: "1,5"}}, {'(0009,"ACME",01)': {vr: DA, value: "2024-01-01"}}]
+      pass: [{StudyDate: "20240101", PatientAge: "042Y", ReferencedImageSequence: [{ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.2"}]}, {'(0019,"GEMS_ACQU_01",2F)': {vr: DS, value: "1.5"}, '(0009,"ACME",01)': "1,5"}, {SOPInstanceUID: "1.0.2\\0", StationName: "SCANNER "}]
+      fail: [{StudyDate: "2024-01-01"}, {ReferencedImageSequence: [{ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.02"}]}, {SliceThickness: "1,5"}, {'(0019,"GEMS_ACQU_01",2F)': {vr: DS, value: "1,5"}}, {'(0009,"ACME",01)': {vr: DA, value: "2024-01-01"}}, {StationName: "SCANNER\\0"}, {ReferencedSOPSequence: [{ReferencedSOPInstanceUID: "0"}]}]
   - id: values.vm
     title: Every element's value multiplicity as in the data dictionary
     check: {each_element: {vm: dictionary}}

@@ -75,9 +75,9 @@ echo "== generated packs up to date"
 .venv/bin/python Scripts/gen_packs.py --check
 echo "== agreement with dciodvfy"
 # (fails if a category's recall drops below its figure — missing Type 1/2, empty Type 1C,
-# enumerated values, defined terms, explicit VR — or a miss has no reason)
+# enumerated values, defined terms, explicit VR, values invalid for the VR — or a miss has no reason)
 .venv/bin/python Scripts/compare_dciodvfy.py --dcmaudit "$bin" --with-data --output "${TMPDIR:-/tmp}/dciodvfy-agreement.md" \
-    --require type1=99 --require type2=81 --require type1-empty=100 --require enum=78 --require term=81 --require explicit-vr=100
+    --require type1=99 --require type2=81 --require type1-empty=100 --require enum=78 --require term=81 --require explicit-vr=100 --require vr-value=96
 # --- end generated packs --------------------------------------------------------
 
 # --- protocol audits (branch protocol): fixtures reproducible, learn → check ----

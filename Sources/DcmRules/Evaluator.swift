@@ -421,6 +421,7 @@ public final class Evaluator {
             let size = vr.binaryValueSize
             return size <= 1 || e.valueLength % size == 0
         }
+        if holdsNUL(ds, e, index: index) { return false }
         if vr == .PN {
             // plain ASCII (the usual case): check the bytes of each value
             if case .some(true) = ds.withValue(e, { buf -> Bool? in isPlainASCII(buf) ? true : nil }) {
@@ -431,6 +432,28 @@ public final class Evaluator {
             return values.allSatisfy { FormatCheck.personName($0) }
         }
         return Target.forEachText(ds, e, index) { FormatCheck.valid($0, vr: vr) }
+    }
+
+    /// A NUL (00H) byte in a string value of a VR other than UI (or in value
+    /// `index`): PS3.5 §6.2 pads only UI values with a trailing NUL — every
+    /// other string VR is padded with SPACE (20H) — and NUL is in the
+    /// character repertoire of none of them (Table 6.2-1). The reader trims
+    /// trailing NULs with the spaces (it still reads such values), so the
+    /// repertoire tests of `FormatCheck.valid` never see them: tested here,
+    /// on the value's bytes as the file holds them.
+    static func holdsNUL(_ ds: DataSet, _ e: Element, index: Int?) -> Bool {
+        let vr = e.vr
+        guard vr.isString, vr != .UI, !e.isSequence, !e.flags.contains(.notLoaded), e.valueLength > 0 else { return false }
+        return ds.withValue(e) { buf in
+            guard let index else { return buf.contains(0) }
+            if vr.isSingleValuedText { return index == 0 && buf.contains(0) }
+            var n = 0
+            for c in buf {
+                if c == 0x5C { n += 1; if n > index { return false } }
+                else if c == 0 && n == index { return true }
+            }
+            return false
+        }
     }
 
     /// The element at `location` (`WalkTrail.location`) in `ds`, with its

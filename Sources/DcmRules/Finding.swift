@@ -376,7 +376,18 @@ extension Evaluator {
         case .equals(let o, _): reason = "\(attr) \(shown) != \(o)"
         case .vm: reason = "\(attr) has \(x.count) value\(x.count == 1 ? "" : "s"), expected \(expected)"
         case .vr: reason = "\(attr) has VR \(x.fileVR.map { "\($0)" } ?? "?"), expected \(expected)"
-        case .format: reason = "\(attr) \(shown) is not a valid \(x.vr.map { "\($0)" } ?? "") value"
+        case .format:
+            let vrName = x.vr.map { "\($0)" } ?? ""
+            reason = "\(attr) \(shown) is not a valid \(vrName) value"
+            if case let .element(ds, e, index) = x {
+                if Self.holdsNUL(ds, e, index: index) {
+                    reason = "\(attr) \(shown.isEmpty ? "(empty)" : shown) holds a NUL (00H) byte, not in the \(vrName) character repertoire: "
+                        + "only UI values are padded with a trailing NUL, other VRs with a space (PS3.5 6.2)"
+                } else if e.vr == .UI, !x.forEachText({ !FormatCheck.oneComponentUID($0) }) {
+                    reason = "\(attr) \(shown) is not a usable UID: it has one component, and a UID is "
+                        + "<org root>.<suffix>, an organization's registered root and a suffix unique under it (PS3.5 9)"
+                }
+            }
         case .vmDictionary:
             let d = x.tag.flatMap { DataDictionary.entry(for: $0) }
             reason = "\(attr) has \(x.count) value\(x.count == 1 ? "" : "s"), the dictionary says VM \(d?.vm ?? "?")"

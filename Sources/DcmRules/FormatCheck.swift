@@ -4,7 +4,8 @@ import DcmDictionary
 /// `format`: is a value valid for its VR (PS3.5 §6.2, Table 6.2-1)? The
 /// character repertoire, the syntax (dates, times, ages, numbers, UIDs) and
 /// the maximum length. Works on the value's bytes, after the reader's
-/// trimming of padding.
+/// trimming of padding (a NUL in that padding is tested apart:
+/// `Evaluator.holdsNUL`).
 enum FormatCheck {
     static func valid(_ b: UnsafeRawBufferPointer, vr: VR) -> Bool {
         if let max = vr.maximumValueLength, vr != .PN, b.count > max { return false }
@@ -32,8 +33,9 @@ enum FormatCheck {
             guard b.count > i, b[i...].allSatisfy(isDigit), let v = parseNumber(b) else { return false }
             return v >= -2147483648 && v <= 2147483647
         case .UI:
-            // components of digits separated by '.', no empty component, no leading zero
-            guard b.count > 0, b.count <= 64, b.first != 0x2E, b.last != 0x2E else { return false }
+            // components of digits separated by '.', no empty component, no leading zero;
+            // at least two components: a UID is <org root>.<suffix> (PS3.5 §9, `oneComponentUID`)
+            guard b.count > 0, b.count <= 64, b.first != 0x2E, b.last != 0x2E, b.contains(0x2E) else { return false }
             var compStart = true
             var leadingZero = false
             for c in b {
@@ -56,6 +58,17 @@ enum FormatCheck {
         default:
             return true
         }
+    }
+
+    /// A UI value of one component ("0", "1"…): valid PS3.5 §9.1 syntax, but
+    /// not a UID — PS3.5 §9 defines a UID as `<org root>.<suffix>`, the org
+    /// root "composed of a number of numeric components" that identify a
+    /// registered organization and the suffix "unique within the scope of the
+    /// <org root>", so it has at least two components (a single one is at
+    /// most a root arc of ISO/IEC 8824's tree, 0 ITU-T, 1 ISO, 2 joint).
+    /// `valid` rejects it; this names the reason for the finding's text.
+    static func oneComponentUID(_ b: UnsafeRawBufferPointer) -> Bool {
+        b.count > 0 && b.allSatisfy(isDigit)
     }
 
     /// PN: at most three component groups of at most five components, each

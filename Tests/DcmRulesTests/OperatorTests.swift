@@ -117,6 +117,37 @@ final class OperatorTests: XCTestCase {
         expect("{PatientName: format}", "{PatientName: \"Doe^Jane^^^^extra\"}", .fail)
     }
 
+    /// A NUL (00H) pads only UI values (PS3.5 6.2); in any other string VR it
+    /// is outside the repertoire, also as trailing padding, which the reader
+    /// trims (pydicom's no_meta_group_length.dcm: "Trailing character invalid
+    /// for this VR" in dciodvfy). Binary VRs hold any bytes.
+    func testNULPadsOnlyUI() {
+        expect("{SOPInstanceUID: format}", "{SOPInstanceUID: \"1.2.3\\0\"}", .pass)
+        expect("{StationName: format}", "{StationName: \"SCANNER\\0\"}", .fail)
+        expect("{StationName: format}", "{StationName: \"SCANNE\\0 \"}", .fail)
+        expect("{StationName: format}", "{StationName: \"SCANNER \"}", .pass)
+        expect("{Modality: format}", "{Modality: \"MR\\0\\0\"}", .fail)
+        expect("{StudyDate: format}", "{StudyDate: \"20240101\\0\\0\"}", .fail)
+        expect("{ImageType: format}", "{ImageType: [ORIGINAL, \"PRIMARY\\0\"]}", .fail)
+        expect("{'ImageType[0]': format}", "{ImageType: [ORIGINAL, \"PRIMARY\\0\"]}", .pass)
+        expect("{'ImageType[1]': format}", "{ImageType: [ORIGINAL, \"PRIMARY\\0\"]}", .fail)
+        expect("{ImageComments: format}", "{ImageComments: \"text\\0\\0\"}", .fail)
+        expect("{each_element: {format: true}}", "{'(0009,\"ACME\",01)': {vr: OB, value: \"AB\\0\\0\"}}", .pass)
+    }
+
+    /// A UID of one component is valid PS3.5 9.1 syntax but no UID: PS3.5 9
+    /// defines <org root>.<suffix> (pydicom's reportsi.dcm: Referenced SOP
+    /// Class/Instance UID "0", "Nothing but zero components" in dciodvfy).
+    /// Two components or more, zeros included, pass.
+    func testOneComponentUIDIsNoUID() {
+        for bad in ["0", "1", "2", "12345"] {
+            expect("{SOPInstanceUID: format}", "{SOPInstanceUID: \"\(bad)\"}", .fail)
+        }
+        for good in ["1.2.840.10008.1.2", "1.0.2", "2.25.0", "0.0"] {
+            expect("{SOPInstanceUID: format}", "{SOPInstanceUID: \"\(good)\"}", .pass)
+        }
+    }
+
     func testCombinatorsAcrossAttributes() {
         expect("{any: [{Modality: CT}, {KVP: present}]}", "{Modality: MR, KVP: \"120\"}", .pass)
         expect("{any: [{Modality: CT}, {KVP: present}]}", "{Modality: MR}", .fail)

@@ -65,4 +65,26 @@ final class ValuesPackTests: XCTestCase {
         XCTAssertEqual(try got("CHEST"), [])
         XCTAssertEqual(try got("EYE"), [])          // C.8.30's one Enumerated Value is a term of Table L-1 too
     }
+
+    /// `values.format` names the two cases the VR syntax alone does not
+    /// show: a NUL in a value of a VR other than UI (PS3.5 6.2 pads only UI
+    /// with NUL; the reader trims it, so the value shown looks valid) and a
+    /// UID of one component (PS3.5 9: <org root>.<suffix>).
+    func testFormatSaysWhyANULOrAOneComponentUIDIsInvalid() throws {
+        let set = try XCTUnwrap(Self.set)
+        let got = { (yaml: String) throws -> [String] in
+            Evaluator().run(set, on: try file(yaml), path: "x.dcm", showPHI: true).findings
+                .filter { $0.ruleID == "values.format" }.map { "\($0.attribute ?? "") \($0.because ?? $0.message)" }
+        }
+        let nul = try got("{StationName: \"SCANNER\\0\"}")
+        XCTAssertEqual(nul.count, 1)
+        XCTAssertTrue(nul.first?.contains("StationName SCANNER holds a NUL (00H) byte, not in the SH character repertoire") == true, "\(nul)")
+        XCTAssertTrue(nul.first?.contains("PS3.5 6.2") == true)
+        XCTAssertEqual(try got("{StationName: \"\\0\\0\"}").first?.hasPrefix("StationName StationName (empty) holds a NUL"), true)
+        XCTAssertEqual(try got("{SOPInstanceUID: \"1.2.3\\0\", StationName: \"SCANNER \"}"), [])
+        let uid = try got("{ReferencedSOPSequence: [{ReferencedSOPClassUID: \"0\", ReferencedSOPInstanceUID: \"1.0.2\"}]}")
+        XCTAssertEqual(uid.count, 1)
+        XCTAssertTrue(uid.first?.contains("ReferencedSOPSequence[0].ReferencedSOPClassUID 0 is not a usable UID: it has one component") == true, "\(uid)")
+        XCTAssertTrue(uid.first?.contains("(PS3.5 9)") == true)
+    }
 }
