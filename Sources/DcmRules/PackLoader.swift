@@ -106,11 +106,13 @@ public struct PackLoader {
         if threads > 1 && roots.count > 1 { state.prepared = prepare(roots) }
         for f in roots { _ = loadFile(f, from: nil, state: &state, diags: &diags) }
         // duplicate rule ids across everything loaded
-        var seen: [String: SourceLocation] = [:]
-        for p in state.ordered {
-            for r in p.rules {
-                if let first = seen[r.id] { diags.append(PackDiagnostic(r.location, "duplicate rule id '\(r.id)' (first defined at \(first))")) }
-                else { seen[r.id] = r.location }
+        // (by index: a location per rule copied into a growing dictionary was ~2% of a one-file check)
+        var seen: [String: (pack: Int, rule: Int)] = [:]
+        seen.reserveCapacity(state.ordered.reduce(0) { $0 + $1.rules.count })
+        for (pi, p) in state.ordered.enumerated() {
+            for (ri, r) in p.rules.enumerated() {
+                if let first = seen[r.id] { diags.append(PackDiagnostic(r.location, "duplicate rule id '\(r.id)' (first defined at \(state.ordered[first.pack].rules[first.rule].location))")) }
+                else { seen[r.id] = (pi, ri) }
             }
         }
         if !diags.isEmpty { throw PackErrors(diags) }

@@ -185,7 +185,15 @@ public struct TextReporter {
     public var idWidth: Int
     public init(grouping: CheckGrouping, ruleIDs: [String] = []) {
         self.grouping = grouping
-        idWidth = min(40, max(16, (ruleIDs + ["file.unreadable", "file.not-dicom"]).map(\.count).max() ?? 16) + 2)
+        // (characters counted only for ids that are not ASCII: grapheme breaking of
+        // every pack's ~4,600 ids was ~1% of a one-file check)
+        var longest = "file.unreadable".utf8.count
+        for id in ruleIDs {
+            let n = id.utf8.count
+            guard n > longest else { continue }
+            longest = id.utf8.contains { $0 >= 0x80 } ? max(longest, id.count) : n
+        }
+        idWidth = min(40, max(16, longest) + 2)
     }
     public init(grouping: CheckGrouping, report: CheckReport) { self.init(grouping: grouping, ruleIDs: report.rules.map(\.id)) }
 
