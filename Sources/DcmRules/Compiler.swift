@@ -192,10 +192,15 @@ final class PackCompiler {
     }
 
     func isValidID(_ s: String) -> Bool {
-        // (bytes: Foundation's String.contains is a CFString search, thousands of times per large pack)
-        let u = Array(s.utf8)
-        guard let f = u.first, f != 0x2E, u.last != 0x2E, !zip(u, u.dropFirst()).contains(where: { $0 == 0x2E && $1 == 0x2E }) else { return false }
-        return s.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }
+        // (one pass over the bytes, no copy: this runs for each of the ~4,600 rules of the built-in packs)
+        var previous: UInt8 = 0x2E   // (a leading '.' is refused as a '..' would be)
+        var any = false
+        for b in s.utf8 {
+            let ok = (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F || b == 0x2E
+            if !ok || (b == 0x2E && previous == 0x2E) { return false }
+            previous = b; any = true
+        }
+        return any && previous != 0x2E
     }
 
     func scalar(_ n: SyntaxNode, _ what: String) -> String? {
@@ -695,26 +700,26 @@ final class PackCompiler {
     // MARK: templates
 
     func compileTemplate(_ s: String, _ loc: SourceLocation) -> [TemplatePart] {
+        // (on the UTF-8 bytes: '{' and '}' are ASCII, so every index found is a
+        // character boundary; walking Characters was ~5% of a one-file check)
         var parts: [TemplatePart] = []
-        var text = ""
-        var i = s.startIndex
-        while i < s.endIndex {
-            if s[i] == "{", let close = s[i...].firstIndex(of: "}") {
-                let name = String(s[s.index(after: i)..<close])
-                if !text.isEmpty { parts.append(.text(text)); text = "" }
-                switch name {
-                case "value": parts.append(.value)
-                case "expected": parts.append(.expected)
-                case "attribute": parts.append(.attribute)
-                default:
-                    if let r = attributeRef(name, loc) { parts.append(.keyword(r)) }
-                }
-                i = s.index(after: close)
-            } else {
-                text.append(s[i]); i = s.index(after: i)
+        let u = s.utf8
+        var textStart = u.startIndex
+        var i = u.startIndex
+        while let open = u[i...].firstIndex(of: 0x7B), let close = u[open...].firstIndex(of: 0x7D) {   // { … }
+            let name = String(s[u.index(after: open)..<close])
+            if textStart < open { parts.append(.text(String(s[textStart..<open]))) }
+            switch name {
+            case "value": parts.append(.value)
+            case "expected": parts.append(.expected)
+            case "attribute": parts.append(.attribute)
+            default:
+                if let r = attributeRef(name, loc) { parts.append(.keyword(r)) }
             }
+            i = u.index(after: close)
+            textStart = i
         }
-        if !text.isEmpty { parts.append(.text(text)) }
+        if textStart < u.endIndex { parts.append(.text(String(s[textStart...]))) }
         return parts
     }
 }

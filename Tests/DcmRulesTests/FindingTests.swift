@@ -89,6 +89,34 @@ final class FindingTests: XCTestCase {
         XCTAssertEqual(shown.message, "PatientName is Doe^Jane for P1")
     }
 
+    /// Message templates: placeholders between braces, literal text around
+    /// them kept as written (non-ASCII included), an unclosed brace literal.
+    func testMessageTemplates() throws {
+        let set = try pack("""
+        pack: t.tpl
+        version: 1
+        rules:
+          - id: t.a
+            check: {Modality: CT}
+            message: "é {attribute}{value}ü } {Modality} x {PatientID} tail {open"
+          - id: t.b
+            check: {Modality: CT}
+            message: "{value}"
+          - id: t.c
+            check: {Modality: CT}
+            message: "no placeholder at all {"
+        """)
+        let f = try file("{Modality: MR, PatientID: P1}")
+        let r = Evaluator().run(set, on: f, path: nil, showPHI: true).findings
+        XCTAssertEqual(r.first { $0.ruleID == "t.a" }?.message, "é ModalityMRü } MR x P1 tail {open")
+        XCTAssertEqual(r.first { $0.ruleID == "t.b" }?.message, "MR")
+        XCTAssertEqual(r.first { $0.ruleID == "t.c" }?.message, "no placeholder at all {")
+        // rule and pack ids: dotted words
+        let c = PackCompiler(file: "x.yaml")
+        for ok in ["a.b", "mr.tr-range", "x_1.Y-2"] { XCTAssertTrue(c.isValidID(ok), ok) }
+        for bad in ["", ".a", "a.", "a..b", "a b", "a/b", "é.b", "."] { XCTAssertFalse(c.isValidID(bad), bad) }
+    }
+
     func testGroupRules() throws {
         let set = try pack("""
         pack: t.groups
