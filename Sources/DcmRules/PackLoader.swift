@@ -144,7 +144,7 @@ public struct PackLoader {
     func prepare(_ paths: [String]) -> [String: Prepared] {
         var seen = Set<String>()
         let unique = paths.filter { seen.insert($0).inserted }
-        let sizes = unique.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }
+        let sizes = unique.map { p -> Int in var st = stat(); return stat(p, &st) == 0 ? Int(st.st_size) : 0 }
         let order = unique.indices.sorted { sizes[$0] > sizes[$1] }
         final class Results: @unchecked Sendable {
             let lock = Lock()
