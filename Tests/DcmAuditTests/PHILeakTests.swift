@@ -219,6 +219,10 @@ final class PHILeakTests: XCTestCase {
             message: "description {value}"
           - id: t.modality
             check: {Modality: {equals: CT}}
+          - id: t.expected
+            when: {SOPInstanceUID: 1.2.3.1}
+            check: {Modality: {equals: "\(folder)/im1.dcm"}}
+            message: "wrong modality"
         """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
         for waived in [false, true] {
             var req = CheckRequest(paths: [folder])
@@ -235,8 +239,12 @@ final class PHILeakTests: XCTestCase {
             XCTAssertEqual(described.first?.message, "description " + redacted, "waived \(waived)")
             XCTAssertEqual(described.first?.observed, redacted)
             XCTAssertEqual(described.last?.message, "description brain")
+            // the file's path in the rule's own text (its expected value) is redacted too
+            let expected = report.findings.filter { $0.ruleID == "t.expected" }
+            XCTAssertEqual(expected.count, 1)
+            XCTAssertTrue(expected.first?.expected?.contains(redacted) == true, "\(expected.map(\.expected))")
             for f in report.findings + report.waived.flatMap(\.findings) {
-                for t in [f.message, f.because ?? "", f.observed ?? "", f.file ?? ""] {
+                for t in [f.message, f.because ?? "", f.observed ?? "", f.expected ?? "", f.file ?? ""] {
                     XCTAssertFalse(t.uppercased().contains("ZYXWICK"), "\(f.ruleID): \(t)")
                 }
             }
