@@ -49,6 +49,10 @@ public final class Evaluator {
     }()
     /// This evaluator's memo of file shapes (for the last rule set `run`).
     var shapeMemo: ShapeMemo? = nil
+    /// `InstanceVarying.contains` remembered per tag, for the element walks
+    /// of `fusedWalkSplit` (a dictionary lookup per element was ~2% of a
+    /// replayed file).
+    var varyingTags = VaryingTags()
     /// Files `run` replayed whole from the memo, replayed in part (values
     /// changed), and evaluated (a structure not seen, or no memo).
     public var shapeMemoCounts: (whole: Int, partial: Int, evaluated: Int) {

@@ -119,7 +119,7 @@ extension Evaluator {
         var varying = keyed
         func walk(_ ds: DataSet) {
             for e in ds.elements {
-                let isVarying = InstanceVarying.contains(e.tag)
+                let isVarying = self.varyingTags.contains(e.tag)
                 if isVarying || !varyingOnly {
                     let hasValue = !e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)
                     let tag = e.tag
