@@ -430,8 +430,13 @@ class ConditionParser:
                 if tag is None:
                     continue
                 after = " ".join(words[n:])
-                if TAG_RE.match(after):
+                # (the clause names its attribute otherwise: a tag, or more
+                # words and a tag, before the next "and"/"or" — "Conceptual
+                # Volume Combination Flag Indicator (3010,000E)")
+                if after.startswith("(") or TAG_RE.search(re.split(r" (?:and|or) ", after)[0]):
                     break
+                if re.match(r"[A-Z][a-z]", after):
+                    break   # the name goes on ("Plane Orientation (Patient) Macros")
                 out.append(body[pos:m.end()] + name + " (%04X,%04X)" % (tag >> 16, tag & 0xFFFF))
                 pos = m.end() + len(name)
                 break
