@@ -524,5 +524,10 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(try findings(plan, "BeamSequence: [{BeamNumber: \"1\", NumberOfWedges: \"1\"}]", beams, "WedgeSequence"),
                        ["BeamSequence[0].WedgeSequence error"])
         XCTAssertEqual(try findings(plan, "BeamSequence: [{BeamNumber: \"1\", NumberOfWedges: \"0\"}]", beams, "WedgeSequence"), [])
+        // Ophthalmic Tomography: an OCT scanner among the device type codes wants Illumination Wave Length
+        let opt = "1.2.840.10008.5.1.4.1.1.77.1.5.4", par = "iod.ophthalmic-tomography-image.ophthalmic-tomography-parameters"
+        let device = { (code: String) in "AcquisitionDeviceTypeCodeSequence: [{CodeValue: \"\(code)\", CodingSchemeDesignator: SCT, CodeMeaning: X}]" }
+        XCTAssertEqual(try findings(opt, device("392012008"), par, "IlluminationWaveLength"), ["IlluminationWaveLength error"])
+        XCTAssertEqual(try findings(opt, device("12345"), par, "IlluminationWaveLength"), [])
     }
 }
