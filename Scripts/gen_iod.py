@@ -344,16 +344,25 @@ class ConditionParser:
     `vr(tag)` come from the dictionary.
     """
 
-    def __init__(self, keyword, vr, name, names=None):
+    def __init__(self, keyword, vr, name, names=None, uids=None):
         self.keyword = keyword
         self.vr = vr
         self.name = name
         self.by_name = names or {}
+        self.uids = uids or {}      # pydicom's UID dictionary: {uid: (name, type, …)}
+        self.top_ok = None
+        self.enums = lambda kw: None   # {keyword: Enumerated Values} of dicom.values (set by the Generator)
 
-    def parse(self, text, attr_ok):
-        """The flow-YAML selector for the condition, or None."""
+    def parse(self, text, attr_ok, top_ok=None):
+        """The flow-YAML selector for the condition, or None. `top_ok(tag)`:
+        whether the tag is an attribute of the top-level data set here (for
+        "X at the image level"); None where the condition is inside an item."""
+        self.top_ok = top_ok
         body = COND_START.sub("", text, count=1)
         body = OTHERWISE.sub("", body).strip().rstrip(".;, ")
+        # a tag written with a '.' ("Presentation Intent Type (0008.0068)",
+        # C.8.11.7): the name before it must still be the tag's (clause)
+        body = re.sub(r"\(([0-9A-Fa-f]{4})\.([0-9A-Fa-f]{4})\)", r"(\1,\2)", body)
         body = re.sub(r"^(the )?(value of )", "", body, flags=re.I)
         # a trailing remark in parentheses ("… is not "1.2…4.4" (Legacy Converted)")
         body = re.sub(r"\s+\([A-Za-z][A-Za-z ]*\)$", "", body)
@@ -372,6 +381,7 @@ class ConditionParser:
             body = self.name_to_tag(body)
             if body is None:
                 return None
+        body = self.later_names_to_tags(body)
         # split into clauses at " and " / " or " that are followed by an attribute with a tag
         parts, ops = self.split(body)
         if parts is None:
@@ -394,10 +404,44 @@ class ConditionParser:
         not …"): the longest leading words that are a dictionary name get the tag."""
         words = body.split(" ")
         for n in range(min(8, len(words) - 1), 0, -1):
+            if not norm_name(words[n - 1]):
+                continue    # ("Modality = IVUS": the name is not "Modality =")
             tag = self.by_name.get(norm_name(" ".join(words[:n])))
             if tag is not None:
                 return " ".join(words[:n]) + " (%04X,%04X) " % (tag >> 16, tag & 0xFFFF) + " ".join(words[n:])
         return None
+
+    def later_names_to_tags(self, body):
+        """A later clause naming its attribute without the tag ("Image Type
+        (0008,0008) Value 1 is ORIGINAL or MIXED and SOP Class UID is not …"):
+        after " and " / " or ", the longest following words that are a
+        dictionary name (not all capitals: a CS value is not a name) and not
+        already followed by a tag get the tag."""
+        out, pos = [], 0
+        for m in re.finditer(r" (?:and|or) ", body):
+            if m.start() < pos:
+                continue
+            words = body[m.end():].split(" ")
+            for n in range(min(8, len(words) - 1), 0, -1):
+                name = " ".join(words[:n])
+                if name.upper() == name or not name[0].isupper() or not norm_name(words[n - 1]):
+                    continue
+                tag = self.by_name.get(norm_name(name))
+                if tag is None:
+                    continue
+                after = " ".join(words[n:])
+                # (the clause names its attribute otherwise: a tag, or more
+                # words and a tag, before the next "and"/"or" — "Conceptual
+                # Volume Combination Flag Indicator (3010,000E)")
+                if after.startswith("(") or TAG_RE.search(re.split(r" (?:and|or) ", after)[0]):
+                    break
+                if re.match(r"[A-Z][a-z]", after):
+                    break   # the name goes on ("Plane Orientation (Patient) Macros")
+                out.append(body[pos:m.end()] + name + " (%04X,%04X)" % (tag >> 16, tag & 0xFFFF))
+                pos = m.end() + len(name)
+                break
+        out.append(body[pos:])
+        return "".join(out)
 
     def split(self, body):
         """Clauses joined by 'and'/'or' where each clause names one attribute by tag."""
@@ -428,6 +472,12 @@ class ConditionParser:
         return parts, ops
 
     def clause(self, p, attr_ok):
+        # "a value of X is V": one of X's values is V (Collimator Shape, C.8.7.3)
+        some = re.match(r"^a value of (?=.*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", p)
+        if some:
+            p = p[some.end():]
+        # "Attribute X (tag) is …" (C.8.30.4)
+        p = re.sub(r"^Attribute (?=[A-Z])", "", p)
         m = re.match(r"^(?:the )?(?:value of )?(?:the )?(.*?)\s*\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)\s*(.*)$", p)
         if not m:
             return None
@@ -435,15 +485,30 @@ class ConditionParser:
         kw = self.keyword(tag)
         if not kw or not attr_ok(tag):
             return None
+        rest4 = m.group(4)
+        # "X (tag) at the image level …": only where the tag is a top-level attribute here
+        lvl = re.match(r"^at the image level\s+", rest4)
+        if lvl:
+            if self.top_ok is None or not self.top_ok(tag):
+                return None
+            rest4 = rest4[lvl.end():]
         # the words before the tag must be the attribute's name (no prose such as
         # "the Patient is an animal and if …")
-        if norm_name(m.group(1)) != norm_name(self.name(tag)):
+        # (spaces aside: PS3.6's "Number of Radiation GenerationModes")
+        if norm_name(m.group(1)).replace(" ", "") != norm_name(self.name(tag)).replace(" ", ""):
             return None
-        m = (None, None, None, None, m.group(4))
+        m = (None, None, None, None, rest4)
         vr = self.vr(tag)
         rest = m[4].strip()
+        # comparison words: "X value is V", "X = V", "X does not equal V",
+        # "X is not equal to V", "X is [present and is] either V or W"
+        rest = re.sub(r"^value (is|equals)\b", r"\1", rest)
+        rest = re.sub(r"^=\s*", "equals ", rest)
+        rest = re.sub(r"^(?:does not equal|is not equal to)\s+", "is not ", rest)
+        rest = re.sub(r"^is equal to\s+", "equals ", rest)
+        rest = re.sub(r"^is (?:present and is )?either\s+(?=.+ or )", "is ", rest)
         index = None
-        vm = re.match(r"^Value (\d+)\s+(.*)$", rest)
+        vm = re.match(r"^,?\s*Value (\d+)\s+(.*)$", rest)
         if vm:
             index = int(vm.group(1)) - 1
             rest = vm.group(2)
@@ -456,6 +521,20 @@ class ConditionParser:
                 return f"{{{k}: absent}}"
             if re.fullmatch(r"is present and (is not empty|has a value)", rest):
                 return f"{{{k}: not_empty}}"
+        if some and index is None and vr != "SQ":
+            # one of the values is V: not (no value is V), and X present
+            # (not_in holds on an attribute without a value)
+            inner = self.clause(f"{self.name(tag)} ({tag >> 16:04X},{tag & 0xFFFF:04X}) {rest}", attr_ok)
+            if inner is None or not inner.startswith(f"{{{k}: {{in: ["):
+                return None
+            return f"{{all: [{{{k}: not_empty}}, {{not: {inner.replace(': {in: [', ': {not_in: [', 1)}}}]}}"
+        if some:
+            return None
+        if index is None and vr in NUMERIC_VRS and re.fullmatch(r"(?:is present and )?(?:has a non-zero value|is non-zero)", rest):
+            # a value other than zero (absent or empty: no)
+            return f"{{all: [{{{k}: not_empty}}, {{{k}: {{not_in: [0]}}}}]}}"
+        if index is None and vr == "SQ":
+            return self.code_item(k, rest)
         a = re.fullmatch(r"is (?:absent|not present) or (?:is )?(?:not|other than) (.+)", rest)
         if a and index is None:
             inner = self.clause(p.replace(m[4], "is not " + a.group(1)) if False else f"{self.name(tag)} ({tag >> 16:04X},{tag & 0xFFFF:04X}) is not {a.group(1)}", attr_ok)
@@ -486,7 +565,15 @@ class ConditionParser:
             elif vr == "CS":
                 if not CS_VALUE.match(raw):
                     return None
+                # a value the attribute's Enumerated Values (dicom.values) do not have: not this attribute's
+                enum = self.enums(kw)
+                if enum is not None and index is None and raw not in enum:
+                    return None
                 out.append(q(raw))
+            elif vr == "UI" and not quoted and self.uid_named(x):
+                # "RT Structure Set Storage ("1.2.840.10008.5.1.4.1.1.481.3")":
+                # the UID, whose PS3.6 name must be the one written
+                out.append(q(self.uid_named(x)))
             elif quoted and raw and "\\" not in raw:
                 out.append(q(raw))
             else:
@@ -495,6 +582,39 @@ class ConditionParser:
             return None
         op = "not_in" if neg else "in"
         return f"{{{k}: {{{op}: [{', '.join(out)}]}}}}"
+
+    def uid_named(self, x):
+        """The UID of "Name ("uid")" when the UID dictionary names it so, else None."""
+        u = re.fullmatch(r"(.+?)\s*\(\s*[\"\u201c](1\.2\.840\.10008\.[0-9.]+)[\"\u201d]\s*\)", x)
+        if not u or not self.uids:
+            return None
+        e = self.uids.get(u.group(2))
+        return u.group(2) if e and norm_name(e[0]) == norm_name(u.group(1)) else None
+
+    CODE = r"\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*,\s*[\"\u201c][^\"\u201c\u201d]+[\"\u201d]\s*\)"
+    SCHEMES = {"DCM", "SCT", "LN", "SRT", "UCUM", "NCIt"}
+
+    def code_item(self, k, rest):
+        """"Seq contains [an Item with the value] (code, scheme, "meaning") [or (…)]":
+        an item of the sequence has that Code Value and Coding Scheme Designator."""
+        m = re.fullmatch(r"contains (?:an [Ii]tem with the value |either )?(" + self.CODE + r"(?:\s*,?\s*or\s+" + self.CODE + r")*)", rest)
+        if not m:
+            return None
+        codes = []
+        for c in re.finditer(self.CODE, m.group(1)):
+            a, b = c.group(1), c.group(2)
+            if b in self.SCHEMES and a not in self.SCHEMES:
+                value, scheme = a, b
+            elif a in self.SCHEMES and b not in self.SCHEMES:
+                value, scheme = b, a       # written (scheme, value, meaning)
+            else:
+                return None
+            if not re.fullmatch(r"[A-Za-z0-9.\-]{1,16}", value):
+                return None
+            codes.append(f"{{all: [{{CodeValue: {q(value)}}}, {{CodingSchemeDesignator: {q(scheme)}}}]}}")
+        one = codes[0] if len(codes) == 1 else "{any: [" + ", ".join(codes) + "]}"
+        # some item has it: present, and not (every item lacks it)
+        return f"{{all: [{{{k}: present}}, {{not: {{{k}: {{items: {{not: {one}}}}}}}}}]}}"
 
 
 # ------------------------------------------------------------------ SOP Classes of the IODs
@@ -946,6 +1066,11 @@ REFERENCED_FILE_KEYS = ["ReferencedFileID", "ReferencedSOPClassUIDInFile", "Refe
 
 # ------------------------------------------------------------------ attribute trees
 
+# Red/Green/Blue Palette Color Lookup Table Data: Segmented … Data (0028,1221-1223) may stand for them (C.7.9)
+SEGMENTED_ALTERNATIVE = {0x00281201, 0x00281202, 0x00281203}
+SEGMENTED_NOTE = " (or the Segmented Palette Color Lookup Table Data, C.7.9)"
+
+
 class Node:
     __slots__ = ("tag", "type", "desc", "children", "order", "refs")
 
@@ -993,7 +1118,8 @@ class Generator:
         for t, e in self.dd.items():
             if e[4] and not e[3] and norm_name(e[2]) not in names:
                 names[norm_name(e[2])] = t
-        self.parser = ConditionParser(self.keyword, self.vr, lambda t: (self.dd.get(t) or ("", "", ""))[2], names)
+        self.parser = ConditionParser(self.keyword, self.vr, lambda t: (self.dd.get(t) or ("", "", ""))[2], names, uid_dictionary())
+        self.parser.enums = lambda kw: self.values_enums.get(kw)
         self.item_conds = {}        # canonical text -> name
         self.item_names = set()
         self.cond_lines = []        # emitted named conditions, in dependency order
@@ -1029,9 +1155,16 @@ class Generator:
             text = text if len(text) <= 200 else text[:197] + "..."
             counter["not evaluated"] += 1
             return f"{{not_evaluated: {q(text)}}}", False
+        if node.tag in SEGMENTED_ALTERNATIVE and "PALETTE COLOR" in text:
+            # Image Pixel (C.7.6.3) wants the Palette Color LUT Data for
+            # PALETTE COLOR, but the Palette Color Lookup Table Module (C.7.9)
+            # lets an Image IOD use the segmented data instead: not decidable
+            # from this row's text alone
+            counter["not evaluated"] += 1
+            return f"{{not_evaluated: {q(text + SEGMENTED_NOTE)}}}", False
         sib = {s.tag for s in siblings}
         ok = (lambda t: t in sib) if depth > 0 else (lambda t: t in self.top_level_tags or t in sib)
-        sel = self.parser.parse(text, ok)
+        sel = self.parser.parse(text, ok, (lambda t: t in self.top_level_tags) if depth == 0 else None)
         if sel is None:
             counter["not evaluated"] += 1
             return f"{{not_evaluated: {q(text)}}}", False
@@ -1170,7 +1303,8 @@ class Generator:
         if not text:
             return None, True
         t = " ".join(text.split())
-        sel = self.parser.parse(t if COND_START.search(t) else "Required if " + t, lambda tag: tag in self.top_level_tags)
+        top = lambda tag: tag in self.top_level_tags
+        sel = self.parser.parse(t if COND_START.search(t) else "Required if " + t, top, top)
         if sel is None:
             counter["not evaluated"] += 1
             return f"{{not_evaluated: {q(t)}}}", False

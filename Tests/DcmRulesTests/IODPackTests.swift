@@ -379,9 +379,11 @@ final class IODPackTests: XCTestCase {
         // the IODs of the 2020 tables keep their rules and conditions (the
         // figures of docs/packs.md, before and after highdicom's IODs; CT and
         // MR one not evaluated fewer since General Image's Patient Orientation
-        // is decided per IOD — Image Plane Module M: "may be present", PS3.3 C.7.6.1)
-        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 103, 131, 1, 1), ("iod.mr-image", 23, 98, 105, 0, 1),
-                                                  ("iod.enhanced-mr-image", 56, 150, 208, 15, 12)] {
+        // is decided per IOD — Image Plane Module M: "may be present", PS3.3 C.7.6.1;
+        // 103, 98, 150 encoded before the condition phrasings of
+        // testNewConditionPhrasingsAreDecided)
+        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 106, 128, 1, 1), ("iod.mr-image", 23, 101, 102, 0, 1),
+                                                  ("iod.enhanced-mr-image", 56, 158, 200, 15, 12)] {
             let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
             XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
                            [rules, enc, ne, menc, mne], name)
@@ -490,5 +492,42 @@ final class IODPackTests: XCTestCase {
         // Frame Type shared, the transformation per frame
         XCTAssertEqual(try got("SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "AXIAL"))}], PerFrameFunctionalGroupsSequence: [{\(pv("HU"))}, {\(pv("US"))}]"),
                        ["error PerFrameFunctionalGroupsSequence[1].PixelValueTransformationSequence[0].RescaleType US"])
+    }
+
+    /// Condition phrasings the generator encodes (Scripts/gen_iod.py,
+    /// ConditionParser): "a value of X is V" (one of a multi-valued CS's
+    /// values, X-Ray Collimator C.8.7.3), a later clause naming its attribute
+    /// without the tag ("… and SOP Class UID is not "…"", Enhanced MR Image
+    /// C.8.13.1), "X contains an Item with the value (code, scheme, "meaning")"
+    /// (Ophthalmic Tomography Image, C.8.17.7) and "X is non-zero" (RT Beams,
+    /// C.8.8.14). Each reports the attribute missing when the condition
+    /// holds, and not when it does not.
+    func testNewConditionPhrasingsAreDecided() throws {
+        let findings = { (sop: String, extra: String, rule: String, attribute: String) throws -> [String] in
+            try self.run(try file("{SOPClassUID: \"\(sop)\", \(extra)}")).findings
+                .filter { $0.ruleID == rule && ($0.attribute ?? "").hasSuffix(attribute) }
+                .map { "\($0.attribute ?? "") \($0.severity)" }
+        }
+        // DX: Collimator Shape RECTANGULAR among its values wants the edges
+        let dx = "1.2.840.10008.5.1.4.1.1.1.1", coll = "iod.digital-x-ray-image.x-ray-collimator"
+        XCTAssertEqual(try findings(dx, "CollimatorShape: [CIRCULAR, RECTANGULAR], CenterOfCircularCollimator: [\"1\", \"1\"], RadiusOfCircularCollimator: \"5\"", coll, "CollimatorLeftVerticalEdge"),
+                       ["CollimatorLeftVerticalEdge error"])
+        XCTAssertEqual(try findings(dx, "CollimatorShape: [CIRCULAR], CenterOfCircularCollimator: [\"1\", \"1\"], RadiusOfCircularCollimator: \"5\"", coll, "CollimatorLeftVerticalEdge"), [])
+        XCTAssertEqual(try findings(dx, "CollimatorShape: [CIRCULAR, RECTANGULAR]", coll, "RadiusOfCircularCollimator"),
+                       ["RadiusOfCircularCollimator error"])
+        // Enhanced MR: Image Type Value 1 ORIGINAL and not Legacy Converted wants Acquisition DateTime
+        let emr = "1.2.840.10008.5.1.4.1.1.4.1", img = "iod.enhanced-mr-image.enhanced-mr-image"
+        XCTAssertEqual(try findings(emr, "ImageType: [ORIGINAL, PRIMARY, T1, NONE]", img, "AcquisitionDateTime"), ["AcquisitionDateTime error"])
+        XCTAssertEqual(try findings(emr, "ImageType: [DERIVED, PRIMARY, T1, NONE]", img, "AcquisitionDateTime"), [])
+        // RT Plan: Number of Wedges non-zero wants the Wedge Sequence in the beam
+        let plan = "1.2.840.10008.5.1.4.1.1.481.5", beams = "iod.rt-plan.rt-beams"
+        XCTAssertEqual(try findings(plan, "BeamSequence: [{BeamNumber: \"1\", NumberOfWedges: \"1\"}]", beams, "WedgeSequence"),
+                       ["BeamSequence[0].WedgeSequence error"])
+        XCTAssertEqual(try findings(plan, "BeamSequence: [{BeamNumber: \"1\", NumberOfWedges: \"0\"}]", beams, "WedgeSequence"), [])
+        // Ophthalmic Tomography: an OCT scanner among the device type codes wants Illumination Wave Length
+        let opt = "1.2.840.10008.5.1.4.1.1.77.1.5.4", par = "iod.ophthalmic-tomography-image.ophthalmic-tomography-parameters"
+        let device = { (code: String) in "AcquisitionDeviceTypeCodeSequence: [{CodeValue: \"\(code)\", CodingSchemeDesignator: SCT, CodeMeaning: X}]" }
+        XCTAssertEqual(try findings(opt, device("392012008"), par, "IlluminationWaveLength"), ["IlluminationWaveLength error"])
+        XCTAssertEqual(try findings(opt, device("12345"), par, "IlluminationWaveLength"), [])
     }
 }
