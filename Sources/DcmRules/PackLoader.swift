@@ -209,7 +209,9 @@ public struct PackLoader {
         state.stack.append(path)
         defer { state.stack.removeLast() }
         var inherited: [String: Predicate] = [:]
+        var extendsAny = false
         if let h = PackCompiler.header(of: root, file: path) {
+            extendsAny = !h.extends.isEmpty
             for (ext, loc) in h.extends {
                 guard let target = resolveExtends(ext, relativeTo: path) else {
                     let known = index.keys.sorted()
@@ -224,7 +226,9 @@ public struct PackLoader {
                 if let conds = loadFile(target, from: loc, state: &state, diags: &diags) { inherited.merge(conds) { a, _ in a } }
             }
         }
-        let c = compiler(path, cached: cached)
+        // (a pack that extends another compiles now, even from the cache: it
+        // compiled cleanly with what it extends then, which may have changed)
+        let c = compiler(path, cached: cached && !extendsAny)
         let pack = c.compilePack(root, inherited: inherited)
         diags += c.diagnostics
         guard let pack, c.diagnostics.isEmpty else { state.failed.insert(path); return nil }

@@ -113,6 +113,33 @@ final class CoverageAndCacheTests: XCTestCase {
         XCTAssertEqual(Evaluator().outcome(of: lazy.rules[3], try file("{Modality: MR}")), .fail)
     }
 
+    /// A cached pack that extends another is compiled as from the text: an
+    /// inherited condition it names that is gone since is an error on every
+    /// load (a deferred compile printed it and took the condition as true).
+    func testCachedPackExtendingAnEditedPackStillFails() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cache-extends-\(getpid())"
+        setenv("DCMAUDIT_CACHE", dir + "/cache", 1)
+        defer { unsetenv("DCMAUDIT_CACHE"); try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let base = "pack: t.base\nversion: 1\nconditions:\n  mr: {Modality: MR}\nrules:\n  - id: t.pid\n    check: {PatientID: present}\n"
+        try base.write(toFile: dir + "/base.yaml", atomically: true, encoding: .utf8)
+        var text = "pack: t.child\nversion: 1\nextends: [./base.yaml]\nrules:\n"
+        var i = 0
+        while text.utf8.count < SyntaxCache.minimumSize {
+            text += "  - id: t.r\(i)\n    when: [{Modality: MR}, mr]\n    check: {EchoTime: present}\n"
+            i += 1
+        }
+        try text.write(toFile: dir + "/child.yaml", atomically: true, encoding: .utf8)
+        var l = PackLoader(); l.buildExamples = false
+        _ = try l.load(files: [dir + "/child.yaml"])   // compiles cleanly: cached
+        try base.replacingOccurrences(of: "  mr:", with: "  mri:").write(toFile: dir + "/base.yaml", atomically: true, encoding: .utf8)
+        for _ in 0..<2 {
+            XCTAssertThrowsError(try l.load(files: [dir + "/child.yaml"])) { e in
+                XCTAssertTrue("\(e)".contains("unknown condition 'mr'"), "\(e)")
+            }
+        }
+    }
+
     /// A cached pack's rules without `when` are dispatched as when compiled
     /// from the text (tag-gated, one fused walk): a deferred check hid them
     /// from `TagDispatch`, and every rule was evaluated on every file.
