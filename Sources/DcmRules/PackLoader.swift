@@ -143,7 +143,8 @@ public struct PackLoader {
     /// would have.
     func prepare(_ paths: [String]) -> [String: Prepared] {
         var seen = Set<String>()
-        let unique = paths.filter { seen.insert($0).inserted }
+        // (regular files only: a pipe read here, `--rules <(…)`, would be empty for `loadFile`)
+        let unique = paths.filter { p in var st = stat(); return seen.insert(p).inserted && stat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG }
         let sizes = unique.map { p -> Int in var st = stat(); return stat(p, &st) == 0 ? Int(st.st_size) : 0 }
         let order = unique.indices.sorted { sizes[$0] > sizes[$1] }
         final class Results: @unchecked Sendable {

@@ -140,6 +140,26 @@ final class CoverageAndCacheTests: XCTestCase {
         }
     }
 
+    /// Pipes among several packs (`--rules <(…) --rules <(…)`) are read once,
+    /// by `loadFile`: one read ahead by `prepare` (a pack that extends
+    /// another) was empty when `loadFile` read it again.
+    func testPipesAmongSeveralPacksAreReadOnce() throws {
+        func pipePath(_ text: String) -> (String, Int32) {
+            var fds: [Int32] = [0, 0]
+            XCTAssertEqual(pipe(&fds), 0)
+            let b = Array(text.utf8)
+            b.withUnsafeBytes { _ = write(fds[1], $0.baseAddress, $0.count) }
+            close(fds[1])
+            return ("/dev/fd/\(fds[0])", fds[0])
+        }
+        let (a, fa) = pipePath("pack: t.pa\nversion: 1\nextends: [dicom.core]\nrules:\n  - id: t.pa.r\n    check: {PatientID: present}\n")
+        let (b, fb) = pipePath("pack: t.pb\nversion: 1\nrules:\n  - id: t.pb.r\n    check: {Modality: present}\n")
+        defer { close(fa); close(fb) }
+        var l = PackLoader(libraries: [repoRoot + "/Rules"]); l.buildExamples = false; l.threads = 2
+        let set = try l.load(files: [a, b])
+        XCTAssertEqual(Set(set.packs.map(\.id)), ["dicom.core", "t.pa", "t.pb"])
+    }
+
     /// A cached pack's rules without `when` are dispatched as when compiled
     /// from the text (tag-gated, one fused walk): a deferred check hid them
     /// from `TagDispatch`, and every rule was evaluated on every file.
