@@ -701,7 +701,10 @@ final class PackCompiler {
 
     func compileTemplate(_ s: String, _ loc: SourceLocation) -> [TemplatePart] {
         // (on the UTF-8 bytes: '{' and '}' are ASCII, so every index found is a
-        // character boundary; walking Characters was ~5% of a one-file check)
+        // character boundary; walking Characters was ~5% of a one-file check).
+        // Not ASCII: by Characters, as a '{' or '}' extended by a combining
+        // mark or joiner (or after a prepended mark) is no brace.
+        if s.utf8.contains(where: { $0 >= 0x80 }) { return compileTemplateByCharacters(s, loc) }
         var parts: [TemplatePart] = []
         let u = s.utf8
         var textStart = u.startIndex
@@ -720,6 +723,30 @@ final class PackCompiler {
             textStart = i
         }
         if textStart < u.endIndex { parts.append(.text(String(s[textStart...]))) }
+        return parts
+    }
+
+    func compileTemplateByCharacters(_ s: String, _ loc: SourceLocation) -> [TemplatePart] {
+        var parts: [TemplatePart] = []
+        var text = ""
+        var i = s.startIndex
+        while i < s.endIndex {
+            if s[i] == "{", let close = s[i...].firstIndex(of: "}") {
+                let name = String(s[s.index(after: i)..<close])
+                if !text.isEmpty { parts.append(.text(text)); text = "" }
+                switch name {
+                case "value": parts.append(.value)
+                case "expected": parts.append(.expected)
+                case "attribute": parts.append(.attribute)
+                default:
+                    if let r = attributeRef(name, loc) { parts.append(.keyword(r)) }
+                }
+                i = s.index(after: close)
+            } else {
+                text.append(s[i]); i = s.index(after: i)
+            }
+        }
+        if !text.isEmpty { parts.append(.text(text)) }
         return parts
     }
 }

@@ -143,7 +143,8 @@ public struct PackLoader {
     /// would have.
     func prepare(_ paths: [String]) -> [String: Prepared] {
         var seen = Set<String>()
-        let unique = paths.filter { seen.insert($0).inserted }
+        // (regular files only: a pipe read here, `--rules <(…)`, would be empty for `loadFile`)
+        let unique = paths.filter { p in var st = stat(); return seen.insert(p).inserted && stat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG }
         let sizes = unique.map { p -> Int in var st = stat(); return stat(p, &st) == 0 ? Int(st.st_size) : 0 }
         let order = unique.indices.sorted { sizes[$0] > sizes[$1] }
         final class Results: @unchecked Sendable {
@@ -209,7 +210,9 @@ public struct PackLoader {
         state.stack.append(path)
         defer { state.stack.removeLast() }
         var inherited: [String: Predicate] = [:]
+        var extendsAny = false
         if let h = PackCompiler.header(of: root, file: path) {
+            extendsAny = !h.extends.isEmpty
             for (ext, loc) in h.extends {
                 guard let target = resolveExtends(ext, relativeTo: path) else {
                     let known = index.keys.sorted()
@@ -224,7 +227,9 @@ public struct PackLoader {
                 if let conds = loadFile(target, from: loc, state: &state, diags: &diags) { inherited.merge(conds) { a, _ in a } }
             }
         }
-        let c = compiler(path, cached: cached)
+        // (a pack that extends another compiles now, even from the cache: it
+        // compiled cleanly with what it extends then, which may have changed)
+        let c = compiler(path, cached: cached && !extendsAny)
         let pack = c.compilePack(root, inherited: inherited)
         diags += c.diagnostics
         guard let pack, c.diagnostics.isEmpty else { state.failed.insert(path); return nil }

@@ -144,6 +144,24 @@ final class CheckTests: XCTestCase {
         XCTAssertEqual(report.notDicom, 0)
     }
 
+    /// A report file the run creates under a checked directory is found (it
+    /// is created before the walk) with any number of jobs, as with one.
+    func testReportFileCreatedUnderCheckedPathIsFoundWithAnyJobs() throws {
+        for jobs in [1, 2, 0] {
+            let dir = NSTemporaryDirectory() + "dcmaudit-outdir-\(getpid())-\(jobs)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try "not dicom".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
+            var req = request([dir], packs: ["dicom.values"])
+            req.jobs = jobs
+            req.format = .json
+            req.output = dir + "/report.json"
+            _ = CheckRunner.run(req)
+            let out = try String(contentsOfFile: dir + "/report.json", encoding: .utf8)
+            XCTAssertTrue(out.contains("\"files\": 2,"), "jobs \(jobs): \(out.suffix(300))")
+        }
+    }
+
     func testPackErrorsExitWith2() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-bad-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

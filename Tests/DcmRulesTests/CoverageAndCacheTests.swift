@@ -113,6 +113,53 @@ final class CoverageAndCacheTests: XCTestCase {
         XCTAssertEqual(Evaluator().outcome(of: lazy.rules[3], try file("{Modality: MR}")), .fail)
     }
 
+    /// A cached pack that extends another is compiled as from the text: an
+    /// inherited condition it names that is gone since is an error on every
+    /// load (a deferred compile printed it and took the condition as true).
+    func testCachedPackExtendingAnEditedPackStillFails() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cache-extends-\(getpid())"
+        setenv("DCMAUDIT_CACHE", dir + "/cache", 1)
+        defer { unsetenv("DCMAUDIT_CACHE"); try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let base = "pack: t.base\nversion: 1\nconditions:\n  mr: {Modality: MR}\nrules:\n  - id: t.pid\n    check: {PatientID: present}\n"
+        try base.write(toFile: dir + "/base.yaml", atomically: true, encoding: .utf8)
+        var text = "pack: t.child\nversion: 1\nextends: [./base.yaml]\nrules:\n"
+        var i = 0
+        while text.utf8.count < SyntaxCache.minimumSize {
+            text += "  - id: t.r\(i)\n    when: [{Modality: MR}, mr]\n    check: {EchoTime: present}\n"
+            i += 1
+        }
+        try text.write(toFile: dir + "/child.yaml", atomically: true, encoding: .utf8)
+        var l = PackLoader(); l.buildExamples = false
+        _ = try l.load(files: [dir + "/child.yaml"])   // compiles cleanly: cached
+        try base.replacingOccurrences(of: "  mr:", with: "  mri:").write(toFile: dir + "/base.yaml", atomically: true, encoding: .utf8)
+        for _ in 0..<2 {
+            XCTAssertThrowsError(try l.load(files: [dir + "/child.yaml"])) { e in
+                XCTAssertTrue("\(e)".contains("unknown condition 'mr'"), "\(e)")
+            }
+        }
+    }
+
+    /// Pipes among several packs (`--rules <(…) --rules <(…)`) are read once,
+    /// by `loadFile`: one read ahead by `prepare` (a pack that extends
+    /// another) was empty when `loadFile` read it again.
+    func testPipesAmongSeveralPacksAreReadOnce() throws {
+        func pipePath(_ text: String) -> (String, Int32) {
+            var fds: [Int32] = [0, 0]
+            XCTAssertEqual(pipe(&fds), 0)
+            let b = Array(text.utf8)
+            b.withUnsafeBytes { _ = write(fds[1], $0.baseAddress, $0.count) }
+            close(fds[1])
+            return ("/dev/fd/\(fds[0])", fds[0])
+        }
+        let (a, fa) = pipePath("pack: t.pa\nversion: 1\nextends: [dicom.core]\nrules:\n  - id: t.pa.r\n    check: {PatientID: present}\n")
+        let (b, fb) = pipePath("pack: t.pb\nversion: 1\nrules:\n  - id: t.pb.r\n    check: {Modality: present}\n")
+        defer { close(fa); close(fb) }
+        var l = PackLoader(libraries: [repoRoot + "/Rules"]); l.buildExamples = false; l.threads = 2
+        let set = try l.load(files: [a, b])
+        XCTAssertEqual(Set(set.packs.map(\.id)), ["dicom.core", "t.pa", "t.pb"])
+    }
+
     /// A cached pack's rules without `when` are dispatched as when compiled
     /// from the text (tag-gated, one fused walk): a deferred check hid them
     /// from `TagDispatch`, and every rule was evaluated on every file.

@@ -554,7 +554,11 @@ public enum CheckRunner {
         }
         // the files are found on a thread of their own while the packs load
         // (the loader leaves a core idle once the small packs are done)
-        let discovery = BackgroundDiscovery(paths: req.paths, threaded: req.jobs != 1 && systemCoreCount() > 1 && !MallocArenas.limitedForAddressSpace)
+        // (not while a report file is still to be created: `run` creates it
+        // before the walk, which finds it when it is under a checked path)
+        let outputsExist = ([req.output].compactMap { $0 } + req.reports.map(\.path)).allSatisfy { var st = stat(); return stat($0, &st) == 0 }
+        let discovery = BackgroundDiscovery(paths: req.paths, threaded: req.jobs != 1 && systemCoreCount() > 1 && !MallocArenas.limitedForAddressSpace
+                                            && outputsExist)
         var rules: RuleSet
         do { rules = try loadRules(req) }
         catch let e as PackErrors { writeError(e.description + "\n"); return 2 }
