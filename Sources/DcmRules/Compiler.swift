@@ -712,18 +712,23 @@ final class PackCompiler {
         while let open = u[i...].firstIndex(of: 0x7B), let close = u[open...].firstIndex(of: 0x7D) {   // { … }
             let name = String(s[u.index(after: open)..<close])
             if textStart < open { parts.append(.text(String(s[textStart..<open]))) }
-            switch name {
-            case "value": parts.append(.value)
-            case "expected": parts.append(.expected)
-            case "attribute": parts.append(.attribute)
-            default:
-                if let r = attributeRef(name, loc) { parts.append(.keyword(r)) }
-            }
+            if let p = placeholder(name, loc) { parts.append(p) }
             i = u.index(after: close)
             textStart = i
         }
         if textStart < u.endIndex { parts.append(.text(String(s[textStart...]))) }
         return parts
+    }
+
+    /// `{name}` of a message template: `value`, `expected`, `attribute`, or an
+    /// attribute's keyword (nil, with a diagnostic, when it is none).
+    func placeholder(_ name: String, _ loc: SourceLocation) -> TemplatePart? {
+        switch name {
+        case "value": return .value
+        case "expected": return .expected
+        case "attribute": return .attribute
+        default: return attributeRef(name, loc).map { .keyword($0) }
+        }
     }
 
     func compileTemplateByCharacters(_ s: String, _ loc: SourceLocation) -> [TemplatePart] {
@@ -734,13 +739,7 @@ final class PackCompiler {
             if s[i] == "{", let close = s[i...].firstIndex(of: "}") {
                 let name = String(s[s.index(after: i)..<close])
                 if !text.isEmpty { parts.append(.text(text)); text = "" }
-                switch name {
-                case "value": parts.append(.value)
-                case "expected": parts.append(.expected)
-                case "attribute": parts.append(.attribute)
-                default:
-                    if let r = attributeRef(name, loc) { parts.append(.keyword(r)) }
-                }
+                if let p = placeholder(name, loc) { parts.append(p) }
                 i = s.index(after: close)
             } else {
                 text.append(s[i]); i = s.index(after: i)
