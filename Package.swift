@@ -3,6 +3,18 @@
 // Layering (see docs/architecture.md): DcmDictionary → DcmData → DcmRules → DcmAudit → dcmaudit.
 import PackageDescription
 
+// On Linux the command-line tool links the Swift runtime and Foundation
+// statically (as `swift build --static-swift-stdlib` does): no dynamic
+// symbol binding of libswiftCore/libFoundation at start-up, and direct calls
+// to swift_retain/swift_release. Measured (docs/benchmarks.md): a one-file
+// `check` with every pack 122 -> 107 ms CPU, every pack on 10,000 files ~6%
+// less CPU. The binary then runs without the toolchain's libraries installed
+// (it needs glibc, libstdc++ and zlib only); it is larger (ICU's data).
+// (modules are compiled with it too, so that they link Foundation's static
+// dependencies)
+let staticRuntimeSwift: SwiftSetting = .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))
+let staticRuntime: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
+
 // Release builds of the engine's modules skip the run-time exclusivity checks
 // (swift_beginAccess on every access to a class's or a closure-captured
 // variable: every pack on 10,000 files, 0.99 -> 0.93 s of CPU). Debug builds —
@@ -10,17 +22,7 @@ import PackageDescription
 // keep them, so an overlapping access is still caught by the tests. (Tools
 // version 6.2: since SwiftPM 6.2 a package with unsafe flags can still be
 // used as a versioned dependency.)
-let releaseSpeed: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-                                   .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
-
-// On Linux the command-line tool links the Swift runtime and Foundation
-// statically (as `swift build --static-swift-stdlib` does): no dynamic
-// symbol binding of libswiftCore/libFoundation at start-up, and direct calls
-// to swift_retain/swift_release. Measured (docs/benchmarks.md): a one-file
-// `check` with every pack 122 -> 107 ms CPU, every pack on 10,000 files ~7%
-// less CPU. The binary then runs without the toolchain's libraries installed
-// (it needs glibc, libstdc++ and zlib only); it is larger (ICU's data).
-let staticRuntime: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
+let releaseSpeed: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)), staticRuntimeSwift]
 
 let package = Package(
     name: "dcmaudit",
@@ -66,7 +68,7 @@ let package = Package(
                 "DcmAudit", "DcmData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))],
+            swiftSettings: [staticRuntimeSwift],
             linkerSettings: staticRuntime
         ),
         .executableTarget(

@@ -449,8 +449,10 @@ public final class Evaluator {
         let vr = e.vr
         guard vr.isString, vr != .UI, !e.isSequence, !e.flags.contains(.notLoaded), e.valueLength > 0 else { return false }
         return ds.withValue(e) { buf in
-            guard let index else { return buf.contains(0) }
-            if vr.isSingleValuedText { return index == 0 && buf.contains(0) }
+            // (memchr: this runs for every string value the format check reads)
+            let any = buf.count > 0 && memchr(buf.baseAddress!, 0, buf.count) != nil
+            guard let index, any else { return any }
+            if vr.isSingleValuedText { return index == 0 }
             var n = 0
             for c in buf {
                 if c == 0x5C { n += 1; if n > index { return false } }

@@ -203,8 +203,7 @@ struct Check: ParsableCommand {
         req.notEvaluated = NotEvaluatedMode(rawValue: notEvaluated)!
         req.commandLine = ["dcmaudit"] + CommandLine.arguments.dropFirst()
         Interrupt.install()
-        RulesKeptUntilExit.enabled = true   // (the process ends with the command)
-        SyntaxTreesKeptUntilExit.enabled = true
+        KeptUntilExit.enabled = true   // (the process ends with the command)
         let code = CheckRunner.run(req)
         if Interrupt.requested { throw ExitCode(130) }
         if code != 0 { throw ExitCode(code) }

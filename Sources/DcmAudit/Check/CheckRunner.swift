@@ -586,7 +586,7 @@ public enum CheckRunner {
         // (the command line's process ends after `check`: releasing the
         // ~4,000 compiled rules and their trees one object at a time was 6% of
         // a one-file check)
-        if RulesKeptUntilExit.enabled { RulesKeptUntilExit.set.append(rules) }
+        KeptUntilExit.keep(rules)
         return code
     }
 
@@ -776,10 +776,3 @@ extension FileDiscovery {
     }
 }
 
-/// Rule sets `CheckRunner.run` does not free when the process ends with
-/// the command (`enabled` by the command line only: a library user or the
-/// tests run `check` many times in one process).
-public enum RulesKeptUntilExit {
-    nonisolated(unsafe) public static var enabled = false
-    nonisolated(unsafe) static var set: [RuleSet] = []
-}
