@@ -29,15 +29,17 @@ extension String {
         return Self.search(Array(utf8), Array(needle.utf8), from: start)
     }
 
-    static func search(_ h: UnsafeBufferPointer<UInt8>, _ n: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+    /// The first occurrence at or after `start` of `n` in `h`: memchr for
+    /// the needle's byte at `key`, memcmp for the whole (most texts hold no path).
+    static func search(_ h: UnsafeBufferPointer<UInt8>, _ n: UnsafeBufferPointer<UInt8>, from start: Int, key: Int = 0) -> Int? {
         if n.isEmpty { return start <= h.count ? start : nil }
         let last = h.count - n.count
         guard start >= 0, start <= last, let hb = h.baseAddress, let nb = n.baseAddress else { return nil }
+        let k = Int32(nb[key])
         var i = start
         while i <= last {
-            // (memchr for the first byte, memcmp for the rest: most texts hold no path)
-            guard let hit = memchr(hb + i, Int32(nb[0]), last - i + 1) else { return nil }
-            i = UnsafeRawPointer(hit) - UnsafeRawPointer(hb)
+            guard let hit = memchr(hb + i + key, k, last - i + 1) else { return nil }
+            i = UnsafeRawPointer(hit) - UnsafeRawPointer(hb) - key
             if memcmp(hb + i, nb, n.count) == 0 { return i }
             i += 1
         }
@@ -65,5 +67,48 @@ extension String {
         }
         out.append(contentsOf: bytes[from...])
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A needle searched in many texts — a file's path in every text of its
+/// findings (`PathRedactor.findingsNaming`: ~72 findings per file with every
+/// pack on identified data) —: its bytes, and the byte memchr looks for,
+/// chosen once as the one least likely in a report's texts ("/" of a path
+/// rather than the "c" of "c10k/…", which stopped memchr at every "c").
+public struct UTF8Needle: Sendable {
+    public let bytes: [UInt8]
+    let key: Int
+    /// Whether the needle holds a space (a match across a joint of " and " needs one).
+    public let hasSpace: Bool
+
+    public init(_ s: String) {
+        bytes = Array(s.utf8)
+        hasSpace = bytes.contains(0x20)
+        func rank(_ b: UInt8) -> Int {
+            switch b {
+            case 0x2F: return 4                                   // the separator of a path
+            case 0x61...0x7A, 0x20: return 0                      // lower-case words
+            case 0x28, 0x29, 0x2C, 0x2E, 0x3A, 0x5B, 0x5D, 0x22: return 1   // ( ) , . : [ ] " of tags and lists
+            case 0x30...0x39, 0x41...0x5A, 0x80...: return 2      // digits, capitals (keywords), non-ASCII
+            default: return 3                                     // other punctuation
+            }
+        }
+        var best = 0, bestRank = -1
+        for (k, b) in bytes.enumerated() {
+            let r = rank(b)
+            if r > bestRank { best = k; bestRank = r; if r == 4 { break } }
+        }
+        key = best
+    }
+
+    /// Whether the needle occurs in `s` (UTF-8 bytes).
+    public func occurs(in s: String) -> Bool {
+        if let r = s.utf8.withContiguousStorageIfAvailable({ occurs(in: $0) }) { return r }
+        return Array(s.utf8).withUnsafeBufferPointer { occurs(in: $0) }
+    }
+
+    /// Whether the needle occurs in `h`.
+    public func occurs(in h: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.withUnsafeBufferPointer { String.search(h, $0, from: 0, key: key) != nil }
     }
 }

@@ -2,39 +2,164 @@ import DcmData
 import DcmDictionary
 
 /// A finding, complete on its own (DESIGN.md item 8).
+///
+/// The texts a finding shares with the other findings of its rule (id, pack,
+/// reference, the selectors' description) and of its file (path, UIDs,
+/// Modality) are held by two shared objects, `RuleTexts` and `FileTexts`:
+/// a copy of a finding writes two reference counts for them instead of nine,
+/// and its `because` is kept as the rule's selectors and the reason, joined
+/// only when read (with every pack on identified data a run makes ~72
+/// findings per file, each copied from the shape memo, redacted and
+/// reported; the joined `because` was a ~200-byte string per finding). The
+/// properties read and write as plain fields; writing a shared one gives the
+/// finding its own copy of that object.
 public struct Finding: Sendable {
-    public var ruleID: String
-    public var packID: String
+    /// The texts every finding of one rule shares.
+    public final class RuleTexts: Sendable {
+        public let ruleID: String
+        public let packID: String
+        public let reference: String?
+        /// The rule's selectors, described ("Modality == MR and …"); empty: none.
+        public let when: String
+        public init(ruleID: String, packID: String, reference: String?, when: String = "") {
+            self.ruleID = ruleID; self.packID = packID; self.reference = reference; self.when = when
+        }
+    }
+
+    /// The fields every finding of one file shares.
+    public final class FileTexts: Sendable {
+        public let file: String?
+        public let sopInstanceUID: String?, seriesInstanceUID: String?, studyInstanceUID: String?
+        public let modality: String?
+        public init(file: String?, sopInstanceUID: String? = nil, seriesInstanceUID: String? = nil, studyInstanceUID: String? = nil,
+                    modality: String? = nil) {
+            self.file = file; self.sopInstanceUID = sopInstanceUID; self.seriesInstanceUID = seriesInstanceUID
+            self.studyInstanceUID = studyInstanceUID; self.modality = modality
+        }
+        /// The same fields with another path.
+        public func with(file: String?) -> FileTexts {
+            FileTexts(file: file, sopInstanceUID: sopInstanceUID, seriesInstanceUID: seriesInstanceUID, studyInstanceUID: studyInstanceUID,
+                      modality: modality)
+        }
+        static let none = FileTexts(file: nil)
+    }
+
+    /// The rule's shared texts.
+    public private(set) var ruleTexts: RuleTexts
+    /// The file's shared fields.
+    public var fileTexts: FileTexts
     public var severity: Severity
     public var level: RuleLevel
     public var message: String
-    /// Why: the selectors that held and the failed test, e.g.
-    /// "Modality == MR and RepetitionTime 13000 > 12000".
-    public var because: String?
-    public var file: String?
+    /// `because` without the rule's selectors when `becauseHasWhen`.
+    public private(set) var becauseReason: String?
+    /// `because` is `ruleTexts.when + " and " + becauseReason`.
+    public private(set) var becauseHasWhen: Bool
     /// Other files involved (series/study rules), a few at most.
     public var relatedFiles: [String]
     public var attribute: String?
     /// Observed value(s); patient-identifying values are `<redacted:hash>`.
     public var observed: String?
     public var expected: String?
-    public var reference: String?
     /// Byte offset (anomalies and unreadable files).
     public var offset: Int?
-    public var sopInstanceUID: String?
-    public var seriesInstanceUID: String?
-    public var studyInstanceUID: String?
+
+    public var ruleID: String {
+        get { ruleTexts.ruleID }
+        set { ruleTexts = RuleTexts(ruleID: newValue, packID: packID, reference: reference, when: ruleTexts.when) }
+    }
+    public var packID: String {
+        get { ruleTexts.packID }
+        set { ruleTexts = RuleTexts(ruleID: ruleID, packID: newValue, reference: reference, when: ruleTexts.when) }
+    }
+    public var reference: String? {
+        get { ruleTexts.reference }
+        set { ruleTexts = RuleTexts(ruleID: ruleID, packID: packID, reference: newValue, when: ruleTexts.when) }
+    }
+    /// Why: the selectors that held and the failed test, e.g.
+    /// "Modality == MR and RepetitionTime 13000 > 12000".
+    public var because: String? {
+        get { becauseHasWhen ? ruleTexts.when + " and " + (becauseReason ?? "") : becauseReason }
+        set { becauseReason = newValue; becauseHasWhen = false }
+    }
+    /// `because` in its parts, not joined: the rule's selectors (nil: none) and the rest.
+    public var becauseParts: (when: String?, rest: String)? {
+        guard let r = becauseReason else { return nil }
+        return (becauseHasWhen ? ruleTexts.when : nil, r)
+    }
+    /// Whether `because` is `s` (compared part by part, not joined).
+    public func becauseIs(_ s: String) -> Bool {
+        guard let r = becauseReason else { return false }
+        return Self.joined(becauseHasWhen ? ruleTexts.when : nil, r, equals: s)
+    }
+    /// Whether `when + " and " + rest` (`rest` alone when `when` is nil) is `s`, not joined.
+    public static func joined(_ when: String?, _ rest: String, equals s: String) -> Bool {
+        guard let when else { return rest == s }
+        let w = when.utf8, u = s.utf8, r = rest.utf8
+        guard u.count == w.count + 5 + r.count else { return false }
+        return u.starts(with: w) && u.dropFirst(w.count).starts(with: " and ".utf8) && u.dropFirst(w.count + 5).elementsEqual(r)
+    }
+    /// Whether `because` contains `needle` (UTF-8 bytes), searched part by
+    /// part and across the joins, not joined.
+    public func becauseContains(_ needle: String) -> Bool {
+        guard let r = becauseReason else { return false }
+        return Self.joined(becauseHasWhen ? ruleTexts.when : nil, r, contains: UTF8Needle(needle))
+    }
+    /// Whether `when + " and " + rest` (`rest` alone when `when` is nil) contains `needle`, not joined.
+    public static func joined(_ when: String?, _ r: String, contains needle: UTF8Needle) -> Bool {
+        guard let w = when else { return needle.occurs(in: r) }
+        if needle.occurs(in: w) || needle.occurs(in: r) { return true }
+        // (a match that reaches into " and " and past it holds one of its
+        // spaces — none for a path without one, which can then only be in
+        // "and" —; searched in the last n-1 bytes of the selectors, " and ",
+        // the first n-1 of the reason)
+        let n = needle.bytes.count
+        guard n > 0 else { return true }
+        guard needle.hasSpace else { return needle.occurs(in: " and ") }
+        let wb = Array(w.utf8.suffix(n - 1)), rb = Array(r.utf8.prefix(n - 1))
+        return (wb + Array(" and ".utf8) + rb).withUnsafeBufferPointer { needle.occurs(in: $0) }
+    }
+    public var file: String? {
+        get { fileTexts.file }
+        set { fileTexts = fileTexts.with(file: newValue) }
+    }
+    public var sopInstanceUID: String? {
+        get { fileTexts.sopInstanceUID }
+        set { let o = fileTexts; fileTexts = FileTexts(file: o.file, sopInstanceUID: newValue, seriesInstanceUID: o.seriesInstanceUID, studyInstanceUID: o.studyInstanceUID, modality: o.modality) }
+    }
+    public var seriesInstanceUID: String? {
+        get { fileTexts.seriesInstanceUID }
+        set { let o = fileTexts; fileTexts = FileTexts(file: o.file, sopInstanceUID: o.sopInstanceUID, seriesInstanceUID: newValue, studyInstanceUID: o.studyInstanceUID, modality: o.modality) }
+    }
+    public var studyInstanceUID: String? {
+        get { fileTexts.studyInstanceUID }
+        set { let o = fileTexts; fileTexts = FileTexts(file: o.file, sopInstanceUID: o.sopInstanceUID, seriesInstanceUID: o.seriesInstanceUID, studyInstanceUID: newValue, modality: o.modality) }
+    }
     /// The instance's Modality (instance findings), for filtering reports.
-    public var modality: String?
+    public var modality: String? {
+        get { fileTexts.modality }
+        set { let o = fileTexts; fileTexts = FileTexts(file: o.file, sopInstanceUID: o.sopInstanceUID, seriesInstanceUID: o.seriesInstanceUID, studyInstanceUID: o.studyInstanceUID, modality: newValue) }
+    }
 
     public init(ruleID: String, packID: String, severity: Severity, level: RuleLevel, message: String, because: String? = nil,
                 file: String?, relatedFiles: [String] = [], attribute: String? = nil, observed: String? = nil, expected: String? = nil,
                 reference: String? = nil, offset: Int? = nil, sopInstanceUID: String? = nil, seriesInstanceUID: String? = nil, studyInstanceUID: String? = nil, modality: String? = nil) {
-        self.ruleID = ruleID; self.packID = packID; self.severity = severity; self.level = level; self.message = message
-        self.because = because; self.file = file; self.relatedFiles = relatedFiles; self.attribute = attribute
-        self.observed = observed; self.expected = expected; self.reference = reference; self.offset = offset
-        self.sopInstanceUID = sopInstanceUID; self.seriesInstanceUID = seriesInstanceUID; self.studyInstanceUID = studyInstanceUID
-        self.modality = modality
+        self.init(ruleTexts: RuleTexts(ruleID: ruleID, packID: packID, reference: reference),
+                  fileTexts: FileTexts(file: file, sopInstanceUID: sopInstanceUID, seriesInstanceUID: seriesInstanceUID,
+                                       studyInstanceUID: studyInstanceUID, modality: modality),
+                  severity: severity, level: level, message: message, becauseReason: because, becauseHasWhen: false,
+                  relatedFiles: relatedFiles, attribute: attribute, observed: observed, expected: expected, offset: offset)
+    }
+
+    /// A finding on shared texts; `because` is `ruleTexts.when + " and " +
+    /// becauseReason` when `becauseHasWhen`, else `becauseReason`.
+    public init(ruleTexts: RuleTexts, fileTexts: FileTexts, severity: Severity, level: RuleLevel, message: String,
+                becauseReason: String?, becauseHasWhen: Bool, relatedFiles: [String] = [], attribute: String? = nil,
+                observed: String? = nil, expected: String? = nil, offset: Int? = nil) {
+        self.ruleTexts = ruleTexts; self.fileTexts = fileTexts; self.severity = severity; self.level = level; self.message = message
+        self.becauseReason = becauseReason; self.becauseHasWhen = becauseHasWhen && becauseReason != nil
+        self.relatedFiles = relatedFiles; self.attribute = attribute; self.observed = observed; self.expected = expected
+        self.offset = offset
     }
 }
 

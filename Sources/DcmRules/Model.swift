@@ -403,6 +403,8 @@ public final class Rule: @unchecked Sendable {
     public var whenText: String? { texts.when }
     /// The selectors rendered ("Modality == MR and …"), for findings' `because`.
     public var whenDescription: String { texts.whenDescription }
+    /// The texts its findings share (`Finding.RuleTexts`: id, pack, reference, `whenDescription`).
+    public var findingTexts: Finding.RuleTexts { texts.findingTexts(self) }
     /// What the rule checks and why it matters, in prose (`rules explain`).
     public let description: String?
 
@@ -429,6 +431,13 @@ public final class Rule: @unchecked Sendable {
         }
         var whenDescription: String {
             lock.with { if let d = _description { return d }; let d = predicates.map { predicates.count > 1 ? $0.parenthesised : $0.text }.joined(separator: " and "); _description = d; return d }
+        }
+        private var _findingTexts: Finding.RuleTexts?
+        /// The texts the rule's findings share, made once.
+        func findingTexts(_ rule: Rule) -> Finding.RuleTexts {
+            if let t = lock.with({ _findingTexts }) { return t }
+            let t = Finding.RuleTexts(ruleID: rule.id, packID: rule.packID, reference: rule.reference, when: whenDescription)
+            return lock.with { if let u = _findingTexts { return u }; _findingTexts = t; return t }
         }
     }
     let texts: Texts

@@ -247,7 +247,7 @@ extension Evaluator {
             let o = visitOutcome(set, i, file, walked: walked, gatedTruth: gatedTruth)
             visited.append(r); visitedOutcomes.append(o)
             if o == .fail {
-                if uids == nil { uids = UIDs(file) }
+                if uids == nil { uids = UIDs(file, path: path) }
                 Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
                     let d = failureDetails(rule, file, showPHI: showPHI)
                     let start = findings.count
@@ -425,24 +425,21 @@ extension Evaluator {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The SOP, series and study UIDs of a file, read once for its findings.
+    /// The SOP, series and study UIDs and the Modality of a file, read once
+    /// for its findings, with its path: the `Finding.FileTexts` they share.
     struct UIDs {
-        var sop: String?, series: String?, study: String?, modality: String?
-        init(_ file: DicomFile) {
+        var texts: Finding.FileTexts
+        init(_ file: DicomFile, path: String?) {
             let ds = file.dataSet
-            sop = ds.string(Tag.sopInstanceUID); series = ds.string(Evaluator.seriesUID); study = ds.string(Evaluator.studyUID)
-            modality = ds.string(Evaluator.modalityTag)
+            texts = Finding.FileTexts(file: path, sopInstanceUID: ds.string(Tag.sopInstanceUID), seriesInstanceUID: ds.string(Evaluator.seriesUID),
+                                      studyInstanceUID: ds.string(Evaluator.studyUID), modality: ds.string(Evaluator.modalityTag))
         }
 
         /// Gives `f` the fields that belong to its file: path, UIDs, Modality
         /// — those `findings` passes to a new finding — when `reuseFindings`
         /// copies an earlier file's finding (`ShapeMemoTests` compares every
         /// field of both ways with a plain evaluation).
-        func stamp(_ f: inout Finding, path: String?) {
-            f.file = path
-            f.sopInstanceUID = sop; f.seriesInstanceUID = series; f.studyInstanceUID = study
-            f.modality = modality
-        }
+        func stamp(_ f: inout Finding) { f.fileTexts = texts }
     }
 
     /// Why a failed rule failed: its check explained (`explain`), or the
@@ -457,28 +454,28 @@ extension Evaluator {
     /// The findings of a failed rule from its `details`, appended to `out`
     /// (built in place: no copy of each finding's strings into the file's list).
     func findings(_ rule: Rule, _ details: [FailureDetail], _ file: DicomFile, path: String?, showPHI: Bool, uids: UIDs, into out: inout [Finding]) {
-        let whenText = rule.whenDescription
+        let texts = rule.findingTexts
+        let hasWhen = !texts.when.isEmpty
         for d in details {
             let message = rule.message.map { render($0, d, file, showPHI: showPHI) } ?? d.reason
-            // (the file's own fields passed to the initializer: made with
-            // nils and then stamped, a run with every pack on identified data
-            // took ~7% more CPU)
-            out.append(Finding(ruleID: rule.id, packID: rule.packID, severity: rule.severity, level: rule.level, message: message,
-                               because: whenText.isEmpty ? d.reason : whenText + " and " + d.reason,
-                               file: path, attribute: d.attribute.isEmpty ? nil : d.attribute, observed: d.observedText, expected: d.expected,
-                               reference: rule.reference, offset: d.offset, sopInstanceUID: uids.sop, seriesInstanceUID: uids.series,
-                               studyInstanceUID: uids.study, modality: uids.modality))
+            out.append(Finding(ruleTexts: texts, fileTexts: uids.texts, severity: rule.severity, level: rule.level, message: message,
+                               becauseReason: d.reason, becauseHasWhen: hasWhen,
+                               attribute: d.attribute.isEmpty ? nil : d.attribute, observed: d.observedText, expected: d.expected,
+                               offset: d.offset))
         }
     }
 
-    /// The findings of a replayed rule whose explanation `details` was
-    /// reused from the entry (`KeptExplanation.findings` made from it, one
-    /// per detail): copies with this file's path, UIDs and Modality, and for
-    /// a located detail (`FailureDetail.location`) its observed value and a
-    /// message showing it made again — the findings `findings` makes. False
-    /// (nothing appended) when the message reads the file itself (`{Keyword}`).
-    func reuseFindings(_ stored: [Finding], _ details: [FailureDetail], _ rule: Rule, _ file: DicomFile, path: String?,
-                       showPHI: Bool, uids: UIDs, into out: inout [Finding]) -> Bool {
+    /// The findings of a replayed rule from the entry's explanation `kept`
+    /// (`KeptExplanation.findings`, one per detail): copies with this file's
+    /// path, UIDs and Modality, and for a located detail
+    /// (`FailureDetail.location`) its observed value read from this file and
+    /// a message showing it made again — the findings `findings` makes from
+    /// the details `refreshed` gives, without copying the details. False
+    /// (nothing appended) when the message reads the file itself
+    /// (`{Keyword}`) or a located element is not where it was.
+    func reuseFindings(_ kept: KeptExplanation, _ rule: Rule, _ file: DicomFile, showPHI: Bool, uids: UIDs,
+                       into out: inout [Finding]) -> Bool {
+        let details = kept.details, stored = kept.findings
         guard stored.count == details.count else { return false }
         var showsValue = false
         for p in rule.message ?? [] {
@@ -488,12 +485,22 @@ extension Evaluator {
             default: break
             }
         }
-        for (k, d) in details.enumerated() {
+        let start = out.count
+        for k in details.indices {
             var f = stored[k]
-            uids.stamp(&f, path: path)
-            if d.location != nil {
-                f.observed = d.observedText
-                if showsValue, let parts = rule.message { f.message = render(parts, d, file, showPHI: showPHI) }
+            uids.stamp(&f)
+            if let loc = details[k].location {
+                guard let (ds, e) = Self.element(at: loc, in: file.dataSet), e.tag == details[k].tag else {
+                    out.removeSubrange(start...)
+                    return false
+                }
+                let observed = Self.observedValues(.element(ds, e, index: nil), showPHI: showPHI)
+                f.observed = observed.count == 1 ? observed[0] : observed.joined(separator: "\\")
+                if showsValue, let parts = rule.message {
+                    var d = details[k]
+                    d.observed = observed
+                    f.message = render(parts, d, file, showPHI: showPHI)
+                }
             }
             out.append(f)
         }

@@ -71,7 +71,7 @@ extension Evaluator {
         var explanations: [Int32: KeptExplanation] = [:]
         var uids: UIDs? = nil
         for (k, o) in outcomes.enumerated() where o == .fail {
-            if uids == nil { uids = UIDs(file) }
+            if uids == nil { uids = UIDs(file, path: path) }
             let i = Int(entry.visited[k])
             Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
                 // the entry's explanation, when the rule was replayed and
@@ -81,12 +81,17 @@ extension Evaluator {
                 if let e = kept, !changed.isEmpty, e.details.contains(where: { d in d.tag.map { Evaluator.sortedContains(changed, $0.raw) } ?? false }) {
                     kept = nil
                 }
+                // (a reused explanation: the entry's findings copied, not made
+                // again, and the explanation kept as it is for the next entry —
+                // its located details are read again on every file)
+                if let e = kept, reuseFindings(e, rule, file, showPHI: showPHI, uids: uids!, into: &findings) {
+                    if !changed.isEmpty, memo.isKeyed(i, rule, outcome: o) { explanations[Int32(k)] = e }
+                    return
+                }
                 let reused = kept.flatMap { refreshed($0.details, file, showPHI: showPHI) }
                 let d = reused ?? failureDetails(rule, file, showPHI: showPHI)
                 let start = findings.count
-                // (a reused explanation: the entry's findings copied, not made again)
-                let copied = reused != nil && reuseFindings(kept!.findings, d, rule, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
-                if !copied { self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings) }
+                self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
                 if !changed.isEmpty, memo.isKeyed(i, rule, outcome: o), reused != nil || ShapeEntry.reusable(d) {
                     explanations[Int32(k)] = KeptExplanation(details: d, findings: Array(findings[start...]))
                 }

@@ -337,9 +337,9 @@ public enum CheckRunner {
                 case .warning: bySeverity.warning += 1
                 case .info: bySeverity.info += 1
                 }
-                if runLength > 0 && batch[k].ruleID == runID { runLength += 1; continue }
+                if runLength > 0 && batch[k].ruleTexts.ruleID == runID { runLength += 1; continue }
                 if runLength > 0 { perRule[runID, default: 0] += runLength }
-                runID = batch[k].ruleID; runLength = 1
+                runID = batch[k].ruleTexts.ruleID; runLength = 1
             }
             if runLength > 0 { perRule[runID, default: 0] += runLength }
             for (sev, n) in [(Severity.error, bySeverity.error), (.warning, bySeverity.warning), (.info, bySeverity.info)] where n > 0 {

@@ -187,6 +187,10 @@ final class PathRedactor {
     /// findings come together: ~72 per file with every pack on identified data).
     private var lastPath: (path: String, values: Int, redacted: String)? = nil
 
+    /// The last file fields redacted (`Finding.FileTexts`, shared by a
+    /// file's findings) and their redaction, valid while no value is learnt.
+    private var lastFileTexts: (of: Finding.FileTexts, values: Int, redacted: Finding.FileTexts)? = nil
+
     func redact(_ path: String) -> String {
         guard !isEmpty else { return path }
         if let m = lastPath, m.values == values.count, m.path == path { return m.redacted }
@@ -268,9 +272,12 @@ final class PathRedactor {
     /// almost none naming their file).
     static func findingsNaming(_ path: String, _ fs: [Finding]) -> [Int] {
         var out: [Int] = []
+        let needle = UTF8Needle(path)
         for k in fs.indices {
-            if fs[k].message.utf8Contains(path) || (fs[k].because?.utf8Contains(path) ?? false)
-                || (fs[k].observed?.utf8Contains(path) ?? false) || (fs[k].expected?.utf8Contains(path) ?? false) { out.append(k) }
+            // (stored fields read: a method of the finding copied it whole)
+            if needle.occurs(in: fs[k].message)
+                || (fs[k].becauseReason.map { Finding.joined(fs[k].becauseHasWhen ? fs[k].ruleTexts.when : nil, $0, contains: needle) } ?? false)
+                || (fs[k].observed.map { needle.occurs(in: $0) } ?? false) || (fs[k].expected.map { needle.occurs(in: $0) } ?? false) { out.append(k) }
         }
         return out
     }
@@ -281,17 +288,27 @@ final class PathRedactor {
     /// `findingsNaming`, and it has no related files) only `file` is redacted.
     func redact(_ f: inout Finding, searchTexts: Bool = true) {
         guard !isEmpty else { return }
-        if !searchTexts && f.relatedFiles.isEmpty {
-            if let p = f.file { f.file = redact(p) }
-            return
+        var fileReplaced: (String, String)? = nil
+        if let p = f.fileTexts.file {
+            // (a file's findings share one `Finding.FileTexts`: redacted once, the result shared)
+            let before = f.fileTexts
+            if let m = lastFileTexts, m.of === before, m.values == values.count {
+                f.fileTexts = m.redacted
+            } else {
+                let r = redact(p)
+                let t = r == p ? before : before.with(file: r)
+                lastFileTexts = (before, values.count, t)
+                f.fileTexts = t
+            }
+            if f.fileTexts !== before { fileReplaced = (p, f.fileTexts.file ?? "") }
         }
-        var replaced: [(String, String)] = []
+        if !searchTexts && f.relatedFiles.isEmpty { return }
+        var replaced: [(String, String)] = fileReplaced.map { [$0] } ?? []
         func one(_ p: String) -> String {
             let r = redact(p)
             if r != p { replaced.append((p, r)) }
             return r
         }
-        if let p = f.file { f.file = one(p) }
         if !f.relatedFiles.isEmpty { f.relatedFiles = f.relatedFiles.map(one) }
         guard !replaced.isEmpty else { return }
         replaced.sort { $0.0.count > $1.0.count }   // a path before its prefixes
@@ -306,7 +323,8 @@ final class PathRedactor {
             }
         }
         text(&f.message)
-        if f.because != nil { text(&f.because!) }
+        // (`because` joined only when a path is in it)
+        if replaced.contains(where: { f.becauseContains($0.0) }), var b = f.because { text(&b); f.because = b }
         if f.observed != nil { text(&f.observed!) }
         if f.expected != nil { text(&f.expected!) }
     }

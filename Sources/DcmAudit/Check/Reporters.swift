@@ -154,8 +154,8 @@ public enum JSONReporter {
     }
 
     static func findingFields(_ f: UnsafePointer<Finding>, _ o: inout ByteOutput) {
-        o.write("\"rule\": "); str(f.pointee.ruleID, &o)
-        o.write(", \"pack\": "); str(f.pointee.packID, &o)
+        o.write("\"rule\": "); str(f.pointee.ruleTexts.ruleID, &o)
+        o.write(", \"pack\": "); str(f.pointee.ruleTexts.packID, &o)
         o.write(", \"severity\": \""); o.write(f.pointee.severity.rawValue)
         o.write("\", \"level\": \""); o.write(f.pointee.level.rawValue); o.write("\"")
         o.write(", \"message\": "); str(f.pointee.message, &o)
@@ -163,17 +163,20 @@ public enum JSONReporter {
             guard let v else { return }
             o.write(", \""); o.write(k); o.write("\": "); str(v, &o)
         }
-        opt("because", f.pointee.because, &o)
-        opt("file", f.pointee.file, &o)
+        if let rest = f.pointee.becauseReason {   // (its parts, not joined)
+            o.write(", \"because\": ")
+            if f.pointee.becauseHasWhen { o.jsonString(f.pointee.ruleTexts.when, " and ", rest) } else { str(rest, &o) }
+        }
+        opt("file", f.pointee.fileTexts.file, &o)
         if !f.pointee.relatedFiles.isEmpty { o.write(", \"relatedFiles\": ["); list(f.pointee.relatedFiles, &o); o.write("]") }
         opt("attribute", f.pointee.attribute, &o)
         opt("observed", f.pointee.observed, &o)
         opt("expected", f.pointee.expected, &o)
-        opt("reference", f.pointee.reference, &o)
+        opt("reference", f.pointee.ruleTexts.reference, &o)
         if let off = f.pointee.offset { o.write(", \"offset\": "); o.write(String(off)) }
-        opt("sopInstanceUID", f.pointee.sopInstanceUID, &o)
-        opt("seriesInstanceUID", f.pointee.seriesInstanceUID, &o)
-        opt("studyInstanceUID", f.pointee.studyInstanceUID, &o)
+        opt("sopInstanceUID", f.pointee.fileTexts.sopInstanceUID, &o)
+        opt("seriesInstanceUID", f.pointee.fileTexts.seriesInstanceUID, &o)
+        opt("studyInstanceUID", f.pointee.fileTexts.studyInstanceUID, &o)
     }
 }
 
@@ -221,8 +224,8 @@ public struct TextReporter {
     /// pack on identified data).
     func line(_ f: UnsafePointer<Finding>, showFile: Bool, into o: inout ByteOutput) {
         let w = idWidth
-        o.write("  "); writePadded(&o, f.pointee.severity.rawValue, 8); writePadded(&o, f.pointee.ruleID, w)
-        if showFile { o.write(f.pointee.file ?? "-"); o.write(": ") }
+        o.write("  "); writePadded(&o, f.pointee.severity.rawValue, 8); writePadded(&o, f.pointee.ruleTexts.ruleID, w)
+        if showFile { o.write(f.pointee.fileTexts.file ?? "-"); o.write(": ") }
         o.write(f.pointee.message)
         if let a = f.pointee.attribute, !a.isEmpty, !f.pointee.message.utf8Contains(a) { o.write("  ["); o.write(a); o.write("]") }
         if let off = f.pointee.offset {
@@ -230,8 +233,13 @@ public struct TextReporter {
             if !f.pointee.message.utf8Contains(t) { o.write("  ("); o.write(t); o.write(")") }
         }
         o.byte(0x0A)
-        if let b = f.pointee.because, b != f.pointee.message {
-            o.write("  "); TextReporter.writeSpaces(&o, 8 + w); o.write("because "); o.write(b); o.byte(0x0A)
+        // (the stored parts read through the pointer: a computed property of
+        // the finding copied it whole)
+        if let rest = f.pointee.becauseReason, case let when: String? = f.pointee.becauseHasWhen ? f.pointee.ruleTexts.when : nil,
+           !Finding.joined(when, rest, equals: f.pointee.message) {
+            o.write("  "); TextReporter.writeSpaces(&o, 8 + w); o.write("because ")
+            if let when { o.write(when); o.write(" and ") }   // (its parts, not joined)
+            o.write(rest); o.byte(0x0A)
         }
     }
 
@@ -244,9 +252,9 @@ public struct TextReporter {
             if first.level == .instance {
                 var i = 0
                 while i < fs.count {
-                    let file = fs[i].file ?? "-"
+                    let file = fs[i].fileTexts.file ?? "-"
                     var j = i
-                    while j < fs.count, (fs[j].file ?? "-") == file { j += 1 }
+                    while j < fs.count, fs[j].fileTexts === fs[i].fileTexts || (fs[j].fileTexts.file ?? "-") == file { j += 1 }
                     o.write(file); o.write("  ("); writeCounts(fs, i..<j, into: &o); o.write(")\n")
                     for k in i..<j { line(fs.baseAddress! + k, showFile: false, into: &o) }
                     o.byte(0x0A)

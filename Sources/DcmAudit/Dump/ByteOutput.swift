@@ -20,6 +20,22 @@ public struct ByteOutput {
         byte(0x22)
     }
 
+    /// The JSON string literal of `a + b + c`, without joining them (a
+    /// finding's `because`: its rule's selectors, " and ", the reason).
+    public mutating func jsonString(_ a: String, _ b: StaticString, _ c: String) {
+        byte(0x22)
+        escapedPart(a)
+        b.withUTF8Buffer { jsonEscaped($0) }
+        escapedPart(c)
+        byte(0x22)
+    }
+
+    private mutating func escapedPart(_ s: String) {
+        if s.utf8.withContiguousStorageIfAvailable({ jsonEscaped($0) }) == nil {
+            Array(s.utf8).withUnsafeBufferPointer { jsonEscaped($0) }
+        }
+    }
+
     /// `u` escaped for a JSON string (RFC 8259 §7): the runs between the
     /// bytes that need an escape are copied whole (reports escape the quotes
     /// of every private tag, `(0019,"SIEMENS CT VA0  COAD",10)`, in three
