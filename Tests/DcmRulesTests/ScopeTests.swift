@@ -233,4 +233,40 @@ final class ScopeTests: XCTestCase {
         XCTAssertEqual(m.misses, 1, "one structure")
         XCTAssertEqual(m.hits + m.partial, 4)
     }
+    /// The same with the generated dicom.iod: RT Dose files of one structure
+    /// that differ only in the top-level Dose Summation Type its referenced
+    /// beams' items read (`top:`), and RT Ion Plans that differ only in the
+    /// beam's Scan Mode its control points read (`parent:`): a memo replaying
+    /// the first file's outcome would miss the second's findings.
+    func testShapeMemoOnTheGeneratedPack() throws {
+        let set = try PackLoader(libraries: [repoRoot + "/Rules"]).load(files: [repoRoot + "/Rules/dicom.iod.yaml"])
+        let dose = { (k: Int, type: String) in try file("""
+            {SOPClassUID: "1.2.840.10008.5.1.4.1.1.481.2", SOPInstanceUID: "1.2.\(k)", Modality: RTDOSE, DoseSummationType: \(type),
+             ReferencedRTPlanSequence: [{ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.481.5", ReferencedSOPInstanceUID: "1.2.3",
+               ReferencedFractionGroupSequence: [{ReferencedFractionGroupNumber: "1", ReferencedBeamSequence: [{ReferencedBeamNumber: "1"}]}]}]}
+            """) }
+        let ion = { (k: Int, mode: String) in try file("""
+            {SOPClassUID: "1.2.840.10008.5.1.4.1.1.481.8", SOPInstanceUID: "1.2.\(k)", Modality: RTPLAN,
+             IonBeamSequence: [{BeamNumber: "1", ScanMode: \(mode), IonControlPointSequence: [{ControlPointIndex: "0"}]}]}
+            """) }
+        for (files, attribute) in [(try [dose(1, "BEAM"), dose(2, "CONTROL_POINT"), dose(3, "BEAM"), dose(4, "CONTROL_POINT")], "ReferencedControlPointSequence"),
+                                   (try [ion(1, "NONE"), ion(2, "MODULATED"), ion(3, "NONE"), ion(4, "MODULATED")], "NumberOfScanSpotPositions")] {
+            let memo = Evaluator()
+            memo.usesShapeMemo = true
+            var flagged: [Bool] = []
+            for (k, f) in files.enumerated() {
+                let a = memo.run(set, on: f, path: "f\(k).dcm", showPHI: false)
+                let plain = Evaluator()
+                plain.usesShapeMemo = false
+                let b = plain.run(set, on: f, path: "f\(k).dcm", showPHI: false)
+                XCTAssertEqual(a.outcomes, b.outcomes, "\(attribute) file \(k)")
+                XCTAssertEqual(a.findings.map { "\($0.ruleID) \($0.attribute ?? "") \($0.message)" },
+                               b.findings.map { "\($0.ruleID) \($0.attribute ?? "") \($0.message)" }, "\(attribute) file \(k)")
+                flagged.append(a.findings.contains { ($0.attribute ?? "").hasSuffix(attribute) })
+            }
+            XCTAssertEqual(flagged, [false, true, false, true], attribute)
+            let m = try XCTUnwrap(memo.shapeMemo)
+            XCTAssertEqual(m.misses, 1, "\(attribute): one structure")
+        }
+    }
 }
