@@ -19,7 +19,9 @@ Pack shape (docs/iod-pack-design.md):
               m.<module>       the module's Type 1/1C/2/2C tests, nested
                                through sequences with `items:` (paths and
                                1C/2C conditions inside an item are relative to
-                               the item, as in PS3.3's tables)
+                               the item, as in PS3.3's tables; one on an
+                               attribute of an enclosing item or of the top
+                               level reads it there: {parent: …} / {top: …})
               fg.<macro>       a functional group macro's tests
               i.<name>         the tests of a sequence's items, shared by every
                                sequence whose items have the same requirements
@@ -55,10 +57,14 @@ grammar (`parse_condition`); what it cannot parse becomes
 
 import collections
 import html
+import os
 import re
 
 # ------------------------------------------------------------------ text helpers
 
+# conditions inside an item on an attribute of an enclosing item or of the
+# top-level data set: encoded ({parent: …}, {top: …}); False only counts them
+SCOPE_REFS = {"1": True, "count": False}.get(os.environ.get("GEN_IOD_SCOPE", "1"))
 TAG_RE = re.compile(r"\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)")
 SECT = re.compile(r"sect_([A-Z0-9.]+?)\.html")
 
@@ -340,7 +346,8 @@ class ConditionParser:
       X is greater than N | has a value greater than N | is present and … greater than N
       clause and clause … | clause or clause …          (not mixed)
     `attr_ok(tag)` says whether a tag may be referenced here (a sibling in the
-    same item, or a top-level attribute at the top level); `keyword(tag)` and
+    same item, or a top-level attribute at the top level), or where
+    (`Generator.scope_of`: an enclosing item, the top level — `clause`); `keyword(tag)` and
     `vr(tag)` come from the dictionary.
     """
 
@@ -472,6 +479,22 @@ class ConditionParser:
         return parts, ops
 
     def clause(self, p, attr_ok):
+        """One clause's selector. `attr_ok(tag)` is falsy where the tag may not
+        be referenced, True (or "") for the data set or item tested, or the
+        scope the attribute is in: "top" (the top-level data set, from inside
+        an item) or "parent" repeated ("parent parent": the item enclosing the
+        enclosing one) — the clause is then wrapped in `{top: …}` /
+        `{parent: …}`."""
+        t = TAG_RE.search(p)
+        scope = attr_ok(int(t.group(1) + t.group(2), 16)) if t else None
+        c = self._clause(p, attr_ok)
+        if c is None or scope in (None, True, False, ""):
+            return c
+        for word in reversed(scope.split()):
+            c = f"{{{word}: {c}}}"
+        return c
+
+    def _clause(self, p, attr_ok):
         # "a value of X is V": one of X's values is V (Collimator Shape, C.8.7.3)
         some = re.match(r"^a value of (?=.*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", p)
         if some:
@@ -524,7 +547,7 @@ class ConditionParser:
         if some and index is None and vr != "SQ":
             # one of the values is V: not (no value is V), and X present
             # (not_in holds on an attribute without a value)
-            inner = self.clause(f"{self.name(tag)} ({tag >> 16:04X},{tag & 0xFFFF:04X}) {rest}", attr_ok)
+            inner = self._clause(f"{self.name(tag)} ({tag >> 16:04X},{tag & 0xFFFF:04X}) {rest}", attr_ok)
             if inner is None or not inner.startswith(f"{{{k}: {{in: ["):
                 return None
             return f"{{all: [{{{k}: not_empty}}, {{not: {inner.replace(': {in: [', ': {not_in: [', 1)}}}]}}"
@@ -537,7 +560,7 @@ class ConditionParser:
             return self.code_item(k, rest)
         a = re.fullmatch(r"is (?:absent|not present) or (?:is )?(?:not|other than) (.+)", rest)
         if a and index is None:
-            inner = self.clause(p.replace(m[4], "is not " + a.group(1)) if False else f"{self.name(tag)} ({tag >> 16:04X},{tag & 0xFFFF:04X}) is not {a.group(1)}", attr_ok)
+            inner = self._clause(f"{self.name(tag)} ({tag >> 16:04X},{tag & 0xFFFF:04X}) is not {a.group(1)}", attr_ok)
             return None if inner is None else f"{{any: [{{{k}: absent}}, {inner}]}}"
         g = re.fullmatch(r"(?:is present and )?(?:has a value|is|the value is)?\s*greater than (\d+)", rest)
         if g and vr in NUMERIC_VRS:
@@ -574,7 +597,8 @@ class ConditionParser:
                 # "RT Structure Set Storage ("1.2.840.10008.5.1.4.1.1.481.3")":
                 # the UID, whose PS3.6 name must be the one written
                 out.append(q(self.uid_named(x)))
-            elif quoted and raw and "\\" not in raw:
+            elif quoted and raw and "\\" not in raw and not re.search("[\"\u201c\u201d]", raw):
+                # (not a value with quotes inside: "\"a\" (name) and not \"b\"" is not one value)
                 out.append(q(raw))
             else:
                 return None
@@ -1129,6 +1153,9 @@ class Generator:
         # is kept so that its id is not reused by another node)
         self.enum_of = {}
         self.top_level_tags = set()
+        # the attribute tags of the items enclosing the one whose tests are
+        # being generated, outermost first (scope_of)
+        self.enclosing = []
         # the IOD's decision on General Image's Patient Orientation while its
         # tests are generated ("2", "3" or None: patient_orientation)
         self.po_context = None
@@ -1165,11 +1192,36 @@ class Generator:
         sib = {s.tag for s in siblings}
         ok = (lambda t: t in sib) if depth > 0 else (lambda t: t in self.top_level_tags or t in sib)
         sel = self.parser.parse(text, ok, (lambda t: t in self.top_level_tags) if depth == 0 else None)
+        if sel is None and depth > 0 and SCOPE_REFS is not None:
+            # inside an item, an attribute of an enclosing item (the nearest
+            # that has it: `{parent: …}`, once per level up) or of the
+            # top-level data set (`{top: …}`)
+            sel = self.parser.parse(text, self.scope_of(sib), None)
+            if sel is not None:
+                self.stats["1C/2C conditions on an enclosing item or the top-level data set (per place, summed)"] += 1
+                if not SCOPE_REFS:
+                    sel = None
         if sel is None:
             counter["not evaluated"] += 1
             return f"{{not_evaluated: {q(text)}}}", False
         counter["encoded"] += 1
         return sel, True
+
+    def scope_of(self, sib):
+        """For a condition inside an item whose attributes are `sib`: where a
+        tag is (ConditionParser.clause) — the item itself, the nearest
+        enclosing item that has it ("parent", once per level up), or the
+        top-level data set ("top"); None if none of them."""
+        levels = list(self.enclosing)
+
+        def where(t):
+            if t in sib:
+                return True
+            for up, tags in enumerate(reversed(levels), 1):
+                if t in tags:
+                    return " ".join(["parent"] * up)
+            return "top" if t in self.top_level_tags else None
+        return where
 
     # --- tests of a list of attributes (a module, a macro, a sequence's items)
 
@@ -1242,7 +1294,14 @@ class Generator:
                     self.stats["enumerated value lists (per module)"] += 1
                     parts.append(f"any: [absent, empty, {{in: [{', '.join(enum)}]}}]")
             if n.children and self.vr(n.tag) == "SQ":   # (a few rows of the tables nest under non-sequences)
-                name = self.items(n.children, depth + 1, counter, kw)
+                # (the enclosing items of the items' conditions: this level, when it is an item)
+                if depth > 0:
+                    self.enclosing.append({x.tag for x in nodes})
+                try:
+                    name = self.items(n.children, depth + 1, counter, kw)
+                finally:
+                    if depth > 0:
+                        self.enclosing.pop()
                 if name:
                     parts.append(f"items: {name}")
             if parts:

@@ -13,7 +13,7 @@ enum Keys {
                            "retired", "registered", "in_dictionary", "duplicate_creator", "items"]
     static let bareOps = ["present", "absent", "empty", "not_empty", "format"]
     static let groupOps = ["consistent", "unique", "count"]
-    static let combinators = ["all", "any", "not", "each_element", "not_evaluated"]
+    static let combinators = ["all", "any", "not", "each_element", "not_evaluated", "top", "parent"]
 }
 
 /// Typing of values by VR: numbers for DS/IS/binary, dates, times and date-times
@@ -50,6 +50,15 @@ final class PackCompiler {
     let deferredLock = Lock()
     /// Threads a large pack's rules may be compiled on (`compileRules`).
     var threads = 1
+    /// How many `items` the predicate being compiled is inside, as far as
+    /// the compiler can tell: 0 in a rule's `when` and `check`, one more in
+    /// each `items`, one fewer in `parent:`, 0 in `top:`; nil in a named
+    /// condition (its uses decide: `enclosingLevels`). A `parent:` where
+    /// it is 0 is an error.
+    var itemDepth: Int? = nil
+    /// Per named condition: how many enclosing data sets it reads
+    /// (`Predicate.enclosingLevels`), computed on first use.
+    var conditionLevels: [String: Int] = [:]
 
     init(file: String) { self.file = file }
 
@@ -170,7 +179,10 @@ final class PackCompiler {
             for (dk, dkl, dv) in de {
                 switch dk {
                 case "severity": if let s = severity(dv) { defaultSeverity = s }
-                case "when": defaultWhen = compileWhen(dv); defaultWhenText = dv.flowText
+                case "when":
+                    itemDepth = 0
+                    defaultWhen = compileWhen(dv); defaultWhenText = dv.flowText
+                    itemDepth = nil
                 default: unknownKey(dk, dkl, among: Keys.defaults, what: "'defaults'")
                 }
             }
@@ -259,6 +271,8 @@ final class PackCompiler {
         // of its 580 rules be evaluated on every file: 3× the time).
         let lazy = deferConditions && level == .instance && (whenNode != nil || !defaultWhen.isEmpty)
         var when = defaultWhen
+        itemDepth = 0
+        defer { itemDepth = nil }
         if let w = whenNode { when += compileWhen(w, deferringAfterFirst: lazy) }
         guard let checkNode else { error(node.location, "rule '\(id)' needs a 'check'"); return nil }
         guard levelOK else { return nil }
@@ -307,7 +321,16 @@ final class PackCompiler {
     func compilePredicate(_ n: SyntaxNode, group: Bool) -> Predicate {
         switch n {
         case .scalar(let name, let loc, _):
-            if let c = conditions[name] { return c }
+            if let c = conditions[name] {
+                if let d = itemDepth {
+                    let levels = conditionLevels[name] ?? c.enclosingLevels
+                    conditionLevels[name] = levels
+                    if levels > d {
+                        error(loc, "condition '\(name)' reads \(levels == 1 ? "the data set" : "\(levels) data sets") enclosing a sequence item ('parent'), but here \(d == 0 ? "the data set is the top level" : "it is inside \(d) 'items'")")
+                    }
+                }
+                return c
+            }
             error(loc, "unknown condition '\(name)'", suggestion: suggest(name, among: Array(conditions.keys)))
             return .always
         case .sequence(let items, _):
@@ -329,6 +352,20 @@ final class PackCompiler {
                         error(v.location, "'not_evaluated' takes the text of the condition that cannot be evaluated"); continue
                     }
                     parts.append(.notEvaluated(text))
+                case "top", "parent":
+                    let scope: Predicate.Scope = k == "top" ? .top : .parent
+                    let saved = itemDepth
+                    if scope == .parent, let d = itemDepth {
+                        if d == 0 {
+                            error(kl, "'parent' reads the data set enclosing a sequence item, but here the data set is the top level (use it inside 'items')")
+                        }
+                        itemDepth = max(0, d - 1)
+                    } else if scope == .top {
+                        itemDepth = 0
+                    }
+                    let q = compilePredicate(v, group: group)
+                    itemDepth = saved
+                    parts.append(.scoped(scope, q))
                 default:
                     guard let ref = attributeRef(k, kl) else { continue }
                     parts.append(.attribute(ref, compileValueTest(v, ref: ref)))
@@ -561,7 +598,10 @@ final class PackCompiler {
                     if let vr, vr != .SQ, vr != .UN {
                         error(kl, "'items' needs a sequence, but \(ref) has VR \(vr)"); continue
                     }
+                    let saved = itemDepth
+                    itemDepth = saved.map { $0 + 1 }
                     tests.append(.items(compilePredicate(v, group: false)))
+                    itemDepth = saved
                 case "all", "any":
                     guard let items = v.items else { error(v.location, "'\(k)' takes a list"); continue }
                     let ts = items.map { compileValueTest($0, ref: ref) }

@@ -77,6 +77,42 @@ public final class Evaluator {
     var namedMemo: [Truth?] = []
     var namedTouched: [Int32] = []
 
+    /// The data sets enclosing the one being evaluated, outermost (the
+    /// file's top-level data set) first: `items` pushes the data set holding
+    /// the sequence while it tests the items (`inItems`), and `top:` /
+    /// `parent:` predicates read them (`inScope`). Empty at the top level.
+    var enclosing: [DataSet] = []
+
+    /// `body` with `ds` (the data set holding the sequence whose items
+    /// `body` tests) pushed on `enclosing`.
+    @inline(__always) func inItems<R>(of ds: DataSet, _ body: () -> R) -> R {
+        enclosing.append(ds)
+        defer { enclosing.removeLast() }
+        return body()
+    }
+
+    /// `body` on `file` with the data set of `scope` as its data set, and
+    /// `enclosing` as seen from there: `parent` is the innermost enclosing
+    /// data set (unknown at the top level: there is none), `top` the file's
+    /// top-level data set (at the top level, the data set itself).
+    func inScope(_ scope: Predicate.Scope, _ file: DicomFile, _ body: (DicomFile) -> Truth) -> Truth {
+        guard let outer = enclosing.last else { return scope == .top ? body(file) : .unknown }
+        var sub = file
+        switch scope {
+        case .parent:
+            enclosing.removeLast()
+            defer { enclosing.append(outer) }
+            sub.dataSet = outer
+            return body(sub)
+        case .top:
+            var saved: [DataSet] = []
+            swap(&saved, &enclosing)
+            defer { swap(&saved, &enclosing) }
+            sub.dataSet = saved[0]
+            return body(sub)
+        }
+    }
+
     /// The file's tags, sorted (an array and a binary search: cheaper to build
     /// than a hash set for the ~100 tags of a file).
     func tagsOfFile() -> [UInt32]? {
@@ -137,6 +173,7 @@ public final class Evaluator {
             if !usesPrograms { return evaluate(d.predicate, file, selector: selector) }
             return d.withProgram { evaluate($0, $0.root, file, selector: selector) }
         case .named(_, let q): return evaluate(q, file, selector: selector)
+        case .scoped(let scope, let q): return inScope(scope, file) { evaluate(q, $0, selector: selector) }
         case .not(let q): return evaluate(q, file, selector: selector).negated
         case .all(let ps): return evaluateAll(ps, file, selector: selector)
         case .planned(let plan): return evaluate(plan, file, selector: selector)
@@ -548,16 +585,18 @@ public final class Evaluator {
                 return rt == .t2C ? Truth.from(x != nil) : Truth.from(x?.hasValue ?? false)
             }
         case .items(let p):
-            guard case let .element(_, e, _)? = x, let items = e.items else { return .yes }
-            var r = Truth.yes
-            var sub = file
-            for item in items {
-                sub.dataSet = item
-                let t = evaluate(p, sub, selector: false)
-                if t == .no { return .no }
-                if t == .unknown { r = .unknown }
+            guard case let .element(ds, e, _)? = x, let items = e.items else { return .yes }
+            return inItems(of: ds) {
+                var r = Truth.yes
+                var sub = file
+                for item in items {
+                    sub.dataSet = item
+                    let t = evaluate(p, sub, selector: false)
+                    if t == .no { return .no }
+                    if t == .unknown { r = .unknown }
+                }
+                return r
             }
-            return r
         case .not(let inner):
             return test(inner, x, file).negated
         case .all(let ts):

@@ -317,6 +317,7 @@ extension Predicate {
             }
             return what + " is " + t.expectedText
         case .named(_, let p): return p.text
+        case .scoped(let s, let p): return "\(s.rawValue): \(p.parenthesised)"
         case .deferred(let d): return d.predicate.text
         case .attribute(let r, let t): return "\(r) \(t.relationText)"
         case .all(let ps): return ps.map { $0.parenthesised }.joined(separator: " and ")
@@ -358,6 +359,20 @@ extension Evaluator {
             }
             return out
         case .named(_, let q): return explain(q, file, showPHI: showPHI)
+        case .scoped(let s, let q):
+            // (named from the item: `Seq[0].parent.ScanMode`; not located, a
+            // location being in the item's data set)
+            var out: [FailureDetail] = []
+            _ = inScope(s, file) { sub in
+                out = explain(q, sub, showPHI: showPHI).map { d in
+                    var d = d
+                    d.attribute = s.rawValue + "." + d.attribute
+                    d.location = nil
+                    return d
+                }
+                return .yes
+            }
+            return out
         case .deferred(let d): return explain(d.predicate, file, showPHI: showPHI)
         case .planned(let plan): return explainAll(plan.parts, plan.verdicts(file, self), file, showPHI: showPHI)
         case .all(let ps): return explainAll(ps, ps.map { evaluate($0, file, selector: false) }, file, showPHI: showPHI)
@@ -413,23 +428,25 @@ extension Evaluator {
     func explainTest(_ ref: AttributeRef, _ t: ValueTest, _ x: Target?, _ file: DicomFile, showPHI: Bool) -> [FailureDetail] {
         switch t {
         case .items(let p):
-            guard case let .element(_, e, _)? = x, let items = e.items else { return [] }
+            guard case let .element(ds, e, _)? = x, let items = e.items else { return [] }
             var out: [FailureDetail] = []
             var sub = file
             // (a wildcard path arrives here named by its item: `explain`)
             let prefix = ref.description
-            for (i, item) in items.enumerated() {
-                sub.dataSet = item
-                guard evaluate(p, sub, selector: false) == .no else { continue }
-                for var d in explain(p, sub, showPHI: showPHI) {
-                    d.attribute = prefix + "[\(i)]" + (d.attribute.isEmpty ? "" : "." + d.attribute)
-                    // (a located detail's location is the element's place in
-                    // the item, but `refreshed` looks it up from the file's
-                    // top level, where an element of the same tag can sit at
-                    // that place and show its value instead: the detail is
-                    // kept unlocated, and explained again on each file)
-                    d.location = nil
-                    out.append(d)
+            inItems(of: ds) {
+                for (i, item) in items.enumerated() {
+                    sub.dataSet = item
+                    guard evaluate(p, sub, selector: false) == .no else { continue }
+                    for var d in explain(p, sub, showPHI: showPHI) {
+                        d.attribute = prefix + "[\(i)]" + (d.attribute.isEmpty ? "" : "." + d.attribute)
+                        // (a located detail's location is the element's place in
+                        // the item, but `refreshed` looks it up from the file's
+                        // top level, where an element of the same tag can sit at
+                        // that place and show its value instead: the detail is
+                        // kept unlocated, and explained again on each file)
+                        d.location = nil
+                        out.append(d)
+                    }
                 }
             }
             return out
@@ -594,7 +611,7 @@ extension Predicate {
     var firstAttribute: String? {
         switch self {
         case .attribute(let r, _): return r.description
-        case .named(_, let p), .not(let p): return p.firstAttribute
+        case .named(_, let p), .not(let p), .scoped(_, let p): return p.firstAttribute
         case .deferred(let d): return d.predicate.firstAttribute
         case .all(let ps), .any(let ps): return ps.lazy.compactMap(\.firstAttribute).first
         case .planned(let plan): return plan.parts.lazy.compactMap(\.firstAttribute).first

@@ -32,6 +32,8 @@ final class FlatProgram: @unchecked Sendable {
         case call
         /// A predicate evaluated on the tree: `a` indexes `predicates`.
         case predicate
+        /// `top:` (`kind` 0) / `parent:` (1): predicate node `b` in that scope.
+        case scoped
         // value tests (on one top-level element, or none)
         case present, absent, empty, notEmpty
         /// Type `kind` (`RequirementType` code), condition node `b` or -1.
@@ -121,6 +123,7 @@ final class FlatProgram: @unchecked Sendable {
             case .always: return add(Node(op: .always))
             case .notEvaluated: return add(Node(op: .unknown))
             case .named(_, let q): return predicate(q)
+            case .scoped(let scope, let q): let c = predicate(q); return add(Node(op: .scoped, kind: scope == .top ? 0 : 1, b: c))
             case .not(let q): let c = predicate(q); return add(Node(op: .not, b: c))
             case .all(let ps) where ps.count <= Int(UInt16.max): return list(.all, ps.map { predicate($0) })
             case .planned(let plan) where plan.parts.count <= Int(UInt16.max): return list(.all, plan.parts.map { predicate($0) })
@@ -177,6 +180,8 @@ extension Evaluator {
         case .always: return .yes
         case .unknown: return .unknown
         case .not: return evaluate(prog, n.b, file, selector: selector).negated
+        case .scoped:
+            return inScope(n.kind == 0 ? .top : .parent, file) { evaluate(prog, n.b, $0, selector: selector) }
         case .all:
             var r = Truth.yes
             let start = Int(n.a)
@@ -264,21 +269,24 @@ extension Evaluator {
             }
         case .items:
             let items: [DataSet]?
+            let meta: Bool
             switch x {
             case .absent: return .yes
-            case .meta(let e): items = file.meta.elements[e].items
-            case .dataSet(let e): items = file.dataSet.elements[e].items
+            case .meta(let e): items = file.meta.elements[e].items; meta = true
+            case .dataSet(let e): items = file.dataSet.elements[e].items; meta = false
             }
             guard let items else { return .yes }
-            var r = Truth.yes
-            var sub = file
-            for item in items {
-                sub.dataSet = item
-                let t = evaluate(prog, n.b, sub, selector: false)
-                if t == .no { return .no }
-                if t == .unknown { r = .unknown }
+            return inItems(of: meta ? file.meta : file.dataSet) {
+                var r = Truth.yes
+                var sub = file
+                for item in items {
+                    sub.dataSet = item
+                    let t = evaluate(prog, n.b, sub, selector: false)
+                    if t == .no { return .no }
+                    if t == .unknown { r = .unknown }
+                }
+                return r
             }
-            return r
         case .testNot: return test(prog, n.b, x, file).negated
         case .testAll:
             var r = Truth.yes

@@ -154,6 +154,18 @@ public indirect enum ValueTest: Sendable {
     case any([ValueTest])
     case not(ValueTest)
 
+    /// `Predicate.enclosingLevels` of the predicates in the test (an
+    /// `items` predicate's, less the level its items are).
+    var enclosingLevels: Int {
+        switch self {
+        case .type(_, let c?): return c.enclosingLevels
+        case .items(let p): return max(0, p.enclosingLevels - 1)
+        case .each(let t), .not(let t): return t.enclosingLevels
+        case .all(let ts), .any(let ts): return ts.map(\.enclosingLevels).max() ?? 0
+        default: return 0
+        }
+    }
+
     /// Tests that are about presence: a missing attribute does not simply fail them.
     var isAboutPresence: Bool {
         switch self {
@@ -210,6 +222,33 @@ public indirect enum Predicate: Sendable {
     /// syntax cache: most of a large pack's conditions are for IODs the files
     /// at hand are not). See `DeferredPredicate`.
     case deferred(DeferredPredicate)
+    /// `top: {…}` / `parent: {…}`: the predicate evaluated with the file's
+    /// top-level data set, or the data set that holds the sequence of the
+    /// item being tested, as the data set — inside `items`, a condition on an
+    /// attribute outside the item (PS3.3: "Required if Scan Mode (300A,0308)
+    /// is MODULATED" for a control point's attributes, Scan Mode being the
+    /// beam's). Outside `items`, `top` is the data set itself and `parent`
+    /// is *unknown* (the compiler refuses it where it can tell).
+    case scoped(Scope, Predicate)
+
+    /// Where a `scoped` predicate is evaluated.
+    public enum Scope: String, Sendable { case top, parent }
+
+    /// How many data sets enclosing the one it is evaluated on the predicate
+    /// reads through `parent:` (beyond those its own `items` enter): 0 when
+    /// it reads none. Deferred conditions are not looked into (they compiled
+    /// cleanly before).
+    var enclosingLevels: Int {
+        switch self {
+        case .scoped(.top, _): return 0
+        case .scoped(.parent, let q): return 1 + q.enclosingLevels
+        case .named(_, let q), .not(let q): return q.enclosingLevels
+        case .all(let ps), .any(let ps): return ps.map(\.enclosingLevels).max() ?? 0
+        case .planned(let plan): return plan.parts.map(\.enclosingLevels).max() ?? 0
+        case .attribute(_, let t): return t.enclosingLevels
+        case .always, .notEvaluated, .eachElement, .deferred: return 0
+        }
+    }
 
     /// The predicate with a deferred condition compiled.
     public var resolved: Predicate {

@@ -573,7 +573,11 @@ struct KeyedReads {
         switch p {
         case .always, .notEvaluated: return true
         case .deferred(let d): return predicate(d.predicate)
-        case .named(_, let q), .not(let q): return predicate(q)
+        // (`top:` / `parent:`: the tags read are in another data set of the
+        // file, whose elements the key holds as it holds the item's — their
+        // presence in the structure, their values by tag — so a change of
+        // the top-level value read is a changed tag like any other)
+        case .named(_, let q), .not(let q), .scoped(_, let q): return predicate(q)
         case .all(let ps), .any(let ps): return ps.allSatisfy { predicate($0) }
         case .planned(let plan): return plan.parts.allSatisfy { predicate($0) }
         case .eachElement(let only, let test):

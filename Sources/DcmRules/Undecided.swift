@@ -52,6 +52,10 @@ extension Evaluator {
         case .always, .eachElement: return []
         case .notEvaluated(let t): return [UndecidedDetail(attribute: prefix, conditions: [t])]
         case .named(_, let q), .not(let q): return undecided(q, file, prefix: prefix)
+        case .scoped(let s, let q):
+            var out: [UndecidedDetail] = []
+            _ = inScope(s, file) { sub in out = undecided(q, sub, prefix: prefix + s.rawValue + "."); return .yes }
+            return out
         case .deferred(let d): return undecided(d.predicate, file, prefix: prefix)
         case .planned(let plan): return undecided(.all(plan.parts), file, prefix: prefix)
         case .all(let ps), .any(let ps):
@@ -76,13 +80,15 @@ extension Evaluator {
             let texts = ConditionCoverage.notEvaluated(in: c)
             return [UndecidedDetail(attribute: name, conditions: texts.isEmpty ? [c.text] : texts)]
         case .items(let p):
-            guard case let .element(_, e, _)? = x, let items = e.items else { return [] }
+            guard case let .element(ds, e, _)? = x, let items = e.items else { return [] }
             var out: [UndecidedDetail] = []
             var sub = file
-            for (i, item) in items.enumerated() {
-                sub.dataSet = item
-                guard evaluate(p, sub, selector: false) == .unknown else { continue }
-                out += undecided(p, sub, prefix: name + "[\(i)].")
+            inItems(of: ds) {
+                for (i, item) in items.enumerated() {
+                    sub.dataSet = item
+                    guard evaluate(p, sub, selector: false) == .unknown else { continue }
+                    out += undecided(p, sub, prefix: name + "[\(i)].")
+                }
             }
             return out
         case .all(let ts), .any(let ts):

@@ -381,9 +381,10 @@ final class IODPackTests: XCTestCase {
         // MR one not evaluated fewer since General Image's Patient Orientation
         // is decided per IOD — Image Plane Module M: "may be present", PS3.3 C.7.6.1;
         // 103, 98, 150 encoded before the condition phrasings of
-        // testNewConditionPhrasingsAreDecided)
-        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 106, 128, 1, 1), ("iod.mr-image", 23, 101, 102, 0, 1),
-                                                  ("iod.enhanced-mr-image", 56, 158, 200, 15, 12)] {
+        // testNewConditionPhrasingsAreDecided; 106, 101, 158 before the
+        // conditions on an enclosing item or the top level, `parent:` / `top:`)
+        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 111, 123, 1, 1), ("iod.mr-image", 23, 102, 101, 0, 1),
+                                                  ("iod.enhanced-mr-image", 56, 166, 192, 15, 12)] {
             let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
             XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
                            [rules, enc, ne, menc, mne], name)
@@ -529,5 +530,30 @@ final class IODPackTests: XCTestCase {
         let device = { (code: String) in "AcquisitionDeviceTypeCodeSequence: [{CodeValue: \"\(code)\", CodingSchemeDesignator: SCT, CodeMeaning: X}]" }
         XCTAssertEqual(try findings(opt, device("392012008"), par, "IlluminationWaveLength"), ["IlluminationWaveLength error"])
         XCTAssertEqual(try findings(opt, device("12345"), par, "IlluminationWaveLength"), [])
+    }
+
+    /// Conditions inside an item on an attribute of the top level (`top:`)
+    /// or of an enclosing item (`parent:`): RT Dose's Dose Summation Type
+    /// (C.8.8.3) for a referenced beam's control points, an ion beam's Scan
+    /// Mode (C.8.8.25) for its control points' scan spots.
+    func testConditionsOutsideTheItemAreDecided() throws {
+        let findings = { (sop: String, extra: String, rule: String, attribute: String) throws -> [String] in
+            try self.run(try file("{SOPClassUID: \"\(sop)\", \(extra)}")).findings
+                .filter { $0.ruleID == rule && ($0.attribute ?? "").hasSuffix(attribute) }
+                .map { "\($0.attribute ?? "") \($0.severity)" }
+        }
+        let dose = "1.2.840.10008.5.1.4.1.1.481.2"
+        let plan = { (type: String) in
+            "DoseSummationType: \(type), ReferencedRTPlanSequence: [{ReferencedSOPClassUID: \"1.2.840.10008.5.1.4.1.1.481.5\", ReferencedSOPInstanceUID: \"1.2.3\", "
+                + "ReferencedFractionGroupSequence: [{ReferencedFractionGroupNumber: \"1\", ReferencedBeamSequence: [{ReferencedBeamNumber: \"1\"}]}]}]"
+        }
+        XCTAssertEqual(try findings(dose, plan("CONTROL_POINT"), "iod.rt-dose.rt-dose", "ReferencedControlPointSequence"),
+                       ["ReferencedRTPlanSequence[0].ReferencedFractionGroupSequence[0].ReferencedBeamSequence[0].ReferencedControlPointSequence error"])
+        XCTAssertEqual(try findings(dose, plan("BEAM"), "iod.rt-dose.rt-dose", "ReferencedControlPointSequence"), [])
+        let ion = "1.2.840.10008.5.1.4.1.1.481.8"
+        let beam = { (mode: String) in "IonBeamSequence: [{BeamNumber: \"1\", ScanMode: \(mode), IonControlPointSequence: [{ControlPointIndex: \"0\"}]}]" }
+        XCTAssertEqual(try findings(ion, beam("MODULATED"), "iod.rt-ion-plan.rt-ion-beams", "NumberOfScanSpotPositions"),
+                       ["IonBeamSequence[0].IonControlPointSequence[0].NumberOfScanSpotPositions error"])
+        XCTAssertEqual(try findings(ion, beam("NONE"), "iod.rt-ion-plan.rt-ion-beams", "NumberOfScanSpotPositions"), [])
     }
 }
