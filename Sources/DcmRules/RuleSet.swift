@@ -93,6 +93,8 @@ struct TagDispatch: Sendable {
     var walkRules: [Int] = []
     var walkTests: [ValueTest] = []
     var walkAboutElement: [Bool] = []
+    /// `ValueTest.isStructural` of each walk test.
+    var walkStructural: [Bool] = []
     var walkFilters: [ElementFilter] = []
     /// The filters whose walk is "every element at any depth, those it selects
     /// tested" (a filter that stops descending, or looks tags up, is not fused).
@@ -118,6 +120,7 @@ struct TagDispatch: Sendable {
             if r.when.isEmpty, case .instance(.eachElement(let only, let t)) = r.check, Self.fusable(only) {
                 walkSlot[i] = Int32(walkRules.count)
                 walkRules.append(i); walkTests.append(t); walkAboutElement.append(t.isAboutElement); walkFilters.append(only)
+                walkStructural.append(t.isStructural)
             }
             guard r.when.isEmpty, case .instance(.eachElement(only: .tags(let ts, _, _), let test)) = r.check, !ts.isEmpty else { continue }
             gated[i] = true

@@ -110,8 +110,9 @@ extension Evaluator {
     }
 
     /// `fusedWalk` in two parts — the verdicts over the elements whose values
-    /// the shape key holds (`keyed`) and over the instance-varying ones
-    /// (`varying`, `InstanceVarying`) — that `combine` to its verdicts (a
+    /// the shape key holds, with the structural tests (`ValueTest.isStructural`)
+    /// of the others (`keyed`), and the other tests of the instance-varying
+    /// ones (`varying`, `InstanceVarying`) — that `combine` to its verdicts (a
     /// rule's verdict does not depend on the order its elements are tested
     /// in: a failure decides, else an unknown, else a pass). With
     /// `varyingOnly`, `keyed` is left all `.yes` and only the varying
@@ -128,9 +129,15 @@ extension Evaluator {
                 if isVarying || !varyingOnly {
                     let hasValue = !e.isSequence && e.valueLength > 0 && !e.flags.contains(.notLoaded)
                     let tag = e.tag
-                    for k in 0..<n where (isVarying ? varying[k] : keyed[k]) != .no && (hasValue || dispatch.walkAboutElement[k]) && dispatch.walkFilters[k].selects(tag) {
+                    for k in 0..<n {
+                        // (a structural test of a varying element goes with the
+                        // key's part: the structure decides it, `ValueTest.isStructural`)
+                        let toVarying = isVarying && !dispatch.walkStructural[k]
+                        if varyingOnly && !toVarying { continue }
+                        guard (toVarying ? varying[k] : keyed[k]) != .no && (hasValue || dispatch.walkAboutElement[k])
+                                && dispatch.walkFilters[k].selects(tag) else { continue }
                         let v = self.elementTest(dispatch.walkTests[k], ds, e) ?? self.test(dispatch.walkTests[k], .element(ds, e, index: nil), file)
-                        if v != .yes { if isVarying { varying[k] = v } else { keyed[k] = v } }
+                        if v != .yes { if toVarying { varying[k] = v } else { keyed[k] = v } }
                     }
                 }
                 if let items = e.items { for item in items { walk(item) } }
