@@ -131,7 +131,10 @@ public enum SyntaxCache {
 
     static func store(_ root: SyntaxNode, hash: UInt64, length: Int, dir: String, path: String) {
         var w = Writer()
-        w.node(root)
+        w.node(root, depth: 0)
+        // (a tree the reader would refuse is not written: a subtree stepped
+        // over is decoded late, when a refusal could no longer fall back)
+        guard w.depth < maximumDepth else { return }
         // header, string table, tree
         var out = Writer()
         out.bytes.append(contentsOf: magic)
@@ -167,6 +170,8 @@ public enum SyntaxCache {
         var bytes: [UInt8] = []
         var strings: [String] = []
         var index: [String: Int] = [:]
+        /// The deepest node written (the root is at 0).
+        var depth = 0
         mutating func u64(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
         mutating func varint(_ v: Int) {
             var x = UInt64(v)
@@ -178,19 +183,20 @@ public enum SyntaxCache {
             index[s] = strings.count; varint(strings.count); strings.append(s)
         }
         mutating func location(_ l: SourceLocation) { varint(l.line); varint(l.column) }
-        mutating func node(_ n: SyntaxNode) {
+        mutating func node(_ n: SyntaxNode, depth d: Int) {
+            depth = max(depth, d)
             switch n {
             case .scalar(let s, let l, let quoted):
                 bytes.append(quoted ? 1 : 0); location(l); string(s)
             case .mapping(let entries, let l):
                 bytes.append(2); location(l); varint(entries.count)
                 let at = lengthPlaceholder()
-                for (k, kl, v) in entries { string(k); location(kl); node(v) }
+                for (k, kl, v) in entries { string(k); location(kl); node(v, depth: d + 1) }
                 patchLength(at)
             case .sequence(let items, let l):
                 bytes.append(3); location(l); varint(items.count)
                 let at = lengthPlaceholder()
-                for i in items { node(i) }
+                for i in items { node(i, depth: d + 1) }
                 patchLength(at)
             }
         }
@@ -203,6 +209,10 @@ public enum SyntaxCache {
     }
 
     // MARK: reading
+
+    /// Nodes at this depth or deeper are refused by the reader (a damaged
+    /// entry must not overflow the stack) and never written.
+    static let maximumDepth = 200
 
     /// Header: magic, the text's hash and length, the body's hash.
     static let headerSize = 32
@@ -408,7 +418,7 @@ extension SyntaxCache {
         }
 
         mutating func node(depth: Int) -> SyntaxNode? {
-            guard depth < 200, i < b.count else { return nil }
+            guard depth < SyntaxCache.maximumDepth, i < b.count else { return nil }
             let kind = b[i]; i += 1
             guard let l = location() else { return nil }
             switch kind {

@@ -168,4 +168,30 @@ final class ElidedSyntaxTests: XCTestCase {
             XCTAssertGreaterThan(deferred, eager.rules.count / 2, "the cached pack's checks are compiled on first use")
         }
     }
+
+    /// A pack nested deeper than the reader takes is never cached: a
+    /// condition stepped over and decoded late could no longer fall back to
+    /// parsing (it stopped the process).
+    func testTooDeepPackIsNotCached() throws {
+        try withCache("deep") { dir in
+            let deep = String(repeating: "{not: ", count: 210) + "{Modality: MR}" + String(repeating: "}", count: 210)
+            var text = "pack: t.deep\nversion: 1\nconditions:\n  deep: \(deep)\nrules:\n"
+            var i = 0
+            while text.utf8.count < 2 * SyntaxCache.minimumSize {
+                text += "  - id: t.r\(i)\n    when: [{Modality: {present: true}}]\n    check: deep\n"
+                i += 1
+            }
+            let path = dir + "-pack.yaml"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            var l = PackLoader(); l.buildExamples = false
+            let first = try l.load(files: [path]), second = try l.load(files: [path])
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+            XCTAssertFalse(entries.contains { $0.hasSuffix(".syntax") }, "not cached")
+            for data in ["{Modality: MR}", "{Modality: CT}"] {
+                let f = try file(data)
+                XCTAssertEqual(Evaluator().outcome(of: first.rules[0], f), Evaluator().outcome(of: second.rules[0], f), data)
+            }
+        }
+    }
 }
