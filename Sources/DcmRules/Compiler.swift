@@ -59,6 +59,11 @@ final class PackCompiler {
     /// Per named condition: how many enclosing data sets it reads
     /// (`Predicate.enclosingLevels`), computed on first use.
     var conditionLevels: [String: Int] = [:]
+    /// The subtrees a cached tree came without (`SyntaxCache.parse(…, elide:
+    /// true)`): the named conditions' values and the rules' `check`, read
+    /// from here — decoded only when compiled or rendered — and never from
+    /// the empty scalars that stand for them in the tree.
+    var elided: ElidedSyntax?
 
     init(file: String) { self.file = file }
 
@@ -69,6 +74,7 @@ final class PackCompiler {
         c.conditions = conditions; c.conditionNames = conditionNames; c.packID = packID
         c.defaultSeverity = defaultSeverity; c.defaultWhen = defaultWhen; c.defaultWhenText = defaultWhenText
         c.buildExamples = buildExamples; c.deferConditions = deferConditions
+        c.elided = elided
         return c
     }
 
@@ -78,7 +84,7 @@ final class PackCompiler {
     /// diagnostics then joined in order — what one compiler gives.
     func compileRules(_ items: [SyntaxNode]) -> [Rule] {
         let parts = items.count >= Self.parallelRules ? min(threads, 8) : 1
-        guard parts > 1 else { return items.compactMap { compileRule($0) } }
+        guard parts > 1 else { return items.indices.compactMap { compileRule(items[$0], index: $0) } }
         let chunk = (items.count + parts - 1) / parts
         let compilers = [self] + (1..<parts).map { _ in sibling() }
         final class Parts: @unchecked Sendable {
@@ -88,7 +94,7 @@ final class PackCompiler {
         }
         let out = Parts(parts)
         WorkerThread.forEach(count: parts, threads: parts) { k in
-            let part = items[min(items.count, k * chunk)..<min(items.count, (k + 1) * chunk)].compactMap { compilers[k].compileRule($0) }
+            let part = (min(items.count, k * chunk)..<min(items.count, (k + 1) * chunk)).compactMap { compilers[k].compileRule(items[$0], index: $0) }
             out.lock.with { out.rules[k] = part }
         }
         for c in compilers.dropFirst() { diagnostics += c.diagnostics }
@@ -168,10 +174,11 @@ final class PackCompiler {
         if !sawVersion { error(root.location, "missing key 'version' (the language version: 1)") }
         for (k, _, v) in entries where k == "conditions" {
             guard let ce = v.entries else { error(v.location, "'conditions' must be a mapping of name → selector"); continue }
-            for (name, nl, sel) in ce {
+            for (ci, (name, nl, sel)) in ce.enumerated() {
                 if conditions[name] != nil && conditionNames.contains(name) { error(nl, "condition '\(name)' is defined twice") }
                 conditionNames.append(name)
-                conditions[name] = .named(name, deferConditions ? .deferred(DeferredPredicate(node: sel, compiler: self)) : compilePredicate(sel, group: false))
+                let ref = elided?.condition(ci) ?? .node(sel)
+                conditions[name] = .named(name, deferConditions ? .deferred(DeferredPredicate(ref, compiler: self)) : compilePredicate(ref.node, group: false))
             }
         }
         for (k, _, v) in entries where k == "defaults" {
@@ -231,14 +238,16 @@ final class PackCompiler {
 
     // MARK: rules
 
-    func compileRule(_ node: SyntaxNode) -> Rule? {
+    /// One rule; `index`: its place in the pack's `rules` (for its `check`
+    /// in `elided`).
+    func compileRule(_ node: SyntaxNode, index: Int? = nil) -> Rule? {
         guard let entries = node.entries else { error(node.location, "a rule must be a mapping with 'id' and 'check'"); return nil }
         var id: String?
         var title: String?, reference: String?, description: String?
         var sev = defaultSeverity
         var level = RuleLevel.instance
         var levelOK = true
-        var whenNode: SyntaxNode?, checkNode: SyntaxNode?, messageNode: SyntaxNode?, examplesNode: SyntaxNode?
+        var whenNode: SyntaxNode?, checkNode: SyntaxRef?, messageNode: SyntaxNode?, examplesNode: SyntaxNode?
         for (k, kl, v) in entries {
             switch k {
             case "id":
@@ -255,7 +264,7 @@ final class PackCompiler {
                     else { levelOK = false; error(v.location, "unknown level '\(s)': use instance, series, study, patient or dataset", suggestion: suggest(s, among: RuleLevel.allCases.map(\.rawValue))) }
                 }
             case "when": whenNode = v
-            case "check": checkNode = v
+            case "check": checkNode = index.flatMap { elided?.ruleCheck($0) } ?? .node(v)
             case "message": messageNode = v
             case "reference": reference = scalar(v, "reference")
             case "examples": examplesNode = v
@@ -278,11 +287,11 @@ final class PackCompiler {
         guard levelOK else { return nil }
         let check: RuleCheck
         if lazy {
-            check = .instance(.deferred(DeferredPredicate(node: checkNode, compiler: self)))
+            check = .instance(.deferred(DeferredPredicate(checkNode, compiler: self)))
         } else if level == .instance {
-            check = .instance(compilePredicate(checkNode, group: false))
+            check = .instance(compilePredicate(checkNode.node, group: false))
         } else {
-            check = .group(compileGroupCheck(checkNode, level: level))
+            check = .group(compileGroupCheck(checkNode.node, level: level))
         }
         var message: [TemplatePart]?
         var messageText: String?
@@ -309,7 +318,7 @@ final class PackCompiler {
     func compileWhen(_ n: SyntaxNode, deferringAfterFirst: Bool = false) -> [Predicate] {
         if let items = n.items {
             return items.enumerated().map { i, item in
-                deferringAfterFirst && i > 0 ? .deferred(DeferredPredicate(node: item, compiler: self)) : compilePredicate(item, group: false)
+                deferringAfterFirst && i > 0 ? .deferred(DeferredPredicate(.node(item), compiler: self)) : compilePredicate(item, group: false)
             }
         }
         if n.isNull { return [] }

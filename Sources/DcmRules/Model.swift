@@ -278,7 +278,9 @@ public indirect enum Predicate: Sendable {
 /// before (`SyntaxCache`), so no diagnostic can be lost by compiling late; a
 /// diagnostic would still be printed on standard error.
 public final class DeferredPredicate: @unchecked Sendable {
-    private var node: SyntaxNode?
+    /// The condition's syntax: in hand, or still in the syntax cache entry
+    /// (decoded when compiled: a run decodes only what it compiles).
+    private var node: SyntaxRef?
     private var compiler: PackCompiler?
     private var compiled: Predicate?
     /// Set (releasing) once `compiled` is written: later reads need no lock
@@ -290,7 +292,7 @@ public final class DeferredPredicate: @unchecked Sendable {
     /// program unretained: evaluations read it without writing its count.
     private var program: FlatProgram?
     private var programPointer: UnsafeMutableRawPointer?
-    init(node: SyntaxNode, compiler: PackCompiler) { self.node = node; self.compiler = compiler }
+    init(_ node: SyntaxRef, compiler: PackCompiler) { self.node = node; self.compiler = compiler }
 
     /// `body` on the program of the predicate (compiled on first use).
     func withProgram<R>(_ body: (FlatProgram) -> R) -> R {
@@ -310,7 +312,7 @@ public final class DeferredPredicate: @unchecked Sendable {
             // diagnostics are shared)
             let p: Predicate = c.deferredLock.with {
                 let before = c.diagnostics.count
-                let p = c.compilePredicate(n, group: false)
+                let p = c.compilePredicate(n.node, group: false)
                 for d in c.diagnostics.dropFirst(before) { FileHandleStderr.write("dcmaudit: \(d)\n") }
                 return p
             }
@@ -465,16 +467,16 @@ public final class Rule: @unchecked Sendable {
 
     /// The texts, from the syntax nodes (or given), computed once.
     final class Texts: @unchecked Sendable {
-        let checkNode: SyntaxNode?, whenNodes: [SyntaxNode], defaultWhen: String?
+        let checkNode: SyntaxRef?, whenNodes: [SyntaxNode], defaultWhen: String?
         let predicates: [Predicate]
         let lock = Lock()
         private var _check: String?, _when: String??, _description: String?
-        init(check: String?, checkNode: SyntaxNode?, when: String?, whenNodes: [SyntaxNode], defaultWhen: String?, predicates: [Predicate]) {
+        init(check: String?, checkNode: SyntaxRef?, when: String?, whenNodes: [SyntaxNode], defaultWhen: String?, predicates: [Predicate]) {
             _check = check; self.checkNode = checkNode; self.whenNodes = whenNodes; self.defaultWhen = defaultWhen
             self.predicates = predicates
             if when != nil || (whenNodes.isEmpty && checkNode == nil) { _when = .some(when) }
         }
-        var check: String { lock.with { if let c = _check { return c }; let c = checkNode?.flowText ?? ""; _check = c; return c } }
+        var check: String { lock.with { if let c = _check { return c }; let c = checkNode?.node.flowText ?? ""; _check = c; return c } }
         var when: String? {
             lock.with {
                 if let w = _when { return w }
@@ -523,7 +525,7 @@ public final class Rule: @unchecked Sendable {
     /// A rule whose texts are rendered from its syntax on first use.
     init(id: String, title: String?, severity: Severity, level: RuleLevel, when: [Predicate], check: RuleCheck,
          message: [TemplatePart]?, messageText: String?, reference: String?, examples: [RuleExample], packID: String,
-         location: SourceLocation, checkNode: SyntaxNode, whenNode: SyntaxNode?, defaultWhenText: String?, description: String? = nil) {
+         location: SourceLocation, checkNode: SyntaxRef, whenNode: SyntaxNode?, defaultWhenText: String?, description: String? = nil) {
         self.id = id; self.title = title; self.severity = severity; self.level = level; self.when = when; self.check = check
         self.message = message; self.messageText = messageText; self.reference = reference; self.examples = examples
         self.packID = packID; self.location = location; self.description = description

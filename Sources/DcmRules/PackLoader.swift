@@ -137,6 +137,13 @@ public struct PackLoader {
         let entry: SyntaxCache.Entry?
     }
 
+    /// A pack file's syntax tree (`SyntaxCache`). For `check` (no examples
+    /// built) a cached tree comes without its conditions' and rules' checks
+    /// (`ElidedSyntax`), which the compiler decodes as it needs them.
+    func syntax(_ data: [UInt8], _ path: String) throws -> SyntaxCache.Parsed {
+        try SyntaxCache.parse(bytes: data, file: path, elide: !buildExamples)
+    }
+
     /// Loads, on `threads` threads, the packs of `paths` that extend nothing
     /// (the largest first); a pack that extends another, cannot be read or
     /// has any diagnostic is left to `loadFile`, which reports it as it
@@ -166,10 +173,11 @@ public struct PackLoader {
 
     /// One pack for `prepare`: nil unless it extends nothing and compiles cleanly.
     func prepareOne(_ path: String) -> Prepared? {
-        guard let data = readFileBytes(path),
-              let (root, cached, entry) = try? SyntaxCache.parse(bytes: data, file: path) else { return nil }
+        guard let data = readFileBytes(path), let parsed = try? syntax(data, path) else { return nil }
+        let (root, cached, entry) = (parsed.root, parsed.cached, parsed.entry)
         if let h = PackCompiler.header(of: root, file: path), !h.extends.isEmpty { return nil }
         let c = compiler(path, cached: cached)
+        c.elided = parsed.elided
         guard let pack = c.compilePack(root, inherited: [:]), c.diagnostics.isEmpty else { return nil }
         return Prepared(pack: pack, conditions: c.conditions, root: root, entry: entry)
     }
@@ -201,16 +209,15 @@ public struct PackLoader {
             diags.append(PackDiagnostic(from ?? SourceLocation(file: path, line: 1, column: 1), "cannot read pack file '\(path)'"))
             state.failed.insert(path); return nil
         }
-        let root: SyntaxNode
-        var cached = false
-        var entry: SyntaxCache.Entry? = nil
-        do { (root, cached, entry) = try SyntaxCache.parse(bytes: data, file: path) }   // large packs: from the compiled cache
+        let parsed: SyntaxCache.Parsed
+        do { parsed = try syntax(data, path) }   // large packs: from the compiled cache
         catch is SyntaxCache.NotUTF8 {
             diags.append(PackDiagnostic(from ?? SourceLocation(file: path, line: 1, column: 1), "cannot read pack file '\(path)': not UTF-8 text"))
             state.failed.insert(path); return nil
         }
         catch let e as PackErrors { diags += e.diagnostics; state.failed.insert(path); return nil }
         catch { return nil }
+        let (root, cached, entry) = (parsed.root, parsed.cached, parsed.entry)
         state.stack.append(path)
         defer { state.stack.removeLast() }
         var inherited: [String: Predicate] = [:]
@@ -234,6 +241,7 @@ public struct PackLoader {
         // (a pack that extends another compiles now, even from the cache: it
         // compiled cleanly with what it extends then, which may have changed)
         let c = compiler(path, cached: cached && !extendsAny)
+        c.elided = parsed.elided
         let pack = c.compilePack(root, inherited: inherited)
         diags += c.diagnostics
         guard let pack, c.diagnostics.isEmpty else { state.failed.insert(path); return nil }
