@@ -134,6 +134,10 @@ public struct DataSet: Sendable {
     public var count: Int { elements.count }
     public var isEmpty: Bool { elements.isEmpty }
 
+    /// Whether `other` is this data set (a copy of it, sharing its fields),
+    /// not merely an equal one.
+    @inlinable public func isSame(as other: DataSet) -> Bool { box === other.box }
+
     /// Index of the first element with `tag`.
     public func index(of tag: Tag) -> Int? {
         if isSorted {

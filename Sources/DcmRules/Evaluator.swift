@@ -84,10 +84,16 @@ public final class Evaluator {
     var enclosing: [DataSet] = []
 
     /// `body` with `ds` (the data set holding the sequence whose items
-    /// `body` tests) pushed on `enclosing`.
-    @inline(__always) func inItems<R>(of ds: DataSet, _ body: () -> R) -> R {
+    /// `body` tests) pushed on `enclosing`. A sequence in an item reached
+    /// from the top level without `items` (a path `Seq[*].Inner`, an element
+    /// walk) has the file's top-level data set pushed under `ds`, so that
+    /// `top:` is the top level there too, not the item (`file`: the file as
+    /// evaluated, whose data set is the top level while `enclosing` is empty).
+    @inline(__always) func inItems<R>(of ds: DataSet, in file: DicomFile, _ body: () -> R) -> R {
+        let underTop = enclosing.isEmpty && !ds.isSame(as: file.dataSet) && !ds.isSame(as: file.meta)
+        if underTop { enclosing.append(file.dataSet) }
         enclosing.append(ds)
-        defer { enclosing.removeLast() }
+        defer { enclosing.removeLast(); if underTop { enclosing.removeLast() } }
         return body()
     }
 
@@ -586,7 +592,7 @@ public final class Evaluator {
             }
         case .items(let p):
             guard case let .element(ds, e, _)? = x, let items = e.items else { return .yes }
-            return inItems(of: ds) {
+            return inItems(of: ds, in: file) {
                 var r = Truth.yes
                 var sub = file
                 for item in items {

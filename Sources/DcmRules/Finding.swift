@@ -433,7 +433,7 @@ extension Evaluator {
             var sub = file
             // (a wildcard path arrives here named by its item: `explain`)
             let prefix = ref.description
-            inItems(of: ds) {
+            inItems(of: ds, in: file) {
                 for (i, item) in items.enumerated() {
                     sub.dataSet = item
                     guard evaluate(p, sub, selector: false) == .no else { continue }

@@ -276,7 +276,7 @@ extension Evaluator {
             case .dataSet(let e): items = file.dataSet.elements[e].items; meta = false
             }
             guard let items else { return .yes }
-            return inItems(of: meta ? file.meta : file.dataSet) {
+            return inItems(of: meta ? file.meta : file.dataSet, in: file) {
                 var r = Truth.yes
                 var sub = file
                 for item in items {

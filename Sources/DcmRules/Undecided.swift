@@ -83,7 +83,7 @@ extension Evaluator {
             guard case let .element(ds, e, _)? = x, let items = e.items else { return [] }
             var out: [UndecidedDetail] = []
             var sub = file
-            inItems(of: ds) {
+            inItems(of: ds, in: file) {
                 for (i, item) in items.enumerated() {
                     sub.dataSet = item
                     guard evaluate(p, sub, selector: false) == .unknown else { continue }

@@ -66,6 +66,21 @@ final class ScopeTests: XCTestCase {
                "{Modality: CT, ReferencedImageSequence: [{Modality: RTPLAN}], BeamSequence: [{Modality: RTPLAN}]}", .fail)
     }
 
+    /// `top:` in the items of a sequence that is itself in an item, reached
+    /// by a path (`Seq[*].Inner`, `Seq[0].Inner`): the file's top-level data
+    /// set still, not the item holding the sequence (that is `parent:`).
+    func testTopFromASequenceInAnItem() {
+        let top = "{top: {Modality: RTPLAN}}"
+        for path in ["BeamSequence[*].ControlPointSequence", "BeamSequence[0].ControlPointSequence"] {
+            let c = "{'\(path)': {items: {NominalBeamEnergy: {type: 1C, if: \(top)}}}}"
+            expect(c, "{Modality: RTPLAN, BeamSequence: [{Modality: CT, ControlPointSequence: [{ControlPointIndex: 0}]}]}", .fail)
+            expect(c, "{Modality: CT, BeamSequence: [{Modality: RTPLAN, ControlPointSequence: [{ControlPointIndex: 0}]}]}", .pass)
+            let p = "{'\(path)': {items: {NominalBeamEnergy: {type: 1C, if: {parent: {ScanMode: MODULATED}}}}}}"
+            expect(p, "{ScanMode: NONE, BeamSequence: [{ScanMode: MODULATED, ControlPointSequence: [{ControlPointIndex: 0}]}]}", .fail)
+            expect(p, "{ScanMode: MODULATED, BeamSequence: [{ScanMode: NONE, ControlPointSequence: [{ControlPointIndex: 0}]}]}", .pass)
+        }
+    }
+
     func testCombinationsAndNotEvaluated() {
         // in a named condition, used inside items; with all / not
         let conds = "{modulated: {parent: {ScanMode: MODULATED}}}"
