@@ -180,7 +180,9 @@ public indirect enum ValueTest: Sendable {
     /// applies them to empty elements and sequences too.
     var isAboutElement: Bool {
         switch self {
-        case .notRetired, .vrDictionary, .vr, .present, .absent, .empty, .notEmpty, .inDictionary, .uniqueCreator: return true
+        // (`items`: a sequence has no value of its own — skipped as valueless,
+        // `{each_element: {…, items: …}}` passed without looking at any item)
+        case .notRetired, .vrDictionary, .vr, .present, .absent, .empty, .notEmpty, .inDictionary, .uniqueCreator, .items: return true
         case .not(let t): return t.isAboutElement
         case .all(let ts), .any(let ts): return ts.allSatisfy { $0.isAboutElement }
         default: return false

@@ -81,6 +81,22 @@ final class ScopeTests: XCTestCase {
         }
     }
 
+    /// `items` under `each_element` tests the items of the sequences it
+    /// selects (a sequence has no value: the walk skipped it and the rule
+    /// passed without reading an item), at the top level and inside items,
+    /// with `top:` reading the file's top level there.
+    func testEachElementTestsTheItemsOfSequences() {
+        let c = "{each_element: {only: [ReferencedImageSequence], items: {ReferencedSOPInstanceUID: present}}}"
+        expect(c, "{ReferencedImageSequence: [{ReferencedSOPClassUID: '1.2'}]}", .fail)
+        expect(c, "{ReferencedImageSequence: [{ReferencedSOPInstanceUID: '1.2.3'}]}", .pass)
+        expect(c, "{SourceImageSequence: [{ReferencedImageSequence: [{ReferencedSOPClassUID: '1.2'}]}]}", .fail)
+        expect(c, "{ReferencedImageSequence: []}", .pass)
+        let w = "{each_element: {only: [ControlPointSequence], items: {NominalBeamEnergy: {type: 1C, if: {top: {Modality: RTPLAN}}}}}}"
+        expect(w, "{Modality: RTPLAN, BeamSequence: [{Modality: CT, ControlPointSequence: [{ControlPointIndex: 0}]}]}", .fail)
+        expect(w, "{Modality: CT, BeamSequence: [{Modality: RTPLAN, ControlPointSequence: [{ControlPointIndex: 0}]}]}", .pass)
+        expect(w, "{Modality: RTPLAN, ControlPointSequence: [{ControlPointIndex: 0}]}", .fail)
+    }
+
     func testCombinationsAndNotEvaluated() {
         // in a named condition, used inside items; with all / not
         let conds = "{modulated: {parent: {ScanMode: MODULATED}}}"
