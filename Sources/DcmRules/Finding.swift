@@ -41,7 +41,6 @@ public struct Finding: Sendable {
             FileTexts(file: file, sopInstanceUID: sopInstanceUID, seriesInstanceUID: seriesInstanceUID, studyInstanceUID: studyInstanceUID,
                       modality: modality)
         }
-        static let none = FileTexts(file: nil)
     }
 
     /// The rule's shared texts.
@@ -81,11 +80,6 @@ public struct Finding: Sendable {
     public var because: String? {
         get { becauseHasWhen ? ruleTexts.when + " and " + (becauseReason ?? "") : becauseReason }
         set { becauseReason = newValue; becauseHasWhen = false }
-    }
-    /// `because` in its parts, not joined: the rule's selectors (nil: none) and the rest.
-    public var becauseParts: (when: String?, rest: String)? {
-        guard let r = becauseReason else { return nil }
-        return (becauseHasWhen ? ruleTexts.when : nil, r)
     }
     /// Whether `because` is `s` (compared part by part, not joined).
     public func becauseIs(_ s: String) -> Bool {
@@ -238,7 +232,11 @@ struct FailureDetail {
     var location: [Int32]? = nil
 
     /// `observed` as a finding shows it: the values joined by backslashes.
-    var observedText: String? { observed.map { $0.joined(separator: "\\") } }
+    var observedText: String? { observed.map(Self.text(ofObserved:)) }
+    /// Observed values as a finding shows them (one value: itself, not a copy).
+    static func text(ofObserved values: [String]) -> String {
+        values.count == 1 ? values[0] : values.joined(separator: "\\")
+    }
 }
 
 extension ValueTest {

@@ -254,7 +254,7 @@ extension Evaluator {
                 Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
                     let d = failureDetails(rule, file, showPHI: showPHI)
                     let start = findings.count
-                    self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
+                    self.findings(rule, d, file, showPHI: showPHI, uids: uids!, into: &findings)
                     if let memo, memo.isKeyed(i, rule, outcome: o), ShapeEntry.reusable(d) {   // (failed: its check is keyed)
                         explanations[Int32(visited.count - 1)] = KeptExplanation(details: d, findings: Array(findings[start...]))
                     }
@@ -456,7 +456,7 @@ extension Evaluator {
 
     /// The findings of a failed rule from its `details`, appended to `out`
     /// (built in place: no copy of each finding's strings into the file's list).
-    func findings(_ rule: Rule, _ details: [FailureDetail], _ file: DicomFile, path: String?, showPHI: Bool, uids: UIDs, into out: inout [Finding]) {
+    func findings(_ rule: Rule, _ details: [FailureDetail], _ file: DicomFile, showPHI: Bool, uids: UIDs, into out: inout [Finding]) {
         let texts = rule.findingTexts
         let hasWhen = !texts.when.isEmpty
         for d in details {
@@ -498,7 +498,7 @@ extension Evaluator {
                     return false
                 }
                 let observed = Self.observedValues(.element(ds, e, index: nil), showPHI: showPHI)
-                f.observed = observed.count == 1 ? observed[0] : observed.joined(separator: "\\")
+                f.observed = FailureDetail.text(ofObserved: observed)
                 if showsValue, let parts = rule.message {
                     var d = details[k]
                     d.observed = observed

@@ -91,7 +91,7 @@ extension Evaluator {
                 let reused = kept.flatMap { refreshed($0.details, file, showPHI: showPHI) }
                 let d = reused ?? failureDetails(rule, file, showPHI: showPHI)
                 let start = findings.count
-                self.findings(rule, d, file, path: path, showPHI: showPHI, uids: uids!, into: &findings)
+                self.findings(rule, d, file, showPHI: showPHI, uids: uids!, into: &findings)
                 if !changed.isEmpty, memo.isKeyed(i, rule, outcome: o), reused != nil || ShapeEntry.reusable(d) {
                     explanations[Int32(k)] = KeptExplanation(details: d, findings: Array(findings[start...]))
                 }

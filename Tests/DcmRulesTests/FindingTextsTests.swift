@@ -27,7 +27,7 @@ final class FindingTextsTests: XCTestCase {
         XCTAssertEqual(f.because, "Modality == MR and RepetitionTime 13000 > 12000", "the copy it came from is unchanged")
         g.because = nil
         XCTAssertNil(g.because)
-        XCTAssertNil(g.becauseParts)
+        XCTAssertNil(g.becauseReason)
     }
 
     /// Writing a shared field gives that finding its own texts: the other

@@ -14,9 +14,7 @@ public struct ByteOutput {
     /// A JSON string literal with the escapes of RFC 8259 §7.
     public mutating func jsonString(_ s: String) {
         byte(0x22)
-        if s.utf8.withContiguousStorageIfAvailable({ jsonEscaped($0) }) == nil {
-            Array(s.utf8).withUnsafeBufferPointer { jsonEscaped($0) }   // (a bridged string)
-        }
+        escapedPart(s)
         byte(0x22)
     }
 
@@ -30,6 +28,7 @@ public struct ByteOutput {
         byte(0x22)
     }
 
+    /// `s` escaped, without quotes (borrowed in place; a bridged string is copied).
     private mutating func escapedPart(_ s: String) {
         if s.utf8.withContiguousStorageIfAvailable({ jsonEscaped($0) }) == nil {
             Array(s.utf8).withUnsafeBufferPointer { jsonEscaped($0) }
