@@ -421,8 +421,9 @@ def gen_deid():
     out.append("# removes is absent, what it empties has no value, what it may replace with a")
     out.append("# dummy is listed for review (info: a file cannot tell a dummy from the original),")
     out.append("# replaced UIDs are not under a major vendor's root, Patient Identity Removed is")
-    out.append("# YES with a De-identification Method, no private elements unless the Retain")
-    out.append("# Safe Private Option is declared, Burned In Annotation is not YES.")
+    out.append("# YES with a De-identification Method, no private blocks (one finding per")
+    out.append("# block) nor private elements without their creator unless the Retain Safe")
+    out.append("# Private Option is declared, Burned In Annotation is not YES.")
     out.append("# Attributes an option keeps or cleans are not checked when the file declares")
     out.append("# that option (its CID 7050 code in De-identification Method Code Sequence).")
     out.append("# Not a default pack: `dcmaudit check --pack dicom.deid-basic`. See docs/packs.md.")
@@ -464,14 +465,29 @@ def gen_deid():
       pass: [{BurnedInAnnotation: "NO"}]
       fail: [{BurnedInAnnotation: "YES"}]
   - id: deid.private
-    title: No private elements unless the Retain Safe Private Option is declared
+    title: No private blocks unless the Retain Safe Private Option is declared
+    description: >-
+      One finding per private block, at any depth: its Private Creator element
+      (gggg,0010-00FF) reserves the block's data elements (PS3.5 7.8.1), and a
+      de-identifier keeps or removes a block whole. `dcmaudit dump` lists the
+      block's elements. Private data elements without their creator are
+      deid.private-without-creator.
     when: [no-retain-safe-private]
-    check: {each_element: {only: private, absent: true}}
-    message: "private element {attribute} is present"
-    reference: "PS3.15 E.1.1 (private attributes: X), E.3.10 Retain Safe Private Option"
+    check: {each_element: {only: private_creators, absent: true}}
+    message: 'private block {attribute} "{value}" is present'
+    reference: "PS3.15 E.1.1 (private attributes: X), E.3.10 Retain Safe Private Option; PS3.5 7.8.1 (private blocks)"
     examples:
       pass: [{Modality: CT}, {Modality: CT, DeidentificationMethodCodeSequence: [{CodeValue: "113100"}]}]
-      fail: [{'(0029,"SIEMENS CSA HEADER",10)': "x"}, {'(0029,"SIEMENS CSA HEADER",10)': "x", DeidentificationMethodCodeSequence: [{CodeValue: "113100"}]}]""")
+      fail: [{'(0029,"SIEMENS CSA HEADER",10)': "x"}, {'(0029,"SIEMENS CSA HEADER",10)': "x", DeidentificationMethodCodeSequence: [{CodeValue: "113100"}]}]
+  - id: deid.private-without-creator
+    title: No private data elements without their Private Creator unless the Retain Safe Private Option is declared
+    when: [no-retain-safe-private]
+    check: {file.anomalies: {not_in: [private-without-creator]}}
+    message: "private element without its Private Creator is present: {value}"
+    reference: "PS3.15 E.1.1 (private attributes: X); PS3.5 7.8.1"
+    examples:
+      pass: [{Modality: CT}, {Modality: CT, DeidentificationMethodCodeSequence: [{CodeValue: "113100"}]}]
+      fail: [{file.anomalies: [private-without-creator]}]""")
     roots = "^(" + "|".join(r.replace(".", "\\\\.") for r in VENDOR_ROOTS) + ")\\\\."
     n = 0
     for (cat, opts), attrs in sorted(groups.items(), key=lambda kv: ([c[0] for c in CATEGORIES].index(kv[0][0]), [o[1] for o in kv[0][1]])):

@@ -174,9 +174,14 @@ public enum Redaction {
     ]
     public static let tags: Set<UInt32> = Set(keywords.compactMap { DataDictionary.tag(forKeyword: $0)?.raw })
 
+    /// The attributes above, and every private data element (a vendor may put
+    /// anything there). Not the Private Creator elements (gggg,0010-00FF):
+    /// their value names the implementer that reserved the block (PS3.5
+    /// 7.8.1, e.g. "SIEMENS CSA HEADER"), which the private-block findings of
+    /// `deid.private` and `vendor.private` must show to be of use.
     public static func isPatientIdentifying(_ tag: Tag?) -> Bool {
         guard let tag else { return false }
-        return tags.contains(tag.raw) || tag.isPrivate
+        return tags.contains(tag.raw) || (tag.isPrivate && !tag.isPrivateCreator)
     }
 
     /// `<redacted:1a2b3c4d>`.

@@ -1,0 +1,93 @@
+import XCTest
+@testable import DcmRules
+import DcmData
+import DcmDictionary
+
+/// The private-data rules of the generated `dicom.deid-basic` pack (PS3.15
+/// E.1.1: private attributes are removed unless the Retain Safe Private
+/// Option is declared): one finding per private block, named by its Private
+/// Creator (PS3.5 7.8.1), at any depth; private data elements without their
+/// creator as a rule of their own; the creator's name shown, the private
+/// data values still redacted.
+final class DeidPackTests: XCTestCase {
+    static let set: RuleSet? = {
+        var l = PackLoader(libraries: [repoRoot + "/Rules"])
+        l.buildExamples = false
+        return try? l.load(files: [], ids: ["dicom.deid-basic"])
+    }()
+
+    /// A file with two private blocks of 3 and 2 elements at the top level,
+    /// one block of 1 element in a sequence item, and (with `orphan`) a
+    /// private data element whose block has no creator; written and read
+    /// back, so the reader's own anomaly is what the rule sees.
+    func privateFile(orphan: Bool, method: String? = nil) throws -> DicomFile {
+        var ds = DataSet()
+        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.2")
+        ds.set(keyword: "SOPInstanceUID", "1.2.826.0.1.3680043.10.1561.9.1")
+        ds.set(keyword: "Modality", "CT")
+        ds.set(Tag(0x0019, 0x0010), .LO, "ACME BLOCK ONE")
+        for e in [0x1010, 0x1011, 0x1012] as [UInt16] { ds.set(Tag(0x0019, e), .LO, "SECRETVALUE\(e)") }
+        ds.set(Tag(0x0029, 0x0011), .LO, "ACME BLOCK TWO")
+        for e in [0x1110, 0x1120] as [UInt16] { ds.set(Tag(0x0029, e), .LO, "SECRETVALUE\(e)") }
+        if orphan { ds.set(Tag(0x0031, 0x1001), .LO, "SECRETORPHAN") }
+        var item = DataSet()
+        item.set(keyword: "CodeValue", "T-D1100")
+        item.set(Tag(0x0041, 0x0010), .LO, "ACME NESTED")
+        item.set(Tag(0x0041, 0x1001), .LO, "SECRETNESTED")
+        ds.setSequence(keyword: "AnatomicRegionSequence", items: [item])
+        if let method {
+            var m = DataSet()
+            m.set(keyword: "CodeValue", method)
+            ds.setSequence(keyword: "DeidentificationMethodCodeSequence", items: [m])
+        }
+        return try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
+    }
+
+    func findings(_ f: DicomFile, showPHI: Bool = false) throws -> [Finding] {
+        let set = try XCTUnwrap(Self.set, "Rules/dicom.deid-basic.yaml loads")
+        return Evaluator().run(set, on: f, path: "x.dcm", showPHI: showPHI).findings
+            .filter { $0.ruleID.hasPrefix("deid.private") }
+    }
+
+    func testOneFindingPerPrivateBlockAtAnyDepth() throws {
+        let fs = try findings(try privateFile(orphan: false))
+        XCTAssertEqual(fs.map(\.ruleID), ["deid.private", "deid.private", "deid.private"])
+        XCTAssertEqual(Set(fs.map(\.message)), [
+            "private block (0019,0010) \"ACME BLOCK ONE\" is present",
+            "private block (0029,0011) \"ACME BLOCK TWO\" is present",
+            "private block AnatomicRegionSequence[0].(0041,0010) \"ACME NESTED\" is present",
+        ])
+        // the creators' names are shown; the private data values never appear
+        for f in fs {
+            let text = [f.message, f.because ?? "", f.observed ?? ""].joined(separator: " ")
+            XCTAssertFalse(text.contains("SECRET"), text)
+        }
+    }
+
+    func testPrivateElementWithoutCreator() throws {
+        let fs = try findings(try privateFile(orphan: true))
+        let orphans = fs.filter { $0.ruleID == "deid.private-without-creator" }
+        XCTAssertEqual(orphans.count, 1, "\(fs.map(\.message))")
+        XCTAssertEqual(orphans.first?.attribute, "(0031,1001)")
+        XCTAssertFalse(orphans.contains { ($0.message + ($0.because ?? "")).contains("SECRETORPHAN") })
+        XCTAssertEqual(fs.filter { $0.ruleID == "deid.private" }.count, 3)
+    }
+
+    /// With the Retain Safe Private Option (113111) declared neither rule
+    /// applies; another option (113100, the Basic Profile itself) keeps both.
+    func testRetainSafePrivateOption() throws {
+        XCTAssertEqual(try findings(try privateFile(orphan: true, method: "113111")).count, 0)
+        XCTAssertEqual(try findings(try privateFile(orphan: true, method: "113100")).count, 4)
+    }
+
+    /// The Private Creator's value is not patient data (PS3.5 7.8.1: it names
+    /// the implementer); every private data element's value still is.
+    func testRedactionSparesOnlyPrivateCreators() {
+        XCTAssertFalse(Redaction.isPatientIdentifying(Tag(0x0019, 0x0010)))
+        XCTAssertFalse(Redaction.isPatientIdentifying(Tag(0x0029, 0x00FF)))
+        XCTAssertTrue(Redaction.isPatientIdentifying(Tag(0x0019, 0x1010)))
+        XCTAssertTrue(Redaction.isPatientIdentifying(Tag(0x0029, 0x0100)))
+        XCTAssertTrue(Redaction.isPatientIdentifying(Tag(0x0010, 0x0010)))
+        XCTAssertFalse(Redaction.isPatientIdentifying(Tag(0x0008, 0x0060)))
+    }
+}
