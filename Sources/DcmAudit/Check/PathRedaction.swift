@@ -58,7 +58,7 @@ final class PathRedactor {
     /// The values of one file to look for in paths (run in the workers).
     static func values(of ds: DataSet) -> [[UInt8]] {
         rawValues(of: ds).compactMap { v in
-            let n = normalize(v).bytes
+            let n = normalizedBytes(v)
             return n.isEmpty ? nil : n
         }
     }
@@ -95,6 +95,18 @@ final class PathRedactor {
         return out
     }
 
+    /// `normalize(s).bytes` without the words (a file's values are learnt as
+    /// bytes only: this runs for every file).
+    static func normalizedBytes(_ s: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for b in s.utf8 {
+            guard b < 0x80 else { return normalize(s).bytes }
+            let u = b >= 0x61 && b <= 0x7A ? b - 0x20 : b
+            if (u >= 0x30 && u <= 0x39) || (u >= 0x41 && u <= 0x5A) { bytes.append(u) }
+        }
+        return bytes
+    }
+
     /// Upper case, letters and digits only, as UTF-8; and the words (runs of
     /// letters and digits) of `s`. ASCII without `String.uppercased()`.
     static func normalize<S: StringProtocol>(_ s: S) -> (bytes: [UInt8], words: [[UInt8]]) {
@@ -126,6 +138,10 @@ final class PathRedactor {
 
     /// Learns one file's values (`values(of:)`: normalised in the workers).
     func learn(_ newValues: [[UInt8]]) {
+        // (the files of a patient come together: the same values again are
+        // known without hashing each of them into `known`)
+        if newValues == lastLearnt { return }
+        lastLearnt = newValues
         for n in newValues {
             guard !n.isEmpty, known.insert(n).inserted else { continue }
             values.append(n)
@@ -137,6 +153,9 @@ final class PathRedactor {
             }
         }
     }
+
+    /// The values `learn` was last given.
+    private var lastLearnt: [[UInt8]] = []
 
     var isEmpty: Bool { values.isEmpty }
 
