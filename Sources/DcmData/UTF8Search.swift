@@ -71,7 +71,7 @@ extension String {
 }
 
 /// A needle searched in many texts — a file's path in every text of its
-/// findings (`PathRedactor.findingsNaming`: ~72 findings per file with every
+/// findings (`PathRedactor.findingsNaming`: ~35 findings per file with every
 /// pack on identified data) —: its bytes, and the byte memchr looks for,
 /// chosen once as the one least likely in a report's texts ("/" of a path
 /// rather than the "c" of "c10k/…", which stopped memchr at every "c").

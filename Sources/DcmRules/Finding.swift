@@ -8,7 +8,7 @@ import DcmDictionary
 /// Modality) are held by two shared objects, `RuleTexts` and `FileTexts`:
 /// a copy of a finding writes two reference counts for them instead of nine,
 /// and its `because` is kept as the rule's selectors and the reason, joined
-/// only when read (with every pack on identified data a run makes ~72
+/// only when read (with every pack on identified data a run makes ~35
 /// findings per file, each copied from the shape memo, redacted and
 /// reported; the joined `because` was a ~200-byte string per finding). The
 /// properties read and write as plain fields; writing a shared one gives the

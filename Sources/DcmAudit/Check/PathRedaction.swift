@@ -203,7 +203,7 @@ final class PathRedactor {
     private var lastDirectory: (dir: Substring, values: Int, redacted: String)? = nil
 
     /// The last path redacted, valid while no value is learnt (a file's
-    /// findings come together: ~72 per file with every pack on identified data).
+    /// findings come together: ~35 per file with every pack on identified data).
     private var lastPath: (path: String, values: Int, redacted: String)? = nil
 
     /// The last file fields redacted (`Finding.FileTexts`, shared by a
@@ -287,7 +287,7 @@ final class PathRedactor {
     /// The positions of the findings whose texts (message, because,
     /// observed, expected) contain `path`: searched in the workers, so that
     /// `redact(_:searchTexts:)` rewrites only these on the thread that
-    /// reports (with every pack on identified data, ~72 findings per file,
+    /// reports (with every pack on identified data, ~35 findings per file,
     /// almost none naming their file).
     static func findingsNaming(_ path: String, _ fs: [Finding]) -> [Int] {
         var out: [Int] = []
@@ -302,7 +302,7 @@ final class PathRedactor {
     }
 
     /// `redact(_:)` in place (no copy of the finding's dozen strings: a run
-    /// with every pack on identified data redacts ~72 findings per file). Without
+    /// with every pack on identified data redacts ~35 findings per file). Without
     /// `searchTexts` (the finding's texts are known not to name its file,
     /// `findingsNaming`, and it has no related files) only `file` is redacted.
     func redact(_ f: inout Finding, searchTexts: Bool = true) {

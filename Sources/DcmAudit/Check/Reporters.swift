@@ -220,7 +220,7 @@ public struct TextReporter {
     /// One finding's line (and its "because" line), written piece by piece
     /// into `o`: no temporary strings, and the finding read through a pointer,
     /// field by field (passed by value it was copied whole — a dozen
-    /// reference counts — for each line; ~72 findings per file with every
+    /// reference counts — for each line; ~35 findings per file with every
     /// pack on identified data).
     func line(_ f: UnsafePointer<Finding>, showFile: Bool, into o: inout ByteOutput) {
         let w = idWidth
