@@ -197,10 +197,15 @@ public final class Evaluator {
                 return .yes
             }
             var r = Truth.yes
+            // `{any: [{not: {vr: [...]}}, …]}`: an element of another VR passes
+            // without the test (dicom.iod's Specific Character Set condition
+            // walks every element for the text VRs' values)
+            let otherVRsPass = Self.vrsTested(test)
             // (the closure reads the file through a pointer: capturing it
             // copied the whole DicomFile — a dozen reference counts — per rule)
             withUnsafePointer(to: file) { fp in
                 Self.walkElements(fp.pointee.dataSet, only: only, test: test) { ds, e, _ in
+                    if let vrs = otherVRsPass, !vrs.contains(e.fileVR) { return true }
                     let v = self.test(test, .element(ds, e, index: nil), fp.pointee)
                     if v == .no { r = .no; return false }
                     if v == .unknown { r = .unknown }
@@ -331,6 +336,14 @@ public final class Evaluator {
     /// there while it is walked (paths and locations of explanations).
     /// Returns false when stopped.
     @discardableResult
+    /// The VRs outside which `t` holds for any element: `[...]` for
+    /// `{any: [{not: {vr: [...]}}, …]}`, nil for any other test.
+    static func vrsTested(_ t: ValueTest) -> [VR]? {
+        guard case .any(let ts) = t else { return nil }
+        for x in ts { if case .not(.vr(let vrs)) = x { return vrs } }
+        return nil
+    }
+
     static func walkElements(_ ds: DataSet, only: ElementFilter, test: ValueTest, trail: WalkTrail? = nil,
                              _ body: (DataSet, Element, Int) -> Bool) -> Bool {
         let aboutElement = test.isAboutElement
@@ -585,6 +598,10 @@ public final class Evaluator {
             case .t2: return Truth.from(x != nil)
             case .t1: return Truth.from(x?.hasValue ?? false)
             case .t1C, .t2C:
+                // present (with a value for 1C) meets the requirement whatever
+                // the condition says: the condition is not evaluated (a
+                // condition may walk the data set: Specific Character Set's)
+                if let x, rt == .t2C || x.hasValue { return .yes }
                 let c = cond.map { evaluate($0, file, selector: true) } ?? .yes
                 if c == .no { return .yes }
                 if c == .unknown { return x != nil ? .yes : .unknown }
@@ -691,6 +708,18 @@ public final class Evaluator {
                 var undecided = false
                 let r = x.forEachText { b in
                     if let r = l.matches(b) { return r }
+                    undecided = true
+                    return false
+                }
+                if !undecided { return Truth.from(r) }
+            }
+            if let c = box.byteClass {
+                // one class over the value: a byte scan, before the memo (values
+                // all in ISO-IR 6 are every text value of most files:
+                // `dicom.iod`'s Specific Character Set condition walks them)
+                var undecided = false
+                let r = x.forEachText { b in
+                    if let r = c.surelyMatches(b) { return r }
                     undecided = true
                     return false
                 }

@@ -261,6 +261,9 @@ extension Evaluator {
             case 2: return Truth.from(present)                   // type 2
             case 0: return Truth.from(hasValue(x, file))         // type 1
             default:                                             // 1C, 2C
+                // (present — with a value for 1C — meets the requirement
+                // whatever the condition says: not evaluated, as `Evaluator.test`)
+                if present && (n.kind == 3 || hasValue(x, file)) { return .yes }
                 let c = n.b >= 0 ? evaluate(prog, n.b, file, selector: true) : .yes
                 if c == .no { return .yes }
                 if c == .unknown { return present ? .yes : .unknown }

@@ -392,15 +392,20 @@ public final class RegexBox: @unchecked Sendable {
     let regex: Regex<AnyRegexOutput>
     /// The byte matcher of a pattern that is only literal text (`LiteralRegex`).
     let literal: LiteralRegex?
+    /// The byte test of a pattern that is one ASCII class over the whole
+    /// value (`ByteClassRegex`), which says when a value surely matches.
+    let byteClass: ByteClassRegex?
     init(_ pattern: String) throws {
         self.pattern = pattern
         self.regex = try Regex(pattern)
         self.literal = LiteralRegex(pattern)
+        self.byteClass = ByteClassRegex(pattern)
     }
     func matches(_ s: String) -> Bool { (try? regex.firstMatch(in: s)) != nil }
     /// Whether a value (its bytes, UTF-8) matches: by `literal` when it can tell.
     func matches(bytes b: UnsafeRawBufferPointer) -> Bool {
         if let l = literal, let r = l.matches(b) { return r }
+        if let c = byteClass, let r = c.surelyMatches(b) { return r }
         return matches(String(decoding: b, as: UTF8.self))
     }
 }
