@@ -384,6 +384,7 @@ class ConditionParser:
         self.by_name = names or {}
         self.uids = uids or {}      # pydicom's UID dictionary: {uid: (name, type, …)}
         self.top_ok = None
+        self.value_of = False   # the condition began "the value of" (stripped by parse)
         self.enums = lambda kw: None   # {keyword: Enumerated Values} of dicom.values (set by the Generator)
 
     def parse(self, text, attr_ok, top_ok=None):
@@ -396,6 +397,7 @@ class ConditionParser:
         # a tag written with a '.' ("Presentation Intent Type (0008.0068)",
         # C.8.11.7): the name before it must still be the tag's (clause)
         body = re.sub(r"\(([0-9A-Fa-f]{4})\.([0-9A-Fa-f]{4})\)", r"(\1,\2)", body)
+        self.value_of = bool(re.match(r"^(the )?(value of )", body, flags=re.I))
         body = re.sub(r"^(the )?(value of )", "", body, flags=re.I)
         # "Value 3 of Image Type (0008,0008) is …" (C.8.8.2): the value index after the tag
         body = re.sub(r"^Value (\d+) of ([^()]+?\s*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", r"\2 Value \1", body)
@@ -425,6 +427,9 @@ class ConditionParser:
                     return None
                 out.append(q(u.group(1)))
             return f"{{TransferSyntaxUID: {{in: [{', '.join(out)}]}}}}"
+        pair = self.pair(text, body, attr_ok, top_ok)
+        if pair is not None:
+            return pair
         if not TAG_RE.search(body):
             body = self.name_to_tag(body)
             if body is None:
@@ -441,36 +446,80 @@ class ConditionParser:
             return None if a is None or b is None else f"{{all: [{a}, {b}]}}"
         # split into clauses at " and " / " or " that are followed by an attribute with a tag
         parts, ops = self.split(body)
-        if parts is None:
-            return None
-        if len(set(ops)) > 1:
-            return None
+        if parts is None or len(set(ops)) > 1:
+            return self.partly(text, body, attr_ok, top_ok)
         parts = self.shared_predicates(parts)
         clauses = []
         for p in parts:
             p = re.sub(r"^if ", "", p)
             c = self.clause(p, attr_ok)
             if c is None:
-                return self.partly(text, parts, attr_ok)
+                return self.partly(text, body, attr_ok, top_ok)
             clauses.append(c)
         if len(clauses) == 1:
             return clauses[0]
         return "{" + ("all" if ops[0] == "and" else "any") + ": [" + ", ".join(clauses) + "]}"
 
-    def partly(self, text, parts, attr_ok):
-        """One attribute, "X (tag) <what the data set cannot tell> or is
-        absent" ("Selector Attribute (0072,0026) is nested in one or more
-        Sequences or is absent", C.23.4): decided where it is certain — X
-        absent: required — and not evaluated otherwise, `{any: [{X: absent},
-        {not_evaluated: text}]}` (an OR that holds when its decided part holds,
-        is unknown otherwise); counted as not evaluated. None for any other."""
-        if len(parts) != 1:
+    ATTR = r"[^,()]+?\s*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\)"
+
+    def pair(self, text, body, attr_ok, top_ok):
+        """"X, Y, …, and the pair of A and B are not present" (Content Item
+        Macro, Table 10-2: Concept Code Sequence). X, Y… absent, and the pair
+        not present: decided when A and B are both absent (not present) or
+        both present (present); with one of the two only, whether "the pair"
+        is present is not said — not evaluated. None for other texts."""
+        m = re.fullmatch(rf"((?:{self.ATTR},\s*)*{self.ATTR}),?\s+and the pair of ({self.ATTR}) and ({self.ATTR}) are not present", body)
+        if not m:
             return None
-        m = re.fullmatch(r"(.*?\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\))\s+(?!or )(.+?),? or is (absent|not present)", parts[0])
-        if not m or TAG_RE.search(m.group(4)):
+        names = [x.strip() for x in re.split(r",\s*(?![0-9A-Fa-f]{4}\))", m.group(1)) if x.strip()]
+        absent = [self.parse(f"Required if {n} is not present", attr_ok, top_ok) for n in names + [m.group(2), m.group(3)]]
+        present = [self.parse(f"Required if {n} is present", attr_ok, top_ok) for n in (m.group(2), m.group(3))]
+        self.top_ok = top_ok
+        if None in absent or None in present or any("{not_evaluated: " in x for x in absent + present):
             return None
-        c = self.clause(m.group(1) + " is absent", attr_ok)
-        return None if c is None else f"{{any: [{c}, {{not_evaluated: {q(text)}}}]}}"
+        a, b = absent[-2:]
+        pair_absent = (f"{{any: [{{all: [{a}, {b}]}}, {{all: [{{not: {{all: [{present[0]}, {present[1]}]}}}}, "
+                       f"{{not_evaluated: {q(text + ' (one of the pair present)')}}}]}}]}}")
+        return "{all: [" + ", ".join(absent[:-2] + [pair_absent]) + "]}"
+
+    def partly(self, text, body, attr_ok, top_ok):
+        """A condition with a part the data set cannot tell, joined by one
+        "and" / "or" to parts this grammar decides: decided only in the
+        direction that is certain, not evaluated otherwise —
+        `{all: [decided, {not_evaluated: text}]}` for "and" (false when the
+        decided part is false: "Required if Extended Offset Table (7FE0,0001)
+        is present and every frame is encoded as a single fragment", C.7.6.3),
+        `{any: [decided, {not_evaluated: text}]}` for "or" (true when it is
+        true: "Selector Attribute (0072,0026) is nested in one or more
+        Sequences or is absent", C.23.4). The undecided part is prose without
+        a tag, starting in lower case, of three words or more, and holding no
+        "and"/"or" of the other kind (whose grouping would be ambiguous); the
+        decided part parses whole, with no undecided part and no other
+        operator at its top. Counted as not evaluated (`rules coverage` counts
+        any condition holding `not_evaluated` so). None otherwise."""
+        ne = f"{{not_evaluated: {q(text)}}}"
+        # "X (tag) <undecidable> or is absent": the attribute's own absence
+        m = re.fullmatch(r"(.*?\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\))\s+(?!or )(.+?),? or is (absent|not present)", body)
+        if m and not TAG_RE.search(m.group(4)):
+            c = self.parse("Required if " + m.group(1) + " is absent", attr_ok, top_ok)
+            self.top_ok = top_ok
+            return None if c is None else f"{{any: [{c}, {ne}]}}"
+        for sep in re.finditer(r",?\s+(and|or)\s+(?:if\s+)?", body):
+            op = sep.group(1)
+            other = "or" if op == "and" else "and"
+            left, right = body[:sep.start()], body[sep.end():]
+            for prose, decided in ((left, right), (right, left)):
+                words = prose.split()
+                if (TAG_RE.search(prose) or not TAG_RE.search(decided) or len(words) < 3 or not prose[0].islower()
+                        or re.search(rf"\b(?:{other}|either|neither|nor)\b", prose) or re.search(r"\b(?:not|otherwise)$", prose)
+                        or re.match(r"(?:not|other than)\b", prose)):   # (the rest of a list of values)
+                    continue
+                sel = self.parse("Required if " + decided, attr_ok, top_ok)
+                self.top_ok = top_ok
+                if sel is None or "{not_evaluated: " in sel or sel.startswith("{any: [" if op == "and" else "{all: ["):
+                    continue
+                return f"{{{'all' if op == 'and' else 'any'}: [{sel}, {ne}]}}"
+        return None
 
     PRESENCE = r"(?:is|are) (present|not present|absent)"
 
@@ -586,6 +635,7 @@ class ConditionParser:
             p = p[some.end():]
         # "Attribute X (tag) is …" (C.8.30.4)
         p = re.sub(r"^Attribute (?=[A-Z])", "", p)
+        value_of = bool(re.match(r"^(?:the )?value of ", p)) or self.value_of
         m = re.match(r"^(?:the )?(?:value of )?(?:the )?(.*?)\s*\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)\s*(.*)$", p)
         if not m:
             return None
@@ -635,6 +685,9 @@ class ConditionParser:
                 return f"{{{k}: absent}}"
             if re.fullmatch(r"is present and (is not empty|has a value)", rest):
                 return f"{{{k}: not_empty}}"
+            if rest == "exists" and value_of:
+                # "the value of X exists" (C.7.6.17.1 Dimension Index Values): X has a value
+                return f"{{{k}: not_empty}}"
         if some and index is None and vr != "SQ":
             # one of the values is V: not (no value is V), and X present
             # (not_in holds on an attribute without a value)
@@ -665,9 +718,18 @@ class ConditionParser:
         n = re.match(r"^(?:not |other than |equals other than )(.+)$", vals)
         if n:
             neg, vals = True, n.group(1)
-        values = [x.strip() for x in re.split(r",\s*(?:or\s+)?|\s+or\s+", vals) if x.strip()]
+        # ("is not "A" (name) and not "B" (name)": one list of values not taken, C.8.13.1)
+        values = [x.strip() for x in re.split(r",\s*(?:or\s+)?|\s+or\s+" + (r"|,?\s+and not\s+" if neg else ""), vals) if x.strip()]
         out = []
         for x in values:
+            # a UID followed by its PS3.6 name in parentheses ("1.2.840.10008.5.1.4.1.1.2.2" (Legacy
+            # Converted Enhanced CT Image Storage)): the name must be the UID's
+            nm = re.fullmatch(r"([\"\u201c](1\.2\.840\.10008\.[0-9.]+)[\"\u201d])\s*\(([^()]+)\)", x)
+            if nm and vr == "UI":
+                e = self.uids.get(nm.group(2))
+                if not e or norm_name(e[0]) != norm_name(nm.group(3)):
+                    return None
+                x = nm.group(1)
             quoted = len(x) >= 2 and x[0] == x[-1] and x[0] in "\"'\u201c\u201d"
             if x[0] in "\u201c" and x[-1] in "\u201d":
                 quoted = True
@@ -1956,7 +2018,10 @@ class Generator:
         body = re.sub(r"^(?:if|when)\s+", "", text)
         body = re.sub(r"\s+=\s+", " is ", body)
         body = re.sub(r"(\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))\s+not\s+", r"\1 is not ", body)
-        return self.parser.parse("Required if " + body, attr_ok)
+        sel = self.parser.parse("Required if " + body, attr_ok)
+        # (a condition decided in one direction only would leave the list not
+        # evaluated where it is not tested today: not a list's condition)
+        return None if sel is None or "{not_evaluated: " in sel else sel
 
     def optional_from(self, occ):
         """The first 0-based value position the rows' texts (descriptions and
