@@ -673,10 +673,11 @@ class ConditionParser:
         rest = re.sub(r"^(?:does not equal|is not equal to)\s+", "is not ", rest)
         rest = re.sub(r"^is equal to\s+", "equals ", rest)
         rest = re.sub(r"^is (?:present and is )?either\s+(?=.+ or )", "is ", rest)
-        # "X is present with value V" (C.7.3.1 Performed Protocol Type)
-        rest = re.sub(r"^is present with (?:a )?value (?:of )?(?=\S)", "has a value of ", rest)
+        # "X is present with value V" (C.7.3.1 Performed Protocol Type), "X has value V"
+        # (C.8.8.10 Fluence Mode), "X is set to V" (C.8.17.x Ophthalmic Volumetric Properties Flag)
+        rest = re.sub(r"^(?:is present with (?:a )?value (?:of )?|has value (?:of )?|is set to )(?=\S)", "has a value of ", rest)
         index = None
-        vm = re.match(r"^,?\s*Value (\d+)\s+(.*)$", rest)
+        vm = re.match(r"^,?\s*[Vv]alue (\d+)\s+(.*)$", rest)   # ("Frame Type (0008,9007) value 4 equals …")
         if vm:
             index = int(vm.group(1)) - 1
             rest = vm.group(2)
@@ -710,6 +711,11 @@ class ConditionParser:
         if a and index is None:
             inner = self._clause(f"{self.name(tag)} ({tag >> 16:04X},{tag & 0xFFFF:04X}) is not {a.group(1)}", attr_ok)
             return None if inner is None else f"{{any: [{{{k}: absent}}, {inner}]}}"
+        # "X is absent or has a value of V [or W]" (C.8.13.5.x Respiratory Trigger Type)
+        a = re.fullmatch(r"is (?:absent|not present) or (?:has a value of|equals|is) (.+)", rest)
+        if a and index is None:
+            inner = self._clause(f"{self.name(tag)} ({tag >> 16:04X},{tag & 0xFFFF:04X}) is {a.group(1)}", attr_ok)
+            return None if inner is None or not inner.startswith(f"{{{k}: {{in: [") else f"{{any: [{{{k}: absent}}, {inner}]}}"
         g = re.fullmatch(r"(?:is present and )?(?:has a value|is|the value is)?\s*greater than (\d+)", rest)
         if g and vr in NUMERIC_VRS:
             return f"{{{k}: {{gt: {g.group(1)}}}}}"
@@ -750,6 +756,10 @@ class ConditionParser:
                 if enum is not None and index is None and raw not in enum:
                     return None
                 out.append(q(raw))
+            elif vr == "UI" and not quoted and re.fullmatch(r"1\.2\.840\.10008\.[0-9.]+", x) and x in self.uids:
+                # an unquoted UID of PS3.6 ("equals 1.2.840.10008.5.1.4.1.1.200.2 (CT Performed
+                # Procedure Protocol Storage)": the name in parentheses is a remark parse removed)
+                out.append(q(x))
             elif vr == "UI" and not quoted and self.uid_named(x):
                 # "RT Structure Set Storage ("1.2.840.10008.5.1.4.1.1.481.3")":
                 # the UID, whose PS3.6 name must be the one written

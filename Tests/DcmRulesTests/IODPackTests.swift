@@ -385,7 +385,7 @@ final class IODPackTests: XCTestCase {
         // conditions on an enclosing item or the top level, `parent:` / `top:`;
         // 111, 102, 166 before the forms of testMoreConditionFormsAreDecided)
         for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 118, 116, 1, 1), ("iod.mr-image", 23, 109, 94, 0, 1),
-                                                  ("iod.enhanced-mr-image", 56, 173, 185, 15, 12)] {
+                                                  ("iod.enhanced-mr-image", 56, 174, 184, 15, 12)] {
             let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
             XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
                            [rules, enc, ne, menc, mne], name)
@@ -609,6 +609,17 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(try findings(emr, frame + ", DimensionIndexSequence: [{DimensionIndexPointer: \"00209056\"}]", fc, "DimensionIndexValues"),
                        ["PerFrameFunctionalGroupsSequence[0].FrameContentSequence[0].DimensionIndexValues error"])
         XCTAssertEqual(try findings(emr, frame, fc, "DimensionIndexValues"), [])
+        // Respiratory Synchronization (a functional group): "Respiratory Motion Compensation Technique (top level)
+        // equals other than NONE or REALTIME and Respiratory Trigger Type (top level too, C.7.4.2) is absent or has a value of TIME or BOTH"
+        let rs = "iod.enhanced-mr-image.fg.respiratory-synchronization"
+        let resp = { (technique: String, trigger: String) in
+            "RespiratoryMotionCompensationTechnique: \(technique)\(trigger), PerFrameFunctionalGroupsSequence: [{RespiratorySynchronizationSequence: [{NominalRespiratoryTriggerDelayTime: \"1\"}]}]"
+        }
+        XCTAssertEqual(try findings(emr, resp("BREATH_HOLD", ""), rs, "RespiratoryIntervalTime"),
+                       ["PerFrameFunctionalGroupsSequence[0].RespiratorySynchronizationSequence[0].RespiratoryIntervalTime error"])
+        XCTAssertEqual(try findings(emr, resp("BREATH_HOLD", ", RespiratoryTriggerType: TIME"), rs, "RespiratoryIntervalTime").count, 1)
+        XCTAssertEqual(try findings(emr, resp("BREATH_HOLD", ", RespiratoryTriggerType: AMPLITUDE"), rs, "RespiratoryIntervalTime"), [])
+        XCTAssertEqual(try findings(emr, resp("NONE", ""), rs, "RespiratoryIntervalTime"), [])
     }
 
     /// Specific Character Set (SOP Common, C.12.1.1.2): "Required if an
