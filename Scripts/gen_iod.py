@@ -375,6 +375,15 @@ class ConditionParser:
       X is present and (has a value of|the value is|equals) V
       X is greater than N | has a value greater than N | is present and … greater than N
       clause and clause … | clause or clause …          (not mixed)
+      X, Y or Z are present or W is not present          (shared_predicates: one presence
+                                                          predicate for the bare attributes before it)
+      A and either B or C is present                     (all of A and the alternative)
+      X is present with value V | has value V | is set to V | Value n of X is V
+      X is absent or has a value of V | the value of X exists (X has a value)
+      X is not "uid" (name) and not "uid" (name)         (names checked against PS3.6)
+      the file's Transfer Syntax (TRANSFER_SYNTAX_LIST); Specific Character Set (CHARSET_SELECTOR)
+      X, Y, and the pair of A and B are not present      (pair: not evaluated with one of A, B)
+      decided part and|or <prose>                        (partly: decided one way only)
     `attr_ok(tag)` says whether a tag may be referenced here (a sibling in the
     same item, or a top-level attribute at the top level), or where
     (`Generator.scope_of`: an enclosing item, the top level — `clause`); `keyword(tag)` and
