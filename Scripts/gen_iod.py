@@ -398,6 +398,7 @@ class ConditionParser:
         self.uids = uids or {}      # pydicom's UID dictionary: {uid: (name, type, …)}
         self.top_ok = None
         self.value_of = False   # the condition began "the value of" (stripped by parse)
+        self.vm = lambda tag: None   # the PS3.6 VM of a tag (set by the Generator)
         self.enums = lambda kw: None   # {keyword: Enumerated Values} of dicom.values (set by the Generator)
 
     def parse(self, text, attr_ok, top_ok=None):
@@ -410,6 +411,8 @@ class ConditionParser:
         # a tag written with a '.' ("Presentation Intent Type (0008.0068)",
         # C.8.11.7): the name before it must still be the tag's (clause)
         body = re.sub(r"\(([0-9A-Fa-f]{4})\.([0-9A-Fa-f]{4})\)", r"(\1,\2)", body)
+        # (and one written without its opening parenthesis: "Functional Group Pointer 0020,9167)")
+        body = re.sub(r"(?<=[A-Za-z] )([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", r"(\1", body)
         self.value_of = bool(re.match(r"^(the )?(value of )", body, flags=re.I))
         body = re.sub(r"^(the )?(value of )", "", body, flags=re.I)
         # "Value 3 of Image Type (0008,0008) is …" (C.8.8.2): the value index after the tag
@@ -613,7 +616,8 @@ class ConditionParser:
         parts, ops = [], []
         start = 0
         for i, t in enumerate(tags[1:], 1):
-            seg = body[tags[i - 1].end():t.start()]
+            # ("one or more of the values of X": no "or" between clauses; same length)
+            seg = body[tags[i - 1].end():t.start()].replace(" one or more ", " one-or-more ")
             j = max(seg.rfind(" and "), seg.rfind(" or "))
             if j < 0:
                 return None, None
@@ -643,7 +647,7 @@ class ConditionParser:
 
     def _clause(self, p, attr_ok):
         # "a value of X is V": one of X's values is V (Collimator Shape, C.8.7.3)
-        some = re.match(r"^a value of (?=.*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", p)
+        some = re.match(r"^(?:a value of|one or more of the values of) (?=.*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", p)
         if some:
             p = p[some.end():]
         # "Attribute X (tag) is …" (C.8.30.4)
@@ -702,6 +706,13 @@ class ConditionParser:
             if rest == "exists" and value_of:
                 # "the value of X exists" (C.7.6.17.1 Dimension Index Values): X has a value
                 return f"{{{k}: not_empty}}"
+        if (index is None and vr == "AT" and (some or self.vm(tag) == "1")
+                and re.fullmatch(r"is the Data Element Tag of a Private Attribute", rest)):
+            # "the Selector Attribute (0072,0026) value is the Data Element Tag of a
+            # Private Attribute" (C.23.4), "one or more of the values of Selector
+            # Sequence Pointer (0072,0052) is …": a value that is a private tag
+            # (odd group, PS3.5 7.8) — present, and not every value a standard one
+            return f"{{all: [{{{k}: not_empty}}, {{not: {{{k}: {{each: {{private_tag: false}}}}}}}}]}}"
         if some and index is None and vr != "SQ":
             # one of the values is V: not (no value is V), and X present
             # (not_in holds on an attribute without a value)
@@ -1319,6 +1330,7 @@ class Generator:
             if e[4] and not e[3] and norm_name(e[2]) not in names:
                 names[norm_name(e[2])] = t
         self.parser = ConditionParser(self.keyword, self.vr, lambda t: (self.dd.get(t) or ("", "", ""))[2], names, uid_dictionary())
+        self.parser.vm = lambda t: (self.dd.get(t) or ("", ""))[1]
         self.parser.enums = lambda kw: self.values_enums.get(kw)
         self.item_conds = {}        # canonical text -> name
         self.item_names = set()

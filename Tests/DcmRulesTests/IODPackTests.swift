@@ -383,9 +383,10 @@ final class IODPackTests: XCTestCase {
         // 103, 98, 150 encoded before the condition phrasings of
         // testNewConditionPhrasingsAreDecided; 106, 101, 158 before the
         // conditions on an enclosing item or the top level, `parent:` / `top:`;
-        // 111, 102, 166 before the forms of testMoreConditionFormsAreDecided)
-        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 118, 116, 1, 1), ("iod.mr-image", 23, 109, 94, 0, 1),
-                                                  ("iod.enhanced-mr-image", 56, 174, 184, 15, 12)] {
+        // 111, 102, 166 before the forms of testMoreConditionFormsAreDecided;
+        // 118, 109, 174 before `private_tag`, testPrivateTagConditionsAreDecided)
+        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 120, 114, 1, 1), ("iod.mr-image", 23, 111, 92, 0, 1),
+                                                  ("iod.enhanced-mr-image", 56, 178, 180, 15, 12)] {
             let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
             XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
                            [rules, enc, ne, menc, mne], name)
@@ -684,5 +685,20 @@ final class IODPackTests: XCTestCase {
         let half = try outcome(dx, "AcquisitionContextSequence: [{\(name), MeasurementUnitsCodeSequence: [{CodeValue: mm, CodingSchemeDesignator: UCUM, CodeMeaning: mm}]}]", ac)
         XCTAssertFalse(half.findings.contains { $0.hasSuffix("ConceptCodeSequence error") }, "\(half)")
         XCTAssertTrue(half.undecided.contains("AcquisitionContextSequence[0].ConceptCodeSequence"), "\(half)")
+    }
+
+    /// "Required if the Dimension Index Pointer (0020,9165) value is the Data
+    /// Element Tag of a Private Attribute" (Multi-frame Dimension, C.7.6.17):
+    /// `private_tag` on the AT value — a private tag wants the Dimension Index
+    /// Private Creator, a standard one does not.
+    func testPrivateTagConditionsAreDecided() throws {
+        let emr = "1.2.840.10008.5.1.4.1.1.4.1", rule = "iod.enhanced-mr-image.multi-frame-dimension"
+        let findings = { (pointer: String) throws -> [String] in
+            try self.run(try file("{SOPClassUID: \"\(emr)\", DimensionIndexSequence: [{DimensionIndexPointer: \"\(pointer)\", FunctionalGroupPointer: \"00209111\"}]}")).findings
+                .filter { $0.ruleID == rule && ($0.attribute ?? "").hasSuffix("PrivateCreator") }
+                .map { "\($0.attribute ?? "") \($0.severity)" }
+        }
+        XCTAssertEqual(try findings("00191001"), ["DimensionIndexSequence[0].DimensionIndexPrivateCreator error"])
+        XCTAssertEqual(try findings("00209056"), [])
     }
 }
