@@ -111,6 +111,36 @@ NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 CS_VALUE = re.compile(r"^[A-Z0-9_ ]{1,16}$")
 NUMERIC_VRS = {"US", "SS", "UL", "SL", "DS", "IS", "FL", "FD", "UV", "SV"}
 
+# "Required if an expanded or replacement character set is used" (Specific
+# Character Set, SOP Common C.12.1): decided from the values. PS3.5 6.1.2.3:
+# the VRs whose values Specific Character Set applies to are SH, LO, UC, ST,
+# LT, UT and PN; without it the repertoire is ISO-IR 6 (PS3.5 6.1.2.1), so a
+# byte above 7FH or an ESC (1BH, code extension, PS3.5 6.1.2.5.3) in one of
+# their values means another character set is used. A value of a standard
+# text element decides "used"; "not used" only when no private element and no
+# element written as UN (whose VR the file does not say) holds such a byte
+# either — otherwise the condition is not evaluated (never "not used").
+CHARSET_USED = re.compile(r"an? (?:expanded|extended) or replacement character set is used", re.I)
+TEXT_VRS = "SH, LO, ST, LT, UT, PN, UC"
+DEFAULT_REPERTOIRE = r"'^[\x00-\x1A\x1C-\x7F]*$'"   # every byte ISO-IR 6, no ESC (YAML single quotes: no escapes)
+# Written as "some text, private or UN value is outside ISO-IR 6, and (a
+# standard text value is, or not evaluated)": one walk of the data set when
+# every value is in ISO-IR 6 (the common case), the same outcomes as "a
+# standard text value is, or (some private/UN value is and not evaluated)".
+CHARSET_SELECTOR = (
+    "{all: ["
+    f"{{not: {{each_element: {{include: private, any: [{{not: {{vr: [{TEXT_VRS}, UN]}}}}, {{matches: {DEFAULT_REPERTOIRE}}}]}}}}}}, "
+    f"{{any: [{{not: {{each_element: {{any: [{{not: {{vr: [{TEXT_VRS}]}}}}, {{matches: {DEFAULT_REPERTOIRE}}}]}}}}}}, "
+    "{not_evaluated: %s}]}]}")
+CHARSET_UNDECIDED = " (a private element, or one written with VR UN, holds a byte outside ISO-IR 6)"
+
+# "Required if the image is to be transferred in one of the following
+# presentation contexts identified by Transfer Syntax UID: …" (Pixel Data
+# Provider URL, C.7.6.3): a file is in the Transfer Syntax of its File Meta
+# Information (0002,0010); each UID's PS3.6 name must be the one written
+TRANSFER_SYNTAX_LIST = re.compile(r"the image is to be transferred in one of the following presentation contexts "
+                                  r"identified by Transfer Syntax UID:?\s*((?:1\.2\.840\.10008\.[0-9.]+\s*\([^()]+\)\s*)+)(?:Note\b.*)?", re.I | re.S)
+
 
 ENUM_HEADER = re.compile(r"<strong>([^<]*?)</strong>")
 
@@ -345,6 +375,15 @@ class ConditionParser:
       X is present and (has a value of|the value is|equals) V
       X is greater than N | has a value greater than N | is present and … greater than N
       clause and clause … | clause or clause …          (not mixed)
+      X, Y or Z are present or W is not present          (shared_predicates: one presence
+                                                          predicate for the bare attributes before it)
+      A and either B or C is present                     (all of A and the alternative)
+      X is present with value V | has value V | is set to V | Value n of X is V
+      X is absent or has a value of V | the value of X exists (X has a value)
+      X is not "uid" (name) and not "uid" (name)         (names checked against PS3.6)
+      the file's Transfer Syntax (TRANSFER_SYNTAX_LIST); Specific Character Set (CHARSET_SELECTOR)
+      X, Y, and the pair of A and B are not present      (pair: not evaluated with one of A, B)
+      decided part and|or <prose>                        (partly: decided one way only)
     `attr_ok(tag)` says whether a tag may be referenced here (a sibling in the
     same item, or a top-level attribute at the top level), or where
     (`Generator.scope_of`: an enclosing item, the top level — `clause`); `keyword(tag)` and
@@ -358,6 +397,8 @@ class ConditionParser:
         self.by_name = names or {}
         self.uids = uids or {}      # pydicom's UID dictionary: {uid: (name, type, …)}
         self.top_ok = None
+        self.value_of = False   # the condition began "the value of" (stripped by parse)
+        self.vm = lambda tag: None   # the PS3.6 VM of a tag (set by the Generator)
         self.enums = lambda kw: None   # {keyword: Enumerated Values} of dicom.values (set by the Generator)
 
     def parse(self, text, attr_ok, top_ok=None):
@@ -370,7 +411,12 @@ class ConditionParser:
         # a tag written with a '.' ("Presentation Intent Type (0008.0068)",
         # C.8.11.7): the name before it must still be the tag's (clause)
         body = re.sub(r"\(([0-9A-Fa-f]{4})\.([0-9A-Fa-f]{4})\)", r"(\1,\2)", body)
+        # (and one written without its opening parenthesis: "Functional Group Pointer 0020,9167)")
+        body = re.sub(r"(?<=[A-Za-z] )([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", r"(\1", body)
+        self.value_of = bool(re.match(r"^(the )?(value of )", body, flags=re.I))
         body = re.sub(r"^(the )?(value of )", "", body, flags=re.I)
+        # "Value 3 of Image Type (0008,0008) is …" (C.8.8.2): the value index after the tag
+        body = re.sub(r"^Value (\d+) of ([^()]+?\s*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", r"\2 Value \1", body)
         # a trailing remark in parentheses ("… is not "1.2…4.4" (Legacy Converted)")
         body = re.sub(r"\s+\([A-Za-z][A-Za-z ]*\)$", "", body)
         m = SOP_CLASS_LIST.match(body)
@@ -384,27 +430,131 @@ class ConditionParser:
                 return sop
             first = self.parse("Required if " + rest, attr_ok)
             return None if first is None else f"{{all: [{first}, {sop}]}}"
+        if top_ok is not None and CHARSET_USED.fullmatch(body):
+            return CHARSET_SELECTOR % q(text + CHARSET_UNDECIDED)
+        m = TRANSFER_SYNTAX_LIST.fullmatch(body)
+        if m:
+            out = []
+            for u in re.finditer(r"(1\.2\.840\.10008\.[0-9.]+)\s*\(([^()]+)\)", m.group(1)):
+                e = self.uids.get(u.group(1))
+                # ("DICOM JPIP Referenced Transfer Syntax": PS3.6 names it "JPIP Referenced")
+                written = re.sub(r"^dicom | transfer syntax$", "", norm_name(u.group(2)))
+                if not e or e[1] != "Transfer Syntax" or norm_name(e[0]) != written:
+                    return None
+                out.append(q(u.group(1)))
+            return f"{{TransferSyntaxUID: {{in: [{', '.join(out)}]}}}}"
+        pair = self.pair(text, body, attr_ok, top_ok)
+        if pair is not None:
+            return pair
         if not TAG_RE.search(body):
             body = self.name_to_tag(body)
             if body is None:
                 return None
         body = self.later_names_to_tags(body)
+        # "A and either B or C is present" (C.7.5.1 Pixel Padding Range Limit):
+        # the "either" opens an alternative that runs to the end — all of A and
+        # (B or C); each half must parse on its own
+        e = re.fullmatch(r"(.+?),? and (either .+ or .+)", body)
+        if e and TAG_RE.search(e.group(1)) and TAG_RE.search(e.group(2)) and " either " not in e.group(1):
+            a = self.parse("Required if " + e.group(1), attr_ok, top_ok)
+            b = self.parse("Required if " + e.group(2), attr_ok, top_ok)
+            self.top_ok = top_ok
+            return None if a is None or b is None else f"{{all: [{a}, {b}]}}"
         # split into clauses at " and " / " or " that are followed by an attribute with a tag
         parts, ops = self.split(body)
-        if parts is None:
-            return None
-        if len(set(ops)) > 1:
-            return None
+        if parts is None or len(set(ops)) > 1:
+            return self.partly(text, body, attr_ok, top_ok)
+        parts = self.shared_predicates(parts)
         clauses = []
         for p in parts:
             p = re.sub(r"^if ", "", p)
             c = self.clause(p, attr_ok)
             if c is None:
-                return None
+                return self.partly(text, body, attr_ok, top_ok)
             clauses.append(c)
         if len(clauses) == 1:
             return clauses[0]
         return "{" + ("all" if ops[0] == "and" else "any") + ": [" + ", ".join(clauses) + "]}"
+
+    ATTR = r"[^,()]+?\s*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\)"
+
+    def pair(self, text, body, attr_ok, top_ok):
+        """"X, Y, …, and the pair of A and B are not present" (Content Item
+        Macro, Table 10-2: Concept Code Sequence). X, Y… absent, and the pair
+        not present: decided when A and B are both absent (not present) or
+        both present (present); with one of the two only, whether "the pair"
+        is present is not said — not evaluated. None for other texts."""
+        m = re.fullmatch(rf"((?:{self.ATTR},\s*)*{self.ATTR}),?\s+and the pair of ({self.ATTR}) and ({self.ATTR}) are not present", body)
+        if not m:
+            return None
+        names = [x.strip() for x in re.split(r",\s*(?![0-9A-Fa-f]{4}\))", m.group(1)) if x.strip()]
+        absent = [self.parse(f"Required if {n} is not present", attr_ok, top_ok) for n in names + [m.group(2), m.group(3)]]
+        present = [self.parse(f"Required if {n} is present", attr_ok, top_ok) for n in (m.group(2), m.group(3))]
+        self.top_ok = top_ok
+        if None in absent or None in present or any("{not_evaluated: " in x for x in absent + present):
+            return None
+        a, b = absent[-2:]
+        pair_absent = (f"{{any: [{{all: [{a}, {b}]}}, {{all: [{{not: {{all: [{present[0]}, {present[1]}]}}}}, "
+                       f"{{not_evaluated: {q(text + ' (one of the pair present)')}}}]}}]}}")
+        return "{all: [" + ", ".join(absent[:-2] + [pair_absent]) + "]}"
+
+    def partly(self, text, body, attr_ok, top_ok):
+        """A condition with a part the data set cannot tell, joined by one
+        "and" / "or" to parts this grammar decides: decided only in the
+        direction that is certain, not evaluated otherwise —
+        `{all: [decided, {not_evaluated: text}]}` for "and" (false when the
+        decided part is false: "Required if Extended Offset Table (7FE0,0001)
+        is present and every frame is encoded as a single fragment", C.7.6.3),
+        `{any: [decided, {not_evaluated: text}]}` for "or" (true when it is
+        true: "Selector Attribute (0072,0026) is nested in one or more
+        Sequences or is absent", C.23.4). The undecided part is prose without
+        a tag, starting in lower case, of three words or more, and holding no
+        "and"/"or" of the other kind (whose grouping would be ambiguous); the
+        decided part parses whole, with no undecided part and no other
+        operator at its top. Counted as not evaluated (`rules coverage` counts
+        any condition holding `not_evaluated` so). None otherwise."""
+        ne = f"{{not_evaluated: {q(text)}}}"
+        # "X (tag) <undecidable> or is absent": the attribute's own absence
+        m = re.fullmatch(r"(.*?\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\))\s+(?!or )(.+?),? or is (absent|not present)", body)
+        if m and not TAG_RE.search(m.group(4)):
+            c = self.parse("Required if " + m.group(1) + " is absent", attr_ok, top_ok)
+            self.top_ok = top_ok
+            return None if c is None else f"{{any: [{c}, {ne}]}}"
+        for sep in re.finditer(r",?\s+(and|or)\s+(?:if\s+)?", body):
+            op = sep.group(1)
+            other = "or" if op == "and" else "and"
+            left, right = body[:sep.start()], body[sep.end():]
+            for prose, decided in ((left, right), (right, left)):
+                words = prose.split()
+                if (TAG_RE.search(prose) or not TAG_RE.search(decided) or len(words) < 3 or not prose[0].islower()
+                        or re.search(rf"\b(?:{other}|either|neither|nor)\b", prose) or re.search(r"\b(?:not|otherwise)$", prose)
+                        or re.match(r"(?:not|other than)\b", prose)):   # (the rest of a list of values)
+                    continue
+                sel = self.parse("Required if " + decided, attr_ok, top_ok)
+                self.top_ok = top_ok
+                if sel is None or "{not_evaluated: " in sel or sel.startswith("{any: [" if op == "and" else "{all: ["):
+                    continue
+                return f"{{{'all' if op == 'and' else 'any'}: [{sel}, {ne}]}}"
+        return None
+
+    PRESENCE = r"(?:is|are) (present|not present|absent)"
+
+    def shared_predicates(self, parts):
+        """Attributes listed before one presence predicate inside a longer
+        condition ("Float Pixel Data (7FE0,0008) or Double Float Pixel Data
+        (7FE0,0009) are present or Real World Value LUT Data (0040,9212) is not
+        present", C.7.6.24): a part that is only an attribute takes the
+        predicate of the next part that has one, when all parts between are
+        bare attributes too. Only presence predicates; the operators are all
+        the same (`parse` refuses a mix), so no precedence is implied."""
+        out = list(parts)
+        for i in range(len(out) - 2, -1, -1):
+            if not re.fullmatch(r"[^()]*\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)", out[i]):
+                continue
+            m = re.fullmatch(r".*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\)\s+" + self.PRESENCE, out[i + 1])
+            if m:
+                out[i] = out[i] + " is " + m.group(1)
+        return [re.sub(r"(\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\)\s+)are (present|not present|absent)$", r"\1is \2", x) for x in out]
 
     def name_to_tag(self, body):
         """A condition naming its attribute without the tag ("SOP Class UID is
@@ -466,7 +616,8 @@ class ConditionParser:
         parts, ops = [], []
         start = 0
         for i, t in enumerate(tags[1:], 1):
-            seg = body[tags[i - 1].end():t.start()]
+            # ("one or more of the values of X": no "or" between clauses; same length)
+            seg = body[tags[i - 1].end():t.start()].replace(" one or more ", " one-or-more ")
             j = max(seg.rfind(" and "), seg.rfind(" or "))
             if j < 0:
                 return None, None
@@ -496,11 +647,12 @@ class ConditionParser:
 
     def _clause(self, p, attr_ok):
         # "a value of X is V": one of X's values is V (Collimator Shape, C.8.7.3)
-        some = re.match(r"^a value of (?=.*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", p)
+        some = re.match(r"^(?:a value of|one or more of the values of) (?=.*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", p)
         if some:
             p = p[some.end():]
         # "Attribute X (tag) is …" (C.8.30.4)
         p = re.sub(r"^Attribute (?=[A-Z])", "", p)
+        value_of = bool(re.match(r"^(?:the )?value of ", p)) or self.value_of
         m = re.match(r"^(?:the )?(?:value of )?(?:the )?(.*?)\s*\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)\s*(.*)$", p)
         if not m:
             return None
@@ -518,7 +670,11 @@ class ConditionParser:
         # the words before the tag must be the attribute's name (no prose such as
         # "the Patient is an animal and if …")
         # (spaces aside: PS3.6's "Number of Radiation GenerationModes")
-        if norm_name(m.group(1)).replace(" ", "") != norm_name(self.name(tag)).replace(" ", ""):
+        # (or the name's words in another order: "Patient's Alternative Death
+        # Date in Calendar (0010,0034)", C.7.1.1, names Patient's Death Date in
+        # Alternative Calendar; the tag and every word agree)
+        written, named = norm_name(m.group(1)), norm_name(self.name(tag))
+        if written.replace(" ", "") != named.replace(" ", "") and sorted(written.split()) != sorted(named.split()):
             return None
         m = (None, None, None, None, rest4)
         vr = self.vr(tag)
@@ -530,8 +686,11 @@ class ConditionParser:
         rest = re.sub(r"^(?:does not equal|is not equal to)\s+", "is not ", rest)
         rest = re.sub(r"^is equal to\s+", "equals ", rest)
         rest = re.sub(r"^is (?:present and is )?either\s+(?=.+ or )", "is ", rest)
+        # "X is present with value V" (C.7.3.1 Performed Protocol Type), "X has value V"
+        # (C.8.8.10 Fluence Mode), "X is set to V" (C.8.17.x Ophthalmic Volumetric Properties Flag)
+        rest = re.sub(r"^(?:is present with (?:a )?value (?:of )?|has value (?:of )?|is set to )(?=\S)", "has a value of ", rest)
         index = None
-        vm = re.match(r"^,?\s*Value (\d+)\s+(.*)$", rest)
+        vm = re.match(r"^,?\s*[Vv]alue (\d+)\s+(.*)$", rest)   # ("Frame Type (0008,9007) value 4 equals …")
         if vm:
             index = int(vm.group(1)) - 1
             rest = vm.group(2)
@@ -544,6 +703,16 @@ class ConditionParser:
                 return f"{{{k}: absent}}"
             if re.fullmatch(r"is present and (is not empty|has a value)", rest):
                 return f"{{{k}: not_empty}}"
+            if rest == "exists" and value_of:
+                # "the value of X exists" (C.7.6.17.1 Dimension Index Values): X has a value
+                return f"{{{k}: not_empty}}"
+        if (index is None and vr == "AT" and (some or self.vm(tag) == "1")
+                and re.fullmatch(r"is the Data Element Tag of a Private Attribute", rest)):
+            # "the Selector Attribute (0072,0026) value is the Data Element Tag of a
+            # Private Attribute" (C.23.4), "one or more of the values of Selector
+            # Sequence Pointer (0072,0052) is …": a value that is a private tag
+            # (odd group, PS3.5 7.8) — present, and not every value a standard one
+            return f"{{all: [{{{k}: not_empty}}, {{not: {{{k}: {{each: {{private_tag: false}}}}}}}}]}}"
         if some and index is None and vr != "SQ":
             # one of the values is V: not (no value is V), and X present
             # (not_in holds on an attribute without a value)
@@ -562,6 +731,11 @@ class ConditionParser:
         if a and index is None:
             inner = self._clause(f"{self.name(tag)} ({tag >> 16:04X},{tag & 0xFFFF:04X}) is not {a.group(1)}", attr_ok)
             return None if inner is None else f"{{any: [{{{k}: absent}}, {inner}]}}"
+        # "X is absent or has a value of V [or W]" (C.8.13.5.x Respiratory Trigger Type)
+        a = re.fullmatch(r"is (?:absent|not present) or (?:has a value of|equals|is) (.+)", rest)
+        if a and index is None:
+            inner = self._clause(f"{self.name(tag)} ({tag >> 16:04X},{tag & 0xFFFF:04X}) is {a.group(1)}", attr_ok)
+            return None if inner is None or not inner.startswith(f"{{{k}: {{in: [") else f"{{any: [{{{k}: absent}}, {inner}]}}"
         g = re.fullmatch(r"(?:is present and )?(?:has a value|is|the value is)?\s*greater than (\d+)", rest)
         if g and vr in NUMERIC_VRS:
             return f"{{{k}: {{gt: {g.group(1)}}}}}"
@@ -574,9 +748,18 @@ class ConditionParser:
         n = re.match(r"^(?:not |other than |equals other than )(.+)$", vals)
         if n:
             neg, vals = True, n.group(1)
-        values = [x.strip() for x in re.split(r",\s*(?:or\s+)?|\s+or\s+", vals) if x.strip()]
+        # ("is not "A" (name) and not "B" (name)": one list of values not taken, C.8.13.1)
+        values = [x.strip() for x in re.split(r",\s*(?:or\s+)?|\s+or\s+" + (r"|,?\s+and not\s+" if neg else ""), vals) if x.strip()]
         out = []
         for x in values:
+            # a UID followed by its PS3.6 name in parentheses ("1.2.840.10008.5.1.4.1.1.2.2" (Legacy
+            # Converted Enhanced CT Image Storage)): the name must be the UID's
+            nm = re.fullmatch(r"([\"\u201c](1\.2\.840\.10008\.[0-9.]+)[\"\u201d])\s*\(([^()]+)\)", x)
+            if nm and vr == "UI":
+                e = self.uids.get(nm.group(2))
+                if not e or norm_name(e[0]) != norm_name(nm.group(3)):
+                    return None
+                x = nm.group(1)
             quoted = len(x) >= 2 and x[0] == x[-1] and x[0] in "\"'\u201c\u201d"
             if x[0] in "\u201c" and x[-1] in "\u201d":
                 quoted = True
@@ -593,6 +776,10 @@ class ConditionParser:
                 if enum is not None and index is None and raw not in enum:
                     return None
                 out.append(q(raw))
+            elif vr == "UI" and not quoted and re.fullmatch(r"1\.2\.840\.10008\.[0-9.]+", x) and x in self.uids:
+                # an unquoted UID of PS3.6 ("equals 1.2.840.10008.5.1.4.1.1.200.2 (CT Performed
+                # Procedure Protocol Storage)": the name in parentheses is a remark parse removed)
+                out.append(q(x))
             elif vr == "UI" and not quoted and self.uid_named(x):
                 # "RT Structure Set Storage ("1.2.840.10008.5.1.4.1.1.481.3")":
                 # the UID, whose PS3.6 name must be the one written
@@ -1143,6 +1330,7 @@ class Generator:
             if e[4] and not e[3] and norm_name(e[2]) not in names:
                 names[norm_name(e[2])] = t
         self.parser = ConditionParser(self.keyword, self.vr, lambda t: (self.dd.get(t) or ("", "", ""))[2], names, uid_dictionary())
+        self.parser.vm = lambda t: (self.dd.get(t) or ("", ""))[1]
         self.parser.enums = lambda kw: self.values_enums.get(kw)
         self.item_conds = {}        # canonical text -> name
         self.item_names = set()
@@ -1204,6 +1392,12 @@ class Generator:
         if sel is None:
             counter["not evaluated"] += 1
             return f"{{not_evaluated: {q(text)}}}", False
+        if "{not_evaluated: " in sel:
+            # decided only where it is certain (ConditionParser.partly, CHARSET_SELECTOR):
+            # not evaluated otherwise, and counted so (as `rules coverage` does)
+            counter["not evaluated"] += 1
+            self.stats["1C/2C conditions decided in one direction only, not evaluated otherwise (per place, summed)"] += 1
+            return sel, False
         counter["encoded"] += 1
         return sel, True
 
@@ -1367,6 +1561,9 @@ class Generator:
         if sel is None:
             counter["not evaluated"] += 1
             return f"{{not_evaluated: {q(t)}}}", False
+        if "{not_evaluated: " in sel:
+            counter["not evaluated"] += 1
+            return sel, False
         counter["encoded"] += 1
         return sel, True
 
@@ -1856,7 +2053,10 @@ class Generator:
         body = re.sub(r"^(?:if|when)\s+", "", text)
         body = re.sub(r"\s+=\s+", " is ", body)
         body = re.sub(r"(\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))\s+not\s+", r"\1 is not ", body)
-        return self.parser.parse("Required if " + body, attr_ok)
+        sel = self.parser.parse("Required if " + body, attr_ok)
+        # (a condition decided in one direction only would leave the list not
+        # evaluated where it is not tested today: not a list's condition)
+        return None if sel is None or "{not_evaluated: " in sel else sel
 
     def optional_from(self, occ):
         """The first 0-based value position the rows' texts (descriptions and

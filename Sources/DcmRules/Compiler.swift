@@ -10,7 +10,7 @@ enum Keys {
     static let examples = ["pass", "fail"]
     static let valueOps = ["present", "absent", "empty", "not_empty", "type", "if", "equals", "tolerance", "in", "not_in",
                            "matches", "range", "gt", "ge", "lt", "le", "vm", "vr", "length", "format", "each", "all", "any", "not",
-                           "retired", "registered", "in_dictionary", "duplicate_creator", "items"]
+                           "retired", "registered", "in_dictionary", "duplicate_creator", "items", "private_tag"]
     static let bareOps = ["present", "absent", "empty", "not_empty", "format"]
     static let groupOps = ["consistent", "unique", "count"]
     static let combinators = ["all", "any", "not", "each_element", "not_evaluated", "top", "parent"]
@@ -580,6 +580,10 @@ final class PackCompiler {
                 case "duplicate_creator":
                     guard let b = bool(v, k) else { continue }
                     tests.append(b ? .not(.uniqueCreator) : .uniqueCreator)
+                case "private_tag":
+                    guard let b = bool(v, k) else { continue }
+                    if let d = vr, d != .AT { error(kl, "'private_tag' tests tags: \(ref) is \(d), not AT") }
+                    tests.append(b ? .privateTag : .not(.privateTag))
                 case "registered":
                     guard let s = scalar(v, "registered") else { continue }
                     if s == "any" { tests.append(.registered(nil)); continue }

@@ -661,6 +661,14 @@ public final class Evaluator {
         case .notRetired:
             guard let tag = x.tag else { return .yes }
             return Truth.from(Self.isNotRetired(tag))
+        case .privateTag:
+            // (an AT value: group then element, PS3.5 6.2; read as AT also when
+            // written as UN, PS3.5 6.2.2 Note 2)
+            guard case let .element(ds, e, idx) = x, e.vr == .AT else { return .unknown }
+            var tags = ds.tags(e)
+            if let i = idx { tags = i < tags.count ? [tags[i]] : [] }
+            if tags.isEmpty { return .no }
+            return Truth.from(tags.allSatisfy(\.isPrivate))
         case .registered(let type):
             if x.count == 0 { return .no }
             return Truth.from(x.forEachText { b in

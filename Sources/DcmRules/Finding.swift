@@ -277,6 +277,7 @@ extension ValueTest {
         case .inDictionary: return "in the dictionary"
         case .uniqueCreator: return "the only creator of its value in the group"
         case .registered(let t): return "a registered \(t ?? "UID")"
+        case .privateTag: return "the tag of a private data element"
         case .each(let t): return "each value \(t.expectedText)"
         case .items: return "every item as its module requires"
         case .all(let ts): return ts.map(\.expectedText).joined(separator: " and ")

@@ -143,6 +143,12 @@ public indirect enum ValueTest: Sendable {
     /// `registered: TYPE`: every value is a UID of the registry (PS3.6 Table
     /// A-1), of that type (`Transfer Syntax`, `SOP Class`…) unless `any`.
     case registered(String?)
+    /// `private_tag: true`: every value (VR AT) is the tag of a private data
+    /// element — an odd group other than 0001, 0003, 0005, 0007 and FFFF
+    /// (PS3.5 §7.8). PS3.3's "Required if … value is the Data Element Tag of a
+    /// Private Attribute" (Selector Attribute, C.23.4; Dimension Index
+    /// Pointer, C.7.6.17). A value that is not AT is *not evaluated*.
+    case privateTag
     case each(ValueTest)
     /// `items: {…}`: every item of the sequence satisfies the predicate, which
     /// is evaluated with the item as the data set (paths and the conditions of

@@ -641,7 +641,7 @@ struct KeyedReads {
         case .range(let a, let b): return operand(a) && operand(b)
         case .equalsList(let os), .inSet(let os), .notInSet(let os): return os.allSatisfy { operand($0) }
         case .present, .absent, .empty, .notEmpty, .vr, .notRetired, .inDictionary, .uniqueCreator, .vrDictionary,
-             .matches, .vm, .length, .format, .vmDictionary, .registered:
+             .matches, .vm, .length, .format, .vmDictionary, .registered, .privateTag:
             return true
         }
     }

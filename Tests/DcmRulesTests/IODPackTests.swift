@@ -382,9 +382,11 @@ final class IODPackTests: XCTestCase {
         // is decided per IOD — Image Plane Module M: "may be present", PS3.3 C.7.6.1;
         // 103, 98, 150 encoded before the condition phrasings of
         // testNewConditionPhrasingsAreDecided; 106, 101, 158 before the
-        // conditions on an enclosing item or the top level, `parent:` / `top:`)
-        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 111, 123, 1, 1), ("iod.mr-image", 23, 102, 101, 0, 1),
-                                                  ("iod.enhanced-mr-image", 56, 166, 192, 15, 12)] {
+        // conditions on an enclosing item or the top level, `parent:` / `top:`;
+        // 111, 102, 166 before the forms of testMoreConditionFormsAreDecided;
+        // 118, 109, 174 before `private_tag`, testPrivateTagConditionsAreDecided)
+        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 120, 114, 1, 1), ("iod.mr-image", 23, 111, 92, 0, 1),
+                                                  ("iod.enhanced-mr-image", 56, 178, 180, 15, 12)] {
             let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
             XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
                            [rules, enc, ne, menc, mne], name)
@@ -555,5 +557,148 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(try findings(ion, beam("MODULATED"), "iod.rt-ion-plan.rt-ion-beams", "NumberOfScanSpotPositions"),
                        ["IonBeamSequence[0].IonControlPointSequence[0].NumberOfScanSpotPositions error"])
         XCTAssertEqual(try findings(ion, beam("NONE"), "iod.rt-ion-plan.rt-ion-beams", "NumberOfScanSpotPositions"), [])
+    }
+
+    /// The condition forms added by branch `cond3` (gen_iod.ConditionParser):
+    /// "A and either B or C" (General Equipment, C.7.5.1), attributes sharing
+    /// one presence predicate inside a longer condition (Real World Value
+    /// Mapping, C.7.6.16.2.11), a name written with its words in another order
+    /// (Patient, C.7.1.1), "is present with value V" (Breast View), "Value n
+    /// of X" (RT Image, C.8.8.2), the file's Transfer Syntax (Image Pixel,
+    /// C.7.6.3), "the value of X exists" (Frame Content, C.7.6.16.2.2). Each
+    /// reports the attribute missing when the condition holds, and not when
+    /// it does not.
+    func testMoreConditionFormsAreDecided() throws {
+        let findings = { (sop: String, extra: String, rule: String, attribute: String) throws -> [String] in
+            try self.run(try file("{SOPClassUID: \"\(sop)\", \(extra)}")).findings
+                .filter { $0.ruleID == rule && ($0.attribute ?? "").hasSuffix(attribute) }
+                .map { "\($0.attribute ?? "") \($0.severity)" }
+        }
+        let ct = "1.2.840.10008.5.1.4.1.1.2"
+        // Pixel Padding Value: Pixel Padding Range Limit present and either Pixel Data or Pixel Data Provider URL
+        let eq = "iod.ct-image.general-equipment"
+        XCTAssertEqual(try findings(ct, "PixelPaddingRangeLimit: \"10\", PixelDataProviderURL: \"http://x/y\"", eq, "PixelPaddingValue"), ["PixelPaddingValue error"])
+        XCTAssertEqual(try findings(ct, "PixelPaddingRangeLimit: \"10\"", eq, "PixelPaddingValue"), [])
+        XCTAssertEqual(try findings(ct, "PixelDataProviderURL: \"http://x/y\"", eq, "PixelPaddingValue"), [])
+        // Patient Alternative Calendar: "Patient's Alternative Death Date in Calendar (0010,0034)" names (0010,0034)
+        XCTAssertEqual(try findings(ct, "PatientDeathDateInAlternativeCalendar: \"20200101\"", "iod.ct-image.patient", "PatientAlternativeCalendar"),
+                       ["PatientAlternativeCalendar error"])
+        XCTAssertEqual(try findings(ct, "PatientName: X", "iod.ct-image.patient", "PatientAlternativeCalendar"), [])
+        // Real World Value Intercept: Float / Double Float Pixel Data present, or no Real World Value LUT Data
+        let img = "iod.ct-image.general-image"
+        XCTAssertEqual(try findings(ct, "RealWorldValueMappingSequence: [{LUTLabel: A}]", img, "RealWorldValueIntercept"),
+                       ["RealWorldValueMappingSequence[0].RealWorldValueIntercept error"])
+        XCTAssertEqual(try findings(ct, "RealWorldValueMappingSequence: [{LUTLabel: A, RealWorldValueLUTData: [\"1\", \"2\"]}]", img, "RealWorldValueIntercept"), [])
+        // Pixel Data Provider URL: a JPIP Referenced Transfer Syntax (the File Meta Information's)
+        let px = "iod.ct-image.image-pixel"
+        XCTAssertEqual(try findings(ct, "TransferSyntaxUID: \"1.2.840.10008.1.2.4.94\"", px, "PixelDataProviderURL"), ["PixelDataProviderURL error"])
+        XCTAssertEqual(try findings(ct, "TransferSyntaxUID: \"1.2.840.10008.1.2.1\"", px, "PixelDataProviderURL"), [])
+        // Breast View: Partial View Code Sequence when Partial View is present with value YES
+        let bt = "1.2.840.10008.5.1.4.1.1.13.1.3", bv = "iod.breast-tomosynthesis-image.breast-view"
+        XCTAssertEqual(try findings(bt, "PartialView: \"YES\"", bv, "PartialViewCodeSequence"), ["PartialViewCodeSequence error"])
+        XCTAssertEqual(try findings(bt, "PartialView: \"NO\"", bv, "PartialViewCodeSequence"), [])
+        // RT Image: Value 3 of Image Type SIMULATOR wants Reported Values Origin (2C) and, in an exposure, KVP (2C, the top level's Image Type)
+        let rti = "1.2.840.10008.5.1.4.1.1.481.1", rt = "iod.rt-image.rt-image"
+        XCTAssertEqual(try findings(rti, "ImageType: [ORIGINAL, PRIMARY, SIMULATOR]", rt, "ReportedValuesOrigin"), ["ReportedValuesOrigin error"])
+        XCTAssertEqual(try findings(rti, "ImageType: [ORIGINAL, PRIMARY, DRR]", rt, "ReportedValuesOrigin"), [])
+        XCTAssertEqual(try findings(rti, "ImageType: [ORIGINAL, PRIMARY, SIMULATOR], ExposureSequence: [{ExposureTime: \"1\"}]", rt, "KVP"),
+                       ["ExposureSequence[0].KVP error"])
+        XCTAssertEqual(try findings(rti, "ImageType: [ORIGINAL, PRIMARY, DRR], ExposureSequence: [{ExposureTime: \"1\"}]", rt, "KVP"), [])
+        // Frame Content: Dimension Index Values when the top level's Dimension Index Sequence has a value
+        let emr = "1.2.840.10008.5.1.4.1.1.4.1", fc = "iod.enhanced-mr-image.fg.frame-content"
+        let frame = "PerFrameFunctionalGroupsSequence: [{FrameContentSequence: [{FrameAcquisitionNumber: \"1\"}]}]"
+        XCTAssertEqual(try findings(emr, frame + ", DimensionIndexSequence: [{DimensionIndexPointer: \"00209056\"}]", fc, "DimensionIndexValues"),
+                       ["PerFrameFunctionalGroupsSequence[0].FrameContentSequence[0].DimensionIndexValues error"])
+        XCTAssertEqual(try findings(emr, frame, fc, "DimensionIndexValues"), [])
+        // Respiratory Synchronization (a functional group): "Respiratory Motion Compensation Technique (top level)
+        // equals other than NONE or REALTIME and Respiratory Trigger Type (top level too, C.7.4.2) is absent or has a value of TIME or BOTH"
+        let rs = "iod.enhanced-mr-image.fg.respiratory-synchronization"
+        let resp = { (technique: String, trigger: String) in
+            "RespiratoryMotionCompensationTechnique: \(technique)\(trigger), PerFrameFunctionalGroupsSequence: [{RespiratorySynchronizationSequence: [{NominalRespiratoryTriggerDelayTime: \"1\"}]}]"
+        }
+        XCTAssertEqual(try findings(emr, resp("BREATH_HOLD", ""), rs, "RespiratoryIntervalTime"),
+                       ["PerFrameFunctionalGroupsSequence[0].RespiratorySynchronizationSequence[0].RespiratoryIntervalTime error"])
+        XCTAssertEqual(try findings(emr, resp("BREATH_HOLD", ", RespiratoryTriggerType: TIME"), rs, "RespiratoryIntervalTime").count, 1)
+        XCTAssertEqual(try findings(emr, resp("BREATH_HOLD", ", RespiratoryTriggerType: AMPLITUDE"), rs, "RespiratoryIntervalTime"), [])
+        XCTAssertEqual(try findings(emr, resp("NONE", ""), rs, "RespiratoryIntervalTime"), [])
+    }
+
+    /// Specific Character Set (SOP Common, C.12.1.1.2): "Required if an
+    /// expanded or replacement character set is used" is decided from the text
+    /// values (PS3.5 6.1.2.3: SH, LO, UC, ST, LT, UT, PN): a byte outside
+    /// ISO-IR 6 (above 7FH, or ESC) in a standard one wants it; none anywhere
+    /// does not; such a byte only in a private value is not evaluated.
+    func testSpecificCharacterSetIsDecidedFromTheTextValues() throws {
+        guard let set = Self.set else { return XCTFail() }
+        let ct = "1.2.840.10008.5.1.4.1.1.2", rule = "iod.ct-image.sop-common"
+        let sopCommon = try XCTUnwrap(set.rules.first { $0.id == rule })
+        // the findings on Specific Character Set, and whether it is among the rule's undecided attributes
+        let result = { (extra: String) throws -> (findings: [String], undecided: Bool) in
+            let f = try file("{SOPClassUID: \"\(ct)\", SOPInstanceUID: \"1.2.3\", \(extra)}")
+            return (try self.run(f).findings.filter { $0.ruleID == rule && $0.attribute == "SpecificCharacterSet" }.map { "\($0.severity)" },
+                    Evaluator().undecided(sopCommon, f).contains { $0.attribute == "SpecificCharacterSet" })
+        }
+        XCTAssertEqual(try result("PatientName: \"M\u{00FC}ller^Hans\"").findings, ["error"])
+        XCTAssertEqual(try result("InstitutionName: \"A\\x1B$BFK\"").findings, ["error"])          // ESC (a YAML escape): code extension
+        XCTAssertEqual(try result("ReferencedImageSequence: [{ReferencedSOPClassUID: \"1.2\", '(0008,1030)': \"K\u{00F6}pf\"}]").findings, ["error"])
+        XCTAssertEqual(try result("PatientName: \"M\u{00FC}ller^Hans\", SpecificCharacterSet: \"ISO_IR 192\"").findings, [])
+        XCTAssertEqual(try result("PatientName: \"Muller^Hans\", StudyDescription: \"HEAD\"").findings, [])
+        let privateOnly = try result("PatientName: \"Muller^Hans\", '(0009,0010)': ACME, '(0009,\"ACME\",01)': {vr: LO, value: \"M\u{00FC}ller\"}")
+        XCTAssertEqual(privateOnly.findings, [])
+        XCTAssertTrue(privateOnly.undecided)
+        XCTAssertFalse(try result("PatientName: \"Muller^Hans\"").undecided)
+    }
+
+    /// Conditions with a part the data set cannot tell (ConditionParser.partly,
+    /// .pair): decided only where the decided part settles them — "A and
+    /// <prose>" is false when A is (Extended Offset Table Lengths, C.7.6.3),
+    /// "X <prose> or is absent" true when X is absent (Selector Sequence
+    /// Pointer, C.23.4) — and not evaluated otherwise; "X, Y, and the pair of
+    /// A and B are not present" (Content Item Macro, Table 10-2) likewise.
+    func testPartlyDecidableConditionsAreDecidedOneWay() throws {
+        guard let set = Self.set else { return XCTFail() }
+        // the rule's findings, and the attributes the rule could not decide
+        let outcome = { (sop: String, extra: String, id: String) throws -> (findings: [String], undecided: [String]) in
+            let f = try file("{SOPClassUID: \"\(sop)\", \(extra)}")
+            let rule = try XCTUnwrap(set.rules.first { $0.id == id })
+            return (try self.run(f).findings.filter { $0.ruleID == id }.map { "\($0.attribute ?? "") \($0.severity)" },
+                    Evaluator().undecided(rule, f).map(\.attribute))
+        }
+        // the Image Pixel rule of a CT: Extended Offset Table absent decides Extended Offset Table Lengths
+        let ct = "1.2.840.10008.5.1.4.1.1.2", px = "iod.ct-image.image-pixel"
+        let pixel = "SamplesPerPixel: \"1\", PhotometricInterpretation: MONOCHROME2, Rows: \"2\", Columns: \"2\", BitsAllocated: \"16\", "
+            + "BitsStored: \"12\", HighBit: \"11\", PixelRepresentation: \"0\", PixelData: {vr: OW, value: \"0\"}"
+        let without = try outcome(ct, pixel, px)
+        XCTAssertFalse(without.undecided.isEmpty, "\(without)")   // (Pixel Aspect Ratio…: not evaluated)
+        XCTAssertFalse(without.undecided.contains("ExtendedOffsetTableLengths"), "\(without)")
+        let with = try outcome(ct, pixel + ", ExtendedOffsetTable: {vr: OV, value: \"0\"}", px)
+        XCTAssertFalse(with.findings.contains { $0.hasPrefix("ExtendedOffsetTableLengths") }, "\(with)")
+        XCTAssertTrue(with.undecided.contains("ExtendedOffsetTableLengths"), "\(with)")
+        // DX Acquisition Context: an item with no value at all wants Concept Code Sequence;
+        // a Text Value does not; Measurement Units without a Numeric Value (half the pair) is not evaluated
+        let dx = "1.2.840.10008.5.1.4.1.1.1.1", ac = "iod.digital-x-ray-image.acquisition-context"
+        let name = "ConceptNameCodeSequence: [{CodeValue: \"1\", CodingSchemeDesignator: DCM, CodeMeaning: X}]"
+        XCTAssertEqual(try outcome(dx, "AcquisitionContextSequence: [{\(name)}]", ac).findings, ["AcquisitionContextSequence[0].ConceptCodeSequence error"])
+        let text = try outcome(dx, "AcquisitionContextSequence: [{\(name), TextValue: T}]", ac)
+        XCTAssertEqual(text.findings, [])
+        XCTAssertFalse(text.undecided.contains("AcquisitionContextSequence[0].ConceptCodeSequence"), "\(text)")
+        let half = try outcome(dx, "AcquisitionContextSequence: [{\(name), MeasurementUnitsCodeSequence: [{CodeValue: mm, CodingSchemeDesignator: UCUM, CodeMeaning: mm}]}]", ac)
+        XCTAssertFalse(half.findings.contains { $0.hasSuffix("ConceptCodeSequence error") }, "\(half)")
+        XCTAssertTrue(half.undecided.contains("AcquisitionContextSequence[0].ConceptCodeSequence"), "\(half)")
+    }
+
+    /// "Required if the Dimension Index Pointer (0020,9165) value is the Data
+    /// Element Tag of a Private Attribute" (Multi-frame Dimension, C.7.6.17):
+    /// `private_tag` on the AT value — a private tag wants the Dimension Index
+    /// Private Creator, a standard one does not.
+    func testPrivateTagConditionsAreDecided() throws {
+        let emr = "1.2.840.10008.5.1.4.1.1.4.1", rule = "iod.enhanced-mr-image.multi-frame-dimension"
+        let findings = { (pointer: String) throws -> [String] in
+            try self.run(try file("{SOPClassUID: \"\(emr)\", DimensionIndexSequence: [{DimensionIndexPointer: \"\(pointer)\", FunctionalGroupPointer: \"00209111\"}]}")).findings
+                .filter { $0.ruleID == rule && ($0.attribute ?? "").hasSuffix("PrivateCreator") }
+                .map { "\($0.attribute ?? "") \($0.severity)" }
+        }
+        XCTAssertEqual(try findings("00191001"), ["DimensionIndexSequence[0].DimensionIndexPrivateCreator error"])
+        XCTAssertEqual(try findings("00209056"), [])
     }
 }
