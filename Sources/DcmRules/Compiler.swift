@@ -39,6 +39,15 @@ final class PackCompiler {
     let file: String
     var conditions: [String: Predicate] = [:]
     var conditionNames: [String] = []
+    /// The nesting depth of each named condition's selector, counting the
+    /// levels of the conditions it names (`selectorDepth`).
+    var conditionDepths: [String: Int] = [:]
+    /// The deepest selector a named condition may be. A condition that names
+    /// another one nests it, and YAML's nesting limit does not see that: a
+    /// chain of 20,000 conditions, each naming the one before, overflowed the
+    /// stack when the rules were compiled or evaluated (a crash instead of an
+    /// error). Real packs' conditions are a few levels deep (dicom.iod's: 12).
+    static let maxConditionDepth = 1000
     var packID = ""
     var defaultSeverity: Severity = .error
     var defaultWhen: [Predicate] = []
@@ -177,6 +186,16 @@ final class PackCompiler {
             for (ci, (name, nl, sel)) in ce.enumerated() {
                 if conditions[name] != nil && conditionNames.contains(name) { error(nl, "condition '\(name)' is defined twice") }
                 conditionNames.append(name)
+                if elided == nil {
+                    let depth = selectorDepth(sel)
+                    conditionDepths[name] = depth
+                    if depth > Self.maxConditionDepth {
+                        error(nl, "condition '\(name)' nests \(depth) levels deep, with the conditions it names; at most \(Self.maxConditionDepth)")
+                        conditions[name] = .always
+                        conditionDepths[name] = 0   // one error, not one for every condition above it
+                        continue
+                    }
+                }
                 let ref = elided?.condition(ci) ?? .node(sel)
                 conditions[name] = .named(name, deferConditions ? .deferred(DeferredPredicate(ref, compiler: self)) : compilePredicate(ref.node, group: false))
             }
@@ -313,6 +332,18 @@ final class PackCompiler {
         return Rule(id: id, title: title, severity: sev, level: level, when: when, check: check, message: message, messageText: messageText,
                     reference: reference, examples: examples, packID: packID, location: node.location,
                     checkNode: checkNode, whenNode: whenNode, defaultWhenText: defaultWhenText, description: description)
+    }
+
+    /// How deep a selector nests: its YAML levels plus, for each condition
+    /// it names, that condition's depth (any scalar naming a condition is
+    /// counted, so a value spelt like a condition's name can only overcount).
+    /// The recursion follows the YAML nesting, which the YAML parser bounds.
+    func selectorDepth(_ n: SyntaxNode) -> Int {
+        switch n {
+        case .scalar(let s, _, _): return 1 + (conditionDepths[s] ?? 0)
+        case .sequence(let items, _): return 1 + (items.lazy.map(selectorDepth).max() ?? 0)
+        case .mapping(let entries, _): return 1 + (entries.lazy.map { self.selectorDepth($0.value) }.max() ?? 0)
+        }
     }
 
     func compileWhen(_ n: SyntaxNode, deferringAfterFirst: Bool = false) -> [Predicate] {

@@ -109,6 +109,26 @@ final class BadPackTests: XCTestCase {
         ])
     }
 
+    /// Named conditions that name each other nest without YAML seeing it: a
+    /// chain of 20,000 overflowed the stack (a crash, not an error). A
+    /// condition deeper than `PackCompiler.maxConditionDepth` is an error at
+    /// its name, once; the conditions above it are not blamed again.
+    func testConditionChainTooDeep() {
+        let n = 20_000
+        var yaml = "pack: t.deep\nversion: 1\nconditions:\n  c0: {Modality: MR}\n"
+        for i in 1...n { yaml += "  c\(i): [c\(i - 1)]\n" }
+        yaml += "rules:\n  - id: a.b\n    when: [c\(n)]\n    check: {PatientID: present}\n"
+        let d = diagnostics(yaml)
+        // c0 is 2 levels deep and each link adds 2: c499 is 1000 deep, c500 1002
+        XCTAssertEqual(d.first, "bad.yaml:504:3: error: condition 'c500' nests 1002 levels deep, with the conditions it names; at most 1000")
+        XCTAssertEqual(d.count, Array(stride(from: 500, through: n, by: 501)).count)
+        // a chain within the limit compiles
+        var ok = "pack: t.ok\nversion: 1\nconditions:\n  c0: {Modality: MR}\n"
+        for i in 1...400 { ok += "  c\(i): [c\(i - 1)]\n" }
+        ok += "rules:\n  - id: a.b\n    when: [c400]\n    check: {PatientID: present}\n"
+        XCTAssertEqual(diagnostics(ok), [])
+    }
+
     func testExtendsCycle() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-cycle-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
