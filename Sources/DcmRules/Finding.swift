@@ -174,9 +174,15 @@ public enum Redaction {
     ]
     public static let tags: Set<UInt32> = Set(keywords.compactMap { DataDictionary.tag(forKeyword: $0)?.raw })
 
+    /// The attributes of `keywords`, every private element, and every
+    /// element the dictionary does not know: like a private element's, such
+    /// a value's meaning is unknown — an attribute newer than PS3.6 (2024c),
+    /// or the bytes the reader found after a wrong length made it lose
+    /// step (PS3.5 §7.1: a value length that does not match the value), which
+    /// are the next elements' values, patient data included.
     public static func isPatientIdentifying(_ tag: Tag?) -> Bool {
         guard let tag else { return false }
-        return tags.contains(tag.raw) || tag.isPrivate
+        return tags.contains(tag.raw) || tag.isPrivate || DataDictionary.entry(for: tag) == nil
     }
 
     /// `<redacted:1a2b3c4d>`.
