@@ -12,7 +12,7 @@ public enum DicomReader {
     /// Reads the file at `path`. Throws only when nothing DICOM-like can be
     /// read; every lesser problem is an anomaly in the result.
     public static func read(path: String, options: ReadOptions = .default) throws -> DicomFile {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = OSPath.withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw ReadError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var st = stat()

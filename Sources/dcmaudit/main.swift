@@ -291,7 +291,9 @@ extension String {
 
 // Usage errors exit with 2, not ArgumentParser's 64.
 do {
-    var command = try Dcmaudit.parseAsRoot()
+    // the arguments as bytes: a path that is not UTF-8 still names its file (`OSPath`)
+    let arguments = (1..<Int(CommandLine.argc)).map { OSPath.decode(cString: CommandLine.unsafeArgv[$0]!) }
+    var command = try Dcmaudit.parseAsRoot(arguments)
     try command.run()
 } catch {
     let code = Dcmaudit.exitCode(for: error)
