@@ -106,7 +106,7 @@ struct Check: ParsableCommand {
         Values of patient-identifying attributes are shown as <redacted:hash> unless --show-phi.
 
         Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on \
-        (default error); 2 usage or rule-pack error.
+        (default error); 2 usage or rule-pack error, or a report that cannot be written.
         """
     )
 
