@@ -516,7 +516,12 @@ extension Evaluator {
         case .compare(let c, let o):
             let neg: String = c == .gt ? "<=" : c == .ge ? "<" : c == .lt ? ">=" : ">"
             var rhs = o.description
-            if case .attribute(let r) = o, case .one(let y) = r.resolve(in: file) { rhs = "\(y.displayValues.first ?? "") (\(r))" }
+            if case .attribute(let r) = o, case .one(let y) = r.resolve(in: file) {
+                // the other attribute's value, redacted like the tested one's
+                // (`{le: {attr: PatientBirthDate}}` showed the birth date)
+                let yv = y.displayValues.first ?? ""
+                rhs = "\(!showPHI && Redaction.isPatientIdentifying(y.tag) ? Redaction.redact(yv) : yv) (\(r))"
+            }
             let v = firstFailing(x, t, file)?.displayValues.first ?? shown
             reason = "\(attr) \(phi ? Redaction.redact(v) : v) \(neg) \(rhs)"
         case .equals(let o, _): reason = "\(attr) \(shown) != \(o)"

@@ -89,6 +89,27 @@ final class FindingTests: XCTestCase {
         XCTAssertEqual(shown.message, "PatientName is Doe^Jane for P1")
     }
 
+    /// A comparison with another attribute (`{le: {attr: PatientBirthDate}}`)
+    /// shows that attribute's value in `because`: it was shown as read, the
+    /// birth date in clear, when the tested attribute itself is not patient data.
+    func testComparedAttributeIsRedacted() throws {
+        let set = try pack("""
+        pack: t.phi
+        version: 1
+        rules:
+          - id: t.after-birth
+            check: {StudyDate: {le: {attr: PatientBirthDate}}}
+          - id: t.thick
+            check: {SliceThickness: {lt: {attr: '(0029,"ACME",10)'}}}
+        """)
+        let f = try file("{StudyDate: \"20240101\", PatientBirthDate: \"19450317\", SliceThickness: \"5\", '(0029,\"ACME\",10)': \"3\"}")
+        let hidden = Evaluator().run(set, on: f, path: nil, showPHI: false).findings
+        XCTAssertEqual(hidden.map(\.because), ["StudyDate 20240101 > \(Redaction.redact("19450317")) (PatientBirthDate)",
+                                                "SliceThickness 5 >= \(Redaction.redact("3")) ((0029,\"ACME\",10))"])
+        let shown = Evaluator().run(set, on: f, path: nil, showPHI: true).findings
+        XCTAssertEqual(shown.map(\.because), ["StudyDate 20240101 > 19450317 (PatientBirthDate)", "SliceThickness 5 >= 3 ((0029,\"ACME\",10))"])
+    }
+
     /// Message templates: placeholders between braces, literal text around
     /// them kept as written (non-ASCII included), an unclosed brace literal.
     func testMessageTemplates() throws {
