@@ -171,6 +171,11 @@ public enum Redaction {
         "PerformingPhysicianName", "NameOfPhysiciansReadingStudy", "PhysiciansOfRecord", "RequestingPhysician",
         "OperatorsName", "ScheduledPerformingPhysicianName", "InstitutionName", "InstitutionAddress",
         "InstitutionalDepartmentName", "StationName", "AccessionNumber", "DeviceSerialNumber", "OtherPatientIDsSequence",
+        // the patient's other identifiers, dates and whereabouts of PS3.15 Table E.1-1
+        "PatientBirthDateInAlternativeCalendar", "PatientDeathDateInAlternativeCalendar", "PatientAlternativeCalendar",
+        "AdmissionID", "ServiceEpisodeID", "CurrentPatientLocation", "PatientInstitutionResidence",
+        "PatientInsurancePlanCodeSequence", "PersonIdentificationCodeSequence", "MedicalAlerts", "Allergies",
+        "PatientReligiousPreference",
     ]
     public static let tags: Set<UInt32> = Set(keywords.compactMap { DataDictionary.tag(forKeyword: $0)?.raw })
 
@@ -180,9 +185,16 @@ public enum Redaction {
     /// or the bytes the reader found after a wrong length made it lose
     /// step (PS3.5 §7.1: a value length that does not match the value), which
     /// are the next elements' values, patient data included.
+    ///
+    /// And every person's name (VR PN): PS3.15 Table E.1-1 lists the names
+    /// of the people around a study (Consulting Physician's Name, Verifying
+    /// Observer Name, Content Creator's Name…), and those not in `keywords`
+    /// were shown as read.
     public static func isPatientIdentifying(_ tag: Tag?) -> Bool {
         guard let tag else { return false }
-        return tags.contains(tag.raw) || tag.isPrivate || DataDictionary.entry(for: tag) == nil
+        if tags.contains(tag.raw) || tag.isPrivate { return true }
+        guard let entry = DataDictionary.entry(for: tag) else { return true }
+        return entry.vrs.contains(.PN)
     }
 
     /// `<redacted:1a2b3c4d>`.

@@ -1,6 +1,7 @@
 import XCTest
 @testable import DcmRules
 import DcmData
+import DcmDictionary
 
 final class FindingTests: XCTestCase {
     /// The redaction text is FNV-1a 64 of the value's UTF-8, its high half in
@@ -87,6 +88,42 @@ final class FindingTests: XCTestCase {
         XCTAssertEqual(hidden.message, "PatientName is \(Redaction.redact("Doe^Jane")) for \(Redaction.redact("P1"))")
         let shown = Evaluator().run(set, on: f, path: nil, showPHI: true).findings[0]
         XCTAssertEqual(shown.message, "PatientName is Doe^Jane for P1")
+    }
+
+    /// Every person's name (VR PN) and the patient's other identifiers of
+    /// PS3.15 Table E.1-1 are redacted: Consulting Physician's Name, a
+    /// Verifying Observer Name in its sequence, the birth date in another
+    /// calendar and the Admission ID were shown as read.
+    func testPersonNamesAndOtherPatientIdentifiersAreRedacted() throws {
+        let set = try pack("""
+        pack: t.phi
+        version: 1
+        rules:
+          - id: t.consult
+            check: {ConsultingPhysicianName: {matches: "^NOPE"}}
+          - id: t.verifier
+            check: {'VerifyingObserverSequence[*].VerifyingObserverName': {matches: "^NOPE"}}
+          - id: t.calendar
+            check: {PatientBirthDateInAlternativeCalendar: {matches: "^NOPE"}}
+          - id: t.admission
+            check: {AdmissionID: {matches: "^NOPE"}}
+            message: "admitted as {value}"
+          - id: t.modality
+            check: {Modality: {matches: "^NOPE"}}
+        """)
+        let f = try file("{ConsultingPhysicianName: \"Housewife^Consulta\", VerifyingObserverSequence: [{VerifyingObserverName: \"Verifier^Vera\"}], PatientBirthDateInAlternativeCalendar: \"5705-01-01\", AdmissionID: ADM777123, Modality: MR}")
+        let hidden = Evaluator().run(set, on: f, path: nil, showPHI: false).findings
+        XCTAssertEqual(hidden.count, 5)
+        for d in hidden where d.ruleID != "t.modality" {
+            for t in [d.message, d.because ?? "", d.observed ?? ""] {
+                for secret in ["Housewife", "Verifier", "5705", "ADM777"] { XCTAssertFalse(t.contains(secret), "\(d.ruleID): \(t)") }
+            }
+            XCTAssertTrue(d.observed?.hasPrefix("<redacted:") == true, "\(d.ruleID): \(d.observed ?? "")")
+        }
+        XCTAssertEqual(hidden.first { $0.ruleID == "t.modality" }?.observed, "MR", "not patient data: shown")
+        let shown = Evaluator().run(set, on: f, path: nil, showPHI: true).findings
+        XCTAssertEqual(shown.first { $0.ruleID == "t.admission" }?.message, "admitted as ADM777123")
+        XCTAssertTrue(Redaction.isPatientIdentifying(Tag(0x0040, 0xA075)), "Verifying Observer Name, PN")
     }
 
     /// A comparison with another attribute (`{le: {attr: PatientBirthDate}}`)
