@@ -540,8 +540,10 @@ final class PackCompiler {
         switch n {
         case .scalar(let s, let loc, let quoted):
             if !quoted, Keys.bareOps.contains(s) { return bareOp(s) }
+            guard valueOperand(vr, ref, loc, "equals") else { return .present }
             return .equals(operand(n, ref: ref, vr: vr, for: "equals") ?? .string([], text: ""), tolerance: nil).checked(self, loc, ref)
-        case .sequence(let items, _):
+        case .sequence(let items, let loc):
+            guard valueOperand(vr, ref, loc, "in") else { return .present }
             return .inSet(items.compactMap { operand($0, ref: ref, vr: vr, for: "in") })
         case .mapping(let entries, let loc):
             var tests: [ValueTest] = []
@@ -572,6 +574,7 @@ final class PackCompiler {
                     if !keys.contains("type") { error(kl, "'if' goes with 'type: 1C' or 'type: 2C'") }
                 case "tolerance": break
                 case "equals":
+                    guard valueOperand(vr, ref, kl, k) else { continue }
                     if let items = v.items {
                         tests.append(.equalsList(items.compactMap { operand($0, ref: ref, vr: vr, for: "equals") }))
                     } else if let o = operand(v, ref: ref, vr: vr, for: "equals") {
@@ -579,6 +582,7 @@ final class PackCompiler {
                     }
                 case "in", "not_in":
                     guard let items = v.items else { error(v.location, "'\(k)' takes a list of values"); continue }
+                    guard valueOperand(vr, ref, kl, k) else { continue }
                     let ops = items.compactMap { operand($0, ref: ref, vr: vr, for: k) }
                     if case .anomalies = ref {
                         for i in items { if let s = i.scalar, Anomaly.Kind(rawValue: s) == nil {
@@ -587,7 +591,7 @@ final class PackCompiler {
                     }
                     tests.append(k == "in" ? .inSet(ops) : .notInSet(ops))
                 case "matches":
-                    guard let s = scalar(v, "matches") else { continue }
+                    guard let s = scalar(v, "matches"), valueOperand(vr, ref, kl, k) else { continue }
                     do { tests.append(.matches(try RegexBox(s))) }
                     catch { self.error(v.location, "bad regular expression '\(s)': \(error)") }
                 case "range":
@@ -621,6 +625,7 @@ final class PackCompiler {
                     }
                     tests.append(.registered(s))
                 case "length":
+                    guard valueOperand(vr, ref, kl, k) else { continue }
                     if let r = countRange(v, "length") { tests.append(.length(r)) }
                 case "vr" where v.scalar == "dictionary":
                     tests.append(.vrDictionary)
@@ -674,6 +679,16 @@ final class PackCompiler {
         case "false", "no": return false
         default: error(n.location, "'\(what)' takes true or false, not '\(s)'"); return nil
         }
+    }
+
+    /// A sequence has items, not values (PS3.5 §7.5): `equals`, `in`,
+    /// `not_in`, `matches` and `length` on one tested nothing and passed
+    /// (`{ReferencedImageSequence: {equals: x}}` held for any sequence with
+    /// items). They are errors, as `range` on a sequence already was.
+    func valueOperand(_ vr: VR?, _ ref: AttributeRef, _ loc: SourceLocation, _ op: String) -> Bool {
+        guard vr == .SQ else { return true }
+        error(loc, "'\(op)' tests values, but \(ref) is a sequence (VR SQ), which has items: test an attribute of its items ('\(ref)[*].X') or use present, absent, empty, not_empty, vm or items")
+        return false
     }
 
     func orderedKind(_ vr: VR?, _ ref: AttributeRef, _ loc: SourceLocation, _ op: String) -> Bool {

@@ -109,6 +109,39 @@ final class BadPackTests: XCTestCase {
         ])
     }
 
+    /// A sequence has items, not values: value operators on one tested
+    /// nothing and passed (`{ReferencedPatientSequence: {equals: x}}` held on
+    /// a file with that sequence). They are errors, like `range` on one.
+    func testValueOperatorsOnASequence() {
+        let msg = { (op: String) in "'\(op)' tests values, but ReferencedImageSequence is a sequence (VR SQ), which has items: test an attribute of its items ('ReferencedImageSequence[*].X') or use present, absent, empty, not_empty, vm or items" }
+        check("""
+        pack: t.bad
+        version: 1
+        rules:
+          - id: a.eq
+            check: {ReferencedImageSequence: {equals: x}}
+          - id: a.short
+            check: {ReferencedImageSequence: x}
+          - id: a.in
+            check: {ReferencedImageSequence: {in: [x, y]}}
+          - id: a.list
+            check: {ReferencedImageSequence: [x, y]}
+          - id: a.matches
+            check: {ReferencedImageSequence: {matches: "x"}}
+          - id: a.length
+            check: {ReferencedImageSequence: {length: [1, 2]}}
+          - id: a.fine
+            check: {ReferencedImageSequence: {vm: 1, not_empty: true}, 'ReferencedImageSequence[*].ReferencedSOPInstanceUID': {matches: "^1"}}
+        """, [
+            "bad.yaml:5:39: error: " + msg("equals"),
+            "bad.yaml:7:38: error: " + msg("equals"),
+            "bad.yaml:9:39: error: " + msg("in"),
+            "bad.yaml:11:38: error: " + msg("in"),
+            "bad.yaml:13:39: error: " + msg("matches"),
+            "bad.yaml:15:39: error: " + msg("length"),
+        ])
+    }
+
     /// Named conditions that name each other nest without YAML seeing it: a
     /// chain of 20,000 overflowed the stack (a crash, not an error). A
     /// condition deeper than `PackCompiler.maxConditionDepth` is an error at
