@@ -18,10 +18,11 @@ public enum DicomReader {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw ReadError.ioError(reason: String(cString: strerror(errno)), offset: 0) }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw ReadError.cannotOpen(path: path, reason: "is a directory") }
-        if (st.st_mode & S_IFMT) == S_IFIFO || (st.st_mode & S_IFMT) == S_IFCHR || (st.st_mode & S_IFMT) == S_IFSOCK {
+        if (st.st_mode & S_IFMT) == S_IFIFO || (st.st_mode & S_IFMT) == S_IFSOCK {
             // a pipe (`dump <(gunzip -c f.gz)`, /dev/stdin) has no size and
             // no offsets to read at: it was "empty file at offset 0". Read
             // to its end, then parse the bytes as a file held in memory.
+            // (Not character devices: /dev/zero has no end.)
             var bytes: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
             while true {
