@@ -126,6 +126,24 @@ final class FindingTests: XCTestCase {
         XCTAssertTrue(Redaction.isPatientIdentifying(Tag(0x0040, 0xA075)), "Verifying Observer Name, PN")
     }
 
+    /// A message placeholder may be any attribute path, `[*]` too: it
+    /// rendered "(absent)" with the values there; each item's values are
+    /// shown, `\`-separated, redacted when patient data.
+    func testWildcardPathInAMessage() throws {
+        let set = try pack("""
+        pack: t.tmpl
+        version: 1
+        rules:
+          - id: t.refs
+            check: {Modality: CT}
+            message: "refs {ReferencedImageSequence[*].ReferencedSOPInstanceUID}; who {OtherPatientIDsSequence[*].PatientID}; none {ReferencedSeriesSequence[*].SeriesInstanceUID}"
+        """)
+        let f = try file("{Modality: MR, ReferencedImageSequence: [{ReferencedSOPInstanceUID: 1.2.3}, {Modality: MR}, {ReferencedSOPInstanceUID: 1.2.4}], OtherPatientIDsSequence: [{PatientID: P77}]}")
+        XCTAssertEqual(Evaluator().run(set, on: f, path: nil, showPHI: false).findings.map(\.message),
+                       ["refs 1.2.3\\1.2.4; who \(Redaction.redact("P77")); none (absent)"])
+        XCTAssertEqual(Evaluator().run(set, on: f, path: nil, showPHI: true).findings.map(\.message), ["refs 1.2.3\\1.2.4; who P77; none (absent)"])
+    }
+
     /// A comparison with another attribute (`{le: {attr: PatientBirthDate}}`)
     /// shows that attribute's value in `because`: it was shown as read, the
     /// birth date in clear, when the tested attribute itself is not patient data.
