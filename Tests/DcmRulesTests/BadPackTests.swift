@@ -109,6 +109,28 @@ final class BadPackTests: XCTestCase {
         ])
     }
 
+    /// YAML aliases nested in aliases ("billion laughs"): 14 lines expanded
+    /// to 43 million nodes and memory ran out (SIGSEGV under a 4 GB limit
+    /// after 19 s). Past a budget of nodes (twice the bytes + 100,000) the
+    /// file is an error; an anchor used a few times is fine.
+    func testAliasBomb() {
+        var yaml = "pack: t.bomb\nversion: 1\nconditions:\n  a: &a {all: [" + Array(repeating: "{Modality: MR}", count: 9).joined(separator: ",") + "]}\n"
+        for (x, y) in zip("bcdefghi", "abcdefgh") { yaml += "  \(x): &\(x) {all: [" + Array(repeating: "*\(y)", count: 9).joined(separator: ",") + "]}\n" }
+        yaml += "rules:\n  - id: a.b\n    when: [i]\n    check: {Modality: present}\n"
+        let d = diagnostics(yaml)
+        XCTAssertEqual(d.count, 1)
+        XCTAssertTrue(d.first?.hasPrefix("bad.yaml:1:1: error: YAML: aliases expand the file to more than ") == true, "\(d)")
+        XCTAssertEqual(diagnostics("""
+        pack: t.anchor
+        version: 1
+        conditions:
+          mr: &mr {Modality: MR, Manufacturer: {matches: "(?i)siemens"}}
+        rules:
+          - {id: a.one, when: *mr, check: {EchoTime: present}}
+          - {id: a.two, when: *mr, check: {RepetitionTime: present}}
+        """), [])
+    }
+
     /// A sequence has items, not values: value operators on one tested
     /// nothing and passed (`{ReferencedPatientSequence: {equals: x}}` held on
     /// a file with that sequence). They are errors, like `range` on one.
