@@ -193,6 +193,10 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, help="pass --jobs N to dcmaudit")
     ap.add_argument("--also-check", action="store_true",
                     help="also run `dcmaudit check --format json` (default packs and the example pack) on every batch")
+    ap.add_argument("--all-packs", action="store_true",
+                    help="with --also-check: every built-in pack of Rules/*.yaml (each as --pack) instead of the default ones")
+    ap.add_argument("--also-csv", action="store_true",
+                    help="also run `dcmaudit dump --format csv` of a few attributes (top level, nested, private) on every batch")
     ap.add_argument("--keep", type=Path, default=REPO / "bench-out" / "robustness-failures",
                     help="where failing mutants are copied")
     a = ap.parse_args()
@@ -212,6 +216,13 @@ def main() -> int:
                   "--rules", str(REPO / "Rules" / "examples" / "example.ct-mr.yaml"),
                   "--rules", str(REPO / "Rules" / "examples" / "siemens.mr-protocol.yaml")] + \
                  (["--jobs", str(a.jobs)] if a.jobs else [])
+    if a.all_packs:
+        ids = sorted(re.search(r"(?m)^pack:\s*(\S+)", f.read_text()).group(1) for f in (REPO / "Rules").glob("*.yaml"))
+        check_base = [a.dcmaudit, "check", "--format", "json", "--fail-on", "error"] + \
+                     [x for i in ids for x in ("--pack", i)] + (["--jobs", str(a.jobs)] if a.jobs else [])
+    csv_base = [a.dcmaudit, "dump", "--format", "csv", "--tags",
+                "PatientName,ImageType[1],ReferencedImageSequence[*].ReferencedSOPInstanceUID,(0029,\"SIEMENS CSA HEADER\",10),PixelSpacing"] + \
+               (["--jobs", str(a.jobs)] if a.jobs else [])
 
     t0 = time.monotonic()
     made = collections.Counter()
@@ -251,6 +262,13 @@ def main() -> int:
                             json.loads(cout)
                         except ValueError as exc:
                             bad = ("check-bad-json", f"{exc}; stdout head {cout[:120]!r}")
+                if bad is None and a.also_csv:
+                    vrc, vout, verr = run(csv_base + [str(p) for p in chunk], a.timeout + 0.05 * len(chunk), mem)
+                    procs += 1
+                    if vrc is None:
+                        bad = ("csv-hang", "timeout")
+                    elif vrc not in (0, 1):
+                        bad = ("csv-crash", f"{rc_text(vrc)}; stderr tail: {verr.strip()[-300:]!r}")
                 if bad is None:
                     for p in chunk:
                         rejected = f"{p}: error:" in err

@@ -8,55 +8,75 @@ import DcmData
 /// Expands the paths a user gives into the files to read: files as given,
 /// directories recursively in sorted order (so output order is stable), with
 /// symbolic links to files followed and to directories not (no cycles).
+/// Each file is listed once, where it is first reached: a file given twice,
+/// or found both in a directory given and as a file given (`DIR DIR/f`,
+/// `./f f`, a link to a file beside it), was read twice, and `check` then
+/// reported it as a duplicate of itself (`dataset.unique-sop`: "also in"
+/// the same file) and counted it twice. Files are told apart by device and
+/// inode, as the system does.
 public enum FileDiscovery {
     public struct Problem: Sendable { public let path: String; public let message: String }
+
+    /// A file's identity: device and inode.
+    struct FileID: Hashable { let dev: UInt64; let ino: UInt64 }
 
     public static func expand(_ paths: [String]) -> (files: [String], problems: [Problem]) {
         var files: [String] = []
         var problems: [Problem] = []
+        var seen = Set<FileID>()
         for p in paths {
             var st = stat()
-            guard stat(p, &st) == 0 else {
+            guard OSPath.withCString(p, { stat($0, &st) }) == 0 else {
                 problems.append(Problem(path: p, message: String(cString: strerror(errno))))
                 continue
             }
             if (st.st_mode & S_IFMT) == S_IFDIR {
-                walk(p, into: &files, problems: &problems)
-            } else {
+                walk(p, into: &files, problems: &problems, seen: &seen)
+            } else if seen.insert(FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))).inserted {
                 files.append(p)
             }
         }
         return (files, problems)
     }
 
-    static func walk(_ dir: String, into files: inout [String], problems: inout [Problem]) {
-        guard let d = opendir(dir) else {
+    static func walk(_ dir: String, into files: inout [String], problems: inout [Problem], seen: inout Set<FileID>) {
+        guard let d = OSPath.withCString(dir, { opendir($0) }) else {
             problems.append(Problem(path: dir, message: String(cString: strerror(errno))))
             return
         }
-        var names: [(String, Bool)] = []
+        let dfd = dirfd(d)
+        var names: [(String, Bool, FileID?)] = []
         while let ent = readdir(d) {
+            // as bytes: a name that is not UTF-8 still names its file (`OSPath`)
             let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+                OSPath.decode(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
             }
             if name == "." || name == ".." { continue }
             let full = dir.hasSuffix("/") ? dir + name : dir + "/" + name
             var isDir: Bool
+            var id: FileID? = nil   // (not known: the file is listed)
             switch Int32(ent.pointee.d_type) {
             case Int32(DT_DIR): isDir = true
-            case Int32(DT_REG): isDir = false
+            case Int32(DT_REG):
+                isDir = false
+                // (readdir's d_ino is not always st_ino: overlay file systems)
+                var st = stat()
+                let ok = withUnsafeBytes(of: ent.pointee.d_name) { fstatat(dfd, $0.baseAddress!.assumingMemoryBound(to: CChar.self), &st, AT_SYMLINK_NOFOLLOW) } == 0
+                if ok { id = FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) }
             default:
                 var st = stat()
-                if stat(full, &st) != 0 { continue }
+                if OSPath.withCString(full, { stat($0, &st) }) != 0 { continue }
                 isDir = (st.st_mode & S_IFMT) == S_IFDIR && Int32(ent.pointee.d_type) != Int32(DT_LNK)
                 if (st.st_mode & S_IFMT) != S_IFREG && !isDir { continue }
+                id = FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))   // a link's target
             }
-            names.append((full, isDir))
+            names.append((full, isDir, id))
         }
         closedir(d)
         names.sort { $0.0 < $1.0 }
-        for (full, isDir) in names {
-            if isDir { walk(full, into: &files, problems: &problems) } else { files.append(full) }
+        for (full, isDir, id) in names {
+            if isDir { walk(full, into: &files, problems: &problems, seen: &seen) }
+            else if id.map({ seen.insert($0).inserted }) ?? true { files.append(full) }
         }
     }
 }

@@ -12,12 +12,32 @@ public enum DicomReader {
     /// Reads the file at `path`. Throws only when nothing DICOM-like can be
     /// read; every lesser problem is an anomaly in the result.
     public static func read(path: String, options: ReadOptions = .default) throws -> DicomFile {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = OSPath.withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw ReadError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw ReadError.ioError(reason: String(cString: strerror(errno)), offset: 0) }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw ReadError.cannotOpen(path: path, reason: "is a directory") }
+        if (st.st_mode & S_IFMT) == S_IFIFO || (st.st_mode & S_IFMT) == S_IFSOCK {
+            // a pipe (`dump <(gunzip -c f.gz)`, /dev/stdin) has no size and
+            // no offsets to read at: it was "empty file at offset 0". Read
+            // to its end, then parse the bytes as a file held in memory.
+            // (Not character devices: /dev/zero has no end.)
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw ReadError.ioError(reason: String(cString: strerror(errno)), offset: bytes.count)
+                }
+                if n == 0 { break }
+                bytes += chunk[0..<n]
+            }
+            var file = try read(bytes: bytes, options: options)
+            file.path = path
+            return file
+        }
         let size = Int(st.st_size)
         let parser = Parser(fd: fd, fileSize: size, options: options)
         var file = try read(parser)
@@ -182,3 +202,6 @@ public enum DicomReader {
         }
     }
 }
+
+/// The system's read(2) (inside `DicomReader`, `read` names its own methods).
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }

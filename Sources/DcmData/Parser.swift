@@ -230,6 +230,16 @@ final class Parser {
                 }
                 anomaly(.badItem, at: pos, location, "unexpected \(tag) in a data set")
                 if tag == .sequenceDelimitation || tag == .itemDelimitation { pos += 8; continue }
+                // An Item belongs in a sequence (PS3.5 §7.5). One of defined
+                // length that fits where it stands is skipped whole and the
+                // elements after it are read (as pydicom does): stopping lost
+                // every later element of the data set. Undefined length: no
+                // end to find, so the read stops.
+                let n = storage.u32(pos + 4, bigEndian: bigEndian)
+                if tag == .itemTag && n != 0xFFFF_FFFF && Int(n) <= available(from: pos + 8) && (limit.map { pos + 8 + Int(n) <= $0 } ?? true) {
+                    pos = skip(from: pos + 8, toFile: fileOffset(pos + 8) + Int(n))
+                    continue
+                }
                 stopped = true
                 break
             }

@@ -39,6 +39,15 @@ final class PackCompiler {
     let file: String
     var conditions: [String: Predicate] = [:]
     var conditionNames: [String] = []
+    /// The nesting depth of each named condition's selector, counting the
+    /// levels of the conditions it names (`selectorDepth`).
+    var conditionDepths: [String: Int] = [:]
+    /// The deepest selector a named condition may be. A condition that names
+    /// another one nests it, and YAML's nesting limit does not see that: a
+    /// chain of 20,000 conditions, each naming the one before, overflowed the
+    /// stack when the rules were compiled or evaluated (a crash instead of an
+    /// error). Real packs' conditions are a few levels deep (dicom.iod's: 12).
+    static let maxConditionDepth = 1000
     var packID = ""
     var defaultSeverity: Severity = .error
     var defaultWhen: [Predicate] = []
@@ -177,6 +186,16 @@ final class PackCompiler {
             for (ci, (name, nl, sel)) in ce.enumerated() {
                 if conditions[name] != nil && conditionNames.contains(name) { error(nl, "condition '\(name)' is defined twice") }
                 conditionNames.append(name)
+                if elided == nil {
+                    let depth = selectorDepth(sel)
+                    conditionDepths[name] = depth
+                    if depth > Self.maxConditionDepth {
+                        error(nl, "condition '\(name)' nests \(depth) levels deep, with the conditions it names; at most \(Self.maxConditionDepth)")
+                        conditions[name] = .always
+                        conditionDepths[name] = 0   // one error, not one for every condition above it
+                        continue
+                    }
+                }
                 let ref = elided?.condition(ci) ?? .node(sel)
                 conditions[name] = .named(name, deferConditions ? .deferred(DeferredPredicate(ref, compiler: self)) : compilePredicate(ref.node, group: false))
             }
@@ -313,6 +332,18 @@ final class PackCompiler {
         return Rule(id: id, title: title, severity: sev, level: level, when: when, check: check, message: message, messageText: messageText,
                     reference: reference, examples: examples, packID: packID, location: node.location,
                     checkNode: checkNode, whenNode: whenNode, defaultWhenText: defaultWhenText, description: description)
+    }
+
+    /// How deep a selector nests: its YAML levels plus, for each condition
+    /// it names, that condition's depth (any scalar naming a condition is
+    /// counted, so a value spelt like a condition's name can only overcount).
+    /// The recursion follows the YAML nesting, which the YAML parser bounds.
+    func selectorDepth(_ n: SyntaxNode) -> Int {
+        switch n {
+        case .scalar(let s, _, _): return 1 + (conditionDepths[s] ?? 0)
+        case .sequence(let items, _): return 1 + (items.lazy.map(selectorDepth).max() ?? 0)
+        case .mapping(let entries, _): return 1 + (entries.lazy.map { self.selectorDepth($0.value) }.max() ?? 0)
+        }
     }
 
     func compileWhen(_ n: SyntaxNode, deferringAfterFirst: Bool = false) -> [Predicate] {
@@ -509,8 +540,10 @@ final class PackCompiler {
         switch n {
         case .scalar(let s, let loc, let quoted):
             if !quoted, Keys.bareOps.contains(s) { return bareOp(s) }
+            guard valueOperand(vr, ref, loc, "equals") else { return .present }
             return .equals(operand(n, ref: ref, vr: vr, for: "equals") ?? .string([], text: ""), tolerance: nil).checked(self, loc, ref)
-        case .sequence(let items, _):
+        case .sequence(let items, let loc):
+            guard valueOperand(vr, ref, loc, "in") else { return .present }
             return .inSet(items.compactMap { operand($0, ref: ref, vr: vr, for: "in") })
         case .mapping(let entries, let loc):
             var tests: [ValueTest] = []
@@ -541,6 +574,7 @@ final class PackCompiler {
                     if !keys.contains("type") { error(kl, "'if' goes with 'type: 1C' or 'type: 2C'") }
                 case "tolerance": break
                 case "equals":
+                    guard valueOperand(vr, ref, kl, k) else { continue }
                     if let items = v.items {
                         tests.append(.equalsList(items.compactMap { operand($0, ref: ref, vr: vr, for: "equals") }))
                     } else if let o = operand(v, ref: ref, vr: vr, for: "equals") {
@@ -548,6 +582,7 @@ final class PackCompiler {
                     }
                 case "in", "not_in":
                     guard let items = v.items else { error(v.location, "'\(k)' takes a list of values"); continue }
+                    guard valueOperand(vr, ref, kl, k) else { continue }
                     let ops = items.compactMap { operand($0, ref: ref, vr: vr, for: k) }
                     if case .anomalies = ref {
                         for i in items { if let s = i.scalar, Anomaly.Kind(rawValue: s) == nil {
@@ -556,7 +591,7 @@ final class PackCompiler {
                     }
                     tests.append(k == "in" ? .inSet(ops) : .notInSet(ops))
                 case "matches":
-                    guard let s = scalar(v, "matches") else { continue }
+                    guard let s = scalar(v, "matches"), valueOperand(vr, ref, kl, k) else { continue }
                     do { tests.append(.matches(try RegexBox(s))) }
                     catch { self.error(v.location, "bad regular expression '\(s)': \(error)") }
                 case "range":
@@ -594,6 +629,7 @@ final class PackCompiler {
                     }
                     tests.append(.registered(s))
                 case "length":
+                    guard valueOperand(vr, ref, kl, k) else { continue }
                     if let r = countRange(v, "length") { tests.append(.length(r)) }
                 case "vr" where v.scalar == "dictionary":
                     tests.append(.vrDictionary)
@@ -647,6 +683,16 @@ final class PackCompiler {
         case "false", "no": return false
         default: error(n.location, "'\(what)' takes true or false, not '\(s)'"); return nil
         }
+    }
+
+    /// A sequence has items, not values (PS3.5 §7.5): `equals`, `in`,
+    /// `not_in`, `matches` and `length` on one tested nothing and passed
+    /// (`{ReferencedImageSequence: {equals: x}}` held for any sequence with
+    /// items). They are errors, as `range` on a sequence already was.
+    func valueOperand(_ vr: VR?, _ ref: AttributeRef, _ loc: SourceLocation, _ op: String) -> Bool {
+        guard vr == .SQ else { return true }
+        error(loc, "'\(op)' tests values, but \(ref) is a sequence (VR SQ), which has items: test an attribute of its items ('\(ref)[*].X') or use present, absent, empty, not_empty, vm or items")
+        return false
     }
 
     func orderedKind(_ vr: VR?, _ ref: AttributeRef, _ loc: SourceLocation, _ op: String) -> Bool {

@@ -183,8 +183,13 @@ public struct AuditConfig: Sendable {
         let u = Array(s.utf8)
         guard u.count == 10, u[4] == 0x2D, u[7] == 0x2D else { return false }
         for (i, b) in u.enumerated() where i != 4 && i != 7 { if b < 0x30 || b > 0x39 { return false } }
-        let m = Int(s.dropFirst(5).prefix(2))!, d = Int(s.suffix(2))!
-        return (1...12).contains(m) && (1...31).contains(d)
+        // a day of the month: 2026-02-30 or 2027-04-31 name no day (and,
+        // compared as text with today, would expire or hold by accident)
+        let y = Int(s.prefix(4))!, m = Int(s.dropFirst(5).prefix(2))!, d = Int(s.suffix(2))!
+        guard (1...12).contains(m) else { return false }
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let days = m == 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].contains(m) ? 30 : 31
+        return (1...days).contains(d)
     }
 
     /// Checks rule ids named by the config against the loaded rules.

@@ -171,17 +171,36 @@ public enum Redaction {
         "PerformingPhysicianName", "NameOfPhysiciansReadingStudy", "PhysiciansOfRecord", "RequestingPhysician",
         "OperatorsName", "ScheduledPerformingPhysicianName", "InstitutionName", "InstitutionAddress",
         "InstitutionalDepartmentName", "StationName", "AccessionNumber", "DeviceSerialNumber", "OtherPatientIDsSequence",
+        // the patient's other identifiers, dates and whereabouts of PS3.15 Table E.1-1
+        "PatientBirthDateInAlternativeCalendar", "PatientDeathDateInAlternativeCalendar", "PatientAlternativeCalendar",
+        "AdmissionID", "ServiceEpisodeID", "CurrentPatientLocation", "PatientInstitutionResidence",
+        "PatientInsurancePlanCodeSequence", "PersonIdentificationCodeSequence", "MedicalAlerts", "Allergies",
+        "PatientReligiousPreference",
     ]
     public static let tags: Set<UInt32> = Set(keywords.compactMap { DataDictionary.tag(forKeyword: $0)?.raw })
 
-    /// The attributes above, and every private data element (a vendor may put
-    /// anything there). Not the Private Creator elements (gggg,0010-00FF):
-    /// their value names the implementer that reserved the block (PS3.5
-    /// 7.8.1, e.g. "SIEMENS CSA HEADER"), which the private-block findings of
-    /// `deid.private` and `vendor.private` must show to be of use.
+    /// The attributes of `keywords`, every private data element, and every
+    /// element the dictionary does not know: like a private element's, such
+    /// a value's meaning is unknown — an attribute newer than PS3.6 (2024c),
+    /// or the bytes the reader found after a wrong length made it lose
+    /// step (PS3.5 §7.1: a value length that does not match the value), which
+    /// are the next elements' values, patient data included.
+    ///
+    /// And every person's name (VR PN): PS3.15 Table E.1-1 lists the names
+    /// of the people around a study (Consulting Physician's Name, Verifying
+    /// Observer Name, Content Creator's Name…), and those not in `keywords`
+    /// were shown as read.
+    ///
+    /// Not the Private Creator elements (gggg,0010-00FF): their value names
+    /// the implementer that reserved the block (PS3.5 7.8.1, e.g. "SIEMENS
+    /// CSA HEADER"), which the private-block findings of `deid.private` and
+    /// `vendor.private` must show to be of use.
     public static func isPatientIdentifying(_ tag: Tag?) -> Bool {
         guard let tag else { return false }
-        return tags.contains(tag.raw) || (tag.isPrivate && !tag.isPrivateCreator)
+        if tags.contains(tag.raw) { return true }
+        if tag.isPrivate { return !tag.isPrivateCreator }
+        guard let entry = DataDictionary.entry(for: tag) else { return true }
+        return entry.vrs.contains(.PN)
     }
 
     /// `<redacted:1a2b3c4d>`.
@@ -516,7 +535,12 @@ extension Evaluator {
         case .compare(let c, let o):
             let neg: String = c == .gt ? "<=" : c == .ge ? "<" : c == .lt ? ">=" : ">"
             var rhs = o.description
-            if case .attribute(let r) = o, case .one(let y) = r.resolve(in: file) { rhs = "\(y.displayValues.first ?? "") (\(r))" }
+            if case .attribute(let r) = o, case .one(let y) = r.resolve(in: file) {
+                // the other attribute's value, redacted like the tested one's
+                // (`{le: {attr: PatientBirthDate}}` showed the birth date)
+                let yv = y.displayValues.first ?? ""
+                rhs = "\(!showPHI && Redaction.isPatientIdentifying(y.tag) ? Redaction.redact(yv) : yv) (\(r))"
+            }
             let v = firstFailing(x, t, file)?.displayValues.first ?? shown
             reason = "\(attr) \(phi ? Redaction.redact(v) : v) \(neg) \(rhs)"
         case .equals(let o, _): reason = "\(attr) \(shown) != \(o)"

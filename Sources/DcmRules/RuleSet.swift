@@ -519,10 +519,18 @@ extension Evaluator {
             case .expected: s += d.expected
             case .attribute: s += d.attribute
             case .keyword(let r):
-                if case .one(let t) = r.resolve(in: file) {
+                func shown(_ t: Target) -> String {
                     let v = t.displayValues.joined(separator: "\\")
-                    s += (!showPHI && Redaction.isPatientIdentifying(t.tag)) ? Redaction.redact(v) : v
-                } else { s += "(absent)" }
+                    return (!showPHI && Redaction.isPatientIdentifying(t.tag)) ? Redaction.redact(v) : v
+                }
+                switch r.resolve(in: file) {
+                case .one(let t): s += shown(t)
+                // a path with `[*]` (docs/rule-language.md: "any attribute path
+                // in braces"): each item's values, `\`-separated; it was "(absent)"
+                case .many(let ts) where ts.contains(where: { $0 != nil }):
+                    s += ts.compactMap { $0.map(shown) }.joined(separator: "\\")
+                default: s += "(absent)"
+                }
             }
         }
         return s

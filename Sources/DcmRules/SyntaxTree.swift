@@ -76,10 +76,23 @@ public indirect enum SyntaxNode: Sendable {
             throw PackErrors([diagnostic(for: e, file: file)])
         }
         guard let root else { throw PackErrors([PackDiagnostic(SourceLocation(file: file, line: 1, column: 1), "the file is empty")]) }
-        return convert(root, file: file)
+        // YAML aliases (`*a`) repeat their anchor's node: nested, each
+        // level multiplies ("billion laughs"). A 14-line pack expanded to
+        // 43 million nodes and the run died when memory ran out. Without
+        // aliases a file has fewer nodes than bytes; the budget leaves room
+        // for aliases used as they are meant to be.
+        var budget = 2 * text.utf8.count + 100_000
+        guard let tree = convert(root, file: file, budget: &budget) else {
+            throw PackErrors([PackDiagnostic(SourceLocation(file: file, line: 1, column: 1),
+                                             "YAML: aliases expand the file to more than \(2 * text.utf8.count + 100_000) nodes (an alias used within an alias, over and over?)")])
+        }
+        return tree
     }
 
-    static func convert(_ n: Node, file: String) -> SyntaxNode {
+    /// nil when the tree has more nodes than `budget`.
+    static func convert(_ n: Node, file: String, budget: inout Int) -> SyntaxNode? {
+        budget -= 1
+        if budget < 0 { return nil }
         func loc(_ m: Mark?) -> SourceLocation { SourceLocation(file: file, line: m?.line ?? 1, column: m?.column ?? 1) }
         switch n {
         case .scalar(let s):
@@ -96,11 +109,18 @@ public indirect enum SyntaxNode: Sendable {
                     if s.style == .singleQuoted || s.style == .doubleQuoted { kl.column += 1 }
                 default: key = "<non-scalar key>"
                 }
-                entries.append((key, kl, convert(v, file: file)))
+                guard let value = convert(v, file: file, budget: &budget) else { return nil }
+                entries.append((key, kl, value))
             }
             return .mapping(entries, loc(m.mark))
         case .sequence(let s):
-            return .sequence(s.map { convert($0, file: file) }, loc(s.mark))
+            var items: [SyntaxNode] = []
+            items.reserveCapacity(s.count)
+            for x in s {
+                guard let item = convert(x, file: file, budget: &budget) else { return nil }
+                items.append(item)
+            }
+            return .sequence(items, loc(s.mark))
         case .alias(let a):
             return .scalar("", loc(a.mark), quoted: false)
         }

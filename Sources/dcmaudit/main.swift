@@ -106,7 +106,7 @@ struct Check: ParsableCommand {
         Values of patient-identifying attributes are shown as <redacted:hash> unless --show-phi.
 
         Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on \
-        (default error); 2 usage or rule-pack error.
+        (default error); 2 usage or rule-pack error, or a report that cannot be written.
         """
     )
 
@@ -291,7 +291,9 @@ extension String {
 
 // Usage errors exit with 2, not ArgumentParser's 64.
 do {
-    var command = try Dcmaudit.parseAsRoot()
+    // the arguments as bytes: a path that is not UTF-8 still names its file (`OSPath`)
+    let arguments = (1..<Int(CommandLine.argc)).map { OSPath.decode(cString: CommandLine.unsafeArgv[$0]!) }
+    var command = try Dcmaudit.parseAsRoot(arguments)
     try command.run()
 } catch {
     let code = Dcmaudit.exitCode(for: error)

@@ -57,6 +57,44 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(help.out.contains("Exit codes: 0 no finding at or above --fail-on; 1 findings"), help.out)
     }
 
+    /// Output that cannot be written (a full disk: /dev/full) is exit 2 with
+    /// the reason, for `check` (console and --report), `dump` and `learn`:
+    /// the failed writes were dropped and the runs exited 0 with nothing written.
+    func testOutputThatCannotBeWrittenIsExit2() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { throw XCTSkip("no /dev/full") }
+        let mri = repoRoot + "/Fixtures/demo/DEMO001/MR_BRAIN_20240410/S002_T1_MPRAGE/IM0004.dcm"
+        let full = FileHandle(forWritingAtPath: "/dev/full")!
+        func runTo(_ args: [String], stdout: FileHandle?) throws -> (code: Int32, err: String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: try binary)
+            p.arguments = args
+            var e = ProcessInfo.processInfo.environment
+            e.removeValue(forKey: "DCMAUDIT_RULES")
+            p.environment = e
+            let r = Pipe()
+            p.standardOutput = stdout ?? FileHandle.nullDevice
+            p.standardError = r
+            try p.run()
+            let err = r.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (p.terminationStatus, String(decoding: err, as: UTF8.self))
+        }
+        for (args, to, message) in [
+            (["check", mri], full, "standard output: error: cannot write the report: No space left on device"),
+            (["check", "--format", "json", "--output", "/dev/full", mri], nil, "/dev/full: error: cannot write the report: No space left on device"),
+            (["check", "--report", "sarif:/dev/full", mri], nil, "/dev/full: error: cannot write the report: No space left on device"),
+            (["dump", "--format", "json", mri], full, "error: cannot write the output: No space left on device"),
+            (["learn", repoRoot + "/Fixtures/protocol/siteA-sub01", "-o", "/dev/full"], nil, "/dev/full: error: cannot write the protocol: No space left on device"),
+        ] as [([String], FileHandle?, String)] {
+            let r = try runTo(args, stdout: to)
+            XCTAssertEqual(r.code, 2, "\(args): \(r.err)")
+            XCTAssertTrue(r.err.contains(message), "\(args): \(r.err)")
+        }
+        // the same runs to a file that can be written: 0
+        XCTAssertEqual(try runTo(["check", mri], stdout: nil).code, 0)
+        XCTAssertEqual(try runTo(["dump", mri], stdout: nil).code, 0)
+    }
+
     /// --report, --format github and dcmaudit.yml through the real command line.
     func testReportsAndConfigOnTheCommandLine() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-cli-reports-\(getpid())"

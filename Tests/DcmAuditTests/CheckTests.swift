@@ -3,6 +3,7 @@ import Foundation
 @testable import DcmAudit
 import DcmRules
 import DcmData
+import DcmDictionary
 
 let repoRoot: String = {
     var p = #filePath
@@ -270,7 +271,7 @@ final class BackgroundDiscoveryTests: XCTestCase {
         for f in ["b/2", "a/c/1", "a/3", "top"] { try Data([1]).write(to: URL(fileURLWithPath: dir + "/" + f)) }
         let paths = [dir, dir + "/missing", dir + "/top"]
         let plain = FileDiscovery.expand(paths)
-        XCTAssertEqual(plain.files.count, 5)
+        XCTAssertEqual(plain.files.count, 4, "dir/top once (FileDiscoveryOnceTests)")
         XCTAssertEqual(plain.problems.map(\.path), [dir + "/missing"])
         for threaded in [true, false] {
             let d = BackgroundDiscovery(paths: paths, threaded: threaded)
@@ -282,5 +283,77 @@ final class BackgroundDiscoveryTests: XCTestCase {
         }
         // dropped unasked (a pack error ends the command): waits for its thread
         for _ in 0..<20 { _ = BackgroundDiscovery(paths: paths, threaded: true) }
+    }
+}
+
+/// A file reached twice — given twice, in a directory given and given
+/// itself, through `./`, or by a link beside it — is listed once: it was read
+/// twice, and `dataset.unique-sop` reported it "not unique: also in" itself.
+final class FileDiscoveryOnceTests: XCTestCase {
+    func testEachFileOnce() throws {
+        let dir = NSTemporaryDirectory() + "disc-once-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for f in ["a", "sub/b"] { try Data([1]).write(to: URL(fileURLWithPath: dir + "/" + f)) }
+        try FileManager.default.createSymbolicLink(atPath: dir + "/sub/link-to-a", withDestinationPath: "../a")
+        let found = FileDiscovery.expand([dir + "/a", dir, dir + "/", dir + "/sub/b", dir + "/./sub", dir + "/a"])
+        XCTAssertEqual(found.files, [dir + "/a", dir + "/sub/b"])
+        XCTAssertEqual(found.problems.count, 0)
+        // hard-linked names are one file too; different files with equal bytes are two
+        try Data([1]).write(to: URL(fileURLWithPath: dir + "/sub/copy"))
+        XCTAssertEqual(link(dir + "/a", dir + "/sub/hard"), 0)
+        XCTAssertEqual(FileDiscovery.expand([dir]).files, [dir + "/a", dir + "/sub/b", dir + "/sub/copy"])
+    }
+
+    /// `check` of one series given twice: no duplicate SOP Instance UID.
+    func testSeriesGivenTwiceIsNotItsOwnDuplicate() throws {
+        let series = repoRoot + "/Fixtures/demo/DEMO002/MR_KNEE_20240522/S001_SAG_PD"
+        func uniqueSOP(_ paths: [String]) throws -> (findings: [String], files: Int) {
+            var req = CheckRequest(paths: paths)
+            req.ruleFiles = [repoRoot + "/Rules/examples/example.ct-mr.yaml"]
+            req.builtinRules = repoRoot + "/Rules"
+            let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+            return (report.findings.filter { $0.ruleID == "dataset.unique-sop" }.map(\.message), report.files)
+        }
+        let once = try uniqueSOP([series])
+        XCTAssertEqual(once.findings.count, 1, "the demo's planted duplicate")
+        let twice = try uniqueSOP([series, series, series + "/IM0001.dcm"])
+        XCTAssertEqual(twice.findings, once.findings)
+        XCTAssertEqual(twice.files, once.files)
+    }
+}
+
+/// File names are bytes: one that is not UTF-8 (`M\xFCller/im\xFF.dcm`, a
+/// Latin-1 name copied from an old share) was found by the walk and then
+/// reported as "cannot open: No such file or directory", its U+FFFD path
+/// naming no file. `OSPath` keeps such names round-tripping.
+final class NonUTF8FileNameTests: XCTestCase {
+    func testFilesWithNamesThatAreNotUTF8AreRead() throws {
+        let dir = NSTemporaryDirectory() + "nonutf8-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var ds = DataSet()
+        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
+        ds.set(keyword: "SOPInstanceUID", "1.2.3.77")
+        ds.set(keyword: "Modality", "MR")
+        let bytes = try DicomWriter.write(dataSet: ds)
+        let sub = Array(dir.utf8) + Array("/M".utf8) + [0xFC] + Array("ller".utf8)
+        XCTAssertEqual(mkdir(sub.map { CChar(bitPattern: $0) } + [0], 0o755), 0)
+        for name in [[0x69, 0x6D, 0xFF] + Array(".dcm".utf8), Array("\u{00FC}ok.dcm".utf8), [0xE2, 0x82] + Array(".dcm".utf8)] as [[UInt8]] {
+            let fd = open((sub + [0x2F] + name).map { CChar(bitPattern: $0) } + [0], O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        let found = FileDiscovery.expand([dir])
+        XCTAssertEqual(found.problems.map(\.message), [])
+        XCTAssertEqual(found.files.count, 3)
+        XCTAssertTrue(found.files.contains(dir + "/M\u{10FFFC}ller/\u{00FC}ok.dcm"), "\(found.files)")   // valid UTF-8 as it is
+        for path in found.files {
+            XCTAssertEqual(try DicomReader.read(path: path).dataSet.string(Tag(0x0008, 0x0018)), "1.2.3.77", path)
+        }
+        XCTAssertEqual(OSPath.decode(Array("a\u{00FC}b".utf8) + [0xFF, 0xC3]), "a\u{00FC}b\u{10FFFF}\u{10FFC3}")
     }
 }

@@ -21,6 +21,12 @@ final class ConfigTests: XCTestCase {
             c.yml:11:10: error: fail-on is error, warning, info or never (did you mean 'warning'?)
             """)
         }
+        // days that are not in their month (2026-02-30 was taken, then compared as text)
+        for (date, valid) in [("2026-02-30", false), ("2027-04-31", false), ("2100-02-29", false), ("2028-02-29", true),
+                              ("2000-02-29", true), ("2026-12-31", true), ("2026-00-10", false), ("2026-06-00", false)] {
+            let c = try? AuditConfig.parse("waivers:\n  - {rule: a.b, reason: r, expires: \(date)}\n", file: "c.yml")
+            XCTAssertEqual(c != nil, valid, date)
+        }
         let ok = try? AuditConfig.parse("disable: [ct.kvp, ct.kvq]\nwaivers:\n  - {rule: file.not-dicom, reason: docs}\nseverity: {file.unreadable: info}\n", file: "c.yml")
         XCTAssertEqual(ok?.checkRuleIDs(["ct.kvp", "mr.tr-range"], builtin: ["file.unreadable", "file.not-dicom"]).map(\.description), [
             "c.yml:1:19: error: no rule 'ct.kvq' in the packs of this run (did you mean 'ct.kvp'?)",

@@ -251,6 +251,49 @@ final class PHILeakTests: XCTestCase {
         }
     }
 
+    /// A value one byte shorter than its declared length (PS3.5 §7.1) makes
+    /// the reader lose step: the bytes after it, the Patient ID and birth
+    /// date among them, become the value of an element the dictionary does
+    /// not know, which `vendor.private`'s `private.even-group` and
+    /// `dicom.values` quoted as it was. An element the dictionary does not
+    /// know is redacted like a private one (`Redaction.isPatientIdentifying`).
+    func testValuesOfUnknownElementsAreRedacted() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-phi-unknown-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var ds = DataSet()
+        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
+        ds.set(keyword: "SOPInstanceUID", "1.2.3.4")
+        ds.set(keyword: "Modality", "MR")
+        ds.set(keyword: "PatientName", "ZYXWICK^QUORBEL")
+        ds.set(keyword: "PatientID", "PID48151623")
+        ds.set(keyword: "PatientBirthDate", "19450317")
+        var bytes = try DicomWriter.write(dataSet: ds)
+        let name = Array("ZYXWICK^QUORBEL ".utf8)
+        let at = try XCTUnwrap((0...(bytes.count - name.count)).first { bytes[$0..<($0 + name.count)].elementsEqual(name) })
+        bytes.remove(at: at + 3)   // the 'W': 15 bytes where the length says 16
+        try DicomWriter.save(bytes, to: dir + "/im1.dcm")
+        // an attribute newer than the dictionary, written by a newer device
+        ds.set(keyword: "SOPInstanceUID", "1.2.3.5")
+        ds.set(Tag(0x0010, 0x9999), .LO, "PID48151623")
+        try DicomWriter.save(try DicomWriter.write(dataSet: ds), to: dir + "/im2.dcm")
+        for showPHI in [false, true] {
+            var req = CheckRequest(paths: [dir])
+            req.packIDs = ["vendor.private", "dicom.values"]
+            req.builtinRules = repoRoot + "/Rules"
+            req.showPHI = showPHI
+            let rules = try CheckRunner.loadRules(req)
+            let report = CheckRunner.evaluate(req, rules: rules)
+            let unknown = report.findings.filter { $0.ruleID == "private.even-group" }
+            XCTAssertEqual(Set(unknown.compactMap(\.file).map { ($0 as NSString).lastPathComponent }), ["im1.dcm", "im2.dcm"])
+            let texts = report.findings.flatMap { [$0.message, $0.because ?? "", $0.observed ?? "", $0.expected ?? ""] }.joined(separator: "\n")
+            for t in ["PID48151623", "19450317"] {
+                XCTAssertEqual(texts.contains(t), showPHI, "'\(t)' with showPHI \(showPHI):\n\(texts)")
+            }
+        }
+    }
+
     /// Which path components hold a value (docs/reports.md, *Patient data in paths*).
     func testPathComponentMatching() {
         var ds = DataSet()

@@ -370,6 +370,39 @@ final class ParserAnomalyTests: XCTestCase {
         XCTAssertEqual(f.dataSet.strings(patientID), ["ID"])
     }
 
+    /// An Item of defined length outside any sequence (PS3.5 §7.5) is
+    /// skipped whole and the elements after it are read, as pydicom reads
+    /// them; the read stopped there and lost them. One of undefined length
+    /// has no end to find: the read stops.
+    func testStrayItemAtTopLevel() throws {
+        var b = Bytes()
+        b.explicit(0x0008, 0x0060, "CS", "OT")               // 0..<10
+        b.item(length: 8); b.raw(Array("abcdefgh".utf8))     // 10..<26
+        b.explicit(0x0010, 0x0020, "LO", "ID")               // 26..
+        let f = try readBytes(b.bytes)
+        XCTAssertEqual(kinds(f), rawBaseline.union([.badItem]))
+        assertAnomaly(f, .badItem, offset: 10)
+        XCTAssertEqual(f.dataSet.strings(patientID), ["ID"])
+        XCTAssertEqual(f.dataSet[patientID]?.fileOffset, 26)
+
+        var u = Bytes()
+        u.explicit(0x0008, 0x0060, "CS", "OT")
+        u.item(length: 0xFFFF_FFFF)
+        u.explicit(0x0010, 0x0020, "LO", "ID")
+        let g = try readBytes(u.bytes)
+        assertAnomaly(g, .badItem, offset: 10)
+        XCTAssertNil(g.dataSet[patientID])
+
+        // longer than the file: not skipped into nothing
+        var l = Bytes()
+        l.explicit(0x0008, 0x0060, "CS", "OT")
+        l.item(length: 1000)
+        l.explicit(0x0010, 0x0020, "LO", "ID")
+        let h = try readBytes(l.bytes)
+        assertAnomaly(h, .badItem, offset: 10)
+        XCTAssertNil(h.dataSet[patientID])
+    }
+
     func testItemRunsPastItsSequence() throws {
         var b = Bytes()
         b.explicit(0x0008, 0x0060, "CS", "OT")               // 0..<10

@@ -141,3 +141,37 @@ final class ParserEdgeTests: XCTestCase {
         if !bugs.isEmpty { return XCTFail("regression (bug fixed earlier): " + bugs.joined(separator: "; ")) }
     }
 }
+
+/// A file that is a pipe (`dcmaudit dump <(gunzip -c f.dcm.gz)`, `/dev/stdin`)
+/// has no size: it was reported as "empty file at offset 0". Such a file is
+/// read to its end, then parsed like bytes in memory.
+final class PipeInputTests: XCTestCase {
+    func testAPipeIsReadToItsEnd() throws {
+        var body = Bytes()
+        body.explicit(0x0008, 0x0060, "CS", "MR")
+        body.explicit(0x0010, 0x0020, "LO", "PIPED ")
+        let bytes = part10(transferSyntax: explicitLE, body: body.bytes)
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        // written from a thread: more than a pipe's buffer would block a single thread
+        let padded = bytes + Array(repeating: 0, count: 200_000)
+        let writer = Thread {
+            padded.withUnsafeBytes { p in
+                var off = 0
+                while off < p.count { let n = write(fds[1], p.baseAddress! + off, p.count - off); if n <= 0 { break }; off += n }
+            }
+            close(fds[1])
+        }
+        writer.start()
+        let f = try DicomReader.read(path: "/dev/fd/\(fds[0])")
+        close(fds[0])
+        XCTAssertEqual(f.dataSet.strings(Tag(0x0010, 0x0020)), ["PIPED"])
+        XCTAssertEqual(f.fileSize, padded.count)
+        XCTAssertEqual(f.anomalies.map(\.kind), [.trailingBytes])
+        // an empty pipe is an empty file
+        XCTAssertEqual(pipe(&fds), 0)
+        close(fds[1])
+        XCTAssertThrowsError(try DicomReader.read(path: "/dev/fd/\(fds[0])"))
+        close(fds[0])
+    }
+}

@@ -109,6 +109,81 @@ final class BadPackTests: XCTestCase {
         ])
     }
 
+    /// YAML aliases nested in aliases ("billion laughs"): 14 lines expanded
+    /// to 43 million nodes and memory ran out (SIGSEGV under a 4 GB limit
+    /// after 19 s). Past a budget of nodes (twice the bytes + 100,000) the
+    /// file is an error; an anchor used a few times is fine.
+    func testAliasBomb() {
+        var yaml = "pack: t.bomb\nversion: 1\nconditions:\n  a: &a {all: [" + Array(repeating: "{Modality: MR}", count: 9).joined(separator: ",") + "]}\n"
+        for (x, y) in zip("bcdefghi", "abcdefgh") { yaml += "  \(x): &\(x) {all: [" + Array(repeating: "*\(y)", count: 9).joined(separator: ",") + "]}\n" }
+        yaml += "rules:\n  - id: a.b\n    when: [i]\n    check: {Modality: present}\n"
+        let d = diagnostics(yaml)
+        XCTAssertEqual(d.count, 1)
+        XCTAssertTrue(d.first?.hasPrefix("bad.yaml:1:1: error: YAML: aliases expand the file to more than ") == true, "\(d)")
+        XCTAssertEqual(diagnostics("""
+        pack: t.anchor
+        version: 1
+        conditions:
+          mr: &mr {Modality: MR, Manufacturer: {matches: "(?i)siemens"}}
+        rules:
+          - {id: a.one, when: *mr, check: {EchoTime: present}}
+          - {id: a.two, when: *mr, check: {RepetitionTime: present}}
+        """), [])
+    }
+
+    /// A sequence has items, not values: value operators on one tested
+    /// nothing and passed (`{ReferencedPatientSequence: {equals: x}}` held on
+    /// a file with that sequence). They are errors, like `range` on one.
+    func testValueOperatorsOnASequence() {
+        let msg = { (op: String) in "'\(op)' tests values, but ReferencedImageSequence is a sequence (VR SQ), which has items: test an attribute of its items ('ReferencedImageSequence[*].X') or use present, absent, empty, not_empty, vm or items" }
+        check("""
+        pack: t.bad
+        version: 1
+        rules:
+          - id: a.eq
+            check: {ReferencedImageSequence: {equals: x}}
+          - id: a.short
+            check: {ReferencedImageSequence: x}
+          - id: a.in
+            check: {ReferencedImageSequence: {in: [x, y]}}
+          - id: a.list
+            check: {ReferencedImageSequence: [x, y]}
+          - id: a.matches
+            check: {ReferencedImageSequence: {matches: "x"}}
+          - id: a.length
+            check: {ReferencedImageSequence: {length: [1, 2]}}
+          - id: a.fine
+            check: {ReferencedImageSequence: {vm: 1, not_empty: true}, 'ReferencedImageSequence[*].ReferencedSOPInstanceUID': {matches: "^1"}}
+        """, [
+            "bad.yaml:5:39: error: " + msg("equals"),
+            "bad.yaml:7:38: error: " + msg("equals"),
+            "bad.yaml:9:39: error: " + msg("in"),
+            "bad.yaml:11:38: error: " + msg("in"),
+            "bad.yaml:13:39: error: " + msg("matches"),
+            "bad.yaml:15:39: error: " + msg("length"),
+        ])
+    }
+
+    /// Named conditions that name each other nest without YAML seeing it: a
+    /// chain of 20,000 overflowed the stack (a crash, not an error). A
+    /// condition deeper than `PackCompiler.maxConditionDepth` is an error at
+    /// its name, once; the conditions above it are not blamed again.
+    func testConditionChainTooDeep() {
+        let n = 20_000
+        var yaml = "pack: t.deep\nversion: 1\nconditions:\n  c0: {Modality: MR}\n"
+        for i in 1...n { yaml += "  c\(i): [c\(i - 1)]\n" }
+        yaml += "rules:\n  - id: a.b\n    when: [c\(n)]\n    check: {PatientID: present}\n"
+        let d = diagnostics(yaml)
+        // c0 is 2 levels deep and each link adds 2: c499 is 1000 deep, c500 1002
+        XCTAssertEqual(d.first, "bad.yaml:504:3: error: condition 'c500' nests 1002 levels deep, with the conditions it names; at most 1000")
+        XCTAssertEqual(d.count, Array(stride(from: 500, through: n, by: 501)).count)
+        // a chain within the limit compiles
+        var ok = "pack: t.ok\nversion: 1\nconditions:\n  c0: {Modality: MR}\n"
+        for i in 1...400 { ok += "  c\(i): [c\(i - 1)]\n" }
+        ok += "rules:\n  - id: a.b\n    when: [c400]\n    check: {PatientID: present}\n"
+        XCTAssertEqual(diagnostics(ok), [])
+    }
+
     func testExtendsCycle() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-cycle-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -1,6 +1,7 @@
 import XCTest
 @testable import DcmRules
 import DcmData
+import DcmDictionary
 
 final class FindingTests: XCTestCase {
     /// The redaction text is FNV-1a 64 of the value's UTF-8, its high half in
@@ -87,6 +88,81 @@ final class FindingTests: XCTestCase {
         XCTAssertEqual(hidden.message, "PatientName is \(Redaction.redact("Doe^Jane")) for \(Redaction.redact("P1"))")
         let shown = Evaluator().run(set, on: f, path: nil, showPHI: true).findings[0]
         XCTAssertEqual(shown.message, "PatientName is Doe^Jane for P1")
+    }
+
+    /// Every person's name (VR PN) and the patient's other identifiers of
+    /// PS3.15 Table E.1-1 are redacted: Consulting Physician's Name, a
+    /// Verifying Observer Name in its sequence, the birth date in another
+    /// calendar and the Admission ID were shown as read.
+    func testPersonNamesAndOtherPatientIdentifiersAreRedacted() throws {
+        let set = try pack("""
+        pack: t.phi
+        version: 1
+        rules:
+          - id: t.consult
+            check: {ConsultingPhysicianName: {matches: "^NOPE"}}
+          - id: t.verifier
+            check: {'VerifyingObserverSequence[*].VerifyingObserverName': {matches: "^NOPE"}}
+          - id: t.calendar
+            check: {PatientBirthDateInAlternativeCalendar: {matches: "^NOPE"}}
+          - id: t.admission
+            check: {AdmissionID: {matches: "^NOPE"}}
+            message: "admitted as {value}"
+          - id: t.modality
+            check: {Modality: {matches: "^NOPE"}}
+        """)
+        let f = try file("{ConsultingPhysicianName: \"Housewife^Consulta\", VerifyingObserverSequence: [{VerifyingObserverName: \"Verifier^Vera\"}], PatientBirthDateInAlternativeCalendar: \"5705-01-01\", AdmissionID: ADM777123, Modality: MR}")
+        let hidden = Evaluator().run(set, on: f, path: nil, showPHI: false).findings
+        XCTAssertEqual(hidden.count, 5)
+        for d in hidden where d.ruleID != "t.modality" {
+            for t in [d.message, d.because ?? "", d.observed ?? ""] {
+                for secret in ["Housewife", "Verifier", "5705", "ADM777"] { XCTAssertFalse(t.contains(secret), "\(d.ruleID): \(t)") }
+            }
+            XCTAssertTrue(d.observed?.hasPrefix("<redacted:") == true, "\(d.ruleID): \(d.observed ?? "")")
+        }
+        XCTAssertEqual(hidden.first { $0.ruleID == "t.modality" }?.observed, "MR", "not patient data: shown")
+        let shown = Evaluator().run(set, on: f, path: nil, showPHI: true).findings
+        XCTAssertEqual(shown.first { $0.ruleID == "t.admission" }?.message, "admitted as ADM777123")
+        XCTAssertTrue(Redaction.isPatientIdentifying(Tag(0x0040, 0xA075)), "Verifying Observer Name, PN")
+    }
+
+    /// A message placeholder may be any attribute path, `[*]` too: it
+    /// rendered "(absent)" with the values there; each item's values are
+    /// shown, `\`-separated, redacted when patient data.
+    func testWildcardPathInAMessage() throws {
+        let set = try pack("""
+        pack: t.tmpl
+        version: 1
+        rules:
+          - id: t.refs
+            check: {Modality: CT}
+            message: "refs {ReferencedImageSequence[*].ReferencedSOPInstanceUID}; who {OtherPatientIDsSequence[*].PatientID}; none {ReferencedSeriesSequence[*].SeriesInstanceUID}"
+        """)
+        let f = try file("{Modality: MR, ReferencedImageSequence: [{ReferencedSOPInstanceUID: 1.2.3}, {Modality: MR}, {ReferencedSOPInstanceUID: 1.2.4}], OtherPatientIDsSequence: [{PatientID: P77}]}")
+        XCTAssertEqual(Evaluator().run(set, on: f, path: nil, showPHI: false).findings.map(\.message),
+                       ["refs 1.2.3\\1.2.4; who \(Redaction.redact("P77")); none (absent)"])
+        XCTAssertEqual(Evaluator().run(set, on: f, path: nil, showPHI: true).findings.map(\.message), ["refs 1.2.3\\1.2.4; who P77; none (absent)"])
+    }
+
+    /// A comparison with another attribute (`{le: {attr: PatientBirthDate}}`)
+    /// shows that attribute's value in `because`: it was shown as read, the
+    /// birth date in clear, when the tested attribute itself is not patient data.
+    func testComparedAttributeIsRedacted() throws {
+        let set = try pack("""
+        pack: t.phi
+        version: 1
+        rules:
+          - id: t.after-birth
+            check: {StudyDate: {le: {attr: PatientBirthDate}}}
+          - id: t.thick
+            check: {SliceThickness: {lt: {attr: '(0029,"ACME",10)'}}}
+        """)
+        let f = try file("{StudyDate: \"20240101\", PatientBirthDate: \"19450317\", SliceThickness: \"5\", '(0029,\"ACME\",10)': \"3\"}")
+        let hidden = Evaluator().run(set, on: f, path: nil, showPHI: false).findings
+        XCTAssertEqual(hidden.map(\.because), ["StudyDate 20240101 > \(Redaction.redact("19450317")) (PatientBirthDate)",
+                                                "SliceThickness 5 >= \(Redaction.redact("3")) ((0029,\"ACME\",10))"])
+        let shown = Evaluator().run(set, on: f, path: nil, showPHI: true).findings
+        XCTAssertEqual(shown.map(\.because), ["StudyDate 20240101 > 19450317 (PatientBirthDate)", "SliceThickness 5 >= 3 ((0029,\"ACME\",10))"])
     }
 
     /// Message templates: placeholders between braces, literal text around

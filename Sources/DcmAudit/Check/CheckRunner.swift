@@ -627,11 +627,17 @@ public enum CheckRunner {
         }
         let duration = info.elapsed
         for r in reporters { r.finish(report, duration: duration) }
-        for o in outputs { o.close() }
+        var cut = false
+        for (o, (_, path)) in zip(outputs, targets) {
+            if let e = o.closeReportingFailure() {
+                writeError("\(path ?? "standard output"): error: cannot write the report: \(String(cString: strerror(e)))\n")
+                cut = true
+            }
+        }
         if let path = req.writeBaseline, let b = report.newBaseline {
             guard b.write(to: path) else { writeError("\(path): error: cannot write the baseline: \(String(cString: strerror(errno)))\n"); return 2 }
         }
-        return report.exitCode
+        return cut ? 2 : report.exitCode
     }
 }
 
@@ -660,13 +666,18 @@ struct FileKeys: Sendable {
 }
 
 /// Where a report goes: standard output or a file, in 64 KiB writes.
+/// A write that fails (a full disk, an I/O error) is remembered, with its
+/// errno: `close` returns it, and the run exits 2 naming the report — the
+/// failures used to be dropped and the run exited 0 with a cut report.
 public final class ReportOutput {
     let file: UnsafeMutablePointer<FILE>
     let owned: Bool
     var buffer: [UInt8] = []
+    /// The errno of the first write that failed.
+    public private(set) var failure: Int32? = nil
     public init(file: UnsafeMutablePointer<FILE>) { self.file = file; owned = false; buffer.reserveCapacity(1 << 16) }
     public init?(path: String) {
-        guard let f = fopen(path, "wb") else { return nil }
+        guard let f = OSPath.withCString(path, { fopen($0, "wb") }) else { return nil }
         file = f; owned = true; buffer.reserveCapacity(1 << 16)
     }
     public func write(_ b: [UInt8]) {
@@ -674,12 +685,19 @@ public final class ReportOutput {
         if buffer.count >= 1 << 16 { flush() }
     }
     func flush() {
-        buffer.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, file) }
+        if failure == nil && !buffer.isEmpty {
+            let n = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+            if n != buffer.count { failure = errno }
+        }
         buffer.removeAll(keepingCapacity: true)
     }
-    public func close() {
+    public func close() { _ = closeReportingFailure() }
+    /// Writes what is left and closes; the errno of the first failed write, if any.
+    public func closeReportingFailure() -> Int32? {
         flush()
-        if owned { fclose(file) } else { fflush(file) }
+        let r = owned ? fclose(file) : fflush(file)
+        if r != 0 && failure == nil { failure = errno }
+        return failure
     }
 }
 

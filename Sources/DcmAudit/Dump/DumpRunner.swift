@@ -98,6 +98,10 @@ public enum DumpRunner {
         })
         if asArray { out.write(Array("]\n".utf8)) }
         out.flush()
+        if let e = out.failure {
+            writeError("error: cannot write the output: \(String(cString: strerror(e)))\n")
+            return 2
+        }
         return failed ? 1 : 0
     }
 }
@@ -113,9 +117,12 @@ public func writeError(_ s: String) {
     fflush(stderr)
 }
 
-/// Buffers standard output in 64 KiB blocks.
+/// Buffers standard output in 64 KiB blocks. The first write that fails
+/// (a full disk: `dump … > out.json`) is remembered with its errno, and
+/// `dump` exits 2 saying so: the output used to be cut with exit 0.
 final class StdoutBuffer {
     var buf: [UInt8] = []
+    private(set) var failure: Int32? = nil
     init() { buf.reserveCapacity(1 << 16) }
     func write(_ b: [UInt8]) {
         buf.append(contentsOf: b)
@@ -123,8 +130,10 @@ final class StdoutBuffer {
     }
     func flush() {
         guard !buf.isEmpty else { return }
-        buf.withUnsafeBytes { p in _ = fwrite(p.baseAddress, 1, p.count, stdout) }
-        fflush(stdout)
+        if failure == nil {
+            let n = buf.withUnsafeBytes { p in fwrite(p.baseAddress, 1, p.count, stdout) }
+            if n != buf.count || fflush(stdout) != 0 { failure = errno }
+        }
         buf.removeAll(keepingCapacity: true)
     }
 }

@@ -353,10 +353,11 @@ extension ProtocolLearner {
         // the pack must load: a failure here is a bug of learn, not of the reference
         do { _ = try PackLoader().compile(text: r.yaml, file: output ?? "<learned>") }
         catch { abandon(); writeError("error: the learned pack does not compile (a dcmaudit bug):\n\(error)\n"); return 2 }
-        if let file {
-            file.write(Array(r.yaml.utf8)); file.close()
-        } else {
-            let o = ReportOutput(file: stdout); o.write(Array(r.yaml.utf8)); o.close()
+        let o = file ?? ReportOutput(file: stdout)
+        o.write(Array(r.yaml.utf8))
+        if let e = o.closeReportingFailure() {
+            writeError("\(output ?? "standard output"): error: cannot write the protocol: \(String(cString: strerror(e)))\n")
+            return 2
         }
         writeError("learned \(r.acquisitions) acquisition\(r.acquisitions == 1 ? "" : "s") from \(r.sessions) session\(r.sessions == 1 ? "" : "s") (\(r.series) series, \(r.excluded) excluded, \(r.files) files)\(output.map { " into " + $0 } ?? "")\n")
         return strict && !r.warnings.isEmpty ? 1 : 0
