@@ -112,27 +112,13 @@ CS_VALUE = re.compile(r"^[A-Z0-9_ ]{1,16}$")
 NUMERIC_VRS = {"US", "SS", "UL", "SL", "DS", "IS", "FL", "FD", "UV", "SV"}
 
 # "Required if an expanded or replacement character set is used" (Specific
-# Character Set, SOP Common C.12.1): decided from the values. PS3.5 6.1.2.3:
-# the VRs whose values Specific Character Set applies to are SH, LO, UC, ST,
-# LT, UT and PN; without it the repertoire is ISO-IR 6 (PS3.5 6.1.2.1), so a
-# byte above 7FH or an ESC (1BH, code extension, PS3.5 6.1.2.5.3) in one of
-# their values means another character set is used. A value of a standard
-# text element decides "used"; "not used" only when no private element and no
-# element written as UN (whose VR the file does not say) holds such a byte
-# either — otherwise the condition is not evaluated (never "not used").
-CHARSET_USED = re.compile(r"an? (?:expanded|extended) or replacement character set is used", re.I)
-TEXT_VRS = "SH, LO, ST, LT, UT, PN, UC"
-DEFAULT_REPERTOIRE = r"'^[\x00-\x1A\x1C-\x7F]*$'"   # every byte ISO-IR 6, no ESC (YAML single quotes: no escapes)
-# Written as "some text, private or UN value is outside ISO-IR 6, and (a
-# standard text value is, or not evaluated)": one walk of the data set when
-# every value is in ISO-IR 6 (the common case), the same outcomes as "a
-# standard text value is, or (some private/UN value is and not evaluated)".
-CHARSET_SELECTOR = (
-    "{all: ["
-    f"{{not: {{each_element: {{include: private, any: [{{not: {{vr: [{TEXT_VRS}, UN]}}}}, {{matches: {DEFAULT_REPERTOIRE}}}]}}}}}}, "
-    f"{{any: [{{not: {{each_element: {{any: [{{not: {{vr: [{TEXT_VRS}]}}}}, {{matches: {DEFAULT_REPERTOIRE}}}]}}}}}}, "
-    "{not_evaluated: %s}]}]}")
-CHARSET_UNDECIDED = " (a private element, or one written with VR UN, holds a byte outside ISO-IR 6)"
+# Character Set, SOP Common C.12.1) is left not evaluated. It can be decided
+# from the text values (a byte above 7FH or an ESC in an SH, LO, UC, ST, LT,
+# UT or PN value, PS3.5 6.1.2.3), and branch cond3 did so with an
+# `each_element` walk; but that walk reads every value of every file, so the
+# SOP Common rule was no longer replayed by the shape memo and every pack on
+# the de-identified benchmark corpus took 10-25% more CPU (docs/packs.md).
+# Deciding it needs a per-file fact the memo can key on (next step).
 
 # "Required if the image is to be transferred in one of the following
 # presentation contexts identified by Transfer Syntax UID: …" (Pixel Data
@@ -381,7 +367,7 @@ class ConditionParser:
       X is present with value V | has value V | is set to V | Value n of X is V
       X is absent or has a value of V | the value of X exists (X has a value)
       X is not "uid" (name) and not "uid" (name)         (names checked against PS3.6)
-      the file's Transfer Syntax (TRANSFER_SYNTAX_LIST); Specific Character Set (CHARSET_SELECTOR)
+      the file's Transfer Syntax (TRANSFER_SYNTAX_LIST)
       X, Y, and the pair of A and B are not present      (pair: not evaluated with one of A, B)
       decided part and|or <prose>                        (partly: decided one way only)
     `attr_ok(tag)` says whether a tag may be referenced here (a sibling in the
@@ -430,8 +416,6 @@ class ConditionParser:
                 return sop
             first = self.parse("Required if " + rest, attr_ok)
             return None if first is None else f"{{all: [{first}, {sop}]}}"
-        if top_ok is not None and CHARSET_USED.fullmatch(body):
-            return CHARSET_SELECTOR % q(text + CHARSET_UNDECIDED)
         m = TRANSFER_SYNTAX_LIST.fullmatch(body)
         if m:
             out = []
@@ -1393,7 +1377,7 @@ class Generator:
             counter["not evaluated"] += 1
             return f"{{not_evaluated: {q(text)}}}", False
         if "{not_evaluated: " in sel:
-            # decided only where it is certain (ConditionParser.partly, CHARSET_SELECTOR):
+            # decided only where it is certain (ConditionParser.partly):
             # not evaluated otherwise, and counted so (as `rules coverage` does)
             counter["not evaluated"] += 1
             self.stats["1C/2C conditions decided in one direction only, not evaluated otherwise (per place, summed)"] += 1

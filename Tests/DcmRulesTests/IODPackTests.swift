@@ -624,29 +624,24 @@ final class IODPackTests: XCTestCase {
     }
 
     /// Specific Character Set (SOP Common, C.12.1.1.2): "Required if an
-    /// expanded or replacement character set is used" is decided from the text
-    /// values (PS3.5 6.1.2.3: SH, LO, UC, ST, LT, UT, PN): a byte outside
-    /// ISO-IR 6 (above 7FH, or ESC) in a standard one wants it; none anywhere
-    /// does not; such a byte only in a private value is not evaluated.
-    func testSpecificCharacterSetIsDecidedFromTheTextValues() throws {
+    /// expanded or replacement character set is used" stays not evaluated
+    /// (Scripts/gen_iod.py: deciding it from every text value made the SOP
+    /// Common rule un-replayable, 10-25% of every pack's time on the
+    /// benchmark corpus): absent with a non-ASCII name, no finding and the
+    /// attribute undecided; present, the requirement is met without it.
+    func testSpecificCharacterSetConditionIsNotEvaluated() throws {
         guard let set = Self.set else { return XCTFail() }
         let ct = "1.2.840.10008.5.1.4.1.1.2", rule = "iod.ct-image.sop-common"
         let sopCommon = try XCTUnwrap(set.rules.first { $0.id == rule })
-        // the findings on Specific Character Set, and whether it is among the rule's undecided attributes
         let result = { (extra: String) throws -> (findings: [String], undecided: Bool) in
             let f = try file("{SOPClassUID: \"\(ct)\", SOPInstanceUID: \"1.2.3\", \(extra)}")
             return (try self.run(f).findings.filter { $0.ruleID == rule && $0.attribute == "SpecificCharacterSet" }.map { "\($0.severity)" },
                     Evaluator().undecided(sopCommon, f).contains { $0.attribute == "SpecificCharacterSet" })
         }
-        XCTAssertEqual(try result("PatientName: \"M\u{00FC}ller^Hans\"").findings, ["error"])
-        XCTAssertEqual(try result("InstitutionName: \"A\\x1B$BFK\"").findings, ["error"])          // ESC (a YAML escape): code extension
-        XCTAssertEqual(try result("ReferencedImageSequence: [{ReferencedSOPClassUID: \"1.2\", '(0008,1030)': \"K\u{00F6}pf\"}]").findings, ["error"])
-        XCTAssertEqual(try result("PatientName: \"M\u{00FC}ller^Hans\", SpecificCharacterSet: \"ISO_IR 192\"").findings, [])
-        XCTAssertEqual(try result("PatientName: \"Muller^Hans\", StudyDescription: \"HEAD\"").findings, [])
-        let privateOnly = try result("PatientName: \"Muller^Hans\", '(0009,0010)': ACME, '(0009,\"ACME\",01)': {vr: LO, value: \"M\u{00FC}ller\"}")
-        XCTAssertEqual(privateOnly.findings, [])
-        XCTAssertTrue(privateOnly.undecided)
-        XCTAssertFalse(try result("PatientName: \"Muller^Hans\"").undecided)
+        let latin = try result("PatientName: \"M\u{00FC}ller^Hans\"")
+        XCTAssertEqual(latin.findings, [])
+        XCTAssertTrue(latin.undecided)
+        XCTAssertFalse(try result("PatientName: \"M\u{00FC}ller^Hans\", SpecificCharacterSet: \"ISO_IR 192\"").undecided)
     }
 
     /// Conditions with a part the data set cannot tell (ConditionParser.partly,
