@@ -1,7 +1,7 @@
 /// A `matches` pattern that is one ASCII character class over the whole
-/// value, `^[…]*$` or `^[…]+$` — e.g. `dicom.iod`'s "every character in
-/// ISO-IR 6" (`^[\x00-\x1A\x1C-\x7F]*$`, Specific Character Set's condition,
-/// PS3.5 6.1.2.3), tested on every text value of a file. The class is read
+/// value, `^[…]*$` or `^[…]+$` — e.g. "every character in ISO-IR 6"
+/// (`^[\x00-\x1A\x1C-\x7F]*$`, PS3.5 6.1.2.1), which a walk may test on
+/// every text value of a file. The class is read
 /// from `\xHH` escapes, `\t` `\n` `\r`, escaped punctuation, printable
 /// characters and ranges of them; anything else (a negated class, `\d`,
 /// POSIX classes, a member above 7FH) is not this subset.

@@ -198,8 +198,8 @@ public final class Evaluator {
             }
             var r = Truth.yes
             // `{any: [{not: {vr: [...]}}, …]}`: an element of another VR passes
-            // without the test (dicom.iod's Specific Character Set condition
-            // walks every element for the text VRs' values)
+            // without the test (a test of the text VRs' values over every
+            // element: "a byte outside ISO-IR 6 in an SH, LO, … value")
             let otherVRsPass = Self.vrsTested(test)
             // (the closure reads the file through a pointer: capturing it
             // copied the whole DicomFile — a dozen reference counts — per rule)
@@ -336,6 +336,18 @@ public final class Evaluator {
     /// there while it is walked (paths and locations of explanations).
     /// Returns false when stopped.
     @discardableResult
+    /// Whether every value of `x` matches, when `matcher` tells for each
+    /// (nil: one it cannot tell, left to the pattern's `Regex`).
+    @inline(__always) static func decided(_ x: Target, by matcher: (UnsafeRawBufferPointer) -> Bool?) -> Truth? {
+        var undecided = false
+        let r = x.forEachText { b in
+            if let r = matcher(b) { return r }
+            undecided = true
+            return false
+        }
+        return undecided ? nil : Truth.from(r)
+    }
+
     /// The VRs outside which `t` holds for any element: `[...]` for
     /// `{any: [{not: {vr: [...]}}, …]}`, nil for any other test.
     static func vrsTested(_ t: ValueTest) -> [VR]? {
@@ -600,7 +612,7 @@ public final class Evaluator {
             case .t1C, .t2C:
                 // present (with a value for 1C) meets the requirement whatever
                 // the condition says: the condition is not evaluated (a
-                // condition may walk the data set: Specific Character Set's)
+                // condition may walk the data set)
                 if let x, rt == .t2C || x.hasValue { return .yes }
                 let c = cond.map { evaluate($0, file, selector: true) } ?? .yes
                 if c == .no { return .yes }
@@ -709,30 +721,11 @@ public final class Evaluator {
             return Truth.from(Self.formatIsValid(ds, e, index: idx))
         case .matches(let box):
             if x.count == 0 { return .no }
-            if let l = box.literal {
-                // a literal pattern: matched on the bytes, cheaper than the
-                // memo (the values it is tested on are mostly UIDs, each
-                // seen once: a memo entry copied per value, never hit)
-                var undecided = false
-                let r = x.forEachText { b in
-                    if let r = l.matches(b) { return r }
-                    undecided = true
-                    return false
-                }
-                if !undecided { return Truth.from(r) }
-            }
-            if let c = box.byteClass {
-                // one class over the value: a byte scan, before the memo (values
-                // all in ISO-IR 6 are every text value of most files:
-                // `dicom.iod`'s Specific Character Set condition walks them)
-                var undecided = false
-                let r = x.forEachText { b in
-                    if let r = c.surelyMatches(b) { return r }
-                    undecided = true
-                    return false
-                }
-                if !undecided { return Truth.from(r) }
-            }
+            // a literal pattern, or one class over the value: decided on the
+            // bytes, before the memo (a literal's values are mostly UIDs,
+            // each seen once: a memo entry copied per value, never hit)
+            if let l = box.literal, let r = Self.decided(x, by: l.matches) { return r }
+            if let c = box.byteClass, let r = Self.decided(x, by: c.surelyMatches) { return r }
             let memo: RegexMemo
             if let m = regexMemo[ObjectIdentifier(box)] { memo = m } else { memo = RegexMemo(); regexMemo[ObjectIdentifier(box)] = memo }
             return Truth.from(x.forEachText { b in
