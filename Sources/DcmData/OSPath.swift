@@ -44,7 +44,11 @@ public enum OSPath {
 
     /// Calls `body` with the path's bytes as the system knows them.
     public static func withCString<R>(_ path: String, _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
-        guard path.unicodeScalars.contains(where: { $0.value >= escapeBase + 0x80 && $0.value <= escapeBase + 0xFF }) else {
+        // (every file's path goes through here: an escape, U+10FF80…U+10FFFF,
+        // is F4 8F BE/BF xx in UTF-8, so a path without the byte F4 has none —
+        // a byte scan, not a decoding of every scalar)
+        guard path.utf8.contains(0xF4),
+              path.unicodeScalars.contains(where: { $0.value >= escapeBase + 0x80 && $0.value <= escapeBase + 0xFF }) else {
             return try path.withCString(body)
         }
         var bytes: [CChar] = []

@@ -1,3 +1,5 @@
+import DcmData
+
 /// `dcmaudit.yml`: which packs, rules disabled, severities re-graded, paths
 /// included or excluded, default reports and fail-on, and waivers. Loaded
 /// like a pack: every node keeps its line and column, every scalar stays a
@@ -186,10 +188,7 @@ public struct AuditConfig: Sendable {
         // a day of the month: 2026-02-30 or 2027-04-31 name no day (and,
         // compared as text with today, would expire or hold by accident)
         let y = Int(s.prefix(4))!, m = Int(s.dropFirst(5).prefix(2))!, d = Int(s.suffix(2))!
-        guard (1...12).contains(m) else { return false }
-        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
-        let days = m == 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].contains(m) ? 30 : 31
-        return (1...days).contains(d)
+        return (1...12).contains(m) && (1...DicomDate.daysIn(month: m, year: y)).contains(d)
     }
 
     /// Checks rule ids named by the config against the loaded rules.

@@ -197,15 +197,10 @@ public final class Evaluator {
                 return .yes
             }
             var r = Truth.yes
-            // `{any: [{not: {vr: [...]}}, …]}`: an element of another VR passes
-            // without the test (a test of the text VRs' values over every
-            // element: "a byte outside ISO-IR 6 in an SH, LO, … value")
-            let otherVRsPass = Self.vrsTested(test)
             // (the closure reads the file through a pointer: capturing it
             // copied the whole DicomFile — a dozen reference counts — per rule)
             withUnsafePointer(to: file) { fp in
-                Self.walkElements(fp.pointee.dataSet, only: only, test: test) { ds, e, _ in
-                    if let vrs = otherVRsPass, !vrs.contains(e.fileVR) { return true }
+                _ = Self.walkElements(fp.pointee.dataSet, only: only, test: test) { ds, e, _ in
                     let v = self.test(test, .element(ds, e, index: nil), fp.pointee)
                     if v == .no { r = .no; return false }
                     if v == .unknown { r = .unknown }
@@ -327,15 +322,6 @@ public final class Evaluator {
         return r
     }
 
-    /// Visits the standard elements of `ds` and its sequences' items (private
-    /// elements skipped; with `only`, just those tags) that
-    /// `test` applies to: elements with a value, or any element for tests about
-    /// the element itself (`retired`, `vr`). `body` gets the element's data
-    /// set, the element and its position there, and returns false to stop.
-    /// With a `trail`, the sequences and items above the data set are kept
-    /// there while it is walked (paths and locations of explanations).
-    /// Returns false when stopped.
-    @discardableResult
     /// Whether every value of `x` matches, when `matcher` tells for each
     /// (nil: one it cannot tell, left to the pattern's `Regex`).
     @inline(__always) static func decided(_ x: Target, by matcher: (UnsafeRawBufferPointer) -> Bool?) -> Truth? {
@@ -348,14 +334,15 @@ public final class Evaluator {
         return undecided ? nil : Truth.from(r)
     }
 
-    /// The VRs outside which `t` holds for any element: `[...]` for
-    /// `{any: [{not: {vr: [...]}}, …]}`, nil for any other test.
-    static func vrsTested(_ t: ValueTest) -> [VR]? {
-        guard case .any(let ts) = t else { return nil }
-        for x in ts { if case .not(.vr(let vrs)) = x { return vrs } }
-        return nil
-    }
-
+    /// Visits the standard elements of `ds` and its sequences' items (private
+    /// elements skipped; with `only`, just those tags) that
+    /// `test` applies to: elements with a value, or any element for tests about
+    /// the element itself (`retired`, `vr`). `body` gets the element's data
+    /// set, the element and its position there, and returns false to stop.
+    /// With a `trail`, the sequences and items above the data set are kept
+    /// there while it is walked (paths and locations of explanations).
+    /// Returns false when stopped.
+    @discardableResult
     static func walkElements(_ ds: DataSet, only: ElementFilter, test: ValueTest, trail: WalkTrail? = nil,
                              _ body: (DataSet, Element, Int) -> Bool) -> Bool {
         let aboutElement = test.isAboutElement

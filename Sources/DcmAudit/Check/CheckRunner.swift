@@ -684,10 +684,13 @@ public final class ReportOutput {
         buffer.append(contentsOf: b)
         if buffer.count >= 1 << 16 { flush() }
     }
+    /// Writes what is buffered; on standard output also through stdio's
+    /// buffer, so that what follows on standard error (`dump`'s warnings)
+    /// comes after it.
     func flush() {
         if failure == nil && !buffer.isEmpty {
             let n = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-            if n != buffer.count { failure = errno }
+            if n != buffer.count || (!owned && fflush(file) != 0) { failure = errno }
         }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -41,7 +41,7 @@ public enum DumpRunner {
         var failed = !problems.isEmpty
         for p in problems { writeError("\(p.path): error: \(p.message)\n") }
         let jobs = req.jobs > 0 ? req.jobs : systemCoreCount()
-        let out = StdoutBuffer()
+        let out = ReportOutput(file: stdout)
 
         let filter: Set<Tag>? = req.tags.isEmpty ? nil : Set(req.tags.compactMap { p -> Tag? in
             if case .tag(let t) = p.steps[0].reference { return t }
@@ -97,8 +97,7 @@ public enum DumpRunner {
             }
         })
         if asArray { out.write(Array("]\n".utf8)) }
-        out.flush()
-        if let e = out.failure {
+        if let e = out.closeReportingFailure() {
             writeError("error: cannot write the output: \(String(cString: strerror(e)))\n")
             return 2
         }
@@ -115,25 +114,4 @@ public func writeError(_ s: String) {
     var s = s
     s.withUTF8 { u in _ = fwrite(u.baseAddress, 1, u.count, stderr) }
     fflush(stderr)
-}
-
-/// Buffers standard output in 64 KiB blocks. The first write that fails
-/// (a full disk: `dump … > out.json`) is remembered with its errno, and
-/// `dump` exits 2 saying so: the output used to be cut with exit 0.
-final class StdoutBuffer {
-    var buf: [UInt8] = []
-    private(set) var failure: Int32? = nil
-    init() { buf.reserveCapacity(1 << 16) }
-    func write(_ b: [UInt8]) {
-        buf.append(contentsOf: b)
-        if buf.count >= 1 << 16 { flush() }
-    }
-    func flush() {
-        guard !buf.isEmpty else { return }
-        if failure == nil {
-            let n = buf.withUnsafeBytes { p in fwrite(p.baseAddress, 1, p.count, stdout) }
-            if n != buf.count || fflush(stdout) != 0 { failure = errno }
-        }
-        buf.removeAll(keepingCapacity: true)
-    }
 }
