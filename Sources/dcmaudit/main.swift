@@ -106,7 +106,8 @@ struct Check: ParsableCommand {
         Values of patient-identifying attributes are shown as <redacted:hash> unless --show-phi.
 
         Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on \
-        (default error); 2 usage or rule-pack error, or a report that cannot be written.
+        (default error); 2 usage or rule-pack error, a report that cannot be written, or no file \
+        to check (--allow-no-files).
         """
     )
 
@@ -154,6 +155,9 @@ struct Check: ParsableCommand {
 
     @Flag(name: .long, help: "No progress line on standard error (it is shown only when standard error is a terminal).")
     var quiet = false
+
+    @Flag(name: .long, help: "Exit 0 when there is no file to check (empty folders, or include/exclude patterns leaving none) instead of 2.")
+    var allowNoFiles = false
     // --- not evaluated (docs/reports.md, Not evaluated) ---
     @Option(name: .long, help: ArgumentHelp("Rules that could not be evaluated on a file (a 1C/2C or module condition a header cannot decide): summary (per rule: its file count, example files and their reasons), list (every file, each reason counted), or none.", valueName: "summary|list|none"))
     var notEvaluated: String = "summary"
@@ -193,6 +197,7 @@ struct Check: ParsableCommand {
         req.jobs = jobs
         req.showPHI = showPhi
         req.progress = !quiet && isatty(2) == 1
+        req.allowNoFiles = allowNoFiles
         req.reports = report.compactMap { try? ReportSpec.parse($0).get() }
         req.htmlTemplate = htmlTemplate
         req.baselinePath = baseline

@@ -45,6 +45,15 @@ final class BaselineTests: XCTestCase {
         XCTAssertThrowsError(try Baseline.load(dir + "/bad.txt")) { XCTAssertTrue("\($0)".contains("bad.txt:1:1: error: not a dcmaudit baseline"), "\($0)") }
         try (Baseline.header + "\nrule-only\n").write(toFile: dir + "/bad2.txt", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Baseline.load(dir + "/bad2.txt")) { XCTAssertTrue("\($0)".contains("bad2.txt:2:1: error"), "\($0)") }
+        // an escape the writer never makes: an error at its column, not a line that never matches
+        try (Baseline.header + "\nr.x\tfile:a\\qb\tX\n").write(toFile: dir + "/bad3.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Baseline.load(dir + "/bad3.txt")) { XCTAssertTrue("\($0)".contains("bad3.txt:2:11: error: unknown escape"), "\($0)") }
+        try (Baseline.header + "\nr.x\tfile:a\tX\\\n").write(toFile: dir + "/bad4.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Baseline.load(dir + "/bad4.txt")) { XCTAssertTrue("\($0)".contains("bad4.txt:2:13: error: unknown escape"), "\($0)") }
+        // CR LF line ends (checked out on Windows): the same baseline
+        try text.replacingOccurrences(of: "\n", with: "\r\n").write(toFile: dir + "/crlf.txt", atomically: true, encoding: .utf8)
+        req.baseline = try Baseline.load(dir + "/crlf.txt")
+        XCTAssertEqual(CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req)).baselined, 18)
         req.baseline = nil
         req.baselinePath = dir + "/bad.txt"
         XCTAssertEqual(CheckRunner.run(req), 2)

@@ -57,6 +57,30 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(help.out.contains("Exit codes: 0 no finding at or above --fail-on; 1 findings"), help.out)
     }
 
+    /// A run with no file to check is exit 2 naming why (no file found, or
+    /// the include/exclude patterns left none), unless --allow-no-files.
+    func testNoFileToCheckIsAnError() throws {
+        let empty = NSTemporaryDirectory() + "dcmaudit-empty-\(getpid())"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let none = try run(["check", empty])
+        XCTAssertEqual(none.code, 2, none.err)
+        XCTAssertTrue(none.err.contains("error: no file to check: none found under \(empty)"), none.err)
+        XCTAssertTrue(none.out.contains("0 files"), none.out)   // (the report is still written)
+        XCTAssertEqual(try run(["check", "--allow-no-files", empty]).code, 0)
+        // a config's include that matches none of the demo's files
+        let demo = repoRoot + "/Fixtures/demo/DEMO001"
+        let cfg = empty + "/dcmaudit.yml"
+        try "version: 1\ninclude: ['*.DCM']\n".write(toFile: cfg, atomically: true, encoding: .utf8)
+        let filtered = try run(["check", "--config", cfg, demo])
+        XCTAssertEqual(filtered.code, 2, filtered.err)
+        XCTAssertTrue(filtered.err.contains("the patterns (include *.DCM) left none of the"), filtered.err)
+        XCTAssertEqual(try run(["check", "--config", cfg, "--allow-no-files", demo]).code, 0)
+        // a pattern that matches some files: the run goes on as before
+        try "version: 1\ninclude: ['*IM0004.dcm']\n".write(toFile: cfg, atomically: true, encoding: .utf8)
+        XCTAssertNotEqual(try run(["check", "--config", cfg, demo]).code, 2)
+    }
+
     /// Output that cannot be written (a full disk: /dev/full) is exit 2 with
     /// the reason, for `check` (console and --report), `dump` and `learn`:
     /// the failed writes were dropped and the runs exited 0 with nothing written.

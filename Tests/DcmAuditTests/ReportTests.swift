@@ -94,6 +94,31 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(o["markdown"]!.contains("## dcmaudit: failed"))
     }
 
+    /// Cells a spreadsheet would run as formulas get a leading `'`; numbers
+    /// (DS/IS, signed, multi-valued) stay numbers; the quoting round-trips.
+    func testCSVCellsAreNotFormulas() {
+        let cases: [(String, String)] = [
+            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("-125.0\\-125.0\\50", "-125.0\\-125.0\\50"),
+            ("+1.5E-3", "+1.5E-3"),
+            ("-", "-"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ]
+        for (value, cell) in cases {
+            var o = ByteOutput()
+            o.csvField(value)
+            o.write(",end\r\n")
+            let rows = parseCSV(String(decoding: o.bytes, as: UTF8.self))
+            XCTAssertEqual(rows, [[cell, "end"]], value)
+        }
+    }
+
     func testJUnitPerSeries() throws {
         var req = request([repoRoot + "/Fixtures/demo"])
         req.junitPerSeries = true

@@ -75,9 +75,11 @@ public struct Baseline: Sendable {
         var data: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 1 << 16)
         while true { let n = fread(&buf, 1, buf.count, f); if n <= 0 { break }; data += buf[0..<n] }
-        let text = String(decoding: data, as: UTF8.self)
         var b = Baseline()
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // (split on the byte LF: a String would keep CR LF as one character;
+        // a line end of CR LF — a baseline checked out on Windows — is one line end)
+        for (i, bytes) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            let line = String(decoding: bytes.last == 0x0D ? bytes.dropLast() : bytes, as: UTF8.self)
             if i == 0 {
                 guard line.hasPrefix("# dcmaudit baseline 1") else {
                     throw LoadError(description: "\(path):1:1: error: not a dcmaudit baseline (it starts with '# dcmaudit baseline 1'; write one with --write-baseline)")
@@ -88,9 +90,29 @@ public struct Baseline: Sendable {
             guard line.split(separator: "\t", omittingEmptySubsequences: false).count == 3 else {
                 throw LoadError(description: "\(path):\(i + 1):1: error: expected rule, place and attribute separated by tabs")
             }
+            if let column = badEscape(line) {
+                throw LoadError(description: "\(path):\(i + 1):\(column): error: unknown escape (a baseline escapes only \\\\, \\t, \\n and \\r): no finding would match this line")
+            }
             b.counts[String(line), default: 0] += 1
         }
         return b
+    }
+
+    /// The column (1-based, in characters) of the first backslash that does
+    /// not start one of `escape`'s sequences; nil when there is none. Keys are
+    /// compared escaped: a line with another escape could never match.
+    static func badEscape(_ line: String) -> Int? {
+        var column = 0, afterBackslash = false
+        for c in line.unicodeScalars {
+            column += 1
+            if afterBackslash {
+                guard c == "\\" || c == "t" || c == "n" || c == "r" else { return column - 1 }
+                afterBackslash = false
+            } else if c == "\\" {
+                afterBackslash = true
+            }
+        }
+        return afterBackslash ? column : nil
     }
 
     public func write(to path: String) -> Bool {

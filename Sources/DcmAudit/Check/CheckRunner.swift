@@ -69,6 +69,10 @@ public struct CheckRequest: Sendable {
     /// matching one of `include` (when any), and none of `exclude`, are read.
     public var include: [String] = []
     public var exclude: [String] = []
+    /// `--allow-no-files`: a run with no file to check (empty folders, or
+    /// `include`/`exclude` leaving none) exits 0 instead of 2 — by default a
+    /// CI gate that checked nothing must not pass.
+    public var allowNoFiles = false
     /// Active waivers: matching findings are left out and counted per waiver.
     public var waivers: [AuditConfig.Waiver] = []
     /// Severity overrides under a selector (the config's `severity` entries
@@ -107,6 +111,8 @@ public struct CheckReport: Sendable {
     /// patient values redacted); nil: the run's own.
     public var commandLine: [String]? = nil
     public var files: Int
+    /// Files found under the paths that `include`/`exclude` left out.
+    public var filteredOut: Int = 0
     public var unreadable: Int
     /// The run was interrupted (Ctrl-C): the report covers the files checked
     /// until then (`filesChecked` of `files`), and every format says so.
@@ -501,6 +507,7 @@ public enum CheckRunner {
         var report = CheckReport(paths: req.paths, files: files.count + problems.count, unreadable: unreadableCount, packs: rules.packs,
                                  rules: summaries, findings: findings, severityCounts: severityCounts, failOn: req.failOn)
         report.notDicom = notDicomCount
+        report.filteredOut = allFiles.count - selected.count
         report.filesChecked = checked + problems.count
         report.incomplete = checked < files.count
         report.baselined = baselined
@@ -637,7 +644,27 @@ public enum CheckRunner {
         if let path = req.writeBaseline, let b = report.newBaseline {
             guard b.write(to: path) else { writeError("\(path): error: cannot write the baseline: \(String(cString: strerror(errno)))\n"); return 2 }
         }
+        if report.files == 0 && !req.allowNoFiles && !report.incomplete {
+            writeError(noFilesMessage(req, report) + "\n")
+            return 2
+        }
         return cut ? 2 : report.exitCode
+    }
+
+    /// Why a run checked nothing: no file under the paths, or the
+    /// include/exclude patterns (command line and config) left none.
+    static func noFilesMessage(_ req: CheckRequest, _ report: CheckReport) -> String {
+        let paths = (report.paths.isEmpty ? req.paths : report.paths).joined(separator: " ")
+        var m = "error: no file to check: "
+        if report.filteredOut > 0 {
+            var patterns: [String] = []
+            if !req.include.isEmpty { patterns.append("include " + req.include.joined(separator: ", ")) }
+            if !req.exclude.isEmpty { patterns.append("exclude " + req.exclude.joined(separator: ", ")) }
+            m += "the patterns (\(patterns.joined(separator: "; "))) left none of the \(report.filteredOut) file\(report.filteredOut == 1 ? "" : "s") found under \(paths)"
+        } else {
+            m += "none found under \(paths)"
+        }
+        return m + " (--allow-no-files: exit 0)"
     }
 }
 

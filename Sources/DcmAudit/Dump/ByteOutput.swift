@@ -76,14 +76,37 @@ public struct ByteOutput {
         if n > start { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<n])) }
     }
 
-    /// A CSV field (RFC 4180): quoted when it holds a comma, quote or line break.
+    /// A CSV field (RFC 4180): quoted when it holds a comma, quote or line
+    /// break; a cell a spreadsheet would run as a formula
+    /// (`csvCellIsFormula`) is quoted with a `'` before it, which
+    /// spreadsheets show as text (OWASP "CSV Injection"): a DICOM value or a
+    /// file name is data the user does not control.
     public mutating func csvField(_ s: String) {
-        var needs = false
-        for c in s.utf8 where c == 0x2C || c == 0x22 || c == 0x0A || c == 0x0D { needs = true; break }
+        let formula = Self.csvCellIsFormula(s)
+        var needs = formula
+        if !needs { for c in s.utf8 where c == 0x2C || c == 0x22 || c == 0x0A || c == 0x0D { needs = true; break } }
         if !needs { write(s); return }
         byte(0x22)
+        if formula { byte(0x27) }
         for c in s.utf8 { if c == 0x22 { byte(0x22) }; byte(c) }
         byte(0x22)
+    }
+
+    /// Whether a spreadsheet would read the cell as a formula: it starts with
+    /// `=`, `@`, a tab or a carriage return, or with `+` or `-` and is not a
+    /// number or a list of numbers (DICOM's `-12.5\3E-2`: digits, `.`,
+    /// `e`/`E`, signs, spaces and backslashes only — no name, so no function
+    /// call; DS and IS values stay numbers for pandas).
+    static func csvCellIsFormula(_ s: String) -> Bool {
+        guard let first = s.utf8.first else { return false }
+        switch first {
+        case 0x3D, 0x40, 0x09, 0x0D: return true
+        case 0x2B, 0x2D:
+            return !s.utf8.allSatisfy { c in
+                (0x30...0x39).contains(c) || c == 0x2E || c == 0x45 || c == 0x65 || c == 0x2B || c == 0x2D || c == 0x20 || c == 0x5C
+            }
+        default: return false
+        }
     }
 
     public mutating func base64(_ data: [UInt8]) {
