@@ -393,7 +393,7 @@ def run_dcmaudit(binary: str, files: list[Path]) -> tuple[dict[str, list[dict]],
         batch = files[i:i + 200]
         # --show-phi: findings are matched to files by path, and paths holding
         # patient values (a folder named after the PatientID) are redacted otherwise
-        args = [binary, "check", "--format", "json", "--fail-on", "never", "--show-phi"]
+        args = [binary, "check", "--format", "json", "--fail-on", "never", "--show-phi", "--allow-no-files"]
         for p in PACKS:
             args += ["--pack", p]
         r = subprocess.run(args + [str(f) for f in batch], capture_output=True, timeout=600)

@@ -156,7 +156,7 @@ struct Check: ParsableCommand {
     @Flag(name: .long, help: "No progress line on standard error (it is shown only when standard error is a terminal).")
     var quiet = false
 
-    @Flag(name: .long, help: "Exit 0 when there is no file to check (empty folders, or include/exclude patterns leaving none) instead of 2.")
+    @Flag(name: .long, help: "Exit 0 when there is no file to check (empty folders, include/exclude patterns leaving none, or no DICOM file among them) instead of 2.")
     var allowNoFiles = false
     // --- not evaluated (docs/reports.md, Not evaluated) ---
     @Option(name: .long, help: ArgumentHelp("Rules that could not be evaluated on a file (a 1C/2C or module condition a header cannot decide): summary (per rule: its file count, example files and their reasons), list (every file, each reason counted), or none.", valueName: "summary|list|none"))

@@ -68,6 +68,13 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(none.err.contains("error: no file to check: none found under \(empty)"), none.err)
         XCTAssertTrue(none.out.contains("0 files"), none.out)   // (the report is still written)
         XCTAssertEqual(try run(["check", "--allow-no-files", empty]).code, 0)
+        // files, none of them DICOM (a folder of JPEGs, an archive not unpacked)
+        try "not DICOM".write(toFile: empty + "/a.txt", atomically: true, encoding: .utf8)
+        let notDicom = try run(["check", empty])
+        XCTAssertEqual(notDicom.code, 2, notDicom.err)
+        XCTAssertTrue(notDicom.err.contains("error: no file to check: the one file found under \(empty) is not DICOM"), notDicom.err)
+        XCTAssertTrue(notDicom.out.contains("file.not-dicom"), notDicom.out)
+        try FileManager.default.removeItem(atPath: empty + "/a.txt")
         // a config's include that matches none of the demo's files
         let demo = repoRoot + "/Fixtures/demo/DEMO001"
         let cfg = empty + "/dcmaudit.yml"

@@ -69,9 +69,9 @@ public struct CheckRequest: Sendable {
     /// matching one of `include` (when any), and none of `exclude`, are read.
     public var include: [String] = []
     public var exclude: [String] = []
-    /// `--allow-no-files`: a run with no file to check (empty folders, or
-    /// `include`/`exclude` leaving none) exits 0 instead of 2 — by default a
-    /// CI gate that checked nothing must not pass.
+    /// `--allow-no-files`: a run with no file to check (empty folders,
+    /// `include`/`exclude` leaving none, or no DICOM file among them) exits 0
+    /// instead of 2 — by default a CI gate that checked nothing must not pass.
     public var allowNoFiles = false
     /// Active waivers: matching findings are left out and counted per waiver.
     public var waivers: [AuditConfig.Waiver] = []
@@ -644,19 +644,22 @@ public enum CheckRunner {
         if let path = req.writeBaseline, let b = report.newBaseline {
             guard b.write(to: path) else { writeError("\(path): error: cannot write the baseline: \(String(cString: strerror(errno)))\n"); return 2 }
         }
-        if report.files == 0 && !req.allowNoFiles && !report.incomplete {
+        if report.files == report.notDicom && !req.allowNoFiles && !report.incomplete {
             writeError(noFilesMessage(req, report) + "\n")
             return 2
         }
         return cut ? 2 : report.exitCode
     }
 
-    /// Why a run checked nothing: no file under the paths, or the
-    /// include/exclude patterns (command line and config) left none.
+    /// Why a run checked nothing: no file under the paths, the
+    /// include/exclude patterns (command line and config) left none, or
+    /// none of the files is DICOM (a wrong folder, an archive not unpacked).
     static func noFilesMessage(_ req: CheckRequest, _ report: CheckReport) -> String {
         let paths = (report.paths.isEmpty ? req.paths : report.paths).joined(separator: " ")
         var m = "error: no file to check: "
-        if report.filteredOut > 0 {
+        if report.notDicom > 0 {
+            m += report.notDicom == 1 ? "the one file found under \(paths) is not DICOM" : "none of the \(report.notDicom) files found under \(paths) is DICOM"
+        } else if report.filteredOut > 0 {
             var patterns: [String] = []
             if !req.include.isEmpty { patterns.append("include " + req.include.joined(separator: ", ")) }
             if !req.exclude.isEmpty { patterns.append("exclude " + req.exclude.joined(separator: ", ")) }
