@@ -1354,15 +1354,24 @@ class Generator:
             text = text if len(text) <= 200 else text[:197] + "..."
             counter["not evaluated"] += 1
             return f"{{not_evaluated: {q(text)}}}", False
+        sib = {s.tag for s in siblings}
+        ok = (lambda t: t in sib) if depth > 0 else (lambda t: t in self.top_level_tags or t in sib)
         if node.tag in SEGMENTED_ALTERNATIVE and "PALETTE COLOR" in text:
             # Image Pixel (C.7.6.3) wants the Palette Color LUT Data for
             # PALETTE COLOR, but the Palette Color Lookup Table Module (C.7.9)
-            # lets an Image IOD use the segmented data instead: not decidable
-            # from this row's text alone
+            # lets an Image IOD use the segmented data instead ("Required if
+            # segmented data is NOT used in an Image IOD"): required when the
+            # row's condition holds and the same colour's Segmented … Data
+            # (0028,1221-1223: the tag + 0x20) is absent. At the top level
+            # only: in an item (an icon's Image Pixel Macro) "at the image
+            # level" is not parsed, and the row stays not evaluated.
+            sel = self.parser.parse(text, ok, lambda t: t in self.top_level_tags) if depth == 0 else None
+            if sel is not None and "{not_evaluated: " not in sel:
+                counter["encoded"] += 1
+                self.stats["Palette Color LUT Data: the row's condition and no Segmented data (C.7.6.3, C.7.9; per place, summed)"] += 1
+                return f"{{all: [{sel}, {{{self.keyword(node.tag + 0x20)}: absent}}]}}", True
             counter["not evaluated"] += 1
             return f"{{not_evaluated: {q(text + SEGMENTED_NOTE)}}}", False
-        sib = {s.tag for s in siblings}
-        ok = (lambda t: t in sib) if depth > 0 else (lambda t: t in self.top_level_tags or t in sib)
         sel = self.parser.parse(text, ok, (lambda t: t in self.top_level_tags) if depth == 0 else None)
         if sel is None and depth > 0 and SCOPE_REFS is not None:
             # inside an item, an attribute of an enclosing item (the nearest

@@ -696,4 +696,33 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(try findings("00191001"), ["DimensionIndexSequence[0].DimensionIndexPrivateCreator error"])
         XCTAssertEqual(try findings("00209056"), [])
     }
+
+    /// Image Pixel's Red/Green/Blue Palette Color Lookup Table Data (C.7.6.3)
+    /// are required for PALETTE COLOR (or Pixel Presentation COLOR/MIXED)
+    /// unless the same colour's Segmented data stands for it (C.7.9: "Required
+    /// if segmented data is NOT used in an Image IOD"). Decided at the top
+    /// level; it was not evaluated on every image.
+    func testPaletteColorLUTDataIsDecided() throws {
+        guard let set = Self.set else { return XCTFail() }
+        let id = "iod.secondary-capture-image.image-pixel"
+        let rule = try XCTUnwrap(set.rules.first { $0.id == id })
+        let lut = ["Red", "Green", "Blue"]
+        let descriptors = lut.map { "\($0)PaletteColorLookupTableDescriptor: [256, 0, 8]" }.joined(separator: ", ")
+        let check = { (extra: String) throws -> (errors: [String], undecided: [String]) in
+            let f = try file("{SOPClassUID: \"1.2.840.10008.5.1.4.1.1.7\", SamplesPerPixel: 1, Rows: 1, Columns: 1, BitsAllocated: 8, "
+                             + "BitsStored: 8, HighBit: 7, PixelRepresentation: 0, PixelData: {vr: OB, value: ab}, \(extra)}")
+            return (try self.run(f).findings.filter { $0.ruleID == id }.compactMap(\.attribute).filter { $0.contains("Palette") }.sorted(),
+                    Evaluator().undecided(rule, f).map(\.attribute).filter { $0.contains("Palette") })
+        }
+        let mono = try check("PhotometricInterpretation: MONOCHROME2")
+        XCTAssertEqual(mono.errors, [])
+        XCTAssertEqual(mono.undecided, [], "not required, and decided so")
+        let missing = try check("PhotometricInterpretation: PALETTE COLOR, \(descriptors)")
+        XCTAssertEqual(missing.errors, lut.map { "\($0)PaletteColorLookupTableData" }.sorted())
+        let data = lut.map { "\($0)PaletteColorLookupTableData: {vr: OB, value: ab}" }.joined(separator: ", ")
+        XCTAssertEqual(try check("PhotometricInterpretation: PALETTE COLOR, \(descriptors), \(data)").errors, [])
+        // the segmented data of one colour stands for that colour only
+        let segmented = try check("PhotometricInterpretation: PALETTE COLOR, \(descriptors), SegmentedRedPaletteColorLookupTableData: {vr: OB, value: ab}")
+        XCTAssertEqual(segmented.errors, ["BluePaletteColorLookupTableData", "GreenPaletteColorLookupTableData"])
+    }
 }
