@@ -67,8 +67,9 @@ final class NotEvaluatedTests: XCTestCase {
         XCTAssertTrue(text.contains("  iod.ct-image.contrast-bolus  (1 file: "), text)
         // every reason `rules coverage --file` gives (the summary reads the
         // example files again: no count per reason), and nothing per file
+        // (20 reasons since Image Pixel's Palette Color LUT Data are decided)
         let lines = coverageLines(ct)
-        XCTAssertGreaterThan(lines.count, 20)
+        XCTAssertGreaterThan(lines.count, 15)
         for l in lines { XCTAssertTrue(text.contains("\n    " + l + "\n"), l) }
         XCTAssertTrue(text.contains("\n    when: \"Required if contrast media was used in this image\"\n"))
         XCTAssertFalse(text.contains("Not evaluated, by file"))
