@@ -384,9 +384,10 @@ final class IODPackTests: XCTestCase {
         // testNewConditionPhrasingsAreDecided; 106, 101, 158 before the
         // conditions on an enclosing item or the top level, `parent:` / `top:`;
         // 111, 102, 166 before the forms of testMoreConditionFormsAreDecided;
-        // 118, 109, 174 before `private_tag`, testPrivateTagConditionsAreDecided)
-        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 120, 114, 1, 1), ("iod.mr-image", 23, 111, 92, 0, 1),
-                                                  ("iod.enhanced-mr-image", 56, 178, 180, 15, 12)] {
+        // 118, 109, 174 before `private_tag`, testPrivateTagConditionsAreDecided;
+        // 120, 111, 178 before Image Pixel's Palette Color LUT Data, testPaletteColorLUTDataIsDecided)
+        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 123, 111, 1, 1), ("iod.mr-image", 23, 114, 89, 0, 1),
+                                                  ("iod.enhanced-mr-image", 56, 181, 177, 15, 12)] {
             let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
             XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
                            [rules, enc, ne, menc, mne], name)
