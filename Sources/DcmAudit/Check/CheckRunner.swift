@@ -378,6 +378,7 @@ public enum CheckRunner {
         let inferCollector = inferSpec.map { ProtocolCollector($0) }
         let notEvaluatedMode = req.notEvaluated, notEvaluated = NotEvaluatedCollector()   // --- not evaluated ---
         let pool = EvaluatorPool()
+        let phiCaches = PerThreadPool { PHIValueCache() }
         let options = req.readOptions
         let showPHI = req.showPHI
         let files = selected
@@ -407,7 +408,9 @@ public enum CheckRunner {
                 var keys = FileKeys(series: ds.string(Tag(0x0020, 0x000E)), study: ds.string(Tag(0x0020, 0x000D)), modality: ds.string(Tag(0x0008, 0x0060)))
                 let result = ev.run(rules, on: file, path: path, showPHI: showPHI)
                 if !showPHI {
-                    keys.phiValues = PathRedactor.values(of: ds)
+                    let cache = phiCaches.take()
+                    keys.phiValues = cache.values(of: ds)
+                    phiCaches.give(cache)
                     keys.findingsNamingPath = PathRedactor.findingsNaming(path, result.findings)
                 }
                 keys.scanner = ComplianceTally.scanner(of: ds)
@@ -734,18 +737,21 @@ public final class ReportOutput {
     }
 }
 
-/// Evaluators (with their per-thread scratch) handed to worker threads.
-/// A thread gets back the evaluator it gave last: its shape memo holds the
-/// files of the series that thread is on (`orderedParallelMap` hands a
-/// thread consecutive files), not those of another thread's.
-final class EvaluatorPool: @unchecked Sendable {
-    private var byThread: [UInt: Evaluator] = [:]
+/// Per-thread state handed to worker threads: a thread gets back the
+/// object it gave last, so what it remembers is about the files that thread
+/// is on (`orderedParallelMap` hands a thread consecutive files: the series
+/// of its shape memo, the patient of its `PHIValueCache`), not another
+/// thread's.
+final class PerThreadPool<T: AnyObject>: @unchecked Sendable {
+    private var byThread: [UInt: T] = [:]
     private let mutex = Lock()
-    func take() -> Evaluator {
+    private let make: () -> T
+    init(_ make: @escaping () -> T) { self.make = make }
+    func take() -> T {
         let me = Self.thread()
-        return mutex.with { byThread.removeValue(forKey: me) } ?? Evaluator()
+        return mutex.with { byThread.removeValue(forKey: me) } ?? make()
     }
-    func give(_ e: Evaluator) {
+    func give(_ e: T) {
         let me = Self.thread()
         mutex.with { byThread[me] = e }
     }
@@ -756,9 +762,17 @@ final class EvaluatorPool: @unchecked Sendable {
         UInt(pthread_self())
         #endif
     }
+    fileprivate var all: [T] { mutex.with { Array(byThread.values) } }
+}
+
+/// Evaluators (with their per-thread scratch and shape memo) handed to worker threads.
+typealias EvaluatorPool = PerThreadPool<Evaluator>
+
+extension PerThreadPool where T == Evaluator {
+    convenience init() { self.init { Evaluator() } }
     /// The shape memos' counts over the pool's evaluators (`Evaluator.shapeMemoCounts`).
     func memoCounts() -> (whole: Int, partial: Int, evaluated: Int) {
-        mutex.with { byThread.values.reduce((0, 0, 0)) { a, e in let c = e.shapeMemoCounts; return (a.0 + c.whole, a.1 + c.partial, a.2 + c.evaluated) } }
+        all.reduce((0, 0, 0)) { a, e in let c = e.shapeMemoCounts; return (a.0 + c.whole, a.1 + c.partial, a.2 + c.evaluated) }
     }
 }
 

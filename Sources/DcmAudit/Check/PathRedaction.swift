@@ -28,6 +28,26 @@ import DcmRules
 /// their findings are delivered after every readable file (when all values
 /// are known); the command line and the input paths are redacted at the end
 /// of the run, with every value.
+/// `PathRedactor.values(of:)` of the last file a worker thread read, kept by
+/// the bytes it was made from (`PathRedactor.writeValueBytes`): a thread gets
+/// consecutive files, and the files of a series have the same patient — the
+/// splitting and normalising of every file's names, IDs and dates was ~3% of
+/// a check of identified files.
+final class PHIValueCache {
+    private var key: [UInt8] = []
+    private var scratch: [UInt8] = []
+    private var last: [[UInt8]] = []
+
+    func values(of ds: DataSet) -> [[UInt8]] {
+        scratch.removeAll(keepingCapacity: true)
+        PathRedactor.writeValueBytes(of: ds, into: &scratch)
+        if scratch == key { return last }
+        swap(&key, &scratch)
+        last = PathRedactor.values(of: ds)
+        return last
+    }
+}
+
 final class PathRedactor {
     /// The patient-identifying attributes looked for in paths: the patient's
     /// names, IDs, birth date, address and telephone, and the accession number.
@@ -60,6 +80,18 @@ final class PathRedactor {
         rawValues(of: ds).compactMap { v in
             let n = normalizedBytes(v)
             return n.isEmpty ? nil : n
+        }
+    }
+
+    /// The bytes `values(of:)` reads, with their tags and lengths, and the
+    /// Specific Character Set they are decoded with (`PHIValueCache`'s key).
+    static let keyTags = [Tag(0x0008, 0x0005)] + tags
+    static func writeValueBytes(of ds: DataSet, into key: inout [UInt8]) {
+        for tag in keyTags {
+            guard let e = ds[tag] else { continue }
+            withUnsafeBytes(of: tag.raw) { key.append(contentsOf: $0) }
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: e.valueLength)) { key.append(contentsOf: $0) }
+            ds.withValue(e) { key.append(contentsOf: $0) }
         }
     }
 
