@@ -8,8 +8,12 @@ import DcmDictionary
 final class TextRepertoireTests: XCTestCase {
     let ts = "1.2.840.10008.1.2.1"   // Explicit VR Little Endian
 
-    func read(_ body: Bytes, ts: String? = nil) throws -> DicomFile {
-        try readBytes(part10(transferSyntax: ts ?? self.ts, body: body.bytes))
+    /// Asserts the fact of the file `body` makes, as the reader notes it and
+    /// as the walk of its data set finds it.
+    func assertFact(_ body: Bytes, _ expected: Bool, ts: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
+        let f = try readBytes(part10(transferSyntax: ts ?? self.ts, body: body.bytes))
+        XCTAssertEqual(f.textOutsideDefaultRepertoire, expected, "reader", file: file, line: line)
+        XCTAssertEqual(f.dataSet.hasTextOutsideDefaultRepertoire, expected, "walk", file: file, line: line)
     }
 
     func testAllASCIITextIsTheDefaultRepertoire() throws {
@@ -17,9 +21,7 @@ final class TextRepertoireTests: XCTestCase {
         b.explicit(0x0008, 0x1030, "LO", text("HEAD^ROUTINE"))
         b.explicit(0x0010, 0x0010, "PN", text("Muller^Hans"))
         b.explicit(0x0020, 0x4000, "LT", text("a comment, ~ and DEL \u{7F}"))
-        let f = try read(b)
-        XCTAssertFalse(f.textOutsideDefaultRepertoire)
-        XCTAssertFalse(f.dataSet.hasTextOutsideDefaultRepertoire)
+        try assertFact(b, false)
     }
 
     /// ESC (1BH) starts a code extension (PS3.5 §6.1.2.5.3), here in a PN of
@@ -33,23 +35,21 @@ final class TextRepertoireTests: XCTestCase {
         b.explicit(0x0040, 0xA123, "PN", [0x1B, 0x24, 0x42, 0x3B, 0x33, 0x45, 0x44, 0x1B, 0x28, 0x42, 0x20, 0x20])
         b.itemDelimiter()
         b.sequenceDelimiter()
-        let f = try read(b)
-        XCTAssertTrue(f.textOutsideDefaultRepertoire)
-        XCTAssertTrue(f.dataSet.hasTextOutsideDefaultRepertoire)
+        try assertFact(b, true)
     }
 
     func testAHighByteInUT() throws {
         var b = Bytes()
         b.explicit(0x0010, 0x0010, "PN", text("Muller^Hans"))
         b.explicit(0x0040, 0xA160, "UT", text("Befund: unauff\u{00E4}llig"))   // UTF-8 C3 A4
-        XCTAssertTrue(try read(b).textOutsideDefaultRepertoire)
+        try assertFact(b, true)
     }
 
     /// Implicit VR: the VR is the dictionary's (PN), and so the value is text.
     func testAHighByteInAnImplicitVRPersonName() throws {
         var b = Bytes()
         b.implicit(0x0010, 0x0010, [0x4D, 0xFC, 0x6C, 0x6C, 0x65, 0x72])       // "Müller", ISO 8859-1
-        XCTAssertTrue(try read(b, ts: "1.2.840.10008.1.2").textOutsideDefaultRepertoire)
+        try assertFact(b, true, ts: "1.2.840.10008.1.2")
     }
 
     /// OB and UN values are bytes, not text; CS, UI and the other VRs Specific
@@ -62,9 +62,7 @@ final class TextRepertoireTests: XCTestCase {
         b.explicit(0x0010, 0x0010, "PN", text("Muller^Hans"))
         b.explicit(0x0029, 0x0010, "LO", text("ACME"))
         b.explicit(0x0029, 0x1001, "OB", [0x80, 0x81, 0x1B, 0xFF])
-        let f = try read(b)
-        XCTAssertFalse(f.textOutsideDefaultRepertoire)
-        XCTAssertFalse(f.dataSet.hasTextOutsideDefaultRepertoire)
+        try assertFact(b, false)
     }
 
     /// A private LO is text too (its VR is written): a character set is used.
@@ -72,7 +70,7 @@ final class TextRepertoireTests: XCTestCase {
         var b = Bytes()
         b.explicit(0x0009, 0x0010, "LO", text("ACME"))
         b.explicit(0x0009, 0x1001, "LO", text("K\u{00F6}pf"))
-        XCTAssertTrue(try read(b).textOutsideDefaultRepertoire)
+        try assertFact(b, true)
     }
 
     /// The byte scan at every position of buffers of 0…19 bytes (the
