@@ -112,13 +112,18 @@ CS_VALUE = re.compile(r"^[A-Z0-9_ ]{1,16}$")
 NUMERIC_VRS = {"US", "SS", "UL", "SL", "DS", "IS", "FL", "FD", "UV", "SV"}
 
 # "Required if an expanded or replacement character set is used" (Specific
-# Character Set, SOP Common C.12.1) is left not evaluated. It can be decided
-# from the text values (a byte above 7FH or an ESC in an SH, LO, UC, ST, LT,
-# UT or PN value, PS3.5 6.1.2.3), and branch cond3 did so with an
-# `each_element` walk; but that walk reads every value of every file, so the
-# SOP Common rule was no longer replayed by the shape memo and every pack on
-# the de-identified benchmark corpus took 10-25% more CPU (docs/packs.md).
-# Deciding it needs a per-file fact the memo can key on (next step).
+# Character Set, SOP Common C.12.1): decided from the file fact
+# `file.text_repertoire` (docs/rule-language.md). PS3.5 6.1.2.3: Specific
+# Character Set applies to the values of SH, LO, UC, ST, LT, UT and PN;
+# without it they are in ISO-IR 6 (6.1.2.1), so a byte above 7FH or an ESC
+# (1BH, code extension, 6.1.2.5.3) in one of them means another character set
+# is used. The reader notes that as it parses (`other`, else `default`), and
+# the shape memo keys on it, so the SOP Common rule stays replayable (an
+# `each_element` walk over every value, branch cond3, did not: 10-25% of every
+# pack's CPU, docs/packs.md). Decided at the top level only: an item's own
+# Specific Character Set is not told apart from the file's by one fact.
+CHARSET_USED = re.compile(r"an? (?:expanded|extended) or replacement character set is used", re.I)
+CHARSET_SELECTOR = "{file.text_repertoire: {equals: other}}"
 
 # "Required if the image is to be transferred in one of the following
 # presentation contexts identified by Transfer Syntax UID: …" (Pixel Data
@@ -367,7 +372,7 @@ class ConditionParser:
       X is present with value V | has value V | is set to V | Value n of X is V
       X is absent or has a value of V | the value of X exists (X has a value)
       X is not "uid" (name) and not "uid" (name)         (names checked against PS3.6)
-      the file's Transfer Syntax (TRANSFER_SYNTAX_LIST)
+      the file's Transfer Syntax (TRANSFER_SYNTAX_LIST); Specific Character Set (CHARSET_SELECTOR)
       X, Y, and the pair of A and B are not present      (pair: not evaluated with one of A, B)
       decided part and|or <prose>                        (partly: decided one way only)
     `attr_ok(tag)` says whether a tag may be referenced here (a sibling in the
@@ -416,6 +421,8 @@ class ConditionParser:
                 return sop
             first = self.parse("Required if " + rest, attr_ok)
             return None if first is None else f"{{all: [{first}, {sop}]}}"
+        if top_ok is not None and CHARSET_USED.fullmatch(body):
+            return CHARSET_SELECTOR
         m = TRANSFER_SYNTAX_LIST.fullmatch(body)
         if m:
             out = []

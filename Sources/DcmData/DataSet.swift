@@ -209,9 +209,17 @@ public struct DicomFile: Sendable {
     public var anomalies: [Anomaly]
     /// Pixel Data that the reader stopped at (or skipped).
     public var pixelData: PixelDataInfo?
+    /// Whether a value of SH, LO, UC, ST, LT, UT or PN in the data set (items
+    /// included) holds a byte above 7FH or an ESC: a character set other than
+    /// the default is used (PS3.5 §6.1.2.3, `TextRepertoire`). Noted by the
+    /// reader as it parses; set it again after changing text values.
+    public var textOutsideDefaultRepertoire: Bool
 
-    public init(path: String? = nil, fileSize: Int = 0, hasPreamble: Bool = true, meta: DataSet, dataSet: DataSet, transferSyntax: TransferSyntax, anomalies: [Anomaly] = [], pixelData: PixelDataInfo? = nil) {
+    /// `textOutsideDefaultRepertoire` nil: computed from `dataSet`.
+    public init(path: String? = nil, fileSize: Int = 0, hasPreamble: Bool = true, meta: DataSet, dataSet: DataSet, transferSyntax: TransferSyntax,
+                anomalies: [Anomaly] = [], pixelData: PixelDataInfo? = nil, textOutsideDefaultRepertoire: Bool? = nil) {
         self.path = path; self.fileSize = fileSize; self.hasPreamble = hasPreamble; self.meta = meta
         self.dataSet = dataSet; self.transferSyntax = transferSyntax; self.anomalies = anomalies; self.pixelData = pixelData
+        self.textOutsideDefaultRepertoire = textOutsideDefaultRepertoire ?? dataSet.hasTextOutsideDefaultRepertoire
     }
 }

@@ -97,7 +97,7 @@ public enum DicomReader {
 
         if p.stopped {
             return DicomFile(fileSize: p.fileSize, hasPreamble: hasPreamble, meta: meta, dataSet: DataSet(storage: s),
-                             transferSyntax: ts ?? .explicitVRLittleEndian, anomalies: p.anomalies)
+                             transferSyntax: ts ?? .explicitVRLittleEndian, anomalies: p.anomalies, textOutsideDefaultRepertoire: false)
         }
 
         var effective = ts ?? .explicitVRLittleEndian
@@ -130,7 +130,8 @@ public enum DicomReader {
             throw ReadError.notDicom(reason: "no data elements found", offset: p.fileOffset(pos))
         }
         var file = DicomFile(fileSize: p.fileSize, hasPreamble: hasPreamble, meta: meta, dataSet: ds,
-                             transferSyntax: effective, anomalies: p.anomalies, pixelData: p.pixelData)
+                             transferSyntax: effective, anomalies: p.anomalies, pixelData: p.pixelData,
+                             textOutsideDefaultRepertoire: p.textOutsideDefaultRepertoire)
         file.declaredTransferSyntax = ts
         return file
     }

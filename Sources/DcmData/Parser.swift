@@ -31,6 +31,9 @@ final class Parser {
     var bigEndian = false
     var anomalies: [Anomaly] = []
     var pixelData: PixelDataInfo?
+    /// Whether a text value read so far leaves the default repertoire
+    /// (`DicomFile.textOutsideDefaultRepertoire`, `noteText`).
+    var textOutsideDefaultRepertoire = false
     /// Set when the rest of the input cannot be trusted (truncated, lost sync).
     var stopped = false
     /// Pixel Representation and Bits Allocated of the top-level data set, for
@@ -472,6 +475,7 @@ final class Parser {
             if tag == .specificCharacterSet {
                 charset = SpecificCharacterSet(terms: decodeCharsetTerms(valueStart, len))
             }
+            noteText(tag, vr, valueStart, len)
             // a fresh value rather than `element`: saves a non-trivial copy on the hot path
             elements.append(Element(tag: tag, vr: vr, flags: element.flags, declaredLength: length,
                                     fileOffset: fileOff, valueStart: valueStart, valueLength: len))
@@ -481,6 +485,14 @@ final class Parser {
         ds.isSorted = sorted
         ds.characterSet = charset
         return (ds, DataSetEnd(end: pos, sawItemDelimiter: sawDelimiter))
+    }
+
+    /// Notes whether a loaded value leaves the default repertoire (PS3.5
+    /// §6.1.2.3, `TextRepertoire`): scanned once, while its bytes are in
+    /// storage, and only until the first such value of the file.
+    @inline(__always) func noteText(_ tag: Tag, _ vr: VR, _ valueStart: Int, _ length: Int) {
+        guard !textOutsideDefaultRepertoire, length > 0, TextRepertoire.counts(tag, vr) else { return }
+        textOutsideDefaultRepertoire = TextRepertoire.leavesDefault(storage.base + valueStart, count: length)
     }
 
     /// A defined-length UN value whose tag the dictionary gives the VR SQ,
@@ -495,6 +507,7 @@ final class Parser {
               ensure(valueStart + length) else { return nil }
         let end = valueStart + length
         let mark = anomalies.count
+        let savedText = textOutsideDefaultRepertoire
         let saved = (explicitVR, bigEndian, skipLimit)
         explicitVR = false; bigEndian = false
         // the whole value is loaded: skips inside it stay inside storage
@@ -509,6 +522,7 @@ final class Parser {
         }
         if !stopped && after == end && !broken { return items }
         anomalies.removeSubrange(mark...)
+        textOutsideDefaultRepertoire = savedText   // the value stays UN bytes: not text
         stopped = false
         anomaly(.badItem, at: valueStart, location, "UN value of a sequence (VR SQ in the dictionary) is not implicit VR little endian items ending at its length \(length) (PS3.5 §6.2.2); kept as UN bytes")
         return nil

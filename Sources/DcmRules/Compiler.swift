@@ -485,12 +485,13 @@ final class PackCompiler {
         return .eachElement(only: only, test)
     }
 
-    /// `file.anomalies`, or an attribute path parsed by the one path parser.
+    /// `file.anomalies`, `file.text_repertoire`, or an attribute path parsed by the one path parser.
     func attributeRef(_ text: String, _ loc: SourceLocation) -> AttributeRef? {
         // fast path (a large generated pack names ~100,000 attributes): a plain
         // keyword, or a tag as 8 hex digits; anything else goes to the path parser
         if let t = Self.plainTag(text) { return .tag(t, text: text) }
         if text == "file.anomalies" { return .anomalies }
+        if text == AttributeRef.textRepertoireName { return .textRepertoire }
         if let d = DerivedAttribute.parse(text) {   // csa.image.NAME, siemens.NAME (DerivedAttributes.swift)
             switch d {
             case .success(let a): return .derived(a)
@@ -498,7 +499,7 @@ final class PackCompiler {
             }
         }
         if text.hasPrefix("file.") {
-            error(loc, "unknown pseudo-attribute '\(text)'", suggestion: suggest(text, among: ["file.anomalies"]))
+            error(loc, "unknown pseudo-attribute '\(text)'", suggestion: suggest(text, among: ["file.anomalies", AttributeRef.textRepertoireName]))
             return nil
         }
         if Keys.groupOps.contains(text) {
@@ -734,6 +735,11 @@ final class PackCompiler {
             return .attribute(r)
         }
         guard let s = scalar(n, op) else { return nil }
+        if case .textRepertoire = ref, !AttributeRef.textRepertoireValues.contains(s) {
+            error(n.location, "\(ref) is one of \(AttributeRef.textRepertoireValues.joined(separator: ", ")), not '\(s)'",
+                  suggestion: suggest(s, among: AttributeRef.textRepertoireValues))
+            return nil
+        }
         let kind = ValueKind.of(vr)
         let ordered = ["range", "gt", "ge", "lt", "le"].contains(op)
         switch kind {

@@ -49,6 +49,10 @@ enum ExampleBuilder {
                 continue
             }
             guard let ref = compiler.attributeRef(key, kl) else { ok = false; continue }
+            if case .textRepertoire = ref {
+                compiler.error(kl, "\(ref) is read from the example's text values: give one a character above 7FH (\"M\u{00FC}ller\") for 'other'")
+                ok = false; continue
+            }
             if case .derived(let a) = ref {   // csa.image.NAME: a real CSA header (DerivedAttributes.swift)
                 derived.add(a, values: value.items?.compactMap(\.scalar) ?? (value.isNull ? [] : [value.scalar ?? ""]))
                 continue

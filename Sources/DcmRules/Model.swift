@@ -34,12 +34,16 @@ public enum Truth: Sendable, Equatable {
 
 /// A reference to an attribute, compiled once: a plain top-level tag (the
 /// fast path: one binary search, no allocation), a full attribute path, or the
-/// `file.anomalies` pseudo-attribute.
+/// `file.anomalies` and `file.text_repertoire` pseudo-attributes.
 public enum AttributeRef: Sendable, CustomStringConvertible {
     case tag(Tag, text: String)
     case path(AttributePath)
     /// The kinds of the reader's anomalies for the file (`Anomaly.Kind` raw values).
     case anomalies
+    /// `file.text_repertoire`: `other` when a text value of the file leaves
+    /// the default repertoire (`DicomFile.textOutsideDefaultRepertoire`,
+    /// PS3.5 §6.1.2.3), else `default`.
+    case textRepertoire
     /// A value parsed from the file: `csa.image.NAME`, `siemens.NAME` (DerivedAttributes.swift).
     case derived(DerivedAttribute)
 
@@ -48,6 +52,7 @@ public enum AttributeRef: Sendable, CustomStringConvertible {
         case .tag(_, let t): return t
         case .path(let p): return p.text
         case .anomalies: return "file.anomalies"
+        case .textRepertoire: return Self.textRepertoireName
         case .derived(let d): return d.text
         }
     }
@@ -58,8 +63,18 @@ public enum AttributeRef: Sendable, CustomStringConvertible {
         case .path(let p):
             guard let last = p.steps.last, case .tag(let t) = last.reference else { return nil }
             return DataDictionary.entry(for: t)?.vr
-        case .anomalies: return .CS
+        case .anomalies, .textRepertoire: return .CS
         case .derived(let d): return d.vr
+        }
+    }
+    /// The name of `.textRepertoire`, and its two values.
+    static let textRepertoireName = "file.text_repertoire"
+    static let textRepertoireValues = ["default", "other"]
+    /// A fact about the whole file (`file.…`), not an attribute.
+    var isFileFact: Bool {
+        switch self {
+        case .anomalies, .textRepertoire: return true
+        default: return false
         }
     }
     var hasWildcard: Bool {

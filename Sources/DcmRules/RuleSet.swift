@@ -662,7 +662,7 @@ extension AttributeRef {
         switch self {
         case .tag(let t, _): return t
         case .path(let p): if let l = p.steps.last, case .tag(let t) = l.reference { return t }; return nil
-        case .anomalies, .derived: return nil
+        case .anomalies, .textRepertoire, .derived: return nil
         }
     }
 }

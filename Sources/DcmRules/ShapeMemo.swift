@@ -22,7 +22,8 @@ import DcmDictionary
 ///   presence and Type 1 tests read), the number of items of a sequence; the
 ///   values that decide which rules run or how others read (SOP Class UID,
 ///   Specific Character Set, private creators); the transfer syntax read
-///   with and declared, the preamble, the kinds of the reader's anomalies.
+///   with and declared, the preamble, the kinds of the reader's anomalies,
+///   whether a text value leaves the default repertoire (`file.text_repertoire`).
 ///   Its **values** (`ShapeKey.values`) are the bytes of every other element
 ///   but the *instance-varying* ones (`InstanceVarying`), which no key holds.
 /// - A rule is **keyed** (`KeyedReads`) when everything its `when` and check
@@ -430,6 +431,9 @@ struct ShapeKey {
         // the reader's anomalies, as `file.anomalies` tests read them: their kinds
         structure.u32(UInt32(file.anomalies.count))
         for a in file.anomalies { structure.text(a.kind.rawValue) }
+        // `file.text_repertoire`: whether a text value leaves the default
+        // repertoire — it can be a value the key leaves out (a private LO)
+        structure.u8(file.textOutsideDefaultRepertoire ? 1 : 0)
         dataSet(file.meta)
         dataSet(file.dataSet)
     }
@@ -597,10 +601,10 @@ struct KeyedReads {
 
     /// For an attribute reference: whether its value is left out of the key,
     /// and the tag whose value it reads (nil: the anomalies, whose kinds are
-    /// in the structure); nil when it is not readable from the key at all.
+    /// in the structure, and the text repertoire, a bit of it); nil when it is not readable from the key at all.
     static func target(_ ref: AttributeRef) -> (varying: Bool, tag: UInt32?)? {
         switch ref {
-        case .anomalies: return (false, nil)
+        case .anomalies, .textRepertoire: return (false, nil)
         case .derived: return nil
         case .tag(let t, _): return (InstanceVarying.contains(t), t.raw)
         case .path(let p):

@@ -249,6 +249,8 @@ extension AttributeRef {
         switch self {
         case .anomalies:
             return .one(.anomalies(file.anomalies))
+        case .textRepertoire:
+            return .one(.values([AttributeRef.textRepertoireValues[file.textOutsideDefaultRepertoire ? 1 : 0]], vr: .CS))
         case .derived(let d):
             return d.resolve(in: file)
         case .tag(let t, _):

@@ -385,9 +385,10 @@ final class IODPackTests: XCTestCase {
         // conditions on an enclosing item or the top level, `parent:` / `top:`;
         // 111, 102, 166 before the forms of testMoreConditionFormsAreDecided;
         // 118, 109, 174 before `private_tag`, testPrivateTagConditionsAreDecided;
-        // 120, 111, 178 before Image Pixel's Palette Color LUT Data, testPaletteColorLUTDataIsDecided)
-        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 123, 111, 1, 1), ("iod.mr-image", 23, 114, 89, 0, 1),
-                                                  ("iod.enhanced-mr-image", 56, 181, 177, 15, 12)] {
+        // 120, 111, 178 before Image Pixel's Palette Color LUT Data, testPaletteColorLUTDataIsDecided,
+        // and Specific Character Set's, testSpecificCharacterSetConditionIsDecided)
+        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 124, 110, 1, 1), ("iod.mr-image", 23, 115, 88, 0, 1),
+                                                  ("iod.enhanced-mr-image", 56, 182, 176, 15, 12)] {
             let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
             XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
                            [rules, enc, ne, menc, mne], name)
@@ -625,24 +626,33 @@ final class IODPackTests: XCTestCase {
     }
 
     /// Specific Character Set (SOP Common, C.12.1.1.2): "Required if an
-    /// expanded or replacement character set is used" stays not evaluated
-    /// (Scripts/gen_iod.py: deciding it from every text value made the SOP
-    /// Common rule un-replayable, 10-25% of every pack's time on the
-    /// benchmark corpus): absent with a non-ASCII name, no finding and the
-    /// attribute undecided; present, the requirement is met without it.
-    func testSpecificCharacterSetConditionIsNotEvaluated() throws {
+    /// expanded or replacement character set is used" is decided from the
+    /// file fact `file.text_repertoire` (PS3.5 6.1.2.3: a byte above 7FH or
+    /// an ESC in an SH, LO, UC, ST, LT, UT or PN value): absent with such a
+    /// byte, the error; present, or an all-ASCII file, none — and the
+    /// attribute is never left undecided. Read from bytes (the reader's fact)
+    /// and built in memory (the walk's).
+    func testSpecificCharacterSetConditionIsDecided() throws {
         guard let set = Self.set else { return XCTFail() }
         let ct = "1.2.840.10008.5.1.4.1.1.2", rule = "iod.ct-image.sop-common"
         let sopCommon = try XCTUnwrap(set.rules.first { $0.id == rule })
-        let result = { (extra: String) throws -> (findings: [String], undecided: Bool) in
-            let f = try file("{SOPClassUID: \"\(ct)\", SOPInstanceUID: \"1.2.3\", \(extra)}")
-            return (try self.run(f).findings.filter { $0.ruleID == rule && $0.attribute == "SpecificCharacterSet" }.map { "\($0.severity)" },
-                    Evaluator().undecided(sopCommon, f).contains { $0.attribute == "SpecificCharacterSet" })
+        // the findings on Specific Character Set, whether it is undecided; as built and as read back
+        let result = { (extra: String) throws -> [String] in
+            let built = try file("{SOPClassUID: \"\(ct)\", SOPInstanceUID: \"1.2.3\", \(extra)}")
+            let read = try DicomReader.read(bytes: try DicomWriter.write(built))
+            var out: [String] = []
+            for f in [built, read] {
+                XCTAssertFalse(Evaluator().undecided(sopCommon, f).contains { $0.attribute == "SpecificCharacterSet" }, extra)
+                out.append(try self.run(f).findings.filter { $0.ruleID == rule && $0.attribute == "SpecificCharacterSet" }
+                    .map { "\($0.severity)" }.joined(separator: ","))
+            }
+            return out
         }
-        let latin = try result("PatientName: \"M\u{00FC}ller^Hans\"")
-        XCTAssertEqual(latin.findings, [])
-        XCTAssertTrue(latin.undecided)
-        XCTAssertFalse(try result("PatientName: \"M\u{00FC}ller^Hans\", SpecificCharacterSet: \"ISO_IR 192\"").undecided)
+        XCTAssertEqual(try result("PatientName: \"M\u{00FC}ller^Hans\""), ["error", "error"])          // UTF-8 C3 BC
+        XCTAssertEqual(try result("StudyDescription: \"A\\x1B$BFK\""), ["error", "error"])              // ESC (a YAML escape)
+        XCTAssertEqual(try result("ReferencedStudySequence: [{ReferencedSOPClassUID: \"1.2\", '(0008,1030)': \"K\u{00F6}pf\"}]"), ["error", "error"])
+        XCTAssertEqual(try result("PatientName: \"M\u{00FC}ller^Hans\", SpecificCharacterSet: \"ISO_IR 192\""), ["", ""])
+        XCTAssertEqual(try result("PatientName: \"Muller^Hans\", StudyDescription: \"HEAD\""), ["", ""])
     }
 
     /// Conditions with a part the data set cannot tell (ConditionParser.partly,

@@ -112,6 +112,32 @@ final class ShapeMemoTests: XCTestCase {
         XCTAssertEqual(m.misses, 2)
     }
 
+    /// `file.text_repertoire` is keyed (a bit of the structure): two files
+    /// whose keys differ only in it — the byte above 7FH is in a private LO,
+    /// whose value the key leaves out — are not replayed one for the other,
+    /// in either order; the same fact again is.
+    func testTheTextRepertoireIsInTheKey() throws {
+        let set = try pack("""
+        pack: t.charset
+        version: 1
+        rules:
+          - id: t.scs
+            check: {SpecificCharacterSet: {type: 1C, if: {file.text_repertoire: {equals: other}}}}
+        """)
+        let ev = memoEvaluator()
+        func run(_ name: String) throws -> [Outcome?] {
+            let f = try file("{PatientName: 'Muller^Hans', '(0009,0010)': ACME, '(0009,\"ACME\",01)': {vr: LO, value: \"\(name)\"}}")
+            return ev.run(set, on: f, path: nil, showPHI: false).outcomes
+        }
+        XCTAssertEqual(try run("Muller"), [.pass])
+        XCTAssertEqual(try run("M\u{00FC}ller"), [.fail])
+        XCTAssertEqual(try run("Mueller"), [.pass])
+        XCTAssertEqual(try run("K\u{00F6}pf"), [.fail])
+        let m = try XCTUnwrap(ev.shapeMemo)
+        XCTAssertEqual(m.misses, 2)
+        XCTAssertEqual(m.hits, 2)
+    }
+
     /// A rule whose `when` is not keyed (it reads Instance Number) but whose
     /// keyed entry (Modality) made it not applicable is replayed as not
     /// applicable, and evaluated again once that entry's value changes.
@@ -177,6 +203,8 @@ final class ShapeMemoTests: XCTestCase {
             check: {SeriesNumber: {equals: {attr: InstanceNumber}}}
           - id: t.anomalies
             check: {file.anomalies: {not_in: [no-preamble]}}
+          - id: t.text-repertoire
+            check: {SpecificCharacterSet: {type: 1C, if: {file.text_repertoire: {equals: other}}}}
           - id: t.derived
             check: {csa.image.EchoLinePosition: present}
           - id: t.walk-values
@@ -187,7 +215,7 @@ final class ShapeMemoTests: XCTestCase {
             check: {each_element: {only: [SOPInstanceUID, PatientName], empty: true}}
         """)
         let keyed = set.rules.map { KeyedReads.check($0) }
-        XCTAssertEqual(keyed, [true, false, true, false, true, false, false, true, true])
+        XCTAssertEqual(keyed, [true, false, true, false, true, true, false, false, true, true])
         // an each_element value test over named tags, some instance-varying: split
         let split = try pack("""
         pack: t.split

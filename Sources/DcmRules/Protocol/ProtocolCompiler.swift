@@ -169,7 +169,7 @@ extension PackCompiler {
                 typing = .tag(Tag(0x0020, 0x0013), text: seriesInstancesParameter)   // typed as IS (InstanceNumber)
             } else {
                 guard let r = attributeRef(k, kl) else { continue }
-                if case .anomalies = r { error(kl, "'file.anomalies' is not an acquisition parameter"); continue }
+                if r.isFileFact { error(kl, "'\(r)' is not an acquisition parameter"); continue }
                 typing = r
                 index = intern(r)
             }
