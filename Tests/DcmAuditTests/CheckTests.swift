@@ -131,6 +131,33 @@ final class CheckTests: XCTestCase {
         }
     }
 
+    /// A value's control characters do not reach the console: ESC would start
+    /// a terminal escape sequence, CR/LF forge report lines.
+    func testTextReportNeutralisesControlCharacters() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-ctl-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var ds = DataSet()
+        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
+        ds.set(keyword: "SOPInstanceUID", "1.2.3.4")
+        ds.set(keyword: "Modality", "MR")
+        ds.set(keyword: "ContentDate", "20\u{1B}[2J\r\nX")
+        try DicomWriter.save(try DicomWriter.write(dataSet: ds), to: dir + "/ctl\n\u{1B}.dcm")
+        for grouping in [CheckGrouping.file, .rule] {
+            var req = request([dir]); req.grouping = grouping
+            let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+            XCTAssertTrue(report.findings.contains { $0.ruleID == "dicom.dates" && $0.message.contains("\u{1B}") })
+            var o = ByteOutput()
+            TextReporter(grouping: grouping, report: report).write(report, into: &o)
+            let text = String(decoding: o.bytes, as: UTF8.self)
+            XCTAssertFalse(o.bytes.contains(0x1B) || o.bytes.contains(0x0D), text)
+            XCTAssertTrue(text.split(separator: "\n").contains { $0.contains("ContentDate 20\u{FFFD}[2J\u{FFFD}\u{FFFD}X") }, text)
+        }
+        var c1 = ByteOutput()
+        c1.terminalText("a\u{9B}31m\u{7F}\tb\u{E9}\u{FFFD}")
+        XCTAssertEqual(String(decoding: c1.bytes, as: UTF8.self), "a\u{FFFD}31m\u{FFFD}\tb\u{E9}\u{FFFD}")
+    }
+
     /// Stray bytes before the first data element: damaged DICOM, not "not DICOM".
     func testStrayLeadingBytesStayUnreadable() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-stray-\(getpid())"
