@@ -51,6 +51,9 @@ public struct AuditConfig: Sendable {
     public var reports: [Located<String>] = []
     public var failOn: Located<String>?
     public var waivers: [Waiver] = []
+    /// Where each entry of `packs` (by id) and `rules` (by path, as in
+    /// `rules`) is written, for the loader's errors about them.
+    public var origins: [String: SourceLocation] = [:]
 
     public static let keys = ["version", "packs", "rules", "disable", "severity", "include", "exclude", "reports", "fail-on", "waivers"]
     public static let waiverKeys = ["rule", "when", "paths", "reason", "expires"]
@@ -110,8 +113,13 @@ public struct AuditConfig: Sendable {
             switch key {
             case "version":
                 if value.scalar != "1" { diags.append(PackDiagnostic(value.location, "unsupported config version '\(value.scalar ?? "")' (this dcmaudit reads version 1)")) }
-            case "packs": c.packs = strings(value, "packs").map(\.value)
-            case "rules": c.rules = strings(value, "rules").map { $0.value.hasPrefix("/") ? $0.value : dir + $0.value }
+            case "packs":
+                for p in strings(value, "packs") { c.packs.append(p.value); c.origins[p.value] = c.origins[p.value] ?? p.location }
+            case "rules":
+                for r in strings(value, "rules") {
+                    let path = r.value.hasPrefix("/") ? r.value : dir + r.value
+                    c.rules.append(path); c.origins[path] = c.origins[path] ?? r.location
+                }
             case "disable": c.disable = strings(value, "disable")
             case "severity":
                 if let m = value.entries {

@@ -34,6 +34,22 @@ final class ConfigTests: XCTestCase {
         ])
     }
 
+    /// A pack id or pack file of the config that cannot be loaded is an
+    /// error at its line in the config (it was `--pack:1:1` and the missing
+    /// file's own `:1:1`, which name neither the config nor the line).
+    func testPackErrorsNameTheConfigLine() throws {
+        let c = try AuditConfig.parse("version: 1\npacks: [dicom.core, dicom.cor]\nrules: [missing.yaml]\n", file: "/nonexistent/dir/c.yml")
+        var req = CheckRequest(paths: [])
+        req.builtinRules = repoRoot + "/Rules"
+        req.packIDs = c.packs; req.ruleFiles = c.rules; req.packOrigins = c.origins
+        XCTAssertThrowsError(try CheckRunner.loadRules(req)) { e in
+            let lines = "\(e)".split(separator: "\n").map(String.init)
+            XCTAssertEqual(lines.count, 2, "\(e)")
+            XCTAssertTrue(lines.contains { $0.hasPrefix("/nonexistent/dir/c.yml:2:21: error: no pack with id 'dicom.cor'") }, "\(e)")
+            XCTAssertTrue(lines.contains("/nonexistent/dir/c.yml:3:9: error: cannot read pack file '/nonexistent/dir/missing.yaml'"), "\(e)")
+        }
+    }
+
     func testConfigAppliesToTheRun() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-config-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

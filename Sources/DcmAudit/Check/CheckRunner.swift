@@ -35,6 +35,9 @@ public struct CheckRequest: Sendable {
     public var ruleFiles: [String] = []
     /// Built-in packs by id.
     public var packIDs: [String] = []
+    /// Where a pack id or pack file was named, when a config file named it
+    /// (`AuditConfig.origins`): errors about it point there.
+    public var packOrigins: [String: SourceLocation] = [:]
     public var format: CheckFormat = .text
     public var grouping: CheckGrouping = .file
     public var output: String?
@@ -201,7 +204,7 @@ public enum CheckRunner {
         var ids = req.packIDs
         if req.inferProtocol {
             // the inference alone unless packs are named too
-            let named = ids.isEmpty && req.ruleFiles.isEmpty ? RuleSet(packs: []) : try loader.load(files: req.ruleFiles, ids: ids)
+            let named = ids.isEmpty && req.ruleFiles.isEmpty ? RuleSet(packs: []) : try loader.load(files: req.ruleFiles, ids: ids, origins: req.packOrigins)
             return RuleSet(packs: named.packs + [InferredProtocol.pack()])
         }
         if ids.isEmpty && req.ruleFiles.isEmpty {
@@ -211,7 +214,7 @@ public enum CheckRunner {
             }
             ids = CheckRequest.defaultPacks
         }
-        return try loader.load(files: req.ruleFiles, ids: ids)
+        return try loader.load(files: req.ruleFiles, ids: ids, origins: req.packOrigins)
     }
 
     /// Evaluates the request's files. Findings go to `sink` as they are made
@@ -539,7 +542,7 @@ public enum CheckRunner {
             catch { writeError("\(p): error: \(error)\n"); return 2 }
         }
         if let c = config {
-            if req.packIDs.isEmpty && req.ruleFiles.isEmpty { req.packIDs = c.packs; req.ruleFiles = c.rules }
+            if req.packIDs.isEmpty && req.ruleFiles.isEmpty { req.packIDs = c.packs; req.ruleFiles = c.rules; req.packOrigins = c.origins }
             if req.reports.isEmpty {
                 for r in c.reports {
                     switch ReportSpec.parse(r.value) {
