@@ -158,6 +158,28 @@ final class CheckTests: XCTestCase {
         XCTAssertEqual(String(decoding: c1.bytes, as: UTF8.self), "a\u{FFFD}31m\u{FFFD}\tb\u{E9}\u{FFFD}")
     }
 
+    /// Two outputs naming one file (`--report junit:r.xml --report csv:r.xml`)
+    /// are a usage error: the second overwrote the first, which was lost.
+    func testTwoOutputsToOneFileAreAnError() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-samefile-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let demoFile = repoRoot + "/Fixtures/iod/CT.dcm"
+        var req = request([demoFile])
+        req.reports = [ReportSpec(format: "junit", path: dir + "/r.xml"), ReportSpec(format: "csv", path: dir + "/./r.xml")]
+        XCTAssertEqual(CheckRunner.run(req), 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/r.xml"))
+        req.reports = []; req.output = dir + "/r.json"; req.format = .json; req.writeBaseline = dir + "/../" + (dir as NSString).lastPathComponent + "/r.json"
+        XCTAssertEqual(CheckRunner.sameFileOutputs([("json", dir + "/r.json")], baseline: req.writeBaseline),
+                       "--write-baseline \(req.writeBaseline!) names the same file as --output \(dir)/r.json: give each output its own path")
+        XCTAssertEqual(CheckRunner.run(req), 2)
+        // devices may be named twice; distinct files are fine
+        req.writeBaseline = nil; req.output = "/dev/null"
+        req.reports = [ReportSpec(format: "junit", path: "/dev/null"), ReportSpec(format: "csv", path: dir + "/r.csv")]
+        XCTAssertNotEqual(CheckRunner.run(req), 2)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/r.csv"))
+    }
+
     /// Stray bytes before the first data element: damaged DICOM, not "not DICOM".
     func testStrayLeadingBytesStayUnreadable() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-stray-\(getpid())"

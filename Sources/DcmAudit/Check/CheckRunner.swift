@@ -593,6 +593,36 @@ public enum CheckRunner {
         return code
     }
 
+    /// Two outputs of the run naming one file (`--report json:r --report
+    /// sarif:r`, `--output r --report …:r`, `--write-baseline r`): each would
+    /// truncate and overwrite the other's bytes. Returns the message, or nil.
+    /// Devices and pipes (`/dev/null`, `/dev/stdout`) may be named twice.
+    static func sameFileOutputs(_ targets: [(String, String?)], baseline: String?) -> String? {
+        var seen: [String: String] = [:]
+        // (the first target is the console report: --format, --output)
+        let named = targets.enumerated().compactMap { i, t in t.1.map { (i == 0 ? "--output \($0)" : "--report \(t.0):\($0)", $0) } }
+        for (what, path) in named + (baseline.map { [("--write-baseline \($0)", $0)] } ?? []) {
+            let key: String
+            var st = stat()
+            if stat(path, &st) == 0 {
+                let type = st.st_mode & S_IFMT
+                if type == S_IFCHR || type == S_IFIFO || type == S_IFSOCK { continue }
+                key = "\(st.st_dev):\(st.st_ino)"
+            } else {
+                // not there yet: its folder's real path and its name
+                let cut = path.lastIndex(of: "/")
+                let dir = cut.map { path[..<$0].isEmpty ? "/" : String(path[..<$0]) } ?? "."
+                let name = cut.map { String(path[path.index(after: $0)...]) } ?? path
+                guard let real = realpath(dir, nil) else { continue }   // (cannot be created: said when it is opened)
+                key = String(cString: real) + "/" + name
+                free(real)
+            }
+            if let first = seen[key] { return "\(what) names the same file as \(first): give each output its own path" }
+            seen[key] = what
+        }
+        return nil
+    }
+
     /// Runs with loaded rules and a given run description (tests fix its
     /// time and duration). Every output is opened before any file is read: an
     /// unwritable report path exits 2 and writes nothing.
@@ -604,6 +634,7 @@ public enum CheckRunner {
         options.junitPerSeries = req.junitPerSeries
         var targets: [(String, String?)] = [(req.format.rawValue, req.output)]
         targets += req.reports.map { ($0.format, $0.path) }
+        if let clash = sameFileOutputs(targets, baseline: req.writeBaseline) { writeError("error: \(clash)\n"); return 2 }
         var outputs: [ReportOutput] = []
         var reporters: [any Reporter] = []
         func abandon() { for o in outputs { o.close() } }
