@@ -160,7 +160,7 @@ public struct AuditConfig: Sendable {
                 guard let items = value.items else { diags.append(PackDiagnostic(value.location, "waivers is a list of {rule, paths, reason, expires}")); continue }
                 for item in items {
                     guard let m = item.entries else { diags.append(PackDiagnostic(item.location, "a waiver is a mapping of rule, paths, reason and expires")); continue }
-                    var rule: Located<String>?, paths: [String] = [], reason: String?, expires: String?, when: Selector?
+                    var rule: Located<String>?, paths: [String] = [], reason: String?, expires: String?, when: Selector?, badReason = false
                     for (k, wl, v) in m {
                         switch k {
                         case "rule":
@@ -168,7 +168,9 @@ public struct AuditConfig: Sendable {
                             else { diags.append(PackDiagnostic(v.location, "rule is a rule id")) }
                         case "paths": paths = strings(v, "paths").map(\.value)
                         case "when": when = selector(v)
-                        case "reason": reason = v.scalar
+                        case "reason":
+                            reason = v.scalar
+                            if reason == nil { badReason = true; diags.append(PackDiagnostic(v.location, "reason is a text, not \(v.kindName)")) }
                         case "expires":
                             if let s = v.scalar, isDate(s) { expires = s }
                             else { diags.append(PackDiagnostic(v.location, "expires is a date, YYYY-MM-DD")) }
@@ -176,7 +178,7 @@ public struct AuditConfig: Sendable {
                         }
                     }
                     if rule == nil { diags.append(PackDiagnostic(item.location, "a waiver needs a rule")) }
-                    if (reason ?? "").trimmingSpaces.isEmpty { diags.append(PackDiagnostic(item.location, "a waiver needs a reason")) }
+                    if (reason ?? "").trimmingSpaces.isEmpty && !badReason { diags.append(PackDiagnostic(item.location, "a waiver needs a reason")) }
                     if let rule, let reason, !reason.trimmingSpaces.isEmpty {
                         c.waivers.append(Waiver(rule: rule, paths: paths, when: when, reason: reason, expires: expires, location: item.location))
                     }

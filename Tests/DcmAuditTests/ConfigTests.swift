@@ -21,6 +21,13 @@ final class ConfigTests: XCTestCase {
             c.yml:11:10: error: fail-on is error, warning, info or never (did you mean 'warning'?)
             """)
         }
+        // a reason that is not a text: said where it is (was "a waiver needs a reason" at the waiver)
+        XCTAssertThrowsError(try AuditConfig.parse("waivers:\n  - rule: a.b\n    reason: [x]\n  - {rule: c.d, reason: {k: v}}\n", file: "c.yml")) { e in
+            XCTAssertEqual("\(e)", """
+            c.yml:3:13: error: reason is a text, not a list
+            c.yml:4:25: error: reason is a text, not a mapping
+            """)
+        }
         // days that are not in their month (2026-02-30 was taken, then compared as text)
         for (date, valid) in [("2026-02-30", false), ("2027-04-31", false), ("2100-02-29", false), ("2028-02-29", true),
                               ("2000-02-29", true), ("2026-12-31", true), ("2026-00-10", false), ("2026-06-00", false)] {
