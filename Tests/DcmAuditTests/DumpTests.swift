@@ -4,8 +4,8 @@ import DcmData
 import DcmDictionary
 import Foundation
 
-/// `dump --format json` (the DICOM JSON model, PS3.18 Annex F).
-final class JSONDumpTests: XCTestCase {
+/// `dump`: the DICOM JSON model (PS3.18 Annex F) and the text view.
+final class DumpTests: XCTestCase {
     func json(_ ds: DataSet) throws -> [String: Any] {
         let file = try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
         var o = ByteOutput()
@@ -32,5 +32,20 @@ final class JSONDumpTests: XCTestCase {
         XCTAssertEqual(t.count, 3)
         XCTAssertEqual(t.first as? String, "50.80")
         XCTAssertTrue(t.dropFirst().allSatisfy { $0 is NSNull })
+    }
+
+    /// The text dump shows a value's control characters as U+FFFD: one line
+    /// per element, and no terminal escape sequence from a file.
+    func testTextDumpNeutralisesControlCharacters() throws {
+        var ds = DataSet()
+        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
+        ds.set(keyword: "StudyDescription", "a\u{1B}[2Jb\r\nc")
+        let file = try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
+        var o = ByteOutput()
+        TextDumper().render(file, path: "x\ny.dcm", into: &o)
+        let text = String(decoding: o.bytes, as: UTF8.self)
+        XCTAssertFalse(o.bytes.contains(0x1B) || o.bytes.contains(0x0D), text)
+        XCTAssertTrue(text.hasPrefix("# x\u{FFFD}y.dcm\n"), text)
+        XCTAssertTrue(text.split(separator: "\n").contains { $0.hasPrefix("(0008,1030) LO [a\u{FFFD}[2Jb\u{FFFD}\u{FFFD}c]") }, text)
     }
 }
