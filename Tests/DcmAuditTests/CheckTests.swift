@@ -36,6 +36,13 @@ func assertGolden(_ name: String, _ actual: String, file: StaticString = #filePa
 final class CheckTests: XCTestCase {
     let demo = ["DEMO001", "DEMO002", "DEMO003"].map { repoRoot + "/Fixtures/demo/" + $0 }
 
+    /// A new directory under the temporary directory, named after `name` and the process.
+    func scratchDirectory(_ name: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "dcmaudit-\(name)-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
     func request(_ paths: [String], rules: [String] = [], packs: [String] = []) -> CheckRequest {
         var r = CheckRequest(paths: paths)
         r.ruleFiles = rules
@@ -134,13 +141,9 @@ final class CheckTests: XCTestCase {
     /// A value's control characters do not reach the console: ESC would start
     /// a terminal escape sequence, CR/LF forge report lines.
     func testTextReportNeutralisesControlCharacters() throws {
-        let dir = NSTemporaryDirectory() + "dcmaudit-ctl-\(getpid())"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try scratchDirectory("ctl")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var ds = DataSet()
-        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
-        ds.set(keyword: "SOPInstanceUID", "1.2.3.4")
-        ds.set(keyword: "Modality", "MR")
+        var ds = DataSet(keywords: ["SOPClassUID": "1.2.840.10008.5.1.4.1.1.4", "SOPInstanceUID": "1.2.3.4", "Modality": "MR"])
         ds.set(keyword: "ContentDate", "20\u{1B}[2J\r\nX")
         try DicomWriter.save(try DicomWriter.write(dataSet: ds), to: dir + "/ctl\n\u{1B}.dcm")
         for grouping in [CheckGrouping.file, .rule] {
@@ -161,8 +164,7 @@ final class CheckTests: XCTestCase {
     /// Two outputs naming one file (`--report junit:r.xml --report csv:r.xml`)
     /// are a usage error: the second overwrote the first, which was lost.
     func testTwoOutputsToOneFileAreAnError() throws {
-        let dir = NSTemporaryDirectory() + "dcmaudit-samefile-\(getpid())"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try scratchDirectory("samefile")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let demoFile = repoRoot + "/Fixtures/iod/CT.dcm"
         var req = request([demoFile])
@@ -404,5 +406,13 @@ final class NonUTF8FileNameTests: XCTestCase {
             XCTAssertEqual(try DicomReader.read(path: path).dataSet.string(Tag(0x0008, 0x0018)), "1.2.3.77", path)
         }
         XCTAssertEqual(OSPath.decode(Array("a\u{00FC}b".utf8) + [0xFF, 0xC3]), "a\u{00FC}b\u{10FFFF}\u{10FFC3}")
+    }
+}
+
+extension DataSet {
+    /// A data set of the given keywords and values.
+    init(keywords: [String: String]) {
+        self.init()
+        for (k, v) in keywords.sorted(by: { $0.key < $1.key }) { set(keyword: k, v) }
     }
 }
