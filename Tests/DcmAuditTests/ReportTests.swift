@@ -176,6 +176,8 @@ final class ReportTests: XCTestCase {
         m.markdownCell("a|b<script>\n")
         XCTAssertEqual(String(decoding: m.bytes, as: UTF8.self), "a\\|b&lt;script&gt; ")
         XCTAssertEqual(SARIFReport.uri("/data/a b#1.dcm"), "file:///data/a%20b%231.dcm")
+        // a name that is not UTF-8 (OSPath's U+10FFxx escapes): its bytes, as the file system has them
+        XCTAssertEqual(SARIFReport.uri("rel/M\u{10FFFC}ller/\u{FC}.dcm"), "rel/M%FCller/%C3%BC.dcm")
         XCTAssertEqual(RunInfo.iso8601(1_700_000_000), "2023-11-14T22:13:20Z")
         XCTAssertEqual(RunInfo.seconds(1.2345), "1.235")
     }
