@@ -13,7 +13,8 @@ offset N`) is fine, so is reading it.  Mutants per input file (seeded):
           implicit VR elements) overwritten with 0, 1, odd, huge, 0x7FFFFFFF,
           0x80000000, 0xFFFFFFFE or 0xFFFFFFFF (undefined length)
 Mutants are written to a temp dir one input at a time and run through
-`dcmaudit dump --format json` in batches, under a timeout and an address-space
+`dcmaudit dump --format json` in batches, under a timeout (CPU time, with a
+wall-clock backstop ten times longer: see WALL_FACTOR) and an address-space
 limit (RLIMIT_AS = 20 x largest file in the batch + 200 MB).  A batch that
 misbehaves is re-run file by file to name the culprit.  Failure (exit 1):
 a signal or an exit code other than 0/1, a timeout, stdout that is not JSON,
@@ -117,16 +118,33 @@ def mutants(data: bytes, rng: random.Random, count: int, dense_step: int):
         yield f"len-{off:08x}-{new:08x}", bytes(b)
 
 
-def limit_as(nbytes: int):
+# The timeout is CPU time (RLIMIT_CPU, all threads: timeout x cores), with a
+# wall-clock backstop WALL_FACTOR times longer for a process that blocks
+# without computing. Measured in wall time, a batch needing half a second of
+# CPU "hung" when the run was at low priority on a loaded machine (nice 19 on
+# 2 cores at load 5-7 gets under 1% of a core): batch-only timeouts that no
+# re-run reproduced.
+WALL_FACTOR = 10
+
+
+def limit_as(nbytes: int, cpu_seconds: float | None = None):
     def f():
         resource.setrlimit(resource.RLIMIT_AS, (nbytes, nbytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if cpu_seconds is not None:
+            cpu = max(1, int(cpu_seconds + 0.999))
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     return f
 
 
 def run(cmd, timeout, mem):
+    """(exit code, stdout, stderr); exit code None when the run took more
+    than `timeout` seconds of CPU per core, or WALL_FACTOR x that of wall time."""
     try:
-        p = subprocess.run(cmd, capture_output=True, timeout=timeout, preexec_fn=limit_as(mem))
+        p = subprocess.run(cmd, capture_output=True, timeout=timeout * WALL_FACTOR,
+                           preexec_fn=limit_as(mem, timeout * (os.cpu_count() or 1)))
+        if p.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+            return None, b"", ""
         return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
     except subprocess.TimeoutExpired:
         return None, b"", ""

@@ -51,6 +51,9 @@ public struct AuditConfig: Sendable {
     public var reports: [Located<String>] = []
     public var failOn: Located<String>?
     public var waivers: [Waiver] = []
+    /// Where each entry of `packs` (by id) and `rules` (by path, as in
+    /// `rules`) is written, for the loader's errors about them.
+    public var origins: [String: SourceLocation] = [:]
 
     public static let keys = ["version", "packs", "rules", "disable", "severity", "include", "exclude", "reports", "fail-on", "waivers"]
     public static let waiverKeys = ["rule", "when", "paths", "reason", "expires"]
@@ -110,8 +113,13 @@ public struct AuditConfig: Sendable {
             switch key {
             case "version":
                 if value.scalar != "1" { diags.append(PackDiagnostic(value.location, "unsupported config version '\(value.scalar ?? "")' (this dcmaudit reads version 1)")) }
-            case "packs": c.packs = strings(value, "packs").map(\.value)
-            case "rules": c.rules = strings(value, "rules").map { $0.value.hasPrefix("/") ? $0.value : dir + $0.value }
+            case "packs":
+                for p in strings(value, "packs") { c.packs.append(p.value); c.origins[p.value] = c.origins[p.value] ?? p.location }
+            case "rules":
+                for r in strings(value, "rules") {
+                    let path = r.value.hasPrefix("/") ? r.value : dir + r.value
+                    c.rules.append(path); c.origins[path] = c.origins[path] ?? r.location
+                }
             case "disable": c.disable = strings(value, "disable")
             case "severity":
                 if let m = value.entries {
@@ -152,7 +160,7 @@ public struct AuditConfig: Sendable {
                 guard let items = value.items else { diags.append(PackDiagnostic(value.location, "waivers is a list of {rule, paths, reason, expires}")); continue }
                 for item in items {
                     guard let m = item.entries else { diags.append(PackDiagnostic(item.location, "a waiver is a mapping of rule, paths, reason and expires")); continue }
-                    var rule: Located<String>?, paths: [String] = [], reason: String?, expires: String?, when: Selector?
+                    var rule: Located<String>?, paths: [String] = [], reason: String?, expires: String?, when: Selector?, badReason = false
                     for (k, wl, v) in m {
                         switch k {
                         case "rule":
@@ -160,7 +168,9 @@ public struct AuditConfig: Sendable {
                             else { diags.append(PackDiagnostic(v.location, "rule is a rule id")) }
                         case "paths": paths = strings(v, "paths").map(\.value)
                         case "when": when = selector(v)
-                        case "reason": reason = v.scalar
+                        case "reason":
+                            reason = v.scalar
+                            if reason == nil { badReason = true; diags.append(PackDiagnostic(v.location, "reason is a text, not \(v.kindName)")) }
                         case "expires":
                             if let s = v.scalar, isDate(s) { expires = s }
                             else { diags.append(PackDiagnostic(v.location, "expires is a date, YYYY-MM-DD")) }
@@ -168,7 +178,7 @@ public struct AuditConfig: Sendable {
                         }
                     }
                     if rule == nil { diags.append(PackDiagnostic(item.location, "a waiver needs a rule")) }
-                    if (reason ?? "").trimmingSpaces.isEmpty { diags.append(PackDiagnostic(item.location, "a waiver needs a reason")) }
+                    if (reason ?? "").trimmingSpaces.isEmpty && !badReason { diags.append(PackDiagnostic(item.location, "a waiver needs a reason")) }
                     if let rule, let reason, !reason.trimmingSpaces.isEmpty {
                         c.waivers.append(Waiver(rule: rule, paths: paths, when: when, reason: reason, expires: expires, location: item.location))
                     }

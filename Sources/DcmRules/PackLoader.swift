@@ -91,20 +91,24 @@ public struct PackLoader {
     }
 
     /// Loads `files` and the library packs named in `ids`, with what they extend.
-    public func load(files: [String], ids: [String] = []) throws -> RuleSet {
+    /// `origins`: where a pack id or a file of `files` was named (a config
+    /// file's line), for the errors about it; else `--pack` and the file itself.
+    public func load(files: [String], ids: [String] = [], origins: [String: SourceLocation] = [:]) throws -> RuleSet {
         var diags: [PackDiagnostic] = []
         var roots: [String] = []
         for id in ids {
             if let f = index[id] { roots.append(f) }
             else {
                 let known = index.keys.sorted()
-                diags.append(PackDiagnostic(SourceLocation(file: "--pack", line: 1, column: 1), "no pack with id '\(id)'\(known.isEmpty ? "" : "; known: " + known.joined(separator: ", "))", suggestion: suggest(id, among: known)))
+                diags.append(PackDiagnostic(origins[id] ?? SourceLocation(file: "--pack", line: 1, column: 1), "no pack with id '\(id)'\(known.isEmpty ? "" : "; known: " + known.joined(separator: ", "))", suggestion: suggest(id, among: known)))
             }
         }
+        var from: [String: SourceLocation] = [:]
+        for f in files { if let o = origins[f] { from[(f as NSString).standardizingPath] = o } }
         roots += Self.expand(files).map { ($0 as NSString).standardizingPath }
         var state = LoadState()
         if threads > 1 && roots.count > 1 { state.prepared = prepare(roots) }
-        for f in roots { _ = loadFile(f, from: nil, state: &state, diags: &diags) }
+        for f in roots { _ = loadFile(f, from: from[f], state: &state, diags: &diags) }
         // duplicate rule ids across everything loaded
         // (by index: a location per rule copied into a growing dictionary was ~2% of a one-file check)
         var seen: [String: (pack: Int, rule: Int)] = [:]

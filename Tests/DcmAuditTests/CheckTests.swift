@@ -36,6 +36,13 @@ func assertGolden(_ name: String, _ actual: String, file: StaticString = #filePa
 final class CheckTests: XCTestCase {
     let demo = ["DEMO001", "DEMO002", "DEMO003"].map { repoRoot + "/Fixtures/demo/" + $0 }
 
+    /// A new directory under the temporary directory, named after `name` and the process.
+    func scratchDirectory(_ name: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "dcmaudit-\(name)-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
     func request(_ paths: [String], rules: [String] = [], packs: [String] = []) -> CheckRequest {
         var r = CheckRequest(paths: paths)
         r.ruleFiles = rules
@@ -129,6 +136,50 @@ final class CheckTests: XCTestCase {
             var r = one; r.failOn = f
             XCTAssertEqual(r.exitCode, code, "\(f)")
         }
+    }
+
+    /// A value's control characters do not reach the console: ESC would start
+    /// a terminal escape sequence, CR/LF forge report lines.
+    func testTextReportNeutralisesControlCharacters() throws {
+        let dir = try scratchDirectory("ctl")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var ds = DataSet(keywords: ["SOPClassUID": "1.2.840.10008.5.1.4.1.1.4", "SOPInstanceUID": "1.2.3.4", "Modality": "MR"])
+        ds.set(keyword: "ContentDate", "20\u{1B}[2J\r\nX")
+        try DicomWriter.save(try DicomWriter.write(dataSet: ds), to: dir + "/ctl\n\u{1B}.dcm")
+        for grouping in [CheckGrouping.file, .rule] {
+            var req = request([dir]); req.grouping = grouping
+            let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+            XCTAssertTrue(report.findings.contains { $0.ruleID == "dicom.dates" && $0.message.contains("\u{1B}") })
+            var o = ByteOutput()
+            TextReporter(grouping: grouping, report: report).write(report, into: &o)
+            let text = String(decoding: o.bytes, as: UTF8.self)
+            XCTAssertFalse(o.bytes.contains(0x1B) || o.bytes.contains(0x0D), text)
+            XCTAssertTrue(text.split(separator: "\n").contains { $0.contains("ContentDate 20\u{FFFD}[2J\u{FFFD}\u{FFFD}X") }, text)
+        }
+        var c1 = ByteOutput()
+        c1.terminalText("a\u{9B}31m\u{7F}\tb\u{E9}\u{FFFD}")
+        XCTAssertEqual(String(decoding: c1.bytes, as: UTF8.self), "a\u{FFFD}31m\u{FFFD}\tb\u{E9}\u{FFFD}")
+    }
+
+    /// Two outputs naming one file (`--report junit:r.xml --report csv:r.xml`)
+    /// are a usage error: the second overwrote the first, which was lost.
+    func testTwoOutputsToOneFileAreAnError() throws {
+        let dir = try scratchDirectory("samefile")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let demoFile = repoRoot + "/Fixtures/iod/CT.dcm"
+        var req = request([demoFile])
+        req.reports = [ReportSpec(format: "junit", path: dir + "/r.xml"), ReportSpec(format: "csv", path: dir + "/./r.xml")]
+        XCTAssertEqual(CheckRunner.run(req), 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/r.xml"))
+        req.reports = []; req.output = dir + "/r.json"; req.format = .json; req.writeBaseline = dir + "/../" + (dir as NSString).lastPathComponent + "/r.json"
+        XCTAssertEqual(CheckRunner.sameFileOutputs([("json", dir + "/r.json")], baseline: req.writeBaseline),
+                       "--write-baseline \(req.writeBaseline!) names the same file as --output \(dir)/r.json: give each output its own path")
+        XCTAssertEqual(CheckRunner.run(req), 2)
+        // devices may be named twice; distinct files are fine
+        req.writeBaseline = nil; req.output = "/dev/null"
+        req.reports = [ReportSpec(format: "junit", path: "/dev/null"), ReportSpec(format: "csv", path: dir + "/r.csv")]
+        XCTAssertNotEqual(CheckRunner.run(req), 2)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/r.csv"))
     }
 
     /// Stray bytes before the first data element: damaged DICOM, not "not DICOM".
@@ -355,5 +406,13 @@ final class NonUTF8FileNameTests: XCTestCase {
             XCTAssertEqual(try DicomReader.read(path: path).dataSet.string(Tag(0x0008, 0x0018)), "1.2.3.77", path)
         }
         XCTAssertEqual(OSPath.decode(Array("a\u{00FC}b".utf8) + [0xFF, 0xC3]), "a\u{00FC}b\u{10FFFF}\u{10FFC3}")
+    }
+}
+
+extension DataSet {
+    /// A data set of the given keywords and values.
+    init(keywords: [String: String]) {
+        self.init()
+        for (k, v) in keywords.sorted(by: { $0.key < $1.key }) { set(keyword: k, v) }
     }
 }

@@ -21,6 +21,13 @@ final class ConfigTests: XCTestCase {
             c.yml:11:10: error: fail-on is error, warning, info or never (did you mean 'warning'?)
             """)
         }
+        // a reason that is not a text: said where it is (was "a waiver needs a reason" at the waiver)
+        XCTAssertThrowsError(try AuditConfig.parse("waivers:\n  - rule: a.b\n    reason: [x]\n  - {rule: c.d, reason: {k: v}}\n", file: "c.yml")) { e in
+            XCTAssertEqual("\(e)", """
+            c.yml:3:13: error: reason is a text, not a list
+            c.yml:4:25: error: reason is a text, not a mapping
+            """)
+        }
         // days that are not in their month (2026-02-30 was taken, then compared as text)
         for (date, valid) in [("2026-02-30", false), ("2027-04-31", false), ("2100-02-29", false), ("2028-02-29", true),
                               ("2000-02-29", true), ("2026-12-31", true), ("2026-00-10", false), ("2026-06-00", false)] {
@@ -32,6 +39,22 @@ final class ConfigTests: XCTestCase {
             "c.yml:1:19: error: no rule 'ct.kvq' in the packs of this run (did you mean 'ct.kvp'?)",
             "c.yml:4:12: error: the built-in rule 'file.unreadable' can be waived, not disabled or re-graded",
         ])
+    }
+
+    /// A pack id or pack file of the config that cannot be loaded is an
+    /// error at its line in the config (it was `--pack:1:1` and the missing
+    /// file's own `:1:1`, which name neither the config nor the line).
+    func testPackErrorsNameTheConfigLine() throws {
+        let c = try AuditConfig.parse("version: 1\npacks: [dicom.core, dicom.cor]\nrules: [missing.yaml]\n", file: "/nonexistent/dir/c.yml")
+        var req = CheckRequest(paths: [])
+        req.builtinRules = repoRoot + "/Rules"
+        req.packIDs = c.packs; req.ruleFiles = c.rules; req.packOrigins = c.origins
+        XCTAssertThrowsError(try CheckRunner.loadRules(req)) { e in
+            let lines = "\(e)".split(separator: "\n").map(String.init)
+            XCTAssertEqual(lines.count, 2, "\(e)")
+            XCTAssertTrue(lines.contains { $0.hasPrefix("/nonexistent/dir/c.yml:2:21: error: no pack with id 'dicom.cor'") }, "\(e)")
+            XCTAssertTrue(lines.contains("/nonexistent/dir/c.yml:3:9: error: cannot read pack file '/nonexistent/dir/missing.yaml'"), "\(e)")
+        }
     }
 
     func testConfigAppliesToTheRun() throws {

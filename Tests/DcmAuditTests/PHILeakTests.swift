@@ -310,6 +310,25 @@ final class PHILeakTests: XCTestCase {
         XCTAssertEqual(r.redact("rel/./Li/../x"), "rel/./" + Redaction.redact("Li") + "/../x")
     }
 
+    /// A value far longer than any valid one (a damaged file's PatientName
+    /// running to the end of the file) is looked at up to its first 1024
+    /// characters: the rest is neither normalised nor kept for the run.
+    func testOnlyTheStartOfOverlongValuesIsLearnt() {
+        var ds = DataSet()
+        ds.setRaw(Tag(0x0010, 0x0010), .PN, Array("Zyx^Doe ".utf8) + Array(String(repeating: "Qx7 ", count: 4000).utf8) + Array("Wvu".utf8))
+        ds.set(keyword: "PatientID", String(repeating: "9", count: 3000))
+        let values = PathRedactor.values(of: ds)
+        XCTAssertLessThanOrEqual(values.reduce(0) { $0 + $1.count }, 4 * PathRedactor.valueCharacters, "\(values.count) values")
+        XCTAssertTrue(values.contains(Array("ZYX".utf8)))
+        XCTAssertTrue(values.contains(Array("DOE".utf8)))
+        XCTAssertTrue(values.contains(Array("QX7".utf8)))
+        XCTAssertFalse(values.contains(Array("WVU".utf8)))
+        let r = PathRedactor()
+        r.learn(values)
+        XCTAssertEqual(r.redact("/data/Doe_a/x.dcm"), "/data/" + Redaction.redact("Doe_a") + "/x.dcm")
+        XCTAssertEqual(r.redact("/data/S001/x.dcm"), "/data/S001/x.dcm")
+    }
+
     /// The command line in reports: paths redacted, option names and the
     /// values of options that are never paths (--jobs, --format, --pack …)
     /// left as typed, even when a patient value equals them.

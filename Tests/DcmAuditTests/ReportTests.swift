@@ -193,10 +193,16 @@ final class ReportTests: XCTestCase {
         var o = ByteOutput()
         o.xml("<a href=\"x\">&'\u{01}</a>")
         XCTAssertEqual(String(decoding: o.bytes, as: UTF8.self), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;\u{FFFD}&lt;/a&gt;")
+        // U+FFFE/U+FFFF (a UTF-8 value's EF BF BE/BF) are not XML 1.0 characters either
+        var n = ByteOutput()
+        n.xml("a\u{FFFE}b\u{FFFF}c\u{FFFD}\u{EFBF}d\u{FFFF}")
+        XCTAssertEqual(String(decoding: n.bytes, as: UTF8.self), "a\u{FFFD}b\u{FFFD}c\u{FFFD}\u{EFBF}d\u{FFFD}")
         var m = ByteOutput()
         m.markdownCell("a|b<script>\n")
         XCTAssertEqual(String(decoding: m.bytes, as: UTF8.self), "a\\|b&lt;script&gt; ")
         XCTAssertEqual(SARIFReport.uri("/data/a b#1.dcm"), "file:///data/a%20b%231.dcm")
+        // a name that is not UTF-8 (OSPath's U+10FFxx escapes): its bytes, as the file system has them
+        XCTAssertEqual(SARIFReport.uri("rel/M\u{10FFFC}ller/\u{FC}.dcm"), "rel/M%FCller/%C3%BC.dcm")
         XCTAssertEqual(RunInfo.iso8601(1_700_000_000), "2023-11-14T22:13:20Z")
         XCTAssertEqual(RunInfo.seconds(1.2345), "1.235")
     }

@@ -35,6 +35,9 @@ public struct CheckRequest: Sendable {
     public var ruleFiles: [String] = []
     /// Built-in packs by id.
     public var packIDs: [String] = []
+    /// Where a pack id or pack file was named, when a config file named it
+    /// (`AuditConfig.origins`): errors about it point there.
+    public var packOrigins: [String: SourceLocation] = [:]
     public var format: CheckFormat = .text
     public var grouping: CheckGrouping = .file
     public var output: String?
@@ -207,7 +210,7 @@ public enum CheckRunner {
         var ids = req.packIDs
         if req.inferProtocol {
             // the inference alone unless packs are named too
-            let named = ids.isEmpty && req.ruleFiles.isEmpty ? RuleSet(packs: []) : try loader.load(files: req.ruleFiles, ids: ids)
+            let named = ids.isEmpty && req.ruleFiles.isEmpty ? RuleSet(packs: []) : try loader.load(files: req.ruleFiles, ids: ids, origins: req.packOrigins)
             return RuleSet(packs: named.packs + [InferredProtocol.pack()])
         }
         if ids.isEmpty && req.ruleFiles.isEmpty {
@@ -217,7 +220,7 @@ public enum CheckRunner {
             }
             ids = CheckRequest.defaultPacks
         }
-        return try loader.load(files: req.ruleFiles, ids: ids)
+        return try loader.load(files: req.ruleFiles, ids: ids, origins: req.packOrigins)
     }
 
     /// Evaluates the request's files. Findings go to `sink` as they are made
@@ -549,7 +552,7 @@ public enum CheckRunner {
             catch { writeError("\(p): error: \(error)\n"); return 2 }
         }
         if let c = config {
-            if req.packIDs.isEmpty && req.ruleFiles.isEmpty { req.packIDs = c.packs; req.ruleFiles = c.rules }
+            if req.packIDs.isEmpty && req.ruleFiles.isEmpty { req.packIDs = c.packs; req.ruleFiles = c.rules; req.packOrigins = c.origins }
             if req.reports.isEmpty {
                 for r in c.reports {
                     switch ReportSpec.parse(r.value) {
@@ -600,6 +603,36 @@ public enum CheckRunner {
         return code
     }
 
+    /// Two outputs of the run naming one file (`--report json:r --report
+    /// sarif:r`, `--output r --report …:r`, `--write-baseline r`): each would
+    /// truncate and overwrite the other's bytes. Returns the message, or nil.
+    /// Devices and pipes (`/dev/null`, `/dev/stdout`) may be named twice.
+    static func sameFileOutputs(_ targets: [(String, String?)], baseline: String?) -> String? {
+        var seen: [String: String] = [:]
+        // (the first target is the console report: --format, --output)
+        let named = targets.enumerated().compactMap { i, t in t.1.map { (i == 0 ? "--output \($0)" : "--report \(t.0):\($0)", $0) } }
+        for (what, path) in named + (baseline.map { [("--write-baseline \($0)", $0)] } ?? []) {
+            let key: String
+            var st = stat()
+            if stat(path, &st) == 0 {
+                let type = st.st_mode & S_IFMT
+                if type == S_IFCHR || type == S_IFIFO || type == S_IFSOCK { continue }
+                key = "\(st.st_dev):\(st.st_ino)"
+            } else {
+                // not there yet: its folder's real path and its name
+                let cut = path.lastIndex(of: "/")
+                let dir = cut.map { path[..<$0].isEmpty ? "/" : String(path[..<$0]) } ?? "."
+                let name = cut.map { String(path[path.index(after: $0)...]) } ?? path
+                guard let real = realpath(dir, nil) else { continue }   // (cannot be created: said when it is opened)
+                key = String(cString: real) + "/" + name
+                free(real)
+            }
+            if let first = seen[key] { return "\(what) names the same file as \(first): give each output its own path" }
+            seen[key] = what
+        }
+        return nil
+    }
+
     /// Runs with loaded rules and a given run description (tests fix its
     /// time and duration). Every output is opened before any file is read: an
     /// unwritable report path exits 2 and writes nothing.
@@ -611,6 +644,7 @@ public enum CheckRunner {
         options.junitPerSeries = req.junitPerSeries
         var targets: [(String, String?)] = [(req.format.rawValue, req.output)]
         targets += req.reports.map { ($0.format, $0.path) }
+        if let clash = sameFileOutputs(targets, baseline: req.writeBaseline) { writeError("error: \(clash)\n"); return 2 }
         var outputs: [ReportOutput] = []
         var reporters: [any Reporter] = []
         func abandon() { for o in outputs { o.close() } }

@@ -225,9 +225,9 @@ public struct TextReporter {
     func line(_ f: UnsafePointer<Finding>, showFile: Bool, into o: inout ByteOutput) {
         let w = idWidth
         o.write("  "); writePadded(&o, f.pointee.severity.rawValue, 8); writePadded(&o, f.pointee.ruleTexts.ruleID, w)
-        if showFile { o.write(f.pointee.fileTexts.file ?? "-"); o.write(": ") }
-        o.write(f.pointee.message)
-        if let a = f.pointee.attribute, !a.isEmpty, !f.pointee.message.utf8Contains(a) { o.write("  ["); o.write(a); o.write("]") }
+        if showFile { o.terminalText(f.pointee.fileTexts.file ?? "-"); o.write(": ") }
+        o.terminalText(f.pointee.message)
+        if let a = f.pointee.attribute, !a.isEmpty, !f.pointee.message.utf8Contains(a) { o.write("  ["); o.terminalText(a); o.write("]") }
         if let off = f.pointee.offset {
             let t = "offset \(off)"
             if !f.pointee.message.utf8Contains(t) { o.write("  ("); o.write(t); o.write(")") }
@@ -238,8 +238,8 @@ public struct TextReporter {
         if let rest = f.pointee.becauseReason, case let when: String? = f.pointee.becauseHasWhen ? f.pointee.ruleTexts.when : nil,
            !Finding.joined(when, rest, equals: f.pointee.message) {
             o.write("  "); TextReporter.writeSpaces(&o, 8 + w); o.write("because ")
-            if let when { o.write(when); o.write(" and ") }   // (its parts, not joined)
-            o.write(rest); o.byte(0x0A)
+            if let when { o.terminalText(when); o.write(" and ") }   // (its parts, not joined)
+            o.terminalText(rest); o.byte(0x0A)
         }
     }
 
@@ -255,7 +255,7 @@ public struct TextReporter {
                     let file = fs[i].fileTexts.file ?? "-"
                     var j = i
                     while j < fs.count, fs[j].fileTexts === fs[i].fileTexts || (fs[j].fileTexts.file ?? "-") == file { j += 1 }
-                    o.write(file); o.write("  ("); writeCounts(fs, i..<j, into: &o); o.write(")\n")
+                    o.terminalText(file); o.write("  ("); writeCounts(fs, i..<j, into: &o); o.write(")\n")
                     for k in i..<j { line(fs.baseAddress! + k, showFile: false, into: &o) }
                     o.byte(0x0A)
                     i = j
@@ -275,7 +275,7 @@ public struct TextReporter {
                 let fs = r.findings.filter { $0.ruleID == s.id }
                 o.write(s.id + "  " + s.severity.rawValue + "  (" + "\(fs.count) finding\(fs.count == 1 ? "" : "s"))" + (s.title.map { "  " + $0 } ?? "") + "\n")
                 for f in fs {
-                    o.write("  " + (f.file ?? "-") + ": " + f.message)
+                    o.terminalText("  " + (f.file ?? "-") + ": " + f.message)
                     if let off = f.offset, !f.message.contains("offset \(off)") { o.write("  (offset \(off))") }
                     o.write("\n")
                 }
@@ -304,7 +304,7 @@ public struct TextReporter {
                 + (r.baselined > 0 ? " (and \(r.baselined) known finding\(r.baselined == 1 ? "" : "s") of the baseline, not shown)" : "") + "\n")
         for w in r.waived {
             o.write("waived: \(w.count) finding\(w.count == 1 ? "" : "s") of \(w.rule) — \(w.reason)" + (w.expires.map { " (until \($0))" } ?? "") + "\n")
-            for f in w.findings.prefix(20) { o.write("  " + (f.file ?? "-") + ": " + f.message + "\n") }
+            for f in w.findings.prefix(20) { o.terminalText("  " + (f.file ?? "-") + ": " + f.message); o.write("\n") }
             if w.count > 20 { o.write("  … and \(w.count - 20) more\n") }
         }
     }
@@ -335,5 +335,24 @@ public struct TextReporter {
     static func writeSpaces(_ o: inout ByteOutput, _ n: Int) {
         if n <= spaceBytes.count { spaceBytes.withUnsafeBufferPointer { o.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<n])) } }
         else { o.bytes.append(contentsOf: repeatElement(0x20, count: n)) }
+    }
+}
+
+extension ByteOutput {
+    /// Text for the console report: control characters of a DICOM value or
+    /// a file name (C0 but tab, DEL, C1 — ESC and CSI start terminal escape
+    /// sequences, CR and LF would forge report lines) replaced by U+FFFD.
+    /// Written as it is when there is none (every finding line comes here).
+    mutating func terminalText(_ s: String) {
+        var clean = true
+        for b in s.utf8 where (b < 0x20 && b != 0x09) || b == 0x7F || b == 0xC2 { clean = false; break }
+        if clean { write(s); return }
+        for c in s.unicodeScalars {
+            switch c.value {
+            case 0x09: byte(0x09)
+            case 0..<0x20, 0x7F...0x9F: write("\u{FFFD}")
+            default: write(String(c))
+            }
+        }
     }
 }

@@ -82,8 +82,10 @@ public struct JSONDumper {
             }
             return
         case .PN:
+            let values = ds.strings(e)
+            if Self.noValue(values) { out.byte(0x7D); return }
             out.write(",\"Value\":[")
-            for (i, v) in ds.strings(e).enumerated() {
+            for (i, v) in values.enumerated() {
                 if i > 0 { out.byte(0x2C) }
                 if v.isEmpty { out.write("null"); continue }
                 let pn = PersonName(parsing: v)
@@ -99,8 +101,10 @@ public struct JSONDumper {
             out.write("]}")
             return
         case .DS, .IS:
+            let values = ds.strings(e)
+            if Self.noValue(values) { out.byte(0x7D); return }
             out.write(",\"Value\":[")
-            for (i, v) in ds.strings(e).enumerated() {
+            for (i, v) in values.enumerated() {
                 if i > 0 { out.byte(0x2C) }
                 let t = v.trimmingSpaces()
                 if t.isEmpty { out.write("null") }
@@ -120,8 +124,10 @@ public struct JSONDumper {
         default: break
         }
         if vr.isString {
+            let values = ds.strings(e)
+            if Self.noValue(values) { out.byte(0x7D); return }
             out.write(",\"Value\":[")
-            for (i, v) in ds.strings(e).enumerated() {
+            for (i, v) in values.enumerated() {
                 if i > 0 { out.byte(0x2C) }
                 if v.isEmpty { out.write("null") } else { out.jsonString(v) }
             }
@@ -143,6 +149,13 @@ public struct JSONDumper {
             out.write(v)
         }
         out.write("]}")
+    }
+
+    /// A text value of padding only (`"  "`: one value, empty once its
+    /// spaces are trimmed) is no value: no `Value` key (PS3.18 F.2.5, as for
+    /// a zero length; pydicom's `to_json_dict` does the same), not `[null]`.
+    static func noValue(_ values: [String]) -> Bool {
+        values.count == 1 && values[0].trimmingSpaces().isEmpty
     }
 
     func bulkURI(_ e: Element) -> String {

@@ -12,7 +12,7 @@ public struct TextDumper {
     public init(filter: Set<Tag>? = nil) { self.filter = filter }
 
     public func render(_ file: DicomFile, path: String, into out: inout ByteOutput) {
-        out.write("# "); out.write(path); out.byte(0x0A)
+        out.write("# "); out.terminalText(path); out.byte(0x0A)
         if !file.meta.isEmpty {
             out.write("# File Meta Information\n")
             for e in file.meta.elements where filter?.contains(e.tag) ?? true { line(e, in: file.meta, depth: 0, into: &out) }
@@ -46,7 +46,7 @@ public struct TextDumper {
         let pad = max(1, 52 - head.count)
         head += String(repeating: " ", count: pad)
         let len = e.declaredLength == 0xFFFFFFFF ? "u/l" : String(e.declaredLength)
-        out.write(head)
+        out.terminalText(head)   // (a value's ESC, CR, LF: no terminal escape, no forged line)
         out.write("# \(len), \(ds.valueMultiplicity(e)) \(ValueText.name(of: e, in: ds))")
         // written as UN, read with the dictionary's VR (PS3.5 §6.2.2)
         if e.flags.contains(.explicitUN) { out.write(" (UN in the file)") }

@@ -1,4 +1,5 @@
 import DcmRules
+import DcmData
 
 // MARK: - console text
 
@@ -314,12 +315,19 @@ public final class SARIFReport: Reporter {
     static func level(_ s: Severity) -> String { s == .error ? "error" : s == .warning ? "warning" : "note" }
 
     /// A URI reference for a path: percent-encoded; absolute paths as `file://` URIs.
+    /// The bytes encoded are the file name's as the system has them
+    /// (`OSPath`: a name that is not UTF-8, `M\xFCller`, is `M%FCller`).
     static func uri(_ path: String) -> String {
         var o = path.hasPrefix("/") ? "file://" : ""
-        for b in path.utf8 {
-            let unreserved = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-._~/".utf8.contains(b)
-            if unreserved { o.unicodeScalars.append(Unicode.Scalar(b)) }
-            else { o += "%" + String(UnicodeScalar(hexDigit(b >> 4))) + String(UnicodeScalar(hexDigit(b & 0xF))) }
+        OSPath.withCString(path) { p in
+            var q = p
+            while q.pointee != 0 {
+                let b = UInt8(bitPattern: q.pointee)
+                q += 1
+                let unreserved = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-._~/".utf8.contains(b)
+                if unreserved { o.unicodeScalars.append(Unicode.Scalar(b)) }
+                else { o += "%" + String(UnicodeScalar(hexDigit(b >> 4))) + String(UnicodeScalar(hexDigit(b & 0xF))) }
+            }
         }
         return o
     }

@@ -112,12 +112,19 @@ let phiShownNotice = "PATIENT DATA SHOWN: this report was made with --show-phi a
 
 extension ByteOutput {
     /// XML/HTML text or attribute value: `& < > " '` escaped, and the
-    /// characters XML 1.0 forbids (C0 controls but tab, LF, CR) replaced by U+FFFD.
+    /// characters XML 1.0 forbids (§2.2: C0 controls but tab, LF, CR, and the
+    /// noncharacters U+FFFE and U+FFFF, which a UTF-8 value decodes to as
+    /// EF BF BE/BF) replaced by U+FFFD.
     public mutating func xml(_ s: String) {
         var s = s
         s.withUTF8 { u in
-            for c in u {
+            var i = 0
+            while i < u.count {
+                let c = u[i]
+                i += 1
                 switch c {
+                case 0xEF where i + 1 < u.count && u[i] == 0xBF && (u[i + 1] == 0xBE || u[i + 1] == 0xBF):
+                    write("\u{FFFD}"); i += 2
                 case 0x26: write("&amp;")
                 case 0x3C: write("&lt;")
                 case 0x3E: write("&gt;")
