@@ -237,7 +237,7 @@ def main() -> int:
                  (["--jobs", str(a.jobs)] if a.jobs else [])
     if a.all_packs:
         ids = sorted(re.search(r"(?m)^pack:\s*(\S+)", f.read_text()).group(1) for f in (REPO / "Rules").glob("*.yaml"))
-        check_base = [a.dcmaudit, "check", "--format", "json", "--fail-on", "error"] + \
+        check_base = [a.dcmaudit, "check", "--format", "json", "--allow-no-files", "--fail-on", "error"] + \
                      [x for i in ids for x in ("--pack", i)] + (["--jobs", str(a.jobs)] if a.jobs else [])
     csv_base = [a.dcmaudit, "dump", "--format", "csv", "--tags",
                 "PatientName,ImageType[1],ReferencedImageSequence[*].ReferencedSOPInstanceUID,(0029,\"SIEMENS CSA HEADER\",10),PixelSpacing"] + \
