@@ -345,4 +345,24 @@ final class PHILeakTests: XCTestCase {
             "--output=/out/" + Redaction.redact("json") + "/" + Redaction.redact("1.txt"), "--report", Redaction.redact("json:") + "/out/" + Redaction.redact("IOD.json"),
             "/data/" + Redaction.redact("1") + "/" + Redaction.redact("Iod_Json"), "--", "--jobs", Redaction.redact("1")])
     }
+
+    /// A worker's `PHIValueCache` gives what `PathRedactor.values(of:)`
+    /// gives, file after file, when the patient changes and changes back.
+    func testPHIValueCacheFollowsThePatient() throws {
+        let demo = repoRoot + "/Fixtures/demo/"
+        let paths = ["DEMO001", "DEMO001", "DEMO002", "DEMO001", "DEMO003"].map { p in
+            demo + p + "/" + (try! FileManager.default.subpathsOfDirectory(atPath: demo + p)).filter { $0.hasSuffix(".dcm") }.sorted()[0]
+        }
+        let cache = PHIValueCache()
+        var seen: [[[UInt8]]] = []
+        for path in paths {
+            let ds = try DicomReader.read(path: path).dataSet
+            let v = cache.values(of: ds)
+            XCTAssertEqual(v, PathRedactor.values(of: ds), path)
+            XCTAssertFalse(v.isEmpty, path)
+            seen.append(v)
+        }
+        XCTAssertNotEqual(seen[1], seen[2], "another patient's values, not the last file's")
+    }
+
 }

@@ -28,26 +28,6 @@ import DcmRules
 /// their findings are delivered after every readable file (when all values
 /// are known); the command line and the input paths are redacted at the end
 /// of the run, with every value.
-/// `PathRedactor.values(of:)` of the last file a worker thread read, kept by
-/// the bytes it was made from (`PathRedactor.writeValueBytes`): a thread gets
-/// consecutive files, and the files of a series have the same patient — the
-/// splitting and normalising of every file's names, IDs and dates was ~3% of
-/// a check of identified files.
-final class PHIValueCache {
-    private var key: [UInt8] = []
-    private var scratch: [UInt8] = []
-    private var last: [[UInt8]] = []
-
-    func values(of ds: DataSet) -> [[UInt8]] {
-        scratch.removeAll(keepingCapacity: true)
-        PathRedactor.writeValueBytes(of: ds, into: &scratch)
-        if scratch == key { return last }
-        swap(&key, &scratch)
-        last = PathRedactor.values(of: ds)
-        return last
-    }
-}
-
 final class PathRedactor {
     /// The patient-identifying attributes looked for in paths: the patient's
     /// names, IDs, birth date, address and telephone, and the accession number.
@@ -386,5 +366,25 @@ final class PathRedactor {
         if replaced.contains(where: { f.becauseContains($0.0) }), var b = f.because { text(&b); f.because = b }
         if f.observed != nil { text(&f.observed!) }
         if f.expected != nil { text(&f.expected!) }
+    }
+}
+
+/// `PathRedactor.values(of:)` of the last file a worker thread read, kept by
+/// the bytes it was made from (`PathRedactor.writeValueBytes`): a thread gets
+/// consecutive files, and the files of a series have the same patient — the
+/// splitting and normalising of every file's names, IDs and dates was ~3% of
+/// a check of identified files.
+final class PHIValueCache {
+    private var key: [UInt8] = []
+    private var scratch: [UInt8] = []
+    private var last: [[UInt8]] = []
+
+    func values(of ds: DataSet) -> [[UInt8]] {
+        scratch.removeAll(keepingCapacity: true)
+        PathRedactor.writeValueBytes(of: ds, into: &scratch)
+        if scratch == key { return last }
+        swap(&key, &scratch)
+        last = PathRedactor.values(of: ds)
+        return last
     }
 }
