@@ -159,6 +159,18 @@ final class CheckTests: XCTestCase {
         var c1 = ByteOutput()
         c1.terminalText("a\u{9B}31m\u{7F}\tb\u{E9}\u{FFFD}")
         XCTAssertEqual(String(decoding: c1.bytes, as: UTF8.self), "a\u{FFFD}31m\u{FFFD}\tb\u{E9}\u{FFFD}")
+        // the eight-bytes-at-a-time scan against the byte-by-byte rule, a
+        // control byte at every position of strings of every length to 40
+        func slow(_ u: [UInt8]) -> Bool { !u.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F || $0 == 0xC2 } }
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x00, 0x09, 0x0A, 0x1B, 0x1F, 0x20, 0x41, 0x7E, 0x7F, 0x80, 0xC2, 0xC3, 0xE9, 0xFF]
+        for n in 0...40 {
+            for _ in 0..<60 {
+                var u = (0..<n).map { _ in UInt8.random(in: 0x20...0x7E, using: &rng) }
+                if n > 0 && Bool.random(using: &rng) { u[Int.random(in: 0..<n, using: &rng)] = alphabet.randomElement(using: &rng)! }
+                XCTAssertEqual(u.withUnsafeBufferPointer { ByteOutput.isTerminalClean($0) }, slow(u), "\(u)")
+            }
+        }
     }
 
     /// Two outputs naming one file (`--report junit:r.xml --report csv:r.xml`)
