@@ -451,6 +451,15 @@ class ConditionParser:
             b = self.parse("Required if " + e.group(2), attr_ok, top_ok)
             self.top_ok = top_ok
             return None if a is None or b is None else f"{{all: [{a}, {b}]}}"
+        # an AT attribute that points to attributes named with their tags
+        # ("Frame Increment Pointer (0028,0009) is Frame Time (0018,1063) or
+        # Frame Time Vector (0018,1065)"): one clause, the tags its values
+        # (tag_values), not clauses of their own
+        first = TAG_RE.search(body)
+        if first and self.vr(int(first.group(1) + first.group(2), 16)) == "AT" and re.match(r"\s*(?:points to|is) ", body[first.end():]):
+            c = self.clause(body, attr_ok)
+            if c is not None:
+                return c
         # split into clauses at " and " / " or " that are followed by an attribute with a tag
         parts, ops = self.split(body)
         if parts is None or len(set(ops)) > 1:
@@ -713,6 +722,8 @@ class ConditionParser:
             return f"{{all: [{{{k}: not_empty}}, {{not: {inner.replace(': {in: [', ': {not_in: [', 1)}}}]}}"
         if some:
             return None
+        if index is None and vr == "AT":
+            return self.tag_values(k, rest)
         if index is None and vr in NUMERIC_VRS and re.fullmatch(r"(?:is present and )?(?:has a non-zero value|is non-zero)", rest):
             # a value other than zero (absent or empty: no)
             return f"{{all: [{{{k}: not_empty}}, {{{k}: {{not_in: [0]}}}}]}}"
@@ -784,6 +795,31 @@ class ConditionParser:
             return None
         op = "not_in" if neg else "in"
         return f"{{{k}: {{{op}: [{', '.join(out)}]}}}}"
+
+    def tag_values(self, k, rest):
+        """An AT attribute that "points to" / "is" one of the named attributes
+        ("Frame Increment Pointer (0028,0009) points to Frame Time", C.7.6.6;
+        "… is Frame Time (0018,1063) or Frame Time Vector (0018,1065)"): one
+        of its values is one of their tags — present, and not every value
+        another tag. A name must be PS3.6's (and its tag's, when written)."""
+        a = re.fullmatch(r"(?:points to|is|has a value of|equals|contains) (.+)", rest)
+        if not a:
+            return None
+        tags = []
+        for x in re.split(r",\s*(?:or\s+)?(?![0-9A-Fa-f]{4}\))|\s+or\s+", a.group(1)):   # (not the comma inside a tag)
+            m = re.fullmatch(r"(?:the )?(.+?)(?:\s*\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\))?", x.strip())
+            if not m:
+                return None
+            if m.group(2):
+                t = int(m.group(2) + m.group(3), 16)
+                if norm_name(self.name(t)) != norm_name(m.group(1)):
+                    return None
+            else:
+                t = self.by_name.get(norm_name(m.group(1)))
+                if t is None:
+                    return None
+            tags.append(q("(%04X,%04X)" % (t >> 16, t & 0xFFFF)))
+        return f"{{all: [{{{k}: not_empty}}, {{not: {{{k}: {{not_in: [{', '.join(tags)}]}}}}}}]}}"
 
     def uid_named(self, x):
         """The UID of "Name ("uid")" when the UID dictionary names it so, else None."""

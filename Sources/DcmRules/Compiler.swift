@@ -536,6 +536,19 @@ final class PackCompiler {
         return DataDictionary.tag(forKeyword: text)
     }
 
+    /// An operand of an AT attribute (PS3.5 §6.2: a value is a Data Element
+    /// Tag): `(0018,1063)`, `0018,1063`, `00181063` or the keyword `FrameTime`
+    /// (Frame Increment Pointer, C.7.6.6, "points to" one of them).
+    static func atOperand(_ text: String) -> Tag? {
+        var s = text.trimmingCharacters(in: .whitespaces)
+        if s.hasPrefix("(") && s.hasSuffix(")") { s = String(s.dropFirst().dropLast()) }
+        let parts = s.split(separator: ",", omittingEmptySubsequences: false)
+        if parts.count == 2, parts.allSatisfy({ $0.count == 4 && $0.allSatisfy(\.isHexDigit) }), let g = UInt16(parts[0], radix: 16), let e = UInt16(parts[1], radix: 16) {
+            return Tag(g, e)
+        }
+        return s == text.trimmingCharacters(in: .whitespaces) ? plainTag(s) : nil
+    }
+
     func compileValueTest(_ n: SyntaxNode, ref: AttributeRef) -> ValueTest {
         let vr = ref.dictionaryVR
         switch n {
@@ -739,6 +752,13 @@ final class PackCompiler {
             error(n.location, "\(ref) is one of \(AttributeRef.textRepertoireValues.joined(separator: ", ")), not '\(s)'",
                   suggestion: suggest(s, among: AttributeRef.textRepertoireValues))
             return nil
+        }
+        if vr == .AT {
+            // a tag, compared with the value's text "(GGGG,EEEE)" (Values.forEachText)
+            guard let t = Self.atOperand(s) else {
+                error(n.location, "'\(s)' is not a tag — (gggg,eeee), ggggeeee or a keyword — and \(ref) has VR AT"); return nil
+            }
+            return .string(Array(t.description.utf8), text: s)
         }
         let kind = ValueKind.of(vr)
         let ordered = ["range", "gt", "ge", "lt", "le"].contains(op)

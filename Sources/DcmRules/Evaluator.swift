@@ -893,7 +893,8 @@ public final class Evaluator {
 
     /// Every value is one of `ops` (numbers read directly for binary VRs).
     func everyValue(_ x: Target, in ops: [Operand], _ file: DicomFile) -> Truth {
-        if let vr = x.vr, !vr.isString, vr != .UN, vr != .OB {
+        // (AT: compared as its text "(GGGG,EEEE)", which the compiler makes of the operands)
+        if let vr = x.vr, !vr.isString, vr != .UN, vr != .OB, vr != .AT {
             return x.forEachNumber { v in ops.contains { if case .number(let d, _) = $0 { return d == v }; return false } }
         }
         var unknown = false
@@ -922,7 +923,7 @@ public final class Evaluator {
 
     /// Some value is one of `ops`.
     func someValue(_ x: Target, in ops: [Operand], _ file: DicomFile) -> Truth {
-        if let vr = x.vr, !vr.isString, vr != .UN, vr != .OB {
+        if let vr = x.vr, !vr.isString, vr != .UN, vr != .OB, vr != .AT {
             var found = false
             let t = x.forEachNumber { v in
                 if ops.contains(where: { if case .number(let d, _) = $0 { return d == v }; return false }) { found = true; return false }

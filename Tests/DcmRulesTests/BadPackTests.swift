@@ -23,6 +23,18 @@ final class BadPackTests: XCTestCase {
         XCTAssertEqual(try PackLoader(libraries: []).load(files: [bom]).rules.map(\.id), ["t.a"])
     }
 
+    /// An AT attribute's operand must be a tag.
+    func testATOperandIsATag() {
+        check("""
+        pack: t.bad
+        version: 1
+        rules:
+          - id: a.b
+            check: {FrameIncrementPointer: {in: ["(0018,106G)", FrameTme, "0018,1063"]}}
+        """, ["bad.yaml:5:42: error: '(0018,106G)' is not a tag — (gggg,eeee), ggggeeee or a keyword — and FrameIncrementPointer has VR AT",
+              "bad.yaml:5:57: error: 'FrameTme' is not a tag — (gggg,eeee), ggggeeee or a keyword — and FrameIncrementPointer has VR AT"])
+    }
+
     func testYAMLSyntax() {
         check("""
         pack: t.bad

@@ -708,6 +708,28 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(try findings("00209056"), [])
     }
 
+    /// "Required if Frame Increment Pointer (0028,0009) points to Frame Time"
+    /// (Cine Module, C.7.6.5) and the SC Multi-frame Vector Module's vectors
+    /// (C.8.6.4): decided on the AT values; they were not evaluated.
+    func testFrameIncrementPointerConditionsAreDecided() throws {
+        let usmf = "1.2.840.10008.5.1.4.1.1.3.1", scmf = "1.2.840.10008.5.1.4.1.1.7.2"   // US, Grayscale Byte SC
+        let errors = { (sop: String, extra: String) throws -> [String] in
+            try self.run(try file("{SOPClassUID: \"\(sop)\", NumberOfFrames: \"2\", \(extra)}")).findings
+                .filter { $0.severity == .error }.compactMap(\.attribute)
+                .filter { ["FrameTime", "FrameTimeVector", "PageNumberVector", "SliceLocationVector"].contains($0) }.sorted()
+        }
+        XCTAssertEqual(try errors(usmf, "FrameIncrementPointer: \"00181063\""), ["FrameTime"])
+        XCTAssertEqual(try errors(usmf, "FrameIncrementPointer: \"00181063\", FrameTime: \"33.3\""), [])
+        XCTAssertEqual(try errors(usmf, "FrameIncrementPointer: \"00181065\""), ["FrameTimeVector"])
+        XCTAssertEqual(try errors(scmf, "FrameIncrementPointer: [\"00182001\", \"00182005\"]"), ["PageNumberVector", "SliceLocationVector"])
+        XCTAssertEqual(try errors(scmf, "FrameIncrementPointer: \"00181063\""), ["FrameTime"])
+        let set = try XCTUnwrap(Self.set)
+        let cine = try XCTUnwrap(set.rules.first { $0.id == "iod.us-multi-frame-image.cine" })
+        let f = try file("{SOPClassUID: \"\(usmf)\", NumberOfFrames: \"2\", FrameIncrementPointer: \"00181063\", FrameTime: \"33.3\"}")
+        let undecided = Evaluator().undecided(cine, f).map(\.attribute)
+        XCTAssertFalse(undecided.contains("FrameTime") || undecided.contains("FrameTimeVector"), "\(undecided)")
+    }
+
     /// Image Pixel's Red/Green/Blue Palette Color Lookup Table Data (C.7.6.3)
     /// are required for PALETTE COLOR (or Pixel Presentation COLOR/MIXED)
     /// unless the same colour's Segmented data stands for it (C.7.9: "Required

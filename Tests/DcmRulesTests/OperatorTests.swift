@@ -43,6 +43,24 @@ final class OperatorTests: XCTestCase {
         expect(c2, "{Modality: CT}", .pass)
     }
 
+    /// AT values (PS3.5 §6.2) compared as tags: an operand is written
+    /// (gggg,eeee), gggg,eeee, ggggeeee or as a keyword; "points to" (Frame
+    /// Increment Pointer, C.7.6.6) is `not: {not_in: …}`. They were not
+    /// evaluated (compared as numbers, which AT values are not).
+    func testATValues() {
+        let fip = "{FrameIncrementPointer: [\"00181063\", \"00181065\"]}"
+        expect("{FrameIncrementPointer: {in: [FrameTime, \"(0018,1065)\"]}}", fip, .pass)
+        expect("{FrameIncrementPointer: {in: [FrameTime]}}", fip, .fail)
+        expect("{FrameIncrementPointer: {not_in: [\"0018,2001\"]}}", fip, .pass)
+        expect("{not: {FrameIncrementPointer: {not_in: [\"00181065\"]}}}", fip, .pass)
+        expect("{not: {FrameIncrementPointer: {not_in: [\"(0054,0010)\"]}}}", fip, .fail)
+        expect("{FrameIncrementPointer: {equals: [FrameTime, FrameTimeVector]}}", fip, .pass)
+        expect("{FrameIncrementPointer: {equals: [FrameTimeVector, FrameTime]}}", fip, .fail)
+        expect("{FrameIncrementPointer: {equals: FrameTime}}", "{FrameIncrementPointer: \"00181063\"}", .pass)
+        // a lower-case tag is the same tag
+        expect("{FrameIncrementPointer: {in: [\"(3004,000c)\"]}}", "{FrameIncrementPointer: \"3004000C\"}", .pass)
+    }
+
     func testEqualsInMatches() {
         expect("{Modality: MR}", "{Modality: MR}", .pass)
         expect("{Modality: {equals: MR}}", "{Modality: CT}", .fail)
