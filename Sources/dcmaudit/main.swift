@@ -117,7 +117,7 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A built-in pack by id, e.g. dicom.core (repeatable).", valueName: "id"))
     var pack: [String] = []
 
-    @Option(name: .long, help: "Console report format: text, json (docs/schema/check-report.schema.json), github (GitHub Actions annotations), jsonl, junit, sarif, csv or markdown.")
+    @Option(name: .long, help: "Console report format: text, summary (the per-rule counts and totals without finding lines, for large runs), json (docs/schema/check-report.schema.json), github (GitHub Actions annotations), jsonl, junit, sarif, csv or markdown.")
     var format: String = "text"
 
     @Option(name: .long, help: ArgumentHelp("Also write a report: FORMAT:PATH with FORMAT one of \(ReportFormats.names.filter { $0 != "text" && $0 != "github" }.joined(separator: ", ")) (repeatable; see docs/reports.md).", valueName: "format:path"))

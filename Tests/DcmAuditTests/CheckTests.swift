@@ -110,6 +110,35 @@ final class CheckTests: XCTestCase {
         XCTAssertTrue(text.contains("(\(report.rules.count - listed.count) rules applied to no file: not listed)"))
     }
 
+    /// `--format summary`: the per-rule table alone — rules with findings
+    /// first, by count, then the ones not evaluated — with no finding line.
+    func testSummaryFormatListsRulesWithFindingsFirstAndNoFindingLine() throws {
+        let mr = repoRoot + "/Fixtures/demo/DEMO001/MR_BRAIN_20240410/S002_T1_MPRAGE/IM0004.dcm"
+        let req = request([repoRoot + "/Fixtures/demo", mr], packs: ["dicom.core", "dicom.iod", "dicom.deid-basic"])
+        let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+        let sink = MemorySink()
+        let r = SummaryReport(run: RunInfo(commandLine: ["dcmaudit"], startEpoch: 0, packs: [], showPHI: false), options: ReporterOptions(), out: sink)
+        r.add(report.findings)
+        r.finish(report, duration: 0)
+        let lines = sink.text.split(separator: "\n").map(String.init)
+        XCTAssertFalse(report.findings.isEmpty)
+        for f in report.findings.prefix(50) { XCTAssertFalse(lines.contains { $0.hasPrefix("  ") && $0.contains(f.message) }, f.message) }
+        // the table: the rules with findings, most first, then those only not evaluated
+        let header = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("rule ") })
+        XCTAssertTrue(lines[header].contains("findings"))
+        let rows = lines[(header + 1)...].prefix { !$0.hasPrefix("(") && !$0.isEmpty }.map { $0.split(separator: " ").map(String.init) }
+        let withFindings = report.rules.filter { $0.findings > 0 }
+        XCTAssertEqual(rows.prefix(withFindings.count).map { $0[0] }.sorted(), withFindings.map(\.id).sorted())
+        let counts = rows.prefix(withFindings.count).map { Int($0[2])! }
+        XCTAssertEqual(counts, counts.sorted(by: >))
+        XCTAssertEqual(counts.reduce(0, +), report.findings.count)
+        XCTAssertTrue(rows.dropFirst(withFindings.count).allSatisfy { $0[2] == "0" && $0.last != "0" }, "\(rows)")
+        let quiet = report.rules.filter { r in r.findings == 0 && r.counts.notEvaluated == 0 && r.counts.pass + r.counts.fail + r.counts.notEvaluated > 0 }
+        XCTAssertTrue(sink.text.contains("(\(quiet.count) rules with no finding and nothing not evaluated: not listed)"), sink.text)
+        XCTAssertTrue(lines.last?.contains("files (") ?? false, sink.text)
+        XCTAssertEqual(CheckFormat(rawValue: "summary"), .summary)
+    }
+
     func testFailOnAndUnreadable() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-check-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -10,7 +10,7 @@ import DcmRules
 /// Output formats of `dcmaudit check`.
 /// Output formats of `dcmaudit check` on the console (`--format`); every
 /// format of `ReportFormats` can also be written to a file with `--report`.
-public enum CheckFormat: String, CaseIterable, Sendable { case text, json, github, jsonl, junit, sarif, csv, markdown }
+public enum CheckFormat: String, CaseIterable, Sendable { case text, summary, json, github, jsonl, junit, sarif, csv, markdown }
 
 /// How the console report groups findings.
 public enum CheckGrouping: String, CaseIterable, Sendable { case file, rule }

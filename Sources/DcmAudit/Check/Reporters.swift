@@ -269,7 +269,9 @@ public struct TextReporter {
     }
 
     /// Findings by rule (when kept), then the per-rule counts and totals.
-    public func writeEnd(_ r: CheckReport, into o: inout ByteOutput) {
+    /// `summary` (`--format summary`): the table lists only the rules with
+    /// findings or not evaluated, most findings first, with a findings column.
+    public func writeEnd(_ r: CheckReport, summary: Bool = false, into o: inout ByteOutput) {
         if grouping == .rule {
             for s in r.rules where s.findings > 0 {
                 let fs = r.findings.filter { $0.ruleID == s.id }
@@ -284,14 +286,29 @@ public struct TextReporter {
         }
         r.notEvaluated.writeText(into: &o)   // rules not evaluated, per rule and reason (NotEvaluatedReports.swift)
         let w = min(40, max(4, r.rules.map(\.id.count).max() ?? 4))
-        o.write(pad("rule", w + 2) + pad("severity", 9) + lpad("pass", 8) + lpad("fail", 8) + lpad("n/a", 8) + lpad("not-eval", 10) + "\n")
+        o.write(pad("rule", w + 2) + pad("severity", 9) + (summary ? lpad("findings", 10) : "") + lpad("pass", 8) + lpad("fail", 8) + lpad("n/a", 8) + lpad("not-eval", 10) + "\n")
         // a rule that applied to no file is counted, not listed: with dicom.iod
         // that is thousands of rows of other IODs (the machine formats list every rule)
-        var inapplicable = 0
+        var inapplicable = 0, quiet = 0
+        var listed: [RuleSummary] = []
         for s in r.rules {
             let c = s.counts
             if c.pass == 0 && c.fail == 0 && c.notEvaluated == 0 && s.findings == 0 { inapplicable += 1; continue }
-            o.write(pad(s.id, w + 2) + pad(s.severity.rawValue, 9) + lpad("\(c.pass)", 8) + lpad("\(c.fail)", 8) + lpad("\(c.notApplicable)", 8) + lpad("\(c.notEvaluated)", 10) + "\n")
+            if summary && s.findings == 0 && c.notEvaluated == 0 { quiet += 1; continue }
+            listed.append(s)
+        }
+        if summary {
+            // (stable: equal counts keep the packs' order)
+            listed = listed.enumerated().sorted { a, b in
+                a.element.findings != b.element.findings ? a.element.findings > b.element.findings : a.offset < b.offset
+            }.map(\.element)
+        }
+        for s in listed {
+            let c = s.counts
+            o.write(pad(s.id, w + 2) + pad(s.severity.rawValue, 9) + (summary ? lpad("\(s.findings)", 10) : "") + lpad("\(c.pass)", 8) + lpad("\(c.fail)", 8) + lpad("\(c.notApplicable)", 8) + lpad("\(c.notEvaluated)", 10) + "\n")
+        }
+        if quiet > 0 {
+            o.write("(\(quiet) rule\(quiet == 1 ? "" : "s") with no finding and nothing not evaluated: not listed)\n")
         }
         if inapplicable > 0 {
             o.write("(\(inapplicable) rule\(inapplicable == 1 ? "" : "s") applied to no file: not listed)\n")

@@ -33,6 +33,33 @@ public final class TextReport: Reporter {
     }
 }
 
+// MARK: - Summary
+
+/// `--format summary`: the end of the text report alone — the rules with
+/// findings or not evaluated (most findings first, with pass / fail / n/a /
+/// not-evaluated counts), the not-evaluated summary and the totals; no
+/// finding line. For the console and CI logs of large runs, whose findings
+/// (hundreds of thousands with every pack on an archive that is not
+/// de-identified) go to `--report` files.
+public final class SummaryReport: Reporter {
+    public static let format = "summary"
+    public static let summary = "the text report's per-rule counts (rules with findings first) and totals, no finding lines — for large runs, with --report files"
+    let out: ReportSink
+    let t: TextReporter
+    public init(run: RunInfo, options: ReporterOptions, out: ReportSink) {
+        self.out = out
+        t = TextReporter(grouping: .file, ruleIDs: options.ruleIDs)
+        if run.showPHI { out.write(Array(("NOTE: " + phiShownNotice + "\n\n").utf8)) }
+    }
+    public func add(_ batch: [Finding]) {}
+    public func finish(_ report: CheckReport, duration: Double) {
+        var o = ByteOutput(capacity: 1 << 14)
+        if report.incomplete { o.write("INCOMPLETE: \(incompleteNotice(report))\n\n") }
+        t.writeEnd(report, summary: true, into: &o)
+        out.write(o.bytes)
+    }
+}
+
 // MARK: - GitHub Actions annotations
 
 /// `--format github`: one workflow command per finding

@@ -48,7 +48,7 @@ public protocol Reporter: AnyObject {
 /// Every report format, in one list.
 public enum ReportFormats {
     public static let all: [any Reporter.Type] = [
-        TextReport.self, GitHubReport.self, JSONReport.self, JSONLinesReport.self, JUnitReport.self,
+        TextReport.self, SummaryReport.self, GitHubReport.self, JSONReport.self, JSONLinesReport.self, JUnitReport.self,
         SARIFReport.self, CSVReport.self, MarkdownReport.self, HTMLReport.self,
         ComplianceCSVReport.self,   // protocol compliance tables (docs/protocols.md)
     ]
