@@ -110,6 +110,20 @@ final class CheckTests: XCTestCase {
         XCTAssertTrue(text.contains("(\(report.rules.count - listed.count) rules applied to no file: not listed)"))
     }
 
+    /// A path given that does not exist is unreadable (error), and
+    /// file.not-dicom does not apply to it: it was counted "not evaluated",
+    /// which the text table showed (`not-eval 1`) and no report explained
+    /// (JUnit even said "not applicable to any file").
+    func testMissingPathIsNotApplicableToNotDicom() throws {
+        let missing = "/nonexistent-\(getpid())/file.dcm"
+        let req = request([missing, repoRoot + "/Fixtures/iod/CT.dcm"])
+        let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+        XCTAssertEqual(report.findings.filter { $0.ruleID == "file.unreadable" }.map(\.file), [missing])
+        let c = try XCTUnwrap(report.rules.first { $0.id == "file.not-dicom" }).counts
+        XCTAssertEqual([c.pass, c.fail, c.notApplicable, c.notEvaluated], [1, 0, 1, 0])
+        XCTAssertEqual(report.rules.map(\.counts.notEvaluated).reduce(0, +), 0, "no rule is not evaluated")
+    }
+
     func testFailOnAndUnreadable() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-check-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

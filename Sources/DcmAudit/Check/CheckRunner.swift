@@ -500,7 +500,11 @@ public enum CheckRunner {
         var notDicomCounts = OutcomeCounts()
         notDicomCounts.pass = files.count + problems.count - notDicomCount - problems.count
         notDicomCounts.fail = notDicomCount
-        notDicomCounts.notEvaluated = problems.count
+        // a path that cannot be opened (missing, a broken link) failed
+        // file.unreadable: file.not-dicom does not apply to it, as
+        // file.unreadable does not to a non-DICOM file (it was "not
+        // evaluated", which the report then explained nowhere)
+        notDicomCounts.notApplicable = problems.count
         summaries.append(RuleSummary(id: NotDicom.ruleID, packID: NotDicom.packID, title: "The file is DICOM",
                                      severity: .info, level: .instance, counts: notDicomCounts, findings: notDicomCount))
         let counts = tally.counts
