@@ -115,6 +115,18 @@ public struct Baseline: Sendable {
         return afterBackslash ? column : nil
     }
 
+    /// Whether a baseline could be written at `path`, tried before any
+    /// file is read (as the reports are): nil, or the errno. A file made by
+    /// the try is removed; an existing one is left as it is.
+    public static func writableError(_ path: String) -> Int32? {
+        let existed = access(path, F_OK) == 0
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o666)
+        guard fd >= 0 else { return errno }
+        close(fd)
+        if !existed { unlink(path) }
+        return nil
+    }
+
     public func write(to path: String) -> Bool {
         guard let f = fopen(path, "wb") else { return false }
         let bytes = Array(text.utf8)

@@ -649,6 +649,10 @@ public enum CheckRunner {
         var targets: [(String, String?)] = [(req.format.rawValue, req.output)]
         targets += req.reports.map { ($0.format, $0.path) }
         if let clash = sameFileOutputs(targets, baseline: req.writeBaseline) { writeError("error: \(clash)\n"); return 2 }
+        // (an unwritable --write-baseline was said after the whole run)
+        if let path = req.writeBaseline, let e = Baseline.writableError(path) {
+            writeError("\(path): error: cannot write the baseline: \(String(cString: strerror(e)))\n"); return 2
+        }
         var outputs: [ReportOutput] = []
         var reporters: [any Reporter] = []
         func abandon() { for o in outputs { o.close() } }
