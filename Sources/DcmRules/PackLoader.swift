@@ -80,6 +80,18 @@ public struct PackLoader {
         return nil
     }
 
+    /// An error for each of `paths` that is a directory without any pack
+    /// file (a mistyped or emptied `--rules site/`): it was silently no
+    /// rules at all, and `check` passed every file, `rules test` printed
+    /// nothing and exited 0. `origins` as for `load`.
+    public static func emptyDirectories(_ paths: [String], origins: [String: SourceLocation] = [:]) -> [PackDiagnostic] {
+        paths.compactMap { p in
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue, packFiles(in: p).isEmpty else { return nil }
+            return PackDiagnostic(origins[p] ?? SourceLocation(file: p, line: 1, column: 1), "no pack file (*.yaml, *.yml) in the directory '\(p)'")
+        }
+    }
+
     /// Expands files and directories into pack files.
     public static func expand(_ paths: [String]) -> [String] {
         var out: [String] = []
@@ -105,6 +117,7 @@ public struct PackLoader {
         }
         var from: [String: SourceLocation] = [:]
         for f in files { if let o = origins[f] { from[(f as NSString).standardizingPath] = o } }
+        diags += Self.emptyDirectories(files, origins: origins)
         roots += Self.expand(files).map { ($0 as NSString).standardizingPath }
         var state = LoadState()
         if threads > 1 && roots.count > 1 { state.prepared = prepare(roots) }
@@ -267,7 +280,7 @@ public struct PackLoader {
 
     /// Checks pack files and reports every error of each (for `rules validate`).
     public func validate(files: [String]) -> [PackDiagnostic] {
-        var all: [PackDiagnostic] = []
+        var all = Self.emptyDirectories(files)
         for f in Self.expand(files) {
             do { _ = try load(files: [f]) } catch let e as PackErrors { all += e.diagnostics } catch {}
         }

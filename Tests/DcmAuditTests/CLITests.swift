@@ -170,6 +170,29 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try run(["rules", "test", repoRoot + "/Rules"]).code, 0)
     }
 
+    /// A pack directory without any pack file (a mistyped or emptied
+    /// `--rules site/`) is exit 2 naming it, in `check` (directly or from
+    /// the config's `rules`), `rules validate` and `rules test`. It was no
+    /// rules at all: `check` passed every file ("0 rules from no pack",
+    /// exit 0), `rules test` printed nothing and exited 0.
+    func testPackDirectoryWithoutPacksIsAnError() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-nopacks-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/site", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "notes".write(toFile: dir + "/site/README.md", atomically: true, encoding: .utf8)
+        let ct = repoRoot + "/Fixtures/iod/CT.dcm"
+        let message = "\(dir)/site:1:1: error: no pack file (*.yaml, *.yml) in the directory '\(dir)/site'"
+        for args in [["check", "--rules", dir + "/site", ct], ["rules", "validate", dir + "/site"], ["rules", "test", dir + "/site"]] {
+            let r = try run(args)
+            XCTAssertEqual(r.code, 2, "\(args)")
+            XCTAssertTrue(r.err.contains(message), "\(args): \(r.err)")
+        }
+        try "rules: [site]\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        let cfg = try run(["check", "--config", dir + "/dcmaudit.yml", ct])
+        XCTAssertEqual(cfg.code, 2, cfg.err)
+        XCTAssertTrue(cfg.err.contains("\(dir)/dcmaudit.yml:1:9: error: no pack file (*.yaml, *.yml) in the directory '\(dir)/site'"), cfg.err)
+    }
+
     /// An expired waiver is a warning on standard error, with the config's
     /// line and column, and no longer applies; a bad selector is exit 2.
     func testExpiredWaiverWarnsAndBadSelectorFails() throws {

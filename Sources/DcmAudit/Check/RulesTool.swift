@@ -86,6 +86,8 @@ public enum RulesTool {
         let (l, _) = loader(builtin)
         var out = "", err = ""
         var failed = false
+        let empty = PackLoader.emptyDirectories(files)
+        if !empty.isEmpty { return Result(output: "", errors: empty.map(\.description).joined(separator: "\n") + "\n", exitCode: 2) }
         for f in PackLoader.expand(files) {
             do {
                 let set = try l.load(files: [f])
