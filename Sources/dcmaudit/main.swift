@@ -256,6 +256,8 @@ struct Rules: ParsableCommand {
         @Argument(help: "Built-in pack ids or pack files (default: every built-in pack).") var packs: [String] = []
         @Option(name: .long, help: "Also list the N most used conditions that are not evaluated.") var texts: Int = 0
         @Option(name: .long, help: "Instead: the rules not evaluated on this DICOM file, with the conditions' texts (default pack dicom.iod).") var file: String?
+        // (--texts=-3 listed none, as 0)
+        func validate() throws { guard texts >= 0 else { throw ValidationError("--texts must be 0 or more") } }
         func run() throws { try Rules.finish(RulesTool.coverage(packs, texts: texts, file: file)) }
     }
 
@@ -335,6 +337,11 @@ struct Learn: ParsableCommand {
     var jobs = 0
     @Argument(help: "Reference sessions: DICOM files or directories.")
     var paths: [String]
+
+    // (as check and dump: --jobs=-1 was taken as "all cores")
+    func validate() throws {
+        guard jobs >= 0 else { throw ValidationError("--jobs must be 0 (all cores) or more") }
+    }
 
     func run() throws {
         var req = LearnRequest(paths: paths)

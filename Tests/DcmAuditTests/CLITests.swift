@@ -170,6 +170,21 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try run(["rules", "test", repoRoot + "/Rules"]).code, 0)
     }
 
+    /// A negative count is a usage error in every command: `learn
+    /// --jobs=-1` ran (check and dump said "--jobs must be 0 (all cores) or
+    /// more"), `rules coverage --texts=-3` listed none.
+    func testNegativeCountsAreUsageErrors() throws {
+        let ct = repoRoot + "/Fixtures/iod/CT.dcm"
+        for (args, message) in [(["learn", "--jobs=-1", ct], "--jobs must be 0 (all cores) or more"),
+                                (["check", "--jobs=-1", ct], "--jobs must be 0 (all cores) or more"),
+                                (["rules", "coverage", "--texts=-3", "dicom.core"], "--texts must be 0 or more")] {
+            let r = try run(args)
+            XCTAssertEqual(r.code, 2, "\(args)")
+            XCTAssertTrue(r.err.contains(message), "\(args): \(r.err)")
+            XCTAssertEqual(r.out, "", "\(args)")
+        }
+    }
+
     /// A pack directory without any pack file (a mistyped or emptied
     /// `--rules site/`) is exit 2 naming it, in `check` (directly or from
     /// the config's `rules`), `rules validate` and `rules test`. It was no
