@@ -68,11 +68,23 @@ struct Dump: ParsableCommand {
         guard DumpFormat(rawValue: format) != nil else {
             throw ValidationError("unknown format '\(format)': use one of text, json, jsonl, csv")
         }
-        if format == "csv" && (tags ?? "").isEmpty {
+        // (in validate, not run: an error thrown from run was printed with
+        // the root's usage line, "Usage: dcmaudit <subcommand>"; and `--tags ,`
+        // names no column: it was a CSV of the paths alone)
+        let parsed = try parsedTags()
+        if format == "csv" && parsed.isEmpty {
             throw ValidationError("--format csv needs --tags (e.g. --tags PatientID,Modality,SeriesDescription)")
         }
         guard jobs >= 0 else { throw ValidationError("--jobs must be 0 (all cores) or more") }
         guard bulkThreshold >= 0 else { throw ValidationError("--bulk-threshold must be 0 or more") }
+    }
+
+    /// The attribute paths of `--tags`.
+    func parsedTags() throws -> [AttributePath] {
+        try splitTagList(tags ?? "").map { item in
+            do { return try AttributePath(parsing: item) }
+            catch let e as AttributePath.ParseError { throw ValidationError("--tags: '\(item)': \(e.description)") }
+        }
     }
 
     func run() throws {
@@ -82,14 +94,7 @@ struct Dump: ParsableCommand {
         req.bulkThreshold = bulkThreshold
         req.readOptions.stopBeforePixelData = !readPixels
         req.csa = csa
-        if let tags {
-            for item in splitTagList(tags) {
-                do { req.tags.append(try AttributePath(parsing: item)) }
-                catch let e as AttributePath.ParseError {
-                    throw ValidationError("--tags: '\(item)': \(e.description)")
-                }
-            }
-        }
+        req.tags = try parsedTags()
         let code = DumpRunner.run(req)
         if code != 0 { throw ExitCode(code) }
     }

@@ -185,6 +185,25 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// A bad `dump --tags` is a usage error with dump's usage line (it was
+    /// "Usage: dcmaudit <subcommand>", the root's), and `--format csv --tags ,`
+    /// names no column: it was a CSV of the paths alone, exit 0.
+    func testDumpTagErrorsAreDumpUsageErrors() throws {
+        let ct = repoRoot + "/Fixtures/iod/CT.dcm"
+        let bad = try run(["dump", "--tags", "PatientID,Foo", ct])
+        XCTAssertEqual(bad.code, 2)
+        XCTAssertTrue(bad.err.contains("--tags: 'Foo': column 1: unknown keyword 'Foo'"), bad.err)
+        XCTAssertTrue(bad.err.contains("Usage: dcmaudit dump "), bad.err)
+        XCTAssertEqual(bad.out, "")
+        let none = try run(["dump", "--format", "csv", "--tags", ",", ct])
+        XCTAssertEqual(none.code, 2)
+        XCTAssertTrue(none.err.contains("--format csv needs --tags"), none.err)
+        XCTAssertEqual(none.out, "")
+        let ok = try run(["dump", "--format", "csv", "--tags", "PatientID,(0028,0010)", ct])
+        XCTAssertEqual(ok.code, 0, ok.err)
+        XCTAssertEqual(ok.out.split(separator: "\n").first, "path,PatientID,\"(0028,0010)\"")
+    }
+
     /// A pack directory without any pack file (a mistyped or emptied
     /// `--rules site/`) is exit 2 naming it, in `check` (directly or from
     /// the config's `rules`), `rules validate` and `rules test`. It was no
