@@ -299,6 +299,38 @@ final class BadPackTests: XCTestCase {
         ])
     }
 
+    /// A YAML null (`~`, `null`, nothing) as a title, description, message
+    /// or reference is no text (it was the text "~": findings said "~");
+    /// as a pack or rule id it is an error that says so (it was the id "~").
+    func testNullTextsAndIDs() throws {
+        let set = try pack("""
+        pack: t.null
+        version: 1
+        title: ~
+        rules:
+          - id: a.b
+            title: ~
+            description: null
+            message: ~
+            reference:
+            check: {Rows: present}
+        """)
+        let r = try XCTUnwrap(set.rules.first)
+        XCTAssertNil(r.title); XCTAssertNil(r.description); XCTAssertNil(r.messageText); XCTAssertNil(r.reference)
+        XCTAssertNil(set.packs.first?.title)
+        check("""
+        pack: ~
+        version: 1
+        rules:
+          - id: ~
+            check: {Rows: present}
+        """, [
+            "bad.yaml:1:7: error: 'pack' must be an id, not null (~)",
+            "bad.yaml:4:9: error: 'id' must be an id, not null (~)",
+            "bad.yaml:4:5: error: a rule needs an 'id'",
+        ])
+    }
+
     func testScalarsStayStrings() throws {
         // NO, ON, 1.0 and 0010 are strings, not booleans or numbers
         let set = try pack("""
