@@ -126,6 +126,29 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try runTo(["dump", mri], stdout: nil).code, 0)
     }
 
+    /// An output naming a DICOM file is exit 2 and the file is left as it
+    /// was: `check --output inp/CT.dcm inp` truncated CT.dcm (outputs are
+    /// opened before any file is read), then reported it as an empty file.
+    func testOutputNamingADicomFileIsRefused() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-overwrite-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ct = dir + "/CT.dcm"
+        try FileManager.default.copyItem(atPath: repoRoot + "/Fixtures/iod/CT.dcm", toPath: ct)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: ct))
+        for args in [["check", "--output", ct, dir], ["check", "--report", "json:" + ct, dir],
+                     ["check", "--write-baseline", ct, dir], ["learn", "-o", ct, dir]] {
+            let r = try run(args)
+            XCTAssertEqual(r.code, 2, "\(args): \(r.err)")
+            XCTAssertTrue(r.err.contains("\(ct): error: a DICOM file, which the"), "\(args): \(r.err)")
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: ct)), bytes, "\(args): the file is untouched")
+        }
+        // a report over an earlier report (not DICOM) is written as before
+        try "old report".write(toFile: dir + "/r.txt", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run(["check", "--output", dir + "/r.txt", ct]).code, 0)
+        XCTAssertTrue(try String(contentsOfFile: dir + "/r.txt", encoding: .utf8).contains("1 file (0 unreadable)"))
+    }
+
     /// --report, --format github and dcmaudit.yml through the real command line.
     func testReportsAndConfigOnTheCommandLine() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-cli-reports-\(getpid())"

@@ -649,6 +649,9 @@ public enum CheckRunner {
         var targets: [(String, String?)] = [(req.format.rawValue, req.output)]
         targets += req.reports.map { ($0.format, $0.path) }
         if let clash = sameFileOutputs(targets, baseline: req.writeBaseline) { writeError("error: \(clash)\n"); return 2 }
+        for path in targets.compactMap(\.1) + [req.writeBaseline].compactMap({ $0 }) where ReportOutput.isDicomFile(path) {
+            writeError("\(path): error: a DICOM file, which the report would overwrite (give the output another path)\n"); return 2
+        }
         // (an unwritable --write-baseline was said after the whole run)
         if let path = req.writeBaseline, let e = Baseline.writableError(path) {
             writeError("\(path): error: cannot write the baseline: \(String(cString: strerror(e)))\n"); return 2
@@ -751,6 +754,17 @@ public final class ReportOutput {
     /// The errno of the first write that failed.
     public private(set) var failure: Int32? = nil
     public init(file: UnsafeMutablePointer<FILE>) { self.file = file; owned = false; buffer.reserveCapacity(1 << 16) }
+    /// Whether `path` is a DICOM Part 10 file ("DICM" at byte 128), which a
+    /// report written there would destroy: `check --output scan.dcm DIR`
+    /// (a path meant as an input) truncated the file, then read it as
+    /// empty. Callers refuse such a path before anything is opened.
+    public static func isDicomFile(_ path: String) -> Bool {
+        guard let f = OSPath.withCString(path, { fopen($0, "rb") }) else { return false }
+        defer { fclose(f) }
+        var head = [UInt8](repeating: 0, count: 132)
+        return fread(&head, 1, 132, f) == 132 && head[128...] == [0x44, 0x49, 0x43, 0x4D]
+    }
+
     public init?(path: String) {
         guard let f = OSPath.withCString(path, { fopen($0, "wb") }) else { return nil }
         file = f; owned = true; buffer.reserveCapacity(1 << 16)
