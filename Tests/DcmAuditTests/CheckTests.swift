@@ -110,6 +110,22 @@ final class CheckTests: XCTestCase {
         XCTAssertTrue(text.contains("(\(report.rules.count - listed.count) rules applied to no file: not listed)"))
     }
 
+    /// Every report's help of a rule ends "More: dcmaudit rules explain ID";
+    /// for the built-in file.unreadable and file.not-dicom that said "no
+    /// rule 'file.not-dicom' (did you mean 'dicom.modality'?)", exit 2.
+    func testExplainBuiltInRules() throws {
+        let b = repoRoot + "/Rules"
+        for id in ["file.unreadable", "file.not-dicom"] {
+            let ex = RulesTool.explain(id, builtin: b)
+            XCTAssertEqual(ex.exitCode, 0, ex.errors)
+            XCTAssertTrue(ex.output.hasPrefix(id + " — The file "), ex.output)
+            XCTAssertTrue(ex.output.contains("pack:      dcmaudit (built in"), ex.output)
+        }
+        XCTAssertTrue(RulesTool.explain("file.unreadable", builtin: b).output.contains("severity:  error"))
+        XCTAssertTrue(RulesTool.explain("file.not-dicom", builtin: b).output.contains("severity:  info"))
+        XCTAssertEqual(RulesTool.explain("file.not-dicm", builtin: b).errors, "error: no rule 'file.not-dicm' (did you mean 'file.not-dicom'?)\n")
+    }
+
     /// A path given that does not exist is unreadable (error), and
     /// file.not-dicom does not apply to it: it was counted "not evaluated",
     /// which the text table showed (`not-eval 1`) and no report explained
