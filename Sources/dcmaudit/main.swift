@@ -143,7 +143,7 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: "Group console findings by file or by rule.")
     var groupBy: String = "file"
 
-    @Option(name: .long, help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Write the report to this file instead of standard output (`-`: standard output).", valueName: "file"))
     var output: String?
 
     @Option(name: .long, help: "Exit 1 when a finding is at or above this severity: error, warning, info or never (default error, or the config's fail-on).")
@@ -194,7 +194,8 @@ struct Check: ParsableCommand {
         req.packIDs = pack
         req.format = CheckFormat(rawValue: format)!
         req.grouping = CheckGrouping(rawValue: groupBy)!
-        req.output = output
+        // `-` is standard output, as for most tools (it was a file named "-")
+        req.output = output == "-" ? nil : output
         req.failOn = FailOn(rawValue: failOn ?? "error")!
         req.failOnGiven = failOn != nil
         if let config { req.configPath = config }
@@ -330,7 +331,7 @@ struct Learn: ParsableCommand {
         --strict and a warning; 2 nothing to learn from, or usage error.
         """
     )
-    @Option(name: [.short, .long], help: ArgumentHelp("Write the protocol pack here instead of standard output.", valueName: "file"))
+    @Option(name: [.short, .long], help: ArgumentHelp("Write the protocol pack here instead of standard output (`-`: standard output).", valueName: "file"))
     var output: String?
     @Option(name: .long, help: "The pack id of the protocol.")
     var packId = "learned.protocol"
@@ -354,7 +355,7 @@ struct Learn: ParsableCommand {
         req.showPHI = showPhi
         req.jobs = jobs
         req.commandLine = ["dcmaudit"] + CommandLine.arguments.dropFirst()
-        let code = ProtocolLearner.run(req, output: output, strict: strict)
+        let code = ProtocolLearner.run(req, output: output == "-" ? nil : output, strict: strict)
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -208,6 +208,21 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// `--output -` (check) and `-o -` (learn) are standard output: they
+    /// wrote a file named "-" in the current directory.
+    func testDashIsStandardOutput() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-dash-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let check = try run(["check", "--output", "-", repoRoot + "/Fixtures/iod/CT.dcm"], cwd: dir)
+        XCTAssertEqual(check.code, 0, check.err)
+        XCTAssertTrue(check.out.contains("1 file (0 unreadable)"), check.out)
+        let learn = try run(["learn", "-o", "-", repoRoot + "/Fixtures/protocol/siteA-sub01"], cwd: dir)
+        XCTAssertEqual(learn.code, 0, learn.err)
+        XCTAssertTrue(learn.out.contains("pack: learned.protocol"), learn.out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/-"))
+    }
+
     /// A bad `dump --tags` is a usage error with dump's usage line (it was
     /// "Usage: dcmaudit <subcommand>", the root's), and `--format csv --tags ,`
     /// names no column: it was a CSV of the paths alone, exit 0.
