@@ -31,6 +31,9 @@ final class BadPackTests: XCTestCase {
           - id: a.b
             check: {PatientID: present
         """, ["bad.yaml:6:1: error: YAML: while parsing a flow mapping did not find expected ',' or '}'"])
+        // a tab as indentation is named (libYAML's message alone did not say)
+        check("pack: t.bad\nversion: 1\nrules:\n\t- id: a.b\n", ["bad.yaml:4:1: error: YAML: while scanning for the next token found character that cannot start any token (a tab: YAML indents with spaces only)"])
+        check("pack: t.bad\nversion: 1\nrules:\n  - id: a.b\n  \tcheck: {Rows: present}\n", ["bad.yaml:5:3: error: YAML: while scanning a plain scalar found a tab character that violates indentation"])
     }
 
     func testUnknownKeysEverywhere() {
