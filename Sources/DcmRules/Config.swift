@@ -1,3 +1,4 @@
+import Foundation
 import DcmData
 
 /// `dcmaudit.yml`: which packs, rules disabled, severities re-graded, paths
@@ -64,9 +65,26 @@ public struct AuditConfig: Sendable {
     /// Loads and checks a config file; every error at once (`PackErrors`).
     public static func load(path: String) throws -> AuditConfig {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw PackErrors([PackDiagnostic(SourceLocation(file: path, line: 1, column: 1), "cannot read the config file")])
+            throw PackErrors([PackDiagnostic(SourceLocation(file: path, line: 1, column: 1), "cannot read the config file: " + unreadableReason(path))])
         }
         return try parse(text, file: path)
+    }
+
+    /// Why a config file could not be read as text (the message said only
+    /// "cannot read the config file": a missing file, a directory and a
+    /// Latin-1 comment looked the same).
+    static func unreadableReason(_ path: String) -> String {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return "no such file" }
+        if isDir.boolValue { return "it is a directory" }
+        guard let data = FileManager.default.contents(atPath: path) else { return "it cannot be opened for reading" }
+        if String(data: data, encoding: .utf8) == nil {
+            let bytes = [UInt8](data)
+            let valid = String(decoding: bytes, as: UTF8.self).unicodeScalars.prefix { $0 != "\u{FFFD}" }
+            let line = 1 + valid.filter { $0 == "\n" }.count
+            return "not UTF-8 text (line \(line); save it as UTF-8)"
+        }
+        return "unknown error"
     }
 
     public static func parse(_ text: String, file: String) throws -> AuditConfig {

@@ -66,6 +66,21 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    /// A config that cannot be read says why (it was only "cannot read the
+    /// config file" for a missing file, a directory and a Latin-1 comment).
+    func testUnreadableConfigSaysWhy() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cfgread-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/latin1.yml", contents: Data("version: 1\n# caf".utf8) + Data([0xE9, 0x0A]) + Data("fail-on: info\n".utf8)))
+        for (path, reason) in [(dir + "/none.yml", "no such file"), (dir, "it is a directory"),
+                               (dir + "/latin1.yml", "not UTF-8 text (line 2; save it as UTF-8)")] {
+            XCTAssertThrowsError(try AuditConfig.load(path: path)) { e in
+                XCTAssertEqual("\(e)", "\(path):1:1: error: cannot read the config file: \(reason)")
+            }
+        }
+    }
+
     /// A pack id or pack file of the config that cannot be loaded is an
     /// error at its line in the config (it was `--pack:1:1` and the missing
     /// file's own `:1:1`, which name neither the config nor the line).
