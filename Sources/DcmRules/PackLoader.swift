@@ -112,7 +112,7 @@ public struct PackLoader {
             if let f = index[id] { roots.append(f) }
             else {
                 let known = index.keys.sorted()
-                diags.append(PackDiagnostic(origins[id] ?? SourceLocation(file: "--pack", line: 1, column: 1), "no pack with id '\(id)'\(known.isEmpty ? "" : "; known: " + known.joined(separator: ", "))", suggestion: suggest(id, among: known)))
+                diags.append(PackDiagnostic(origins[id] ?? PackDiagnostic.commandLine, "no pack with id '\(id)'\(known.isEmpty ? "" : "; known: " + known.joined(separator: ", "))", suggestion: suggest(id, among: known)))
             }
         }
         var from: [String: SourceLocation] = [:]

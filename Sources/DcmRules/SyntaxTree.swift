@@ -20,8 +20,12 @@ public struct PackDiagnostic: Error, Sendable, Hashable, CustomStringConvertible
         self.location = location; self.message = message; self.suggestion = suggestion
     }
     public var description: String {
-        "\(location): error: \(message)" + (suggestion.map { " (did you mean '\($0)'?)" } ?? "")
+        // line 0: not in a file (a pack id given on the command line), which
+        // printed as the made-up position `--pack:1:1`
+        (location.line == 0 ? "" : "\(location): ") + "error: \(message)" + (suggestion.map { " (did you mean '\($0)'?)" } ?? "")
     }
+    /// Where a diagnostic about the command line stands: nowhere in a file.
+    public static let commandLine = SourceLocation(file: "", line: 0, column: 0)
 }
 
 /// Every error found in one or more pack files.

@@ -51,6 +51,11 @@ final class CLITests: XCTestCase {
         let pack = try run(["check", "--pack", "dicom.cor", mri])
         XCTAssertEqual(pack.code, 2)
         XCTAssertTrue(pack.err.contains("did you mean 'dicom.core'?"), pack.err)
+        // a pack id of the command line is in no file (it was said at `--pack:1:1`)
+        XCTAssertTrue(pack.err.hasPrefix("error: no pack with id 'dicom.cor'; known: dicom.core, "), pack.err)
+        let coverage = try run(["rules", "coverage", "dicom.cor"])
+        XCTAssertEqual(coverage.code, 2)
+        XCTAssertTrue(coverage.err.hasPrefix("error: no pack with id 'dicom.cor'"), coverage.err)
         // $DCMAUDIT_RULES points at a directory without packs: the built-in ones are then found next to the binary
         XCTAssertEqual(try run(["rules", "list", "--pack", "dicom.encoding"], env: ["DCMAUDIT_RULES": "/nonexistent"]).code, 0)
         let help = try run(["check", "--help"])
