@@ -228,6 +228,22 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/-"))
     }
 
+    /// Every bad `reports` entry of the config is said at once, with its
+    /// line and column (only the first was, as if the others were right).
+    func testEveryBadConfigReportIsSaid() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cfgreports-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "reports:\n  - junt:a.xml\n  - \"json:\"\n  - \"csv:\(dir)/ok.csv\"\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        let r = try run(["check", "--config", dir + "/dcmaudit.yml", repoRoot + "/Fixtures/iod/CT.dcm"])
+        XCTAssertEqual(r.code, 2)
+        let lines = r.err.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 2, r.err)
+        XCTAssertTrue(lines.first?.hasPrefix("\(dir)/dcmaudit.yml:2:5: error: ") ?? false, r.err)
+        XCTAssertTrue(lines.last?.hasPrefix("\(dir)/dcmaudit.yml:3:5: error: ") ?? false, r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ok.csv"), "nothing written")
+    }
+
     /// A bad `dump --tags` is a usage error with dump's usage line (it was
     /// "Usage: dcmaudit <subcommand>", the root's), and `--format csv --tags ,`
     /// names no column: it was a CSV of the paths alone, exit 0.

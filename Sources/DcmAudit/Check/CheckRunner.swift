@@ -558,12 +558,15 @@ public enum CheckRunner {
         if let c = config {
             if req.packIDs.isEmpty && req.ruleFiles.isEmpty { req.packIDs = c.packs; req.ruleFiles = c.rules; req.packOrigins = c.origins }
             if req.reports.isEmpty {
+                // every bad entry at once, as for the rest of the config (it stopped at the first)
+                var bad = false
                 for r in c.reports {
                     switch ReportSpec.parse(r.value) {
                     case .success(let spec): req.reports.append(spec)
-                    case .failure(let e): writeError("\(r.location): error: \(e.message)\n"); return 2
+                    case .failure(let e): writeError("\(r.location): error: \(e.message)\n"); bad = true
                     }
                 }
+                if bad { return 2 }
             }
             if !req.failOnGiven, let f = c.failOn { req.failOn = FailOn(rawValue: f.value)! }
             req.include += c.include
