@@ -59,6 +59,15 @@ final class BaselineTests: XCTestCase {
         XCTAssertEqual(CheckRunner.run(req), 2)
     }
 
+    /// A directory given as --baseline: "cannot read the baseline: Is a
+    /// directory" (it was read as an empty file: "not a dcmaudit baseline").
+    func testDirectoryAsBaseline() {
+        let dir = NSTemporaryDirectory()
+        XCTAssertThrowsError(try Baseline.load(dir)) { e in
+            XCTAssertEqual("\(e)", "\(dir): error: cannot read the baseline: Is a directory")
+        }
+    }
+
     /// A --write-baseline path that cannot be written is exit 2 before any
     /// file is read, as for the reports (it was said after the whole run,
     /// hours on an archive, with the reports already written).

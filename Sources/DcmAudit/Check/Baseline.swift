@@ -75,6 +75,9 @@ public struct Baseline: Sendable {
         var data: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 1 << 16)
         while true { let n = fread(&buf, 1, buf.count, f); if n <= 0 { break }; data += buf[0..<n] }
+        // a read that fails (a directory opens, then reads fail with EISDIR)
+        // was an empty file: "not a dcmaudit baseline"
+        if ferror(f) != 0 { throw LoadError(description: "\(path): error: cannot read the baseline: \(String(cString: strerror(errno)))") }
         var b = Baseline()
         // (split on the byte LF: a String would keep CR LF as one character;
         // a line end of CR LF — a baseline checked out on Windows — is one line end)
