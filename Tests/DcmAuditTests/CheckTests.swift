@@ -124,6 +124,10 @@ final class CheckTests: XCTestCase {
         XCTAssertTrue(RulesTool.explain("file.unreadable", builtin: b).output.contains("severity:  error"))
         XCTAssertTrue(RulesTool.explain("file.not-dicom", builtin: b).output.contains("severity:  info"))
         XCTAssertEqual(RulesTool.explain("file.not-dicm", builtin: b).errors, "error: no rule 'file.not-dicm' (did you mean 'file.not-dicom'?)\n")
+        // --rules looks besides the built-in packs (a built-in rule was "no rule")
+        let both = RulesTool.explain("dicom.patient-id", files: [b + "/examples/example.ct-mr.yaml"], builtin: b)
+        XCTAssertEqual(both.exitCode, 0, both.errors)
+        XCTAssertTrue(both.output.hasPrefix("dicom.patient-id — "), both.output)
     }
 
     /// A path given that does not exist is unreadable (error), and

@@ -84,9 +84,14 @@ public enum RulesTool {
     public static func explain(_ id: String, packIDs: [String] = [], files: [String] = [], builtin: String? = nil) -> Result {
         if let b = builtinExplanations.first(where: { $0.id == id }) { return Result(output: b.text, errors: "", exitCode: 0) }
         let (l, _) = loader(builtin)
-        let ids = packIDs.isEmpty && files.isEmpty ? l.index.keys.sorted() : packIDs
         do {
-            let all = try rules(l, ids: ids, files: files)
+            // the files first (a rule of theirs is the one meant), then the
+            // built-in packs — `--rules` looks "besides the built-in packs",
+            // and with it a built-in rule was "no rule"
+            var all = try rules(l, ids: [], files: files)
+            if !all.contains(where: { $0.id == id }) {
+                all += try rules(l, ids: packIDs.isEmpty ? l.index.keys.sorted() : packIDs, files: [])
+            }
             guard let r = all.first(where: { $0.id == id }) else {
                 let hint = (all.map(\.id) + builtinExplanations.map(\.id)).min { editDistanceHint(id, $0) < editDistanceHint(id, $1) }
                 return Result(output: "", errors: "error: no rule '\(id)'\(hint.map { " (did you mean '\($0)'?)" } ?? "")\n", exitCode: 2)
