@@ -124,6 +124,8 @@ final class CheckTests: XCTestCase {
         XCTAssertTrue(RulesTool.explain("file.unreadable", builtin: b).output.contains("severity:  error"))
         XCTAssertTrue(RulesTool.explain("file.not-dicom", builtin: b).output.contains("severity:  info"))
         XCTAssertEqual(RulesTool.explain("file.not-dicm", builtin: b).errors, "error: no rule 'file.not-dicm' (did you mean 'file.not-dicom'?)\n")
+        // no suggestion that is not close (it was the closest of all, however far)
+        XCTAssertEqual(RulesTool.explain("site.qq", builtin: b).errors, "error: no rule 'site.qq'\n")
         // --rules looks besides the built-in packs (a built-in rule was "no rule")
         let both = RulesTool.explain("dicom.patient-id", files: [b + "/examples/example.ct-mr.yaml"], builtin: b)
         XCTAssertEqual(both.exitCode, 0, both.errors)

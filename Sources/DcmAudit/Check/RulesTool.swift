@@ -93,7 +93,10 @@ public enum RulesTool {
                 all += try rules(l, ids: packIDs.isEmpty ? l.index.keys.sorted() : packIDs, files: [])
             }
             guard let r = all.first(where: { $0.id == id }) else {
+                // only a close one, as the packs' suggestions (the closest of
+                // all was suggested however far: 'x.y' → 'dicom.modality')
                 let hint = (all.map(\.id) + builtinExplanations.map(\.id)).min { editDistanceHint(id, $0) < editDistanceHint(id, $1) }
+                    .flatMap { editDistanceHint(id, $0) <= max(2, id.count / 3) ? $0 : nil }
                 return Result(output: "", errors: "error: no rule '\(id)'\(hint.map { " (did you mean '\($0)'?)" } ?? "")\n", exitCode: 2)
             }
             var o = "\(r.id)" + (r.title.map { " — \($0)" } ?? "") + "\n"
