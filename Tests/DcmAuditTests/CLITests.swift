@@ -244,6 +244,29 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ok.csv"), "nothing written")
     }
 
+    /// --html-template without an HTML report and --junit-per-series without
+    /// a JUnit one are exit 2 saying so (they were dropped without a word);
+    /// a report of the config counts.
+    func testReportOptionsWithoutTheirReport() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-reportopts-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ct = repoRoot + "/Fixtures/iod/CT.dcm"
+        try "<html>{{#rules}}{{id}} {{/rules}}</html>".write(toFile: dir + "/t.mustache", atomically: true, encoding: .utf8)
+        let html = try run(["check", "--html-template", dir + "/t.mustache", ct])
+        XCTAssertEqual(html.code, 2)
+        XCTAssertTrue(html.err.contains("error: --html-template applies to an HTML report: add --report html:PATH"), html.err)
+        let junit = try run(["check", "--junit-per-series", "--report", "json:" + dir + "/r.json", ct])
+        XCTAssertEqual(junit.code, 2)
+        XCTAssertTrue(junit.err.contains("error: --junit-per-series applies to a JUnit report"), junit.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/r.json"))
+        XCTAssertEqual(try run(["check", "--junit-per-series", "--format", "junit", ct]).code, 0)
+        XCTAssertEqual(try run(["check", "--html-template", dir + "/t.mustache", "--report", "html:" + dir + "/r.html", ct]).code, 0)
+        try "reports: [\"html:\(dir)/c.html\"]\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run(["check", "--config", dir + "/dcmaudit.yml", "--html-template", dir + "/t.mustache", ct]).code, 0)
+        XCTAssertTrue(try String(contentsOfFile: dir + "/c.html", encoding: .utf8).hasPrefix("<html>file.unreadable "))
+    }
+
     /// A bad `dump --tags` is a usage error with dump's usage line (it was
     /// "Usage: dcmaudit <subcommand>", the root's), and `--format csv --tags ,`
     /// names no column: it was a CSV of the paths alone, exit 0.

@@ -572,6 +572,13 @@ public enum CheckRunner {
             req.include += c.include
             req.exclude += c.exclude
         }
+        // an option of a report the run does not write (it was dropped without a word)
+        if req.htmlTemplate != nil && !req.reports.contains(where: { $0.format == "html" }) {
+            writeError("error: --html-template applies to an HTML report: add --report html:PATH\n"); return 2
+        }
+        if req.junitPerSeries && req.format.rawValue != "junit" && !req.reports.contains(where: { $0.format == "junit" }) {
+            writeError("error: --junit-per-series applies to a JUnit report: add --report junit:PATH or --format junit\n"); return 2
+        }
         // the files are found on a thread of their own while the packs load
         // (the loader leaves a core idle once the small packs are done)
         // (not while a report file is still to be created: `run` creates it
