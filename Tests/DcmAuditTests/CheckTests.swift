@@ -146,6 +146,25 @@ final class CheckTests: XCTestCase {
         XCTAssertEqual(report.rules.map(\.counts.notEvaluated).reduce(0, +), 0, "no rule is not evaluated")
     }
 
+    /// A link to a missing file found in a folder (a DataLad / git-annex
+    /// dataset whose content is not fetched) is unreadable, as such a link
+    /// given on the command line is: it was skipped, and a folder of them
+    /// was "no file to check: none found", exit 2, naming no file.
+    func testBrokenLinkInAFolderIsUnreadable() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-annex-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: repoRoot + "/Fixtures/iod/CT.dcm", toPath: dir + "/sub/a.dcm")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/sub/b.dcm", withDestinationPath: "../.git/annex/objects/XX/b")
+        let report = CheckRunner.evaluate(request([dir], packs: ["dicom.core"]), rules: try CheckRunner.loadRules(request([dir], packs: ["dicom.core"])))
+        XCTAssertEqual(report.files, 2)
+        XCTAssertEqual(report.unreadable, 1)
+        XCTAssertEqual(report.findings.filter { $0.ruleID == "file.unreadable" }.map(\.file), [dir + "/sub/b.dcm"])
+        // excluded like any file
+        var req = request([dir], packs: ["dicom.core"]); req.exclude = ["b.dcm"]
+        XCTAssertEqual(CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req)).unreadable, 0)
+    }
+
     func testFailOnAndUnreadable() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-check-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
