@@ -112,7 +112,10 @@ public struct PackLoader {
             if let f = index[id] { roots.append(f) }
             else {
                 let known = index.keys.sorted()
-                diags.append(PackDiagnostic(origins[id] ?? PackDiagnostic.commandLine, "no pack with id '\(id)'\(known.isEmpty ? "" : "; known: " + known.joined(separator: ", "))", suggestion: suggest(id, among: known)))
+                // a pack file given as an id (`--pack site.yaml`, `packs: [site/]`): say where files go
+                let file = id.hasSuffix(".yaml") || id.hasSuffix(".yml") || id.contains("/")
+                let hint = file ? "; a pack file or directory goes in --rules (the config's 'rules')" : known.isEmpty ? "" : "; known: " + known.joined(separator: ", ")
+                diags.append(PackDiagnostic(origins[id] ?? PackDiagnostic.commandLine, "no pack with id '\(id)'\(hint)", suggestion: file ? nil : suggest(id, among: known)))
             }
         }
         var from: [String: SourceLocation] = [:]

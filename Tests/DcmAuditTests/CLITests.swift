@@ -53,6 +53,10 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(pack.err.contains("did you mean 'dicom.core'?"), pack.err)
         // a pack id of the command line is in no file (it was said at `--pack:1:1`)
         XCTAssertTrue(pack.err.hasPrefix("error: no pack with id 'dicom.cor'; known: dicom.core, "), pack.err)
+        // a pack file given as an id: where it goes
+        let file = try run(["check", "--pack", "site/mr.yaml", mri])
+        XCTAssertEqual(file.code, 2)
+        XCTAssertEqual(file.err, "error: no pack with id 'site/mr.yaml'; a pack file or directory goes in --rules (the config's 'rules')\n")
         let coverage = try run(["rules", "coverage", "dicom.cor"])
         XCTAssertEqual(coverage.code, 2)
         XCTAssertTrue(coverage.err.hasPrefix("error: no pack with id 'dicom.cor'"), coverage.err)
