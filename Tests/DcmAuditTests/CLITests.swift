@@ -158,6 +158,34 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(try String(contentsOfFile: dir + "/r.txt", encoding: .utf8).contains("1 file (0 unreadable)"))
     }
 
+    /// An output naming an input of the run (a pack file, the config, the
+    /// baseline, the HTML template) is exit 2 and the input is left as it
+    /// was: the outputs are opened after those are read, and the report
+    /// overwrote them. `--write-baseline` may update the `--baseline`.
+    func testOutputNamingAnInputIsRefused() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-overwrite-in-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/site", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ct = repoRoot + "/Fixtures/iod/CT.dcm"
+        let pack = "pack: site.a\nversion: 1\nrules:\n  - {id: site.rows, check: {Rows: present}}\n"
+        try pack.write(toFile: dir + "/site/a.yaml", atomically: true, encoding: .utf8)
+        try "fail-on: warning\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run(["check", "--rules", dir + "/site", "--write-baseline", dir + "/base.txt", ct]).code, 0)
+        let base = try String(contentsOfFile: dir + "/base.txt", encoding: .utf8)
+        for (args, what) in [(["check", "--rules", dir + "/site", "--output", dir + "/site/a.yaml", ct], "the pack file"),
+                             (["check", "--config", dir + "/dcmaudit.yml", "--report", "csv:" + dir + "/dcmaudit.yml", ct], "the config file"),
+                             (["check", "--baseline", dir + "/base.txt", "--output", dir + "/base.txt", ct], "the baseline")] {
+            let r = try run(args)
+            XCTAssertEqual(r.code, 2, "\(args): \(r.err)")
+            XCTAssertTrue(r.err.contains("error: is \(what)"), "\(args): \(r.err)")
+        }
+        XCTAssertEqual(try String(contentsOfFile: dir + "/site/a.yaml", encoding: .utf8), pack)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/dcmaudit.yml", encoding: .utf8), "fail-on: warning\n")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/base.txt", encoding: .utf8), base)
+        let update = try run(["check", "--rules", dir + "/site", "--baseline", dir + "/base.txt", "--write-baseline", dir + "/base.txt", ct])
+        XCTAssertEqual(update.code, 0, update.err)
+    }
+
     /// --report, --format github and dcmaudit.yml through the real command line.
     func testReportsAndConfigOnTheCommandLine() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-cli-reports-\(getpid())"

@@ -662,6 +662,7 @@ public enum CheckRunner {
         for path in targets.compactMap(\.1) + [req.writeBaseline].compactMap({ $0 }) where ReportOutput.isDicomFile(path) {
             writeError("\(path): error: a DICOM file, which the report would overwrite (give the output another path)\n"); return 2
         }
+        if let m = OutputGuard.overwrittenInput(outputs: targets.compactMap(\.1), writeBaseline: req.writeBaseline, req) { writeError(m + "\n"); return 2 }
         // (an unwritable --write-baseline was said after the whole run)
         if let path = req.writeBaseline, let e = Baseline.writableError(path) {
             writeError("\(path): error: cannot write the baseline: \(String(cString: strerror(e)))\n"); return 2
