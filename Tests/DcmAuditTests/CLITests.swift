@@ -152,6 +152,18 @@ final class CLITests: XCTestCase {
             XCTAssertTrue(r.err.contains("\(ct): error: a DICOM file, which the"), "\(args): \(r.err)")
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: ct)), bytes, "\(args): the file is untouched")
         }
+        // a pipe is not read to look for DICM: `--output /dev/stdout | cat` waited for ever
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try binary)
+        p.arguments = ["check", "--output", "/dev/stdout", "--write-baseline", "/dev/stderr", repoRoot + "/Fixtures/iod/CT.dcm"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        _ = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertTrue(text.contains("1 file (0 unreadable)"), text)
         // a report over an earlier report (not DICOM) is written as before
         try "old report".write(toFile: dir + "/r.txt", atomically: true, encoding: .utf8)
         XCTAssertEqual(try run(["check", "--output", dir + "/r.txt", ct]).code, 0)

@@ -122,6 +122,9 @@ public struct Baseline: Sendable {
     /// file is read (as the reports are): nil, or the errno. A file made by
     /// the try is removed; an existing one is left as it is.
     public static func writableError(_ path: String) -> Int32? {
+        // (not a FIFO: opening it would wait for a reader; a device or pipe is left to the write)
+        var st = stat()
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG && (st.st_mode & S_IFMT) != S_IFDIR { return nil }
         let existed = access(path, F_OK) == 0
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o666)
         guard fd >= 0 else { return errno }

@@ -770,6 +770,10 @@ public final class ReportOutput {
     /// (a path meant as an input) truncated the file, then read it as
     /// empty. Callers refuse such a path before anything is opened.
     public static func isDicomFile(_ path: String) -> Bool {
+        // regular files only: reading a pipe (`--output /dev/stdout | cat`)
+        // or a FIFO waits for bytes that never come
+        var st = stat()
+        guard OSPath.withCString(path, { stat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return false }
         guard let f = OSPath.withCString(path, { fopen($0, "rb") }) else { return false }
         defer { fclose(f) }
         var head = [UInt8](repeating: 0, count: 132)
