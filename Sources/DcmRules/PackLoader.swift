@@ -122,6 +122,15 @@ public struct PackLoader {
         for f in files { if let o = origins[f] { from[(f as NSString).standardizingPath] = o } }
         diags += Self.emptyDirectories(files, origins: origins)
         roots += Self.expand(files).map { ($0 as NSString).standardizingPath }
+        // one file reached by two paths (`--rules site/ --rules /abs/site/mr.yaml`,
+        // `m.yaml ./m.yaml`) is loaded once, as `check` reads a DICOM file
+        // once: it was loaded twice, and every rule of it a "duplicate rule id"
+        var seenFiles = Set<String>()
+        roots = roots.filter { p in
+            var st = stat()
+            guard stat(p, &st) == 0 else { return true }
+            return seenFiles.insert("\(st.st_dev):\(st.st_ino)").inserted
+        }
         var state = LoadState()
         if threads > 1 && roots.count > 1 { state.prepared = prepare(roots) }
         for f in roots { _ = loadFile(f, from: from[f], state: &state, diags: &diags) }

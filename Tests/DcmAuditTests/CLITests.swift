@@ -242,6 +242,22 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try run(["rules", "test", repoRoot + "/Rules"]).code, 0)
     }
 
+    /// A pack file reached by two paths (its folder and itself, relative
+    /// and absolute, `./`) is loaded once: every rule of it was a
+    /// "duplicate rule id … (first defined at …)", exit 2.
+    func testPackFileGivenTwiceIsLoadedOnce() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-twice-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/site", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "pack: site.a\nversion: 1\nrules:\n  - {id: site.rows, check: {Rows: present}}\n".write(toFile: dir + "/site/a.yaml", atomically: true, encoding: .utf8)
+        let ct = repoRoot + "/Fixtures/iod/CT.dcm"
+        for args in [["--rules", "site", "--rules", dir + "/site/a.yaml"], ["--rules", "site/a.yaml", "--rules", "./site/a.yaml"]] {
+            let r = try run(["check"] + args + [ct], cwd: dir)
+            XCTAssertEqual(r.code, 0, "\(args): \(r.err)")
+            XCTAssertTrue(r.out.contains("1 rules from site.a"), r.out)
+        }
+    }
+
     /// A negative count is a usage error in every command: `learn
     /// --jobs=-1` ran (check and dump said "--jobs must be 0 (all cores) or
     /// more"), `rules coverage --texts=-3` listed none.
