@@ -7,7 +7,8 @@ import DcmData
 
 /// Expands the paths a user gives into the files to read: files as given,
 /// directories recursively in sorted order (so output order is stable), with
-/// symbolic links to files followed and to directories not (no cycles).
+/// symbolic links to files followed and to directories not (no cycles);
+/// a link whose target is missing is listed (reading it fails: unreadable).
 /// Each file is listed once, where it is first reached: a file given twice,
 /// or found both in a directory given and as a file given (`DIR DIR/f`,
 /// `./f f`, a link to a file beside it), was read twice, and `check` then
@@ -65,7 +66,15 @@ public enum FileDiscovery {
                 if ok { id = FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) }
             default:
                 var st = stat()
-                if OSPath.withCString(full, { stat($0, &st) }) != 0 { continue }
+                if OSPath.withCString(full, { stat($0, &st) }) != 0 {
+                    // a link to nothing (a DataLad / git-annex file whose content
+                    // is not fetched): listed, so that reading it says it cannot
+                    // be opened, as for such a link given; it was skipped, and a
+                    // folder of them was "no file to check: none found"
+                    var link = stat()
+                    if OSPath.withCString(full, { lstat($0, &link) }) == 0 && (link.st_mode & S_IFMT) == S_IFLNK { names.append((full, false, nil)) }
+                    continue
+                }
                 isDir = (st.st_mode & S_IFMT) == S_IFDIR && Int32(ent.pointee.d_type) != Int32(DT_LNK)
                 if (st.st_mode & S_IFMT) != S_IFREG && !isDir { continue }
                 id = FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))   // a link's target

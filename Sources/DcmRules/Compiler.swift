@@ -157,7 +157,7 @@ final class PackCompiler {
             switch k {
             case "pack":
                 sawPack = true
-                if let s = scalar(v, "pack") {
+                if let s = identifier(v, "pack") {
                     if !isValidID(s) { error(v.location, "pack id '\(s)' must be dotted words of letters, digits, '-' and '_' (e.g. 'site.mr-brain')") }
                     pack.id = s; packID = s
                 }
@@ -167,8 +167,8 @@ final class PackCompiler {
                     if s != "1" { error(v.location, "unsupported language version '\(s)': this dcmaudit reads version 1") }
                     pack.version = s
                 }
-            case "title": pack.title = scalar(v, "title")
-            case "description": pack.description = scalar(v, "description")
+            case "title": pack.title = text(v, "title")
+            case "description": pack.description = text(v, "description")
             case "extends":
                 if let items = v.items { pack.extends = items.compactMap { scalar($0, "extends entry") } }
                 else if let s = scalar(v, "extends") { pack.extends = [s] }
@@ -246,6 +246,20 @@ final class PackCompiler {
         return s
     }
 
+    /// A text of a pack or rule (title, description, message, reference):
+    /// a YAML null (`~`, `null`, nothing) is no text, as if the key were
+    /// not there — it was the text "~" (findings saying "~").
+    func text(_ n: SyntaxNode, _ what: String) -> String? {
+        n.isNull ? nil : scalar(n, what)
+    }
+
+    /// A pack or rule id: a YAML null is an error that says so (it was the
+    /// id "~", "must be dotted words…").
+    func identifier(_ n: SyntaxNode, _ what: String) -> String? {
+        if n.isNull { error(n.location, "'\(what)' must be an id, not null (~)"); return nil }
+        return scalar(n, what)
+    }
+
     func severity(_ n: SyntaxNode) -> Severity? {
         guard let s = scalar(n, "severity") else { return nil }
         guard let v = Severity(rawValue: s) else {
@@ -270,12 +284,12 @@ final class PackCompiler {
         for (k, kl, v) in entries {
             switch k {
             case "id":
-                if let s = scalar(v, "id") {
+                if let s = identifier(v, "id") {
                     if !isValidID(s) || !s.utf8.contains(0x2E) { error(v.location, "rule id '\(s)' must be dotted words of letters, digits, '-' and '_' (e.g. 'mr.tr-range')") }
                     id = s
                 }
-            case "title": title = scalar(v, "title")
-            case "description": description = scalar(v, "description")
+            case "title": title = text(v, "title")
+            case "description": description = text(v, "description")
             case "severity": if let s = severity(v) { sev = s }
             case "level":
                 if let s = scalar(v, "level") {
@@ -285,7 +299,7 @@ final class PackCompiler {
             case "when": whenNode = v
             case "check": checkNode = index.flatMap { elided?.ruleCheck($0) } ?? .node(v)
             case "message": messageNode = v
-            case "reference": reference = scalar(v, "reference")
+            case "reference": reference = text(v, "reference")
             case "examples": examplesNode = v
             default: unknownKey(k, kl, among: Keys.rule, what: "a rule")
             }
@@ -314,7 +328,7 @@ final class PackCompiler {
         }
         var message: [TemplatePart]?
         var messageText: String?
-        if let m = messageNode, let s = scalar(m, "message") { messageText = s; message = compileTemplate(s, m.location) }
+        if let m = messageNode, let s = text(m, "message") { messageText = s; message = compileTemplate(s, m.location) }
         var examples: [RuleExample] = []
         if let en = examplesNode, buildExamples {
             if let ee = en.entries {

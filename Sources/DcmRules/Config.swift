@@ -1,3 +1,4 @@
+import Foundation
 import DcmData
 
 /// `dcmaudit.yml`: which packs, rules disabled, severities re-graded, paths
@@ -64,9 +65,26 @@ public struct AuditConfig: Sendable {
     /// Loads and checks a config file; every error at once (`PackErrors`).
     public static func load(path: String) throws -> AuditConfig {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw PackErrors([PackDiagnostic(SourceLocation(file: path, line: 1, column: 1), "cannot read the config file")])
+            throw PackErrors([PackDiagnostic(SourceLocation(file: path, line: 1, column: 1), "cannot read the config file: " + unreadableReason(path))])
         }
         return try parse(text, file: path)
+    }
+
+    /// Why a config file could not be read as text (the message said only
+    /// "cannot read the config file": a missing file, a directory and a
+    /// Latin-1 comment looked the same).
+    static func unreadableReason(_ path: String) -> String {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return "no such file" }
+        if isDir.boolValue { return "it is a directory" }
+        guard let data = FileManager.default.contents(atPath: path) else { return "it cannot be opened for reading" }
+        if String(data: data, encoding: .utf8) == nil {
+            let bytes = [UInt8](data)
+            let valid = String(decoding: bytes, as: UTF8.self).unicodeScalars.prefix { $0 != "\u{FFFD}" }
+            let line = 1 + valid.filter { $0 == "\n" }.count
+            return "not UTF-8 text (line \(line); save it as UTF-8)"
+        }
+        return "unknown error"
     }
 
     public static func parse(_ text: String, file: String) throws -> AuditConfig {
@@ -80,12 +98,17 @@ public struct AuditConfig: Sendable {
             guard let i = file.lastIndex(of: "/") else { return "" }
             return String(file[...i])
         }()
+        /// What a node is, for messages: a YAML null (`~`, `null`, nothing)
+        /// is said as such — "not a scalar" did not tell `paths: ~` apart
+        /// from a typo'd glob.
+        func kind(_ n: SyntaxNode) -> String { n.isNull ? "null (~)" : n.kindName }
         func strings(_ n: SyntaxNode, _ what: String) -> [Located<String>] {
             if let s = n.scalar, !n.isNull { return [Located(value: s, location: n.location)] }
-            guard let items = n.items else { diags.append(PackDiagnostic(n.location, "\(what) is a list of strings, not \(n.kindName)")); return [] }
+            guard let items = n.items else { diags.append(PackDiagnostic(n.location, "\(what) is a list of strings, not \(kind(n))")); return [] }
             var out: [Located<String>] = []
             for i in items {
-                guard let s = i.scalar else { diags.append(PackDiagnostic(i.location, "\(what): expected a string, not \(i.kindName)")); continue }
+                // `[~]` was the string "~": a rule, glob or report of that name
+                guard let s = i.scalar, !i.isNull else { diags.append(PackDiagnostic(i.location, "\(what): expected a string, not \(kind(i))")); continue }
                 out.append(Located(value: s, location: i.location))
             }
             return out
@@ -136,7 +159,7 @@ public struct AuditConfig: Sendable {
                         switch k {
                         case "rule":
                             if let s = v.scalar, !v.isNull { rule = Located(value: s, location: v.location) }
-                            else { diags.append(PackDiagnostic(v.location, "rule is a rule id")) }
+                            else { diags.append(PackDiagnostic(v.location, "rule is a rule id, not \(kind(v))")) }
                         case "when": when = selector(v)
                         case "severity": sawSeverity = true; sev = severityValue(v)
                         default: diags.append(PackDiagnostic(kl, "unknown severity key '\(k)'", suggestion: suggest(k, among: severityKeys)))
@@ -164,13 +187,15 @@ public struct AuditConfig: Sendable {
                     for (k, wl, v) in m {
                         switch k {
                         case "rule":
-                            if let s = v.scalar { rule = Located(value: s, location: v.location) }
-                            else { diags.append(PackDiagnostic(v.location, "rule is a rule id")) }
+                            // `rule: ~` was the rule '~' ("no rule '~' in the packs")
+                            if let s = v.scalar, !v.isNull { rule = Located(value: s, location: v.location) }
+                            else { diags.append(PackDiagnostic(v.location, "rule is a rule id, not \(kind(v))")) }
                         case "paths": paths = strings(v, "paths").map(\.value)
                         case "when": when = selector(v)
                         case "reason":
-                            reason = v.scalar
-                            if reason == nil { badReason = true; diags.append(PackDiagnostic(v.location, "reason is a text, not \(v.kindName)")) }
+                            // `reason: ~` was the reason "~": a waiver without one
+                            reason = v.isNull ? nil : v.scalar
+                            if reason == nil { badReason = true; diags.append(PackDiagnostic(v.location, "reason is a text, not \(kind(v))")) }
                         case "expires":
                             if let s = v.scalar, isDate(s) { expires = s }
                             else { diags.append(PackDiagnostic(v.location, "expires is a date, YYYY-MM-DD")) }

@@ -80,6 +80,18 @@ public struct PackLoader {
         return nil
     }
 
+    /// An error for each of `paths` that is a directory without any pack
+    /// file (a mistyped or emptied `--rules site/`): it was silently no
+    /// rules at all, and `check` passed every file, `rules test` printed
+    /// nothing and exited 0. `origins` as for `load`.
+    public static func emptyDirectories(_ paths: [String], origins: [String: SourceLocation] = [:]) -> [PackDiagnostic] {
+        paths.compactMap { p in
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue, packFiles(in: p).isEmpty else { return nil }
+            return PackDiagnostic(origins[p] ?? SourceLocation(file: p, line: 1, column: 1), "no pack file (*.yaml, *.yml) in the directory '\(p)'")
+        }
+    }
+
     /// Expands files and directories into pack files.
     public static func expand(_ paths: [String]) -> [String] {
         var out: [String] = []
@@ -100,12 +112,25 @@ public struct PackLoader {
             if let f = index[id] { roots.append(f) }
             else {
                 let known = index.keys.sorted()
-                diags.append(PackDiagnostic(origins[id] ?? SourceLocation(file: "--pack", line: 1, column: 1), "no pack with id '\(id)'\(known.isEmpty ? "" : "; known: " + known.joined(separator: ", "))", suggestion: suggest(id, among: known)))
+                // a pack file given as an id (`--pack site.yaml`, `packs: [site/]`): say where files go
+                let file = id.hasSuffix(".yaml") || id.hasSuffix(".yml") || id.contains("/")
+                let hint = file ? "; a pack file or directory goes in --rules (the config's 'rules')" : known.isEmpty ? "" : "; known: " + known.joined(separator: ", ")
+                diags.append(PackDiagnostic(origins[id] ?? PackDiagnostic.commandLine, "no pack with id '\(id)'\(hint)", suggestion: file ? nil : suggest(id, among: known)))
             }
         }
         var from: [String: SourceLocation] = [:]
         for f in files { if let o = origins[f] { from[(f as NSString).standardizingPath] = o } }
+        diags += Self.emptyDirectories(files, origins: origins)
         roots += Self.expand(files).map { ($0 as NSString).standardizingPath }
+        // one file reached by two paths (`--rules site/ --rules /abs/site/mr.yaml`,
+        // `m.yaml ./m.yaml`) is loaded once, as `check` reads a DICOM file
+        // once: it was loaded twice, and every rule of it a "duplicate rule id"
+        var seenFiles = Set<String>()
+        roots = roots.filter { p in
+            var st = stat()
+            guard stat(p, &st) == 0 else { return true }
+            return seenFiles.insert("\(st.st_dev):\(st.st_ino)").inserted
+        }
         var state = LoadState()
         if threads > 1 && roots.count > 1 { state.prepared = prepare(roots) }
         for f in roots { _ = loadFile(f, from: from[f], state: &state, diags: &diags) }
@@ -267,7 +292,7 @@ public struct PackLoader {
 
     /// Checks pack files and reports every error of each (for `rules validate`).
     public func validate(files: [String]) -> [PackDiagnostic] {
-        var all: [PackDiagnostic] = []
+        var all = Self.emptyDirectories(files)
         for f in Self.expand(files) {
             do { _ = try load(files: [f]) } catch let e as PackErrors { all += e.diagnostics } catch {}
         }

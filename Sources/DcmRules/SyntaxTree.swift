@@ -20,8 +20,12 @@ public struct PackDiagnostic: Error, Sendable, Hashable, CustomStringConvertible
         self.location = location; self.message = message; self.suggestion = suggestion
     }
     public var description: String {
-        "\(location): error: \(message)" + (suggestion.map { " (did you mean '\($0)'?)" } ?? "")
+        // line 0: not in a file (a pack id given on the command line), which
+        // printed as the made-up position `--pack:1:1`
+        (location.line == 0 ? "" : "\(location): ") + "error: \(message)" + (suggestion.map { " (did you mean '\($0)'?)" } ?? "")
     }
+    /// Where a diagnostic about the command line stands: nowhere in a file.
+    public static let commandLine = SourceLocation(file: "", line: 0, column: 0)
 }
 
 /// Every error found in one or more pack files.
@@ -73,7 +77,16 @@ public indirect enum SyntaxNode: Sendable {
             // resolve its tag — that was a third of a large pack's load time
             root = try Yams.compose(yaml: text, .basic)
         } catch let e as YamlError {
-            throw PackErrors([diagnostic(for: e, file: file)])
+            var d = diagnostic(for: e, file: file)
+            // a tab where YAML wants indentation: libYAML says only "found
+            // character that cannot start any token" — say which
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            if d.location.line >= 1, d.location.line <= lines.count,
+               let c = Array(lines[d.location.line - 1].unicodeScalars).dropFirst(d.location.column - 1).first, c == "\t",
+               !d.message.contains("tab") {
+                d.message += " (a tab: YAML indents with spaces only)"
+            }
+            throw PackErrors([d])
         }
         guard let root else { throw PackErrors([PackDiagnostic(SourceLocation(file: file, line: 1, column: 1), "the file is empty")]) }
         // YAML aliases (`*a`) repeat their anchor's node: nested, each

@@ -68,11 +68,23 @@ struct Dump: ParsableCommand {
         guard DumpFormat(rawValue: format) != nil else {
             throw ValidationError("unknown format '\(format)': use one of text, json, jsonl, csv")
         }
-        if format == "csv" && (tags ?? "").isEmpty {
+        // (in validate, not run: an error thrown from run was printed with
+        // the root's usage line, "Usage: dcmaudit <subcommand>"; and `--tags ,`
+        // names no column: it was a CSV of the paths alone)
+        let parsed = try parsedTags()
+        if format == "csv" && parsed.isEmpty {
             throw ValidationError("--format csv needs --tags (e.g. --tags PatientID,Modality,SeriesDescription)")
         }
         guard jobs >= 0 else { throw ValidationError("--jobs must be 0 (all cores) or more") }
         guard bulkThreshold >= 0 else { throw ValidationError("--bulk-threshold must be 0 or more") }
+    }
+
+    /// The attribute paths of `--tags`.
+    func parsedTags() throws -> [AttributePath] {
+        try splitTagList(tags ?? "").map { item in
+            do { return try AttributePath(parsing: item) }
+            catch let e as AttributePath.ParseError { throw ValidationError("--tags: '\(item)': \(e.description)") }
+        }
     }
 
     func run() throws {
@@ -82,14 +94,7 @@ struct Dump: ParsableCommand {
         req.bulkThreshold = bulkThreshold
         req.readOptions.stopBeforePixelData = !readPixels
         req.csa = csa
-        if let tags {
-            for item in splitTagList(tags) {
-                do { req.tags.append(try AttributePath(parsing: item)) }
-                catch let e as AttributePath.ParseError {
-                    throw ValidationError("--tags: '\(item)': \(e.description)")
-                }
-            }
-        }
+        req.tags = try parsedTags()
         let code = DumpRunner.run(req)
         if code != 0 { throw ExitCode(code) }
     }
@@ -138,7 +143,7 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: "Group console findings by file or by rule.")
     var groupBy: String = "file"
 
-    @Option(name: .long, help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Write the report to this file instead of standard output (`-`: standard output).", valueName: "file"))
     var output: String?
 
     @Option(name: .long, help: "Exit 1 when a finding is at or above this severity: error, warning, info or never (default error, or the config's fail-on).")
@@ -189,7 +194,8 @@ struct Check: ParsableCommand {
         req.packIDs = pack
         req.format = CheckFormat(rawValue: format)!
         req.grouping = CheckGrouping(rawValue: groupBy)!
-        req.output = output
+        // `-` is standard output, as for most tools (it was a file named "-")
+        req.output = output == "-" ? nil : output
         req.failOn = FailOn(rawValue: failOn ?? "error")!
         req.failOnGiven = failOn != nil
         if let config { req.configPath = config }
@@ -256,6 +262,8 @@ struct Rules: ParsableCommand {
         @Argument(help: "Built-in pack ids or pack files (default: every built-in pack).") var packs: [String] = []
         @Option(name: .long, help: "Also list the N most used conditions that are not evaluated.") var texts: Int = 0
         @Option(name: .long, help: "Instead: the rules not evaluated on this DICOM file, with the conditions' texts (default pack dicom.iod).") var file: String?
+        // (--texts=-3 listed none, as 0)
+        func validate() throws { guard texts >= 0 else { throw ValidationError("--texts must be 0 or more") } }
         func run() throws { try Rules.finish(RulesTool.coverage(packs, texts: texts, file: file)) }
     }
 
@@ -323,7 +331,7 @@ struct Learn: ParsableCommand {
         --strict and a warning; 2 nothing to learn from, or usage error.
         """
     )
-    @Option(name: [.short, .long], help: ArgumentHelp("Write the protocol pack here instead of standard output.", valueName: "file"))
+    @Option(name: [.short, .long], help: ArgumentHelp("Write the protocol pack here instead of standard output (`-`: standard output).", valueName: "file"))
     var output: String?
     @Option(name: .long, help: "The pack id of the protocol.")
     var packId = "learned.protocol"
@@ -336,13 +344,18 @@ struct Learn: ParsableCommand {
     @Argument(help: "Reference sessions: DICOM files or directories.")
     var paths: [String]
 
+    // (as check and dump: --jobs=-1 was taken as "all cores")
+    func validate() throws {
+        guard jobs >= 0 else { throw ValidationError("--jobs must be 0 (all cores) or more") }
+    }
+
     func run() throws {
         var req = LearnRequest(paths: paths)
         req.packID = packId
         req.showPHI = showPhi
         req.jobs = jobs
         req.commandLine = ["dcmaudit"] + CommandLine.arguments.dropFirst()
-        let code = ProtocolLearner.run(req, output: output, strict: strict)
+        let code = ProtocolLearner.run(req, output: output == "-" ? nil : output, strict: strict)
         if code != 0 { throw ExitCode(code) }
     }
 }

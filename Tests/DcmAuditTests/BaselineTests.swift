@@ -59,6 +59,36 @@ final class BaselineTests: XCTestCase {
         XCTAssertEqual(CheckRunner.run(req), 2)
     }
 
+    /// A directory given as --baseline: "cannot read the baseline: Is a
+    /// directory" (it was read as an empty file: "not a dcmaudit baseline").
+    func testDirectoryAsBaseline() {
+        let dir = NSTemporaryDirectory()
+        XCTAssertThrowsError(try Baseline.load(dir)) { e in
+            XCTAssertEqual("\(e)", "\(dir): error: cannot read the baseline: Is a directory")
+        }
+    }
+
+    /// A --write-baseline path that cannot be written is exit 2 before any
+    /// file is read, as for the reports (it was said after the whole run,
+    /// hours on an archive, with the reports already written).
+    func testUnwritableBaselineStopsBeforeReading() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-baseline-w-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var req = CheckRequest.demoRequest()
+        req.output = dir + "/out.txt"
+        for bad in [dir + "/no/such/dir/base.txt", dir] {
+            req.writeBaseline = bad
+            XCTAssertEqual(CheckRunner.run(req), 2, bad)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out.txt"), "no file read, no report written (\(bad))")
+        }
+        // a writable path is not left behind by the try when the run stops early
+        req.writeBaseline = dir + "/base.txt"
+        req.reports = [ReportSpec(format: "json", path: dir + "/no/such/r.json")]
+        XCTAssertEqual(CheckRunner.run(req), 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/base.txt"))
+    }
+
     func testKeysAndEscapes() {
         let f = Finding(ruleID: "a.b", packID: "p", severity: .error, level: .instance, message: "m", file: "dir/x\ty.dcm", attribute: "Seq[0].X")
         XCTAssertEqual(Baseline.key(f), "a.b\tfile:dir/x\\ty.dcm\tSeq[0].X")

@@ -51,6 +51,15 @@ final class CLITests: XCTestCase {
         let pack = try run(["check", "--pack", "dicom.cor", mri])
         XCTAssertEqual(pack.code, 2)
         XCTAssertTrue(pack.err.contains("did you mean 'dicom.core'?"), pack.err)
+        // a pack id of the command line is in no file (it was said at `--pack:1:1`)
+        XCTAssertTrue(pack.err.hasPrefix("error: no pack with id 'dicom.cor'; known: dicom.core, "), pack.err)
+        // a pack file given as an id: where it goes
+        let file = try run(["check", "--pack", "site/mr.yaml", mri])
+        XCTAssertEqual(file.code, 2)
+        XCTAssertEqual(file.err, "error: no pack with id 'site/mr.yaml'; a pack file or directory goes in --rules (the config's 'rules')\n")
+        let coverage = try run(["rules", "coverage", "dicom.cor"])
+        XCTAssertEqual(coverage.code, 2)
+        XCTAssertTrue(coverage.err.hasPrefix("error: no pack with id 'dicom.cor'"), coverage.err)
         // $DCMAUDIT_RULES points at a directory without packs: the built-in ones are then found next to the binary
         XCTAssertEqual(try run(["rules", "list", "--pack", "dicom.encoding"], env: ["DCMAUDIT_RULES": "/nonexistent"]).code, 0)
         let help = try run(["check", "--help"])
@@ -126,6 +135,69 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try runTo(["dump", mri], stdout: nil).code, 0)
     }
 
+    /// An output naming a DICOM file is exit 2 and the file is left as it
+    /// was: `check --output inp/CT.dcm inp` truncated CT.dcm (outputs are
+    /// opened before any file is read), then reported it as an empty file.
+    func testOutputNamingADicomFileIsRefused() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-overwrite-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ct = dir + "/CT.dcm"
+        try FileManager.default.copyItem(atPath: repoRoot + "/Fixtures/iod/CT.dcm", toPath: ct)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: ct))
+        for args in [["check", "--output", ct, dir], ["check", "--report", "json:" + ct, dir],
+                     ["check", "--write-baseline", ct, dir], ["learn", "-o", ct, dir]] {
+            let r = try run(args)
+            XCTAssertEqual(r.code, 2, "\(args): \(r.err)")
+            XCTAssertTrue(r.err.contains("\(ct): error: a DICOM file, which the"), "\(args): \(r.err)")
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: ct)), bytes, "\(args): the file is untouched")
+        }
+        // a pipe is not read to look for DICM: `--output /dev/stdout | cat` waited for ever
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try binary)
+        p.arguments = ["check", "--output", "/dev/stdout", "--write-baseline", "/dev/stderr", repoRoot + "/Fixtures/iod/CT.dcm"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        _ = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertTrue(text.contains("1 file (0 unreadable)"), text)
+        // a report over an earlier report (not DICOM) is written as before
+        try "old report".write(toFile: dir + "/r.txt", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run(["check", "--output", dir + "/r.txt", ct]).code, 0)
+        XCTAssertTrue(try String(contentsOfFile: dir + "/r.txt", encoding: .utf8).contains("1 file (0 unreadable)"))
+    }
+
+    /// An output naming an input of the run (a pack file, the config, the
+    /// baseline, the HTML template) is exit 2 and the input is left as it
+    /// was: the outputs are opened after those are read, and the report
+    /// overwrote them. `--write-baseline` may update the `--baseline`.
+    func testOutputNamingAnInputIsRefused() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-overwrite-in-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/site", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ct = repoRoot + "/Fixtures/iod/CT.dcm"
+        let pack = "pack: site.a\nversion: 1\nrules:\n  - {id: site.rows, check: {Rows: present}}\n"
+        try pack.write(toFile: dir + "/site/a.yaml", atomically: true, encoding: .utf8)
+        try "fail-on: warning\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run(["check", "--rules", dir + "/site", "--write-baseline", dir + "/base.txt", ct]).code, 0)
+        let base = try String(contentsOfFile: dir + "/base.txt", encoding: .utf8)
+        for (args, what) in [(["check", "--rules", dir + "/site", "--output", dir + "/site/a.yaml", ct], "the pack file"),
+                             (["check", "--config", dir + "/dcmaudit.yml", "--report", "csv:" + dir + "/dcmaudit.yml", ct], "the config file"),
+                             (["check", "--baseline", dir + "/base.txt", "--output", dir + "/base.txt", ct], "the baseline")] {
+            let r = try run(args)
+            XCTAssertEqual(r.code, 2, "\(args): \(r.err)")
+            XCTAssertTrue(r.err.contains("error: is \(what)"), "\(args): \(r.err)")
+        }
+        XCTAssertEqual(try String(contentsOfFile: dir + "/site/a.yaml", encoding: .utf8), pack)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/dcmaudit.yml", encoding: .utf8), "fail-on: warning\n")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/base.txt", encoding: .utf8), base)
+        let update = try run(["check", "--rules", dir + "/site", "--baseline", dir + "/base.txt", "--write-baseline", dir + "/base.txt", ct])
+        XCTAssertEqual(update.code, 0, update.err)
+    }
+
     /// --report, --format github and dcmaudit.yml through the real command line.
     func testReportsAndConfigOnTheCommandLine() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-cli-reports-\(getpid())"
@@ -168,6 +240,133 @@ final class CLITests: XCTestCase {
         """)
         XCTAssertEqual(try run(["rules", "validate", repoRoot + "/Rules"]).code, 0)
         XCTAssertEqual(try run(["rules", "test", repoRoot + "/Rules"]).code, 0)
+    }
+
+    /// A pack file reached by two paths (its folder and itself, relative
+    /// and absolute, `./`) is loaded once: every rule of it was a
+    /// "duplicate rule id … (first defined at …)", exit 2.
+    func testPackFileGivenTwiceIsLoadedOnce() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-twice-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/site", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "pack: site.a\nversion: 1\nrules:\n  - {id: site.rows, check: {Rows: present}}\n".write(toFile: dir + "/site/a.yaml", atomically: true, encoding: .utf8)
+        let ct = repoRoot + "/Fixtures/iod/CT.dcm"
+        for args in [["--rules", "site", "--rules", dir + "/site/a.yaml"], ["--rules", "site/a.yaml", "--rules", "./site/a.yaml"]] {
+            let r = try run(["check"] + args + [ct], cwd: dir)
+            XCTAssertEqual(r.code, 0, "\(args): \(r.err)")
+            XCTAssertTrue(r.out.contains("1 rules from site.a"), r.out)
+        }
+    }
+
+    /// A negative count is a usage error in every command: `learn
+    /// --jobs=-1` ran (check and dump said "--jobs must be 0 (all cores) or
+    /// more"), `rules coverage --texts=-3` listed none.
+    func testNegativeCountsAreUsageErrors() throws {
+        let ct = repoRoot + "/Fixtures/iod/CT.dcm"
+        for (args, message) in [(["learn", "--jobs=-1", ct], "--jobs must be 0 (all cores) or more"),
+                                (["check", "--jobs=-1", ct], "--jobs must be 0 (all cores) or more"),
+                                (["rules", "coverage", "--texts=-3", "dicom.core"], "--texts must be 0 or more")] {
+            let r = try run(args)
+            XCTAssertEqual(r.code, 2, "\(args)")
+            XCTAssertTrue(r.err.contains(message), "\(args): \(r.err)")
+            XCTAssertEqual(r.out, "", "\(args)")
+        }
+    }
+
+    /// `--output -` (check) and `-o -` (learn) are standard output: they
+    /// wrote a file named "-" in the current directory.
+    func testDashIsStandardOutput() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-dash-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let check = try run(["check", "--output", "-", repoRoot + "/Fixtures/iod/CT.dcm"], cwd: dir)
+        XCTAssertEqual(check.code, 0, check.err)
+        XCTAssertTrue(check.out.contains("1 file (0 unreadable)"), check.out)
+        let learn = try run(["learn", "-o", "-", repoRoot + "/Fixtures/protocol/siteA-sub01"], cwd: dir)
+        XCTAssertEqual(learn.code, 0, learn.err)
+        XCTAssertTrue(learn.out.contains("pack: learned.protocol"), learn.out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/-"))
+    }
+
+    /// Every bad `reports` entry of the config is said at once, with its
+    /// line and column (only the first was, as if the others were right).
+    func testEveryBadConfigReportIsSaid() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cfgreports-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "reports:\n  - junt:a.xml\n  - \"json:\"\n  - \"csv:\(dir)/ok.csv\"\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        let r = try run(["check", "--config", dir + "/dcmaudit.yml", repoRoot + "/Fixtures/iod/CT.dcm"])
+        XCTAssertEqual(r.code, 2)
+        let lines = r.err.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 2, r.err)
+        XCTAssertTrue(lines.first?.hasPrefix("\(dir)/dcmaudit.yml:2:5: error: ") ?? false, r.err)
+        XCTAssertTrue(lines.last?.hasPrefix("\(dir)/dcmaudit.yml:3:5: error: ") ?? false, r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ok.csv"), "nothing written")
+    }
+
+    /// --html-template without an HTML report and --junit-per-series without
+    /// a JUnit one are exit 2 saying so (they were dropped without a word);
+    /// a report of the config counts.
+    func testReportOptionsWithoutTheirReport() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-reportopts-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ct = repoRoot + "/Fixtures/iod/CT.dcm"
+        try "<html>{{#rules}}{{id}} {{/rules}}</html>".write(toFile: dir + "/t.mustache", atomically: true, encoding: .utf8)
+        let html = try run(["check", "--html-template", dir + "/t.mustache", ct])
+        XCTAssertEqual(html.code, 2)
+        XCTAssertTrue(html.err.contains("error: --html-template applies to an HTML report: add --report html:PATH"), html.err)
+        let junit = try run(["check", "--junit-per-series", "--report", "json:" + dir + "/r.json", ct])
+        XCTAssertEqual(junit.code, 2)
+        XCTAssertTrue(junit.err.contains("error: --junit-per-series applies to a JUnit report"), junit.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/r.json"))
+        XCTAssertEqual(try run(["check", "--junit-per-series", "--format", "junit", ct]).code, 0)
+        XCTAssertEqual(try run(["check", "--html-template", dir + "/t.mustache", "--report", "html:" + dir + "/r.html", ct]).code, 0)
+        try "reports: [\"html:\(dir)/c.html\"]\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run(["check", "--config", dir + "/dcmaudit.yml", "--html-template", dir + "/t.mustache", ct]).code, 0)
+        XCTAssertTrue(try String(contentsOfFile: dir + "/c.html", encoding: .utf8).hasPrefix("<html>file.unreadable "))
+    }
+
+    /// A bad `dump --tags` is a usage error with dump's usage line (it was
+    /// "Usage: dcmaudit <subcommand>", the root's), and `--format csv --tags ,`
+    /// names no column: it was a CSV of the paths alone, exit 0.
+    func testDumpTagErrorsAreDumpUsageErrors() throws {
+        let ct = repoRoot + "/Fixtures/iod/CT.dcm"
+        let bad = try run(["dump", "--tags", "PatientID,Foo", ct])
+        XCTAssertEqual(bad.code, 2)
+        XCTAssertTrue(bad.err.contains("--tags: 'Foo': column 1: unknown keyword 'Foo'"), bad.err)
+        XCTAssertTrue(bad.err.contains("Usage: dcmaudit dump "), bad.err)
+        XCTAssertEqual(bad.out, "")
+        let none = try run(["dump", "--format", "csv", "--tags", ",", ct])
+        XCTAssertEqual(none.code, 2)
+        XCTAssertTrue(none.err.contains("--format csv needs --tags"), none.err)
+        XCTAssertEqual(none.out, "")
+        let ok = try run(["dump", "--format", "csv", "--tags", "PatientID,(0028,0010)", ct])
+        XCTAssertEqual(ok.code, 0, ok.err)
+        XCTAssertEqual(ok.out.split(separator: "\n").first, "path,PatientID,\"(0028,0010)\"")
+    }
+
+    /// A pack directory without any pack file (a mistyped or emptied
+    /// `--rules site/`) is exit 2 naming it, in `check` (directly or from
+    /// the config's `rules`), `rules validate` and `rules test`. It was no
+    /// rules at all: `check` passed every file ("0 rules from no pack",
+    /// exit 0), `rules test` printed nothing and exited 0.
+    func testPackDirectoryWithoutPacksIsAnError() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-nopacks-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/site", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "notes".write(toFile: dir + "/site/README.md", atomically: true, encoding: .utf8)
+        let ct = repoRoot + "/Fixtures/iod/CT.dcm"
+        let message = "\(dir)/site:1:1: error: no pack file (*.yaml, *.yml) in the directory '\(dir)/site'"
+        for args in [["check", "--rules", dir + "/site", ct], ["rules", "validate", dir + "/site"], ["rules", "test", dir + "/site"]] {
+            let r = try run(args)
+            XCTAssertEqual(r.code, 2, "\(args)")
+            XCTAssertTrue(r.err.contains(message), "\(args): \(r.err)")
+        }
+        try "rules: [site]\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        let cfg = try run(["check", "--config", dir + "/dcmaudit.yml", ct])
+        XCTAssertEqual(cfg.code, 2, cfg.err)
+        XCTAssertTrue(cfg.err.contains("\(dir)/dcmaudit.yml:1:9: error: no pack file (*.yaml, *.yml) in the directory '\(dir)/site'"), cfg.err)
     }
 
     /// An expired waiver is a warning on standard error, with the config's

@@ -137,6 +137,59 @@ final class CheckTests: XCTestCase {
         XCTAssertTrue(sink.text.contains("(\(quiet.count) rules with no finding and nothing not evaluated: not listed)"), sink.text)
         XCTAssertTrue(lines.last?.contains("files (") ?? false, sink.text)
         XCTAssertEqual(CheckFormat(rawValue: "summary"), .summary)
+    /// Every report's help of a rule ends "More: dcmaudit rules explain ID";
+    /// for the built-in file.unreadable and file.not-dicom that said "no
+    /// rule 'file.not-dicom' (did you mean 'dicom.modality'?)", exit 2.
+    func testExplainBuiltInRules() throws {
+        let b = repoRoot + "/Rules"
+        for id in ["file.unreadable", "file.not-dicom"] {
+            let ex = RulesTool.explain(id, builtin: b)
+            XCTAssertEqual(ex.exitCode, 0, ex.errors)
+            XCTAssertTrue(ex.output.hasPrefix(id + " — The file "), ex.output)
+            XCTAssertTrue(ex.output.contains("pack:      dcmaudit (built in"), ex.output)
+        }
+        XCTAssertTrue(RulesTool.explain("file.unreadable", builtin: b).output.contains("severity:  error"))
+        XCTAssertTrue(RulesTool.explain("file.not-dicom", builtin: b).output.contains("severity:  info"))
+        XCTAssertEqual(RulesTool.explain("file.not-dicm", builtin: b).errors, "error: no rule 'file.not-dicm' (did you mean 'file.not-dicom'?)\n")
+        // no suggestion that is not close (it was the closest of all, however far)
+        XCTAssertEqual(RulesTool.explain("site.qq", builtin: b).errors, "error: no rule 'site.qq'\n")
+        // --rules looks besides the built-in packs (a built-in rule was "no rule")
+        let both = RulesTool.explain("dicom.patient-id", files: [b + "/examples/example.ct-mr.yaml"], builtin: b)
+        XCTAssertEqual(both.exitCode, 0, both.errors)
+        XCTAssertTrue(both.output.hasPrefix("dicom.patient-id — "), both.output)
+    }
+
+    /// A path given that does not exist is unreadable (error), and
+    /// file.not-dicom does not apply to it: it was counted "not evaluated",
+    /// which the text table showed (`not-eval 1`) and no report explained
+    /// (JUnit even said "not applicable to any file").
+    func testMissingPathIsNotApplicableToNotDicom() throws {
+        let missing = "/nonexistent-\(getpid())/file.dcm"
+        let req = request([missing, repoRoot + "/Fixtures/iod/CT.dcm"])
+        let report = CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req))
+        XCTAssertEqual(report.findings.filter { $0.ruleID == "file.unreadable" }.map(\.file), [missing])
+        let c = try XCTUnwrap(report.rules.first { $0.id == "file.not-dicom" }).counts
+        XCTAssertEqual([c.pass, c.fail, c.notApplicable, c.notEvaluated], [1, 0, 1, 0])
+        XCTAssertEqual(report.rules.map(\.counts.notEvaluated).reduce(0, +), 0, "no rule is not evaluated")
+    }
+
+    /// A link to a missing file found in a folder (a DataLad / git-annex
+    /// dataset whose content is not fetched) is unreadable, as such a link
+    /// given on the command line is: it was skipped, and a folder of them
+    /// was "no file to check: none found", exit 2, naming no file.
+    func testBrokenLinkInAFolderIsUnreadable() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-annex-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: repoRoot + "/Fixtures/iod/CT.dcm", toPath: dir + "/sub/a.dcm")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/sub/b.dcm", withDestinationPath: "../.git/annex/objects/XX/b")
+        let report = CheckRunner.evaluate(request([dir], packs: ["dicom.core"]), rules: try CheckRunner.loadRules(request([dir], packs: ["dicom.core"])))
+        XCTAssertEqual(report.files, 2)
+        XCTAssertEqual(report.unreadable, 1)
+        XCTAssertEqual(report.findings.filter { $0.ruleID == "file.unreadable" }.map(\.file), [dir + "/sub/b.dcm"])
+        // excluded like any file
+        var req = request([dir], packs: ["dicom.core"]); req.exclude = ["b.dcm"]
+        XCTAssertEqual(CheckRunner.evaluate(req, rules: try CheckRunner.loadRules(req)).unreadable, 0)
     }
 
     func testFailOnAndUnreadable() throws {

@@ -41,6 +41,46 @@ final class ConfigTests: XCTestCase {
         ])
     }
 
+    /// A YAML null (`~`, `null`, nothing) where a rule id, a reason or a
+    /// list is expected is an error that says so at its line: `reason: ~`
+    /// was the reason "~" (a waiver without a reason, accepted), `rule: ~`
+    /// the rule '~' ("no rule '~' in the packs"), `paths: ~` "not a
+    /// scalar", and `[~]` the string "~".
+    func testNullValuesAreErrorsAtTheirLine() {
+        let text = "waivers:\n  - rule: ~\n    reason: r\n  - rule: a.b\n    reason: ~\n  - rule: a.b\n    paths: ~\n    reason: r\n  - rule: a.b\n    reason: null\n    paths: [~]\n  - rule:\n    reason: r\ndisable: [~]\n"
+        XCTAssertThrowsError(try AuditConfig.parse(text, file: "c.yml")) { e in
+            XCTAssertEqual("\(e)", """
+            c.yml:2:11: error: rule is a rule id, not null (~)
+            c.yml:2:5: error: a waiver needs a rule
+            c.yml:5:13: error: reason is a text, not null (~)
+            c.yml:7:12: error: paths is a list of strings, not null (~)
+            c.yml:10:13: error: reason is a text, not null (~)
+            c.yml:11:13: error: paths: expected a string, not null (~)
+            c.yml:12:10: error: rule is a rule id, not null (~)
+            c.yml:12:5: error: a waiver needs a rule
+            c.yml:14:11: error: disable: expected a string, not null (~)
+            """)
+        }
+        XCTAssertThrowsError(try AuditConfig.parse("severity:\n  - {rule: ~, severity: info}\n", file: "c.yml")) { e in
+            XCTAssertEqual("\(e)", "c.yml:2:12: error: rule is a rule id, not null (~)\nc.yml:2:5: error: a severity override needs a rule")
+        }
+    }
+
+    /// A config that cannot be read says why (it was only "cannot read the
+    /// config file" for a missing file, a directory and a Latin-1 comment).
+    func testUnreadableConfigSaysWhy() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cfgread-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/latin1.yml", contents: Data("version: 1\n# caf".utf8) + Data([0xE9, 0x0A]) + Data("fail-on: info\n".utf8)))
+        for (path, reason) in [(dir + "/none.yml", "no such file"), (dir, "it is a directory"),
+                               (dir + "/latin1.yml", "not UTF-8 text (line 2; save it as UTF-8)")] {
+            XCTAssertThrowsError(try AuditConfig.load(path: path)) { e in
+                XCTAssertEqual("\(e)", "\(path):1:1: error: cannot read the config file: \(reason)")
+            }
+        }
+    }
+
     /// A pack id or pack file of the config that cannot be loaded is an
     /// error at its line in the config (it was `--pack:1:1` and the missing
     /// file's own `:1:1`, which name neither the config nor the line).

@@ -90,6 +90,12 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(CheckRunner.run(req), 2)
         req.htmlTemplate = dir + "/missing.mustache"
         XCTAssertEqual(CheckRunner.run(req), 2)
+        // a directory given as the template (it was read as an empty
+        // template: an empty r.html, exit 0), said with the reason
+        req.htmlTemplate = dir
+        XCTAssertEqual(CheckRunner.run(req), 2)
+        guard case .failure(let e) = HTMLReport.readFile(dir) else { return XCTFail("a directory read as a template") }
+        XCTAssertEqual(String(cString: strerror(e.code)), "Is a directory")
     }
 
     // MARK: headless Chromium

@@ -43,6 +43,9 @@ final class BadPackTests: XCTestCase {
           - id: a.b
             check: {PatientID: present
         """, ["bad.yaml:6:1: error: YAML: while parsing a flow mapping did not find expected ',' or '}'"])
+        // a tab as indentation is named (libYAML's message alone did not say)
+        check("pack: t.bad\nversion: 1\nrules:\n\t- id: a.b\n", ["bad.yaml:4:1: error: YAML: while scanning for the next token found character that cannot start any token (a tab: YAML indents with spaces only)"])
+        check("pack: t.bad\nversion: 1\nrules:\n  - id: a.b\n  \tcheck: {Rows: present}\n", ["bad.yaml:5:3: error: YAML: while scanning a plain scalar found a tab character that violates indentation"])
     }
 
     func testUnknownKeysEverywhere() {
@@ -308,6 +311,38 @@ final class BadPackTests: XCTestCase {
         """, [
             "bad.yaml:7:15: error: unknown keyword 'Rowz' (did you mean 'Rows'?)",
             "bad.yaml:8:7: error: unknown key 'fial' in 'examples' (did you mean 'fail'?)",
+        ])
+    }
+
+    /// A YAML null (`~`, `null`, nothing) as a title, description, message
+    /// or reference is no text (it was the text "~": findings said "~");
+    /// as a pack or rule id it is an error that says so (it was the id "~").
+    func testNullTextsAndIDs() throws {
+        let set = try pack("""
+        pack: t.null
+        version: 1
+        title: ~
+        rules:
+          - id: a.b
+            title: ~
+            description: null
+            message: ~
+            reference:
+            check: {Rows: present}
+        """)
+        let r = try XCTUnwrap(set.rules.first)
+        XCTAssertNil(r.title); XCTAssertNil(r.description); XCTAssertNil(r.messageText); XCTAssertNil(r.reference)
+        XCTAssertNil(set.packs.first?.title)
+        check("""
+        pack: ~
+        version: 1
+        rules:
+          - id: ~
+            check: {Rows: present}
+        """, [
+            "bad.yaml:1:7: error: 'pack' must be an id, not null (~)",
+            "bad.yaml:4:9: error: 'id' must be an id, not null (~)",
+            "bad.yaml:4:5: error: a rule needs an 'id'",
         ])
     }
 

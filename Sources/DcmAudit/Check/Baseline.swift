@@ -75,6 +75,9 @@ public struct Baseline: Sendable {
         var data: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 1 << 16)
         while true { let n = fread(&buf, 1, buf.count, f); if n <= 0 { break }; data += buf[0..<n] }
+        // a read that fails (a directory opens, then reads fail with EISDIR)
+        // was an empty file: "not a dcmaudit baseline"
+        if ferror(f) != 0 { throw LoadError(description: "\(path): error: cannot read the baseline: \(String(cString: strerror(errno)))") }
         var b = Baseline()
         // (split on the byte LF: a String would keep CR LF as one character;
         // a line end of CR LF — a baseline checked out on Windows — is one line end)
@@ -113,6 +116,21 @@ public struct Baseline: Sendable {
             }
         }
         return afterBackslash ? column : nil
+    }
+
+    /// Whether a baseline could be written at `path`, tried before any
+    /// file is read (as the reports are): nil, or the errno. A file made by
+    /// the try is removed; an existing one is left as it is.
+    public static func writableError(_ path: String) -> Int32? {
+        // (not a FIFO: opening it would wait for a reader; a device or pipe is left to the write)
+        var st = stat()
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG && (st.st_mode & S_IFMT) != S_IFDIR { return nil }
+        let existed = access(path, F_OK) == 0
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o666)
+        guard fd >= 0 else { return errno }
+        close(fd)
+        if !existed { unlink(path) }
+        return nil
     }
 
     public func write(to path: String) -> Bool {

@@ -500,7 +500,11 @@ public enum CheckRunner {
         var notDicomCounts = OutcomeCounts()
         notDicomCounts.pass = files.count + problems.count - notDicomCount - problems.count
         notDicomCounts.fail = notDicomCount
-        notDicomCounts.notEvaluated = problems.count
+        // a path that cannot be opened (missing, a broken link) failed
+        // file.unreadable: file.not-dicom does not apply to it, as
+        // file.unreadable does not to a non-DICOM file (it was "not
+        // evaluated", which the report then explained nowhere)
+        notDicomCounts.notApplicable = problems.count
         summaries.append(RuleSummary(id: NotDicom.ruleID, packID: NotDicom.packID, title: "The file is DICOM",
                                      severity: .info, level: .instance, counts: notDicomCounts, findings: notDicomCount))
         let counts = tally.counts
@@ -554,16 +558,26 @@ public enum CheckRunner {
         if let c = config {
             if req.packIDs.isEmpty && req.ruleFiles.isEmpty { req.packIDs = c.packs; req.ruleFiles = c.rules; req.packOrigins = c.origins }
             if req.reports.isEmpty {
+                // every bad entry at once, as for the rest of the config (it stopped at the first)
+                var bad = false
                 for r in c.reports {
                     switch ReportSpec.parse(r.value) {
                     case .success(let spec): req.reports.append(spec)
-                    case .failure(let e): writeError("\(r.location): error: \(e.message)\n"); return 2
+                    case .failure(let e): writeError("\(r.location): error: \(e.message)\n"); bad = true
                     }
                 }
+                if bad { return 2 }
             }
             if !req.failOnGiven, let f = c.failOn { req.failOn = FailOn(rawValue: f.value)! }
             req.include += c.include
             req.exclude += c.exclude
+        }
+        // an option of a report the run does not write (it was dropped without a word)
+        if req.htmlTemplate != nil && !req.reports.contains(where: { $0.format == "html" }) {
+            writeError("error: --html-template applies to an HTML report: add --report html:PATH\n"); return 2
+        }
+        if req.junitPerSeries && req.format.rawValue != "junit" && !req.reports.contains(where: { $0.format == "junit" }) {
+            writeError("error: --junit-per-series applies to a JUnit report: add --report junit:PATH or --format junit\n"); return 2
         }
         // the files are found on a thread of their own while the packs load
         // (the loader leaves a core idle once the small packs are done)
@@ -645,6 +659,14 @@ public enum CheckRunner {
         var targets: [(String, String?)] = [(req.format.rawValue, req.output)]
         targets += req.reports.map { ($0.format, $0.path) }
         if let clash = sameFileOutputs(targets, baseline: req.writeBaseline) { writeError("error: \(clash)\n"); return 2 }
+        for path in targets.compactMap(\.1) + [req.writeBaseline].compactMap({ $0 }) where ReportOutput.isDicomFile(path) {
+            writeError("\(path): error: a DICOM file, which the report would overwrite (give the output another path)\n"); return 2
+        }
+        if let m = OutputGuard.overwrittenInput(outputs: targets.compactMap(\.1), writeBaseline: req.writeBaseline, req) { writeError(m + "\n"); return 2 }
+        // (an unwritable --write-baseline was said after the whole run)
+        if let path = req.writeBaseline, let e = Baseline.writableError(path) {
+            writeError("\(path): error: cannot write the baseline: \(String(cString: strerror(e)))\n"); return 2
+        }
         var outputs: [ReportOutput] = []
         var reporters: [any Reporter] = []
         func abandon() { for o in outputs { o.close() } }
@@ -743,6 +765,21 @@ public final class ReportOutput {
     /// The errno of the first write that failed.
     public private(set) var failure: Int32? = nil
     public init(file: UnsafeMutablePointer<FILE>) { self.file = file; owned = false; buffer.reserveCapacity(1 << 16) }
+    /// Whether `path` is a DICOM Part 10 file ("DICM" at byte 128), which a
+    /// report written there would destroy: `check --output scan.dcm DIR`
+    /// (a path meant as an input) truncated the file, then read it as
+    /// empty. Callers refuse such a path before anything is opened.
+    public static func isDicomFile(_ path: String) -> Bool {
+        // regular files only: reading a pipe (`--output /dev/stdout | cat`)
+        // or a FIFO waits for bytes that never come
+        var st = stat()
+        guard OSPath.withCString(path, { stat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return false }
+        guard let f = OSPath.withCString(path, { fopen($0, "rb") }) else { return false }
+        defer { fclose(f) }
+        var head = [UInt8](repeating: 0, count: 132)
+        return fread(&head, 1, 132, f) == 132 && head[128...] == [0x44, 0x49, 0x43, 0x4D]
+    }
+
     public init?(path: String) {
         guard let f = OSPath.withCString(path, { fopen($0, "wb") }) else { return nil }
         file = f; owned = true; buffer.reserveCapacity(1 << 16)

@@ -51,14 +51,52 @@ public enum RulesTool {
         }
     }
 
+    /// The built-in rules of every run (pack `dcmaudit`, in no pack file),
+    /// as `rules explain` shows them: every report's rule help ends with
+    /// "More: dcmaudit rules explain file.not-dicom", which said "no rule
+    /// 'file.not-dicom' (did you mean 'dicom.modality'?)".
+    static let builtinExplanations: [(id: String, text: String)] = [
+        (Unreadable.ruleID, """
+        file.unreadable — The file can be read as DICOM
+          pack:      dcmaudit (built in: every check run)
+          severity:  error
+          level:     instance
+          check:     the file can be opened and parsed as DICOM; a file that is missing, unopenable,
+                     empty, cut by an I/O error, or DICOM-like but damaged (data elements starting a
+                     few bytes in) is a finding with the reason and the byte offset
+          config:    can be waived in dcmaudit.yml, not disabled or re-graded
+
+        """),
+        (NotDicom.ruleID, """
+        file.not-dicom — The file is DICOM
+          pack:      dcmaudit (built in: every check run)
+          severity:  info
+          level:     instance
+          check:     the file is DICOM: a file with no DICM prefix and no data element at its start
+                     (a README or a spreadsheet in a dataset folder) is a finding, so it fails a run
+                     only with --fail-on info; not applicable to a file that cannot be opened
+          config:    can be waived in dcmaudit.yml, not disabled or re-graded
+
+        """),
+    ]
+
     /// What a rule checks, when it applies, its reference and its examples.
     public static func explain(_ id: String, packIDs: [String] = [], files: [String] = [], builtin: String? = nil) -> Result {
+        if let b = builtinExplanations.first(where: { $0.id == id }) { return Result(output: b.text, errors: "", exitCode: 0) }
         let (l, _) = loader(builtin)
-        let ids = packIDs.isEmpty && files.isEmpty ? l.index.keys.sorted() : packIDs
         do {
-            let all = try rules(l, ids: ids, files: files)
+            // the files first (a rule of theirs is the one meant), then the
+            // built-in packs — `--rules` looks "besides the built-in packs",
+            // and with it a built-in rule was "no rule"
+            var all = try rules(l, ids: [], files: files)
+            if !all.contains(where: { $0.id == id }) {
+                all += try rules(l, ids: packIDs.isEmpty ? l.index.keys.sorted() : packIDs, files: [])
+            }
             guard let r = all.first(where: { $0.id == id }) else {
-                let hint = all.map(\.id).min { editDistanceHint(id, $0) < editDistanceHint(id, $1) }
+                // only a close one, as the packs' suggestions (the closest of
+                // all was suggested however far: 'x.y' → 'dicom.modality')
+                let hint = (all.map(\.id) + builtinExplanations.map(\.id)).min { editDistanceHint(id, $0) < editDistanceHint(id, $1) }
+                    .flatMap { editDistanceHint(id, $0) <= max(2, id.count / 3) ? $0 : nil }
                 return Result(output: "", errors: "error: no rule '\(id)'\(hint.map { " (did you mean '\($0)'?)" } ?? "")\n", exitCode: 2)
             }
             var o = "\(r.id)" + (r.title.map { " — \($0)" } ?? "") + "\n"
@@ -86,6 +124,8 @@ public enum RulesTool {
         let (l, _) = loader(builtin)
         var out = "", err = ""
         var failed = false
+        let empty = PackLoader.emptyDirectories(files)
+        if !empty.isEmpty { return Result(output: "", errors: empty.map(\.description).joined(separator: "\n") + "\n", exitCode: 2) }
         for f in PackLoader.expand(files) {
             do {
                 let set = try l.load(files: [f])

@@ -338,6 +338,7 @@ extension ProtocolLearner {
         // the output is opened before any file is read (and removed if nothing is learned)
         var file: ReportOutput? = nil
         if let output {
+            if ReportOutput.isDicomFile(output) { writeError("\(output): error: a DICOM file, which the protocol would overwrite (give -o another path)\n"); return 2 }
             guard let o = ReportOutput(path: output) else { writeError("\(output): error: cannot write the protocol: \(String(cString: strerror(errno)))\n"); return 2 }
             file = o
         }

@@ -37,7 +37,11 @@ public final class HTMLReport: Reporter {
         self.out = out; self.run = run
         var text = HTMLTemplate.builtin.replacingOccurrences(of: ProtocolTables.htmlMarker, with: ProtocolTables.htmlSection)
         if let path = options.htmlTemplate {
-            guard let t = HTMLReport.readFile(path) else { throw TemplateError(description: "cannot read the HTML template \(path)") }
+            let t: String
+            switch HTMLReport.readFile(path) {
+            case .success(let s): t = s
+            case .failure(let e): throw TemplateError(description: "\(path): error: cannot read the HTML template: \(String(cString: strerror(e.code)))")
+            }
             text = t
         }
         do { template = try MustacheTemplate(string: text) }
@@ -49,13 +53,19 @@ public final class HTMLReport: Reporter {
         wantsFindingList = options.htmlTemplate != nil && text.contains("findings")
     }
 
-    static func readFile(_ path: String) -> String? {
-        guard let f = fopen(path, "rb") else { return nil }
+    struct ReadError: Error { var code: Int32 }
+
+    /// The file's text, or the errno. A read that fails part-way (a
+    /// directory opens, then reads fail with EISDIR) is a failure: it was
+    /// an empty template, and an empty report with exit 0.
+    static func readFile(_ path: String) -> Result<String, ReadError> {
+        guard let f = fopen(path, "rb") else { return .failure(ReadError(code: errno)) }
         defer { fclose(f) }
         var data: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 1 << 16)
         while true { let n = fread(&buf, 1, buf.count, f); if n <= 0 { break }; data += buf[0..<n] }
-        return String(decoding: data, as: UTF8.self)
+        if ferror(f) != 0 { return .failure(ReadError(code: errno)) }
+        return .success(String(decoding: data, as: UTF8.self))
     }
 
     public func add(_ batch: [Finding]) { kept += batch }
