@@ -137,6 +137,8 @@ final class CheckTests: XCTestCase {
         XCTAssertTrue(sink.text.contains("(\(quiet.count) rules with no finding and nothing not evaluated: not listed)"), sink.text)
         XCTAssertTrue(lines.last?.contains("files (") ?? false, sink.text)
         XCTAssertEqual(CheckFormat(rawValue: "summary"), .summary)
+    }
+
     /// Every report's help of a rule ends "More: dcmaudit rules explain ID";
     /// for the built-in file.unreadable and file.not-dicom that said "no
     /// rule 'file.not-dicom' (did you mean 'dicom.modality'?)", exit 2.
