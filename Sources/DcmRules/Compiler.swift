@@ -554,13 +554,7 @@ final class PackCompiler {
     /// Tag): `(0018,1063)`, `0018,1063`, `00181063` or the keyword `FrameTime`
     /// (Frame Increment Pointer, C.7.6.6, "points to" one of them).
     static func atOperand(_ text: String) -> Tag? {
-        var s = text.trimmingCharacters(in: .whitespaces)
-        if s.hasPrefix("(") && s.hasSuffix(")") { s = String(s.dropFirst().dropLast()) }
-        let parts = s.split(separator: ",", omittingEmptySubsequences: false)
-        if parts.count == 2, parts.allSatisfy({ $0.count == 4 && $0.allSatisfy(\.isHexDigit) }), let g = UInt16(parts[0], radix: 16), let e = UInt16(parts[1], radix: 16) {
-            return Tag(g, e)
-        }
-        return s == text.trimmingCharacters(in: .whitespaces) ? plainTag(s) : nil
+        Tag(parsing: text) ?? plainTag(text.trimmingCharacters(in: .whitespaces))
     }
 
     func compileValueTest(_ n: SyntaxNode, ref: AttributeRef) -> ValueTest {
