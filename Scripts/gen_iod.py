@@ -391,6 +391,13 @@ class ConditionParser:
         self.value_of = False   # the condition began "the value of" (stripped by parse)
         self.vm = lambda tag: None   # the PS3.6 VM of a tag (set by the Generator)
         self.enums = lambda kw: None   # {keyword: Enumerated Values} of dicom.values (set by the Generator)
+        # inside a functional group macro: how many items up the Functional
+        # Groups item is (0: the item tested), for "Frame Type … of this
+        # frame" (frame_type_clause); None elsewhere (set by the Generator)
+        self.frame_scope = None
+        self.frame_type_seqs = []   # the sequences whose items hold Frame Type (0008,9007), by keyword
+        self.frame_type_conds = {}  # "ft.original" -> its selectors (any), made at first use
+        self.on_frame_type_cond = lambda name, value, parts: None   # emits it (set by the Generator)
 
     def parse(self, text, attr_ok, top_ok=None):
         """The flow-YAML selector for the condition, or None. `top_ok(tag)`:
@@ -636,6 +643,9 @@ class ConditionParser:
         an item) or "parent" repeated ("parent parent": the item enclosing the
         enclosing one) — the clause is then wrapped in `{top: …}` /
         `{parent: …}`."""
+        ft = self.frame_type_clause(p)
+        if ft is not None:
+            return ft
         t = TAG_RE.search(p)
         scope = attr_ok(int(t.group(1) + t.group(2), 16)) if t else None
         c = self._clause(p, attr_ok)
@@ -644,6 +654,41 @@ class ConditionParser:
         for word in reversed(scope.split()):
             c = f"{{{word}: {c}}}"
         return c
+
+    def frame_type_clause(self, p):
+        """"Frame Type (0008,9007) Value 1 [of this frame] is ORIGINAL" in a
+        functional group macro (`frame_scope`): the frame's Frame Type is in
+        its own Functional Groups item — a Per-frame item, or the Shared item
+        (PS3.3 C.7.6.16: a macro is in one or the other) — in the item of the
+        frame type macro the IOD has (MR Image Frame Type, CT Image Frame
+        Type, … : `frame_type_seqs`; C.8.13.5.1, C.8.15.3.1). Read from the
+        Functional Groups item enclosing the tested one, else from the Shared
+        item when the enclosing item has no frame type macro; when neither
+        has it (a Shared macro with per-frame Frame Types, or none at all),
+        not evaluated."""
+        if self.frame_scope is None or not self.frame_type_seqs:
+            return None
+        m = re.fullmatch(r"Frame Type \(0008,9007\),? [Vv]alue 1 (?:of this frame )?(?:is|equals) (ORIGINAL|DERIVED)", p.strip())
+        if not m:
+            return None
+        value = m.group(1)
+        name = "ft." + value.lower()
+        if name not in self.frame_type_conds:
+            here = [f"{{'{s}[0].FrameType[0]': {{in: [{value}]}}}}" for s in self.frame_type_seqs]
+            none_here = ", ".join(f"{{{s}: absent}}" for s in self.frame_type_seqs)
+            shared = [f"{{'SharedFunctionalGroupsSequence[0].{s}[0].FrameType[0]': {{in: [{value}]}}}}" for s in self.frame_type_seqs]
+            none_shared = ", ".join(f"{{'SharedFunctionalGroupsSequence[0].{s}': absent}}" for s in self.frame_type_seqs)
+            text = q(f"Frame Type (0008,9007) Value 1 of this frame is {value}: no frame type macro "
+                     "in this Functional Groups item nor in the Shared Functional Groups item")
+            self.frame_type_conds[name] = [
+                f"{{any: [{', '.join(here)}]}}",
+                f"{{all: [{none_here}, {{top: {{any: [{', '.join(shared)}]}}}}]}}",
+                f"{{all: [{none_here}, {{top: {{all: [{none_shared}]}}}}, {{not_evaluated: {text}}}]}}"]
+            self.on_frame_type_cond(name, value, self.frame_type_conds[name])
+        sel = name
+        for _ in range(self.frame_scope):
+            sel = f"{{parent: {sel}}}"
+        return sel
 
     def _clause(self, p, attr_ok):
         # "a value of X is V": one of X's values is V (Collimator Shape, C.8.7.3)
@@ -1374,6 +1419,9 @@ class Generator:
         # the IOD's decision on General Image's Patient Orientation while its
         # tests are generated ("2", "3" or None: patient_orientation)
         self.po_context = None
+        # generating a functional group macro's tests (fg_cond): its conditions
+        # may read the frame's Frame Type (ConditionParser.frame_type_clause)
+        self.in_fg = False
 
     def keyword(self, tag):
         e = self.dd.get(tag)
@@ -1399,6 +1447,15 @@ class Generator:
             return f"{{not_evaluated: {q(text)}}}", False
         sib = {s.tag for s in siblings}
         ok = (lambda t: t in sib) if depth > 0 else (lambda t: t in self.top_level_tags or t in sib)
+        # (in a functional group macro the Functional Groups item is the
+        # outermost enclosing item: as many levels up as there are enclosing items)
+        self.parser.frame_scope = len(self.enclosing) if self.in_fg else None
+        try:
+            return self._attr_condition(node, text, sib, ok, depth, counter)
+        finally:
+            self.parser.frame_scope = None
+
+    def _attr_condition(self, node, text, sib, ok, depth, counter):
         if node.tag in SEGMENTED_ALTERNATIVE and "PALETTE COLOR" in text:
             # Image Pixel (C.7.6.3) wants the Palette Color LUT Data for
             # PALETTE COLOR, but the Palette Color Lookup Table Module (C.7.9)
@@ -1639,6 +1696,26 @@ class Generator:
                 mod_trees[m] = nodes
                 modules[m] = {"name": hd.module_names[m], "linkToStandard": "", "section": HD_SECTIONS.get(m, HD_NO_SECTION)}
         macro_trees.update(hd.extra_macros)
+        # the frame type macros' sequences (MR Image Frame Type, CT Image Frame
+        # Type, …): those whose items hold Frame Type (0008,9007)
+        def frame_type_seqs(nodes):
+            for n in nodes:
+                if any(c.tag == 0x00089007 for c in n.children) and self.keyword(n.tag):
+                    yield self.keyword(n.tag)
+                yield from frame_type_seqs(n.children)
+        self.parser.frame_type_seqs = sorted({k for tree in macro_trees.values() for k in frame_type_seqs(tree)})
+
+        def emit_frame_type(name, value, parts):
+            self.cond_lines.append(f"  # Frame Type (0008,9007) Value 1 of the frame is {value}, on a Functional Groups item (PS3.3 C.7.6.16): "
+                                   "its frame type macro, else the Shared item's; not evaluated without either "
+                                   "(ConditionParser.frame_type_clause)")
+            self.cond_lines.append(f"  {name}:")
+            # (explanations show the condition as PS3.3 says it, not its dozens of alternatives)
+            self.cond_lines.append(f"    text: {q(f'Frame Type (0008,9007) Value 1 of this frame is {value}')}")
+            self.cond_lines.append("    any:")
+            for x in parts:
+                self.cond_lines.append("      - " + x)
+        self.parser.on_frame_type_cond = emit_frame_type
         for h in hd.new:
             uids[h] = hd.uids[h]
             c2m[h] = hd.rows[h]
@@ -1688,7 +1765,11 @@ class Generator:
             return named_cond(mid, mod_name, mod_trees, 0, key, "m.", modules, "Module", variant), key
 
         def fg_cond(mid):
-            return named_cond(mid, fg_name, macro_trees, 1, "fg:" + mid, "fg.", macros, "Functional Group Macro")
+            self.in_fg = True
+            try:
+                return named_cond(mid, fg_name, macro_trees, 1, "fg:" + mid, "fg.", macros, "Functional Group Macro")
+            finally:
+                self.in_fg = False
 
         rules = []
         iod_lines = []

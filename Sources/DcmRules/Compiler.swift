@@ -13,7 +13,7 @@ enum Keys {
                            "retired", "registered", "in_dictionary", "duplicate_creator", "items", "private_tag"]
     static let bareOps = ["present", "absent", "empty", "not_empty", "format"]
     static let groupOps = ["consistent", "unique", "count"]
-    static let combinators = ["all", "any", "not", "each_element", "not_evaluated", "top", "parent"]
+    static let combinators = ["all", "any", "not", "each_element", "not_evaluated", "top", "parent", "text"]
 }
 
 /// Typing of values by VR: numbers for DS/IS/binary, dates, times and date-times
@@ -391,8 +391,15 @@ final class PackCompiler {
             return .conjunction(items.map { compilePredicate($0, group: group) })
         case .mapping(let entries, _):
             var parts: [Predicate] = []
+            var described: String? = nil
             for (k, kl, v) in entries {
                 switch k {
+                case "text":
+                    guard let text = scalar(v, "text"), !text.isEmpty else {
+                        error(v.location, "'text' takes the words explanations show for the selector's other entries"); continue
+                    }
+                    if entries.count == 1 { error(kl, "'text' describes the other entries of its selector, and this one has none") }
+                    described = text
                 case "all", "any":
                     guard let items = v.items else { error(v.location, "'\(k)' takes a list"); continue }
                     let ps = items.map { compilePredicate($0, group: group) }
@@ -425,7 +432,8 @@ final class PackCompiler {
                     parts.append(.attribute(ref, compileValueTest(v, ref: ref)))
                 }
             }
-            return parts.count == 1 ? parts[0] : .conjunction(parts)
+            let p: Predicate = parts.count == 1 ? parts[0] : .conjunction(parts)
+            return described.map { .described($0, p) } ?? p
         }
     }
 

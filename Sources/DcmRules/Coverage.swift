@@ -79,7 +79,7 @@ public struct ConditionCoverage: Sendable {
         case .attribute(_, .present): return true
         case .any(let ps), .all(let ps): return !ps.isEmpty && ps.allSatisfy(isPresenceOnly)
         case .planned(let plan): return plan.parts.allSatisfy(isPresenceOnly)
-        case .named(_, let q): return isPresenceOnly(q)
+        case .named(_, let q), .described(_, let q): return isPresenceOnly(q)
         case .deferred(let d): return isPresenceOnly(d.predicate)
         default: return false
         }
@@ -89,7 +89,7 @@ public struct ConditionCoverage: Sendable {
     static func notEvaluated(in p: Predicate) -> [String] {
         switch p {
         case .notEvaluated(let t): return [t]
-        case .named(_, let q), .not(let q), .scoped(_, let q): return notEvaluated(in: q)
+        case .named(_, let q), .described(_, let q), .not(let q), .scoped(_, let q): return notEvaluated(in: q)
         case .deferred(let d): return notEvaluated(in: d.predicate)
         case .all(let ps), .any(let ps): return ps.flatMap { notEvaluated(in: $0) }
         case .planned(let plan): return plan.parts.flatMap { notEvaluated(in: $0) }
@@ -112,7 +112,7 @@ public struct ConditionCoverage: Sendable {
         case .named(let n, let q):
             guard seen.insert(n).inserted else { return }
             walk(q, &c, &seen, &texts)
-        case .not(let q), .scoped(_, let q): walk(q, &c, &seen, &texts)
+        case .not(let q), .scoped(_, let q), .described(_, let q): walk(q, &c, &seen, &texts)
         case .deferred(let d): walk(d.predicate, &c, &seen, &texts)
         case .all(let ps), .any(let ps): for q in ps { walk(q, &c, &seen, &texts) }
         case .planned(let plan): for q in plan.parts { walk(q, &c, &seen, &texts) }

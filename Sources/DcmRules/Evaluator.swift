@@ -178,7 +178,7 @@ public final class Evaluator {
         case .deferred(let d):
             if !usesPrograms { return evaluate(d.predicate, file, selector: selector) }
             return d.withProgram { evaluate($0, $0.root, file, selector: selector) }
-        case .named(_, let q): return evaluate(q, file, selector: selector)
+        case .named(_, let q), .described(_, let q): return evaluate(q, file, selector: selector)
         case .scoped(let scope, let q): return inScope(scope, file) { evaluate(q, $0, selector: selector) }
         case .not(let q): return evaluate(q, file, selector: selector).negated
         case .all(let ps): return evaluateAll(ps, file, selector: selector)

@@ -340,6 +340,7 @@ extension Predicate {
             }
             return what + " is " + t.expectedText
         case .named(_, let p): return p.text
+        case .described(let t, _): return t
         case .scoped(let s, let p): return "\(s.rawValue): \(p.parenthesised)"
         case .deferred(let d): return d.predicate.text
         case .attribute(let r, let t): return "\(r) \(t.relationText)"
@@ -355,6 +356,7 @@ extension Predicate {
         case .planned: return "(\(text))"
         case .any(let ps) where ps.count > 1: return "(\(text))"
         case .named(_, let p): return p.parenthesised
+        case .described(let t, _): return t.contains(" and ") || t.contains(" or ") ? "(\(t))" : t
         case .deferred(let d): return d.predicate.parenthesised
         default: return text
         }
@@ -381,7 +383,7 @@ extension Evaluator {
                 return out.count < 100
             }
             return out
-        case .named(_, let q): return explain(q, file, showPHI: showPHI)
+        case .named(_, let q), .described(_, let q): return explain(q, file, showPHI: showPHI)
         case .scoped(let s, let q):
             // (named from the item: `Seq[0].parent.ScanMode`; not located, a
             // location being in the item's data set)
@@ -639,7 +641,7 @@ extension Predicate {
     var firstAttribute: String? {
         switch self {
         case .attribute(let r, _): return r.description
-        case .named(_, let p), .not(let p), .scoped(_, let p): return p.firstAttribute
+        case .named(_, let p), .described(_, let p), .not(let p), .scoped(_, let p): return p.firstAttribute
         case .deferred(let d): return d.predicate.firstAttribute
         case .all(let ps), .any(let ps): return ps.lazy.compactMap(\.firstAttribute).first
         case .planned(let plan): return plan.parts.lazy.compactMap(\.firstAttribute).first

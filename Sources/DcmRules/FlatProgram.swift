@@ -122,7 +122,7 @@ final class FlatProgram: @unchecked Sendable {
             switch p {
             case .always: return add(Node(op: .always))
             case .notEvaluated: return add(Node(op: .unknown))
-            case .named(_, let q): return predicate(q)
+            case .named(_, let q), .described(_, let q): return predicate(q)
             case .scoped(let scope, let q): let c = predicate(q); return add(Node(op: .scoped, kind: scope == .top ? 0 : 1, b: c))
             case .not(let q): let c = predicate(q); return add(Node(op: .not, b: c))
             case .all(let ps) where ps.count <= Int(UInt16.max): return list(.all, ps.map { predicate($0) })

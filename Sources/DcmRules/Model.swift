@@ -247,6 +247,10 @@ public indirect enum Predicate: Sendable {
     case not(Predicate)
     /// A named condition of the pack (kept for explanations).
     case named(String, Predicate)
+    /// `{text: "…", …}`: the selector of the other entries, shown in
+    /// explanations ("because …", "although …") as the text instead of its
+    /// own rendering — a long condition said as PS3.3 says it.
+    case described(String, Predicate)
     case always
     /// `each_element`: the test holds for every standard element of the data
     /// set at any depth (items of sequences included; private
@@ -281,7 +285,7 @@ public indirect enum Predicate: Sendable {
         switch self {
         case .scoped(.top, _): return 0
         case .scoped(.parent, let q): return 1 + q.enclosingLevels
-        case .named(_, let q), .not(let q): return q.enclosingLevels
+        case .named(_, let q), .described(_, let q), .not(let q): return q.enclosingLevels
         case .all(let ps), .any(let ps): return ps.map(\.enclosingLevels).max() ?? 0
         case .planned(let plan): return plan.parts.map(\.enclosingLevels).max() ?? 0
         case .attribute(_, let t): return t.enclosingLevels

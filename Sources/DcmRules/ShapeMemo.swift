@@ -254,6 +254,7 @@ struct SplitCheck {
         while true {
             if case .deferred(let d) = p { p = d.predicate; continue }
             if case .named(_, let q) = p { p = q; continue }
+            if case .described(_, let q) = p { p = q; continue }
             break
         }
         guard case .eachElement(only: .tags(let ts, _, _), let test) = p else { return nil }
@@ -581,7 +582,7 @@ struct KeyedReads {
         // file, whose elements the key holds as it holds the item's — their
         // presence in the structure, their values by tag — so a change of
         // the top-level value read is a changed tag like any other)
-        case .named(_, let q), .not(let q), .scoped(_, let q): return predicate(q)
+        case .named(_, let q), .described(_, let q), .not(let q), .scoped(_, let q): return predicate(q)
         case .all(let ps), .any(let ps): return ps.allSatisfy { predicate($0) }
         case .planned(let plan): return plan.parts.allSatisfy { predicate($0) }
         case .eachElement(let only, let test):

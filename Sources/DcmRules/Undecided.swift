@@ -51,7 +51,7 @@ extension Evaluator {
         switch p {
         case .always, .eachElement: return []
         case .notEvaluated(let t): return [UndecidedDetail(attribute: prefix, conditions: [t])]
-        case .named(_, let q), .not(let q): return undecided(q, file, prefix: prefix)
+        case .named(_, let q), .described(_, let q), .not(let q): return undecided(q, file, prefix: prefix)
         case .scoped(let s, let q):
             var out: [UndecidedDetail] = []
             _ = inScope(s, file) { sub in out = undecided(q, sub, prefix: prefix + s.rawValue + "."); return .yes }

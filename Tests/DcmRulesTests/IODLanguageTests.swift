@@ -26,6 +26,35 @@ final class IODLanguageTests: XCTestCase {
         XCTAssertEqual(try outcome("{Modality: present}", when: "[{not_evaluated: \"x\"}]", on: "{Modality: CT}"), .notEvaluated)
     }
 
+    /// `{text: "…", …}`: the other entries' selector, explained by the text.
+    func testTextDescribesASelector() throws {
+        let conds = "{adult: {text: \"the patient is an adult\", PatientAge: {in: [\"040Y\", \"050Y\"]}, PatientSex: present}}"
+        let c = "{PatientWeight: {type: 1C, if: adult}}"
+        expect(c, "{PatientAge: \"040Y\", PatientSex: F, PatientWeight: \"60\"}", .pass, conditions: conds)
+        expect(c, "{PatientAge: \"040Y\", PatientSex: F}", .fail, conditions: conds)
+        expect(c, "{PatientAge: \"004Y\", PatientSex: F}", .pass, conditions: conds)   // (the condition does not hold: optional)
+        expect(c, "{PatientAge: \"040Y\"}", .pass, conditions: conds)
+        let set = try pack("""
+        pack: t.x
+        version: 1
+        conditions: \(conds)
+        rules:
+          - id: t.r
+            when: [adult]
+            check: \(c)
+        """)
+        let f = try file("{PatientAge: \"040Y\", PatientSex: F}")
+        let r = Evaluator().run(set, on: f, path: nil, showPHI: false)
+        XCTAssertEqual(r.findings.map(\.message), ["PatientWeight is absent, although the patient is an adult"])
+        XCTAssertEqual(r.findings.first?.because, "the patient is an adult and PatientWeight is absent, although the patient is an adult")
+        // alone, or empty: pack errors naming the place
+        for bad in ["{text: \"words\"}", "{text: \"\", Modality: CT}"] {
+            XCTAssertThrowsError(try pack("pack: t.x\nversion: 1\nrules:\n  - id: t.r\n    check: \(bad)\n"), bad) { e in
+                XCTAssertTrue("\(e)".contains("'text'"), "\(e)")
+            }
+        }
+    }
+
     func testNotEvaluatedText() throws {
         let set = try pack("""
         pack: t.x

@@ -536,6 +536,48 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(try findings(opt, device("12345"), par, "IlluminationWaveLength"), [])
     }
 
+    /// "Required if Frame Type (0008,9007) Value 1 of this frame is ORIGINAL"
+    /// in a functional group macro (MR Timing and Related Parameters,
+    /// C.8.13.5.2; CT Exposure, C.8.15.3.8; …): the frame type macro of the
+    /// frame's own Functional Groups item, else the Shared item's (`ft.original`,
+    /// gen_iod.ConditionParser.frame_type_clause); not evaluated when neither
+    /// has one.
+    func testFrameTypeOfThisFrameIsDecided() throws {
+        let emr = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.4.1\""
+        let id = "iod.enhanced-mr-image.fg.mr-timing-and-related-parameters"
+        let ft = { (v: String) in "MRImageFrameTypeSequence: [{FrameType: [\(v), PRIMARY, M, NONE]}]" }
+        let timing = "MRTimingAndRelatedParametersSequence: [{FlipAngle: \"10\", EchoTrainLength: \"1\", RFEchoTrainLength: \"1\", GradientEchoTrainLength: \"1\"}]"
+        let missing = { (groups: String) throws -> [String] in
+            try self.run(try file("{\(emr), \(groups)}")).findings
+                .filter { $0.ruleID == id && ($0.attribute ?? "").hasSuffix(".RepetitionTime") }.map { $0.attribute ?? "" }
+        }
+        let perFrame = { (k: Int) in "PerFrameFunctionalGroupsSequence[\(k)].MRTimingAndRelatedParametersSequence[0].RepetitionTime" }
+        // the frame's own Frame Type: an ORIGINAL frame wants Repetition Time, a DERIVED one does not
+        XCTAssertEqual(try missing("PerFrameFunctionalGroupsSequence: [{\(ft("ORIGINAL")), \(timing)}]"), [perFrame(0)])
+        XCTAssertEqual(try missing("PerFrameFunctionalGroupsSequence: [{\(ft("DERIVED")), \(timing)}]"), [])
+        XCTAssertEqual(try missing("PerFrameFunctionalGroupsSequence: [{\(ft("DERIVED")), \(timing)}, {\(ft("ORIGINAL")), \(timing)}]"), [perFrame(1)])
+        // the Frame Type shared, the timing per frame
+        XCTAssertEqual(try missing("SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL"))}], PerFrameFunctionalGroupsSequence: [{\(timing)}]"), [perFrame(0)])
+        XCTAssertEqual(try missing("SharedFunctionalGroupsSequence: [{\(ft("DERIVED"))}], PerFrameFunctionalGroupsSequence: [{\(timing)}]"), [])
+        // with Repetition Time, an ORIGINAL frame has no finding, and its Frame Type decided the conditions
+        let full = try file("{\(emr), PerFrameFunctionalGroupsSequence: [{\(ft("ORIGINAL")), MRTimingAndRelatedParametersSequence: [{RepetitionTime: \"5\", FlipAngle: \"10\", EchoTrainLength: \"1\", RFEchoTrainLength: \"1\", GradientEchoTrainLength: \"1\"}]}]}")
+        XCTAssertEqual(try run(full).findings.filter { $0.ruleID == id }.map(\.message), [])
+        XCTAssertFalse(try undecidedTexts(id, full).contains { $0.contains("Frame Type") })   // (others stay: "if the system is capable…")
+        // no frame type macro in the frame's item nor in the Shared one: not evaluated, and why
+        let none = try file("{\(emr), PerFrameFunctionalGroupsSequence: [{\(timing)}]}")
+        XCTAssertEqual(try outcome(id, none), .notEvaluated)
+        let why = try undecidedTexts(id, none)
+        XCTAssertTrue(why.contains { $0.contains("no frame type macro") }, "\(why)")
+        // the CT Exposure Macro's "of this frame" conditions read the CT frame type macro
+        let ect = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.2.1\""
+        let exposure = { (v: String) throws -> [String] in
+            try self.run(try file("{\(ect), PerFrameFunctionalGroupsSequence: [{CTImageFrameTypeSequence: [{FrameType: [\(v), PRIMARY, AXIAL, NONE]}], CTExposureSequence: [{ExposureTimeInms: \"1\"}]}]}")).findings
+                .filter { $0.ruleID == "iod.enhanced-ct-image.fg.ct-exposure" && ($0.attribute ?? "").hasSuffix(".XRayTubeCurrentInmA") }.map { $0.attribute ?? "" }
+        }
+        XCTAssertEqual(try exposure("ORIGINAL"), ["PerFrameFunctionalGroupsSequence[0].CTExposureSequence[0].XRayTubeCurrentInmA"])
+        XCTAssertEqual(try exposure("DERIVED"), [])
+    }
+
     /// Conditions inside an item on an attribute of the top level (`top:`)
     /// or of an enclosing item (`parent:`): RT Dose's Dose Summation Type
     /// (C.8.8.3) for a referenced beam's control points, an ion beam's Scan
