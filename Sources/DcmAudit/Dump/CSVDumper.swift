@@ -39,7 +39,7 @@ public struct CSVDumper {
         guard vr.isString, !vr.isSingleValuedText, !e.flags.contains(.notLoaded), e.items == nil else { return false }
         let leading = vr.trimsLeadingSpaces
         return ds.withValue(e) { buf -> Bool in
-            for b in buf where b >= 0x80 || b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D || b == 0x1B { return false }
+            for b in buf where b >= 0x7F || (b < 0x20 && b != 0x09) || b == 0x2C || b == 0x22 { return false }
             var start = 0
             let n = buf.count
             var i = 0
