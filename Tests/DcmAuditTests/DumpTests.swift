@@ -65,4 +65,21 @@ final class DumpTests: XCTestCase {
         XCTAssertEqual(String(decoding: o.bytes, as: UTF8.self), "\"x\u{FFFD}]0;t\u{FFFD}\ny.dcm\",a\u{FFFD}b,c\u{FFFD}[2Jd\u{FFFD},MR\n")
         XCTAssertEqual(DumpRunner.shown("a\u{1B}[31m\nb\tc"), "a\u{FFFD}[31m\u{FFFD}b\tc")
     }
+
+    /// The CSV dump quotes formula cells as the CSV report does (docs/reports.md):
+    /// its fast path for ASCII values wrote `=1+2` of an LO as it was.
+    func testCSVDumpFormulaCellsAreQuoted() throws {
+        var ds = DataSet()
+        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
+        ds.set(keyword: "SeriesDescription", "=1+2")
+        ds.set(keyword: "StudyDescription", "@SUM(A1)")
+        ds.set(keyword: "SliceLocation", "-12.5")
+        ds.set(keyword: "ImageType", "-A\\B")
+        ds.set(keyword: "Modality", "A=B")
+        let file = try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
+        var o = ByteOutput()
+        CSVDumper(paths: ["SeriesDescription", "StudyDescription", "SliceLocation", "ImageType", "Modality"].map { try! AttributePath(parsing: $0) })
+            .render(file, path: "x.dcm", into: &o)
+        XCTAssertEqual(String(decoding: o.bytes, as: UTF8.self), "x.dcm,\"'=1+2\",\"'@SUM(A1)\",-12.5,\"'-A\\B\",A=B\n")
+    }
 }

@@ -48,6 +48,9 @@ public struct CSVDumper {
                     var lo = start, hi = i
                     while hi > lo, buf[hi - 1] == 0x20 || buf[hi - 1] == 0 { hi -= 1 }
                     if leading { while lo < hi, buf[lo] == 0x20 { lo += 1 } }
+                    // a cell a spreadsheet would run as a formula (`=`, `@`, `+`, `-`
+                    // first: csvField decides, and quotes it with a `'`)
+                    if start == 0, hi > lo, [0x3D, 0x40, 0x2B, 0x2D, 0x09].contains(buf[lo]) { return false }
                     if start > 0 { out.byte(0x5C) }
                     if hi > lo { out.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[lo..<hi])) }
                     start = i + 1
