@@ -66,6 +66,16 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    /// A duplicate key of a config is an error at the duplicate, naming the first.
+    func testDuplicateKeyIsReportedAtTheDuplicate() {
+        XCTAssertThrowsError(try AuditConfig.parse("version: 1\nfail-on: warning\npacks: [dicom.core]\nfail-on: error\n", file: "c.yml")) { e in
+            XCTAssertEqual("\(e)", "c.yml:4:1: error: YAML: duplicate key 'fail-on' in a mapping (first at 2:1)")
+        }
+        XCTAssertThrowsError(try AuditConfig.parse("waivers:\n  - rule: a.b\n    reason: r\n    paths: [x]\n    reason: s\n", file: "c.yml")) { e in
+            XCTAssertEqual("\(e)", "c.yml:5:5: error: YAML: duplicate key 'reason' in a mapping (first at 3:5)")
+        }
+    }
+
     /// A config that cannot be read says why (it was only "cannot read the
     /// config file" for a missing file, a directory and a Latin-1 comment).
     func testUnreadableConfigSaysWhy() throws {

@@ -48,6 +48,23 @@ final class BadPackTests: XCTestCase {
         check("pack: t.bad\nversion: 1\nrules:\n  - id: a.b\n  \tcheck: {Rows: present}\n", ["bad.yaml:5:3: error: YAML: while scanning a plain scalar found a tab character that violates indentation"])
     }
 
+    /// A duplicate key is reported at the duplicate — the line to delete —
+    /// naming the first; libYAML named only the first occurrence. Also when
+    /// a key is repeated three times, quoted, in a flow mapping, after another
+    /// mapping's duplicate, or in a file with CR LF line ends.
+    func testDuplicateKeyAtTheDuplicate() {
+        check("pack: t.bad\nversion: 1\nrules:\n  - id: a.b\n    title: A\n    title: B\n    check: {Rows: present}\n",
+              ["bad.yaml:6:5: error: YAML: duplicate key 'title' in a mapping (first at 5:5)"])
+        check("pack: t.bad\nversion: 1\nrules:\n  - {id: a.b, check: {Rows: present}, \"id\": c.d, id: e.f}\n",
+              ["bad.yaml:4:40: error: YAML: duplicate key 'id' in a mapping (first at 4:6)"])
+        check("pack: t.bad\r\nversion: 1\r\nrules:\r\n  - id: a.b\r\n    check: {Rows: present}\r\n  - id: c.d\r\n    check: {Rows: present, Columns: present}\r\n    check: {Rows: present}\r\n",
+              ["bad.yaml:8:5: error: YAML: duplicate key 'check' in a mapping (first at 7:5)"])
+        check("pack: t.bad\nversion: 1\nrules:\n  - {id: a.b, check: {Rows: present, Rows: absent}}\n  - {id: a.b, id: c.d}\n",
+              ["bad.yaml:4:38: error: YAML: duplicate key 'Rows' in a mapping (first at 4:23)"])
+        check("pack: t.bad\nversion: 1\npack: t.other\nrules: []\nversion: 2\n",
+              ["bad.yaml:3:1: error: YAML: duplicate key 'pack' in a mapping (first at 1:1); also duplicate: 'version'"])
+    }
+
     func testUnknownKeysEverywhere() {
         check("""
         pack: t.bad
