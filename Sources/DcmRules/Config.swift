@@ -88,8 +88,16 @@ public struct AuditConfig: Sendable {
     }
 
     public static func parse(_ text: String, file: String) throws -> AuditConfig {
-        let root = try SyntaxNode.parse(text, file: file)
         var c = AuditConfig(file: file)
+        // nothing but comments and blank lines (tabs too, which libYAML
+        // refuses as indentation), or a document of nothing (`---`, `~`):
+        // a config that sets nothing, as without one
+        let blank = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).allSatisfy { line in
+            let t = line.drop { $0 == " " || $0 == "\t" }
+            return t.isEmpty || t.first == "#"
+        }
+        if blank { return c }
+        guard let root = try SyntaxNode.parseDocument(text, file: file), !root.isNull else { return c }
         var diags: [PackDiagnostic] = []
         guard let entries = root.entries else {
             throw PackErrors([PackDiagnostic(root.location, "a config is a mapping of \(keys.joined(separator: ", "))")])

@@ -70,6 +70,15 @@ public indirect enum SyntaxNode: Sendable {
     /// Parses YAML text into a syntax tree. YAML errors (syntax, duplicate
     /// keys) come back as a diagnostic with the position libYAML reported.
     public static func parse(_ text: String, file: String) throws -> SyntaxNode {
+        guard let tree = try parseDocument(text, file: file) else {
+            throw PackErrors([PackDiagnostic(SourceLocation(file: file, line: 1, column: 1), "the file is empty")])
+        }
+        return tree
+    }
+
+    /// As `parse`, but nil for a text with no YAML node: empty, or only
+    /// comments and blank lines (a config that sets nothing is valid).
+    public static func parseDocument(_ text: String, file: String) throws -> SyntaxNode? {
         let root: Node?
         do {
             // the basic resolver: every scalar stays a string (the language types
@@ -96,7 +105,7 @@ public indirect enum SyntaxNode: Sendable {
             }
             throw PackErrors([d])
         }
-        guard let root else { throw PackErrors([PackDiagnostic(SourceLocation(file: file, line: 1, column: 1), "the file is empty")]) }
+        guard let root else { return nil }
         // YAML aliases (`*a`) repeat their anchor's node: nested, each
         // level multiplies ("billion laughs"). A 14-line pack expanded to
         // 43 million nodes and the run died when memory ran out. Without

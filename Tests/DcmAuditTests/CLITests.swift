@@ -222,6 +222,13 @@ final class CLITests: XCTestCase {
         let badConfig = try run(["check", mri], cwd: dir)
         XCTAssertEqual(badConfig.code, 2)
         XCTAssertTrue(badConfig.err.contains("dcmaudit.yml:2:10: error: fail-on is error, warning, info or never (did you mean 'warning'?)"), badConfig.err)
+        // one of comments only: no setting, nothing said, the same run as without it
+        try "# version: 1\n# fail-on: warning\n\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        let commented = try run(["check", "--rules", example, mri], cwd: dir)
+        XCTAssertEqual(commented.code, 0, commented.err)
+        XCTAssertEqual(commented.err, "")
+        try FileManager.default.removeItem(atPath: dir + "/dcmaudit.yml")
+        XCTAssertEqual(try run(["check", "--rules", example, mri], cwd: dir).out, commented.out)
     }
 
     func testRulesValidateReportsEveryError() throws {

@@ -76,6 +76,21 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    /// A config of comments and blank lines only (a template with every
+    /// line commented out), or an empty one, sets nothing: the defaults, as
+    /// without a config (it was "the file is empty", exit 2).
+    func testCommentOnlyConfigSetsNothing() throws {
+        for text in ["# version: 1\n# fail-on: warning\n", "", "\n   \n\t\n", "---\n# nothing yet\n", "~\n", "# a\r\n\r\n"] {
+            let c = try AuditConfig.parse(text, file: "c.yml")
+            XCTAssertTrue(c.packs.isEmpty && c.rules.isEmpty && c.disable.isEmpty && c.severity.isEmpty && c.include.isEmpty
+                          && c.exclude.isEmpty && c.reports.isEmpty && c.failOn == nil && c.waivers.isEmpty, text)
+        }
+        // a document that is something else is still not a config
+        XCTAssertThrowsError(try AuditConfig.parse("# x\n- a\n", file: "c.yml")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("c.yml:2:1: error: a config is a mapping of "), "\(e)")
+        }
+    }
+
     /// A config that cannot be read says why (it was only "cannot read the
     /// config file" for a missing file, a directory and a Latin-1 comment).
     func testUnreadableConfigSaysWhy() throws {
