@@ -109,8 +109,7 @@ public final class GitHubReport: Reporter {
         out.write(o.bytes)
     }
     public func finish(_ report: CheckReport, duration: Double) {
-        let c = report.severityCounts
-        let line = "dcmaudit \(run.toolVersion): \(report.files) files, \(c[.error] ?? 0) errors, \(c[.warning] ?? 0) warnings, \(c[.info] ?? 0) info"
+        let line = "dcmaudit \(run.toolVersion): " + report.countsLine
             + " (packs: " + run.packs.map { "\($0.id)@\($0.version)" }.joined(separator: ", ") + "; " + RunInfo.seconds(run.duration(measured: duration)) + " s)\n"
         out.write(Array(line.utf8))
         for w in report.waived {
@@ -522,12 +521,10 @@ public final class MarkdownReport: Reporter {
     }
     public func finish(_ r: CheckReport, duration: Double) {
         var o = ByteOutput(capacity: 1 << 14)
-        let c = r.severityCounts
-        let e = c[.error] ?? 0, w = c[.warning] ?? 0, i = c[.info] ?? 0
         if run.showPHI { o.write("> **Warning**\n> " + phiShownNotice + "\n\n") }
         if r.incomplete { o.write("> **Incomplete**\n> " + incompleteNotice(r) + "\n\n") }
-        o.write("## dcmaudit: " + (r.exitCode == 0 ? "passed" : "failed") + " — \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s"), \(i) info\n\n")
-        o.write("\(r.files) file\(r.files == 1 ? "" : "s") (\(r.unreadable) unreadable, \(r.notDicom) not DICOM), \(r.rules.count) rules, fail on: \(r.failOn.rawValue)\n\n")
+        o.write("## dcmaudit: " + (r.exitCode == 0 ? "passed" : "failed") + " — " + r.severityText + "\n\n")
+        o.write(r.filesText + ", \(r.rules.count) rules, fail on: \(r.failOn.rawValue)\n\n")
         let withFindings = r.rules.filter { $0.findings > 0 || $0.counts.notEvaluated > 0 }
         if !withFindings.isEmpty {
             o.write("| rule | pack | severity | findings | pass | fail | n/a | not evaluated |\n|---|---|---|---:|---:|---:|---:|---:|\n")
