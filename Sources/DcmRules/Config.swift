@@ -123,7 +123,8 @@ public struct AuditConfig: Sendable {
         }
         func severityValue(_ n: SyntaxNode) -> Severity? {
             guard let s = n.scalar, let v = Severity(rawValue: s) else {
-                diags.append(PackDiagnostic(n.location, "a severity is error, warning or info", suggestion: n.scalar.flatMap { suggest($0, among: Severity.allCases.map(\.rawValue)) }))
+                diags.append(PackDiagnostic(n.location, "a severity is error, warning or info" + (n.isNull ? ", not null (~)" : ""),
+                                            suggestion: n.isNull ? nil : n.scalar.flatMap { suggest($0, among: Severity.allCases.map(\.rawValue)) }))
                 return nil
             }
             return v
@@ -143,7 +144,8 @@ public struct AuditConfig: Sendable {
         for (key, kl, value) in entries {
             switch key {
             case "version":
-                if value.scalar != "1" { diags.append(PackDiagnostic(value.location, "unsupported config version '\(value.scalar ?? "")' (this dcmaudit reads version 1)")) }
+                if value.isNull { diags.append(PackDiagnostic(value.location, "version is 1, not null (~)")) }
+                else if value.scalar != "1" { diags.append(PackDiagnostic(value.location, "unsupported config version '\(value.scalar ?? "")' (this dcmaudit reads version 1)")) }
             case "packs":
                 for p in strings(value, "packs") { c.packs.append(p.value); c.origins[p.value] = c.origins[p.value] ?? p.location }
             case "rules":
@@ -158,7 +160,7 @@ public struct AuditConfig: Sendable {
                     continue
                 }
                 guard let items = value.items else {
-                    diags.append(PackDiagnostic(value.location, "severity is a mapping of rule id to error, warning or info, or a list of {rule, when, severity}")); continue
+                    diags.append(PackDiagnostic(value.location, "severity is a mapping of rule id to error, warning or info, or a list of {rule, when, severity}" + (value.isNull ? ", not null (~)" : ""))); continue
                 }
                 for item in items {
                     guard let m = item.entries else { diags.append(PackDiagnostic(item.location, "a severity override is a mapping of rule, when and severity")); continue }
@@ -185,10 +187,10 @@ public struct AuditConfig: Sendable {
                 else {
                     let all = ["error", "warning", "info", "never"]
                     let hint = value.scalar.flatMap { s in all.first { !s.isEmpty && $0.hasPrefix(s.lowercased()) } ?? suggest(s, among: all) }
-                    diags.append(PackDiagnostic(value.location, "fail-on is error, warning, info or never", suggestion: hint))
+                    diags.append(PackDiagnostic(value.location, "fail-on is error, warning, info or never" + (value.isNull ? ", not null (~)" : ""), suggestion: hint))
                 }
             case "waivers":
-                guard let items = value.items else { diags.append(PackDiagnostic(value.location, "waivers is a list of {rule, paths, reason, expires}")); continue }
+                guard let items = value.items else { diags.append(PackDiagnostic(value.location, "waivers is a list of {rule, paths, reason, expires}" + (value.isNull ? ", not null (~)" : ""))); continue }
                 for item in items {
                     guard let m = item.entries else { diags.append(PackDiagnostic(item.location, "a waiver is a mapping of rule, paths, reason and expires")); continue }
                     var rule: Located<String>?, paths: [String] = [], reason: String?, expires: String?, when: Selector?, badReason = false

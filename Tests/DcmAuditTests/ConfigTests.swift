@@ -61,6 +61,15 @@ final class ConfigTests: XCTestCase {
             c.yml:14:11: error: disable: expected a string, not null (~)
             """)
         }
+        // a null where a scalar setting or a mapping is expected says so too
+        XCTAssertThrowsError(try AuditConfig.parse("version: ~\nfail-on:\nseverity: {a.b: ~}\nwaivers: null\n", file: "c.yml")) { e in
+            XCTAssertEqual("\(e)", """
+            c.yml:1:10: error: version is 1, not null (~)
+            c.yml:2:9: error: fail-on is error, warning, info or never, not null (~)
+            c.yml:3:17: error: a severity is error, warning or info, not null (~)
+            c.yml:4:10: error: waivers is a list of {rule, paths, reason, expires}, not null (~)
+            """)
+        }
         XCTAssertThrowsError(try AuditConfig.parse("severity:\n  - {rule: ~, severity: info}\n", file: "c.yml")) { e in
             XCTAssertEqual("\(e)", "c.yml:2:12: error: rule is a rule id, not null (~)\nc.yml:2:5: error: a severity override needs a rule")
         }

@@ -363,6 +363,48 @@ final class BadPackTests: XCTestCase {
         ])
     }
 
+    /// A YAML null (`~`, `null`, nothing) for a protocol key, a rule's
+    /// severity or level, or an acquisition's keys is an error naming the
+    /// key and what it takes, at the value (`session: ~` was the attribute
+    /// "~": "unexpected '~' (did you mean 'if'?)"; `session: null` "unknown
+    /// keyword 'null' (did you mean 'all'?)"; `severity: ~` "unknown severity '~'").
+    func testNullProtocolKeysAndRuleSettings() {
+        check("""
+        pack: t.null
+        version: 1
+        protocol:
+          session: ~
+          exclude: [derived, ~]
+          severity: null
+          unexpected:
+          acquisitions:
+            - name: a
+              match: {Modality: MR}
+              required: ~
+              parameters: ~
+              overrides: ~
+            - {name: b, match: {Modality: CT}, severity: ~, overrides: [{when: {Modality: CT}, parameters: ~}]}
+        rules:
+          - {id: t.a, check: {Rows: present}, level: ~, severity: ~}
+        """, [
+            "bad.yaml:16:46: error: 'level' takes instance, series, study, patient or dataset, not null (~)",
+            "bad.yaml:16:59: error: 'severity' takes error, warning or info, not null (~)",
+            "bad.yaml:4:12: error: 'session' takes an attribute or a list of attributes (without it: StudyInstanceUID), not null (~)",
+            "bad.yaml:5:22: error: 'exclude' takes built-in names or {name: N, when: selector}, not null (~)",
+            "bad.yaml:6:13: error: 'severity' takes error, warning or info, not null (~)",
+            "bad.yaml:7:14: error: 'unexpected' takes a severity or ignore, not null (~)",
+            "bad.yaml:11:17: error: 'required' takes true or false, not null (~)",
+            "bad.yaml:12:19: error: 'parameters' takes a mapping of attribute → expected value, not null (~)",
+            "bad.yaml:13:18: error: 'overrides' takes a list of {when: selector, parameters: {…}}, not null (~)",
+            "bad.yaml:14:50: error: 'severity' takes error, warning or info, not null (~)",
+            "bad.yaml:14:100: error: 'parameters' takes a mapping of attribute → expected value or ignore, not null (~)",
+        ])
+        check("pack: t.null\nversion: 1\nprotocol:\n  session: [~, PatientID]\n  acquisitions: ~\n", [
+            "bad.yaml:4:13: error: 'session' takes an attribute, not null (~)",
+            "bad.yaml:5:17: error: 'acquisitions' takes a list of acquisitions, not null (~)",
+        ])
+    }
+
     func testScalarsStayStrings() throws {
         // NO, ON, 1.0 and 0010 are strings, not booleans or numbers
         let set = try pack("""
