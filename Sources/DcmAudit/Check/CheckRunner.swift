@@ -62,6 +62,9 @@ public struct CheckRequest: Sendable {
     public var baselinePath: String?
     /// Where to write this run's findings as a baseline (`--write-baseline`).
     public var writeBaseline: String?
+    /// The files this run writes (console output, reports, baseline): never
+    /// inputs of it, even under a folder it checks (`FileDiscovery.expand`).
+    public var outputPaths: [String] { [output, writeBaseline].compactMap { $0 } + reports.map(\.path) }
     /// JUnit: one test case per rule × series (`--junit-per-series`).
     public var junitPerSeries = false
     /// A config file (`--config`, or `dcmaudit.yml` in the current directory).
@@ -245,7 +248,7 @@ public enum CheckRunner {
     public static func evaluate(_ req: CheckRequest, rules: RuleSet, keepFindings: Bool = true, commandLine: [String]? = nil,
                                 discovery: BackgroundDiscovery? = nil,
                                 sink: (([Finding]) -> Void)? = nil) -> CheckReport {
-        let (allFiles, problems) = discovery?.result() ?? FileDiscovery.expand(req.paths)
+        let (allFiles, problems) = discovery?.result() ?? FileDiscovery.expand(req.paths, excluding: req.outputPaths)
         var selected = allFiles
         if !req.include.isEmpty || !req.exclude.isEmpty {
             selected = allFiles.filter { f in
@@ -607,8 +610,8 @@ public enum CheckRunner {
         // (the loader leaves a core idle once the small packs are done)
         // (not while a report file is still to be created: `run` creates it
         // before the walk, which finds it when it is under a checked path)
-        let outputsExist = ([req.output].compactMap { $0 } + req.reports.map(\.path)).allSatisfy { var st = stat(); return stat($0, &st) == 0 }
-        let discovery = BackgroundDiscovery(paths: req.paths, threaded: req.jobs != 1 && systemCoreCount() > 1 && !MallocArenas.limitedForAddressSpace
+        let outputsExist = ([req.output].compactMap { $0 } + req.reports.map(\.path)).allSatisfy { p in var st = stat(); return p == "-" || stat(p, &st) == 0 }
+        let discovery = BackgroundDiscovery(paths: req.paths, excluding: req.outputPaths, threaded: req.jobs != 1 && systemCoreCount() > 1 && !MallocArenas.limitedForAddressSpace
                                             && outputsExist)
         var rules: RuleSet
         do { rules = try loadRules(req) }

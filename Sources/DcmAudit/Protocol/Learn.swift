@@ -12,6 +12,9 @@ public struct LearnRequest: Sendable {
     public var packID = "learned.protocol"
     public var jobs = 0
     public var readOptions = ReadOptions()
+    /// The file the pack is written to (`-o`): not read as a reference file
+    /// when it lies under a reference folder.
+    public var output: String?
     /// The command line, written in the pack's header comment.
     public var commandLine: [String] = ["dcmaudit", "learn"]
     /// File paths in the pack and the warnings as given, even when a folder
@@ -39,8 +42,8 @@ enum SeriesReader {
     /// With `redactor`, the patient values of every file read are learnt,
     /// to redact paths named after patients (PathRedaction.swift).
     static func collect(_ paths: [String], spec: ProtocolSpec, jobs: Int, options: ReadOptions,
-                        redactor: PathRedactor? = nil) -> (ProtocolCollector, files: Int, unreadable: [String]) {
-        let (files, problems) = FileDiscovery.expand(paths)
+                        redactor: PathRedactor? = nil, excluding: [String] = []) -> (ProtocolCollector, files: Int, unreadable: [String]) {
+        let (files, problems) = FileDiscovery.expand(paths, excluding: excluding)
         let collector = ProtocolCollector(spec)
         var unreadable = problems.map { "\($0.path): \($0.message)" }
         let pool = EvaluatorPool()
@@ -78,7 +81,8 @@ public enum ProtocolLearner {
         let names = LearnParameters.all.map(\.name).filter { $0 != seriesInstancesParameter }
         let spec = try ProtocolSpec.collecting(attributes: names)
         let redactor: PathRedactor? = req.showPHI ? nil : PathRedactor()
-        let (c, files, unreadable) = SeriesReader.collect(req.paths, spec: spec, jobs: req.jobs, options: req.readOptions, redactor: redactor)
+        let (c, files, unreadable) = SeriesReader.collect(req.paths, spec: spec, jobs: req.jobs, options: req.readOptions, redactor: redactor,
+                                                          excluding: req.output.map { [$0] } ?? [])
         var r = learn(c, request: req, redact: { redactor?.redact($0) ?? $0 })
         r.files = files
         r.unreadable = unreadable.count
@@ -376,6 +380,8 @@ extension ProtocolLearner {
         }
         func abandon() { if let file, let output { file.close(); unlink(output) } }
         let r: LearnResult
+        var req = req
+        req.output = output
         do { r = try learn(req) } catch { abandon(); writeError("error: \(error)\n"); return 2 }
         // (a value's control characters, ESC or a line break, as U+FFFD: as in check's console report)
         for w in r.warnings { writeError("warning: " + ByteOutput.controlsReplaced(w, keepingLineBreaks: false) + "\n") }
