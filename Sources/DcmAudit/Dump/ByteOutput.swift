@@ -125,6 +125,29 @@ public struct ByteOutput {
         return String(o)
     }
 
+    /// UTF-8 text with its control characters but tab, LF and CR (C0, DEL,
+    /// C1) replaced by U+FFFD; nil when it has none (a rendered HTML page,
+    /// whose template values are HTML-escaped but not cleaned of them).
+    static func controlsReplaced(utf8 u: [UInt8]) -> [UInt8]? {
+        let n = u.count
+        @inline(__always) func control(_ i: Int) -> Int {   // bytes of a control character at i, 0 if none
+            let b = u[i]
+            if (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F { return 1 }
+            if b == 0xC2 && i + 1 < n && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F { return 2 }
+            return 0
+        }
+        var i = 0
+        while i < n && control(i) == 0 { i += 1 }
+        guard i < n else { return nil }
+        var o = Array(u[0..<i])
+        o.reserveCapacity(n + 64)
+        while i < n {
+            let k = control(i)
+            if k == 0 { o.append(u[i]); i += 1 } else { o += [0xEF, 0xBF, 0xBD]; i += k }
+        }
+        return o
+    }
+
     /// Whether a spreadsheet would read the cell as a formula: it starts with
     /// `=`, `@`, a tab or a carriage return, or with `+` or `-` and is not a
     /// number or a list of numbers (DICOM's `-12.5\3E-2`: digits, `.`,
