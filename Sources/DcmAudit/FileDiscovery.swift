@@ -21,10 +21,22 @@ public enum FileDiscovery {
     /// A file's identity: device and inode.
     struct FileID: Hashable { let dev: UInt64; let ino: UInt64 }
 
-    public static func expand(_ paths: [String]) -> (files: [String], problems: [Problem]) {
+    ///
+    /// `excluding`: files that are never listed — the run's own outputs
+    /// (`check --report`, `--output`, `--write-baseline`; `learn -o`), which
+    /// a folder being checked may hold: `check DIR --report junit:DIR/r.xml`
+    /// read its own report, just emptied, and failed on it as an unreadable
+    /// file. Told apart by device and inode too (those that exist).
+    public static func expand(_ paths: [String], excluding: [String] = []) -> (files: [String], problems: [Problem]) {
         var files: [String] = []
         var problems: [Problem] = []
         var seen = Set<FileID>()
+        for x in excluding where x != "-" {
+            var st = stat()
+            if OSPath.withCString(x, { stat($0, &st) }) == 0 && (st.st_mode & S_IFMT) == S_IFREG {
+                seen.insert(FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)))
+            }
+        }
         for p in paths {
             var st = stat()
             guard OSPath.withCString(p, { stat($0, &st) }) == 0 else {
@@ -100,14 +112,18 @@ public enum FileDiscovery {
 public final class BackgroundDiscovery: @unchecked Sendable {
     private final class Box: @unchecked Sendable { var found: (files: [String], problems: [FileDiscovery.Problem])? }
     private let paths: [String]
+    private let excluding: [String]
     private let box = Box()
     private var thread: WorkerThread?
 
-    public init(paths: [String], threaded: Bool) {
+    /// `excluding`: as `FileDiscovery.expand`'s (they must exist before a
+    /// threaded walk starts).
+    public init(paths: [String], excluding: [String] = [], threaded: Bool) {
         self.paths = paths
+        self.excluding = excluding
         if threaded {
             let box = box
-            thread = WorkerThread.start { box.found = FileDiscovery.expand(paths) }
+            thread = WorkerThread.start { box.found = FileDiscovery.expand(paths, excluding: excluding) }
         }
     }
 
@@ -115,7 +131,7 @@ public final class BackgroundDiscovery: @unchecked Sendable {
     public func result() -> (files: [String], problems: [FileDiscovery.Problem]) {
         join()
         if let f = box.found { return f }
-        let f = FileDiscovery.expand(paths)
+        let f = FileDiscovery.expand(paths, excluding: excluding)
         box.found = f
         return f
     }

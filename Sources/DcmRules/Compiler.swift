@@ -260,7 +260,18 @@ final class PackCompiler {
         return scalar(n, what)
     }
 
-    func severity(_ n: SyntaxNode) -> Severity? {
+    /// Whether `n` is not a YAML null (`~`, `null`, nothing); a null is an
+    /// error naming the key and what it takes, at the value's position —
+    /// as for ids and the config's lists (it was read as the text "~":
+    /// "unexpected '~' (did you mean 'if'?)" for `session: ~`).
+    func notNull(_ n: SyntaxNode, _ what: String, takes: String) -> Bool {
+        guard n.isNull else { return true }
+        error(n.location, "'\(what)' takes \(takes), not null (~)")
+        return false
+    }
+
+    func severity(_ n: SyntaxNode, _ what: String = "severity") -> Severity? {
+        guard notNull(n, what, takes: "error, warning or info") else { return nil }
         guard let s = scalar(n, "severity") else { return nil }
         guard let v = Severity(rawValue: s) else {
             error(n.location, "unknown severity '\(s)': use error, warning or info", suggestion: suggest(s, among: Severity.allCases.map(\.rawValue)))
@@ -292,7 +303,8 @@ final class PackCompiler {
             case "description": description = text(v, "description")
             case "severity": if let s = severity(v) { sev = s }
             case "level":
-                if let s = scalar(v, "level") {
+                if !notNull(v, "level", takes: "instance, series, study, patient or dataset") { levelOK = false }
+                else if let s = scalar(v, "level") {
                     if let l = RuleLevel(rawValue: s) { level = l }
                     else { levelOK = false; error(v.location, "unknown level '\(s)': use instance, series, study, patient or dataset", suggestion: suggest(s, among: RuleLevel.allCases.map(\.rawValue))) }
                 }
@@ -707,6 +719,7 @@ final class PackCompiler {
     }
 
     func bool(_ n: SyntaxNode, _ what: String) -> Bool? {
+        guard notNull(n, what, takes: "true or false") else { return nil }
         guard let s = scalar(n, what) else { return nil }
         switch s.lowercased() {
         case "true", "yes": return true

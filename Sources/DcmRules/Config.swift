@@ -88,8 +88,16 @@ public struct AuditConfig: Sendable {
     }
 
     public static func parse(_ text: String, file: String) throws -> AuditConfig {
-        let root = try SyntaxNode.parse(text, file: file)
         var c = AuditConfig(file: file)
+        // nothing but comments and blank lines (tabs too, which libYAML
+        // refuses as indentation), or a document of nothing (`---`, `~`):
+        // a config that sets nothing, as without one
+        let blank = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).allSatisfy { line in
+            let t = line.drop { $0 == " " || $0 == "\t" }
+            return t.isEmpty || t.first == "#"
+        }
+        if blank { return c }
+        guard let root = try SyntaxNode.parseDocument(text, file: file), !root.isNull else { return c }
         var diags: [PackDiagnostic] = []
         guard let entries = root.entries else {
             throw PackErrors([PackDiagnostic(root.location, "a config is a mapping of \(keys.joined(separator: ", "))")])
@@ -115,7 +123,8 @@ public struct AuditConfig: Sendable {
         }
         func severityValue(_ n: SyntaxNode) -> Severity? {
             guard let s = n.scalar, let v = Severity(rawValue: s) else {
-                diags.append(PackDiagnostic(n.location, "a severity is error, warning or info", suggestion: n.scalar.flatMap { suggest($0, among: Severity.allCases.map(\.rawValue)) }))
+                diags.append(PackDiagnostic(n.location, "a severity is error, warning or info" + (n.isNull ? ", not null (~)" : ""),
+                                            suggestion: n.isNull ? nil : n.scalar.flatMap { suggest($0, among: Severity.allCases.map(\.rawValue)) }))
                 return nil
             }
             return v
@@ -135,7 +144,8 @@ public struct AuditConfig: Sendable {
         for (key, kl, value) in entries {
             switch key {
             case "version":
-                if value.scalar != "1" { diags.append(PackDiagnostic(value.location, "unsupported config version '\(value.scalar ?? "")' (this dcmaudit reads version 1)")) }
+                if value.isNull { diags.append(PackDiagnostic(value.location, "version is 1, not null (~)")) }
+                else if value.scalar != "1" { diags.append(PackDiagnostic(value.location, "unsupported config version '\(value.scalar ?? "")' (this dcmaudit reads version 1)")) }
             case "packs":
                 for p in strings(value, "packs") { c.packs.append(p.value); c.origins[p.value] = c.origins[p.value] ?? p.location }
             case "rules":
@@ -150,7 +160,7 @@ public struct AuditConfig: Sendable {
                     continue
                 }
                 guard let items = value.items else {
-                    diags.append(PackDiagnostic(value.location, "severity is a mapping of rule id to error, warning or info, or a list of {rule, when, severity}")); continue
+                    diags.append(PackDiagnostic(value.location, "severity is a mapping of rule id to error, warning or info, or a list of {rule, when, severity}" + (value.isNull ? ", not null (~)" : ""))); continue
                 }
                 for item in items {
                     guard let m = item.entries else { diags.append(PackDiagnostic(item.location, "a severity override is a mapping of rule, when and severity")); continue }
@@ -177,10 +187,10 @@ public struct AuditConfig: Sendable {
                 else {
                     let all = ["error", "warning", "info", "never"]
                     let hint = value.scalar.flatMap { s in all.first { !s.isEmpty && $0.hasPrefix(s.lowercased()) } ?? suggest(s, among: all) }
-                    diags.append(PackDiagnostic(value.location, "fail-on is error, warning, info or never", suggestion: hint))
+                    diags.append(PackDiagnostic(value.location, "fail-on is error, warning, info or never" + (value.isNull ? ", not null (~)" : ""), suggestion: hint))
                 }
             case "waivers":
-                guard let items = value.items else { diags.append(PackDiagnostic(value.location, "waivers is a list of {rule, paths, reason, expires}")); continue }
+                guard let items = value.items else { diags.append(PackDiagnostic(value.location, "waivers is a list of {rule, paths, reason, expires}" + (value.isNull ? ", not null (~)" : ""))); continue }
                 for item in items {
                     guard let m = item.entries else { diags.append(PackDiagnostic(item.location, "a waiver is a mapping of rule, paths, reason and expires")); continue }
                     var rule: Located<String>?, paths: [String] = [], reason: String?, expires: String?, when: Selector?, badReason = false

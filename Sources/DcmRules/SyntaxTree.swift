@@ -70,6 +70,15 @@ public indirect enum SyntaxNode: Sendable {
     /// Parses YAML text into a syntax tree. YAML errors (syntax, duplicate
     /// keys) come back as a diagnostic with the position libYAML reported.
     public static func parse(_ text: String, file: String) throws -> SyntaxNode {
+        guard let tree = try parseDocument(text, file: file) else {
+            throw PackErrors([PackDiagnostic(SourceLocation(file: file, line: 1, column: 1), "the file is empty")])
+        }
+        return tree
+    }
+
+    /// As `parse`, but nil for a text with no YAML node: empty, or only
+    /// comments and blank lines (a config that sets nothing is valid).
+    public static func parseDocument(_ text: String, file: String) throws -> SyntaxNode? {
         let root: Node?
         do {
             // the basic resolver: every scalar stays a string (the language types
@@ -78,6 +87,14 @@ public indirect enum SyntaxNode: Sendable {
             root = try Yams.compose(yaml: text, .basic)
         } catch let e as YamlError {
             var d = diagnostic(for: e, file: file)
+            // libYAML (Yams) names the first occurrence of a duplicate key:
+            // point at the duplicate, the line to fix, and say where the first is
+            if case let .duplicatedKeysInMapping(dups, ctx) = e, let key = dups.first,
+               let (first, second) = secondOccurrence(of: key, first: ctx.mark, in: text) {
+                d = PackDiagnostic(SourceLocation(file: file, line: second.line, column: second.column),
+                                   "YAML: duplicate key '\(key)' in a mapping (first at \(first.line):\(first.column))"
+                                   + (dups.count > 1 ? "; also duplicate: " + dups.dropFirst().map { "'\($0)'" }.joined(separator: ", ") : ""))
+            }
             // a tab where YAML wants indentation: libYAML says only "found
             // character that cannot start any token" — say which
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -88,7 +105,7 @@ public indirect enum SyntaxNode: Sendable {
             }
             throw PackErrors([d])
         }
-        guard let root else { throw PackErrors([PackDiagnostic(SourceLocation(file: file, line: 1, column: 1), "the file is empty")]) }
+        guard let root else { return nil }
         // YAML aliases (`*a`) repeat their anchor's node: nested, each
         // level multiplies ("billion laughs"). A 14-line pack expanded to
         // 43 million nodes and the run died when memory ran out. Without
@@ -100,6 +117,76 @@ public indirect enum SyntaxNode: Sendable {
                                              "YAML: aliases expand the file to more than \(2 * text.utf8.count + 100_000) nodes (an alias used within an alias, over and over?)")])
         }
         return tree
+    }
+
+    /// Where the second occurrence of a duplicate key stands, given the first
+    /// (what libYAML reports). Composes the text again with the reported
+    /// occurrence's first character replaced by a private-use character — one
+    /// character for one, so that no line or column moves — until no duplicate
+    /// is left (a mapping may repeat several keys, several mappings may have
+    /// duplicates), then looks in the mapping of the first occurrence for the
+    /// next one of the same key. Both positions are the key's text (after
+    /// an opening quote), as for every key. nil when that fails (the caller
+    /// keeps libYAML's position).
+    static func secondOccurrence(of key: String, first: Mark, in text: String) -> (first: (line: Int, column: Int), second: (line: Int, column: Int))? {
+        var scalars = Array(text.unicodeScalars)
+        /// The index of the scalar at a line and column (libYAML: lines
+        /// broken by LF, CR LF or CR; columns in scalars).
+        func index(_ m: Mark) -> Int? {
+            var line = 1, col = 1, i = 0
+            while i < scalars.count {
+                if line == m.line && col == m.column { return i }
+                let c = scalars[i]
+                if c == "\r" && i + 1 < scalars.count && scalars[i + 1] == "\n" { i += 1 }
+                if c == "\n" || c == "\r" { line += 1; col = 1 } else { col += 1 }
+                i += 1
+            }
+            return nil
+        }
+        var originalKey: [Int: String] = [:]   // scalar index of a renamed key → its key
+        var root: Node? = nil
+        for round in 0..<64 {
+            do {
+                root = try Yams.compose(yaml: String(String.UnicodeScalarView(scalars)), .basic)
+                break
+            } catch let YamlError.duplicatedKeysInMapping(dups, ctx) {
+                guard var i = index(ctx.mark), let k = dups.first else { return nil }
+                if scalars[i] == "\"" || scalars[i] == "'" { i += 1 }
+                guard i < scalars.count, !"\"'\r\n".unicodeScalars.contains(scalars[i]) else { return nil }
+                originalKey[i] = k
+                scalars[i] = Unicode.Scalar(0xE000 + UInt32(round))!
+            } catch { return nil }
+        }
+        guard let root else { return nil }
+        var budget = 2 * scalars.count + 100_000
+        /// The mapping holding the key at `first`, depth first.
+        func find(_ n: Node) -> Node.Mapping? {
+            budget -= 1
+            if budget < 0 { return nil }
+            switch n {
+            case .mapping(let m):
+                if m.keys.contains(where: { $0.mark?.line == first.line && $0.mark?.column == first.column }) { return m }
+                for (k, v) in m { if let r = find(k) ?? find(v) { return r } }
+                return nil
+            case .sequence(let s):
+                for x in s { if let r = find(x) { return r } }
+                return nil
+            default: return nil
+            }
+        }
+        guard let mapping = find(root) else { return nil }
+        var best: Mark? = nil
+        for k in mapping.keys {
+            guard let m = k.mark, !(m.line == first.line && m.column == first.column), let i = index(m) else { continue }
+            let at = (scalars[i] == "\"" || scalars[i] == "'") ? i + 1 : i   // (where a renamed key was renamed)
+            guard (originalKey[at] ?? k.string) == key else { continue }
+            if best == nil || (m.line, m.column) < (best!.line, best!.column) { best = m }
+        }
+        func keyText(_ m: Mark) -> (line: Int, column: Int) {
+            guard let i = index(m), scalars[i] == "\"" || scalars[i] == "'" else { return (m.line, m.column) }
+            return (m.line, m.column + 1)
+        }
+        return best.map { (keyText(first), keyText($0)) }
     }
 
     /// nil when the tree has more nodes than `budget`.

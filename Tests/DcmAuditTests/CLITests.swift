@@ -56,7 +56,7 @@ final class CLITests: XCTestCase {
         // a pack file given as an id: where it goes
         let file = try run(["check", "--pack", "site/mr.yaml", mri])
         XCTAssertEqual(file.code, 2)
-        XCTAssertEqual(file.err, "error: no pack with id 'site/mr.yaml'; a pack file or directory goes in --rules (the config's 'rules')\n")
+        XCTAssertEqual(file.err, "error: no pack with id 'site/mr.yaml'; a pack file or directory goes in --rules (the config's 'rules')\n1 error\n")
         let coverage = try run(["rules", "coverage", "dicom.cor"])
         XCTAssertEqual(coverage.code, 2)
         XCTAssertTrue(coverage.err.hasPrefix("error: no pack with id 'dicom.cor'"), coverage.err)
@@ -222,6 +222,27 @@ final class CLITests: XCTestCase {
         let badConfig = try run(["check", mri], cwd: dir)
         XCTAssertEqual(badConfig.code, 2)
         XCTAssertTrue(badConfig.err.contains("dcmaudit.yml:2:10: error: fail-on is error, warning, info or never (did you mean 'warning'?)"), badConfig.err)
+        // errors of the config or of its packs end with their count, wherever they are found (as `rules validate`)
+        try "version: 1\nrules: [\(dir)/bad.yaml]\ndisable: [no.such-rule]\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        try "pack: t.bad\nversion: 1\nrules:\n  - {id: t.a, check: {Rowz: present}}\n  - {id: t.b, check: {Colums: present}}\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        let badPack = try run(["check", mri], cwd: dir)
+        XCTAssertEqual(badPack.code, 2)
+        XCTAssertTrue(badPack.err.hasSuffix(":5:23: error: unknown keyword 'Colums' (did you mean 'Columns'?)\n2 errors\n"), badPack.err)
+        try "pack: t.ok\nversion: 1\nrules:\n  - {id: t.a, check: {Rows: present}}\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        let badID = try run(["check", mri], cwd: dir)
+        XCTAssertEqual(badID.code, 2)
+        XCTAssertTrue(badID.err.hasSuffix("dcmaudit.yml:3:11: error: no rule 'no.such-rule' in the packs of this run\n1 error\n"), badID.err)
+        try "version: 1\nreports: [\"junt:x.xml\", \"nocolon\"]\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        let badReports = try run(["check", mri], cwd: dir)
+        XCTAssertEqual(badReports.code, 2)
+        XCTAssertTrue(badReports.err.hasSuffix("\n2 errors\n"), badReports.err)
+        // one of comments only: no setting, nothing said, the same run as without it
+        try "# version: 1\n# fail-on: warning\n\n".write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        let commented = try run(["check", "--rules", example, mri], cwd: dir)
+        XCTAssertEqual(commented.code, 0, commented.err)
+        XCTAssertEqual(commented.err, "")
+        try FileManager.default.removeItem(atPath: dir + "/dcmaudit.yml")
+        XCTAssertEqual(try run(["check", "--rules", example, mri], cwd: dir).out, commented.out)
     }
 
     func testRulesValidateReportsEveryError() throws {
@@ -298,9 +319,10 @@ final class CLITests: XCTestCase {
         let r = try run(["check", "--config", dir + "/dcmaudit.yml", repoRoot + "/Fixtures/iod/CT.dcm"])
         XCTAssertEqual(r.code, 2)
         let lines = r.err.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 2, r.err)
+        XCTAssertEqual(lines.count, 3, r.err)
         XCTAssertTrue(lines.first?.hasPrefix("\(dir)/dcmaudit.yml:2:5: error: ") ?? false, r.err)
-        XCTAssertTrue(lines.last?.hasPrefix("\(dir)/dcmaudit.yml:3:5: error: ") ?? false, r.err)
+        XCTAssertTrue(lines[1].hasPrefix("\(dir)/dcmaudit.yml:3:5: error: "), r.err)
+        XCTAssertEqual(lines.last, "2 errors", "their count, as for every list of config or pack errors")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ok.csv"), "nothing written")
     }
 

@@ -292,9 +292,10 @@ final class CheckTests: XCTestCase {
         XCTAssertEqual(report.notDicom, 0)
     }
 
-    /// A report file the run creates under a checked directory is found (it
-    /// is created before the walk) with any number of jobs, as with one.
-    func testReportFileCreatedUnderCheckedPathIsFoundWithAnyJobs() throws {
+    /// A report file the run creates under a checked directory is not one of
+    /// its files, with any number of jobs (it was found, with every job
+    /// count alike, and read: just emptied, an unreadable file).
+    func testReportFileCreatedUnderCheckedPathIsNotAnInputWithAnyJobs() throws {
         for jobs in [1, 2, 0] {
             let dir = NSTemporaryDirectory() + "dcmaudit-outdir-\(getpid())-\(jobs)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -306,7 +307,7 @@ final class CheckTests: XCTestCase {
             req.output = dir + "/report.json"
             _ = CheckRunner.run(req)
             let out = try String(contentsOfFile: dir + "/report.json", encoding: .utf8)
-            XCTAssertTrue(out.contains("\"files\": 2,"), "jobs \(jobs): \(out.suffix(300))")
+            XCTAssertTrue(out.contains("\"files\": 1,"), "jobs \(jobs): \(out.suffix(300))")
         }
     }
 
@@ -451,6 +452,43 @@ final class FileDiscoveryOnceTests: XCTestCase {
         try Data([1]).write(to: URL(fileURLWithPath: dir + "/sub/copy"))
         XCTAssertEqual(link(dir + "/a", dir + "/sub/hard"), 0)
         XCTAssertEqual(FileDiscovery.expand([dir]).files, [dir + "/a", dir + "/sub/b", dir + "/sub/copy"])
+    }
+
+    /// The run's own outputs under a folder it checks are not inputs of it:
+    /// `check DIR --report junit:DIR/r.xml` read its report, just emptied,
+    /// as an unreadable file (exit 1), and the baseline of the last run as
+    /// a file that is not DICOM — with one job and with two (the walk on its
+    /// own thread), on the first run and the next; `learn -o REF/p.yaml` too.
+    func testOwnOutputsUnderACheckedFolderAreNotInputs() throws {
+        let dir = NSTemporaryDirectory() + "disc-outputs-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let series = repoRoot + "/Fixtures/protocol/siteA-sub01/S02_T1w_MPRAGE"
+        for f in try FileManager.default.contentsOfDirectory(atPath: series) { try FileManager.default.copyItem(atPath: series + "/" + f, toPath: dir + "/" + f) }
+        let dicomFiles = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0 != "out" }.count
+        for jobs in [1, 2, 1] {
+            var req = CheckRequest(paths: [dir])
+            req.ruleFiles = [repoRoot + "/Rules/examples/example.ct-mr.yaml"]
+            req.builtinRules = repoRoot + "/Rules"
+            req.jobs = jobs
+            req.output = dir + "/out/console.txt"
+            req.reports = [ReportSpec(format: "json", path: dir + "/r.json"), ReportSpec(format: "csv", path: dir + "/out/r.csv")]
+            req.writeBaseline = dir + "/baseline.txt"
+            let code = CheckRunner.run(req)
+            XCTAssertEqual(code, 0, (try? String(contentsOfFile: dir + "/out/console.txt", encoding: .utf8)) ?? "")
+            let run = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as? [String: Any])?["run"] as? [String: Any])
+            XCTAssertEqual(run["files"] as? Int, dicomFiles, "jobs \(jobs)")
+            XCTAssertEqual(run["unreadable"] as? Int, 0)
+            XCTAssertEqual(run["notDicom"] as? Int, 0)
+        }
+        XCTAssertEqual(FileDiscovery.expand([dir], excluding: [dir + "/r.json", dir + "/out/./r.csv", "-", dir + "/none"]).files.filter { !$0.hasSuffix(".dcm") }.sorted(),
+                       [dir + "/baseline.txt", dir + "/out/console.txt"])
+        var lreq = LearnRequest(paths: [dir])
+        lreq.output = dir + "/out/p.yaml"
+        try "".write(toFile: dir + "/out/p.yaml", atomically: true, encoding: .utf8)
+        let learned = try ProtocolLearner.learn(lreq)
+        XCTAssertEqual(learned.unreadable, 4, "r.json, r.csv, baseline.txt, console.txt (not learn's outputs); not p.yaml")
     }
 
     /// `check` of one series given twice: no duplicate SOP Instance UID.

@@ -61,8 +61,42 @@ final class ConfigTests: XCTestCase {
             c.yml:14:11: error: disable: expected a string, not null (~)
             """)
         }
+        // a null where a scalar setting or a mapping is expected says so too
+        XCTAssertThrowsError(try AuditConfig.parse("version: ~\nfail-on:\nseverity: {a.b: ~}\nwaivers: null\n", file: "c.yml")) { e in
+            XCTAssertEqual("\(e)", """
+            c.yml:1:10: error: version is 1, not null (~)
+            c.yml:2:9: error: fail-on is error, warning, info or never, not null (~)
+            c.yml:3:17: error: a severity is error, warning or info, not null (~)
+            c.yml:4:10: error: waivers is a list of {rule, paths, reason, expires}, not null (~)
+            """)
+        }
         XCTAssertThrowsError(try AuditConfig.parse("severity:\n  - {rule: ~, severity: info}\n", file: "c.yml")) { e in
             XCTAssertEqual("\(e)", "c.yml:2:12: error: rule is a rule id, not null (~)\nc.yml:2:5: error: a severity override needs a rule")
+        }
+    }
+
+    /// A duplicate key of a config is an error at the duplicate, naming the first.
+    func testDuplicateKeyIsReportedAtTheDuplicate() {
+        XCTAssertThrowsError(try AuditConfig.parse("version: 1\nfail-on: warning\npacks: [dicom.core]\nfail-on: error\n", file: "c.yml")) { e in
+            XCTAssertEqual("\(e)", "c.yml:4:1: error: YAML: duplicate key 'fail-on' in a mapping (first at 2:1)")
+        }
+        XCTAssertThrowsError(try AuditConfig.parse("waivers:\n  - rule: a.b\n    reason: r\n    paths: [x]\n    reason: s\n", file: "c.yml")) { e in
+            XCTAssertEqual("\(e)", "c.yml:5:5: error: YAML: duplicate key 'reason' in a mapping (first at 3:5)")
+        }
+    }
+
+    /// A config of comments and blank lines only (a template with every
+    /// line commented out), or an empty one, sets nothing: the defaults, as
+    /// without a config (it was "the file is empty", exit 2).
+    func testCommentOnlyConfigSetsNothing() throws {
+        for text in ["# version: 1\n# fail-on: warning\n", "", "\n   \n\t\n", "---\n# nothing yet\n", "~\n", "# a\r\n\r\n"] {
+            let c = try AuditConfig.parse(text, file: "c.yml")
+            XCTAssertTrue(c.packs.isEmpty && c.rules.isEmpty && c.disable.isEmpty && c.severity.isEmpty && c.include.isEmpty
+                          && c.exclude.isEmpty && c.reports.isEmpty && c.failOn == nil && c.waivers.isEmpty, text)
+        }
+        // a document that is something else is still not a config
+        XCTAssertThrowsError(try AuditConfig.parse("# x\n- a\n", file: "c.yml")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("c.yml:2:1: error: a config is a mapping of "), "\(e)")
         }
     }
 
@@ -228,6 +262,56 @@ final class ConfigTests: XCTestCase {
     /// `waivers`, JSONL `waived` records, SARIF results with an external
     /// suppression, a skipped JUnit case per waiver, CSV rows with the waiver
     /// column, a Markdown table, a GitHub notice, an HTML section, the console.
+    /// The closing counts agree in every place: the per-rule findings of the
+    /// built-in rules are the findings reported, as every rule's (a waived
+    /// unreadable file was still a finding of file.unreadable in the rules
+    /// table, JSON `rules[].findings` and Markdown, while the totals left it
+    /// out); the text, summary, GitHub and Markdown lines say the same files
+    /// and errors as JSON's run and totals.
+    func testClosingCountsAgreeEverywhere() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-config-counts-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "not DICOM\n".write(toFile: dir + "/in/note.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: repoRoot + "/Fixtures/iod/CT.dcm", toPath: dir + "/in/CT.dcm")
+        try """
+        rules: [\(repoRoot)/Rules/examples/example.ct-mr.yaml]
+        waivers:
+          - {rule: file.unreadable, reason: known, paths: ["*/missing-1.dcm"]}
+          - {rule: file.not-dicom, reason: docs}
+        """.write(toFile: dir + "/dcmaudit.yml", atomically: true, encoding: .utf8)
+        var req = CheckRequest(paths: [dir + "/in", dir + "/missing-1.dcm", dir + "/missing-2.dcm"])
+        req.builtinRules = repoRoot + "/Rules"
+        req.configPath = dir + "/dcmaudit.yml"
+        req.output = dir + "/console.txt"
+        req.reports = ["json", "jsonl", "markdown", "github", "summary", "sarif"].map { ReportSpec(format: $0, path: dir + "/r." + $0) }
+        XCTAssertEqual(CheckRunner.run(req), 1)
+        func read(_ f: String) throws -> String { try String(contentsOfFile: dir + "/" + f, encoding: .utf8) }
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as! [String: Any]
+        let rules = json["rules"] as! [[String: Any]]
+        let totals = json["totals"] as! [String: Any], run = json["run"] as! [String: Any]
+        let errors = totals["error"] as! Int, findings = totals["findings"] as! Int
+        XCTAssertEqual(rules.first { $0["id"] as? String == "file.unreadable" }?["findings"] as? Int, 1, "missing-2.dcm; missing-1.dcm is waived")
+        XCTAssertEqual(rules.first { $0["id"] as? String == "file.not-dicom" }?["findings"] as? Int, 0)
+        XCTAssertEqual(rules.map { $0["findings"] as! Int }.reduce(0, +), findings)
+        XCTAssertEqual(run["unreadable"] as? Int, 2)
+        XCTAssertEqual(run["waived"] as? Int, 2)
+        let jsonl = try read("r.jsonl").split(separator: "\n").last.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual((jsonl?["rules"] as? [[String: Any]])?.map { $0["findings"] as! Int }.reduce(0, +), findings)
+        XCTAssertEqual(jsonl?["error"] as? Int, errors)
+        let line = "4 files (2 unreadable, 1 not DICOM)"
+        let counts = "\(errors) error\(errors == 1 ? "" : "s"), 0 warnings, 0 info"
+        let console = try read("console.txt"), github = try read("r.github"), markdown = try read("r.markdown")
+        XCTAssertTrue(console.contains("\n\(line), 8 rules from example.ct-mr: \(counts)\n"), console)
+        XCTAssertTrue(try read("r.summary").contains("\n\(line), 8 rules from example.ct-mr: \(counts)\n"))
+        XCTAssertTrue(github.contains("\ndcmaudit \(dcmauditVersion): \(line), \(counts) (packs: "), github)
+        XCTAssertTrue(markdown.contains("— \(counts)\n\n\(line), 10 rules"), markdown)
+        XCTAssertTrue(markdown.contains("| `file.unreadable` | dcmaudit | error | 1 |"), markdown)
+        // the summary's findings column adds up to the totals
+        let table = try read("r.summary").split(separator: "\n").filter { $0.hasPrefix("file.") || $0.hasPrefix("core.") || $0.hasPrefix("geometry.") || $0.hasPrefix("mr.") || $0.hasPrefix("ref.") || $0.hasPrefix("series.") || $0.hasPrefix("dataset.") || $0.hasPrefix("ct.") }
+        XCTAssertEqual(table.map { Int($0.split(separator: " ", omittingEmptySubsequences: true)[2])! }.reduce(0, +), findings, "\(table)")
+    }
+
     func testWaivedFindingsInEveryFormat() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-config-waived-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -48,4 +48,38 @@ final class DumpTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("# x\u{FFFD}y.dcm\n"), text)
         XCTAssertTrue(text.split(separator: "\n").contains { $0.hasPrefix("(0008,1030) LO [a\u{FFFD}[2Jb\u{FFFD}\u{FFFD}c]") }, text)
     }
+
+    /// The CSV dump, like the check's CSV report: a value's or a path's
+    /// control characters (BEL, ESC, CSI) U+FFFD, line breaks quoted — the
+    /// fast path for ASCII values (which let BEL through) included.
+    func testCSVDumpNeutralisesControlCharacters() throws {
+        var ds = DataSet()
+        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
+        ds.set(keyword: "StudyDescription", "a\u{07}b")
+        ds.set(keyword: "SeriesDescription", "c\u{1B}[2Jd\u{9B}")
+        ds.set(keyword: "Modality", "MR")
+        let file = try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
+        var o = ByteOutput()
+        CSVDumper(paths: ["StudyDescription", "SeriesDescription", "Modality"].map { try! AttributePath(parsing: $0) })
+            .render(file, path: "x\u{1B}]0;t\u{07}\ny.dcm", into: &o)
+        XCTAssertEqual(String(decoding: o.bytes, as: UTF8.self), "\"x\u{FFFD}]0;t\u{FFFD}\ny.dcm\",a\u{FFFD}b,c\u{FFFD}[2Jd\u{FFFD},MR\n")
+        XCTAssertEqual(DumpRunner.shown("a\u{1B}[31m\nb\tc"), "a\u{FFFD}[31m\u{FFFD}b\tc")
+    }
+
+    /// The CSV dump quotes formula cells as the CSV report does (docs/reports.md):
+    /// its fast path for ASCII values wrote `=1+2` of an LO as it was.
+    func testCSVDumpFormulaCellsAreQuoted() throws {
+        var ds = DataSet()
+        ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
+        ds.set(keyword: "SeriesDescription", "=1+2")
+        ds.set(keyword: "StudyDescription", "@SUM(A1)")
+        ds.set(keyword: "SliceLocation", "-12.5")
+        ds.set(keyword: "ImageType", "-A\\B")
+        ds.set(keyword: "Modality", "A=B")
+        let file = try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
+        var o = ByteOutput()
+        CSVDumper(paths: ["SeriesDescription", "StudyDescription", "SliceLocation", "ImageType", "Modality"].map { try! AttributePath(parsing: $0) })
+            .render(file, path: "x.dcm", into: &o)
+        XCTAssertEqual(String(decoding: o.bytes, as: UTF8.self), "x.dcm,\"'=1+2\",\"'@SUM(A1)\",-12.5,\"'-A\\B\",A=B\n")
+    }
 }

@@ -5,6 +5,7 @@ import FoundationXML
 #endif
 @testable import DcmAudit
 import DcmRules
+import DcmData
 
 /// Every report format: golden files (paths, versions, hashes and times as
 /// placeholders; DCMAUDIT_RECORD_GOLDENS=1 re-records), and each output
@@ -119,6 +120,54 @@ final class ReportTests: XCTestCase {
         }
     }
 
+    /// File names are data too: one holding ESC, BEL, CR or LF (`\e[31m`, a
+    /// line break) neither colours the terminal that shows a report nor
+    /// breaks a CSV row, a Markdown table or a GitHub workflow command.
+    /// CSV keeps the line breaks (quoted, RFC 4180) and writes the other
+    /// controls as U+FFFD, as the console does; JSON keeps the name exact.
+    func testControlCharactersInFileNamesInEveryFormat() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-ctlnames-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ds = DataSet(keywords: ["SOPClassUID": "1.2.840.10008.5.1.4.1.1.4", "SOPInstanceUID": "1.2.3.4", "Modality": "MR"])
+        let dicomName = "a\u{1B}[31mred,x:y%z\nline|b`\r\u{9B}.dcm", textName = "bad\u{1B}]0;t\u{07}\n.dcm"
+        try DicomWriter.save(try DicomWriter.write(dataSet: ds), to: dir + "/" + dicomName)
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: dir + "/" + textName))
+        // (a missing path with ESC and LF too: an unreadable file, and in the command line of every header)
+        let (_, o, out) = try ReportTests.runAll(request([dir, dir + "-gone\u{1B}[2J\n.dcm"]))
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let shown = dir + "/a\u{FFFD}[31mred,x:y%z\nline|b`\r\u{FFFD}.dcm"
+        for (format, text) in o {
+            // (JSON escapes C0 as \u001b; C1 is valid JSON text)
+            let json = format == "json" || format == "jsonl" || format == "sarif"
+            XCTAssertFalse(text.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" || (!json && $0 == "\u{9B}") }, "\(format): \(text)")
+        }
+        let console = try String(contentsOfFile: out + "/console.txt", encoding: .utf8)
+        XCTAssertFalse(console.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" }, console)
+        // CSV: every row has every column; the names as written, the controls U+FFFD
+        let rows = parseCSV(o["csv"]!).dropFirst(2)
+        XCTAssertFalse(rows.isEmpty)
+        for r in rows { XCTAssertEqual(r.count, CSVReport.columns.count, "\(r)") }
+        let files = Set(rows.map { $0[4] })
+        XCTAssertTrue(files.contains(shown), "\(files)")
+        XCTAssertTrue(files.contains(dir + "/bad\u{FFFD}]0;t\u{FFFD}\n.dcm"), "\(files)")
+        // Markdown: the findings table keeps its four columns
+        let table = o["markdown"]!.split(separator: "\n").filter { $0.hasPrefix("| error ") || $0.hasPrefix("| warning ") || $0.hasPrefix("| info ") }
+        XCTAssertEqual(table.count, rows.count, o["markdown"]!)
+        for line in table { XCTAssertEqual(line.replacingOccurrences(of: "\\|", with: "").filter { $0 == "|" }.count, 5, String(line)) }
+        // GitHub: one workflow command a line, the property escaped
+        let gh = o["github"]!.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        XCTAssertTrue(gh.allSatisfy { $0.hasPrefix("::") || $0.hasPrefix("dcmaudit ") }, o["github"]!)
+        XCTAssertTrue(o["github"]!.contains("file=" + dir.replacingOccurrences(of: ":", with: "%3A") + "/a\u{FFFD}[31mred%2Cx%3Ay%25z%0Aline|b`%0D\u{FFFD}.dcm,"), o["github"]!)
+        // JSON: the exact name
+        let json = try JSONSerialization.jsonObject(with: Data(o["json"]!.utf8)) as! [String: Any]
+        let jfiles = Set((json["findings"] as! [[String: Any]]).compactMap { $0["file"] as? String })
+        XCTAssertTrue(jfiles.contains(dir + "/" + dicomName) && jfiles.contains(dir + "/" + textName), "\(jfiles)")
+        // JUnit: well-formed
+        XCTAssertTrue(XMLParser(data: Data(o["junit"]!.utf8)).parse())
+    }
+
     func testJUnitPerSeries() throws {
         var req = request([repoRoot + "/Fixtures/demo"])
         req.junitPerSeries = true
@@ -197,9 +246,22 @@ final class ReportTests: XCTestCase {
         var n = ByteOutput()
         n.xml("a\u{FFFE}b\u{FFFF}c\u{FFFD}\u{EFBF}d\u{FFFF}")
         XCTAssertEqual(String(decoding: n.bytes, as: UTF8.self), "a\u{FFFD}b\u{FFFD}c\u{FFFD}\u{EFBF}d\u{FFFD}")
+        var c1 = ByteOutput()
+        c1.xml("a\u{9B}31m\u{85}\u{A0}\u{C0}b")
+        XCTAssertEqual(String(decoding: c1.bytes, as: UTF8.self), "a\u{FFFD}31m\u{FFFD}\u{A0}\u{C0}b")
         var m = ByteOutput()
         m.markdownCell("a|b<script>\n")
         XCTAssertEqual(String(decoding: m.bytes, as: UTF8.self), "a\\|b&lt;script&gt; ")
+        var mc = ByteOutput()
+        mc.markdownCell("a\u{1B}[2J\u{7F}\tb\u{85}")
+        XCTAssertEqual(String(decoding: mc.bytes, as: UTF8.self), "a\u{FFFD}[2J\u{FFFD}\tb\u{FFFD}")
+        XCTAssertEqual(GitHubReport.data("a\u{1B}[31m\u{07}\tb"), "a\u{FFFD}[31m\u{FFFD}\tb")
+        var cv = ByteOutput()
+        cv.csvField("a\u{1B}b\u{9B}c\nd")
+        XCTAssertEqual(String(decoding: cv.bytes, as: UTF8.self), "\"a\u{FFFD}b\u{FFFD}c\nd\"")
+        var cv2 = ByteOutput()
+        cv2.csvField("\u{1B}=1")
+        XCTAssertEqual(String(decoding: cv2.bytes, as: UTF8.self), "\u{FFFD}=1")
         XCTAssertEqual(SARIFReport.uri("/data/a b#1.dcm"), "file:///data/a%20b%231.dcm")
         // a name that is not UTF-8 (OSPath's U+10FFxx escapes): its bytes, as the file system has them
         XCTAssertEqual(SARIFReport.uri("rel/M\u{10FFFC}ller/\u{FC}.dcm"), "rel/M%FCller/%C3%BC.dcm")

@@ -48,6 +48,23 @@ final class BadPackTests: XCTestCase {
         check("pack: t.bad\nversion: 1\nrules:\n  - id: a.b\n  \tcheck: {Rows: present}\n", ["bad.yaml:5:3: error: YAML: while scanning a plain scalar found a tab character that violates indentation"])
     }
 
+    /// A duplicate key is reported at the duplicate — the line to delete —
+    /// naming the first; libYAML named only the first occurrence. Also when
+    /// a key is repeated three times, quoted, in a flow mapping, after another
+    /// mapping's duplicate, or in a file with CR LF line ends.
+    func testDuplicateKeyAtTheDuplicate() {
+        check("pack: t.bad\nversion: 1\nrules:\n  - id: a.b\n    title: A\n    title: B\n    check: {Rows: present}\n",
+              ["bad.yaml:6:5: error: YAML: duplicate key 'title' in a mapping (first at 5:5)"])
+        check("pack: t.bad\nversion: 1\nrules:\n  - {id: a.b, check: {Rows: present}, \"id\": c.d, id: e.f}\n",
+              ["bad.yaml:4:40: error: YAML: duplicate key 'id' in a mapping (first at 4:6)"])
+        check("pack: t.bad\r\nversion: 1\r\nrules:\r\n  - id: a.b\r\n    check: {Rows: present}\r\n  - id: c.d\r\n    check: {Rows: present, Columns: present}\r\n    check: {Rows: present}\r\n",
+              ["bad.yaml:8:5: error: YAML: duplicate key 'check' in a mapping (first at 7:5)"])
+        check("pack: t.bad\nversion: 1\nrules:\n  - {id: a.b, check: {Rows: present, Rows: absent}}\n  - {id: a.b, id: c.d}\n",
+              ["bad.yaml:4:38: error: YAML: duplicate key 'Rows' in a mapping (first at 4:23)"])
+        check("pack: t.bad\nversion: 1\npack: t.other\nrules: []\nversion: 2\n",
+              ["bad.yaml:3:1: error: YAML: duplicate key 'pack' in a mapping (first at 1:1); also duplicate: 'version'"])
+    }
+
     func testUnknownKeysEverywhere() {
         check("""
         pack: t.bad
@@ -343,6 +360,48 @@ final class BadPackTests: XCTestCase {
             "bad.yaml:1:7: error: 'pack' must be an id, not null (~)",
             "bad.yaml:4:9: error: 'id' must be an id, not null (~)",
             "bad.yaml:4:5: error: a rule needs an 'id'",
+        ])
+    }
+
+    /// A YAML null (`~`, `null`, nothing) for a protocol key, a rule's
+    /// severity or level, or an acquisition's keys is an error naming the
+    /// key and what it takes, at the value (`session: ~` was the attribute
+    /// "~": "unexpected '~' (did you mean 'if'?)"; `session: null` "unknown
+    /// keyword 'null' (did you mean 'all'?)"; `severity: ~` "unknown severity '~'").
+    func testNullProtocolKeysAndRuleSettings() {
+        check("""
+        pack: t.null
+        version: 1
+        protocol:
+          session: ~
+          exclude: [derived, ~]
+          severity: null
+          unexpected:
+          acquisitions:
+            - name: a
+              match: {Modality: MR}
+              required: ~
+              parameters: ~
+              overrides: ~
+            - {name: b, match: {Modality: CT}, severity: ~, overrides: [{when: {Modality: CT}, parameters: ~}]}
+        rules:
+          - {id: t.a, check: {Rows: present}, level: ~, severity: ~}
+        """, [
+            "bad.yaml:16:46: error: 'level' takes instance, series, study, patient or dataset, not null (~)",
+            "bad.yaml:16:59: error: 'severity' takes error, warning or info, not null (~)",
+            "bad.yaml:4:12: error: 'session' takes an attribute or a list of attributes (without it: StudyInstanceUID), not null (~)",
+            "bad.yaml:5:22: error: 'exclude' takes built-in names or {name: N, when: selector}, not null (~)",
+            "bad.yaml:6:13: error: 'severity' takes error, warning or info, not null (~)",
+            "bad.yaml:7:14: error: 'unexpected' takes a severity or ignore, not null (~)",
+            "bad.yaml:11:17: error: 'required' takes true or false, not null (~)",
+            "bad.yaml:12:19: error: 'parameters' takes a mapping of attribute → expected value, not null (~)",
+            "bad.yaml:13:18: error: 'overrides' takes a list of {when: selector, parameters: {…}}, not null (~)",
+            "bad.yaml:14:50: error: 'severity' takes error, warning or info, not null (~)",
+            "bad.yaml:14:100: error: 'parameters' takes a mapping of attribute → expected value or ignore, not null (~)",
+        ])
+        check("pack: t.null\nversion: 1\nprotocol:\n  session: [~, PatientID]\n  acquisitions: ~\n", [
+            "bad.yaml:4:13: error: 'session' takes an attribute, not null (~)",
+            "bad.yaml:5:17: error: 'acquisitions' takes a list of acquisitions, not null (~)",
         ])
     }
 

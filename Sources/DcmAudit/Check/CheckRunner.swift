@@ -62,6 +62,9 @@ public struct CheckRequest: Sendable {
     public var baselinePath: String?
     /// Where to write this run's findings as a baseline (`--write-baseline`).
     public var writeBaseline: String?
+    /// The files this run writes (console output, reports, baseline): never
+    /// inputs of it, even under a folder it checks (`FileDiscovery.expand`).
+    public var outputPaths: [String] { [output, writeBaseline].compactMap { $0 } + reports.map(\.path) }
     /// JUnit: one test case per rule × series (`--junit-per-series`).
     public var junitPerSeries = false
     /// A config file (`--config`, or `dcmaudit.yml` in the current directory).
@@ -149,6 +152,20 @@ public struct CheckReport: Sendable {
     /// The rules not evaluated, per rule and reason (and per file with `--not-evaluated list`).
     public var notEvaluated = NotEvaluatedReport(mode: .summary)
     public var findingCount: Int { severityCounts.values.reduce(0, +) }
+    /// The run's closing counts, in the words every format uses (text,
+    /// summary, github, markdown): `45 files (0 unreadable, 1 not DICOM)` —
+    /// unreadable and not-DICOM files whatever waivers and the baseline do
+    /// with their findings — and the findings reported, per severity, `13
+    /// errors, 4 warnings, 1 info` (the same as JSON's `totals`, JSON Lines'
+    /// and SARIF's counts; waived and baselined findings are counted apart).
+    public var filesText: String {
+        "\(files) file\(files == 1 ? "" : "s") (\(unreadable) unreadable" + (notDicom > 0 ? ", \(notDicom) not DICOM" : "") + ")"
+    }
+    public var severityText: String {
+        let e = severityCounts[.error] ?? 0, w = severityCounts[.warning] ?? 0, i = severityCounts[.info] ?? 0
+        return "\(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s"), \(i) info"
+    }
+    public var countsLine: String { filesText + ", " + severityText }
     public var exitCode: Int32 {
         severityCounts.contains { $0.value > 0 && failOn.trips($0.key) } ? 1 : 0
     }
@@ -231,7 +248,7 @@ public enum CheckRunner {
     public static func evaluate(_ req: CheckRequest, rules: RuleSet, keepFindings: Bool = true, commandLine: [String]? = nil,
                                 discovery: BackgroundDiscovery? = nil,
                                 sink: (([Finding]) -> Void)? = nil) -> CheckReport {
-        let (allFiles, problems) = discovery?.result() ?? FileDiscovery.expand(req.paths)
+        let (allFiles, problems) = discovery?.result() ?? FileDiscovery.expand(req.paths, excluding: req.outputPaths)
         var selected = allFiles
         if !req.include.isEmpty || !req.exclude.isEmpty {
             selected = allFiles.filter { f in
@@ -491,12 +508,15 @@ public enum CheckRunner {
             protocolTables.append(o.compliance)
         }
         var summaries: [RuleSummary] = []
+        // (the built-in rules' findings are those reported, as every rule's:
+        // waived and baselined ones are counted apart — the unreadable files
+        // were the rule's findings, so its count disagreed with the totals)
         var unreadableCounts = OutcomeCounts()
         unreadableCounts.pass = files.count + problems.count - unreadableCount - notDicomCount
         unreadableCounts.fail = unreadableCount
         unreadableCounts.notApplicable = notDicomCount
         summaries.append(RuleSummary(id: Unreadable.ruleID, packID: Unreadable.packID, title: "The file can be read as DICOM",
-                                     severity: .error, level: .instance, counts: unreadableCounts, findings: unreadableCount))
+                                     severity: .error, level: .instance, counts: unreadableCounts, findings: perRule[Unreadable.ruleID] ?? 0))
         var notDicomCounts = OutcomeCounts()
         notDicomCounts.pass = files.count + problems.count - notDicomCount - problems.count
         notDicomCounts.fail = notDicomCount
@@ -506,7 +526,7 @@ public enum CheckRunner {
         // evaluated", which the report then explained nowhere)
         notDicomCounts.notApplicable = problems.count
         summaries.append(RuleSummary(id: NotDicom.ruleID, packID: NotDicom.packID, title: "The file is DICOM",
-                                     severity: .info, level: .instance, counts: notDicomCounts, findings: notDicomCount))
+                                     severity: .info, level: .instance, counts: notDicomCounts, findings: perRule[NotDicom.ruleID] ?? 0))
         let counts = tally.counts
         for (k, r) in rules.rules.enumerated() {
             var c = counts[k]
@@ -540,6 +560,13 @@ public enum CheckRunner {
         return report
     }
 
+    /// Errors of the packs or the config on standard error: one a line, then
+    /// their count, as `rules validate` ends (`3 errors`) — wherever they are
+    /// found (config syntax, config reports, packs, the config's rule ids).
+    static func diagnosticsText(_ lines: [String]) -> String {
+        lines.joined(separator: "\n") + "\n\(lines.count) error\(lines.count == 1 ? "" : "s")\n"
+    }
+
     static func unreadableFinding(_ path: String, reason: String, offset: Int?) -> Finding {
         Finding(ruleID: Unreadable.ruleID, packID: Unreadable.packID, severity: .error, level: .instance,
                 message: "cannot be read: \(reason)", file: path, offset: offset)
@@ -552,21 +579,21 @@ public enum CheckRunner {
         var config: AuditConfig?
         if let p = req.configPath {
             do { config = try AuditConfig.load(path: p) }
-            catch let e as PackErrors { writeError(e.description + "\n" + "\(e.diagnostics.count) error\(e.diagnostics.count == 1 ? "" : "s")\n"); return 2 }
+            catch let e as PackErrors { writeError(diagnosticsText(e.diagnostics.map(\.description))); return 2 }
             catch { writeError("\(p): error: \(error)\n"); return 2 }
         }
         if let c = config {
             if req.packIDs.isEmpty && req.ruleFiles.isEmpty { req.packIDs = c.packs; req.ruleFiles = c.rules; req.packOrigins = c.origins }
             if req.reports.isEmpty {
                 // every bad entry at once, as for the rest of the config (it stopped at the first)
-                var bad = false
+                var bad: [String] = []
                 for r in c.reports {
                     switch ReportSpec.parse(r.value) {
                     case .success(let spec): req.reports.append(spec)
-                    case .failure(let e): writeError("\(r.location): error: \(e.message)\n"); bad = true
+                    case .failure(let e): bad.append("\(r.location): error: \(e.message)")
                     }
                 }
-                if bad { return 2 }
+                if !bad.isEmpty { writeError(diagnosticsText(bad)); return 2 }
             }
             if !req.failOnGiven, let f = c.failOn { req.failOn = FailOn(rawValue: f.value)! }
             req.include += c.include
@@ -583,16 +610,16 @@ public enum CheckRunner {
         // (the loader leaves a core idle once the small packs are done)
         // (not while a report file is still to be created: `run` creates it
         // before the walk, which finds it when it is under a checked path)
-        let outputsExist = ([req.output].compactMap { $0 } + req.reports.map(\.path)).allSatisfy { var st = stat(); return stat($0, &st) == 0 }
-        let discovery = BackgroundDiscovery(paths: req.paths, threaded: req.jobs != 1 && systemCoreCount() > 1 && !MallocArenas.limitedForAddressSpace
+        let outputsExist = ([req.output].compactMap { $0 } + req.reports.map(\.path)).allSatisfy { p in var st = stat(); return p == "-" || stat(p, &st) == 0 }
+        let discovery = BackgroundDiscovery(paths: req.paths, excluding: req.outputPaths, threaded: req.jobs != 1 && systemCoreCount() > 1 && !MallocArenas.limitedForAddressSpace
                                             && outputsExist)
         var rules: RuleSet
         do { rules = try loadRules(req) }
-        catch let e as PackErrors { writeError(e.description + "\n"); return 2 }
+        catch let e as PackErrors { writeError(diagnosticsText(e.diagnostics.map(\.description))); return 2 }
         catch { writeError("error: \(error)\n"); return 2 }
         if let c = config {
             let d = c.checkRuleIDs(rules.rules.map(\.id), builtin: [Unreadable.ruleID, NotDicom.ruleID])
-            if !d.isEmpty { writeError(d.map(\.description).joined(separator: "\n") + "\n"); return 2 }
+            if !d.isEmpty { writeError(diagnosticsText(d.map(\.description))); return 2 }
             rules = c.apply(to: rules)
             req.severityOverrides = c.selectorOverrides
             let today = req.today ?? String(RunInfo.iso8601(RunInfo.now()).prefix(10))

@@ -314,10 +314,7 @@ public struct TextReporter {
             o.write("(\(inapplicable) rule\(inapplicable == 1 ? "" : "s") applied to no file: not listed)\n")
         }
         let packs = r.packs.map { "\($0.id)" }.joined(separator: ", ")
-        let c = r.severityCounts
-        let e = c[.error] ?? 0, wn = c[.warning] ?? 0, i = c[.info] ?? 0
-        o.write("\n\(r.files) file\(r.files == 1 ? "" : "s") (\(r.unreadable) unreadable\(r.notDicom > 0 ? ", \(r.notDicom) not DICOM" : "")), \(r.rules.count - 2) rules from \(packs.isEmpty ? "no pack" : packs): "
-                + "\(e) error\(e == 1 ? "" : "s"), \(wn) warning\(wn == 1 ? "" : "s"), \(i) info"
+        o.write("\n" + r.filesText + ", \(r.rules.count - 2) rules from \(packs.isEmpty ? "no pack" : packs): " + r.severityText
                 + (r.baselined > 0 ? " (and \(r.baselined) known finding\(r.baselined == 1 ? "" : "s") of the baseline, not shown)" : "") + "\n")
         for w in r.waived {
             o.write("waived: \(w.count) finding\(w.count == 1 ? "" : "s") of \(w.rule) — \(w.reason)" + (w.expires.map { " (until \($0))" } ?? "") + "\n")

@@ -81,15 +81,71 @@ public struct ByteOutput {
     /// (`csvCellIsFormula`) is quoted with a `'` before it, which
     /// spreadsheets show as text (OWASP "CSV Injection"): a DICOM value or a
     /// file name is data the user does not control.
+    ///
+    /// Control characters but tab, CR and LF (C0, DEL, C1: ESC starts a
+    /// terminal escape sequence when the file is shown with `cat`, BEL rings)
+    /// are U+FFFD, as in the console report; CR and LF stay, quoted, which
+    /// RFC 4180 allows (JUnit and HTML keep them too).
     public mutating func csvField(_ s: String) {
+        var needs = false, controls = false
+        for c in s.utf8 {
+            if c == 0x2C || c == 0x22 || c == 0x0A || c == 0x0D { needs = true }
+            else if (c < 0x20 && c != 0x09) || c == 0x7F || c == 0xC2 { controls = true }
+        }
+        let s = controls ? Self.controlsReplaced(s, keepingLineBreaks: true) : s
         let formula = Self.csvCellIsFormula(s)
-        var needs = formula
-        if !needs { for c in s.utf8 where c == 0x2C || c == 0x22 || c == 0x0A || c == 0x0D { needs = true; break } }
+        needs = needs || formula
         if !needs { write(s); return }
         byte(0x22)
         if formula { byte(0x27) }
         for c in s.utf8 { if c == 0x22 { byte(0x22) }; byte(c) }
         byte(0x22)
+    }
+
+    /// Whether a Unicode scalar is a control character that no report but
+    /// JSON writes as it is: C0 but tab (and, with `keepingLineBreaks`, CR
+    /// and LF), DEL, C1.
+    @inline(__always) static func isReportControl(_ v: UInt32, keepingLineBreaks: Bool) -> Bool {
+        switch v {
+        case 0x09: return false
+        case 0x0A, 0x0D: return !keepingLineBreaks
+        case 0..<0x20, 0x7F...0x9F: return true
+        default: return false
+        }
+    }
+
+    /// `s` with its control characters (`isReportControl`) replaced by
+    /// U+FFFD — the console report's replacement (`terminalText`).
+    static func controlsReplaced(_ s: String, keepingLineBreaks: Bool) -> String {
+        guard s.unicodeScalars.contains(where: { isReportControl($0.value, keepingLineBreaks: keepingLineBreaks) }) else { return s }
+        var o = String.UnicodeScalarView()
+        for c in s.unicodeScalars {
+            if isReportControl(c.value, keepingLineBreaks: keepingLineBreaks) { o.append("\u{FFFD}") } else { o.append(c) }
+        }
+        return String(o)
+    }
+
+    /// UTF-8 text with its control characters but tab, LF and CR (C0, DEL,
+    /// C1) replaced by U+FFFD; nil when it has none (a rendered HTML page,
+    /// whose template values are HTML-escaped but not cleaned of them).
+    static func controlsReplaced(utf8 u: [UInt8]) -> [UInt8]? {
+        let n = u.count
+        @inline(__always) func control(_ i: Int) -> Int {   // bytes of a control character at i, 0 if none
+            let b = u[i]
+            if (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F { return 1 }
+            if b == 0xC2 && i + 1 < n && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F { return 2 }
+            return 0
+        }
+        var i = 0
+        while i < n && control(i) == 0 { i += 1 }
+        guard i < n else { return nil }
+        var o = Array(u[0..<i])
+        o.reserveCapacity(n + 64)
+        while i < n {
+            let k = control(i)
+            if k == 0 { o.append(u[i]); i += 1 } else { o += [0xEF, 0xBF, 0xBD]; i += k }
+        }
+        return o
     }
 
     /// Whether a spreadsheet would read the cell as a formula: it starts with

@@ -39,7 +39,7 @@ public struct CSVDumper {
         guard vr.isString, !vr.isSingleValuedText, !e.flags.contains(.notLoaded), e.items == nil else { return false }
         let leading = vr.trimsLeadingSpaces
         return ds.withValue(e) { buf -> Bool in
-            for b in buf where b >= 0x80 || b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D || b == 0x1B { return false }
+            for b in buf where b >= 0x7F || (b < 0x20 && b != 0x09) || b == 0x2C || b == 0x22 { return false }
             var start = 0
             let n = buf.count
             var i = 0
@@ -48,6 +48,9 @@ public struct CSVDumper {
                     var lo = start, hi = i
                     while hi > lo, buf[hi - 1] == 0x20 || buf[hi - 1] == 0 { hi -= 1 }
                     if leading { while lo < hi, buf[lo] == 0x20 { lo += 1 } }
+                    // a cell a spreadsheet would run as a formula (`=`, `@`, `+`, `-`
+                    // first: csvField decides, and quotes it with a `'`)
+                    if start == 0, hi > lo, [0x3D, 0x40, 0x2B, 0x2D, 0x09].contains(buf[lo]) { return false }
                     if start > 0 { out.byte(0x5C) }
                     if hi > lo { out.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[lo..<hi])) }
                     start = i + 1

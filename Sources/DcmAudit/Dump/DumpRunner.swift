@@ -35,11 +35,15 @@ public enum DumpRunner {
     /// on standard error (the file is still printed, as far as it goes).
     static let warnKinds: Set<Anomaly.Kind> = [.truncated, .lengthPastEnd, .deflate, .depthLimit, .badItem, .valueNotLoaded]
 
+    /// A path as standard error shows it: control characters (an ESC, a line
+    /// break in a file name) U+FFFD, as in the text dump and the console report.
+    static func shown(_ path: String) -> String { ByteOutput.controlsReplaced(path, keepingLineBreaks: false) }
+
     /// Exit status: 0 when every file was read, 1 when any could not be.
     public static func run(_ req: DumpRequest) -> Int32 {
         let (files, problems) = FileDiscovery.expand(req.paths)
         var failed = !problems.isEmpty
-        for p in problems { writeError("\(p.path): error: \(p.message)\n") }
+        for p in problems { writeError("\(shown(p.path)): error: \(p.message)\n") }
         let jobs = req.jobs > 0 ? req.jobs : systemCoreCount()
         let out = ReportOutput(file: stdout)
 
@@ -88,12 +92,12 @@ public enum DumpRunner {
                 out.write(bytes)
                 if !warnings.isEmpty {
                     out.flush()
-                    for a in warnings { writeError("\(files[i]): warning: \(a)\n") }
+                    for a in warnings { writeError("\(shown(files[i])): warning: \(a)\n") }
                 }
             case .failure(let e):
                 failed = true
                 out.flush()
-                writeError("\(files[i]): error: \(e)\n")
+                writeError("\(shown(files[i])): error: \(e)\n")
             }
         })
         if asArray { out.write(Array("]\n".utf8)) }

@@ -12,6 +12,9 @@ public struct LearnRequest: Sendable {
     public var packID = "learned.protocol"
     public var jobs = 0
     public var readOptions = ReadOptions()
+    /// The file the pack is written to (`-o`): not read as a reference file
+    /// when it lies under a reference folder.
+    public var output: String?
     /// The command line, written in the pack's header comment.
     public var commandLine: [String] = ["dcmaudit", "learn"]
     /// File paths in the pack and the warnings as given, even when a folder
@@ -39,8 +42,8 @@ enum SeriesReader {
     /// With `redactor`, the patient values of every file read are learnt,
     /// to redact paths named after patients (PathRedaction.swift).
     static func collect(_ paths: [String], spec: ProtocolSpec, jobs: Int, options: ReadOptions,
-                        redactor: PathRedactor? = nil) -> (ProtocolCollector, files: Int, unreadable: [String]) {
-        let (files, problems) = FileDiscovery.expand(paths)
+                        redactor: PathRedactor? = nil, excluding: [String] = []) -> (ProtocolCollector, files: Int, unreadable: [String]) {
+        let (files, problems) = FileDiscovery.expand(paths, excluding: excluding)
         let collector = ProtocolCollector(spec)
         var unreadable = problems.map { "\($0.path): \($0.message)" }
         let pool = EvaluatorPool()
@@ -78,7 +81,8 @@ public enum ProtocolLearner {
         let names = LearnParameters.all.map(\.name).filter { $0 != seriesInstancesParameter }
         let spec = try ProtocolSpec.collecting(attributes: names)
         let redactor: PathRedactor? = req.showPHI ? nil : PathRedactor()
-        let (c, files, unreadable) = SeriesReader.collect(req.paths, spec: spec, jobs: req.jobs, options: req.readOptions, redactor: redactor)
+        let (c, files, unreadable) = SeriesReader.collect(req.paths, spec: spec, jobs: req.jobs, options: req.readOptions, redactor: redactor,
+                                                          excluding: req.output.map { [$0] } ?? [])
         var r = learn(c, request: req, redact: { redactor?.redact($0) ?? $0 })
         r.files = files
         r.unreadable = unreadable.count
@@ -117,7 +121,7 @@ public enum ProtocolLearner {
         }
         var y = ""
         y += "# Written by dcmaudit learn \(dcmauditVersion) (docs/protocols.md) from \(sessions.count) reference session\(sessions.count == 1 ? "" : "s"):\n"
-        y += "#   \(req.commandLine.map(redact).joined(separator: " ").replacingOccurrences(of: "\n", with: " "))\n"
+        y += "#   \(comment(req.commandLine.map(redact).joined(separator: " ")))\n"
         y += "# \(c.records.count) series (\(excluded) excluded), \(groups.count) acquisition\(groups.count == 1 ? "" : "s"). Edit freely: match\n"
         y += "# patterns, tolerances, required; add overrides per scanner.\n"
         y += "pack: \(req.packID)\nversion: 1\n"
@@ -130,10 +134,10 @@ public enum ProtocolLearner {
         for g in groups {
             let sessionsWith = Set(g.series.map(\.session))
             let scanners = uniq(g.series.map { scannerName($0) })
-            y += "    # \(g.key.description) (\(g.key.modality)): \(g.series.count) series in \(sessionsWith.count) of \(sessions.count) session\(sessions.count == 1 ? "" : "s"); \(scanners.joined(separator: ", "))\n"
+            y += "    # " + comment("\(g.key.description) (\(g.key.modality)): \(g.series.count) series in \(sessionsWith.count) of \(sessions.count) session\(sessions.count == 1 ? "" : "s"); \(scanners.joined(separator: ", "))") + "\n"
             y += "    - name: \(g.name)\n"
-            var match = ["Modality: \(quote(g.key.modality))", "SeriesDescription: \(quote(g.key.description))"]
-            if g.series[0].info("SeriesDescription") == nil { match[1] = "ProtocolName: \(quote(g.key.description))" }
+            var match = ["Modality: \(selectorValue(g.key.modality))", "SeriesDescription: \(selectorValue(g.key.description))"]
+            if g.series[0].info("SeriesDescription") == nil { match[1] = "ProtocolName: \(selectorValue(g.key.description))" }
             if descriptionCount[g.key.description]! > 1 { match.append("ImageType: {equals: [\(g.key.imageType.split(separator: "\\", omittingEmptySubsequences: false).map { quote(String($0)) }.joined(separator: ", "))]}") }
             y += "      match: {\(match.joined(separator: ", "))}\n"
             if sessionsWith.count < sessions.count {
@@ -150,8 +154,8 @@ public enum ProtocolLearner {
                 ps += LearnParameters.vendor(scanner.manufacturer)
                 let lines = parameterLines(ps, members, spec: spec, indent: "            ", what: "acquisition \(g.name) (\(g.key.description)) on \(scanner.text)", warnings: &warnings, redact: redact)
                 guard !lines.isEmpty else { continue }
-                var when = ["Manufacturer: \(quote(scanner.manufacturer))"]
-                if let m = scanner.model { when.append("ManufacturerModelName: \(quote(m))") }
+                var when = ["Manufacturer: \(selectorValue(scanner.manufacturer))"]
+                if let m = scanner.model { when.append("ManufacturerModelName: \(selectorValue(m))") }
                 overrides += "        - when: {\(when.joined(separator: ", "))}\n          parameters:\n" + lines
             }
             if !overrides.isEmpty { y += "      overrides:\n" + overrides }
@@ -213,7 +217,7 @@ public enum ProtocolLearner {
                 comment = "reference not self-consistent: " + sorted.prefix(4).map { "\(show($0.values)) (\($0.series.count) series)" }.joined(separator: ", ")
                     + (sorted.count > 4 ? ", and \(sorted.count - 4) more" : "")
             }
-            out += "\(indent)\(p.name): \(expectation)" + (comment.isEmpty ? "" : "    # \(comment)") + "\n"
+            out += "\(indent)\(p.name): \(expectation)" + (comment.isEmpty ? "" : "    # " + Self.comment(comment)) + "\n"
         }
         return out
     }
@@ -287,7 +291,36 @@ public enum ProtocolLearner {
         return s
     }
 
-    /// A YAML double-quoted scalar.
+    /// A selector's expected value: the text, or for a value of several — a
+    /// `\` in a description is DICOM's value separator (`T1\MPRAGE` is two
+    /// values) — the list of them, which `equals` compares value by value
+    /// ("T1\\MPRAGE" matched no series of the reference).
+    static func selectorValue(_ s: String) -> String {
+        let comps = s.split(separator: "\\", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+        return comps.count == 1 ? quote(s) : "{equals: [\(comps.map { quote($0) }.joined(separator: ", "))]}"
+    }
+
+    /// Text for a YAML comment: a value's line break (LF, CR, NEL, U+2028,
+    /// U+2029, which YAML breaks lines at too) would end the comment and put
+    /// the rest of the value into the pack, and the characters YAML does not
+    /// allow in a stream (C0 but tab, DEL, C1, U+FFFE, U+FFFF) stop it from
+    /// loading: each is U+FFFD.
+    static func comment(_ s: String) -> String {
+        var o = String.UnicodeScalarView()
+        for ch in s.unicodeScalars {
+            switch ch.value {
+            case 0x09: o.append(ch)
+            case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0xFFFE, 0xFFFF: o.append("\u{FFFD}")
+            default: o.append(ch)
+            }
+        }
+        return String(o)
+    }
+
+    /// A YAML double-quoted scalar (YAML 1.1 §5.7 escapes; libYAML reads
+    /// them): every character YAML would not keep as it is escaped — the
+    /// line separators U+2028/U+2029 would be folded into a space, U+FFFE
+    /// and U+FFFF are not allowed in a stream.
     static func quote(_ s: String) -> String {
         var o = "\""
         for ch in s.unicodeScalars {
@@ -300,6 +333,9 @@ public enum ProtocolLearner {
             // other C0 controls, DEL and the C1 range are not printable in YAML (YAML 1.2 §5.1)
             case _ where ch.value < 0x20 || (ch.value >= 0x7F && ch.value < 0xA0):
                 o += "\\x" + String(ch.value, radix: 16, uppercase: true).leftPadded(to: 2)
+            case "\u{2028}": o += "\\L"
+            case "\u{2029}": o += "\\P"
+            case "\u{FFFE}", "\u{FFFF}": o += "\\u" + String(ch.value, radix: 16, uppercase: true)
             default: o.unicodeScalars.append(ch)
             }
         }
@@ -344,8 +380,11 @@ extension ProtocolLearner {
         }
         func abandon() { if let file, let output { file.close(); unlink(output) } }
         let r: LearnResult
+        var req = req
+        req.output = output
         do { r = try learn(req) } catch { abandon(); writeError("error: \(error)\n"); return 2 }
-        for w in r.warnings { writeError("warning: \(w)\n") }
+        // (a value's control characters, ESC or a line break, as U+FFFD: as in check's console report)
+        for w in r.warnings { writeError("warning: " + ByteOutput.controlsReplaced(w, keepingLineBreaks: false) + "\n") }
         guard r.acquisitions > 0 else {
             abandon()
             writeError("error: no acquisition to learn from in \(req.paths.joined(separator: ", ")) (\(r.files) files, \(r.series) series, \(r.excluded) excluded)\n")

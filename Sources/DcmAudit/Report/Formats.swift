@@ -73,7 +73,10 @@ public final class GitHubReport: Reporter {
         self.out = out; self.run = run
         if run.showPHI { out.write(Array(("::warning title=dcmaudit::" + GitHubReport.data(phiShownNotice) + "\n").utf8)) }
     }
-    /// Escapes of a workflow command's message.
+    /// Escapes of a workflow command's message (GitHub's: `%`, CR, LF); the
+    /// other control characters (C0 but tab, DEL, C1: ESC would colour or
+    /// rewrite the log, which GitHub renders with ANSI escapes) U+FFFD, as
+    /// in the console report.
     static func data(_ s: String) -> String {
         var o = ""
         for c in s.unicodeScalars {
@@ -81,6 +84,7 @@ public final class GitHubReport: Reporter {
             case "%": o += "%25"
             case "\r": o += "%0D"
             case "\n": o += "%0A"
+            case _ where ByteOutput.isReportControl(c.value, keepingLineBreaks: false): o += "\u{FFFD}"
             default: o.unicodeScalars.append(c)
             }
         }
@@ -105,8 +109,7 @@ public final class GitHubReport: Reporter {
         out.write(o.bytes)
     }
     public func finish(_ report: CheckReport, duration: Double) {
-        let c = report.severityCounts
-        let line = "dcmaudit \(run.toolVersion): \(report.files) files, \(c[.error] ?? 0) errors, \(c[.warning] ?? 0) warnings, \(c[.info] ?? 0) info"
+        let line = "dcmaudit \(run.toolVersion): " + report.countsLine
             + " (packs: " + run.packs.map { "\($0.id)@\($0.version)" }.joined(separator: ", ") + "; " + RunInfo.seconds(run.duration(measured: duration)) + " s)\n"
         out.write(Array(line.utf8))
         for w in report.waived {
@@ -493,7 +496,7 @@ public final class CSVReport: Reporter {
             + (r.waived.isEmpty ? "" : "; waived: \(r.waivedCount) (the rows with a waiver)")
             + (r.notEvaluated.isEmpty ? "" : "; not evaluated: " + r.notEvaluated.headline + " (not rows: see the text, JSON or JSON Lines report)")
         for w in r.waived { for f in w.findings { row(f, waiver: w.reason) } }
-        head = head.replacingAll("\n", with: " ").replacingAll("\r", with: " ")
+        head = ByteOutput.controlsReplaced(head.replacingAll("\n", with: " ").replacingAll("\r", with: " "), keepingLineBreaks: false)
         o.write(head + "\r\n")
         o.write(CSVReport.columns.joined(separator: ",") + "\r\n")
         out.write(o.bytes)
@@ -518,12 +521,10 @@ public final class MarkdownReport: Reporter {
     }
     public func finish(_ r: CheckReport, duration: Double) {
         var o = ByteOutput(capacity: 1 << 14)
-        let c = r.severityCounts
-        let e = c[.error] ?? 0, w = c[.warning] ?? 0, i = c[.info] ?? 0
         if run.showPHI { o.write("> **Warning**\n> " + phiShownNotice + "\n\n") }
         if r.incomplete { o.write("> **Incomplete**\n> " + incompleteNotice(r) + "\n\n") }
-        o.write("## dcmaudit: " + (r.exitCode == 0 ? "passed" : "failed") + " — \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s"), \(i) info\n\n")
-        o.write("\(r.files) file\(r.files == 1 ? "" : "s") (\(r.unreadable) unreadable, \(r.notDicom) not DICOM), \(r.rules.count) rules, fail on: \(r.failOn.rawValue)\n\n")
+        o.write("## dcmaudit: " + (r.exitCode == 0 ? "passed" : "failed") + " — " + r.severityText + "\n\n")
+        o.write(r.filesText + ", \(r.rules.count) rules, fail on: \(r.failOn.rawValue)\n\n")
         let withFindings = r.rules.filter { $0.findings > 0 || $0.counts.notEvaluated > 0 }
         if !withFindings.isEmpty {
             o.write("| rule | pack | severity | findings | pass | fail | n/a | not evaluated |\n|---|---|---|---:|---:|---:|---:|---:|\n")
@@ -553,7 +554,7 @@ public final class MarkdownReport: Reporter {
         o.write("<details><summary>Run</summary>\n\n")
         o.write("- dcmaudit "); o.markdownCell(run.toolVersion); o.write("\n")
         o.write("- started "); o.markdownCell(run.startTime); o.write(", took " + RunInfo.seconds(run.duration(measured: duration)) + " s\n")
-        o.write("- command: `"); o.write(r.commandLineText(run).replacingAll("`", with: "'").replacingAll("\n", with: " ")); o.write("`\n")
+        o.write("- command: `"); o.write(ByteOutput.controlsReplaced(r.commandLineText(run).replacingAll("`", with: "'").replacingAll("\n", with: " ").replacingAll("\r", with: " "), keepingLineBreaks: false)); o.write("`\n")
         for p in run.packs {
             o.write("- pack "); o.markdownCell(p.id); o.write(" "); o.markdownCell(p.version); o.write(" sha256:" + p.sha256 + "\n")
         }

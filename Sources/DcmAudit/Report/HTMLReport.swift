@@ -226,7 +226,9 @@ public final class HTMLReport: Reporter {
     }
 
     public func finish(_ r: CheckReport, duration: Double) {
-        let html = template.render(context(r, duration: duration))
-        out.write(Array(html.utf8))
+        let html = Array(template.render(context(r, duration: duration)).utf8)
+        // the template's values are HTML-escaped; their control characters
+        // (a file name's or the command line's ESC) are U+FFFD, as in JUnit
+        out.write(ByteOutput.controlsReplaced(utf8: html) ?? html)
     }
 }

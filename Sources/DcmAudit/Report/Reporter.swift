@@ -114,7 +114,8 @@ extension ByteOutput {
     /// XML/HTML text or attribute value: `& < > " '` escaped, and the
     /// characters XML 1.0 forbids (§2.2: C0 controls but tab, LF, CR, and the
     /// noncharacters U+FFFE and U+FFFF, which a UTF-8 value decodes to as
-    /// EF BF BE/BF) replaced by U+FFFD.
+    /// EF BF BE/BF) replaced by U+FFFD, as are DEL and the C1 controls,
+    /// which it discourages (and which the console report replaces).
     public mutating func xml(_ s: String) {
         var s = s
         s.withUTF8 { u in
@@ -125,6 +126,8 @@ extension ByteOutput {
                 switch c {
                 case 0xEF where i + 1 < u.count && u[i] == 0xBF && (u[i + 1] == 0xBE || u[i + 1] == 0xBF):
                     write("\u{FFFD}"); i += 2
+                case 0xC2 where i < u.count && u[i] >= 0x80 && u[i] <= 0x9F:
+                    write("\u{FFFD}"); i += 1   // C1 (U+0080-U+009F: XML 1.0 §2.2 discourages them; CSI is one)
                 case 0x26: write("&amp;")
                 case 0x3C: write("&lt;")
                 case 0x3E: write("&gt;")
@@ -139,9 +142,11 @@ extension ByteOutput {
     }
 
     /// A Markdown table cell: HTML specials escaped (GitHub renders inline
-    /// HTML), `|` and line breaks neutralised.
+    /// HTML), `|` and line breaks neutralised, the other control characters
+    /// (C0 but tab, DEL, C1) U+FFFD as in the console report.
     public mutating func markdownCell(_ s: String) {
         for c in s.unicodeScalars {
+            if c != "\n" && c != "\r" && ByteOutput.isReportControl(c.value, keepingLineBreaks: false) { write("\u{FFFD}"); continue }
             switch c {
             case "&": write("&amp;")
             case "<": write("&lt;")

@@ -32,15 +32,19 @@ extension PackCompiler {
         for (k, kl, v) in entries {
             switch k {
             case "session":
+                // (a null is an error, not the default: leave the key out for StudyInstanceUID)
+                guard notNull(v, "session", takes: "an attribute or a list of attributes (without it: StudyInstanceUID)") else { continue }
                 let names = v.items ?? [v]
-                let rs = names.compactMap { n in scalar(n, "session").flatMap { attributeRef($0, n.location) } }
+                let rs = names.compactMap { n in notNull(n, "session", takes: "an attribute") ? scalar(n, "session").flatMap { attributeRef($0, n.location) } : nil }
                 if names.isEmpty { error(v.location, "'session' takes an attribute or a list of attributes, e.g. StudyInstanceUID") }
                 if !rs.isEmpty { session = rs }
             case "exclude":
+                guard notNull(v, "exclude", takes: "a list of exclusions (without it: none)") else { continue }
                 guard let items = v.items else { error(v.location, "'exclude' takes a list: built-in names (\(BuiltinExclusions.all.map(\.name).joined(separator: ", "))) or {name: N, when: selector}"); continue }
                 for item in items { if let e = compileExclusion(item) { exclusions.append(e) } }
             case "acquisitions":
                 sawAcquisitions = true
+                guard notNull(v, "acquisitions", takes: "a list of acquisitions") else { continue }
                 guard let items = v.items else { error(v.location, "'acquisitions' must be a list of acquisitions"); continue }
                 var names: [String: SourceLocation] = [:]
                 for item in items {
@@ -51,7 +55,8 @@ extension PackCompiler {
                 }
             case "severity": if let s = severity(v) { sev = s }
             case "unexpected":
-                if v.scalar == "ignore" { unexpected = nil } else if let s = severity(v) { unexpected = s }
+                if !notNull(v, "unexpected", takes: "a severity or ignore") {}
+                else if v.scalar == "ignore" { unexpected = nil } else if let s = severity(v) { unexpected = s }
             default: unknownKey(k, kl, among: Keys.protocolSection, what: "'protocol'")
             }
         }
@@ -75,6 +80,7 @@ extension PackCompiler {
     }
 
     func compileExclusion(_ n: SyntaxNode) -> Exclusion? {
+        guard notNull(n, "exclude", takes: "built-in names or {name: N, when: selector}") else { return nil }
         if let s = n.scalar {
             guard let b = BuiltinExclusions.all.first(where: { $0.name == s }) else {
                 error(n.location, "unknown exclusion '\(s)': use \(BuiltinExclusions.all.map(\.name).joined(separator: ", ")) or {name: N, when: selector}",
@@ -133,8 +139,9 @@ extension PackCompiler {
             case "match": sawMatch = true; match = compileWhen(v); matchText = v.flowText
             case "required": if let b = bool(v, "required") { required = b }
             case "severity": sev = severity(v)
-            case "parameters": params = compileParameters(v, intern: intern, allowIgnore: false)
+            case "parameters": if notNull(v, "parameters", takes: "a mapping of attribute → expected value") { params = compileParameters(v, intern: intern, allowIgnore: false) }
             case "overrides":
+                guard notNull(v, "overrides", takes: "a list of {when: selector, parameters: {…}}") else { continue }
                 guard let items = v.items else { error(v.location, "'overrides' takes a list of {when: selector, parameters: {…}}"); continue }
                 for item in items {
                     guard let oe = item.entries else { error(item.location, "an override is {when: selector, parameters: {…}}"); continue }
@@ -142,7 +149,7 @@ extension PackCompiler {
                     for (ok, okl, ov) in oe {
                         switch ok {
                         case "when": when = compileWhen(ov); whenText = ov.flowText
-                        case "parameters": ps = compileParameters(ov, intern: intern, allowIgnore: true)
+                        case "parameters": if notNull(ov, "parameters", takes: "a mapping of attribute → expected value or ignore") { ps = compileParameters(ov, intern: intern, allowIgnore: true) } else { ps = [] }
                         default: unknownKey(ok, okl, among: Keys.override, what: "an override")
                         }
                     }

@@ -45,6 +45,23 @@ final class ProtocolChoiceCache {
 }
 
 extension Evaluator {
+    /// The key of a session of several attributes (`session: [A, B]`): the
+    /// values joined with `|`, a `|` or `\` within a value escaped with `\`
+    /// (`a\|b|c`) — values holding a `|` ("a|b" + "c", "a" + "b|c") made
+    /// one key of two sessions. One attribute's value is the key as it is.
+    static func sessionKey(_ parts: [String]) -> String {
+        guard parts.count > 1 else { return parts.first ?? "" }
+        return parts.map { p -> String in
+            guard p.contains("|") || p.contains("\\") else { return p }
+            var o = ""
+            for c in p.unicodeScalars {
+                if c == "|" || c == "\\" { o += "\\" }
+                o.unicodeScalars.append(c)
+            }
+            return o
+        }.joined(separator: "|")
+    }
+
     /// Samples one file for a protocol. Selectors are evaluated as `when`s are
     /// (a selector that cannot be decided does not hold).
     ///
@@ -59,7 +76,7 @@ extension Evaluator {
         let ds = file.dataSet
         func nonEmpty(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : $0 } }
         let parts = spec.session.map { nonEmpty(valueText($0, file)) }
-        let session: String? = parts.contains { $0 == nil } ? nil : parts.map { $0! }.joined(separator: "|")
+        let session: String? = parts.contains { $0 == nil } ? nil : Evaluator.sessionKey(parts.map { $0! })
         let series = nonEmpty(ds.string(Evaluator.seriesUID))
         let choice: ProtocolChoiceCache
         if let order, let series, let c = protocolChoices[slot], c.series == series, c.order < order {
