@@ -178,7 +178,7 @@ func enhancedMR(patient: Patient, study: Study, uid: (Int...) -> String) -> Data
     timing.set(keyword: "GradientEchoTrainLength", "0")
     var sar = DataSet(); sar.set(keyword: "SpecificAbsorptionRateDefinition", "IEC_WHOLE_BODY"); sar.set(keyword: "SpecificAbsorptionRateValue", "0.5")
     timing.setSequence(keyword: "SpecificAbsorptionRateSequence", items: [sar])
-    var mode = DataSet(); mode.set(keyword: "OperatingModeType", "IEC_WHOLE_BODY"); mode.set(keyword: "OperatingMode", "IEC_NORMAL")
+    var mode = DataSet(); mode.set(keyword: "OperatingModeType", "RF"); mode.set(keyword: "OperatingMode", "IEC_NORMAL")
     timing.setSequence(keyword: "OperatingModeSequence", items: [mode])
     shared.setSequence(keyword: "MRTimingAndRelatedParametersSequence", items: [timing])
     var fov = DataSet()
