@@ -158,7 +158,7 @@ func enhancedMR(patient: Patient, study: Study, uid: (Int...) -> String) -> Data
     shared.setSequence(keyword: "PlaneOrientationSequence", items: [po])
     var anat = DataSet()
     anat.set(keyword: "FrameLaterality", "U")
-    anat.setSequence(keyword: "AnatomicRegionSequence", items: [code("T-A0100", "SRT", "Brain")])
+    anat.setSequence(keyword: "AnatomicRegionSequence", items: [code("12738006", "SCT", "Brain")])
     shared.setSequence(keyword: "FrameAnatomySequence", items: [anat])
     var ft = DataSet()
     ft.set(keyword: "FrameType", "ORIGINAL\\PRIMARY\\M_SE\\NONE")
