@@ -434,7 +434,10 @@ def gen_deid():
     out.append("title: PS3.15 Basic Application Level Confidentiality Profile")
     out.append("conditions:")
     for _, code, cname, oname in OPTIONS:
-        out.append(f"  {cname}:   # {oname} ({code}) not declared")
+        out.append(f"  {cname}:")
+        # (explanations say which option is missing, not the two tests on
+        # De-identification Method Code Sequence that decide it)
+        out.append(f"    text: \"no {oname} ({code}) in DeidentificationMethodCodeSequence\"")
         out.append("    any:")
         out.append("      - {DeidentificationMethodCodeSequence: {any: [absent, empty]}}")
         out.append(f"      - {{'DeidentificationMethodCodeSequence[*].CodeValue': {{not_in: [\"{code}\"]}}}}")

@@ -80,6 +80,15 @@ final class DeidPackTests: XCTestCase {
         XCTAssertEqual(try findings(try privateFile(orphan: true, method: "113100")).count, 4)
     }
 
+    /// A finding says which option would have kept the attribute (the
+    /// option conditions' `text:`), not the two tests on De-identification
+    /// Method Code Sequence that decide it.
+    func testBecauseNamesTheMissingOption() throws {
+        let fs = try findings(try privateFile(orphan: false))
+        XCTAssertTrue(fs.contains { $0.because == "no Retain Safe Private Option (113111) in DeidentificationMethodCodeSequence and (0019,0010) is present" },
+                      "\(fs.map { $0.because ?? "" })")
+    }
+
     /// The Private Creator's value is not patient data (PS3.5 7.8.1: it names
     /// the implementer); every private data element's value still is.
     func testRedactionSparesOnlyPrivateCreators() {
