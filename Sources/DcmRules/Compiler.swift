@@ -407,7 +407,8 @@ final class PackCompiler {
             for (k, kl, v) in entries {
                 switch k {
                 case "text":
-                    guard let text = scalar(v, "text"), !text.isEmpty else {
+                    guard let text = scalar(v, "text") else { continue }   // (scalar said why)
+                    guard !text.isEmpty else {
                         error(v.location, "'text' takes the words explanations show for the selector's other entries"); continue
                     }
                     if entries.count == 1 { error(kl, "'text' describes the other entries of its selector, and this one has none") }
@@ -421,7 +422,8 @@ final class PackCompiler {
                 case "each_element":
                     if let p = compileEachElement(v) { parts.append(p) }
                 case "not_evaluated":
-                    guard let text = scalar(v, "not_evaluated"), !text.isEmpty else {
+                    guard let text = scalar(v, "not_evaluated") else { continue }   // (scalar said why)
+                    guard !text.isEmpty else {
                         error(v.location, "'not_evaluated' takes the text of the condition that cannot be evaluated"); continue
                     }
                     parts.append(.notEvaluated(text))

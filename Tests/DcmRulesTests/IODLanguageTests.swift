@@ -48,9 +48,10 @@ final class IODLanguageTests: XCTestCase {
         XCTAssertEqual(r.findings.map(\.message), ["PatientWeight is absent, although the patient is an adult"])
         XCTAssertEqual(r.findings.first?.because, "the patient is an adult and PatientWeight is absent, although the patient is an adult")
         // alone, or empty: pack errors naming the place
-        for bad in ["{text: \"words\"}", "{text: \"\", Modality: CT}"] {
+        for bad in ["{text: \"words\"}", "{text: \"\", Modality: CT}", "{text: [a, b], Modality: CT}"] {
             XCTAssertThrowsError(try pack("pack: t.x\nversion: 1\nrules:\n  - id: t.r\n    check: \(bad)\n"), bad) { e in
                 XCTAssertTrue("\(e)".contains("'text'"), "\(e)")
+                XCTAssertEqual((e as? PackErrors)?.diagnostics.count, 1, "one error, not two: \(e)")
             }
         }
     }
