@@ -297,10 +297,14 @@ def explain_miss(path: Path, cat: str, msg: str, kw: str | None, mine: list[dict
                 "dcmaudit the item's missing Code Meaning (Type 1)")
     if kw == "Laterality" and "Type 2C" in msg:
         # PS3.3 C.7.3.1: 2C "if the body part examined is a paired structure and
-        # Image/Frame/Measurement Laterality are not present" — undecidable without
-        # anatomy; dciodvfy reports it whenever Image Laterality is absent
+        # Image/Frame/Measurement Laterality are not present"; dciodvfy reports it
+        # whenever Image Laterality is absent; dicom.iod decides it from Body Part
+        # Examined (gen_iod.Generator.laterality_condition)
         return ("dciodvfy quirk / condition we cannot evaluate: Laterality 2C needs a paired body part; dciodvfy "
-                "reports it whenever Image Laterality is absent (Body Part Examined absent or WHOLE BODY in these files)")
+                "reports it whenever Image Laterality is absent, dcmaudit decides it from Body Part Examined with "
+                "highdicom's paired flag on PS3.16 Table L-1's terms — not required for an unpaired part (HEAD, "
+                "CHEST…), not evaluated when Body Part Examined is absent or not a Table L-1 term (WHOLE BODY: "
+                "the term is WHOLEBODY)")
     import gen_iod
     t = iod_tables()
     g = t["gen"]

@@ -62,6 +62,11 @@ import re
 
 # ------------------------------------------------------------------ text helpers
 
+# General Series' Laterality (C.7.3.1) and its 2C condition (laterality_condition)
+LATERALITY = 0x00200060
+LATERALITY_TEXT = ("Required if the body part examined is a paired structure and Image Laterality (0020,0062) "
+                   "or Frame Laterality (0020,9072) or Measurement Laterality (0024,0113) are not present")
+
 # conditions inside an item on an attribute of an enclosing item or of the
 # top-level data set: encoded ({parent: …}, {top: …}); False only counts them
 SCOPE_REFS = {"1": True, "count": False}.get(os.environ.get("GEN_IOD_SCOPE", "1"))
@@ -1445,6 +1450,10 @@ class Generator:
             text = text if len(text) <= 200 else text[:197] + "..."
             counter["not evaluated"] += 1
             return f"{{not_evaluated: {q(text)}}}", False
+        if node.tag == LATERALITY and depth == 0 and text == LATERALITY_TEXT:
+            counter["not evaluated"] += 1   # (as `rules coverage` counts it: it has a not_evaluated part)
+            self.stats["Laterality 2C: paired body parts from highdicom's anatomic_regions.json (per place, summed; counted not evaluated)"] += 1
+            return self.laterality_condition(), False
         sib = {s.tag for s in siblings}
         ok = (lambda t: t in sib) if depth > 0 else (lambda t: t in self.top_level_tags or t in sib)
         # (in a functional group macro the Functional Groups item is the
@@ -1493,6 +1502,46 @@ class Generator:
             return sel, False
         counter["encoded"] += 1
         return sel, True
+
+    def laterality_condition(self):
+        """General Series' Laterality (0020,0060), Type 2C (C.7.3.1):
+        "Required if the body part examined is a paired structure and Image
+        Laterality (0020,0062) or Frame Laterality (0020,9072) or Measurement
+        Laterality (0024,0113) are not present". PS3.3 and PS3.16 do not say
+        which body parts are paired; highdicom 0.28.2's anatomic_regions.json
+        (PS3.16 Table L-1's Body Part Examined terms) carries a paired flag
+        its authors added (KNEE, BREAST, KIDNEY, EYE… paired; CHEST, HEAD,
+        ABDOMEN… not). Body Part Examined (0018,0015) one of the paired
+        terms: the body part is paired; one of the others: it is not; absent,
+        empty or another value: not evaluated. None of the three other
+        lateralities may be present, Frame Laterality in no Functional
+        Groups item either."""
+        regions = self.t["highdicom"]["anatomic_regions"]
+        paired = sorted(k for k, v in regions.items() if v[3])
+        unpaired = sorted(k for k, v in regions.items() if not v[3])
+        terms = lambda ks: ", ".join(q(k) for k in ks)
+        text = q("Required if the body part examined is a paired structure (Body Part Examined absent, empty or not a "
+                 "term of PS3.16 Table L-1 with highdicom's paired flag) and Image Laterality (0020,0062) or Frame "
+                 "Laterality (0020,9072) or Measurement Laterality (0024,0113) are not present")
+        is_paired = (f"{{any: [{{BodyPartExamined: {{in: [{terms(paired)}]}}}}, "
+                     f"{{all: [{{not: {{BodyPartExamined: {{in: [{terms(paired)}]}}}}}}, {{not: {{BodyPartExamined: {{in: [{terms(unpaired)}]}}}}}}, "
+                     f"{{not_evaluated: {text}}}]}}]}}")
+        name = "lat.paired-without-laterality"
+        if name not in self.item_names:
+            # a named condition, said in PS3.3's words (`text:`): a finding reads
+            # "Laterality is absent, although the body part examined is …"
+            self.item_names.add(name)
+            self.cond_lines.append("  # General Series' Laterality 2C (C.7.3.1): paired body parts by highdicom's flag on "
+                                   "PS3.16 Table L-1's terms (Generator.laterality_condition)")
+            self.cond_lines.append(f"  {name}:")
+            self.cond_lines.append("    text: " + q("the body part examined is a paired structure and Image Laterality (0020,0062) "
+                                                    "or Frame Laterality (0020,9072) or Measurement Laterality (0024,0113) are not present"))
+            self.cond_lines.append("    all:")
+            for x in [is_paired, "{ImageLaterality: absent}", "{MeasurementLaterality: absent}",
+                      "{not: {'SharedFunctionalGroupsSequence[*].FrameAnatomySequence[*].FrameLaterality': present}}",
+                      "{not: {'PerFrameFunctionalGroupsSequence[*].FrameAnatomySequence[*].FrameLaterality': present}}"]:
+                self.cond_lines.append("      - " + x)
+        return name
 
     def scope_of(self, sib):
         """For a condition inside an item whose attributes are `sib`: where a

@@ -176,7 +176,9 @@ def bad_value(vals, vr):
 # Region Codes and Body Part Examined Defined Terms” in PS3.16 for Defined
 # Terms" — the Body Part Examined column of PS3.16 Table L-1, as highdicom
 # 0.28.2 ships it (_standard/anatomic_regions.json, "defined in table L1 [of]
-# Annex L"; its keys, read as a file; highdicom's own paired flag is not used).
+# Annex L"; its keys, read as a file; its paired flag, which highdicom's
+# authors added, decides General Series' Laterality condition in dicom.iod:
+# gen_iod.Generator.laterality_condition).
 # The generator stops if PS3.3's text no longer refers to the table.
 REFERENCED_TERMS = {
     "(0018,0015)": ("See Annex L", lambda: sorted(highdicom_json("anatomic_regions.json")),
@@ -546,7 +548,7 @@ def gen_iod_pack():
     tables = {n: standard_json(n + ".json") for n in names}
     vr = values_rules()[0]
     values = {kw: set(vals) for _, kw, _, _, vals, _ in vr}
-    tables["highdicom"] = {n: highdicom_json(n + ".json") for n in ("iod_module_map", "sop_class_iod_map", "module_attribute_map")}
+    tables["highdicom"] = {n: highdicom_json(n + ".json") for n in ("iod_module_map", "sop_class_iod_map", "module_attribute_map", "anatomic_regions")}
     tables["highdicom_version"] = HIGHDICOM_VERSION
     g = gen_iod.Generator(tables, dictionary(), values)
     g.values_enums = {kw: set(vals) for kind, kw, _, _, vals, _ in vr if kind == "enum"}

@@ -578,6 +578,43 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(try exposure("DERIVED"), [])
     }
 
+    /// General Series' Laterality, Type 2C (C.7.3.1: "Required if the body
+    /// part examined is a paired structure and Image Laterality … or Frame
+    /// Laterality … or Measurement Laterality … are not present"): decided
+    /// from Body Part Examined with highdicom's paired flag on PS3.16 Table
+    /// L-1's terms (gen_iod.Generator.laterality_condition) — required for
+    /// KNEE, not for CHEST, not evaluated without a known term; any of the
+    /// other lateralities, a Frame Laterality in a Functional Groups item
+    /// included, lifts it.
+    func testLateralityFollowsPairedBodyParts() throws {
+        let ct = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.2\", Modality: CT, SeriesInstanceUID: \"1.2.3\", SeriesNumber: \"1\", PatientPosition: HFS"
+        let id = "iod.ct-image.general-series"
+        let missing = { (extra: String) throws -> [String] in
+            try self.run(try file("{\(ct)\(extra)}")).findings.filter { $0.ruleID == id && $0.attribute == "Laterality" }.map(\.message)
+        }
+        XCTAssertEqual(try missing(", BodyPartExamined: KNEE"),
+                       ["Laterality is absent, although the body part examined is a paired structure and Image Laterality (0020,0062) "
+                        + "or Frame Laterality (0020,9072) or Measurement Laterality (0024,0113) are not present"])
+        XCTAssertEqual(try missing(", BodyPartExamined: KNEE, Laterality: \"\""), [])     // (2C: present, even empty)
+        XCTAssertEqual(try missing(", BodyPartExamined: KNEE, ImageLaterality: L"), [])
+        XCTAssertEqual(try missing(", BodyPartExamined: CHEST"), [])
+        let why = { (extra: String) throws -> [String] in try self.undecidedTexts(id, try file("{\(ct)\(extra)}")).filter { $0.contains("paired") } }
+        XCTAssertEqual(try why(", BodyPartExamined: CHEST"), [])
+        XCTAssertEqual(try why(", BodyPartExamined: KNEE, ImageLaterality: L"), [])
+        XCTAssertEqual(try why("").count, 1)                                  // no Body Part Examined: not evaluated
+        XCTAssertEqual(try why(", BodyPartExamined: \"WHOLE BODY\"").count, 1)   // not a Table L-1 term (WHOLEBODY is)
+        XCTAssertEqual(try missing(", BodyPartExamined: \"WHOLE BODY\""), [])
+        // an enhanced image: a Frame Laterality in a per-frame Frame Anatomy item lifts it
+        let emr = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.4.1\", Modality: MR, BodyPartExamined: KNEE"
+        let frame = "PerFrameFunctionalGroupsSequence: [{FrameAnatomySequence: [{FrameLaterality: R}]}]"
+        let emrMissing = { (extra: String) throws -> [String] in
+            try self.run(try file("{\(emr)\(extra)}")).findings
+                .filter { $0.ruleID == "iod.enhanced-mr-image.general-series" && $0.attribute == "Laterality" }.map(\.severity.rawValue)
+        }
+        XCTAssertEqual(try emrMissing(""), ["error"])
+        XCTAssertEqual(try emrMissing(", " + frame), [])
+    }
+
     /// Conditions inside an item on an attribute of the top level (`top:`)
     /// or of an enclosing item (`parent:`): RT Dose's Dose Summation Type
     /// (C.8.8.3) for a referenced beam's control points, an ion beam's Scan
