@@ -15,17 +15,27 @@ import DcmDictionary
 ///   is detected: not a condition of the standard).
 /// A named condition used several times in a group (a macro's item tests) is
 /// counted once per group; the overall figures sum the groups.
+///
+/// A not-evaluated condition is *partly decided* when it is more than its
+/// `not_evaluated` text: decided where the file has what it reads, not
+/// evaluated otherwise (PS3.3's "X … and <prose>" decided one way; the
+/// frame's Frame Type, read from a Functional Groups item that may lack the
+/// frame type macro; Laterality's paired body part, from a Body Part Examined
+/// that may be absent). Counted with the not evaluated, and apart.
 public struct ConditionCoverage: Sendable {
     public struct Counts: Sendable, Equatable {
         public var rules = 0
         public var attributeEncoded = 0, attributeNotEvaluated = 0
         public var ruleEncoded = 0, ruleNotEvaluated = 0
+        /// Of the not evaluated, those partly decided (`isPartlyDecided`).
+        public var attributePartly = 0, rulePartly = 0
         public init() {}
         public var attributeTotal: Int { attributeEncoded + attributeNotEvaluated }
         public var ruleTotal: Int { ruleEncoded + ruleNotEvaluated }
         mutating func add(_ o: Counts) {
             rules += o.rules; attributeEncoded += o.attributeEncoded; attributeNotEvaluated += o.attributeNotEvaluated
             ruleEncoded += o.ruleEncoded; ruleNotEvaluated += o.ruleNotEvaluated
+            attributePartly += o.attributePartly; rulePartly += o.rulePartly
         }
     }
     /// (group name, counts), in the order first met; the group is the SOP Class
@@ -54,7 +64,10 @@ public struct ConditionCoverage: Sendable {
             c.rules += 1
             for w in rest where !Self.isPresenceOnly(w) {
                 let ne = Self.notEvaluated(in: w)
-                if ne.isEmpty { c.ruleEncoded += 1 } else { c.ruleNotEvaluated += 1; groupTexts.formUnion(ne) }
+                if ne.isEmpty { c.ruleEncoded += 1 } else {
+                    c.ruleNotEvaluated += 1; groupTexts.formUnion(ne)
+                    if Self.isPartlyDecided(w) { c.rulePartly += 1 }
+                }
             }
             if case .instance(let p) = r.check { Self.walk(p, &c, &seen, &groupTexts) }
             counts[group] = c
@@ -82,6 +95,18 @@ public struct ConditionCoverage: Sendable {
         case .named(_, let q), .described(_, let q): return isPresenceOnly(q)
         case .deferred(let d): return isPresenceOnly(d.predicate)
         default: return false
+        }
+    }
+
+    /// Whether a condition holding a `not_evaluated` part has parts that
+    /// decide it on some files: anything but a bare `not_evaluated` (named,
+    /// described, or scoped to an enclosing data set).
+    static func isPartlyDecided(_ p: Predicate) -> Bool {
+        switch p {
+        case .notEvaluated: return false
+        case .named(_, let q), .described(_, let q), .scoped(_, let q): return isPartlyDecided(q)
+        case .deferred(let d): return isPartlyDecided(d.predicate)
+        default: return true
         }
     }
 
@@ -124,7 +149,10 @@ public struct ConditionCoverage: Sendable {
         switch t {
         case .type(let rt, let cond) where rt == .t1C || rt == .t2C:
             let ne = cond.map { notEvaluated(in: $0) } ?? []
-            if ne.isEmpty { c.attributeEncoded += 1 } else { c.attributeNotEvaluated += 1; texts.formUnion(ne) }
+            if ne.isEmpty { c.attributeEncoded += 1 } else {
+                c.attributeNotEvaluated += 1; texts.formUnion(ne)
+                if let cond, isPartlyDecided(cond) { c.attributePartly += 1 }
+            }
         case .items(let p): walk(p, &c, &seen, &texts)
         case .each(let x), .not(let x): walk(x, &c, &seen, &texts)
         case .all(let ts), .any(let ts): for x in ts { walk(x, &c, &seen, &texts) }
@@ -138,15 +166,17 @@ public struct ConditionCoverage: Sendable {
         let w = max(24, (groups.map(\.name.count).max() ?? 0) + 2)
         func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(1, n - s.count)) }
         func lpad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(1, n - s.count)) + s }
-        var out = pad("group", w) + lpad("rules", 7) + lpad("1C/2C encoded", 15) + lpad("not eval.", 11) + lpad("%", 6)
-            + lpad("rule cond. encoded", 20) + lpad("not eval.", 11) + lpad("%", 6) + "\n"
+        var out = pad("group", w) + lpad("rules", 7) + lpad("1C/2C encoded", 15) + lpad("not eval.", 11) + lpad("(partly)", 10) + lpad("%", 6)
+            + lpad("rule cond. encoded", 20) + lpad("not eval.", 11) + lpad("(partly)", 10) + lpad("%", 6) + "\n"
         func row(_ name: String, _ c: Counts) -> String {
             pad(name, w) + lpad("\(c.rules)", 7) + lpad("\(c.attributeEncoded)", 15) + lpad("\(c.attributeNotEvaluated)", 11)
+                + lpad("(\(c.attributePartly))", 10)
                 + lpad(pct(c.attributeEncoded, c.attributeTotal), 6) + lpad("\(c.ruleEncoded)", 20) + lpad("\(c.ruleNotEvaluated)", 11)
-                + lpad(pct(c.ruleEncoded, c.ruleTotal), 6) + "\n"
+                + lpad("(\(c.rulePartly))", 10) + lpad(pct(c.ruleEncoded, c.ruleTotal), 6) + "\n"
         }
         for g in groups { out += row(g.name, g.counts) }
         out += row("overall (\(groups.count) groups)", total)
+        out += "(partly): of the not evaluated, those decided where the file has what they read, not evaluated otherwise\n"
         if showTexts > 0 {
             out += "\nconditions not evaluated (groups using each), the \(min(showTexts, notEvaluatedTexts.count)) most used of \(notEvaluatedTexts.count):\n"
             for t in notEvaluatedTexts.prefix(showTexts) { out += lpad("\(t.groups)", 5) + "  " + t.text + "\n" }

@@ -393,6 +393,14 @@ final class IODPackTests: XCTestCase {
             XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
                            [rules, enc, ne, menc, mne], name)
         }
+        // of the not evaluated, those partly decided (ConditionCoverage.isPartlyDecided):
+        // the one-way forms, Laterality's paired body part (CT, MR, Enhanced MR), the
+        // frame's Frame Type (Enhanced MR's functional groups); a C module "or present"
+        for (name, partly, rulePartly) in [("iod.ct-image", 14, 1), ("iod.mr-image", 13, 1), ("iod.enhanced-mr-image", 67, 11)] {
+            let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
+            XCTAssertEqual([g.attributePartly, g.rulePartly], [partly, rulePartly], name)
+        }
+        XCTAssertEqual(c.total.attributePartly, 2243)
     }
 
     /// PS3.5 7.4.2: a Type 1C attribute has Type 1's requirements when its
