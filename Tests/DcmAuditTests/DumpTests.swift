@@ -66,6 +66,19 @@ final class DumpTests: XCTestCase {
         XCTAssertEqual(DumpRunner.shown("a\u{1B}[31m\nb\tc"), "a\u{FFFD}[31m\u{FFFD}b\tc")
     }
 
+    /// A UI value's trailing NUL padding (PS3.5 6.2) is trimmed as before
+    /// (on the fast path: an odd-length UID is half of a corpus's UIDs); a NUL
+    /// before other bytes is a control character.
+    func testCSVDumpNULs() throws {
+        var ds = DataSet()
+        ds.setRaw(Tag(0x0008, 0x0016), .UI, Array("1.2.3\0".utf8), pad: false)
+        ds.setRaw(Tag(0x0008, 0x0018), .UI, Array("1.2\03\0".utf8), pad: false)
+        let file = try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
+        var o = ByteOutput()
+        CSVDumper(paths: ["SOPClassUID", "SOPInstanceUID"].map { try! AttributePath(parsing: $0) }).render(file, path: "x.dcm", into: &o)
+        XCTAssertEqual(String(decoding: o.bytes, as: UTF8.self), "x.dcm,1.2.3,1.2\u{FFFD}3\n")
+    }
+
     /// The CSV dump quotes formula cells as the CSV report does (docs/reports.md):
     /// its fast path for ASCII values wrote `=1+2` of an LO as it was.
     func testCSVDumpFormulaCellsAreQuoted() throws {

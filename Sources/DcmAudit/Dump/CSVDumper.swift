@@ -39,9 +39,23 @@ public struct CSVDumper {
         guard vr.isString, !vr.isSingleValuedText, !e.flags.contains(.notLoaded), e.items == nil else { return false }
         let leading = vr.trimsLeadingSpaces
         return ds.withValue(e) { buf -> Bool in
-            for b in buf where b >= 0x7F || (b < 0x20 && b != 0x09) || b == 0x2C || b == 0x22 { return false }
-            var start = 0
             let n = buf.count
+            var k = 0
+            while k < n {
+                let b = buf[k]
+                if b >= 0x7F || (b < 0x20 && b != 0x09) || b == 0x2C || b == 0x22 {
+                    // (a UI value's NUL padding, trimmed below, stays on this path;
+                    // a NUL before other bytes is a control character)
+                    if b == 0 {
+                        var j = k
+                        while j < n && buf[j] == 0 { j += 1 }
+                        if j == n { break }
+                    }
+                    return false
+                }
+                k += 1
+            }
+            var start = 0
             var i = 0
             while i <= n {
                 if i == n || buf[i] == 0x5C {
@@ -50,7 +64,10 @@ public struct CSVDumper {
                     if leading { while lo < hi, buf[lo] == 0x20 { lo += 1 } }
                     // a cell a spreadsheet would run as a formula (`=`, `@`, `+`, `-`
                     // first: csvField decides, and quotes it with a `'`)
-                    if start == 0, hi > lo, [0x3D, 0x40, 0x2B, 0x2D, 0x09].contains(buf[lo]) { return false }
+                    // (a switch, not an array literal's `contains`: this runs for every value)
+                    if start == 0, hi > lo {
+                        switch buf[lo] { case 0x3D, 0x40, 0x2B, 0x2D, 0x09: return false; default: break }
+                    }
                     if start > 0 { out.byte(0x5C) }
                     if hi > lo { out.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[lo..<hi])) }
                     start = i + 1
