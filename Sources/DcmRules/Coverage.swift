@@ -176,7 +176,7 @@ public struct ConditionCoverage: Sendable {
         }
         for g in groups { out += row(g.name, g.counts) }
         out += row("overall (\(groups.count) groups)", total)
-        out += "(partly): of the not evaluated, those decided where the file has what they read, not evaluated otherwise\n"
+        out += "(partly): of the not evaluated, those decided on the files where their decidable part settles them, not evaluated on the others\n"
         if showTexts > 0 {
             out += "\nconditions not evaluated (groups using each), the \(min(showTexts, notEvaluatedTexts.count)) most used of \(notEvaluatedTexts.count):\n"
             for t in notEvaluatedTexts.prefix(showTexts) { out += lpad("\(t.groups)", 5) + "  " + t.text + "\n" }
