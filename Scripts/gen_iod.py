@@ -1837,11 +1837,19 @@ class Generator:
                 # in the Shared Functional Groups item, or in every Per-frame item (C.7.6.16)
                 where = (f"{{any: [{{SharedFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}, "
                          f"{{PerFrameFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}]}}")
+                top = next((self.keyword(n.tag) for n in macro_trees.get(mid, []) if self.keyword(n.tag)), None)
+                if top:
+                    # a macro in the Shared item is checked there only: its missing contents are
+                    # the Shared item's findings, not "absent" in every Per-frame item (where
+                    # C.7.6.16 forbids it then); in neither place, both are reported (as dciodvfy
+                    # does). `{any: [{not: S}, T]}`: S a guard, T reported (Finding.explain)
+                    s = f"{{'SharedFunctionalGroupsSequence[0].{top}': present}}"
+                    where = (f"{{all: [{{any: [{{not: {s}}}, {{SharedFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}]}}, "
+                             f"{{any: [{s}, {{PerFrameFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}]}}]}}")
                 when = [f"iod.{cid}"]
                 if r["usage"] == "C":
                     sel, _ = self.module_condition(r["conditionalStatement"], modc, r)
                     # a C macro that is there is checked, whatever its condition
-                    top = next((self.keyword(n.tag) for n in macro_trees.get(mid, []) if self.keyword(n.tag)), None)
                     if top:
                         sel = (f"{{any: [{sel}, {{'SharedFunctionalGroupsSequence[*].{top}': present}}, "
                                f"{{'PerFrameFunctionalGroupsSequence[*].{top}': present}}]}}")
