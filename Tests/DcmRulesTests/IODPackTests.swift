@@ -68,6 +68,24 @@ final class IODPackTests: XCTestCase {
                       "\(mrErrors)")
     }
 
+    /// A functional group macro in the Shared item is checked there only
+    /// (C.7.6.16: in the Shared item or in every Per-frame item, not both):
+    /// an attribute missing from it is the Shared item's finding, not also the
+    /// macro "absent" in every Per-frame item — as dciodvfy reports it
+    /// (Scripts/enhanced_mutants.py, docs/dciodvfy-enhanced.md).
+    func testSharedMacroIsCheckedInTheSharedItemOnly() throws {
+        var mr = try read("EnhancedMR.dcm")
+        let i = try XCTUnwrap(mr.dataSet.index(of: Tag(0x5200, 0x9229)))
+        var shared = mr.dataSet.elements[i].items![0]
+        let j = try XCTUnwrap(shared.index(of: Tag(0x0018, 0x9119)))      // MR Averages Sequence
+        var averages = shared.elements[j].items![0]
+        averages.elements.removeAll { $0.tag == Tag(0x0018, 0x0083) }       // Number of Averages, Type 1C (ORIGINAL)
+        shared.elements[j].items = [averages]
+        mr.dataSet.elements[i].items = [shared]
+        let found = try run(mr).findings.filter { $0.ruleID == "iod.enhanced-mr-image.fg.mr-averages" }.map { $0.attribute ?? "" }
+        XCTAssertEqual(found, ["SharedFunctionalGroupsSequence[0].MRAveragesSequence[0].NumberOfAverages"])
+    }
+
     /// Defined Terms (PS3.3 5.3) are warnings: the MR fixture's Scan Options IR
     /// and Image Type Value 3 AXIAL are not MR Image Defined Terms (C.8.3.1,
     /// C.8.3.1.1.1) — dciodvfy warns about the same two; the Enhanced MR
