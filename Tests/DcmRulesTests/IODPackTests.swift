@@ -596,6 +596,47 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(try exposure("DERIVED"), [])
     }
 
+    /// The Pixel Measures / Plane Position / Plane Orientation conditions
+    /// ("Required if: Volumetric Properties (0008,9206) [of this frame] is
+    /// other than DISTORTED or SAMPLED, or SOP Class UID is Segmentation
+    /// Storage (…) and …", C.7.6.16.2.1-4: "if:" with a colon, "and" and "or"
+    /// grouped by commas) read the frame's Volumetric Properties in its frame
+    /// type macro, as `ft.original` reads Frame Type; Frame Content's "Frame
+    /// Type … ORIGINAL and the SOP Class UID is not "…" or "…" (Legacy
+    /// Converted) or 1.2.840.10008.5.1.4.1.1.77.1.6" (C.7.6.16.2.2) is decided.
+    /// All were not evaluated, so an Enhanced MR without Pixel Spacing or a
+    /// frame's Frame Acquisition DateTime had no finding (dciodvfy reports
+    /// both: Scripts/enhanced_mutants.py, docs/dciodvfy-enhanced.md).
+    func testFrameVolumetricPropertiesAndFrameContentConditionsAreDecided() throws {
+        let emr = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.4.1\""
+        let ft = { (v: String, vp: String) in "MRImageFrameTypeSequence: [{FrameType: [\(v), PRIMARY, M, NONE], VolumetricProperties: \(vp)}]" }
+        let pm = "PixelMeasuresSequence: [{SliceThickness: \"5\"}]"
+        let missing = { (rule: String, attr: String, groups: String) throws -> [String] in
+            try self.run(try file("{\(emr), \(groups)}")).findings
+                .filter { $0.ruleID == "iod.enhanced-mr-image.fg." + rule && ($0.attribute ?? "").hasSuffix("." + attr) }.map { $0.attribute ?? "" }
+        }
+        XCTAssertEqual(try missing("pixel-measures", "PixelSpacing", "SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "VOLUME")), \(pm)}]"),
+                       ["SharedFunctionalGroupsSequence[0].PixelMeasuresSequence[0].PixelSpacing"])
+        XCTAssertEqual(try missing("pixel-measures", "PixelSpacing", "SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "DISTORTED")), \(pm)}]"), [])
+        // the frame's own Volumetric Properties, per frame
+        XCTAssertEqual(try missing("pixel-measures", "PixelSpacing", "PerFrameFunctionalGroupsSequence: [{\(ft("ORIGINAL", "SAMPLED")), \(pm)}, {\(ft("ORIGINAL", "VOLUME")), \(pm)}]"),
+                       ["PerFrameFunctionalGroupsSequence[1].PixelMeasuresSequence[0].PixelSpacing"])
+        // a Shared Pixel Measures with per-frame Volumetric Properties: not evaluated, and why
+        let mixed = try file("{\(emr), SharedFunctionalGroupsSequence: [{\(pm)}], PerFrameFunctionalGroupsSequence: [{\(ft("ORIGINAL", "VOLUME"))}]}")
+        XCTAssertTrue(try undecidedTexts("iod.enhanced-mr-image.fg.pixel-measures", mixed).contains { $0.contains("Volumetric Properties") })
+        // Plane Orientation: ORIGINAL and not DISTORTED
+        let po = "PlaneOrientationSequence: [{}]"
+        XCTAssertEqual(try missing("plane-orientation-patient", "ImageOrientationPatient", "SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "VOLUME")), \(po)}]"),
+                       ["SharedFunctionalGroupsSequence[0].PlaneOrientationSequence[0].ImageOrientationPatient"])
+        XCTAssertEqual(try missing("plane-orientation-patient", "ImageOrientationPatient", "SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "DISTORTED")), \(po)}]"), [])
+        XCTAssertEqual(try missing("plane-orientation-patient", "ImageOrientationPatient", "SharedFunctionalGroupsSequence: [{\(ft("DERIVED", "VOLUME")), \(po)}]"), [])
+        // Frame Content: an ORIGINAL frame of an Enhanced MR wants Frame Acquisition DateTime
+        let fc = "FrameContentSequence: [{FrameAcquisitionNumber: \"1\"}]"
+        XCTAssertEqual(try missing("frame-content", "FrameAcquisitionDateTime", "SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "VOLUME"))}], PerFrameFunctionalGroupsSequence: [{\(fc)}]"),
+                       ["PerFrameFunctionalGroupsSequence[0].FrameContentSequence[0].FrameAcquisitionDateTime"])
+        XCTAssertEqual(try missing("frame-content", "FrameAcquisitionDateTime", "SharedFunctionalGroupsSequence: [{\(ft("DERIVED", "VOLUME"))}], PerFrameFunctionalGroupsSequence: [{\(fc)}]"), [])
+    }
+
     /// Conditions inside an item on an attribute of the top level (`top:`)
     /// or of an enclosing item (`parent:`): RT Dose's Dose Summation Type
     /// (C.8.8.3) for a referenced beam's control points, an ion beam's Scan
