@@ -397,6 +397,7 @@ class ConditionParser:
         self.frame_scope = None
         self.frame_type_seqs = []   # the sequences whose items hold Frame Type (0008,9007), by keyword
         self.frame_vp_seqs = []     # … and those whose items hold Volumetric Properties (0008,9206)
+        self.fg_macro_tags = set()  # the top-level sequences of the functional group macros (fg_macro_clause)
         self.frame_type_conds = {}  # "ft.original" -> its selectors (any), made at first use
         self.on_frame_type_cond = lambda name, text, comment, parts: None   # emits it (set by the Generator)
 
@@ -672,6 +673,9 @@ class ConditionParser:
         ft = self.frame_type_clause(p)
         if ft is not None:
             return ft
+        fg = self.fg_macro_clause(p, attr_ok)
+        if fg is not None:
+            return fg
         t = TAG_RE.search(p)
         scope = attr_ok(int(t.group(1) + t.group(2), 16)) if t else None
         c = self._clause(p, attr_ok)
@@ -712,6 +716,28 @@ class ConditionParser:
             return self.frame_cond(name, self.frame_vp_seqs, "VolumetricProperties",
                                    f"{{{'not_in' if m.group(1) else 'in'}: [{', '.join(values)}]}}", said, said.replace("this frame", "the frame"))
         return None
+
+    def fg_macro_clause(self, p, attr_ok):
+        """"Functional MR Sequence (0018,9621) is present" inside a functional
+        group macro (Frame Content's Stack ID, C.7.6.16.2.2): the sequence of
+        another functional group macro, there for this frame when it is in the
+        frame's own Functional Groups item or in the Shared item (C.7.6.16) —
+        `{any: [{parent: …}, {top: Shared[0] …}]}` (absent: in neither)."""
+        if self.frame_scope is None:
+            return None
+        m = re.fullmatch(r"[^()]+?\s*\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)\s+(?:is|are)\s+(present|not present|absent)", p.strip())
+        if not m:
+            return None
+        tag = int(m.group(1) + m.group(2), 16)
+        kw = self.keyword(tag)
+        if not kw or tag not in self.fg_macro_tags or attr_ok(tag):
+            return None
+        absent = m.group(3) != "present"
+        here = f"{{{kw}: {'absent' if absent else 'present'}}}"
+        for _ in range(self.frame_scope):
+            here = f"{{parent: {here}}}"
+        shared = f"{{top: {{'SharedFunctionalGroupsSequence[0].{kw}': {'absent' if absent else 'present'}}}}}"
+        return f"{{{'all' if absent else 'any'}: [{here}, {shared}]}}"
 
     def frame_cond(self, name, seqs, attr, test, text, comment):
         """A named condition on an attribute of the frame's frame type macro
@@ -1760,6 +1786,8 @@ class Generator:
         self.parser.frame_type_seqs = sorted({k for tree in macro_trees.values() for k in frame_type_seqs(tree)})
         # (those of them whose items also hold Volumetric Properties (0008,9206))
         self.parser.frame_vp_seqs = sorted({k for tree in macro_trees.values() for k in frame_type_seqs(tree, 0x00089206)})
+        self.parser.fg_macro_tags = {n.tag for r in t["ciod_to_fg_macros"] for n in macro_trees.get(r["macroId"], [])
+                                     if self.vr(n.tag) == "SQ"}
 
         def emit_frame_type(name, text, comment, parts):
             self.cond_lines.append(f"  # {comment}, on a Functional Groups item (PS3.3 C.7.6.16): "

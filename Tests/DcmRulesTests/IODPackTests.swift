@@ -404,9 +404,11 @@ final class IODPackTests: XCTestCase {
         // 111, 102, 166 before the forms of testMoreConditionFormsAreDecided;
         // 118, 109, 174 before `private_tag`, testPrivateTagConditionsAreDecided;
         // 120, 111, 178 before Image Pixel's Palette Color LUT Data, testPaletteColorLUTDataIsDecided,
-        // and Specific Character Set's, testSpecificCharacterSetConditionIsDecided)
+        // and Specific Character Set's, testSpecificCharacterSetConditionIsDecided;
+        // Enhanced MR 182, 176 before Frame Content's "… or Functional MR Sequence (0018,9621) is
+        // present", testFrameVolumetricPropertiesAndFrameContentConditionsAreDecided)
         for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 124, 110, 1, 1), ("iod.mr-image", 23, 115, 88, 0, 1),
-                                                  ("iod.enhanced-mr-image", 56, 182, 176, 15, 12)] {
+                                                  ("iod.enhanced-mr-image", 56, 185, 173, 15, 12)] {
             let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
             XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
                            [rules, enc, ne, menc, mne], name)
@@ -635,6 +637,15 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(try missing("frame-content", "FrameAcquisitionDateTime", "SharedFunctionalGroupsSequence: [{\(ft("ORIGINAL", "VOLUME"))}], PerFrameFunctionalGroupsSequence: [{\(fc)}]"),
                        ["PerFrameFunctionalGroupsSequence[0].FrameContentSequence[0].FrameAcquisitionDateTime"])
         XCTAssertEqual(try missing("frame-content", "FrameAcquisitionDateTime", "SharedFunctionalGroupsSequence: [{\(ft("DERIVED", "VOLUME"))}], PerFrameFunctionalGroupsSequence: [{\(fc)}]"), [])
+        // "Required if Stack ID (0020,9056) or Functional MR Sequence (0018,9621) is present": the
+        // Functional MR macro's sequence in the frame's Functional Groups item or the Shared one
+        let stack = "FrameContentSequence: [{FrameAcquisitionNumber: \"1\", StackID: \"1\"}]"
+        XCTAssertEqual(try missing("frame-content", "InStackPositionNumber", "PerFrameFunctionalGroupsSequence: [{\(ft("DERIVED", "VOLUME")), \(stack)}]"),
+                       ["PerFrameFunctionalGroupsSequence[0].FrameContentSequence[0].InStackPositionNumber"])
+        let noStack = "FrameContentSequence: [{FrameAcquisitionNumber: \"1\"}]"
+        XCTAssertEqual(try missing("frame-content", "InStackPositionNumber", "PerFrameFunctionalGroupsSequence: [{\(ft("DERIVED", "VOLUME")), \(noStack)}]"), [])
+        XCTAssertEqual(try missing("frame-content", "InStackPositionNumber", "SharedFunctionalGroupsSequence: [{FunctionalMRSequence: [{}]}], PerFrameFunctionalGroupsSequence: [{\(ft("DERIVED", "VOLUME")), \(noStack)}]"),
+                       ["PerFrameFunctionalGroupsSequence[0].FrameContentSequence[0].InStackPositionNumber"])
     }
 
     /// Conditions inside an item on an attribute of the top level (`top:`)
