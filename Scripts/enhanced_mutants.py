@@ -47,6 +47,7 @@ import fnmatch
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -127,7 +128,7 @@ def mutants(base: Dataset):
         item_path = ((seq_tag, index),)
         for p in nested_paths(base[seq_tag].value[index]):
             full = item_path + p
-            name = path_name(base, full[1:]) if False else path_name(base[seq_tag].value[index], p)
+            name = path_name(base[seq_tag].value[index], p)
             holder, tag = resolve(base, full)
             elem = holder[tag]
             ds = copy.deepcopy(base)
@@ -336,6 +337,8 @@ def main() -> None:
     their_s = time.monotonic() - t0
 
     write_report(a, files, total, matched, missed, extra, not_compared, crashed, our_s, their_s)
+    if not a.out:
+        shutil.rmtree(out_dir, ignore_errors=True)
     if a.require:
         bad = []
         for req in a.require:
