@@ -103,11 +103,67 @@ def empty_value(elem):
     elem.value = None if elem.VR != "SQ" else Sequence([])
 
 
-def mutants(base: Dataset):
-    """(name, dataset) of every mutation, in a fixed order."""
-    out = [("original", copy.deepcopy(base))]
+def item(**kw) -> Dataset:
+    d = Dataset()
+    for k, v in kw.items():
+        setattr(d, k, v)
+    return d
+
+
+# the Enhanced MR's top-level attributes that are MR's only (MR Pulse Sequence, Enhanced MR Image, MR Series)
+MR_ONLY = ["AcquisitionContrast", "ComplexImageComponent", "MRAcquisitionType", "MagneticFieldStrength", "PulseSequenceName",
+           "EchoPulseSequence", "MultipleSpinEcho", "MultiPlanarExcitation", "PhaseContrast", "TimeOfFlightContrast",
+           "SteadyStatePulseSequence", "EchoPlanarPulseSequence", "SaturationRecovery", "SpectrallySelectedSuppression",
+           "OversamplingPhase", "GeometryOfKSpaceTraversal", "SegmentedKSpaceTraversal", "RectilinearPhaseEncodeReordering",
+           "KSpaceFiltering", "NumberOfKSpaceTrajectories", "ResonantNucleus", "ApplicableSafetyStandardAgency"]
+
+
+def enhanced_ct(mr: Dataset) -> Dataset:
+    """The Enhanced MR fixture made an Enhanced CT Image (PS3.3 A.38.1): SOP Class, Modality, the MR
+    attributes and macros out, CT Image Frame Type and the CT macros of an ORIGINAL spiral acquisition
+    in the Shared item, Rescale Type HU (C.8.15.3.10), Irradiation Event Identification. Used only when
+    dciodvfy reports no error on it (main)."""
+    ds = copy.deepcopy(mr)
+    uid = "1.2.840.10008.5.1.4.1.1.2.1"
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = uid
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID + ".2"
+    ds.SeriesInstanceUID = ds.SeriesInstanceUID + ".2"
+    ds.Modality = "CT"
+    for k in MR_ONLY:
+        if k in ds:
+            delattr(ds, k)
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "VOLUME", "NONE"]
+    ds.AcquisitionNumber = 1
+    sh = ds.SharedFunctionalGroupsSequence[0]
+    for k in [k for k in sh.dir() if k.startswith("MR")]:
+        delattr(sh, k)
+    sh.CTImageFrameTypeSequence = Sequence([item(FrameType=["ORIGINAL", "PRIMARY", "VOLUME", "NONE"], PixelPresentation="MONOCHROME",
+                                                VolumetricProperties="VOLUME", VolumeBasedCalculationTechnique="NONE")])
+    sh.CTAcquisitionTypeSequence = Sequence([item(AcquisitionType="SPIRAL", ConstantVolumeFlag="NO", FluoroscopyFlag="NO")])
+    sh.CTAcquisitionDetailsSequence = Sequence([item(DataCollectionDiameter=500, RevolutionTime=1, SingleCollimationWidth=0.5,
+                                                    TotalCollimationWidth=20, TableHeight=100, GantryDetectorTilt=0, RotationDirection="CW")])
+    sh.CTTableDynamicsSequence = Sequence([item(TableSpeed=20, TableFeedPerRotation=20, SpiralPitchFactor=1)])
+    sh.CTPositionSequence = Sequence([item(TablePosition=0, ReconstructionTargetCenterPatient=[0, 0, 5], DataCollectionCenterPatient=[0, 0, 5])])
+    sh.CTGeometrySequence = Sequence([item(DistanceSourceToDetector=1000, DistanceSourceToDataCollectionCenter=500)])
+    sh.CTReconstructionSequence = Sequence([item(ConvolutionKernel="STANDARD", ConvolutionKernelGroup="SOFT_TISSUE", ReconstructionDiameter=160,
+                                                ReconstructionAlgorithm="FILTER_BACK_PROJ", ReconstructionPixelSpacing=[1, 1],
+                                                ReconstructionAngle=360, ImageFilter="NONE")])
+    sh.CTExposureSequence = Sequence([item(ExposureTimeInms=1000, XRayTubeCurrentInmA=100, ExposureInmAs=100, ExposureModulationType="NONE",
+                                          CTDIvol=10, CTDIPhantomTypeCodeSequence=Sequence([item(
+                                              CodeValue="113691", CodingSchemeDesignator="DCM", CodeMeaning="IEC Body Dosimetry Phantom")]))])
+    sh.CTXRayDetailsSequence = Sequence([item(KVP=120, FocalSpots=[1], FilterType="FLAT", FilterMaterial=["ALUMINUM"])])
+    sh.PixelValueTransformationSequence[0].RescaleType = "HU"
+    sh.PixelValueTransformationSequence[0].RescaleIntercept = -1024
+    sh.IrradiationEventIdentificationSequence = Sequence([item(IrradiationEventUID=ds.SOPInstanceUID + ".7")])
+    return ds
+
+
+def mutants(base: Dataset, prefix: str = "", frame_type: str = "MRImageFrameTypeSequence", fg_only=None):
+    """(name, dataset) of every mutation, in a fixed order; `fg_only(macro keyword)`: the
+    functional group macros mutated (all, and the top-level attributes too, when None)."""
+    out = [(prefix + "original", copy.deepcopy(base))]
     # top-level attributes
-    for elem in list(base):
+    for elem in (list(base) if fg_only is None else []):
         k = kw(elem)
         if k in KEEP:
             continue
@@ -127,6 +183,8 @@ def mutants(base: Dataset):
     for where, seq_tag, index in (("shared", 0x52009229, 0), ("frame1", 0x52009230, 0)):
         item_path = ((seq_tag, index),)
         for p in nested_paths(base[seq_tag].value[index]):
+            if fg_only is not None and not fg_only(kw(base[seq_tag].value[index][p[0][0]])):
+                continue
             full = item_path + p
             name = path_name(base[seq_tag].value[index], p)
             holder, tag = resolve(base, full)
@@ -134,51 +192,68 @@ def mutants(base: Dataset):
             ds = copy.deepcopy(base)
             h, t = resolve(ds, full)
             del h[t]
-            out.append((f"del-{where}-{name}", ds))
+            out.append((f"{prefix}del-{where}-{name}", ds))
             if elem.VR == "SQ":
                 if len(p) == 1:      # a macro's sequence with zero items
                     ds = copy.deepcopy(base)
                     h, t = resolve(ds, full)
                     h[t].value = Sequence([])
-                    out.append((f"zero-{where}-{name}", ds))
+                    out.append((f"{prefix}zero-{where}-{name}", ds))
             else:
                 ds = copy.deepcopy(base)
                 h, t = resolve(ds, full)
                 empty_value(h[t])
-                out.append((f"empty-{where}-{name}", ds))
+                out.append((f"{prefix}empty-{where}-{name}", ds))
     # a macro moved from the Shared item to every Per-frame item
     shared = base.SharedFunctionalGroupsSequence[0]
     for elem in list(shared):
+        if fg_only is not None and not fg_only(kw(elem)):
+            continue
         ds = copy.deepcopy(base)
         moved = ds.SharedFunctionalGroupsSequence[0][elem.tag]
         del ds.SharedFunctionalGroupsSequence[0][elem.tag]
         for fr in ds.PerFrameFunctionalGroupsSequence:
             fr[elem.tag] = copy.deepcopy(moved)
-        out.append((f"move-{kw(elem)}", ds))
+        out.append((f"{prefix}move-{kw(elem)}", ds))
     # Frame Type Value 1 DERIVED
     ds = copy.deepcopy(base)
-    ft = ds.SharedFunctionalGroupsSequence[0].MRImageFrameTypeSequence[0]
+    ft = ds.SharedFunctionalGroupsSequence[0][frame_type].value[0]
     ft.FrameType = ["DERIVED"] + list(ft.FrameType)[1:]
     ds.ImageType = ["DERIVED"] + list(ds.ImageType)[1:]
-    out.append(("derived-shared", ds))
+    out.append((f"{prefix}derived-shared", ds))
     ds = copy.deepcopy(base)
-    ftseq = ds.SharedFunctionalGroupsSequence[0].MRImageFrameTypeSequence
-    del ds.SharedFunctionalGroupsSequence[0].MRImageFrameTypeSequence
+    ftseq = ds.SharedFunctionalGroupsSequence[0][frame_type].value
+    delattr(ds.SharedFunctionalGroupsSequence[0], frame_type)
     for n, fr in enumerate(ds.PerFrameFunctionalGroupsSequence):
-        fr.MRImageFrameTypeSequence = copy.deepcopy(ftseq)
+        setattr(fr, frame_type, copy.deepcopy(ftseq))
         if n == 1:
-            v = fr.MRImageFrameTypeSequence[0]
+            v = fr[frame_type].value[0]
             v.FrameType = ["DERIVED"] + list(v.FrameType)[1:]
     ds.ImageType = ["MIXED"] + list(ds.ImageType)[1:]   # C.8.16.1.1: MIXED when frames differ
-    out.append(("derived-frame2", ds))
+    out.append((f"{prefix}derived-frame2", ds))
     return out
+
+
+CT_NOTE = []   # what became of the Enhanced CT (for the report)
 
 
 def write_mutants(out_dir: Path, only: list[str]) -> list[tuple[str, Path]]:
     base = pydicom.dcmread(FIXTURE)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
-    for name, ds in mutants(base):
+    all_mutants = mutants(base)
+    # the Enhanced CT: its CT macros (and Pixel Value Transformation) only, if dciodvfy finds it conformant
+    ct = enhanced_ct(base)
+    p = out_dir / "ct-original.dcm"
+    ct.save_as(p, enforce_file_format=True)
+    errors = [m for sev, m in cd.run_dciodvfy(p)[0] if sev == "Error"]
+    if errors:
+        CT_NOTE.append(f"not used: dciodvfy reports {len(errors)} error(s) on it ({errors[0][:120]})")
+    else:
+        CT_NOTE.append("used: dciodvfy reports no error on it")
+        all_mutants += mutants(ct, "ct-", "CTImageFrameTypeSequence",
+                               lambda k: k.startswith("CT") or k == "PixelValueTransformationSequence")
+    for name, ds in all_mutants:
         if only and not any(name == o or name.startswith(o) for o in only):
             continue
         p = out_dir / f"{name}.dcm"
@@ -252,6 +327,41 @@ REASONS: list[tuple[str, str, str, str, str]] = [
      "structure and Image Laterality, Frame Laterality or Measurement Laterality are not present' (PS3.3 C.7.3.1); "
      "the mutant lost Frame Laterality with the Frame Anatomy macro (which both report), whether the anatomy is "
      "paired is not in the file's values; dciodvfy reports Laterality whenever the lateralities are absent"),
+    ("ct-del-shared-CTReconstructionSequence", "missed", "type1", "CTReconstructionSequence",
+     "condition not decidable here, not evaluated by dicom.iod: the CT Reconstruction macro is C 'Required if Image "
+     "Type (0008,0008) Value 1 is ORIGINAL or MIXED and Acquisition Type (0018,9302) is other than CONSTANT_ANGLE' "
+     "(Enhanced CT Image IOD, PS3.3 A.38), an IOD-level condition on an attribute of the CT Acquisition Type macro, which may differ "
+     "per frame; dciodvfy requires the macro"),
+    ("ct-*-CTDIPhantomTypeCodeSequence-CodeValue", "missed", "type1", "*CodeValue",
+     "condition not decidable, not evaluated by dicom.iod: a code item with none of Code Value, Long Code Value and "
+     "URN Code Value; exactly one is required, and which depends on the absent value (PS3.3 Table 8.8-1a); "
+     "dciodvfy reports all three"),
+    ("ct-del-shared-CT*", "extra", "type1", "RotationDirection",
+     "dciodvfy quirk: Rotation Direction is 1C 'Required if Frame Type (0008,9007) Value 1 of this frame is ORIGINAL "
+     "and Acquisition Type (0018,9302) is other than CONSTANT_ANGLE' (CT Acquisition Details Macro, PS3.3 C.8.15.3.3); "
+     "this frame is ORIGINAL and SPIRAL (the Shared CT Image Frame Type and CT Acquisition Type items) and dciodvfy "
+     "reports nothing (it reports the same macro's attributes that depend on Frame Type alone)"),
+    ("ct-del-shared-CT*", "extra", "type1", "RevolutionTime",
+     "dciodvfy quirk: Revolution Time is 1C 'Required if Frame Type (0008,9007) Value 1 of this frame is ORIGINAL "
+     "and Acquisition Type (0018,9302) is other than CONSTANT_ANGLE' (CT Acquisition Details Macro, PS3.3 "
+     "C.8.15.3.3); this frame is ORIGINAL and SPIRAL and dciodvfy reports nothing — its conditions on Acquisition "
+     "Type, an attribute of another macro's item (CT Acquisition Type, C.8.15.3.2), do not seem to hold for it "
+     "(it does report the attribute present and empty)"),
+    ("ct-del-shared-CTTableDynamicsSequence-*", "extra", "type1", "*",
+     "dciodvfy quirk: Table Speed is 1C 'if Frame Type (0008,9007) Value 1 of this frame is ORIGINAL and Acquisition "
+     "Type (0018,9302) is SPIRAL or CONSTANT_ANGLE', Table Feed per Rotation and Spiral Pitch Factor '… is SPIRAL' "
+     "(CT Table Dynamics Macro, PS3.3 C.8.15.3.4); this frame is ORIGINAL and SPIRAL and dciodvfy reports nothing — "
+     "its conditions on Acquisition Type, an attribute of another macro's item (CT Acquisition Type, C.8.15.3.2), "
+     "do not seem to hold for it (it does report the attribute present and empty)"),
+    ("ct-del-shared-CTExposureSequence-CTDIvol", "extra", "type2", "CTDIvol",
+     "dciodvfy quirk: CTDIvol is 2C 'Required if Frame Type (0008,9007) Value 1 of this frame is ORIGINAL. May be "
+     "present otherwise.' (CT Exposure Macro, PS3.3 C.8.15.3.8, 2020 tables); this frame is ORIGINAL and dciodvfy "
+     "reports nothing"),
+    ("ct-empty-shared-CTExposureSequence-ExposureModulationType", "extra", "type2", "EstimatedDoseSaving",
+     "a consequence of the emptied Exposure Modulation Type (both report it, 1C): Estimated Dose Saving is 2C 'if "
+     "Frame Type (0008,9007) Value 1 of this frame is ORIGINAL and Exposure Modulation Type (0018,9323) is not equal "
+     "to NONE' (PS3.3 C.8.15.3.8); dicom.iod's not_in holds on an empty value (rule-language.md, 'Missing values and "
+     "outcomes'), dciodvfy takes the condition as false; with the value missing, neither reading is the standard's"),
     ("empty-*-PlaneOrientationSequence-ImageOrientationPatient", "extra", "type1", "ImageOrientationPatient",
      "both report an error on this attribute, in a message form compare_dciodvfy.py does not categorise: dciodvfy's "
      "'Attribute present but empty (no value) even though condition not satisfied for Type 1C'; dciodvfy quirk: the "
@@ -294,6 +404,7 @@ def main() -> None:
     total = collections.Counter()
     matched = collections.Counter()
     missed, extra, not_compared, crashed = [], [], collections.Counter(), []
+    by_iod = collections.Counter()   # (IOD, category, total|matched)
     t0 = time.monotonic()
     for name, path in files:
         theirs, crash = cd.run_dciodvfy(path)
@@ -311,9 +422,12 @@ def main() -> None:
             k = cd.keyword_of_dciodvfy(msg)
             their_keys.add((cat, k))
             total[cat] += 1
+            grp = "Enhanced CT" if name.startswith("ct-") else "Enhanced MR"
+            by_iod[(grp, cat, "total")] += 1
             if any(cd.rule_in_category(f["rule"], cat) and (k is None or cd.keyword_of_finding(f.get("attribute")) == k)
                    for f in mine):
                 matched[cat] += 1
+                by_iod[(grp, cat, "matched")] += 1
                 continue
             why = reason_for(name, "missed", cat, k)
             if not why and any(kk == k for _, kk in ne):
@@ -336,7 +450,7 @@ def main() -> None:
                 extra.append((name, cat, f["rule"], f"{f.get('attribute')}: {(f.get('message') or '')[:160]}", why))
     their_s = time.monotonic() - t0
 
-    write_report(a, files, total, matched, missed, extra, not_compared, crashed, our_s, their_s)
+    write_report(a, files, total, matched, missed, extra, not_compared, crashed, our_s, their_s, by_iod)
     if not a.out:
         shutil.rmtree(out_dir, ignore_errors=True)
     if a.require:
@@ -352,27 +466,31 @@ def main() -> None:
             sys.exit("enhanced_mutants: " + "; ".join(bad[:20]))
 
 
-def write_report(a, files, total, matched, missed, extra, not_compared, crashed, our_s, their_s) -> None:
+def write_report(a, files, total, matched, missed, extra, not_compared, crashed, our_s, their_s, by_iod) -> None:
     names = {c: n for c, _, n in cd.CATEGORIES}
     cmd = "Scripts/enhanced_mutants.py" + (f" --only {a.only}" if a.only else "")
-    kinds = collections.Counter(n.split("-")[0] if n != "original" else "original" for n, _ in files)
-    o = ["# Functional groups: agreement with dciodvfy on Enhanced MR mutants", ""]
+    kinds = collections.Counter("ct" if n.startswith("ct-") else n.split("-")[0] for n, _ in files)
+    o = ["# Functional groups: agreement with dciodvfy on Enhanced MR and CT mutants", ""]
     o.append(f"GENERATED by `.venv/bin/python {cmd}` — re-run it, do not edit. Measured with")
     o.append(f"dciodvfy ({cd.dciodvfy_version()}) and `dcmaudit check --pack {' --pack '.join(PACKS)}` (this checkout's Rules/)")
     o.append(f"on {len(files)} mutants of `Fixtures/iod/EnhancedMR.dcm` (a conformant Enhanced MR Image: 2 frames,")
-    o.append("13 functional group macros in the Shared item, Frame Content and Plane Position in each Per-frame item).")
+    o.append("13 functional group macros in the Shared item, Frame Content and Plane Position in each Per-frame item)")
+    o.append("and of an Enhanced CT Image made from it (`enhanced_ct`: CT Image Frame Type and the CT macros of an ORIGINAL")
+    o.append(f"spiral acquisition in the Shared item, Rescale Type HU; `ct-…` files, its CT macros and Pixel Value Transformation only) — {CT_NOTE[0] if CT_NOTE else 'not made'}.")
     o.append("")
     o.append(f"dcmaudit: {our_s:.2f} s for all files (one process); dciodvfy: {their_s:.2f} s (one process per file).")
     o.append("")
     o.append("Before this comparison's fixes to `Scripts/gen_iod.py` (2026-11-29; IODPackTests."
              "testSharedMacroIsCheckedInTheSharedItemOnly, testFrameVolumetricPropertiesAndFrameContentConditionsAreDecided), "
-             "the same 313 mutants measured: Missing Type 1/1C 153 of 167 (91.6%), Empty Type 1 126 of 131 (96.2%), all "
+             "the 313 Enhanced MR mutants measured: Missing Type 1/1C 153 of 167 (91.6%), Empty Type 1 126 of 131 (96.2%), all "
              "compared 917 of 954 (96.1%), and 191 dcmaudit findings without a dciodvfy counterpart — a macro whose Shared "
              "item lacked an attribute was also reported 'absent' in every Per-frame item; Pixel Spacing, Slice Thickness, "
              "Image Position / Orientation (Patient) (their 'Required if:' with a colon, 'A and B, or C and D' grouping, "
              "Volumetric Properties of this frame) and Frame Content's Frame Acquisition / Reference DateTime, Frame "
              "Acquisition Duration (a list of SOP Classes not taken) and In-Stack Position Number (Functional MR Sequence "
-             "present) were not evaluated.")
+             "present) were not evaluated. The Enhanced CT mutants, added after those fixes, led to "
+             "testConditionsOnAnotherMacrosAttributeAreDecided (Acquisition Type read in the CT Acquisition Type macro's "
+             "item; Filter Type's SH value).")
     o.append("")
     o.append("## The mutations")
     o.append("")
@@ -387,6 +505,7 @@ def write_report(a, files, total, matched, missed, extra, not_compared, crashed,
         "zero": "a sequence with zero items: top-level, or a macro's sequence in the Shared / first Per-frame item",
         "move": "a macro moved from the Shared item to every Per-frame item",
         "derived": "Frame Type Value 1 DERIVED: in the Shared item (`derived-shared`, Image Type too), or in frame 2's item after moving MR Image Frame Type to the Per-frame items (`derived-frame2`, Image Type MIXED)",
+        "ct": "the same kinds on the Enhanced CT (`ct-original`, `ct-del-…`, `ct-empty-…`, `ct-zero-…`, `ct-move-…`, `ct-derived-…`: CT Image Frame Type moved per frame)",
     }
     for k, n in kinds.items():
         o.append(f"| {k} | {n} | {desc.get(k, '')} |")
@@ -407,6 +526,16 @@ def write_report(a, files, total, matched, missed, extra, not_compared, crashed,
         tm += m
         o.append(f"| {n} | {t} | {m} | {cd.pct(m, t)} |")
     o.append(f"| **all compared** | **{tt}** | **{tm}** | **{cd.pct(tm, tt)}** |")
+    o.append("")
+    o.append("By IOD (missing and empty attributes):")
+    o.append("")
+    o.append("| IOD | category | dciodvfy messages | also found by dcmaudit | recall |")
+    o.append("|---|---|---:|---:|---:|")
+    for grp in ("Enhanced MR", "Enhanced CT"):
+        for c, _, n in cd.CATEGORIES:
+            if c in ("type1", "type2", "type1-empty") and by_iod[(grp, c, "total")]:
+                t, m = by_iod[(grp, c, "total")], by_iod[(grp, c, "matched")]
+                o.append(f"| {grp} | {n} | {t} | {m} | {cd.pct(m, t)} |")
     o.append("")
     o.append("## dciodvfy messages dcmaudit does not report")
     o.append("")

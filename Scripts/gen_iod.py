@@ -398,6 +398,7 @@ class ConditionParser:
         self.frame_type_seqs = []   # the sequences whose items hold Frame Type (0008,9007), by keyword
         self.frame_vp_seqs = []     # … and those whose items hold Volumetric Properties (0008,9206)
         self.fg_macro_tags = set()  # the top-level sequences of the functional group macros (fg_macro_clause)
+        self.fg_attr_seqs = {}      # an attribute of a functional group macro's item -> the macros' sequences (fg_attr_clause)
         self.frame_type_conds = {}  # "ft.original" -> its selectors (any), made at first use
         self.on_frame_type_cond = lambda name, text, comment, parts: None   # emits it (set by the Generator)
 
@@ -674,6 +675,8 @@ class ConditionParser:
         if ft is not None:
             return ft
         fg = self.fg_macro_clause(p, attr_ok)
+        if fg is None:
+            fg = self.fg_attr_clause(p, attr_ok)
         if fg is not None:
             return fg
         t = TAG_RE.search(p)
@@ -738,6 +741,34 @@ class ConditionParser:
             here = f"{{parent: {here}}}"
         shared = f"{{top: {{'SharedFunctionalGroupsSequence[0].{kw}': {'absent' if absent else 'present'}}}}}"
         return f"{{{'all' if absent else 'any'}: [{here}, {shared}]}}"
+
+    def fg_attr_clause(self, p, attr_ok):
+        """A clause on an attribute of another functional group macro's item
+        inside a functional group macro ("Acquisition Type (0018,9302) is
+        SPIRAL" for CT Table Dynamics, C.8.15.3.4: the CT Acquisition Type
+        macro's): read in that macro's item in the frame's own Functional
+        Groups item, else in the Shared item's when the frame's has no such
+        macro (C.7.6.16: a macro is in one or the other); not evaluated when
+        neither has it. Only for an attribute of exactly one macro's item."""
+        t = TAG_RE.search(p)
+        if self.frame_scope is None or not t:
+            return None
+        tag = int(t.group(1) + t.group(2), 16)
+        kw = self.keyword(tag)
+        seqs = self.fg_attr_seqs.get(tag, set())
+        if not kw or len(seqs) != 1 or attr_ok(tag):
+            return None
+        seq = next(iter(seqs))
+        inner = self._clause(p, lambda x: x == tag)
+        head = "{" + kw + ": "
+        if inner is None or not inner.startswith(head) or inner.count(kw) != 1 or "not_evaluated" in inner:
+            return None
+        at = lambda path: "{'" + path + "': " + inner[len(head):]
+        up = lambda x: x if self.frame_scope == 0 else "{parent: " * self.frame_scope + x + "}" * self.frame_scope
+        why = q(f"{plain(p)}: no {seq} in this Functional Groups item nor in the Shared Functional Groups item")
+        return (f"{{any: [{up(at(f'{seq}[0].{kw}'))}, "
+                f"{{all: [{up(f'{{{seq}: absent}}')}, {{top: {at(f'SharedFunctionalGroupsSequence[0].{seq}[0].{kw}')}}}]}}, "
+                f"{{all: [{up(f'{{{seq}: absent}}')}, {{top: {{'SharedFunctionalGroupsSequence[0].{seq}': absent}}}}, {{not_evaluated: {why}}}]}}]}}")
 
     def frame_cond(self, name, seqs, attr, test, text, comment):
         """A named condition on an attribute of the frame's frame type macro
@@ -901,6 +932,10 @@ class ConditionParser:
                 enum = self.enums(kw)
                 if enum is not None and index is None and raw not in enum:
                     return None
+                out.append(q(raw))
+            elif vr in ("SH", "LO") and not quoted and re.fullmatch(r"[A-Z][A-Z0-9_]{1,15}", raw):
+                # a code-like value of a short string ("the value of Filter Type (0018,1160) is other
+                # than NONE", C.8.15.3.9: Filter Type is SH, its Defined Terms capitals)
                 out.append(q(raw))
             elif vr == "UI" and not quoted and re.fullmatch(r"1\.2\.840\.10008\.[0-9.]+", x) and x in self.uids:
                 # an unquoted UID of PS3.6 ("equals 1.2.840.10008.5.1.4.1.1.200.2 (CT Performed
@@ -1788,6 +1823,11 @@ class Generator:
         self.parser.frame_vp_seqs = sorted({k for tree in macro_trees.values() for k in frame_type_seqs(tree, 0x00089206)})
         self.parser.fg_macro_tags = {n.tag for r in t["ciod_to_fg_macros"] for n in macro_trees.get(r["macroId"], [])
                                      if self.vr(n.tag) == "SQ"}
+        for r in t["ciod_to_fg_macros"]:
+            for n in macro_trees.get(r["macroId"], []):
+                if self.vr(n.tag) == "SQ" and self.keyword(n.tag):
+                    for c in n.children:
+                        self.parser.fg_attr_seqs.setdefault(c.tag, set()).add(self.keyword(n.tag))
 
         def emit_frame_type(name, text, comment, parts):
             self.cond_lines.append(f"  # {comment}, on a Functional Groups item (PS3.3 C.7.6.16): "

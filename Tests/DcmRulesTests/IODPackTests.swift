@@ -648,6 +648,37 @@ final class IODPackTests: XCTestCase {
                        ["PerFrameFunctionalGroupsSequence[0].FrameContentSequence[0].InStackPositionNumber"])
     }
 
+    /// A condition on an attribute of another functional group macro ("Acquisition
+    /// Type (0018,9302) is SPIRAL" for CT Table Dynamics, C.8.15.3.4: the CT
+    /// Acquisition Type macro's, C.8.15.3.2) reads it in that macro's item in the
+    /// frame's Functional Groups item, else in the Shared item's; and "the value of
+    /// Filter Type (0018,1160) is other than NONE" (an SH with capital Defined
+    /// Terms, C.8.15.3.9) is decided — all were not evaluated (dciodvfy reports
+    /// none of them missing: docs/dciodvfy-enhanced.md).
+    func testConditionsOnAnotherMacrosAttributeAreDecided() throws {
+        let ect = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.2.1\""
+        let ft = "CTImageFrameTypeSequence: [{FrameType: [ORIGINAL, PRIMARY, VOLUME, NONE]}]"
+        let acq = { (t: String) in "CTAcquisitionTypeSequence: [{AcquisitionType: \(t)}]" }
+        let table = "CTTableDynamicsSequence: [{TableSpeed: \"20\"}]"
+        let missing = { (rule: String, attr: String, groups: String) throws -> [String] in
+            try self.run(try file("{\(ect), \(groups)}")).findings
+                .filter { $0.ruleID == "iod.enhanced-ct-image.fg." + rule && ($0.attribute ?? "").hasSuffix("." + attr) }.map { $0.attribute ?? "" }
+        }
+        XCTAssertEqual(try missing("ct-table-dynamics", "SpiralPitchFactor", "SharedFunctionalGroupsSequence: [{\(ft), \(acq("SPIRAL")), \(table)}]"),
+                       ["SharedFunctionalGroupsSequence[0].CTTableDynamicsSequence[0].SpiralPitchFactor"])
+        XCTAssertEqual(try missing("ct-table-dynamics", "SpiralPitchFactor", "SharedFunctionalGroupsSequence: [{\(ft), \(acq("SEQUENCED")), \(table)}]"), [])
+        // the Acquisition Type per frame, the table dynamics shared: not evaluated, and why
+        let perFrame = try file("{\(ect), SharedFunctionalGroupsSequence: [{\(ft), \(table)}], PerFrameFunctionalGroupsSequence: [{\(acq("SPIRAL"))}]}")
+        XCTAssertTrue(try undecidedTexts("iod.enhanced-ct-image.fg.ct-table-dynamics", perFrame).contains { $0.contains("no CTAcquisitionTypeSequence") })
+        // and the Acquisition Type in the frame's own item, the table dynamics too
+        XCTAssertEqual(try missing("ct-table-dynamics", "SpiralPitchFactor", "SharedFunctionalGroupsSequence: [{\(ft)}], PerFrameFunctionalGroupsSequence: [{\(acq("SPIRAL")), \(table)}, {\(acq("SEQUENCED")), \(table)}]"),
+                       ["PerFrameFunctionalGroupsSequence[0].CTTableDynamicsSequence[0].SpiralPitchFactor"])
+        let xray = { (filter: String) in "CTXRayDetailsSequence: [{KVP: \"120\", FocalSpots: \"1\", FilterType: \(filter)}]" }
+        XCTAssertEqual(try missing("ct-x-ray-details", "FilterMaterial", "SharedFunctionalGroupsSequence: [{\(ft), \(xray("WEDGE"))}]"),
+                       ["SharedFunctionalGroupsSequence[0].CTXRayDetailsSequence[0].FilterMaterial"])
+        XCTAssertEqual(try missing("ct-x-ray-details", "FilterMaterial", "SharedFunctionalGroupsSequence: [{\(ft), \(xray("NONE"))}]"), [])
+    }
+
     /// Conditions inside an item on an attribute of the top level (`top:`)
     /// or of an enclosing item (`parent:`): RT Dose's Dose Summation Type
     /// (C.8.8.3) for a referenced beam's control points, an ion beam's Scan
