@@ -107,7 +107,7 @@ MULTI_FRAME = re.compile(r"multi-?frame", re.I)
 # not hold ("May be present otherwise", "Otherwise may be present if …")
 MAY_BE_PRESENT = re.compile(r"\bmay (?:also )?be (?:present|included|sent)\b", re.I)
 
-COND_START = re.compile(r"\b(?:Required|Shall be present|Shall be included|Required only|Shall only be present)\s+(?:only\s+)?(?:if|when|for images where)\s+", re.I)
+COND_START = re.compile(r"\b(?:Required|Shall be present|Shall be included|Required only|Shall only be present)\s+(?:only\s+)?(?:if|when|for images where):?\s+", re.I)
 # "… and whose SOP Class is one of the following: CT ("1.2.840…") or MR ("…") … Storage SOP Classes"
 SOP_CLASS_LIST = re.compile(r"^(.*?)\s*(?:and )?whose SOP Class is one of the following:\s*(.*?)(?:Storage SOP Classes)?$", re.I)
 UID_IN_TEXT = re.compile(r"\"(1\.2\.840\.10008\.[0-9.]+)\"")
@@ -401,8 +401,11 @@ class ConditionParser:
         # frame" (frame_type_clause); None elsewhere (set by the Generator)
         self.frame_scope = None
         self.frame_type_seqs = []   # the sequences whose items hold Frame Type (0008,9007), by keyword
+        self.frame_vp_seqs = []     # … and those whose items hold Volumetric Properties (0008,9206)
+        self.fg_macro_tags = set()  # the top-level sequences of the functional group macros (fg_macro_clause)
+        self.fg_attr_seqs = {}      # an attribute of a functional group macro's item -> the macros' sequences (fg_attr_clause)
         self.frame_type_conds = {}  # "ft.original" -> its selectors (any), made at first use
-        self.on_frame_type_cond = lambda name, value, parts: None   # emits it (set by the Generator)
+        self.on_frame_type_cond = lambda name, text, comment, parts: None   # emits it (set by the Generator)
 
     def parse(self, text, attr_ok, top_ok=None):
         """The flow-YAML selector for the condition, or None. `top_ok(tag)`:
@@ -475,7 +478,10 @@ class ConditionParser:
         # split into clauses at " and " / " or " that are followed by an attribute with a tag
         parts, ops = self.split(body)
         if parts is None or len(set(ops)) > 1:
-            return self.partly(text, body, attr_ok, top_ok)
+            r = self.partly(text, body, attr_ok, top_ok)
+            if r is None and parts is not None:
+                r = self.comma_groups(body, attr_ok, top_ok)
+            return r
         parts = self.shared_predicates(parts)
         clauses = []
         for p in parts:
@@ -549,6 +555,25 @@ class ConditionParser:
                 return f"{{{'all' if op == 'and' else 'any'}: [{sel}, {ne}]}}"
         return None
 
+    def comma_groups(self, body, attr_ok, top_ok):
+        """"A and B, or C and D, or E" (Pixel Measures, Plane Position /
+        Orientation (Patient), C.7.6.16.2.1-4): "and" and "or" mixed, the
+        alternatives set off by the comma before each "or" — any of the
+        groups, each an "and" of clauses that parses whole. None when a group
+        has a comma before "and" too (its grouping would be ambiguous) or
+        names no attribute."""
+        groups = re.split(r",\s+or\s+(?:if\s+)?", body)
+        if len(groups) < 2 or any(not TAG_RE.search(g) or re.search(r",\s+and\s", g) for g in groups):
+            return None
+        sels = []
+        for g in groups:
+            sel = self.parse("Required if " + g, attr_ok, top_ok)
+            self.top_ok = top_ok
+            if sel is None or "{not_evaluated: " in sel:
+                return None
+            sels.append(sel)
+        return "{any: [" + ", ".join(sels) + "]}"
+
     PRESENCE = r"(?:is|are) (present|not present|absent)"
 
     def shared_predicates(self, parts):
@@ -591,6 +616,9 @@ class ConditionParser:
             if m.start() < pos:
                 continue
             words = body[m.end():].split(" ")
+            # ("… and the SOP Class UID is not …", C.7.6.16.2.2: the name after "the")
+            the = "the " if words[0] == "the" and len(words) > 2 else ""
+            words = words[1:] if the else words
             for n in range(min(8, len(words) - 1), 0, -1):
                 name = " ".join(words[:n])
                 if name.upper() == name or not name[0].isupper() or not norm_name(words[n - 1]):
@@ -606,8 +634,8 @@ class ConditionParser:
                     break
                 if re.match(r"[A-Z][a-z]", after):
                     break   # the name goes on ("Plane Orientation (Patient) Macros")
-                out.append(body[pos:m.end()] + name + " (%04X,%04X)" % (tag >> 16, tag & 0xFFFF))
-                pos = m.end() + len(name)
+                out.append(body[pos:m.end()] + the + name + " (%04X,%04X)" % (tag >> 16, tag & 0xFFFF))
+                pos = m.end() + len(the) + len(name)
                 break
         out.append(body[pos:])
         return "".join(out)
@@ -651,6 +679,11 @@ class ConditionParser:
         ft = self.frame_type_clause(p)
         if ft is not None:
             return ft
+        fg = self.fg_macro_clause(p, attr_ok)
+        if fg is None:
+            fg = self.fg_attr_clause(p, attr_ok)
+        if fg is not None:
+            return fg
         t = TAG_RE.search(p)
         scope = attr_ok(int(t.group(1) + t.group(2), 16)) if t else None
         c = self._clause(p, attr_ok)
@@ -674,22 +707,91 @@ class ConditionParser:
         if self.frame_scope is None or not self.frame_type_seqs:
             return None
         m = re.fullmatch(r"Frame Type \(0008,9007\),? [Vv]alue 1 (?:of this frame )?(?:is|equals) (ORIGINAL|DERIVED)", p.strip())
+        if m:
+            value = m.group(1)
+            return self.frame_cond("ft." + value.lower(), self.frame_type_seqs, "FrameType[0]", f"{{in: [{value}]}}",
+                                   f"Frame Type (0008,9007) Value 1 of this frame is {value}",
+                                   f"Frame Type (0008,9007) Value 1 of the frame is {value}")
+        # "Volumetric Properties (0008,9206) [of this frame] is [other than] V [or W]" (Pixel Measures,
+        # Plane Position / Orientation (Patient), C.7.6.16.2.1-4): the frame's, in the same frame type
+        # macro (C.8.13.5.1, C.8.15.3.1 …) — not the image-level one of the Enhanced MR/CT Image Module,
+        # which is MIXED when frames differ
+        m = re.fullmatch(r"Volumetric Properties \(0008,9206\) (?:of this frame )?is (other than )?([A-Z_]+(?:,? or [A-Z_]+)*)", p.strip())
+        if m and self.frame_vp_seqs:
+            values = re.split(r",? or ", m.group(2))
+            name = "fv." + ("not-" if m.group(1) else "") + "-".join(v.lower() for v in values)
+            said = f"Volumetric Properties (0008,9206) of this frame is {m.group(1) or ''}{' or '.join(values)}"
+            return self.frame_cond(name, self.frame_vp_seqs, "VolumetricProperties",
+                                   f"{{{'not_in' if m.group(1) else 'in'}: [{', '.join(values)}]}}", said, said.replace("this frame", "the frame"))
+        return None
+
+    def fg_macro_clause(self, p, attr_ok):
+        """"Functional MR Sequence (0018,9621) is present" inside a functional
+        group macro (Frame Content's Stack ID, C.7.6.16.2.2): the sequence of
+        another functional group macro, there for this frame when it is in the
+        frame's own Functional Groups item or in the Shared item (C.7.6.16) —
+        `{any: [{parent: …}, {top: Shared[0] …}]}` (absent: in neither)."""
+        if self.frame_scope is None:
+            return None
+        m = re.fullmatch(r"[^()]+?\s*\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)\s+(?:is|are)\s+(present|not present|absent)", p.strip())
         if not m:
             return None
-        value = m.group(1)
-        name = "ft." + value.lower()
+        tag = int(m.group(1) + m.group(2), 16)
+        kw = self.keyword(tag)
+        if not kw or tag not in self.fg_macro_tags or attr_ok(tag):
+            return None
+        absent = m.group(3) != "present"
+        here = f"{{{kw}: {'absent' if absent else 'present'}}}"
+        for _ in range(self.frame_scope):
+            here = f"{{parent: {here}}}"
+        shared = f"{{top: {{'SharedFunctionalGroupsSequence[0].{kw}': {'absent' if absent else 'present'}}}}}"
+        return f"{{{'all' if absent else 'any'}: [{here}, {shared}]}}"
+
+    def fg_attr_clause(self, p, attr_ok):
+        """A clause on an attribute of another functional group macro's item
+        inside a functional group macro ("Acquisition Type (0018,9302) is
+        SPIRAL" for CT Table Dynamics, C.8.15.3.4: the CT Acquisition Type
+        macro's): read in that macro's item in the frame's own Functional
+        Groups item, else in the Shared item's when the frame's has no such
+        macro (C.7.6.16: a macro is in one or the other); not evaluated when
+        neither has it. Only for an attribute of exactly one macro's item."""
+        t = TAG_RE.search(p)
+        if self.frame_scope is None or not t:
+            return None
+        tag = int(t.group(1) + t.group(2), 16)
+        kw = self.keyword(tag)
+        seqs = self.fg_attr_seqs.get(tag, set())
+        if not kw or len(seqs) != 1 or attr_ok(tag):
+            return None
+        seq = next(iter(seqs))
+        inner = self._clause(p, lambda x: x == tag)
+        head = "{" + kw + ": "
+        if inner is None or not inner.startswith(head) or inner.count(kw) != 1 or "not_evaluated" in inner:
+            return None
+        at = lambda path: "{'" + path + "': " + inner[len(head):]
+        up = lambda x: x if self.frame_scope == 0 else "{parent: " * self.frame_scope + x + "}" * self.frame_scope
+        why = q(f"{plain(p)}: no {seq} in this Functional Groups item nor in the Shared Functional Groups item")
+        return (f"{{any: [{up(at(f'{seq}[0].{kw}'))}, "
+                f"{{all: [{up(f'{{{seq}: absent}}')}, {{top: {at(f'SharedFunctionalGroupsSequence[0].{seq}[0].{kw}')}}}]}}, "
+                f"{{all: [{up(f'{{{seq}: absent}}')}, {{top: {{'SharedFunctionalGroupsSequence[0].{seq}': absent}}}}, {{not_evaluated: {why}}}]}}]}}")
+
+    def frame_cond(self, name, seqs, attr, test, text, comment):
+        """A named condition on an attribute of the frame's frame type macro
+        (`seqs`: the sequences whose items hold it): in the Functional Groups
+        item enclosing the tested one, else in the Shared item when that item
+        has none of them; not evaluated when neither has one. The selector,
+        with one `parent` per item between."""
         if name not in self.frame_type_conds:
-            here = [f"{{'{s}[0].FrameType[0]': {{in: [{value}]}}}}" for s in self.frame_type_seqs]
-            none_here = ", ".join(f"{{{s}: absent}}" for s in self.frame_type_seqs)
-            shared = [f"{{'SharedFunctionalGroupsSequence[0].{s}[0].FrameType[0]': {{in: [{value}]}}}}" for s in self.frame_type_seqs]
-            none_shared = ", ".join(f"{{'SharedFunctionalGroupsSequence[0].{s}': absent}}" for s in self.frame_type_seqs)
-            text = q(f"Frame Type (0008,9007) Value 1 of this frame is {value}: no frame type macro "
-                     "in this Functional Groups item nor in the Shared Functional Groups item")
+            here = [f"{{'{s}[0].{attr}': {test}}}" for s in seqs]
+            none_here = ", ".join(f"{{{s}: absent}}" for s in seqs)
+            shared = [f"{{'SharedFunctionalGroupsSequence[0].{s}[0].{attr}': {test}}}" for s in seqs]
+            none_shared = ", ".join(f"{{'SharedFunctionalGroupsSequence[0].{s}': absent}}" for s in seqs)
+            why = q(f"{text}: no frame type macro in this Functional Groups item nor in the Shared Functional Groups item")
             self.frame_type_conds[name] = [
                 f"{{any: [{', '.join(here)}]}}",
                 f"{{all: [{none_here}, {{top: {{any: [{', '.join(shared)}]}}}}]}}",
-                f"{{all: [{none_here}, {{top: {{all: [{none_shared}]}}}}, {{not_evaluated: {text}}}]}}"]
-            self.on_frame_type_cond(name, value, self.frame_type_conds[name])
+                f"{{all: [{none_here}, {{top: {{all: [{none_shared}]}}}}, {{not_evaluated: {why}}}]}}"]
+            self.on_frame_type_cond(name, text, comment, self.frame_type_conds[name])
         sel = name
         for _ in range(self.frame_scope):
             sel = f"{{parent: {sel}}}"
@@ -711,6 +813,14 @@ class ConditionParser:
         if not kw or not attr_ok(tag):
             return None
         rest4 = m.group(4)
+        # "the SOP Class UID is not "…2.2" or "…4.4" or "…128.1" (Legacy Converted) or
+        # 1.2.840.10008.5.1.4.1.1.77.1.6" (Frame Content, C.7.6.16.2.2): none of the UIDs, each
+        # a SOP Class of PS3.6 (quoted or not, a remark in parentheses after it)
+        nots = re.fullmatch(r'is not ((?:"?1\.2\.840\.10008\.[0-9.]*[0-9]"?(?:\s*\([^()]*\))?(?:,? or )?)+)', rest4)
+        if kw == "SOPClassUID" and nots and " or " in nots.group(1):
+            uids = re.findall(r"1\.2\.840\.10008\.[0-9.]*[0-9]", nots.group(1))
+            if all(self.uids.get(u, ("", ""))[1] == "SOP Class" for u in uids):
+                return f"{{SOPClassUID: {{not_in: [{', '.join(q(u) for u in uids)}]}}}}"
         # "X (tag) at the image level …": only where the tag is a top-level attribute here
         lvl = re.match(r"^at the image level\s+", rest4)
         if lvl:
@@ -827,6 +937,10 @@ class ConditionParser:
                 enum = self.enums(kw)
                 if enum is not None and index is None and raw not in enum:
                     return None
+                out.append(q(raw))
+            elif vr in ("SH", "LO") and not quoted and re.fullmatch(r"[A-Z][A-Z0-9_]{1,15}", raw):
+                # a code-like value of a short string ("the value of Filter Type (0018,1160) is other
+                # than NONE", C.8.15.3.9: Filter Type is SH, its Defined Terms capitals)
                 out.append(q(raw))
             elif vr == "UI" and not quoted and re.fullmatch(r"1\.2\.840\.10008\.[0-9.]+", x) and x in self.uids:
                 # an unquoted UID of PS3.6 ("equals 1.2.840.10008.5.1.4.1.1.200.2 (CT Performed
@@ -1747,20 +1861,30 @@ class Generator:
         macro_trees.update(hd.extra_macros)
         # the frame type macros' sequences (MR Image Frame Type, CT Image Frame
         # Type, …): those whose items hold Frame Type (0008,9007)
-        def frame_type_seqs(nodes):
+        def frame_type_seqs(nodes, also=None):
             for n in nodes:
-                if any(c.tag == 0x00089007 for c in n.children) and self.keyword(n.tag):
+                if any(c.tag == 0x00089007 for c in n.children) and self.keyword(n.tag) \
+                        and (also is None or any(c.tag == also for c in n.children)):
                     yield self.keyword(n.tag)
-                yield from frame_type_seqs(n.children)
+                yield from frame_type_seqs(n.children, also)
         self.parser.frame_type_seqs = sorted({k for tree in macro_trees.values() for k in frame_type_seqs(tree)})
+        # (those of them whose items also hold Volumetric Properties (0008,9206))
+        self.parser.frame_vp_seqs = sorted({k for tree in macro_trees.values() for k in frame_type_seqs(tree, 0x00089206)})
+        self.parser.fg_macro_tags = {n.tag for r in t["ciod_to_fg_macros"] for n in macro_trees.get(r["macroId"], [])
+                                     if self.vr(n.tag) == "SQ"}
+        for r in t["ciod_to_fg_macros"]:
+            for n in macro_trees.get(r["macroId"], []):
+                if self.vr(n.tag) == "SQ" and self.keyword(n.tag):
+                    for c in n.children:
+                        self.parser.fg_attr_seqs.setdefault(c.tag, set()).add(self.keyword(n.tag))
 
-        def emit_frame_type(name, value, parts):
-            self.cond_lines.append(f"  # Frame Type (0008,9007) Value 1 of the frame is {value}, on a Functional Groups item (PS3.3 C.7.6.16): "
+        def emit_frame_type(name, text, comment, parts):
+            self.cond_lines.append(f"  # {comment}, on a Functional Groups item (PS3.3 C.7.6.16): "
                                    "its frame type macro, else the Shared item's; not evaluated without either "
                                    "(ConditionParser.frame_type_clause)")
             self.cond_lines.append(f"  {name}:")
             # (explanations show the condition as PS3.3 says it, not its dozens of alternatives)
-            self.cond_lines.append(f"    text: {q(f'Frame Type (0008,9007) Value 1 of this frame is {value}')}")
+            self.cond_lines.append(f"    text: {q(text)}")
             self.cond_lines.append("    any:")
             for x in parts:
                 self.cond_lines.append("      - " + x)
@@ -1886,11 +2010,19 @@ class Generator:
                 # in the Shared Functional Groups item, or in every Per-frame item (C.7.6.16)
                 where = (f"{{any: [{{SharedFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}, "
                          f"{{PerFrameFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}]}}")
+                top = next((self.keyword(n.tag) for n in macro_trees.get(mid, []) if self.keyword(n.tag)), None)
+                if top:
+                    # a macro in the Shared item is checked there only: its missing contents are
+                    # the Shared item's findings, not "absent" in every Per-frame item (where
+                    # C.7.6.16 forbids it then); in neither place, both are reported (as dciodvfy
+                    # does). `{any: [{not: S}, T]}`: S a guard, T reported (Finding.explain)
+                    s = f"{{'SharedFunctionalGroupsSequence[0].{top}': present}}"
+                    where = (f"{{all: [{{any: [{{not: {s}}}, {{SharedFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}]}}, "
+                             f"{{any: [{s}, {{PerFrameFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}]}}]}}")
                 when = [f"iod.{cid}"]
                 if r["usage"] == "C":
                     sel, _ = self.module_condition(r["conditionalStatement"], modc, r)
                     # a C macro that is there is checked, whatever its condition
-                    top = next((self.keyword(n.tag) for n in macro_trees.get(mid, []) if self.keyword(n.tag)), None)
                     if top:
                         sel = (f"{{any: [{sel}, {{'SharedFunctionalGroupsSequence[*].{top}': present}}, "
                                f"{{'PerFrameFunctionalGroupsSequence[*].{top}': present}}]}}")
