@@ -1617,6 +1617,15 @@ class Generator:
         counter["encoded"] += 1
         return sel, True
 
+    def sop_class_text(self, sel, uids):
+        """The words findings show for an IOD's SOP Class condition (`text:`):
+        "SOP Class UID is CT Image Storage (1.2.840.10008.5.1.4.1.1.2)", the
+        names from PS3.6 (pydicom's UID dictionary; a UID it lacks, of a later
+        edition, alone)."""
+        what = "Media Storage SOP Class UID" if sel == "MediaStorageSOPClassUID" else "SOP Class UID"
+        named = [f"{self.parser.uids[u][0]} ({u})" if u in self.parser.uids else u for u in uids]
+        return f"{what} is " + " or ".join(named)
+
     def laterality_condition(self):
         """General Series' Laterality (0020,0060), Type 2C (C.7.3.1):
         "Required if the body part examined is a paired structure and Image
@@ -1957,7 +1966,8 @@ class Generator:
             isect = names[cid][1]
             # (a DICOMDIR's SOP Class is its Media Storage SOP Class UID, PS3.10 7.1)
             sel = self.selector(cid)
-            iod_lines.append(f"  iod.{cid}: {{{sel}: {{in: [{', '.join(q(u) for u in sorted(uids[cid]))}]}}}}   # {c['name']} IOD, PS3.3 {isect}")
+            iod_lines.append(f"  iod.{cid}: {{text: {q(self.sop_class_text(sel, sorted(uids[cid])))}, "
+                             f"{sel}: {{in: [{', '.join(q(u) for u in sorted(uids[cid]))}]}}}}   # {c['name']} IOD, PS3.3 {isect}")
             attr_c = collections.Counter()
             modc = collections.Counter()
             n_rules = 0

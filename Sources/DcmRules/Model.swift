@@ -293,9 +293,11 @@ public indirect enum Predicate: Sendable {
         }
     }
 
-    /// The predicate with a deferred condition compiled.
+    /// The predicate with a deferred condition compiled, and without the
+    /// words of a `text:` (what it tests, as the SOP Class guards are found).
     public var resolved: Predicate {
         if case .deferred(let d) = self { return d.predicate.resolved }
+        if case .described(_, let p) = self { return p.resolved }
         return self
     }
 }

@@ -251,6 +251,17 @@ final class IODPackTests: XCTestCase {
         for (rule, o) in zip(set.rules, r.outcomes) { XCTAssertEqual(o, e.outcome(of: rule, f), rule.id) }
     }
 
+    /// A finding's "because" names the IOD's SOP Class by its PS3.6 name
+    /// (the IOD conditions' `text:`), and the SOP Class guards still
+    /// dispatch (`Predicate.resolved` looks through the text).
+    func testBecauseNamesTheSOPClass() throws {
+        var ct = try read("CT.dcm")
+        ct.dataSet.elements.removeAll { $0.tag == Tag(0x0028, 0x0010) }     // Rows
+        let f = try XCTUnwrap(try run(ct).findings.first { $0.ruleID == "iod.ct-image.image-pixel" })
+        XCTAssertEqual(f.because, "SOP Class UID is CT Image Storage (1.2.840.10008.5.1.4.1.1.2) and Rows is absent")
+        XCTAssertEqual(Self.set?.guards.count, 174)   // (every IOD but the DICOMDIR's, on Media Storage SOP Class UID)
+    }
+
     // MARK: IODs from highdicom's tables (a later PS3.3 edition than the 2020 tables)
 
     func outcome(_ id: String, _ f: DicomFile) throws -> Outcome? {
