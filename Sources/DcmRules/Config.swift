@@ -219,11 +219,26 @@ public struct AuditConfig: Sendable {
                     }
                 }
             default:
-                diags.append(PackDiagnostic(kl, "unknown key '\(key)'", suggestion: suggest(key, among: keys)))
+                diags.append(Self.unknownKeyDiagnostic(key, kl))
             }
         }
         if !diags.isEmpty { throw PackErrors(diags) }
         return c
+    }
+
+    /// An unknown top-level key: a key of a rule pack or of its `protocol:`
+    /// section (written in the config by mistake) is named as such — the
+    /// spelling suggestion offered for `session` was `version`.
+    static func unknownKeyDiagnostic(_ key: String, _ at: SourceLocation) -> PackDiagnostic {
+        if Keys.protocolSection.contains(key) && !keys.contains(key) {
+            return PackDiagnostic(at, "unknown key '\(key)': it is a key of a rule pack's 'protocol:' section (docs/protocols.md), "
+                                  + "not of a config, which names its packs with 'packs' or 'rules' (docs/configuration.md)")
+        }
+        if Keys.pack.contains(key) && !keys.contains(key) {
+            return PackDiagnostic(at, "unknown key '\(key)': it is a key of a rule pack, not of a config, "
+                                  + "which names its packs with 'packs' or 'rules' (docs/configuration.md)")
+        }
+        return PackDiagnostic(at, "unknown key '\(key)'", suggestion: suggest(key, among: keys))
     }
 
     static func isDate(_ s: String) -> Bool {

@@ -46,6 +46,19 @@ final class ConfigTests: XCTestCase {
     /// was the reason "~" (a waiver without a reason, accepted), `rule: ~`
     /// the rule '~' ("no rule '~' in the packs"), `paths: ~` "not a
     /// scalar", and `[~]` the string "~".
+    /// A rule pack's or a protocol's key written in a config is named as
+    /// such, not offered a look-alike config key ('session' was "did you
+    /// mean 'version'?").
+    func testPackAndProtocolKeysInAConfigAreNamed() {
+        XCTAssertThrowsError(try AuditConfig.parse("version: 1\nsession: [PatientID]\nconditions: {a: {Modality: CT}}\npackz: [x]\n", file: "c.yml")) { e in
+            let d = (e as? PackErrors)?.diagnostics.map(\.description) ?? []
+            XCTAssertEqual(d.count, 3, "\(d)")
+            XCTAssertTrue(d[0].hasPrefix("c.yml:2:1: error: unknown key 'session': it is a key of a rule pack's 'protocol:' section"), d[0])
+            XCTAssertTrue(d[1].hasPrefix("c.yml:3:1: error: unknown key 'conditions': it is a key of a rule pack, not of a config"), d[1])
+            XCTAssertTrue(d[2].contains("did you mean 'packs'?"), d[2])
+        }
+    }
+
     func testNullValuesAreErrorsAtTheirLine() {
         let text = "waivers:\n  - rule: ~\n    reason: r\n  - rule: a.b\n    reason: ~\n  - rule: a.b\n    paths: ~\n    reason: r\n  - rule: a.b\n    reason: null\n    paths: [~]\n  - rule:\n    reason: r\ndisable: [~]\n"
         XCTAssertThrowsError(try AuditConfig.parse(text, file: "c.yml")) { e in
