@@ -524,7 +524,10 @@ public final class MarkdownReport: Reporter {
         if run.showPHI { o.write("> **Warning**\n> " + phiShownNotice + "\n\n") }
         if r.incomplete { o.write("> **Incomplete**\n> " + incompleteNotice(r) + "\n\n") }
         o.write("## dcmaudit: " + (r.exitCode == 0 ? "passed" : "failed") + " — " + r.severityText + "\n\n")
-        o.write(r.filesText + ", \(r.rules.count) rules, fail on: \(r.failOn.rawValue)\n\n")
+        // (the rules of the packs, as the console's closing line counts them: the
+        // two built-in file rules apart)
+        let packs = r.packs.map(\.id).joined(separator: ", ")
+        o.write(r.filesText + ", \(r.rules.count - 2) rules from \(packs.isEmpty ? "no pack" : packs), fail on: \(r.failOn.rawValue)\n\n")
         let withFindings = r.rules.filter { $0.findings > 0 || $0.counts.notEvaluated > 0 }
         if !withFindings.isEmpty {
             o.write("| rule | pack | severity | findings | pass | fail | n/a | not evaluated |\n|---|---|---|---:|---:|---:|---:|---:|\n")
