@@ -343,8 +343,10 @@ REASONS: list[tuple[str, str, str, str, str]] = [
     ("*", "missed", "type2", "Laterality",
      "condition not decidable, not evaluated by dicom.iod: Laterality is 2C 'if the body part examined is a paired "
      "structure and Image Laterality, Frame Laterality or Measurement Laterality are not present' (PS3.3 C.7.3.1); "
-     "the mutant lost Frame Laterality with the Frame Anatomy macro (which both report), whether the anatomy is "
-     "paired is not in the file's values; dciodvfy reports Laterality whenever the lateralities are absent"),
+     "the mutant lost Frame Laterality with the Frame Anatomy macro (which both report); dicom.iod decides whether "
+     "the body part is paired from Body Part Examined (highdicom's paired flag on PS3.16 Table L-1's terms), which "
+     "the fixture does not have, so Laterality is not evaluated; dciodvfy reports Laterality whenever the "
+     "lateralities are absent"),
     ("ct-del-shared-CTReconstructionSequence", "missed", "type1", "CTReconstructionSequence",
      "condition not decidable here, not evaluated by dicom.iod: the CT Reconstruction macro is C 'Required if Image "
      "Type (0008,0008) Value 1 is ORIGINAL or MIXED and Acquisition Type (0018,9302) is other than CONSTANT_ANGLE' "
