@@ -100,11 +100,11 @@ public struct ConditionCoverage: Sendable {
 
     /// Whether a condition holding a `not_evaluated` part has parts that
     /// decide it on some files: anything but a bare `not_evaluated` (named,
-    /// described, or scoped to an enclosing data set).
+    /// described, negated, or scoped to an enclosing data set).
     static func isPartlyDecided(_ p: Predicate) -> Bool {
         switch p {
         case .notEvaluated: return false
-        case .named(_, let q), .described(_, let q), .scoped(_, let q): return isPartlyDecided(q)
+        case .named(_, let q), .described(_, let q), .scoped(_, let q), .not(let q): return isPartlyDecided(q)
         case .deferred(let d): return isPartlyDecided(d.predicate)
         default: return true
         }
