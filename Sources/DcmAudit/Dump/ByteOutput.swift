@@ -125,6 +125,12 @@ public struct ByteOutput {
         return String(o)
     }
 
+    /// `s` on one line, for a report's header or command line: CR and LF a
+    /// space, the other control characters U+FFFD (`controlsReplaced`).
+    static func oneLine(_ s: String) -> String {
+        controlsReplaced(s.replacingAll("\n", with: " ").replacingAll("\r", with: " "), keepingLineBreaks: false)
+    }
+
     /// UTF-8 text with its control characters but tab, LF and CR (C0, DEL,
     /// C1) replaced by U+FFFD; nil when it has none (a rendered HTML page,
     /// whose template values are HTML-escaped but not cleaned of them).

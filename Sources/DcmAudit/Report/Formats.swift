@@ -496,7 +496,7 @@ public final class CSVReport: Reporter {
             + (r.waived.isEmpty ? "" : "; waived: \(r.waivedCount) (the rows with a waiver)")
             + (r.notEvaluated.isEmpty ? "" : "; not evaluated: " + r.notEvaluated.headline + " (not rows: see the text, JSON or JSON Lines report)")
         for w in r.waived { for f in w.findings { row(f, waiver: w.reason) } }
-        head = ByteOutput.controlsReplaced(head.replacingAll("\n", with: " ").replacingAll("\r", with: " "), keepingLineBreaks: false)
+        head = ByteOutput.oneLine(head)
         o.write(head + "\r\n")
         o.write(CSVReport.columns.joined(separator: ",") + "\r\n")
         out.write(o.bytes)
@@ -557,7 +557,7 @@ public final class MarkdownReport: Reporter {
         o.write("<details><summary>Run</summary>\n\n")
         o.write("- dcmaudit "); o.markdownCell(run.toolVersion); o.write("\n")
         o.write("- started "); o.markdownCell(run.startTime); o.write(", took " + RunInfo.seconds(run.duration(measured: duration)) + " s\n")
-        o.write("- command: `"); o.write(ByteOutput.controlsReplaced(r.commandLineText(run).replacingAll("`", with: "'").replacingAll("\n", with: " ").replacingAll("\r", with: " "), keepingLineBreaks: false)); o.write("`\n")
+        o.write("- command: `"); o.write(ByteOutput.oneLine(r.commandLineText(run).replacingAll("`", with: "'"))); o.write("`\n")
         for p in run.packs {
             o.write("- pack "); o.markdownCell(p.id); o.write(" "); o.markdownCell(p.version); o.write(" sha256:" + p.sha256 + "\n")
         }

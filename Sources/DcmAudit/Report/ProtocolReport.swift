@@ -164,8 +164,8 @@ public final class ComplianceCSVReport: Reporter {
         var o = ByteOutput(capacity: 4096)
         let head = ("# dcmaudit \(run.toolVersion) compliance tables; started \(run.startTime); packs: " + run.packs.map { "\($0.id)@\($0.version)" }.joined(separator: ", ")
             + "; patient data " + (run.showPHI ? "PATIENT DATA SHOWN (--show-phi)" : "redacted") + "; command: " + r.commandLineText(run)
-            + (r.incomplete ? "; INCOMPLETE: " + incompleteNotice(r) : "")).replacingAll("\n", with: " ").replacingAll("\r", with: " ")
-        o.write(ByteOutput.controlsReplaced(head, keepingLineBreaks: false) + "\r\n")
+            + (r.incomplete ? "; INCOMPLETE: " + incompleteNotice(r) : ""))
+        o.write(ByteOutput.oneLine(head) + "\r\n")
         o.write(Self.columns.joined(separator: ",") + "\r\n")
         func row(_ fields: [String]) {
             for (i, v) in fields.enumerated() { if i > 0 { o.byte(0x2C) }; o.csvField(v) }
