@@ -11,6 +11,8 @@ public final class TextReport: Reporter {
     let out: ReportSink
     let t: TextReporter
     var kept: [Finding] = []
+    /// The last file's finding lines, for the next file's (`TextReporter.LineReuse`).
+    var reuse: TextReporter.LineReuse? = TextReporter.LineReuse()
     public init(run: RunInfo, options: ReporterOptions, out: ReportSink) {
         self.out = out
         t = TextReporter(grouping: options.grouping, ruleIDs: options.ruleIDs)
@@ -20,7 +22,7 @@ public final class TextReport: Reporter {
         guard t.grouping == .file else { kept += batch; return }
         // (~300 bytes a finding with its "because" line: one allocation, not a doubling per KiB)
         var o = ByteOutput(capacity: 1024 + 320 * batch.count)
-        t.writeBatch(batch, into: &o)
+        t.writeBatch(batch, into: &o, reuse: &reuse)
         out.write(o.bytes)
     }
     public func finish(_ report: CheckReport, duration: Double) {
