@@ -329,6 +329,36 @@ final class PHILeakTests: XCTestCase {
         XCTAssertEqual(r.redact("/data/S001/x.dcm"), "/data/S001/x.dcm")
     }
 
+    /// `redact(_:naming:)` of a file's findings gives what `redact(_:)` gives
+    /// each: the shared file texts redacted once, the texts searched at the
+    /// named positions, related files and other files' findings redacted.
+    func testBatchRedactionIsPerFindingRedaction() {
+        var ds = DataSet()
+        ds.set(keyword: "PatientName", "Doe^Jane")
+        ds.set(keyword: "PatientID", "P777")
+        let r = PathRedactor()
+        r.learn(PathRedactor.values(of: ds))
+        let path = "/data/P777/Doe_Jane/IM1.dcm", other = "/data/P777/Doe_Jane/IM2.dcm"
+        let ft = Finding.FileTexts(file: path, sopInstanceUID: "1.2.3"), ft2 = Finding.FileTexts(file: "/data/S1/IM3.dcm")
+        func f(_ t: Finding.FileTexts, _ message: String, related: [String] = []) -> Finding {
+            Finding(ruleTexts: .init(ruleID: "r", packID: "p", reference: nil), fileTexts: t, severity: .error, level: .instance,
+                    message: message, becauseReason: nil, becauseHasWhen: false, relatedFiles: related)
+        }
+        let batch = [f(ft, "Rows is absent"), f(ft, "SOP Instance UID also in " + other, related: [other]), f(ft, "named " + path),
+                     f(ft, "Columns is absent"), f(ft2, "Rows is absent"), f(ft, "Rows is absent")]
+        let named = PathRedactor.findingsNaming(path, batch)
+        XCTAssertEqual(named, [2])
+        let expected = batch.map { r.redact($0) }
+        var got = batch
+        r.redact(&got, naming: named)
+        XCTAssertEqual(got.map { $0.fileTexts.file }, expected.map { $0.fileTexts.file })
+        XCTAssertEqual(got.map(\.message), expected.map(\.message))
+        XCTAssertEqual(got.map(\.relatedFiles), expected.map(\.relatedFiles))
+        XCTAssertEqual(got.map { $0.fileTexts.sopInstanceUID }, Array(repeating: "1.2.3", count: 4) + [nil, "1.2.3"])
+        XCTAssertFalse(got.contains { ($0.fileTexts.file ?? "").contains("P777") || $0.message.contains("Doe_Jane") })
+        XCTAssertEqual(got[4].fileTexts.file, "/data/S1/IM3.dcm")
+    }
+
     /// The command line in reports: paths redacted, option names and the
     /// values of options that are never paths (--jobs, --format, --pack …)
     /// left as typed, even when a patient value equals them.

@@ -337,12 +337,7 @@ public enum CheckRunner {
             if let redactor {
                 // (a waiver's filter moved the findings: then every text is searched)
                 if let named = namingPath, req.waivers.isEmpty {
-                    var next = 0
-                    for k in batch.indices {
-                        let search = next < named.count && named[next] == k
-                        if search { next += 1 }
-                        redactor.redact(&batch[k], searchTexts: search)
-                    }
+                    redactor.redact(&batch, naming: named)
                 } else {
                     for k in batch.indices { redactor.redact(&batch[k]) }
                 }
