@@ -120,6 +120,36 @@ final class ReportTests: XCTestCase {
         }
     }
 
+    /// `csvField` writes what RFC 4180 and the report's own rules say, on
+    /// strings mixing every character it treats apart (a reference written
+    /// here from those rules, field by field): commas, quotes and line breaks
+    /// quoted with quotes doubled, formula starts prefixed with `'`, control
+    /// characters U+FFFD (CR and LF kept).
+    func testCSVFieldsAgainstTheRules() {
+        let alphabet: [String] = ["a", ",", "\"", "\n", "\r", "\t", "=", "+", "-", "@", "1", ".", "\u{1B}", "é", "\u{85}", " ", "\\"]
+        func reference(_ v: String) -> String {
+            let clean = String(String.UnicodeScalarView(v.unicodeScalars.map { c -> Unicode.Scalar in
+                let x = c.value
+                return (x < 0x20 && x != 0x09 && x != 0x0A && x != 0x0D) || (0x7F...0x9F).contains(x) ? "\u{FFFD}" : c
+            }))
+            let formula = ByteOutput.csvCellIsFormula(clean)
+            guard formula || clean.contains(where: { ",\"\n\r".contains($0) }) || clean.unicodeScalars.contains("\r") else { return clean }
+            return "\"" + (formula ? "'" : "") + clean.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        var state: UInt64 = 7
+        for _ in 0..<3000 {
+            var v = ""
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            for _ in 0..<Int(state >> 60) {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                v += alphabet[Int((state >> 33) % UInt64(alphabet.count))]
+            }
+            var o = ByteOutput()
+            o.csvField(v)
+            XCTAssertEqual(String(decoding: o.bytes, as: UTF8.self), reference(v), v.debugDescription)
+        }
+    }
+
     /// File names are data too: one holding ESC, BEL, CR or LF (`\e[31m`, a
     /// line break) neither colours the terminal that shows a report nor
     /// breaks a CSV row, a Markdown table or a GitHub workflow command.
