@@ -80,6 +80,9 @@ public final class GitHubReport: Reporter {
     /// rewrite the log, which GitHub renders with ANSI escapes) U+FFFD, as
     /// in the console report.
     static func data(_ s: String) -> String {
+        // (most texts have nothing to escape: returned as they are — built
+        // scalar by scalar, 344,000 findings took 7 s)
+        if s.utf8.allSatisfy({ c in c != 0x25 && (c >= 0x20 || c == 0x09) && c != 0x7F && c != 0xC2 }) { return s }
         var o = ""
         for c in s.unicodeScalars {
             switch c {
@@ -94,19 +97,26 @@ public final class GitHubReport: Reporter {
     }
     /// Escapes of a property value (also `:` and `,`).
     static func property(_ s: String) -> String {
-        data(s).replacingAll(":", with: "%3A").replacingAll(",", with: "%2C")
+        let d = data(s)
+        guard d.utf8.contains(where: { $0 == 0x3A || $0 == 0x2C }) else { return d }
+        return d.replacingAll(":", with: "%3A").replacingAll(",", with: "%2C")
     }
+    /// The last file's `file=` property (a file's findings come together).
+    var lastFile: (path: String, property: String)? = nil
     public func add(_ batch: [Finding]) {
         var o = ByteOutput(capacity: 256 * batch.count)
         for f in batch {
             let cmd = f.severity == .error ? "error" : f.severity == .warning ? "warning" : "notice"
             o.write("::" + cmd + " ")
-            if let file = f.file { o.write("file=" + GitHubReport.property(file) + ",") }
-            o.write("title=" + GitHubReport.property(f.ruleID) + "::")
-            var msg = f.message
-            if let a = f.attribute, !a.isEmpty, !msg.contains(a) { msg += " [" + a + "]" }
-            if let b = f.because, b != f.message { msg += "\nbecause " + b }
-            o.write(GitHubReport.data(msg) + "\n")
+            if let file = f.file {
+                if lastFile?.path != file { lastFile = (file, GitHubReport.property(file)) }
+                o.write("file="); o.write(lastFile!.property); o.write(",")
+            }
+            o.write("title="); o.write(GitHubReport.property(f.ruleID)); o.write("::")
+            o.write(GitHubReport.data(f.message))
+            if let a = f.attribute, !a.isEmpty, !f.message.utf8Contains(a) { o.write(" ["); o.write(GitHubReport.data(a)); o.write("]") }
+            if let b = f.because, b != f.message { o.write("%0Abecause "); o.write(GitHubReport.data(b)) }
+            o.write("\n")
         }
         out.write(o.bytes)
     }
