@@ -221,28 +221,42 @@ public final class JUnitReport: Reporter {
     let out: ReportSink
     let run: RunInfo
     let perSeries: Bool
-    var byRule: [String: [Finding]] = [:]
+    /// A test case's findings as its failure's lines (`findingLine`, XML-escaped)
+    /// and their count — kept as they come instead of the findings: with
+    /// every pack on 10,000 identified files (344,000 findings) the report
+    /// held 265 MiB of findings, the lines are the report's 61 MB.
+    struct Lines {
+        var count = 0
+        var bytes = ByteOutput(capacity: 256)
+        mutating func add(_ f: Finding) { count += 1; bytes.xml(findingLine(f) + "\n") }
+    }
+    /// Per rule; with `--junit-per-series`, per rule and series, the series in order of first finding.
+    var byRule: [String: Lines] = [:]
+    var bySeries: [String: (order: [String], lines: [String: Lines])] = [:]
     public init(run: RunInfo, options: ReporterOptions, out: ReportSink) { self.out = out; self.run = run; perSeries = options.junitPerSeries }
-    public func add(_ batch: [Finding]) { for f in batch { byRule[f.ruleID, default: []].append(f) } }
+    public func add(_ batch: [Finding]) {
+        for f in batch {
+            if perSeries {
+                let k = f.seriesInstanceUID ?? "(no series)"
+                bySeries[f.ruleID, default: ([], [:])].lines[k, default: Lines()].add(f)
+                if bySeries[f.ruleID]!.lines[k]!.count == 1 { bySeries[f.ruleID]!.order.append(k) }
+            } else {
+                byRule[f.ruleID, default: Lines()].add(f)
+            }
+        }
+    }
 
     /// One test case: a rule, or a rule × series (`--junit-per-series`).
     struct Case {
         var name: String
         var rule: RuleSummary
-        var findings: [Finding]
+        var findings: Lines
     }
 
     func cases(_ rules: [RuleSummary]) -> [Case] {
         rules.flatMap { s -> [Case] in
-            let fs = byRule[s.id] ?? []
-            guard perSeries, !fs.isEmpty else { return [Case(name: s.id, rule: s, findings: fs)] }
-            var order: [String] = [], groups: [String: [Finding]] = [:]
-            for f in fs {
-                let k = f.seriesInstanceUID ?? "(no series)"
-                if groups[k] == nil { order.append(k) }
-                groups[k, default: []].append(f)
-            }
-            return order.map { Case(name: s.id + " [series " + $0 + "]", rule: s, findings: groups[$0]!) }
+            guard perSeries, let g = bySeries[s.id] else { return [Case(name: s.id, rule: s, findings: byRule[s.id] ?? Lines())] }
+            return g.order.map { Case(name: s.id + " [series " + $0 + "]", rule: s, findings: g.lines[$0]!) }
         }
     }
 
@@ -252,10 +266,10 @@ public final class JUnitReport: Reporter {
         // packs in order of first appearance among the rules
         var packOrder: [String] = []
         for s in r.rules where !packOrder.contains(s.packID) { packOrder.append(s.packID) }
-        func failing(_ c: Case) -> Bool { !c.findings.isEmpty && r.failOn.trips(c.rule.severity) }
-        func skipped(_ c: Case) -> Bool { c.findings.isEmpty && c.rule.counts.pass == 0 && c.rule.counts.fail == 0 }
+        func failing(_ c: Case) -> Bool { c.findings.count > 0 && r.failOn.trips(c.rule.severity) }
+        func skipped(_ c: Case) -> Bool { c.findings.count == 0 && c.rule.counts.pass == 0 && c.rule.counts.fail == 0 }
         /// The rule's not-evaluated files and reasons (NotEvaluatedReports.swift).
-        func notEvaluated(_ c: Case) -> String? { c.findings.isEmpty || !perSeries ? r.notEvaluated.junitText(c.rule.id) : nil }
+        func notEvaluated(_ c: Case) -> String? { c.findings.count == 0 || !perSeries ? r.notEvaluated.junitText(c.rule.id) : nil }
         let all = cases(r.rules)
         // waivers: one skipped case each, in the suite of the rule's pack
         let packOf = Dictionary(r.rules.map { ($0.id, $0.packID) }, uniquingKeysWith: { a, _ in a })
@@ -299,7 +313,7 @@ public final class JUnitReport: Reporter {
                     o.write(">\n      <failure message=\"")
                     o.xml("\(fs.count) \(s.severity.rawValue) finding\(fs.count == 1 ? "" : "s")" + (s.title.map { ": " + $0 } ?? ""))
                     o.write("\" type=\""); o.xml(s.severity.rawValue); o.write("\">")
-                    for f in fs { o.xml(findingLine(f) + "\n") }
+                    out.write(o.bytes); o.bytes.removeAll(keepingCapacity: true); out.write(fs.bytes.bytes)   // (not copied into one buffer)
                     o.xml(countsText)
                     if let ne = notEvaluated(cs) { o.xml("\n" + ne) }
                     o.write("</failure>\n    </testcase>\n")
@@ -311,10 +325,10 @@ public final class JUnitReport: Reporter {
                     } else {
                         o.write(">\n      <skipped message=\"not applicable to any file\"/>\n    </testcase>\n")
                     }
-                } else if !fs.isEmpty {
+                } else if fs.count > 0 {
                     o.write(">\n      <system-out>")
                     o.xml("\(fs.count) \(s.severity.rawValue) finding\(fs.count == 1 ? "" : "s") (below --fail-on \(r.failOn.rawValue))\n")
-                    for f in fs { o.xml(findingLine(f) + "\n") }
+                    out.write(o.bytes); o.bytes.removeAll(keepingCapacity: true); out.write(fs.bytes.bytes)   // (not copied into one buffer)
                     o.xml(countsText)
                     if let ne = notEvaluated(cs) { o.xml("\n" + ne) }
                     o.write("</system-out>\n    </testcase>\n")
