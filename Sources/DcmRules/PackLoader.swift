@@ -273,12 +273,29 @@ public struct PackLoader {
         c.elided = parsed.elided
         let pack = c.compilePack(root, inherited: inherited)
         diags += c.diagnostics
-        guard let pack, c.diagnostics.isEmpty else { state.failed.insert(path); return nil }
+        guard let pack, c.diagnostics.isEmpty else {
+            // a pack that failed is left out of the check of duplicate ids
+            // across everything loaded (`load`): its own duplicates are said
+            // here, with its other errors: `rules validate` and `check`
+            // said them only once the rest was fixed (`compile(text:)`,
+            // which the tests use, always said them)
+            if let pack { diags += Self.duplicateRuleIDs(pack.rules) }
+            state.failed.insert(path); return nil
+        }
         if let entry { SyntaxCache.store(root, entry) }
         KeptUntilExit.keep(root)
         state.done[path] = (pack, c.conditions)
         state.ordered.append(pack)
         return c.conditions
+    }
+
+    /// A "duplicate rule id" error at each repetition of an id in `rules`.
+    static func duplicateRuleIDs(_ rules: [Rule]) -> [PackDiagnostic] {
+        var seen: [String: SourceLocation] = [:], out: [PackDiagnostic] = []
+        for r in rules {
+            if let first = seen[r.id] { out.append(PackDiagnostic(r.location, "duplicate rule id '\(r.id)' (first defined at \(first))")) } else { seen[r.id] = r.location }
+        }
+        return out
     }
 
     func resolveExtends(_ ext: String, relativeTo file: String) -> String? {

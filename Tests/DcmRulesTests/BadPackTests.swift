@@ -141,6 +141,23 @@ final class BadPackTests: XCTestCase {
         ])
     }
 
+    /// A pack file with other errors still has its duplicate rule ids
+    /// said (`rules validate`, `check --rules`): a failed pack was left out
+    /// of the check of duplicates, so the duplicate showed only once the
+    /// other errors were fixed ("every error at once").
+    func testDuplicateRuleIDsInAPackFileWithOtherErrors() throws {
+        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("dcmaudit-dup-\(getpid())")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let f = dir + "/bad.yaml"
+        let body = "pack: t.bad\nversion: 1\nrules:\n  - id: a.b\n    check: {KVP: {rnage: [70, 140]}}\n  - id: c.d\n    check: {KVP: present}\n  - id: c.d\n    check: {Rows: present}\n"
+        XCTAssertTrue(FileManager.default.createFile(atPath: f, contents: Data(body.utf8)))
+        XCTAssertEqual(PackLoader(libraries: []).validate(files: [f]).map(\.description), [
+            "\(f):5:19: error: unknown operator 'rnage' (did you mean 'range'?)",
+            "\(f):8:5: error: duplicate rule id 'c.d' (first defined at \(f):6:5)",
+        ])
+    }
+
     /// YAML aliases nested in aliases ("billion laughs"): 14 lines expanded
     /// to 43 million nodes and memory ran out (SIGSEGV under a 4 GB limit
     /// after 19 s). Past a budget of nodes (twice the bytes + 100,000) the
