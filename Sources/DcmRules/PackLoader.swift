@@ -92,6 +92,10 @@ public struct PackLoader {
         }
     }
 
+    /// What to do when no built-in pack is known (the binary copied without
+    /// its `Rules/`): said where a pack id was looked up in vain.
+    public static let noBuiltinPacks = "the built-in rule packs (Rules/) were not found: set DCMAUDIT_RULES to the directory that holds dicom.core.yaml"
+
     /// Expands files and directories into pack files.
     public static func expand(_ paths: [String]) -> [String] {
         var out: [String] = []
@@ -114,7 +118,8 @@ public struct PackLoader {
                 let known = index.keys.sorted()
                 // a pack file given as an id (`--pack site.yaml`, `packs: [site/]`): say where files go
                 let file = id.hasSuffix(".yaml") || id.hasSuffix(".yml") || id.contains("/")
-                let hint = file ? "; a pack file or directory goes in --rules (the config's 'rules')" : known.isEmpty ? "" : "; known: " + known.joined(separator: ", ")
+                let hint = file ? "; a pack file or directory goes in --rules (the config's 'rules')"
+                    : known.isEmpty ? "; " + Self.noBuiltinPacks : "; known: " + known.joined(separator: ", ")
                 diags.append(PackDiagnostic(origins[id] ?? PackDiagnostic.commandLine, "no pack with id '\(id)'\(hint)", suggestion: file ? nil : suggest(id, among: known)))
             }
         }
@@ -235,7 +240,14 @@ public struct PackLoader {
         }
         // (bytes: a pack found in the syntax cache is never decoded as text)
         guard let data = readFileBytes(path) else {
-            diags.append(PackDiagnostic(from ?? SourceLocation(file: path, line: 1, column: 1), "cannot read pack file '\(path)'"))
+            // why, and a built-in pack's id given as a file (`--rules
+            // dicom.iod`): where it goes — it was "cannot read pack file
+            // 'dicom.iod'" alone
+            var isDir: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+            var why = exists ? "" : ": no such file"
+            if !exists, index[path] != nil { why += "; '\(path)' is a built-in pack: name it with --pack \(path) (the config's 'packs')" }
+            diags.append(PackDiagnostic(from ?? SourceLocation(file: path, line: 1, column: 1), "cannot read pack file '\(path)'\(why)"))
             state.failed.insert(path); return nil
         }
         let parsed: SyntaxCache.Parsed

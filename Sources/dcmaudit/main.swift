@@ -224,7 +224,7 @@ struct Check: ParsableCommand {
 struct Rules: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
-        abstract: "Validate, list, explain and test rule packs.",
+        abstract: "Validate, list, explain and test rule packs, and count the conditions they encode (coverage).",
         subcommands: [Validate.self, List.self, Explain.self, Test.self, Coverage.self]
     )
 
@@ -236,13 +236,13 @@ struct Rules: ParsableCommand {
 
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "validate", abstract: "Check pack files and report every error at once (exit 2 if any).")
-        @Argument(help: "Pack files or directories.") var files: [String]
+        @Argument(help: "Pack files or directories, or built-in pack ids.") var files: [String]
         func run() throws { try Rules.finish(RulesTool.validate(files)) }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List the rules of built-in packs (or of --rules files).")
-        @Option(name: .long, help: "Only this built-in pack (repeatable).") var pack: [String] = []
+        @Option(name: .long, help: "Only this built-in pack, and the --rules files (repeatable).") var pack: [String] = []
         @Option(name: .long, help: "A pack file or directory (repeatable).") var rules: [String] = []
         func run() throws { try Rules.finish(RulesTool.list(packIDs: pack, files: rules)) }
     }
@@ -268,8 +268,8 @@ struct Rules: ParsableCommand {
     }
 
     struct Test: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "test", abstract: "Run every rule's examples (exit 1 on a wrong outcome, with the example's line).")
-        @Argument(help: "Pack files or directories.") var files: [String]
+        static let configuration = CommandConfiguration(commandName: "test", abstract: "Run every rule's examples (exit 1 on a wrong outcome, with the example's line; 2 on pack errors).")
+        @Argument(help: "Pack files or directories, or built-in pack ids.") var files: [String]
         func run() throws { try Rules.finish(RulesTool.test(files)) }
     }
 }

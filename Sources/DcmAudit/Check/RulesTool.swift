@@ -1,3 +1,4 @@
+import Foundation
 import DcmData
 import DcmRules
 
@@ -10,9 +11,17 @@ public enum RulesTool {
         return (PackLoader(libraries: dir.map { [$0] } ?? []), dir)
     }
 
+    /// `files` with each built-in pack id that names no file replaced by
+    /// its pack file (`rules test dicom.core`: it was "cannot read pack
+    /// file 'dicom.core'").
+    static func packFiles(_ files: [String], _ l: PackLoader) -> [String] {
+        files.map { f in FileManager.default.fileExists(atPath: f) ? f : l.index[f] ?? f }
+    }
+
     /// Every error of every file at once; exit 2 if any.
     public static func validate(_ files: [String], builtin: String? = nil) -> Result {
         let (l, _) = loader(builtin)
+        let files = packFiles(files, l)
         let diags = l.validate(files: files)
         if diags.isEmpty {
             let n = PackLoader.expand(files).count
@@ -36,9 +45,15 @@ public enum RulesTool {
     public static func list(packIDs: [String], files: [String] = [], builtin: String? = nil) -> Result {
         let (l, _) = loader(builtin)
         let ids = packIDs.isEmpty && files.isEmpty ? l.index.keys.sorted() : packIDs
+        // (no pack at all was an empty list and exit 0)
+        if ids.isEmpty && files.isEmpty { return Result(output: "", errors: "error: \(PackLoader.noBuiltinPacks)\n", exitCode: 2) }
         do {
             let all = try rules(l, ids: ids, files: files)
-            let shown = all.filter { packIDs.isEmpty || packIDs.contains($0.packID) }
+            // `--pack` keeps a built-in pack's own rules (not those of the
+            // packs it extends), and the rules of the `--rules` files stay:
+            // with both, the files' rules were left out
+            let fromFiles = Set(try files.flatMap { try l.load(files: [$0]).packs.map(\.id) })
+            let shown = all.filter { packIDs.isEmpty || packIDs.contains($0.packID) || fromFiles.contains($0.packID) }
             let w = min(40, shown.map(\.id.count).max() ?? 4)
             var out = ""
             for r in shown {
@@ -97,7 +112,8 @@ public enum RulesTool {
                 // all was suggested however far: 'x.y' → 'dicom.modality')
                 let hint = (all.map(\.id) + builtinExplanations.map(\.id)).min { editDistanceHint(id, $0) < editDistanceHint(id, $1) }
                     .flatMap { editDistanceHint(id, $0) <= max(2, id.count / 3) ? $0 : nil }
-                return Result(output: "", errors: "error: no rule '\(id)'\(hint.map { " (did you mean '\($0)'?)" } ?? "")\n", exitCode: 2)
+                let none = l.index.isEmpty ? "; \(PackLoader.noBuiltinPacks)" : ""
+                return Result(output: "", errors: "error: no rule '\(id)'\(none)\(hint.map { " (did you mean '\($0)'?)" } ?? "")\n", exitCode: 2)
             }
             var o = "\(r.id)" + (r.title.map { " — \($0)" } ?? "") + "\n"
             if let d = r.description { o += "  " + d.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ") + "\n" }
@@ -120,10 +136,14 @@ public enum RulesTool {
     }
 
     /// Runs every rule's examples in the given files; exit 1 on a wrong outcome, 2 on pack errors.
+    /// A pack file with errors is reported and the next files are still
+    /// tested (the first one ended the run: `rules test Rules/` stopped at
+    /// the first bad pack); exit 2 then, whatever the examples.
     public static func test(_ files: [String], builtin: String? = nil) -> Result {
         let (l, _) = loader(builtin)
+        let files = packFiles(files, l)
         var out = "", err = ""
-        var failed = false
+        var failed = false, packErrors = false
         let empty = PackLoader.emptyDirectories(files)
         if !empty.isEmpty { return Result(output: "", errors: empty.map(\.description).joined(separator: "\n") + "\n", exitCode: 2) }
         for f in PackLoader.expand(files) {
@@ -135,10 +155,12 @@ public enum RulesTool {
                 if !failures.isEmpty { failed = true }
                 out += "\(f): \(run - failures.count) of \(run) examples as expected\n"
             } catch {
-                return Result(output: out, errors: err + "\(error)\n", exitCode: 2)
+                err += "\(error)\n"
+                out += "\(f): not tested (pack errors)\n"
+                packErrors = true
             }
         }
-        return Result(output: out, errors: err, exitCode: failed ? 1 : 0)
+        return Result(output: out, errors: err, exitCode: packErrors ? 2 : failed ? 1 : 0)
     }
 
     /// `rules coverage`: per SOP Class group (per IOD) and overall, the 1C/2C and
@@ -154,6 +176,8 @@ public enum RulesTool {
             if l.index[p] == nil, p.hasSuffix(".yaml") || p.hasSuffix(".yml") || p.contains("/") { files.append(p) } else { ids.append(p) }
         }
         if packs.isEmpty { ids = l.index.keys.sorted() }
+        // (no pack at all printed nothing, exit 0)
+        if ids.isEmpty && files.isEmpty { return Result(output: "", errors: "error: \(PackLoader.noBuiltinPacks)\n", exitCode: 2) }
         do {
             var out = ""
             var seen = Set<String>()

@@ -1,0 +1,87 @@
+import XCTest
+import Foundation
+@testable import DcmAudit
+import DcmRules
+
+/// `dcmaudit rules list|test|validate|explain|coverage` on what a user may
+/// give them: pack files beside built-in ids, a directory with a bad pack,
+/// a built-in id where a file is expected, a binary without its `Rules/`.
+final class RulesToolTests: XCTestCase {
+    var builtin: String { repoRoot + "/Rules" }
+    var dir = ""
+
+    override func setUpWithError() throws {
+        dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("dcmaudit-rulestool-\(getpid())-\(name.hashValue)")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let ok = """
+        pack: t.ok
+        version: 1
+        rules:
+          - id: ok.kvp
+            check: {KVP: {range: [70, 140]}}
+            examples: {pass: [{KVP: 100}], fail: [{KVP: 20}]}
+
+        """
+        let bad = "pack: t.bad\nversion: 1\nrules:\n  - id: bad.kvp\n    check: {KVP: {rnage: [70, 140]}}\n"
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/a-bad.yaml", contents: Data(bad.utf8)))
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/b-ok.yaml", contents: Data(ok.utf8)))
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// `rules list --rules F --pack ID`: both packs' rules (F's were left out).
+    func testListWithRulesAndPack() {
+        let r = RulesTool.list(packIDs: ["dicom.meta"], files: [dir + "/b-ok.yaml"], builtin: builtin)
+        XCTAssertEqual(r.exitCode, 0, r.errors)
+        XCTAssertTrue(r.output.contains("ok.kvp "), r.output)
+        XCTAssertTrue(r.output.contains("meta.version "), r.output)
+        XCTAssertFalse(r.output.contains("dicom.modality "), r.output)
+    }
+
+    /// `rules test DIR`: a bad pack file is reported and the others are still
+    /// tested (the run stopped at the first bad file); exit 2.
+    func testTestGoesOnAfterABadPackFile() {
+        let r = RulesTool.test([dir], builtin: builtin)
+        XCTAssertEqual(r.exitCode, 2)
+        XCTAssertTrue(r.errors.contains("\(dir)/a-bad.yaml:5:19: error: unknown operator 'rnage' (did you mean 'range'?)"), r.errors)
+        XCTAssertTrue(r.output.contains("\(dir)/a-bad.yaml: not tested (pack errors)\n"), r.output)
+        XCTAssertTrue(r.output.contains("\(dir)/b-ok.yaml: 2 of 2 examples as expected\n"), r.output)
+    }
+
+    /// `rules test dicom.core`, `rules validate dicom.core`: a built-in pack
+    /// by id (it was "cannot read pack file 'dicom.core'"); a missing file
+    /// says so.
+    func testTestAndValidateTakeABuiltinID() {
+        let t = RulesTool.test(["dicom.core"], builtin: builtin)
+        XCTAssertEqual(t.exitCode, 0, t.errors)
+        XCTAssertTrue(t.output.hasPrefix(builtin + "/dicom.core.yaml: "), t.output)
+        let v = RulesTool.validate(["dicom.meta"], builtin: builtin)
+        XCTAssertEqual(v.exitCode, 0, v.errors)
+        XCTAssertEqual(v.output, "1 pack file valid\n")
+        let missing = RulesTool.test([dir + "/nope.yaml"], builtin: builtin)
+        XCTAssertEqual(missing.exitCode, 2)
+        XCTAssertTrue(missing.errors.hasPrefix("\(dir)/nope.yaml:1:1: error: cannot read pack file '\(dir)/nope.yaml': no such file"), missing.errors)
+        // a built-in id given to check --rules: where it goes
+        XCTAssertThrowsError(try PackLoader(libraries: [builtin]).load(files: ["dicom.iod"])) { e in
+            XCTAssertEqual("\(e)", "dicom.iod:1:1: error: cannot read pack file 'dicom.iod': no such file; 'dicom.iod' is a built-in pack: name it with --pack dicom.iod (the config's 'packs')")
+        }
+    }
+
+    /// A binary without its `Rules/`: `rules list` and `rules coverage`
+    /// printed nothing and exited 0, `rules explain` said "no rule".
+    func testNoBuiltinPacksIsSaid() {
+        let none = dir + "/no-rules-here"
+        let list = RulesTool.list(packIDs: [], builtin: none)
+        XCTAssertEqual(list.exitCode, 2)
+        XCTAssertEqual(list.errors, "error: \(PackLoader.noBuiltinPacks)\n")
+        let cov = RulesTool.coverage([], builtin: none)
+        XCTAssertEqual(cov.exitCode, 2)
+        XCTAssertEqual(cov.errors, "error: \(PackLoader.noBuiltinPacks)\n")
+        let ex = RulesTool.explain("dicom.modality", builtin: none)
+        XCTAssertEqual(ex.exitCode, 2)
+        XCTAssertEqual(ex.errors, "error: no rule 'dicom.modality'; \(PackLoader.noBuiltinPacks)\n")
+        let byID = RulesTool.list(packIDs: ["dicom.core"], builtin: none)
+        XCTAssertEqual(byID.exitCode, 2)
+        XCTAssertTrue(byID.errors.hasPrefix("error: no pack with id 'dicom.core'; \(PackLoader.noBuiltinPacks)"), byID.errors)
+    }
+}
