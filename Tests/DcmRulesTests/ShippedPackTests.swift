@@ -54,4 +54,54 @@ final class ShippedPackTests: XCTestCase {
         XCTAssertTrue(packs.contains("`values.term.<Keyword>` (\(terms))"), "docs/packs.md: \(terms) values.term rules")
         XCTAssertTrue(readme.contains("\(enums) enumerated values (error) and \(terms) defined terms (warning)"), "README: \(enums) / \(terms)")
     }
+
+    /// The generators' counts in the packs' headers, and the named
+    /// conditions of dicom.iod by kind, as docs/packs.md quotes them (701
+    /// for 716, 226 for 232, 3,319 for 3,322, 761 for 765…).
+    func testPacksMdFiguresAreThePackHeaders() throws {
+        let doc = try String(contentsOfFile: repoRoot + "/docs/packs.md", encoding: .utf8)
+        func header(_ pack: String) throws -> [String: Int] {
+            var out: [String: Int] = [:]
+            let text = try String(contentsOfFile: repoRoot + "/Rules/\(pack).yaml", encoding: .utf8)
+            for line in text.split(separator: "\n").prefix(200) where line.hasPrefix("#   ") {
+                guard let colon = line.lastIndex(of: ":"), let v = Int(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)) else { continue }
+                out[String(line.dropFirst(4)[..<colon])] = v
+            }
+            return out
+        }
+        func n(_ x: Int) -> String { x >= 1000 ? "\(x / 1000),\(String(format: "%03d", x % 1000))" : "\(x)" }
+        let values = try header("dicom.values"), iod = try header("dicom.iod")
+        let quotes: [(key: Int?, text: (String) -> String)] = [
+            (values["lists in some modules only (skipped)"], { "modules only (\($0), e.g. Modality" }),
+            (iod["1C/2C conditions on an enclosing item or the top-level data set (per place, summed)"], { "— \($0) conditions per place" }),
+            (iod["1C/2C conditions decided in one direction only, not evaluated otherwise (per place, summed)"], { "one of them only. \($0) conditions per place" }),
+            (iod["enumerated value lists (per module): same as dicom.values (left to it)"], { "left to it (\($0) lists)" }),
+            (iod["enumerated value lists (per module): narrowing dicom.values' list"], { "{not_in: values}]}}`, \($0) lists)" }),
+            (iod["modules"], { "(\($0) modules;" }),
+            (iod["functional group macros"], { "`fg.<macro>` | \($0) |" }),
+        ]
+        for q in quotes {
+            guard let v = q.key else { XCTFail("a header count is missing: \(q.text("N"))"); continue }
+            let want = q.text(n(v))
+            XCTAssertTrue(doc.contains(want), "docs/packs.md should say: \(want)")
+        }
+        // the named conditions of dicom.iod by kind (the table's rows)
+        let text = try String(contentsOfFile: repoRoot + "/Rules/dicom.iod.yaml", encoding: .utf8)
+        var kinds: [String: Int] = [:]
+        var inConditions = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "conditions:" { inConditions = true; continue }
+            if line == "rules:" { break }
+            guard inConditions, line.hasPrefix("  "), !line.hasPrefix("   "), !line.hasPrefix("  #"), let dot = line.firstIndex(of: ".") else { continue }
+            kinds[String(line.dropFirst(2)[..<dot]), default: 0] += 1
+        }
+        for row in ["shared item conditions `i.<name>` (e.g. `i.code-sequence`) | \(kinds["i"] ?? 0) |",
+                    "`u.<module>` | \(kinds["u"] ?? 0) |",
+                    "(a sequence's items) | \(kinds["t"] ?? 0) + \(kinds["d"] ?? 0) |",
+                    "(a sequence's items) | \(kinds["x"] ?? 0) + \(kinds["n"] ?? 0) |",
+                    "the others are written in the rule) | \(kinds["e"] ?? 0) |",
+                    "nested with `items:`) | \(kinds["m"] ?? 0) ("] {
+            XCTAssertTrue(doc.contains(row), "docs/packs.md's table of dicom.iod's conditions should say: \(row)")
+        }
+    }
 }
