@@ -282,6 +282,17 @@ final class CLITests: XCTestCase {
     /// A negative count is a usage error in every command: `learn
     /// --jobs=-1` ran (check and dump said "--jobs must be 0 (all cores) or
     /// more"), `rules coverage --texts=-3` listed none.
+    /// `rules coverage --file F --texts N`: --texts was ignored; a usage
+    /// error now, naming why. One pack's coverage says "1 group".
+    func testCoverageTextsWithFileIsAUsageError() throws {
+        let r = try run(["rules", "coverage", "--texts", "3", "--file", repoRoot + "/Fixtures/iod/CT.dcm"])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.contains("--texts lists the packs' most used conditions; it does not apply to --file"), r.err)
+        let one = try run(["rules", "coverage", "dicom.meta"])
+        XCTAssertEqual(one.code, 0, one.err)
+        XCTAssertTrue(one.out.contains("overall (1 group) "), one.out)
+    }
+
     func testNegativeCountsAreUsageErrors() throws {
         let ct = repoRoot + "/Fixtures/iod/CT.dcm"
         for (args, message) in [(["learn", "--jobs=-1", ct], "--jobs must be 0 (all cores) or more"),
