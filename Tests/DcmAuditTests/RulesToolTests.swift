@@ -67,6 +67,22 @@ final class RulesToolTests: XCTestCase {
         }
     }
 
+    /// `rules explain` of a generated dicom.iod rule, whose check is one
+    /// named condition (`check: m.general-series`, and nothing said what
+    /// that is), and of a condition's name (it was "no rule").
+    func testExplainNamesWhereAConditionIs() {
+        let r = RulesTool.explain("iod.ct-image.general-series", builtin: builtin)
+        XCTAssertEqual(r.exitCode, 0, r.errors)
+        XCTAssertTrue(r.output.contains("  check:     m.general-series\n            (condition m.general-series: \(builtin)/dicom.iod.yaml:"), r.output)
+        let c = RulesTool.explain("iod.ct-image", builtin: builtin)
+        XCTAssertEqual(c.exitCode, 2)
+        XCTAssertTrue(c.errors.hasPrefix("error: no rule 'iod.ct-image': 'iod.ct-image' is a condition of \(builtin)/dicom.iod.yaml:"), c.errors)
+        XCTAssertTrue(c.errors.contains(", not a rule; its rules: iod.ct-image.patient, "), c.errors)
+        // a hand-written rule's check is shown as written, with no such line
+        let m = RulesTool.explain("meta.version", builtin: builtin)
+        XCTAssertFalse(m.output.contains("(condition "), m.output)
+    }
+
     /// A binary without its `Rules/`: `rules list` and `rules coverage`
     /// printed nothing and exited 0, `rules explain` said "no rule".
     func testNoBuiltinPacksIsSaid() {

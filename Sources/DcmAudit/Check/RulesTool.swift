@@ -108,6 +108,14 @@ public enum RulesTool {
                 all += try rules(l, ids: packIDs.isEmpty ? l.index.keys.sorted() : packIDs, files: [])
             }
             guard let r = all.first(where: { $0.id == id }) else {
+                // a named condition of a pack (`iod.ct-image`, `m.general-series`): where it is
+                // and the rules named after it ("no rule 'iod.ct-image'" said neither)
+                for file in Set(all.map(\.location.file)).sorted() {
+                    guard let line = conditionLine(id, in: file) else { continue }
+                    let named = all.filter { $0.id.hasPrefix(id + ".") }.map(\.id)
+                    let rules = named.isEmpty ? "" : "; its rules: " + named.prefix(5).joined(separator: ", ") + (named.count > 5 ? ", … (\(named.count))" : "")
+                    return Result(output: "", errors: "error: no rule '\(id)': '\(id)' is a condition of \(file):\(line), not a rule\(rules)\n", exitCode: 2)
+                }
                 // only a close one, as the packs' suggestions (the closest of
                 // all was suggested however far: 'x.y' → 'dicom.modality')
                 let hint = (all.map(\.id) + builtinExplanations.map(\.id)).min { editDistanceHint(id, $0) < editDistanceHint(id, $1) }
@@ -123,6 +131,12 @@ public enum RulesTool {
             if let w = r.whenText { o += "  when:      \(w)\n" }
             if !r.when.isEmpty { o += "            (\(r.whenDescription))\n" }
             o += "  check:     \(r.checkText)\n"
+            // a check that is one named condition (every rule of the generated
+            // dicom.iod: `check: m.general-series`) says where that condition is
+            if r.checkText.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }),
+               let line = conditionLine(r.checkText, in: r.location.file) {
+                o += "            (condition \(r.checkText): \(r.location.file):\(line))\n"
+            }
             if let m = r.messageText { o += "  message:   \(m)\n" }
             if let ref = r.reference { o += "  reference: \(ref)\n" }
             if !r.examples.isEmpty {
@@ -133,6 +147,21 @@ public enum RulesTool {
         } catch {
             return Result(output: "", errors: "\(error)\n", exitCode: 2)
         }
+    }
+
+    /// The line of `name:` among the `conditions:` of a pack file (nil if not there).
+    static func conditionLine(_ name: String, in file: String) -> Int? {
+        guard !name.isEmpty, let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+        var inConditions = false, n = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            n += 1
+            if !line.hasPrefix(" ") && !line.hasPrefix("#") && !line.isEmpty { inConditions = line.hasPrefix("conditions:") }
+            guard inConditions, line.hasPrefix("  ") else { continue }
+            let t = line.dropFirst(2)
+            let key = t.hasPrefix("\"") || t.hasPrefix("'") ? t.dropFirst() : t
+            if key.hasPrefix(name), key.dropFirst(name.count).first.map({ $0 == ":" || $0 == "\"" || $0 == "'" }) == true { return n }
+        }
+        return nil
     }
 
     /// Runs every rule's examples in the given files; exit 1 on a wrong outcome, 2 on pack errors.
