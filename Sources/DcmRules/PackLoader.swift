@@ -124,9 +124,9 @@ public struct PackLoader {
             }
         }
         var from: [String: SourceLocation] = [:]
-        for f in files { if let o = origins[f] { from[(f as NSString).standardizingPath] = o } }
+        for f in files { if let o = origins[f] { from[Self.normalized(f)] = o } }
         diags += Self.emptyDirectories(files, origins: origins)
-        roots += Self.expand(files).map { ($0 as NSString).standardizingPath }
+        roots += Self.expand(files).map(Self.normalized)
         // one file reached by two paths (`--rules site/ --rules /abs/site/mr.yaml`,
         // `m.yaml ./m.yaml`) is loaded once, as `check` reads a DICOM file
         // once: it was loaded twice, and every rule of it a "duplicate rule id"
@@ -310,13 +310,24 @@ public struct PackLoader {
         return out
     }
 
+    /// A pack file's path as the loader keys it: standardized, without a
+    /// leading `./` — `extends: [./b.yaml]` of a file given as `a.yaml`
+    /// resolves to `./b.yaml`, and `./a.yaml` was then another file than
+    /// the `a.yaml` being loaded: an extends cycle back to it loaded it twice
+    /// ("duplicate rule id … (first defined at ./a.yaml…)" for each of its rules).
+    static func normalized(_ path: String) -> String {
+        var p = (path as NSString).standardizingPath
+        while p.hasPrefix("./") { p.removeFirst(2) }
+        return p
+    }
+
     func resolveExtends(_ ext: String, relativeTo file: String) -> String? {
         if ext.hasSuffix(".yaml") || ext.hasSuffix(".yml") || ext.contains("/") {
             let dir = (file as NSString).deletingLastPathComponent
-            let p = ((ext.hasPrefix("/") ? ext : (dir as NSString).appendingPathComponent(ext)) as NSString).standardizingPath
+            let p = Self.normalized(ext.hasPrefix("/") ? ext : (dir as NSString).appendingPathComponent(ext))
             return FileManager.default.fileExists(atPath: p) ? p : nil
         }
-        return index[ext].map { ($0 as NSString).standardizingPath }
+        return index[ext].map(Self.normalized)
     }
 
     /// Checks pack files and reports every error of each (for `rules validate`).

@@ -245,6 +245,22 @@ final class BadPackTests: XCTestCase {
         check("pack: t.c\nversion: 1\nextends: [dicom.cor]\nrules: []\n", ["bad.yaml:3:11: error: unknown pack 'dicom.cor' in extends (did you mean 'dicom.core'?)"])
     }
 
+    /// The cycle back to a file given by a relative path through
+    /// `extends: [./a.yaml]`: `./a.yaml` was another file than `a.yaml`, so
+    /// it was loaded twice and each of its rules a "duplicate rule id".
+    func testExtendsCycleThroughDotSlash() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cycle2-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "pack: t.a\nversion: 1\nextends: [./b.yaml]\nrules:\n  - {id: a.one, check: {Rows: present}}\n".write(toFile: dir + "/a.yaml", atomically: true, encoding: .utf8)
+        try "pack: t.b\nversion: 1\nextends: [./a.yaml]\nrules:\n  - {id: b.one, check: {Rows: present}}\n".write(toFile: dir + "/b.yaml", atomically: true, encoding: .utf8)
+        let cwd = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(dir))
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
+        XCTAssertEqual(PackLoader().validate(files: ["a.yaml"]).map(\.description), ["b.yaml:3:11: error: extends cycle: a.yaml → b.yaml → a.yaml"])
+        XCTAssertEqual(PackLoader().validate(files: ["./a.yaml"]).map(\.description), ["b.yaml:3:11: error: extends cycle: a.yaml → b.yaml → a.yaml"])
+    }
+
     /// Packs loaded side by side (`PackLoader.threads`) give what loading
     /// them one after the other gives: the same rules in the same order, and
     /// the same diagnostics for broken packs and `extends` among them.
