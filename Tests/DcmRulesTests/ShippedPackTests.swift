@@ -48,6 +48,8 @@ final class ShippedPackTests: XCTestCase {
         XCTAssertTrue(packs.contains(size), "docs/packs.md should say: \(size)")
         let iodExamples = "(\(n(iod.withExamples)) rules, \(n(iod.examples)) examples, "
         XCTAssertTrue(packs.contains(iodExamples), "docs/packs.md should say of dicom.iod's examples: \(iodExamples)")
+        let intro = "(\(n(iod.withExamples)) of its \(n(iod.rules)), "
+        XCTAssertTrue(packs.contains(intro), "docs/packs.md's introduction should say of dicom.iod's examples: \(intro)")
         let set = try PackLoader(libraries: [repoRoot + "/Rules"]).load(files: [], ids: ["dicom.values"])
         let enums = set.rules.filter { $0.id.hasPrefix("values.enum.") }.count, terms = set.rules.filter { $0.id.hasPrefix("values.term.") }.count
         XCTAssertTrue(packs.contains("`values.enum.<Keyword>` (\(enums))"), "docs/packs.md: \(enums) values.enum rules")
