@@ -259,7 +259,7 @@ struct Rules: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "coverage",
             abstract: "Per IOD and overall: the 1C/2C and conditional-module conditions encoded vs. not evaluated.")
-        @Argument(help: "Built-in pack ids or pack files (default: every built-in pack).") var packs: [String] = []
+        @Argument(help: "Built-in pack ids, pack files or directories (default: every built-in pack).") var packs: [String] = []
         @Option(name: .long, help: "Also list the N most used conditions that are not evaluated.") var texts: Int = 0
         @Option(name: .long, help: "Instead: the rules not evaluated on this DICOM file, with the conditions' texts (default pack dicom.iod).") var file: String?
         // (--texts=-3 listed none, as 0)

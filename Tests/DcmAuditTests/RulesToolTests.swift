@@ -83,6 +83,26 @@ final class RulesToolTests: XCTestCase {
         XCTAssertFalse(m.output.contains("(condition "), m.output)
     }
 
+    /// `rules coverage DIR`: each pack of the directory on its own (Rules/
+    /// was "duplicate rule id" between an example pack and vendor.siemens,
+    /// and a directory named without a `/` was taken for a pack id).
+    func testCoverageOfADirectory() throws {
+        let r = RulesTool.coverage([builtin], builtin: builtin)
+        XCTAssertEqual(r.exitCode, 0, r.errors)
+        XCTAssertTrue(r.output.contains("dicom.iod (\(builtin)/dicom.iod.yaml)\n"), String(r.output.prefix(300)))
+        XCTAssertTrue(r.output.contains("vendor.private: no 1C/2C or conditional-module conditions"), String(r.output.suffix(600)))
+        XCTAssertTrue(r.output.contains("vendor.siemens (\(builtin)/vendor.siemens.yaml)\n"), String(r.output.suffix(600)))
+        let sub = dir + "/packs"
+        try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: dir + "/b-ok.yaml", toPath: sub + "/ok.yaml")
+        let cwd = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(dir))
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
+        let named = RulesTool.coverage(["packs"], builtin: builtin)
+        XCTAssertEqual(named.exitCode, 0, named.errors)
+        XCTAssertEqual(named.output, "t.ok: no 1C/2C or conditional-module conditions\n\n")
+    }
+
     /// A binary without its `Rules/`: `rules list` and `rules coverage`
     /// printed nothing and exited 0, `rules explain` said "no rule".
     func testNoBuiltinPacksIsSaid() {

@@ -192,6 +192,17 @@ public enum RulesTool {
         return Result(output: out, errors: err, exitCode: packErrors ? 2 : failed ? 1 : 0)
     }
 
+    /// `rules coverage` arguments: built-in pack ids, and pack files or
+    /// directories — a path that exists, or looks like one (an existing
+    /// directory without a `/`, `site`, was looked up as a pack id).
+    static func split(_ packs: [String], _ l: PackLoader) -> (ids: [String], files: [String]) {
+        var ids: [String] = [], files: [String] = []
+        for p in packs {
+            if l.index[p] == nil, FileManager.default.fileExists(atPath: p) || p.hasSuffix(".yaml") || p.hasSuffix(".yml") || p.contains("/") { files.append(p) } else { ids.append(p) }
+        }
+        return (ids, files)
+    }
+
     /// `rules coverage`: per SOP Class group (per IOD) and overall, the 1C/2C and
     /// C-module conditions encoded vs. not evaluated (`ConditionCoverage`).
     /// `packs` are built-in pack ids or pack files (default: every built-in pack);
@@ -200,11 +211,13 @@ public enum RulesTool {
         var (l, _) = loader(builtin)
         if let file { return undecided(l, packs: packs, file: file) }
         l.buildExamples = false
-        var ids: [String] = [], files: [String] = []
-        for p in packs {
-            if l.index[p] == nil, p.hasSuffix(".yaml") || p.hasSuffix(".yml") || p.contains("/") { files.append(p) } else { ids.append(p) }
-        }
+        var (ids, files) = split(packs, l)
         if packs.isEmpty { ids = l.index.keys.sorted() }
+        let empty = PackLoader.emptyDirectories(files)
+        if !empty.isEmpty { return Result(output: "", errors: empty.map(\.description).joined(separator: "\n") + "\n", exitCode: 2) }
+        // a directory's packs one by one, as `rules list` loads them (packs
+        // never run together may share rule ids: Rules/ was "duplicate rule id")
+        files = PackLoader.expand(files)
         // (no pack at all printed nothing, exit 0)
         if ids.isEmpty && files.isEmpty { return Result(output: "", errors: "error: \(PackLoader.noBuiltinPacks)\n", exitCode: 2) }
         do {
@@ -228,11 +241,8 @@ public enum RulesTool {
     static func undecided(_ l: PackLoader, packs: [String], file path: String) -> Result {
         var l = l
         l.buildExamples = false
-        var ids: [String] = [], files: [String] = []
-        for p in packs {
-            if l.index[p] == nil, p.hasSuffix(".yaml") || p.hasSuffix(".yml") || p.contains("/") { files.append(p) } else { ids.append(p) }
-        }
-        if packs.isEmpty { ids = ["dicom.iod"] }
+        let given = split(packs, l)
+        let ids = packs.isEmpty ? ["dicom.iod"] : given.ids, files = given.files
         let set: RuleSet
         do { set = try l.load(files: files, ids: ids) } catch { return Result(output: "", errors: "\(error)\n", exitCode: 2) }
         let f: DicomFile
