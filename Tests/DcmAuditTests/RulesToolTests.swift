@@ -103,6 +103,22 @@ final class RulesToolTests: XCTestCase {
         XCTAssertEqual(named.output, "t.ok: no 1C/2C or conditional-module conditions\n\n")
     }
 
+    /// `rules list --rules DIR`, `rules explain ID --rules DIR`: each pack of
+    /// the directory on its own (Rules/ was "duplicate rule id").
+    func testListAndExplainWithADirectory() {
+        let list = RulesTool.list(packIDs: [], files: [builtin], builtin: builtin)
+        XCTAssertEqual(list.exitCode, 0, list.errors)
+        XCTAssertTrue(list.output.contains("siemens.csa-image "), list.output)
+        let ex = RulesTool.explain("meta.version", files: [builtin], builtin: builtin)
+        XCTAssertEqual(ex.exitCode, 0, ex.errors)
+        XCTAssertTrue(ex.output.hasPrefix("meta.version — "), ex.output)
+        // a directory without packs is still an error
+        XCTAssertNoThrow(try FileManager.default.createDirectory(atPath: dir + "/empty", withIntermediateDirectories: true))
+        let none = RulesTool.list(packIDs: [], files: [dir + "/empty"], builtin: builtin)
+        XCTAssertEqual(none.exitCode, 2)
+        XCTAssertTrue(none.errors.contains("no pack file (*.yaml, *.yml) in the directory"), none.errors)
+    }
+
     /// A binary without its `Rules/`: `rules list` and `rules coverage`
     /// printed nothing and exited 0, `rules explain` said "no rule".
     func testNoBuiltinPacksIsSaid() {

@@ -32,10 +32,14 @@ public enum RulesTool {
 
     /// Loads each pack on its own (packs that are never run together may
     /// reuse rule ids), and the rules of all of them, each pack once.
+    /// A directory's packs are each loaded on their own too (`--rules Rules/`
+    /// was "duplicate rule id" between an example pack and vendor.siemens).
     static func rules(_ l: PackLoader, ids: [String], files: [String]) throws -> [Rule] {
         var seen = Set<String>()
         var out: [Rule] = []
-        for set in try ids.map({ try l.load(files: [], ids: [$0]) }) + files.map({ try l.load(files: [$0]) }) {
+        let empty = PackLoader.emptyDirectories(files)
+        if !empty.isEmpty { throw PackErrors(empty) }
+        for set in try ids.map({ try l.load(files: [], ids: [$0]) }) + PackLoader.expand(files).map({ try l.load(files: [$0]) }) {
             for p in set.packs where seen.insert(p.id).inserted { out += p.rules }
         }
         return out
@@ -52,7 +56,7 @@ public enum RulesTool {
             // `--pack` keeps a built-in pack's own rules (not those of the
             // packs it extends), and the rules of the `--rules` files stay:
             // with both, the files' rules were left out
-            let fromFiles = Set(try files.flatMap { try l.load(files: [$0]).packs.map(\.id) })
+            let fromFiles = Set(try PackLoader.expand(files).flatMap { try l.load(files: [$0]).packs.map(\.id) })
             let shown = all.filter { packIDs.isEmpty || packIDs.contains($0.packID) || fromFiles.contains($0.packID) }
             let w = min(40, shown.map(\.id.count).max() ?? 4)
             var out = ""
