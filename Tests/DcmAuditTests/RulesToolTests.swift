@@ -119,6 +119,19 @@ final class RulesToolTests: XCTestCase {
         XCTAssertTrue(none.errors.contains("no pack file (*.yaml, *.yml) in the directory"), none.errors)
     }
 
+    /// `rules explain siemens.csa-image`: an id of two built-in packs
+    /// (example.ct-mr and vendor.siemens, never run together) explains
+    /// both — the example's alone was shown, for the vendor rule docs/packs.md
+    /// describes; a vendor rule shows its description.
+    func testExplainAnIDOfSeveralPacks() {
+        let r = RulesTool.explain("siemens.csa-image", builtin: builtin)
+        XCTAssertEqual(r.exitCode, 0, r.errors)
+        XCTAssertTrue(r.output.hasPrefix("'siemens.csa-image' is a rule of 2 packs: example.ct-mr, vendor.siemens\n\nsiemens.csa-image\n"), r.output)
+        XCTAssertTrue(r.output.contains("\n\nsiemens.csa-image — Original V-series MR images carry a CSA image header\n  Siemens V-series"), r.output)
+        let p = RulesTool.explain("private.vr", builtin: builtin)
+        XCTAssertTrue(p.output.hasPrefix("private.vr — Known private elements have their vendor dictionary's VR\n  A private element written with another VR"), p.output)
+    }
+
     /// A binary without its `Rules/`: `rules list` and `rules coverage`
     /// printed nothing and exited 0, `rules explain` said "no rule".
     func testNoBuiltinPacksIsSaid() {

@@ -111,7 +111,11 @@ public enum RulesTool {
             if !all.contains(where: { $0.id == id }) {
                 all += try rules(l, ids: packIDs.isEmpty ? l.index.keys.sorted() : packIDs, files: [])
             }
-            guard let r = all.first(where: { $0.id == id }) else {
+            // an id of several packs (never run together: example.ct-mr and
+            // vendor.siemens both have siemens.csa-image): each of them — the
+            // first pack by id was shown alone, the example's for the vendor's
+            let matches = all.filter { $0.id == id }
+            guard !matches.isEmpty else {
                 // a named condition of a pack (`iod.ct-image`, `m.general-series`): where it is
                 // and the rules named after it ("no rule 'iod.ct-image'" said neither)
                 for file in Set(all.map(\.location.file)).sorted() {
@@ -127,25 +131,29 @@ public enum RulesTool {
                 let none = l.index.isEmpty ? "; \(PackLoader.noBuiltinPacks)" : ""
                 return Result(output: "", errors: "error: no rule '\(id)'\(none)\(hint.map { " (did you mean '\($0)'?)" } ?? "")\n", exitCode: 2)
             }
-            var o = "\(r.id)" + (r.title.map { " — \($0)" } ?? "") + "\n"
-            if let d = r.description { o += "  " + d.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ") + "\n" }
-            o += "  pack:      \(r.packID) (\(r.location))\n"
-            o += "  severity:  \(r.severity.rawValue)\n"
-            o += "  level:     \(r.level.rawValue)\n"
-            if let w = r.whenText { o += "  when:      \(w)\n" }
-            if !r.when.isEmpty { o += "            (\(r.whenDescription))\n" }
-            o += "  check:     \(r.checkText)\n"
-            // a check that is one named condition (every rule of the generated
-            // dicom.iod: `check: m.general-series`) says where that condition is
-            if r.checkText.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }),
-               let line = conditionLine(r.checkText, in: r.location.file) {
-                o += "            (condition \(r.checkText): \(r.location.file):\(line))\n"
-            }
-            if let m = r.messageText { o += "  message:   \(m)\n" }
-            if let ref = r.reference { o += "  reference: \(ref)\n" }
-            if !r.examples.isEmpty {
-                o += "  examples:\n"
-                for e in r.examples { o += "    \(e.expectPass ? "pass" : "fail"): \(e.summary)\n" }
+            var o = matches.count > 1 ? "'\(id)' is a rule of \(matches.count) packs: \(matches.map(\.packID).joined(separator: ", "))\n\n" : ""
+            for (k, r) in matches.enumerated() {
+                if k > 0 { o += "\n" }
+                o += "\(r.id)" + (r.title.map { " — \($0)" } ?? "") + "\n"
+                if let d = r.description { o += "  " + d.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ") + "\n" }
+                o += "  pack:      \(r.packID) (\(r.location))\n"
+                o += "  severity:  \(r.severity.rawValue)\n"
+                o += "  level:     \(r.level.rawValue)\n"
+                if let w = r.whenText { o += "  when:      \(w)\n" }
+                if !r.when.isEmpty { o += "            (\(r.whenDescription))\n" }
+                o += "  check:     \(r.checkText)\n"
+                // a check that is one named condition (every rule of the generated
+                // dicom.iod: `check: m.general-series`) says where that condition is
+                if r.checkText.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }),
+                   let line = conditionLine(r.checkText, in: r.location.file) {
+                    o += "            (condition \(r.checkText): \(r.location.file):\(line))\n"
+                }
+                if let m = r.messageText { o += "  message:   \(m)\n" }
+                if let ref = r.reference { o += "  reference: \(ref)\n" }
+                if !r.examples.isEmpty {
+                    o += "  examples:\n"
+                    for e in r.examples { o += "    \(e.expectPass ? "pass" : "fail"): \(e.summary)\n" }
+                }
             }
             return Result(output: o, errors: "", exitCode: 0)
         } catch {
