@@ -262,13 +262,14 @@ struct Rules: ParsableCommand {
         @Argument(help: "Built-in pack ids, pack files or directories (default: every built-in pack).") var packs: [String] = []
         @Option(name: .long, help: "Also list the N most used conditions that are not evaluated.") var texts: Int = 0
         @Option(name: .long, help: "Instead: the rules not evaluated on this DICOM file, with the conditions' texts (default pack dicom.iod).") var file: String?
+        @Flag(name: .long, help: "With --file: show the file's path as it is, not with <redacted:hash> for a folder or file named after the patient.") var showPhi = false
         // (--texts=-3 listed none, as 0)
         func validate() throws {
             guard texts >= 0 else { throw ValidationError("--texts must be 0 or more") }
             // (it was ignored: --file lists one file's rules, not the packs' conditions)
             if texts > 0 && file != nil { throw ValidationError("--texts lists the packs' most used conditions; it does not apply to --file, which lists each rule not evaluated on the file with its conditions' texts") }
         }
-        func run() throws { try Rules.finish(RulesTool.coverage(packs, texts: texts, file: file)) }
+        func run() throws { try Rules.finish(RulesTool.coverage(packs, texts: texts, file: file, showPHI: showPhi)) }
     }
 
     struct Test: ParsableCommand {

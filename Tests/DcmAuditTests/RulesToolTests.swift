@@ -132,6 +132,21 @@ final class RulesToolTests: XCTestCase {
         XCTAssertTrue(p.output.hasPrefix("private.vr — Known private elements have their vendor dictionary's VR\n  A private element written with another VR"), p.output)
     }
 
+    /// `rules coverage --file` printed the file's path as given: a folder
+    /// named after the patient (PatientID IOD001) is redacted as `check`
+    /// redacts it, unless --show-phi.
+    func testCoverageOfAFileRedactsPatientFolders() throws {
+        let folder = dir + "/IOD001"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: repoRoot + "/Fixtures/iod/CT.dcm", toPath: folder + "/CT.dcm")
+        let r = RulesTool.coverage(["dicom.iod"], file: folder + "/CT.dcm", builtin: builtin)
+        XCTAssertEqual(r.exitCode, 0, r.errors)
+        XCTAssertFalse(r.output.contains("IOD001"), r.output)
+        XCTAssertTrue(r.output.contains("/<redacted:"), r.output)
+        let shown = RulesTool.coverage(["dicom.iod"], file: folder + "/CT.dcm", showPHI: true, builtin: builtin)
+        XCTAssertTrue(shown.output.contains(folder + "/CT.dcm: "), shown.output)
+    }
+
     /// A binary without its `Rules/`: `rules list` and `rules coverage`
     /// printed nothing and exited 0, `rules explain` said "no rule".
     func testNoBuiltinPacksIsSaid() {

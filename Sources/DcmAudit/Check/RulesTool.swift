@@ -219,9 +219,9 @@ public enum RulesTool {
     /// C-module conditions encoded vs. not evaluated (`ConditionCoverage`).
     /// `packs` are built-in pack ids or pack files (default: every built-in pack);
     /// `texts` lists that many of the most used not-evaluated condition texts.
-    public static func coverage(_ packs: [String], texts: Int = 0, file: String? = nil, builtin: String? = nil) -> Result {
+    public static func coverage(_ packs: [String], texts: Int = 0, file: String? = nil, showPHI: Bool = false, builtin: String? = nil) -> Result {
         var (l, _) = loader(builtin)
-        if let file { return undecided(l, packs: packs, file: file) }
+        if let file { return undecided(l, packs: packs, file: file, showPHI: showPHI) }
         l.buildExamples = false
         var (ids, files) = split(packs, l)
         if packs.isEmpty { ids = l.index.keys.sorted() }
@@ -250,7 +250,9 @@ public enum RulesTool {
 
     /// `rules coverage --file F`: the rules not evaluated on one file, each with
     /// the attributes it could not decide and the conditions' texts.
-    static func undecided(_ l: PackLoader, packs: [String], file path: String) -> Result {
+    /// The file's path is redacted as `check` redacts it (a folder or file
+    /// named after the patient: `<redacted:…>`) unless `showPHI`.
+    static func undecided(_ l: PackLoader, packs: [String], file path: String, showPHI: Bool = false) -> Result {
         var l = l
         l.buildExamples = false
         let given = split(packs, l)
@@ -270,7 +272,13 @@ public enum RulesTool {
             for d in e.undecided(rule, f) { out += "  " + d.line + "\n" }
         }
         let counted = outcomes.compactMap { $0 }
-        out += "\(path): \(n) rule\(n == 1 ? "" : "s") not evaluated (\(counted.filter { $0 == .pass }.count) pass, "
+        var shown = path
+        if !showPHI {
+            let redactor = PathRedactor()
+            redactor.learn(PathRedactor.values(of: f.dataSet))
+            shown = redactor.redact(path)
+        }
+        out += "\(shown): \(n) rule\(n == 1 ? "" : "s") not evaluated (\(counted.filter { $0 == .pass }.count) pass, "
             + "\(counted.filter { $0 == .fail }.count) fail, \(counted.filter { $0 == .notApplicable }.count) not applicable)\n"
         return Result(output: out, errors: "", exitCode: 0)
     }
