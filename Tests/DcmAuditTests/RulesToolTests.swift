@@ -147,6 +147,17 @@ final class RulesToolTests: XCTestCase {
         XCTAssertTrue(shown.output.contains(folder + "/CT.dcm: "), shown.output)
     }
 
+    /// `rules test` of a pack without examples said "0 of 0 examples as
+    /// expected"; it says there is nothing to run, and why.
+    func testTestOfAPackWithoutExamples() throws {
+        let none = dir + "/none.yaml"
+        XCTAssertTrue(FileManager.default.createFile(atPath: none, contents: Data("pack: t.none\nversion: 1\nrules:\n  - {id: n.a, check: {Rows: present}}\n".utf8)))
+        let r = RulesTool.test([none, builtin + "/examples/study.brain-protocol.yaml"], builtin: builtin)
+        XCTAssertEqual(r.exitCode, 0, r.errors)
+        XCTAssertEqual(r.output, "\(none): no examples to run — give its rules examples: {pass: [...], fail: [...]} (docs/rule-language.md)\n"
+            + "\(builtin)/examples/study.brain-protocol.yaml: no examples to run — a protocol pack: its rules are checked on sessions (docs/protocols.md)\n")
+    }
+
     /// A binary without its `Rules/`: `rules list` and `rules coverage`
     /// printed nothing and exited 0, `rules explain` said "no rule".
     func testNoBuiltinPacksIsSaid() {

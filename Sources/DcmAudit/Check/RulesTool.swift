@@ -194,7 +194,15 @@ public enum RulesTool {
                 let (run, failures) = set.runExamples(only: own)
                 for x in failures { err += x.description + "\n" }
                 if !failures.isEmpty { failed = true }
-                out += "\(f): \(run - failures.count) of \(run) examples as expected\n"
+                if run == 0 {
+                    // ("0 of 0 examples as expected" read as a pass)
+                    let why = set.packs.last?.protocolSpec != nil
+                        ? "a protocol pack: its rules are checked on sessions (docs/protocols.md)"
+                        : "give its rules examples: {pass: [...], fail: [...]} (docs/rule-language.md)"
+                    out += "\(f): no examples to run — \(why)\n"
+                } else {
+                    out += "\(f): \(run - failures.count) of \(run) examples as expected\n"
+                }
             } catch {
                 err += "\(error)\n"
                 out += "\(f): not tested (pack errors)\n"
