@@ -19,7 +19,7 @@ struct Dcmaudit: ParsableCommand {
         discussion: """
         Exit codes: 0 success; 1 a file could not be read (dump) or findings at or \
         above --fail-on (check) or a rule example with the wrong outcome (rules test); \
-        2 usage or rule-pack error.
+        2 usage or rule-pack error (check: also a report that cannot be written, or no file to check).
         """,
         version: dcmauditVersion,
         subcommands: [Check.self, Rules.self, Dump.self, Learn.self]
@@ -112,7 +112,7 @@ struct Check: ParsableCommand {
 
         Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on \
         (default error); 2 usage or rule-pack error, a report that cannot be written, or no file \
-        to check (--allow-no-files).
+        to check (0 then with --allow-no-files).
         """
     )
 

@@ -64,6 +64,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try run(["rules", "list", "--pack", "dicom.encoding"], env: ["DCMAUDIT_RULES": "/nonexistent"]).code, 0)
         let help = try run(["check", "--help"])
         XCTAssertTrue(help.out.contains("Exit codes: 0 no finding at or above --fail-on; 1 findings"), help.out)
+        // exit 2 for no file to check, 0 with --allow-no-files (it read as if the flag caused the 2)
+        XCTAssertTrue(help.out.replacingOccurrences(of: "\n", with: " ").contains("or no file to check (0 then with --allow-no-files)"), help.out)
+        let root = try run(["--help"])
+        XCTAssertTrue(root.out.replacingOccurrences(of: "\n", with: " ").contains("2 usage or rule-pack error (check: also a report that cannot be written, or no file to check)"), root.out)
     }
 
     /// A run with no file to check is exit 2 naming why (no file found, or
