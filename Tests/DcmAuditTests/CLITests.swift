@@ -297,6 +297,37 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(one.out.contains("overall (1 group) "), one.out)
     }
 
+    /// A binary copied without its `Rules/`: `check` says the built-in
+    /// packs were not found (at "dcmaudit:1:1", a file that is not), and
+    /// `rules list` says it too (an empty list, exit 0).
+    func testBinaryWithoutItsRules() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-norules-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: try binary, toPath: dir + "/dcmaudit")
+        func run(_ args: [String]) throws -> (code: Int32, err: String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: dir + "/dcmaudit")
+            p.arguments = args
+            var e = ProcessInfo.processInfo.environment
+            e.removeValue(forKey: "DCMAUDIT_RULES")
+            p.environment = e
+            p.currentDirectoryURL = URL(fileURLWithPath: dir)
+            let r = Pipe()
+            p.standardError = r; p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            let err = r.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (p.terminationStatus, String(decoding: err, as: UTF8.self))
+        }
+        let check = try run(["check", repoRoot + "/Fixtures/iod/CT.dcm"])
+        XCTAssertEqual(check.code, 2)
+        XCTAssertEqual(check.err, "error: \(PackLoader.noBuiltinPacks)\n1 error\n")
+        let list = try run(["rules", "list"])
+        XCTAssertEqual(list.code, 2)
+        XCTAssertEqual(list.err, "error: \(PackLoader.noBuiltinPacks)\n")
+    }
+
     func testNegativeCountsAreUsageErrors() throws {
         let ct = repoRoot + "/Fixtures/iod/CT.dcm"
         for (args, message) in [(["learn", "--jobs=-1", ct], "--jobs must be 0 (all cores) or more"),
