@@ -145,7 +145,13 @@ public struct PackLoader {
         seen.reserveCapacity(state.ordered.reduce(0) { $0 + $1.rules.count })
         for (pi, p) in state.ordered.enumerated() {
             for (ri, r) in p.rules.enumerated() {
-                if let first = seen[r.id] { diags.append(PackDiagnostic(r.location, "duplicate rule id '\(r.id)' (first defined at \(state.ordered[first.pack].rules[first.rule].location))")) }
+                if let first = seen[r.id] {
+                    // two packs of the run (`--pack vendor.siemens --rules
+                    // Rules/examples/example.ct-mr.yaml`): say what to do
+                    let other = state.ordered[first.pack]
+                    let hint = first.pack == pi ? "" : "; the packs of one run need distinct rule ids: rename one, or run '\(other.id)' and '\(p.id)' separately"
+                    diags.append(PackDiagnostic(r.location, "duplicate rule id '\(r.id)' (first defined at \(other.rules[first.rule].location))\(hint)"))
+                }
                 else { seen[r.id] = (pi, ri) }
             }
         }

@@ -158,6 +158,17 @@ final class BadPackTests: XCTestCase {
         ])
     }
 
+    /// The same rule id in two packs of a run (vendor.siemens and the
+    /// example pack both have siemens.csa-image) says what to do.
+    func testDuplicateRuleIDAcrossPacksSaysWhatToDo() {
+        let rules = repoRoot + "/Rules"
+        XCTAssertThrowsError(try PackLoader(libraries: [rules]).load(files: [rules + "/examples/example.ct-mr.yaml"], ids: ["vendor.siemens"])) { e in
+            let d = (e as? PackErrors)?.diagnostics.map(\.description) ?? []
+            XCTAssertEqual(d.count, 1, "\(d)")
+            XCTAssertTrue(d.first?.hasSuffix("error: duplicate rule id 'siemens.csa-image' (first defined at \(rules)/vendor.siemens.yaml:19:5); the packs of one run need distinct rule ids: rename one, or run 'vendor.siemens' and 'example.ct-mr' separately") ?? false, "\(d)")
+        }
+    }
+
     /// YAML aliases nested in aliases ("billion laughs"): 14 lines expanded
     /// to 43 million nodes and memory ran out (SIGSEGV under a 4 GB limit
     /// after 19 s). Past a budget of nodes (twice the bytes + 100,000) the
