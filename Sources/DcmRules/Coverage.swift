@@ -175,7 +175,7 @@ public struct ConditionCoverage: Sendable {
                 + lpad("(\(c.rulePartly))", 10) + lpad(pct(c.ruleEncoded, c.ruleTotal), 6) + "\n"
         }
         for g in groups { out += row(g.name, g.counts) }
-        out += row("overall (\(groups.count) groups)", total)
+        out += row("overall (\(groups.count) group\(groups.count == 1 ? "" : "s"))", total)
         out += "(partly): of the not evaluated, those decided on the files where their decidable part settles them, not evaluated on the others\n"
         if showTexts > 0 {
             out += "\nconditions not evaluated (groups using each), the \(min(showTexts, notEvaluatedTexts.count)) most used of \(notEvaluatedTexts.count):\n"

@@ -86,10 +86,7 @@ extension PackLoader {
         let c = PackCompiler(file: file)
         let pack = c.compilePack(root, inherited: inherited)
         diags += c.diagnostics
-        var seen: [String: SourceLocation] = [:]
-        for r in pack?.rules ?? [] {
-            if let first = seen[r.id] { diags.append(PackDiagnostic(r.location, "duplicate rule id '\(r.id)' (first defined at \(first))")) } else { seen[r.id] = r.location }
-        }
+        diags += Self.duplicateRuleIDs(pack?.rules ?? [])
         if !diags.isEmpty { throw PackErrors(diags) }
         return RuleSet(packs: state.ordered + [pack!])
     }

@@ -92,6 +92,10 @@ public struct PackLoader {
         }
     }
 
+    /// What to do when no built-in pack is known (the binary copied without
+    /// its `Rules/`): said where a pack id was looked up in vain.
+    public static let noBuiltinPacks = "the built-in rule packs (Rules/) were not found: set DCMAUDIT_RULES to the directory that holds dicom.core.yaml"
+
     /// Expands files and directories into pack files.
     public static func expand(_ paths: [String]) -> [String] {
         var out: [String] = []
@@ -114,14 +118,15 @@ public struct PackLoader {
                 let known = index.keys.sorted()
                 // a pack file given as an id (`--pack site.yaml`, `packs: [site/]`): say where files go
                 let file = id.hasSuffix(".yaml") || id.hasSuffix(".yml") || id.contains("/")
-                let hint = file ? "; a pack file or directory goes in --rules (the config's 'rules')" : known.isEmpty ? "" : "; known: " + known.joined(separator: ", ")
+                let hint = file ? "; a pack file or directory goes in --rules (the config's 'rules')"
+                    : known.isEmpty ? "; " + Self.noBuiltinPacks : "; known: " + known.joined(separator: ", ")
                 diags.append(PackDiagnostic(origins[id] ?? PackDiagnostic.commandLine, "no pack with id '\(id)'\(hint)", suggestion: file ? nil : suggest(id, among: known)))
             }
         }
         var from: [String: SourceLocation] = [:]
-        for f in files { if let o = origins[f] { from[(f as NSString).standardizingPath] = o } }
+        for f in files { if let o = origins[f] { from[Self.normalized(f)] = o } }
         diags += Self.emptyDirectories(files, origins: origins)
-        roots += Self.expand(files).map { ($0 as NSString).standardizingPath }
+        roots += Self.expand(files).map(Self.normalized)
         // one file reached by two paths (`--rules site/ --rules /abs/site/mr.yaml`,
         // `m.yaml ./m.yaml`) is loaded once, as `check` reads a DICOM file
         // once: it was loaded twice, and every rule of it a "duplicate rule id"
@@ -140,7 +145,13 @@ public struct PackLoader {
         seen.reserveCapacity(state.ordered.reduce(0) { $0 + $1.rules.count })
         for (pi, p) in state.ordered.enumerated() {
             for (ri, r) in p.rules.enumerated() {
-                if let first = seen[r.id] { diags.append(PackDiagnostic(r.location, "duplicate rule id '\(r.id)' (first defined at \(state.ordered[first.pack].rules[first.rule].location))")) }
+                if let first = seen[r.id] {
+                    // two packs of the run (`--pack vendor.siemens --rules
+                    // Rules/examples/example.ct-mr.yaml`): say what to do
+                    let other = state.ordered[first.pack]
+                    let hint = first.pack == pi ? "" : "; the packs of one run need distinct rule ids: rename one, or run '\(other.id)' and '\(p.id)' separately"
+                    diags.append(PackDiagnostic(r.location, "duplicate rule id '\(r.id)' (first defined at \(other.rules[first.rule].location))\(hint)"))
+                }
                 else { seen[r.id] = (pi, ri) }
             }
         }
@@ -235,7 +246,14 @@ public struct PackLoader {
         }
         // (bytes: a pack found in the syntax cache is never decoded as text)
         guard let data = readFileBytes(path) else {
-            diags.append(PackDiagnostic(from ?? SourceLocation(file: path, line: 1, column: 1), "cannot read pack file '\(path)'"))
+            // why, and a built-in pack's id given as a file (`--rules
+            // dicom.iod`): where it goes — it was "cannot read pack file
+            // 'dicom.iod'" alone
+            var isDir: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+            var why = exists ? "" : ": no such file"
+            if !exists, index[path] != nil { why += "; '\(path)' is a built-in pack: name it with --pack \(path) (the config's 'packs')" }
+            diags.append(PackDiagnostic(from ?? SourceLocation(file: path, line: 1, column: 1), "cannot read pack file '\(path)'\(why)"))
             state.failed.insert(path); return nil
         }
         let parsed: SyntaxCache.Parsed
@@ -273,7 +291,15 @@ public struct PackLoader {
         c.elided = parsed.elided
         let pack = c.compilePack(root, inherited: inherited)
         diags += c.diagnostics
-        guard let pack, c.diagnostics.isEmpty else { state.failed.insert(path); return nil }
+        guard let pack, c.diagnostics.isEmpty else {
+            // a pack that failed is left out of the check of duplicate ids
+            // across everything loaded (`load`): its own duplicates are said
+            // here, with its other errors: `rules validate` and `check`
+            // said them only once the rest was fixed (`compile(text:)`,
+            // which the tests use, always said them)
+            if let pack { diags += Self.duplicateRuleIDs(pack.rules) }
+            state.failed.insert(path); return nil
+        }
         if let entry { SyntaxCache.store(root, entry) }
         KeptUntilExit.keep(root)
         state.done[path] = (pack, c.conditions)
@@ -281,13 +307,33 @@ public struct PackLoader {
         return c.conditions
     }
 
+    /// A "duplicate rule id" error at each repetition of an id in `rules`.
+    static func duplicateRuleIDs(_ rules: [Rule]) -> [PackDiagnostic] {
+        var seen: [String: SourceLocation] = [:], out: [PackDiagnostic] = []
+        for r in rules {
+            if let first = seen[r.id] { out.append(PackDiagnostic(r.location, "duplicate rule id '\(r.id)' (first defined at \(first))")) } else { seen[r.id] = r.location }
+        }
+        return out
+    }
+
+    /// A pack file's path as the loader keys it: standardized, without a
+    /// leading `./` — `extends: [./b.yaml]` of a file given as `a.yaml`
+    /// resolves to `./b.yaml`, and `./a.yaml` was then another file than
+    /// the `a.yaml` being loaded: an extends cycle back to it loaded it twice
+    /// ("duplicate rule id … (first defined at ./a.yaml…)" for each of its rules).
+    static func normalized(_ path: String) -> String {
+        var p = (path as NSString).standardizingPath
+        while p.hasPrefix("./") { p.removeFirst(2) }
+        return p
+    }
+
     func resolveExtends(_ ext: String, relativeTo file: String) -> String? {
         if ext.hasSuffix(".yaml") || ext.hasSuffix(".yml") || ext.contains("/") {
             let dir = (file as NSString).deletingLastPathComponent
-            let p = ((ext.hasPrefix("/") ? ext : (dir as NSString).appendingPathComponent(ext)) as NSString).standardizingPath
+            let p = Self.normalized(ext.hasPrefix("/") ? ext : (dir as NSString).appendingPathComponent(ext))
             return FileManager.default.fileExists(atPath: p) ? p : nil
         }
-        return index[ext].map { ($0 as NSString).standardizingPath }
+        return index[ext].map(Self.normalized)
     }
 
     /// Checks pack files and reports every error of each (for `rules validate`).

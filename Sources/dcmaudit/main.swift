@@ -19,7 +19,7 @@ struct Dcmaudit: ParsableCommand {
         discussion: """
         Exit codes: 0 success; 1 a file could not be read (dump) or findings at or \
         above --fail-on (check) or a rule example with the wrong outcome (rules test); \
-        2 usage or rule-pack error.
+        2 usage or rule-pack error (check: also a report that cannot be written, or no file to check).
         """,
         version: dcmauditVersion,
         subcommands: [Check.self, Rules.self, Dump.self, Learn.self]
@@ -112,7 +112,7 @@ struct Check: ParsableCommand {
 
         Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on \
         (default error); 2 usage or rule-pack error, a report that cannot be written, or no file \
-        to check (--allow-no-files).
+        to check (0 then with --allow-no-files).
         """
     )
 
@@ -224,7 +224,7 @@ struct Check: ParsableCommand {
 struct Rules: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
-        abstract: "Validate, list, explain and test rule packs.",
+        abstract: "Validate, list, explain and test rule packs, and count the conditions they encode (coverage).",
         subcommands: [Validate.self, List.self, Explain.self, Test.self, Coverage.self]
     )
 
@@ -236,13 +236,13 @@ struct Rules: ParsableCommand {
 
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "validate", abstract: "Check pack files and report every error at once (exit 2 if any).")
-        @Argument(help: "Pack files or directories.") var files: [String]
+        @Argument(help: "Pack files or directories, or built-in pack ids.") var files: [String]
         func run() throws { try Rules.finish(RulesTool.validate(files)) }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List the rules of built-in packs (or of --rules files).")
-        @Option(name: .long, help: "Only this built-in pack (repeatable).") var pack: [String] = []
+        @Option(name: .long, help: "Only this built-in pack, and the --rules files (repeatable).") var pack: [String] = []
         @Option(name: .long, help: "A pack file or directory (repeatable).") var rules: [String] = []
         func run() throws { try Rules.finish(RulesTool.list(packIDs: pack, files: rules)) }
     }
@@ -259,17 +259,22 @@ struct Rules: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "coverage",
             abstract: "Per IOD and overall: the 1C/2C and conditional-module conditions encoded vs. not evaluated.")
-        @Argument(help: "Built-in pack ids or pack files (default: every built-in pack).") var packs: [String] = []
+        @Argument(help: "Built-in pack ids, pack files or directories (default: every built-in pack).") var packs: [String] = []
         @Option(name: .long, help: "Also list the N most used conditions that are not evaluated.") var texts: Int = 0
         @Option(name: .long, help: "Instead: the rules not evaluated on this DICOM file, with the conditions' texts (default pack dicom.iod).") var file: String?
+        @Flag(name: .long, help: "With --file: show the file's path as it is, not with <redacted:hash> for a folder or file named after the patient.") var showPhi = false
         // (--texts=-3 listed none, as 0)
-        func validate() throws { guard texts >= 0 else { throw ValidationError("--texts must be 0 or more") } }
-        func run() throws { try Rules.finish(RulesTool.coverage(packs, texts: texts, file: file)) }
+        func validate() throws {
+            guard texts >= 0 else { throw ValidationError("--texts must be 0 or more") }
+            // (it was ignored: --file lists one file's rules, not the packs' conditions)
+            if texts > 0 && file != nil { throw ValidationError("--texts lists the packs' most used conditions; it does not apply to --file, which lists each rule not evaluated on the file with its conditions' texts") }
+        }
+        func run() throws { try Rules.finish(RulesTool.coverage(packs, texts: texts, file: file, showPHI: showPhi)) }
     }
 
     struct Test: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "test", abstract: "Run every rule's examples (exit 1 on a wrong outcome, with the example's line).")
-        @Argument(help: "Pack files or directories.") var files: [String]
+        static let configuration = CommandConfiguration(commandName: "test", abstract: "Run every rule's examples (exit 1 on a wrong outcome, with the example's line; 2 on pack errors).")
+        @Argument(help: "Pack files or directories, or built-in pack ids.") var files: [String]
         func run() throws { try Rules.finish(RulesTool.test(files)) }
     }
 }

@@ -64,6 +64,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try run(["rules", "list", "--pack", "dicom.encoding"], env: ["DCMAUDIT_RULES": "/nonexistent"]).code, 0)
         let help = try run(["check", "--help"])
         XCTAssertTrue(help.out.contains("Exit codes: 0 no finding at or above --fail-on; 1 findings"), help.out)
+        // exit 2 for no file to check, 0 with --allow-no-files (it read as if the flag caused the 2)
+        XCTAssertTrue(help.out.replacingOccurrences(of: "\n", with: " ").contains("or no file to check (0 then with --allow-no-files)"), help.out)
+        let root = try run(["--help"])
+        XCTAssertTrue(root.out.replacingOccurrences(of: "\n", with: " ").contains("2 usage or rule-pack error (check: also a report that cannot be written, or no file to check)"), root.out)
     }
 
     /// A run with no file to check is exit 2 naming why (no file found, or
@@ -282,6 +286,48 @@ final class CLITests: XCTestCase {
     /// A negative count is a usage error in every command: `learn
     /// --jobs=-1` ran (check and dump said "--jobs must be 0 (all cores) or
     /// more"), `rules coverage --texts=-3` listed none.
+    /// `rules coverage --file F --texts N`: --texts was ignored; a usage
+    /// error now, naming why. One pack's coverage says "1 group".
+    func testCoverageTextsWithFileIsAUsageError() throws {
+        let r = try run(["rules", "coverage", "--texts", "3", "--file", repoRoot + "/Fixtures/iod/CT.dcm"])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.contains("--texts lists the packs' most used conditions; it does not apply to --file"), r.err)
+        let one = try run(["rules", "coverage", "dicom.meta"])
+        XCTAssertEqual(one.code, 0, one.err)
+        XCTAssertTrue(one.out.contains("overall (1 group) "), one.out)
+    }
+
+    /// A binary copied without its `Rules/`: `check` says the built-in
+    /// packs were not found (at "dcmaudit:1:1", a file that is not), and
+    /// `rules list` says it too (an empty list, exit 0).
+    func testBinaryWithoutItsRules() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-norules-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: try binary, toPath: dir + "/dcmaudit")
+        func run(_ args: [String]) throws -> (code: Int32, err: String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: dir + "/dcmaudit")
+            p.arguments = args
+            var e = ProcessInfo.processInfo.environment
+            e.removeValue(forKey: "DCMAUDIT_RULES")
+            p.environment = e
+            p.currentDirectoryURL = URL(fileURLWithPath: dir)
+            let r = Pipe()
+            p.standardError = r; p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            let err = r.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (p.terminationStatus, String(decoding: err, as: UTF8.self))
+        }
+        let check = try run(["check", repoRoot + "/Fixtures/iod/CT.dcm"])
+        XCTAssertEqual(check.code, 2)
+        XCTAssertEqual(check.err, "error: \(PackLoader.noBuiltinPacks)\n1 error\n")
+        let list = try run(["rules", "list"])
+        XCTAssertEqual(list.code, 2)
+        XCTAssertEqual(list.err, "error: \(PackLoader.noBuiltinPacks)\n")
+    }
+
     func testNegativeCountsAreUsageErrors() throws {
         let ct = repoRoot + "/Fixtures/iod/CT.dcm"
         for (args, message) in [(["learn", "--jobs=-1", ct], "--jobs must be 0 (all cores) or more"),

@@ -140,7 +140,7 @@ final class ConfigTests: XCTestCase {
             let lines = "\(e)".split(separator: "\n").map(String.init)
             XCTAssertEqual(lines.count, 2, "\(e)")
             XCTAssertTrue(lines.contains { $0.hasPrefix("/nonexistent/dir/c.yml:2:21: error: no pack with id 'dicom.cor'") }, "\(e)")
-            XCTAssertTrue(lines.contains("/nonexistent/dir/c.yml:3:9: error: cannot read pack file '/nonexistent/dir/missing.yaml'"), "\(e)")
+            XCTAssertTrue(lines.contains("/nonexistent/dir/c.yml:3:9: error: cannot read pack file '/nonexistent/dir/missing.yaml': no such file"), "\(e)")
         }
     }
 

@@ -141,6 +141,34 @@ final class BadPackTests: XCTestCase {
         ])
     }
 
+    /// A pack file with other errors still has its duplicate rule ids
+    /// said (`rules validate`, `check --rules`): a failed pack was left out
+    /// of the check of duplicates, so the duplicate showed only once the
+    /// other errors were fixed ("every error at once").
+    func testDuplicateRuleIDsInAPackFileWithOtherErrors() throws {
+        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("dcmaudit-dup-\(getpid())")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let f = dir + "/bad.yaml"
+        let body = "pack: t.bad\nversion: 1\nrules:\n  - id: a.b\n    check: {KVP: {rnage: [70, 140]}}\n  - id: c.d\n    check: {KVP: present}\n  - id: c.d\n    check: {Rows: present}\n"
+        XCTAssertTrue(FileManager.default.createFile(atPath: f, contents: Data(body.utf8)))
+        XCTAssertEqual(PackLoader(libraries: []).validate(files: [f]).map(\.description), [
+            "\(f):5:19: error: unknown operator 'rnage' (did you mean 'range'?)",
+            "\(f):8:5: error: duplicate rule id 'c.d' (first defined at \(f):6:5)",
+        ])
+    }
+
+    /// The same rule id in two packs of a run (vendor.siemens and the
+    /// example pack both have siemens.csa-image) says what to do.
+    func testDuplicateRuleIDAcrossPacksSaysWhatToDo() {
+        let rules = repoRoot + "/Rules"
+        XCTAssertThrowsError(try PackLoader(libraries: [rules]).load(files: [rules + "/examples/example.ct-mr.yaml"], ids: ["vendor.siemens"])) { e in
+            let d = (e as? PackErrors)?.diagnostics.map(\.description) ?? []
+            XCTAssertEqual(d.count, 1, "\(d)")
+            XCTAssertTrue(d.first?.hasSuffix("error: duplicate rule id 'siemens.csa-image' (first defined at \(rules)/vendor.siemens.yaml:19:5); the packs of one run need distinct rule ids: rename one, or run 'vendor.siemens' and 'example.ct-mr' separately") ?? false, "\(d)")
+        }
+    }
+
     /// YAML aliases nested in aliases ("billion laughs"): 14 lines expanded
     /// to 43 million nodes and memory ran out (SIGSEGV under a 4 GB limit
     /// after 19 s). Past a budget of nodes (twice the bytes + 100,000) the
@@ -226,6 +254,22 @@ final class BadPackTests: XCTestCase {
             XCTAssertEqual((e as? PackErrors)?.description, "\(dir)/b.yaml:3:11: error: extends cycle: a.yaml → b.yaml → a.yaml")
         }
         check("pack: t.c\nversion: 1\nextends: [dicom.cor]\nrules: []\n", ["bad.yaml:3:11: error: unknown pack 'dicom.cor' in extends (did you mean 'dicom.core'?)"])
+    }
+
+    /// The cycle back to a file given by a relative path through
+    /// `extends: [./a.yaml]`: `./a.yaml` was another file than `a.yaml`, so
+    /// it was loaded twice and each of its rules a "duplicate rule id".
+    func testExtendsCycleThroughDotSlash() throws {
+        let dir = NSTemporaryDirectory() + "dcmaudit-cycle2-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "pack: t.a\nversion: 1\nextends: [./b.yaml]\nrules:\n  - {id: a.one, check: {Rows: present}}\n".write(toFile: dir + "/a.yaml", atomically: true, encoding: .utf8)
+        try "pack: t.b\nversion: 1\nextends: [./a.yaml]\nrules:\n  - {id: b.one, check: {Rows: present}}\n".write(toFile: dir + "/b.yaml", atomically: true, encoding: .utf8)
+        let cwd = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(dir))
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
+        XCTAssertEqual(PackLoader().validate(files: ["a.yaml"]).map(\.description), ["b.yaml:3:11: error: extends cycle: a.yaml → b.yaml → a.yaml"])
+        XCTAssertEqual(PackLoader().validate(files: ["./a.yaml"]).map(\.description), ["b.yaml:3:11: error: extends cycle: a.yaml → b.yaml → a.yaml"])
     }
 
     /// Packs loaded side by side (`PackLoader.threads`) give what loading

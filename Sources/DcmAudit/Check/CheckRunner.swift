@@ -232,8 +232,8 @@ public enum CheckRunner {
         }
         if ids.isEmpty && req.ruleFiles.isEmpty {
             guard lib != nil else {
-                throw PackErrors([PackDiagnostic(SourceLocation(file: "dcmaudit", line: 1, column: 1),
-                                                 "cannot find the built-in rule packs (Rules/): set DCMAUDIT_RULES to the directory that holds dicom.core.yaml")])
+                // (no file and position: it was said at "dcmaudit:1:1")
+                throw PackErrors([PackDiagnostic(PackDiagnostic.commandLine, PackLoader.noBuiltinPacks)])
             }
             ids = CheckRequest.defaultPacks
         }

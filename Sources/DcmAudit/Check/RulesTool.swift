@@ -1,3 +1,4 @@
+import Foundation
 import DcmData
 import DcmRules
 
@@ -10,9 +11,17 @@ public enum RulesTool {
         return (PackLoader(libraries: dir.map { [$0] } ?? []), dir)
     }
 
+    /// `files` with each built-in pack id that names no file replaced by
+    /// its pack file (`rules test dicom.core`: it was "cannot read pack
+    /// file 'dicom.core'").
+    static func packFiles(_ files: [String], _ l: PackLoader) -> [String] {
+        files.map { f in FileManager.default.fileExists(atPath: f) ? f : l.index[f] ?? f }
+    }
+
     /// Every error of every file at once; exit 2 if any.
     public static func validate(_ files: [String], builtin: String? = nil) -> Result {
         let (l, _) = loader(builtin)
+        let files = packFiles(files, l)
         let diags = l.validate(files: files)
         if diags.isEmpty {
             let n = PackLoader.expand(files).count
@@ -23,10 +32,14 @@ public enum RulesTool {
 
     /// Loads each pack on its own (packs that are never run together may
     /// reuse rule ids), and the rules of all of them, each pack once.
+    /// A directory's packs are each loaded on their own too (`--rules Rules/`
+    /// was "duplicate rule id" between an example pack and vendor.siemens).
     static func rules(_ l: PackLoader, ids: [String], files: [String]) throws -> [Rule] {
         var seen = Set<String>()
         var out: [Rule] = []
-        for set in try ids.map({ try l.load(files: [], ids: [$0]) }) + files.map({ try l.load(files: [$0]) }) {
+        let empty = PackLoader.emptyDirectories(files)
+        if !empty.isEmpty { throw PackErrors(empty) }
+        for set in try ids.map({ try l.load(files: [], ids: [$0]) }) + PackLoader.expand(files).map({ try l.load(files: [$0]) }) {
             for p in set.packs where seen.insert(p.id).inserted { out += p.rules }
         }
         return out
@@ -36,9 +49,15 @@ public enum RulesTool {
     public static func list(packIDs: [String], files: [String] = [], builtin: String? = nil) -> Result {
         let (l, _) = loader(builtin)
         let ids = packIDs.isEmpty && files.isEmpty ? l.index.keys.sorted() : packIDs
+        // (no pack at all was an empty list and exit 0)
+        if ids.isEmpty && files.isEmpty { return Result(output: "", errors: "error: \(PackLoader.noBuiltinPacks)\n", exitCode: 2) }
         do {
             let all = try rules(l, ids: ids, files: files)
-            let shown = all.filter { packIDs.isEmpty || packIDs.contains($0.packID) }
+            // `--pack` keeps a built-in pack's own rules (not those of the
+            // packs it extends), and the rules of the `--rules` files stay:
+            // with both, the files' rules were left out
+            let fromFiles = Set(try PackLoader.expand(files).flatMap { try l.load(files: [$0]).packs.map(\.id) })
+            let shown = all.filter { packIDs.isEmpty || packIDs.contains($0.packID) || fromFiles.contains($0.packID) }
             let w = min(40, shown.map(\.id.count).max() ?? 4)
             var out = ""
             for r in shown {
@@ -92,26 +111,49 @@ public enum RulesTool {
             if !all.contains(where: { $0.id == id }) {
                 all += try rules(l, ids: packIDs.isEmpty ? l.index.keys.sorted() : packIDs, files: [])
             }
-            guard let r = all.first(where: { $0.id == id }) else {
+            // an id of several packs (never run together: example.ct-mr and
+            // vendor.siemens both have siemens.csa-image): each of them — the
+            // first pack by id was shown alone, the example's for the vendor's
+            let matches = all.filter { $0.id == id }
+            guard !matches.isEmpty else {
+                // a named condition of a pack (`iod.ct-image`, `m.general-series`): where it is
+                // and the rules named after it ("no rule 'iod.ct-image'" said neither)
+                for file in Set(all.map(\.location.file)).sorted() {
+                    guard let line = conditionLine(id, in: file) else { continue }
+                    let named = all.filter { $0.id.hasPrefix(id + ".") }.map(\.id)
+                    let rules = named.isEmpty ? "" : "; its rules: " + named.prefix(5).joined(separator: ", ") + (named.count > 5 ? ", … (\(named.count))" : "")
+                    return Result(output: "", errors: "error: no rule '\(id)': '\(id)' is a condition of \(file):\(line), not a rule\(rules)\n", exitCode: 2)
+                }
                 // only a close one, as the packs' suggestions (the closest of
                 // all was suggested however far: 'x.y' → 'dicom.modality')
                 let hint = (all.map(\.id) + builtinExplanations.map(\.id)).min { editDistanceHint(id, $0) < editDistanceHint(id, $1) }
                     .flatMap { editDistanceHint(id, $0) <= max(2, id.count / 3) ? $0 : nil }
-                return Result(output: "", errors: "error: no rule '\(id)'\(hint.map { " (did you mean '\($0)'?)" } ?? "")\n", exitCode: 2)
+                let none = l.index.isEmpty ? "; \(PackLoader.noBuiltinPacks)" : ""
+                return Result(output: "", errors: "error: no rule '\(id)'\(none)\(hint.map { " (did you mean '\($0)'?)" } ?? "")\n", exitCode: 2)
             }
-            var o = "\(r.id)" + (r.title.map { " — \($0)" } ?? "") + "\n"
-            if let d = r.description { o += "  " + d.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ") + "\n" }
-            o += "  pack:      \(r.packID) (\(r.location))\n"
-            o += "  severity:  \(r.severity.rawValue)\n"
-            o += "  level:     \(r.level.rawValue)\n"
-            if let w = r.whenText { o += "  when:      \(w)\n" }
-            if !r.when.isEmpty { o += "            (\(r.whenDescription))\n" }
-            o += "  check:     \(r.checkText)\n"
-            if let m = r.messageText { o += "  message:   \(m)\n" }
-            if let ref = r.reference { o += "  reference: \(ref)\n" }
-            if !r.examples.isEmpty {
-                o += "  examples:\n"
-                for e in r.examples { o += "    \(e.expectPass ? "pass" : "fail"): \(e.summary)\n" }
+            var o = matches.count > 1 ? "'\(id)' is a rule of \(matches.count) packs: \(matches.map(\.packID).joined(separator: ", "))\n\n" : ""
+            for (k, r) in matches.enumerated() {
+                if k > 0 { o += "\n" }
+                o += "\(r.id)" + (r.title.map { " — \($0)" } ?? "") + "\n"
+                if let d = r.description { o += "  " + d.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ") + "\n" }
+                o += "  pack:      \(r.packID) (\(r.location))\n"
+                o += "  severity:  \(r.severity.rawValue)\n"
+                o += "  level:     \(r.level.rawValue)\n"
+                if let w = r.whenText { o += "  when:      \(w)\n" }
+                if !r.when.isEmpty { o += "            (\(r.whenDescription))\n" }
+                o += "  check:     \(r.checkText)\n"
+                // a check that is one named condition (every rule of the generated
+                // dicom.iod: `check: m.general-series`) says where that condition is
+                if r.checkText.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }),
+                   let line = conditionLine(r.checkText, in: r.location.file) {
+                    o += "            (condition \(r.checkText): \(r.location.file):\(line))\n"
+                }
+                if let m = r.messageText { o += "  message:   \(m)\n" }
+                if let ref = r.reference { o += "  reference: \(ref)\n" }
+                if !r.examples.isEmpty {
+                    o += "  examples:\n"
+                    for e in r.examples { o += "    \(e.expectPass ? "pass" : "fail"): \(e.summary)\n" }
+                }
             }
             return Result(output: o, errors: "", exitCode: 0)
         } catch {
@@ -119,11 +161,30 @@ public enum RulesTool {
         }
     }
 
+    /// The line of `name:` among the `conditions:` of a pack file (nil if not there).
+    static func conditionLine(_ name: String, in file: String) -> Int? {
+        guard !name.isEmpty, let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+        var inConditions = false, n = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            n += 1
+            if !line.hasPrefix(" ") && !line.hasPrefix("#") && !line.isEmpty { inConditions = line.hasPrefix("conditions:") }
+            guard inConditions, line.hasPrefix("  ") else { continue }
+            let t = line.dropFirst(2)
+            let key = t.hasPrefix("\"") || t.hasPrefix("'") ? t.dropFirst() : t
+            if key.hasPrefix(name), key.dropFirst(name.count).first.map({ $0 == ":" || $0 == "\"" || $0 == "'" }) == true { return n }
+        }
+        return nil
+    }
+
     /// Runs every rule's examples in the given files; exit 1 on a wrong outcome, 2 on pack errors.
+    /// A pack file with errors is reported and the next files are still
+    /// tested (the first one ended the run: `rules test Rules/` stopped at
+    /// the first bad pack); exit 2 then, whatever the examples.
     public static func test(_ files: [String], builtin: String? = nil) -> Result {
         let (l, _) = loader(builtin)
+        let files = packFiles(files, l)
         var out = "", err = ""
-        var failed = false
+        var failed = false, packErrors = false
         let empty = PackLoader.emptyDirectories(files)
         if !empty.isEmpty { return Result(output: "", errors: empty.map(\.description).joined(separator: "\n") + "\n", exitCode: 2) }
         for f in PackLoader.expand(files) {
@@ -133,27 +194,52 @@ public enum RulesTool {
                 let (run, failures) = set.runExamples(only: own)
                 for x in failures { err += x.description + "\n" }
                 if !failures.isEmpty { failed = true }
-                out += "\(f): \(run - failures.count) of \(run) examples as expected\n"
+                if run == 0 {
+                    // ("0 of 0 examples as expected" read as a pass)
+                    let why = set.packs.last?.protocolSpec != nil
+                        ? "a protocol pack: its rules are checked on sessions (docs/protocols.md)"
+                        : "give its rules examples: {pass: [...], fail: [...]} (docs/rule-language.md)"
+                    out += "\(f): no examples to run — \(why)\n"
+                } else {
+                    out += "\(f): \(run - failures.count) of \(run) examples as expected\n"
+                }
             } catch {
-                return Result(output: out, errors: err + "\(error)\n", exitCode: 2)
+                err += "\(error)\n"
+                out += "\(f): not tested (pack errors)\n"
+                packErrors = true
             }
         }
-        return Result(output: out, errors: err, exitCode: failed ? 1 : 0)
+        return Result(output: out, errors: err, exitCode: packErrors ? 2 : failed ? 1 : 0)
+    }
+
+    /// `rules coverage` arguments: built-in pack ids, and pack files or
+    /// directories — a path that exists, or looks like one (an existing
+    /// directory without a `/`, `site`, was looked up as a pack id).
+    static func split(_ packs: [String], _ l: PackLoader) -> (ids: [String], files: [String]) {
+        var ids: [String] = [], files: [String] = []
+        for p in packs {
+            if l.index[p] == nil, FileManager.default.fileExists(atPath: p) || p.hasSuffix(".yaml") || p.hasSuffix(".yml") || p.contains("/") { files.append(p) } else { ids.append(p) }
+        }
+        return (ids, files)
     }
 
     /// `rules coverage`: per SOP Class group (per IOD) and overall, the 1C/2C and
     /// C-module conditions encoded vs. not evaluated (`ConditionCoverage`).
     /// `packs` are built-in pack ids or pack files (default: every built-in pack);
     /// `texts` lists that many of the most used not-evaluated condition texts.
-    public static func coverage(_ packs: [String], texts: Int = 0, file: String? = nil, builtin: String? = nil) -> Result {
+    public static func coverage(_ packs: [String], texts: Int = 0, file: String? = nil, showPHI: Bool = false, builtin: String? = nil) -> Result {
         var (l, _) = loader(builtin)
-        if let file { return undecided(l, packs: packs, file: file) }
+        if let file { return undecided(l, packs: packs, file: file, showPHI: showPHI) }
         l.buildExamples = false
-        var ids: [String] = [], files: [String] = []
-        for p in packs {
-            if l.index[p] == nil, p.hasSuffix(".yaml") || p.hasSuffix(".yml") || p.contains("/") { files.append(p) } else { ids.append(p) }
-        }
+        var (ids, files) = split(packs, l)
         if packs.isEmpty { ids = l.index.keys.sorted() }
+        let empty = PackLoader.emptyDirectories(files)
+        if !empty.isEmpty { return Result(output: "", errors: empty.map(\.description).joined(separator: "\n") + "\n", exitCode: 2) }
+        // a directory's packs one by one, as `rules list` loads them (packs
+        // never run together may share rule ids: Rules/ was "duplicate rule id")
+        files = PackLoader.expand(files)
+        // (no pack at all printed nothing, exit 0)
+        if ids.isEmpty && files.isEmpty { return Result(output: "", errors: "error: \(PackLoader.noBuiltinPacks)\n", exitCode: 2) }
         do {
             var out = ""
             var seen = Set<String>()
@@ -172,14 +258,13 @@ public enum RulesTool {
 
     /// `rules coverage --file F`: the rules not evaluated on one file, each with
     /// the attributes it could not decide and the conditions' texts.
-    static func undecided(_ l: PackLoader, packs: [String], file path: String) -> Result {
+    /// The file's path is redacted as `check` redacts it (a folder or file
+    /// named after the patient: `<redacted:…>`) unless `showPHI`.
+    static func undecided(_ l: PackLoader, packs: [String], file path: String, showPHI: Bool = false) -> Result {
         var l = l
         l.buildExamples = false
-        var ids: [String] = [], files: [String] = []
-        for p in packs {
-            if l.index[p] == nil, p.hasSuffix(".yaml") || p.hasSuffix(".yml") || p.contains("/") { files.append(p) } else { ids.append(p) }
-        }
-        if packs.isEmpty { ids = ["dicom.iod"] }
+        let given = split(packs, l)
+        let ids = packs.isEmpty ? ["dicom.iod"] : given.ids, files = given.files
         let set: RuleSet
         do { set = try l.load(files: files, ids: ids) } catch { return Result(output: "", errors: "\(error)\n", exitCode: 2) }
         let f: DicomFile
@@ -195,7 +280,13 @@ public enum RulesTool {
             for d in e.undecided(rule, f) { out += "  " + d.line + "\n" }
         }
         let counted = outcomes.compactMap { $0 }
-        out += "\(path): \(n) rule\(n == 1 ? "" : "s") not evaluated (\(counted.filter { $0 == .pass }.count) pass, "
+        var shown = path
+        if !showPHI {
+            let redactor = PathRedactor()
+            redactor.learn(PathRedactor.values(of: f.dataSet))
+            shown = redactor.redact(path)
+        }
+        out += "\(shown): \(n) rule\(n == 1 ? "" : "s") not evaluated (\(counted.filter { $0 == .pass }.count) pass, "
             + "\(counted.filter { $0 == .fail }.count) fail, \(counted.filter { $0 == .notApplicable }.count) not applicable)\n"
         return Result(output: out, errors: "", exitCode: 0)
     }
