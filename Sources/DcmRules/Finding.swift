@@ -176,6 +176,17 @@ public enum Redaction {
         "AdmissionID", "ServiceEpisodeID", "CurrentPatientLocation", "PatientInstitutionResidence",
         "PatientInsurancePlanCodeSequence", "PersonIdentificationCodeSequence", "MedicalAlerts", "Allergies",
         "PatientReligiousPreference",
+        // the identifiers a site issues for the patient's study, order or
+        // visit, and their contacts (PS3.15 Table E.1-1: Study ID, the
+        // procedure and order numbers, call-back numbers, visit notes): sites
+        // fill them with the patient's ID or accession number — a Study ID
+        // equal to the Patient ID (pydicom-data's explicit_VR-UN.dcm) was
+        // shown as read in dicom.deid-basic's findings
+        "StudyID", "RequestedProcedureID", "PerformedProcedureStepID", "ScheduledProcedureStepID",
+        "PlacerOrderNumberImagingServiceRequest", "FillerOrderNumberImagingServiceRequest", "PlacerOrderNumberProcedure",
+        "FillerOrderNumberProcedure", "OrderCallbackPhoneNumber", "OrderCallbackTelecomInformation", "PersonTelecomInformation",
+        "ResponsibleOrganization", "PatientState", "SpecialNeeds", "VisitComments", "AdmittingDiagnosesDescription",
+        "PatientTransportArrangements", "OrderEntererLocation", "LastMenstrualDate",
     ]
     public static let tags: Set<UInt32> = Set(keywords.compactMap { DataDictionary.tag(forKeyword: $0)?.raw })
 

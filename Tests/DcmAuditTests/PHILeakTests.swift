@@ -21,10 +21,13 @@ final class PHILeakTests: XCTestCase {
         ("ReferringPhysicianName", ["HOUSEGREGORY^MD"]),
         ("AccessionNumber", ["ACC99887766"]),
         ("PatientComments", ["VIPPATIENTNOTE"]),
+        // a site's Study ID and order numbers hold the patient's ID or accession number
+        ("StudyID", ["SIDQ31415"]),
+        ("RequestedProcedureID", ["RPIDQ2718"]),
     ]
     static let privateSecret = "PRIVSECRET777"
     static var tokens: [String] {
-        var t = ["ZYXWICK", "QUORBEL", "PID4815162", "OPID7000111", "1945031", "WALLABYWAY", "ELSEWHEREHOSP", "HOUSEGREGORY", "ACC99887766", "VIPPATIENTNOTE", privateSecret]
+        var t = ["ZYXWICK", "QUORBEL", "PID4815162", "OPID7000111", "1945031", "WALLABYWAY", "ELSEWHEREHOSP", "HOUSEGREGORY", "ACC99887766", "VIPPATIENTNOTE", "SIDQ31415", "RPIDQ2718", privateSecret]
         t += ["1945-03-1"]  // a date shown formatted
         return t
     }
@@ -60,6 +63,11 @@ final class PHILeakTests: XCTestCase {
         check: {PatientComments: {length: [0, 3]}}
       - id: phi.accession
         check: {AccessionNumber: {matches: "^X"}}
+      - id: phi.study-id
+        check: {StudyID: {matches: "^X"}}
+        message: "study {value} (procedure {RequestedProcedureID})"
+      - id: phi.procedure-id
+        check: {RequestedProcedureID: {length: [0, 2]}}
       - id: phi.private
         check: {'(0029,"ACME PHI",10)': {equals: "nothing"}}
       - id: phi.series-consistent
@@ -292,6 +300,15 @@ final class PHILeakTests: XCTestCase {
                 XCTAssertEqual(texts.contains(t), showPHI, "'\(t)' with showPHI \(showPHI):\n\(texts)")
             }
         }
+    }
+
+    /// Every keyword of the redaction list names an attribute of the
+    /// dictionary (a misspelt one would be silently left out).
+    func testRedactionKeywordsAreAttributes() {
+        XCTAssertEqual(Redaction.tags.count, Set(Redaction.keywords).count,
+                       "not in the dictionary: \(Redaction.keywords.filter { DataDictionary.tag(forKeyword: $0) == nil })")
+        XCTAssertTrue(Redaction.isPatientIdentifying(DataDictionary.tag(forKeyword: "StudyID")))
+        XCTAssertFalse(Redaction.isPatientIdentifying(DataDictionary.tag(forKeyword: "SeriesDescription")))
     }
 
     /// Which path components hold a value (docs/reports.md, *Patient data in paths*).

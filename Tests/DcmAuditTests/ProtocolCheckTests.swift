@@ -223,7 +223,7 @@ final class ProtocolCheckTests: XCTestCase {
     }
 
     /// Values from the files reach the HTML section escaped (a session keyed
-    /// by StudyID, a scanner model with markup).
+    /// by StudyDescription, a scanner model with markup).
     func testHTMLSectionEscapesValues() throws {
         let dir = NSTemporaryDirectory() + "dcmaudit-protocol-html-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
@@ -234,7 +234,7 @@ final class ProtocolCheckTests: XCTestCase {
         ds.set(keyword: "StudyInstanceUID", "1.2.826.0.1.3680043.10.1561.78")
         ds.set(keyword: "SeriesInstanceUID", "1.2.826.0.1.3680043.10.1561.78.0")
         ds.set(keyword: "Modality", "MR")
-        ds.set(keyword: "StudyID", "<b>1</b>")
+        ds.set(keyword: "StudyDescription", "<b>1</b>")
         ds.set(keyword: "ManufacturerModelName", "<script>alert(1)</script>")
         ds.set(keyword: "SeriesDescription", "T1")
         try DicomWriter.save(try DicomWriter.write(dataSet: ds), to: dir + "/data/im1.dcm")
@@ -242,7 +242,7 @@ final class ProtocolCheckTests: XCTestCase {
         pack: t.html
         version: 1
         protocol:
-          session: StudyID
+          session: StudyDescription
           acquisitions:
             - {name: t1, match: {SeriesDescription: T1}, parameters: {EchoTime: {equals: 3}}}
         """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
@@ -316,14 +316,14 @@ final class ProtocolCheckTests: XCTestCase {
             ds.set(keyword: "SeriesInstanceUID", "1.2.826.0.1.3680043.10.1561.80.\(i).0")
             ds.set(keyword: "Modality", "MR")
             ds.setRaw(Tag(0x0008, 0x1030), .LO, Array(a.utf8))   // StudyDescription (a "\" kept as it is)
-            ds.set(keyword: "StudyID", b)
+            ds.set(keyword: "ProtocolName", b)
             try DicomWriter.save(try DicomWriter.write(dataSet: ds), to: dir + "/data/im\(i).dcm")
         }
         try """
         pack: t.sess
         version: 1
         protocol:
-          session: [StudyDescription, StudyID]
+          session: [StudyDescription, ProtocolName]
           acquisitions:
             - {name: t1, match: {Modality: MR}}
         """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
