@@ -279,7 +279,7 @@ final class CLITests: XCTestCase {
         for args in [["--rules", "site", "--rules", dir + "/site/a.yaml"], ["--rules", "site/a.yaml", "--rules", "./site/a.yaml"]] {
             let r = try run(["check"] + args + [ct], cwd: dir)
             XCTAssertEqual(r.code, 0, "\(args): \(r.err)")
-            XCTAssertTrue(r.out.contains("1 rules from site.a"), r.out)
+            XCTAssertTrue(r.out.contains("1 rule from site.a"), r.out)
         }
     }
 

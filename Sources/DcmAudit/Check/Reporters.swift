@@ -395,7 +395,7 @@ public struct TextReporter {
             o.write("(\(inapplicable) rule\(inapplicable == 1 ? "" : "s") applied to no file: not listed)\n")
         }
         let packs = r.packs.map { "\($0.id)" }.joined(separator: ", ")
-        o.write("\n" + r.filesText + ", \(r.rules.count - 2) rules from \(packs.isEmpty ? "no pack" : packs): " + r.severityText
+        o.write("\n" + r.filesText + ", \(r.rules.count - 2) rule\(r.rules.count - 2 == 1 ? "" : "s") from \(packs.isEmpty ? "no pack" : packs): " + r.severityText
                 + (r.baselined > 0 ? " (and \(r.baselined) known finding\(r.baselined == 1 ? "" : "s") of the baseline, not shown)" : "") + "\n")
         for w in r.waived {
             o.write("waived: \(w.count) finding\(w.count == 1 ? "" : "s") of \(w.rule) — \(w.reason)" + (w.expires.map { " (until \($0))" } ?? "") + "\n")

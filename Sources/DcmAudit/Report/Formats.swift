@@ -570,7 +570,7 @@ public final class MarkdownReport: Reporter {
         // (the rules of the packs, as the console's closing line counts them: the
         // two built-in file rules apart)
         let packs = r.packs.map(\.id).joined(separator: ", ")
-        o.write(r.filesText + ", \(r.rules.count - 2) rules from \(packs.isEmpty ? "no pack" : packs), fail on: \(r.failOn.rawValue)\n\n")
+        o.write(r.filesText + ", \(r.rules.count - 2) rule\(r.rules.count - 2 == 1 ? "" : "s") from \(packs.isEmpty ? "no pack" : packs), fail on: \(r.failOn.rawValue)\n\n")
         let withFindings = r.rules.filter { $0.findings > 0 || $0.counts.notEvaluated > 0 }
         if !withFindings.isEmpty {
             o.write("| rule | pack | severity | findings | pass | fail | n/a | not evaluated |\n|---|---|---|---:|---:|---:|---:|---:|\n")
