@@ -3,7 +3,8 @@
 de-identifiers: dicognito and deid (pydicom/deid, its default recipe).
 
 For every input file (pydicom's test_files, pydicom-data's store, Fixtures/demo,
-and with --corpus DIR a directory of more files) each tool writes a
+and with --corpus-count N the first N files of the benchmark corpus generator,
+or with --corpus DIR a directory of more files) each tool writes a
 de-identified copy into a temporary directory (a file a tool cannot process is
 counted and listed, not fatal). Then
 
@@ -28,7 +29,9 @@ is below a figure or a disagreement has no reason.
 
 Usage (after Scripts/python-env.sh and a release build):
   .venv/bin/python Scripts/deid_differential.py [--dcmaudit .build/release/dcmaudit]
-        [--no-data] [--corpus DIR] [--limit N] [--output docs/deid-differential.md]
+        [--no-data] [--corpus DIR | --corpus-count 300 [--fixtures .build/release/dcmaudit-fixtures]]
+        [--limit N] [--output docs/deid-differential.md]
+(docs/deid-differential.md: with --corpus-count 300)
         [--require dicognito=PCT --require deid=PCT]
 """
 from __future__ import annotations
@@ -42,6 +45,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -78,9 +82,9 @@ def discover(with_data: bool, corpus: Path | None) -> list[tuple[str, Path]]:
     for i, p in enumerate(q for q in sorted(demo.rglob("*")) if q.is_file() and not q.name.endswith(".md")):
         out.append((f"Fixtures/demo#{i + 1}", p))
     if corpus:
-        for p in sorted(corpus.rglob("*")):
-            if p.is_file() and not p.name.startswith("."):
-                out.append((f"corpus:{p.relative_to(corpus).as_posix()}", p))
+        # (numbered: the corpus' folders are named after its Patient IDs)
+        for i, p in enumerate(q for q in sorted(corpus.rglob("*")) if q.is_file() and not q.name.startswith(".")):
+            out.append((f"corpus#{i + 1}", p))
     return out
 
 
@@ -501,13 +505,27 @@ def main() -> None:
     ap.add_argument("--dcmaudit", default=str(ROOT / ".build" / "release" / "dcmaudit"))
     ap.add_argument("--no-data", action="store_true", help="without pydicom-data's files")
     ap.add_argument("--corpus", type=Path, help="a directory of more inputs (dcmaudit-fixtures corpus --out DIR)")
+    ap.add_argument("--corpus-count", type=int, default=0, metavar="N",
+                    help="also N files of the benchmark corpus, written by `dcmaudit-fixtures corpus --count N` (--fixtures)")
+    ap.add_argument("--fixtures", default=str(ROOT / ".build" / "release" / "dcmaudit-fixtures"))
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--output", default=str(ROOT / "docs" / "deid-differential.md"))
     ap.add_argument("--details", help="also write every disagreement, per file, as JSON (labels and paths, no values)")
     ap.add_argument("--require", action="append", default=[], metavar="TOOL=PERCENT",
                     help="exit 1 when a tool's recall is below PERCENT, or a disagreement has no reason")
     a = ap.parse_args()
+    try:
+        run(a)
+    finally:
+        if a.corpus_count:
+            shutil.rmtree(a.corpus, ignore_errors=True)
 
+
+def run(a) -> None:
+    if a.corpus_count:
+        a.corpus = Path(tempfile.mkdtemp(prefix="deid-diff-corpus-"))
+        subprocess.run([a.fixtures, "corpus", "--count", str(a.corpus_count), "--out", str(a.corpus)],
+                       check=True, stdout=subprocess.DEVNULL)
     inputs = discover(not a.no_data, a.corpus)
     if a.limit:
         inputs = inputs[: a.limit]
@@ -658,7 +676,7 @@ def write_report(a, inputs, originals, not_dicom, outputs, failures, seconds, ou
     out.append("")
     out.append("**Table E.1-1 read with pydicom, against dcmaudit.** On every file, original or output, the script also "
                "lists with pydicom what the table says a checker must report — an X attribute present, an X/Z one with "
-               "a value, a Z/D/X/D/Z/D/X/Z/D one with a value, a U one under a vendor root, a Private Creator, unless "
+               "a value, a Z, D, X/D, Z/D or X/Z/D one with a value, a U one under a vendor root, a Private Creator, unless "
                "an option the file declares keeps it — and compares that with dcmaudit's findings, both ways "
                "(`expected_findings`; independent of the rule engine, not of the table's edition):")
     out.append("")
