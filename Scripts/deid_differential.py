@@ -358,6 +358,8 @@ def tool_rule(tool: str, kw: str, vr: str, change: str) -> str:
         return "dicognito replaces every person name (PNAnonymizer)"
     if vr in ("DA", "DT", "TM"):
         return "dicognito shifts every date and time (DateTimeAnonymizer)"
+    if kw in ("RequestingService", "CurrentPatientLocation"):
+        return "dicognito's FixedValueAnonymizer (an empty value)"
     if kw in DICOGNITO_IDS:
         return "dicognito's IDAnonymizer list"
     if kw in DICOGNITO_ADDRESS or "Institution" in kw:
@@ -445,7 +447,8 @@ def why_finding(tool: str, f: dict, orig: dict, new: dict, new_ds: Dataset) -> s
     action = row["basicProfile"]
     o = orig.get(attr)
     state = ("added by the tool" if o is None else
-             "kept as in the original" if str(o[2]) == str(val) and o[1] == vr else "replaced by the tool")
+             "kept as in the original" if str(o[2]) == str(val) and o[1] == vr else
+             "emptied by the tool" if empty else "replaced by the tool")
     if cat == "remove":
         return f"E.1-1 says X (remove) for {kw} ({action}); {state} ({tool_rule(tool, kw, vr, 'added' if o is None else 'x') if state != 'kept as in the original' else tool + ' has no action for it'})"
     if cat == "empty":
