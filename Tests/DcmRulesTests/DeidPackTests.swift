@@ -99,4 +99,37 @@ final class DeidPackTests: XCTestCase {
         XCTAssertTrue(Redaction.isPatientIdentifying(Tag(0x0010, 0x0010)))
         XCTAssertFalse(Redaction.isPatientIdentifying(Tag(0x0008, 0x0060)))
     }
+
+    /// deid.method (PS3.15 E.1.1: a De-identification Method or its Code
+    /// Sequence is added): one finding when neither has a value — before,
+    /// the rule's `any` of two parts gave one finding per failing part, two
+    /// errors for one missing method on every file a tool left without it
+    /// (Scripts/deid_differential.py: 478 findings on deid's 275 outputs).
+    func testMissingMethodIsOneFinding() throws {
+        let set = try XCTUnwrap(Self.set, "Rules/dicom.deid-basic.yaml loads")
+        func methodFindings(method: String?, codes: [String]?) throws -> [Finding] {
+            var ds = DataSet()
+            ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.2")
+            ds.set(keyword: "Modality", "CT")
+            ds.set(keyword: "PatientIdentityRemoved", "YES")
+            if let method { ds.set(keyword: "DeidentificationMethod", method) }
+            if let codes {
+                ds.setSequence(keyword: "DeidentificationMethodCodeSequence", items: codes.map { c in
+                    var m = DataSet()
+                    m.set(keyword: "CodeValue", c)
+                    return m
+                })
+            }
+            let f = try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
+            return Evaluator().run(set, on: f, path: "x.dcm", showPHI: false).findings.filter { $0.ruleID == "deid.method" }
+        }
+        for (method, codes) in [(nil, nil), ("", nil), (nil, []), ("", [])] as [(String?, [String]?)] {
+            let fs = try methodFindings(method: method, codes: codes)
+            XCTAssertEqual(fs.count, 1, "method \(String(describing: method)), codes \(String(describing: codes)): \(fs.map(\.message))")
+            XCTAssertEqual(fs.first?.message, "neither DeidentificationMethod nor DeidentificationMethodCodeSequence has a value")
+        }
+        XCTAssertEqual(try methodFindings(method: "DICOGNITO", codes: nil).count, 0)
+        XCTAssertEqual(try methodFindings(method: nil, codes: ["113100"]).count, 0)
+        XCTAssertEqual(try methodFindings(method: "", codes: ["113100"]).count, 0)
+    }
 }
