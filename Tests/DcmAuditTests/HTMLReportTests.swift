@@ -77,6 +77,32 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(html.hasSuffix("test.html@1"), html)
     }
 
+    /// The data blob is written in pieces where the template puts it once,
+    /// and made whole where it is in several places: the same data either
+    /// way, and a value that holds the text of a placeholder stays a value.
+    func testDataOnceOrTwice() throws {
+        func blobs(_ html: String) throws -> [[String: Any]] {
+            try html.components(separatedBy: "<data>").dropFirst().map { part in
+                let json = part.components(separatedBy: "</data>")[0]
+                return try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+            }
+        }
+        let (once, d1) = try hostileRun(template: "<data>{{{data}}}</data>{{files}}")
+        defer { try? FileManager.default.removeItem(atPath: d1) }
+        let (twice, d2) = try hostileRun(template: "<data>{{{data}}}</data><data>{{{data}}}</data>")
+        defer { try? FileManager.default.removeItem(atPath: d2) }
+        let a = try blobs(once), b = try blobs(twice)
+        XCTAssertEqual(a.count, 1); XCTAssertEqual(b.count, 2)
+        XCTAssertTrue(once.hasSuffix("</data>2"), once)
+        for x in [a[0], b[0], b[1]] {
+            XCTAssertEqual((x["findings"] as! [[Any]]).count, 2)
+            XCTAssertEqual((x["files"] as! [String]).count, 2)
+        }
+        XCTAssertEqual(String(decoding: try JSONSerialization.data(withJSONObject: a[0]["findings"]!), as: UTF8.self),
+                       String(decoding: try JSONSerialization.data(withJSONObject: b[1]["findings"]!), as: UTF8.self))
+        XCTAssertFalse(once.contains("dcmaudit-data-"), "the placeholder left in the page")
+    }
+
     func testBadTemplateExits2() throws {
         var req = CheckRequest(paths: [repoRoot + "/Fixtures/demo/DEMO003"])
         req.builtinRules = repoRoot + "/Rules"

@@ -68,7 +68,30 @@ public final class HTMLReport: Reporter {
         return .success(String(decoding: data, as: UTF8.self))
     }
 
-    public func add(_ batch: [Finding]) { kept += batch }
+    /// The embedded findings as they come, not the findings (344,000 of them
+    /// held 417 MiB): each row's bytes after its rule's index (`rowBytes`),
+    /// script-safe (`scriptSafe`), where each row ends, and its rule as an
+    /// index of `localRules` — the blob's rule list is the run's, known at the end.
+    var rows = ByteOutput(capacity: 1 << 16)
+    var rowEnds: [Int] = []
+    var rowRules: [Int32] = []
+    var localRules: [String] = [], localRuleIndex: [String: Int32] = [:]
+    var scratch = ByteOutput(capacity: 1024)
+
+    public func add(_ batch: [Finding]) {
+        if wantsFindingList { kept += batch }
+        for f in batch {
+            let li: Int32
+            if let i = localRuleIndex[f.ruleID] { li = i } else {
+                li = Int32(localRules.count); localRules.append(f.ruleID); localRuleIndex[f.ruleID] = li
+            }
+            rowRules.append(li)
+            scratch.bytes.removeAll(keepingCapacity: true)
+            rowBytes(f, into: &scratch)
+            HTMLReport.scriptSafe(scratch.bytes, into: &rows)
+            rowEnds.append(rows.bytes.count)
+        }
+    }
 
     func intern(_ s: String?, _ list: inout [String], _ index: inout [String: Int]) -> Int {
         guard let s else { return -1 }
@@ -77,42 +100,64 @@ public final class HTMLReport: Reporter {
         return list.count - 1
     }
 
-    /// The embedded data, JSON safe inside `<script>`.
-    func dataBlob(_ rules: [RuleInfo], _ r: CheckReport) -> String {
+    /// A finding's row of the blob after its rule's index:
+    /// `,severity,file,attribute,message,observed,expected,because,series,modality]`.
+    func rowBytes(_ f: Finding, into o: inout ByteOutput) {
+        o.write(",\(f.severity == .error ? 0 : f.severity == .warning ? 1 : 2),\(intern(f.file, &files, &fileIndex)),")
+        func s(_ v: String?) { if let v { o.jsonString(v) } else { o.write("null") } }
+        s(f.attribute); o.write(","); s(f.message); o.write(","); s(f.observed); o.write(","); s(f.expected); o.write(",")
+        s(f.because == f.message ? nil : f.because); o.write(",\(intern(f.seriesInstanceUID, &series, &seriesIndex)),"); s(f.modality)
+        o.write("]")
+    }
+
+    /// JSON bytes made safe inside `<script>`: nothing in the blob may close
+    /// the script element (`<`, `>`, `&` as `\u` escapes).
+    static func scriptSafe(_ b: [UInt8], into o: inout ByteOutput) {
+        var start = 0
+        for i in 0..<b.count {
+            let c = b[i]
+            guard c == 0x3C || c == 0x3E || c == 0x26 else { continue }
+            o.bytes.append(contentsOf: b[start..<i])
+            o.write(c == 0x3C ? "\\u003c" : c == 0x3E ? "\\u003e" : "\\u0026")
+            start = i + 1
+        }
+        o.bytes.append(contentsOf: b[start...])
+    }
+
+    /// The embedded data, JSON safe inside `<script>`, in pieces of about
+    /// 1 MiB given to `emit` in order (a large run's blob is never one string).
+    func dataBlob(_ rules: [RuleInfo], _ emit: ([UInt8]) -> Void) {
         var ruleIndex: [String: Int] = [:]
         for (i, x) in rules.enumerated() where ruleIndex[x.id] == nil { ruleIndex[x.id] = i }
-        var o = ByteOutput(capacity: 256 * kept.count + 4096)
-        o.write("{\"rules\": [")
+        var o = ByteOutput(capacity: 1 << 20 + 4096)
+        var plain = ByteOutput(capacity: 4096)
+        func flush() { emit(o.bytes); o.bytes.removeAll(keepingCapacity: true) }
+        func safe() { HTMLReport.scriptSafe(plain.bytes, into: &o); plain.bytes.removeAll(keepingCapacity: true) }
+        plain.write("{\"rules\": [")
         for (i, x) in rules.enumerated() {
-            if i > 0 { o.write(",") }
-            o.write("{\"id\":"); o.jsonString(x.id); o.write(",\"pack\":"); o.jsonString(x.pack); o.write("}")
+            if i > 0 { plain.write(",") }
+            plain.write("{\"id\":"); plain.jsonString(x.id); plain.write(",\"pack\":"); plain.jsonString(x.pack); plain.write("}")
         }
-        o.write("],\n\"findings\": [")
-        for (i, f) in kept.enumerated() {
-            o.write(i == 0 ? "\n[" : ",\n[")
-            o.write("\(ruleIndex[f.ruleID] ?? 0),\(f.severity == .error ? 0 : f.severity == .warning ? 1 : 2),\(intern(f.file, &files, &fileIndex)),")
-            func s(_ v: String?) { if let v { o.jsonString(v) } else { o.write("null") } }
-            s(f.attribute); o.write(","); s(f.message); o.write(","); s(f.observed); o.write(","); s(f.expected); o.write(",")
-            s(f.because == f.message ? nil : f.because); o.write(",\(intern(f.seriesInstanceUID, &series, &seriesIndex)),"); s(f.modality)
-            o.write("]")
-        }
-        o.write("],\n\"files\": [")
-        for (i, x) in files.enumerated() { if i > 0 { o.write(",\n") }; o.jsonString(x) }
-        o.write("],\n\"series\": [")
-        for (i, x) in series.enumerated() { if i > 0 { o.write(",\n") }; o.jsonString(x) }
-        o.write("]}")
-        // nothing in the blob may close the script element
-        var safe: [UInt8] = []
-        safe.reserveCapacity(o.bytes.count)
-        for b in o.bytes {
-            switch b {
-            case 0x3C: safe += Array("\\u003c".utf8)
-            case 0x3E: safe += Array("\\u003e".utf8)
-            case 0x26: safe += Array("\\u0026".utf8)
-            default: safe.append(b)
+        plain.write("],\n\"findings\": [")
+        safe()
+        let final = localRules.map { Int32(ruleIndex[$0] ?? 0) }
+        rows.bytes.withUnsafeBufferPointer { rb in
+            var start = 0
+            for k in rowEnds.indices {
+                o.write(k == 0 ? "\n[" : ",\n[")
+                o.write(String(final[Int(rowRules[k])]))
+                o.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: rb[start..<rowEnds[k]]))
+                start = rowEnds[k]
+                if o.bytes.count >= 1 << 20 { flush() }
             }
         }
-        return String(decoding: safe, as: UTF8.self)
+        plain.write("],\n\"files\": [")
+        for (i, x) in files.enumerated() { if i > 0 { plain.write(",\n") }; plain.jsonString(x) }
+        plain.write("],\n\"series\": [")
+        for (i, x) in series.enumerated() { if i > 0 { plain.write(",\n") }; plain.jsonString(x) }
+        plain.write("]}")
+        safe()
+        flush()
     }
 
     /// The template's context (documented in docs/reports.md).
@@ -174,7 +219,7 @@ public final class HTMLReport: Reporter {
         ctx["notEvaluated"] = r.notEvaluated.htmlContext   // rules not evaluated (NotEvaluatedReports.swift)
         ctx["hasNotEvaluated"] = !r.notEvaluated.isEmpty
         ctx["protocols"] = ProtocolTables.htmlContext(r.protocols)   // protocol compliance section (ProtocolReport.swift)
-        ctx["data"] = dataBlob(rules, r)
+        ctx["data"] = dataMarker
         if wantsFindingList {
             ctx["findings"] = kept.map { f -> [String: Any] in
                 ["rule": f.ruleID, "pack": f.packID, "severity": f.severity.rawValue, "level": f.level.rawValue, "message": f.message,
@@ -225,10 +270,40 @@ public final class HTMLReport: Reporter {
                 "moreSeries": max(0, bad.count - listed.count), "hasMoreSeries": bad.count > listed.count]
     }
 
+    /// Where the template puts the data (`{{{data}}}`): a word no value can
+    /// hold by chance, the blob written there in pieces (`dataBlob`).
+    let dataMarker = "dcmaudit-data-" + (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+
     public func finish(_ r: CheckReport, duration: Double) {
-        let html = Array(template.render(context(r, duration: duration)).utf8)
+        var html = Array(template.render(context(r, duration: duration)).utf8)
         // the template's values are HTML-escaped; their control characters
         // (a file name's or the command line's ESC) are U+FFFD, as in JUnit
-        out.write(ByteOutput.controlsReplaced(utf8: html) ?? html)
+        html = ByteOutput.controlsReplaced(utf8: html) ?? html
+        let marker = Array(dataMarker.utf8)
+        let at = HTMLReport.occurrences(of: marker, in: html)
+        let rules = RuleInfo.all(r)
+        if at.count == 1 {
+            out.write(Array(html[..<at[0]]))
+            dataBlob(rules) { out.write(ByteOutput.controlsReplaced(utf8: $0) ?? $0) }
+            out.write(Array(html[(at[0] + marker.count)...]))
+        } else {
+            // (a template with the data in several places, or none: the blob made whole)
+            var blob: [UInt8] = []
+            dataBlob(rules) { blob += $0 }
+            var ctx = context(r, duration: duration)
+            ctx["data"] = String(decoding: blob, as: UTF8.self)
+            let page = Array(template.render(ctx).utf8)
+            out.write(ByteOutput.controlsReplaced(utf8: page) ?? page)
+        }
+    }
+
+    /// The offsets of `needle` in `h`.
+    static func occurrences(of needle: [UInt8], in h: [UInt8]) -> [Int] {
+        var out: [Int] = []
+        var i = 0
+        while i + needle.count <= h.count {
+            if h[i] == needle[0] && h[i..<(i + needle.count)].elementsEqual(needle) { out.append(i); i += needle.count } else { i += 1 }
+        }
+        return out
     }
 }
