@@ -101,6 +101,11 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(String(decoding: try JSONSerialization.data(withJSONObject: a[0]["findings"]!), as: UTF8.self),
                        String(decoding: try JSONSerialization.data(withJSONObject: b[1]["findings"]!), as: UTF8.self))
         XCTAssertFalse(once.contains("dcmaudit-data-"), "the placeholder left in the page")
+        // `{{data}}` asks for it escaped (an attribute's value): never the raw blob there
+        let (escaped, d3) = try hostileRun(template: "<div title=\"{{data}}\"></div>")
+        defer { try? FileManager.default.removeItem(atPath: d3) }
+        XCTAssertEqual(escaped.filter { $0 == "\"" }.count, 2, escaped)
+        XCTAssertTrue(escaped.contains("&quot;findings&quot;"), escaped)
     }
 
     func testBadTemplateExits2() throws {

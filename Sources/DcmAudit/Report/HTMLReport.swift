@@ -24,6 +24,8 @@ public final class HTMLReport: Reporter {
     let run: RunInfo
     let template: MustacheTemplate
     let wantsFindingList: Bool
+    /// Whether the template puts the data once, as it is (`finish` writes it in pieces there).
+    let streamsData: Bool
     // the findings, compactly: strings interned
     var files: [String] = [], fileIndex: [String: Int] = [:]
     var series: [String] = [], seriesIndex: [String: Int] = [:]
@@ -51,6 +53,10 @@ public final class HTMLReport: Reporter {
             throw TemplateError(description: "\(options.htmlTemplate ?? "built-in HTML template"): error: invalid mustache template: \(error)")
         }
         wantsFindingList = options.htmlTemplate != nil && text.contains("findings")
+        // the data written in pieces only where the template puts it once, as
+        // it is (`{{{data}}}`): `{{data}}` escapes it, a section iterates it
+        let references = text.ranges(of: try! Regex(#"\{\{[{&#^/]?\s*data\s*\}?\}\}"#)).count
+        streamsData = references == 1 && text.ranges(of: "{{{data}}}").count == 1
     }
 
     struct ReadError: Error { var code: Int32 }
@@ -282,12 +288,13 @@ public final class HTMLReport: Reporter {
         let marker = Array(dataMarker.utf8)
         let at = HTMLReport.occurrences(of: marker, in: html)
         let rules = RuleInfo.all(r)
-        if at.count == 1 {
+        if streamsData && at.count == 1 {
             out.write(Array(html[..<at[0]]))
             dataBlob(rules) { out.write(ByteOutput.controlsReplaced(utf8: $0) ?? $0) }
             out.write(Array(html[(at[0] + marker.count)...]))
         } else {
-            // (a template with the data in several places, or none: the blob made whole)
+            // (a template with the data in several places, escaped or in a
+            // section, or none: the blob made whole, as the template asks)
             var blob: [UInt8] = []
             dataBlob(rules) { blob += $0 }
             var ctx = context(r, duration: duration)
