@@ -587,7 +587,8 @@ def main():
     for k, v in sorted(stats.items()):
         print(f"gen_packs: values: {k}: {v}")
     if check and stale:
-        sys.exit("gen_packs: stale: " + ", ".join(os.path.relpath(p, ROOT) for p in stale))
+        sys.exit("gen_packs: stale: " + ", ".join(os.path.relpath(p, ROOT) for p in stale)
+                 + " (they differ from what the generators write now: run .venv/bin/python Scripts/gen_packs.py and commit the result)")
     print("gen_packs: " + ("up to date" if not stale else ("would write " if check else "wrote ") + ", ".join(os.path.relpath(p, ROOT) for p in stale)))
 
 
