@@ -109,6 +109,7 @@ final class RulesToolTests: XCTestCase {
         let list = RulesTool.list(packIDs: [], files: [builtin], builtin: builtin)
         XCTAssertEqual(list.exitCode, 0, list.errors)
         XCTAssertTrue(list.output.contains("siemens.csa-image "), list.output)
+        XCTAssertTrue(list.output.contains("mr.siemens-csa-header "), list.output)
         let ex = RulesTool.explain("meta.version", files: [builtin], builtin: builtin)
         XCTAssertEqual(ex.exitCode, 0, ex.errors)
         XCTAssertTrue(ex.output.hasPrefix("meta.version — "), ex.output)
@@ -119,15 +120,23 @@ final class RulesToolTests: XCTestCase {
         XCTAssertTrue(none.errors.contains("no pack file (*.yaml, *.yml) in the directory"), none.errors)
     }
 
-    /// `rules explain siemens.csa-image`: an id of two built-in packs
-    /// (example.ct-mr and vendor.siemens, never run together) explains
-    /// both — the example's alone was shown, for the vendor rule docs/packs.md
-    /// describes; a vendor rule shows its description.
-    func testExplainAnIDOfSeveralPacks() {
-        let r = RulesTool.explain("siemens.csa-image", builtin: builtin)
+    /// `rules explain siemens.csa-image` with a site's pack among the
+    /// built-in ones that reuses the vendor rule's id (the example pack did,
+    /// until its rule became `mr.siemens-csa-header`): each is explained,
+    /// the packs named — one alone was shown; a vendor rule shows its description.
+    func testExplainAnIDOfSeveralPacks() throws {
+        let b = dir + "/builtin"
+        try FileManager.default.createDirectory(atPath: b + "/examples", withIntermediateDirectories: true)
+        for f in ["dicom.core.yaml", "vendor.siemens.yaml"] { try FileManager.default.copyItem(atPath: builtin + "/" + f, toPath: b + "/" + f) }
+        try "pack: site.mr\nversion: 1\nrules:\n  - id: siemens.csa-image\n    severity: info\n    check: {Modality: present}\n"
+            .write(toFile: b + "/examples/site.mr.yaml", atomically: true, encoding: .utf8)
+        let r = RulesTool.explain("siemens.csa-image", builtin: b)
         XCTAssertEqual(r.exitCode, 0, r.errors)
-        XCTAssertTrue(r.output.hasPrefix("'siemens.csa-image' is a rule of 2 packs: example.ct-mr, vendor.siemens\n\nsiemens.csa-image\n"), r.output)
+        XCTAssertTrue(r.output.hasPrefix("'siemens.csa-image' is a rule of 2 packs: site.mr, vendor.siemens\n\nsiemens.csa-image\n"), r.output)
         XCTAssertTrue(r.output.contains("\n\nsiemens.csa-image — Original V-series MR images carry a CSA image header\n  Siemens V-series"), r.output)
+        // the shipped packs share no rule id
+        let one = RulesTool.explain("siemens.csa-image", builtin: builtin)
+        XCTAssertTrue(one.output.hasPrefix("siemens.csa-image — Original V-series MR images"), one.output)
         let p = RulesTool.explain("private.vr", builtin: builtin)
         XCTAssertTrue(p.output.hasPrefix("private.vr — Known private elements have their vendor dictionary's VR\n  A private element written with another VR"), p.output)
     }

@@ -158,15 +158,22 @@ final class BadPackTests: XCTestCase {
         ])
     }
 
-    /// The same rule id in two packs of a run (vendor.siemens and the
-    /// example pack both have siemens.csa-image) says what to do.
-    func testDuplicateRuleIDAcrossPacksSaysWhatToDo() {
+    /// The same rule id in two packs of a run (a site pack reusing
+    /// vendor.siemens' siemens.csa-image) says what to do; the shipped packs,
+    /// examples included, share no rule id.
+    func testDuplicateRuleIDAcrossPacksSaysWhatToDo() throws {
         let rules = repoRoot + "/Rules"
-        XCTAssertThrowsError(try PackLoader(libraries: [rules]).load(files: [rules + "/examples/example.ct-mr.yaml"], ids: ["vendor.siemens"])) { e in
+        let f = NSTemporaryDirectory() + "dcmaudit-dup-\(getpid()).yaml"
+        try "pack: site.mr\nversion: 1\nrules:\n  - id: siemens.csa-image\n    check: {Modality: present}\n".write(toFile: f, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: f) }
+        XCTAssertThrowsError(try PackLoader(libraries: [rules]).load(files: [f], ids: ["vendor.siemens"])) { e in
             let d = (e as? PackErrors)?.diagnostics.map(\.description) ?? []
             XCTAssertEqual(d.count, 1, "\(d)")
-            XCTAssertTrue(d.first?.hasSuffix("error: duplicate rule id 'siemens.csa-image' (first defined at \(rules)/vendor.siemens.yaml:19:5); the packs of one run need distinct rule ids: rename one, or run 'vendor.siemens' and 'example.ct-mr' separately") ?? false, "\(d)")
+            XCTAssertTrue(d.first?.hasSuffix("error: duplicate rule id 'siemens.csa-image' (first defined at \(rules)/vendor.siemens.yaml:19:5); the packs of one run need distinct rule ids: rename one, or run 'vendor.siemens' and 'site.mr' separately") ?? false, "\(d)")
         }
+        let all = try FileManager.default.contentsOfDirectory(atPath: rules).filter { $0.hasSuffix(".yaml") }.map { rules + "/" + $0 }
+            + FileManager.default.contentsOfDirectory(atPath: rules + "/examples").filter { $0.hasSuffix(".yaml") }.map { rules + "/examples/" + $0 }
+        XCTAssertNoThrow(try PackLoader(libraries: [rules]).load(files: all, ids: []))
     }
 
     /// YAML aliases nested in aliases ("billion laughs"): 14 lines expanded
