@@ -111,9 +111,9 @@ public enum RulesTool {
             if !all.contains(where: { $0.id == id }) {
                 all += try rules(l, ids: packIDs.isEmpty ? l.index.keys.sorted() : packIDs, files: [])
             }
-            // an id of several packs (never run together: example.ct-mr and
-            // vendor.siemens both have siemens.csa-image): each of them — the
-            // first pack by id was shown alone, the example's for the vendor's
+            // an id of several packs (never run together: a site's pack beside
+            // the built-in ones reusing a vendor rule's id): each of them — the
+            // first pack by id was shown alone
             let matches = all.filter { $0.id == id }
             guard !matches.isEmpty else {
                 // a named condition of a pack (`iod.ct-image`, `m.general-series`): where it is
