@@ -186,6 +186,7 @@ final class PackCompiler {
             for (ci, (name, nl, sel)) in ce.enumerated() {
                 if conditions[name] != nil && conditionNames.contains(name) { error(nl, "condition '\(name)' is defined twice") }
                 conditionNames.append(name)
+                pack.conditionLocations.append((name, nl))
                 if elided == nil {
                     let depth = selectorDepth(sel)
                     conditionDepths[name] = depth

@@ -580,6 +580,9 @@ public struct RulePack: Sendable {
     public var rules: [Rule]
     /// The pack's `protocol:` section (docs/protocols.md), when it has one.
     public var protocolSpec: ProtocolSpec? = nil
+    /// Where each of the pack's own named conditions is defined, in file
+    /// order (`rules explain` of a condition, or of a rule whose check is one).
+    public var conditionLocations: [(name: String, at: SourceLocation)] = []
 
     public init(id: String, version: String, title: String? = nil, description: String? = nil, path: String, extends: [String],
                 rules: [Rule], protocolSpec: ProtocolSpec? = nil) {

@@ -31,18 +31,20 @@ public enum RulesTool {
     }
 
     /// Loads each pack on its own (packs that are never run together may
-    /// reuse rule ids), and the rules of all of them, each pack once.
-    /// A directory's packs are each loaded on their own too (`--rules Rules/`
-    /// was "duplicate rule id" between an example pack and vendor.siemens).
-    static func rules(_ l: PackLoader, ids: [String], files: [String]) throws -> [Rule] {
+    /// reuse rule ids) and returns all of them, each once (with the packs
+    /// they extend), and the ids of the packs the files load. A directory's
+    /// packs are each loaded on their own too (`--rules Rules/` was
+    /// "duplicate rule id" between two packs of the directory).
+    static func packs(_ l: PackLoader, ids: [String], files: [String]) throws -> (packs: [RulePack], fromFiles: Set<String>) {
         var seen = Set<String>()
-        var out: [Rule] = []
+        var out: [RulePack] = []
         let empty = PackLoader.emptyDirectories(files)
         if !empty.isEmpty { throw PackErrors(empty) }
-        for set in try ids.map({ try l.load(files: [], ids: [$0]) }) + PackLoader.expand(files).map({ try l.load(files: [$0]) }) {
-            for p in set.packs where seen.insert(p.id).inserted { out += p.rules }
+        let fileSets = try PackLoader.expand(files).map { try l.load(files: [$0]) }
+        for set in try ids.map({ try l.load(files: [], ids: [$0]) }) + fileSets {
+            for p in set.packs where seen.insert(p.id).inserted { out.append(p) }
         }
-        return out
+        return (out, Set(fileSets.flatMap { $0.packs.map(\.id) }))
     }
 
     /// The rules of the given packs (default: every built-in pack), one line each.
@@ -52,11 +54,11 @@ public enum RulesTool {
         // (no pack at all was an empty list and exit 0)
         if ids.isEmpty && files.isEmpty { return Result(output: "", errors: "error: \(PackLoader.noBuiltinPacks)\n", exitCode: 2) }
         do {
-            let all = try rules(l, ids: ids, files: files)
+            let (packs, fromFiles) = try self.packs(l, ids: ids, files: files)
+            let all = packs.flatMap(\.rules)
             // `--pack` keeps a built-in pack's own rules (not those of the
             // packs it extends), and the rules of the `--rules` files stay:
             // with both, the files' rules were left out
-            let fromFiles = Set(try PackLoader.expand(files).flatMap { try l.load(files: [$0]).packs.map(\.id) })
             let shown = all.filter { packIDs.isEmpty || packIDs.contains($0.packID) || fromFiles.contains($0.packID) }
             let w = min(40, shown.map(\.id.count).max() ?? 4)
             var out = ""
@@ -107,9 +109,17 @@ public enum RulesTool {
             // the files first (a rule of theirs is the one meant), then the
             // built-in packs — `--rules` looks "besides the built-in packs",
             // and with it a built-in rule was "no rule"
-            var all = try rules(l, ids: [], files: files)
-            if !all.contains(where: { $0.id == id }) {
-                all += try rules(l, ids: packIDs.isEmpty ? l.index.keys.sorted() : packIDs, files: [])
+            var packs = try self.packs(l, ids: [], files: files).packs
+            if !packs.contains(where: { $0.rules.contains { $0.id == id } }) {
+                packs += try self.packs(l, ids: packIDs.isEmpty ? l.index.keys.sorted() : packIDs, files: []).packs
+            }
+            let all = packs.flatMap(\.rules)
+            /// Where a named condition of a pack is defined (the pack's own, as the compiler saw it).
+            func conditionLocation(_ name: String, inPackOf file: String? = nil) -> SourceLocation? {
+                for p in packs where file == nil || p.path == file {
+                    if let c = p.conditionLocations.first(where: { $0.name == name }) { return c.at }
+                }
+                return nil
             }
             // an id of several packs (never run together: a site's pack beside
             // the built-in ones reusing a vendor rule's id): each of them — the
@@ -118,11 +128,10 @@ public enum RulesTool {
             guard !matches.isEmpty else {
                 // a named condition of a pack (`iod.ct-image`, `m.general-series`): where it is
                 // and the rules named after it ("no rule 'iod.ct-image'" said neither)
-                for file in Set(all.map(\.location.file)).sorted() {
-                    guard let line = conditionLine(id, in: file) else { continue }
+                if let at = conditionLocation(id) {
                     let named = all.filter { $0.id.hasPrefix(id + ".") }.map(\.id)
                     let rules = named.isEmpty ? "" : "; its rules: " + named.prefix(5).joined(separator: ", ") + (named.count > 5 ? ", … (\(named.count))" : "")
-                    return Result(output: "", errors: "error: no rule '\(id)': '\(id)' is a condition of \(file):\(line), not a rule\(rules)\n", exitCode: 2)
+                    return Result(output: "", errors: "error: no rule '\(id)': '\(id)' is a condition of \(at.file):\(at.line), not a rule\(rules)\n", exitCode: 2)
                 }
                 // only a close one, as the packs' suggestions (the closest of
                 // all was suggested however far: 'x.y' → 'dicom.modality')
@@ -144,9 +153,8 @@ public enum RulesTool {
                 o += "  check:     \(r.checkText)\n"
                 // a check that is one named condition (every rule of the generated
                 // dicom.iod: `check: m.general-series`) says where that condition is
-                if r.checkText.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }),
-                   let line = conditionLine(r.checkText, in: r.location.file) {
-                    o += "            (condition \(r.checkText): \(r.location.file):\(line))\n"
+                if let at = conditionLocation(r.checkText, inPackOf: r.location.file) {
+                    o += "            (condition \(r.checkText): \(at.file):\(at.line))\n"
                 }
                 if let m = r.messageText { o += "  message:   \(m)\n" }
                 if let ref = r.reference { o += "  reference: \(ref)\n" }
@@ -159,21 +167,6 @@ public enum RulesTool {
         } catch {
             return Result(output: "", errors: "\(error)\n", exitCode: 2)
         }
-    }
-
-    /// The line of `name:` among the `conditions:` of a pack file (nil if not there).
-    static func conditionLine(_ name: String, in file: String) -> Int? {
-        guard !name.isEmpty, let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
-        var inConditions = false, n = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            n += 1
-            if !line.hasPrefix(" ") && !line.hasPrefix("#") && !line.isEmpty { inConditions = line.hasPrefix("conditions:") }
-            guard inConditions, line.hasPrefix("  ") else { continue }
-            let t = line.dropFirst(2)
-            let key = t.hasPrefix("\"") || t.hasPrefix("'") ? t.dropFirst() : t
-            if key.hasPrefix(name), key.dropFirst(name.count).first.map({ $0 == ":" || $0 == "\"" || $0 == "'" }) == true { return n }
-        }
-        return nil
     }
 
     /// Runs every rule's examples in the given files; exit 1 on a wrong outcome, 2 on pack errors.
