@@ -126,7 +126,7 @@ final class ReportTests: XCTestCase {
     /// quoted with quotes doubled, formula starts prefixed with `'`, control
     /// characters U+FFFD (CR and LF kept).
     func testCSVFieldsAgainstTheRules() {
-        let alphabet: [String] = ["a", ",", "\"", "\n", "\r", "\t", "=", "+", "-", "@", "1", ".", "\u{1B}", "é", "\u{85}", " ", "\\"]
+        let alphabet: [String] = ["a", ",", "\"", "\n", "\r", "\t", "=", "+", "-", "@", "1", ".", "\u{1B}", "é", "\u{85}", "\u{A0}", " ", "\\"]
         func reference(_ v: String) -> String {
             let clean = String(String.UnicodeScalarView(v.unicodeScalars.map { c -> Unicode.Scalar in
                 let x = c.value

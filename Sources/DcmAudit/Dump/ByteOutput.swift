@@ -87,48 +87,41 @@ public struct ByteOutput {
     /// are U+FFFD, as in the console report; CR and LF stay, quoted, which
     /// RFC 4180 allows (JUnit and HTML keep them too).
     public mutating func csvField(_ s: String) {
-        // (the common case through the string's bytes in place, copied in
-        // runs: ~5 million fields in a CSV report of every pack on 10,000
-        // identified files; a field with a control character takes the path below)
-        let fast: Bool? = s.utf8.withContiguousStorageIfAvailable { b -> Bool in
+        // (through the string's bytes in place, copied in runs: ~5 million
+        // fields in a CSV report of every pack on 10,000 identified files)
+        var s = s
+        if s.utf8.withContiguousStorageIfAvailable({ _ in true }) == nil { s.makeContiguousUTF8() }
+        if !csvCell(s, stopAtControls: true) { csvCell(Self.controlsReplaced(s, keepingLineBreaks: true), stopAtControls: false) }
+    }
+
+    /// `csvField` of a contiguous string; false (nothing written) with
+    /// `stopAtControls` when it may hold a control character (a byte of C0
+    /// but tab, CR and LF, DEL, or 0xC2, the lead byte of C1).
+    @discardableResult
+    private mutating func csvCell(_ s: String, stopAtControls: Bool) -> Bool {
+        s.utf8.withContiguousStorageIfAvailable { b -> Bool in
             var needs = false, quotes = false
             for c in b {
                 if c == 0x2C || c == 0x0A || c == 0x0D { needs = true }
                 else if c == 0x22 { needs = true; quotes = true }
-                else if (c < 0x20 && c != 0x09) || c == 0x7F || c == 0xC2 { return false }
+                else if stopAtControls && ((c < 0x20 && c != 0x09) || c == 0x7F || c == 0xC2) { return false }
             }
             let formula = Self.csvCellIsFormula(s)
             if !needs && !formula { bytes.append(contentsOf: b); return true }
             bytes.append(0x22)
             if formula { bytes.append(0x27) }
+            var start = 0
             if quotes {
-                var start = 0
                 for i in 0..<b.count where b[i] == 0x22 {
                     bytes.append(contentsOf: UnsafeBufferPointer(rebasing: b[start...i]))
                     bytes.append(0x22)
                     start = i + 1
                 }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: b[start...]))
-            } else {
-                bytes.append(contentsOf: b)
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: b[start...]))
             bytes.append(0x22)
             return true
-        }
-        if fast == true { return }
-        var needs = false, controls = false
-        for c in s.utf8 {
-            if c == 0x2C || c == 0x22 || c == 0x0A || c == 0x0D { needs = true }
-            else if (c < 0x20 && c != 0x09) || c == 0x7F || c == 0xC2 { controls = true }
-        }
-        let s = controls ? Self.controlsReplaced(s, keepingLineBreaks: true) : s
-        let formula = Self.csvCellIsFormula(s)
-        needs = needs || formula
-        if !needs { write(s); return }
-        byte(0x22)
-        if formula { byte(0x27) }
-        for c in s.utf8 { if c == 0x22 { byte(0x22) }; byte(c) }
-        byte(0x22)
+        } ?? false
     }
 
     /// Whether a Unicode scalar is a control character that no report but
