@@ -8,6 +8,20 @@ import DcmData
 public struct PackLoader {
     /// Known pack files by id (from the library directories).
     public private(set) var index: [String: String] = [:]
+    /// The ids of the packs under an `examples/` folder of a library
+    /// (Rules/examples/: packs that show the rule language and protocols on
+    /// the demo data). They load with `--pack` like the others, but are not
+    /// among the standard's and the vendors' packs that `rules list` and
+    /// `rules coverage` cover by default, and an unknown id's error lists
+    /// them apart.
+    public private(set) var exampleIDs: Set<String> = []
+    /// The built-in pack ids but the examples, sorted.
+    public var standardIDs: [String] { index.keys.filter { !exampleIDs.contains($0) }.sorted() }
+    /// The known ids as an error names them: "a, b; examples: c".
+    var knownList: String {
+        let ex = exampleIDs.sorted()
+        return standardIDs.joined(separator: ", ") + (ex.isEmpty ? "" : "; examples: " + ex.joined(separator: ", "))
+    }
     var indexErrors: [PackDiagnostic] = []
     /// Whether rules' examples are built into data sets. `check` does not need
     /// them, and building them is most of a large pack's load time (the
@@ -48,7 +62,10 @@ public struct PackLoader {
                       let h = PackCompiler.header(of: root, file: f), !h.id.isEmpty else { continue }
                 id = h.id
             }
-            if index[id] == nil { index[id] = f }
+            if index[id] == nil {
+                index[id] = f
+                if f.dropFirst(dir.count).split(separator: "/").dropLast().contains("examples") { exampleIDs.insert(id) }
+            }
         }
     }
 
@@ -119,7 +136,7 @@ public struct PackLoader {
                 // a pack file given as an id (`--pack site.yaml`, `packs: [site/]`): say where files go
                 let file = id.hasSuffix(".yaml") || id.hasSuffix(".yml") || id.contains("/")
                 let hint = file ? "; a pack file or directory goes in --rules (the config's 'rules')"
-                    : known.isEmpty ? "; " + Self.noBuiltinPacks : "; known: " + known.joined(separator: ", ")
+                    : known.isEmpty ? "; " + Self.noBuiltinPacks : "; known: " + knownList
                 diags.append(PackDiagnostic(origins[id] ?? PackDiagnostic.commandLine, "no pack with id '\(id)'\(hint)", suggestion: file ? nil : suggest(id, among: known)))
             }
         }

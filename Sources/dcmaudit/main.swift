@@ -241,7 +241,8 @@ struct Rules: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the rules of built-in packs (or of --rules files).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the rules of built-in packs (or of --rules files).",
+            discussion: "Without --pack or --rules: every built-in pack but the examples of Rules/examples (name one with --pack to list it).")
         @Option(name: .long, help: "Only this built-in pack, and the --rules files (repeatable).") var pack: [String] = []
         @Option(name: .long, help: "A pack file or directory (repeatable).") var rules: [String] = []
         func run() throws { try Rules.finish(RulesTool.list(packIDs: pack, files: rules)) }
@@ -259,7 +260,7 @@ struct Rules: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "coverage",
             abstract: "Per IOD and overall: the 1C/2C and conditional-module conditions encoded vs. not evaluated.")
-        @Argument(help: "Built-in pack ids, pack files or directories (default: every built-in pack).") var packs: [String] = []
+        @Argument(help: "Built-in pack ids, pack files or directories (default: every built-in pack but the examples of Rules/examples).") var packs: [String] = []
         @Option(name: .long, help: "Also list the N most used conditions that are not evaluated.") var texts: Int = 0
         @Option(name: .long, help: "Instead: the rules not evaluated on this DICOM file, with the conditions' texts (default pack dicom.iod).") var file: String?
         @Flag(name: .long, help: "With --file: show the file's path as it is, not with <redacted:hash> for a folder or file named after the patient.") var showPhi = false

@@ -141,6 +141,31 @@ final class RulesToolTests: XCTestCase {
         XCTAssertTrue(p.output.hasPrefix("private.vr — Known private elements have their vendor dictionary's VR\n  A private element written with another VR"), p.output)
     }
 
+    /// The packs of Rules/examples were listed and covered among the
+    /// built-in packs by default, and named beside them when an id was
+    /// unknown: a user read `mr.tr-range` as one of the standard's checks.
+    /// They still load by id.
+    func testExamplePacksAreApart() throws {
+        let l = PackLoader(libraries: [builtin])
+        XCTAssertEqual(l.exampleIDs, ["example.ct-mr", "siemens.mr-protocol", "study.brain-protocol"])
+        XCTAssertTrue(l.standardIDs.contains("dicom.core") && l.standardIDs.contains("vendor.siemens"), "\(l.standardIDs)")
+        XCTAssertTrue(l.exampleIDs.isDisjoint(with: l.standardIDs))
+        let all = RulesTool.list(packIDs: [], builtin: builtin)
+        XCTAssertEqual(all.exitCode, 0, all.errors)
+        XCTAssertTrue(all.output.contains(" dicom.core "), all.output)
+        XCTAssertFalse(all.output.contains("example.ct-mr"), "the examples are not listed by default")
+        let one = RulesTool.list(packIDs: ["example.ct-mr"], builtin: builtin)
+        XCTAssertTrue(one.output.contains("mr.tr-range"), one.output)
+        let cov = RulesTool.coverage([], builtin: builtin)
+        XCTAssertFalse(cov.output.contains("example.ct-mr"), cov.output)
+        XCTAssertTrue(cov.output.contains("dicom.iod"), cov.output)
+        do { _ = try l.load(files: [], ids: ["dicom.cor"]); XCTFail("an unknown id loaded") }
+        catch let e as PackErrors {
+            XCTAssertTrue(e.description.contains("vendor.siemens; examples: example.ct-mr, siemens.mr-protocol, study.brain-protocol"), e.description)
+        }
+        XCTAssertNoThrow(try l.load(files: [], ids: ["example.ct-mr"]))
+    }
+
     /// `rules coverage --file` printed the file's path as given: a folder
     /// named after the patient (PatientID IOD001) is redacted as `check`
     /// redacts it, unless --show-phi.

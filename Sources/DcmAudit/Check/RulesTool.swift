@@ -47,10 +47,11 @@ public enum RulesTool {
         return (out, Set(fileSets.flatMap { $0.packs.map(\.id) }))
     }
 
-    /// The rules of the given packs (default: every built-in pack), one line each.
+    /// The rules of the given packs (default: every built-in pack but the
+    /// examples, `PackLoader.exampleIDs`), one line each.
     public static func list(packIDs: [String], files: [String] = [], builtin: String? = nil) -> Result {
         let (l, _) = loader(builtin)
-        let ids = packIDs.isEmpty && files.isEmpty ? l.index.keys.sorted() : packIDs
+        let ids = packIDs.isEmpty && files.isEmpty ? l.standardIDs : packIDs
         // (no pack at all was an empty list and exit 0)
         if ids.isEmpty && files.isEmpty { return Result(output: "", errors: "error: \(PackLoader.noBuiltinPacks)\n", exitCode: 2) }
         do {
@@ -218,14 +219,15 @@ public enum RulesTool {
 
     /// `rules coverage`: per SOP Class group (per IOD) and overall, the 1C/2C and
     /// C-module conditions encoded vs. not evaluated (`ConditionCoverage`).
-    /// `packs` are built-in pack ids or pack files (default: every built-in pack);
+    /// `packs` are built-in pack ids or pack files (default: every built-in pack
+    /// but the examples);
     /// `texts` lists that many of the most used not-evaluated condition texts.
     public static func coverage(_ packs: [String], texts: Int = 0, file: String? = nil, showPHI: Bool = false, builtin: String? = nil) -> Result {
         var (l, _) = loader(builtin)
         if let file { return undecided(l, packs: packs, file: file, showPHI: showPHI) }
         l.buildExamples = false
         var (ids, files) = split(packs, l)
-        if packs.isEmpty { ids = l.index.keys.sorted() }
+        if packs.isEmpty { ids = l.standardIDs }
         let empty = PackLoader.emptyDirectories(files)
         if !empty.isEmpty { return Result(output: "", errors: empty.map(\.description).joined(separator: "\n") + "\n", exitCode: 2) }
         // a directory's packs one by one, as `rules list` loads them (packs
