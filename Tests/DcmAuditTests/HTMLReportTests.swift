@@ -194,6 +194,31 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(hostile.dom.contains("&lt;script&gt;alert('dcmaudit-xss-1')&lt;/script&gt;"), "the value shown as text")
     }
 
+    /// The rows past the buffer's limit wait in a temporary file and come
+    /// back in 1 MiB pieces, rows cut across them: the page is the one made
+    /// with every row in memory, and with the rows' file unreadable it is still
+    /// a page (valid JSON, the rows read).
+    func testRowsSpilledToAFileMakeTheSamePage() throws {
+        let report = HTMLReportTests.syntheticReport(12_000)
+        let info = ReportTests.fixedInfo(RuleSet(packs: report.packs), commandLine: ["dcmaudit", "check"])
+        let dir = NSTemporaryDirectory() + "dcmaudit-htmlspill-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func page(limit: Int?) throws -> Data {
+            let out = ReportOutput(path: dir + "/p.html")!
+            let r = try HTMLReport(run: info, options: ReporterOptions(), out: out)
+            if let limit { r.rows = SpillBuffer(limit: limit) }
+            var i = 0
+            while i < report.findings.count { r.add(Array(report.findings[i..<min(i + 7, report.findings.count)])); i += 7 }
+            r.finish(report, duration: 0)
+            out.close()
+            return try Data(contentsOf: URL(fileURLWithPath: dir + "/p.html"))
+        }
+        let whole = try page(limit: nil), spilled = try page(limit: 1000)
+        XCTAssertGreaterThan(whole.count, 2 << 20, "rows over two read-back pieces")
+        XCTAssertEqual(whole, spilled)
+    }
+
     /// 100,000 findings: the page renders its first page quickly (measured
     /// figures in docs/reports.md).
     func testHundredThousandFindings() throws {

@@ -47,8 +47,15 @@ struct SpillBuffer {
         if done == n { out.bytes.removeAll(keepingCapacity: true) } else { out.bytes.removeFirst(done) }
     }
 
-    /// Writes the spilled bytes, then the buffered ones, to `sink`; closes the file.
-    mutating func drain(into sink: ReportSink) {
+    /// The absolute offset of the next byte written to `out` (spilled bytes
+    /// count: offsets taken before a spill stay valid).
+    var count: Int { spilled + out.bytes.count }
+
+    /// Gives every byte, the spilled ones then the buffered ones, to `body` in
+    /// order, in pieces of at most 1 MiB; closes the file. `readFailed` is
+    /// called where the spilled bytes stop when the file cannot be read back
+    /// (the write succeeded: the machine's problem), before the buffered ones.
+    mutating func drain(_ body: (UnsafeBufferPointer<UInt8>) -> Void, readFailed: () -> Void) {
         if fd >= 0 {
             var chunk = [UInt8](repeating: 0, count: 1 << 20)
             var offset = 0
@@ -56,19 +63,22 @@ struct SpillBuffer {
                 let want = min(chunk.count, spilled - offset)
                 let r = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, want, off_t(offset)) }
                 if r < 0 && errno == EINTR { continue }
-                // (a read that fails after the write succeeded: the machine's
-                // problem, said in the report rather than rows silently lost)
-                guard r > 0 else {
-                    sink.write(Array("\r\n# dcmaudit: the report's rows could not be read back from its temporary file\r\n".utf8))
-                    break
-                }
-                sink.write(Array(chunk[0..<r]))
+                guard r > 0 else { readFailed(); break }
+                chunk.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<r])) }
                 offset += r
             }
             close(fd)
             fd = -1
         }
-        sink.write(out.bytes)
+        out.bytes.withUnsafeBufferPointer { body($0) }
         out.bytes.removeAll()
+    }
+
+    /// Writes the spilled bytes, then the buffered ones, to `sink`; closes the file.
+    mutating func drain(into sink: ReportSink) {
+        drain({ sink.write(Array($0)) }, readFailed: {
+            // (said in the report rather than rows silently lost)
+            sink.write(Array("\r\n# dcmaudit: the report's rows could not be read back from its temporary file\r\n".utf8))
+        })
     }
 }
