@@ -17,6 +17,12 @@ Sources, both pinned in Scripts/python-env.sh and installed in .venv:
                         macro_to_attributes.json (attribute descriptions with
                         their Enumerated Values / Defined Terms lists) and
                         confidentiality_profile_attributes.json (Table E.1-1)
+  dicom-anonymizer 2.1.0  (dicom.deid-basic only) the Basic Profile column of
+                        Table E.1-1 of the 2026c edition (its
+                        dicom_anonymization_databases/dicomfields_2026c.py,
+                        read as a file, never imported): the attributes added
+                        to the table since 2020-04, and 4 changed actions; the
+                        option columns are the 2020-04 table's
   highdicom 0.28.2      (dicom.iod only) its PS3.3 IOD -> module, SOP Class ->
                         IOD and module -> attribute tables of a later edition
                         (highdicom/_standard/*.json, read as files): the IODs
@@ -41,6 +47,8 @@ import sys
 PYDICOM_VERSION = "3.0.2"
 STANDARD_VERSION = "0.1.0"
 HIGHDICOM_VERSION = "0.28.2"
+ANONYMIZER_VERSION = "2.1.0"
+ANONYMIZER_EDITION = "2026c"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RULES = os.path.join(ROOT, "Rules")
 
@@ -50,14 +58,14 @@ def ensure_env():
         import pydicom
         import importlib.metadata as md
         if (pydicom.__version__ == PYDICOM_VERSION and md.version("dicom-standard") == STANDARD_VERSION
-                and md.version("highdicom") == HIGHDICOM_VERSION):
+                and md.version("highdicom") == HIGHDICOM_VERSION and md.version("dicom-anonymizer") == ANONYMIZER_VERSION):
             return
     except Exception:
         pass
     venv_python = os.path.join(ROOT, ".venv", "bin", "python")
     if os.path.realpath(sys.executable) == os.path.realpath(venv_python) and os.environ.get("DCM_GEN_REEXEC"):
         sys.exit(f"gen_packs: pydicom {PYDICOM_VERSION} / dicom-standard {STANDARD_VERSION} / highdicom {HIGHDICOM_VERSION} "
-                 f"not installed in {venv_python}")
+                 f"/ dicom-anonymizer {ANONYMIZER_VERSION} not installed in {venv_python}")
     subprocess.run(["bash", os.path.join(ROOT, "Scripts", "python-env.sh")], check=True)
     env = dict(os.environ, DCM_GEN_REEXEC="1")
     os.execve(venv_python, [venv_python, os.path.abspath(__file__)] + sys.argv[1:], env)
@@ -100,6 +108,43 @@ def source_line():
 def q(s):
     """A YAML double-quoted scalar (JSON string syntax is valid YAML)."""
     return json.dumps(s, ensure_ascii=False)
+
+
+# dicom-anonymizer's lists, by the Basic Profile action each holds (its
+# dicomfields_<edition>.py: one list of (group, element) per action)
+ANONYMIZER_LISTS = {"D_TAGS": "D", "Z_TAGS": "Z", "X_TAGS": "X", "U_TAGS": "U", "Z_D_TAGS": "Z/D", "X_Z_TAGS": "X/Z",
+                    "X_D_TAGS": "X/D", "X_Z_D_TAGS": "X/Z/D", "X_Z_U_STAR_TAGS": "X/Z/U*"}
+
+
+def anonymizer_table():
+    """Table E.1-1's Basic Profile column of the ANONYMIZER_EDITION edition as
+    dicom-anonymizer ships it: {tag: action} for the single tags, and the
+    masked rows (repeating groups: overlays, curves) as "(gggg,eeee)" texts.
+    Read from the installed package's file with `ast`, never imported."""
+    import ast
+    import importlib.metadata as md
+    name = f"dicomfields_{ANONYMIZER_EDITION}.py"
+    dist = md.distribution("dicom-anonymizer")
+    path = next((dist.locate_file(f) for f in dist.files if f.name == name), None)
+    if path is None:
+        sys.exit(f"gen_packs: {name} not found in dicom-anonymizer {ANONYMIZER_VERSION}")
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    rows, masked = {}, []
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id in ANONYMIZER_LISTS and isinstance(node.value, ast.List)):
+            continue
+        action = ANONYMIZER_LISTS[node.targets[0].id]
+        for t in ast.literal_eval(node.value):
+            if len(t) == 2:
+                if t[0] << 16 | t[1] in rows:
+                    sys.exit(f"gen_packs: ({t[0]:04X},{t[1]:04X}) has two actions in {name}")
+                rows[t[0] << 16 | t[1]] = action
+            else:
+                masked.append("(%04X,%04X)" % (t[0], t[1]))
+    if len(rows) < 500:
+        sys.exit(f"gen_packs: only {len(rows)} rows read from {name}: its layout changed")
+    return rows, masked
 
 
 def tag_key(t):
@@ -395,28 +440,57 @@ SAMPLE = {"DA": "20240101", "TM": "120000", "DT": "20240101120000", "UI": "1.3.1
 
 
 def gen_deid():
+    """Rules/dicom.deid-basic.yaml. The rows: the 2020-04 Table E.1-1 (with its
+    option columns) and the ANONYMIZER_EDITION table's Basic Profile column
+    (`anonymizer_table`): a row of both takes the newer action and the 2020-04
+    options; a row added since has no option columns in any source here, so
+    its rules (`.since-2020`) are not checked when the file declares any
+    option — never a finding an option allows, at the cost of not checking
+    these rows on files that declare one."""
     dd = dictionary()
     table = standard_json("confidentiality_profile_attributes.json")
+    current, masked = anonymizer_table()
     groups = collections.defaultdict(list)
-    skipped = []
+    skipped, changed, dropped, unknown = [], [], [], []
+    actions = collections.defaultdict(set)
+    old_keys = set()
+
+    def add(key, action, opts, name):
+        vr, _, _, _, keyword = dd[key]
+        cat = next((c for c in CATEGORIES if action in c[1]), None)
+        if cat is None:
+            return False
+        actions[(cat[0], opts is None)].add(action)
+        groups[(cat[0], opts)].append((keyword or ("(%04X,%04X)" % (key >> 16, key & 0xFFFF)), vr, name))
+        return True
+
     for row in table:
         key = tag_key(row["tag"])
         entry = dd.get(key) if key is not None else None
         if entry is None:
             skipped.append(row["tag"])
             continue
-        vr, _, _, _, keyword = entry
-        if vr == "SQ" and row["basicProfile"] != "X":
-            pass
-        cat = next((c for c in CATEGORIES if row["basicProfile"] in c[1]), None)
-        if cat is None:
-            skipped.append(row["tag"])
+        old_keys.add(key)
+        if key not in current:
+            dropped.append(row["tag"])
             continue
-        opts = tuple(o for o in OPTIONS if row.get(o[0]))
-        name = keyword or ("(%04X,%04X)" % (key >> 16, key & 0xFFFF))
-        groups[(cat[0], opts)].append((name, vr, row["name"]))
+        action = current[key]
+        if action != row["basicProfile"]:
+            changed.append(f"{row['tag']} {row['basicProfile']} -> {action}")
+        if not add(key, action, tuple(o for o in OPTIONS if row.get(o[0])), row["name"]):
+            skipped.append(row["tag"])
+    for key in sorted(current):
+        if key in old_keys:
+            continue
+        if key not in dd:
+            unknown.append("(%04X,%04X)" % (key >> 16, key & 0xFFFF))
+            continue
+        if not add(key, current[key], None, dd[key][2]):
+            skipped.append("(%04X,%04X)" % (key >> 16, key & 0xFFFF))
+    new_rows = sum(len(v) for (c, o), v in groups.items() if o is None)
     out = []
-    out.append(f"# GENERATED by Scripts/gen_packs.py from {source_line()} — DO NOT EDIT")
+    out.append(f"# GENERATED by Scripts/gen_packs.py from {source_line()} and dicom-anonymizer {ANONYMIZER_VERSION} "
+               f"(Table E.1-1's Basic Profile column, {ANONYMIZER_EDITION} edition) — DO NOT EDIT")
     out.append("#")
     out.append("# dicom.deid-basic — PS3.15 Annex E, the Basic Application Level Confidentiality")
     out.append("# Profile (Table E.1-1), as checks on a de-identified file: what the profile")
@@ -428,9 +502,21 @@ def gen_deid():
     out.append("# Private Option is declared, Burned In Annotation is not YES.")
     out.append("# Attributes an option keeps or cleans are not checked when the file declares")
     out.append("# that option (its CID 7050 code in De-identification Method Code Sequence).")
+    out.append(f"# Actions: the {ANONYMIZER_EDITION} edition's Basic Profile column; option columns: the")
+    out.append("# 2020-04 table's (dicom-standard). The " + str(new_rows) + " attributes added to the table since")
+    out.append("# 2020-04 have no option columns in these sources: their rules (*.since-2020) are")
+    out.append("# not checked when the file declares any option (113103-113112).")
+    if changed:
+        out.append(f"# Actions changed since 2020-04: " + ", ".join(changed))
     out.append("# Not a default pack: `dcmaudit check --pack dicom.deid-basic`. See docs/packs.md.")
     if skipped:
         out.append("# Not checked (repeating groups, not in the dictionary): " + ", ".join(skipped))
+    if masked:
+        out.append(f"# Not checked ({ANONYMIZER_EDITION} rows of repeating groups): " + ", ".join(masked))
+    if unknown:
+        out.append(f"# Not checked ({ANONYMIZER_EDITION} rows not in pydicom {PYDICOM_VERSION}'s dictionary): " + ", ".join(unknown))
+    if dropped:
+        out.append(f"# Not checked (2020-04 rows not in the {ANONYMIZER_EDITION} table): " + ", ".join(dropped))
     out.append("pack: dicom.deid-basic")
     out.append("version: 1")
     out.append("title: PS3.15 Basic Application Level Confidentiality Profile")
@@ -443,6 +529,11 @@ def gen_deid():
         out.append("    any:")
         out.append("      - {DeidentificationMethodCodeSequence: {any: [absent, empty]}}")
         out.append(f"      - {{'DeidentificationMethodCodeSequence[*].CodeValue': {{not_in: [\"{code}\"]}}}}")
+    out.append("  no-option:")
+    out.append("    text: \"no option of Table E.1-1 (113103-113112) in DeidentificationMethodCodeSequence\"")
+    out.append("    any:")
+    out.append("      - {DeidentificationMethodCodeSequence: {any: [absent, empty]}}")
+    out.append("      - {'DeidentificationMethodCodeSequence[*].CodeValue': {not_in: [" + ", ".join(f'"{o[1]}"' for o in OPTIONS) + "]}}")
     out.append("rules:")
     out.append("""  - id: deid.patient-identity-removed
     title: Patient Identity Removed is YES
@@ -501,16 +592,27 @@ def gen_deid():
       fail: [{file.anomalies: [private-without-creator]}]""")
     roots = "^(" + "|".join(r.replace(".", "\\\\.") for r in VENDOR_ROOTS) + ")\\\\."
     n = 0
-    for (cat, opts), attrs in sorted(groups.items(), key=lambda kv: ([c[0] for c in CATEGORIES].index(kv[0][0]), [o[1] for o in kv[0][1]])):
+    order = lambda kv: ([c[0] for c in CATEGORIES].index(kv[0][0]), kv[0][1] is None, [o[1] for o in kv[0][1] or ()])
+    for (cat, opts), attrs in sorted(groups.items(), key=order):
         catdef = next(c for c in CATEGORIES if c[0] == cat)
         n += 1
-        suffix = "" if not opts else "." + "-".join(o[2][3:] for o in opts)
+        since = opts is None
+        suffix = ".since-2020" if since else "" if not opts else "." + "-".join(o[2][3:] for o in opts)
         rid = f"deid.{cat}{suffix}"
-        names = [a[0] for a in attrs]
         out.append(f"  - id: {rid}")
-        out.append(f"    title: {q('Attributes ' + catdef[3] + ('' if not opts else ' — unless ' + ', '.join(o[3] for o in opts)))}")
+        unless = (f" — added to the table after 2020-04 ({ANONYMIZER_EDITION}): unless any option is declared" if since
+                  else "" if not opts else " — unless " + ", ".join(o[3] for o in opts))
+        out.append(f"    title: {q('Attributes ' + catdef[3] + unless)}")
         out.append(f"    severity: {catdef[2]}")
-        if opts:
+        if since:
+            out.append("    description: >-")
+            out.append(f"      Rows of Table E.1-1 added after the 2020-04 edition, with their Basic Profile")
+            out.append(f"      action of the {ANONYMIZER_EDITION} edition. The sources here have no option columns")
+            out.append(f"      for them, so the rule is not checked when the file declares any option")
+            out.append(f"      (113103-113112): no finding an option allows, at the cost of not checking")
+            out.append(f"      these rows on such files.")
+            out.append("    when: [no-option]")
+        elif opts:
             out.append("    when: [" + ", ".join(o[2] for o in opts) + "]")
         out.append("    check:")
         out.append("      each_element:")
@@ -530,7 +632,8 @@ def gen_deid():
             out.append(f"        not: {{matches: {q(roots.replace(chr(92)*2, chr(92)))}}}")
             msg = "{attribute} {value} is under a vendor's UID root: the profile replaces UIDs"
         out.append(f"    message: {q(msg)}")
-        out.append(f"    reference: \"PS3.15 E.1-1 ({', '.join(sorted({r['basicProfile'] for r in table if r['basicProfile'] in catdef[1]}))})\"")
+        acts = ", ".join(sorted(actions[(cat, since)]))
+        out.append(f"    reference: \"PS3.15 E.1-1 ({acts}{', ' + ANONYMIZER_EDITION + ' edition' if since else ''})\"")
         sample = next((a for a in attrs if a[1] in SAMPLE), next((a for a in attrs if a[1] != "SQ"), attrs[0]))
         val = SAMPLE.get(sample[1], "X")
         fail_val = "[{CodeValue: \"X\"}]" if sample[1] == "SQ" else q(val)

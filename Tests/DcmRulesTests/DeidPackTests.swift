@@ -132,4 +132,57 @@ final class DeidPackTests: XCTestCase {
         XCTAssertEqual(try methodFindings(method: nil, codes: ["113100"]).count, 0)
         XCTAssertEqual(try methodFindings(method: "", codes: ["113100"]).count, 0)
     }
+
+    /// Rows of Table E.1-1 the 2020-04 tables lacked (dicom-anonymizer's
+    /// 2026c lists, Scripts/gen_packs.py): Station AE Title (X) and
+    /// Contrast/Bolus Start Time and Radiopharmaceutical Start Time (X, in
+    /// items) removed, Instance Creation Date (X/D) a value to review —
+    /// checked when the file declares no
+    /// option, not when it declares one (their option columns are in no
+    /// source here: no finding an option may allow). Source Serial Number,
+    /// X in 2020-04, is X/Z now: empty is allowed, a value is not.
+    func testRowsAddedSince2020() throws {
+        let set = try XCTUnwrap(Self.set, "Rules/dicom.deid-basic.yaml loads")
+        func deidFindings(options: [String]) throws -> [String: String] {
+            var ds = DataSet()
+            ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.128")
+            ds.set(keyword: "Modality", "PT")
+            ds.set(keyword: "PatientIdentityRemoved", "YES")
+            ds.set(keyword: "StationAETitle", "PETCT_ROOM2")
+            ds.set(keyword: "InstanceCreationDate", "20240602")
+            var contrast = DataSet()
+            contrast.set(keyword: "ContrastBolusStartTime", "101500")
+            ds.setSequence(keyword: "ContrastBolusAgentSequence", items: [contrast])
+            var radio = DataSet()
+            radio.set(keyword: "RadiopharmaceuticalStartTime", "093000")
+            ds.setSequence(keyword: "RadiopharmaceuticalInformationSequence", items: [radio])
+            ds.set(keyword: "SourceSerialNumber", "")
+            ds.set(keyword: "TreatmentMachineName", "LINAC 3")
+            ds.setSequence(keyword: "DeidentificationMethodCodeSequence", items: (["113100"] + options).map { c in
+                var m = DataSet()
+                m.set(keyword: "CodeValue", c)
+                return m
+            })
+            let f = try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
+            var out: [String: String] = [:]
+            for x in Evaluator().run(set, on: f, path: "x.dcm", showPHI: false).findings where x.ruleID.hasPrefix("deid.") {
+                out[x.attribute ?? "?", default: ""] += x.ruleID
+            }
+            return out
+        }
+        let none = try deidFindings(options: [])
+        XCTAssertEqual(none["StationAETitle"], "deid.remove.since-2020", "\(none)")
+        XCTAssertEqual(none["ContrastBolusAgentSequence[0].ContrastBolusStartTime"], "deid.remove.since-2020", "\(none)")
+        XCTAssertEqual(none["RadiopharmaceuticalInformationSequence[0].RadiopharmaceuticalStartTime"], "deid.remove.since-2020", "\(none)")
+        XCTAssertEqual(none["InstanceCreationDate"], "deid.dummy.since-2020", "\(none)")
+        XCTAssertNil(none["SourceSerialNumber"], "X/Z since 2020-04: empty is allowed")
+        XCTAssertEqual(none["TreatmentMachineName"], "deid.empty.retain-device-identity", "X/Z: a value is not")
+        // any option declared: the added rows are not checked; the others are, as the 2020-04 columns say
+        let dates = try deidFindings(options: ["113106"])
+        XCTAssertNil(dates["StationAETitle"]); XCTAssertNil(dates["ContrastBolusAgentSequence[0].ContrastBolusStartTime"])
+        XCTAssertNil(dates["InstanceCreationDate"])
+        XCTAssertEqual(dates["TreatmentMachineName"], "deid.empty.retain-device-identity", "\(dates)")
+        let device = try deidFindings(options: ["113109"])
+        XCTAssertNil(device["TreatmentMachineName"], "Retain Device Identity keeps it (2020-04 columns)")
+    }
 }
