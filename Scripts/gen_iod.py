@@ -1772,7 +1772,9 @@ class Generator:
             parts.append(f"{{{kw}: absent}}")
             for seq in sorted(self.parser.fg_attr_seqs.get(t, ())):
                 parts.append(f"{{not: {{'SharedFunctionalGroupsSequence[0].{seq}[0].{kw}': present}}}}")
-                parts.append(f"{{not: {{'PerFrameFunctionalGroupsSequence[*].{seq}[0].{kw}': present}}}}")
+                # (every Per-frame item: `items`, not a wildcard path, which a selector
+                # matches when any item has it)
+                parts.append(f"{{not: {{PerFrameFunctionalGroupsSequence: {{not_empty: true, items: {{'{seq}[0].{kw}': present}}}}}}}}")
         return "{all: [" + ", ".join(parts + [f"{{not_evaluated: {q(text)}}}"]) + "]}"
 
     def item_palette_condition(self, tag, text):
