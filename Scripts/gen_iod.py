@@ -380,7 +380,15 @@ class ConditionParser:
       X is not "uid" (name) and not "uid" (name)         (names checked against PS3.6)
       the file's Transfer Syntax (TRANSFER_SYNTAX_LIST); Specific Character Set (CHARSET_SELECTOR)
       X, Y, and the pair of A and B are not present      (pair: not evaluated with one of A, B)
-      decided part and|or <prose>                        (partly: decided one way only)
+      decided part and|or <prose>                        (partly: decided one way only;
+                                                          "<prose>, or if A and B": grouped by the comma and "if")
+      Frame Type (0008,9007) Value n of this frame is V  (in a functional group macro: ft.*; elsewhere prose)
+      X (an attribute of one functional group macro's item) in a macro's usage condition (fg_usage_clause)
+      "Required if Required if …"                        (the words twice, read once)
+    Decided by the Generator, not this grammar (their texts matched whole):
+    Code Value / Long Code Value / URN Code Value (code_value_condition, and
+    CODE_VALUE_ONE_OF), Pixel Aspect Ratio (aspect_ratio_condition), an
+    icon's Palette Color LUT rows (item_palette_condition).
     `attr_ok(tag)` says whether a tag may be referenced here (a sibling in the
     same item, or a top-level attribute at the top level), or where
     (`Generator.scope_of`: an enclosing item, the top level — `clause`); `keyword(tag)` and
