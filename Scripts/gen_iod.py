@@ -439,8 +439,9 @@ class ConditionParser:
         body = re.sub(r"\(([0-9A-Fa-f]{4})\.([0-9A-Fa-f]{4})\)", r"(\1,\2)", body)
         # (and one written without its opening parenthesis: "Functional Group Pointer 0020,9167)")
         body = re.sub(r"(?<=[A-Za-z] )([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", r"(\1", body)
-        self.value_of = bool(re.match(r"^(the )?(value of )", body, flags=re.I))
-        body = re.sub(r"^(the )?(value of )", "", body, flags=re.I)
+        # ("the value for Blind Spot Localized (0024,0106) is YES", C.8.26.x: "for" as "of")
+        self.value_of = bool(re.match(r"^(the )?(value (?:of|for) )", body, flags=re.I))
+        body = re.sub(r"^(the )?(value (?:of|for) )", "", body, flags=re.I)
         # "Value 3 of Image Type (0008,0008) is …" (C.8.8.2): the value index after the tag
         body = re.sub(r"^Value (\d+) of ([^()]+?\s*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", r"\2 Value \1", body)
         # a trailing remark in parentheses ("… is not "1.2…4.4" (Legacy Converted)")
@@ -491,7 +492,7 @@ class ConditionParser:
         # Frame Time Vector (0018,1065)"): one clause, the tags its values
         # (tag_values), not clauses of their own
         first = TAG_RE.search(body)
-        if first and self.vr(int(first.group(1) + first.group(2), 16)) == "AT" and re.match(r"\s*(?:points to|is) ", body[first.end():]):
+        if first and self.vr(int(first.group(1) + first.group(2), 16)) == "AT" and re.match(r"\s*(?:points to|is|includes) ", body[first.end():]):
             c = self.clause(body, attr_ok)
             if c is not None:
                 return c
@@ -921,6 +922,9 @@ class ConditionParser:
         if vm:
             index = int(vm.group(1)) - 1
             rest = vm.group(2)
+            # ("Image Type (0008,0008) Value 3 contains the value WHOLE BODY", NM Whole Body
+            # Overlay, C.8.4.x: one value position holds one value — it is that value)
+            rest = re.sub(r"^contains the value\s+", "is ", rest)
         path = kw + (f"[{index}]" if index is not None else "")
         k = key(path)
         if index is None:
@@ -928,7 +932,8 @@ class ConditionParser:
                 return f"{{{k}: present}}"
             if re.fullmatch(r"is (not present|absent)", rest):
                 return f"{{{k}: absent}}"
-            if re.fullmatch(r"is present and (is not empty|has a value)", rest):
+            # ("Material ID (300A,00E1) is non-zero length" / "has a value", RT Beams C.8.8.14)
+            if re.fullmatch(r"(?:is present and )?(?:is not empty|has a value|is (?:of )?non-zero length)", rest):
                 return f"{{{k}: not_empty}}"
             if rest == "exists" and value_of:
                 # "the value of X exists" (C.7.6.17.1 Dimension Index Values): X has a value
@@ -1033,7 +1038,8 @@ class ConditionParser:
         "… is Frame Time (0018,1063) or Frame Time Vector (0018,1065)"): one
         of its values is one of their tags — present, and not every value
         another tag. A name must be PS3.6's (and its tag's, when written)."""
-        a = re.fullmatch(r"(?:points to|is|has a value of|equals|contains) (.+)", rest)
+        # ("… includes the Tag for Time Slot Vector (0054,0070)", NM Multi-frame, C.8.4.8)
+        a = re.fullmatch(r"(?:points to|is|has a value of|equals|contains|includes)(?: the [Tt]ag (?:for|of))? (.+)", rest)
         if not a:
             return None
         tags = []

@@ -1110,4 +1110,32 @@ final class IODPackTests: XCTestCase {
                                     + "{top: {MultienergyCTAcquisition: {in: [\"YES\"]}}}]}, {not_evaluated: \"Required if Frame Type (0008,9007) Value 1 of this frame"))
         XCTAssertTrue(pack.contains("{FilterMaterial: {type: 1C, if: {all: [{FilterType: {not_in: [\"NONE\"]}}, {not_evaluated: \"Required if Frame Type"))
     }
+
+    /// More wordings decided since branch `cond`: "the value of Frame Increment
+    /// Pointer (0028,0009) includes the Tag for Time Slot Vector (0054,0070)"
+    /// (NM Multi-frame, C.8.4.8), "Image Type (0008,0008) Value 3 contains
+    /// the value WHOLE BODY" (NM Image, C.8.4.9), "X is non-zero length" /
+    /// "has a value" / "is not empty" (RT Beams' Material ID; Segmented
+    /// Property Category Code Sequence), "the value for X is YES" (Visual
+    /// Field Static Perimetry). Each wants the attribute when it holds, not
+    /// otherwise.
+    func testMoreWordingsAreDecided() throws {
+        let nm = "1.2.840.10008.5.1.4.1.1.20"
+        let missing = { (extra: String, rule: String, attribute: String) throws -> Bool in
+            try self.run(try file("{SOPClassUID: \"\(nm)\", \(extra)}")).findings
+                .contains { $0.ruleID == rule && $0.attribute == attribute }
+        }
+        XCTAssertTrue(try missing("NumberOfFrames: \"2\", FrameIncrementPointer: [\"00540070\", \"00540080\"]", "iod.nm-image.nm-multi-frame", "TimeSlotVector"))
+        XCTAssertFalse(try missing("NumberOfFrames: \"2\", FrameIncrementPointer: [\"00540010\"]", "iod.nm-image.nm-multi-frame", "TimeSlotVector"))
+        XCTAssertTrue(try missing("ImageType: [ORIGINAL, PRIMARY, WHOLE BODY, EMISSION]", "iod.nm-image.nm-image", "ScanVelocity"))
+        XCTAssertFalse(try missing("ImageType: [ORIGINAL, PRIMARY, STATIC, EMISSION]", "iod.nm-image.nm-image", "ScanVelocity"))
+        XCTAssertFalse(try missing("ImageType: [ORIGINAL, PRIMARY, WHOLE BODY, EMISSION], ScanVelocity: \"\"", "iod.nm-image.nm-image", "ScanVelocity"))
+        let plan = "1.2.840.10008.5.1.4.1.1.481.5", beams = "iod.rt-plan.rt-beams"
+        let block = { (material: String) throws -> [String] in
+            try self.run(try file("{SOPClassUID: \"\(plan)\", BeamSequence: [{BeamNumber: \"1\", BlockSequence: [{\(material)}]}]}")).findings
+                .filter { $0.ruleID == beams && ($0.attribute ?? "").hasSuffix(".BlockThickness") }.compactMap(\.attribute)
+        }
+        XCTAssertEqual(try block("MaterialID: LEAD"), ["BeamSequence[0].BlockSequence[0].BlockThickness"])
+        XCTAssertEqual(try block("MaterialID: \"\""), [])
+    }
 }
