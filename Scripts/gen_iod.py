@@ -114,6 +114,7 @@ UID_IN_TEXT = re.compile(r"\"(1\.2\.840\.10008\.[0-9.]+)\"")
 OTHERWISE = re.compile(r"[;,.]?\s*(?:May|Shall not|Otherwise|If not|Should)\b.*$", re.I | re.S)
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 CS_VALUE = re.compile(r"^[A-Z0-9_ ]{1,16}$")
+FRAME_TYPE_THIS_FRAME = re.compile(r"\bFrame Type \(0008,9007\),? [Vv]alue (\d) of this frame (?:is|equals) ([A-Z][A-Z0-9_]*)")
 NUMERIC_VRS = {"US", "SS", "UL", "SL", "DS", "IS", "FL", "FD", "UV", "SV"}
 
 # "Required if an expanded or replacement character set is used" (Specific
@@ -379,7 +380,15 @@ class ConditionParser:
       X is not "uid" (name) and not "uid" (name)         (names checked against PS3.6)
       the file's Transfer Syntax (TRANSFER_SYNTAX_LIST); Specific Character Set (CHARSET_SELECTOR)
       X, Y, and the pair of A and B are not present      (pair: not evaluated with one of A, B)
-      decided part and|or <prose>                        (partly: decided one way only)
+      decided part and|or <prose>                        (partly: decided one way only;
+                                                          "<prose>, or if A and B": grouped by the comma and "if")
+      Frame Type (0008,9007) Value n of this frame is V  (in a functional group macro: ft.*; elsewhere prose)
+      X (an attribute of one functional group macro's item) in a macro's usage condition (fg_usage_clause)
+      "Required if Required if …"                        (the words twice, read once)
+    Decided by the Generator, not this grammar (their texts matched whole):
+    Code Value / Long Code Value / URN Code Value (code_value_condition, and
+    CODE_VALUE_ONE_OF), Pixel Aspect Ratio (aspect_ratio_condition), an
+    icon's Palette Color LUT rows (item_palette_condition).
     `attr_ok(tag)` says whether a tag may be referenced here (a sibling in the
     same item, or a top-level attribute at the top level), or where
     (`Generator.scope_of`: an enclosing item, the top level — `clause`); `keyword(tag)` and
@@ -400,6 +409,7 @@ class ConditionParser:
         # Groups item is (0: the item tested), for "Frame Type … of this
         # frame" (frame_type_clause); None elsewhere (set by the Generator)
         self.frame_scope = None
+        self.fg_usage = False       # parsing the usage condition of a functional group macro (fg_usage_clause)
         self.frame_type_seqs = []   # the sequences whose items hold Frame Type (0008,9007), by keyword
         self.frame_vp_seqs = []     # … and those whose items hold Volumetric Properties (0008,9206)
         self.fg_macro_tags = set()  # the top-level sequences of the functional group macros (fg_macro_clause)
@@ -413,14 +423,25 @@ class ConditionParser:
         "X at the image level"); None where the condition is inside an item."""
         self.top_ok = top_ok
         body = COND_START.sub("", text, count=1)
+        # ("Required if Required if Frame Type (0008,9007) Value 4 …", C.8.15.3.9: the words twice)
+        while COND_START.match(body):
+            body = COND_START.sub("", body, count=1)
         body = OTHERWISE.sub("", body).strip().rstrip(".;, ")
+        if self.frame_scope is None:
+            # "Frame Type (0008,9007) Value n of this frame is V" outside a
+            # functional group macro (the CT macros' items in the Multi-energy
+            # CT Image Module, C.8.2.2, of the CT Image IOD, which has no Frame
+            # Type): not decidable, prose for `partly` — the rest of the
+            # condition may still settle it
+            body = FRAME_TYPE_THIS_FRAME.sub(lambda m: f"the frame type value {m.group(1)} of this frame is {m.group(2)}", body)
         # a tag written with a '.' ("Presentation Intent Type (0008.0068)",
         # C.8.11.7): the name before it must still be the tag's (clause)
         body = re.sub(r"\(([0-9A-Fa-f]{4})\.([0-9A-Fa-f]{4})\)", r"(\1,\2)", body)
         # (and one written without its opening parenthesis: "Functional Group Pointer 0020,9167)")
         body = re.sub(r"(?<=[A-Za-z] )([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", r"(\1", body)
-        self.value_of = bool(re.match(r"^(the )?(value of )", body, flags=re.I))
-        body = re.sub(r"^(the )?(value of )", "", body, flags=re.I)
+        # ("the value for Blind Spot Localized (0024,0106) is YES", C.8.26.x: "for" as "of")
+        self.value_of = bool(re.match(r"^(the )?(value (?:of|for) )", body, flags=re.I))
+        body = re.sub(r"^(the )?(value (?:of|for) )", "", body, flags=re.I)
         # "Value 3 of Image Type (0008,0008) is …" (C.8.8.2): the value index after the tag
         body = re.sub(r"^Value (\d+) of ([^()]+?\s*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", r"\2 Value \1", body)
         # a trailing remark in parentheses ("… is not "1.2…4.4" (Legacy Converted)")
@@ -471,7 +492,7 @@ class ConditionParser:
         # Frame Time Vector (0018,1065)"): one clause, the tags its values
         # (tag_values), not clauses of their own
         first = TAG_RE.search(body)
-        if first and self.vr(int(first.group(1) + first.group(2), 16)) == "AT" and re.match(r"\s*(?:points to|is) ", body[first.end():]):
+        if first and self.vr(int(first.group(1) + first.group(2), 16)) == "AT" and re.match(r"\s*(?:points to|is|includes) ", body[first.end():]):
             c = self.clause(body, attr_ok)
             if c is not None:
                 return c
@@ -540,6 +561,10 @@ class ConditionParser:
             return None if c is None else f"{{any: [{c}, {ne}]}}"
         for sep in re.finditer(r",?\s+(and|or)\s+(?:if\s+)?", body):
             op = sep.group(1)
+            # ("<prose>, or if A and B", C.8.15.3.2 Exposure Time: the comma and
+            # the repeated "if" group the two sides — a decided side may then
+            # have the other operator at its top)
+            grouped = sep.group(0).startswith(",") and sep.group(0).rstrip().endswith(" if")
             other = "or" if op == "and" else "and"
             left, right = body[:sep.start()], body[sep.end():]
             for prose, decided in ((left, right), (right, left)):
@@ -550,7 +575,7 @@ class ConditionParser:
                     continue
                 sel = self.parse("Required if " + decided, attr_ok, top_ok)
                 self.top_ok = top_ok
-                if sel is None or "{not_evaluated: " in sel or sel.startswith("{any: [" if op == "and" else "{all: ["):
+                if sel is None or "{not_evaluated: " in sel or (not grouped and sel.startswith("{any: [" if op == "and" else "{all: [")):
                     continue
                 return f"{{{'all' if op == 'and' else 'any'}: [{sel}, {ne}]}}"
         return None
@@ -682,6 +707,8 @@ class ConditionParser:
         fg = self.fg_macro_clause(p, attr_ok)
         if fg is None:
             fg = self.fg_attr_clause(p, attr_ok)
+        if fg is None:
+            fg = self.fg_usage_clause(p, attr_ok)
         if fg is not None:
             return fg
         t = TAG_RE.search(p)
@@ -712,6 +739,14 @@ class ConditionParser:
             return self.frame_cond("ft." + value.lower(), self.frame_type_seqs, "FrameType[0]", f"{{in: [{value}]}}",
                                    f"Frame Type (0008,9007) Value 1 of this frame is {value}",
                                    f"Frame Type (0008,9007) Value 1 of the frame is {value}")
+        # another value ("Frame Type (0008,9007) Value 4 of this frame is ENERGY_PROP_WT", CT X-Ray
+        # Details and CT Additional X-Ray Source, C.8.15.3.9, C.8.15.3.11): the same, at its index
+        m = re.fullmatch(r"Frame Type \(0008,9007\),? [Vv]alue ([2-9]) (?:of this frame )?(?:is|equals) ([A-Z][A-Z0-9_]*)", p.strip())
+        if m and CS_VALUE.match(m.group(2)):
+            n, value = m.group(1), m.group(2)
+            return self.frame_cond(f"ft.v{n}-{value.lower().replace('_', '-')}", self.frame_type_seqs, f"FrameType[{int(n) - 1}]",
+                                   f"{{in: [{value}]}}", f"Frame Type (0008,9007) Value {n} of this frame is {value}",
+                                   f"Frame Type (0008,9007) Value {n} of the frame is {value}")
         # "Volumetric Properties (0008,9206) [of this frame] is [other than] V [or W]" (Pixel Measures,
         # Plane Position / Orientation (Patient), C.7.6.16.2.1-4): the frame's, in the same frame type
         # macro (C.8.13.5.1, C.8.15.3.1 …) — not the image-level one of the Enhanced MR/CT Image Module,
@@ -774,6 +809,39 @@ class ConditionParser:
         return (f"{{any: [{up(at(f'{seq}[0].{kw}'))}, "
                 f"{{all: [{up(f'{{{seq}: absent}}')}, {{top: {at(f'SharedFunctionalGroupsSequence[0].{seq}[0].{kw}')}}}]}}, "
                 f"{{all: [{up(f'{{{seq}: absent}}')}, {{top: {{'SharedFunctionalGroupsSequence[0].{seq}': absent}}}}, {{not_evaluated: {why}}}]}}]}}")
+
+    def fg_usage_clause(self, p, attr_ok):
+        """A clause on an attribute of a functional group macro's item in the
+        usage condition of another functional group macro (`fg_usage`: "Image
+        Type (0008,0008) Value 1 is ORIGINAL or MIXED and Acquisition Type
+        (0018,9302) is other than CONSTANT_ANGLE", CT Reconstruction, A.38.1.4,
+        Acquisition Type in the CT Acquisition Type macro's item): true when
+        the macro's item in the Shared Functional Groups item satisfies it, or,
+        without it there, the item of every Per-frame item; false when the
+        Shared one, or every Per-frame one, does not; not evaluated otherwise
+        (frames that differ, or the macro in no Functional Groups item). Only
+        for an attribute of exactly one macro's item."""
+        t = TAG_RE.search(p)
+        if not self.fg_usage or self.frame_scope is not None or not t:
+            return None
+        tag = int(t.group(1) + t.group(2), 16)
+        kw = self.keyword(tag)
+        seqs = self.fg_attr_seqs.get(tag, set())
+        if not kw or len(seqs) != 1 or attr_ok(tag):
+            return None
+        seq = next(iter(seqs))
+        inner = self._clause(p, lambda x: x == tag)
+        head = "{" + kw + ": "
+        if inner is None or not inner.startswith(head) or inner.count(kw) != 1 or "not_evaluated" in inner:
+            return None
+        test = inner[len(head):-1]
+        shared = f"{{'SharedFunctionalGroupsSequence[0].{seq}': absent}}"
+        s_at = f"{{'SharedFunctionalGroupsSequence[0].{seq}[0].{kw}': {test}}}"
+        pf_at = f"{{'PerFrameFunctionalGroupsSequence[*].{seq}[0].{kw}': {test}}}"
+        pf_not = f"{{'PerFrameFunctionalGroupsSequence[*].{seq}[0].{kw}': {{not: {test}}}}}"
+        why = q(f"{plain(p)}: {seq} neither in the Shared Functional Groups item nor the same in every Per-frame item")
+        return (f"{{any: [{s_at}, {{all: [{shared}, {pf_at}]}}, "
+                f"{{all: [{shared}, {{not: {pf_at}}}, {{not: {pf_not}}}, {{not_evaluated: {why}}}]}}]}}")
 
     def frame_cond(self, name, seqs, attr, test, text, comment):
         """A named condition on an attribute of the frame's frame type macro
@@ -854,6 +922,9 @@ class ConditionParser:
         if vm:
             index = int(vm.group(1)) - 1
             rest = vm.group(2)
+            # ("Image Type (0008,0008) Value 3 contains the value WHOLE BODY", NM Whole Body
+            # Overlay, C.8.4.x: one value position holds one value — it is that value)
+            rest = re.sub(r"^contains the value\s+", "is ", rest)
         path = kw + (f"[{index}]" if index is not None else "")
         k = key(path)
         if index is None:
@@ -861,7 +932,8 @@ class ConditionParser:
                 return f"{{{k}: present}}"
             if re.fullmatch(r"is (not present|absent)", rest):
                 return f"{{{k}: absent}}"
-            if re.fullmatch(r"is present and (is not empty|has a value)", rest):
+            # ("Material ID (300A,00E1) is non-zero length" / "has a value", RT Beams C.8.8.14)
+            if re.fullmatch(r"(?:is present and )?(?:is not empty|has a value|is (?:of )?non-zero length)", rest):
                 return f"{{{k}: not_empty}}"
             if rest == "exists" and value_of:
                 # "the value of X exists" (C.7.6.17.1 Dimension Index Values): X has a value
@@ -966,7 +1038,8 @@ class ConditionParser:
         "… is Frame Time (0018,1063) or Frame Time Vector (0018,1065)"): one
         of its values is one of their tags — present, and not every value
         another tag. A name must be PS3.6's (and its tag's, when written)."""
-        a = re.fullmatch(r"(?:points to|is|has a value of|equals|contains) (.+)", rest)
+        # ("… includes the Tag for Time Slot Vector (0054,0070)", NM Multi-frame, C.8.4.8)
+        a = re.fullmatch(r"(?:points to|is|has a value of|equals|contains|includes)(?: the [Tt]ag (?:for|of))? (.+)", rest)
         if not a:
             return None
         tags = []
@@ -1472,6 +1545,43 @@ REFERENCED_FILE_KEYS = ["ReferencedFileID", "ReferencedSOPClassUIDInFile", "Refe
 SEGMENTED_ALTERNATIVE = {0x00281201, 0x00281202, 0x00281203}
 SEGMENTED_NOTE = " (or the Segmented Palette Color Lookup Table Data, C.7.9)"
 
+# The Basic Code Sequence Macro's three code values (PS3.3 Table 8.8-1a, 8.1):
+# each is "The identifier of the Coded Entry", and which one holds it depends
+# on the code — Code Value "if the code value length is 16 characters or less,
+# and the code value is not a URN or URL", Long Code Value "if Code Value
+# (0008,0100) is not present and the Code Value is not a URN or URL", URN
+# Code Value "if Code Value (0008,0100) is not present and the Code Value is a
+# URN or URL". Decided from the item only where the code values present tell
+# the code (Generator.code_value_condition): a URN Code Value (VR UR) holds a
+# URN or URL; a Long Code Value of more than 16 characters a long code; one
+# without a ':' no URN or URL (a URN or URL begins with its scheme and ':').
+# The three conditions cover every code, so an item with none of the three
+# lacks one whatever the code is: CODE_VALUE_ONE_OF, one test of the item.
+CODE_VALUE, LONG_CODE_VALUE, URN_CODE_VALUE = 0x00080100, 0x00080119, 0x00080120
+CODE_VALUE_TEXTS = {
+    CODE_VALUE: "Shall be present if the code value length is 16 characters or less, and the code value is not a URN or URL",
+    LONG_CODE_VALUE: "Shall be present if Code Value (0008,0100) is not present and the Code Value is not a URN or URL",
+    URN_CODE_VALUE: "Shall be present if Code Value (0008,0100) is not present and the Code Value is a URN or URL",
+}
+CODE_VALUE_ONE_OF = ("{text: \"Code Value (0008,0100), Long Code Value (0008,0119) or URN Code Value (0008,0120) is "
+                     "present (each is the identifier of the Coded Entry, one of them required whatever the code is: "
+                     "PS3.3 Table 8.8-1a)\", any: [{CodeValue: present}, {LongCodeValue: present}, {URNCodeValue: present}]}")
+
+# Pixel Aspect Ratio (0028,0034), Image Pixel (C.7.6.3): not required where
+# the physical pixel spacing is specified (Generator.aspect_ratio_condition)
+PIXEL_ASPECT_RATIO = 0x00280034
+ASPECT_RATIO_TEXT = ("Required if the aspect ratio values do not have a ratio of 1:1 and the physical pixel spacing is "
+                     "not specified by Pixel Spacing (0028,0030), or Imager Pixel Spacing (0018,1164) or Nominal Scanned "
+                     "Pixel Spacing (0018,2010), either for the entire Image or per-frame in a Functional Group Macro")
+PIXEL_SPACING_TAGS = (0x00280030, 0x00181164, 0x00182010)
+
+# Image Pixel's Palette Color Lookup Table rows (C.7.6.3) in an item (the
+# Icon Image Sequence's Image Pixel Macro): Generator.item_palette_condition
+PALETTE_TEXT = ("Required if Photometric Interpretation (0028,0004) has a value of PALETTE COLOR or Pixel "
+                "Presentation (0008,9205) at the image level equals COLOR or MIXED")
+PALETTE_TAGS = {0x00281101, 0x00281102, 0x00281103} | SEGMENTED_ALTERNATIVE
+PHOTOMETRIC_INTERPRETATION = 0x00280004
+
 
 class Node:
     __slots__ = ("tag", "type", "desc", "children", "order", "refs")
@@ -1579,6 +1689,22 @@ class Generator:
             self.parser.frame_scope = None
 
     def _attr_condition(self, node, text, sib, ok, depth, counter):
+        if (depth > 0 and CODE_VALUE_TEXTS.get(node.tag) == text
+                and {CODE_VALUE, LONG_CODE_VALUE, URN_CODE_VALUE} <= sib):
+            counter["not evaluated"] += 1
+            self.stats["Code Value / Long Code Value / URN Code Value: decided where the item's code values tell the code "
+                       "(Table 8.8-1a; per place, summed; counted not evaluated)"] += 1
+            return self.code_value_condition(node.tag, text), False
+        if node.tag == PIXEL_ASPECT_RATIO and text == ASPECT_RATIO_TEXT and depth == 0:
+            counter["not evaluated"] += 1
+            self.stats["Pixel Aspect Ratio: not required where Pixel Spacing, Imager Pixel Spacing or Nominal Scanned Pixel "
+                       "Spacing is there (C.7.6.3; per place, summed; counted not evaluated)"] += 1
+            return self.aspect_ratio_condition(text), False
+        if node.tag in PALETTE_TAGS and text == PALETTE_TEXT and depth > 0 and PHOTOMETRIC_INTERPRETATION in sib:
+            counter["not evaluated"] += 1
+            self.stats["Palette Color LUT rows in an item: the item's Photometric Interpretation, the top level's Pixel "
+                       "Presentation (C.7.6.3; per place, summed; counted not evaluated)"] += 1
+            return self.item_palette_condition(node.tag, text), False
         if node.tag in SEGMENTED_ALTERNATIVE and "PALETTE COLOR" in text:
             # Image Pixel (C.7.6.3) wants the Palette Color LUT Data for
             # PALETTE COLOR, but the Palette Color Lookup Table Module (C.7.9)
@@ -1616,6 +1742,73 @@ class Generator:
             return sel, False
         counter["encoded"] += 1
         return sel, True
+
+    def code_value_condition(self, tag, text):
+        """The 1C condition of Code Value, Long Code Value or URN Code Value in
+        a Basic Code Sequence Macro item (CODE_VALUE_TEXTS, PS3.3 Table
+        8.8-1a): each is "The identifier of the Coded Entry", so the code is the
+        value of the one present. Decided false where the item tells that the
+        condition does not hold, not evaluated otherwise (never decided true:
+        with none of the three the code, and so which one is required, is
+        unknown — CODE_VALUE_ONE_OF reports that item):
+          Code Value       not required when URN Code Value is there (the code
+                           is a URN or URL) or Long Code Value has more than 16
+                           characters (the code is longer than 16);
+          Long Code Value  not required when Code Value is there, or URN Code
+                           Value (the code is a URN or URL);
+          URN Code Value   not required when Code Value is there, or a Long
+                           Code Value without ':' (no URN or URL: both begin
+                           with a scheme and ':', RFC 8141, RFC 3986)."""
+        ne = f"{{not_evaluated: {q(text)}}}"
+        if tag == CODE_VALUE:
+            return f"{{all: [{{URNCodeValue: absent}}, {{not: {{LongCodeValue: {{length: [17, 4294967294]}}}}}}, {ne}]}}"
+        if tag == LONG_CODE_VALUE:
+            return f"{{all: [{{CodeValue: absent}}, {{URNCodeValue: absent}}, {ne}]}}"
+        return (f"{{all: [{{CodeValue: absent}}, {{not: {{LongCodeValue: {{all: [not_empty, {{not: {{matches: \":\"}}}}]}}}}}}, "
+                f"{ne}]}}")
+
+    def aspect_ratio_condition(self, text):
+        """Pixel Aspect Ratio (0028,0034), Image Pixel Module (C.7.6.3):
+        "Required if the aspect ratio values do not have a ratio of 1:1 and
+        the physical pixel spacing is not specified by Pixel Spacing
+        (0028,0030), or Imager Pixel Spacing (0018,1164) or Nominal Scanned
+        Pixel Spacing (0018,2010), either for the entire Image or per-frame in
+        a Functional Group Macro". The second part is decided: one of the
+        three at the top level, or in the item of a functional group macro
+        (`fg_attr_seqs`: Pixel Measures…) of the Shared Functional Groups
+        item or of every Per-frame item — not required. The aspect ratio
+        itself is in no other attribute: not evaluated otherwise. At the top
+        level only (an icon's Image Pixel Macro has its own aspect ratio, which
+        the image's pixel spacing does not give)."""
+        parts = []
+        for t in PIXEL_SPACING_TAGS:
+            kw = self.keyword(t)
+            parts.append(f"{{{kw}: absent}}")
+            for seq in sorted(self.parser.fg_attr_seqs.get(t, ())):
+                parts.append(f"{{not: {{'SharedFunctionalGroupsSequence[0].{seq}[0].{kw}': present}}}}")
+                # (every Per-frame item: `items`, not a wildcard path, which a selector
+                # matches when any item has it)
+                parts.append(f"{{not: {{PerFrameFunctionalGroupsSequence: {{not_empty: true, items: {{'{seq}[0].{kw}': present}}}}}}}}")
+        return "{all: [" + ", ".join(parts + [f"{{not_evaluated: {q(text)}}}"]) + "]}"
+
+    def item_palette_condition(self, tag, text):
+        """A Palette Color Lookup Table row of Image Pixel (C.7.6.3) in an item
+        (the Icon Image Sequence's Image Pixel Macro): "Required if
+        Photometric Interpretation (0028,0004) has a value of PALETTE COLOR or
+        Pixel Presentation (0008,9205) at the image level equals COLOR or
+        MIXED". The item's Photometric Interpretation PALETTE COLOR: required.
+        Pixel Presentation is not an attribute of the item; the image level
+        is the top-level data set, whose Pixel Presentation COLOR or MIXED
+        describes the image, not whether the icon is a palette one: not
+        evaluated then; neither: not required. The Data rows, as at the top
+        level (SEGMENTED_ALTERNATIVE), not when the item has the Segmented
+        data of the same colour."""
+        shown = text + (SEGMENTED_NOTE if tag in SEGMENTED_ALTERNATIVE else "")
+        sel = (f"{{any: [{{PhotometricInterpretation: {{in: [\"PALETTE COLOR\"]}}}}, "
+               f"{{all: [{{top: {{PixelPresentation: {{in: [\"COLOR\", \"MIXED\"]}}}}}}, {{not_evaluated: {q(shown)}}}]}}]}}")
+        if tag in SEGMENTED_ALTERNATIVE:
+            sel = f"{{all: [{sel}, {{{self.keyword(tag + 0x20)}: absent}}]}}"
+        return sel
 
     def sop_class_text(self, sel, uids):
         """The words findings show for an IOD's SOP Class condition (`text:`):
@@ -1765,6 +1958,12 @@ class Generator:
                     parts.append(f"items: {name}")
             if parts:
                 out.append(f"{{{kw}: {{{', '.join(parts)}}}}}")
+        if depth > 0 and all(n.type == "1C" and condition_text(n.desc) == CODE_VALUE_TEXTS[n.tag]
+                             for n in nodes if n.tag in CODE_VALUE_TEXTS) \
+                and len({n.tag for n in nodes} & set(CODE_VALUE_TEXTS)) == 3 and not flattened:
+            # one of the three whatever the code is (CODE_VALUE_ONE_OF)
+            self.stats["Basic Code Sequence Macro items: one of Code Value, Long Code Value, URN Code Value (per place, summed)"] += 1
+            out.append(CODE_VALUE_ONE_OF)
         return out
 
     def items(self, children, depth, counter, seq_kw):
@@ -1822,7 +2021,11 @@ class Generator:
             return None, True
         t = " ".join(text.split())
         top = lambda tag: tag in self.top_level_tags
-        sel = self.parser.parse(t if COND_START.search(t) else "Required if " + t, top, top)
+        self.parser.fg_usage = row is not None and "macroId" in row
+        try:
+            sel = self.parser.parse(t if COND_START.search(t) else "Required if " + t, top, top)
+        finally:
+            self.parser.fg_usage = False
         if sel is None:
             counter["not evaluated"] += 1
             return f"{{not_evaluated: {q(t)}}}", False
