@@ -416,8 +416,8 @@ extension Evaluator {
             // One defect: none of the alternatives holds. Its findings are
             // those of one part, not one set per part (`{any: [A, B]}` with
             // neither gave two findings for one missing value): the first
-            // part that tests an attribute the file has (the alternative the
-            // file took, and got wrong: dicom.iod's functional groups `{any:
+            // part that tests an attribute the file has, other than for its
+            // absence (the alternative the file took, and got wrong: dicom.iod's functional groups `{any:
             // [{'Shared…[0].XSequence': present}, {PerFrame…: {items: …}}]}`
             // on a bad per-frame item names that item, not the Shared item's
             // absence), else the first part that explains the failure. A
@@ -431,7 +431,7 @@ extension Evaluator {
             for q in ps where !isGuard(q) {
                 let d = explain(q, file, showPHI: showPHI)
                 if d.isEmpty { continue }
-                if !failsOnAbsence(q, file) { return d }
+                if !failsOnAbsence(q, file) && !Self.wantsAbsence(q) { return d }
                 if first == nil { first = d }
             }
             if let first { return first }
@@ -491,6 +491,27 @@ extension Evaluator {
             case .one(let x): return intoItems && itemsFailOnAbsence(t, x, file)
             case .undecodable: return false
             }
+        default: return false
+        }
+    }
+
+    /// Whether `p` is an attribute's `absent` or `empty` test (or an `any`
+    /// of them): as a part of an `any` (`{any: [{csa.image: absent},
+    /// {csa.image: {in: [CSA1, CSA2]}}]}`), the alternative "not there",
+    /// which failing says only that the attribute is there — the other part
+    /// says what is wrong with it.
+    static func wantsAbsence(_ p: Predicate) -> Bool {
+        func absenceTest(_ t: ValueTest) -> Bool {
+            switch t {
+            case .absent, .empty: return true
+            case .any(let ts): return !ts.isEmpty && ts.allSatisfy(absenceTest)
+            default: return false
+            }
+        }
+        switch p {
+        case .named(_, let q), .described(_, let q): return wantsAbsence(q)
+        case .deferred(let d): return wantsAbsence(d.predicate)
+        case .attribute(_, let t): return absenceTest(t)
         default: return false
         }
     }

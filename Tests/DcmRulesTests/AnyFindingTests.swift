@@ -56,18 +56,24 @@ final class AnyFindingTests: XCTestCase {
     }
 
     /// The built-in rules whose check is an `any` of two attributes under one
-    /// message: one finding on each of their fail examples (two before).
+    /// message, and siemens.csa-parseable's `any: [{csa.image: absent},
+    /// {csa.image: {in: [CSA1, CSA2]}}]`: one finding on each of their fail
+    /// examples (two before), the latter's the value's, not "is present".
     func testVendorAnyRulesGiveOneFindingPerFile() throws {
         var l = PackLoader(libraries: [repoRoot + "/Rules"])
         l.buildExamples = true
         let set = try l.load(files: [], ids: ["vendor.canon", "vendor.siemens", "vendor.philips"])
-        for id in ["canon.dwi-direction", "siemens.mosaic-count", "philips.pet-suv-factor"] {
+        for id in ["canon.dwi-direction", "siemens.mosaic-count", "philips.pet-suv-factor", "siemens.csa-parseable"] {
             let rule = try XCTUnwrap(set.rules.first { $0.id == id }, id)
             let fails = rule.examples.filter { !$0.expectPass }
             XCTAssertFalse(fails.isEmpty, id)
             for ex in fails {
                 let fs = Evaluator().run(set, on: ex.file, path: "x.dcm", showPHI: false).findings.filter { $0.ruleID == id }
                 XCTAssertEqual(fs.count, 1, "\(id) at \(ex.location): \(fs.map { "\($0.attribute ?? "-"): \($0.message)" })")
+                if id == "siemens.csa-parseable" {
+                    // the part that says what is wrong, not "csa.image is present"
+                    XCTAssertEqual(fs.first?.expected, "one of [CSA1, CSA2]", "\(ex.location): \(fs.map(\.message))")
+                }
             }
         }
     }
