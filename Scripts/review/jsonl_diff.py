@@ -6,7 +6,9 @@ usage: jsonl_diff.py BEFORE.jsonl AFTER.jsonl
 Prints the findings only in BEFORE grouped by rule, any finding only in
 AFTER (should be none), and the non-finding records that differ.
 """
-import json, sys
+import json, signal, sys
+
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # (piped into head)
 from collections import Counter
 
 VOLATILE = {"startTime", "durationSeconds", "commandLine", "endTime"}
