@@ -545,10 +545,10 @@ def gen_deid():
   - id: deid.method
     title: A De-identification Method or Method Code Sequence
     description: >-
-      One finding when neither has a value: the Code Sequence is the guard of
-      an `any` (a `not` part, reported only when no other part explains the
-      failure), not a second failing part — `{any: [A, B]}` gives one finding
-      per failing part, two for one missing method.
+      One finding when neither has a value: an `any` that fails is one
+      defect and gives the findings of one part; the Code Sequence is the
+      `any`'s guard (a `not` part, explained only when no other part explains
+      the failure), so the finding names De-identification Method.
     check:
       any:
         - {not: {DeidentificationMethodCodeSequence: {any: [absent, empty]}}}

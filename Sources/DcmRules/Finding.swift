@@ -413,14 +413,33 @@ extension Evaluator {
         case .planned(let plan): return explainAll(plan.parts, plan.verdicts(file, self), file, showPHI: showPHI)
         case .all(let ps): return explainAll(ps, ps.map { evaluate($0, file, selector: false) }, file, showPHI: showPHI)
         case .any(let ps):
-            // a `not` part is a guard ("unless the condition holds", how
+            // One defect: none of the alternatives holds. Its findings are
+            // those of one part, not one set per part (`{any: [A, B]}` with
+            // neither gave two findings for one missing value): the first
+            // part that tests an attribute the file has, other than for its
+            // absence (the alternative the file took, and got wrong: dicom.iod's functional groups `{any:
+            // [{'Shared…[0].XSequence': present}, {PerFrame…: {items: …}}]}`
+            // on a bad per-frame item names that item, not the Shared item's
+            // absence), else the first part that explains the failure. A
+            // `not` part is a guard ("unless the condition holds", how
             // dicom.iod writes a value list PS3.3 gives under a condition:
             // `{any: [{not: COND}, TEST]}`): that it holds is why the other
-            // parts were tested, not a finding — reported only when no other
-            // part explains the failure
+            // parts were tested, not a finding — explained only when no
+            // other part explains the failure.
             let isGuard = { (q: Predicate) -> Bool in if case .not = q { return true }; return false }
-            let tested = ps.filter { !isGuard($0) }.flatMap { explain($0, file, showPHI: showPHI) }
-            return tested.isEmpty ? ps.filter(isGuard).flatMap { explain($0, file, showPHI: showPHI) } : tested
+            var first: [FailureDetail]? = nil
+            for q in ps where !isGuard(q) {
+                let d = explain(q, file, showPHI: showPHI)
+                if d.isEmpty { continue }
+                if !failsOnAbsence(q, file) && !Self.wantsAbsence(q) { return d }
+                if first == nil { first = d }
+            }
+            if let first { return first }
+            for q in ps where isGuard(q) {
+                let d = explain(q, file, showPHI: showPHI)
+                if !d.isEmpty { return d }
+            }
+            return []
         case .not(let q):
             return [FailureDetail(attribute: q.firstAttribute ?? "", tag: nil, observed: nil, expected: "not " + q.text, reason: "\(q.text) holds")]
         case .attribute(let ref, let t):
@@ -447,6 +466,74 @@ extension Evaluator {
                 if out.count >= 16 { break }
             }
             return out
+        }
+    }
+
+    /// Whether `p` (which does not hold) fails only for want of what it
+    /// tests — the alternative of an `any` that the file did not take: an
+    /// attribute test on a path that resolves to nothing; an `all` whose
+    /// failing parts are all such; with `intoItems`, an `items` test on a
+    /// sequence that is there whose failing items all fail so, one level
+    /// down (a Functional Groups macro's sequence absent from every Per-frame
+    /// item — not there but wrong inside one, which is the defect).
+    func failsOnAbsence(_ p: Predicate, _ file: DicomFile, intoItems: Bool = true) -> Bool {
+        switch p {
+        case .named(_, let q), .described(_, let q): return failsOnAbsence(q, file, intoItems: intoItems)
+        case .deferred(let d): return failsOnAbsence(d.predicate, file, intoItems: intoItems)
+        case .all(let ps):
+            return ps.allSatisfy { evaluate($0, file, selector: false) != .no || failsOnAbsence($0, file, intoItems: intoItems) }
+        case .planned(let plan):
+            return zip(plan.parts, plan.verdicts(file, self)).allSatisfy { $0.1 != .no || failsOnAbsence($0.0, file, intoItems: intoItems) }
+        case .attribute(let ref, let t):
+            switch ref.resolve(in: file) {
+            case .missing: return true
+            case .many(let ts): return ts.allSatisfy { if case .none = $0 { return true }; return false }
+            case .one(let x): return intoItems && itemsFailOnAbsence(t, x, file)
+            case .undecodable: return false
+            }
+        default: return false
+        }
+    }
+
+    /// Whether `p` is an attribute's `absent` or `empty` test (or an `any`
+    /// of them): as a part of an `any` (`{any: [{csa.image: absent},
+    /// {csa.image: {in: [CSA1, CSA2]}}]}`), the alternative "not there",
+    /// which failing says only that the attribute is there — the other part
+    /// says what is wrong with it.
+    static func wantsAbsence(_ p: Predicate) -> Bool {
+        func absenceTest(_ t: ValueTest) -> Bool {
+            switch t {
+            case .absent, .empty: return true
+            case .any(let ts): return !ts.isEmpty && ts.allSatisfy(absenceTest)
+            default: return false
+            }
+        }
+        switch p {
+        case .named(_, let q), .described(_, let q): return wantsAbsence(q)
+        case .deferred(let d): return wantsAbsence(d.predicate)
+        case .attribute(_, let t): return absenceTest(t)
+        default: return false
+        }
+    }
+
+    /// `failsOnAbsence` for the test `t` of a sequence `x` that is there:
+    /// an `items` test (alone or in an `all` whose other tests hold) whose
+    /// failing items all lack what they test (not looking deeper).
+    func itemsFailOnAbsence(_ t: ValueTest, _ x: Target, _ file: DicomFile) -> Bool {
+        switch t {
+        case .all(let ts):
+            let failing = ts.filter { test($0, x, file) == .no }
+            return !failing.isEmpty && failing.allSatisfy { itemsFailOnAbsence($0, x, file) }
+        case .items(let q):
+            guard case let .element(ds, e, _) = x, let items = e.items else { return false }
+            var sub = file
+            return inItems(of: ds, in: file) {
+                items.allSatisfy { item in
+                    sub.dataSet = item
+                    return evaluate(q, sub, selector: false) != .no || failsOnAbsence(q, sub, intoItems: false)
+                }
+            }
+        default: return false
         }
     }
 
