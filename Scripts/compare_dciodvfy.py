@@ -351,6 +351,25 @@ def explain_miss(path: Path, cat: str, msg: str, kw: str | None, mine: list[dict
     return "dicom.iod requires it here: a finding was expected (to investigate)"
 
 
+# A code item with none of Code Value, Long Code Value and URN Code Value:
+# dciodvfy gives a message for each of the three, dcmaudit one finding for the
+# one defect (named by Code Value, its because saying the three): it counts
+# for the three messages.
+CODE_VALUES = ("CodeValue", "LongCodeValue", "URNCodeValue")
+CODE_VALUE_ONE_OF = "Code Value (0008,0100), Long Code Value (0008,0119) or URN Code Value (0008,0120) is present"
+
+
+def reports(f: dict, cat: str, kw: str | None) -> bool:
+    """Whether dcmaudit's finding `f` reports a dciodvfy message of category
+    `cat` on attribute `kw`: a rule of the category on the same attribute
+    (an explicit VR message names the attribute in the finding's message; a
+    code item without any code value, CODE_VALUE_ONE_OF)."""
+    return rule_in_category(f["rule"], cat) and (
+        kw is None or keyword_of_finding(f.get("attribute")) == kw
+        or (cat == "explicit-vr" and kw in (f.get("message") or ""))
+        or (kw in CODE_VALUES and CODE_VALUE_ONE_OF in (f.get("because") or "")))
+
+
 def keyword_of_finding(attr: str | None) -> str | None:
     if not attr:
         return None
@@ -446,10 +465,7 @@ def main() -> None:
             kw = keyword_of_dciodvfy(msg)
             their_keys.add((cat, kw))
             total[cat] += 1
-            hit = any(rule_in_category(f["rule"], cat) and
-                      (kw is None or keyword_of_finding(f.get("attribute")) == kw or
-                       (cat == "explicit-vr" and kw in (f.get("message") or "")))
-                      for f in mine)
+            hit = any(reports(f, cat, kw) for f in mine)
             if hit:
                 matched[cat] += 1
             else:

@@ -444,8 +444,7 @@ def main() -> None:
             total[cat] += 1
             grp = ("Enhanced CT" if name.startswith("ct-") else "Enhanced MR") + (", DERIVED frames" if "derived-" in name else "")
             by_iod[(grp, cat, "total")] += 1
-            if any(cd.rule_in_category(f["rule"], cat) and (k is None or cd.keyword_of_finding(f.get("attribute")) == k)
-                   for f in mine):
+            if any(cd.reports(f, cat, k) for f in mine):
                 matched[cat] += 1
                 by_iod[(grp, cat, "matched")] += 1
                 continue

@@ -1563,6 +1563,18 @@ CODE_VALUE_TEXTS = {
     LONG_CODE_VALUE: "Shall be present if Code Value (0008,0100) is not present and the Code Value is not a URN or URL",
     URN_CODE_VALUE: "Shall be present if Code Value (0008,0100) is not present and the Code Value is a URN or URL",
 }
+# Functional group macros that are never shared: each frame has its own
+# (PS3.3 C.7.6.16.2.2 Frame Content Macro; the IOD tables say of it "May not
+# be used as a Shared Functional Group", which the 2020 tables' usage column
+# drops; dcmtk's FGFrameContent::getSharedType is "per-frame" only). Its rule
+# looks in every Per-frame item only, so an IOD where it is M reports a
+# missing Per-frame Functional Groups Sequence (whose own 1C condition, "for
+# any frame, there are Per-Frame Functional Groups that are not empty", is
+# not evaluated), as dciodvfy does: before, the rule's second alternative
+# (the Shared item) made that finding one of two, and a failing `any` now
+# gives one (Finding.explain).
+PER_FRAME_ONLY_MACROS = {"frame-content"}
+
 CODE_VALUE_ONE_OF = ("{text: \"Code Value (0008,0100), Long Code Value (0008,0119) or URN Code Value (0008,0120) is "
                      "present (each is the identifier of the Coded Entry, one of them required whatever the code is: "
                      "PS3.3 Table 8.8-1a)\", any: [{CodeValue: present}, {LongCodeValue: present}, {URNCodeValue: present}]}")
@@ -2232,6 +2244,11 @@ class Generator:
                     s = f"{{'SharedFunctionalGroupsSequence[0].{top}': present}}"
                     where = (f"{{all: [{{any: [{{not: {s}}}, {{SharedFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}]}}, "
                              f"{{any: [{s}, {{PerFrameFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}]}}]}}")
+                if mid in PER_FRAME_ONLY_MACROS:
+                    # never in the Shared item: every frame's own (PER_FRAME_ONLY_MACROS) — so
+                    # an IOD where it is M has a Per-frame Functional Groups Sequence
+                    where = f"{{PerFrameFunctionalGroupsSequence: {{not_empty: true, items: {name}}}}}"
+                    self.stats["functional group macros used per frame only (PER_FRAME_ONLY_MACROS; per IOD)"] += 1
                 when = [f"iod.{cid}"]
                 if r["usage"] == "C":
                     sel, _ = self.module_condition(r["conditionalStatement"], modc, r)

@@ -394,7 +394,22 @@ extension Evaluator {
                 return out.count < 100
             }
             return out
-        case .named(_, let q), .described(_, let q): return explain(q, file, showPHI: showPHI)
+        case .named(_, let q): return explain(q, file, showPHI: showPHI)
+        case .described(let t, let q):
+            // an `any` of alternatives the file took none of (dicom.iod's
+            // "Code Value, Long Code Value or URN Code Value is present"):
+            // one part's finding, as for any `any`, but said with the words
+            // given for the whole — "CodeValue is absent" alone read as if
+            // Code Value were the one required
+            let d = explain(q, file, showPHI: showPHI)
+            guard case .any(let ps) = q, !d.isEmpty, ps.allSatisfy({ evaluate($0, file, selector: false) != .no || failsOnAbsence($0, file) })
+            else { return d }
+            return d.map { x in
+                var x = x
+                x.reason = "not: " + t
+                x.expected = t
+                return x
+            }
         case .scoped(let s, let q):
             // (named from the item: `Seq[0].parent.ScanMode`; not located, a
             // location being in the item's data set)

@@ -86,6 +86,32 @@ final class IODPackTests: XCTestCase {
         XCTAssertEqual(found, ["SharedFunctionalGroupsSequence[0].MRAveragesSequence[0].NumberOfAverages"])
     }
 
+    /// The Frame Content macro is every frame's own (it "may not be used as
+    /// a Shared Functional Group"; gen_iod PER_FRAME_ONLY_MACROS): an
+    /// Enhanced MR without a Per-frame Functional Groups Sequence is that
+    /// finding, once (dciodvfy reports it so on pydicom-data's emri_small
+    /// files) — not the Frame Content Sequence "absent" from the Shared item,
+    /// which is what the macro's rule said when a failing `any` gave its
+    /// first part; and the macro in the Shared item does not stand in for it.
+    func testFrameContentIsPerFrameOnly() throws {
+        var mr = try read("EnhancedMR.dcm")
+        mr.dataSet.elements.removeAll { $0.tag == Tag(0x5200, 0x9230) }
+        let found = try run(mr).findings.filter { $0.ruleID == "iod.enhanced-mr-image.fg.frame-content" }
+        XCTAssertEqual(found.map { $0.attribute ?? "" }, ["PerFrameFunctionalGroupsSequence"], "\(found.map(\.message))")
+        // the macro moved to the Shared item: each frame still lacks its own
+        var moved = try read("EnhancedMR.dcm")
+        let p = try XCTUnwrap(moved.dataSet.index(of: Tag(0x5200, 0x9230)))
+        let content = try XCTUnwrap(moved.dataSet.elements[p].items![0].elements.first { $0.tag == Tag(0x0020, 0x9111) })
+        moved.dataSet.elements[p].items = moved.dataSet.elements[p].items!.map { var it = $0; it.elements.removeAll { $0.tag == Tag(0x0020, 0x9111) }; return it }
+        let s = try XCTUnwrap(moved.dataSet.index(of: Tag(0x5200, 0x9229)))
+        moved.dataSet.elements[s].items![0].elements.append(content)
+        moved.dataSet.elements[s].items![0].elements.sort { $0.tag < $1.tag }
+        let perFrame = try run(moved).findings.filter { $0.ruleID == "iod.enhanced-mr-image.fg.frame-content" }
+        XCTAssertFalse(perFrame.isEmpty)
+        XCTAssertTrue(perFrame.allSatisfy { ($0.attribute ?? "").hasPrefix("PerFrameFunctionalGroupsSequence[") }, "\(perFrame.map { $0.attribute ?? "" })")
+        XCTAssertTrue(try run(try read("EnhancedMR.dcm")).findings.filter { $0.ruleID == "iod.enhanced-mr-image.fg.frame-content" }.isEmpty)
+    }
+
     /// Defined Terms (PS3.3 5.3) are warnings: the MR fixture's Scan Options IR
     /// and Image Type Value 3 AXIAL are not MR Image Defined Terms (C.8.3.1,
     /// C.8.3.1.1.1) — dciodvfy warns about the same two; the Enhanced MR
@@ -966,7 +992,9 @@ final class IODPackTests: XCTestCase {
     /// URL; longer; a URN or URL). Decided where the item's code values tell
     /// the code (gen_iod.Generator.code_value_condition), never required one
     /// by one — but an item with none of the three lacks one whatever the
-    /// code is (CODE_VALUE_ONE_OF): the three are reported, as dciodvfy does.
+    /// code is (CODE_VALUE_ONE_OF): one finding, naming the three (dciodvfy
+    /// gives a message for each; Scripts/compare_dciodvfy.py counts the
+    /// finding for the three).
     /// (These tests list the undecided parts with `known: true`: on a
     /// partial data set the rule also fails on other attributes.)
     func testCodeValueConditionsAreDecidedFromTheItem() throws {
@@ -982,8 +1010,13 @@ final class IODPackTests: XCTestCase {
                     Evaluator().undecided(rule, f, known: true).map(\.attribute).filter { a in three.contains { a == path + $0 } }.sorted())
         }
         let p = { (k: String) in "AcquisitionDeviceTypeCodeSequence[0].\(k)" }
-        // none of the three: one is missing, whichever the code is
-        XCTAssertEqual(try check("CodingSchemeDesignator: SCT, CodeMeaning: X").errors, three.map(p).sorted())
+        // none of the three: one is missing, whichever the code is — one
+        // defect, one finding (a failing `any` explains one part: Code
+        // Value's), whose because names the three
+        XCTAssertEqual(try check("CodingSchemeDesignator: SCT, CodeMeaning: X").errors, [p("CodeValue")])
+        let none = try file("{SOPClassUID: \"1.2.840.10008.5.1.4.1.1.77.1.5.4\", AcquisitionDeviceTypeCodeSequence: [{CodingSchemeDesignator: SCT, CodeMeaning: X}]}")
+        let because = try self.run(none).findings.first { $0.ruleID == id && $0.attribute == p("CodeValue") }?.because ?? ""
+        XCTAssertTrue(because.contains("and not: Code Value (0008,0100), Long Code Value (0008,0119) or URN Code Value (0008,0120) is present"), because)
         // a Code Value: the other two are not required
         let cv = try check("CodeValue: \"392012008\", CodingSchemeDesignator: SCT, CodeMeaning: X")
         XCTAssertEqual(cv.errors, [])
