@@ -2115,7 +2115,7 @@ class Generator:
                                 continue   # equal: the first module's stays
                             cover.append((j, k))
                         if cover:
-                            by.update(rows[j][0] for j, _ in cover)
+                            by.update(j for j, _ in cover)
                             levels.update(k[0] for _, k in cover)
                             if r[0] == 2 and not any(k[0] in (2, 4) for _, k in cover):
                                 # (the keeper lets it be empty; a 1C present is not)
@@ -2127,16 +2127,23 @@ class Generator:
                     same = [j for j, u, ps in others if p in ps and (usage != "M" or j < i)]
                     if same or (p == "any: [absent, not_empty]" and 4 in levels):
                         # (a Type 1 keeper reports it empty)
-                        by.update(rows[j][0] for j in same)
+                        by.update(same)
                         continue
                     keep.append(p)
                 if keep != parts:
                     changed = True
-                    notes.append((kw, sorted(by)))
+                    notes.append((kw, by))
                 if keep:
                     new.append((tag, kw, keep))
             if changed:
                 out[mid] = (new, notes)
+        # the modules named: those of the covering ones that still test the attribute
+        # (of two equal Type 1 the first tests it, and a Type 2 left to both names it)
+        tested = {(i, kw) for i, (mid, usage, entries, _) in enumerate(rows)
+                  for _, kw, _ in (out[mid][0] if mid in out else entries)}
+        for mid, (new, notes) in out.items():
+            notes[:] = [(kw, sorted({rows[j][0] for j in by if (j, kw) in tested} or {rows[j][0] for j in by}))
+                        for kw, by in notes]
         return out
 
     def items(self, children, depth, counter, seq_kw):
@@ -2377,13 +2384,15 @@ class Generator:
                     entries, notes = dedup[mid]
                     self.dropped[f"iod.{cid}.{mid}"] = {kw for kw, _ in notes}
                     tests = [f"{{{kw}: {{{', '.join(parts)}}}}}" for _, kw, parts in entries]
-                    canon = "\n".join(tests)
+                    keepers = sorted({k for _, ks in notes for k in ks})
+                    # (named after the modules that keep the tests: the same tests left
+                    # to other modules in another IOD are another condition)
+                    canon = ("\n".join(tests), tuple(keepers))
                     if not tests:
                         name = None
                     elif canon in variant_names:
                         name = variant_names[canon]
                     else:
-                        keepers = sorted({k for _, ks in notes for k in ks})
                         base = name + ".less." + ".".join(keepers)
                         name, k = base, 2
                         while name in self.item_names:
@@ -3435,4 +3444,19 @@ def coverage_doc(gen, tables, source_line):
     out += ["", "| SOP Class | UID | why |", "|---|---|---|"]
     for uid, name, why in gaps:
         out.append(f"| {name} | `{uid}` | {why} |")
+    # --- one defect, one finding (Generator.exclusive_groups)
+    out += ["",
+            "## Mutually conditional 1C/2C attributes (one finding for a missing group)",
+            "",
+            "Attributes of one level each \"Required if\" the others \"are not present\" (with the same other "
+            "condition, if any): with none of them there, the first (in the table's order) is reported absent, once; "
+            "the others are reported only when present and empty under their condition "
+            "(`Generator.exclusive_groups`, [iod-pack-design.md](iod-pack-design.md#one-defect-one-finding)). "
+            f"{len(gen.exclusive)} groups:",
+            "",
+            "| Type | attributes (the first reports the group) | other condition |",
+            "|---|---|---|"]
+    for typ, members, other in sorted(gen.exclusive, key=lambda g: (g[1], g[0], g[2])):
+        shown = other.replace("|", "\\|")
+        out.append(f"| {typ} | {' / '.join(members)} | `{shown}` |" if other != "-" else f"| {typ} | {' / '.join(members)} | — |")
     return "\n".join(out) + "\n"
