@@ -98,6 +98,55 @@ LAST = re.compile(r"([A-Za-z0-9]+)?\(([0-9a-fA-F]{4}),([0-9a-fA-F]{4})\)(\[\d+\]
 PRIVATE = re.compile(r'\(([0-9a-fA-F]{4}),([0-9a-fA-F]{2})([0-9a-fA-F]{2}),"([^"]*)"\)(\[\d+\])?$')
 
 
+def exclusive_groups() -> dict[str, set[str]]:
+    """{keyword: the other attributes of its mutually conditional 1C/2C
+    groups}, from the table gen_iod writes to docs/iod-coverage.md (one
+    defect, one finding: dicom.iod reports a missing group once)."""
+    out: dict[str, set[str]] = collections.defaultdict(set)
+    text = (ROOT / "docs" / "iod-coverage.md").read_text(encoding="utf-8")
+    part = text.split("## Mutually conditional 1C/2C attributes", 1)
+    for line in (part[1].splitlines() if len(part) == 2 else []):
+        m = re.match(r"^\| [12]C \| ([A-Za-z0-9 /]+) \|", line)
+        if m:
+            group = [k.strip() for k in m.group(1).split("/")]
+            for k in group:
+                out[k].update(x for x in group if x != k)
+    return out
+
+
+EXCLUSIVE = exclusive_groups()
+
+
+def found_by_group(cat: str, kw: str | None, mine, msg: str = "", path: Path | None = None) -> bool:
+    """One defect, one finding: where dciodvfy reports each attribute of a
+    group of which one is required, and dicom.iod the group once.
+
+    - Mutually conditional 1C/2C attributes ("Required if B is not present" /
+      "… if A is not present"): dicom.iod reports the missing group on its
+      first attribute, and the finding says the others are absent ("A is
+      absent, although … B is absent"). That finding counts for B's message.
+    - A code item with none of Code Value, Long Code Value and URN Code
+      Value (PS3.3 Table 8.8-1a: one of them, which one depends on the absent
+      code): dicom.iod reports the item once, "CodeValue is absent" on the
+      same item, "not: Code Value …, Long Code Value … or URN Code Value …
+      is present" (CODE_VALUE_ONE_OF, one finding of a failing `any` since
+      branch `anyf`); dciodvfy reports the three. That finding counts for
+      the Long Code Value and URN Code Value messages of the item."""
+    if cat in ("type1", "type2") and kw in EXCLUSIVE and any(
+            rule_in_category(f["rule"], cat) and f["rule"].startswith("iod.")
+            and keyword_of_finding(f.get("attribute")) in EXCLUSIVE[kw]
+            and f"{kw} is absent" in (f.get("message") or "")
+            for f in mine):
+        return True
+    if cat == "type1" and kw in ("LongCodeValue", "URNCodeValue") and "Type 1C" in msg and path is not None:
+        steps = re.findall(r"([A-Za-z0-9]+)\([0-9a-fA-F]{4},[0-9a-fA-F]{4}\)\[(\d+)\]", msg.split(">")[0])
+        want = "".join(f"{name}[{int(n) - 1}]." for name, n in steps) + "CodeValue"
+        return bool(steps) and any(f["rule"].startswith("iod.") and f.get("attribute") == want
+                                   and CODE_VALUE_ONE_OF in (f.get("message") or "") for f in mine) \
+            and code_item_lacks_values(path, msg)
+    return False
+
+
 def keyword_of_dciodvfy(msg: str) -> str | None:
     m = PATH.search(msg)
     if not m:
@@ -289,12 +338,6 @@ def explain_miss(path: Path, cat: str, msg: str, kw: str | None, mine: list[dict
         return ("present, its value truncated: the file ends before the element's declared length; dciodvfy's read "
                 "fails ('Seek failed') and it takes the attribute as absent, dcmaudit reads it as present and reports "
                 "the truncation (encoding.truncated, an error on this attribute)")
-    if cat == "type1" and kw in ("CodeValue", "LongCodeValue", "URNCodeValue") and "Type 1C" in msg \
-            and code_item_lacks_values(path, msg):
-        return ("condition not decidable: a code item with none of the three; exactly one is required, and which "
-                "depends on the absent value (PS3.3 Table 8.8-1a: Code Value if it is 16 characters or less and not "
-                "a URN or URL, Long Code Value if longer, URN Code Value if a URN or URL); dciodvfy reports all three, "
-                "dcmaudit the item's missing Code Meaning (Type 1)")
     if kw == "Laterality" and "Type 2C" in msg:
         # PS3.3 C.7.3.1: 2C "if the body part examined is a paired structure and
         # Image/Frame/Measurement Laterality are not present"; dciodvfy reports it
@@ -351,23 +394,20 @@ def explain_miss(path: Path, cat: str, msg: str, kw: str | None, mine: list[dict
     return "dicom.iod requires it here: a finding was expected (to investigate)"
 
 
-# A code item with none of Code Value, Long Code Value and URN Code Value:
-# dciodvfy gives a message for each of the three, dcmaudit one finding for the
-# one defect (named by Code Value, its because saying the three): it counts
-# for the three messages.
-CODE_VALUES = ("CodeValue", "LongCodeValue", "URNCodeValue")
+# The words of dicom.iod's finding on a code item with none of Code Value,
+# Long Code Value and URN Code Value (gen_iod CODE_VALUE_ONE_OF, said so by
+# Finding.explain): `found_by_group`.
 CODE_VALUE_ONE_OF = "Code Value (0008,0100), Long Code Value (0008,0119) or URN Code Value (0008,0120) is present"
 
 
 def reports(f: dict, cat: str, kw: str | None) -> bool:
     """Whether dcmaudit's finding `f` reports a dciodvfy message of category
-    `cat` on attribute `kw`: a rule of the category on the same attribute
-    (an explicit VR message names the attribute in the finding's message; a
-    code item without any code value, CODE_VALUE_ONE_OF)."""
+    `cat` on attribute `kw`: a rule of the category on the same attribute (an
+    explicit VR message: the attribute named in the finding's message). One
+    finding for a group of dciodvfy's messages: `found_by_group`."""
     return rule_in_category(f["rule"], cat) and (
         kw is None or keyword_of_finding(f.get("attribute")) == kw
-        or (cat == "explicit-vr" and kw in (f.get("message") or ""))
-        or (kw in CODE_VALUES and CODE_VALUE_ONE_OF in (f.get("because") or "")))
+        or (cat == "explicit-vr" and kw in (f.get("message") or "")))
 
 
 def keyword_of_finding(attr: str | None) -> str | None:
@@ -445,6 +485,7 @@ def main() -> None:
 
     total = collections.Counter()
     matched = collections.Counter()
+    by_group = collections.Counter()   # of matched: through a mutually conditional group's one finding
     not_compared = collections.Counter()
     missed: list[tuple[str, str, str]] = []
     extra: list[tuple[str, str, str, str]] = []
@@ -466,6 +507,9 @@ def main() -> None:
             their_keys.add((cat, kw))
             total[cat] += 1
             hit = any(reports(f, cat, kw) for f in mine)
+            if not hit and found_by_group(cat, kw, mine, msg, path):
+                hit = True
+                by_group[cat] += 1
             if hit:
                 matched[cat] += 1
             else:
@@ -482,7 +526,7 @@ def main() -> None:
                 extra.append((label, cat, f["rule"], f"{f.get('attribute')}: {f.get('message', '')[:120]}"))
     their_seconds = time.monotonic() - t0
 
-    write_report(a, files, total, matched, missed, extra, not_compared, crashed, our_seconds, their_seconds)
+    write_report(a, files, total, matched, missed, extra, not_compared, crashed, our_seconds, their_seconds, by_group)
     if a.require:
         bad = []
         for req in a.require:
@@ -495,7 +539,7 @@ def main() -> None:
             sys.exit("compare_dciodvfy: " + "; ".join(bad[:20]))
 
 
-def write_report(a, files, total, matched, missed, extra, not_compared, crashed, our_s, their_s) -> None:
+def write_report(a, files, total, matched, missed, extra, not_compared, crashed, our_s, their_s, by_group=None) -> None:
     names = {c: n for c, _, n in CATEGORIES}
     out = []
     out.append("# Agreement with dciodvfy")
@@ -511,6 +555,15 @@ def write_report(a, files, total, matched, missed, extra, not_compared, crashed,
     out.append("## Recall of dciodvfy's messages, per category")
     out.append("")
     out.append("A dciodvfy message counts as found when a dcmaudit rule of the category reports the same attribute in the same file.")
+    if by_group and sum(by_group.values()):
+        out.append("One defect, one finding: where one of a group of attributes is required, dicom.iod reports the missing "
+                   "group once and dciodvfy each attribute ([iod-pack-design.md](iod-pack-design.md#one-defect-one-finding)). "
+                   "So a missing attribute of a mutually conditional 1C/2C group (\"Required if B is not present\" / \"… if "
+                   "A is not present\") also counts as found when dicom.iod's finding on another attribute of the group says "
+                   "this one is absent (\"A is absent, although … B is absent\"), and a code item's missing Long Code Value "
+                   "and URN Code Value when dicom.iod reports the item's Code Value absent (the item has none of the three; "
+                   "PS3.3 Table 8.8-1a: one of them is required) — "
+                   + ", ".join(f"{n} {names[c]} messages" for c, n in sorted(by_group.items())) + ".")
     out.append("")
     out.append("| category | dciodvfy messages | also found by dcmaudit | recall | dcmaudit rules |")
     out.append("|---|---:|---:|---:|---|")

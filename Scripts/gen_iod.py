@@ -1663,6 +1663,10 @@ class Generator:
         # generating a functional group macro's tests (fg_cond): its conditions
         # may read the frame's Frame Type (ConditionParser.frame_type_clause)
         self.in_fg = False
+        # mutually conditional 1C/2C groups found (exclusive_groups): (type, keywords, other condition)
+        self.exclusive = set()
+        self.naming = False         # (macro_naming's pass: no statistics)
+        self.last_entries = []      # the top-level tests of the last `tests` call, per attribute
 
     def keyword(self, tag):
         e = self.dd.get(tag)
@@ -1893,7 +1897,7 @@ class Generator:
                  "alternative); the inclusion condition is not in the source tables")
 
     def tests(self, nodes, depth, counter, hint):
-        out = []
+        entries = []    # (node, keyword, [parts of its test])
         # A tag listed twice at one level means the tables flattened alternative,
         # conditionally included macros (SR Document Content, Encapsulated
         # Document): their Type 1/2 cannot be trusted as unconditional.
@@ -1969,13 +1973,189 @@ class Generator:
                 if name:
                     parts.append(f"items: {name}")
             if parts:
-                out.append(f"{{{kw}: {{{', '.join(parts)}}}}}")
+                entries.append((n, kw, parts))
+        self.exclusive_groups(entries, flattened, hint)
+        out = [f"{{{kw}: {{{', '.join(parts)}}}}}" for _, kw, parts in entries]
+        # (the caller of a module's tests reads them per attribute: dedup_modules)
+        self.last_entries = [(n.tag, kw, list(parts)) for n, kw, parts in entries]
         if depth > 0 and all(n.type == "1C" and condition_text(n.desc) == CODE_VALUE_TEXTS[n.tag]
                              for n in nodes if n.tag in CODE_VALUE_TEXTS) \
                 and len({n.tag for n in nodes} & set(CODE_VALUE_TEXTS)) == 3 and not flattened:
             # one of the three whatever the code is (CODE_VALUE_ONE_OF)
             self.stats["Basic Code Sequence Macro items: one of Code Value, Long Code Value, URN Code Value (per place, summed)"] += 1
             out.append(CODE_VALUE_ONE_OF)
+        return out
+
+    # --- one defect, one finding (docs/iod-pack-design.md)
+
+    ABSENT_PART = re.compile(r"^\{(\w+): absent\}$")
+
+    @staticmethod
+    def split_top(s):
+        """The comma-separated parts of a flow sequence's inside, at depth 0."""
+        out, depth, start, quoted = [], 0, 0, False
+        for i, ch in enumerate(s):
+            if ch == '"' and (i == 0 or s[i - 1] != "\\"):
+                quoted = not quoted
+            elif quoted:
+                continue
+            elif ch in "[{":
+                depth += 1
+            elif ch in "]}":
+                depth -= 1
+            elif ch == "," and depth == 0:
+                out.append(s[start:i].strip())
+                start = i + 1
+        out.append(s[start:].strip())
+        return out
+
+    def exclusive_groups(self, entries, flattened, hint):
+        """Mutually conditional 1C/2C attributes of one level — each "Required
+        if the others are not present" (and the same other condition P):
+        Deidentification Method / … Code Sequence, VOI LUT Sequence / Window
+        Center… With none of them there, each one's condition holds and each
+        is reported absent: one defect, several findings. The first of the
+        group (in the table's order) keeps its condition; each other one's
+        gets `{X: present}` added, so it is reported only present and empty
+        (when its condition holds) — the group's absence is the first one's
+        finding, whose condition names the others ("… is absent, although …
+        is absent"). Conditions that are not fully decided (`not_evaluated`)
+        are left: those give no finding when all are absent."""
+        if flattened:
+            return
+        conds = {}
+        for i, (n, kw, parts) in enumerate(entries):
+            pre = f"type: {n.type}, if: "
+            if n.type in ("1C", "2C") and parts and parts[0].startswith(pre):
+                conds[kw] = (i, n.type, parts[0][len(pre):])
+
+        def decompose(kw):
+            sel = conds[kw][2]
+            m = self.ABSENT_PART.match(sel)
+            if m:
+                return (frozenset([m.group(1)]), ()) if m.group(1) in conds else None
+            if not (sel.startswith("{all: [") and sel.endswith("]}")):
+                return None
+            absent, rest = set(), []
+            for p in self.split_top(sel[len("{all: ["):-2]):
+                m = self.ABSENT_PART.match(p)
+                if m and m.group(1) in conds:
+                    absent.add(m.group(1))
+                else:
+                    rest.append(p)
+            if not absent or any("not_evaluated" in p for p in rest):
+                return None
+            return frozenset(absent), tuple(sorted(rest))
+
+        done = set()
+        for kw in list(conds):
+            if kw in done:
+                continue
+            d = decompose(kw)
+            if d is None:
+                continue
+            group = d[0] | {kw}
+            ok = all(y in conds and conds[y][1] == conds[kw][1] and decompose(y) == (group - {y}, d[1]) for y in group)
+            if not ok:
+                continue
+            done |= group
+            members = sorted(group, key=lambda y: conds[y][0])
+            if not self.naming:
+                self.exclusive.add((conds[kw][1], tuple(members), " and ".join(d[1]) or "-"))
+            for y in members[1:]:
+                i, typ, sel = conds[y]
+                inner = sel[len("{all: ["):-2] if sel.startswith("{all: [") else sel
+                entries[i][2][0] = f"type: {typ}, if: {{all: [{inner}, {{{y}: present}}]}}"
+                if not self.naming:
+                    self.stats["mutually conditional 1C/2C attributes: reported absent once, by the group's first "
+                           "(the others' conditions also want them present; per place, summed)"] += 1
+
+    @staticmethod
+    def requirement(part):
+        """(level, condition) of a test's `type:` part: Type 1 4, 2 3, 1C 2, 2C 1."""
+        if part == 'type: "1"':
+            return 4, None
+        if part == 'type: "2"':
+            return 3, None
+        m = re.match(r"^type: ([12]C), if: (.*)$", part, re.S)
+        if m:
+            return (2 if m.group(1) == "1C" else 1), m.group(2)
+        return None
+
+    @staticmethod
+    def covers(k, x):
+        """Whether requirement k reports whatever absence requirement x does."""
+        if k[0] == 4:
+            return True
+        if k[0] == 3:
+            return x[0] in (1, 2, 3)
+        return x[0] in (1, 2) and x[1] == k[1]
+
+    def dedup_modules(self, rows):
+        """One IOD's modules `rows` [(mid, usage, entries, module name)] →
+        {mid: (entries without what another module reports, [(keyword, other
+        modules)])} for the modules that change. An attribute that several
+        modules require at the top level is reported absent (or empty) once:
+        by a Mandatory module whose requirement covers the others' (Type 1 over
+        2 over 1C/2C; 1C/2C only with the same condition; of equal ones the
+        first module's); a C or U module's requirement is dropped only where a
+        Mandatory one covers it. Where the keeper does not cover a 1C's
+        "present with a value" (a Type 2 keeper), that one is kept for a
+        present attribute ({X: present} added to its condition). Parts equal
+        to a part of such a module's test (the same Enumerated Values, the
+        same items) are dropped too; different ones stay (a different
+        requirement)."""
+        by_tag = collections.defaultdict(list)   # kw -> [(row index, usage, parts)]
+        for i, (mid, usage, entries, _) in enumerate(rows):
+            for tag, kw, parts in entries:
+                by_tag[kw].append((i, usage, parts))
+        out = {}
+        for i, (mid, usage, entries, _) in enumerate(rows):
+            new, notes, changed = [], [], False
+            for tag, kw, parts in entries:
+                others = [(j, u, ps) for j, u, ps in by_tag[kw] if j != i and u == "M"]
+                keep, by, levels = [], set(), set()
+                for p in parts:
+                    r = self.requirement(p)
+                    if r is not None:
+                        cover = []
+                        for j, u, ps in others:
+                            k = next((self.requirement(x) for x in ps if self.requirement(x)), None)
+                            if k is None or not self.covers(k, r):
+                                continue
+                            if self.covers(r, k) and usage == "M" and j > i:
+                                continue   # equal: the first module's stays
+                            cover.append((j, k))
+                        if cover:
+                            by.update(j for j, _ in cover)
+                            levels.update(k[0] for _, k in cover)
+                            if r[0] == 2 and not any(k[0] in (2, 4) for _, k in cover):
+                                # (the keeper lets it be empty; a 1C present is not)
+                                inner = r[1][len("{all: ["):-2] if r[1].startswith("{all: [") else r[1]
+                                keep.append(f"type: 1C, if: {{all: [{inner}, {{{kw}: present}}]}}")
+                            continue
+                        keep.append(p)
+                        continue
+                    same = [j for j, u, ps in others if p in ps and (usage != "M" or j < i)]
+                    if same or (p == "any: [absent, not_empty]" and 4 in levels):
+                        # (a Type 1 keeper reports it empty)
+                        by.update(same)
+                        continue
+                    keep.append(p)
+                if keep != parts:
+                    changed = True
+                    notes.append((kw, by))
+                if keep:
+                    new.append((tag, kw, keep))
+            if changed:
+                out[mid] = (new, notes)
+        # the modules named: those of the covering ones that still test the attribute
+        # (of two equal Type 1 the first tests it, and a Type 2 left to both names it)
+        tested = {(i, kw) for i, (mid, usage, entries, _) in enumerate(rows)
+                  for _, kw, _ in (out[mid][0] if mid in out else entries)}
+        for mid, (new, notes) in out.items():
+            notes[:] = [(kw, sorted({rows[j][0] for j in by if (j, kw) in tested} or {rows[j][0] for j in by}))
+                        for kw, by in notes]
         return out
 
     def items(self, children, depth, counter, seq_kw):
@@ -2011,6 +2191,7 @@ class Generator:
     def macro_naming(self):
         """Item tests equal to a whole macro's are named after it (i.code-sequence…)."""
         trees = build_trees(self.t["macro_to_attributes"], "macroId")
+        self.naming = True
         for mid, nodes in trees.items():
             sink = collections.Counter()
             saved = self.cond_lines, self.item_conds, self.item_names, self.item_counts
@@ -2019,6 +2200,7 @@ class Generator:
             self.cond_lines, self.item_conds, self.item_names, self.item_counts = saved
             if tests:
                 self.macro_names.setdefault("\n".join(tests), mid.replace("basic-code-sequence", "code-sequence"))
+        self.naming = False
 
     # --- module / C-module condition
 
@@ -2123,6 +2305,9 @@ class Generator:
 
         # module and functional group macro conditions, once each (in the order first used)
         mod_counts = {}
+        mod_entries = {}    # memo -> the module's top-level tests per attribute (dedup_modules)
+        variant_names = {}  # a deduplicated module's test text -> its name
+        self.dropped = {}   # rule id -> keywords it leaves to another module
         mod_name = {}
         fg_name = {}
 
@@ -2147,6 +2332,7 @@ class Generator:
                     self.stats.clear()
                     self.stats.update(saved)
             mod_counts[key] = c
+            mod_entries[memo] = self.last_entries
             name = prefix + mid + ("." + PO_VARIANTS[variant][0] if variant else "") if tests else None
             if name:
                 m = table.get(mid, {})
@@ -2191,11 +2377,48 @@ class Generator:
             if any(r["moduleId"] == "general-image" for r in c2m[cid]):
                 po = self.patient_orientation(cid, c2m[cid], c2fg[cid], mod_trees, macro_trees)
                 self.stats[f"IODs with General Image: Patient Orientation (2C, C.7.6.1) {PO_STATS[po]}"] += 1
+            # one defect, one finding: an attribute several modules require is
+            # checked by one of them (dedup_modules)
+            pre = []
+            for r in c2m[cid]:
+                mid = r["moduleId"]
+                v = po if mid == "general-image" else None
+                if module_cond(mid, v)[0]:
+                    pre.append((mid, r["usage"], mod_entries[(mid, v) if v else mid], modules.get(mid, {}).get("name", mid)))
+            dedup = self.dedup_modules(pre)
             for r in c2m[cid]:
                 mid = r["moduleId"]
                 for n in mod_trees.get(mid, []):
                     all_tags.add(n.tag)
-                name, ckey = module_cond(mid, po if mid == "general-image" else None)
+                v = po if mid == "general-image" else None
+                name, ckey = module_cond(mid, v)
+                if mid in dedup:
+                    entries, notes = dedup[mid]
+                    self.dropped[f"iod.{cid}.{mid}"] = {kw for kw, _ in notes}
+                    tests = [f"{{{kw}: {{{', '.join(parts)}}}}}" for _, kw, parts in entries]
+                    keepers = sorted({k for _, ks in notes for k in ks})
+                    # (named after the modules that keep the tests: the same tests left
+                    # to other modules in another IOD are another condition)
+                    canon = ("\n".join(tests), tuple(keepers))
+                    if not tests:
+                        name = None
+                    elif canon in variant_names:
+                        name = variant_names[canon]
+                    else:
+                        base = name + ".less." + ".".join(keepers)
+                        name, k = base, 2
+                        while name in self.item_names:
+                            name, k = f"{base}.{k}", k + 1
+                        self.item_names.add(name)
+                        variant_names[canon] = name
+                        title = lambda x: modules.get(x, {}).get("name", x)
+                        said = "; ".join(f"{kw} by {', '.join(title(x) for x in ks)}" for kw, ks in notes)
+                        m = modules.get(mid, {})
+                        self.emit(name, tests, comment=f"{m.get('name', mid)} Module, PS3.3 {section(m.get('linkToStandard')) or m.get('section') or '?'}, "
+                                                       f"in {c['name']} IOD: one defect, one finding — checked by the other module: {said}")
+                        self.stats["modules with attributes left to another module of the IOD (variants)"] += 1
+                    self.stats["module rules leaving attributes to another module of the IOD (per IOD)"] += 1
+                    self.stats["attribute tests left to another module of the IOD (per IOD, summed)"] += len(notes)
                 m = modules.get(mid, {})
                 msect = section(m.get("linkToStandard")) or m.get("section") or "?"
                 when = [f"iod.{cid}"]
@@ -3076,7 +3299,8 @@ class Generator:
             body = self.example_values(mod_trees.get(mid, []))
             if not body:
                 continue
-            first1 = next((n for n in mod_trees[mid] if n.type == "1" and self.keyword(n.tag) and self.vr(n.tag) != "SQ"), None)
+            first1 = next((n for n in mod_trees[mid] if n.type == "1" and self.keyword(n.tag) and self.vr(n.tag) != "SQ"
+                           and self.keyword(n.tag) not in self.dropped.get(rid, ())), None)
             if first1 is None:
                 continue
             sop = q(sorted(uids[cid])[0])
@@ -3237,4 +3461,19 @@ def coverage_doc(gen, tables, source_line):
     out += ["", "| SOP Class | UID | why |", "|---|---|---|"]
     for uid, name, why in gaps:
         out.append(f"| {name} | `{uid}` | {why} |")
+    # --- one defect, one finding (Generator.exclusive_groups)
+    out += ["",
+            "## Mutually conditional 1C/2C attributes (one finding for a missing group)",
+            "",
+            "Attributes of one level each \"Required if\" the others \"are not present\" (with the same other "
+            "condition, if any): with none of them there, the first (in the table's order) is reported absent, once; "
+            "the others are reported only when present and empty under their condition "
+            "(`Generator.exclusive_groups`, [iod-pack-design.md](iod-pack-design.md#one-defect-one-finding)). "
+            f"{len(gen.exclusive)} groups:",
+            "",
+            "| Type | attributes (the first reports the group) | other condition |",
+            "|---|---|---|"]
+    for typ, members, other in sorted(gen.exclusive, key=lambda g: (g[1], g[0], g[2])):
+        shown = other.replace("|", "\\|")
+        out.append(f"| {typ} | {' / '.join(members)} | `{shown}` |" if other != "-" else f"| {typ} | {' / '.join(members)} | — |")
     return "\n".join(out) + "\n"
