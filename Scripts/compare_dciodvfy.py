@@ -561,7 +561,7 @@ def write_report(a, files, total, matched, missed, extra, not_compared, crashed,
                    "So a missing attribute of a mutually conditional 1C/2C group (\"Required if B is not present\" / \"… if "
                    "A is not present\") also counts as found when dicom.iod's finding on another attribute of the group says "
                    "this one is absent (\"A is absent, although … B is absent\"), and a code item's missing Long Code Value "
-                   "and URN Code Value when dicom.iod reports the item's Code Value absent (the item has none of the three; "
+                   "and URN Code Value when dicom.iod reports that the item has none of the three (\"not: Code Value …, Long Code Value … or URN Code Value … is present\"; "
                    "PS3.3 Table 8.8-1a: one of them is required) — "
                    + ", ".join(f"{n} {names[c]} messages" for c, n in sorted(by_group.items())) + ".")
     out.append("")
