@@ -79,8 +79,8 @@ public final class HTMLReport: Reporter {
     /// script-safe (`scriptSafe`), where each row ends, and its rule as an
     /// index of `localRules` — the blob's rule list is the run's, known at the end.
     /// The rows past 4 MiB wait in an unlinked temporary file (`SpillBuffer`,
-    /// as the CSV report's): held in memory they were 95 MB of a 263 MiB
-    /// peak with every pack on 10,000 identified files (now 152 MiB).
+    /// as the CSV report's): held in memory they were 95 MB of a 266 MiB
+    /// peak with every pack on 10,000 identified files (now 153 MiB).
     var rows = SpillBuffer()
     var rowEnds: [Int] = []
     var rowRules: [Int32] = []
