@@ -790,25 +790,38 @@ class ConditionParser:
         Groups item, else in the Shared item's when the frame's has no such
         macro (C.7.6.16: a macro is in one or the other); not evaluated when
         neither has it. Only for an attribute of exactly one macro's item."""
-        t = TAG_RE.search(p)
-        if self.frame_scope is None or not t:
+        if self.frame_scope is None:
             return None
-        tag = int(t.group(1) + t.group(2), 16)
-        kw = self.keyword(tag)
-        seqs = self.fg_attr_seqs.get(tag, set())
-        if not kw or len(seqs) != 1 or attr_ok(tag):
+        one = self.one_macro_clause(p, attr_ok)
+        if one is None:
             return None
-        seq = next(iter(seqs))
-        inner = self._clause(p, lambda x: x == tag)
-        head = "{" + kw + ": "
-        if inner is None or not inner.startswith(head) or inner.count(kw) != 1 or "not_evaluated" in inner:
-            return None
+        kw, seq, inner, head = one
         at = lambda path: "{'" + path + "': " + inner[len(head):]
         up = lambda x: x if self.frame_scope == 0 else "{parent: " * self.frame_scope + x + "}" * self.frame_scope
         why = q(f"{plain(p)}: no {seq} in this Functional Groups item nor in the Shared Functional Groups item")
         return (f"{{any: [{up(at(f'{seq}[0].{kw}'))}, "
                 f"{{all: [{up(f'{{{seq}: absent}}')}, {{top: {at(f'SharedFunctionalGroupsSequence[0].{seq}[0].{kw}')}}}]}}, "
                 f"{{all: [{up(f'{{{seq}: absent}}')}, {{top: {{'SharedFunctionalGroupsSequence[0].{seq}': absent}}}}, {{not_evaluated: {why}}}]}}]}}")
+
+    def one_macro_clause(self, p, attr_ok):
+        """For `fg_attr_clause` and `fg_usage_clause`: the clause `p` on an
+        attribute of exactly one functional group macro's item, not one the
+        place itself has (`attr_ok`), parsed as a test of that attribute alone:
+        (keyword, the macro's sequence, the parsed clause, its "{Keyword: "
+        head), or None."""
+        t = TAG_RE.search(p)
+        if not t:
+            return None
+        tag = int(t.group(1) + t.group(2), 16)
+        kw = self.keyword(tag)
+        seqs = self.fg_attr_seqs.get(tag, set())
+        if not kw or len(seqs) != 1 or attr_ok(tag):
+            return None
+        inner = self._clause(p, lambda x: x == tag)
+        head = "{" + kw + ": "
+        if inner is None or not inner.startswith(head) or inner.count(kw) != 1 or "not_evaluated" in inner:
+            return None
+        return kw, next(iter(seqs)), inner, head
 
     def fg_usage_clause(self, p, attr_ok):
         """A clause on an attribute of a functional group macro's item in the
@@ -821,19 +834,12 @@ class ConditionParser:
         Shared one, or every Per-frame one, does not; not evaluated otherwise
         (frames that differ, or the macro in no Functional Groups item). Only
         for an attribute of exactly one macro's item."""
-        t = TAG_RE.search(p)
-        if not self.fg_usage or self.frame_scope is not None or not t:
+        if not self.fg_usage or self.frame_scope is not None:
             return None
-        tag = int(t.group(1) + t.group(2), 16)
-        kw = self.keyword(tag)
-        seqs = self.fg_attr_seqs.get(tag, set())
-        if not kw or len(seqs) != 1 or attr_ok(tag):
+        one = self.one_macro_clause(p, attr_ok)
+        if one is None:
             return None
-        seq = next(iter(seqs))
-        inner = self._clause(p, lambda x: x == tag)
-        head = "{" + kw + ": "
-        if inner is None or not inner.startswith(head) or inner.count(kw) != 1 or "not_evaluated" in inner:
-            return None
+        kw, seq, inner, head = one
         test = inner[len(head):-1]
         shared = f"{{'SharedFunctionalGroupsSequence[0].{seq}': absent}}"
         s_at = f"{{'SharedFunctionalGroupsSequence[0].{seq}[0].{kw}': {test}}}"
