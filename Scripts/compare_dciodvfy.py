@@ -127,9 +127,9 @@ def found_by_group(cat: str, kw: str | None, mine, msg: str = "", path: Path | N
       absent, although … B is absent"). That finding counts for B's message.
     - A code item with none of Code Value, Long Code Value and URN Code
       Value (PS3.3 Table 8.8-1a: one of them, which one depends on the absent
-      code): dicom.iod reports the item once, "CodeValue is absent" on the
-      same item, "not: Code Value …, Long Code Value … or URN Code Value …
-      is present" (CODE_VALUE_ONE_OF, one finding of a failing `any` since
+      code): dicom.iod reports the item once, named by its Code Value and
+      said "not: Code Value …, Long Code Value … or URN Code Value … is
+      present" (CODE_VALUE_ONE_OF, one finding of a failing `any` since
       branch `anyf`); dciodvfy reports the three. That finding counts for
       the Long Code Value and URN Code Value messages of the item."""
     if cat in ("type1", "type2") and kw in EXCLUSIVE and any(
