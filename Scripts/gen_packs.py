@@ -119,7 +119,7 @@ ANONYMIZER_LISTS = {"D_TAGS": "D", "Z_TAGS": "Z", "X_TAGS": "X", "U_TAGS": "U", 
 def anonymizer_table():
     """Table E.1-1's Basic Profile column of the ANONYMIZER_EDITION edition as
     dicom-anonymizer ships it: {tag: action} for the single tags, and the
-    masked rows (repeating groups: overlays, curves) as "(gggg,eeee)" texts.
+    masked rows (repeating groups: overlays, curves) as ("(gggg,eeee)", action).
     Read from the installed package's file with `ast`, never imported."""
     import ast
     import importlib.metadata as md
@@ -141,10 +141,57 @@ def anonymizer_table():
                     sys.exit(f"gen_packs: ({t[0]:04X},{t[1]:04X}) has two actions in {name}")
                 rows[t[0] << 16 | t[1]] = action
             else:
-                masked.append("(%04X,%04X)" % (t[0], t[1]))
+                masked.append(("(%04X,%04X)" % (t[0], t[1]), action))
     if len(rows) < 500:
         sys.exit(f"gen_packs: only {len(rows)} rows read from {name}: its layout changed")
     return rows, masked
+
+
+def anonymizer_names():
+    """{tag: name} of the single-tag rows of dicom-anonymizer's table, from the
+    comment that names each row ("(0x0010, 0x0012),  # Name to Use"): the
+    names of the rows pydicom's dictionary lacks (attributes added to PS3.6
+    after its 2024c edition)."""
+    import importlib.metadata as md
+    name = f"dicomfields_{ANONYMIZER_EDITION}.py"
+    dist = md.distribution("dicom-anonymizer")
+    path = next((dist.locate_file(f) for f in dist.files if f.name == name), None)
+    row = re.compile(r"\s*\(0x([0-9A-Fa-f]{4}),\s*0x([0-9A-Fa-f]{4})\),\s*#\s*(\S.*?)\s*$")
+    out = {}
+    for line in open(path, encoding="utf-8"):
+        m = row.match(line)
+        if m:
+            out[int(m[1], 16) << 16 | int(m[2], 16)] = m[3]
+    return out
+
+
+# PS3.5 §7.6: a repeating group's attribute is in the even groups 0xgg00-0xgg1E
+# (Overlays 60xx, PS3.3 C.9.2; the retired Curves 50xx, PS3.3-2003 C.10.2).
+REPEATING_GROUP_OFFSETS = range(0, 0x20, 2)
+
+
+def repeating_tags(text):
+    """The tags of a masked row of Table E.1-1 — "(60XX,3000)" or
+    dicom-anonymizer's "(6000,3000)" for it: the 16 even groups; "(50XX,XXXX)"
+    ("(5000,0000)"): pydicom's dictionary's Curve attributes (50xx,eeee) in
+    each — as [(tag, VR, name)], [] for another mask."""
+    from pydicom.datadict import RepeatersDictionary
+    t = text.strip("()").upper().replace("XX", "00")
+    g, e = t.split(",")
+    if g not in ("5000", "6000"):
+        return []
+    if e == "0000":
+        elems = sorted((int(k[4:], 16), v) for k, v in RepeatersDictionary.items() if k.upper().startswith(g[:2] + "XX"))
+    else:
+        v = RepeatersDictionary.get(g[:2].lower() + "xx" + e) or RepeatersDictionary.get(g[:2] + "xx" + e)
+        elems = [(int(e, 16), v)] if v else []
+    return [((int(g, 16) + o) << 16 | el, v[0].split(" or ")[0], v[2]) for o in REPEATING_GROUP_OFFSETS for el, v in elems]
+
+
+def repeating_key(t):
+    """A masked row's tag in one form: '(60XX,3000)' and dicom-anonymizer's
+    '(6000,3000)' -> '(6000,3000)'; '(50XX,XXXX)' -> '(5000,0000)'."""
+    return t.upper().replace("XX", "00")
 
 
 def tag_key(t):
@@ -450,13 +497,20 @@ def gen_deid():
     dd = dictionary()
     table = standard_json("confidentiality_profile_attributes.json")
     current, masked = anonymizer_table()
+    masked_actions = {repeating_key(t): a for t, a in masked}
+    names = anonymizer_names()
     groups = collections.defaultdict(list)
-    skipped, changed, dropped, unknown = [], [], [], []
+    skipped, changed, dropped, unknown, repeating = [], [], [], [], []
     actions = collections.defaultdict(set)
     old_keys = set()
 
-    def add(key, action, opts, name):
-        vr, _, _, _, keyword = dd[key]
+    def add(key, action, opts, name, vr=None):
+        """One row in its rule: by keyword, or by tag ("(gggg,eeee)") when
+        the dictionary has none for it (a repeating group's, or an attribute
+        added to PS3.6 after pydicom's edition)."""
+        keyword = None
+        if key in dd:
+            vr, _, _, _, keyword = dd[key]
         cat = next((c for c in CATEGORIES if action in c[1]), None)
         if cat is None:
             return False
@@ -467,6 +521,17 @@ def gen_deid():
     for row in table:
         key = tag_key(row["tag"])
         entry = dd.get(key) if key is not None else None
+        if key is None and repeating_tags(row["tag"]) and repeating_key(row["tag"]) in masked_actions:
+            # a masked row: each of its tags, with the row's option columns
+            action = masked_actions.pop(repeating_key(row["tag"]))
+            if action != row["basicProfile"]:
+                changed.append(f"{row['tag']} {row['basicProfile']} -> {action}")
+            opts = tuple(o for o in OPTIONS if row.get(o[0]))
+            tags = repeating_tags(row["tag"])
+            for k, vr, nm in tags:
+                add(k, action, opts, f"{row['name']} {row['tag']}" + (f": {nm}" if nm != row["name"] else ""), vr)
+            repeating.append(f"{row['tag']} ({len(tags)} tags)")
+            continue
         if entry is None:
             skipped.append(row["tag"])
             continue
@@ -483,7 +548,10 @@ def gen_deid():
         if key in old_keys:
             continue
         if key not in dd:
+            # (PS3.6 rows after pydicom's edition: checked by tag, named by the table)
             unknown.append("(%04X,%04X)" % (key >> 16, key & 0xFFFF))
+            if key not in names or not add(key, current[key], None, names[key]):
+                skipped.append("(%04X,%04X)" % (key >> 16, key & 0xFFFF))
             continue
         if not add(key, current[key], None, dd[key][2]):
             skipped.append("(%04X,%04X)" % (key >> 16, key & 0xFFFF))
@@ -511,10 +579,14 @@ def gen_deid():
     out.append("# Not a default pack: `dcmaudit check --pack dicom.deid-basic`. See docs/packs.md.")
     if skipped:
         out.append("# Not checked (repeating groups, not in the dictionary): " + ", ".join(skipped))
-    if masked:
-        out.append(f"# Not checked ({ANONYMIZER_EDITION} rows of repeating groups): " + ", ".join(masked))
+    if repeating:
+        out.append("# Repeating groups (PS3.5 7.6), checked in the even groups gg00-gg1E: " + ", ".join(repeating)
+                   + " (Curves: the dictionary's attributes of the group)")
+    if masked_actions:
+        out.append(f"# Not checked ({ANONYMIZER_EDITION} rows of repeating groups): " + ", ".join(sorted(masked_actions)))
     if unknown:
-        out.append(f"# Not checked ({ANONYMIZER_EDITION} rows not in pydicom {PYDICOM_VERSION}'s dictionary): " + ", ".join(unknown))
+        out.append(f"# Checked by tag, named as the {ANONYMIZER_EDITION} table names them ({ANONYMIZER_EDITION} rows not in pydicom "
+                   f"{PYDICOM_VERSION}'s dictionary): " + ", ".join(unknown))
     if dropped:
         out.append(f"# Not checked (2020-04 rows not in the {ANONYMIZER_EDITION} table): " + ", ".join(dropped))
     out.append("pack: dicom.deid-basic")

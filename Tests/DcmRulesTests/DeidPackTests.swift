@@ -185,4 +185,44 @@ final class DeidPackTests: XCTestCase {
         let device = try deidFindings(options: ["113109"])
         XCTAssertNil(device["TreatmentMachineName"], "Retain Device Identity keeps it (2020-04 columns)")
     }
+
+    /// The rows of repeating groups (Overlay Data (60xx,3000), Overlay
+    /// Comments (60xx,4000), Curve Data (50xx,xxxx): X, C under Clean
+    /// Graphics) in any of the 16 even groups, and the 2026c rows pydicom's
+    /// dictionary lacks (Name to Use (0010,0012), checked by tag): both were
+    /// left unchecked before.
+    func testRepeatingGroupsAndRowsNewerThanTheDictionary() throws {
+        let set = try XCTUnwrap(Self.set, "Rules/dicom.deid-basic.yaml loads")
+        func deidFindings(options: [String]) throws -> [String: String] {
+            var ds = DataSet()
+            ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.4")
+            ds.set(keyword: "Modality", "MR")
+            ds.set(keyword: "PatientIdentityRemoved", "YES")
+            ds.set(Tag(0x6002, 0x3000), .OW, [0, 0])
+            ds.set(Tag(0x601E, 0x4000), .LT, "ANNOTATED BY DR SMITH")
+            ds.set(Tag(0x5004, 0x3000), .OW, [1, 2])
+            ds.set(Tag(0x0010, 0x0012), .LO, "JO")
+            ds.setSequence(keyword: "DeidentificationMethodCodeSequence", items: (["113100"] + options).map { c in
+                var m = DataSet()
+                m.set(keyword: "CodeValue", c)
+                return m
+            })
+            let f = try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
+            var out: [String: String] = [:]
+            for x in Evaluator().run(set, on: f, path: "x.dcm", showPHI: false).findings where x.ruleID.hasPrefix("deid.") {
+                out[x.attribute ?? "?", default: ""] += x.ruleID
+            }
+            return out
+        }
+        let none = try deidFindings(options: [])
+        XCTAssertEqual(none["OverlayData"], "deid.remove.clean-graphics", "\(none)")
+        XCTAssertEqual(none["OverlayComments"], "deid.remove.clean-graphics", "\(none)")
+        XCTAssertEqual(none["CurveData"], "deid.remove.clean-graphics", "\(none)")
+        XCTAssertEqual(none["(0010,0012)"], "deid.remove.since-2020", "\(none)")
+        // Clean Graphics declared: the graphics may stay, cleaned; a row
+        // added since 2020-04 is exempt under any option (no option columns)
+        let graphics = try deidFindings(options: ["113103"])
+        XCTAssertNil(graphics["OverlayData"], "\(graphics)"); XCTAssertNil(graphics["CurveData"], "\(graphics)")
+        XCTAssertNil(graphics["(0010,0012)"], "\(graphics)")
+    }
 }
