@@ -1186,6 +1186,7 @@ def storage_gaps(tables, mapped):
 
 HD_C_MODULE = "condition not in the source tables (highdicom {v} has usage C without its text)"
 HD_C_ATTR = "condition not in the source tables (highdicom {v} has Type {t} without its text)"
+HD_C_ATTR_STAT = "highdicom 1C/2C attributes without condition text (not evaluated; per place, summed)"
 HD_FG_MACRO = ("usage of the functional group macro not in the source tables (highdicom {v} expands the "
                "IOD's macros into the Functional Groups Sequences without their usage M/C/U)")
 
@@ -1256,7 +1257,8 @@ def hd_title(key):
 def hd_trees(module_rows, kw2tag, stats):
     """{module key: [top-level Node]} from highdicom's rows (keyword, Type and
     the keywords of the enclosing sequences). The Nodes have no description
-    (desc None): their 1C/2C conditions are not in the source."""
+    (desc None): their 1C/2C conditions are not in the source (some are given
+    the 2020 tables': borrow_2020_conditions)."""
     trees = {}
     for mid, rows in module_rows.items():
         top, nodes = [], {}
@@ -1274,6 +1276,74 @@ def hd_trees(module_rows, kw2tag, stats):
                 nodes[path].children.append(n)
         trees[mid] = top
     return trees
+
+
+# highdicom's tables give the Type of a 1C/2C attribute but not its condition.
+# Where the 2020 tables have the same attribute in the same place, the Node
+# is given the 2020 row's description and is encoded as the 2020 IODs' rows
+# are (its condition as of 2020: a later edition may have reworded it, the
+# docs say so). "The same place" is
+#   1. the same module (a module of the 2020 tables, the same key), the same
+#      path of sequence tags, the same Type (BORROWED_MODULE); else, when the
+#      module has no such path,
+#   2. an item (or a module's top level) holding every attribute of a 2020
+#      macro of two or more attributes (one is no evidence that the item is
+#      the macro), each with the macro's Type: the macro's row of the
+#      attribute (BORROWED_MACRO; e.g. a code item of a later IOD is the Code
+#      Sequence Macro, Table 8.8-1).
+# Never where the Types differ, nor where the candidate macros read
+# differently for the attribute (ambiguous: the Attribute Value Macro's
+# Selector Code Sequence Value against the Hanging Protocol one's); those
+# rows stay not evaluated (HD_C_ATTR).
+BORROWED_MODULE = "module"
+BORROWED_MACRO = "macro"
+BORROWED_STATS = {
+    BORROWED_MODULE: "highdicom 1C/2C attributes given the condition text of the same attribute in the same 2020 "
+                     "module (rule 1; per place, summed)",
+    BORROWED_MACRO: "highdicom 1C/2C attributes given the condition text of the same attribute in a 2020 macro "
+                    "whose attributes their item has (rule 2; per place, summed)",
+}
+
+
+def borrow_2020_conditions(trees, as_2020, mod_trees, macro_trees, dd):
+    """Give highdicom's 1C/2C Nodes without description (trees: {module key:
+    [Node]}) the description of the same attribute in the same 2020 module
+    or macro (see above): sets their desc and borrowed."""
+    def key(tag, desc):
+        # the description as the generator reads it: a different wording that
+        # gives the same condition, "may be present" and Enumerated Values is
+        # no ambiguity
+        vr = (dd.get(tag) or ("",))[0].split(" or ")[0]
+        return condition_text(desc), bool(MAY_BE_PRESENT.search(plain(desc))), tuple(enumerated_values(desc, vr) or ())
+
+    def by_path(nodes, path=(), out=None):
+        out = {} if out is None else out
+        for n in nodes:
+            out.setdefault(path + (n.tag,), n)
+            by_path(n.children, path + (n.tag,), out)
+        return out
+
+    macros = [{n.tag: n for n in nodes} for nodes in macro_trees.values() if len(nodes) >= 2]
+
+    def level(nodes, path, module):
+        have = {n.tag: n for n in nodes}
+        fits = [m for m in macros if all(t in have and have[t].type == x.type for t, x in m.items())]
+        for n in nodes:
+            if n.type in ("1C", "2C") and n.desc is None:
+                old = module.get(path + (n.tag,)) if module else None
+                if old is not None:
+                    if old.type == n.type and old.desc:
+                        n.desc, n.borrowed = old.desc, BORROWED_MODULE
+                else:
+                    rows = [m[n.tag] for m in fits if n.tag in m and m[n.tag].desc]
+                    if rows and len({key(n.tag, r.desc) for r in rows}) == 1:
+                        n.desc, n.borrowed = rows[0].desc, BORROWED_MACRO
+            if n.children:
+                level(n.children, path + (n.tag,), module)
+
+    for k, nodes in trees.items():
+        m = mod_trees.get(as_2020(k))
+        level(nodes, (), by_path(m) if m else None)
 
 
 class Highdicom:
@@ -1354,6 +1424,7 @@ class Highdicom:
         # modules highdicom's IOD table names but its attribute table lacks
         self.no_attributes = [m for m in mine if m not in attrs]
         self.trees = hd_trees({m: attrs[m] for m in mine if m in attrs}, kw2tag, stats)
+        borrow_2020_conditions(self.trees, self.as_2020, mod_trees, macro_trees, dd)
         self.module_names = {m: hd_title(m) for m in self.trees}
         # a macro's sequence → the macro (2020 macros made of one sequence)
         seq_macro = {}
@@ -1602,10 +1673,13 @@ PHOTOMETRIC_INTERPRETATION = 0x00280004
 
 
 class Node:
-    __slots__ = ("tag", "type", "desc", "children", "order", "refs")
+    # borrowed: how a highdicom row got its description from the 2020 tables
+    # (BORROWED_MODULE / BORROWED_MACRO: borrow_2020_conditions), else None
+    __slots__ = ("tag", "type", "desc", "children", "order", "refs", "borrowed")
 
     def __init__(self, tag, typ, desc, refs=()):
         self.tag, self.type, self.desc, self.children, self.refs = tag, typ, desc, [], refs
+        self.borrowed = None
 
 
 def build_trees(rows, id_key):
@@ -1688,7 +1762,7 @@ class Generator:
         if node.desc is None:
             # a row of highdicom's tables: Type 1C/2C without the condition's text
             counter["not evaluated"] += 1
-            self.stats["highdicom 1C/2C attributes without condition text (not evaluated; per place, summed)"] += 1
+            self.stats[HD_C_ATTR_STAT] += 1
             return f"{{not_evaluated: {q(HD_C_ATTR.format(v=self.hd_version, t=node.type))}}}", False
         text = condition_text(node.desc)
         if text is None:
@@ -1916,6 +1990,8 @@ class Generator:
                 continue
             done.add(n.tag)
             parts = []
+            if n.borrowed and n.type in ("1C", "2C"):
+                self.stats[BORROWED_STATS[n.borrowed]] += 1
             if n.type in ("1", "2") and flattened:
                 counter["not evaluated"] += 1
                 self.stats["Type 1/2 in flattened conditional macros (not evaluated)"] += 1
@@ -3106,6 +3182,10 @@ class Generator:
                "# sequences and Functional Groups items), and values that are not Defined",
                "# Terms of its modules (warning; dicom.values' lists left to it), and values",
                "# that are not the Enumerated Values of one value position (error).",
+               "# The IODs only highdicom's tables have (no condition texts): a 1C/2C",
+               "# attribute of a module or macro the 2020 tables also have, with the same",
+               "# Type, has their condition text for the same attribute in the same",
+               "# module/macro (borrow_2020_conditions), the others are not evaluated.",
                "#"]
         tot_a = collections.Counter()
         tot_m = collections.Counter()
@@ -3377,9 +3457,18 @@ def coverage_doc(gen, tables, source_line):
             "",
             f"- a module the 2020 tables have is taken from them, as for every other IOD (its 1C/2C conditions, "
             f"Enumerated Values and Defined Terms): {len(from_2020)} modules; a module only highdicom has is built "
-            f"from its attribute table ({len(only_hd)} modules): Type 1 and 2 are tested as everywhere, and a Type "
-            f"1C/2C attribute is *not evaluated* when absent, with the text \"{HD_C_ATTR.format(v=v, t='1C')}\" "
-            "(never treated as optional, never as mandatory);",
+            f"from its attribute table ({len(only_hd)} modules): Type 1 and 2 are tested as everywhere. highdicom "
+            "ships no condition text for a Type 1C/2C attribute, so where the 2020 tables have the same attribute "
+            "with the same Type in the same place — the same module and path of sequences, or an item (or module) "
+            "holding every attribute of a 2020 macro with the macro's Types (a code item is the Code Sequence "
+            "Macro, Table 8.8-1) — its condition is the 2020 tables' text for that attribute in that module/macro, "
+            "encoded as for the 2020 IODs (`borrow_2020_conditions`; "
+            f"{gen.stats[BORROWED_STATS[BORROWED_MODULE]]} places by the same module — a module the 2020 tables "
+            "have is taken from them whole, so only highdicom's copies of the Multi-frame Functional Groups module "
+            f"could —, {gen.stats[BORROWED_STATS[BORROWED_MACRO]]} by a macro, summed over the IODs; a later edition may "
+            "have reworded it). Elsewhere, and where the candidate macros' texts differ, the attribute is *not "
+            f"evaluated* when absent, with the text \"{HD_C_ATTR.format(v=v, t='1C')}\" "
+            f"({gen.stats[HD_C_ATTR_STAT]} places; never treated as optional, never as mandatory);",
             f"- a C module ({c_no_text} in these IODs) is checked when one of its own attributes is there, and "
             f"otherwise *not evaluated* with \"{HD_C_MODULE.format(v=v)}\"; U modules as for every IOD;",
             f"- the enhanced ones ({', '.join(hd_title(h) for h in fg_iods)}): highdicom expands their functional "
