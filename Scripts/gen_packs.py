@@ -676,6 +676,12 @@ def gen_deid():
                   else "" if not opts else " — unless " + ", ".join(o[3] for o in opts))
         out.append(f"    title: {q('Attributes ' + catdef[3] + unless)}")
         out.append(f"    severity: {catdef[2]}")
+        if cat != "uid":
+            # (Table E.1-1 lists these attributes because they can identify the
+            # patient — age, sex, dates, descriptions, comments —: a finding
+            # on an identified file printed them; a UID's value is the finding's
+            # point, its vendor root)
+            out.append("    redact_values: true")
         if since:
             out.append("    description: >-")
             out.append(f"      Rows of Table E.1-1 added after the 2020-04 edition, with their Basic Profile")

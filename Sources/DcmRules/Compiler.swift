@@ -6,7 +6,7 @@ import DcmDictionary
 enum Keys {
     static let pack = ["pack", "version", "title", "description", "extends", "conditions", "defaults", "rules", "protocol"]
     static let defaults = ["severity", "when"]
-    static let rule = ["id", "title", "description", "severity", "level", "when", "check", "message", "reference", "examples"]
+    static let rule = ["id", "title", "description", "severity", "level", "when", "check", "message", "reference", "redact_values", "examples"]
     static let examples = ["pass", "fail"]
     static let valueOps = ["present", "absent", "empty", "not_empty", "type", "if", "equals", "tolerance", "in", "not_in",
                            "matches", "range", "gt", "ge", "lt", "le", "vm", "vr", "length", "format", "each", "all", "any", "not",
@@ -293,6 +293,7 @@ final class PackCompiler {
         var level = RuleLevel.instance
         var levelOK = true
         var whenNode: SyntaxNode?, checkNode: SyntaxRef?, messageNode: SyntaxNode?, examplesNode: SyntaxNode?
+        var redactValues = false
         for (k, kl, v) in entries {
             switch k {
             case "id":
@@ -313,6 +314,11 @@ final class PackCompiler {
             case "check": checkNode = index.flatMap { elided?.ruleCheck($0) } ?? .node(v)
             case "message": messageNode = v
             case "reference": reference = text(v, "reference")
+            case "redact_values":
+                if let s = scalar(v, "redact_values") {
+                    if s == "true" { redactValues = true }
+                    else if s != "false" { error(v.location, "'redact_values' must be true or false, not '\(s)'") }
+                }
             case "examples": examplesNode = v
             default: unknownKey(k, kl, among: Keys.rule, what: "a rule")
             }
@@ -356,9 +362,14 @@ final class PackCompiler {
                 }
             } else { error(en.location, "'examples' must be a mapping with 'pass' and/or 'fail' lists") }
         }
-        return Rule(id: id, title: title, severity: sev, level: level, when: when, check: check, message: message, messageText: messageText,
-                    reference: reference, examples: examples, packID: packID, location: node.location,
-                    checkNode: checkNode, whenNode: whenNode, defaultWhenText: defaultWhenText, description: description)
+        if redactValues && level != .instance {
+            error(node.location, "rule '\(id)': 'redact_values' applies to instance rules (a \(level.rawValue) rule's values are redacted as their attributes are)")
+        }
+        let rule = Rule(id: id, title: title, severity: sev, level: level, when: when, check: check, message: message, messageText: messageText,
+                        reference: reference, examples: examples, packID: packID, location: node.location,
+                        checkNode: checkNode, whenNode: whenNode, defaultWhenText: defaultWhenText, description: description)
+        rule.redactsValues = redactValues
+        return rule
     }
 
     /// How deep a selector nests: its YAML levels plus, for each condition

@@ -17,6 +17,9 @@ import DcmDictionary
 /// An evaluator holds per-thread scratch (a one-entry memo per regular
 /// expression), so use one per thread; the compiled rules are shared.
 public final class Evaluator {
+    /// Set while the findings of a `redact_values` rule are made
+    /// (`Rule.redactsValues`, `hides`): an evaluator is one thread's.
+    var redactingValues = false
     /// Per regular expression, the last few values matched and the results
     /// (values repeat across the files of a series: Manufacturer, Modality…).
     var regexMemo: [ObjectIdentifier: RegexMemo] = [:]

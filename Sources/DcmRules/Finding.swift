@@ -630,8 +630,8 @@ extension Evaluator {
             if substantive.count == 1 { return detail(ref, substantive[0], x, file, showPHI: showPHI) }
         default: break
         }
-        let phi = !showPHI && Redaction.isPatientIdentifying(x.tag)
-        let values = Self.observedValues(x, showPHI: showPHI)
+        let phi = hides(x.tag, showPHI: showPHI)
+        let values = observedValues(x, showPHI: showPHI)
         let shown = values.isEmpty ? "(empty)" : values.joined(separator: "\\")
         let verdict = test(t, x, file)
         // (rendered once: "one of [...]" of a Defined Terms list is dozens of strings joined)
@@ -654,7 +654,7 @@ extension Evaluator {
                 // the other attribute's value, redacted like the tested one's
                 // (`{le: {attr: PatientBirthDate}}` showed the birth date)
                 let yv = y.displayValues.first ?? ""
-                rhs = "\(!showPHI && Redaction.isPatientIdentifying(y.tag) ? Redaction.redact(yv) : yv) (\(r))"
+                rhs = "\(hides(y.tag, showPHI: showPHI) ? Redaction.redact(yv) : yv) (\(r))"
             }
             let v = firstFailing(x, t, file)?.displayValues.first ?? shown
             reason = "\(attr) \(phi ? Redaction.redact(v) : v) \(neg) \(rhs)"
@@ -701,9 +701,16 @@ extension Evaluator {
         return FailureDetail(attribute: attr, tag: x.tag, observed: values, expected: expected, reason: reason)
     }
 
-    /// A detail's `observed`: the values shown, redacted when patient-identifying.
-    static func observedValues(_ x: Target, showPHI: Bool) -> [String] {
-        guard !showPHI && Redaction.isPatientIdentifying(x.tag) else { return x.displayValues }
+    /// Whether a value of `tag` is shown as `<redacted:…>`: unless
+    /// `--show-phi`, a patient-identifying attribute's (`Redaction`), and any
+    /// attribute's in the findings of a `redact_values` rule (`redactingValues`).
+    @inline(__always) func hides(_ tag: Tag?, showPHI: Bool) -> Bool {
+        !showPHI && (redactingValues || Redaction.isPatientIdentifying(tag))
+    }
+
+    /// A detail's `observed`: the values shown, redacted when `hides` says so.
+    func observedValues(_ x: Target, showPHI: Bool) -> [String] {
+        guard hides(x.tag, showPHI: showPHI) else { return x.displayValues }
         // (each value's text hashed as it is read: `displayValues` redacted, without its strings)
         var out: [String] = []
         _ = x.forEachText { b in out.append(Redaction.redact(bytes: b)); return out.count < 64 }
@@ -730,7 +737,7 @@ extension Evaluator {
         for k in out.indices {
             guard let loc = out[k].location else { continue }
             guard let (ds, e) = Self.element(at: loc, in: file.dataSet), e.tag == out[k].tag else { return nil }
-            out[k].observed = Self.observedValues(.element(ds, e, index: nil), showPHI: showPHI)
+            out[k].observed = observedValues(.element(ds, e, index: nil), showPHI: showPHI)
         }
         return out
     }

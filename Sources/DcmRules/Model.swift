@@ -498,6 +498,13 @@ public final class Rule: @unchecked Sendable {
     public var findingTexts: Finding.RuleTexts { texts.findingTexts(self) }
     /// What the rule checks and why it matters, in prose (`rules explain`).
     public let description: String?
+    /// `redact_values: true`: its findings' values (`observed`, `{value}`,
+    /// the values in `because`) are `<redacted:…>` unless `--show-phi`,
+    /// whatever the attribute — for rules about attributes that may identify
+    /// the patient beyond `Redaction`'s list (`dicom.deid-basic`: the rows of
+    /// PS3.15 Table E.1-1, a patient's age, sex, dates, descriptions and
+    /// comments, which its findings printed as read).
+    public internal(set) var redactsValues = false
 
     /// The texts, from the syntax nodes (or given), computed once.
     final class Texts: @unchecked Sendable {

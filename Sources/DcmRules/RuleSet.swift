@@ -252,6 +252,8 @@ extension Evaluator {
             if o == .fail {
                 if uids == nil { uids = UIDs(file, path: path) }
                 Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
+                    redactingValues = rule.redactsValues
+                    defer { redactingValues = false }
                     let d = failureDetails(rule, file, showPHI: showPHI)
                     let start = findings.count
                     self.findings(rule, d, file, showPHI: showPHI, uids: uids!, into: &findings)
@@ -497,7 +499,7 @@ extension Evaluator {
                     out.removeSubrange(start...)
                     return false
                 }
-                let observed = Self.observedValues(.element(ds, e, index: nil), showPHI: showPHI)
+                let observed = observedValues(.element(ds, e, index: nil), showPHI: showPHI)
                 f.observed = FailureDetail.text(ofObserved: observed)
                 if showsValue, let parts = rule.message {
                     var d = details[k]
@@ -521,7 +523,7 @@ extension Evaluator {
             case .keyword(let r):
                 func shown(_ t: Target) -> String {
                     let v = t.displayValues.joined(separator: "\\")
-                    return (!showPHI && Redaction.isPatientIdentifying(t.tag)) ? Redaction.redact(v) : v
+                    return hides(t.tag, showPHI: showPHI) ? Redaction.redact(v) : v
                 }
                 switch r.resolve(in: file) {
                 case .one(let t): s += shown(t)

@@ -74,6 +74,8 @@ extension Evaluator {
             if uids == nil { uids = UIDs(file, path: path) }
             let i = Int(entry.visited[k])
             Unmanaged<Rule>.fromOpaque(table.rules[i])._withUnsafeGuaranteedRef { rule in
+                redactingValues = rule.redactsValues
+                defer { redactingValues = false }
                 // the entry's explanation, when the rule was replayed and
                 // nothing it shows changed; a located detail's `observed` read
                 // from this file (nil: explained again)

@@ -225,4 +225,67 @@ final class DeidPackTests: XCTestCase {
         XCTAssertNil(graphics["OverlayData"], "\(graphics)"); XCTAssertNil(graphics["CurveData"], "\(graphics)")
         XCTAssertNil(graphics["(0010,0012)"], "\(graphics)")
     }
+
+    /// The pack's findings (`redact_values: true`) show no value unless
+    /// `--show-phi`, whatever the attribute: a patient's age, sex, study date
+    /// and descriptions were printed as read ("because … PatientSex M is not
+    /// empty", `observed: "029Y"`). Two files of one shape through one
+    /// evaluator: the second's findings come from the shape memo's replay.
+    func testValuesAreRedactedUnlessShowPHI() throws {
+        let set = try XCTUnwrap(Self.set, "Rules/dicom.deid-basic.yaml loads")
+        func file(_ age: String, _ text: String) throws -> DicomFile {
+            var ds = DataSet()
+            ds.set(keyword: "SOPClassUID", "1.2.840.10008.5.1.4.1.1.2")
+            ds.set(keyword: "Modality", "CT")
+            ds.set(keyword: "PatientAge", age)
+            ds.set(keyword: "PatientSex", "F")
+            ds.set(keyword: "StudyDate", "20240305")
+            ds.set(keyword: "SeriesDescription", text)
+            ds.set(keyword: "ImageComments", text + " CALLED 555-0100")
+            return try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
+        }
+        let files = [try file("042Y", "SMITH FOLLOW-UP"), try file("043Y", "JONES FOLLOW-UP")]
+        let ev = Evaluator()
+        for (k, f) in files.enumerated() {
+            let fs = ev.run(set, on: f, path: "x\(k).dcm", showPHI: false).findings.filter { $0.ruleID.hasPrefix("deid.") }
+            let attributes = Set(fs.compactMap(\.attribute))
+            XCTAssertTrue(attributes.isSuperset(of: ["PatientAge", "PatientSex", "StudyDate", "SeriesDescription", "ImageComments"]), "\(attributes)")
+            for x in fs {
+                let text = [x.message, x.because ?? "", x.observed ?? ""].joined(separator: " | ")
+                for secret in ["042Y", "043Y", "SMITH", "JONES", "555-0100", "20240305"] {
+                    XCTAssertFalse(text.contains(secret), "file \(k), \(x.ruleID): \(text)")
+                }
+                if let o = x.observed { XCTAssertTrue(o.hasPrefix("<redacted:"), "file \(k), \(x.ruleID): \(o)") }
+            }
+        }
+        let shown = Evaluator().run(set, on: files[1], path: "x.dcm", showPHI: true).findings
+        XCTAssertEqual(shown.first { $0.attribute == "PatientAge" }?.observed, "043Y")
+        XCTAssertEqual(shown.first { $0.attribute == "PatientSex" }?.because?.hasSuffix("PatientSex F is not empty"), true)
+    }
+
+    /// `redact_values` takes true or false, on instance rules.
+    func testRedactValuesKey() {
+        let bad = diagnostics("""
+        pack: t.x
+        version: 1
+        rules:
+          - id: t.a
+            redact_values: sometimes
+            check: {PatientAge: absent}
+          - id: t.b
+            level: series
+            redact_values: true
+            check: {consistent: [PatientAge]}
+        """)
+        XCTAssertTrue(bad.contains { $0.contains("'redact_values' must be true or false, not 'sometimes'") }, "\(bad)")
+        XCTAssertTrue(bad.contains { $0.contains("rule 't.b': 'redact_values' applies to instance rules") }, "\(bad)")
+        XCTAssertEqual(diagnostics("""
+        pack: t.x
+        version: 1
+        rules:
+          - id: t.a
+            redact_values: true
+            check: {PatientAge: absent}
+        """), [])
+    }
 }
