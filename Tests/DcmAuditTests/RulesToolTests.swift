@@ -81,6 +81,10 @@ final class RulesToolTests: XCTestCase {
         // a hand-written rule's check is shown as written, with no such line
         let m = RulesTool.explain("meta.version", builtin: builtin)
         XCTAssertFalse(m.output.contains("(condition "), m.output)
+        XCTAssertFalse(m.output.contains("  values:    "), m.output)
+        // a `redact_values` rule says so
+        let d = RulesTool.explain("deid.dummy", builtin: builtin)
+        XCTAssertTrue(d.output.contains("  values:    redacted in its findings unless --show-phi (redact_values)\n"), d.output)
     }
 
     /// `rules coverage DIR`: each pack of the directory on its own (Rules/

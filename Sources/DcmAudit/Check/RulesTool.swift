@@ -159,6 +159,7 @@ public enum RulesTool {
                 }
                 if let m = r.messageText { o += "  message:   \(m)\n" }
                 if let ref = r.reference { o += "  reference: \(ref)\n" }
+                if r.redactsValues { o += "  values:    redacted in its findings unless --show-phi (redact_values)\n" }
                 if !r.examples.isEmpty {
                     o += "  examples:\n"
                     for e in r.examples { o += "    \(e.expectPass ? "pass" : "fail"): \(e.summary)\n" }
