@@ -116,6 +116,20 @@ NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 CS_VALUE = re.compile(r"^[A-Z0-9_ ]{1,16}$")
 FRAME_TYPE_THIS_FRAME = re.compile(r"\bFrame Type \(0008,9007\),? [Vv]alue (\d) of this frame (?:is|equals) ([A-Z][A-Z0-9_]*)")
 NUMERIC_VRS = {"US", "SS", "UL", "SL", "DS", "IS", "FL", "FD", "UV", "SV"}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+
+# Modules of single-frame IODs whose items hold the Enhanced CT functional
+# group macros (CT Exposure, CT X-Ray Details, CT Acquisition Details, CT
+# Geometry: C.8.15.3.x) outside a Functional Groups item, where "Frame Type
+# (0008,9007) Value 1 of this frame is ORIGINAL" is read as the image's Image
+# Type (0008,0008) Value 1 (ConditionParser.single_frame_type): the Multi-energy
+# CT Image Module (C.8.2.2) of the CT Image IOD (A.3.3), a single-frame IOD
+# without Frame Type, whose Image Type Value 1 is ORIGINAL or DERIVED
+# (Enumerated Values, C.8.2.1.1.1: no MIXED). Later editions write it so
+# (PS3.3 2024e C.8.15.3.8-9: "Required if Frame Type (0008,9007) Value 1 of
+# this frame is ORIGINAL or Image Type (0008,0008) Value 1 is ORIGINAL").
+SINGLE_FRAME_TYPE_MODULES = {"multi-energy-ct-image"}
+IMAGE_TYPE, FRAME_TYPE = 0x00080008, 0x00089007
 
 # "Required if an expanded or replacement character set is used" (Specific
 # Character Set, SOP Common C.12.1): decided from the file fact
@@ -416,6 +430,7 @@ class ConditionParser:
         self.fg_attr_seqs = {}      # an attribute of a functional group macro's item -> the macros' sequences (fg_attr_clause)
         self.frame_type_conds = {}  # "ft.original" -> its selectors (any), made at first use
         self.on_frame_type_cond = lambda name, text, comment, parts: None   # emits it (set by the Generator)
+        self.module = None          # the module whose tests are being generated (set by the Generator)
 
     def parse(self, text, attr_ok, top_ok=None):
         """The flow-YAML selector for the condition, or None. `top_ok(tag)`:
@@ -427,6 +442,11 @@ class ConditionParser:
         while COND_START.match(body):
             body = COND_START.sub("", body, count=1)
         body = OTHERWISE.sub("", body).strip().rstrip(".;, ")
+        if self.frame_scope is None:
+            body = self.single_frame_type(body, attr_ok)
+            image = self.image_type_of_this_frame(text, body, attr_ok, top_ok)
+            if image is not None:
+                return image
         if self.frame_scope is None:
             # "Frame Type (0008,9007) Value n of this frame is V" outside a
             # functional group macro (the CT macros' items in the Multi-energy
@@ -444,6 +464,9 @@ class ConditionParser:
         body = re.sub(r"^(the )?(value (?:of|for) )", "", body, flags=re.I)
         # "Value 3 of Image Type (0008,0008) is …" (C.8.8.2): the value index after the tag
         body = re.sub(r"^Value (\d+) of ([^()]+?\s*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", r"\2 Value \1", body)
+        # ("the third value of Image Type (0008,0008) is FLUENCE", RT Image C.8.8.2: an ordinal)
+        body = re.sub(r"^(?:the )?(first|second|third|fourth) value of ([^()]+?\s*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))",
+                      lambda m: f"{m.group(2)} Value {ORDINALS[m.group(1)]}", body)
         # a trailing remark in parentheses ("… is not "1.2…4.4" (Legacy Converted)")
         body = re.sub(r"\s+\([A-Za-z][A-Za-z ]*\)$", "", body)
         m = SOP_CLASS_LIST.match(body)
@@ -470,9 +493,16 @@ class ConditionParser:
                     return None
                 out.append(q(u.group(1)))
             return f"{{TransferSyntaxUID: {{in: [{', '.join(out)}]}}}}"
+        # a note run into the condition ("Extended Depth of Field (0048,0012) value is YES Note
+        # Total Pixel Matrix Focal Planes …", VL Whole Slide Microscopy Image C.8.12.4): not part of it (after
+        # TRANSFER_SYNTAX_LIST, which reads past its own Note)
+        body = re.sub(r"\s+Note\s+[A-Z].*$", "", body)
         pair = self.pair(text, body, attr_ok, top_ok)
         if pair is not None:
             return pair
+        tiled = self.and_either_greater(body, attr_ok, top_ok)
+        if tiled is not None:
+            return tiled
         if not TAG_RE.search(body):
             body = self.name_to_tag(body)
             if body is None:
@@ -516,6 +546,63 @@ class ConditionParser:
         return "{" + ("all" if ops[0] == "and" else "any") + ": [" + ", ".join(clauses) + "]}"
 
     ATTR = r"[^,()]+?\s*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\)"
+
+    def single_frame_type(self, body, attr_ok):
+        """"Frame Type (0008,9007) Value 1 of this frame is ORIGINAL" in the
+        items of a module of a single-frame IOD (SINGLE_FRAME_TYPE_MODULES: the
+        Multi-energy CT Image Module's CT Exposure, X-Ray Details, Acquisition
+        Details and Geometry items, C.8.2.2): the image is the one frame, and
+        its type is the top-level Image Type (0008,0008) — "Image Type
+        (0008,0008) Value 1 is ORIGINAL", as later editions write the
+        condition. Only where Image Type is an attribute of the top-level data
+        set and Frame Type is not reachable; the body unchanged elsewhere."""
+        if self.module not in SINGLE_FRAME_TYPE_MODULES or not attr_ok(IMAGE_TYPE) or attr_ok(FRAME_TYPE):
+            return body
+        return re.sub(r"\bFrame Type \(0008,9007\),? [Vv]alue 1 of this frame (?:is|equals) ORIGINAL\b",
+                      "Image Type (0008,0008) Value 1 is ORIGINAL", body)
+
+    def image_type_of_this_frame(self, text, body, attr_ok, top_ok):
+        """"Image Type (0008,0008) Value 1 of this frame is ORIGINAL [or MIXED]
+        and SOP Class UID is not …" (Acquisition DateTime and Duration of the
+        Enhanced CT and Enhanced PET Image Modules, C.8.15.2, C.8.22.3): a
+        top-level attribute, so the Image Type of the image, whose Value 1 is
+        ORIGINAL when every frame's Frame Type Value 1 is, DERIVED when every
+        one's is, MIXED otherwise (C.8.16.1.1, C.8.15.2.1.1.1). "ORIGINAL or
+        MIXED" (some frame ORIGINAL): decided. "ORIGINAL" alone: true for
+        ORIGINAL, false for DERIVED, not evaluated for MIXED (some frames
+        ORIGINAL, some not: which frame "this frame" is, the text does not
+        say). At the top level only; None for other texts."""
+        m = re.fullmatch(r"Image Type \(0008,0008\),? Value 1 of this frame is (ORIGINAL(?: or MIXED)?)\b(.*)", body)
+        if not m or top_ok is None or not top_ok(IMAGE_TYPE):
+            return None
+        head = "Required if Image Type (0008,0008) Value 1 is "
+        if m.group(1) != "ORIGINAL":
+            sel = self.parse(head + m.group(1) + m.group(2), attr_ok, top_ok)
+            return None if sel is None or "{not_evaluated: " in sel else sel
+        orig = self.parse(head + "ORIGINAL" + m.group(2), attr_ok, top_ok)
+        mixed = self.parse(head + "MIXED" + m.group(2), attr_ok, top_ok)
+        self.top_ok = top_ok
+        if orig is None or mixed is None or "{not_evaluated: " in orig + mixed:
+            return None
+        return f"{{any: [{orig}, {{all: [{mixed}, {{not_evaluated: {q(text)}}}]}}]}}"
+
+    def and_either_greater(self, body, attr_ok, top_ok):
+        """"A, and the value of X or Y is greater than N" (Hanging Protocol
+        Image Box Scroll Direction and Scroll Types, C.23.2: "Image Box Layout
+        Type (0072,0304) is TILED, and the value of Image Box Tile Horizontal
+        Dimension (0072,0306) or Image Box Tile Vertical Dimension (0072,0308)
+        is greater than 1"): the comma sets the "and" apart, X and Y share the
+        comparison — all of A and (X > N or Y > N). Each part must parse whole
+        and decided; None otherwise."""
+        m = re.fullmatch(rf"(.+?), and (?:the value of )?({self.ATTR}) or (?:the value of )?({self.ATTR}) is greater than (\d+)", body)
+        if not m or " or " in m.group(1) or not TAG_RE.search(m.group(1)):
+            return None
+        parts = [self.parse("Required if " + x, attr_ok, top_ok)
+                 for x in (m.group(1), f"{m.group(2)} is greater than {m.group(4)}", f"{m.group(3)} is greater than {m.group(4)}")]
+        self.top_ok = top_ok
+        if None in parts or any("{not_evaluated: " in x for x in parts):
+            return None
+        return f"{{all: [{parts[0]}, {{any: [{parts[1]}, {parts[2]}]}}]}}"
 
     def pair(self, text, body, attr_ok, top_ok):
         """"X, Y, …, and the pair of A and B are not present" (Content Item
@@ -878,6 +965,13 @@ class ConditionParser:
             p = p[some.end():]
         # "Attribute X (tag) is …" (C.8.30.4)
         p = re.sub(r"^Attribute (?=[A-Z])", "", p)
+        # ("value Transfer Tube Number (300A,02A2) is non-null", RT Beams C.8.8.14: "value" for "the value of")
+        p = re.sub(r"^value (?=[A-Z][^()]*\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))", "the value of ", p)
+        # ("one Derivation Code Sequence (0008,9215) Item value is (…)", CT X-Ray Details C.8.15.3.9:
+        # a code sequence with an item of that code, code_item)
+        p = re.sub(r"^one (?=[A-Z][^()]*Sequence \([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\) Item value is )", "", p)
+        # (a clause ending in the comma before the next "and": "… is non-zero length, and …", C.8.8.14)
+        p = p.rstrip(", ")
         value_of = bool(re.match(r"^(?:the )?value of ", p)) or self.value_of
         m = re.match(r"^(?:the )?(?:value of )?(?:the )?(.*?)\s*\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)\s*(.*)$", p)
         if not m:
@@ -931,6 +1025,13 @@ class ConditionParser:
             # ("Image Type (0008,0008) Value 3 contains the value WHOLE BODY", NM Whole Body
             # Overlay, C.8.4.x: one value position holds one value — it is that value)
             rest = re.sub(r"^contains the value\s+", "is ", rest)
+        # ("Image Type (0008,0008) Value 3 is: WHOLE BODY or STATIC", NM Image C.8.4.9)
+        rest = re.sub(r"^is:\s+", "is ", rest)
+        # "X has values of V" (Scanning Sequence (0018,0020), MR Image C.8.3.1): one of the
+        # values of a multi-valued attribute is V — as "a value of X is V"
+        hv = re.fullmatch(r"has values of (.+)", rest)
+        if hv and index is None and vr != "SQ" and self.vm(tag) not in (None, "", "1"):
+            some, rest = True, "is " + hv.group(1)
         path = kw + (f"[{index}]" if index is not None else "")
         k = key(path)
         if index is None:
@@ -939,17 +1040,24 @@ class ConditionParser:
             if re.fullmatch(r"is (not present|absent)", rest):
                 return f"{{{k}: absent}}"
             # ("Material ID (300A,00E1) is non-zero length" / "has a value", RT Beams C.8.8.14)
-            if re.fullmatch(r"(?:is present and )?(?:is not empty|has a value|is (?:of )?non-zero length)", rest):
+            # ("Image Box Small Scroll Type (0072,0312) is present with a value", C.23.2)
+            # ("value Transfer Tube Number (300A,02A2) is non-null" / "is not zero length", C.8.8.14)
+            if re.fullmatch(r"(?:is present and )?(?:is not empty|has a value|is (?:of )?non-zero length|is non-null|is not zero length)"
+                            r"|is present with a value", rest):
                 return f"{{{k}: not_empty}}"
             if rest == "exists" and value_of:
                 # "the value of X exists" (C.7.6.17.1 Dimension Index Values): X has a value
                 return f"{{{k}: not_empty}}"
-        if (index is None and vr == "AT" and (some or self.vm(tag) == "1")
+        if (index is None and vr == "AT" and (some or self.vm(tag) in ("1", "1-n"))
                 and re.fullmatch(r"is the Data Element Tag of a Private Attribute", rest)):
             # "the Selector Attribute (0072,0026) value is the Data Element Tag of a
             # Private Attribute" (C.23.4), "one or more of the values of Selector
             # Sequence Pointer (0072,0052) is …": a value that is a private tag
-            # (odd group, PS3.5 7.8) — present, and not every value a standard one
+            # (odd group, PS3.5 7.8) — present, and not every value a standard one.
+            # ("the Selector Sequence Pointer (0072,0052) value is …", Hanging Protocol
+            # C.23.x, the Private Creator's condition: a pointer of VM 1-n whose Private
+            # Creator (VM 1-n) holds one creator per value — wanted when one value is
+            # private, as "one or more of the values" says it elsewhere)
             return f"{{all: [{{{k}: not_empty}}, {{not: {{{k}: {{each: {{private_tag: false}}}}}}}}]}}"
         if some and index is None and vr != "SQ":
             # one of the values is V: not (no value is V), and X present
@@ -1078,7 +1186,10 @@ class ConditionParser:
     def code_item(self, k, rest):
         """"Seq contains [an Item with the value] (code, scheme, "meaning") [or (…)]":
         an item of the sequence has that Code Value and Coding Scheme Designator."""
-        m = re.fullmatch(r"contains (?:an [Ii]tem with the value |either )?(" + self.CODE + r"(?:\s*,?\s*or\s+" + self.CODE + r")*)", rest)
+        # ("contains an Item with the value of (…)", Ophthalmic Tomography C.8.17.7; "… with the value
+        # or (…) or (…)", C.8.17.x: the first "or" a slip for "either"; "equals (…) or (…)", NM Image's
+        # View Code Sequence, one Item; "Item value is (…)", after "one X Sequence": _clause)
+        m = re.fullmatch(r"(?:contains (?:an [Ii]tem with the value (?:of |or )?|either )?|equals |Item value is )(" + self.CODE + r"(?:\s*,?\s*or\s+" + self.CODE + r")*)", rest)
         if not m:
             return None
         codes = []
@@ -1647,7 +1758,7 @@ CODE_VALUE_TEXTS = {
 # looks in every Per-frame item only, so an IOD where it is M reports a
 # missing Per-frame Functional Groups Sequence (whose own 1C condition, "for
 # any frame, there are Per-Frame Functional Groups that are not empty", is
-# not evaluated), as dciodvfy does: before, the rule's second alternative
+# decided by its items: PER_FRAME_FG), as dciodvfy does: before, the rule's second alternative
 # (the Shared item) made that finding one of two, and a failing `any` now
 # gives one (Finding.explain).
 PER_FRAME_ONLY_MACROS = {"frame-content"}
@@ -1663,6 +1774,51 @@ ASPECT_RATIO_TEXT = ("Required if the aspect ratio values do not have a ratio of
                      "not specified by Pixel Spacing (0028,0030), or Imager Pixel Spacing (0018,1164) or Nominal Scanned "
                      "Pixel Spacing (0018,2010), either for the entire Image or per-frame in a Functional Group Macro")
 PIXEL_SPACING_TAGS = (0x00280030, 0x00181164, 0x00182010)
+
+# "Required if Lossy Compression has been performed on the Image" (Lossy
+# Image Compression (0028,2110) of the NM, PET, US and X-Ray Image Modules:
+# C.8.4.9, C.8.9.4, C.8.5.6, C.8.7) and "Required if present in the source
+# images or this IOD instance has been compressed" (Lossy Image Compression
+# Ratio (0028,2112) and Method (0028,2114) of the Parametric Map, Ophthalmic
+# Tomography B-scan Volume Analysis and VL Whole Slide Microscopy Image
+# Modules): decided true where the file's Transfer Syntax (0002,0010) is one
+# whose encoding is lossy — JPEG Baseline and Extended (PS3.5 8.2.1: the DCT
+# processes), MPEG2, MPEG-4 AVC/H.264, HEVC/H.265 (PS3.5 8.2.5-8.2.8) — as
+# the pixel data of this instance then has been lossy compressed (PS3.3
+# C.7.6.1.1.5: Lossy Image Compression 01, "Image has been subjected to lossy
+# compression"); not evaluated otherwise (an earlier lossy compression, or
+# one of the Transfer Syntaxes that may be lossless — JPEG-LS Near-Lossless,
+# JPEG 2000, HTJ2K — is not told by the file). Generator.lossy_condition.
+LOSSY_TEXTS = {
+    0x00282110: ("required if lossy compression has been performed on the image",),
+    0x00282112: ("required if present in the source images or this iod instance has been compressed",),
+    0x00282114: ("required if present in the source images or this iod instance has been compressed",),
+}
+LOSSY_TRANSFER_SYNTAXES = (
+    "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51",
+    "1.2.840.10008.1.2.4.100", "1.2.840.10008.1.2.4.100.1", "1.2.840.10008.1.2.4.101", "1.2.840.10008.1.2.4.101.1",
+    "1.2.840.10008.1.2.4.102", "1.2.840.10008.1.2.4.102.1", "1.2.840.10008.1.2.4.103", "1.2.840.10008.1.2.4.103.1",
+    "1.2.840.10008.1.2.4.104", "1.2.840.10008.1.2.4.104.1", "1.2.840.10008.1.2.4.105", "1.2.840.10008.1.2.4.105.1",
+    "1.2.840.10008.1.2.4.106", "1.2.840.10008.1.2.4.106.1", "1.2.840.10008.1.2.4.107", "1.2.840.10008.1.2.4.108",
+)
+
+# Per-frame Functional Groups Sequence (5200,9230), Type 1C where an IOD lets
+# every macro be shared (Multi-frame Functional Groups Module, C.7.6.16, in
+# the Segmentation, Parametric Map, Ophthalmic Tomography … IODs): "Required
+# if for any frame, there are Per-Frame Functional Groups that are not empty".
+# A frame's Per-frame Functional Groups are its item of this very sequence, so
+# the file says whether there are any: decided by the sequence having items
+# (Generator.per_frame_condition). Absent, the file has none (a macro that the
+# IOD wants per frame is reported missing by its own rule, iod.<ciod>.fg.<macro>).
+PER_FRAME_FG = 0x52009230
+PER_FRAME_FG_TEXT = "Required if for any frame, there are Per-Frame Functional Groups that are not empty"
+
+# "Required if Plane Position (Slide) Sequence (0048,021A) is present within a
+# Functional Group Sequence" (Image Orientation (Slide) (0048,0102) of the
+# Parametric Map and Segmentation Image Modules, C.8.32.2, C.8.20.2): the
+# sequence of the Plane Position (Slide) macro (C.8.12.6.1) in the Shared
+# Functional Groups item or any Per-frame item (Generator.fg_present_condition)
+FG_PRESENT = re.compile(r"Required if (.+?) \(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\) is present within a Functional Group Sequence")
 
 # Image Pixel's Palette Color Lookup Table rows (C.7.6.3) in an item (the
 # Icon Image Sequence's Image Pixel Macro): Generator.item_palette_condition
@@ -1801,6 +1957,20 @@ class Generator:
             self.stats["Palette Color LUT rows in an item: the item's Photometric Interpretation, the top level's Pixel "
                        "Presentation (C.7.6.3; per place, summed; counted not evaluated)"] += 1
             return self.item_palette_condition(node.tag, text), False
+        if depth == 0 and text.lower() in LOSSY_TEXTS.get(node.tag, ()):
+            counter["not evaluated"] += 1   # (as `rules coverage` counts it: it has a not_evaluated part)
+            self.stats["Lossy Image Compression / Ratio / Method: required where the Transfer Syntax is lossy "
+                       "(C.7.6.1.1.5, PS3.5 8.2; per place, summed; counted not evaluated)"] += 1
+            return self.lossy_condition(text), False
+        if depth == 0 and node.tag == PER_FRAME_FG and text == PER_FRAME_FG_TEXT:
+            counter["encoded"] += 1
+            self.stats["Per-frame Functional Groups Sequence 1C: its own items (C.7.6.16; per place, summed)"] += 1
+            return self.per_frame_condition(), True
+        fgp = FG_PRESENT.fullmatch(text) if depth == 0 else None
+        if fgp and self.fg_present_condition(fgp) is not None:
+            counter["encoded"] += 1
+            self.stats["\"X is present within a Functional Group Sequence\": the Shared or a Per-frame item (per place, summed)"] += 1
+            return self.fg_present_condition(fgp), True
         if node.tag in SEGMENTED_ALTERNATIVE and "PALETTE COLOR" in text:
             # Image Pixel (C.7.6.3) wants the Palette Color LUT Data for
             # PALETTE COLOR, but the Palette Color Lookup Table Module (C.7.9)
@@ -1818,15 +1988,21 @@ class Generator:
             counter["not evaluated"] += 1
             return f"{{not_evaluated: {q(text + SEGMENTED_NOTE)}}}", False
         sel = self.parser.parse(text, ok, (lambda t: t in self.top_level_tags) if depth == 0 else None)
-        if sel is None and depth > 0 and SCOPE_REFS is not None:
+        if (sel is None or "{not_evaluated: " in sel) and depth > 0 and SCOPE_REFS is not None:
             # inside an item, an attribute of an enclosing item (the nearest
             # that has it: `{parent: …}`, once per level up) or of the
-            # top-level data set (`{top: …}`)
+            # top-level data set (`{top: …}`) — also where the item's own
+            # attributes decided the condition in part only (the rest may be
+            # an enclosing one's: Filter Material's "Frame Type … of this
+            # frame is ORIGINAL and … Filter Type …", ConditionParser.single_frame_type)
+            partial = sel
             sel = self.parser.parse(text, self.scope_of(sib), None)
-            if sel is not None:
+            if partial is not None and (sel is None or "{not_evaluated: " in sel):
+                sel = partial
+            elif sel is not None:
                 self.stats["1C/2C conditions on an enclosing item or the top-level data set (per place, summed)"] += 1
                 if not SCOPE_REFS:
-                    sel = None
+                    sel = partial
         if sel is None:
             counter["not evaluated"] += 1
             return f"{{not_evaluated: {q(text)}}}", False
@@ -1838,6 +2014,50 @@ class Generator:
             return sel, False
         counter["encoded"] += 1
         return sel, True
+
+    def lossy_condition(self, text):
+        """Lossy Image Compression and its Ratio and Method where PS3.3 asks
+        for them after lossy compression (LOSSY_TEXTS): required when the
+        file's Transfer Syntax is a lossy one (LOSSY_TRANSFER_SYNTAXES), not
+        evaluated otherwise — the file does not tell an earlier lossy
+        compression of the pixel data, nor whether a JPEG 2000 or JPEG-LS
+        Near-Lossless stream lost anything. Never decided false."""
+        name = "ts.lossy"
+        if name not in self.item_names:
+            # a named condition, said in words (`text:`): a finding reads
+            # "LossyImageCompression is absent, although the file's Transfer Syntax …"
+            self.item_names.add(name)
+            self.cond_lines.append("  # the file's Transfer Syntax (0002,0010) is a lossy one: Lossy Image Compression and its "
+                                   "Ratio and Method required (C.7.6.1.1.5, PS3.5 8.2; Generator.lossy_condition)")
+            self.cond_lines.append(f"  {name}:")
+            self.cond_lines.append("    text: " + q("the file's Transfer Syntax (0002,0010) is a lossy one (JPEG Baseline or "
+                                                    "Extended, MPEG2, MPEG-4 AVC/H.264, HEVC/H.265): lossy compression has "
+                                                    "been performed on the image"))
+            self.cond_lines.append(f"    TransferSyntaxUID: {{in: [{', '.join(q(u) for u in LOSSY_TRANSFER_SYNTAXES)}]}}")
+        return f"{{any: [{name}, {{not_evaluated: {q(text)}}}]}}"
+
+    def per_frame_condition(self):
+        """Per-frame Functional Groups Sequence, "Required if for any frame,
+        there are Per-Frame Functional Groups that are not empty"
+        (PER_FRAME_FG_TEXT, C.7.6.16): the frames' Per-frame Functional Groups
+        are this sequence's items, so there are some when it has items. The
+        `text:` says it in PS3.3's words."""
+        return ("{text: \"for any frame, there are Per-Frame Functional Groups that are not empty (the Per-frame "
+                "Functional Groups Sequence has items)\", PerFrameFunctionalGroupsSequence: not_empty}")
+
+    def fg_present_condition(self, m):
+        """"X (tag) is present within a Functional Group Sequence" (FG_PRESENT):
+        X, a functional group macro's sequence (`fg_macro_tags`), in the Shared
+        Functional Groups item or in any Per-frame item — the Functional
+        Groups sequence present and not every item without X (a wildcard path
+        would want X in every item). None when X is not such a sequence or
+        its name is not the tag's."""
+        tag = int(m.group(2) + m.group(3), 16)
+        kw = self.keyword(tag)
+        if not kw or tag not in self.parser.fg_macro_tags or norm_name(self.parser.name(tag)) != norm_name(m.group(1)):
+            return None
+        some = lambda fg: f"{{all: [{{{fg}: present}}, {{not: {{{fg}: {{items: {{{kw}: absent}}}}}}}}]}}"
+        return f"{{any: [{some('SharedFunctionalGroupsSequence')}, {some('PerFrameFunctionalGroupsSequence')}]}}"
 
     def code_value_condition(self, tag, text):
         """The 1C condition of Code Value, Long Code Value or URN Code Value in
@@ -2427,7 +2647,12 @@ class Generator:
 
         def module_cond(mid, variant=None):
             key = mid + ("@" + variant if variant else "")
-            return named_cond(mid, mod_name, mod_trees, 0, key, "m.", modules, "Module", variant), key
+            # (the module, for conditions read by module: ConditionParser.single_frame_type)
+            self.parser.module = mid
+            try:
+                return named_cond(mid, mod_name, mod_trees, 0, key, "m.", modules, "Module", variant), key
+            finally:
+                self.parser.module = None
 
         def fg_cond(mid):
             self.in_fg = True

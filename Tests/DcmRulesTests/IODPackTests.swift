@@ -301,6 +301,13 @@ final class IODPackTests: XCTestCase {
         return Evaluator().undecided(rule, f).flatMap(\.conditions)
     }
 
+    /// The `not_evaluated` texts of the parts of `id` left undecided on `f`,
+    /// whatever the rule's outcome (a rule failing on another attribute too).
+    func undecidedParts(_ id: String, _ f: DicomFile) throws -> [String] {
+        let rule = try XCTUnwrap(Self.set?.rules.first { $0.id == id }, id)
+        return Evaluator().undecided(rule, f, known: true).flatMap(\.conditions)
+    }
+
     static let hdC = "condition not in the source tables (highdicom 0.28.2 has usage C without its text)"
     static let hd1C = "condition not in the source tables (highdicom 0.28.2 has Type 1C without its text)"
 
@@ -473,9 +480,12 @@ final class IODPackTests: XCTestCase {
         // Enhanced MR 182, 176 before Frame Content's "… or Functional MR Sequence (0018,9621) is
         // present", testFrameVolumetricPropertiesAndFrameContentConditionsAreDecided;
         // Enhanced MR 185 before one defect, one finding: a 1C test left to
-        // another module of the IOD, testOneDefectOneFinding)
-        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 124, 110, 1, 1), ("iod.mr-image", 23, 115, 88, 0, 1),
-                                                  ("iod.enhanced-mr-image", 56, 184, 173, 15, 12)] {
+        // another module of the IOD, testOneDefectOneFinding; CT 124, 110 and Enhanced MR 184, 173
+        // before the Multi-energy CT items' Frame Type as the Image Type, testMultiEnergyCTItemsAreDecided,
+        // and the Per-frame Functional Groups Sequence's own 1C, testFunctionalGroupSequenceConditionsAreDecided;
+        // CT 141, 93 and MR 115, 88 before Energy Weighting Factor's and Inversion Time's wordings, testCond2WordingsAreDecided)
+        for (name, rules, enc, ne, menc, mne) in [("iod.ct-image", 24, 143, 91, 1, 1), ("iod.mr-image", 23, 116, 87, 0, 1),
+                                                  ("iod.enhanced-mr-image", 56, 185, 172, 15, 12)] {
             let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
             XCTAssertEqual([g.rules, g.attributeEncoded, g.attributeNotEvaluated, g.ruleEncoded, g.ruleNotEvaluated],
                            [rules, enc, ne, menc, mne], name)
@@ -485,14 +495,18 @@ final class IODPackTests: XCTestCase {
         // frame's Frame Type (Enhanced MR's functional groups); a C module "or present";
         // since branch `cond` the Code Sequence Macro's three code values in every code
         // item (decided where the item's code values tell the code) and Pixel Aspect Ratio
-        for (name, partly, rulePartly) in [("iod.ct-image", 48, 1), ("iod.mr-image", 44, 1), ("iod.enhanced-mr-image", 106, 11)] {
+        // (CT 48 before Exposure Time's, Estimated Dose Saving's and Filter Material's "Frame Type … of
+        // this frame" was decided, testMultiEnergyCTItemsAreDecided)
+        for (name, partly, rulePartly) in [("iod.ct-image", 45, 1), ("iod.mr-image", 44, 1), ("iod.enhanced-mr-image", 106, 11)] {
             let g = try XCTUnwrap(c.groups.first { $0.name == name }?.counts, name)
             XCTAssertEqual([g.attributePartly, g.rulePartly], [partly, rulePartly], name)
         }
         // (5,276 before one defect, one finding: two partly decided tests left to another module;
         // 5,274 before highdicom's 1C/2C rows got the 2020 tables' conditions of the same attribute
-        // in the same macro — its code items' three code values, partly decided)
-        XCTAssertEqual(c.total.attributePartly, 5473)
+        // in the same macro — its code items' three code values, partly decided; 5,473 before Lossy Image
+        // Compression's lossy Transfer Syntax, testLossyTransferSyntaxWantsLossyImageCompression, and the
+        // Enhanced PET's "Image Type … of this frame is ORIGINAL", testImageTypeOfThisFrameIsTheImageType)
+        XCTAssertEqual(c.total.attributePartly, 5486)
     }
 
     /// PS3.5 7.4.2: a Type 1C attribute has Type 1's requirements when its
@@ -1154,29 +1168,163 @@ final class IODPackTests: XCTestCase {
     }
 
     /// The CT macros' items in the Multi-energy CT Image Module (C.8.2.2) of
-    /// the CT Image IOD, which has no Frame Type: "Frame Type … of this frame
-    /// is ORIGINAL" is not decidable there, but the rest of a condition may
-    /// be — Exposure Time's "… , or if Image Type (0008,0008) Value 1 is
-    /// ORIGINAL and Multi-energy CT Acquisition (0018,9361) is YES" decides it
-    /// required; Filter Material's "… and the value of Filter Type (0018,1160)
-    /// is other than NONE" decides it not required for NONE.
-    func testMultiEnergyCTItemsAreDecidedInPart() throws {
+    /// the CT Image IOD, a single-frame IOD without Frame Type: "Frame Type
+    /// (0008,9007) Value 1 of this frame is ORIGINAL" is the image's Image
+    /// Type (0008,0008) Value 1 (as PS3.3 2024e writes it: "… or Image Type
+    /// (0008,0008) Value 1 is ORIGINAL"; gen_iod SINGLE_FRAME_TYPE_MODULES) —
+    /// KVP, X-Ray Tube Current, Exposure … required in an ORIGINAL image, not
+    /// in a DERIVED one, and no longer not evaluated; Filter Material's "…
+    /// and the value of Filter Type (0018,1160) is other than NONE" decided
+    /// both ways. (Before: only Exposure Time, by its "or if Image Type …"
+    /// half, was decided.)
+    func testMultiEnergyCTItemsAreDecided() throws {
         let id = "iod.ct-image.multi-energy-ct-image"
-        let errors = { (imageType: String, item: String) throws -> [String] in
-            let f = try file("{SOPClassUID: \"1.2.840.10008.5.1.4.1.1.2\", ImageType: [\(imageType), PRIMARY, AXIAL], MultienergyCTAcquisition: \"YES\", "
-                             + "MultienergyCTAcquisitionSequence: [{\(item)}]}")
-            return try self.run(f).findings.filter { $0.ruleID == id }.compactMap(\.attribute)
+        let ctFile = { (imageType: String, item: String) throws -> DicomFile in
+            try file("{SOPClassUID: \"1.2.840.10008.5.1.4.1.1.2\", ImageType: [\(imageType), PRIMARY, AXIAL], MultienergyCTAcquisition: \"YES\", "
+                     + "MultienergyCTAcquisitionSequence: [{\(item)}]}")
         }
-        let exposure = "MultienergyCTAcquisitionSequence[0].CTExposureSequence[0].ExposureTimeInms"
-        XCTAssertTrue(try errors("ORIGINAL", "CTExposureSequence: [{ExposureInmAs: \"1\"}]").contains(exposure))
-        XCTAssertFalse(try errors("DERIVED", "CTExposureSequence: [{ExposureInmAs: \"1\"}]").contains(exposure))
-        // (the parts left undecided — Frame Type of this frame, Filter Material for a Filter
-        // Type other than NONE — show only on a complete Multi-energy CT Acquisition item,
-        // `undecided` listing the parts of an unknown item only: the generated conditions)
-        let pack = try String(contentsOfFile: repoRoot + "/Rules/dicom.iod.yaml", encoding: .utf8)
-        XCTAssertTrue(pack.contains("{ExposureTimeInms: {type: 1C, if: {any: [{all: [{top: {'ImageType[0]': {in: [\"ORIGINAL\"]}}}, "
-                                    + "{top: {MultienergyCTAcquisition: {in: [\"YES\"]}}}]}, {not_evaluated: \"Required if Frame Type (0008,9007) Value 1 of this frame"))
-        XCTAssertTrue(pack.contains("{FilterMaterial: {type: 1C, if: {all: [{FilterType: {not_in: [\"NONE\"]}}, {not_evaluated: \"Required if Frame Type"))
+        let errors = { (imageType: String, item: String) throws -> [String] in
+            try self.run(try ctFile(imageType, item)).findings.filter { $0.ruleID == id }.compactMap(\.attribute)
+        }
+        let seq = "MultienergyCTAcquisitionSequence[0]."
+        let exposure = "CTExposureSequence: [{ExposureInmAs: \"1\"}]"
+        XCTAssertTrue(try errors("ORIGINAL", exposure).contains(seq + "CTExposureSequence[0].ExposureTimeInms"))
+        XCTAssertTrue(try errors("ORIGINAL", exposure).contains(seq + "CTExposureSequence[0].XRayTubeCurrentInmA"))
+        XCTAssertFalse(try errors("DERIVED", exposure).contains(seq + "CTExposureSequence[0].ExposureTimeInms"))
+        XCTAssertFalse(try errors("DERIVED", exposure).contains(seq + "CTExposureSequence[0].XRayTubeCurrentInmA"))
+        let details = "CTXRayDetailsSequence: [{FilterType: WEDGE}], CTGeometrySequence: [{DistanceSourceToDetector: \"1000\"}]"
+        let original = try errors("ORIGINAL", details)
+        for kw in ["CTXRayDetailsSequence[0].KVP", "CTXRayDetailsSequence[0].FocalSpots", "CTXRayDetailsSequence[0].FilterMaterial",
+                   "CTGeometrySequence[0].DistanceSourceToDataCollectionCenter"] {
+            XCTAssertTrue(original.contains(seq + kw), "\(kw) \(original)")
+        }
+        XCTAssertEqual(try errors("DERIVED", details).filter { ($0.hasPrefix(seq + "CTXRayDetailsSequence") || $0.hasPrefix(seq + "CTGeometrySequence"))
+                                                               && !$0.hasSuffix(".ReferencedPathIndex") }, [])   // (required by Multi-energy CT Acquisition YES)
+        // nothing of "this frame" Value 1 left undecided
+        for t in ["ORIGINAL", "DERIVED"] {
+            let undecided = try undecidedParts(id, try ctFile(t, exposure + ", " + details))
+            XCTAssertFalse(undecided.contains { $0.contains("Value 1 of this frame") }, "\(undecided)")
+        }
+    }
+
+    /// "Image Type (0008,0008) Value 1 of this frame is ORIGINAL [or MIXED]
+    /// and SOP Class UID is not … (Legacy Converted)" (Acquisition DateTime
+    /// and Duration, Enhanced CT Image C.8.15.2, Enhanced PET Image C.8.22.3):
+    /// the top-level Image Type, whose Value 1 is ORIGINAL, DERIVED or MIXED
+    /// for all the frames. "ORIGINAL or MIXED": decided; "ORIGINAL" alone:
+    /// MIXED is not evaluated.
+    func testImageTypeOfThisFrameIsTheImageType() throws {
+        let acquisition = { (sop: String, rule: String, imageType: String) throws -> (errors: [String], undecided: [String]) in
+            let f = try file("{SOPClassUID: \"\(sop)\", ImageType: [\(imageType), PRIMARY, AXIAL, NONE]}")
+            let errors = try self.run(f).findings.filter { $0.ruleID == rule && ($0.attribute ?? "").hasPrefix("Acquisition") }.compactMap(\.attribute)
+            return (errors.sorted(), try self.undecidedParts(rule, f).filter { $0.contains("of this frame") })
+        }
+        let ect = "1.2.840.10008.5.1.4.1.1.2.1", ectRule = "iod.enhanced-ct-image.enhanced-ct-image"
+        for t in ["ORIGINAL", "MIXED"] {
+            let r = try acquisition(ect, ectRule, t)
+            XCTAssertEqual(r.errors, ["AcquisitionDateTime", "AcquisitionDuration"], t)
+            XCTAssertEqual(r.undecided, [], t)
+        }
+        XCTAssertEqual(try acquisition(ect, ectRule, "DERIVED").errors, [])
+        XCTAssertEqual(try acquisition(ect, ectRule, "DERIVED").undecided, [])
+        let pet = "1.2.840.10008.5.1.4.1.1.130", petRule = "iod.enhanced-pet-image.enhanced-pet-image"
+        XCTAssertEqual(try acquisition(pet, petRule, "ORIGINAL").errors, ["AcquisitionDateTime", "AcquisitionDuration"])
+        XCTAssertEqual(try acquisition(pet, petRule, "DERIVED").errors, [])
+        XCTAssertEqual(try acquisition(pet, petRule, "DERIVED").undecided, [])
+        // (MIXED: some frames ORIGINAL, some not — not evaluated)
+        XCTAssertEqual(try acquisition(pet, petRule, "MIXED").errors, [])
+        XCTAssertEqual(try acquisition(pet, petRule, "MIXED").undecided.count, 2)
+    }
+
+    /// Lossy Image Compression (0028,2110), "Required if Lossy Compression
+    /// has been performed on the Image" (US Image C.8.5.6, and NM, PET,
+    /// X-Ray Image): required when the file's Transfer Syntax is a lossy one
+    /// (JPEG Baseline, MPEG…: `ts.lossy`); otherwise not evaluated (an
+    /// earlier lossy compression is not told by the file), never decided
+    /// false. Lossy Image Compression Ratio / Method of the Parametric Map
+    /// ("… or this IOD instance has been compressed") the same way.
+    func testLossyTransferSyntaxWantsLossyImageCompression() throws {
+        let us = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.6.1\"", rule = "iod.us-image.us-image"
+        let lossy = { (extra: String) throws -> (errors: [String], undecided: [String]) in
+            let f = try file("{\(us), \(extra)}")
+            let errors = try self.run(f).findings.filter { $0.ruleID == rule && $0.attribute == "LossyImageCompression" }.map { "\($0.severity)" }
+            return (errors, try self.undecidedParts(rule, f).filter { $0.contains("Lossy Compression") })
+        }
+        XCTAssertEqual(try lossy("TransferSyntaxUID: \"1.2.840.10008.1.2.4.50\"").errors, ["error"])
+        XCTAssertEqual(try lossy("TransferSyntaxUID: \"1.2.840.10008.1.2.4.50\"").undecided, [])
+        XCTAssertEqual(try lossy("TransferSyntaxUID: \"1.2.840.10008.1.2.4.102\"").errors, ["error"])
+        XCTAssertEqual(try lossy("TransferSyntaxUID: \"1.2.840.10008.1.2.4.50\", LossyImageCompression: \"01\"").errors, [])
+        // a Transfer Syntax that is not lossy, or one that may be lossless: not evaluated, no finding
+        for ts in ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2.4.91"] {
+            let r = try lossy("TransferSyntaxUID: \"\(ts)\"")
+            XCTAssertEqual(r.errors, [], ts)
+            XCTAssertEqual(r.undecided, ["Required if Lossy Compression has been performed on the Image"], ts)
+        }
+        let pm = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.30\"", pmRule = "iod.parametric-map.parametric-map-image"
+        let ratio = { (ts: String) throws -> [String] in
+            try self.run(try file("{\(pm), TransferSyntaxUID: \"\(ts)\"}")).findings
+                .filter { $0.ruleID == pmRule && ["LossyImageCompressionRatio", "LossyImageCompressionMethod"].contains($0.attribute ?? "") }
+                .compactMap(\.attribute).sorted()
+        }
+        XCTAssertEqual(try ratio("1.2.840.10008.1.2.4.50"), ["LossyImageCompressionMethod", "LossyImageCompressionRatio"])
+        XCTAssertEqual(try ratio("1.2.840.10008.1.2.1"), [])
+    }
+
+    /// Per-frame Functional Groups Sequence, Type 1C "Required if for any
+    /// frame, there are Per-Frame Functional Groups that are not empty"
+    /// (Multi-frame Functional Groups, C.7.6.16, in the Segmentation IOD): the
+    /// frames' Per-frame groups are its items, so absent there are none —
+    /// decided, no longer not evaluated. "Plane Position (Slide) Sequence
+    /// (0048,021A) is present within a Functional Group Sequence" (Image
+    /// Orientation (Slide), Segmentation Image C.8.20.2): in the Shared item
+    /// or a Per-frame item.
+    func testFunctionalGroupSequenceConditionsAreDecided() throws {
+        let seg = "SOPClassUID: \"1.2.840.10008.5.1.4.1.1.66.4\""
+        let mfg = "iod.segmentation.multi-frame-functional-groups"
+        let noPerFrame = try file("{\(seg), SharedFunctionalGroupsSequence: [{}]}")
+        XCTAssertFalse(try run(noPerFrame).findings.contains { $0.ruleID == mfg && $0.attribute == "PerFrameFunctionalGroupsSequence" })
+        XCTAssertEqual(try undecidedParts(mfg, noPerFrame).filter { $0.contains("Per-Frame Functional Groups") }, [])
+        let zero = try file("{\(seg), SharedFunctionalGroupsSequence: [{}], PerFrameFunctionalGroupsSequence: []}")
+        XCTAssertTrue(try run(zero).findings.contains { $0.ruleID == mfg && $0.attribute == "PerFrameFunctionalGroupsSequence" })
+        let orientation = { (groups: String) throws -> (errors: [String], undecided: [String]) in
+            let f = try file("{\(seg), \(groups)}")
+            let rule = "iod.segmentation.segmentation-image"
+            return (try self.run(f).findings.filter { $0.ruleID == rule && $0.attribute == "ImageOrientationSlide" }.map { "\($0.severity)" },
+                    try self.undecidedParts(rule, f).filter { $0.contains("Plane Position (Slide)") })
+        }
+        let slide = "PlanePositionSlideSequence: [{XOffsetInSlideCoordinateSystem: \"1\"}]"
+        XCTAssertEqual(try orientation("SharedFunctionalGroupsSequence: [{\(slide)}]").errors, ["error"])
+        XCTAssertEqual(try orientation("SharedFunctionalGroupsSequence: [{}], PerFrameFunctionalGroupsSequence: [{}, {\(slide)}]").errors, ["error"])
+        XCTAssertEqual(try orientation("SharedFunctionalGroupsSequence: [{\(slide)}], ImageOrientationSlide: [\"1\", \"0\", \"0\", \"0\", \"1\", \"0\"]").errors, [])
+        let none = try orientation("SharedFunctionalGroupsSequence: [{}], PerFrameFunctionalGroupsSequence: [{}]")
+        XCTAssertEqual(none.errors, [])
+        XCTAssertEqual(none.undecided, [])
+    }
+
+    /// Hanging Protocol Display's Image Boxes (C.23.2): "Image Box Layout
+    /// Type (0072,0304) is TILED, and the value of Image Box Tile Horizontal
+    /// Dimension (0072,0306) or Image Box Tile Vertical Dimension (0072,0308)
+    /// is greater than 1" (Scroll Direction, Small / Large Scroll Type) — the
+    /// comma sets the "and" apart: TILED and (either greater than 1); "Image
+    /// Box Small Scroll Type (0072,0312) is present with a value" (Small
+    /// Scroll Amount): it has a value.
+    func testImageBoxScrollingConditionsAreDecided() throws {
+        let rule = "iod.hanging-protocol.hanging-protocol-display"
+        let box = { (attrs: String) throws -> (errors: [String], undecided: [String]) in
+            let f = try file("{SOPClassUID: \"1.2.840.10008.5.1.4.38.1\", DisplaySetsSequence: [{ImageBoxesSequence: [{\(attrs)}]}]}")
+            let errors = try self.run(f).findings.filter { $0.ruleID == rule && ($0.attribute ?? "").contains("Scroll") }
+                .compactMap { $0.attribute?.components(separatedBy: ".").last }.sorted()
+            return (errors, try self.undecidedParts(rule, f).filter { $0.contains("Scroll") || $0.contains("TILED") })
+        }
+        let tiled = { (h: String, v: String) in "ImageBoxLayoutType: TILED, ImageBoxTileHorizontalDimension: \"\(h)\", ImageBoxTileVerticalDimension: \"\(v)\"" }
+        XCTAssertEqual(try box(tiled("1", "2")).errors, ["ImageBoxLargeScrollType", "ImageBoxScrollDirection", "ImageBoxSmallScrollType"])
+        XCTAssertEqual(try box(tiled("1", "2")).undecided, [])
+        XCTAssertEqual(try box(tiled("1", "1")).errors, [])
+        XCTAssertEqual(try box(tiled("1", "1")).undecided, [])
+        XCTAssertEqual(try box("ImageBoxLayoutType: STACK").errors, [])
+        XCTAssertEqual(try box(tiled("2", "1") + ", ImageBoxScrollDirection: VERTICAL, ImageBoxSmallScrollType: PAGE, ImageBoxLargeScrollType: \"\"").errors,
+                       ["ImageBoxSmallScrollAmount"])
+        XCTAssertEqual(try box(tiled("2", "1") + ", ImageBoxScrollDirection: VERTICAL, ImageBoxSmallScrollType: \"\", ImageBoxLargeScrollType: \"\"").errors, [])
     }
 
     /// More wordings decided since branch `cond`: "the value of Frame Increment
@@ -1205,6 +1353,59 @@ final class IODPackTests: XCTestCase {
         }
         XCTAssertEqual(try block("MaterialID: LEAD"), ["BeamSequence[0].BlockSequence[0].BlockThickness"])
         XCTAssertEqual(try block("MaterialID: \"\""), [])
+    }
+
+    /// Wordings decided since branch `cond2`, each wanting the attribute when
+    /// it holds and not otherwise, and left undecided in neither case: "X has
+    /// values of V" (MR Image's Inversion Time: one of Scanning Sequence's
+    /// values IR, C.8.3.1); "Value 3 is: A or B" (NM Image's Actual Frame
+    /// Duration, C.8.4.9); "the third value of Image Type (0008,0008) is
+    /// FLUENCE" (RT Image, C.8.8.2); "one Derivation Code Sequence (0008,9215)
+    /// Item value is (113097, DCM, …)" (CT Image's Energy Weighting Factor,
+    /// C.8.2.1); "… value is YES Note …" (a note run into the condition: VL
+    /// Whole Slide Microscopy Image's Number of Focal Planes, C.8.12.4).
+    func testCond2WordingsAreDecided() throws {
+        let check = { (sop: String, rule: String, attribute: String, extra: String) throws -> (missing: Bool, undecided: [String]) in
+            let f = try file("{SOPClassUID: \"\(sop)\", \(extra)}")
+            return (try self.run(f).findings.contains { $0.ruleID == rule && $0.attribute == attribute },
+                    try self.undecidedParts(rule, f).filter { $0.contains(attribute == "FluenceMapSequence" ? "FLUENCE" : attribute == "EnergyWeightingFactor" ? "113097"
+                                                                                      : attribute == "NumberOfFocalPlanes" ? "Extended Depth" : attribute == "InversionTime" ? "values of IR" : "WHOLE BODY") })
+        }
+        let cases: [(String, String, String, String, String)] = [
+            ("1.2.840.10008.5.1.4.1.1.4", "iod.mr-image.mr-image", "InversionTime", "ScanningSequence: [SE, IR]", "ScanningSequence: [SE, GR]"),
+            ("1.2.840.10008.5.1.4.1.1.20", "iod.nm-image.nm-image", "ActualFrameDuration",
+             "ImageType: [ORIGINAL, PRIMARY, STATIC, EMISSION]", "ImageType: [ORIGINAL, PRIMARY, DYNAMIC, EMISSION]"),
+            ("1.2.840.10008.5.1.4.1.1.481.1", "iod.rt-image.rt-image", "FluenceMapSequence",
+             "ImageType: [ORIGINAL, PRIMARY, FLUENCE]", "ImageType: [ORIGINAL, PRIMARY, PORTAL]"),
+            ("1.2.840.10008.5.1.4.1.1.2", "iod.ct-image.ct-image", "EnergyWeightingFactor",
+             "DerivationCodeSequence: [{CodeValue: \"113072\", CodingSchemeDesignator: DCM, CodeMeaning: x}, {CodeValue: \"113097\", CodingSchemeDesignator: DCM, CodeMeaning: y}]",
+             "DerivationCodeSequence: [{CodeValue: \"113072\", CodingSchemeDesignator: DCM, CodeMeaning: x}]"),
+            ("1.2.840.10008.5.1.4.1.1.77.1.6", "iod.vl-whole-slide-microscopy-image.whole-slide-microscopy-image", "NumberOfFocalPlanes",
+             "ExtendedDepthOfField: \"YES\"", "ExtendedDepthOfField: \"NO\""),
+        ]
+        for (sop, rule, attribute, holds, not) in cases {
+            let yes = try check(sop, rule, attribute, holds), no = try check(sop, rule, attribute, not)
+            XCTAssertTrue(yes.missing, "\(attribute): \(holds)")
+            XCTAssertFalse(no.missing, "\(attribute): \(not)")
+            XCTAssertEqual(yes.undecided + no.undecided, [], attribute)
+        }
+    }
+
+    /// "the Selector Sequence Pointer (0072,0052) value is the Data Element
+    /// Tag of a Private Attribute" (Hanging Protocol's Image Set Selector,
+    /// C.23.1): a pointer of VM 1-n, its Private Creator one per value —
+    /// wanted when one of the values is a private tag, not otherwise.
+    func testSelectorSequencePointerPrivateCreatorIsDecided() throws {
+        let rule = "iod.hanging-protocol.hanging-protocol-definition"
+        let selector = { (pointers: String) throws -> (missing: Bool, undecided: [String]) in
+            let f = try file("{SOPClassUID: \"1.2.840.10008.5.1.4.38.1\", ImageSetsSequence: [{ImageSetSelectorSequence: [{ImageSetSelectorUsageFlag: MATCH, "
+                             + "SelectorAttribute: [\"00080100\"], SelectorAttributeVR: SH, SelectorSequencePointer: [\(pointers)]}]}]}")
+            return (try self.run(f).findings.contains { $0.ruleID == rule && ($0.attribute ?? "").hasSuffix(".SelectorSequencePointerPrivateCreator") },
+                    try self.undecidedParts(rule, f).filter { $0.contains("Selector Sequence Pointer (0072,0052) value") })
+        }
+        XCTAssertTrue(try selector("\"00082218\", \"00091010\"").missing)
+        XCTAssertFalse(try selector("\"00082218\", \"00082228\"").missing)
+        XCTAssertEqual(try selector("\"00082218\", \"00091010\"").undecided + selector("\"00082218\"").undecided, [])
     }
 
     /// One defect, one finding (docs/iod-pack-design.md): an attribute that
