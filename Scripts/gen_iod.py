@@ -2023,17 +2023,13 @@ class Generator:
         compression of the pixel data, nor whether a JPEG 2000 or JPEG-LS
         Near-Lossless stream lost anything. Never decided false."""
         name = "ts.lossy"
-        if name not in self.item_names:
-            # a named condition, said in words (`text:`): a finding reads
-            # "LossyImageCompression is absent, although the file's Transfer Syntax …"
-            self.item_names.add(name)
-            self.cond_lines.append("  # the file's Transfer Syntax (0002,0010) is a lossy one: Lossy Image Compression and its "
-                                   "Ratio and Method required (C.7.6.1.1.5, PS3.5 8.2; Generator.lossy_condition)")
-            self.cond_lines.append(f"  {name}:")
-            self.cond_lines.append("    text: " + q("the file's Transfer Syntax (0002,0010) is a lossy one (JPEG Baseline or "
-                                                    "Extended, MPEG2, MPEG-4 AVC/H.264, HEVC/H.265): lossy compression has "
-                                                    "been performed on the image"))
-            self.cond_lines.append(f"    TransferSyntaxUID: {{in: [{', '.join(q(u) for u in LOSSY_TRANSFER_SYNTAXES)}]}}")
+        # (a finding reads "LossyImageCompression is absent, although the file's Transfer Syntax …")
+        self.named_condition(
+            name, "the file's Transfer Syntax (0002,0010) is a lossy one: Lossy Image Compression and its "
+                  "Ratio and Method required (C.7.6.1.1.5, PS3.5 8.2; Generator.lossy_condition)",
+            "the file's Transfer Syntax (0002,0010) is a lossy one (JPEG Baseline or Extended, MPEG2, MPEG-4 AVC/H.264, "
+            "HEVC/H.265): lossy compression has been performed on the image",
+            [f"    TransferSyntaxUID: {{in: [{', '.join(q(u) for u in LOSSY_TRANSFER_SYNTAXES)}]}}"])
         return f"{{any: [{name}, {{not_evaluated: {q(text)}}}]}}"
 
     def per_frame_condition(self):
@@ -2159,21 +2155,29 @@ class Generator:
                      f"{{all: [{{not: {{BodyPartExamined: {{in: [{terms(paired)}]}}}}}}, {{not: {{BodyPartExamined: {{in: [{terms(unpaired)}]}}}}}}, "
                      f"{{not_evaluated: {text}}}]}}]}}")
         name = "lat.paired-without-laterality"
-        if name not in self.item_names:
-            # a named condition, said in PS3.3's words (`text:`): a finding reads
-            # "Laterality is absent, although the body part examined is …"
-            self.item_names.add(name)
-            self.cond_lines.append("  # General Series' Laterality 2C (C.7.3.1): paired body parts by highdicom's flag on "
-                                   "PS3.16 Table L-1's terms (Generator.laterality_condition)")
-            self.cond_lines.append(f"  {name}:")
-            self.cond_lines.append("    text: " + q("the body part examined is a paired structure and Image Laterality (0020,0062) "
-                                                    "or Frame Laterality (0020,9072) or Measurement Laterality (0024,0113) are not present"))
-            self.cond_lines.append("    all:")
-            for x in [is_paired, "{ImageLaterality: absent}", "{MeasurementLaterality: absent}",
-                      "{not: {'SharedFunctionalGroupsSequence[*].FrameAnatomySequence[*].FrameLaterality': present}}",
-                      "{not: {'PerFrameFunctionalGroupsSequence[*].FrameAnatomySequence[*].FrameLaterality': present}}"]:
-                self.cond_lines.append("      - " + x)
+        # (a finding reads "Laterality is absent, although the body part examined is …")
+        self.named_condition(
+            name, "General Series' Laterality 2C (C.7.3.1): paired body parts by highdicom's flag on "
+                  "PS3.16 Table L-1's terms (Generator.laterality_condition)",
+            "the body part examined is a paired structure and Image Laterality (0020,0062) "
+            "or Frame Laterality (0020,9072) or Measurement Laterality (0024,0113) are not present",
+            ["    all:"] + ["      - " + x for x in [
+                is_paired, "{ImageLaterality: absent}", "{MeasurementLaterality: absent}",
+                "{not: {'SharedFunctionalGroupsSequence[*].FrameAnatomySequence[*].FrameLaterality': present}}",
+                "{not: {'PerFrameFunctionalGroupsSequence[*].FrameAnatomySequence[*].FrameLaterality': present}}"]])
         return name
+
+    def named_condition(self, name, comment, text, body):
+        """A named condition of the pack's `conditions`, written once: its
+        comment line, its name, its `text:` (a finding says the condition in
+        these words: "X is absent, although <text>") and its body lines."""
+        if name in self.item_names:
+            return
+        self.item_names.add(name)
+        self.cond_lines.append("  # " + comment)
+        self.cond_lines.append(f"  {name}:")
+        self.cond_lines.append("    text: " + q(text))
+        self.cond_lines.extend(body)
 
     def scope_of(self, sib):
         """For a condition inside an item whose attributes are `sib`: where a

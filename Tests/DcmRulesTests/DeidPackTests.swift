@@ -141,6 +141,24 @@ final class DeidPackTests: XCTestCase {
     /// option, not when it declares one (their option columns are in no
     /// source here: no finding an option may allow). Source Serial Number,
     /// X in 2020-04, is X/Z now: empty is allowed, a value is not.
+    /// `ds` with a De-identification Method Code Sequence of 113100 and the
+    /// `options` (CID 7050 codes), written and read back: its `deid.*`
+    /// findings' rule ids by attribute path.
+    static func deidFindings(_ set: RuleSet, _ ds: DataSet, options: [String]) throws -> [String: String] {
+        var ds = ds
+        ds.setSequence(keyword: "DeidentificationMethodCodeSequence", items: (["113100"] + options).map { c in
+            var m = DataSet()
+            m.set(keyword: "CodeValue", c)
+            return m
+        })
+        let f = try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
+        var out: [String: String] = [:]
+        for x in Evaluator().run(set, on: f, path: "x.dcm", showPHI: false).findings where x.ruleID.hasPrefix("deid.") {
+            out[x.attribute ?? "?", default: ""] += x.ruleID
+        }
+        return out
+    }
+
     func testRowsAddedSince2020() throws {
         let set = try XCTUnwrap(Self.set, "Rules/dicom.deid-basic.yaml loads")
         func deidFindings(options: [String]) throws -> [String: String] {
@@ -158,17 +176,7 @@ final class DeidPackTests: XCTestCase {
             ds.setSequence(keyword: "RadiopharmaceuticalInformationSequence", items: [radio])
             ds.set(keyword: "SourceSerialNumber", "")
             ds.set(keyword: "TreatmentMachineName", "LINAC 3")
-            ds.setSequence(keyword: "DeidentificationMethodCodeSequence", items: (["113100"] + options).map { c in
-                var m = DataSet()
-                m.set(keyword: "CodeValue", c)
-                return m
-            })
-            let f = try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
-            var out: [String: String] = [:]
-            for x in Evaluator().run(set, on: f, path: "x.dcm", showPHI: false).findings where x.ruleID.hasPrefix("deid.") {
-                out[x.attribute ?? "?", default: ""] += x.ruleID
-            }
-            return out
+            return try Self.deidFindings(set, ds, options: options)
         }
         let none = try deidFindings(options: [])
         XCTAssertEqual(none["StationAETitle"], "deid.remove.since-2020", "\(none)")
@@ -202,17 +210,7 @@ final class DeidPackTests: XCTestCase {
             ds.set(Tag(0x601E, 0x4000), .LT, "ANNOTATED BY DR SMITH")
             ds.set(Tag(0x5004, 0x3000), .OW, [1, 2])
             ds.set(Tag(0x0010, 0x0012), .LO, "JO")
-            ds.setSequence(keyword: "DeidentificationMethodCodeSequence", items: (["113100"] + options).map { c in
-                var m = DataSet()
-                m.set(keyword: "CodeValue", c)
-                return m
-            })
-            let f = try DicomReader.read(bytes: try DicomWriter.write(dataSet: ds))
-            var out: [String: String] = [:]
-            for x in Evaluator().run(set, on: f, path: "x.dcm", showPHI: false).findings where x.ruleID.hasPrefix("deid.") {
-                out[x.attribute ?? "?", default: ""] += x.ruleID
-            }
-            return out
+            return try Self.deidFindings(set, ds, options: options)
         }
         let none = try deidFindings(options: [])
         XCTAssertEqual(none["OverlayData"], "deid.remove.clean-graphics", "\(none)")
