@@ -37,6 +37,7 @@ script runs Scripts/python-env.sh and re-executes itself with .venv/bin/python.
 """
 
 import collections
+import functools
 import html
 import json
 import os
@@ -122,13 +123,8 @@ def anonymizer_table():
     masked rows (repeating groups: overlays, curves) as ("(gggg,eeee)", action).
     Read from the installed package's file with `ast`, never imported."""
     import ast
-    import importlib.metadata as md
     name = f"dicomfields_{ANONYMIZER_EDITION}.py"
-    dist = md.distribution("dicom-anonymizer")
-    path = next((dist.locate_file(f) for f in dist.files if f.name == name), None)
-    if path is None:
-        sys.exit(f"gen_packs: {name} not found in dicom-anonymizer {ANONYMIZER_VERSION}")
-    tree = ast.parse(open(path, encoding="utf-8").read())
+    tree = ast.parse(anonymizer_source())
     rows, masked = {}, []
     for node in tree.body:
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
@@ -147,18 +143,28 @@ def anonymizer_table():
     return rows, masked
 
 
+@functools.cache
+def anonymizer_source():
+    """The text of dicom-anonymizer's `dicomfields_<ANONYMIZER_EDITION>.py`
+    (read once: `anonymizer_table` parses it, `anonymizer_names` reads its comments)."""
+    import importlib.metadata as md
+    name = f"dicomfields_{ANONYMIZER_EDITION}.py"
+    dist = md.distribution("dicom-anonymizer")
+    path = next((dist.locate_file(f) for f in dist.files if f.name == name), None)
+    if path is None:
+        sys.exit(f"gen_packs: {name} not found in dicom-anonymizer {ANONYMIZER_VERSION}")
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
 def anonymizer_names():
     """{tag: name} of the single-tag rows of dicom-anonymizer's table, from the
     comment that names each row ("(0x0010, 0x0012),  # Name to Use"): the
     names of the rows pydicom's dictionary lacks (attributes added to PS3.6
     after its 2024c edition)."""
-    import importlib.metadata as md
-    name = f"dicomfields_{ANONYMIZER_EDITION}.py"
-    dist = md.distribution("dicom-anonymizer")
-    path = next((dist.locate_file(f) for f in dist.files if f.name == name), None)
     row = re.compile(r"\s*\(0x([0-9A-Fa-f]{4}),\s*0x([0-9A-Fa-f]{4})\),\s*#\s*(\S.*?)\s*$")
     out = {}
-    for line in open(path, encoding="utf-8"):
+    for line in anonymizer_source().splitlines():
         m = row.match(line)
         if m:
             out[int(m[1], 16) << 16 | int(m[2], 16)] = m[3]
@@ -183,7 +189,7 @@ def repeating_tags(text):
     if e == "0000":
         elems = sorted((int(k[4:], 16), v) for k, v in RepeatersDictionary.items() if k.upper().startswith(g[:2] + "XX"))
     else:
-        v = RepeatersDictionary.get(g[:2].lower() + "xx" + e) or RepeatersDictionary.get(g[:2] + "xx" + e)
+        v = RepeatersDictionary.get(g[:2] + "xx" + e)
         elems = [(int(e, 16), v)] if v else []
     return [((int(g, 16) + o) << 16 | el, v[0].split(" or ")[0], v[2]) for o in REPEATING_GROUP_OFFSETS for el, v in elems]
 
@@ -521,13 +527,13 @@ def gen_deid():
     for row in table:
         key = tag_key(row["tag"])
         entry = dd.get(key) if key is not None else None
-        if key is None and repeating_tags(row["tag"]) and repeating_key(row["tag"]) in masked_actions:
+        tags = repeating_tags(row["tag"]) if key is None else []
+        if tags and repeating_key(row["tag"]) in masked_actions:
             # a masked row: each of its tags, with the row's option columns
             action = masked_actions.pop(repeating_key(row["tag"]))
             if action != row["basicProfile"]:
                 changed.append(f"{row['tag']} {row['basicProfile']} -> {action}")
             opts = tuple(o for o in OPTIONS if row.get(o[0]))
-            tags = repeating_tags(row["tag"])
             for k, vr, nm in tags:
                 add(k, action, opts, f"{row['name']} {row['tag']}" + (f": {nm}" if nm != row["name"] else ""), vr)
             repeating.append(f"{row['tag']} ({len(tags)} tags)")

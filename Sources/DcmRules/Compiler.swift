@@ -314,11 +314,7 @@ final class PackCompiler {
             case "check": checkNode = index.flatMap { elided?.ruleCheck($0) } ?? .node(v)
             case "message": messageNode = v
             case "reference": reference = text(v, "reference")
-            case "redact_values":
-                if let s = scalar(v, "redact_values") {
-                    if s == "true" { redactValues = true }
-                    else if s != "false" { error(v.location, "'redact_values' must be true or false, not '\(s)'") }
-                }
+            case "redact_values": redactValues = bool(v, "redact_values") ?? false
             case "examples": examplesNode = v
             default: unknownKey(k, kl, among: Keys.rule, what: "a rule")
             }

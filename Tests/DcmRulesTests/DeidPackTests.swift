@@ -275,7 +275,7 @@ final class DeidPackTests: XCTestCase {
             redact_values: true
             check: {consistent: [PatientAge]}
         """)
-        XCTAssertTrue(bad.contains { $0.contains("'redact_values' must be true or false, not 'sometimes'") }, "\(bad)")
+        XCTAssertTrue(bad.contains { $0.contains("'redact_values' takes true or false, not 'sometimes'") }, "\(bad)")
         XCTAssertTrue(bad.contains { $0.contains("rule 't.b': 'redact_values' applies to instance rules") }, "\(bad)")
         XCTAssertEqual(diagnostics("""
         pack: t.x
