@@ -1967,10 +1967,10 @@ class Generator:
             self.stats["Per-frame Functional Groups Sequence 1C: its own items (C.7.6.16; per place, summed)"] += 1
             return self.per_frame_condition(), True
         fgp = FG_PRESENT.fullmatch(text) if depth == 0 else None
-        if fgp and self.fg_present_condition(fgp) is not None:
+        if fgp and (present := self.fg_present_condition(fgp)) is not None:
             counter["encoded"] += 1
             self.stats["\"X is present within a Functional Group Sequence\": the Shared or a Per-frame item (per place, summed)"] += 1
-            return self.fg_present_condition(fgp), True
+            return present, True
         if node.tag in SEGMENTED_ALTERNATIVE and "PALETTE COLOR" in text:
             # Image Pixel (C.7.6.3) wants the Palette Color LUT Data for
             # PALETTE COLOR, but the Palette Color Lookup Table Module (C.7.9)
